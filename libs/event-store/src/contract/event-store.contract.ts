@@ -1,0 +1,515 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateEventIdError, InvalidAppendError, WrongExpectedRevisionError } from '../port/errors';
+import { NewEvent, RecordedEvent } from '../port/event';
+import { EventStore } from '../port/event-store';
+import { EventSchemaRegistry } from '../port/upcasting';
+
+/** Ways to change stored events behind the store's back, where the backing store allows it. */
+export interface Tampering {
+  updateEventData(eventId: string, data: Record<string, unknown>): Promise<void>;
+  deleteEvent(eventId: string): Promise<void>;
+}
+
+export interface ContractSubject {
+  store: EventStore;
+  tampering?: Tampering;
+  close(): Promise<void>;
+}
+
+export interface ContractFactory {
+  /** A store over an empty event log. */
+  create(options?: { schemas?: EventSchemaRegistry; maxEventBytes?: number }): Promise<ContractSubject>;
+  /** A second store over the same log, as after a process restart. */
+  reopen(subject: ContractSubject): Promise<ContractSubject>;
+  /** Whether the backing store lets a test change events behind the store's back (KurrentDB does not). */
+  tamperable: boolean;
+}
+
+export function newEvent(type: string, data: Record<string, unknown> = {}, metadata: Partial<NewEvent['metadata']> = {}): NewEvent {
+  const commandId = randomUUID();
+  return {
+    type,
+    data,
+    metadata: {
+      eventId: randomUUID(),
+      businessTime: '2021-01-04T02:00:00.000Z',
+      actor: { sub: 'admin-1', role: 'school-admin', unitId: '320703001' },
+      commandId,
+      correlationId: commandId,
+      causationId: commandId,
+      ...metadata,
+    },
+  };
+}
+
+const streamName = (label: string) => `${label}-${randomUUID()}`;
+
+async function collectUntil(events: RecordedEvent[], predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out with ${events.length} events collected`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * The behaviour every event store adapter must have. Call it from an adapter's spec file.
+ * Each test uses fresh stream ids, so tests may share one log.
+ */
+export function eventStoreContract(adapterName: string, factory: ContractFactory): void {
+  describe(`EventStore contract: ${adapterName}`, () => {
+    let subject: ContractSubject;
+    let store: EventStore;
+
+    beforeAll(async () => {
+      subject = await factory.create();
+      store = subject.store;
+    });
+    afterAll(async () => subject?.close());
+
+    const countAll = async () => {
+      let count = 0;
+      let from = 0;
+      for (;;) {
+        const page = await store.readAll({ fromPosition: from, maxCount: 5000 });
+        count += page.length;
+        if (page.length < 5000) return count;
+        from = page[page.length - 1].position + 1;
+      }
+    };
+
+    describe('appending', () => {
+      it('appends a batch to a new stream at revisions 0..n-1 with increasing global positions', async () => {
+        const streamId = streamName('teacher');
+        const events = [newEvent('TeacherEnrolled', { teacherId: 'T-1' }), newEvent('EnrollmentConfirmed', { teacherId: 'T-1' })];
+        const result = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
+        expect(result.nextExpectedRevision).toBe(1);
+        expect(result.events.map((event) => event.revision)).toEqual([0, 1]);
+        expect(result.events[1].position).toBeGreaterThan(result.events[0].position);
+        expect(result.lastPosition).toBe(result.events[1].position);
+
+        const read = await store.readStream(streamId);
+        expect(read.map((event) => [event.type, event.revision, event.position])).toEqual([
+          ['TeacherEnrolled', 0, result.events[0].position],
+          ['EnrollmentConfirmed', 1, result.events[1].position],
+        ]);
+        expect(read[0].data).toEqual({ teacherId: 'T-1' });
+      });
+
+      it('keeps every metadata field and adds schema version and recorded time', async () => {
+        const streamId = streamName('quota');
+        const event = newEvent('QuotaAllocated', { seats: 3 }, { importedBy: { sub: 'importer', role: 'system' }, traceparent: '00-abc-def-01' });
+        await store.appendToStream(streamId, [event]);
+        const [read] = await store.readStream(streamId);
+        expect(read.metadata).toEqual({ ...event.metadata, schemaVersion: 1, recordedTime: expect.any(String) });
+        expect(Number.isNaN(Date.parse(read.metadata.recordedTime))).toBe(false);
+      });
+
+      it('continues a stream at the exact expected revision', async () => {
+        const streamId = streamName('school');
+        await store.appendToStream(streamId, [newEvent('A')], { expectedRevision: 'no_stream' });
+        const second = await store.appendToStream(streamId, [newEvent('B'), newEvent('C')], { expectedRevision: 0 });
+        expect(second.nextExpectedRevision).toBe(2);
+        const third = await store.appendToStream(streamId, [newEvent('D')], { expectedRevision: 'stream_exists' });
+        expect(third.nextExpectedRevision).toBe(3);
+        const fourth = await store.appendToStream(streamId, [newEvent('E')], { expectedRevision: 'any' });
+        expect(fourth.events[0].revision).toBe(4);
+      });
+    });
+
+    describe('optimistic concurrency', () => {
+      it('refuses no_stream on an existing stream and names the actual revision', async () => {
+        const streamId = streamName('school');
+        await store.appendToStream(streamId, [newEvent('A'), newEvent('B')]);
+        const error = await store.appendToStream(streamId, [newEvent('C')], { expectedRevision: 'no_stream' }).catch((e) => e);
+        expect(error).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(error).toMatchObject({ streamId, expected: 'no_stream', actual: 1 });
+      });
+
+      it('refuses a stale exact revision', async () => {
+        const streamId = streamName('school');
+        await store.appendToStream(streamId, [newEvent('A'), newEvent('B'), newEvent('C')]);
+        const error = await store.appendToStream(streamId, [newEvent('D')], { expectedRevision: 1 }).catch((e) => e);
+        expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', expected: 1, actual: 2 });
+        expect(await store.readStream(streamId)).toHaveLength(3);
+      });
+
+      it('refuses stream_exists on a missing stream', async () => {
+        const error = await store.appendToStream(streamName('none'), [newEvent('A')], { expectedRevision: 'stream_exists' }).catch((e) => e);
+        expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', actual: -1 });
+      });
+
+      it('lets exactly one of many racing writers win the same revision', async () => {
+        const streamId = streamName('quota');
+        await store.appendToStream(streamId, [newEvent('QuotaReceived')]);
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, () => store.appendToStream(streamId, [newEvent('QuotaAllocated')], { expectedRevision: 0 })),
+        );
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+        const losers = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        expect(losers).toHaveLength(9);
+        for (const loser of losers) expect(loser.reason).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await store.readStream(streamId)).toHaveLength(2);
+      });
+
+      it('creates a new stream once when many writers race with no_stream', async () => {
+        const streamId = streamName('new');
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 8 }, () => store.appendToStream(streamId, [newEvent('Created')], { expectedRevision: 'no_stream' })),
+        );
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+        expect(await store.readStream(streamId)).toHaveLength(1);
+      });
+    });
+
+    describe('idempotent retries', () => {
+      it('returns the original result and appends nothing when the same events arrive again', async () => {
+        const streamId = streamName('teacher');
+        const events = [newEvent('OnlineHoursRecorded', { recordId: 'R-1', hours: 2 }), newEvent('OnlineHoursRecorded', { recordId: 'R-2', hours: 3 })];
+        const first = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
+        const again = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
+        const anyRevision = await store.appendToStream(streamId, events, { expectedRevision: 'any' });
+        expect(again).toEqual(first);
+        expect(anyRevision).toEqual(first);
+        expect(await store.readStream(streamId)).toHaveLength(2);
+      });
+
+      it('answers concurrent retries of one append with one result', async () => {
+        const streamId = streamName('teacher');
+        const events = [newEvent('TeacherEnrolled')];
+        const results = await Promise.all(Array.from({ length: 6 }, () => store.appendToStream(streamId, events, { expectedRevision: 'any' })));
+        for (const result of results) expect(result).toEqual(results[0]);
+        expect(await store.readStream(streamId)).toHaveLength(1);
+      });
+
+      it('refuses a batch that mixes stored and new event ids, writing nothing', async () => {
+        const streamId = streamName('teacher');
+        const stored = newEvent('A');
+        await store.appendToStream(streamId, [stored]);
+        const error = await store.appendToStream(streamId, [stored, newEvent('B')], { expectedRevision: 0 }).catch((e) => e);
+        expect(error).toBeInstanceOf(DuplicateEventIdError);
+        expect(await store.readStream(streamId)).toHaveLength(1);
+      });
+    });
+
+    describe('atomicity', () => {
+      it('appends to several streams together, or not at all', async () => {
+        const parent = streamName('quota-parent');
+        const child = streamName('quota-child');
+        await store.appendToStream(parent, [newEvent('QuotaReceived', { seats: 10 })]);
+        const together = await store.appendToStreams([
+          { streamId: parent, expectedRevision: 0, events: [newEvent('QuotaHandedOn', { seats: 4 })] },
+          { streamId: child, expectedRevision: 'no_stream', events: [newEvent('QuotaReceived', { seats: 4 })] },
+        ]);
+        expect(together.streams).toEqual([
+          { streamId: parent, nextExpectedRevision: 1 },
+          { streamId: child, nextExpectedRevision: 0 },
+        ]);
+
+        const error = await store
+          .appendToStreams([
+            { streamId: parent, expectedRevision: 1, events: [newEvent('QuotaHandedOn', { seats: 4 })] },
+            { streamId: child, expectedRevision: 'no_stream', events: [newEvent('QuotaReceived', { seats: 4 })] },
+          ])
+          .catch((e) => e);
+        expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: child });
+        expect(await store.readStream(parent)).toHaveLength(2);
+        expect(await store.readStream(child)).toHaveLength(1);
+      });
+
+      it('writes none of a batch when one of its events is invalid', async () => {
+        const streamId = streamName('teacher');
+        const error = await store
+          .appendToStream(streamId, [newEvent('A'), { ...newEvent('B'), data: { at: new Date() } }, newEvent('C')])
+          .catch((e) => e);
+        expect(error).toBeInstanceOf(InvalidAppendError);
+        expect(error.field).toBe('events[1].data.at');
+        expect(await store.readStream(streamId)).toHaveLength(0);
+      });
+    });
+
+    describe('reading', () => {
+      it('reads a stream forwards and backwards from a revision, at most maxCount', async () => {
+        const streamId = streamName('batch');
+        await store.appendToStream(streamId, ['A', 'B', 'C', 'D', 'E'].map((type) => newEvent(type)));
+        expect((await store.readStream(streamId, { from: 1, maxCount: 2 })).map((event) => event.type)).toEqual(['B', 'C']);
+        expect((await store.readStream(streamId, { direction: 'backwards', maxCount: 2 })).map((event) => event.type)).toEqual(['E', 'D']);
+        expect((await store.readStream(streamId, { direction: 'backwards', from: 2 })).map((event) => event.type)).toEqual(['C', 'B', 'A']);
+        expect(await store.readStream(streamName('missing'))).toEqual([]);
+      });
+
+      it('reads the global log in strictly increasing positions from a position', async () => {
+        const streamA = streamName('a');
+        const streamB = streamName('b');
+        const first = await store.appendToStream(streamA, [newEvent('A1')]);
+        await store.appendToStream(streamB, [newEvent('B1')]);
+        await store.appendToStream(streamA, [newEvent('A2')]);
+        const page = await store.readAll({ fromPosition: first.lastPosition, maxCount: 1000 });
+        const ours = page.filter((event) => event.streamId === streamA || event.streamId === streamB);
+        expect(ours.map((event) => event.type)).toEqual(['A1', 'B1', 'A2']);
+        for (let index = 1; index < page.length; index++) expect(page[index].position).toBeGreaterThan(page[index - 1].position);
+        expect(await store.readAll({ fromPosition: first.lastPosition, maxCount: 1 })).toHaveLength(1);
+      });
+    });
+
+    describe('bad input', () => {
+      const invalid: [string, () => Promise<unknown>, string][] = [
+        ['an empty stream id', () => store.appendToStream('', [newEvent('A')]), 'streamId'],
+        ['no events', () => store.appendToStream(streamName('s'), []), 'events'],
+        ['a function in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { f: () => 1 } }]), 'events[0].data.f'],
+        ['a bigint in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: BigInt(1) } }]), 'events[0].data.n'],
+        ['NaN in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: Number.NaN } }]), 'events[0].data.n'],
+        ['U+0000 in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'a\u0000b' } }]), 'events[0].data'],
+        ['an array as data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: [] as unknown as Record<string, unknown> }]), 'events[0].data'],
+        ['a missing event id', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { eventId: 'not-a-uuid' })]), 'events[0].metadata.eventId'],
+        ['a bad business time', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'yesterday' })]), 'events[0].metadata.businessTime'],
+        ['a bad expected revision', () => store.appendToStream(streamName('s'), [newEvent('A')], { expectedRevision: -5 }), 'expectedRevision'],
+        ['an oversized event', () => store.appendToStream(streamName('s'), [newEvent('A', { blob: 'x'.repeat(1024 * 1024 + 1) })]), 'events[0]'],
+      ];
+
+      it.each(invalid)('refuses %s with a clear error naming the field, writing nothing', async (_label, append, field) => {
+        const before = await countAll();
+        const error = await append().catch((e) => e);
+        expect(error).toBeInstanceOf(InvalidAppendError);
+        expect(error.field).toBe(field);
+        expect(error.message).toContain(field);
+        expect(await countAll()).toBe(before);
+      });
+
+      it('refuses circular data', async () => {
+        const data: Record<string, unknown> = {};
+        data.self = data;
+        const error = await store.appendToStream(streamName('s'), [{ ...newEvent('A'), data }]).catch((e) => e);
+        expect(error).toMatchObject({ code: 'INVALID_APPEND', field: 'events[0].data.self' });
+      });
+    });
+
+    describe('subscriptions', () => {
+      it('catches up from the beginning, then follows live appends', async () => {
+        const streamId = streamName('live');
+        await store.appendToStream(streamId, [newEvent('Before')]);
+        const received: RecordedEvent[] = [];
+        const subscription = store.subscribeToAll({
+          name: streamName('sub'),
+          handle: async (events) => {
+            received.push(...events.filter((event) => event.streamId === streamId));
+          },
+        });
+        try {
+          await subscription.whenCaughtUp();
+          expect(received.map((event) => event.type)).toEqual(['Before']);
+          await store.appendToStream(streamId, [newEvent('After')]);
+          await collectUntil(received, () => received.length === 2);
+          expect(received.map((event) => event.type)).toEqual(['Before', 'After']);
+        } finally {
+          await subscription.stop();
+        }
+      });
+
+      it('resumes after a restart from its checkpoint, without repeating events', async () => {
+        const streamId = streamName('resume');
+        const name = streamName('sub');
+        const mine = (events: RecordedEvent[]) => events.filter((event) => event.streamId === streamId).map((event) => event.type);
+        await store.appendToStream(streamId, [newEvent('One'), newEvent('Two')]);
+        const firstRun: string[] = [];
+        const first = store.subscribeToAll({ name, handle: async (events) => void firstRun.push(...mine(events)) });
+        await first.whenCaughtUp();
+        await first.stop();
+        expect(firstRun).toEqual(['One', 'Two']);
+
+        await store.appendToStream(streamId, [newEvent('Three')]);
+        const restarted = await factory.reopen(subject);
+        try {
+          const secondRun: string[] = [];
+          const second = restarted.store.subscribeToAll({ name, handle: async (events) => void secondRun.push(...mine(events)) });
+          await second.whenCaughtUp();
+          await second.stop();
+          expect(secondRun).toEqual(['Three']);
+        } finally {
+          await restarted.close();
+        }
+      });
+
+      it('reads the next batch only when the handler has finished the last (back-pressure)', async () => {
+        const streamId = streamName('pressure');
+        await store.appendToStream(streamId, Array.from({ length: 50 }, (_, index) => newEvent('E', { index })));
+        let running = 0;
+        let maxRunning = 0;
+        let largestBatch = 0;
+        const subscription = store.subscribeToAll({
+          name: streamName('sub'),
+          batchSize: 7,
+          handle: async (events) => {
+            running += 1;
+            maxRunning = Math.max(maxRunning, running);
+            largestBatch = Math.max(largestBatch, events.length);
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            running -= 1;
+          },
+        });
+        await subscription.whenCaughtUp();
+        await subscription.stop();
+        expect(maxRunning).toBe(1);
+        expect(largestBatch).toBeLessThanOrEqual(7);
+      });
+
+      it('retries a failing batch and then delivers it once the handler recovers', async () => {
+        const streamId = streamName('retry');
+        await store.appendToStream(streamId, [newEvent('Flaky')]);
+        let failures = 0;
+        const delivered: string[] = [];
+        const subscription = store.subscribeToAll({
+          name: streamName('sub'),
+          handle: async (events) => {
+            const mine = events.filter((event) => event.streamId === streamId);
+            if (mine.length > 0 && failures < 2) {
+              failures += 1;
+              throw new Error('projection database unavailable');
+            }
+            delivered.push(...mine.map((event) => event.type));
+          },
+        });
+        await subscription.whenCaughtUp();
+        await subscription.stop();
+        expect(failures).toBe(2);
+        expect(delivered).toEqual(['Flaky']);
+      });
+
+      it('stops and rejects its waiters when the handler keeps failing', async () => {
+        await store.appendToStream(streamName('doomed'), [newEvent('Poison')]);
+        const subscription = store.subscribeToAll({
+          name: streamName('sub'),
+          maxRetries: 1,
+          handle: async () => {
+            throw new Error('cannot apply');
+          },
+        });
+        await expect(subscription.finished).rejects.toMatchObject({ code: 'SUBSCRIPTION_FAILED' });
+        await expect(subscription.whenCaughtUp()).rejects.toMatchObject({ code: 'SUBSCRIPTION_FAILED' });
+      });
+
+      it('delivers every committed event exactly once, in order, while many writers race', async () => {
+        const label = streamName('race');
+        const received = new Map<string, number>();
+        const positions: number[] = [];
+        const subscription = store.subscribeToAll({
+          name: streamName('sub'),
+          batchSize: 50,
+          handle: async (events) => {
+            for (const event of events) {
+              positions.push(event.position);
+              if (event.streamId.startsWith(label)) received.set(event.metadata.eventId, (received.get(event.metadata.eventId) ?? 0) + 1);
+            }
+          },
+        });
+        try {
+          const writers = 8;
+          const appendsPerWriter = 40;
+          const committed = new Set<string>();
+          await Promise.all(
+            Array.from({ length: writers }, async (_, writer) => {
+              for (let index = 0; index < appendsPerWriter; index++) {
+                const events = Array.from({ length: 1 + (index % 3) }, () => newEvent('Raced', { writer, index }));
+                // Writers share a few hot streams and own a few of their own.
+                const streamId = index % 2 === 0 ? `${label}-shared-${index % 4}` : `${label}-writer-${writer}`;
+                await store.appendToStream(streamId, events);
+                for (const event of events) committed.add(event.metadata.eventId);
+              }
+            }),
+          );
+          await subscription.whenCaughtUp();
+          expect(received.size).toBe(committed.size);
+          for (const eventId of committed) expect(received.get(eventId)).toBe(1);
+          for (let index = 1; index < positions.length; index++) expect(positions[index]).toBeGreaterThan(positions[index - 1]);
+        } finally {
+          await subscription.stop();
+        }
+      });
+    });
+
+    describe('upcasting', () => {
+      it('reads old event shapes in the current shape, and keeps the stored shape for auditors', async () => {
+        const schemas = new EventSchemaRegistry().register({
+          type: 'TeacherRegistered',
+          fromVersion: 1,
+          upcast: (data) => ({ ...data, names: { full: data.name } }),
+        });
+        const upcasting = await factory.create({ schemas });
+        try {
+          const streamId = streamName('teacher');
+          await upcasting.store.appendToStream(streamId, [newEvent('TeacherRegistered', { name: '王芳' }, { schemaVersion: 1 })]);
+          await upcasting.store.appendToStream(streamId, [newEvent('TeacherRegistered', { name: '李雷', names: { full: '李雷' } })]);
+          const read = await upcasting.store.readStream(streamId);
+          expect(read.map((event) => [event.metadata.schemaVersion, event.data])).toEqual([
+            [2, { name: '王芳', names: { full: '王芳' } }],
+            [2, { name: '李雷', names: { full: '李雷' } }],
+          ]);
+          const fromLog = (await upcasting.store.readAll({ fromPosition: 0, maxCount: 100_000 })).filter((event) => event.streamId === streamId);
+          expect(fromLog[0].data).toEqual({ name: '王芳', names: { full: '王芳' } });
+          const audited = await upcasting.store.readStreamForAudit(streamId);
+          expect(audited[0].data).toEqual({ name: '王芳' });
+          expect(audited[0].metadata.schemaVersion).toBe(1);
+        } finally {
+          await upcasting.close();
+        }
+      });
+    });
+
+    describe('tamper evidence', () => {
+      it('verifies an untouched log', async () => {
+        await store.appendToStream(streamName('clean'), [newEvent('A'), newEvent('B')]);
+        const report = await store.verify();
+        expect(report.ok).toBe(true);
+        expect(report.eventsChecked).toBeGreaterThan(0);
+        expect(report.problems).toEqual([]);
+      });
+
+      it('chains each event hash to the previous event of its stream', async () => {
+        const streamId = streamName('chain');
+        await store.appendToStream(streamId, [newEvent('A')]);
+        await store.appendToStream(streamId, [newEvent('B')]);
+        const audited = await store.readStreamForAudit(streamId);
+        expect(audited.map((event) => event.hash)).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), expect.stringMatching(/^[0-9a-f]{64}$/)]);
+        expect(audited[0].hash).not.toBe(audited[1].hash);
+      });
+
+      if (factory.tamperable) {
+        const tamperingTest = (title: string, body: (tampering: Tampering, isolated: EventStore) => Promise<void>) =>
+          it(title, async () => {
+            const isolated = await factory.create();
+            try {
+              if (!isolated.tampering) throw new Error(`${adapterName} offers no way to tamper with stored events`);
+              await body(isolated.tampering, isolated.store);
+            } finally {
+              await isolated.close();
+            }
+          });
+
+        tamperingTest('names an event whose data was changed behind the store', async (tampering, isolated) => {
+          const streamId = streamName('tampered');
+          const result = await isolated.appendToStream(streamId, [newEvent('GradeRecorded', { grade: 'fail' }), newEvent('B')]);
+          await tampering.updateEventData(result.events[0].eventId, { grade: 'excellent' });
+          const report = await isolated.verify();
+          expect(report.ok).toBe(false);
+          expect(report.firstProblem).toMatchObject({ kind: 'altered', streamId, revision: 0, eventId: result.events[0].eventId });
+        });
+
+        tamperingTest('names the gap where an event was deleted behind the store', async (tampering, isolated) => {
+          const streamId = streamName('deleted');
+          const result = await isolated.appendToStream(streamId, [newEvent('A'), newEvent('B'), newEvent('C')]);
+          await tampering.deleteEvent(result.events[1].eventId);
+          const report = await isolated.verify();
+          expect(report.firstProblem).toMatchObject({ kind: 'missing', streamId, revision: 1 });
+        });
+
+        tamperingTest('notices a stream whose last event was deleted', async (tampering, isolated) => {
+          const streamId = streamName('truncated');
+          const result = await isolated.appendToStream(streamId, [newEvent('A'), newEvent('B')]);
+          await tampering.deleteEvent(result.events[1].eventId);
+          const report = await isolated.verify();
+          expect(report.firstProblem).toMatchObject({ kind: 'missing', streamId, revision: 1 });
+        });
+      }
+    });
+  });
+}

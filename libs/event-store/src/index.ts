@@ -1,0 +1,13 @@
+export * from './port/event';
+export * from './port/event-store';
+export * from './port/errors';
+export * from './port/expected-revision';
+export * from './port/canonical-json';
+export * from './port/hash-chain';
+export * from './port/logger';
+export * from './port/upcasting';
+export * from './port/validation';
+export * from './port/verification';
+export { createPostgresEventStore, PostgresEventStore, PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { PostgresSubscription, SubscriptionState } from './postgres/postgres-subscription';
+export { runMigrations, Migration } from './postgres/migrations';

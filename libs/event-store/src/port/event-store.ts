@@ -1,0 +1,103 @@
+import { AuditedEvent, NewEvent, RecordedEvent } from './event';
+import { ExpectedRevision } from './expected-revision';
+import { VerificationReport } from './verification';
+
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedRevision: ExpectedRevision;
+}
+
+export interface AppendedEvent {
+  streamId: string;
+  eventId: string;
+  revision: number;
+  position: number;
+}
+
+export interface AppendResult {
+  /** Per stream, in the order given: the revision to expect for the next append. */
+  streams: { streamId: string; nextExpectedRevision: number }[];
+  events: AppendedEvent[];
+  /** Global position of the last appended event. */
+  lastPosition: number;
+}
+
+export interface StreamAppendResult {
+  streamId: string;
+  nextExpectedRevision: number;
+  events: AppendedEvent[];
+  lastPosition: number;
+}
+
+export interface ReadStreamOptions {
+  /** Revision to start at (inclusive); defaults to the first event, or the last when reading backwards. */
+  from?: number;
+  direction?: 'forwards' | 'backwards';
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Global position to start at (inclusive); 0 reads from the beginning. */
+  fromPosition?: number;
+  maxCount?: number;
+}
+
+/** Where a named subscription resumes after a restart. */
+export interface CheckpointStore {
+  load(subscriptionName: string): Promise<number | undefined>;
+  store(subscriptionName: string, position: number): Promise<void>;
+}
+
+export interface SubscriptionOptions {
+  /** Identifies the subscription: its checkpoint and its lease (one running instance per name). */
+  name: string;
+  /** Handles one batch; the next batch is read only once this resolves (back-pressure). */
+  handle(events: RecordedEvent[]): Promise<void>;
+  /** Where the checkpoint lives; defaults to the event store's own checkpoint table. */
+  checkpoints?: CheckpointStore;
+  /** Position to start after when no checkpoint is stored; default 0 (from the beginning). */
+  startAfter?: number;
+  batchSize?: number;
+  /** Retries of a failing batch, with backoff, before the subscription stops. */
+  maxRetries?: number;
+}
+
+export interface Subscription {
+  readonly name: string;
+  /** Position of the last event handled. */
+  readonly position: number;
+  /** Resolves once every event committed before the call has been handled. */
+  whenCaughtUp(): Promise<void>;
+  /** Stops after the batch in hand; resolves when stopped and the lease is released. */
+  stop(): Promise<void>;
+  /** Settles when the subscription ends: resolved by stop(), rejected when it gives up. */
+  readonly finished: Promise<void>;
+}
+
+export interface EventStoreStats {
+  /** Position of the newest committed event. */
+  headPosition: number;
+  /** Position up to which readers may safely read: no older transaction is still open. */
+  safePosition: number;
+  /** Committed events that readers cannot see yet because an older transaction is still open. */
+  heldBackEvents: number;
+  /** Age of the oldest open writing transaction in this database, 0 when none. */
+  oldestOpenTransactionSeconds: number;
+}
+
+/** The port every event store adapter implements; the contract suite holds them to it. */
+export interface EventStore {
+  appendToStream(streamId: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<StreamAppendResult>;
+  /** Appends to several streams atomically, each with its own expected revision. */
+  appendToStreams(appends: StreamAppend[]): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Events as stored (not upcast) with their hashes, for auditors. */
+  readStreamForAudit(streamId: string): Promise<AuditedEvent[]>;
+  subscribeToAll(options: SubscriptionOptions): Subscription;
+  /** Walks every stream's hash chain and names the first altered, inserted or missing event. */
+  verify(options?: { onProgress?: (eventsChecked: number) => void }): Promise<VerificationReport>;
+  stats(): Promise<EventStoreStats>;
+  close(): Promise<void>;
+}

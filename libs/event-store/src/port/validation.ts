@@ -1,0 +1,94 @@
+import { InvalidAppendError } from './errors';
+import { ExpectedRevision } from './expected-revision';
+import { NewEvent } from './event';
+
+export const MAX_STREAM_ID_LENGTH = 200;
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function validateStreamId(streamId: unknown, field = 'streamId'): string {
+  if (typeof streamId !== 'string' || streamId.length === 0) {
+    throw new InvalidAppendError(field, 'must be a non-empty string');
+  }
+  if (streamId.length > MAX_STREAM_ID_LENGTH) {
+    throw new InvalidAppendError(field, `must be at most ${MAX_STREAM_ID_LENGTH} characters`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(streamId)) {
+    throw new InvalidAppendError(field, 'must not contain control characters');
+  }
+  return streamId;
+}
+
+export function validateExpectedRevision(expected: unknown, field: string): ExpectedRevision {
+  if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return expected;
+  if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return expected;
+  throw new InvalidAppendError(field, 'must be "any", "no_stream", "stream_exists" or a revision ≥ 0');
+}
+
+/** Serialises one value as JSON, refusing what JSON cannot carry faithfully. */
+export function serialiseJson(value: unknown, field: string): string {
+  assertJsonSafe(value, field, new Set());
+  const json = JSON.stringify(value);
+  // PostgreSQL's jsonb cannot hold U+0000, so refuse it everywhere for the same behaviour on every adapter.
+  if (json.includes('\\u0000')) throw new InvalidAppendError(field, 'must not contain the character U+0000');
+  return json;
+}
+
+function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new InvalidAppendError(path, 'must be a finite number');
+      return;
+    case 'object': {
+      if (value === null) return;
+      if (seen.has(value)) throw new InvalidAppendError(path, 'must not be circular');
+      const prototype = Object.getPrototypeOf(value);
+      if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
+        throw new InvalidAppendError(path, 'must be plain JSON data (no class instances, dates or buffers)');
+      }
+      seen.add(value);
+      if (Array.isArray(value)) value.forEach((item, index) => assertJsonSafe(item, `${path}[${index}]`, seen));
+      else for (const [key, item] of Object.entries(value)) assertJsonSafe(item, `${path}.${key}`, seen);
+      seen.delete(value);
+      return;
+    }
+    default:
+      throw new InvalidAppendError(path, `must be JSON data, not ${typeof value}`);
+  }
+}
+
+export function validateNewEvent(event: NewEvent, field: string): void {
+  if (event === null || typeof event !== 'object') throw new InvalidAppendError(field, 'must be an object');
+  if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > 200) {
+    throw new InvalidAppendError(`${field}.type`, 'must be a non-empty string of at most 200 characters');
+  }
+  if (event.data === null || typeof event.data !== 'object' || Array.isArray(event.data)) {
+    throw new InvalidAppendError(`${field}.data`, 'must be a JSON object');
+  }
+  const metadata = event.metadata;
+  if (metadata === null || typeof metadata !== 'object') {
+    throw new InvalidAppendError(`${field}.metadata`, 'must be an object');
+  }
+  if (typeof metadata.eventId !== 'string' || !UUID.test(metadata.eventId)) {
+    throw new InvalidAppendError(`${field}.metadata.eventId`, 'must be a UUID');
+  }
+  if (typeof metadata.businessTime !== 'string' || Number.isNaN(Date.parse(metadata.businessTime))) {
+    throw new InvalidAppendError(`${field}.metadata.businessTime`, 'must be an ISO-8601 instant');
+  }
+  const actor = metadata.actor;
+  if (actor === null || typeof actor !== 'object' || typeof actor.sub !== 'string' || typeof actor.role !== 'string') {
+    throw new InvalidAppendError(`${field}.metadata.actor`, 'must name sub and role');
+  }
+  for (const key of ['commandId', 'correlationId', 'causationId'] as const) {
+    if (typeof metadata[key] !== 'string' || metadata[key].length === 0) {
+      throw new InvalidAppendError(`${field}.metadata.${key}`, 'must be a non-empty string');
+    }
+  }
+  if (metadata.schemaVersion !== undefined && !(Number.isSafeInteger(metadata.schemaVersion) && metadata.schemaVersion >= 1)) {
+    throw new InvalidAppendError(`${field}.metadata.schemaVersion`, 'must be an integer ≥ 1');
+  }
+}

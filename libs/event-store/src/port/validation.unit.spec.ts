@@ -1,0 +1,44 @@
+import { InvalidAppendError } from './errors';
+import { serialiseJson, validateExpectedRevision, validateStreamId } from './validation';
+
+function catchError(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('event store input rules', () => {
+  it('accepts plain JSON data and serialises it', () => {
+    expect(serialiseJson({ name: '王芳', hours: 2.5, points: ['A1', 'B2'], nested: { ok: true, none: null } }, 'data')).toBe(
+      '{"name":"王芳","hours":2.5,"points":["A1","B2"],"nested":{"ok":true,"none":null}}',
+    );
+  });
+
+  it.each([
+    ['undefined', { a: undefined }, 'data.a'],
+    ['Infinity', { a: Infinity }, 'data.a'],
+    ['a Map', { a: new Map() }, 'data.a'],
+    ['a symbol', { a: Symbol('s') }, 'data.a'],
+    ['a nested buffer', { a: [{ b: Buffer.from('x') }] }, 'data.a[0].b'],
+  ])('refuses %s and names where it is', (_label, value, field) => {
+    const error = catchError(() => serialiseJson(value, 'data'));
+    expect(error).toBeInstanceOf(InvalidAppendError);
+    expect((error as InvalidAppendError).field).toBe(field);
+  });
+
+  it('allows the same object twice when it is not circular', () => {
+    const shared = { a: 1 };
+    expect(serialiseJson({ x: shared, y: shared }, 'data')).toBe('{"x":{"a":1},"y":{"a":1}}');
+  });
+
+  it('checks stream ids and expected revisions', () => {
+    expect(validateStreamId('teacher-T-0001')).toBe('teacher-T-0001');
+    expect(() => validateStreamId('a\nb')).toThrow(/control characters/);
+    expect(() => validateStreamId('x'.repeat(201))).toThrow(/at most 200/);
+    expect(validateExpectedRevision(3, 'expectedRevision')).toBe(3);
+    expect(() => validateExpectedRevision(1.5, 'expectedRevision')).toThrow(/revision ≥ 0/);
+  });
+});

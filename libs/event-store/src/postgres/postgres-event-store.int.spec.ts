@@ -1,0 +1,202 @@
+import { Client, Pool } from 'pg';
+import { createTestDatabase } from '@tip/testing';
+import { eventStoreContract, newEvent } from '../contract/event-store.contract';
+import { TransactionHorizonError } from '../port/errors';
+import { RecordedEvent } from '../port/event';
+import { createPostgresEventStore, PostgresEventStore } from './postgres-event-store';
+import { PostgresSubscription } from './postgres-subscription';
+
+const fastPolling = { pollIntervalMs: 200, leaseRetryMs: 50 };
+
+function tamperingOver(store: PostgresEventStore) {
+  return {
+    updateEventData: async (eventId: string, data: Record<string, unknown>) => {
+      await store.pool.query('update tip_events set data = $2 where event_id = $1', [eventId, data]);
+    },
+    deleteEvent: async (eventId: string) => {
+      await store.pool.query('delete from tip_events where event_id = $1', [eventId]);
+    },
+  };
+}
+
+const databases: { drop(): Promise<void> }[] = [];
+afterAll(async () => {
+  for (const database of databases) await database.drop();
+});
+
+async function freshDatabase(): Promise<string> {
+  const database = await createTestDatabase();
+  databases.push(database);
+  return database.url;
+}
+
+eventStoreContract('PostgreSQL', {
+  tamperable: true,
+  create: async (options) => {
+    const connectionString = await freshDatabase();
+    const store = await createPostgresEventStore({ connectionString, ...fastPolling, ...options });
+    return { store, tampering: tamperingOver(store), close: () => store.close() };
+  },
+  reopen: async (subject) => {
+    const connectionString = (subject.store as PostgresEventStore).pool.options.connectionString as string;
+    const store = await createPostgresEventStore({ connectionString, ...fastPolling });
+    return { store, tampering: tamperingOver(store), close: () => store.close() };
+  },
+});
+
+describe('PostgreSQL event store', () => {
+  let connectionString: string;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    connectionString = await freshDatabase();
+    store = await createPostgresEventStore({ connectionString, ...fastPolling });
+  });
+  afterAll(async () => store?.close());
+
+  /** Opens a transaction that appends and then stays open, as a slow writer would. */
+  async function openTransactionAppending(streamId: string): Promise<{ commit(): Promise<void>; rollback(): Promise<void> }> {
+    const client = new Client({ connectionString });
+    await client.connect();
+    await client.query('begin');
+    const event = newEvent('SlowWriterEvent');
+    await client.query('select * from tip_append($1::jsonb, $2::jsonb)', [
+      JSON.stringify([{ streamId, expected: -1 }]),
+      JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, ch: '00'.repeat(32), data: {}, metadata: { ...event.metadata, recordedTime: new Date().toISOString() } }]),
+    ]);
+    const finish = async (sql: string) => {
+      await client.query(sql);
+      await client.end();
+    };
+    return { commit: () => finish('commit'), rollback: () => finish('rollback') };
+  }
+
+  describe('while an older transaction is still open', () => {
+    it('holds back later commits from readers until it ends, then delivers both in order', async () => {
+      const slow = await openTransactionAppending(`slow-${Date.now()}`);
+      const fast = await store.appendToStream(`fast-${Date.now()}`, [newEvent('FastWriterEvent')]);
+
+      const visible = await store.readAll({ fromPosition: fast.lastPosition, maxCount: 10 });
+      expect(visible).toEqual([]);
+      const stats = await store.stats();
+      expect(stats.heldBackEvents).toBeGreaterThanOrEqual(1);
+      expect(stats.headPosition).toBeGreaterThanOrEqual(fast.lastPosition);
+      expect(stats.safePosition).toBeLessThan(fast.lastPosition);
+
+      await slow.commit();
+      const after = await store.readAll({ fromPosition: fast.lastPosition - 1, maxCount: 10 });
+      expect(after.map((event) => event.type)).toEqual(['SlowWriterEvent', 'FastWriterEvent']);
+      expect((await store.stats()).heldBackEvents).toBe(0);
+    });
+
+    it('never lets a live subscription skip the late commit', async () => {
+      const delivered: RecordedEvent[] = [];
+      const subscription = store.subscribeToAll({
+        name: `late-commit-${Date.now()}`,
+        handle: async (events) => void delivered.push(...events),
+      });
+      await subscription.whenCaughtUp();
+      const slow = await openTransactionAppending(`slow-${Date.now()}`);
+      await store.appendToStream(`fast-${Date.now()}`, [newEvent('FastWriterEvent')]);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(delivered.map((event) => event.type)).not.toContain('FastWriterEvent');
+      await slow.rollback();
+      await subscription.whenCaughtUp();
+      await subscription.stop();
+      expect(delivered.map((event) => event.type)).toEqual(['FastWriterEvent']);
+    });
+  });
+
+  it('reserves positions in the same order as transaction ids', async () => {
+    await Promise.all(Array.from({ length: 40 }, (_, index) => store.appendToStream(`order-${index % 5}-${Date.now()}`, [newEvent('E'), newEvent('F')])));
+    const { rows } = await store.pool.query<{ out_of_order: string }>(
+      `select count(*) as out_of_order from (
+         select transaction_id, lag(transaction_id) over (order by position) as previous from tip_events
+       ) ordered where previous is not null and transaction_id < previous`,
+    );
+    expect(Number(rows[0].out_of_order)).toBe(0);
+  });
+
+  it('does not make appends to one stream wait for an open append to another', async () => {
+    const busy = `busy-${Date.now()}`;
+    const slow = await openTransactionAppending(busy);
+    try {
+      const other = await Promise.race([
+        store.appendToStream(`other-${Date.now()}`, [newEvent('E')]).then(() => 'appended'),
+        new Promise((resolve) => setTimeout(() => resolve('blocked'), 3000)),
+      ]);
+      expect(other).toBe('appended');
+      let sameStreamDone = false;
+      const sameStream = store.appendToStream(busy, [newEvent('E')]).then(() => (sameStreamDone = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sameStreamDone).toBe(false);
+      await slow.commit();
+      await sameStream;
+      expect((await store.readStream(busy)).map((event) => event.revision)).toEqual([0, 1]);
+    } finally {
+      await slow.rollback().catch(() => undefined);
+    }
+  });
+
+  it('ends sessions that sit idle inside a transaction', async () => {
+    const { rows } = await store.pool.query<{ idle_in_transaction_session_timeout: string }>('show idle_in_transaction_session_timeout');
+    expect(rows[0].idle_in_transaction_session_timeout).toBe('10s');
+  });
+
+  it('runs only one instance of a named subscription at a time (lease)', async () => {
+    const name = `leased-${Date.now()}`;
+    const seenBy: string[] = [];
+    const first = store.subscribeToAll({ name, handle: async () => void seenBy.push('first') }) as PostgresSubscription;
+    await first.whenCaughtUp();
+    const second = store.subscribeToAll({ name, handle: async (events) => void seenBy.push(...events.map(() => 'second')) }) as PostgresSubscription;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(second.state).toBe('standby');
+
+    await first.stop();
+    await store.appendToStream(`leased-stream-${Date.now()}`, [newEvent('AfterHandover')]);
+    await second.whenCaughtUp();
+    expect(second.state).toBe('running');
+    expect(seenBy.filter((who) => who === 'second')).toHaveLength(1);
+    await second.stop();
+  });
+
+  it('migrates a fresh database safely when two processes start at once', async () => {
+    const shared = await freshDatabase();
+    const stores = await Promise.all([createPostgresEventStore({ connectionString: shared }), createPostgresEventStore({ connectionString: shared })]);
+    const pool = new Pool({ connectionString: shared });
+    try {
+      const { rows } = await pool.query('select version from tip_schema_migrations');
+      expect(rows).toEqual([{ version: 1 }]);
+    } finally {
+      await pool.end();
+      await Promise.all(stores.map((each) => each.close()));
+    }
+  });
+
+  it('refuses to start when stored transaction ids are ahead of the server (restored dump)', async () => {
+    const restored = await freshDatabase();
+    const seeded = await createPostgresEventStore({ connectionString: restored });
+    const result = await seeded.appendToStream('restored', [newEvent('E')]);
+    await seeded.pool.query(`update tip_events set transaction_id = '999999999999'::xid8 where position = $1`, [result.lastPosition]);
+    await seeded.close();
+    await expect(createPostgresEventStore({ connectionString: restored })).rejects.toBeInstanceOf(TransactionHorizonError);
+  });
+
+  it('names an inserted event in a chain', async () => {
+    const isolated = await createPostgresEventStore({ connectionString: await freshDatabase() });
+    try {
+      const result = await isolated.appendToStream('grades', [newEvent('A'), newEvent('B')]);
+      // Someone makes room at revision 1 and slips an event in, with a plausible-looking hash.
+      await isolated.pool.query(`update tip_events set stream_revision = 2 where event_id = $1`, [result.events[1].eventId]);
+      await isolated.pool.query(
+        `insert into tip_events select position + 1000, transaction_id, stream_id, 1, gen_random_uuid(), 'Forged', schema_version,
+           '{}'::jsonb, metadata, business_time, recorded_time, hash from tip_events where event_id = $1`,
+        [result.events[0].eventId],
+      );
+      const report = await isolated.verify();
+      expect(report.problems[0]).toMatchObject({ kind: 'inserted', streamId: 'grades', revision: 1 });
+    } finally {
+      await isolated.close();
+    }
+  });
+});

@@ -1,0 +1,448 @@
+import { EventEmitter } from 'node:events';
+import { DatabaseError, Pool } from 'pg';
+import { DuplicateEventIdError, InvalidAppendError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
+import { AuditedEvent, EventMetadata, NewEvent, RecordedEvent } from '../port/event';
+import {
+  AppendResult,
+  EventStore,
+  EventStoreStats,
+  ReadAllOptions,
+  ReadStreamOptions,
+  StreamAppend,
+  StreamAppendResult,
+  Subscription,
+  SubscriptionOptions,
+} from '../port/event-store';
+import { ExpectedRevision } from '../port/expected-revision';
+import { contentHash } from '../port/hash-chain';
+import { EventStoreLogger, silentLogger } from '../port/logger';
+import { EventSchemaRegistry } from '../port/upcasting';
+import {
+  DEFAULT_MAX_EVENT_BYTES,
+  serialiseJson,
+  validateExpectedRevision,
+  validateNewEvent,
+  validateStreamId,
+} from '../port/validation';
+import {
+  byGlobalOrder,
+  IntegrityProblem,
+  StoredEvent,
+  StoredStreamHead,
+  verifyStreamChain,
+  VerificationReport,
+} from '../port/verification';
+import { runMigrations } from './migrations';
+import { AppendNotifier } from './append-notifier';
+import { PostgresCheckpointStore } from './postgres-checkpoint-store';
+import { PostgresSubscription } from './postgres-subscription';
+import { EVENT_COLUMNS, EventRow, toRecordedEvent } from './rows';
+import { eventStoreMigrations, NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION_SQLSTATE } from './schema';
+
+export interface PostgresEventStoreOptions {
+  connectionString: string;
+  /** Wall clock for `recordedTime`; business time always comes from the event's metadata. */
+  clock?: () => Date;
+  schemas?: EventSchemaRegistry;
+  logger?: EventStoreLogger;
+  maxEventBytes?: number;
+  /** At most this many events in one append call. */
+  maxEventsPerAppend?: number;
+  poolSize?: number;
+  /** Fallback polling when no notification arrives (missed NOTIFY, another database host). */
+  pollIntervalMs?: number;
+  /** How often a standby subscription tries to take over its lease. */
+  leaseRetryMs?: number;
+  /** Kills sessions that sit idle inside a transaction, which would hold every reader back. */
+  idleInTransactionTimeoutMs?: number;
+}
+
+const ANY = -1;
+const NO_STREAM = -2;
+const STREAM_EXISTS = -3;
+
+function expectedRevisionCode(expected: ExpectedRevision): number {
+  switch (expected) {
+    case 'any':
+      return ANY;
+    case 'no_stream':
+      return NO_STREAM;
+    case 'stream_exists':
+      return STREAM_EXISTS;
+    default:
+      return expected;
+  }
+}
+
+/** Creates the store: connects, migrates the schema and refuses a database restored behind our back. */
+export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+  const idleTimeout = options.idleInTransactionTimeoutMs ?? 10_000;
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 16,
+    application_name: 'tip-event-store',
+    options: `-c idle_in_transaction_session_timeout=${idleTimeout}`,
+  });
+  const logger = options.logger ?? silentLogger;
+  // An idle pooled connection that dies must not take the process with it.
+  pool.on('error', (error) => logger.warn('event store connection lost', { error: error.message }));
+  try {
+    await runMigrations(pool, eventStoreMigrations);
+    await assertTransactionHorizon(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return new PostgresEventStore(pool, options);
+}
+
+/**
+ * After a dump and restore into a new cluster, stored transaction ids can be ahead of the
+ * server's counter; new events would then sort before old ones and readers would skip them.
+ */
+async function assertTransactionHorizon(pool: Pool): Promise<void> {
+  const { rows } = await pool.query<{ stored: string | null; next: string }>(
+    `select (select transaction_id::text from tip_events order by position desc limit 1) as stored,
+            pg_snapshot_xmax(pg_current_snapshot())::text as next`,
+  );
+  const { stored, next } = rows[0];
+  if (stored !== null && BigInt(stored) >= BigInt(next)) {
+    throw new TransactionHorizonError(
+      `The newest stored event was written by transaction ${stored}, but this server's next transaction id is ${next}. ` +
+        'The database was probably restored from a dump into another cluster. Refusing to start, because new ' +
+        'events would be ordered before old ones. Advance the server past that id (for example with ' +
+        'pg_resetwal --next-transaction-id) or restore with pg_basebackup, then start again.',
+    );
+  }
+}
+
+interface PreparedAppend {
+  streamsJson: string;
+  eventsJson: string;
+  eventIds: string[];
+  /** For each event: the index of its stream in `appends`. */
+  eventStream: number[];
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly clock: () => Date;
+  private readonly schemas: EventSchemaRegistry;
+  private readonly logger: EventStoreLogger;
+  private readonly maxEventBytes: number;
+  private readonly maxEventsPerAppend: number;
+  private readonly notifier: AppendNotifier;
+  private readonly subscriptions = new Set<PostgresSubscription>();
+  /** Emits 'appended' after each local commit, waking in-process subscriptions at once. */
+  readonly localAppends = new EventEmitter().setMaxListeners(0);
+  readonly checkpoints: PostgresCheckpointStore;
+
+  constructor(
+    readonly pool: Pool,
+    private readonly options: PostgresEventStoreOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.schemas = options.schemas ?? new EventSchemaRegistry();
+    this.logger = options.logger ?? silentLogger;
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.maxEventsPerAppend = options.maxEventsPerAppend ?? 10_000;
+    this.notifier = new AppendNotifier(pool, NOTIFY_CHANNEL, this.logger);
+    this.checkpoints = new PostgresCheckpointStore(pool);
+  }
+
+  async appendToStream(
+    streamId: string,
+    events: NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<StreamAppendResult> {
+    const result = await this.appendToStreams([{ streamId, events, expectedRevision: options.expectedRevision ?? 'any' }]);
+    return {
+      streamId,
+      nextExpectedRevision: result.streams[0].nextExpectedRevision,
+      events: result.events,
+      lastPosition: result.lastPosition,
+    };
+  }
+
+  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
+    const prepared = this.prepare(appends);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { rows } = await this.pool.query<{ first_position: string; next_revisions: string[] }>(
+          'select first_position, next_revisions from tip_append($1::jsonb, $2::jsonb)',
+          [prepared.streamsJson, prepared.eventsJson],
+        );
+        const result = this.toAppendResult(appends, prepared, Number(rows[0].first_position), rows[0].next_revisions.map(Number));
+        this.localAppends.emit('appended', result.lastPosition);
+        this.notifier.appended(result.lastPosition);
+        return result;
+      } catch (error) {
+        if (!(error instanceof DatabaseError)) throw error;
+        const conflict = this.wrongExpectedRevision(error, appends);
+        if (conflict || error.constraint === 'tip_events_event_id_key') {
+          // A retried command: its events are stored already, so answer what the first attempt did.
+          const original = await this.originalResult(appends, prepared);
+          if (original) return original;
+          throw conflict ?? error;
+        }
+        // Two writers created the same new stream at once; the loser retries against the created row.
+        if (error.constraint === 'tip_streams_pkey' && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+
+  private prepare(appends: StreamAppend[]): PreparedAppend {
+    if (!Array.isArray(appends) || appends.length === 0) {
+      throw new InvalidAppendError('appends', 'must name at least one stream');
+    }
+    const recordedTime = this.clock().toISOString();
+    const streams: { streamId: string; expected: number }[] = [];
+    const seenStreams = new Set<string>();
+    const seenEvents = new Set<string>();
+    const eventParts: string[] = [];
+    const eventIds: string[] = [];
+    const eventStream: number[] = [];
+    appends.forEach((append, streamIndex) => {
+      const field = appends.length === 1 ? '' : `appends[${streamIndex}].`;
+      const streamId = validateStreamId(append?.streamId, `${field}streamId`);
+      if (seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
+      seenStreams.add(streamId);
+      const expected = validateExpectedRevision(append.expectedRevision, `${field}expectedRevision`);
+      streams.push({ streamId, expected: expectedRevisionCode(expected) });
+      if (!Array.isArray(append.events) || append.events.length === 0) {
+        throw new InvalidAppendError(`${field}events`, 'must contain at least one event');
+      }
+      append.events.forEach((event, eventIndex) => {
+        const eventField = `${field}events[${eventIndex}]`;
+        validateNewEvent(event, eventField);
+        const eventId = event.metadata.eventId.toLowerCase();
+        if (seenEvents.has(eventId)) throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
+        seenEvents.add(eventId);
+        const metadata: EventMetadata = {
+          ...event.metadata,
+          eventId,
+          schemaVersion: event.metadata.schemaVersion ?? this.schemas.currentVersion(event.type),
+          recordedTime,
+        };
+        const dataJson = serialiseJson(event.data, `${eventField}.data`);
+        const metadataJson = serialiseJson(metadata, `${eventField}.metadata`);
+        const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
+        if (size > this.maxEventBytes) {
+          throw new InvalidAppendError(eventField, `must be at most ${this.maxEventBytes} bytes of JSON (is ${size})`);
+        }
+        const hash = contentHash({ streamId, type: event.type, data: event.data, metadata }).toString('hex');
+        eventParts.push(
+          `{"s":${streamIndex},"id":"${eventId}","type":${JSON.stringify(event.type)},"v":${metadata.schemaVersion},` +
+            `"ch":"${hash}","data":${dataJson},"metadata":${metadataJson}}`,
+        );
+        eventIds.push(eventId);
+        eventStream.push(streamIndex);
+      });
+    });
+    if (eventIds.length > this.maxEventsPerAppend) {
+      throw new InvalidAppendError('events', `must be at most ${this.maxEventsPerAppend} in one append`);
+    }
+    return { streamsJson: JSON.stringify(streams), eventsJson: `[${eventParts.join(',')}]`, eventIds, eventStream };
+  }
+
+  private toAppendResult(appends: StreamAppend[], prepared: PreparedAppend, firstPosition: number, nextRevisions: number[]): AppendResult {
+    const nextRevisionOf = appends.map((append, index) => nextRevisions[index] - append.events.length);
+    const events = prepared.eventIds.map((eventId, index) => {
+      const stream = prepared.eventStream[index];
+      nextRevisionOf[stream] += 1;
+      return { streamId: appends[stream].streamId, eventId, revision: nextRevisionOf[stream], position: firstPosition + index };
+    });
+    return {
+      streams: appends.map((append, index) => ({ streamId: append.streamId, nextExpectedRevision: nextRevisions[index] })),
+      events,
+      lastPosition: firstPosition + events.length - 1,
+    };
+  }
+
+  private wrongExpectedRevision(error: DatabaseError, appends: StreamAppend[]): WrongExpectedRevisionError | undefined {
+    if (error.code !== WRONG_EXPECTED_REVISION_SQLSTATE || !error.detail) return undefined;
+    const detail = JSON.parse(error.detail) as { streamId: string; actual: number };
+    const append = appends.find((candidate) => candidate.streamId === detail.streamId);
+    return new WrongExpectedRevisionError(detail.streamId, append?.expectedRevision ?? 'any', detail.actual);
+  }
+
+  /** The result of the earlier append that stored these very events, if one did. */
+  private async originalResult(appends: StreamAppend[], prepared: PreparedAppend): Promise<AppendResult | undefined> {
+    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; stream_revision: string; position: string }>(
+      'select event_id::text, stream_id, stream_revision, position from tip_events where event_id = any($1::uuid[])',
+      [prepared.eventIds],
+    );
+    if (rows.length === 0) return undefined;
+    const stored = new Map(rows.map((row) => [row.event_id, row]));
+    const events = prepared.eventIds.map((eventId, index) => {
+      const row = stored.get(eventId);
+      const streamId = appends[prepared.eventStream[index]].streamId;
+      if (!row || row.stream_id !== streamId) return undefined;
+      return { streamId, eventId, revision: Number(row.stream_revision), position: Number(row.position) };
+    });
+    if (events.some((event) => event === undefined)) throw new DuplicateEventIdError(rows.map((row) => row.event_id));
+    const appended = events.filter((event): event is NonNullable<typeof event> => event !== undefined);
+    return {
+      streams: appends.map((append) => ({
+        streamId: append.streamId,
+        nextExpectedRevision: Math.max(...appended.filter((event) => event.streamId === append.streamId).map((event) => event.revision)),
+      })),
+      events: appended,
+      lastPosition: Math.max(...appended.map((event) => event.position)),
+    };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    validateStreamId(streamId);
+    const backwards = options.direction === 'backwards';
+    const from = options.from ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const { rows } = await this.pool.query<EventRow>(
+      `select ${EVENT_COLUMNS} from tip_events where stream_id = $1 and stream_revision ${backwards ? '<=' : '>='} $2
+       order by stream_revision ${backwards ? 'desc' : 'asc'} limit $3`,
+      [streamId, from, options.maxCount ?? null],
+    );
+    return rows.map((row) => this.schemas.upcast(toRecordedEvent(row)));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return (await this.readAllRaw(options.fromPosition ?? 0, options.maxCount ?? 1000)).map((event) => this.schemas.upcast(event));
+  }
+
+  /**
+   * Global order without gaps: only rows of transactions older than every transaction still open
+   * are returned, so an event that commits late can never land behind a reader's position.
+   */
+  private async readAllRaw(fromPosition: number, maxCount: number): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `select ${EVENT_COLUMNS} from tip_events
+       where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+       order by position limit $2`,
+      [fromPosition, maxCount],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async readStreamForAudit(streamId: string): Promise<AuditedEvent[]> {
+    validateStreamId(streamId);
+    const { rows } = await this.pool.query<EventRow & { hash: Buffer }>(
+      `select ${EVENT_COLUMNS}, hash from tip_events where stream_id = $1 order by stream_revision`,
+      [streamId],
+    );
+    return rows.map((row) => ({ ...toRecordedEvent(row), hash: row.hash.toString('hex') }));
+  }
+
+  /** Position of the newest committed event (0 when there is none). */
+  async headPosition(): Promise<number> {
+    const { rows } = await this.pool.query<{ head: string }>('select coalesce(max(position), 0) as head from tip_events');
+    return Number(rows[0].head);
+  }
+
+  subscribeToAll(options: SubscriptionOptions): Subscription {
+    const subscription = new PostgresSubscription(
+      {
+        connectionString: this.options.connectionString,
+        readAll: (fromPosition, maxCount) => this.readAll({ fromPosition, maxCount }),
+        headPosition: () => this.headPosition(),
+        localAppends: this.localAppends,
+        logger: this.logger,
+        pollIntervalMs: this.options.pollIntervalMs ?? 1000,
+        leaseRetryMs: this.options.leaseRetryMs ?? 1000,
+      },
+      { ...options, checkpoints: options.checkpoints ?? this.checkpoints },
+    );
+    this.subscriptions.add(subscription);
+    subscription.finished.then(
+      () => this.subscriptions.delete(subscription),
+      () => this.subscriptions.delete(subscription),
+    );
+    return subscription;
+  }
+
+  async stats(): Promise<EventStoreStats> {
+    const { rows } = await this.pool.query<{ head: string; safe: string; oldest: number | null }>(
+      `select (select coalesce(max(position), 0) from tip_events) as head,
+              (select coalesce(max(position), 0) from tip_events
+                where transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))) as safe,
+              (select extract(epoch from max(now() - xact_start))::float8 from pg_stat_activity
+                where backend_xid is not null and datname = current_database()) as oldest`,
+    );
+    const head = Number(rows[0].head);
+    const safe = Number(rows[0].safe);
+    if (head > safe) {
+      const { rows: held } = await this.pool.query<{ count: string }>(
+        'select count(*) from tip_events where position > $1',
+        [safe],
+      );
+      return { headPosition: head, safePosition: safe, heldBackEvents: Number(held[0].count), oldestOpenTransactionSeconds: rows[0].oldest ?? 0 };
+    }
+    return { headPosition: head, safePosition: safe, heldBackEvents: 0, oldestOpenTransactionSeconds: rows[0].oldest ?? 0 };
+  }
+
+  async verify(options: { onProgress?: (eventsChecked: number) => void; pageSize?: number } = {}): Promise<VerificationReport> {
+    const pageSize = options.pageSize ?? 5000;
+    const problems: IntegrityProblem[] = [];
+    let eventsChecked = 0;
+    let streamsChecked = 0;
+    let current: { streamId: string; events: StoredEvent[] } | undefined;
+    let after: { streamId: string; revision: number } | undefined;
+    const client = await this.pool.connect();
+    try {
+      // One snapshot for the whole walk, so appends running meanwhile cannot look like tampering.
+      await client.query('begin isolation level repeatable read read only');
+      const heads = new Map<string, StoredStreamHead>();
+      const finishStream = (stream: { streamId: string; events: StoredEvent[] }) => {
+        problems.push(...verifyStreamChain(stream.streamId, stream.events, heads.get(stream.streamId)));
+        heads.delete(stream.streamId);
+        streamsChecked += 1;
+      };
+      for (;;) {
+        const { rows } = await client.query<EventRow & { event_id: string; hash: Buffer }>(
+          `select ${EVENT_COLUMNS}, event_id::text, hash from tip_events
+           where ($1::text is null or (stream_id, stream_revision) > ($1, $2))
+           order by stream_id, stream_revision limit $3`,
+          [after?.streamId ?? null, after?.revision ?? 0, pageSize],
+        );
+        const { rows: headRows } = await client.query<{ stream_id: string; revision: string; last_hash: Buffer }>(
+          'select stream_id, revision, last_hash from tip_streams where stream_id = any($1::text[])',
+          [[...new Set(rows.map((row) => row.stream_id))]],
+        );
+        for (const head of headRows) heads.set(head.stream_id, { revision: Number(head.revision), lastHash: head.last_hash });
+        for (const row of rows) {
+          const event: StoredEvent = { ...toRecordedEvent(row), eventId: row.event_id, hash: row.hash };
+          if (current && current.streamId !== event.streamId) {
+            finishStream(current);
+            current = undefined;
+          }
+          current ??= { streamId: event.streamId, events: [] };
+          current.events.push(event);
+        }
+        eventsChecked += rows.length;
+        options.onProgress?.(eventsChecked);
+        if (rows.length < pageSize) break;
+        const last = rows[rows.length - 1];
+        after = { streamId: last.stream_id, revision: Number(last.stream_revision) };
+      }
+      if (current) finishStream(current);
+      // Streams the store created whose every event has since disappeared.
+      const { rows: emptied } = await client.query<{ stream_id: string; revision: string; last_hash: Buffer }>(
+        `select s.stream_id, s.revision, s.last_hash from tip_streams s
+         where not exists (select 1 from tip_events e where e.stream_id = s.stream_id)`,
+      );
+      for (const row of emptied) {
+        problems.push(...verifyStreamChain(row.stream_id, [], { revision: Number(row.revision), lastHash: row.last_hash }));
+        streamsChecked += 1;
+      }
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    problems.sort(byGlobalOrder);
+    return { ok: problems.length === 0, streamsChecked, eventsChecked, firstProblem: problems[0], problems: problems.slice(0, 100) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.notifier.close();
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,24 @@
+import { EventMetadata, RecordedEvent } from '../port/event';
+
+/** The columns every read selects, in the shape `pg` returns them (bigint as string). */
+export interface EventRow {
+  position: string;
+  stream_id: string;
+  stream_revision: string;
+  event_type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export const EVENT_COLUMNS = 'position, stream_id, stream_revision, event_type, data, metadata';
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    type: row.event_type,
+    data: row.data,
+    metadata: row.metadata,
+    streamId: row.stream_id,
+    revision: Number(row.stream_revision),
+    position: Number(row.position),
+  };
+}
