@@ -269,7 +269,7 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
 
       it.each(invalid)('refuses %s with a clear error naming the field, writing nothing', async (_label, append, field) => {
         const before = await countAll();
-        const error = await append().catch((e) => e);
+        const error = (await append().catch((e) => e)) as InvalidAppendError;
         expect(error).toBeInstanceOf(InvalidAppendError);
         expect(error.field).toBe(field);
         expect(error.message).toContain(field);

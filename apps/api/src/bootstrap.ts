@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import * as path from 'node:path';
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Client } from 'pg';
+import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
+import { AppModule } from './app.module';
+import { TipConfig } from './config';
+
+export interface RunningTip {
+  app: INestApplication;
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000/api */
+  url: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+const EMBEDDED_DATABASE = 'tip';
+
+/**
+ * Starts TIP: the embedded PostgreSQL unless DATABASE_URL names a server, then the HTTP API.
+ * `stop()` closes the API first and the database last, so nothing is cut off mid-write.
+ */
+export async function startTip(config: TipConfig): Promise<RunningTip> {
+  const logger = new Logger('TIP');
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = path.join(config.TIP_DATA_DIR, 'postgres');
+    logger.log(`Starting embedded PostgreSQL in ${dataDir}`);
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.TIP_EMBEDDED_PG_PORT });
+    databaseUrl = embedded.connectionString(EMBEDDED_DATABASE);
+    await ensureDatabase(embedded.connectionString('postgres'), EMBEDDED_DATABASE);
+    logger.log(`Embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
+  }
+  try {
+    const app = await NestFactory.create(AppModule.register({ databaseUrl }), {
+      logger: logLevels(config.TIP_LOG_LEVEL),
+      abortOnError: false,
+    });
+    app.setGlobalPrefix('api');
+    await app.listen(config.PORT, '0.0.0.0');
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const url = `http://127.0.0.1:${port}/api`;
+    let stopping: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      databaseUrl,
+      stop: () =>
+        (stopping ??= (async () => {
+          await app.close();
+          await embedded?.stop();
+        })()),
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database ${database}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function logLevels(level: TipConfig['TIP_LOG_LEVEL']) {
+  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+  return order.slice(0, order.indexOf(level) + 1);
+}

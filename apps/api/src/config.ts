@@ -1,0 +1,29 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z.object({
+  PORT: port.default(3000),
+  /** A PostgreSQL server to use instead of the embedded one. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Where the embedded PostgreSQL keeps its data (and the generated secrets). */
+  TIP_DATA_DIR: z.string().min(1).default('./data'),
+  TIP_EMBEDDED_PG_PORT: port.optional(),
+  TIP_EVENT_STORE: z.enum(['postgres']).default('postgres'),
+  TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+});
+
+export type TipConfig = Omit<z.infer<typeof schema>, 'TIP_DATA_DIR'> & { TIP_DATA_DIR: string };
+
+export class ConfigError extends Error {}
+
+/** Reads the environment once at start-up; a bad value stops the process with every problem named. */
+export function loadConfig(environment: NodeJS.ProcessEnv): TipConfig {
+  const parsed = schema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new ConfigError(`Invalid configuration:\n${problems}`);
+  }
+  return { ...parsed.data, TIP_DATA_DIR: path.resolve(parsed.data.TIP_DATA_DIR) };
+}
