@@ -1,0 +1,12 @@
+export { startEmbeddedPostgres, hydrateSymlinks } from './embedded-postgres';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres';
+export { DEFAULT_SETTINGS } from './settings';
+export {
+  EmbeddedPostgresError,
+  PostgresBinariesMissingError,
+  DataDirectoryError,
+  ServiceUserError,
+  InitdbFailedError,
+  PostgresStartError,
+  PostgresStopError,
+} from './errors';

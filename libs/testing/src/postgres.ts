@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/** Superuser URL of the PostgreSQL server for this test run; set by the int project's globalSetup. */
+export const TEST_DATABASE_URL_ENV = 'TIP_TEST_DATABASE_URL';
+
+export interface TestDatabase {
+  /** Connection URL for the new, empty database. */
+  readonly url: string;
+  readonly name: string;
+  /** Drops the database, closing any connections still open to it. */
+  drop(): Promise<void>;
+}
+
+export class TestDatabaseUnavailableError extends Error {
+  constructor() {
+    super(
+      `${TEST_DATABASE_URL_ENV} is not set, so there is no PostgreSQL server to create a test database on. ` +
+        'Tests that need a database must be named *.int.spec.ts (or *.e2e.spec.ts) so that they run in the ' +
+        "Jest 'int' project, whose globalSetup starts a server (e.g. `npx jest --selectProjects int`). To use " +
+        `your own server instead, set ${TEST_DATABASE_URL_ENV} to a superuser URL that may CREATE DATABASE.`,
+    );
+    this.name = new.target.name;
+  }
+}
+
+/** The admin URL of the test server; throws a clear error outside the int project. */
+export function testServerUrl(): string {
+  const url = process.env[TEST_DATABASE_URL_ENV];
+  if (!url) throw new TestDatabaseUnavailableError();
+  return url;
+}
+
+/** Creates a fresh database `tip_test_<hex>` on the test server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = testServerUrl();
+  const name = `tip_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  let dropped: Promise<void> | undefined;
+  return {
+    url: url.toString(),
+    name,
+    drop: () => {
+      dropped ??= withAdmin(adminUrl, async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
+      return dropped;
+    },
+  };
+}
+
+async function withAdmin<T>(adminUrl: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
