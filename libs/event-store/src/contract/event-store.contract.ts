@@ -259,7 +259,7 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         ['a function in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { f: () => 1 } }]), 'events[0].data.f'],
         ['a bigint in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: BigInt(1) } }]), 'events[0].data.n'],
         ['NaN in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: Number.NaN } }]), 'events[0].data.n'],
-        ['U+0000 in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'a\u0000b' } }]), 'events[0].data'],
+        ['U+0000 in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'a\u0000b' } }]), 'events[0].data.s'],
         ['an array as data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: [] as unknown as Record<string, unknown> }]), 'events[0].data'],
         ['a missing event id', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { eventId: 'not-a-uuid' })]), 'events[0].metadata.eventId'],
         ['a bad business time', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'yesterday' })]), 'events[0].metadata.businessTime'],

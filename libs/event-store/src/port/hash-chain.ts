@@ -18,8 +18,14 @@ export interface HashedContent {
  * store knows where the event lands.
  */
 export function contentHash(event: HashedContent): Buffer {
+  return contentHashOfCanonical(event.streamId, event.type, canonicalJson(event.data), canonicalJson(event.metadata));
+}
+
+/** The same hash from data and metadata already in canonical form (the append path has them). */
+export function contentHashOfCanonical(streamId: string, type: string, canonicalData: string, canonicalMetadata: string): Buffer {
+  // Keys in canonical order: data, metadata, streamId, type.
   return createHash('sha256')
-    .update(canonicalJson({ streamId: event.streamId, type: event.type, data: event.data, metadata: event.metadata }))
+    .update(`{"data":${canonicalData},"metadata":${canonicalMetadata},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`)
     .digest();
 }
 

@@ -1,3 +1,4 @@
+import { canonicalJsonOfEventData } from './canonical-json';
 import { InvalidAppendError } from './errors';
 import { ExpectedRevision } from './expected-revision';
 import { NewEvent } from './event';
@@ -26,39 +27,9 @@ export function validateExpectedRevision(expected: unknown, field: string): Expe
   throw new InvalidAppendError(field, 'must be "any", "no_stream", "stream_exists" or a revision ≥ 0');
 }
 
-/** Serialises one value as JSON, refusing what JSON cannot carry faithfully. */
+/** Serialises one value as canonical JSON, refusing what JSON cannot carry faithfully. */
 export function serialiseJson(value: unknown, field: string): string {
-  assertJsonSafe(value, field, new Set());
-  const json = JSON.stringify(value);
-  // PostgreSQL's jsonb cannot hold U+0000, so refuse it everywhere for the same behaviour on every adapter.
-  if (json.includes('\\u0000')) throw new InvalidAppendError(field, 'must not contain the character U+0000');
-  return json;
-}
-
-function assertJsonSafe(value: unknown, path: string, seen: Set<object>): void {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw new InvalidAppendError(path, 'must be a finite number');
-      return;
-    case 'object': {
-      if (value === null) return;
-      if (seen.has(value)) throw new InvalidAppendError(path, 'must not be circular');
-      const prototype = Object.getPrototypeOf(value);
-      if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) {
-        throw new InvalidAppendError(path, 'must be plain JSON data (no class instances, dates or buffers)');
-      }
-      seen.add(value);
-      if (Array.isArray(value)) value.forEach((item, index) => assertJsonSafe(item, `${path}[${index}]`, seen));
-      else for (const [key, item] of Object.entries(value)) assertJsonSafe(item, `${path}.${key}`, seen);
-      seen.delete(value);
-      return;
-    }
-    default:
-      throw new InvalidAppendError(path, `must be JSON data, not ${typeof value}`);
-  }
+  return canonicalJsonOfEventData(value, field);
 }
 
 export function validateNewEvent(event: NewEvent, field: string): void {

@@ -1,5 +1,6 @@
 import { EventMetadata } from './event';
-import { chainHash, contentHash, GENESIS_HASH } from './hash-chain';
+import { canonicalJson } from './canonical-json';
+import { chainHash, contentHash, contentHashOfCanonical, GENESIS_HASH } from './hash-chain';
 import { StoredEvent, verifyStreamChain } from './verification';
 
 const metadata = (index: number): EventMetadata => ({
@@ -67,5 +68,12 @@ describe('verifyStreamChain', () => {
     const events = chainedStream(2);
     expect(verifyStreamChain('s', events, undefined)).toEqual([expect.objectContaining({ kind: 'inserted', revision: 0 })]);
     expect(verifyStreamChain('s', [], headOf(events))).toEqual([expect.objectContaining({ kind: 'missing', revision: 0 })]);
+  });
+});
+
+describe('contentHash', () => {
+  it('is the same whether computed from objects or from their canonical encoding', () => {
+    const event = { streamId: 's', type: 'E', data: { b: 1, a: [2] }, metadata: metadata(1) };
+    expect(contentHashOfCanonical('s', 'E', canonicalJson(event.data), canonicalJson(event.metadata)).equals(contentHash(event))).toBe(true);
   });
 });

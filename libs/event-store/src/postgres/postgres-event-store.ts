@@ -14,7 +14,7 @@ import {
   SubscriptionOptions,
 } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
-import { contentHash } from '../port/hash-chain';
+import { contentHashOfCanonical } from '../port/hash-chain';
 import { EventStoreLogger, silentLogger } from '../port/logger';
 import { EventSchemaRegistry } from '../port/upcasting';
 import {
@@ -167,10 +167,11 @@ export class PostgresEventStore implements EventStore {
     const prepared = this.prepare(appends);
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ first_position: string; next_revisions: string[] }>(
-          'select first_position, next_revisions from tip_append($1::jsonb, $2::jsonb)',
-          [prepared.streamsJson, prepared.eventsJson],
-        );
+        const { rows } = await this.pool.query<{ first_position: string; next_revisions: string[] }>({
+          name: 'tip_append',
+          text: 'select first_position, next_revisions from tip_append($1::jsonb, $2::jsonb)',
+          values: [prepared.streamsJson, prepared.eventsJson],
+        });
         const result = this.toAppendResult(appends, prepared, Number(rows[0].first_position), rows[0].next_revisions.map(Number));
         this.localAppends.emit('appended', result.lastPosition);
         this.notifier.appended(result.lastPosition);
@@ -196,7 +197,7 @@ export class PostgresEventStore implements EventStore {
       throw new InvalidAppendError('appends', 'must name at least one stream');
     }
     const recordedTime = this.clock().toISOString();
-    const streams: { streamId: string; expected: number }[] = [];
+    const streamParts: string[] = [];
     const seenStreams = new Set<string>();
     const seenEvents = new Set<string>();
     const eventParts: string[] = [];
@@ -208,10 +209,11 @@ export class PostgresEventStore implements EventStore {
       if (seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
       seenStreams.add(streamId);
       const expected = validateExpectedRevision(append.expectedRevision, `${field}expectedRevision`);
-      streams.push({ streamId, expected: expectedRevisionCode(expected) });
       if (!Array.isArray(append.events) || append.events.length === 0) {
         throw new InvalidAppendError(`${field}events`, 'must contain at least one event');
       }
+      const offset = eventIds.length;
+      const hashes: string[] = [];
       append.events.forEach((event, eventIndex) => {
         const eventField = `${field}events[${eventIndex}]`;
         validateNewEvent(event, eventField);
@@ -224,25 +226,32 @@ export class PostgresEventStore implements EventStore {
           schemaVersion: event.metadata.schemaVersion ?? this.schemas.currentVersion(event.type),
           recordedTime,
         };
+        // The canonical text is what gets hashed and what gets sent: one walk over each object.
         const dataJson = serialiseJson(event.data, `${eventField}.data`);
         const metadataJson = serialiseJson(metadata, `${eventField}.metadata`);
-        const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
-        if (size > this.maxEventBytes) {
-          throw new InvalidAppendError(eventField, `must be at most ${this.maxEventBytes} bytes of JSON (is ${size})`);
+        // A UTF-16 unit is at most 3 bytes of UTF-8, so most events skip counting bytes.
+        if ((dataJson.length + metadataJson.length) * 3 > this.maxEventBytes) {
+          const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
+          if (bytes > this.maxEventBytes) {
+            throw new InvalidAppendError(eventField, `must be at most ${this.maxEventBytes} bytes of JSON (is ${bytes})`);
+          }
         }
-        const hash = contentHash({ streamId, type: event.type, data: event.data, metadata }).toString('hex');
+        hashes.push(`"${contentHashOfCanonical(streamId, event.type, dataJson, metadataJson).toString('hex')}"`);
         eventParts.push(
           `{"s":${streamIndex},"id":"${eventId}","type":${JSON.stringify(event.type)},"v":${metadata.schemaVersion},` +
-            `"ch":"${hash}","data":${dataJson},"metadata":${metadataJson}}`,
+            `"data":${dataJson},"metadata":${metadataJson}}`,
         );
         eventIds.push(eventId);
         eventStream.push(streamIndex);
       });
+      streamParts.push(
+        `{"streamId":${JSON.stringify(streamId)},"expected":${expectedRevisionCode(expected)},"offset":${offset},"ch":[${hashes.join(',')}]}`,
+      );
     });
     if (eventIds.length > this.maxEventsPerAppend) {
       throw new InvalidAppendError('events', `must be at most ${this.maxEventsPerAppend} in one append`);
     }
-    return { streamsJson: JSON.stringify(streams), eventsJson: `[${eventParts.join(',')}]`, eventIds, eventStream };
+    return { streamsJson: `[${streamParts.join(',')}]`, eventsJson: `[${eventParts.join(',')}]`, eventIds, eventStream };
   }
 
   private toAppendResult(appends: StreamAppend[], prepared: PreparedAppend, firstPosition: number, nextRevisions: number[]): AppendResult {
@@ -313,12 +322,13 @@ export class PostgresEventStore implements EventStore {
    * are returned, so an event that commits late can never land behind a reader's position.
    */
   private async readAllRaw(fromPosition: number, maxCount: number): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
-      `select ${EVENT_COLUMNS} from tip_events
-       where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
-       order by position limit $2`,
-      [fromPosition, maxCount],
-    );
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'tip_read_all',
+      text: `select ${EVENT_COLUMNS} from tip_events
+             where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+             order by position limit $2`,
+      values: [fromPosition, maxCount],
+    });
     return rows.map(toRecordedEvent);
   }
 

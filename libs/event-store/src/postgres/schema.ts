@@ -14,13 +14,16 @@ export const eventStoreMigrations: Migration[] = [
     sql: /* sql */ `
       create sequence tip_event_position_seq as bigint minvalue 1 start 1 cache 1;
 
+      -- prior_hash is the chain's value before the last append: one UPDATE ... RETURNING then
+      -- gives the appender where its events' chain starts, without a separate row lock.
       create table tip_streams (
         stream_id  text primary key,
         revision   bigint not null,
         last_hash  bytea not null,
+        prior_hash bytea not null,
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now()
-      );
+      ) with (fillfactor = 70);
 
       -- position is unique and, because it is reserved together with the writing transaction's
       -- id, it grows with transaction_id: readers that only see rows of transactions older than
@@ -48,27 +51,42 @@ export const eventStoreMigrations: Migration[] = [
         updated_at timestamptz not null default now()
       );
 
-      -- One call appends to one or more streams: p_streams = [{streamId, expected}] where expected
-      -- is -1 any, -2 no_stream, -3 stream_exists or an exact revision; p_events = [{s (index into
-      -- p_streams), id, type, v, data, metadata, ch (content hash, hex)}] in append order.
+      create function tip_chain(p_start bytea, p_hashes bytea[]) returns bytea
+      language plpgsql immutable as $fn$
+      declare
+        v_hash bytea := p_start;
+        v_i    int;
+      begin
+        for v_i in 1 .. coalesce(array_length(p_hashes, 1), 0) loop
+          v_hash := sha256(v_hash || p_hashes[v_i]);
+        end loop;
+        return v_hash;
+      end
+      $fn$;
+
+      -- One call appends to one or more streams. p_streams = [{streamId, expected, offset, ch}]:
+      -- expected is -1 any, -2 no_stream, -3 stream_exists or an exact revision; the stream's events
+      -- are p_events[offset .. offset + len(ch) - 1] and ch holds their content hashes (hex).
+      -- p_events = [{s, id, type, v, data, metadata}] in append order, grouped by stream.
       create function tip_append(p_streams jsonb, p_events jsonb)
       returns table (first_position bigint, next_revisions bigint[])
       language plpgsql as $fn$
       declare
+        v_genesis      constant bytea := decode(repeat('00', 32), 'hex');
         v_event_count  int := jsonb_array_length(p_events);
         v_stream_count int := jsonb_array_length(p_streams);
         v_tx           xid8;
         v_first        bigint;
-        v_revision     bigint[] := array_fill(-1::bigint, array[v_stream_count]);
-        v_hash         bytea[]  := array_fill(null::bytea, array[v_stream_count]);
-        v_existed      boolean[] := array_fill(false, array[v_stream_count]);
+        v_next         bigint[] := array_fill(-1::bigint, array[v_stream_count]);
         v_event_revs   bigint[] := array_fill(0::bigint, array[v_event_count]);
         v_event_hashes bytea[]  := array_fill(null::bytea, array[v_event_count]);
         v_stream       record;
-        v_event        record;
-        v_s            int;
-        v_current      bigint;
-        v_current_hash bytea;
+        v_count        int;
+        v_start_rev    bigint;
+        v_start_hash   bytea;
+        v_hash         bytea;
+        v_actual       bigint;
+        v_i            int;
       begin
         -- Take the transaction id and reserve positions as one step, so positions follow ids.
         begin
@@ -84,52 +102,50 @@ export const eventStoreMigrations: Migration[] = [
           raise;
         end;
 
-        -- Lock the streams in one order (by id) so multi-stream appends cannot deadlock.
+        -- Streams in one order (by id), so multi-stream appends cannot deadlock.
         for v_stream in
-          select (s.ordinality)::int as idx, s.value->>'streamId' as stream_id, (s.value->>'expected')::bigint as expected
+          select s.ordinality::int as idx, s.value->>'streamId' as stream_id, (s.value->>'expected')::bigint as expected,
+                 (s.value->>'offset')::int as event_offset,
+                 array(select decode(h, 'hex') from jsonb_array_elements_text(s.value->'ch') h) as hashes
           from jsonb_array_elements(p_streams) with ordinality s
           order by s.value->>'streamId'
         loop
-          select t.revision, t.last_hash into v_current, v_current_hash
-          from tip_streams t where t.stream_id = v_stream.stream_id for update;
-          if found then
-            v_existed[v_stream.idx] := true;
-            v_revision[v_stream.idx] := v_current;
-            v_hash[v_stream.idx] := v_current_hash;
-          else
-            v_revision[v_stream.idx] := -1;
-            v_hash[v_stream.idx] := decode(repeat('00', 32), 'hex');
-          end if;
-          if not (v_stream.expected = -1
-                  or (v_stream.expected = -2 and v_revision[v_stream.idx] = -1)
-                  or (v_stream.expected = -3 and v_revision[v_stream.idx] >= 0)
-                  or v_stream.expected = v_revision[v_stream.idx]) then
+          v_count := array_length(v_stream.hashes, 1);
+          v_start_rev := null;
+          for attempt in 1 .. 2 loop
+            if v_stream.expected <> -2 then
+              update tip_streams t
+                 set revision = t.revision + v_count, prior_hash = t.last_hash,
+                     last_hash = tip_chain(t.last_hash, v_stream.hashes), updated_at = now()
+               where t.stream_id = v_stream.stream_id
+                 and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+              returning t.revision - v_count, t.prior_hash into v_start_rev, v_start_hash;
+            end if;
+            exit when v_start_rev is not null or v_stream.expected not in (-1, -2);
+            insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+            values (v_stream.stream_id, v_count - 1, tip_chain(v_genesis, v_stream.hashes), v_genesis)
+            on conflict (stream_id) do nothing;
+            if found then
+              v_start_rev := -1;
+              v_start_hash := v_genesis;
+            end if;
+            -- A racing writer created the stream first: 'any' appends after it on the next pass.
+            exit when v_start_rev is not null or v_stream.expected = -2;
+          end loop;
+          if v_start_rev is null then
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id;
             raise exception using
               errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
               message = 'wrong expected revision',
-              detail = json_build_object('streamId', v_stream.stream_id, 'actual', v_revision[v_stream.idx])::text;
+              detail = json_build_object('streamId', v_stream.stream_id, 'actual', coalesce(v_actual, -1))::text;
           end if;
-        end loop;
-
-        for v_event in
-          select (e.ordinality)::int as idx, (e.value->>'s')::int + 1 as s, decode(e.value->>'ch', 'hex') as ch
-          from jsonb_array_elements(p_events) with ordinality e
-        loop
-          v_s := v_event.s;
-          v_revision[v_s] := v_revision[v_s] + 1;
-          v_hash[v_s] := sha256(v_hash[v_s] || v_event.ch);
-          v_event_revs[v_event.idx] := v_revision[v_s];
-          v_event_hashes[v_event.idx] := v_hash[v_s];
-        end loop;
-
-        for v_s in 1 .. v_stream_count loop
-          if v_existed[v_s] then
-            update tip_streams set revision = v_revision[v_s], last_hash = v_hash[v_s], updated_at = now()
-            where stream_id = p_streams->(v_s - 1)->>'streamId';
-          elsif v_revision[v_s] >= 0 then
-            insert into tip_streams (stream_id, revision, last_hash)
-            values (p_streams->(v_s - 1)->>'streamId', v_revision[v_s], v_hash[v_s]);
-          end if;
+          v_hash := v_start_hash;
+          for v_i in 1 .. v_count loop
+            v_hash := sha256(v_hash || v_stream.hashes[v_i]);
+            v_event_revs[v_stream.event_offset + v_i] := v_start_rev + v_i;
+            v_event_hashes[v_stream.event_offset + v_i] := v_hash;
+          end loop;
+          v_next[v_stream.idx] := v_start_rev + v_count;
         end loop;
 
         insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type,
@@ -141,7 +157,7 @@ export const eventStoreMigrations: Migration[] = [
         join unnest(v_event_revs, v_event_hashes) with ordinality r(rev, hash, ord) on r.ord = e.ordinality;
 
         first_position := v_first;
-        next_revisions := v_revision;
+        next_revisions := v_next;
         return next;
       end
       $fn$;

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { createPostgresEventStore, NewEvent, PostgresEventStore } from '@tip/event-store';
+import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
+
+/** A realistic small event: an online-hours record from the course platform. */
+function onlineHoursEvent(teacher: number, index: number): NewEvent {
+  const commandId = randomUUID();
+  return {
+    type: 'OnlineHoursRecorded',
+    data: { batchId: 'JS-2020-1', teacherId: `T-${teacher}`, recordId: `R-${teacher}-${index}`, courseId: 'C-A1', hours: 1.5 },
+    metadata: {
+      eventId: randomUUID(),
+      businessTime: '2020-11-20T08:00:00.000Z',
+      actor: { sub: 'course-platform', role: 'system' },
+      commandId,
+      correlationId: commandId,
+      causationId: commandId,
+    },
+  };
+}
+
+const BARE_TABLE = `
+  create table bench_bare (
+    position bigserial primary key, transaction_id xid8 not null default pg_current_xact_id(),
+    stream_id text not null, stream_revision bigint not null, event_id uuid not null, event_type text not null,
+    schema_version integer not null, data jsonb not null, metadata jsonb not null,
+    business_time timestamptz not null, recorded_time timestamptz not null, hash bytea not null)`;
+
+interface BareRow {
+  streamId: string;
+  revision: number;
+  event: NewEvent;
+}
+
+/** The baseline: one multi-row INSERT into a table with the same columns and no rules at all. */
+async function insertBare(pool: Pool, rows: BareRow[]): Promise<void> {
+  const values: unknown[] = [];
+  const tuples = rows.map((row, index) => {
+    const base = index * 6;
+    values.push(row.streamId, row.revision, row.event.metadata.eventId, row.event.type, JSON.stringify(row.event.data), JSON.stringify(row.event.metadata));
+    return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, 1, $${base + 5}, $${base + 6}, now(), now(), '\\x00')`;
+  });
+  await pool.query(
+    `insert into bench_bare (stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, business_time, recorded_time, hash)
+     values ${tuples.join(',')}`,
+    values,
+  );
+}
+
+async function bulkInsertBare(pool: Pool, rows: BareRow[]): Promise<void> {
+  await pool.query(
+    `insert into bench_bare (stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, business_time, recorded_time, hash)
+     select s, r, e, t, 1, d, m, now(), now(), '\\x00'
+     from unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) as x(s, r, e, t, d, m)`,
+    [
+      rows.map((row) => row.streamId),
+      rows.map((row) => row.revision),
+      rows.map((row) => row.event.metadata.eventId),
+      rows.map((row) => row.event.type),
+      rows.map((row) => JSON.stringify(row.event.data)),
+      rows.map((row) => JSON.stringify(row.event.metadata)),
+    ],
+  );
+}
+
+/** Runs `writers` loops, each appending `batch` events per call to its own stream, for `totalEvents`. */
+async function concurrentWriters(
+  writers: number,
+  batch: number,
+  totalEvents: number,
+  append: (writer: number, events: NewEvent[], call: number) => Promise<unknown>,
+): Promise<{ seconds: number; latency: LatencyRecorder }> {
+  const latency = new LatencyRecorder();
+  const callsPerWriter = Math.max(1, Math.round(totalEvents / writers / batch));
+  const seconds = await timed(() =>
+    Promise.all(
+      Array.from({ length: writers }, async (_, writer) => {
+        for (let call = 0; call < callsPerWriter; call++) {
+          const events = Array.from({ length: batch }, (_, index) => onlineHoursEvent(writer, call * batch + index));
+          const started = process.hrtime.bigint();
+          await append(writer, events, call);
+          latency.record(Number(process.hrtime.bigint() - started) / 1e6);
+        }
+      }),
+    ),
+  );
+  return { seconds: seconds, latency };
+}
+
+export async function eventStoreBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
+  const appendCases: [number, number][] = [
+    [1, 1],
+    [1, 8],
+    [1, 32],
+    [10, 1],
+    [10, 8],
+    [10, 32],
+    [100, 1],
+    [100, 8],
+    [100, 32],
+  ];
+  for (const [batch, writers] of appendCases) {
+    const totalEvents = Math.round((batch === 1 ? 8000 : 30_000) * scale);
+    const url = await database.fresh();
+    const store = await createPostgresEventStore({ connectionString: url, poolSize: Math.max(writers, 4) });
+    const pool = new Pool({ connectionString: url, max: Math.max(writers, 4) });
+    try {
+      await pool.query(BARE_TABLE);
+      const run = `${randomUUID().slice(0, 8)}`;
+      const ours = await concurrentWriters(writers, batch, totalEvents, (writer, events) =>
+        store.appendToStream(`teacher-${run}-${writer}`, events),
+      );
+      const revisions = new Map<number, number>();
+      const baseline = await concurrentWriters(writers, batch, totalEvents, (writer, events) => {
+        const first = revisions.get(writer) ?? 0;
+        revisions.set(writer, first + events.length);
+        return insertBare(pool, events.map((event, index) => ({ streamId: `bare-${writer}`, revision: first + index, event })));
+      });
+      const eventsDone = Math.max(1, Math.round(totalEvents / writers / batch)) * writers * batch;
+      rows.push({
+        benchmark: `append batch=${batch} writers=${writers}`,
+        unit: 'events/s',
+        ours: eventsDone / ours.seconds,
+        baseline: eventsDone / baseline.seconds,
+        baselineName: 'multi-row INSERT, bare table',
+        p50Ms: ours.latency.percentile(50),
+        p99Ms: ours.latency.percentile(99),
+        baselineP99Ms: baseline.latency.percentile(99),
+      });
+    } finally {
+      await pool.end();
+      await store.close();
+    }
+  }
+
+  await bulkAndReadBenchmarks(database, rows, scale);
+}
+
+async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
+  const url = await database.fresh();
+  const store = await createPostgresEventStore({ connectionString: url });
+  const pool = new Pool({ connectionString: url, max: 4 });
+  try {
+    await pool.query(BARE_TABLE);
+    const totalEvents = Math.round(200_000 * scale);
+    const chunk = 1000;
+    const eventsPerStream = 20;
+    const chunks = Math.ceil(totalEvents / chunk);
+    const bulk = await timed(async () => {
+      for (let index = 0; index < chunks; index++) await importChunk(store, index, chunk, eventsPerStream);
+    });
+    const bare = await timed(async () => {
+      for (let index = 0; index < chunks; index++) {
+        const bareRows = Array.from({ length: chunk }, (_, offset) => ({
+          streamId: `bare-${index}-${Math.floor(offset / eventsPerStream)}`,
+          revision: offset % eventsPerStream,
+          event: onlineHoursEvent(index, offset),
+        }));
+        await bulkInsertBare(pool, bareRows);
+      }
+    });
+    rows.push({
+      benchmark: `bulk import, ${chunk} events per call`,
+      unit: 'events/s',
+      ours: (chunks * chunk) / bulk,
+      baseline: (chunks * chunk) / bare,
+      baselineName: 'unnest INSERT, bare table',
+    });
+
+    const pageSize = 5000;
+    let read = 0;
+    const ourRead = await timed(async () => {
+      let from = 0;
+      for (;;) {
+        const page = await store.readAll({ fromPosition: from, maxCount: pageSize });
+        read += page.length;
+        if (page.length < pageSize) return;
+        from = page[page.length - 1].position + 1;
+      }
+    });
+    let bareRead = 0;
+    const plainScan = await timed(async () => {
+      let after = 0;
+      for (;;) {
+        const { rows: page } = await pool.query<{ position: string }>(
+          'select position, stream_id, stream_revision, event_type, data, metadata from bench_bare where position > $1 order by position limit $2',
+          [after, pageSize],
+        );
+        bareRead += page.length;
+        if (page.length < pageSize) return;
+        after = Number(page[page.length - 1].position);
+      }
+    });
+    rows.push({
+      benchmark: `catch-up readAll, pages of ${pageSize}`,
+      unit: 'events/s',
+      ours: read / ourRead,
+      baseline: bareRead / plainScan,
+      baselineName: 'keyset SELECT scan, bare table',
+    });
+  } finally {
+    await pool.end();
+    await store.close();
+  }
+}
+
+async function importChunk(store: PostgresEventStore, chunkIndex: number, chunk: number, eventsPerStream: number): Promise<void> {
+  const appends = Array.from({ length: chunk / eventsPerStream }, (_, streamIndex) => ({
+    streamId: `import-${chunkIndex}-${streamIndex}`,
+    expectedRevision: 'no_stream' as const,
+    events: Array.from({ length: eventsPerStream }, (_, index) => onlineHoursEvent(chunkIndex, streamIndex * eventsPerStream + index)),
+  }));
+  await store.appendToStreams(appends);
+}

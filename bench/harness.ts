@@ -1,0 +1,100 @@
+import { mkdtemp, rm, chmod, mkdir, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
+
+export interface BenchRow {
+  benchmark: string;
+  unit: string;
+  ours: number;
+  baseline: number;
+  baselineName: string;
+  p50Ms?: number;
+  p99Ms?: number;
+  baselineP99Ms?: number;
+}
+
+export class LatencyRecorder {
+  private readonly samples: number[] = [];
+  record(milliseconds: number): void {
+    this.samples.push(milliseconds);
+  }
+  percentile(p: number): number {
+    if (this.samples.length === 0) return 0;
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  }
+}
+
+export async function timed(action: () => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await action();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** One PostgreSQL server for the whole run (embedded unless TIP_BENCH_DATABASE_URL is set), a fresh database per benchmark. */
+export class BenchDatabase {
+  private constructor(
+    private readonly adminUrl: string,
+    private readonly cleanup: () => Promise<void>,
+  ) {}
+
+  static async start(): Promise<BenchDatabase> {
+    const external = process.env.TIP_BENCH_DATABASE_URL;
+    if (external) return new BenchDatabase(external, async () => undefined);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tip-bench-'));
+    await chmod(dir, 0o755);
+    const server: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: dir });
+    return new BenchDatabase(server.connectionString('postgres'), async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+  }
+
+  async fresh(): Promise<string> {
+    const name = `tip_bench_${randomBytes(4).toString('hex')}`;
+    const client = new Client({ connectionString: this.adminUrl });
+    await client.connect();
+    await client.query(`create database ${name}`);
+    await client.end();
+    const url = new URL(this.adminUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  stop(): Promise<void> {
+    return this.cleanup();
+  }
+}
+
+const number = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
+
+export function formatTable(rows: BenchRow[]): string {
+  const header = ['benchmark', 'ours', 'baseline', 'ratio', 'p50 ms', 'p99 ms', 'baseline p99 ms', 'baseline is'];
+  const lines = rows.map((row) => [
+    row.benchmark,
+    `${number(row.ours)} ${row.unit}`,
+    `${number(row.baseline)} ${row.unit}`,
+    `${(row.ours / row.baseline).toFixed(2)}×`,
+    row.p50Ms === undefined ? '' : row.p50Ms.toFixed(2),
+    row.p99Ms === undefined ? '' : row.p99Ms.toFixed(2),
+    row.baselineP99Ms === undefined ? '' : row.baselineP99Ms.toFixed(2),
+    row.baselineName,
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
+  const format = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');
+}
+
+export async function writeResults(rows: BenchRow[]): Promise<string> {
+  const dir = path.join(__dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await writeFile(
+    file,
+    JSON.stringify({ when: new Date().toISOString(), cpus: os.cpus().length, node: process.version, rows: rows.map((row) => ({ ...row, ratio: row.ours / row.baseline })) }, null, 2),
+  );
+  return file;
+}
