@@ -1,15 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { startTip } from './bootstrap';
+import { RunningTip, startTip } from './bootstrap';
 import { loadConfig } from './config';
 
 async function main(): Promise<void> {
   const logger = new Logger('TIP');
-  const tip = await startTip(loadConfig(process.env));
-  logger.log(`TIP is ready at ${tip.url} (health: ${tip.url}/health)`);
+  const running: { tip?: RunningTip; stopRequested?: string } = {};
 
-  const shutdown = (signal: string) => {
+  const stop = (signal: string) => {
     logger.log(`${signal} received: stopping the API, then the database`);
-    tip.stop().then(
+    (running.tip?.stop() ?? Promise.resolve()).then(
       () => process.exit(0),
       (error: Error) => {
         logger.error(`Shutdown failed: ${error.message}`);
@@ -17,8 +16,19 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // Listen before starting: a signal during start-up (initdb takes seconds) must still stop
+  // the embedded PostgreSQL, once it is up, rather than leave it running on its own.
+  const onSignal = (signal: string) => {
+    if (running.tip) stop(signal);
+    else running.stopRequested ??= signal;
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+
+  const tip = await startTip(loadConfig(process.env));
+  running.tip = tip;
+  if (running.stopRequested) return stop(running.stopRequested);
+  logger.log(`TIP is ready at ${tip.url} (health: ${tip.url}/health)`);
 }
 
 main().catch((error: Error) => {

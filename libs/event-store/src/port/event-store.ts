@@ -23,6 +23,19 @@ export interface AppendResult {
   lastPosition: number;
 }
 
+export interface ImportOptions {
+  /** Events per atomic append; default 1000. */
+  chunkSize?: number;
+  /** Appends in flight at once; default 2. */
+  concurrency?: number;
+  onProgress?(eventsImported: number): void;
+}
+
+export interface ImportResult {
+  eventsImported: number;
+  lastPosition: number;
+}
+
 export interface StreamAppendResult {
   streamId: string;
   nextExpectedRevision: number;
@@ -91,6 +104,11 @@ export interface EventStore {
   appendToStream(streamId: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<StreamAppendResult>;
   /** Appends to several streams atomically, each with its own expected revision. */
   appendToStreams(appends: StreamAppend[]): Promise<AppendResult>;
+  /**
+   * Loads history in bulk: many streams, in atomic chunks, several at once. Each chunk keeps
+   * its streams' expected revisions; a rerun after a failure skips the chunks already stored.
+   */
+  importEvents(appends: StreamAppend[], options?: ImportOptions): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Events as stored (not upcast) with their hashes, for auditors. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 import { EventMetadata } from './event';
 
@@ -24,9 +24,11 @@ export function contentHash(event: HashedContent): Buffer {
 /** The same hash from data and metadata already in canonical form (the append path has them). */
 export function contentHashOfCanonical(streamId: string, type: string, canonicalData: string, canonicalMetadata: string): Buffer {
   // Keys in canonical order: data, metadata, streamId, type.
-  return createHash('sha256')
-    .update(`{"data":${canonicalData},"metadata":${canonicalMetadata},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`)
-    .digest();
+  return hash(
+    'sha256',
+    `{"data":${canonicalData},"metadata":${canonicalMetadata},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`,
+    'buffer',
+  );
 }
 
 /** Each event's stored hash covers the previous event's hash, so edits, inserts and deletes show. */

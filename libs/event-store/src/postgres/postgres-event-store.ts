@@ -6,6 +6,8 @@ import {
   AppendResult,
   EventStore,
   EventStoreStats,
+  ImportOptions,
+  ImportResult,
   ReadAllOptions,
   ReadStreamOptions,
   StreamAppend,
@@ -116,6 +118,39 @@ async function assertTransactionHorizon(pool: Pool): Promise<void> {
   }
 }
 
+/**
+ * Packs streams into chunks of about `chunkSize` events. A stream longer than a chunk becomes
+ * a chunk of its own, made of consecutive parts that expect the revision the last part left.
+ */
+export function chunkForImport(appends: StreamAppend[], chunkSize: number): StreamAppend[][][] {
+  const chunks: StreamAppend[][][] = [];
+  let packing: StreamAppend[] = [];
+  let packed = 0;
+  for (const append of appends) {
+    if (append.events.length > chunkSize) {
+      const parts: StreamAppend[][] = [];
+      let expectedRevision = append.expectedRevision;
+      for (let offset = 0; offset < append.events.length; offset += chunkSize) {
+        const events = append.events.slice(offset, offset + chunkSize);
+        parts.push([{ streamId: append.streamId, expectedRevision, events }]);
+        const nextRevision: number = typeof expectedRevision === 'number' ? expectedRevision + events.length : Number.NaN;
+        expectedRevision = Number.isNaN(nextRevision) ? 'stream_exists' : nextRevision;
+      }
+      chunks.push(parts);
+      continue;
+    }
+    if (packed + append.events.length > chunkSize && packing.length > 0) {
+      chunks.push([packing]);
+      packing = [];
+      packed = 0;
+    }
+    packing.push(append);
+    packed += append.events.length;
+  }
+  if (packing.length > 0) chunks.push([packing]);
+  return chunks;
+}
+
 interface PreparedAppend {
   streamsJson: string;
   eventsJson: string;
@@ -190,6 +225,27 @@ export class PostgresEventStore implements EventStore {
         throw error;
       }
     }
+  }
+
+  async importEvents(appends: StreamAppend[], options: ImportOptions = {}): Promise<ImportResult> {
+    const chunks = chunkForImport(appends, options.chunkSize ?? 1000);
+    let eventsImported = 0;
+    let lastPosition = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++];
+        // A stream split over several chunks keeps its order: its parts run one after another.
+        for (const part of chunk) {
+          const result = await this.appendToStreams(part);
+          eventsImported += result.events.length;
+          lastPosition = Math.max(lastPosition, result.lastPosition);
+          options.onProgress?.(eventsImported);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+    return { eventsImported, lastPosition };
   }
 
   private prepare(appends: StreamAppend[]): PreparedAppend {
