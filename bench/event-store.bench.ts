@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { createPostgresEventStore, NewEvent, PostgresEventStore } from '@tip/event-store';
+import { createPostgresEventStore, NewEvent } from '@tip/event-store';
 import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
 
 /** A realistic small event: an online-hours record from the course platform. */
@@ -147,9 +147,8 @@ async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], 
     const chunk = 1000;
     const eventsPerStream = 20;
     const chunks = Math.ceil(totalEvents / chunk);
-    const bulk = await timed(async () => {
-      for (let index = 0; index < chunks; index++) await importChunk(store, index, chunk, eventsPerStream);
-    });
+    const history = Array.from({ length: chunks }, (_, index) => historyChunk(index, chunk, eventsPerStream)).flat();
+    const bulk = await timed(() => store.importEvents(history, { chunkSize: chunk, concurrency: 2 }));
     const bare = await timed(async () => {
       for (let index = 0; index < chunks; index++) {
         const bareRows = Array.from({ length: chunk }, (_, offset) => ({
@@ -161,7 +160,7 @@ async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], 
       }
     });
     rows.push({
-      benchmark: `bulk import, ${chunk} events per call`,
+      benchmark: `bulk import (importEvents), ${chunk} events per chunk, 2 at once`,
       unit: 'events/s',
       ours: (chunks * chunk) / bulk,
       baseline: (chunks * chunk) / bare,
@@ -205,11 +204,10 @@ async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], 
   }
 }
 
-async function importChunk(store: PostgresEventStore, chunkIndex: number, chunk: number, eventsPerStream: number): Promise<void> {
-  const appends = Array.from({ length: chunk / eventsPerStream }, (_, streamIndex) => ({
+function historyChunk(chunkIndex: number, chunk: number, eventsPerStream: number) {
+  return Array.from({ length: chunk / eventsPerStream }, (_, streamIndex) => ({
     streamId: `import-${chunkIndex}-${streamIndex}`,
     expectedRevision: 'no_stream' as const,
     events: Array.from({ length: eventsPerStream }, (_, index) => onlineHoursEvent(chunkIndex, streamIndex * eventsPerStream + index)),
   }));
-  await store.appendToStreams(appends);
 }
