@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { DatabaseError, Pool } from 'pg';
-import { DuplicateEventIdError, InvalidAppendError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
-import { AuditedEvent, EventMetadata, NewEvent, RecordedEvent } from '../port/event';
+import { DuplicateEventIdError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
+import { AuditedEvent, NewEvent, RecordedEvent } from '../port/event';
 import {
   AppendResult,
   EventStore,
@@ -16,16 +16,9 @@ import {
   SubscriptionOptions,
 } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
-import { contentHashOfCanonical } from '../port/hash-chain';
 import { EventStoreLogger, silentLogger } from '../port/logger';
 import { EventSchemaRegistry } from '../port/upcasting';
-import {
-  DEFAULT_MAX_EVENT_BYTES,
-  serialiseJson,
-  validateExpectedRevision,
-  validateNewEvent,
-  validateStreamId,
-} from '../port/validation';
+import { DEFAULT_MAX_EVENT_BYTES, validateStreamId } from '../port/validation';
 import {
   byGlobalOrder,
   IntegrityProblem,
@@ -34,6 +27,8 @@ import {
   verifyStreamChain,
   VerificationReport,
 } from '../port/verification';
+import { AppendBatcher, BatchFailure } from './append-batcher';
+import { payloadOf, PreparedAppend, prepareAppend, resultsOf } from './append-payload';
 import { runMigrations } from './migrations';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
@@ -55,24 +50,26 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** How often a standby subscription tries to take over its lease. */
   leaseRetryMs?: number;
+  /**
+   * Append transactions in flight at once (default 4); appends arriving while all are busy
+   * wait and are committed together in the next one (group commit).
+   */
+  appendsInFlight?: number;
   /** Kills sessions that sit idle inside a transaction, which would hold every reader back. */
   idleInTransactionTimeoutMs?: number;
 }
 
-const ANY = -1;
-const NO_STREAM = -2;
-const STREAM_EXISTS = -3;
-
-function expectedRevisionCode(expected: ExpectedRevision): number {
-  switch (expected) {
-    case 'any':
-      return ANY;
-    case 'no_stream':
-      return NO_STREAM;
-    case 'stream_exists':
-      return STREAM_EXISTS;
+/** The expected revision behind `tip_append`'s numeric code. */
+function expectedRevisionOf(code: number): ExpectedRevision {
+  switch (code) {
+    case -1:
+      return 'any';
+    case -2:
+      return 'no_stream';
+    case -3:
+      return 'stream_exists';
     default:
-      return expected;
+      return code;
   }
 }
 
@@ -151,14 +148,6 @@ export function chunkForImport(appends: StreamAppend[], chunkSize: number): Stre
   return chunks;
 }
 
-interface PreparedAppend {
-  streamsJson: string;
-  eventsJson: string;
-  eventIds: string[];
-  /** For each event: the index of its stream in `appends`. */
-  eventStream: number[];
-}
-
 export class PostgresEventStore implements EventStore {
   private readonly clock: () => Date;
   private readonly schemas: EventSchemaRegistry;
@@ -170,6 +159,7 @@ export class PostgresEventStore implements EventStore {
   /** Emits 'appended' after each local commit, waking in-process subscriptions at once. */
   readonly localAppends = new EventEmitter().setMaxListeners(0);
   readonly checkpoints: PostgresCheckpointStore;
+  private readonly batcher: AppendBatcher;
 
   constructor(
     readonly pool: Pool,
@@ -182,6 +172,13 @@ export class PostgresEventStore implements EventStore {
     this.maxEventsPerAppend = options.maxEventsPerAppend ?? 10_000;
     this.notifier = new AppendNotifier(pool, NOTIFY_CHANNEL, this.logger);
     this.checkpoints = new PostgresCheckpointStore(pool);
+    this.batcher = new AppendBatcher({
+      execute: (batch) => this.executeAppends(batch),
+      recover: (append, error) => this.recoverAppend(append, error),
+      classify: (error) => this.classifyFailure(error),
+      maxInFlight: Math.max(1, options.appendsInFlight ?? 4),
+      maxEventsPerBatch: this.maxEventsPerAppend,
+    });
   }
 
   async appendToStream(
@@ -199,32 +196,16 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
-    const prepared = this.prepare(appends);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { rows } = await this.pool.query<{ first_position: string; next_revisions: string[] }>({
-          name: 'tip_append',
-          text: 'select first_position, next_revisions from tip_append($1::jsonb, $2::jsonb)',
-          values: [prepared.streamsJson, prepared.eventsJson],
-        });
-        const result = this.toAppendResult(appends, prepared, Number(rows[0].first_position), rows[0].next_revisions.map(Number));
-        this.localAppends.emit('appended', result.lastPosition);
-        this.notifier.appended(result.lastPosition);
-        return result;
-      } catch (error) {
-        if (!(error instanceof DatabaseError)) throw error;
-        const conflict = this.wrongExpectedRevision(error, appends);
-        if (conflict || error.constraint === 'tip_events_event_id_key') {
-          // A retried command: its events are stored already, so answer what the first attempt did.
-          const original = await this.originalResult(appends, prepared);
-          if (original) return original;
-          throw conflict ?? error;
-        }
-        // Two writers created the same new stream at once; the loser retries against the created row.
-        if (error.constraint === 'tip_streams_pkey' && attempt < 3) continue;
-        throw error;
-      }
-    }
+    const prepared = prepareAppend(appends, {
+      recordedTime: this.clock().toISOString(),
+      schemas: this.schemas,
+      maxEventBytes: this.maxEventBytes,
+      maxEventsPerAppend: this.maxEventsPerAppend,
+    });
+    const result = await this.batcher.submit(prepared);
+    this.localAppends.emit('appended', result.lastPosition);
+    this.notifier.appended(result.lastPosition);
+    return result;
   }
 
   async importEvents(appends: StreamAppend[], options: ImportOptions = {}): Promise<ImportResult> {
@@ -248,113 +229,65 @@ export class PostgresEventStore implements EventStore {
     return { eventsImported, lastPosition };
   }
 
-  private prepare(appends: StreamAppend[]): PreparedAppend {
-    if (!Array.isArray(appends) || appends.length === 0) {
-      throw new InvalidAppendError('appends', 'must name at least one stream');
-    }
-    const recordedTime = this.clock().toISOString();
-    const streamParts: string[] = [];
-    const seenStreams = new Set<string>();
-    const seenEvents = new Set<string>();
-    const eventParts: string[] = [];
-    const eventIds: string[] = [];
-    const eventStream: number[] = [];
-    appends.forEach((append, streamIndex) => {
-      const field = appends.length === 1 ? '' : `appends[${streamIndex}].`;
-      const streamId = validateStreamId(append?.streamId, `${field}streamId`);
-      if (seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
-      seenStreams.add(streamId);
-      const expected = validateExpectedRevision(append.expectedRevision, `${field}expectedRevision`);
-      if (!Array.isArray(append.events) || append.events.length === 0) {
-        throw new InvalidAppendError(`${field}events`, 'must contain at least one event');
-      }
-      const offset = eventIds.length;
-      const hashes: string[] = [];
-      append.events.forEach((event, eventIndex) => {
-        const eventField = `${field}events[${eventIndex}]`;
-        validateNewEvent(event, eventField);
-        const eventId = event.metadata.eventId.toLowerCase();
-        if (seenEvents.has(eventId)) throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
-        seenEvents.add(eventId);
-        const metadata: EventMetadata = {
-          ...event.metadata,
-          eventId,
-          schemaVersion: event.metadata.schemaVersion ?? this.schemas.currentVersion(event.type),
-          recordedTime,
-        };
-        // The canonical text is what gets hashed and what gets sent: one walk over each object.
-        const dataJson = serialiseJson(event.data, `${eventField}.data`);
-        const metadataJson = serialiseJson(metadata, `${eventField}.metadata`);
-        // A UTF-16 unit is at most 3 bytes of UTF-8, so most events skip counting bytes.
-        if ((dataJson.length + metadataJson.length) * 3 > this.maxEventBytes) {
-          const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
-          if (bytes > this.maxEventBytes) {
-            throw new InvalidAppendError(eventField, `must be at most ${this.maxEventBytes} bytes of JSON (is ${bytes})`);
-          }
-        }
-        hashes.push(`"${contentHashOfCanonical(streamId, event.type, dataJson, metadataJson).toString('hex')}"`);
-        eventParts.push(
-          `{"s":${streamIndex},"id":"${eventId}","type":${JSON.stringify(event.type)},"v":${metadata.schemaVersion},` +
-            `"data":${dataJson},"metadata":${metadataJson}}`,
-        );
-        eventIds.push(eventId);
-        eventStream.push(streamIndex);
-      });
-      streamParts.push(
-        `{"streamId":${JSON.stringify(streamId)},"expected":${expectedRevisionCode(expected)},"offset":${offset},"ch":[${hashes.join(',')}]}`,
-      );
+  /** One transaction for one or more appends on distinct streams. */
+  private async executeAppends(batch: PreparedAppend[]): Promise<AppendResult[]> {
+    const { streamsJson, eventsJson } = payloadOf(batch);
+    const { rows } = await this.pool.query<{ first_position: string; next_revisions: string[] }>({
+      name: 'tip_append',
+      text: 'select first_position, next_revisions from tip_append($1::jsonb, $2::jsonb)',
+      values: [streamsJson, eventsJson],
     });
-    if (eventIds.length > this.maxEventsPerAppend) {
-      throw new InvalidAppendError('events', `must be at most ${this.maxEventsPerAppend} in one append`);
-    }
-    return { streamsJson: `[${streamParts.join(',')}]`, eventsJson: `[${eventParts.join(',')}]`, eventIds, eventStream };
+    return resultsOf(batch, Number(rows[0].first_position), rows[0].next_revisions.map(Number));
   }
 
-  private toAppendResult(appends: StreamAppend[], prepared: PreparedAppend, firstPosition: number, nextRevisions: number[]): AppendResult {
-    const nextRevisionOf = appends.map((append, index) => nextRevisions[index] - append.events.length);
-    const events = prepared.eventIds.map((eventId, index) => {
-      const stream = prepared.eventStream[index];
-      nextRevisionOf[stream] += 1;
-      return { streamId: appends[stream].streamId, eventId, revision: nextRevisionOf[stream], position: firstPosition + index };
-    });
-    return {
-      streams: appends.map((append, index) => ({ streamId: append.streamId, nextExpectedRevision: nextRevisions[index] })),
-      events,
-      lastPosition: firstPosition + events.length - 1,
-    };
+  private classifyFailure(error: unknown): BatchFailure | 'fatal' | 'unknown' {
+    if (!(error instanceof DatabaseError)) return 'fatal';
+    if (error.code === WRONG_EXPECTED_REVISION_SQLSTATE && error.detail) {
+      return { streamId: (JSON.parse(error.detail) as { streamId: string }).streamId };
+    }
+    return 'unknown';
   }
 
-  private wrongExpectedRevision(error: DatabaseError, appends: StreamAppend[]): WrongExpectedRevisionError | undefined {
+  /** Settles an append that failed alone: a retry whose events are stored gets the first answer. */
+  private async recoverAppend(append: PreparedAppend, error: unknown): Promise<AppendResult> {
+    if (!(error instanceof DatabaseError)) throw error;
+    const conflict = this.wrongExpectedRevision(error, append);
+    if (conflict || error.constraint === 'tip_events_event_id_key') {
+      const original = await this.originalResult(append);
+      if (original) return original;
+      throw conflict ?? error;
+    }
+    throw error;
+  }
+
+  private wrongExpectedRevision(error: DatabaseError, append: PreparedAppend): WrongExpectedRevisionError | undefined {
     if (error.code !== WRONG_EXPECTED_REVISION_SQLSTATE || !error.detail) return undefined;
     const detail = JSON.parse(error.detail) as { streamId: string; actual: number };
-    const append = appends.find((candidate) => candidate.streamId === detail.streamId);
-    return new WrongExpectedRevisionError(detail.streamId, append?.expectedRevision ?? 'any', detail.actual);
+    const stream = append.streams.find((candidate) => candidate.streamId === detail.streamId);
+    return new WrongExpectedRevisionError(detail.streamId, stream ? expectedRevisionOf(stream.expected) : 'any', detail.actual);
   }
 
   /** The result of the earlier append that stored these very events, if one did. */
-  private async originalResult(appends: StreamAppend[], prepared: PreparedAppend): Promise<AppendResult | undefined> {
+  private async originalResult(append: PreparedAppend): Promise<AppendResult | undefined> {
+    const eventIds = append.streams.flatMap((stream) => stream.eventIds);
     const { rows } = await this.pool.query<{ event_id: string; stream_id: string; stream_revision: string; position: string }>(
       'select event_id::text, stream_id, stream_revision, position from tip_events where event_id = any($1::uuid[])',
-      [prepared.eventIds],
+      [eventIds],
     );
     if (rows.length === 0) return undefined;
     const stored = new Map(rows.map((row) => [row.event_id, row]));
-    const events = prepared.eventIds.map((eventId, index) => {
-      const row = stored.get(eventId);
-      const streamId = appends[prepared.eventStream[index]].streamId;
-      if (!row || row.stream_id !== streamId) return undefined;
-      return { streamId, eventId, revision: Number(row.stream_revision), position: Number(row.position) };
-    });
-    if (events.some((event) => event === undefined)) throw new DuplicateEventIdError(rows.map((row) => row.event_id));
-    const appended = events.filter((event): event is NonNullable<typeof event> => event !== undefined);
-    return {
-      streams: appends.map((append) => ({
-        streamId: append.streamId,
-        nextExpectedRevision: Math.max(...appended.filter((event) => event.streamId === append.streamId).map((event) => event.revision)),
-      })),
-      events: appended,
-      lastPosition: Math.max(...appended.map((event) => event.position)),
-    };
+    const result: AppendResult = { streams: [], events: [], lastPosition: 0 };
+    for (const stream of append.streams) {
+      for (const eventId of stream.eventIds) {
+        const row = stored.get(eventId);
+        if (!row || row.stream_id !== stream.streamId) throw new DuplicateEventIdError(rows.map((each) => each.event_id));
+        result.events.push({ streamId: stream.streamId, eventId, revision: Number(row.stream_revision), position: Number(row.position) });
+      }
+      const revisions = result.events.filter((event) => event.streamId === stream.streamId).map((event) => event.revision);
+      result.streams.push({ streamId: stream.streamId, nextExpectedRevision: Math.max(...revisions) });
+    }
+    result.lastPosition = Math.max(...result.events.map((event) => event.position));
+    return result;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
