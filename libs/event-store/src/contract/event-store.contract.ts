@@ -152,6 +152,18 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         expect(await store.readStream(streamId)).toHaveLength(2);
       });
 
+      it('settles each of many concurrent appends on its own: the stale one fails, the rest land', async () => {
+        const streams = Array.from({ length: 12 }, () => streamName('concurrent'));
+        await Promise.all(streams.map((streamId) => store.appendToStream(streamId, [newEvent('A')])));
+        const outcomes = await Promise.allSettled(
+          streams.map((streamId, index) => store.appendToStream(streamId, [newEvent('B')], { expectedRevision: index === 5 ? 3 : 0 })),
+        );
+        expect(outcomes[5]).toMatchObject({ status: 'rejected', reason: { code: 'WRONG_EXPECTED_REVISION', streamId: streams[5], actual: 0 } });
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(11);
+        const lengths = await Promise.all(streams.map(async (streamId) => (await store.readStream(streamId)).length));
+        expect(lengths).toEqual(streams.map((_, index) => (index === 5 ? 1 : 2)));
+      });
+
       it('creates a new stream once when many writers race with no_stream', async () => {
         const streamId = streamName('new');
         const outcomes = await Promise.allSettled(
