@@ -51,7 +51,7 @@ export interface PostgresEventStoreOptions {
   /** How often a standby subscription tries to take over its lease. */
   leaseRetryMs?: number;
   /**
-   * Append transactions in flight at once (default 4); appends arriving while all are busy
+   * Append transactions in flight at once (default 2); appends arriving while all are busy
    * wait and are committed together in the next one (group commit).
    */
   appendsInFlight?: number;
@@ -176,7 +176,7 @@ export class PostgresEventStore implements EventStore {
       execute: (batch) => this.executeAppends(batch),
       recover: (append, error) => this.recoverAppend(append, error),
       classify: (error) => this.classifyFailure(error),
-      maxInFlight: Math.max(1, options.appendsInFlight ?? 4),
+      maxInFlight: Math.max(1, options.appendsInFlight ?? 2),
       maxEventsPerBatch: this.maxEventsPerAppend,
     });
   }
