@@ -240,6 +240,47 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       });
     });
 
+    describe('bulk import', () => {
+      it('imports history in chunks, every event once, in stream order, with chains that verify; a rerun adds nothing', async () => {
+        const label = streamName('import');
+        const history = () =>
+          Array.from({ length: 30 }, (_, stream) => ({
+            streamId: `${label}-${stream}`,
+            expectedRevision: 'no_stream' as const,
+            // One stream is longer than a chunk, so it is split over several.
+            events: Array.from({ length: stream === 7 ? 120 : 5 }, (_, index) => newEvent('OnlineHoursRecorded', { stream, index })),
+          }));
+        const original = history();
+        const first = await store.importEvents(original, { chunkSize: 50, concurrency: 3 });
+        expect(first.eventsImported).toBe(29 * 5 + 120);
+        const long = await store.readStream(`${label}-7`);
+        expect(long.map((event) => event.data.index)).toEqual(Array.from({ length: 120 }, (_, index) => index));
+        expect((await store.readStream(`${label}-3`)).map((event) => event.revision)).toEqual([0, 1, 2, 3, 4]);
+
+        async function* again() {
+          for (const append of original) yield append;
+        }
+        const rerun = await store.importEvents(again(), { chunkSize: 50, concurrency: 2 });
+        expect(rerun.eventsImported).toBe(first.eventsImported);
+        expect(await store.readStream(`${label}-7`)).toHaveLength(120);
+        const report = await store.verify();
+        expect(report.problems).toEqual([]);
+      });
+
+      it('refuses a chunk whose stream is not where the history expects it, writing none of it', async () => {
+        const existing = streamName('import-existing');
+        await store.appendToStream(existing, [newEvent('AlreadyThere')]);
+        const fresh = streamName('import-fresh');
+        const error = await store
+          .importEvents([{ streamId: existing, expectedRevision: 'no_stream', events: [newEvent('Imported')] }], { chunkSize: 10 })
+          .catch((e) => e);
+        expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: existing, actual: 0 });
+        await store.importEvents([{ streamId: fresh, expectedRevision: 'no_stream', events: [newEvent('Imported')] }]);
+        expect(await store.readStream(existing)).toHaveLength(1);
+        expect(await store.readStream(fresh)).toHaveLength(1);
+      });
+    });
+
     describe('reading', () => {
       it('reads a stream forwards and backwards from a revision, at most maxCount', async () => {
         const streamId = streamName('batch');

@@ -105,10 +105,11 @@ export interface EventStore {
   /** Appends to several streams atomically, each with its own expected revision. */
   appendToStreams(appends: StreamAppend[]): Promise<AppendResult>;
   /**
-   * Loads history in bulk: many streams, in atomic chunks, several at once. Each chunk keeps
-   * its streams' expected revisions; a rerun after a failure skips the chunks already stored.
+   * Loads history in bulk: many streams, read as they come (an iterable or a stream), in atomic
+   * chunks, several at once. Each chunk keeps its streams' expected revisions; a rerun after a
+   * failure finds the chunks already stored and goes on.
    */
-  importEvents(appends: StreamAppend[], options?: ImportOptions): Promise<ImportResult>;
+  importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options?: ImportOptions): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Events as stored (not upcast) with their hashes, for auditors. */

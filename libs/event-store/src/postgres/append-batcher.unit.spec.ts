@@ -3,7 +3,7 @@ import { AppendBatcher, BatchFailure } from './append-batcher';
 import { PreparedAppend } from './append-payload';
 
 const append = (streamId: string, events = 1): PreparedAppend => ({
-  streams: [{ streamId, expected: -1, hashes: [], events: Array.from({ length: events }, () => ''), eventIds: [] }],
+  streams: [{ streamId, expected: -1, events: [], eventIds: [] }],
   eventCount: events,
 });
 

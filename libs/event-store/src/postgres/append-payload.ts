@@ -6,14 +6,22 @@ import { contentHashOfCanonical } from '../port/hash-chain';
 import { EventSchemaRegistry } from '../port/upcasting';
 import { serialiseJson, validateExpectedRevision, validateNewEvent, validateStreamId } from '../port/validation';
 
+/** One event, validated and in canonical JSON: what is hashed is exactly what is stored. */
+export interface PreparedEvent {
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  businessTime: string;
+  dataJson: string;
+  metadataJson: string;
+  contentHash: Buffer;
+}
+
 /** One stream of an append, validated and encoded once, ready to join any `tip_append` call. */
 export interface PreparedStream {
   streamId: string;
   expected: number;
-  /** Content hashes as JSON strings ("hex"), in event order. */
-  hashes: string[];
-  /** Each event as a JSON object body without its stream index: `"id":…,"data":…}`. */
-  events: string[];
+  events: PreparedEvent[];
   eventIds: string[];
 }
 
@@ -60,7 +68,7 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
     if (!Array.isArray(append.events) || append.events.length === 0) {
       throw new InvalidAppendError(`${field}events`, 'must contain at least one event');
     }
-    const prepared: PreparedStream = { streamId, expected: expectedRevisionCode(expected), hashes: [], events: [], eventIds: [] };
+    const prepared: PreparedStream = { streamId, expected: expectedRevisionCode(expected), events: [], eventIds: [] };
     append.events.forEach((event, eventIndex) => {
       const eventField = `${field}events[${eventIndex}]`;
       validateNewEvent(event, eventField);
@@ -83,10 +91,15 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
           throw new InvalidAppendError(eventField, `must be at most ${context.maxEventBytes} bytes of JSON (is ${bytes})`);
         }
       }
-      prepared.hashes.push(`"${contentHashOfCanonical(streamId, event.type, dataJson, metadataJson).toString('hex')}"`);
-      prepared.events.push(
-        `"id":"${eventId}","type":${JSON.stringify(event.type)},"v":${metadata.schemaVersion},"data":${dataJson},"metadata":${metadataJson}}`,
-      );
+      prepared.events.push({
+        eventId,
+        type: event.type,
+        schemaVersion: metadata.schemaVersion,
+        businessTime: metadata.businessTime,
+        dataJson,
+        metadataJson,
+        contentHash: contentHashOfCanonical(streamId, event.type, dataJson, metadataJson),
+      });
       prepared.eventIds.push(eventId);
     });
     eventCount += prepared.events.length;
@@ -98,6 +111,12 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
   return { streams, eventCount };
 }
 
+/** A stream as `tip_reserve` reads it: id, expected revision, where its events start, their hashes. */
+export function streamJson(stream: PreparedStream, offset: number): string {
+  const hashes = stream.events.map((event) => `"${event.contentHash.toString('hex')}"`).join(',');
+  return `{"streamId":${JSON.stringify(stream.streamId)},"expected":${stream.expected},"offset":${offset},"ch":[${hashes}]}`;
+}
+
 /** The two `tip_append` arguments for several appends sent as one transaction. */
 export function payloadOf(batch: PreparedAppend[]): { streamsJson: string; eventsJson: string } {
   const streamParts: string[] = [];
@@ -105,10 +124,13 @@ export function payloadOf(batch: PreparedAppend[]): { streamsJson: string; event
   for (const append of batch) {
     for (const stream of append.streams) {
       const index = streamParts.length;
-      streamParts.push(
-        `{"streamId":${JSON.stringify(stream.streamId)},"expected":${stream.expected},"offset":${eventParts.length},"ch":[${stream.hashes.join(',')}]}`,
-      );
-      for (const event of stream.events) eventParts.push(`{"s":${index},${event}`);
+      streamParts.push(streamJson(stream, eventParts.length));
+      for (const event of stream.events) {
+        eventParts.push(
+          `{"s":${index},"id":"${event.eventId}","type":${JSON.stringify(event.type)},"v":${event.schemaVersion},` +
+            `"data":${event.dataJson},"metadata":${event.metadataJson}}`,
+        );
+      }
     }
   }
   return { streamsJson: `[${streamParts.join(',')}]`, eventsJson: `[${eventParts.join(',')}]` };

@@ -29,6 +29,7 @@ import {
 } from '../port/verification';
 import { AppendBatcher, BatchFailure } from './append-batcher';
 import { payloadOf, PreparedAppend, prepareAppend, resultsOf } from './append-payload';
+import { copyAppend } from './copy-import';
 import { runMigrations } from './migrations';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
@@ -116,36 +117,34 @@ async function assertTransactionHorizon(pool: Pool): Promise<void> {
 }
 
 /**
- * Packs streams into chunks of about `chunkSize` events. A stream longer than a chunk becomes
- * a chunk of its own, made of consecutive parts that expect the revision the last part left.
+ * Packs streams into chunks of about `chunkSize` events, as they arrive. A stream longer than
+ * a chunk becomes a chunk of its own, made of consecutive parts that expect the revision the
+ * last part left.
  */
-export function chunkForImport(appends: StreamAppend[], chunkSize: number): StreamAppend[][][] {
-  const chunks: StreamAppend[][][] = [];
+export async function* chunkForImport(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, chunkSize: number): AsyncGenerator<StreamAppend[][]> {
   let packing: StreamAppend[] = [];
   let packed = 0;
-  for (const append of appends) {
+  for await (const append of appends) {
     if (append.events.length > chunkSize) {
       const parts: StreamAppend[][] = [];
       let expectedRevision = append.expectedRevision;
       for (let offset = 0; offset < append.events.length; offset += chunkSize) {
         const events = append.events.slice(offset, offset + chunkSize);
         parts.push([{ streamId: append.streamId, expectedRevision, events }]);
-        const nextRevision: number = typeof expectedRevision === 'number' ? expectedRevision + events.length : Number.NaN;
-        expectedRevision = Number.isNaN(nextRevision) ? 'stream_exists' : nextRevision;
+        expectedRevision = typeof expectedRevision === 'number' ? expectedRevision + events.length : 'stream_exists';
       }
-      chunks.push(parts);
+      yield parts;
       continue;
     }
     if (packed + append.events.length > chunkSize && packing.length > 0) {
-      chunks.push([packing]);
+      yield [packing];
       packing = [];
       packed = 0;
     }
     packing.push(append);
     packed += append.events.length;
   }
-  if (packing.length > 0) chunks.push([packing]);
-  return chunks;
+  if (packing.length > 0) yield [packing];
 }
 
 export class PostgresEventStore implements EventStore {
@@ -208,17 +207,22 @@ export class PostgresEventStore implements EventStore {
     return result;
   }
 
-  async importEvents(appends: StreamAppend[], options: ImportOptions = {}): Promise<ImportResult> {
+  async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
     const chunks = chunkForImport(appends, options.chunkSize ?? 1000);
     let eventsImported = 0;
     let lastPosition = 0;
-    let next = 0;
+    // Workers share one generator, so history is read only as fast as it is written.
+    let pulling = Promise.resolve();
+    const nextChunk = () => {
+      const next = pulling.then(() => chunks.next());
+      pulling = next.then(() => undefined);
+      return next;
+    };
     const worker = async () => {
-      while (next < chunks.length) {
-        const chunk = chunks[next++];
+      for (let next = await nextChunk(); !next.done; next = await nextChunk()) {
         // A stream split over several chunks keeps its order: its parts run one after another.
-        for (const part of chunk) {
-          const result = await this.appendToStreams(part);
+        for (const part of next.value) {
+          const result = await this.copyImport(part);
           eventsImported += result.events.length;
           lastPosition = Math.max(lastPosition, result.lastPosition);
           options.onProgress?.(eventsImported);
@@ -227,6 +231,25 @@ export class PostgresEventStore implements EventStore {
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
     return { eventsImported, lastPosition };
+  }
+
+  private async copyImport(appends: StreamAppend[]): Promise<AppendResult> {
+    const recordedTime = this.clock().toISOString();
+    const prepared = prepareAppend(appends, {
+      recordedTime,
+      schemas: this.schemas,
+      maxEventBytes: this.maxEventBytes,
+      maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
+    });
+    let result: AppendResult;
+    try {
+      result = await copyAppend(this.pool, prepared, recordedTime);
+    } catch (error) {
+      result = await this.recoverAppend(prepared, error);
+    }
+    this.localAppends.emit('appended', result.lastPosition);
+    this.notifier.appended(result.lastPosition);
+    return result;
   }
 
   /** One transaction for one or more appends on distinct streams. */

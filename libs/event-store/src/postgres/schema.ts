@@ -64,37 +64,32 @@ export const eventStoreMigrations: Migration[] = [
       end
       $fn$;
 
-      -- One call appends to one or more streams. p_streams = [{streamId, expected, offset, ch}]:
-      -- expected is -1 any, -2 no_stream, -3 stream_exists or an exact revision; the stream's events
-      -- are p_events[offset .. offset + len(ch) - 1] and ch holds their content hashes (hex).
-      -- p_events = [{s, id, type, v, data, metadata}] in append order, grouped by stream.
-      create function tip_append(p_streams jsonb, p_events jsonb)
-      returns table (first_position bigint, next_revisions bigint[])
+      -- The first half of every append, shared by tip_append and the COPY import: takes the
+      -- transaction id and reserves positions together (so positions follow transaction ids),
+      -- checks each stream's expected revision and moves its head past the new events.
+      -- p_streams = [{streamId, expected, ch}]: expected is -1 any, -2 no_stream, -3 stream_exists
+      -- or an exact revision; ch holds the content hashes (hex) of the stream's events, in order.
+      -- Returns, per stream in the order given, the revision and hash the new events follow.
+      create function tip_reserve(p_streams jsonb, p_event_count int,
+                                  out transaction_id xid8, out first_position bigint,
+                                  out start_revisions bigint[], out start_hashes bytea[])
       language plpgsql as $fn$
       declare
-        v_genesis      constant bytea := decode(repeat('00', 32), 'hex');
-        v_event_count  int := jsonb_array_length(p_events);
-        v_stream_count int := jsonb_array_length(p_streams);
-        v_tx           xid8;
-        v_first        bigint;
-        v_next         bigint[] := array_fill(-1::bigint, array[v_stream_count]);
-        v_event_revs   bigint[] := array_fill(0::bigint, array[v_event_count]);
-        v_event_hashes bytea[]  := array_fill(null::bytea, array[v_event_count]);
-        v_stream       record;
-        v_count        int;
-        v_start_rev    bigint;
-        v_start_hash   bytea;
-        v_hash         bytea;
-        v_actual       bigint;
-        v_i            int;
+        v_genesis    constant bytea := decode(repeat('00', 32), 'hex');
+        v_stream     record;
+        v_count      int;
+        v_start_rev  bigint;
+        v_start_hash bytea;
+        v_actual     bigint;
       begin
-        -- Take the transaction id and reserve positions as one step, so positions follow ids.
+        start_revisions := array_fill(-1::bigint, array[jsonb_array_length(p_streams)]);
+        start_hashes := array_fill(null::bytea, array[jsonb_array_length(p_streams)]);
         begin
           perform pg_advisory_lock(${POSITION_LOCK});
-          v_tx := pg_current_xact_id();
-          v_first := nextval('tip_event_position_seq');
-          if v_event_count > 1 then
-            perform setval('tip_event_position_seq', v_first + v_event_count - 1);
+          transaction_id := pg_current_xact_id();
+          first_position := nextval('tip_event_position_seq');
+          if p_event_count > 1 then
+            perform setval('tip_event_position_seq', first_position + p_event_count - 1);
           end if;
           perform pg_advisory_unlock(${POSITION_LOCK});
         exception when others then
@@ -105,7 +100,6 @@ export const eventStoreMigrations: Migration[] = [
         -- Streams in one order (by id), so multi-stream appends cannot deadlock.
         for v_stream in
           select s.ordinality::int as idx, s.value->>'streamId' as stream_id, (s.value->>'expected')::bigint as expected,
-                 (s.value->>'offset')::int as event_offset,
                  array(select decode(h, 'hex') from jsonb_array_elements_text(s.value->'ch') h) as hashes
           from jsonb_array_elements(p_streams) with ordinality s
           order by s.value->>'streamId'
@@ -139,24 +133,53 @@ export const eventStoreMigrations: Migration[] = [
               message = 'wrong expected revision',
               detail = json_build_object('streamId', v_stream.stream_id, 'actual', coalesce(v_actual, -1))::text;
           end if;
-          v_hash := v_start_hash;
-          for v_i in 1 .. v_count loop
+          start_revisions[v_stream.idx] := v_start_rev;
+          start_hashes[v_stream.idx] := v_start_hash;
+        end loop;
+      end
+      $fn$;
+
+      -- One call appends to one or more streams: tip_reserve, then the events themselves.
+      -- p_streams as for tip_reserve, plus offset: the stream's events are
+      -- p_events[offset .. offset + len(ch) - 1]; p_events = [{s, id, type, v, data, metadata}].
+      create function tip_append(p_streams jsonb, p_events jsonb)
+      returns table (first_position bigint, next_revisions bigint[])
+      language plpgsql as $fn$
+      declare
+        v_event_count  int := jsonb_array_length(p_events);
+        v_reserved     record;
+        v_next         bigint[] := array_fill(-1::bigint, array[jsonb_array_length(p_streams)]);
+        v_event_revs   bigint[] := array_fill(0::bigint, array[v_event_count]);
+        v_event_hashes bytea[]  := array_fill(null::bytea, array[v_event_count]);
+        v_stream       record;
+        v_hash         bytea;
+        v_i            int;
+      begin
+        select * into v_reserved from tip_reserve(p_streams, v_event_count);
+        for v_stream in
+          select s.ordinality::int as idx, (s.value->>'offset')::int as event_offset,
+                 array(select decode(h, 'hex') from jsonb_array_elements_text(s.value->'ch') h) as hashes
+          from jsonb_array_elements(p_streams) with ordinality s
+        loop
+          v_hash := v_reserved.start_hashes[v_stream.idx];
+          for v_i in 1 .. array_length(v_stream.hashes, 1) loop
             v_hash := sha256(v_hash || v_stream.hashes[v_i]);
-            v_event_revs[v_stream.event_offset + v_i] := v_start_rev + v_i;
+            v_event_revs[v_stream.event_offset + v_i] := v_reserved.start_revisions[v_stream.idx] + v_i;
             v_event_hashes[v_stream.event_offset + v_i] := v_hash;
           end loop;
-          v_next[v_stream.idx] := v_start_rev + v_count;
+          v_next[v_stream.idx] := v_reserved.start_revisions[v_stream.idx] + array_length(v_stream.hashes, 1);
         end loop;
 
         insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type,
                                 schema_version, data, metadata, business_time, recorded_time, hash)
-        select v_first + e.ordinality - 1, v_tx, p_streams->((e.value->>'s')::int)->>'streamId', r.rev,
+        select v_reserved.first_position + e.ordinality - 1, v_reserved.transaction_id,
+               p_streams->((e.value->>'s')::int)->>'streamId', r.rev,
                (e.value->>'id')::uuid, e.value->>'type', (e.value->>'v')::int, e.value->'data', e.value->'metadata',
                (e.value->'metadata'->>'businessTime')::timestamptz, (e.value->'metadata'->>'recordedTime')::timestamptz, r.hash
         from jsonb_array_elements(p_events) with ordinality e
         join unnest(v_event_revs, v_event_hashes) with ordinality r(rev, hash, ord) on r.ord = e.ordinality;
 
-        first_position := v_first;
+        first_position := v_reserved.first_position;
         next_revisions := v_next;
         return next;
       end
