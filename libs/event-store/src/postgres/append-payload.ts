@@ -12,6 +12,7 @@ export interface PreparedEvent {
   type: string;
   schemaVersion: number;
   businessTime: string;
+  recordedTime: string;
   dataJson: string;
   metadataJson: string;
   contentHash: Buffer;
@@ -96,6 +97,7 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
         type: event.type,
         schemaVersion: metadata.schemaVersion,
         businessTime: metadata.businessTime,
+        recordedTime: context.recordedTime,
         dataJson,
         metadataJson,
         contentHash: contentHashOfCanonical(streamId, event.type, dataJson, metadataJson),
@@ -128,7 +130,7 @@ export function payloadOf(batch: PreparedAppend[]): { streamsJson: string; event
       for (const event of stream.events) {
         eventParts.push(
           `{"s":${index},"id":"${event.eventId}","type":${JSON.stringify(event.type)},"v":${event.schemaVersion},` +
-            `"data":${event.dataJson},"metadata":${event.metadataJson}}`,
+            `"bt":${JSON.stringify(event.businessTime)},"rt":"${event.recordedTime}","data":${event.dataJson},"metadata":${event.metadataJson}}`,
         );
       }
     }

@@ -63,7 +63,7 @@ describe('PostgreSQL event store', () => {
     const event = newEvent('SlowWriterEvent');
     await client.query('select * from tip_append($1::jsonb, $2::jsonb)', [
       JSON.stringify([{ streamId, expected: -1, offset: 0, ch: ['00'.repeat(32)] }]),
-      JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, data: {}, metadata: { ...event.metadata, recordedTime: new Date().toISOString() } }]),
+      JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, bt: event.metadata.businessTime, rt: new Date().toISOString(), data: {}, metadata: { ...event.metadata, recordedTime: new Date().toISOString() } }]),
     ]);
     const finish = async (sql: string) => {
       await client.query(sql);

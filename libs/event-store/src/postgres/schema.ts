@@ -141,7 +141,8 @@ export const eventStoreMigrations: Migration[] = [
 
       -- One call appends to one or more streams: tip_reserve, then the events themselves.
       -- p_streams as for tip_reserve, plus offset: the stream's events are
-      -- p_events[offset .. offset + len(ch) - 1]; p_events = [{s, id, type, v, data, metadata}].
+      -- p_events[offset .. offset + len(ch) - 1]; p_events = [{s, id, type, v, bt, rt, data, metadata}]
+      -- where bt and rt are the business and recorded times (also inside metadata).
       create function tip_append(p_streams jsonb, p_events jsonb)
       returns table (first_position bigint, next_revisions bigint[])
       language plpgsql as $fn$
@@ -151,6 +152,7 @@ export const eventStoreMigrations: Migration[] = [
         v_next         bigint[] := array_fill(-1::bigint, array[jsonb_array_length(p_streams)]);
         v_event_revs   bigint[] := array_fill(0::bigint, array[v_event_count]);
         v_event_hashes bytea[]  := array_fill(null::bytea, array[v_event_count]);
+        v_stream_ids   text[] := array(select s->>'streamId' from jsonb_array_elements(p_streams) s);
         v_stream       record;
         v_hash         bytea;
         v_i            int;
@@ -172,12 +174,11 @@ export const eventStoreMigrations: Migration[] = [
 
         insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type,
                                 schema_version, data, metadata, business_time, recorded_time, hash)
-        select v_reserved.first_position + e.ordinality - 1, v_reserved.transaction_id,
-               p_streams->((e.value->>'s')::int)->>'streamId', r.rev,
-               (e.value->>'id')::uuid, e.value->>'type', (e.value->>'v')::int, e.value->'data', e.value->'metadata',
-               (e.value->'metadata'->>'businessTime')::timestamptz, (e.value->'metadata'->>'recordedTime')::timestamptz, r.hash
-        from jsonb_array_elements(p_events) with ordinality e
-        join unnest(v_event_revs, v_event_hashes) with ordinality r(rev, hash, ord) on r.ord = e.ordinality;
+        select v_reserved.first_position + e.ord - 1, v_reserved.transaction_id, v_stream_ids[e.s + 1],
+               v_event_revs[e.ord], e.id, e.type, e.v, e.data, e.metadata, e.bt, e.rt, v_event_hashes[e.ord]
+        from rows from (jsonb_to_recordset(p_events)
+               as (s int, id uuid, type text, v int, bt timestamptz, rt timestamptz, data jsonb, metadata jsonb))
+             with ordinality as e(s, id, type, v, bt, rt, data, metadata, ord);
 
         first_position := v_reserved.first_position;
         next_revisions := v_next;
