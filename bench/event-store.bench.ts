@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { createPostgresEventStore, NewEvent } from '@tip/event-store';
+import { createPostgresEventStore, NewEvent, newEventId } from '@tip/event-store';
 import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
 
 /** A realistic small event: an online-hours record from the course platform. */
@@ -10,7 +10,7 @@ function onlineHoursEvent(teacher: number, index: number): NewEvent {
     type: 'OnlineHoursRecorded',
     data: { batchId: 'JS-2020-1', teacherId: `T-${teacher}`, recordId: `R-${teacher}-${index}`, courseId: 'C-A1', hours: 1.5 },
     metadata: {
-      eventId: randomUUID(),
+      eventId: newEventId(),
       businessTime: '2020-11-20T08:00:00.000Z',
       actor: { sub: 'course-platform', role: 'system' },
       commandId,

@@ -11,3 +11,4 @@ export * from './port/verification';
 export { createPostgresEventStore, PostgresEventStore, PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { PostgresSubscription, SubscriptionState } from './postgres/postgres-subscription';
 export { runMigrations, Migration } from './postgres/migrations';
+export * from './port/event-id';

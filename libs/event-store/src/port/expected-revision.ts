@@ -10,17 +10,3 @@ export type ExpectedRevision = 'no_stream' | 'stream_exists' | 'any' | number;
 export function describeExpectedRevision(expected: ExpectedRevision): string {
   return typeof expected === 'number' ? `revision ${expected}` : expected;
 }
-
-/** The stream's last revision, or -1 when it has no events. */
-export function satisfiesExpectedRevision(expected: ExpectedRevision, actualRevision: number): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return actualRevision === -1;
-    case 'stream_exists':
-      return actualRevision >= 0;
-    default:
-      return actualRevision === expected;
-  }
-}

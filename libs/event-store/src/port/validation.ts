@@ -1,4 +1,3 @@
-import { canonicalJsonOfEventData } from './canonical-json';
 import { InvalidAppendError } from './errors';
 import { ExpectedRevision } from './expected-revision';
 import { NewEvent } from './event';
@@ -25,11 +24,6 @@ export function validateExpectedRevision(expected: unknown, field: string): Expe
   if (expected === 'any' || expected === 'no_stream' || expected === 'stream_exists') return expected;
   if (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 0) return expected;
   throw new InvalidAppendError(field, 'must be "any", "no_stream", "stream_exists" or a revision ≥ 0');
-}
-
-/** Serialises one value as canonical JSON, refusing what JSON cannot carry faithfully. */
-export function serialiseJson(value: unknown, field: string): string {
-  return canonicalJsonOfEventData(value, field);
 }
 
 export function validateNewEvent(event: NewEvent, field: string): void {

@@ -1,5 +1,6 @@
 import { InvalidAppendError } from './errors';
-import { serialiseJson, validateExpectedRevision, validateStreamId } from './validation';
+import { canonicalJsonOfEventData } from './canonical-json';
+import { validateExpectedRevision, validateStreamId } from './validation';
 
 function catchError(action: () => unknown): unknown {
   try {
@@ -12,7 +13,7 @@ function catchError(action: () => unknown): unknown {
 
 describe('event store input rules', () => {
   it('accepts plain JSON data and serialises it canonically, leaving out undefined members', () => {
-    expect(serialiseJson({ name: '王芳', hours: 2.5, points: ['A1', 'B2'], nested: { ok: true, none: null }, gone: undefined }, 'data')).toBe(
+    expect(canonicalJsonOfEventData({ name: '王芳', hours: 2.5, points: ['A1', 'B2'], nested: { ok: true, none: null }, gone: undefined }, 'data')).toBe(
       '{"hours":2.5,"name":"王芳","nested":{"none":null,"ok":true},"points":["A1","B2"]}',
     );
   });
@@ -24,14 +25,14 @@ describe('event store input rules', () => {
     ['a symbol', { a: Symbol('s') }, 'data.a'],
     ['a nested buffer', { a: [{ b: Buffer.from('x') }] }, 'data.a[0].b'],
   ])('refuses %s and names where it is', (_label, value, field) => {
-    const error = catchError(() => serialiseJson(value, 'data'));
+    const error = catchError(() => canonicalJsonOfEventData(value, 'data'));
     expect(error).toBeInstanceOf(InvalidAppendError);
     expect((error as InvalidAppendError).field).toBe(field);
   });
 
   it('allows the same object twice when it is not circular', () => {
     const shared = { a: 1 };
-    expect(serialiseJson({ x: shared, y: shared }, 'data')).toBe('{"x":{"a":1},"y":{"a":1}}');
+    expect(canonicalJsonOfEventData({ x: shared, y: shared }, 'data')).toBe('{"x":{"a":1},"y":{"a":1}}');
   });
 
   it('checks stream ids and expected revisions', () => {

@@ -4,7 +4,8 @@ import { AppendResult, StreamAppend } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
 import { contentHashOfCanonical } from '../port/hash-chain';
 import { EventSchemaRegistry } from '../port/upcasting';
-import { serialiseJson, validateExpectedRevision, validateNewEvent, validateStreamId } from '../port/validation';
+import { canonicalJsonOfEventData } from '../port/canonical-json';
+import { validateExpectedRevision, validateNewEvent, validateStreamId } from '../port/validation';
 
 /** One event, validated and in canonical JSON: what is hashed is exactly what is stored. */
 export interface PreparedEvent {
@@ -83,8 +84,8 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
         recordedTime: context.recordedTime,
       };
       // The canonical text is what gets hashed and what gets sent: one walk over each object.
-      const dataJson = serialiseJson(event.data, `${eventField}.data`);
-      const metadataJson = serialiseJson(metadata, `${eventField}.metadata`);
+      const dataJson = canonicalJsonOfEventData(event.data, `${eventField}.data`);
+      const metadataJson = canonicalJsonOfEventData(metadata, `${eventField}.metadata`);
       // A UTF-16 unit is at most 3 bytes of UTF-8, so most events skip counting bytes.
       if ((dataJson.length + metadataJson.length) * 3 > context.maxEventBytes) {
         const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
