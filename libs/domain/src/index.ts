@@ -1,1 +1,3 @@
 export * from './shared/decider';
+export * from './shared/messages';
+export * from './shared/rule-violation';

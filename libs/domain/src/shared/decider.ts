@@ -1,6 +1,7 @@
 /**
  * The whole contract of an aggregate: decide what happened from a command and the current
- * state, and fold what happened into state. Pure: no I/O, no clock, no randomness.
+ * state, and fold what happened into state. Pure: no I/O, no clock, no randomness — business
+ * time and the actor arrive in the command's metadata.
  */
 export interface Decider<Command, Event, State> {
   decide(command: Command, state: State): Event[];
