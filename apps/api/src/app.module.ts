@@ -1,26 +1,81 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { EventStore } from '@tip/event-store';
+import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { Pool } from 'pg';
+import { Clock, CLOCK, CommandPipeline, EVENT_STREAMS, EventStreams, systemClock, UseCase } from '@tip/application';
+import { EventStore, runMigrations } from '@tip/event-store';
+import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
+import { TokenVerifier } from './auth/token-verifier';
+import { CommandsController } from './commands/commands.controller';
+import { COMMAND_PIPELINE, ExecuteCommandHandler } from './commands/execute-command';
+import { commandPipelineWiring } from './commands/use-cases';
 import { HealthController } from './health/health.controller';
+import { ErrorFilter } from './http/error.filter';
 import { DATABASE_URL, EVENT_STORE, eventStoreProvider } from './infrastructure/event-store.provider';
+import { EventStoreStreams } from './infrastructure/event-streams.adapter';
+import { idempotencyMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { ReadModelDatabase } from './infrastructure/read-model-database';
 
 export interface AppOptions {
   databaseUrl: string;
+  jwtSecret: string;
+  /** Business time; tests pass a controllable clock. */
+  clock?: Clock;
+  /** Replaces the contract's use cases (tests of the pipeline itself). */
+  useCases?: UseCase[];
 }
+
+const APP_POOL = Symbol('APP_POOL');
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly eventStore: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(APP_POOL) private readonly pool: Pool,
+  ) {}
 
   static register(options: AppOptions): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController],
-      providers: [{ provide: DATABASE_URL, useValue: options.databaseUrl }, eventStoreProvider, ReadModelDatabase],
+      imports: [CqrsModule.forRoot()],
+      controllers: [HealthController, CommandsController],
+      providers: [
+        { provide: DATABASE_URL, useValue: options.databaseUrl },
+        eventStoreProvider,
+        ReadModelDatabase,
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.jwtSecret) },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        {
+          provide: APP_POOL,
+          useFactory: async () => {
+            const pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'tip-api' });
+            pool.on('error', () => undefined);
+            await runMigrations(pool, idempotencyMigrations, 'tip_api_migrations');
+            return pool;
+          },
+        },
+        { provide: EVENT_STREAMS, inject: [EVENT_STORE], useFactory: (store: EventStore) => new EventStoreStreams(store) },
+        {
+          provide: COMMAND_PIPELINE,
+          inject: [EVENT_STREAMS, CLOCK, APP_POOL],
+          useFactory: (streams: EventStreams, clock: Clock, pool: Pool) =>
+            new CommandPipeline({
+              ...commandPipelineWiring,
+              useCases: options.useCases ?? commandPipelineWiring.useCases,
+              streams,
+              clock,
+              idempotency: new PostgresIdempotencyStore(pool),
+            }),
+        },
+        ExecuteCommandHandler,
+        AuthGuard,
+      ],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.eventStore.close();
+    await this.pool.end();
   }
 }

@@ -4,7 +4,9 @@ import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
+import { Clock } from '@tip/application';
 import { AppModule } from './app.module';
+import { resolveJwtSecret } from './auth/jwt-secret';
 import { TipConfig } from './config';
 
 export interface RunningTip {
@@ -21,7 +23,7 @@ const EMBEDDED_DATABASE = 'tip';
  * Starts TIP: the embedded PostgreSQL unless DATABASE_URL names a server, then the HTTP API.
  * `stop()` closes the API first and the database last, so nothing is cut off mid-write.
  */
-export async function startTip(config: TipConfig): Promise<RunningTip> {
+export async function startTip(config: TipConfig, options: { clock?: Clock } = {}): Promise<RunningTip> {
   const logger = new Logger('TIP');
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
@@ -34,7 +36,11 @@ export async function startTip(config: TipConfig): Promise<RunningTip> {
     logger.log(`Embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
   }
   try {
-    const app = await NestFactory.create(AppModule.register({ databaseUrl }), {
+    const jwt = await resolveJwtSecret(config.TIP_JWT_SECRET, config.TIP_DATA_DIR);
+    if (jwt.generatedIn) {
+      logger.log(`Tokens are signed with the secret in ${jwt.generatedIn}; mint one with: npm run tip -- token --role province-admin --unit <unitId> --sub <you>`);
+    }
+    const app = await NestFactory.create(AppModule.register({ databaseUrl, jwtSecret: jwt.secret, clock: options.clock }), {
       logger: logLevels(config.TIP_LOG_LEVEL),
       abortOnError: false,
     });

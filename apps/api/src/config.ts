@@ -11,6 +11,8 @@ const schema = z.object({
   TIP_DATA_DIR: z.string().min(1).default('./data'),
   TIP_EMBEDDED_PG_PORT: port.optional(),
   TIP_EVENT_STORE: z.enum(['postgres']).default('postgres'),
+  /** HS256 secret for bearer tokens; generated and kept in TIP_DATA_DIR when unset. */
+  TIP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 

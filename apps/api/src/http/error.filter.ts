@@ -1,0 +1,57 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from '@tip/application';
+import { RuleViolation } from '@tip/domain';
+import { InvalidAppendError } from '@tip/event-store';
+import { InvalidToken } from '../auth/token-verifier';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** Every error leaves in the contract's shape; only our own faults become a 500. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.translate(exception);
+    if (status >= 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    response.status(status).json(body);
+  }
+
+  private translate(exception: unknown): [number, ErrorBody] {
+    const error = (code: string, message: string, details?: unknown): ErrorBody => ({ error: details === undefined ? { code, message } : { code, message, details } });
+    if (exception instanceof CommandValidationFailed) return [400, error('VALIDATION_FAILED', exception.message, exception.problems)];
+    if (exception instanceof InvalidAppendError) {
+      return [400, error('VALIDATION_FAILED', exception.message, [{ field: exception.field, rule: exception.rule }])];
+    }
+    if (exception instanceof InvalidToken) return [401, error('UNAUTHENTICATED', exception.message)];
+    if (exception instanceof Forbidden) return [403, error('FORBIDDEN', exception.message)];
+    if (exception instanceof UnknownCommand) return [404, error('NOT_FOUND', exception.message)];
+    if (exception instanceof CommandConflict) return [409, error('CONFLICT', exception.message)];
+    if (exception instanceof RuleViolation) return [422, error(exception.code, exception.message, exception.details)];
+    if (exception instanceof HttpException) return this.translateHttp(exception);
+    if (isBodyParserError(exception)) return this.translateHttp(new HttpException(exception.message, exception.status));
+    return [500, error('INTERNAL', 'Something went wrong on our side; it has been logged')];
+  }
+
+  private translateHttp(exception: HttpException): [number, ErrorBody] {
+    const status = exception.getStatus();
+    const code =
+      status === HttpStatus.NOT_FOUND ? 'NOT_FOUND'
+      : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE'
+      : status === HttpStatus.UNSUPPORTED_MEDIA_TYPE ? 'UNSUPPORTED_MEDIA_TYPE'
+      : status < 500 ? 'VALIDATION_FAILED'
+      : 'INTERNAL';
+    const message = status === HttpStatus.BAD_REQUEST && /JSON/i.test(exception.message) ? 'The body is not valid JSON' : exception.message;
+    const details = code === 'VALIDATION_FAILED' ? [{ field: 'body', rule: message }] : undefined;
+    return [status, details ? { error: { code, message, details } } : { error: { code, message } }];
+  }
+}
+
+/** Express's body parser reports malformed or oversized bodies with a status of its own. */
+function isBodyParserError(exception: unknown): exception is Error & { status: number } {
+  return exception instanceof Error && typeof (exception as { status?: unknown }).status === 'number' && (exception as { type?: unknown }).type !== undefined;
+}

@@ -1,0 +1,50 @@
+import { EventStreams, LoadedStream, StreamConflict, StreamWrite, uuidFrom, WriteContext, WriteResult } from '@tip/application';
+import { EventStore, WrongExpectedRevisionError } from '@tip/event-store';
+
+/**
+ * The application's view of the event store. Event ids follow from the command id, the stream
+ * and the event's place in it, so a retried command appends nothing the first attempt stored.
+ */
+export class EventStoreStreams implements EventStreams {
+  constructor(private readonly store: EventStore) {}
+
+  async load(streamId: string): Promise<LoadedStream> {
+    const events = await this.store.readStream(streamId);
+    return {
+      streamId,
+      events: events.map((event) => ({ type: event.type, data: event.data })),
+      revision: events.length === 0 ? 'no_stream' : events[events.length - 1].revision,
+    };
+  }
+
+  async write(writes: StreamWrite[], context: WriteContext): Promise<WriteResult> {
+    try {
+      const result = await this.store.appendToStreams(
+        writes.map((write) => ({
+          streamId: write.streamId,
+          expectedRevision: write.expectedRevision,
+          events: write.events.map((event, index) => ({
+            type: event.type,
+            data: event.data as Record<string, unknown>,
+            metadata: {
+              eventId: uuidFrom(`${context.commandId}\n${write.streamId}\n${index}`),
+              businessTime: context.now,
+              actor: context.actor,
+              importedBy: context.importedBy,
+              commandId: context.commandId,
+              correlationId: context.correlationId,
+              causationId: context.commandId,
+            },
+          })),
+        })),
+      );
+      return {
+        streams: result.streams.map((stream) => ({ streamId: stream.streamId, revision: stream.nextExpectedRevision })),
+        position: result.lastPosition,
+      };
+    } catch (error) {
+      if (error instanceof WrongExpectedRevisionError) throw new StreamConflict(error.streamId);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { CommandResult, IdempotencyStore, StoredCommandResult } from '@tip/application';
+import { Pool } from 'pg';
+import { Migration } from '@tip/event-store';
+
+export const idempotencyMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'idempotency keys',
+    sql: `create table tip_idempotency_keys (
+            key text primary key, request_hash text not null, result jsonb not null,
+            created_at timestamptz not null default now())`,
+  },
+];
+
+/** Answers to commands sent with an Idempotency-Key, kept in the event store's database. */
+export class PostgresIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly pool: Pool) {}
+
+  async find(key: string): Promise<StoredCommandResult | undefined> {
+    const { rows } = await this.pool.query<{ request_hash: string; result: CommandResult }>(
+      'select request_hash, result from tip_idempotency_keys where key = $1',
+      [key],
+    );
+    return rows[0] ? { requestHash: rows[0].request_hash, result: rows[0].result } : undefined;
+  }
+
+  async save(key: string, requestHash: string, result: CommandResult): Promise<StoredCommandResult> {
+    await this.pool.query(
+      'insert into tip_idempotency_keys (key, request_hash, result) values ($1, $2, $3) on conflict (key) do nothing',
+      [key, requestHash, JSON.stringify(result)],
+    );
+    const stored = await this.find(key);
+    return stored ?? { requestHash, result };
+  }
+}

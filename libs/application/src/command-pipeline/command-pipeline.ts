@@ -1,0 +1,203 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Actor, DomainEvent, ROLES, Role } from '@tip/domain';
+import { z } from 'zod';
+import { Clock } from '../ports/clock';
+import { EventStreams, StreamConflict } from '../ports/event-streams';
+import { IdempotencyStore } from '../ports/idempotency-store';
+import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from './errors';
+import { Scope, UseCase } from './use-case';
+
+export interface CommandRequest {
+  name: string;
+  body: unknown;
+  /** The authenticated caller (the token's claims). */
+  caller: Actor;
+  idempotencyKey?: string;
+}
+
+export interface CommandResult {
+  commandId: string;
+  streamId: string;
+  /** Number of events in the command's stream after it ran. */
+  version: number;
+  /** Global position of the last appended event; 0 when the command changed nothing. */
+  position: number;
+  events: ({ type: string } & Record<string, unknown>)[];
+}
+
+/** How a unit's place in the hierarchy is read from its stream: its ancestors, then itself. */
+export type UnitPathReader = (events: DomainEvent[]) => string[] | undefined;
+/** Which school a teacher belongs to, read from the teacher's stream. */
+export type TeacherSchoolReader = (events: DomainEvent[]) => string | undefined;
+
+export interface CommandPipelineOptions {
+  streams: EventStreams;
+  clock: Clock;
+  idempotency: IdempotencyStore;
+  useCases: UseCase[];
+  unitStreamId(unitId: string): string;
+  unitPath: UnitPathReader;
+  teacherStreamId(teacherId: string): string;
+  teacherSchool: TeacherSchoolReader;
+  /** Attempts when another writer keeps changing the same streams. */
+  maxAttempts?: number;
+}
+
+const importSchema = z
+  .object({
+    at: z.string().datetime({ offset: true }).optional(),
+    actor: z
+      .object({ sub: z.string().min(1).max(200), role: z.enum(ROLES), unitId: z.string().min(1).max(100).optional() })
+      .strict()
+      .optional(),
+  })
+  .passthrough();
+
+/**
+ * Every command goes the same way: check the body, work out who acts and when, check the
+ * actor may act there, then load the streams, decide, and append with the revisions loaded —
+ * again from the top when another writer got in between, so a loser meets the business rule
+ * (seats gone) rather than a conflict.
+ */
+export class CommandPipeline {
+  private readonly useCases: Map<string, UseCase>;
+
+  constructor(private readonly options: CommandPipelineOptions) {
+    this.useCases = new Map(options.useCases.map((useCase) => [useCase.name, useCase]));
+  }
+
+  commandNames(): string[] {
+    return [...this.useCases.keys()];
+  }
+
+  async execute(request: CommandRequest): Promise<CommandResult> {
+    const useCase = this.useCases.get(request.name);
+    if (!useCase) throw new UnknownCommand(request.name);
+    const { data, actor, now, importedBy } = this.interpret(useCase, request);
+    await this.authorize(useCase, data, actor);
+
+    if (request.idempotencyKey === undefined) return this.run(useCase, data, actor, now, importedBy, randomUUID());
+    if (request.idempotencyKey.length === 0 || request.idempotencyKey.length > 200) {
+      throw new CommandValidationFailed([{ field: 'Idempotency-Key', rule: 'must be 1 to 200 characters' }]);
+    }
+    const requestHash = createHash('sha256').update(JSON.stringify([request.name, request.body])).digest('hex');
+    const scope = `${request.caller.sub}:${request.idempotencyKey}`;
+    const earlier = await this.options.idempotency.find(scope);
+    if (earlier) {
+      if (earlier.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
+      return earlier.result;
+    }
+    // The command id, and so every event id, follows from the key: a retry racing the first
+    // attempt appends nothing new.
+    const commandId = uuidFrom(`idempotency:${scope}`);
+    const result = await this.run(useCase, data, actor, now, importedBy, commandId);
+    const stored = await this.options.idempotency.save(scope, requestHash, result);
+    if (stored.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
+    return stored.result;
+  }
+
+  /** Separates `at`/`actor` (honoured for `system` only) from the command's own fields. */
+  private interpret(useCase: UseCase, request: CommandRequest) {
+    const body = request.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new CommandValidationFailed([{ field: 'body', rule: 'must be a JSON object' }]);
+    }
+    const envelope = importSchema.safeParse(body);
+    if (!envelope.success) throw new CommandValidationFailed(problemsOf(envelope.error));
+    const { at, actor: onBehalfOf, ...fields } = envelope.data;
+    if ((at !== undefined || onBehalfOf !== undefined) && request.caller.role !== 'system') {
+      throw new Forbidden('Only system may set "at" and "actor" (importing history)');
+    }
+    const parsed = useCase.schema.safeParse(fields);
+    if (!parsed.success) throw new CommandValidationFailed(problemsOf(parsed.error));
+    const actor: Actor = onBehalfOf ?? request.caller;
+    return {
+      data: parsed.data,
+      actor,
+      now: at ? new Date(at).toISOString() : this.options.clock.now().toISOString(),
+      importedBy: onBehalfOf ? request.caller : undefined,
+    };
+  }
+
+  private async authorize(useCase: UseCase, data: object, actor: Actor): Promise<void> {
+    if (actor.role === 'system') return;
+    if (!useCase.roles.includes(actor.role)) throw new Forbidden(`A ${actor.role} may not ${useCase.name}`);
+    const scope: Scope = useCase.scope(data);
+    if (scope.kind === 'teacher' && actor.role === 'teacher') {
+      if (actor.sub !== scope.teacherId) throw new Forbidden('A teacher acts only on themself');
+      return;
+    }
+    let unitId: string | undefined;
+    if (scope.kind === 'unit') unitId = scope.unitId;
+    else {
+      const teacher = await this.options.streams.load(this.options.teacherStreamId(scope.teacherId));
+      unitId = this.options.teacherSchool(teacher.events);
+    }
+    // An unknown target is the use case's own rule to report (UNKNOWN_PARENT, UNKNOWN_SCHOOL…).
+    if (unitId === undefined) return;
+    const path = this.options.unitPath((await this.options.streams.load(this.options.unitStreamId(unitId))).events);
+    if (path === undefined) return;
+    if (actor.unitId === undefined || !path.includes(actor.unitId)) {
+      throw new Forbidden(`Unit ${unitId} is outside the scope of ${actor.role} ${actor.sub}`);
+    }
+  }
+
+  private async run(useCase: UseCase, data: object, actor: Actor, now: string, importedBy: Actor | undefined, commandId: string): Promise<CommandResult> {
+    const streamIds = useCase.streams(data);
+    const maxAttempts = this.options.maxAttempts ?? 8;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const names = Object.keys(streamIds);
+      const loaded = await Promise.all(names.map((name) => this.options.streams.load(streamIds[name])));
+      const history = Object.fromEntries(names.map((name, index) => [name, loaded[index].events]));
+      const decided = useCase.decide({ type: useCase.name, data, metadata: { now, actor } }, history);
+      const writes = Object.entries(decided)
+        .filter(([, events]) => events.length > 0)
+        .map(([name, events]) => {
+          const index = names.indexOf(name);
+          if (index < 0) throw new Error(`${useCase.name} decided events for "${name}", a stream it did not load`);
+          return { name, streamId: streamIds[name], events, expectedRevision: loaded[index].revision };
+        });
+      const primary = loaded[names.indexOf(useCase.primaryStream)];
+      const primaryCount = primary.revision === 'no_stream' ? 0 : primary.revision + 1;
+      if (writes.length === 0) {
+        return { commandId, streamId: primary.streamId, version: primaryCount, position: 0, events: [] };
+      }
+      try {
+        const written = await this.options.streams.write(writes, { commandId, correlationId: commandId, now, actor, importedBy });
+        const primaryWritten = written.streams.find((stream) => stream.streamId === primary.streamId);
+        return {
+          commandId,
+          streamId: primary.streamId,
+          version: primaryWritten ? primaryWritten.revision + 1 : primaryCount,
+          position: written.position,
+          events: writes.flatMap((write) => write.events.map((event) => ({ type: event.type, ...event.data }))),
+        };
+      } catch (error) {
+        if (!(error instanceof StreamConflict)) throw error;
+        // Back off a little, with jitter, so racing writers stop colliding in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+    throw new CommandConflict(`${useCase.name} kept colliding with other writers; try again`);
+  }
+}
+
+function problemsOf(error: z.ZodError): { field: string; rule: string }[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.join('.') : 'body',
+    rule: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
+
+/** A UUID (version 8, RFC 9562) derived from a name, for ids that must repeat on retry. */
+export function uuidFrom(name: string): string {
+  const bytes = createHash('sha256').update(name).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x80;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}

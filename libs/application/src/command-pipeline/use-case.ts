@@ -1,0 +1,33 @@
+import { Command, DomainEvent, Role } from '@tip/domain';
+import { ZodType, ZodTypeDef } from 'zod';
+
+/** Where a command acts, for the rule that an actor acts only inside its own subtree. */
+export type Scope =
+  /** The actor's unit must be this unit or one of its ancestors. */
+  | { kind: 'unit'; unitId: string }
+  /** A teacher acts only on itself; admins act on a teacher through the teacher's school. */
+  | { kind: 'teacher'; teacherId: string };
+
+/**
+ * One command of the contract: how its body is checked, who may send it, which streams its
+ * decision reads, and the pure decision itself. The pipeline does the rest (auth, loading,
+ * retries, appending), so a use case holds no I/O.
+ */
+export interface UseCase<Data extends object = object> {
+  name: string;
+  schema: ZodType<Data, ZodTypeDef, unknown>;
+  /** Roles that may send it; `system` always may. */
+  roles: readonly Role[];
+  scope(data: Data): Scope;
+  /** Streams the decision reads, by a name the decision uses. */
+  streams(data: Data): Record<string, string>;
+  /** The stream the command is about, named in its result. */
+  primaryStream: string;
+  /** Given each named stream's events, the events to append to each (by the same names). */
+  decide(command: Command<string, Data>, history: Record<string, DomainEvent[]>): Record<string, DomainEvent[]>;
+}
+
+/** Keeps each use case's data type while collecting them in one list. */
+export function defineUseCase<Data extends object>(useCase: UseCase<Data>): UseCase<object> {
+  return useCase as unknown as UseCase<object>;
+}
