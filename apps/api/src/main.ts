@@ -22,8 +22,15 @@ async function main(): Promise<void> {
     if (running.tip) stop(signal);
     else running.stopRequested ??= signal;
   };
-  process.once('SIGINT', () => onSignal('SIGINT'));
-  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // Stay registered: a second Ctrl-C must not kill Node while PostgreSQL is being stopped.
+    process.on(signal, () => {
+      if (stopping) return logger.warn(`${signal} received again: still stopping`);
+      stopping = true;
+      onSignal(signal);
+    });
+  }
 
   const tip = await startTip(loadConfig(process.env));
   running.tip = tip;

@@ -44,6 +44,19 @@ export function newEvent(type: string, data: Record<string, unknown> = {}, metad
 
 const streamName = (label: string) => `${label}-${randomUUID()}`;
 
+/**
+ * Waits for what becomes visible only once every older transaction on the server has ended
+ * (test files share one PostgreSQL, and its snapshot horizon is server-wide).
+ */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function collectUntil(events: RecordedEvent[], predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
@@ -67,16 +80,8 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
     });
     afterAll(async () => subject?.close());
 
-    const countAll = async () => {
-      let count = 0;
-      let from = 0;
-      for (;;) {
-        const page = await store.readAll({ fromPosition: from, maxCount: 5000 });
-        count += page.length;
-        if (page.length < 5000) return count;
-        from = page[page.length - 1].position + 1;
-      }
-    };
+    // Nothing written means no position was taken: the head does not move.
+    const countAll = async () => (await store.stats()).headPosition;
 
     describe('appending', () => {
       it('appends a batch to a new stream at revisions 0..n-1 with increasing global positions', async () => {
@@ -297,8 +302,12 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const first = await store.appendToStream(streamA, [newEvent('A1')]);
         await store.appendToStream(streamB, [newEvent('B1')]);
         await store.appendToStream(streamA, [newEvent('A2')]);
-        const page = await store.readAll({ fromPosition: first.lastPosition, maxCount: 1000 });
-        const ours = page.filter((event) => event.streamId === streamA || event.streamId === streamB);
+        const ours3 = (events: RecordedEvent[]) => events.filter((event) => event.streamId === streamA || event.streamId === streamB);
+        const page = await eventually(
+          () => store.readAll({ fromPosition: first.lastPosition, maxCount: 1000 }),
+          (events) => ours3(events).length === 3,
+        );
+        const ours = ours3(page);
         expect(ours.map((event) => event.type)).toEqual(['A1', 'B1', 'A2']);
         for (let index = 1; index < page.length; index++) expect(page[index].position).toBeGreaterThan(page[index - 1].position);
         expect(await store.readAll({ fromPosition: first.lastPosition, maxCount: 1 })).toHaveLength(1);
@@ -313,6 +322,8 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         ['a bigint in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: BigInt(1) } }]), 'events[0].data.n'],
         ['NaN in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: Number.NaN } }]), 'events[0].data.n'],
         ['U+0000 in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'a\u0000b' } }]), 'events[0].data.s'],
+        ['a lone surrogate in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'cut \ud83d' } }]), 'events[0].data.s'],
+        ['a tab in the type', () => store.appendToStream(streamName('s'), [newEvent('Has\tTab')]), 'events[0].type'],
         ['an array as data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: [] as unknown as Record<string, unknown> }]), 'events[0].data'],
         ['a missing event id', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { eventId: 'not-a-uuid' })]), 'events[0].metadata.eventId'],
         ['a bad business time', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'yesterday' })]), 'events[0].metadata.businessTime'],
@@ -382,6 +393,23 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         } finally {
           await restarted.close();
         }
+      });
+
+      it('refuses to wait for catching up once stopped, and settles waiters left at stop', async () => {
+        const streamId = streamName('stopped');
+        await store.appendToStream(streamId, Array.from({ length: 30 }, () => newEvent('E')));
+        let release: () => void = () => undefined;
+        const blocked = new Promise<void>((resolve) => (release = resolve));
+        const subscription = store.subscribeToAll({ name: streamName('sub'), batchSize: 1, handle: () => blocked });
+        const waiting = subscription.whenCaughtUp().then(
+          () => 'caught up',
+          (error: Error) => error.message,
+        );
+        const stopping = subscription.stop();
+        release();
+        await stopping;
+        expect(await waiting).toMatch(/stopped/);
+        await expect(subscription.whenCaughtUp()).rejects.toThrow(/stopped/);
       });
 
       it('reads the next batch only when the handler has finished the last (back-pressure)', async () => {
@@ -498,7 +526,12 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
             [2, { name: '王芳', names: { full: '王芳' } }],
             [2, { name: '李雷', names: { full: '李雷' } }],
           ]);
-          const fromLog = (await upcasting.store.readAll({ fromPosition: 0, maxCount: 100_000 })).filter((event) => event.streamId === streamId);
+          const fromLog = (
+            await eventually(
+              () => upcasting.store.readAll({ fromPosition: 0, maxCount: 100_000 }),
+              (events) => events.filter((event) => event.streamId === streamId).length === 2,
+            )
+          ).filter((event) => event.streamId === streamId);
           expect(fromLog[0].data).toEqual({ name: '王芳', names: { full: '王芳' } });
           const audited = await upcasting.store.readStreamForAudit(streamId);
           expect(audited[0].data).toEqual({ name: '王芳' });

@@ -48,6 +48,8 @@ function encodeChecked(item: unknown, depth: number): string {
     case 'string':
       // PostgreSQL's jsonb cannot hold U+0000; refuse it everywhere so every adapter behaves alike.
       if (item.includes('\u0000')) throw new RefusedValue('must not contain the character U+0000');
+      // A lone surrogate (text cut inside an emoji) is not Unicode; PostgreSQL refuses it.
+      if (!item.isWellFormed()) throw new RefusedValue('must be well-formed Unicode (no lone surrogates)');
       return JSON.stringify(item);
     case 'boolean':
       return item ? 'true' : 'false';
@@ -97,7 +99,7 @@ function encodeObject(record: Record<string, unknown>, depth: number): string {
     const member = record[key];
     // A member set to undefined is simply absent, as in JSON.stringify.
     if (member === undefined) continue;
-    if (key.includes('\u0000')) throw new RefusedValue('must not contain the character U+0000');
+    if (key.includes('\u0000') || !key.isWellFormed()) throw new RefusedValue('must have well-formed keys without U+0000');
     if (encoded.length > 1) encoded += ',';
     try {
       encoded += `${JSON.stringify(key)}:${encodeChecked(member, depth + 1)}`;

@@ -28,8 +28,9 @@ export function validateExpectedRevision(expected: unknown, field: string): Expe
 
 export function validateNewEvent(event: NewEvent, field: string): void {
   if (event === null || typeof event !== 'object') throw new InvalidAppendError(field, 'must be an object');
-  if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > 200) {
-    throw new InvalidAppendError(`${field}.type`, 'must be a non-empty string of at most 200 characters');
+  // eslint-disable-next-line no-control-regex
+  if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > 200 || /[\u0000-\u001f\u007f]/.test(event.type)) {
+    throw new InvalidAppendError(`${field}.type`, 'must be a non-empty string of at most 200 characters, without control characters');
   }
   if (event.data === null || typeof event.data !== 'object' || Array.isArray(event.data)) {
     throw new InvalidAppendError(`${field}.data`, 'must be a JSON object');

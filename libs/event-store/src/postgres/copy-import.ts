@@ -55,7 +55,9 @@ export async function copyAppend(pool: Pool, append: PreparedAppend, recordedTim
             'data, metadata, business_time, recorded_time, hash) from stdin',
         ),
       );
-      copy.end(lines.join(''));
+      // Written in slices: one string for a whole chunk of large events could pass V8's limit.
+      for (let start = 0; start < lines.length; start += 100) copy.write(lines.slice(start, start + 100).join(''));
+      copy.end();
       await finished(copy);
       await client.query('commit');
       return result;

@@ -1,6 +1,6 @@
 import { Client, Pool } from 'pg';
 import { createTestDatabase } from '@tip/testing';
-import { eventStoreContract, newEvent } from '../contract/event-store.contract';
+import { eventStoreContract, eventually, newEvent } from '../contract/event-store.contract';
 import { TransactionHorizonError } from '../port/errors';
 import { RecordedEvent } from '../port/event';
 import { createPostgresEventStore, PostgresEventStore } from './postgres-event-store';
@@ -85,9 +85,12 @@ describe('PostgreSQL event store', () => {
       expect(stats.safePosition).toBeLessThan(fast.lastPosition);
 
       await slow.commit();
-      const after = await store.readAll({ fromPosition: fast.lastPosition - 1, maxCount: 10 });
+      const after = await eventually(
+        () => store.readAll({ fromPosition: fast.lastPosition - 1, maxCount: 10 }),
+        (events) => events.length >= 2,
+      );
       expect(after.map((event) => event.type)).toEqual(['SlowWriterEvent', 'FastWriterEvent']);
-      expect((await store.stats()).heldBackEvents).toBe(0);
+      expect((await eventually(() => store.stats(), (stats) => stats.heldBackEvents === 0)).heldBackEvents).toBe(0);
     });
 
     it('never lets a live subscription skip the late commit', async () => {
@@ -139,6 +142,55 @@ describe('PostgreSQL event store', () => {
       expect((await store.readStream(busy)).map((event) => event.revision)).toEqual([0, 1]);
     } finally {
       await slow.rollback().catch(() => undefined);
+    }
+  });
+
+  it('lets go of the position lock when an append is cancelled inside it', async () => {
+    // Hold the position sequence so the next append waits inside its locked section…
+    const holder = new Client({ connectionString });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    await holder.query('begin');
+    await holder.query('alter sequence tip_event_position_seq cache 1');
+    const victim = new Client({ connectionString, options: '-c statement_timeout=300' });
+    victim.on('error', () => undefined);
+    await victim.connect();
+    try {
+      const event = newEvent('Cancelled');
+      const cancelled = await victim
+        .query('select * from tip_append($1::jsonb, $2::jsonb)', [
+          JSON.stringify([{ streamId: `cancelled-${Date.now()}`, expected: -1, offset: 0, ch: ['00'.repeat(32)] }]),
+          JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, bt: event.metadata.businessTime, rt: event.metadata.businessTime, data: {}, metadata: event.metadata }]),
+        ])
+        .catch((error: Error) => error);
+      // …until its statement times out there.
+      expect(String(cancelled)).toMatch(/statement timeout/);
+      await holder.query('rollback');
+      const { rows } = await victim.query(
+        "select count(*)::int as held from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()",
+      );
+      expect(rows[0].held).toBe(0);
+      await expect(store.appendToStream(`after-cancel-${Date.now()}`, [newEvent('E')])).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    } finally {
+      await holder.end().catch(() => undefined);
+      await victim.end();
+    }
+  });
+
+  it('refuses an append that is not the first write of its transaction', async () => {
+    const client = new Client({ connectionString });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query('begin');
+      await client.query("insert into tip_subscription_checkpoints (name, position) values ('not-first', 0)");
+      const error = await client
+        .query('select * from tip_reserve($1::jsonb, 1)', [JSON.stringify([{ streamId: 'x', expected: -1, ch: ['00'.repeat(32)] }])])
+        .catch((failure: Error) => failure);
+      expect(String(error)).toMatch(/first write of its transaction/);
+    } finally {
+      await client.query('rollback').catch(() => undefined);
+      await client.end();
     }
   });
 

@@ -218,8 +218,9 @@ export class PostgresEventStore implements EventStore {
       pulling = next.then(() => undefined);
       return next;
     };
+    let failed = false;
     const worker = async () => {
-      for (let next = await nextChunk(); !next.done; next = await nextChunk()) {
+      for (let next = await nextChunk(); !next.done && !failed; next = await nextChunk()) {
         // A stream split over several chunks keeps its order: its parts run one after another.
         for (const part of next.value) {
           const result = await this.copyImport(part);
@@ -229,7 +230,17 @@ export class PostgresEventStore implements EventStore {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+    // The first failure stops every worker before it is reported, so a rerun races nothing.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () =>
+        worker().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
     return { eventsImported, lastPosition };
   }
 
@@ -266,7 +277,11 @@ export class PostgresEventStore implements EventStore {
   private classifyFailure(error: unknown): BatchFailure | 'fatal' | 'unknown' {
     if (!(error instanceof DatabaseError)) return 'fatal';
     if (error.code === WRONG_EXPECTED_REVISION_SQLSTATE && error.detail) {
-      return { streamId: (JSON.parse(error.detail) as { streamId: string }).streamId };
+      try {
+        return { streamId: (JSON.parse(error.detail) as { streamId: string }).streamId };
+      } catch {
+        return 'unknown';
+      }
     }
     return 'unknown';
   }
@@ -386,7 +401,7 @@ export class PostgresEventStore implements EventStore {
               (select coalesce(max(position), 0) from tip_events
                 where transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))) as safe,
               (select extract(epoch from max(now() - xact_start))::float8 from pg_stat_activity
-                where backend_xid is not null and datname = current_database()) as oldest`,
+                where backend_xid is not null) as oldest`,
     );
     const head = Number(rows[0].head);
     const safe = Number(rows[0].safe);

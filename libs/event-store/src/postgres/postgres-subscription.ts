@@ -26,6 +26,13 @@ interface CaughtUpWaiter {
 
 class LeaseLostError extends Error {}
 
+/** Thrown to waiters of a subscription that was stopped before it caught up. */
+export class SubscriptionStoppedError extends Error {
+  constructor(readonly subscriptionName: string) {
+    super(`Subscription "${subscriptionName}" was stopped`);
+  }
+}
+
 /**
  * A catch-up subscription over the global log: reads pages from its checkpoint, hands each to
  * the handler and waits for it (back-pressure), then goes live, woken by local appends, by
@@ -71,8 +78,12 @@ export class PostgresSubscription implements Subscription {
 
   async whenCaughtUp(): Promise<void> {
     if (this.status === 'failed') return this.finished;
+    if (this.stopping) throw new SubscriptionStoppedError(this.name);
     const target = await this.source.headPosition();
     if (this.current >= target) return;
+    // The subscription may have ended while the head was being read.
+    if ((this.status as SubscriptionState) === 'failed') return this.finished;
+    if (this.stopping) throw new SubscriptionStoppedError(this.name);
     return new Promise<void>((resolve, reject) => this.waiters.push({ target, resolve, reject }));
   }
 
@@ -81,6 +92,7 @@ export class PostgresSubscription implements Subscription {
     this.poke();
     this.wakeStandby?.();
     await this.finished.catch(() => undefined);
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new SubscriptionStoppedError(this.name));
   }
 
   private poke = (): void => {
@@ -90,14 +102,24 @@ export class PostgresSubscription implements Subscription {
 
   private async run(): Promise<void> {
     this.source.localAppends.on('appended', this.poke);
+    let troubles = 0;
     try {
       while (!this.stopping) {
         if (!(await this.acquireLease())) break;
         try {
-          await this.catchUpAndFollow();
+          await this.catchUpAndFollow(() => (troubles = 0));
         } catch (error) {
-          if (!(error instanceof LeaseLostError)) throw error;
-          this.source.logger.warn('subscription lost its lease; taking it again', { subscription: this.name });
+          // The handler gave up: that needs a person. Anything else (a restart, a failover, a
+          // lost lease) is waited out and the subscription resumes from its checkpoint.
+          if (error instanceof SubscriptionError) throw error;
+          troubles += 1;
+          const delay = Math.min(100 * 2 ** troubles, 5000);
+          this.source.logger.warn(error instanceof LeaseLostError ? 'subscription lost its lease; taking it again' : 'subscription interrupted; resuming', {
+            subscription: this.name,
+            delayMs: delay,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          await this.pause(delay);
         } finally {
           await this.releaseLease();
         }
@@ -114,7 +136,7 @@ export class PostgresSubscription implements Subscription {
     }
   }
 
-  private async catchUpAndFollow(): Promise<void> {
+  private async catchUpAndFollow(progressed: () => void): Promise<void> {
     this.current = (await this.checkpoints.load(this.name)) ?? this.options.startAfter ?? 0;
     this.status = 'running';
     while (!this.stopping) {
@@ -125,21 +147,53 @@ export class PostgresSubscription implements Subscription {
         await this.sleep();
         continue;
       }
-      if (this.leaseLost) throw new LeaseLostError();
-      await this.handleWithRetries(batch);
+      await this.confirmLease();
+      if (!(await this.handleWithRetries(batch))) return;
+      // Another instance may have taken over while the handler ran: then it owns the checkpoint.
+      await this.confirmLease();
       this.current = batch[batch.length - 1].position;
       await this.checkpoints.store(this.name, this.current);
+      progressed();
       this.settleWaiters();
     }
   }
 
-  private async handleWithRetries(batch: RecordedEvent[]): Promise<void> {
+  /** Fails unless the lease's session is still alive (and so still holds the lock). */
+  private async confirmLease(): Promise<void> {
+    const client = this.leaseClient;
+    if (this.leaseLost || !client) throw new LeaseLostError();
+    try {
+      await client.query('select 1');
+    } catch {
+      this.leaseLost = true;
+      throw new LeaseLostError();
+    }
+  }
+
+  /** Waits, unless stop() comes first; true when the wait ran its course. */
+  private pause(milliseconds: number): Promise<boolean> {
+    if (this.stopping) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeStandby = undefined;
+        resolve(true);
+      }, milliseconds);
+      this.wakeStandby = () => {
+        clearTimeout(timer);
+        this.wakeStandby = undefined;
+        resolve(false);
+      };
+    });
+  }
+
+  /** True once the handler took the batch; false when stopped while waiting to retry it. */
+  private async handleWithRetries(batch: RecordedEvent[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.options.handle(batch);
-        return;
+        return true;
       } catch (error) {
-        if (attempt >= this.maxRetries || this.stopping) throw new SubscriptionError(this.name, this.current, error);
+        if (attempt >= this.maxRetries) throw new SubscriptionError(this.name, this.current, error);
         const delay = Math.min(100 * 2 ** attempt, 5000);
         this.source.logger.warn('subscription handler failed; retrying', {
           subscription: this.name,
@@ -147,7 +201,7 @@ export class PostgresSubscription implements Subscription {
           delayMs: delay,
           error: error instanceof Error ? error.message : String(error),
         });
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        if (!(await this.pause(delay))) return false;
       }
     }
   }
@@ -180,7 +234,12 @@ export class PostgresSubscription implements Subscription {
   private async acquireLease(): Promise<boolean> {
     this.status = 'standby';
     while (!this.stopping) {
-      const client = new Client({ connectionString: this.source.connectionString, application_name: `tip-subscription:${this.name}` });
+      const client = new Client({
+        connectionString: this.source.connectionString,
+        application_name: `tip-subscription:${this.name}`,
+        // Notice a dead peer, so a lease held by a vanished session is not trusted for long.
+        keepAlive: true,
+      });
       client.on('error', () => {
         this.leaseLost = true;
         this.poke();
@@ -205,14 +264,7 @@ export class PostgresSubscription implements Subscription {
         });
       }
       await client.end().catch(() => undefined);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.source.leaseRetryMs);
-        this.wakeStandby = () => {
-          clearTimeout(timer);
-          this.wakeStandby = undefined;
-          resolve();
-        };
-      });
+      await this.pause(this.source.leaseRetryMs);
     }
     return false;
   }

@@ -84,6 +84,10 @@ export const eventStoreMigrations: Migration[] = [
       begin
         start_revisions := array_fill(-1::bigint, array[jsonb_array_length(p_streams)]);
         start_hashes := array_fill(null::bytea, array[jsonb_array_length(p_streams)]);
+        -- Positions follow transaction ids only if the id is taken here, under the lock.
+        if pg_current_xact_id_if_assigned() is not null then
+          raise exception 'tip_reserve must be the first write of its transaction';
+        end if;
         begin
           perform pg_advisory_lock(${POSITION_LOCK});
           transaction_id := pg_current_xact_id();
@@ -92,7 +96,8 @@ export const eventStoreMigrations: Migration[] = [
             perform setval('tip_event_position_seq', first_position + p_event_count - 1);
           end if;
           perform pg_advisory_unlock(${POSITION_LOCK});
-        exception when others then
+        exception when others or query_canceled then
+          -- A session lock outlives the failed statement: let go, or every writer waits for ever.
           perform pg_advisory_unlock(${POSITION_LOCK});
           raise;
         end;
