@@ -1,3 +1,4 @@
 export * from './shared/decider';
 export * from './shared/messages';
 export * from './shared/rule-violation';
+export * from './quota';
