@@ -1,0 +1,5 @@
+export * from './organisation.commands';
+export * from './organisation.events';
+export * from './org-unit.decider';
+export * from './teacher.decider';
+export { birthDateOf, idNumberCheckCharacter, idNumberProblem, IdNumberProblem, isValidIdNumber, maskIdNumber } from './id-number';

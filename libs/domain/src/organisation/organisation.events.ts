@@ -1,0 +1,37 @@
+import { DomainEvent } from '../shared/messages';
+import { Gender, OrgUnitKind } from './organisation.commands';
+
+export interface OrgUnitRegisteredData {
+  unitId: string;
+  kind: OrgUnitKind;
+  name: string;
+  parentId?: string;
+  fullTimeTeachers?: number;
+  /** Ancestor unit ids from the province down to the parent ([] for a province). */
+  ancestry: string[];
+}
+export type OrgUnitRegistered = DomainEvent<'OrgUnitRegistered', OrgUnitRegisteredData>;
+
+export type OrgUnitEvent = OrgUnitRegistered;
+
+export interface TeacherRegisteredData {
+  teacherId: string;
+  schoolId: string;
+  /** The school's ancestry followed by the school: scope checks need only the teacher's stream. */
+  ancestry: string[];
+  name: string;
+  gender: Gender;
+  stage: string;
+  subject: string;
+  fullTime: boolean;
+  /** First 6 + 8 asterisks + last 4: safe to show. */
+  idNumberMasked: string;
+  /** Opaque ciphertext from the application; the key lives outside the event store. */
+  idNumberProtected: string;
+  // No plain date of birth: the mask hides exactly those 8 digits, so mask + birth date would be
+  // the whole ID number and crypto-shredding would forget nothing. Whoever needs the date of birth
+  // (exemptions) decrypts idNumberProtected and reads it with birthDateOf.
+}
+export type TeacherRegistered = DomainEvent<'TeacherRegistered', TeacherRegisteredData>;
+
+export type TeacherEvent = TeacherRegistered;

@@ -1,0 +1,129 @@
+import { Decider } from '../shared/decider';
+import { assertNever, RuleViolation } from '../shared/rule-violation';
+import { localDateOf } from './calendar';
+import { birthDateOf, idNumberProblem, maskIdNumber } from './id-number';
+import { TeacherCommand, RegisterTeacher } from './organisation.commands';
+import { TeacherEvent, TeacherRegistered, TeacherRegisteredData } from './organisation.events';
+import { OrgUnitState } from './org-unit.decider';
+
+/** One stream per teacher. */
+export function teacherStreamId(teacherId: string): string {
+  return `teacher-${teacherId}`;
+}
+
+export type RegisteredTeacher = { status: 'registered' } & TeacherRegisteredData;
+export type TeacherState = { status: 'unregistered' } | RegisteredTeacher;
+
+/**
+ * What the handler loads besides the teacher's own stream: the school's stream
+ * (`orgUnitStreamId(command.data.schoolId)`) folded with `orgUnitDecider()`; and it fills
+ * `idNumberProtected` in the command data before deciding.
+ */
+export interface TeacherLookups {
+  school?: OrgUnitState;
+}
+
+/** Why an ID number was refused; the details never carry the number itself. */
+export type InvalidIdNumberReason = 'format' | 'check-digit' | 'birth-date' | 'birth-date-mismatch' | 'birth-date-in-future';
+
+export function teacherDecider(lookups: TeacherLookups = {}): Decider<TeacherCommand, TeacherEvent, TeacherState> {
+  return {
+    decide: (command, teacher) => {
+      switch (command.type) {
+        case 'RegisterTeacher':
+          return decideRegisterTeacher(command, teacher, lookups.school);
+        default:
+          return assertNever(command.type);
+      }
+    },
+    evolve: evolveTeacher,
+    initialState: () => ({ status: 'unregistered' }),
+  };
+}
+
+export function evolveTeacher(state: TeacherState, event: TeacherEvent): TeacherState {
+  switch (event.type) {
+    case 'TeacherRegistered':
+      return { status: 'registered', ...event.data };
+    default:
+      return assertNever(event.type);
+  }
+}
+
+export function decideRegisterTeacher(
+  command: RegisterTeacher,
+  teacher: TeacherState,
+  school: OrgUnitState | undefined,
+): TeacherRegistered[] {
+  const { teacherId, schoolId, name, gender, stage, subject, fullTime, birthDate, idNumberProtected } = command.data;
+  const idNumber = command.data.idNumber.toUpperCase();
+
+  const reason = invalidIdNumberReason(idNumber, birthDate, command.metadata.now);
+  if (reason !== undefined) {
+    throw new RuleViolation('INVALID_ID_NUMBER', `The ID number is not valid (${reason})`, {
+      teacherId,
+      reason,
+      // Masked only when it has the right shape; a malformed number is not echoed at all.
+      ...(reason !== 'format' ? { idNumberMasked: maskIdNumber(idNumber) } : {}),
+    });
+  }
+  const idNumberMasked = maskIdNumber(idNumber);
+
+  if (teacher.status === 'registered') {
+    // The protected value is ciphertext (not comparable), so the mask and the other fields are
+    // compared. Known gap: a new number differing only in its birth digits yet keeping the same
+    // check character looks identical; only the application, holding the key, can tell.
+    const differing: string[] = (['schoolId', 'name', 'gender', 'stage', 'subject', 'fullTime'] as const).filter(
+      (field) => teacher[field] !== command.data[field],
+    );
+    if (teacher.idNumberMasked !== idNumberMasked) differing.push('idNumber');
+    if (differing.length === 0) return [];
+    throw new RuleViolation('TEACHER_ALREADY_REGISTERED', `Teacher ${teacherId} is already registered with other data`, {
+      teacherId,
+      fields: differing,
+    });
+  }
+
+  if (school === undefined || school.status === 'unregistered' || school.kind !== 'school') {
+    throw new RuleViolation('UNKNOWN_SCHOOL', `${schoolId} is not a registered school`, { teacherId, schoolId });
+  }
+  if (school.unitId !== schoolId) {
+    throw new Error(`Loaded school ${school.unitId} but the command names ${schoolId}`);
+  }
+  if (idNumberProtected.length === 0) {
+    throw new Error('The application must fill idNumberProtected before deciding');
+  }
+
+  return [
+    {
+      type: 'TeacherRegistered',
+      data: {
+        teacherId,
+        schoolId,
+        ancestry: [...school.ancestry, school.unitId],
+        name,
+        gender,
+        stage,
+        subject,
+        fullTime,
+        idNumberMasked,
+        idNumberProtected,
+      },
+    },
+  ];
+}
+
+/** Is the teacher's school the scope unit or inside its subtree? */
+export function isTeacherWithin(teacher: TeacherState, scopeUnitId: string): boolean {
+  return teacher.status === 'registered' && teacher.ancestry.includes(scopeUnitId);
+}
+
+function invalidIdNumberReason(idNumber: string, birthDate: string, now: string): InvalidIdNumberReason | undefined {
+  const problem = idNumberProblem(idNumber);
+  if (problem !== undefined) return problem;
+  const carried = birthDateOf(idNumber);
+  if (carried !== birthDate) return 'birth-date-mismatch';
+  // Local dates compare as strings.
+  if (carried > localDateOf(now)) return 'birth-date-in-future';
+  return undefined;
+}

@@ -1,0 +1,37 @@
+import { Command } from '../shared/messages';
+import { Rulebook } from './rulebook';
+
+export interface LaunchProgrammeData {
+  programmeId: string;
+  name: string;
+  /** The province the programme runs in (a city-run programme names its province too). */
+  provinceId: string;
+  /** A preset name (`jiangsu-2.0`, …) or a full rulebook object, checked by validateRulebook. */
+  rulebook: string | Rulebook;
+}
+export type LaunchProgramme = Command<'LaunchProgramme', LaunchProgrammeData>;
+
+/** 期: an online-study window inside a batch; quota is issued per period. Dates inclusive. */
+export interface Period {
+  periodId: string;
+  /** YYYY-MM-DD */
+  startsOn: string;
+  /** YYYY-MM-DD, the last day of the period. */
+  endsOn: string;
+}
+
+export interface ScheduleBatchData {
+  programmeId: string;
+  batchId: string;
+  name: string;
+  /** YYYY-MM-DD */
+  startsOn: string;
+  /** YYYY-MM-DD, the last day of the batch. */
+  endsOn: string;
+  /** Share of all teachers this batch trains. */
+  sharePercent: number;
+  periods: Period[];
+}
+export type ScheduleBatch = Command<'ScheduleBatch', ScheduleBatchData>;
+
+export type ProgrammeCommand = LaunchProgramme | ScheduleBatch;
