@@ -4,3 +4,4 @@ export * from './ports/idempotency-store';
 export * from './command-pipeline/errors';
 export * from './command-pipeline/use-case';
 export * from './command-pipeline/command-pipeline';
+export * from './use-cases';

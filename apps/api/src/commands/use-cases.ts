@@ -1,4 +1,4 @@
-import { CommandPipelineOptions } from '@tip/application';
+import { CommandPipelineOptions, contractUseCases } from '@tip/application';
 import { DomainEvent } from '@tip/domain';
 
 // Until the organisation context lands, read the hierarchy straight from its registration event.
@@ -16,7 +16,7 @@ const teacherSchool = (events: DomainEvent[]) => {
 
 /** The contract's commands and how the pipeline finds units and teachers. */
 export const commandPipelineWiring: Omit<CommandPipelineOptions, 'streams' | 'clock' | 'idempotency'> = {
-  useCases: [],
+  useCases: contractUseCases,
   unitStreamId: (unitId) => `org-unit-${unitId}`,
   unitPath,
   teacherStreamId: (teacherId) => `teacher-${teacherId}`,

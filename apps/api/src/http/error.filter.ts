@@ -31,7 +31,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof Forbidden) return [403, error('FORBIDDEN', exception.message)];
     if (exception instanceof UnknownCommand) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof CommandConflict) return [409, error('CONFLICT', exception.message)];
-    if (exception instanceof RuleViolation) return [422, error(exception.code, exception.message, exception.details)];
+    if (exception instanceof RuleViolation) {
+      // The domain guards its own input too; a shape problem is still the caller's 400.
+      return [exception.code === 'VALIDATION_FAILED' ? 400 : 422, error(exception.code, exception.message, exception.details)];
+    }
     if (exception instanceof HttpException) return this.translateHttp(exception);
     if (isBodyParserError(exception)) return this.translateHttp(new HttpException(exception.message, exception.status));
     return [500, error('INTERNAL', 'Something went wrong on our side; it has been logged')];

@@ -123,6 +123,7 @@ export class CommandPipeline {
     if (actor.role === 'system') return;
     if (!useCase.roles.includes(actor.role)) throw new Forbidden(`A ${actor.role} may not ${useCase.name}`);
     const scope: Scope = useCase.scope(data);
+    if (scope.kind === 'system') throw new Forbidden(`Only system may ${useCase.name} here`);
     if (scope.kind === 'teacher' && actor.role === 'teacher') {
       if (actor.sub !== scope.teacherId) throw new Forbidden('A teacher acts only on themself');
       return;

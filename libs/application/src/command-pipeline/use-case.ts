@@ -6,7 +6,9 @@ export type Scope =
   /** The actor's unit must be this unit or one of its ancestors. */
   | { kind: 'unit'; unitId: string }
   /** A teacher acts only on itself; admins act on a teacher through the teacher's school. */
-  | { kind: 'teacher'; teacherId: string };
+  | { kind: 'teacher'; teacherId: string }
+  /** Above every unit (registering a province): only `system`. */
+  | { kind: 'system' };
 
 /**
  * One command of the contract: how its body is checked, who may send it, which streams its

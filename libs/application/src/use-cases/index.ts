@@ -1,0 +1,6 @@
+import { UseCase } from '../command-pipeline/use-case';
+import { registerOrgUnit } from './organisation.use-cases';
+import { allocateQuota, revokeQuota } from './quota.use-cases';
+
+/** The contract's commands served so far. */
+export const contractUseCases: UseCase[] = [registerOrgUnit, allocateQuota, revokeQuota];

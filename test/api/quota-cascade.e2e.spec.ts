@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { Actor } from '@tip/domain';
+import { createTestDatabase, TestDatabase } from '@tip/testing';
+import { mintToken } from '../../apps/api/src/auth/token-minter';
+import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
+import { loadConfig } from '../../apps/api/src/config';
+
+const secret = randomBytes(32).toString('hex');
+
+describe('Quota cascade over HTTP', () => {
+  let database: TestDatabase;
+  let tip: RunningTip;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+  });
+  afterAll(async () => {
+    await tip?.stop();
+    await database?.drop();
+  });
+
+  async function send(actor: Actor | undefined, name: string, body: unknown, headers: Record<string, string> = {}) {
+    const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await mintToken(secret, actor)}` } : {};
+    const response = await fetch(`${tip.url}/commands/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authorization, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string; details?: unknown } } };
+  }
+
+  const system: Actor = { sub: 'importer', role: 'system' };
+  const provinceAdmin: Actor = { sub: 'p-admin', role: 'province-admin', unitId: '320000' };
+  const cityAdmin: Actor = { sub: 'c-admin', role: 'city-admin', unitId: '320700' };
+  const countyAdmin: Actor = { sub: 'g-admin', role: 'county-admin', unitId: '320707' };
+  const otherCountyAdmin: Actor = { sub: 'h-admin', role: 'county-admin', unitId: '320722' };
+  const allocation = (fromUnitId: string, toUnitId: string, seats: number) => ({ batchId: 'LYG-2016', periodId: '1', fromUnitId, toUnitId, seats });
+
+  beforeAll(async () => {
+    const units = [
+      { unitId: '320000', kind: 'province', name: '江苏省' },
+      { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' },
+      { unitId: '320707', kind: 'county', name: '赣榆区', parentId: '320700' },
+      { unitId: '320722', kind: 'county', name: '东海县', parentId: '320700' },
+      { unitId: 'S-GY-01', kind: 'school', name: '赣榆区实验小学', parentId: '320707', fullTimeTeachers: 80 },
+      { unitId: 'S-LYG-01', kind: 'school', name: '连云港市外国语学校', parentId: '320700', fullTimeTeachers: 120 },
+    ];
+    for (const unit of units) expect((await send(system, 'RegisterOrgUnit', unit)).status).toBe(200);
+  });
+
+  it('hands seats down province → city → county → school and to a city-direct school', async () => {
+    const province = await send(provinceAdmin, 'AllocateQuota', allocation('320000', '320700', 100));
+    expect(province).toMatchObject({ status: 200, body: { streamId: 'quota-LYG-2016:1:320000', version: 1 } });
+    expect(province.body.events).toEqual([
+      { type: 'QuotaAllocated', batchId: 'LYG-2016', periodId: '1', fromUnitId: '320000', toUnitId: '320700', seats: 100 },
+      { type: 'QuotaReceived', batchId: 'LYG-2016', periodId: '1', fromUnitId: '320000', toUnitId: '320700', seats: 100 },
+    ]);
+    expect(province.body.position).toEqual(expect.any(Number));
+    expect((await send(cityAdmin, 'AllocateQuota', allocation('320700', '320707', 60))).status).toBe(200);
+    expect((await send(cityAdmin, 'AllocateQuota', allocation('320700', 'S-LYG-01', 10))).status).toBe(200);
+    expect((await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 20))).status).toBe(200);
+  });
+
+  it('refuses to hand on more than is left, naming what is left', async () => {
+    const refused = await send(cityAdmin, 'AllocateQuota', allocation('320700', '320722', 31));
+    expect(refused).toMatchObject({ status: 422, body: { error: { code: 'QUOTA_EXCEEDED', details: { left: 30, requested: 31 } } } });
+  });
+
+  it('refuses a unit that is not a child of the giver', async () => {
+    const refused = await send(cityAdmin, 'AllocateQuota', allocation('320700', 'S-GY-01', 1));
+    expect(refused).toMatchObject({ status: 422, body: { error: { code: 'NOT_A_CHILD' } } });
+  });
+
+  it('keeps each admin inside its own subtree', async () => {
+    expect((await send(otherCountyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1))).body).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect((await send({ sub: 't', role: 'teacher', unitId: 'S-GY-01' }, 'AllocateQuota', allocation('320707', 'S-GY-01', 1))).status).toBe(403);
+    expect((await send(countyAdmin, 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: 'x' })).status).toBe(403);
+  });
+
+  it('never takes back seats already handed on or used', async () => {
+    // 赣榆区 received 60 and handed 20 to its school: 40 left.
+    const refused = await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 41));
+    expect(refused).toMatchObject({ status: 422, body: { error: { code: 'QUOTA_IN_USE', details: { left: 40, requested: 41 } } } });
+    expect((await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 10))).status).toBe(200);
+  });
+
+  it('answers malformed and unknown requests with a 4xx that names the field and rule', async () => {
+    const negative = await send(cityAdmin, 'AllocateQuota', allocation('320700', '320707', -1));
+    expect(negative).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'seats' }] } } });
+    const extra = await send(cityAdmin, 'AllocateQuota', { ...allocation('320700', '320707', 1), colour: 'red' });
+    expect(extra.body.error?.details).toEqual([{ field: 'body', rule: 'unknown field(s): colour' }]);
+    expect((await send(cityAdmin, 'AllocateQuota', '{"seats":')).body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect((await send(undefined, 'AllocateQuota', allocation('320700', '320707', 1))).status).toBe(401);
+    expect((await send(cityAdmin, 'AllocateQuotas', {})).body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await send(cityAdmin, 'AllocateQuota', { ...allocation('320700', '320707', 1), at: '2016-03-01T00:00:00Z' })).status).toBe(403);
+  });
+
+  it('answers a repeated Idempotency-Key with the first result, and refuses it for another body', async () => {
+    const key = { 'idempotency-key': `allocate-${Date.now()}` };
+    const first = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1), key);
+    const again = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1), key);
+    expect(again).toEqual(first);
+    const other = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 2), key);
+    expect(other).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
+  });
+
+  it('never over-spends under many concurrent allocations: losers are told the seats are gone', async () => {
+    await send(system, 'RegisterOrgUnit', { unitId: 'S-GY-02', kind: 'school', name: '赣榆区第二小学', parentId: '320707' });
+    // The county has 60 − 10 revoked − 20 − 1 handed on = 29 left; 20 allocations of 3 race for them.
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3))));
+    const statuses = outcomes.map((outcome) => outcome.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(9);
+    expect(outcomes.filter((outcome) => outcome.status !== 200).map((outcome) => outcome.body.error?.code)).toEqual(Array(11).fill('QUOTA_EXCEEDED'));
+    const last = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3));
+    expect(last.body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { left: 2 } });
+  });
+
+  it('lets system import history as another actor at its original time', async () => {
+    const imported = await send(system, 'AllocateQuota', {
+      ...allocation('320700', '320722', 5),
+      at: '2016-03-10T01:00:00Z',
+      actor: cityAdmin,
+    });
+    expect(imported.status).toBe(200);
+    const refused = await send(system, 'AllocateQuota', { ...allocation('320707', 'S-GY-01', 1), actor: otherCountyAdmin });
+    expect(refused.status).toBe(403);
+  });
+});
