@@ -47,6 +47,34 @@ describe('Quota cascade over HTTP', () => {
       { unitId: 'S-LYG-01', kind: 'school', name: '连云港市外国语学校', parentId: '320700', fullTimeTeachers: 120 },
     ];
     for (const unit of units) expect((await send(system, 'RegisterOrgUnit', unit)).status).toBe(200);
+    const launched = await send(provinceAdmin, 'LaunchProgramme', { programmeId: 'LYG-1.0', name: '连云港市信息技术应用能力提升工程', provinceId: '320000', rulebook: 'lianyungang-1.0' });
+    expect(launched).toMatchObject({ status: 200, body: { streamId: 'programme-LYG-1.0', version: 1 } });
+    const scheduled = await send(provinceAdmin, 'ScheduleBatch', {
+      programmeId: 'LYG-1.0',
+      batchId: 'LYG-2016',
+      name: '2016年',
+      startsOn: '2016-03-10',
+      endsOn: '2017-12-31',
+      sharePercent: 100,
+      periods: [
+        { periodId: '1', startsOn: '2016-03-10', endsOn: '2016-04-18' },
+        { periodId: '2', startsOn: '2016-04-19', endsOn: '2016-05-28' },
+      ],
+    });
+    expect(scheduled).toMatchObject({ status: 200, body: { streamId: 'batch-LYG-2016', version: 1 } });
+  });
+
+  it('lets only the programme\'s province schedule its batches', async () => {
+    const refused = await send(cityAdmin, 'ScheduleBatch', {
+      programmeId: 'LYG-1.0', batchId: 'LYG-2017', name: 'x', startsOn: '2017-01-01', endsOn: '2017-12-31', sharePercent: 0,
+      periods: [{ periodId: '1', startsOn: '2017-01-01', endsOn: '2017-02-01' }],
+    });
+    expect(refused.status).toBe(403);
+  });
+
+  it('refuses quota for a period the batch does not have', async () => {
+    const refused = await send(provinceAdmin, 'AllocateQuota', { ...allocation('320000', '320700', 1), periodId: '9' });
+    expect(refused).toMatchObject({ status: 422, body: { error: { code: 'UNKNOWN_PERIOD', details: { periods: ['1', '2'] } } } });
   });
 
   it('hands seats down province → city → county → school and to a city-direct school', async () => {

@@ -130,6 +130,7 @@ export class CommandPipeline {
     }
     let unitId: string | undefined;
     if (scope.kind === 'unit') unitId = scope.unitId;
+    else if (scope.kind === 'stream') unitId = scope.unitOf((await this.options.streams.load(scope.streamId)).events);
     else {
       const teacher = await this.options.streams.load(this.options.teacherStreamId(scope.teacherId));
       unitId = this.options.teacherSchool(teacher.events);

@@ -8,7 +8,9 @@ export type Scope =
   /** A teacher acts only on itself; admins act on a teacher through the teacher's school. */
   | { kind: 'teacher'; teacherId: string }
   /** Above every unit (registering a province): only `system`. */
-  | { kind: 'system' };
+  | { kind: 'system' }
+  /** The unit a stream belongs to (a programme's province): read from that stream's events. */
+  | { kind: 'stream'; streamId: string; unitOf(events: DomainEvent[]): string | undefined };
 
 /**
  * One command of the contract: how its body is checked, who may send it, which streams its

@@ -1,5 +1,9 @@
 import {
   AllocateQuota,
+  BatchEvent,
+  batchEvolver,
+  batchStreamId,
+  requireScheduledPeriod,
   decideAllocateQuota,
   decideRevokeQuota,
   fold,
@@ -31,13 +35,15 @@ const orgUnits = orgUnitDecider();
 
 /** Both ledgers change in one atomic append; the two org units say whether they are parent and child. */
 const transferStreams = (data: Transfer) => ({
+  batch: batchStreamId(data.batchId),
   from: quotaStreamId(data.batchId, data.periodId, data.fromUnitId),
   to: quotaStreamId(data.batchId, data.periodId, data.toUnitId),
   fromUnit: orgUnitStreamId(data.fromUnitId),
   toUnit: orgUnitStreamId(data.toUnitId),
 });
 
-function transferContext(history: Record<string, unknown[]>): QuotaTransferContext {
+function transferContext(data: Transfer, history: Record<string, unknown[]>): QuotaTransferContext {
+  requireScheduledPeriod(fold(batchEvolver, history.batch as BatchEvent[]), data.batchId, data.periodId);
   const fromUnit = fold(orgUnits, history.fromUnit as OrgUnitEvent[]);
   const toUnit = fold(orgUnits, history.toUnit as OrgUnitEvent[]);
   return {
@@ -55,7 +61,7 @@ export const allocateQuota = defineUseCase({
   scope: (data) => ({ kind: 'unit', unitId: data.fromUnitId }),
   streams: transferStreams,
   primaryStream: 'from',
-  decide: (command, history) => ({ ...decideAllocateQuota(command as AllocateQuota, transferContext(history)) }),
+  decide: (command, history) => ({ ...decideAllocateQuota(command as AllocateQuota, transferContext(command.data, history)) }),
 });
 
 export const revokeQuota = defineUseCase({
@@ -65,5 +71,5 @@ export const revokeQuota = defineUseCase({
   scope: (data) => ({ kind: 'unit', unitId: data.fromUnitId }),
   streams: transferStreams,
   primaryStream: 'from',
-  decide: (command, history) => ({ ...decideRevokeQuota(command as RevokeQuota, transferContext(history)) }),
+  decide: (command, history) => ({ ...decideRevokeQuota(command as RevokeQuota, transferContext(command.data, history)) }),
 });

@@ -1,5 +1,5 @@
 import { Decider } from '../shared/decider';
-import { assertNever } from '../shared/rule-violation';
+import { assertNever, RuleViolation } from '../shared/rule-violation';
 import { addToInstant, endOfLocalDay, instantMs, isoOf, startOfLocalDay } from './calendar';
 import { Period } from './programme.commands';
 import { BatchEvent, BatchScheduledData } from './programme.events';
@@ -65,4 +65,21 @@ export function isWithinStudyWindow(batch: BatchState, query: { periodId: string
   if (window === undefined) return false;
   const at = instantMs(query.at);
   return at >= instantMs(window.from) && at < instantMs(window.until);
+}
+
+/**
+ * Quota, enrolment and study all happen inside a scheduled batch's period; anything naming
+ * an unknown one is refused before its own rules are looked at.
+ */
+export function requireScheduledPeriod(batch: BatchState, batchId: string, periodId: string): Period {
+  if (batch.status !== 'scheduled') throw new RuleViolation('UNKNOWN_BATCH', `Batch ${batchId} is not scheduled`, { batchId });
+  const period = periodOf(batch, periodId);
+  if (!period) {
+    throw new RuleViolation('UNKNOWN_PERIOD', `Batch ${batchId} has no period ${periodId}`, {
+      batchId,
+      periodId,
+      periods: batch.periods.map((each) => each.periodId),
+    });
+  }
+  return period;
 }

@@ -1,5 +1,5 @@
 import { fold } from '../shared/decider';
-import { batchEvolver, BatchState, batchStreamId, isWithinStudyWindow, periodOf, studyWindowOf } from './batch';
+import { batchEvolver, BatchState, batchStreamId, isWithinStudyWindow, periodOf, requireScheduledPeriod, studyWindowOf } from './batch';
 import { Period } from './programme.commands';
 import { BatchScheduled } from './programme.events';
 import { presetRulebook } from './rulebook';
@@ -90,5 +90,32 @@ describe('Batch', () => {
       expect(isWithinStudyWindow(jiangsuBatch1, { periodId: 'P1', enrolledAt: '2020-12-05T09:00:00+08:00', at: '2020-12-05T10:00:00+08:00' })).toBe(false);
     });
 
+  });
+});
+
+describe('requireScheduledPeriod', () => {
+  const scheduled = fold(batchEvolver, [
+    {
+      type: 'BatchScheduled',
+      data: {
+        programmeId: 'P',
+        batchId: 'B1',
+        name: '第一批',
+        startsOn: '2020-11-01',
+        endsOn: '2021-10-31',
+        sharePercent: 20,
+        periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2020-11-30' }],
+        rulebook: presetRulebook('jiangsu-2.0'),
+      },
+    },
+  ]);
+
+  it('gives the period of a scheduled batch', () => {
+    expect(requireScheduledPeriod(scheduled, 'B1', '1')).toEqual({ periodId: '1', startsOn: '2020-11-01', endsOn: '2020-11-30' });
+  });
+
+  it('refuses an unscheduled batch and an unknown period, naming the periods there are', () => {
+    expect(() => requireScheduledPeriod(batchEvolver.initialState(), 'B9', '1')).toThrow(expect.objectContaining({ code: 'UNKNOWN_BATCH' }));
+    expect(() => requireScheduledPeriod(scheduled, 'B1', '2')).toThrow(expect.objectContaining({ code: 'UNKNOWN_PERIOD', details: expect.objectContaining({ periods: ['1'] }) }));
   });
 });
