@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Actor } from '@tip/domain';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
-import { mintToken } from '../../apps/api/src/auth/token-minter';
+import { mintToken } from '@tip/auth';
 import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
 import { loadConfig } from '../../apps/api/src/config';
 

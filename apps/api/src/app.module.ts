@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import { Clock, CLOCK, CommandPipeline, EVENT_STREAMS, EventStreams, systemClock, UseCase } from '@tip/application';
 import { EventStore, runMigrations } from '@tip/event-store';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
-import { TokenVerifier } from './auth/token-verifier';
+import { TokenVerifier } from '@tip/auth';
 import { CommandsController } from './commands/commands.controller';
 import { COMMAND_PIPELINE, ExecuteCommandHandler } from './commands/execute-command';
 import { commandPipelineWiring } from './commands/use-cases';

@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
 import { Clock } from '@tip/application';
 import { AppModule } from './app.module';
-import { resolveJwtSecret } from './auth/jwt-secret';
+import { resolveJwtSecret } from '@tip/auth';
 import { TipConfig } from './config';
 
 export interface RunningTip {

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { Actor } from '@tip/domain';
-import { TokenVerifier } from './token-verifier';
+import { TokenVerifier } from '@tip/auth';
 
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
 

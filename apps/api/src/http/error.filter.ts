@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from '@tip/application';
 import { RuleViolation } from '@tip/domain';
 import { InvalidAppendError } from '@tip/event-store';
-import { InvalidToken } from '../auth/token-verifier';
+import { InvalidToken } from '@tip/auth';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

@@ -1,0 +1,109 @@
+import { parse } from 'csv-parse/sync';
+
+/** One row of a quota table: a unit's seats in one period (the Lianyungang 2016 notice's shape). */
+export interface QuotaRow {
+  period: string;
+  periodStart: string;
+  periodEnd: string;
+  unit: string;
+  unitKind: 'county' | 'school';
+  quota: number;
+}
+
+export class QuotaTableError extends Error {}
+
+const HEADER = ['period', 'period_start', 'period_end', 'unit', 'unit_kind', 'quota'];
+
+/** Reads the CSV and refuses it whole, naming the line, if any row is off. */
+export function parseQuotaTable(text: string): QuotaRow[] {
+  const records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  const [header, ...rows] = records;
+  if (!header || header.join(',') !== HEADER.join(',')) {
+    throw new QuotaTableError(`The first line must be "${HEADER.join(',')}"`);
+  }
+  return rows.map((row, index) => {
+    const line = index + 2;
+    if (row.length !== HEADER.length) throw new QuotaTableError(`Line ${line}: expected ${HEADER.length} columns, found ${row.length}`);
+    const [period, periodStart, periodEnd, unit, unitKind, quota] = row;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(periodStart) || !/^\d{4}-\d{2}-\d{2}$/.test(periodEnd)) {
+      throw new QuotaTableError(`Line ${line}: period dates must be YYYY-MM-DD`);
+    }
+    if (unitKind !== 'county' && unitKind !== 'school') throw new QuotaTableError(`Line ${line}: unit_kind must be county or school`);
+    if (!/^\d+$/.test(quota)) throw new QuotaTableError(`Line ${line}: quota must be a whole number`);
+    if (!unit) throw new QuotaTableError(`Line ${line}: unit is empty`);
+    return { period, periodStart, periodEnd, unit, unitKind, quota: Number(quota) };
+  });
+}
+
+export interface ImportTarget {
+  programmeId: string;
+  batchId: string;
+  provinceId: string;
+  cityId: string;
+  /** Acts for the city when the city hands seats on; the province admin when it grants them. */
+  cityAdmin: string;
+  provinceAdmin: string;
+}
+
+export interface PlannedCommand {
+  name: string;
+  body: Record<string, unknown>;
+  /** Same row, same key: rerunning an import appends nothing twice. */
+  idempotencyKey: string;
+}
+
+/**
+ * The commands that replay a quota table: the units (counties and city-direct schools under
+ * the city), the batch with one period per table period, then per period the province's grant
+ * to the city and the city's allocation to each unit, each at its period's first day, as the
+ * admin who did it.
+ */
+export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): PlannedCommand[] {
+  // Header values are Latin-1, and unit names are Chinese: the key is URI-encoded.
+  const key = (...parts: string[]) => encodeURIComponent(['quota-import', target.batchId, ...parts].join('|'));
+  const periods = [...new Map(rows.map((row) => [row.period, { periodId: row.period, startsOn: row.periodStart, endsOn: row.periodEnd }])).values()];
+  const units = [...new Map(rows.map((row) => [row.unit, row])).values()];
+  const commands: PlannedCommand[] = units.map((row) => ({
+    name: 'RegisterOrgUnit',
+    body: { unitId: row.unit, kind: row.unitKind, name: row.unit, parentId: target.cityId },
+    idempotencyKey: key('unit', row.unit),
+  }));
+  commands.push({
+    name: 'ScheduleBatch',
+    body: {
+      programmeId: target.programmeId,
+      batchId: target.batchId,
+      name: target.batchId,
+      startsOn: periods.map((period) => period.startsOn).sort()[0],
+      endsOn: periods.map((period) => period.endsOn).sort().reverse()[0],
+      sharePercent: 100,
+      periods,
+      at: `${periods.map((period) => period.startsOn).sort()[0]}T00:00:00+08:00`,
+      actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
+    },
+    idempotencyKey: key('batch'),
+  });
+  for (const period of periods) {
+    const at = `${period.startsOn}T00:00:00+08:00`;
+    const periodRows = rows.filter((row) => row.period === period.periodId);
+    const transfer = (fromUnitId: string, toUnitId: string, seats: number) => ({ batchId: target.batchId, periodId: period.periodId, fromUnitId, toUnitId, seats });
+    commands.push({
+      name: 'AllocateQuota',
+      body: {
+        ...transfer(target.provinceId, target.cityId, periodRows.reduce((sum, row) => sum + row.quota, 0)),
+        at,
+        actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
+      },
+      idempotencyKey: key('grant', period.periodId),
+    });
+    for (const row of periodRows) {
+      if (row.quota === 0) continue;
+      commands.push({
+        name: 'AllocateQuota',
+        body: { ...transfer(target.cityId, row.unit, row.quota), at, actor: { sub: target.cityAdmin, role: 'city-admin', unitId: target.cityId } },
+        idempotencyKey: key('allocate', period.periodId, row.unit),
+      });
+    }
+  }
+  return commands;
+}

@@ -1,0 +1,3 @@
+export * from './token-verifier';
+export * from './token-minter';
+export * from './jwt-secret';

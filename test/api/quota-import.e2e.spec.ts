@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { mintToken } from '@tip/auth';
+import { fold, QuotaEvent, quotaLedgerDecider, quotaStreamId, seatsLeft } from '@tip/domain';
+import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
+import { createTestDatabase, TestDatabase } from '@tip/testing';
+import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
+import { loadConfig } from '../../apps/api/src/config';
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+const fixture = path.resolve(root, '../shared/fixtures/lianyungang-2016-quotas.csv');
+const secret = randomBytes(32).toString('hex');
+
+describe('tip import-quotas: the Lianyungang 2016 table through the API', () => {
+  let database: TestDatabase;
+  let tip: RunningTip;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+    store = await createPostgresEventStore({ connectionString: database.url });
+    const token = await mintToken(secret, { sub: 'setup', role: 'system' });
+    const send = (name: string, body: unknown) =>
+      fetch(`${tip.url}/commands/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    for (const [name, body] of [
+      ['RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' }],
+      ['RegisterOrgUnit', { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' }],
+      ['LaunchProgramme', { programmeId: 'LYG-1.0', name: '连云港市提升工程', provinceId: '320000', rulebook: 'lianyungang-1.0' }],
+    ] as const) {
+      expect((await send(name, body)).status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await store?.close();
+    await tip?.stop();
+    await database?.drop();
+  });
+
+  const importTable = () =>
+    run(process.execPath, ['-r', './scripts/register.js', 'apps/cli/src/main.ts', 'import-quotas', fixture, '--programme', 'LYG-1.0', '--batch', 'LYG-2016', '--province', '320000', '--city', '320700', '--url', tip.url], {
+      cwd: root,
+      env: { ...process.env, TIP_JWT_SECRET: secret },
+    });
+
+  const ledger = async (period: string, unit: string) => fold(quotaLedgerDecider, (await store.readStream(quotaStreamId('LYG-2016', period, unit))) as unknown as QuotaEvent[]);
+
+  it('imports every period and unit as-is, and a rerun changes nothing', async () => {
+    const { stdout } = await importTable();
+    expect(stdout).toContain('Imported 322 rows: 14 periods × 23 units, 50400 seats.');
+    for (const period of ['1', '7', '14']) {
+      const city = await ledger(period, '320700');
+      expect(city.received).toBe(3600);
+      expect(seatsLeft(city)).toBe(0);
+    }
+    expect((await ledger('1', '赣榆区')).received).toBe(906);
+    expect((await ledger('14', '新海实验中学(延安校区)')).received).toBeGreaterThan(0);
+
+    const head = (await store.stats()).headPosition;
+    await importTable();
+    expect((await store.stats()).headPosition).toBe(head);
+  });
+});
