@@ -13,7 +13,8 @@ import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
 import { DATABASE_URL, EVENT_STORE, eventStoreProvider } from './infrastructure/event-store.provider';
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
-import { idempotencyMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
+import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
+import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
 import { ReadModelDatabase } from './infrastructure/read-model-database';
 
 export interface AppOptions {
@@ -51,7 +52,7 @@ export class AppModule implements OnApplicationShutdown {
           useFactory: async () => {
             const pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'tip-api' });
             pool.on('error', () => undefined);
-            await runMigrations(pool, idempotencyMigrations, 'tip_api_migrations');
+            await runMigrations(pool, apiMigrations, 'tip_api_migrations');
             return pool;
           },
         },
@@ -66,6 +67,7 @@ export class AppModule implements OnApplicationShutdown {
               streams,
               clock,
               idempotency: new PostgresIdempotencyStore(pool),
+              services: { idNumbers: new PostgresIdNumberVault(pool) },
             }),
         },
         ExecuteCommandHandler,

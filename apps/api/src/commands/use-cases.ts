@@ -1,24 +1,20 @@
 import { CommandPipelineOptions, contractUseCases } from '@tip/application';
-import { DomainEvent } from '@tip/domain';
+import { fold, OrgUnitEvent, orgUnitDecider, orgUnitStreamId, TeacherEvent, teacherDecider, teacherStreamId } from '@tip/domain';
 
-// Until the organisation context lands, read the hierarchy straight from its registration event.
-const unitPath = (events: DomainEvent[]) => {
-  const registered = events.find((event) => event.type === 'OrgUnitRegistered');
-  if (!registered) return undefined;
-  const data = registered.data as { unitId: string; ancestry: string[] };
-  return [...data.ancestry, data.unitId];
-};
+const orgUnits = orgUnitDecider();
+const teachers = teacherDecider();
 
-const teacherSchool = (events: DomainEvent[]) => {
-  const registered = events.find((event) => event.type === 'TeacherRegistered');
-  return registered ? (registered.data as { schoolId: string }).schoolId : undefined;
-};
-
-/** The contract's commands and how the pipeline finds units and teachers. */
-export const commandPipelineWiring: Omit<CommandPipelineOptions, 'streams' | 'clock' | 'idempotency'> = {
+/** The contract's commands, and how the pipeline finds a unit's place and a teacher's school. */
+export const commandPipelineWiring: Omit<CommandPipelineOptions, 'streams' | 'clock' | 'idempotency' | 'services'> = {
   useCases: contractUseCases,
-  unitStreamId: (unitId) => `org-unit-${unitId}`,
-  unitPath,
-  teacherStreamId: (teacherId) => `teacher-${teacherId}`,
-  teacherSchool,
+  unitStreamId: orgUnitStreamId,
+  unitPath: (events) => {
+    const unit = fold(orgUnits, events as OrgUnitEvent[]);
+    return unit.status === 'registered' ? [...unit.ancestry, unit.unitId] : undefined;
+  },
+  teacherStreamId,
+  teacherSchool: (events) => {
+    const teacher = fold(teachers, events as TeacherEvent[]);
+    return teacher.status === 'registered' ? teacher.schoolId : undefined;
+  },
 };

@@ -2,13 +2,20 @@ import { CommandResult, IdempotencyStore, StoredCommandResult } from '@tip/appli
 import { Pool } from 'pg';
 import { Migration } from '@tip/event-store';
 
-export const idempotencyMigrations: Migration[] = [
+/** The API's own tables, beside the event store's. */
+export const apiMigrations: Migration[] = [
   {
     version: 1,
     name: 'idempotency keys',
     sql: `create table tip_idempotency_keys (
             key text primary key, request_hash text not null, result jsonb not null,
             created_at timestamptz not null default now())`,
+  },
+  {
+    version: 2,
+    name: 'teacher keys (crypto-shredding of ID numbers)',
+    sql: `create table tip_teacher_keys (
+            teacher_id text primary key, key bytea not null, created_at timestamptz not null default now())`,
   },
 ];
 

@@ -5,7 +5,7 @@ import { Clock } from '../ports/clock';
 import { EventStreams, StreamConflict } from '../ports/event-streams';
 import { IdempotencyStore } from '../ports/idempotency-store';
 import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from './errors';
-import { Scope, UseCase } from './use-case';
+import { Scope, UseCase, UseCaseServices } from './use-case';
 
 export interface CommandRequest {
   name: string;
@@ -35,6 +35,7 @@ export interface CommandPipelineOptions {
   clock: Clock;
   idempotency: IdempotencyStore;
   useCases: UseCase[];
+  services: UseCaseServices;
   unitStreamId(unitId: string): string;
   unitPath: UnitPathReader;
   teacherStreamId(teacherId: string): string;
@@ -73,8 +74,9 @@ export class CommandPipeline {
   async execute(request: CommandRequest): Promise<CommandResult> {
     const useCase = this.useCases.get(request.name);
     if (!useCase) throw new UnknownCommand(request.name);
-    const { data, actor, now, importedBy } = this.interpret(useCase, request);
-    await this.authorize(useCase, data, actor);
+    const { data: checked, actor, now, importedBy } = this.interpret(useCase, request);
+    await this.authorize(useCase, checked, actor);
+    const data = useCase.prepare ? await useCase.prepare(checked, this.options.services) : checked;
 
     if (request.idempotencyKey === undefined) return this.run(useCase, data, actor, now, importedBy, randomUUID());
     if (request.idempotencyKey.length === 0 || request.idempotencyKey.length > 200) {

@@ -1,5 +1,11 @@
 import { Command, DomainEvent, Role } from '@tip/domain';
 import { ZodType, ZodTypeDef } from 'zod';
+import { IdNumberVault } from '../ports/id-number-vault';
+
+/** What a use case may call before deciding, for what the pure decision cannot do itself. */
+export interface UseCaseServices {
+  idNumbers: IdNumberVault;
+}
 
 /** Where a command acts, for the rule that an actor acts only inside its own subtree. */
 export type Scope =
@@ -27,6 +33,8 @@ export interface UseCase<Data extends object = object> {
   streams(data: Data): Record<string, string>;
   /** The stream the command is about, named in its result. */
   primaryStream: string;
+  /** Runs once, after authorization and before deciding: fills what needs I/O (encryption). */
+  prepare?(data: Data, services: UseCaseServices): Promise<Data>;
   /** Given each named stream's events, the events to append to each (by the same names). */
   decide(command: Command<string, Data>, history: Record<string, DomainEvent[]>): Record<string, DomainEvent[]>;
 }

@@ -2,6 +2,7 @@ import { UseCase } from '../command-pipeline/use-case';
 import { registerOrgUnit } from './organisation.use-cases';
 import { launchProgramme, scheduleBatch } from './programme.use-cases';
 import { allocateQuota, revokeQuota } from './quota.use-cases';
+import { registerTeacher } from './teacher.use-cases';
 
 /** The contract's commands served so far. */
-export const contractUseCases: UseCase[] = [registerOrgUnit, launchProgramme, scheduleBatch, allocateQuota, revokeQuota];
+export const contractUseCases: UseCase[] = [registerOrgUnit, registerTeacher, launchProgramme, scheduleBatch, allocateQuota, revokeQuota];

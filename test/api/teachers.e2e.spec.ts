@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { mintToken } from '@tip/auth';
+import { Actor, idNumberCheckCharacter } from '@tip/domain';
+import { createTestDatabase, TestDatabase } from '@tip/testing';
+import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
+import { loadConfig } from '../../apps/api/src/config';
+import { PostgresIdNumberVault } from '../../apps/api/src/infrastructure/postgres-id-number-vault';
+
+const secret = randomBytes(32).toString('hex');
+const idNumber = (first17: string) => `${first17}${idNumberCheckCharacter(first17)}`;
+
+describe('Teachers over HTTP', () => {
+  let database: TestDatabase;
+  let tip: RunningTip;
+  let pool: Pool;
+
+  const send = async (actor: Actor, name: string, body: unknown) => {
+    const response = await fetch(`${tip.url}/commands/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(secret, actor)}` },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { events?: Record<string, unknown>[]; error?: { code: string } } };
+  };
+  const system: Actor = { sub: 'importer', role: 'system' };
+  const schoolAdmin: Actor = { sub: 'wang', role: 'school-admin', unitId: 'S-1' };
+  const teacher = {
+    teacherId: 'T-0001',
+    schoolId: 'S-1',
+    name: '王芳',
+    idNumber: idNumber('32070719850312123'),
+    gender: 'female',
+    stage: '小学',
+    subject: '语文',
+    fullTime: true,
+    birthDate: '1985-03-12',
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+    pool = new Pool({ connectionString: database.url });
+    for (const unit of [
+      { unitId: '320000', kind: 'province', name: '江苏省' },
+      { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' },
+      { unitId: '320707', kind: 'county', name: '赣榆区', parentId: '320700' },
+      { unitId: 'S-1', kind: 'school', name: '实验小学', parentId: '320707' },
+      { unitId: 'S-2', kind: 'school', name: '第二小学', parentId: '320707' },
+    ]) {
+      expect((await send(system, 'RegisterOrgUnit', unit)).status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await tip?.stop();
+    await database?.drop();
+  });
+
+  it('registers a teacher, keeping the ID number out of every event', async () => {
+    const registered = await send(schoolAdmin, 'RegisterTeacher', teacher);
+    expect(registered.status).toBe(200);
+    expect(registered.body.events?.[0]).toMatchObject({ type: 'TeacherRegistered', idNumberMasked: '320707********' + teacher.idNumber.slice(-4) });
+    const { rows } = await pool.query<{ data: string; metadata: string }>('select data::text, metadata::text from tip_events');
+    const stored = rows.map((row) => row.data + row.metadata).join('\n');
+    expect(stored).not.toContain(teacher.idNumber);
+    expect(stored).not.toContain('19850312');
+  });
+
+  it('answers a retry with the same data by changing nothing', async () => {
+    const again = await send(schoolAdmin, 'RegisterTeacher', teacher);
+    expect(again).toMatchObject({ status: 200, body: { events: [] } });
+  });
+
+  it('refuses an ID number whose check digit is wrong, or an unknown school', async () => {
+    const wrongDigit = teacher.idNumber.slice(0, 17) + (teacher.idNumber.endsWith('0') ? '1' : '0');
+    expect((await send(schoolAdmin, 'RegisterTeacher', { ...teacher, teacherId: 'T-0002', idNumber: wrongDigit })).body.error?.code).toBe('INVALID_ID_NUMBER');
+    expect((await send(system, 'RegisterTeacher', { ...teacher, teacherId: 'T-0003', schoolId: 'S-9' })).body.error?.code).toBe('UNKNOWN_SCHOOL');
+    expect((await send(schoolAdmin, 'RegisterTeacher', { ...teacher, teacherId: 'T-0004', idNumberProtected: 'forged' })).status).toBe(400);
+  });
+
+  it('keeps a school admin to their own school', async () => {
+    const refused = await send({ sub: 'li', role: 'school-admin', unitId: 'S-2' }, 'RegisterTeacher', { ...teacher, teacherId: 'T-0005' });
+    expect(refused.status).toBe(403);
+  });
+
+  it('forgets an ID number for good when its key is erased (crypto-shredding)', async () => {
+    const vault = new PostgresIdNumberVault(pool);
+    const { rows } = await pool.query<{ protected: string }>(
+      "select data->>'idNumberProtected' as protected from tip_events where stream_id = 'teacher-T-0001'",
+    );
+    expect(await vault.reveal('T-0001', rows[0].protected)).toBe(teacher.idNumber);
+    expect(await vault.reveal('T-9999', rows[0].protected)).toBeUndefined();
+    await vault.forget('T-0001');
+    expect(await vault.reveal('T-0001', rows[0].protected)).toBeUndefined();
+  });
+});
