@@ -144,6 +144,16 @@ describe('Quota cascade over HTTP', () => {
     expect(last.body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { left: 2 } });
   });
 
+  it('documents every command it serves at /api/docs, from the schemas that check the bodies', async () => {
+    const document = (await (await fetch(`${tip.url}/docs/openapi.json`)).json()) as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }> };
+    for (const name of ['RegisterOrgUnit', 'RegisterTeacher', 'LaunchProgramme', 'ScheduleBatch', 'AllocateQuota', 'RevokeQuota']) {
+      expect(document.paths[`/api/commands/${name}`]?.post).toBeDefined();
+    }
+    const allocate = document.paths['/api/commands/AllocateQuota'].post?.requestBody.content['application/json'].schema;
+    expect(allocate?.required).toEqual(['batchId', 'periodId', 'fromUnitId', 'toUnitId', 'seats']);
+    expect((await fetch(`${tip.url}/docs`)).status).toBe(200);
+  });
+
   it('lets system import history as another actor at its original time', async () => {
     const imported = await send(system, 'AllocateQuota', {
       ...allocation('320700', '320722', 5),

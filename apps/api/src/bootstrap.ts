@@ -6,6 +6,8 @@ import { Client } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
 import { Clock } from '@tip/application';
 import { AppModule } from './app.module';
+import { commandPipelineWiring } from './commands/use-cases';
+import { serveOpenApi } from './docs/openapi';
 import { resolveJwtSecret } from '@tip/auth';
 import { TipConfig } from './config';
 
@@ -45,6 +47,7 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
       abortOnError: false,
     });
     app.setGlobalPrefix('api');
+    serveOpenApi(app, commandPipelineWiring.useCases);
     await app.listen(config.PORT, '0.0.0.0');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

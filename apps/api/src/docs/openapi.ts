@@ -1,0 +1,83 @@
+import { INestApplication } from '@nestjs/common';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { UseCase } from '@tip/application';
+import { zodToJsonSchema } from 'zod-to-json-schema';
+
+const errorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+    },
+  },
+};
+
+const commandResult = {
+  type: 'object',
+  required: ['commandId', 'streamId', 'version', 'position', 'events'],
+  properties: {
+    commandId: { type: 'string' },
+    streamId: { type: 'string' },
+    version: { type: 'integer', description: 'Events in the command’s stream after it ran' },
+    position: { type: 'integer', description: 'Global position of the last appended event (0 when nothing changed)' },
+    events: { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
+  },
+};
+
+const importFields = {
+  at: { type: 'string', format: 'date-time', description: 'Business time of an imported command (system only)' },
+  actor: {
+    type: 'object',
+    description: 'The original actor of an imported command (system only)',
+    properties: { sub: { type: 'string' }, role: { type: 'string' }, unitId: { type: 'string' } },
+    required: ['sub', 'role'],
+  },
+};
+
+/**
+ * The OpenAPI document, generated from the very schemas that check command bodies, so the
+ * docs cannot drift from what the API accepts.
+ */
+export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
+  const paths: OpenAPIObject['paths'] = {};
+  for (const useCase of useCases) {
+    // Typed loosely on purpose: the generic zod types make the compiler recurse without end here.
+    const toJsonSchema = zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>;
+    const schema = toJsonSchema(useCase.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' });
+    const properties = { ...((schema.properties as Record<string, unknown>) ?? {}), ...importFields };
+    paths[`/api/commands/${useCase.name}`] = {
+      post: {
+        operationId: useCase.name,
+        tags: ['commands'],
+        summary: `${useCase.name} (roles: system, ${useCase.roles.join(', ')})`,
+        security: [{ bearer: [] }],
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
+        requestBody: { required: true, content: { 'application/json': { schema: { ...schema, properties } } } },
+        responses: {
+          200: { description: 'Decided and appended', content: { 'application/json': { schema: commandResult } } },
+          400: { description: 'VALIDATION_FAILED: details name each field and rule', content: { 'application/json': { schema: errorBody } } },
+          401: { description: 'UNAUTHENTICATED', content: { 'application/json': { schema: errorBody } } },
+          403: { description: 'FORBIDDEN: role or scope', content: { 'application/json': { schema: errorBody } } },
+          409: { description: 'CONFLICT: idempotency key reused, or unresolvable concurrency', content: { 'application/json': { schema: errorBody } } },
+          422: { description: 'A business rule, with its own code', content: { 'application/json': { schema: errorBody } } },
+        },
+      },
+    };
+  }
+  paths['/api/health'] = {
+    get: { operationId: 'health', tags: ['operations'], responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } } },
+  };
+  return {
+    openapi: '3.0.3',
+    info: { title: 'TIP', version: '0.1.0', description: 'The system of record for the teacher IT-ability training programme' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    paths,
+  };
+}
+
+export function serveOpenApi(app: INestApplication, useCases: readonly UseCase[]): void {
+  SwaggerModule.setup('api/docs', app, openApiDocument(useCases), { jsonDocumentUrl: 'api/docs/openapi.json' });
+}
