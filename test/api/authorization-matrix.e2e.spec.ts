@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { contractUseCases } from '@tip/application';
+import { mintToken } from '@tip/auth';
+import { Actor, idNumberCheckCharacter, Role, ROLES } from '@tip/domain';
+import { createTestDatabase, TestDatabase } from '@tip/testing';
+import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
+import { loadConfig } from '../../apps/api/src/config';
+
+const secret = randomBytes(32).toString('hex');
+
+/**
+ * Every command × every role, from inside the target's subtree and from outside it. The
+ * expectation comes from the use case's own declaration (its roles), so a command added
+ * without a row here fails the completeness check below.
+ */
+interface Case {
+  /** A body whose scope is `inside` (a unit, or for teachers the school). */
+  body: (suffix: string) => Record<string, unknown>;
+  inside: string;
+  outside: string;
+  /** Commands only `system` may send for this target (a province has no parent). */
+  systemOnly?: boolean;
+}
+
+const idNumber = '32070719850312123' + idNumberCheckCharacter('32070719850312123');
+
+const cases: Record<string, Case> = {
+  RegisterOrgUnit: { body: (s) => ({ unitId: `S-NEW-${s}`, kind: 'school', name: '新学校', parentId: 'C-1' }), inside: 'C-1', outside: 'C-2' },
+  RegisterTeacher: {
+    body: (s) => ({ teacherId: `T-${s}`, schoolId: 'S-1', name: '王芳', idNumber, gender: 'female', stage: '小学', subject: '语文', fullTime: true, birthDate: '1985-03-12' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  LaunchProgramme: { body: (s) => ({ programmeId: `P-${s}`, name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }), inside: 'P', outside: 'P-OTHER' },
+  ScheduleBatch: {
+    body: (s) => ({
+      programmeId: 'PROG',
+      batchId: `B-${s}`,
+      name: 'x',
+      startsOn: '2021-01-01',
+      endsOn: '2021-12-31',
+      sharePercent: 0,
+      periods: [{ periodId: '1', startsOn: '2021-01-01', endsOn: '2021-01-31' }],
+    }),
+    inside: 'P',
+    outside: 'P-OTHER',
+  },
+  AllocateQuota: { body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }), inside: 'C-1', outside: 'C-2' },
+  RevokeQuota: { body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }), inside: 'C-1', outside: 'C-2' },
+};
+
+describe('Authorization matrix', () => {
+  let database: TestDatabase;
+  let tip: RunningTip;
+
+  const send = async (actor: Actor, name: string, body: unknown) => {
+    const response = await fetch(`${tip.url}/commands/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(secret, actor)}` },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+    const system: Actor = { sub: 'setup', role: 'system' };
+    for (const [name, body] of [
+      ['RegisterOrgUnit', { unitId: 'P', kind: 'province', name: '省' }],
+      ['RegisterOrgUnit', { unitId: 'P-OTHER', kind: 'province', name: '外省' }],
+      ['RegisterOrgUnit', { unitId: 'C-1', kind: 'city', name: '市一', parentId: 'P' }],
+      ['RegisterOrgUnit', { unitId: 'C-2', kind: 'city', name: '市二', parentId: 'P' }],
+      ['RegisterOrgUnit', { unitId: 'S-1', kind: 'school', name: '校一', parentId: 'C-1' }],
+      ['RegisterOrgUnit', { unitId: 'S-2', kind: 'school', name: '校二', parentId: 'C-2' }],
+      ['LaunchProgramme', { programmeId: 'PROG', name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }],
+    ] as const) {
+      expect((await send(system, name, body)).status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await tip?.stop();
+    await database?.drop();
+  });
+
+  it('has a row for every command the API serves', () => {
+    expect(Object.keys(cases).sort()).toEqual(contractUseCases.map((useCase) => useCase.name).sort());
+  });
+
+  for (const useCase of contractUseCases) {
+    for (const role of ROLES) {
+      for (const where of ['inside', 'outside'] as const) {
+        const allowed = role === 'system' || (useCase.roles.includes(role as Role) && where === 'inside');
+        it(`${useCase.name} by a ${role} ${where} its scope is ${allowed ? 'allowed' : 'forbidden'}`, async () => {
+          const row = cases[useCase.name];
+          const unitId = where === 'inside' ? row.inside : row.outside;
+          const actor: Actor = { sub: `${role}-${where}`, role, unitId };
+          const response = await send(actor, useCase.name, row.body(`${role}-${where}`));
+          if (allowed) {
+            expect(response.status).not.toBe(403);
+            expect(response.status).toBeLessThan(500);
+          } else {
+            expect(response).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+          }
+        });
+      }
+    }
+  }
+});
