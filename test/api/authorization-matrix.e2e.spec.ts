@@ -1,12 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { contractUseCases } from '@tip/application';
-import { mintToken } from '@tip/auth';
 import { Actor, idNumberCheckCharacter, Role, ROLES } from '@tip/domain';
-import { createTestDatabase, TestDatabase } from '@tip/testing';
-import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
-import { loadConfig } from '../../apps/api/src/config';
-
-const secret = randomBytes(32).toString('hex');
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 /**
  * Every command × every role, from inside the target's subtree and from outside it. The
@@ -50,21 +44,11 @@ const cases: Record<string, Case> = {
 };
 
 describe('Authorization matrix', () => {
-  let database: TestDatabase;
-  let tip: RunningTip;
-
-  const send = async (actor: Actor, name: string, body: unknown) => {
-    const response = await fetch(`${tip.url}/commands/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(secret, actor)}` },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
-  };
+  let api: ApiUnderTest;
+  const send = (actor: Actor, name: string, body: unknown) => api.send(actor, name, body);
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+    api = await startApiUnderTest();
     const system: Actor = { sub: 'setup', role: 'system' };
     for (const [name, body] of [
       ['RegisterOrgUnit', { unitId: 'P', kind: 'province', name: '省' }],
@@ -78,10 +62,7 @@ describe('Authorization matrix', () => {
       expect((await send(system, name, body)).status).toBe(200);
     }
   });
-  afterAll(async () => {
-    await tip?.stop();
-    await database?.drop();
-  });
+  afterAll(async () => api?.stop());
 
   it('has a row for every command the API serves', () => {
     expect(Object.keys(cases).sort()).toEqual(contractUseCases.map((useCase) => useCase.name).sort());

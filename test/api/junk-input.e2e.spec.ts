@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mintToken } from '@tip/auth';
 import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
-import { createTestDatabase, TestDatabase } from '@tip/testing';
-import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
-import { loadConfig } from '../../apps/api/src/config';
-
-const secret = randomBytes(32).toString('hex');
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 /** A tiny seeded PRNG (mulberry32), so a failing body can be reproduced from its index. */
 function prng(seed: number) {
@@ -53,31 +48,29 @@ function junkBody(random: () => number): string {
 }
 
 describe('Junk input', () => {
-  let database: TestDatabase;
-  let tip: RunningTip;
+  let api: ApiUnderTest;
   let store: PostgresEventStore;
+  const url = () => api.tip.url;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'error' }));
-    store = await createPostgresEventStore({ connectionString: database.url });
+    api = await startApiUnderTest();
+    store = await createPostgresEventStore({ connectionString: api.database.url });
   });
   afterAll(async () => {
     await store?.close();
-    await tip?.stop();
-    await database?.drop();
+    await api?.stop();
   });
 
   it('answers hundreds of malformed bodies with a 4xx in the contract shape, appending nothing', async () => {
     const random = prng(20201101);
-    const token = await mintToken(secret, { sub: 'fuzzer', role: 'system' });
+    const token = await api.token({ sub: 'fuzzer', role: 'system' });
     const before = (await store.stats()).headPosition;
     const failures: string[] = [];
     for (let index = 0; index < 400; index++) {
       const name = random() < 0.95 ? COMMANDS[Math.floor(random() * COMMANDS.length)] : junkValue(random);
       const body = junkBody(random);
       const contentType = random() < 0.9 ? 'application/json' : ['text/plain', 'application/xml', 'application/json; charset=latin1'][Math.floor(random() * 3)];
-      const response = await fetch(`${tip.url}/commands/${encodeURIComponent(String(name).toWellFormed())}`, {
+      const response = await fetch(`${url()}/commands/${encodeURIComponent(String(name).toWellFormed())}`, {
         method: 'POST',
         headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
         body,
@@ -100,8 +93,8 @@ describe('Junk input', () => {
   });
 
   it('answers bodies over the size limit, bad tokens and wrong methods with a 4xx', async () => {
-    const token = await mintToken(secret, { sub: 'fuzzer', role: 'system' });
-    const huge = await fetch(`${tip.url}/commands/RegisterOrgUnit`, {
+    const token = await api.token({ sub: 'fuzzer', role: 'system' });
+    const huge = await fetch(`${url()}/commands/RegisterOrgUnit`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ name: 'x'.repeat(2_000_000) }),
@@ -109,9 +102,9 @@ describe('Junk input', () => {
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
     for (const authorization of ['Bearer', 'Bearer x.y.z', `Bearer ${token}x`, 'Basic abc', `Bearer ${await mintToken('another-secret-of-at-least-32-chars!!', { sub: 'x', role: 'system' })}`]) {
-      const response = await fetch(`${tip.url}/commands/RegisterOrgUnit`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: '{}' });
+      const response = await fetch(`${url()}/commands/RegisterOrgUnit`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: '{}' });
       expect(response.status).toBe(401);
     }
-    expect((await fetch(`${tip.url}/commands/RegisterOrgUnit`)).status).toBe(404);
+    expect((await fetch(`${url()}/commands/RegisterOrgUnit`)).status).toBe(404);
   });
 });

@@ -1,34 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { Actor } from '@tip/domain';
-import { createTestDatabase, TestDatabase } from '@tip/testing';
-import { mintToken } from '@tip/auth';
-import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
-import { loadConfig } from '../../apps/api/src/config';
-
-const secret = randomBytes(32).toString('hex');
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 describe('Quota cascade over HTTP', () => {
-  let database: TestDatabase;
-  let tip: RunningTip;
+  let api: ApiUnderTest;
+  const send: ApiUnderTest['send'] = (...args) => api.send(...args);
+  const url = () => api.tip.url;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+    api = await startApiUnderTest();
   });
-  afterAll(async () => {
-    await tip?.stop();
-    await database?.drop();
-  });
-
-  async function send(actor: Actor | undefined, name: string, body: unknown, headers: Record<string, string> = {}) {
-    const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await mintToken(secret, actor)}` } : {};
-    const response = await fetch(`${tip.url}/commands/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...authorization, ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { error?: { code: string; details?: unknown } } };
-  }
+  afterAll(async () => api?.stop());
 
   const system: Actor = { sub: 'importer', role: 'system' };
   const provinceAdmin: Actor = { sub: 'p-admin', role: 'province-admin', unitId: '320000' };
@@ -145,13 +126,13 @@ describe('Quota cascade over HTTP', () => {
   });
 
   it('documents every command it serves at /api/docs, from the schemas that check the bodies', async () => {
-    const document = (await (await fetch(`${tip.url}/docs/openapi.json`)).json()) as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }> };
+    const document = (await (await fetch(`${url()}/docs/openapi.json`)).json()) as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }> };
     for (const name of ['RegisterOrgUnit', 'RegisterTeacher', 'LaunchProgramme', 'ScheduleBatch', 'AllocateQuota', 'RevokeQuota']) {
       expect(document.paths[`/api/commands/${name}`]?.post).toBeDefined();
     }
     const allocate = document.paths['/api/commands/AllocateQuota'].post?.requestBody.content['application/json'].schema;
     expect(allocate?.required).toEqual(['batchId', 'periodId', 'fromUnitId', 'toUnitId', 'seats']);
-    expect((await fetch(`${tip.url}/docs`)).status).toBe(200);
+    expect((await fetch(`${url()}/docs`)).status).toBe(200);
   });
 
   it('lets system import history as another actor at its original time', async () => {

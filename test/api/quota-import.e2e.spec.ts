@@ -1,31 +1,22 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { mintToken } from '@tip/auth';
 import { fold, QuotaEvent, quotaLedgerDecider, quotaStreamId, seatsLeft } from '@tip/domain';
 import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
-import { createTestDatabase, TestDatabase } from '@tip/testing';
-import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
-import { loadConfig } from '../../apps/api/src/config';
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 const fixture = path.resolve(root, '../shared/fixtures/lianyungang-2016-quotas.csv');
-const secret = randomBytes(32).toString('hex');
 
 describe('tip import-quotas: the Lianyungang 2016 table through the API', () => {
-  let database: TestDatabase;
-  let tip: RunningTip;
+  let api: ApiUnderTest;
   let store: PostgresEventStore;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
-    store = await createPostgresEventStore({ connectionString: database.url });
-    const token = await mintToken(secret, { sub: 'setup', role: 'system' });
-    const send = (name: string, body: unknown) =>
-      fetch(`${tip.url}/commands/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    api = await startApiUnderTest();
+    store = await createPostgresEventStore({ connectionString: api.database.url });
+    const send = (name: string, body: unknown) => api.send({ sub: 'setup', role: 'system' }, name, body);
     for (const [name, body] of [
       ['RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' }],
       ['RegisterOrgUnit', { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' }],
@@ -36,14 +27,13 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
   });
   afterAll(async () => {
     await store?.close();
-    await tip?.stop();
-    await database?.drop();
+    await api?.stop();
   });
 
   const importTable = () =>
-    run(process.execPath, ['-r', './scripts/register.js', 'apps/cli/src/main.ts', 'import-quotas', fixture, '--programme', 'LYG-1.0', '--batch', 'LYG-2016', '--province', '320000', '--city', '320700', '--url', tip.url], {
+    run(process.execPath, ['-r', './scripts/register.js', 'apps/cli/src/main.ts', 'import-quotas', fixture, '--programme', 'LYG-1.0', '--batch', 'LYG-2016', '--province', '320000', '--city', '320700', '--url', api.tip.url], {
       cwd: root,
-      env: { ...process.env, TIP_JWT_SECRET: secret },
+      env: { ...process.env, TIP_JWT_SECRET: api.secret },
     });
 
   const ledger = async (period: string, unit: string) => fold(quotaLedgerDecider, (await store.readStream(quotaStreamId('LYG-2016', period, unit))) as unknown as QuotaEvent[]);

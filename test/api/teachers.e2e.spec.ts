@@ -1,28 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { mintToken } from '@tip/auth';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
-import { createTestDatabase, TestDatabase } from '@tip/testing';
-import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
-import { loadConfig } from '../../apps/api/src/config';
 import { PostgresIdNumberVault } from '../../apps/api/src/infrastructure/postgres-id-number-vault';
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
-const secret = randomBytes(32).toString('hex');
 const idNumber = (first17: string) => `${first17}${idNumberCheckCharacter(first17)}`;
 
 describe('Teachers over HTTP', () => {
-  let database: TestDatabase;
-  let tip: RunningTip;
+  let api: ApiUnderTest;
   let pool: Pool;
-
-  const send = async (actor: Actor, name: string, body: unknown) => {
-    const response = await fetch(`${tip.url}/commands/${name}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await mintToken(secret, actor)}` },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as { events?: Record<string, unknown>[]; error?: { code: string } } };
-  };
+  const send = (actor: Actor, name: string, body: unknown) => api.send(actor, name, body);
   const system: Actor = { sub: 'importer', role: 'system' };
   const schoolAdmin: Actor = { sub: 'wang', role: 'school-admin', unitId: 'S-1' };
   const teacher = {
@@ -38,9 +24,8 @@ describe('Teachers over HTTP', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
-    pool = new Pool({ connectionString: database.url });
+    api = await startApiUnderTest();
+    pool = new Pool({ connectionString: api.database.url });
     for (const unit of [
       { unitId: '320000', kind: 'province', name: '江苏省' },
       { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' },
@@ -53,8 +38,7 @@ describe('Teachers over HTTP', () => {
   });
   afterAll(async () => {
     await pool?.end();
-    await tip?.stop();
-    await database?.drop();
+    await api?.stop();
   });
 
   it('registers a teacher, keeping the ID number out of every event', async () => {

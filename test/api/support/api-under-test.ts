@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { mintToken } from '@tip/auth';
+import { Actor } from '@tip/domain';
+import { createTestDatabase, TestDatabase } from '@tip/testing';
+import { RunningTip, startTip } from '../../../apps/api/src/bootstrap';
+import { loadConfig } from '../../../apps/api/src/config';
+
+export interface CommandResponse {
+  status: number;
+  body: Record<string, unknown> & { events?: Record<string, unknown>[]; error?: { code: string; message?: string; details?: unknown } };
+}
+
+/** The API in this process, on a fresh database, with a secret of its own. */
+export interface ApiUnderTest {
+  tip: RunningTip;
+  database: TestDatabase;
+  secret: string;
+  token(actor: Actor): Promise<string>;
+  send(actor: Actor | undefined, name: string, body: unknown, headers?: Record<string, string>): Promise<CommandResponse>;
+  stop(): Promise<void>;
+}
+
+export async function startApiUnderTest(): Promise<ApiUnderTest> {
+  const secret = randomBytes(32).toString('hex');
+  const database = await createTestDatabase();
+  const tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+  const token = (actor: Actor) => mintToken(secret, actor);
+  return {
+    tip,
+    database,
+    secret,
+    token,
+    async send(actor, name, body, headers = {}) {
+      const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
+      const response = await fetch(`${tip.url}/commands/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authorization, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as CommandResponse['body'] };
+    },
+    async stop() {
+      await tip.stop();
+      await database.drop();
+    },
+  };
+}
