@@ -35,7 +35,7 @@ export interface CommandPipelineOptions {
   clock: Clock;
   idempotency: IdempotencyStore;
   useCases: UseCase[];
-  services: UseCaseServices;
+  services: Omit<UseCaseServices, 'load'>;
   unitStreamId(unitId: string): string;
   unitPath: UnitPathReader;
   teacherStreamId(teacherId: string): string;
@@ -62,9 +62,11 @@ const importSchema = z
  */
 export class CommandPipeline {
   private readonly useCases: Map<string, UseCase>;
+  private readonly services: UseCaseServices;
 
   constructor(private readonly options: CommandPipelineOptions) {
     this.useCases = new Map(options.useCases.map((useCase) => [useCase.name, useCase]));
+    this.services = { ...options.services, load: async (streamId) => (await options.streams.load(streamId)).events };
   }
 
   commandNames(): string[] {
@@ -76,7 +78,7 @@ export class CommandPipeline {
     if (!useCase) throw new UnknownCommand(request.name);
     const { data: checked, actor, now, importedBy } = this.interpret(useCase, request);
     await this.authorize(useCase, checked, actor);
-    const data = useCase.prepare ? await useCase.prepare(checked, this.options.services) : checked;
+    const data = useCase.prepare ? await useCase.prepare(checked, this.services) : checked;
 
     if (request.idempotencyKey === undefined) return this.run(useCase, data, actor, now, importedBy, randomUUID());
     if (request.idempotencyKey.length === 0 || request.idempotencyKey.length > 200) {

@@ -5,6 +5,12 @@ import { IdNumberVault } from '../ports/id-number-vault';
 /** What a use case may call before deciding, for what the pure decision cannot do itself. */
 export interface UseCaseServices {
   idNumbers: IdNumberVault;
+  /**
+   * Reads any stream, for facts gathered across many streams (a school's teachers' records
+   * for its closure). Such facts are read once, before deciding, and are not re-checked at
+   * append time: use them for thresholds, never for what must not be over-spent.
+   */
+  load(streamId: string): Promise<DomainEvent[]>;
 }
 
 /** Where a command acts, for the rule that an actor acts only inside its own subtree. */
