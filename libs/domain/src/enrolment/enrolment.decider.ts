@@ -1,0 +1,195 @@
+import { isExemptFromTraining, retirementDateOf } from '../programme/rulebook-queries';
+import { Gender } from '../organisation/organisation.commands';
+import { decideReleaseSeat, decideTakeSeat } from '../quota/quota.decider';
+import { QuotaEvent } from '../quota/quota.events';
+import { QuotaLedger } from '../quota/quota.ledger';
+import { ConfirmEnrollment, EnrollTeacher, TransferTeacher, WithdrawTeacher } from './enrolment.commands';
+import { EnrolmentContext, EnrolmentStreamContext, requireActive, requireBatch, requireOpenSchool } from './enrolment.context';
+import { EnrolmentRuleViolation, schoolClosed } from './enrolment.errors';
+import { EnrolmentEvent } from './enrolment.events';
+import { enrolmentRulesOf } from './enrolment.rules';
+import { isActiveEnrolment, isOpenEnrolment } from './enrolment.state';
+
+/**
+ * The teacher as the organisation context registered them. A folded TeacherState fits this shape
+ * as it is, so the handler passes what it folded from `teacherStreamId(teacherId)`.
+ */
+export type TeacherLookup =
+  | { status: 'unregistered' }
+  | { status: 'registered'; teacherId: string; schoolId: string; gender: Gender; fullTime: boolean };
+
+/** A school as the organisation context tells it; a folded OrgUnitState fits as it is. */
+export type SchoolLookup = { status: 'unregistered' } | { status: 'registered'; unitId: string; kind: string };
+
+/**
+ * What EnrollTeacher's handler loads, besides the enrollment stream and the batch stream:
+ * - `teacher`: the teacher's stream (`teacherStreamId`), folded;
+ * - `schoolClosed`: closure of the teacher's registered school in this batch;
+ * - `seatLedger`: that school's ledger for the period, `quotaStreamId(batchId, periodId, teacher.schoolId)`;
+ * - `birthDate`: the teacher's date of birth (YYYY-MM-DD), which the application reads from the
+ *   protected ID number; needed only when the rulebook has an exemption (Ningde), else may be left out.
+ */
+export interface EnrollTeacherContext extends EnrolmentContext {
+  teacher: TeacherLookup;
+  seatLedger: QuotaLedger;
+  birthDate?: string;
+}
+
+/** Events for the enrollment stream and the school's quota ledger, appended together or not at all. */
+export interface EnrolmentSeatDecision {
+  enrolment: EnrolmentEvent[];
+  seat: QuotaEvent[];
+}
+
+/**
+ * Refuses, in order: SCHOOL_CLOSED, UNKNOWN_TEACHER, UNKNOWN_BATCH / UNKNOWN_PERIOD,
+ * ALREADY_ENROLLED (an identical retry appends nothing), EXEMPT_TEACHER, NO_SEAT_LEFT.
+ * Enrolling again after a withdrawal starts a fresh record.
+ */
+export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeacherContext): EnrolmentSeatDecision {
+  const { batchId, periodId, teacherId } = command.data;
+  const { teacher, enrolment } = context;
+  const now = command.metadata.now;
+  if (context.schoolClosed) throw schoolClosed(teacher.status === 'registered' ? teacher.schoolId : undefined, batchId);
+  if (teacher.status !== 'registered') {
+    throw new EnrolmentRuleViolation('UNKNOWN_TEACHER', `Teacher ${teacherId} is not registered at a school`, { teacherId });
+  }
+  if (teacher.teacherId !== teacherId) throw new Error(`Loaded teacher ${teacher.teacherId} but the command names ${teacherId}`);
+  const batch = requireBatch(context.batch, batchId, periodId);
+
+  if (isActiveEnrolment(enrolment)) {
+    if (enrolment.periodId === periodId) return { enrolment: [], seat: [] };
+    throw new EnrolmentRuleViolation('ALREADY_ENROLLED', `Teacher ${teacherId} is already enrolled in batch ${batchId}`, {
+      batchId,
+      teacherId,
+      periodId: enrolment.periodId,
+      schoolId: enrolment.schoolId,
+    });
+  }
+
+  const rulebook = batch.rulebook;
+  if (rulebook.exemption !== null) {
+    if (context.birthDate === undefined) throw new Error('The application must supply the birth date where the rulebook has exemptions');
+    const person = { gender: teacher.gender, birthDate: context.birthDate };
+    if (isExemptFromTraining(rulebook, person, now)) {
+      // The birth date stays out of the details: with the masked ID number it would reveal the whole number.
+      throw new EnrolmentRuleViolation(
+        'EXEMPT_TEACHER',
+        `Teacher ${teacherId} is fewer than ${rulebook.exemption.yearsBeforeRetirement} years from retirement and is not required to train`,
+        { teacherId, yearsBeforeRetirement: rulebook.exemption.yearsBeforeRetirement, retiresOn: retirementDateOf(rulebook, person) },
+      );
+    }
+  }
+
+  const seat = decideTakeSeat(
+    { type: 'TakeSeat', data: { batchId, periodId, schoolId: teacher.schoolId, teacherId }, metadata: command.metadata },
+    context.seatLedger,
+  );
+  return {
+    enrolment: [
+      {
+        type: 'TeacherEnrolled',
+        data: {
+          batchId,
+          periodId,
+          teacherId,
+          schoolId: teacher.schoolId,
+          fullTime: teacher.fullTime,
+          enrolledAt: now,
+          rules: enrolmentRulesOf(rulebook),
+        },
+      },
+    ],
+    seat,
+  };
+}
+
+/** Refuses SCHOOL_CLOSED, NOT_ENROLLED; confirming twice appends nothing. */
+export function decideConfirmEnrollment(command: ConfirmEnrollment, context: EnrolmentStreamContext): EnrolmentEvent[] {
+  const { batchId, teacherId } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  if (enrolment.status === 'confirmed') return [];
+  return [{ type: 'EnrollmentConfirmed', data: { batchId, teacherId, confirmedAt: command.metadata.now } }];
+}
+
+/**
+ * `seatLedger` is the ledger holding the seat, `seatLedgerStreamId(enrolment)`: the handler loads
+ * it once it has folded the enrollment. Refuses SCHOOL_CLOSED, NOT_ENROLLED (never enrolled);
+ * withdrawing twice appends nothing.
+ */
+export function decideWithdrawTeacher(
+  command: WithdrawTeacher,
+  context: EnrolmentStreamContext & { seatLedger: QuotaLedger },
+): EnrolmentSeatDecision {
+  const { batchId, teacherId, reason } = command.data;
+  requireOpenSchool(context, batchId);
+  const { enrolment } = context;
+  if (enrolment.status === 'withdrawn') return { enrolment: [], seat: [] };
+  const active = requireActive(context, batchId, teacherId);
+  const { periodId, schoolId } = active;
+  return {
+    enrolment: [{ type: 'TeacherWithdrawn', data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: command.metadata.now } }],
+    seat: decideReleaseSeat({ type: 'ReleaseSeat', data: { batchId, periodId, schoolId, teacherId }, metadata: command.metadata }, context.seatLedger),
+  };
+}
+
+/**
+ * What TransferTeacher's handler loads for one enrollment of the teacher:
+ * - `enrolment`: that enrollment, folded;
+ * - `fromSchoolClosed` / `toSchoolClosed`: closure, in that enrollment's batch, of the school the
+ *   teacher trains with now (the enrollment's schoolId) and of `toSchoolId`;
+ * - `toSchool`: the org-unit stream of `toSchoolId`, folded;
+ * - `fromSeatLedger` / `toSeatLedger`: the two schools' ledgers for that batch and period
+ *   (`quotaStreamId(enrolment.batchId, enrolment.periodId, schoolId)`).
+ */
+export interface TransferTeacherContext {
+  enrolment: EnrolmentContext['enrolment'];
+  fromSchoolClosed: boolean;
+  toSchoolClosed: boolean;
+  toSchool: SchoolLookup;
+  fromSeatLedger: QuotaLedger;
+  toSeatLedger: QuotaLedger;
+}
+
+/** Events for the enrollment stream and both schools' ledgers, appended together or not at all. */
+export interface TransferDecision {
+  enrolment: EnrolmentEvent[];
+  fromSeat: QuotaEvent[];
+  toSeat: QuotaEvent[];
+}
+
+/**
+ * One batch's share of a transfer: the record stays on the enrollment stream and follows the
+ * teacher, the old school's seat is released and the new school's taken. TransferTeacher names no
+ * batch, so the handler decides this for every enrollment of the teacher and appends all the
+ * decisions atomically; an enrollment that is not open (withdrawn, or already certified) stays with
+ * its school and gives no events, so a finished batch at a closed school never blocks a transfer.
+ * Refuses SCHOOL_CLOSED (either school), UNKNOWN_SCHOOL, NO_SEAT_LEFT (at the new school).
+ * A transfer to the school the teacher is already at appends nothing.
+ * The organisation context's teacher registration must move too; that is not this stream's event.
+ */
+export function decideTransferTeacher(command: TransferTeacher, context: TransferTeacherContext): TransferDecision {
+  const { teacherId, toSchoolId } = command.data;
+  const { enrolment } = context;
+  const nothing: TransferDecision = { enrolment: [], fromSeat: [], toSeat: [] };
+  if (!isActiveEnrolment(enrolment) || !isOpenEnrolment(enrolment)) return nothing;
+  const { batchId, periodId, schoolId: fromSchoolId } = enrolment;
+  if (context.fromSchoolClosed) throw schoolClosed(fromSchoolId, batchId);
+  if (context.toSchoolClosed) throw schoolClosed(toSchoolId, batchId);
+  if (fromSchoolId === toSchoolId) return nothing;
+  const { toSchool } = context;
+  if (toSchool.status !== 'registered' || toSchool.kind !== 'school' || toSchool.unitId !== toSchoolId) {
+    throw new EnrolmentRuleViolation('UNKNOWN_SCHOOL', `${toSchoolId} is not a registered school`, { teacherId, toSchoolId });
+  }
+  const metadata = command.metadata;
+  const toSeat = decideTakeSeat({ type: 'TakeSeat', data: { batchId, periodId, schoolId: toSchoolId, teacherId }, metadata }, context.toSeatLedger);
+  const fromSeat = decideReleaseSeat(
+    { type: 'ReleaseSeat', data: { batchId, periodId, schoolId: fromSchoolId, teacherId }, metadata },
+    context.fromSeatLedger,
+  );
+  return {
+    enrolment: [{ type: 'TeacherTransferred', data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: metadata.now } }],
+    fromSeat,
+    toSeat,
+  };
+}

@@ -1,0 +1,10 @@
+export * from './enrolment.commands';
+export * from './enrolment.events';
+export type { EnrolmentRuleCode } from './enrolment.errors';
+export * from './enrolment.state';
+export * from './enrolment.rules';
+export type { EnrolmentContext, EnrolmentStreamContext } from './enrolment.context';
+export { MAX_HOURS_PER_ENTRY } from './enrolment.context';
+export * from './enrolment.decider';
+export * from './training.decider';
+export * from './certificate.decider';

@@ -1,0 +1,289 @@
+import { Role } from '../shared/messages';
+import { studyWindowOf, isWithinStudyWindow } from '../programme/batch';
+import { addToInstant, instantMs, isoOf } from '../programme/calendar';
+import { abilityPointChoiceProblems, abilityPointDeadline, isAbilityPointDeadlinePassed, PointChoiceProblem } from '../programme/rulebook-queries';
+import {
+  AssessPractice,
+  RecordOfflineHours,
+  RecordOnlineHours,
+  RecordPeerReview,
+  ReturnEvidence,
+  SelectAbilityPoints,
+  SubmitPracticeEvidence,
+} from './enrolment.commands';
+import { actorOf, EnrolmentContext, EnrolmentStreamContext, isPlausibleHours, MAX_HOURS_PER_ENTRY, requireActive, rulebookOf } from './enrolment.context';
+import { badHours, EnrolmentRuleViolation } from './enrolment.errors';
+import { EnrolmentEvent, PracticeAssessed } from './enrolment.events';
+import { offlineHoursCategories, onlineMinimumBeforePractice } from './enrolment.rules';
+import {
+  chosenAbilityPoints,
+  Enrolment,
+  hasPeerReviewed,
+  hasSubmittedEvidence,
+  onlineHoursCredited,
+  overallGrade,
+  pointGrade,
+  withGraded,
+} from './enrolment.state';
+
+/** BAD_POINT_CHOICE details: the catalogue rule's problems, and two of the enrollment's own. */
+export type AbilityPointSelectionProblem =
+  | PointChoiceProblem
+  /** A 1.0 rulebook has no ability points to choose. */
+  | { problem: 'no-ability-points'; rulebook: string; version: string }
+  /** Points that already carry practice evidence cannot be dropped. */
+  | { problem: 'points-with-evidence-dropped'; points: string[] };
+
+/**
+ * Who may pick, by the actor's role: the teacher until the rulebook's deadline (Jiangsu: 7 days
+ * from enrollment), then the school admin (默认由校级管理员代为选择), who may not pick before
+ * it. `system` (the platform itself) may pick at any time. Any other role is taken as an admin
+ * acting for the school (the API lets only teacher and school-admin send the command). Where the
+ * rulebook sets no deadline (Yueyang), teacher and school admin may both pick at any time: the
+ * seed has the school report each teacher's 能力点选择 in its sheet.
+ * Refuses SCHOOL_CLOSED, NOT_ENROLLED, BAD_POINT_CHOICE (1.0 rulebook), DEADLINE_PASSED,
+ * DEADLINE_NOT_PASSED, then BAD_POINT_CHOICE for the choice itself. The same choice again appends nothing.
+ */
+export function decideSelectAbilityPoints(command: SelectAbilityPoints, context: EnrolmentContext): EnrolmentEvent[] {
+  const { batchId, teacherId, points } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  const rulebook = rulebookOf(context.batch, enrolment);
+  const rule = rulebook.abilityPoints;
+  if (rule === null) {
+    throw badPointChoice(`Rulebook ${rulebook.id} (${rulebook.version}) has no ability points to choose`, [
+      { problem: 'no-ability-points', rulebook: rulebook.id, version: rulebook.version },
+    ]);
+  }
+  if (enrolment.abilityPoints !== null && isSameSet(points, enrolment.abilityPoints.points)) return [];
+
+  const now = command.metadata.now;
+  const deadline = abilityPointDeadline(rulebook, enrolment.enrolledAt);
+  const passed = isAbilityPointDeadlinePassed(rulebook, enrolment.enrolledAt, now);
+  const picker = pickerOf(command.metadata.actor.role);
+  if (picker === 'teacher' && passed) {
+    throw new EnrolmentRuleViolation('DEADLINE_PASSED', `The teacher could pick ability points until ${deadline}`, { deadline, at: now });
+  }
+  if (picker === 'school' && deadline !== null && !passed) {
+    throw new EnrolmentRuleViolation('DEADLINE_NOT_PASSED', `The teacher picks ability points until ${deadline}; the school only after`, {
+      deadline,
+      at: now,
+    });
+  }
+  if (picker === 'school' && passed && rule.afterDeadlinePickedBy !== 'school-admin') {
+    throw new EnrolmentRuleViolation('DEADLINE_PASSED', `Rulebook ${rulebook.id} lets nobody pick after ${deadline}`, { deadline, at: now });
+  }
+
+  const problems: AbilityPointSelectionProblem[] = abilityPointChoiceProblems(rule, points);
+  const dropped = [...new Set(enrolment.evidence.filter((item) => item.status !== 'returned').map((item) => item.abilityPoint))].filter(
+    (point) => !points.includes(point),
+  );
+  if (dropped.length > 0) problems.push({ problem: 'points-with-evidence-dropped', points: dropped });
+  if (problems.length > 0) throw badPointChoice('The choice of ability points breaks the rulebook', problems);
+
+  return [{ type: 'AbilityPointsSelected', data: { batchId, teacherId, points: [...points], selectedBy: actorOf(command), selectedAt: now } }];
+}
+
+/**
+ * The course-platform feed. Counts in the rulebook's online category when its business time is
+ * inside the teacher's study window (studyWindowOf: Jiangsu one month from enrollment within the
+ * period, Lianyungang the period's 40 days, Ningde and Yueyang the whole batch).
+ * Refuses SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, then OUTSIDE_STUDY_WINDOW; a recordId seen
+ * before appends nothing, whatever it carries (the first arrival is the record).
+ */
+export function decideRecordOnlineHours(command: RecordOnlineHours, context: EnrolmentContext): EnrolmentEvent[] {
+  const { batchId, teacherId, recordId, courseId, hours } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  if (!isPlausibleHours(hours)) throw badHours(hours, MAX_HOURS_PER_ENTRY);
+  if (enrolment.onlineHours.some((entry) => entry.recordId === recordId)) return [];
+  const rulebook = rulebookOf(context.batch, enrolment);
+  const category = rulebook.onlineStudy?.categoryId;
+  if (category === undefined) {
+    throw new EnrolmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Rulebook ${rulebook.id} has no online study`, { category: null, categories: [] });
+  }
+  const at = command.metadata.now;
+  const where = { periodId: enrolment.periodId, enrolledAt: enrolment.enrolledAt };
+  if (!isWithinStudyWindow(context.batch, { ...where, at })) {
+    throw new EnrolmentRuleViolation('OUTSIDE_STUDY_WINDOW', `Online hours at ${at} fall outside the teacher's study window`, {
+      recordId,
+      at,
+      window: studyWindowOf(context.batch, where),
+    });
+  }
+  return [{ type: 'OnlineHoursRecorded', data: { batchId, teacherId, recordId, courseId, category, hours, recordedAt: at } }];
+}
+
+/**
+ * Refuses SCHOOL_CLOSED, NOT_ENROLLED, ONLINE_NOT_PASSED where online study must pass first
+ * (Jiangsu: 在线学习合格后方可参加线下实践应用考核), POINT_NOT_CHOSEN where the rulebook has ability
+ * points. The same evidence again appends nothing unless it was returned (then it is resubmitted).
+ */
+export function decideSubmitPracticeEvidence(command: SubmitPracticeEvidence, context: EnrolmentContext): EnrolmentEvent[] {
+  const { batchId, teacherId, abilityPoint, evidenceRef } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  const rulebook = rulebookOf(context.batch, enrolment);
+  requireOnlinePassed(enrolment, onlineMinimumBeforePractice(rulebook));
+  if (rulebook.abilityPoints !== null) {
+    const chosen = chosenAbilityPoints(enrolment);
+    if (!chosen.includes(abilityPoint)) {
+      throw new EnrolmentRuleViolation('POINT_NOT_CHOSEN', `Ability point ${abilityPoint} is not one the teacher chose`, { abilityPoint, chosen });
+    }
+  }
+  const earlier = enrolment.evidence.find((item) => item.abilityPoint === abilityPoint && item.evidenceRef === evidenceRef);
+  if (earlier !== undefined && earlier.status !== 'returned') return [];
+  return [{ type: 'PracticeEvidenceSubmitted', data: { batchId, teacherId, abilityPoint, evidenceRef, submittedAt: command.metadata.now } }];
+}
+
+/** Refuses SCHOOL_CLOSED, NOT_ENROLLED. The same comment on the same video again appends nothing; a new one replaces it. */
+export function decideRecordPeerReview(command: RecordPeerReview, context: EnrolmentStreamContext): EnrolmentEvent[] {
+  const { batchId, teacherId, videoId, comment } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  if (enrolment.peerReviews.some((review) => review.videoId === videoId && review.comment === comment)) return [];
+  return [{ type: 'PeerReviewRecorded', data: { batchId, teacherId, videoId, comment, reviewedAt: command.metadata.now } }];
+}
+
+/**
+ * Sends back the point's evidence awaiting assessment. Refuses SCHOOL_CLOSED, NOT_ENROLLED,
+ * EVIDENCE_MISSING (nothing submitted for the point, or all of it graded or returned already).
+ */
+export function decideReturnEvidence(command: ReturnEvidence, context: EnrolmentStreamContext): EnrolmentEvent[] {
+  const { batchId, teacherId, abilityPoint, reason } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  const pending = pendingEvidence(enrolment, abilityPoint);
+  if (pending.length === 0) throw evidenceMissing(enrolment, abilityPoint);
+  return [
+    {
+      type: 'EvidenceReturned',
+      data: {
+        batchId,
+        teacherId,
+        abilityPoint,
+        evidenceRefs: pending.map((item) => item.evidenceRef),
+        reason,
+        returnedBy: actorOf(command),
+        returnedAt: command.metadata.now,
+      },
+    },
+  ];
+}
+
+/**
+ * Grades the evidence awaiting assessment (of one point, or of every point): one PracticeAssessed
+ * per point, in the order the points' evidence came in. Graded evidence is final: a point fails if
+ * any of its evidence failed and is excellent only if all of it is (see pointGrade, overallGrade).
+ * Refuses SCHOOL_CLOSED, NOT_ENROLLED, ONLINE_NOT_PASSED (where online study must pass first),
+ * EVIDENCE_MISSING (nothing awaits assessment).
+ */
+export function decideAssessPractice(command: AssessPractice, context: EnrolmentContext): EnrolmentEvent[] {
+  const { batchId, teacherId, grade, abilityPoint } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  requireOnlinePassed(enrolment, onlineMinimumBeforePractice(rulebookOf(context.batch, enrolment)));
+  const pending = pendingEvidence(enrolment, abilityPoint);
+  if (pending.length === 0) throw evidenceMissing(enrolment, abilityPoint);
+
+  const events: PracticeAssessed[] = [];
+  let after: Enrolment = enrolment;
+  for (const point of [...new Set(pending.map((item) => item.abilityPoint))]) {
+    const evidenceRefs = pending.filter((item) => item.abilityPoint === point).map((item) => item.evidenceRef);
+    after = withGraded(after, point, evidenceRefs, grade);
+    events.push({
+      type: 'PracticeAssessed',
+      data: {
+        batchId,
+        teacherId,
+        abilityPoint: point,
+        evidenceRefs,
+        grade,
+        pointGrade: pointGrade(after, point),
+        overallGrade: overallGrade(after),
+        assessedBy: actorOf(command),
+        assessedAt: command.metadata.now,
+      },
+    });
+  }
+  return events;
+}
+
+/**
+ * Sets the teacher's hours in one offline category (a later entry replaces the earlier one; the
+ * same hours again append nothing). `schoolFinishedAt` is supplied by the handler: the instant the
+ * whole school finished its training in this batch (全校培训完成), as the school's progress tells
+ * it; undefined while it has not, and then no entry deadline runs yet.
+ * Refuses SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, UNKNOWN_HOURS_CATEGORY, then, as the rulebook
+ * asks: PEER_REVIEW_MISSING (Jiangsu: 线下实践应用成果提交与学习点评都完成后方可获取线下实践应用学时;
+ * details name what is missing, evidence or peer review), EVIDENCE_MISSING (Ningde: evidence
+ * alone is asked), DEADLINE_PASSED (Jiangsu: entered 全校培训完成后一周内).
+ */
+export function decideRecordOfflineHours(command: RecordOfflineHours, context: EnrolmentContext & { schoolFinishedAt?: string }): EnrolmentEvent[] {
+  const { batchId, teacherId, hours } = command.data;
+  const enrolment = requireActive(context, batchId, teacherId);
+  if (!isPlausibleHours(hours)) throw badHours(hours, MAX_HOURS_PER_ENTRY);
+  const rulebook = rulebookOf(context.batch, enrolment);
+  const categories = offlineHoursCategories(rulebook).map((each) => each.id);
+  const category = command.data.category ?? (categories.length === 1 ? categories[0] : undefined);
+  if (category === undefined || !categories.includes(category)) {
+    throw new EnrolmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Offline hours go to one of the categories ${categories.join(', ')}`, {
+      category: command.data.category ?? null,
+      categories,
+    });
+  }
+  if (enrolment.offlineHours.some((entry) => entry.category === category && entry.hours === hours)) return [];
+
+  const practice = rulebook.offlinePractice;
+  const evidenceMissing = practice.evidenceRequired && !hasSubmittedEvidence(enrolment);
+  if (practice.peerReviewRequired) {
+    const missing = [...(evidenceMissing ? ['evidence'] : []), ...(hasPeerReviewed(enrolment) ? [] : ['peer-review'])];
+    if (missing.length > 0) {
+      throw new EnrolmentRuleViolation('PEER_REVIEW_MISSING', 'Offline hours need submitted evidence and a peer review', { missing });
+    }
+  } else if (evidenceMissing) {
+    throw new EnrolmentRuleViolation('EVIDENCE_MISSING', 'Offline hours need submitted practice evidence', { reason: 'nothing-submitted' });
+  }
+
+  const now = command.metadata.now;
+  const days = practice.hoursEntryDeadlineDays;
+  if (days !== null && context.schoolFinishedAt !== undefined) {
+    const deadline = isoOf(addToInstant(instantMs(context.schoolFinishedAt), days, 'days'));
+    if (instantMs(now) > instantMs(deadline)) {
+      throw new EnrolmentRuleViolation('DEADLINE_PASSED', `Offline hours were due by ${deadline}, ${days} days after the school finished`, {
+        deadline,
+        schoolFinishedAt: context.schoolFinishedAt,
+        at: now,
+      });
+    }
+  }
+  return [{ type: 'OfflineHoursRecorded', data: { batchId, teacherId, category, hours, recordedBy: actorOf(command), recordedAt: now } }];
+}
+
+function pickerOf(role: Role): 'teacher' | 'school' | 'system' {
+  if (role === 'teacher') return 'teacher';
+  return role === 'system' ? 'system' : 'school';
+}
+
+function requireOnlinePassed(enrolment: Enrolment, required: number): void {
+  const credited = onlineHoursCredited(enrolment);
+  if (credited < required) {
+    throw new EnrolmentRuleViolation('ONLINE_NOT_PASSED', `Online study needs ${required} hours first; ${credited} credited`, { required, credited });
+  }
+}
+
+function pendingEvidence(enrolment: Enrolment, abilityPoint: string | undefined) {
+  return enrolment.evidence.filter((item) => item.status === 'submitted' && (abilityPoint === undefined || item.abilityPoint === abilityPoint));
+}
+
+function evidenceMissing(enrolment: Enrolment, abilityPoint: string | undefined): EnrolmentRuleViolation {
+  const items = enrolment.evidence.filter((item) => abilityPoint === undefined || item.abilityPoint === abilityPoint);
+  // Nothing pending here; say whether anything was ever submitted.
+  const reason = items.length === 0 ? 'nothing-submitted' : items.some((item) => item.status === 'graded') ? 'already-assessed' : 'returned';
+  return new EnrolmentRuleViolation('EVIDENCE_MISSING', 'No practice evidence awaits assessment', {
+    ...(abilityPoint === undefined ? {} : { abilityPoint }),
+    reason,
+  });
+}
+
+function badPointChoice(message: string, problems: AbilityPointSelectionProblem[]): EnrolmentRuleViolation {
+  return new EnrolmentRuleViolation('BAD_POINT_CHOICE', message, { problems });
+}
+
+function isSameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && new Set(a).size === a.length && a.every((each) => b.includes(each));
+}
