@@ -4,6 +4,6 @@ export * from './shared/rule-violation';
 export * from './quota';
 export * from './organisation';
 export * from './programme';
-export * from './enrolment';
+export * from './enrollment';
 export * from './school-closure';
 export * from './inspection';

@@ -68,7 +68,7 @@ export function isWithinStudyWindow(batch: BatchState, query: { periodId: string
 }
 
 /**
- * Quota, enrolment and study all happen inside a scheduled batch's period; anything naming
+ * Quota, enrollment and study all happen inside a scheduled batch's period; anything naming
  * an unknown one is refused before its own rules are looked at.
  */
 export function requireScheduledPeriod(batch: BatchState, batchId: string, periodId: string): Period {

@@ -53,7 +53,7 @@ import {
 } from './school-closure.state';
 
 /**
- * Facts about the school's teachers that the handler computes from their enrolment streams in
+ * Facts about the school's teachers that the handler computes from their enrollment streams in
  * this batch, so the decision stays pure. For UploadSchoolPlan:
  */
 export interface SchoolPlanFacts {
@@ -63,7 +63,7 @@ export interface SchoolPlanFacts {
   pointsChosen: number;
 }
 
-/** For UploadExcellentVideo: the named teacher's enrolment in this batch. */
+/** For UploadExcellentVideo: the named teacher's enrollment in this batch. */
 export interface ExcellentVideoFacts {
   /** undefined: the teacher is not enrolled in this batch. */
   teacher: { schoolId: string; grade: 'fail' | 'pass' | 'excellent' | null } | undefined;

@@ -1,39 +1,39 @@
 import { fold } from '../shared/decider';
 import { presetRulebook } from '../programme/rulebook';
-import { enrolmentAfter, enrolmentWorld } from './enrolment.spec-world';
-import { isPracticeGraded, offlineHoursCategories, onlineMinimumBeforePractice } from './enrolment.rules';
+import { enrollmentAfter, enrollmentWorld } from './enrollment.spec-world';
+import { isPracticeGraded, offlineHoursCategories, onlineMinimumBeforePractice } from './enrollment.rules';
 import {
   assessedPoints,
   certificateOf,
   chosenAbilityPoints,
-  enrolmentEvolver,
-  enrolmentStreamId,
+  enrollmentEvolver,
+  enrollmentStreamId,
   hasCertificate,
   hasPeerReviewed,
   hasSubmittedEvidence,
   hoursCredited,
-  initialEnrolment,
-  isOpenEnrolment,
+  initialEnrollment,
+  isOpenEnrollment,
   onlineHoursCredited,
   onlinePassed,
   overallGrade,
   pointGrades,
   sumHours,
   totalHoursCredited,
-} from './enrolment.state';
+} from './enrollment.state';
 
-const js = enrolmentWorld('jiangsu-2.0');
+const js = enrollmentWorld('jiangsu-2.0');
 const at = '2020-11-02T09:00:00+08:00';
 const enrolled = js.enrolled('T1', at);
-const stateOf = (...events: Parameters<typeof enrolmentAfter>[0]) => enrolmentAfter(events, js.stream('T1'));
+const stateOf = (...events: Parameters<typeof enrollmentAfter>[0]) => enrollmentAfter(events, js.stream('T1'));
 
 describe('Enrollment record', () => {
   it('lives on one stream per teacher per batch', () => {
-    expect(enrolmentStreamId('JS-2020-1', 'T-0001')).toBe('enrolment-JS-2020-1:T-0001');
+    expect(enrollmentStreamId('JS-2020-1', 'T-0001')).toBe('enrollment-JS-2020-1:T-0001');
   });
 
   describe('when not enrolled', () => {
-    const nothing = initialEnrolment();
+    const nothing = initialEnrollment();
 
     it('answers every query with nothing', () => {
       expect(hoursCredited(nothing)).toEqual({});
@@ -47,13 +47,13 @@ describe('Enrollment record', () => {
       expect(hasPeerReviewed(nothing)).toBe(false);
       expect(hasCertificate(nothing)).toBe(false);
       expect(certificateOf(nothing, 'X')).toBeUndefined();
-      expect(isOpenEnrolment(nothing)).toBe(false);
+      expect(isOpenEnrollment(nothing)).toBe(false);
     });
 
     it('ignores facts about a record that does not exist', () => {
       const stray = js.confirmed('T1', at);
       expect(stateOf(stray)).toEqual({ status: 'not-enrolled' });
-      expect(fold(enrolmentEvolver, [stray.event])).toEqual({ status: 'not-enrolled' });
+      expect(fold(enrollmentEvolver, [stray.event])).toEqual({ status: 'not-enrolled' });
     });
   });
 
@@ -82,10 +82,10 @@ describe('Enrollment record', () => {
     });
 
     it('passes a Yueyang teacher at the 60 workshop hours', () => {
-      const yy = enrolmentWorld('yueyang-2.0');
-      const state = enrolmentAfter([...yy.enrolled('T1', at), yy.onlineRecorded('T1', 'Y1', 59, at)], yy.stream('T1'));
+      const yy = enrollmentWorld('yueyang-2.0');
+      const state = enrollmentAfter([...yy.enrolled('T1', at), yy.onlineRecorded('T1', 'Y1', 59, at)], yy.stream('T1'));
       expect(onlinePassed(state)).toBe(false);
-      expect(onlinePassed(enrolmentAfter([...yy.enrolled('T1', at), yy.onlineRecorded('T1', 'Y1', 60, at)], yy.stream('T1')))).toBe(true);
+      expect(onlinePassed(enrollmentAfter([...yy.enrolled('T1', at), yy.onlineRecorded('T1', 'Y1', 60, at)], yy.stream('T1')))).toBe(true);
     });
   });
 
@@ -112,8 +112,8 @@ describe('Enrollment record', () => {
 
     it('assesses the chosen points in 2.0, and the pieces of practice with evidence in 1.0', () => {
       expect(assessedPoints(stateOf(...picked, js.submitted('T1', 'A1', 'e1', at)))).toEqual(['A1', 'B2']);
-      const nd = enrolmentWorld('ningde-1.0');
-      const ndState = enrolmentAfter([...nd.enrolled('T1', at), nd.submitted('T1', '教学实践', 'e1', at), nd.submitted('T1', '教学实践', 'e2', at)], nd.stream('T1'));
+      const nd = enrollmentWorld('ningde-1.0');
+      const ndState = enrollmentAfter([...nd.enrolled('T1', at), nd.submitted('T1', '教学实践', 'e1', at), nd.submitted('T1', '教学实践', 'e2', at)], nd.stream('T1'));
       expect(assessedPoints(ndState)).toEqual(['教学实践']);
     });
   });
@@ -123,11 +123,11 @@ describe('Enrollment record', () => {
 
     it('is held until revoked', () => {
       expect(hasCertificate(stateOf(...certified))).toBe(true);
-      expect(isOpenEnrolment(stateOf(...certified))).toBe(false);
+      expect(isOpenEnrollment(stateOf(...certified))).toBe(false);
       const revoked = stateOf(...certified, js.revoked('T1', 'C-1', '造假', at));
       expect(hasCertificate(revoked)).toBe(false);
       expect(certificateOf(revoked, 'C-1')?.revocation).toEqual({ reason: '造假', revokedAt: at });
-      expect(isOpenEnrolment(revoked)).toBe(true);
+      expect(isOpenEnrollment(revoked)).toBe(true);
     });
   });
 });

@@ -1,15 +1,15 @@
 import { Decider } from '../shared/decider';
 import { assertNever } from '../shared/rule-violation';
 import { quotaStreamId } from '../quota/quota.ledger';
-import { Grade } from './enrolment.commands';
-import { ActorRef, EnrolmentEvent, EnrolmentRules } from './enrolment.events';
+import { Grade } from './enrollment.commands';
+import { ActorRef, EnrollmentEvent, EnrollmentRules } from './enrollment.events';
 
 /**
  * One stream per teacher per batch: the teacher's whole training record in that batch. Ids never
  * contain ':' (the API sees to that), so the parts cannot run into each other.
  */
-export function enrolmentStreamId(batchId: string, teacherId: string): string {
-  return `enrolment-${batchId}:${teacherId}`;
+export function enrollmentStreamId(batchId: string, teacherId: string): string {
+  return `enrollment-${batchId}:${teacherId}`;
 }
 
 export interface OnlineHoursEntry {
@@ -63,7 +63,7 @@ export interface AbilityPointChoice {
  * A teacher's record in one batch. Plain data (arrays, no Map or Set) so the audit view can show
  * a rebuilt state as JSON; caller-chosen ids (record, point, video) are never used as object keys.
  */
-export interface Enrolment {
+export interface Enrollment {
   status: 'enrolled' | 'confirmed' | 'withdrawn';
   batchId: string;
   periodId: string;
@@ -75,7 +75,7 @@ export interface Enrolment {
   confirmedAt: string | null;
   withdrawal: { reason: string; withdrawnAt: string } | null;
   transfers: { fromSchoolId: string; toSchoolId: string; transferredAt: string }[];
-  rules: EnrolmentRules;
+  rules: EnrollmentRules;
   abilityPoints: AbilityPointChoice | null;
   onlineHours: OnlineHoursEntry[];
   evidence: EvidenceItem[];
@@ -86,13 +86,13 @@ export interface Enrolment {
   certificates: Certificate[];
 }
 
-export type EnrolmentState = { status: 'not-enrolled' } | Enrolment;
+export type EnrollmentState = { status: 'not-enrolled' } | Enrollment;
 
-export function initialEnrolment(): EnrolmentState {
+export function initialEnrollment(): EnrollmentState {
   return { status: 'not-enrolled' };
 }
 
-export function evolveEnrolment(state: EnrolmentState, event: EnrolmentEvent): EnrolmentState {
+export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent): EnrollmentState {
   if (event.type === 'TeacherEnrolled') {
     // Enrolling again after a withdrawal starts a fresh record.
     const { batchId, periodId, teacherId, schoolId, fullTime, enrolledAt, rules } = event.data;
@@ -180,17 +180,17 @@ export function evolveEnrolment(state: EnrolmentState, event: EnrolmentEvent): E
   }
 }
 
-/** Folds an enrollment stream: `fold(enrolmentEvolver, events)`. */
-export const enrolmentEvolver: Pick<Decider<never, EnrolmentEvent, EnrolmentState>, 'evolve' | 'initialState'> = {
-  evolve: evolveEnrolment,
-  initialState: initialEnrolment,
+/** Folds an enrollment stream: `fold(enrollmentEvolver, events)`. */
+export const enrollmentEvolver: Pick<Decider<never, EnrollmentEvent, EnrollmentState>, 'evolve' | 'initialState'> = {
+  evolve: evolveEnrollment,
+  initialState: initialEnrollment,
 };
 
 /** Marks a point's pending evidence graded; shared by evolve and the decision that predicts its grades. */
-export function withGraded(enrolment: Enrolment, abilityPoint: string, evidenceRefs: readonly string[], grade: Grade): Enrolment {
+export function withGraded(enrollment: Enrollment, abilityPoint: string, evidenceRefs: readonly string[], grade: Grade): Enrollment {
   return {
-    ...enrolment,
-    evidence: enrolment.evidence.map((item) => (isPendingOf(item, abilityPoint, evidenceRefs) ? { ...item, status: 'graded', grade } : item)),
+    ...enrollment,
+    evidence: enrollment.evidence.map((item) => (isPendingOf(item, abilityPoint, evidenceRefs) ? { ...item, status: 'graded', grade } : item)),
   };
 }
 
@@ -201,30 +201,30 @@ function isPendingOf(item: EvidenceItem, abilityPoint: string, evidenceRefs: rea
 // ── Queries for the decisions and the read side ────────────────────────────────────────────────
 
 /** Enrolled or confirmed, not withdrawn. */
-export function isActiveEnrolment(state: EnrolmentState): state is Enrolment & { status: 'enrolled' | 'confirmed' } {
+export function isActiveEnrollment(state: EnrollmentState): state is Enrollment & { status: 'enrolled' | 'confirmed' } {
   return state.status === 'enrolled' || state.status === 'confirmed';
 }
 
 /** Active and not yet certified: what a transfer moves. */
-export function isOpenEnrolment(state: EnrolmentState): boolean {
-  return isActiveEnrolment(state) && !hasCertificate(state);
+export function isOpenEnrollment(state: EnrollmentState): boolean {
+  return isActiveEnrollment(state) && !hasCertificate(state);
 }
 
 /**
  * The school quota ledger holding this teacher's seat (`quota-{batchId}:{periodId}:{schoolId}`);
  * undefined when the teacher holds none. WithdrawTeacher's handler loads it after the enrollment.
  */
-export function seatLedgerStreamId(state: EnrolmentState): string | undefined {
-  return isActiveEnrolment(state) ? quotaStreamId(state.batchId, state.periodId, state.schoolId) : undefined;
+export function seatLedgerStreamId(state: EnrollmentState): string | undefined {
+  return isActiveEnrollment(state) ? quotaStreamId(state.batchId, state.periodId, state.schoolId) : undefined;
 }
 
 /** Online hours credited: the sum of the distinct platform records. */
-export function onlineHoursCredited(state: EnrolmentState): number {
+export function onlineHoursCredited(state: EnrollmentState): number {
   return state.status === 'not-enrolled' ? 0 : sumHours(state.onlineHours.map((entry) => entry.hours));
 }
 
 /** Hours credited per rulebook category (every category, 0 when none): online records plus offline entries. */
-export function hoursCredited(state: EnrolmentState): Record<string, number> {
+export function hoursCredited(state: EnrollmentState): Record<string, number> {
   if (state.status === 'not-enrolled') return {};
   const credited: Record<string, number> = {};
   for (const category of state.rules.hours.categories) {
@@ -235,27 +235,27 @@ export function hoursCredited(state: EnrolmentState): Record<string, number> {
   return credited;
 }
 
-export function totalHoursCredited(state: EnrolmentState): number {
+export function totalHoursCredited(state: EnrollmentState): number {
   return sumHours(Object.values(hoursCredited(state)));
 }
 
 /** Have the online hours reached the online category's minimum? True when the rulebook has no online study. */
-export function onlinePassed(state: EnrolmentState): boolean {
+export function onlinePassed(state: EnrollmentState): boolean {
   if (state.status === 'not-enrolled') return false;
   const category = state.rules.hours.categories.find((each) => each.id === state.rules.onlineCategoryId);
   return category === undefined || onlineHoursCredited(state) >= category.minimumHours;
 }
 
 /** Evidence that counts: submitted or graded, not returned. */
-export function hasSubmittedEvidence(state: EnrolmentState): boolean {
+export function hasSubmittedEvidence(state: EnrollmentState): boolean {
   return state.status !== 'not-enrolled' && state.evidence.some((item) => item.status !== 'returned');
 }
 
-export function hasPeerReviewed(state: EnrolmentState): boolean {
+export function hasPeerReviewed(state: EnrollmentState): boolean {
   return state.status !== 'not-enrolled' && state.peerReviews.length > 0;
 }
 
-export function chosenAbilityPoints(state: EnrolmentState): string[] {
+export function chosenAbilityPoints(state: EnrollmentState): string[] {
   return state.status === 'not-enrolled' || state.abilityPoints === null ? [] : [...state.abilityPoints.points];
 }
 
@@ -264,7 +264,7 @@ export function chosenAbilityPoints(state: EnrolmentState): string[] {
  * still awaits grading; fail if any evidence failed; excellent only if all of it is excellent;
  * pass otherwise.
  */
-export function pointGrade(state: EnrolmentState, abilityPoint: string): Grade | null {
+export function pointGrade(state: EnrollmentState, abilityPoint: string): Grade | null {
   if (state.status === 'not-enrolled') return null;
   const items = state.evidence.filter((item) => item.abilityPoint === abilityPoint && item.status !== 'returned');
   const grades = items.map((item) => item.grade);
@@ -276,7 +276,7 @@ export function pointGrade(state: EnrolmentState, abilityPoint: string): Grade |
  * The points assessed for the overall grade: the chosen ability points when the teacher has
  * chosen any (2.0); otherwise (1.0) every piece of practice with evidence.
  */
-export function assessedPoints(state: EnrolmentState): string[] {
+export function assessedPoints(state: EnrollmentState): string[] {
   if (state.status === 'not-enrolled') return [];
   const chosen = chosenAbilityPoints(state);
   if (chosen.length > 0) return chosen;
@@ -284,7 +284,7 @@ export function assessedPoints(state: EnrolmentState): string[] {
 }
 
 /** The points with their grades, in the order assessedPoints gives. */
-export function pointGrades(state: EnrolmentState): { abilityPoint: string; grade: Grade | null }[] {
+export function pointGrades(state: EnrollmentState): { abilityPoint: string; grade: Grade | null }[] {
   return assessedPoints(state).map((abilityPoint) => ({ abilityPoint, grade: pointGrade(state, abilityPoint) }));
 }
 
@@ -292,24 +292,24 @@ export function pointGrades(state: EnrolmentState): { abilityPoint: string; grad
  * The teacher's grade: the point rule one level up. Null until every assessed point has a grade;
  * then fail if any point failed, excellent only if every point is excellent, pass otherwise.
  */
-export function overallGrade(state: EnrolmentState): Grade | null {
+export function overallGrade(state: EnrollmentState): Grade | null {
   const grades = pointGrades(state).map((point) => point.grade);
   if (grades.length === 0 || grades.includes(null)) return null;
   return combineGrades(grades.filter((grade): grade is Grade => grade !== null));
 }
 
 /** The valid (unrevoked) certificate, if any. */
-export function currentCertificate(state: EnrolmentState): Certificate | undefined {
+export function currentCertificate(state: EnrollmentState): Certificate | undefined {
   if (state.status === 'not-enrolled') return undefined;
   return state.certificates.find((certificate) => certificate.revocation === null);
 }
 
-export function hasCertificate(state: EnrolmentState): boolean {
+export function hasCertificate(state: EnrollmentState): boolean {
   return currentCertificate(state) !== undefined;
 }
 
 /** A certificate of this record by code, revoked or not. */
-export function certificateOf(state: EnrolmentState, certificateCode: string): Certificate | undefined {
+export function certificateOf(state: EnrollmentState, certificateCode: string): Certificate | undefined {
   if (state.status === 'not-enrolled') return undefined;
   return state.certificates.find((certificate) => certificate.certificateCode === certificateCode);
 }

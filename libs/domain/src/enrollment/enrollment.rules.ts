@@ -1,5 +1,5 @@
 import { HoursCategory, Rulebook } from '../programme/rulebook';
-import { EnrolmentRules } from './enrolment.events';
+import { EnrollmentRules } from './enrollment.events';
 
 /**
  * Is practice graded, so that a certificate needs a pass? Where the rulebook has ability points
@@ -11,8 +11,8 @@ export function isPracticeGraded(rulebook: Rulebook): boolean {
   return rulebook.abilityPoints !== null || rulebook.offlinePractice.evidenceRequired;
 }
 
-/** The part of the rulebook an enrollment copies (see EnrolmentRules). */
-export function enrolmentRulesOf(rulebook: Rulebook): EnrolmentRules {
+/** The part of the rulebook an enrollment copies (see EnrollmentRules). */
+export function enrollmentRulesOf(rulebook: Rulebook): EnrollmentRules {
   return {
     hours: { categories: rulebook.hours.categories.map((category) => ({ ...category })), minimumTotal: rulebook.hours.minimumTotal },
     onlineCategoryId: rulebook.onlineStudy?.categoryId ?? null,

@@ -10,21 +10,21 @@ import {
   ReturnEvidence,
   SelectAbilityPoints,
   SubmitPracticeEvidence,
-} from './enrolment.commands';
-import { actorOf, EnrolmentContext, EnrolmentStreamContext, isPlausibleHours, MAX_HOURS_PER_ENTRY, requireActive, rulebookOf } from './enrolment.context';
-import { badHours, EnrolmentRuleViolation } from './enrolment.errors';
-import { EnrolmentEvent, PracticeAssessed } from './enrolment.events';
-import { offlineHoursCategories, onlineMinimumBeforePractice } from './enrolment.rules';
+} from './enrollment.commands';
+import { actorOf, EnrollmentContext, EnrollmentStreamContext, isPlausibleHours, MAX_HOURS_PER_ENTRY, requireActive, rulebookOf } from './enrollment.context';
+import { badHours, EnrollmentRuleViolation } from './enrollment.errors';
+import { EnrollmentEvent, PracticeAssessed } from './enrollment.events';
+import { offlineHoursCategories, onlineMinimumBeforePractice } from './enrollment.rules';
 import {
   chosenAbilityPoints,
-  Enrolment,
+  Enrollment,
   hasPeerReviewed,
   hasSubmittedEvidence,
   onlineHoursCredited,
   overallGrade,
   pointGrade,
   withGraded,
-} from './enrolment.state';
+} from './enrollment.state';
 
 /** BAD_POINT_CHOICE details: the catalogue rule's problems, and two of the enrollment's own. */
 export type AbilityPointSelectionProblem =
@@ -44,37 +44,37 @@ export type AbilityPointSelectionProblem =
  * Refuses SCHOOL_CLOSED, NOT_ENROLLED, BAD_POINT_CHOICE (1.0 rulebook), DEADLINE_PASSED,
  * DEADLINE_NOT_PASSED, then BAD_POINT_CHOICE for the choice itself. The same choice again appends nothing.
  */
-export function decideSelectAbilityPoints(command: SelectAbilityPoints, context: EnrolmentContext): EnrolmentEvent[] {
+export function decideSelectAbilityPoints(command: SelectAbilityPoints, context: EnrollmentContext): EnrollmentEvent[] {
   const { batchId, teacherId, points } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
-  const rulebook = rulebookOf(context.batch, enrolment);
+  const enrollment = requireActive(context, batchId, teacherId);
+  const rulebook = rulebookOf(context.batch, enrollment);
   const rule = rulebook.abilityPoints;
   if (rule === null) {
     throw badPointChoice(`Rulebook ${rulebook.id} (${rulebook.version}) has no ability points to choose`, [
       { problem: 'no-ability-points', rulebook: rulebook.id, version: rulebook.version },
     ]);
   }
-  if (enrolment.abilityPoints !== null && isSameSet(points, enrolment.abilityPoints.points)) return [];
+  if (enrollment.abilityPoints !== null && isSameSet(points, enrollment.abilityPoints.points)) return [];
 
   const now = command.metadata.now;
-  const deadline = abilityPointDeadline(rulebook, enrolment.enrolledAt);
-  const passed = isAbilityPointDeadlinePassed(rulebook, enrolment.enrolledAt, now);
+  const deadline = abilityPointDeadline(rulebook, enrollment.enrolledAt);
+  const passed = isAbilityPointDeadlinePassed(rulebook, enrollment.enrolledAt, now);
   const picker = pickerOf(command.metadata.actor.role);
   if (picker === 'teacher' && passed) {
-    throw new EnrolmentRuleViolation('DEADLINE_PASSED', `The teacher could pick ability points until ${deadline}`, { deadline, at: now });
+    throw new EnrollmentRuleViolation('DEADLINE_PASSED', `The teacher could pick ability points until ${deadline}`, { deadline, at: now });
   }
   if (picker === 'school' && deadline !== null && !passed) {
-    throw new EnrolmentRuleViolation('DEADLINE_NOT_PASSED', `The teacher picks ability points until ${deadline}; the school only after`, {
+    throw new EnrollmentRuleViolation('DEADLINE_NOT_PASSED', `The teacher picks ability points until ${deadline}; the school only after`, {
       deadline,
       at: now,
     });
   }
   if (picker === 'school' && passed && rule.afterDeadlinePickedBy !== 'school-admin') {
-    throw new EnrolmentRuleViolation('DEADLINE_PASSED', `Rulebook ${rulebook.id} lets nobody pick after ${deadline}`, { deadline, at: now });
+    throw new EnrollmentRuleViolation('DEADLINE_PASSED', `Rulebook ${rulebook.id} lets nobody pick after ${deadline}`, { deadline, at: now });
   }
 
   const problems: AbilityPointSelectionProblem[] = abilityPointChoiceProblems(rule, points);
-  const dropped = [...new Set(enrolment.evidence.filter((item) => item.status !== 'returned').map((item) => item.abilityPoint))].filter(
+  const dropped = [...new Set(enrollment.evidence.filter((item) => item.status !== 'returned').map((item) => item.abilityPoint))].filter(
     (point) => !points.includes(point),
   );
   if (dropped.length > 0) problems.push({ problem: 'points-with-evidence-dropped', points: dropped });
@@ -90,20 +90,20 @@ export function decideSelectAbilityPoints(command: SelectAbilityPoints, context:
  * Refuses SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, then OUTSIDE_STUDY_WINDOW; a recordId seen
  * before appends nothing, whatever it carries (the first arrival is the record).
  */
-export function decideRecordOnlineHours(command: RecordOnlineHours, context: EnrolmentContext): EnrolmentEvent[] {
+export function decideRecordOnlineHours(command: RecordOnlineHours, context: EnrollmentContext): EnrollmentEvent[] {
   const { batchId, teacherId, recordId, courseId, hours } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
+  const enrollment = requireActive(context, batchId, teacherId);
   if (!isPlausibleHours(hours)) throw badHours(hours, MAX_HOURS_PER_ENTRY);
-  if (enrolment.onlineHours.some((entry) => entry.recordId === recordId)) return [];
-  const rulebook = rulebookOf(context.batch, enrolment);
+  if (enrollment.onlineHours.some((entry) => entry.recordId === recordId)) return [];
+  const rulebook = rulebookOf(context.batch, enrollment);
   const category = rulebook.onlineStudy?.categoryId;
   if (category === undefined) {
-    throw new EnrolmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Rulebook ${rulebook.id} has no online study`, { category: null, categories: [] });
+    throw new EnrollmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Rulebook ${rulebook.id} has no online study`, { category: null, categories: [] });
   }
   const at = command.metadata.now;
-  const where = { periodId: enrolment.periodId, enrolledAt: enrolment.enrolledAt };
+  const where = { periodId: enrollment.periodId, enrolledAt: enrollment.enrolledAt };
   if (!isWithinStudyWindow(context.batch, { ...where, at })) {
-    throw new EnrolmentRuleViolation('OUTSIDE_STUDY_WINDOW', `Online hours at ${at} fall outside the teacher's study window`, {
+    throw new EnrollmentRuleViolation('OUTSIDE_STUDY_WINDOW', `Online hours at ${at} fall outside the teacher's study window`, {
       recordId,
       at,
       window: studyWindowOf(context.batch, where),
@@ -117,27 +117,27 @@ export function decideRecordOnlineHours(command: RecordOnlineHours, context: Enr
  * (Jiangsu: 在线学习合格后方可参加线下实践应用考核), POINT_NOT_CHOSEN where the rulebook has ability
  * points. The same evidence again appends nothing unless it was returned (then it is resubmitted).
  */
-export function decideSubmitPracticeEvidence(command: SubmitPracticeEvidence, context: EnrolmentContext): EnrolmentEvent[] {
+export function decideSubmitPracticeEvidence(command: SubmitPracticeEvidence, context: EnrollmentContext): EnrollmentEvent[] {
   const { batchId, teacherId, abilityPoint, evidenceRef } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
-  const rulebook = rulebookOf(context.batch, enrolment);
-  requireOnlinePassed(enrolment, onlineMinimumBeforePractice(rulebook));
+  const enrollment = requireActive(context, batchId, teacherId);
+  const rulebook = rulebookOf(context.batch, enrollment);
+  requireOnlinePassed(enrollment, onlineMinimumBeforePractice(rulebook));
   if (rulebook.abilityPoints !== null) {
-    const chosen = chosenAbilityPoints(enrolment);
+    const chosen = chosenAbilityPoints(enrollment);
     if (!chosen.includes(abilityPoint)) {
-      throw new EnrolmentRuleViolation('POINT_NOT_CHOSEN', `Ability point ${abilityPoint} is not one the teacher chose`, { abilityPoint, chosen });
+      throw new EnrollmentRuleViolation('POINT_NOT_CHOSEN', `Ability point ${abilityPoint} is not one the teacher chose`, { abilityPoint, chosen });
     }
   }
-  const earlier = enrolment.evidence.find((item) => item.abilityPoint === abilityPoint && item.evidenceRef === evidenceRef);
+  const earlier = enrollment.evidence.find((item) => item.abilityPoint === abilityPoint && item.evidenceRef === evidenceRef);
   if (earlier !== undefined && earlier.status !== 'returned') return [];
   return [{ type: 'PracticeEvidenceSubmitted', data: { batchId, teacherId, abilityPoint, evidenceRef, submittedAt: command.metadata.now } }];
 }
 
 /** Refuses SCHOOL_CLOSED, NOT_ENROLLED. The same comment on the same video again appends nothing; a new one replaces it. */
-export function decideRecordPeerReview(command: RecordPeerReview, context: EnrolmentStreamContext): EnrolmentEvent[] {
+export function decideRecordPeerReview(command: RecordPeerReview, context: EnrollmentStreamContext): EnrollmentEvent[] {
   const { batchId, teacherId, videoId, comment } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
-  if (enrolment.peerReviews.some((review) => review.videoId === videoId && review.comment === comment)) return [];
+  const enrollment = requireActive(context, batchId, teacherId);
+  if (enrollment.peerReviews.some((review) => review.videoId === videoId && review.comment === comment)) return [];
   return [{ type: 'PeerReviewRecorded', data: { batchId, teacherId, videoId, comment, reviewedAt: command.metadata.now } }];
 }
 
@@ -145,11 +145,11 @@ export function decideRecordPeerReview(command: RecordPeerReview, context: Enrol
  * Sends back the point's evidence awaiting assessment. Refuses SCHOOL_CLOSED, NOT_ENROLLED,
  * EVIDENCE_MISSING (nothing submitted for the point, or all of it graded or returned already).
  */
-export function decideReturnEvidence(command: ReturnEvidence, context: EnrolmentStreamContext): EnrolmentEvent[] {
+export function decideReturnEvidence(command: ReturnEvidence, context: EnrollmentStreamContext): EnrollmentEvent[] {
   const { batchId, teacherId, abilityPoint, reason } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
-  const pending = pendingEvidence(enrolment, abilityPoint);
-  if (pending.length === 0) throw evidenceMissing(enrolment, abilityPoint);
+  const enrollment = requireActive(context, batchId, teacherId);
+  const pending = pendingEvidence(enrollment, abilityPoint);
+  if (pending.length === 0) throw evidenceMissing(enrollment, abilityPoint);
   return [
     {
       type: 'EvidenceReturned',
@@ -173,15 +173,15 @@ export function decideReturnEvidence(command: ReturnEvidence, context: Enrolment
  * Refuses SCHOOL_CLOSED, NOT_ENROLLED, ONLINE_NOT_PASSED (where online study must pass first),
  * EVIDENCE_MISSING (nothing awaits assessment).
  */
-export function decideAssessPractice(command: AssessPractice, context: EnrolmentContext): EnrolmentEvent[] {
+export function decideAssessPractice(command: AssessPractice, context: EnrollmentContext): EnrollmentEvent[] {
   const { batchId, teacherId, grade, abilityPoint } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
-  requireOnlinePassed(enrolment, onlineMinimumBeforePractice(rulebookOf(context.batch, enrolment)));
-  const pending = pendingEvidence(enrolment, abilityPoint);
-  if (pending.length === 0) throw evidenceMissing(enrolment, abilityPoint);
+  const enrollment = requireActive(context, batchId, teacherId);
+  requireOnlinePassed(enrollment, onlineMinimumBeforePractice(rulebookOf(context.batch, enrollment)));
+  const pending = pendingEvidence(enrollment, abilityPoint);
+  if (pending.length === 0) throw evidenceMissing(enrollment, abilityPoint);
 
   const events: PracticeAssessed[] = [];
-  let after: Enrolment = enrolment;
+  let after: Enrollment = enrollment;
   for (const point of [...new Set(pending.map((item) => item.abilityPoint))]) {
     const evidenceRefs = pending.filter((item) => item.abilityPoint === point).map((item) => item.evidenceRef);
     after = withGraded(after, point, evidenceRefs, grade);
@@ -213,30 +213,30 @@ export function decideAssessPractice(command: AssessPractice, context: Enrolment
  * details name what is missing, evidence or peer review), EVIDENCE_MISSING (Ningde: evidence
  * alone is asked), DEADLINE_PASSED (Jiangsu: entered 全校培训完成后一周内).
  */
-export function decideRecordOfflineHours(command: RecordOfflineHours, context: EnrolmentContext & { schoolFinishedAt?: string }): EnrolmentEvent[] {
+export function decideRecordOfflineHours(command: RecordOfflineHours, context: EnrollmentContext & { schoolFinishedAt?: string }): EnrollmentEvent[] {
   const { batchId, teacherId, hours } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
+  const enrollment = requireActive(context, batchId, teacherId);
   if (!isPlausibleHours(hours)) throw badHours(hours, MAX_HOURS_PER_ENTRY);
-  const rulebook = rulebookOf(context.batch, enrolment);
+  const rulebook = rulebookOf(context.batch, enrollment);
   const categories = offlineHoursCategories(rulebook).map((each) => each.id);
   const category = command.data.category ?? (categories.length === 1 ? categories[0] : undefined);
   if (category === undefined || !categories.includes(category)) {
-    throw new EnrolmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Offline hours go to one of the categories ${categories.join(', ')}`, {
+    throw new EnrollmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Offline hours go to one of the categories ${categories.join(', ')}`, {
       category: command.data.category ?? null,
       categories,
     });
   }
-  if (enrolment.offlineHours.some((entry) => entry.category === category && entry.hours === hours)) return [];
+  if (enrollment.offlineHours.some((entry) => entry.category === category && entry.hours === hours)) return [];
 
   const practice = rulebook.offlinePractice;
-  const evidenceMissing = practice.evidenceRequired && !hasSubmittedEvidence(enrolment);
+  const evidenceMissing = practice.evidenceRequired && !hasSubmittedEvidence(enrollment);
   if (practice.peerReviewRequired) {
-    const missing = [...(evidenceMissing ? ['evidence'] : []), ...(hasPeerReviewed(enrolment) ? [] : ['peer-review'])];
+    const missing = [...(evidenceMissing ? ['evidence'] : []), ...(hasPeerReviewed(enrollment) ? [] : ['peer-review'])];
     if (missing.length > 0) {
-      throw new EnrolmentRuleViolation('PEER_REVIEW_MISSING', 'Offline hours need submitted evidence and a peer review', { missing });
+      throw new EnrollmentRuleViolation('PEER_REVIEW_MISSING', 'Offline hours need submitted evidence and a peer review', { missing });
     }
   } else if (evidenceMissing) {
-    throw new EnrolmentRuleViolation('EVIDENCE_MISSING', 'Offline hours need submitted practice evidence', { reason: 'nothing-submitted' });
+    throw new EnrollmentRuleViolation('EVIDENCE_MISSING', 'Offline hours need submitted practice evidence', { reason: 'nothing-submitted' });
   }
 
   const now = command.metadata.now;
@@ -244,7 +244,7 @@ export function decideRecordOfflineHours(command: RecordOfflineHours, context: E
   if (days !== null && context.schoolFinishedAt !== undefined) {
     const deadline = isoOf(addToInstant(instantMs(context.schoolFinishedAt), days, 'days'));
     if (instantMs(now) > instantMs(deadline)) {
-      throw new EnrolmentRuleViolation('DEADLINE_PASSED', `Offline hours were due by ${deadline}, ${days} days after the school finished`, {
+      throw new EnrollmentRuleViolation('DEADLINE_PASSED', `Offline hours were due by ${deadline}, ${days} days after the school finished`, {
         deadline,
         schoolFinishedAt: context.schoolFinishedAt,
         at: now,
@@ -259,29 +259,29 @@ function pickerOf(role: Role): 'teacher' | 'school' | 'system' {
   return role === 'system' ? 'system' : 'school';
 }
 
-function requireOnlinePassed(enrolment: Enrolment, required: number): void {
-  const credited = onlineHoursCredited(enrolment);
+function requireOnlinePassed(enrollment: Enrollment, required: number): void {
+  const credited = onlineHoursCredited(enrollment);
   if (credited < required) {
-    throw new EnrolmentRuleViolation('ONLINE_NOT_PASSED', `Online study needs ${required} hours first; ${credited} credited`, { required, credited });
+    throw new EnrollmentRuleViolation('ONLINE_NOT_PASSED', `Online study needs ${required} hours first; ${credited} credited`, { required, credited });
   }
 }
 
-function pendingEvidence(enrolment: Enrolment, abilityPoint: string | undefined) {
-  return enrolment.evidence.filter((item) => item.status === 'submitted' && (abilityPoint === undefined || item.abilityPoint === abilityPoint));
+function pendingEvidence(enrollment: Enrollment, abilityPoint: string | undefined) {
+  return enrollment.evidence.filter((item) => item.status === 'submitted' && (abilityPoint === undefined || item.abilityPoint === abilityPoint));
 }
 
-function evidenceMissing(enrolment: Enrolment, abilityPoint: string | undefined): EnrolmentRuleViolation {
-  const items = enrolment.evidence.filter((item) => abilityPoint === undefined || item.abilityPoint === abilityPoint);
+function evidenceMissing(enrollment: Enrollment, abilityPoint: string | undefined): EnrollmentRuleViolation {
+  const items = enrollment.evidence.filter((item) => abilityPoint === undefined || item.abilityPoint === abilityPoint);
   // Nothing pending here; say whether anything was ever submitted.
   const reason = items.length === 0 ? 'nothing-submitted' : items.some((item) => item.status === 'graded') ? 'already-assessed' : 'returned';
-  return new EnrolmentRuleViolation('EVIDENCE_MISSING', 'No practice evidence awaits assessment', {
+  return new EnrollmentRuleViolation('EVIDENCE_MISSING', 'No practice evidence awaits assessment', {
     ...(abilityPoint === undefined ? {} : { abilityPoint }),
     reason,
   });
 }
 
-function badPointChoice(message: string, problems: AbilityPointSelectionProblem[]): EnrolmentRuleViolation {
-  return new EnrolmentRuleViolation('BAD_POINT_CHOICE', message, { problems });
+function badPointChoice(message: string, problems: AbilityPointSelectionProblem[]): EnrollmentRuleViolation {
+  return new EnrollmentRuleViolation('BAD_POINT_CHOICE', message, { problems });
 }
 
 function isSameSet(a: readonly string[], b: readonly string[]): boolean {

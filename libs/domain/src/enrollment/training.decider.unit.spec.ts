@@ -2,7 +2,7 @@ import { specFor } from '../shared/given-when-then';
 import { fold } from '../shared/decider';
 import { batchEvolver } from '../programme/batch';
 import { Rulebook } from '../programme/rulebook';
-import { enrolmentAfter, enrolmentWorld, platform, schoolAdmin } from './enrolment.spec-world';
+import { enrollmentAfter, enrollmentWorld, platform, schoolAdmin } from './enrollment.spec-world';
 import { decideRecordOnlineHours, decideSelectAbilityPoints } from './training.decider';
 
 // Jiangsu batch 1, period P1 (2020-11-01 – 2020-11-30); T1 at school S1.
@@ -12,7 +12,7 @@ const DAY_9 = '2020-11-10T10:00:00+08:00';
 const DAY_19 = '2020-11-20T10:00:00+08:00';
 const MARCH = '2021-03-15T10:00:00+08:00';
 
-const js = enrolmentWorld('jiangsu-2.0', {
+const js = enrollmentWorld('jiangsu-2.0', {
   closedSchools: ['S2'],
   schoolFinishedAt: { S1: '2021-06-01T12:00:00+08:00' },
 });
@@ -109,15 +109,15 @@ describe('Ability points', () => {
     it('refuses the school admin after it (DEADLINE_PASSED)', () => {
       const rulebook: Rulebook = { ...js.rulebook, abilityPoints: js.rulebook.abilityPoints && { ...js.rulebook.abilityPoints, afterDeadlinePickedBy: null } };
       const batch = withRulebook(rulebook);
-      const enrolment = enrolmentAfter(enrolled, js.stream('T1'));
-      expect(() => decideSelectAbilityPoints(js.select('T1', ['A1'], DAY_9, schoolAdmin()), { enrolment, batch, schoolClosed: false })).toThrow(
+      const enrollment = enrollmentAfter(enrolled, js.stream('T1'));
+      expect(() => decideSelectAbilityPoints(js.select('T1', ['A1'], DAY_9, schoolAdmin()), { enrollment, batch, schoolClosed: false })).toThrow(
         expect.objectContaining({ code: 'DEADLINE_PASSED' }),
       );
     });
   });
 
   describe('with the Yueyang rulebook (no deadline)', () => {
-    const yy = enrolmentWorld('yueyang-2.0');
+    const yy = enrollmentWorld('yueyang-2.0');
     const yyEnrolled = [yy.seats('S1', 5), ...yy.enrolled('T1', '2021-06-02T09:00:00+08:00')];
     const aYearLater = '2022-06-02T09:00:00+08:00';
 
@@ -138,7 +138,7 @@ describe('Ability points', () => {
     ['lianyungang-1.0', '2016-03-15T09:00:00+08:00'],
     ['ningde-1.0', '2016-04-05T09:00:00+08:00'],
   ] as const)('with the %s rulebook (1.0: no ability points)', (preset, at) => {
-    const world = enrolmentWorld(preset);
+    const world = enrollmentWorld(preset);
 
     it('refuses any choice, saying the rulebook has none (BAD_POINT_CHOICE)', () => {
       specFor(world.decider)(world.seats('S1', 1), ...world.enrolled('T1', at))
@@ -206,15 +206,15 @@ describe('Online hours', () => {
   describe('with a rulebook without online study', () => {
     it('has no category to credit (UNKNOWN_HOURS_CATEGORY)', () => {
       const batch = withRulebook({ ...js.rulebook, onlineStudy: null });
-      const enrolment = enrolmentAfter(enrolled, js.stream('T1'));
-      expect(() => decideRecordOnlineHours(js.online('T1', 'R1', 5, DAY_9), { enrolment, batch, schoolClosed: false })).toThrow(
+      const enrollment = enrollmentAfter(enrolled, js.stream('T1'));
+      expect(() => decideRecordOnlineHours(js.online('T1', 'R1', 5, DAY_9), { enrollment, batch, schoolClosed: false })).toThrow(
         expect.objectContaining({ code: 'UNKNOWN_HOURS_CATEGORY', details: { category: null, categories: [] } }),
       );
     });
   });
 
   describe('with the Lianyungang rulebook (the period’s 40 days)', () => {
-    const lyg = enrolmentWorld('lianyungang-1.0');
+    const lyg = enrollmentWorld('lianyungang-1.0');
     const lygEnrolled = [lyg.seats('S1', 1), ...lyg.enrolled('T1', '2016-03-15T09:00:00+08:00')];
 
     it('credits a record on the 40th day', () => {
@@ -231,7 +231,7 @@ describe('Online hours', () => {
   });
 
   describe('with the Ningde rulebook (the whole batch)', () => {
-    const nd = enrolmentWorld('ningde-1.0');
+    const nd = enrollmentWorld('ningde-1.0');
     const ndEnrolled = [nd.seats('S1', 1), ...nd.enrolled('T1', '2016-04-05T09:00:00+08:00')];
 
     it('credits a record more than a year later', () => {
@@ -246,7 +246,7 @@ describe('Online hours', () => {
   });
 
   describe('with the Yueyang rulebook', () => {
-    const yy = enrolmentWorld('yueyang-2.0');
+    const yy = enrollmentWorld('yueyang-2.0');
 
     it('credits the platform to the blended workshop category', () => {
       const at = '2021-09-01T09:00:00+08:00';
@@ -304,7 +304,7 @@ describe('Practice evidence', () => {
   });
 
   describe('with the Ningde rulebook (1.0: no online gate, no ability points)', () => {
-    const nd = enrolmentWorld('ningde-1.0');
+    const nd = enrollmentWorld('ningde-1.0');
 
     it('takes evidence before the online hours, naming the practice freely', () => {
       const at = '2016-06-01T09:00:00+08:00';
@@ -315,7 +315,7 @@ describe('Practice evidence', () => {
   });
 
   describe('with the Yueyang rulebook (no online gate; chosen points only)', () => {
-    const yy = enrolmentWorld('yueyang-2.0');
+    const yy = enrollmentWorld('yueyang-2.0');
     const yyPicked = [yy.seats('S1', 1), ...yy.enrolled('T1', '2021-06-02T09:00:00+08:00'), yy.selected('T1', ['B1'], '2021-06-03T09:00:00+08:00')];
     const at = '2021-07-01T09:00:00+08:00';
 
@@ -449,7 +449,7 @@ describe('Assessing practice', () => {
   });
 
   describe('with the Ningde rulebook (no online gate)', () => {
-    const nd = enrolmentWorld('ningde-1.0');
+    const nd = enrollmentWorld('ningde-1.0');
     const at = '2016-06-01T09:00:00+08:00';
 
     it('grades the practice before the online hours', () => {
@@ -499,7 +499,7 @@ describe('Offline hours', () => {
     });
 
     it('runs no deadline while the school has not finished', () => {
-      const unfinished = enrolmentWorld('jiangsu-2.0');
+      const unfinished = enrollmentWorld('jiangsu-2.0');
       specFor(unfinished.decider)(...ready).when(unfinished.offline('T1', 25, '2021-10-01T09:00:00+08:00')).then(unfinished.offlineRecorded('T1', 'offline', 25, '2021-10-01T09:00:00+08:00'));
     });
 
@@ -518,7 +518,7 @@ describe('Offline hours', () => {
   });
 
   describe('with the Lianyungang rulebook (two city-platform categories, no prerequisites)', () => {
-    const lyg = enrolmentWorld('lianyungang-1.0', { schoolFinishedAt: { S1: '2016-05-01T12:00:00+08:00' } });
+    const lyg = enrollmentWorld('lianyungang-1.0', { schoolFinishedAt: { S1: '2016-05-01T12:00:00+08:00' } });
     const lygEnrolled = [lyg.seats('S1', 1), ...lyg.enrolled('T1', '2016-03-15T09:00:00+08:00')];
     const at = '2017-06-01T09:00:00+08:00';
 
@@ -535,7 +535,7 @@ describe('Offline hours', () => {
   });
 
   describe('with the Ningde rulebook (evidence first, no peer review)', () => {
-    const nd = enrolmentWorld('ningde-1.0');
+    const nd = enrollmentWorld('ningde-1.0');
     const ndEnrolled = [nd.seats('S1', 1), ...nd.enrolled('T1', '2016-04-05T09:00:00+08:00')];
     const at = '2016-09-01T09:00:00+08:00';
 
@@ -551,7 +551,7 @@ describe('Offline hours', () => {
   });
 
   describe('with the Yueyang rulebook (two school-based categories; the workshop is the platform’s)', () => {
-    const yy = enrolmentWorld('yueyang-2.0');
+    const yy = enrollmentWorld('yueyang-2.0');
     const yyEnrolled = [yy.seats('S1', 1), ...yy.enrolled('T1', '2021-06-02T09:00:00+08:00')];
     const at = '2021-11-01T09:00:00+08:00';
 

@@ -2,16 +2,16 @@ import { specFor } from '../shared/given-when-then';
 import { RuleViolation } from '../shared/rule-violation';
 import { batchEvolver } from '../programme/batch';
 import { initialQuotaLedger } from '../quota/quota.ledger';
-import { EnrollTeacher } from './enrolment.commands';
-import { decideEnrollTeacher, decideTransferTeacher } from './enrolment.decider';
-import { enrolmentAfter, enrolmentWorld } from './enrolment.spec-world';
-import { initialEnrolment, seatLedgerStreamId } from './enrolment.state';
+import { EnrollTeacher } from './enrollment.commands';
+import { decideEnrollTeacher, decideTransferTeacher } from './enrollment.decider';
+import { enrollmentAfter, enrollmentWorld } from './enrollment.spec-world';
+import { initialEnrollment, seatLedgerStreamId } from './enrollment.state';
 
 const ENROLLED_AT = '2020-11-02T09:00:00+08:00';
 const LATER = '2020-11-03T10:00:00+08:00';
 
 describe('Enrollment', () => {
-  const js = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S3'], schools: ['S1', 'S2', 'S3'] });
+  const js = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S3'], schools: ['S1', 'S2', 'S3'] });
   const given = specFor(js.decider);
   const withSeats = [js.seats('S1', 2), js.seats('S2', 1), js.seats('S3', 5)];
 
@@ -60,7 +60,7 @@ describe('Enrollment', () => {
     it('refuses a batch that is not scheduled (UNKNOWN_BATCH)', () => {
       const command: EnrollTeacher = js.enroll('T1', ENROLLED_AT);
       const unscheduled = {
-        enrolment: initialEnrolment(),
+        enrollment: initialEnrollment(),
         batch: batchEvolver.initialState(),
         schoolClosed: false,
         teacher: { status: 'registered' as const, teacherId: 'T1', schoolId: 'S1', gender: 'male' as const, fullTime: true },
@@ -70,7 +70,7 @@ describe('Enrollment', () => {
     });
 
     it('refuses a teacher of a closed school before anything else (SCHOOL_CLOSED)', () => {
-      const closedSchool = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
+      const closedSchool = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
       specFor(closedSchool.decider)()
         .when(closedSchool.enroll('T1', ENROLLED_AT, { periodId: 'P9' }))
         .thenRefuses('SCHOOL_CLOSED', { schoolId: 'S1' });
@@ -120,8 +120,8 @@ describe('Enrollment', () => {
     });
 
     it('names the ledger holding the seat', () => {
-      expect(seatLedgerStreamId(enrolmentAfter(enrolled, js.stream('T1')))).toBe('quota-JS-2020-1:P1:S1');
-      expect(seatLedgerStreamId(initialEnrolment())).toBeUndefined();
+      expect(seatLedgerStreamId(enrollmentAfter(enrolled, js.stream('T1')))).toBe('quota-JS-2020-1:P1:S1');
+      expect(seatLedgerStreamId(initialEnrollment())).toBeUndefined();
     });
   });
 
@@ -164,7 +164,7 @@ describe('Enrollment', () => {
 
   describe('when the school has closed (结项)', () => {
     const atClosed = [...withSeats, ...js.enrolled('T3', ENROLLED_AT, { schoolId: 'S3' })];
-    const closedWorld = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S3'], teachers: { T3: { schoolId: 'S3', gender: 'female', fullTime: true, birthDate: '1990-01-01' } } });
+    const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S3'], teachers: { T3: { schoolId: 'S3', gender: 'female', fullTime: true, birthDate: '1990-01-01' } } });
     const givenClosed = specFor(closedWorld.decider);
 
     it('refuses enrolling its teachers (SCHOOL_CLOSED)', () => {
@@ -193,7 +193,7 @@ describe('Enrollment', () => {
 
     it('keeps hours, points and status, and changes the school', () => {
       const history = [...enrolled, js.selected('T1', ['A1'], LATER), js.onlineRecorded('T1', 'R1', 10, LATER), ...js.transferred('T1', 'S1', 'S2', at)];
-      const state = enrolmentAfter(history, js.stream('T1'));
+      const state = enrollmentAfter(history, js.stream('T1'));
       expect(state).toMatchObject({
         status: 'confirmed',
         schoolId: 'S2',
@@ -223,23 +223,23 @@ describe('Enrollment', () => {
     });
 
     it('refuses a move out of a closed school (SCHOOL_CLOSED)', () => {
-      const closedWorld = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
+      const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
       specFor(closedWorld.decider)(...enrolled)
         .when(closedWorld.transfer('T1', 'S2', at))
         .thenRefuses('SCHOOL_CLOSED', { schoolId: 'S1' });
     });
 
     it('leaves a certified enrollment with its school, even a closed one', () => {
-      const closedWorld = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
+      const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
       const certified = closedWorld.issued('T1', 'JS-0001', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' });
       specFor(closedWorld.decider)(...enrolled, certified).when(closedWorld.transfer('T1', 'S2', at)).thenNothingHappens();
     });
 
     it('refuses a school that is not a school (UNKNOWN_SCHOOL)', () => {
-      const enrolment = enrolmentAfter(enrolled, js.stream('T1'));
+      const enrollment = enrollmentAfter(enrolled, js.stream('T1'));
       const decide = () =>
         decideTransferTeacher(js.transfer('T1', 'C-32', at), {
-          enrolment,
+          enrollment,
           fromSchoolClosed: false,
           toSchoolClosed: false,
           toSchool: { status: 'registered', unitId: 'C-32', kind: 'county' },
@@ -253,7 +253,7 @@ describe('Enrollment', () => {
 
   describe('with the Ningde rulebook (距退休不满五年的教师不作培训要求)', () => {
     // Men retire at 60, women at 55 (retirementAgeSource); exempt when fewer than 5 years remain.
-    const nd = enrolmentWorld('ningde-1.0', {
+    const nd = enrollmentWorld('ningde-1.0', {
       teachers: {
         man1961: { schoolId: 'S1', gender: 'male', fullTime: true, birthDate: '1961-04-05' },
         woman1966: { schoolId: 'S1', gender: 'female', fullTime: true, birthDate: '1966-04-05' },
@@ -299,7 +299,7 @@ describe('Enrollment', () => {
       const teacher = { status: 'registered' as const, teacherId: 'man1961', schoolId: 'S1', gender: 'male' as const, fullTime: true };
       const decide = () =>
         decideEnrollTeacher(nd.enroll('man1961', '2016-04-05T09:00:00+08:00'), {
-          enrolment: initialEnrolment(),
+          enrollment: initialEnrollment(),
           batch: nd.batch,
           schoolClosed: false,
           teacher,
@@ -314,18 +314,18 @@ describe('Enrollment', () => {
     ['lianyungang-1.0', '2016-03-15T09:00:00+08:00', '1962-01-01'],
     ['yueyang-2.0', '2021-06-02T09:00:00+08:00', '1967-01-01'],
   ] as const)('with the %s rulebook (no exemption)', (preset, at, birthDate) => {
-    const world = enrolmentWorld(preset, { teachers: { old: { schoolId: 'S1', gender: 'female', fullTime: true, birthDate } } });
+    const world = enrollmentWorld(preset, { teachers: { old: { schoolId: 'S1', gender: 'female', fullTime: true, birthDate } } });
 
     it('enrolls a woman a year or two from retiring at 55, without needing the birth date', () => {
       const command = world.enroll('old', at);
       const decision = decideEnrollTeacher(command, {
-        enrolment: initialEnrolment(),
+        enrollment: initialEnrollment(),
         batch: world.batch,
         schoolClosed: false,
         teacher: { status: 'registered', teacherId: 'old', schoolId: 'S1', gender: 'female', fullTime: true },
         seatLedger: { received: 1, handedOn: {}, seatHolders: [] },
       });
-      expect(decision.enrolment.map((event) => event.type)).toEqual(['TeacherEnrolled']);
+      expect(decision.enrollment.map((event) => event.type)).toEqual(['TeacherEnrolled']);
       expect(decision.seat.map((event) => event.type)).toEqual(['SeatTaken']);
     });
   });

@@ -1,6 +1,6 @@
 import { DomainEvent, Role } from '../shared/messages';
 import { HoursRule } from '../programme/rulebook';
-import { Grade } from './enrolment.commands';
+import { Grade } from './enrollment.commands';
 
 /** Who did something, kept in the data because a fold sees no metadata. */
 export interface ActorRef {
@@ -13,7 +13,7 @@ export interface ActorRef {
  * passed, grade required), copied at enrollment: the batch's rules never change once scheduled,
  * and the read side can answer from this stream alone.
  */
-export interface EnrolmentRules {
+export interface EnrollmentRules {
   hours: HoursRule;
   /** The category the course-platform feed credits; null when the rulebook has no online study. */
   onlineCategoryId: string | null;
@@ -31,7 +31,7 @@ export type TeacherEnrolled = DomainEvent<
     /** 专任教师, as registered when enrolled. */
     fullTime: boolean;
     enrolledAt: string;
-    rules: EnrolmentRules;
+    rules: EnrollmentRules;
   }
 >;
 
@@ -126,7 +126,7 @@ export type CertificateRevoked = DomainEvent<
   { certificateCode: string; batchId: string; teacherId: string; reason: string; revokedAt: string }
 >;
 
-export type EnrolmentEvent =
+export type EnrollmentEvent =
   | TeacherEnrolled
   | EnrollmentConfirmed
   | TeacherWithdrawn

@@ -1,11 +1,11 @@
 import { specFor } from '../shared/given-when-then';
-import { EnrolmentCommand } from './enrolment.commands';
-import { enrolmentAfter, enrolmentWorld, schoolAdmin, StreamEvent } from './enrolment.spec-world';
-import { currentCertificate, hasCertificate, hoursCredited, overallGrade } from './enrolment.state';
+import { EnrollmentCommand } from './enrollment.commands';
+import { enrollmentAfter, enrollmentWorld, schoolAdmin, StreamEvent } from './enrollment.spec-world';
+import { currentCertificate, hasCertificate, hoursCredited, overallGrade } from './enrollment.state';
 
 describe('Certificate', () => {
   describe('with the Jiangsu rulebook (≥25 online + ≥25 offline = 50, and a pass or better)', () => {
-    const js = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S2'] });
+    const js = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S2'] });
     const given = specFor(js.decider);
     const at = '2021-06-05T10:00:00+08:00';
     const enrolled = [js.seats('S1', 5), ...js.enrolled('T1', '2020-11-02T09:00:00+08:00'), js.selected('T1', ['A1'], '2020-11-03T09:00:00+08:00')];
@@ -75,7 +75,7 @@ describe('Certificate', () => {
       });
 
       it('refuses at a closed school (SCHOOL_CLOSED)', () => {
-        const closedWorld = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
+        const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
         specFor(closedWorld.decider)(...passed).when(closedWorld.issue('T1', 'JS-2021-000001', at)).thenRefuses('SCHOOL_CLOSED');
       });
 
@@ -102,7 +102,7 @@ describe('Certificate', () => {
       });
 
       it('refuses revocation at a closed school (SCHOOL_CLOSED)', () => {
-        const closedWorld = enrolmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
+        const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
         specFor(closedWorld.decider)(...passed, certified).when(closedWorld.revoke('JS-2021-000001', '材料造假', at)).thenRefuses('SCHOOL_CLOSED', { schoolId: 'S1' });
       });
     });
@@ -124,7 +124,7 @@ describe('Certificate', () => {
       it('keeps the old code revoked after a new one is issued', () => {
         const reissued = [...revoked, js.issued('T1', 'JS-2021-000002', later, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' })];
         given(...reissued).when(js.revoke('JS-2021-000001', '再次', later)).thenNothingHappens();
-        const state = enrolmentAfter(reissued, js.stream('T1'));
+        const state = enrollmentAfter(reissued, js.stream('T1'));
         expect(currentCertificate(state)?.certificateCode).toBe('JS-2021-000002');
       });
     });
@@ -135,7 +135,7 @@ describe('Certificate', () => {
   });
 
   describe('with the Lianyungang rulebook (30 online + 90 + 20, no graded practice)', () => {
-    const lyg = enrolmentWorld('lianyungang-1.0');
+    const lyg = enrollmentWorld('lianyungang-1.0');
     const at = '2018-06-01T09:00:00+08:00';
     const studied = [
       lyg.seats('S1', 1),
@@ -163,7 +163,7 @@ describe('Certificate', () => {
   });
 
   describe('with the Ningde rulebook (50 online + 30 practice, and the practice assessed)', () => {
-    const nd = enrolmentWorld('ningde-1.0');
+    const nd = enrollmentWorld('ningde-1.0');
     const at = '2017-10-01T09:00:00+08:00';
     const studied = [
       nd.seats('S1', 1),
@@ -185,7 +185,7 @@ describe('Certificate', () => {
   });
 
   describe('with the Yueyang rulebook (60 workshop + 10 + 10, and the points assessed)', () => {
-    const yy = enrolmentWorld('yueyang-2.0');
+    const yy = enrollmentWorld('yueyang-2.0');
     const at = '2021-12-20T09:00:00+08:00';
     const studied = [
       yy.seats('S1', 1),
@@ -213,11 +213,11 @@ describe('Certificate', () => {
 });
 
 describe('A Jiangsu teacher’s year, command by command', () => {
-  const js = enrolmentWorld('jiangsu-2.0', { schoolFinishedAt: { S1: '2021-06-01T12:00:00+08:00' } });
+  const js = enrollmentWorld('jiangsu-2.0', { schoolFinishedAt: { S1: '2021-06-01T12:00:00+08:00' } });
   const admin = schoolAdmin('S1');
 
   it('goes from enrollment to certificate through the decisions alone', () => {
-    const commands: EnrolmentCommand[] = [
+    const commands: EnrollmentCommand[] = [
       js.enroll('T1', '2020-11-02T09:00:00+08:00'),
       js.confirm('T1', '2020-11-02T20:00:00+08:00'),
       js.select('T1', ['A1', 'B2'], '2020-11-03T09:00:00+08:00'),
@@ -259,7 +259,7 @@ describe('A Jiangsu teacher’s year, command by command', () => {
       'OfflineHoursRecorded',
       'CertificateIssued',
     ]);
-    const record = world.enrolments[js.stream('T1')];
+    const record = world.enrollments[js.stream('T1')];
     expect(hoursCredited(record)).toEqual({ online: 25, offline: 25 });
     expect(overallGrade(record)).toBe('pass');
     expect(hasCertificate(record)).toBe(true);

@@ -1,41 +1,41 @@
 import { Command } from '../shared/messages';
 import { BatchState, requireScheduledPeriod, ScheduledBatchState } from '../programme/batch';
 import { Rulebook } from '../programme/rulebook';
-import { notEnrolled, schoolClosed } from './enrolment.errors';
-import { ActorRef } from './enrolment.events';
-import { Enrolment, EnrolmentState, isActiveEnrolment } from './enrolment.state';
+import { notEnrolled, schoolClosed } from './enrollment.errors';
+import { ActorRef } from './enrollment.events';
+import { Enrollment, EnrollmentState, isActiveEnrollment } from './enrollment.state';
 
 /**
  * What the handler of a command on one enrollment loads:
- * - `enrolment`: the stream `enrolmentStreamId(batchId, teacherId)` folded with enrolmentEvolver;
+ * - `enrollment`: the stream `enrollmentStreamId(batchId, teacherId)` folded with enrollmentEvolver;
  * - `batch`: the stream `batchStreamId(batchId)` folded with batchEvolver (its rulebook and periods);
  * - `schoolClosed`: whether the school the teacher trains with (the enrollment's schoolId) has
  *   closed (结项) in this batch, as the school-closure context tells it.
  */
-export interface EnrolmentContext {
-  enrolment: EnrolmentState;
+export interface EnrollmentContext {
+  enrollment: EnrollmentState;
   batch: BatchState;
   schoolClosed: boolean;
 }
 
 /** For commands that need no rule of the batch. */
-export type EnrolmentStreamContext = Pick<EnrolmentContext, 'enrolment' | 'schoolClosed'>;
+export type EnrollmentStreamContext = Pick<EnrollmentContext, 'enrollment' | 'schoolClosed'>;
 
 /**
  * The common opening of every decision on an existing enrollment: a closed school's teacher is
  * refused first (结项后学校不可再进行任何操作), then a teacher not enrolled.
  */
-export function requireOpenSchool(context: EnrolmentStreamContext, batchId: string | undefined): void {
+export function requireOpenSchool(context: EnrollmentStreamContext, batchId: string | undefined): void {
   if (!context.schoolClosed) return;
-  const { enrolment } = context;
-  throw schoolClosed(enrolment.status === 'not-enrolled' ? undefined : enrolment.schoolId, batchId);
+  const { enrollment } = context;
+  throw schoolClosed(enrollment.status === 'not-enrolled' ? undefined : enrollment.schoolId, batchId);
 }
 
-export function requireActive(context: EnrolmentStreamContext, batchId: string, teacherId: string): Enrolment {
+export function requireActive(context: EnrollmentStreamContext, batchId: string, teacherId: string): Enrollment {
   requireOpenSchool(context, batchId);
-  const { enrolment } = context;
-  if (!isActiveEnrolment(enrolment)) throw notEnrolled(batchId, teacherId, enrolment.status);
-  return enrolment;
+  const { enrollment } = context;
+  if (!isActiveEnrollment(enrollment)) throw notEnrolled(batchId, teacherId, enrollment.status);
+  return enrollment;
 }
 
 /** The enrollment's batch, scheduled (UNKNOWN_BATCH / UNKNOWN_PERIOD otherwise). */
@@ -46,8 +46,8 @@ export function requireBatch(batch: BatchState, batchId: string, periodId: strin
   return batch;
 }
 
-export function rulebookOf(batch: BatchState, enrolment: Enrolment): Rulebook {
-  return requireBatch(batch, enrolment.batchId, enrolment.periodId).rulebook;
+export function rulebookOf(batch: BatchState, enrollment: Enrollment): Rulebook {
+  return requireBatch(batch, enrollment.batchId, enrollment.periodId).rulebook;
 }
 
 export function actorOf(command: Command): ActorRef {

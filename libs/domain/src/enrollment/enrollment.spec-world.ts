@@ -19,7 +19,7 @@ import { evolveQuotaLedger, initialQuotaLedger, QuotaLedger, quotaStreamId } fro
 import {
   AssessPractice,
   ConfirmEnrollment,
-  EnrolmentCommand,
+  EnrollmentCommand,
   EnrollTeacher,
   Grade,
   IssueCertificate,
@@ -32,11 +32,11 @@ import {
   SubmitPracticeEvidence,
   TransferTeacher,
   WithdrawTeacher,
-} from './enrolment.commands';
-import { decideConfirmEnrollment, decideEnrollTeacher, decideTransferTeacher, decideWithdrawTeacher, SchoolLookup, TeacherLookup } from './enrolment.decider';
-import { ActorRef, EnrolmentEvent } from './enrolment.events';
-import { enrolmentRulesOf } from './enrolment.rules';
-import { certificateOf, EnrolmentState, enrolmentStreamId, evolveEnrolment, initialEnrolment, seatLedgerStreamId } from './enrolment.state';
+} from './enrollment.commands';
+import { decideConfirmEnrollment, decideEnrollTeacher, decideTransferTeacher, decideWithdrawTeacher, SchoolLookup, TeacherLookup } from './enrollment.decider';
+import { ActorRef, EnrollmentEvent } from './enrollment.events';
+import { enrollmentRulesOf } from './enrollment.rules';
+import { certificateOf, EnrollmentState, enrollmentStreamId, evolveEnrollment, initialEnrollment, seatLedgerStreamId } from './enrollment.state';
 import {
   decideAssessPractice,
   decideRecordOfflineHours,
@@ -51,10 +51,10 @@ import { decideIssueCertificate, decideRevokeCertificate } from './certificate.d
 export type Preset = 'jiangsu-2.0' | 'lianyungang-1.0' | 'ningde-1.0' | 'yueyang-2.0';
 
 /** An event as it lands on one stream. */
-export type StreamEvent = { stream: 'enrolment'; streamId: string; event: EnrolmentEvent } | { stream: 'quota'; streamId: string; event: QuotaEvent };
+export type StreamEvent = { stream: 'enrollment'; streamId: string; event: EnrollmentEvent } | { stream: 'quota'; streamId: string; event: QuotaEvent };
 
 export interface World {
-  enrolments: Readonly<Record<string, EnrolmentState>>;
+  enrollments: Readonly<Record<string, EnrollmentState>>;
   ledgers: Readonly<Record<string, QuotaLedger>>;
 }
 
@@ -115,7 +115,7 @@ export const provinceAdmin: Actor = { sub: 'province-1', role: 'province-admin',
 export const platform: Actor = { sub: 'course-platform', role: 'system' };
 export const ref = (actor: Actor): ActorRef => ({ sub: actor.sub, role: actor.role });
 
-export function enrolmentWorld(preset: Preset, facts: WorldFacts = {}) {
+export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
   const rulebook: Rulebook = presetRulebook(preset);
   const { batchId, startsOn, endsOn, periods } = BATCHES[preset];
   const batchScheduled: BatchScheduled = {
@@ -131,51 +131,51 @@ export function enrolmentWorld(preset: Preset, facts: WorldFacts = {}) {
   const teacherFacts = (teacherId: string): TeacherFacts | undefined => (Object.hasOwn(teachers, teacherId) ? teachers[teacherId] : undefined);
   const schoolOf = (teacherId: string) => teacherFacts(teacherId)?.schoolId ?? 'S1';
 
-  const enrolmentOf = (world: World, streamId: string) => (Object.hasOwn(world.enrolments, streamId) ? world.enrolments[streamId] : initialEnrolment());
+  const enrollmentOf = (world: World, streamId: string) => (Object.hasOwn(world.enrollments, streamId) ? world.enrollments[streamId] : initialEnrollment());
   const ledgerOf = (world: World, streamId: string) => (Object.hasOwn(world.ledgers, streamId) ? world.ledgers[streamId] : initialQuotaLedger());
-  const onEnrolment = (streamId: string) => (event: EnrolmentEvent): StreamEvent => ({ stream: 'enrolment', streamId, event });
+  const onEnrollment = (streamId: string) => (event: EnrollmentEvent): StreamEvent => ({ stream: 'enrollment', streamId, event });
   const onLedger = (streamId: string) => (event: QuotaEvent): StreamEvent => ({ stream: 'quota', streamId, event });
 
-  const decider: Decider<EnrolmentCommand, StreamEvent, World> = {
+  const decider: Decider<EnrollmentCommand, StreamEvent, World> = {
     decide(command, world) {
       if (command.type === 'TransferTeacher') {
         // As the handler does: every enrollment of the teacher, decided together.
-        return Object.keys(world.enrolments)
+        return Object.keys(world.enrollments)
           .filter((streamId) => {
-            const state = world.enrolments[streamId];
+            const state = world.enrollments[streamId];
             return state.status !== 'not-enrolled' && state.teacherId === command.data.teacherId;
           })
           .flatMap((streamId) => {
-            const enrolment = enrolmentOf(world, streamId);
-            if (enrolment.status === 'not-enrolled') return [];
+            const enrollment = enrollmentOf(world, streamId);
+            if (enrollment.status === 'not-enrolled') return [];
             const { toSchoolId } = command.data;
-            const fromId = quotaStreamId(enrolment.batchId, enrolment.periodId, enrolment.schoolId);
-            const toId = quotaStreamId(enrolment.batchId, enrolment.periodId, toSchoolId);
+            const fromId = quotaStreamId(enrollment.batchId, enrollment.periodId, enrollment.schoolId);
+            const toId = quotaStreamId(enrollment.batchId, enrollment.periodId, toSchoolId);
             const toSchool: SchoolLookup = schools.includes(toSchoolId) ? { status: 'registered', unitId: toSchoolId, kind: 'school' } : { status: 'unregistered' };
             const decision = decideTransferTeacher(command, {
-              enrolment,
-              fromSchoolClosed: closed(enrolment.schoolId),
+              enrollment,
+              fromSchoolClosed: closed(enrollment.schoolId),
               toSchoolClosed: closed(toSchoolId),
               toSchool,
               fromSeatLedger: ledgerOf(world, fromId),
               toSeatLedger: ledgerOf(world, toId),
             });
-            return [...decision.enrolment.map(onEnrolment(streamId)), ...decision.fromSeat.map(onLedger(fromId)), ...decision.toSeat.map(onLedger(toId))];
+            return [...decision.enrollment.map(onEnrollment(streamId)), ...decision.fromSeat.map(onLedger(fromId)), ...decision.toSeat.map(onLedger(toId))];
           });
       }
       if (command.type === 'RevokeCertificate') {
         // As the handler does: find the stream holding the code.
         const streamId =
-          Object.keys(world.enrolments).find((id) => certificateOf(world.enrolments[id], command.data.certificateCode) !== undefined) ?? 'none';
-        const enrolment = enrolmentOf(world, streamId);
-        const schoolClosed = enrolment.status !== 'not-enrolled' && closed(enrolment.schoolId);
-        return decideRevokeCertificate(command, { enrolment, schoolClosed }).map(onEnrolment(streamId));
+          Object.keys(world.enrollments).find((id) => certificateOf(world.enrollments[id], command.data.certificateCode) !== undefined) ?? 'none';
+        const enrollment = enrollmentOf(world, streamId);
+        const schoolClosed = enrollment.status !== 'not-enrolled' && closed(enrollment.schoolId);
+        return decideRevokeCertificate(command, { enrollment, schoolClosed }).map(onEnrollment(streamId));
       }
 
-      const streamId = enrolmentStreamId(command.data.batchId, command.data.teacherId);
-      const enrolment = enrolmentOf(world, streamId);
-      const context = { enrolment, batch, schoolClosed: enrolment.status !== 'not-enrolled' && closed(enrolment.schoolId) };
-      const tag = onEnrolment(streamId);
+      const streamId = enrollmentStreamId(command.data.batchId, command.data.teacherId);
+      const enrollment = enrollmentOf(world, streamId);
+      const context = { enrollment, batch, schoolClosed: enrollment.status !== 'not-enrolled' && closed(enrollment.schoolId) };
+      const tag = onEnrollment(streamId);
       switch (command.type) {
         case 'EnrollTeacher': {
           const found = teacherFacts(command.data.teacherId);
@@ -184,19 +184,19 @@ export function enrolmentWorld(preset: Preset, facts: WorldFacts = {}) {
             : { status: 'unregistered' };
           const ledgerId = quotaStreamId(command.data.batchId, command.data.periodId, found?.schoolId ?? 'none');
           const decision = decideEnrollTeacher(command, {
-            enrolment,
+            enrollment,
             batch,
             schoolClosed: found !== undefined && closed(found.schoolId),
             teacher,
             seatLedger: ledgerOf(world, ledgerId),
             birthDate: found?.birthDate,
           });
-          return [...decision.enrolment.map(tag), ...decision.seat.map(onLedger(ledgerId))];
+          return [...decision.enrollment.map(tag), ...decision.seat.map(onLedger(ledgerId))];
         }
         case 'WithdrawTeacher': {
-          const ledgerId = seatLedgerStreamId(enrolment) ?? 'none';
+          const ledgerId = seatLedgerStreamId(enrollment) ?? 'none';
           const decision = decideWithdrawTeacher(command, { ...context, seatLedger: ledgerOf(world, ledgerId) });
-          return [...decision.enrolment.map(tag), ...decision.seat.map(onLedger(ledgerId))];
+          return [...decision.enrollment.map(tag), ...decision.seat.map(onLedger(ledgerId))];
         }
         case 'ConfirmEnrollment':
           return decideConfirmEnrollment(command, context).map(tag);
@@ -213,7 +213,7 @@ export function enrolmentWorld(preset: Preset, facts: WorldFacts = {}) {
         case 'AssessPractice':
           return decideAssessPractice(command, context).map(tag);
         case 'RecordOfflineHours': {
-          const schoolFinishedAt = enrolment.status === 'not-enrolled' ? undefined : finishedAt(enrolment.schoolId);
+          const schoolFinishedAt = enrollment.status === 'not-enrolled' ? undefined : finishedAt(enrollment.schoolId);
           return decideRecordOfflineHours(command, { ...context, schoolFinishedAt }).map(tag);
         }
         case 'IssueCertificate':
@@ -224,21 +224,21 @@ export function enrolmentWorld(preset: Preset, facts: WorldFacts = {}) {
     },
     evolve(world, tagged) {
       switch (tagged.stream) {
-        case 'enrolment':
-          return { ...world, enrolments: { ...world.enrolments, [tagged.streamId]: evolveEnrolment(enrolmentOf(world, tagged.streamId), tagged.event) } };
+        case 'enrollment':
+          return { ...world, enrollments: { ...world.enrollments, [tagged.streamId]: evolveEnrollment(enrollmentOf(world, tagged.streamId), tagged.event) } };
         case 'quota':
           return { ...world, ledgers: { ...world.ledgers, [tagged.streamId]: evolveQuotaLedger(ledgerOf(world, tagged.streamId), tagged.event) } };
         default:
           return assertNever(tagged);
       }
     },
-    initialState: () => ({ enrolments: {}, ledgers: {} }),
+    initialState: () => ({ enrollments: {}, ledgers: {} }),
   };
 
   const meta = (at: string, actor: Actor) => ({ now: at, actor });
-  const stream = (teacherId: string) => enrolmentStreamId(batchId, teacherId);
+  const stream = (teacherId: string) => enrollmentStreamId(batchId, teacherId);
   const seatStream = (schoolId: string, periodId = period) => quotaStreamId(batchId, periodId, schoolId);
-  const onStream = (teacherId: string, event: EnrolmentEvent): StreamEvent => ({ stream: 'enrolment', streamId: stream(teacherId), event });
+  const onStream = (teacherId: string, event: EnrollmentEvent): StreamEvent => ({ stream: 'enrollment', streamId: stream(teacherId), event });
   const seatData = (teacherId: string, schoolId: string, periodId: string) => ({ batchId, periodId, schoolId, teacherId });
 
   return {
@@ -332,7 +332,7 @@ export function enrolmentWorld(preset: Preset, facts: WorldFacts = {}) {
       return [
         onStream(teacherId, {
           type: 'TeacherEnrolled',
-          data: { batchId, periodId, teacherId, schoolId, fullTime, enrolledAt: at, rules: enrolmentRulesOf(rulebook) },
+          data: { batchId, periodId, teacherId, schoolId, fullTime, enrolledAt: at, rules: enrollmentRulesOf(rulebook) },
         }),
         { stream: 'quota', streamId: seatStream(schoolId, periodId), event: { type: 'SeatTaken', data: seatData(teacherId, schoolId, periodId) } },
       ];
@@ -409,9 +409,9 @@ export function enrolmentWorld(preset: Preset, facts: WorldFacts = {}) {
 }
 
 /** The enrollment state a world's events fold to, for query specs. */
-export function enrolmentAfter(events: StreamEvent[], streamId: string): EnrolmentState {
+export function enrollmentAfter(events: StreamEvent[], streamId: string): EnrollmentState {
   return events.reduce(
-    (state, tagged) => (tagged.stream === 'enrolment' && tagged.streamId === streamId ? evolveEnrolment(state, tagged.event) : state),
-    initialEnrolment(),
+    (state, tagged) => (tagged.stream === 'enrollment' && tagged.streamId === streamId ? evolveEnrollment(state, tagged.event) : state),
+    initialEnrollment(),
   );
 }

@@ -10,7 +10,7 @@ import { RuleViolation } from '../shared/rule-violation';
  *   named where the rulebook has several).
  * UNKNOWN_BATCH and UNKNOWN_PERIOD come from requireScheduledPeriod (programme context).
  */
-export type EnrolmentRuleCode =
+export type EnrollmentRuleCode =
   | 'SCHOOL_CLOSED'
   | 'UNKNOWN_TEACHER'
   | 'UNKNOWN_SCHOOL'
@@ -30,9 +30,9 @@ export type EnrolmentRuleCode =
   | 'REQUIREMENTS_NOT_MET'
   | 'NOT_FOUND';
 
-export class EnrolmentRuleViolation extends RuleViolation {
+export class EnrollmentRuleViolation extends RuleViolation {
   constructor(
-    override readonly code: EnrolmentRuleCode,
+    override readonly code: EnrollmentRuleCode,
     message: string,
     details: Record<string, unknown>,
   ) {
@@ -42,14 +42,14 @@ export class EnrolmentRuleViolation extends RuleViolation {
 
 /** Details name the school and batch where known (a command on no record names neither). */
 export function schoolClosed(schoolId: string | undefined, batchId: string | undefined): RuleViolation {
-  return new EnrolmentRuleViolation('SCHOOL_CLOSED', 'The school has closed (结项) in this batch; it can do nothing more', {
+  return new EnrollmentRuleViolation('SCHOOL_CLOSED', 'The school has closed (结项) in this batch; it can do nothing more', {
     ...(schoolId === undefined ? {} : { schoolId }),
     ...(batchId === undefined ? {} : { batchId }),
   });
 }
 
 export function notEnrolled(batchId: string, teacherId: string, status: string): RuleViolation {
-  return new EnrolmentRuleViolation('NOT_ENROLLED', `Teacher ${teacherId} is not enrolled in batch ${batchId}`, {
+  return new EnrollmentRuleViolation('NOT_ENROLLED', `Teacher ${teacherId} is not enrolled in batch ${batchId}`, {
     batchId,
     teacherId,
     status,
@@ -57,5 +57,5 @@ export function notEnrolled(batchId: string, teacherId: string, status: string):
 }
 
 export function badHours(hours: unknown, max: number): RuleViolation {
-  return new EnrolmentRuleViolation('BAD_HOURS', `Hours must be more than 0 and at most ${max}, in hundredths at most`, { hours, max });
+  return new EnrollmentRuleViolation('BAD_HOURS', `Hours must be more than 0 and at most ${max}, in hundredths at most`, { hours, max });
 }

@@ -3,12 +3,12 @@ import { Gender } from '../organisation/organisation.commands';
 import { decideReleaseSeat, decideTakeSeat } from '../quota/quota.decider';
 import { QuotaEvent } from '../quota/quota.events';
 import { QuotaLedger } from '../quota/quota.ledger';
-import { ConfirmEnrollment, EnrollTeacher, TransferTeacher, WithdrawTeacher } from './enrolment.commands';
-import { EnrolmentContext, EnrolmentStreamContext, requireActive, requireBatch, requireOpenSchool } from './enrolment.context';
-import { EnrolmentRuleViolation, schoolClosed } from './enrolment.errors';
-import { EnrolmentEvent } from './enrolment.events';
-import { enrolmentRulesOf } from './enrolment.rules';
-import { isActiveEnrolment, isOpenEnrolment } from './enrolment.state';
+import { ConfirmEnrollment, EnrollTeacher, TransferTeacher, WithdrawTeacher } from './enrollment.commands';
+import { EnrollmentContext, EnrollmentStreamContext, requireActive, requireBatch, requireOpenSchool } from './enrollment.context';
+import { EnrollmentRuleViolation, schoolClosed } from './enrollment.errors';
+import { EnrollmentEvent } from './enrollment.events';
+import { enrollmentRulesOf } from './enrollment.rules';
+import { isActiveEnrollment, isOpenEnrollment } from './enrollment.state';
 
 /**
  * The teacher as the organisation context registered them. A folded TeacherState fits this shape
@@ -29,15 +29,15 @@ export type SchoolLookup = { status: 'unregistered' } | { status: 'registered'; 
  * - `birthDate`: the teacher's date of birth (YYYY-MM-DD), which the application reads from the
  *   protected ID number; needed only when the rulebook has an exemption (Ningde), else may be left out.
  */
-export interface EnrollTeacherContext extends EnrolmentContext {
+export interface EnrollTeacherContext extends EnrollmentContext {
   teacher: TeacherLookup;
   seatLedger: QuotaLedger;
   birthDate?: string;
 }
 
 /** Events for the enrollment stream and the school's quota ledger, appended together or not at all. */
-export interface EnrolmentSeatDecision {
-  enrolment: EnrolmentEvent[];
+export interface EnrollmentSeatDecision {
+  enrollment: EnrollmentEvent[];
   seat: QuotaEvent[];
 }
 
@@ -46,24 +46,24 @@ export interface EnrolmentSeatDecision {
  * ALREADY_ENROLLED (an identical retry appends nothing), EXEMPT_TEACHER, NO_SEAT_LEFT.
  * Enrolling again after a withdrawal starts a fresh record.
  */
-export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeacherContext): EnrolmentSeatDecision {
+export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeacherContext): EnrollmentSeatDecision {
   const { batchId, periodId, teacherId } = command.data;
-  const { teacher, enrolment } = context;
+  const { teacher, enrollment } = context;
   const now = command.metadata.now;
   if (context.schoolClosed) throw schoolClosed(teacher.status === 'registered' ? teacher.schoolId : undefined, batchId);
   if (teacher.status !== 'registered') {
-    throw new EnrolmentRuleViolation('UNKNOWN_TEACHER', `Teacher ${teacherId} is not registered at a school`, { teacherId });
+    throw new EnrollmentRuleViolation('UNKNOWN_TEACHER', `Teacher ${teacherId} is not registered at a school`, { teacherId });
   }
   if (teacher.teacherId !== teacherId) throw new Error(`Loaded teacher ${teacher.teacherId} but the command names ${teacherId}`);
   const batch = requireBatch(context.batch, batchId, periodId);
 
-  if (isActiveEnrolment(enrolment)) {
-    if (enrolment.periodId === periodId) return { enrolment: [], seat: [] };
-    throw new EnrolmentRuleViolation('ALREADY_ENROLLED', `Teacher ${teacherId} is already enrolled in batch ${batchId}`, {
+  if (isActiveEnrollment(enrollment)) {
+    if (enrollment.periodId === periodId) return { enrollment: [], seat: [] };
+    throw new EnrollmentRuleViolation('ALREADY_ENROLLED', `Teacher ${teacherId} is already enrolled in batch ${batchId}`, {
       batchId,
       teacherId,
-      periodId: enrolment.periodId,
-      schoolId: enrolment.schoolId,
+      periodId: enrollment.periodId,
+      schoolId: enrollment.schoolId,
     });
   }
 
@@ -73,7 +73,7 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
     const person = { gender: teacher.gender, birthDate: context.birthDate };
     if (isExemptFromTraining(rulebook, person, now)) {
       // The birth date stays out of the details: with the masked ID number it would reveal the whole number.
-      throw new EnrolmentRuleViolation(
+      throw new EnrollmentRuleViolation(
         'EXEMPT_TEACHER',
         `Teacher ${teacherId} is fewer than ${rulebook.exemption.yearsBeforeRetirement} years from retirement and is not required to train`,
         { teacherId, yearsBeforeRetirement: rulebook.exemption.yearsBeforeRetirement, retiresOn: retirementDateOf(rulebook, person) },
@@ -86,7 +86,7 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
     context.seatLedger,
   );
   return {
-    enrolment: [
+    enrollment: [
       {
         type: 'TeacherEnrolled',
         data: {
@@ -96,7 +96,7 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
           schoolId: teacher.schoolId,
           fullTime: teacher.fullTime,
           enrolledAt: now,
-          rules: enrolmentRulesOf(rulebook),
+          rules: enrollmentRulesOf(rulebook),
         },
       },
     ],
@@ -105,45 +105,45 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
 }
 
 /** Refuses SCHOOL_CLOSED, NOT_ENROLLED; confirming twice appends nothing. */
-export function decideConfirmEnrollment(command: ConfirmEnrollment, context: EnrolmentStreamContext): EnrolmentEvent[] {
+export function decideConfirmEnrollment(command: ConfirmEnrollment, context: EnrollmentStreamContext): EnrollmentEvent[] {
   const { batchId, teacherId } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
-  if (enrolment.status === 'confirmed') return [];
+  const enrollment = requireActive(context, batchId, teacherId);
+  if (enrollment.status === 'confirmed') return [];
   return [{ type: 'EnrollmentConfirmed', data: { batchId, teacherId, confirmedAt: command.metadata.now } }];
 }
 
 /**
- * `seatLedger` is the ledger holding the seat, `seatLedgerStreamId(enrolment)`: the handler loads
+ * `seatLedger` is the ledger holding the seat, `seatLedgerStreamId(enrollment)`: the handler loads
  * it once it has folded the enrollment. Refuses SCHOOL_CLOSED, NOT_ENROLLED (never enrolled);
  * withdrawing twice appends nothing.
  */
 export function decideWithdrawTeacher(
   command: WithdrawTeacher,
-  context: EnrolmentStreamContext & { seatLedger: QuotaLedger },
-): EnrolmentSeatDecision {
+  context: EnrollmentStreamContext & { seatLedger: QuotaLedger },
+): EnrollmentSeatDecision {
   const { batchId, teacherId, reason } = command.data;
   requireOpenSchool(context, batchId);
-  const { enrolment } = context;
-  if (enrolment.status === 'withdrawn') return { enrolment: [], seat: [] };
+  const { enrollment } = context;
+  if (enrollment.status === 'withdrawn') return { enrollment: [], seat: [] };
   const active = requireActive(context, batchId, teacherId);
   const { periodId, schoolId } = active;
   return {
-    enrolment: [{ type: 'TeacherWithdrawn', data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: command.metadata.now } }],
+    enrollment: [{ type: 'TeacherWithdrawn', data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: command.metadata.now } }],
     seat: decideReleaseSeat({ type: 'ReleaseSeat', data: { batchId, periodId, schoolId, teacherId }, metadata: command.metadata }, context.seatLedger),
   };
 }
 
 /**
  * What TransferTeacher's handler loads for one enrollment of the teacher:
- * - `enrolment`: that enrollment, folded;
+ * - `enrollment`: that enrollment, folded;
  * - `fromSchoolClosed` / `toSchoolClosed`: closure, in that enrollment's batch, of the school the
  *   teacher trains with now (the enrollment's schoolId) and of `toSchoolId`;
  * - `toSchool`: the org-unit stream of `toSchoolId`, folded;
  * - `fromSeatLedger` / `toSeatLedger`: the two schools' ledgers for that batch and period
- *   (`quotaStreamId(enrolment.batchId, enrolment.periodId, schoolId)`).
+ *   (`quotaStreamId(enrollment.batchId, enrollment.periodId, schoolId)`).
  */
 export interface TransferTeacherContext {
-  enrolment: EnrolmentContext['enrolment'];
+  enrollment: EnrollmentContext['enrollment'];
   fromSchoolClosed: boolean;
   toSchoolClosed: boolean;
   toSchool: SchoolLookup;
@@ -153,7 +153,7 @@ export interface TransferTeacherContext {
 
 /** Events for the enrollment stream and both schools' ledgers, appended together or not at all. */
 export interface TransferDecision {
-  enrolment: EnrolmentEvent[];
+  enrollment: EnrollmentEvent[];
   fromSeat: QuotaEvent[];
   toSeat: QuotaEvent[];
 }
@@ -170,16 +170,16 @@ export interface TransferDecision {
  */
 export function decideTransferTeacher(command: TransferTeacher, context: TransferTeacherContext): TransferDecision {
   const { teacherId, toSchoolId } = command.data;
-  const { enrolment } = context;
-  const nothing: TransferDecision = { enrolment: [], fromSeat: [], toSeat: [] };
-  if (!isActiveEnrolment(enrolment) || !isOpenEnrolment(enrolment)) return nothing;
-  const { batchId, periodId, schoolId: fromSchoolId } = enrolment;
+  const { enrollment } = context;
+  const nothing: TransferDecision = { enrollment: [], fromSeat: [], toSeat: [] };
+  if (!isActiveEnrollment(enrollment) || !isOpenEnrollment(enrollment)) return nothing;
+  const { batchId, periodId, schoolId: fromSchoolId } = enrollment;
   if (context.fromSchoolClosed) throw schoolClosed(fromSchoolId, batchId);
   if (context.toSchoolClosed) throw schoolClosed(toSchoolId, batchId);
   if (fromSchoolId === toSchoolId) return nothing;
   const { toSchool } = context;
   if (toSchool.status !== 'registered' || toSchool.kind !== 'school' || toSchool.unitId !== toSchoolId) {
-    throw new EnrolmentRuleViolation('UNKNOWN_SCHOOL', `${toSchoolId} is not a registered school`, { teacherId, toSchoolId });
+    throw new EnrollmentRuleViolation('UNKNOWN_SCHOOL', `${toSchoolId} is not a registered school`, { teacherId, toSchoolId });
   }
   const metadata = command.metadata;
   const toSeat = decideTakeSeat({ type: 'TakeSeat', data: { batchId, periodId, schoolId: toSchoolId, teacherId }, metadata }, context.toSeatLedger);
@@ -188,7 +188,7 @@ export function decideTransferTeacher(command: TransferTeacher, context: Transfe
     context.fromSeatLedger,
   );
   return {
-    enrolment: [{ type: 'TeacherTransferred', data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: metadata.now } }],
+    enrollment: [{ type: 'TeacherTransferred', data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: metadata.now } }],
     fromSeat,
     toSeat,
   };

@@ -62,7 +62,7 @@ export type IssueCertificate = Command<'IssueCertificate', { batchId: string; te
 /** Decided on the enrollment stream that holds the certificate (the handler finds it by code). */
 export type RevokeCertificate = Command<'RevokeCertificate', { certificateCode: string; reason: string }>;
 
-export type EnrolmentCommand =
+export type EnrollmentCommand =
   | EnrollTeacher
   | ConfirmEnrollment
   | WithdrawTeacher

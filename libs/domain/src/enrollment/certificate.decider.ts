@@ -1,10 +1,10 @@
 import { hoursShortfall, HoursShortfall } from '../programme/rulebook-queries';
-import { Grade, IssueCertificate, RevokeCertificate } from './enrolment.commands';
-import { EnrolmentContext, EnrolmentStreamContext, requireActive, requireOpenSchool, rulebookOf } from './enrolment.context';
-import { EnrolmentRuleViolation } from './enrolment.errors';
-import { EnrolmentEvent } from './enrolment.events';
-import { isPracticeGraded } from './enrolment.rules';
-import { certificateOf, hasCertificate, hoursCredited, overallGrade, totalHoursCredited } from './enrolment.state';
+import { Grade, IssueCertificate, RevokeCertificate } from './enrollment.commands';
+import { EnrollmentContext, EnrollmentStreamContext, requireActive, requireOpenSchool, rulebookOf } from './enrollment.context';
+import { EnrollmentRuleViolation } from './enrollment.errors';
+import { EnrollmentEvent } from './enrollment.events';
+import { isPracticeGraded } from './enrollment.rules';
+import { certificateOf, hasCertificate, hoursCredited, overallGrade, totalHoursCredited } from './enrollment.state';
 
 /** REQUIREMENTS_NOT_MET details: each requirement still missing. */
 export type MissingRequirement =
@@ -18,22 +18,22 @@ export type MissingRequirement =
  * REQUIREMENTS_NOT_MET. A teacher holding a valid certificate gets nothing more, whatever code is
  * sent (retries generate new codes); after a revocation a new certificate may be issued.
  */
-export function decideIssueCertificate(command: IssueCertificate, context: EnrolmentContext): EnrolmentEvent[] {
+export function decideIssueCertificate(command: IssueCertificate, context: EnrollmentContext): EnrollmentEvent[] {
   const { batchId, teacherId, certificateCode } = command.data;
-  const enrolment = requireActive(context, batchId, teacherId);
-  if (hasCertificate(enrolment)) return [];
+  const enrollment = requireActive(context, batchId, teacherId);
+  if (hasCertificate(enrollment)) return [];
   if (certificateCode.length === 0) throw new Error('The application must generate the certificate code before deciding');
-  const rulebook = rulebookOf(context.batch, enrolment);
+  const rulebook = rulebookOf(context.batch, enrollment);
 
-  const hours = hoursCredited(enrolment);
-  const grade = overallGrade(enrolment);
+  const hours = hoursCredited(enrollment);
+  const grade = overallGrade(enrollment);
   const missing: MissingRequirement[] = hoursShortfall(rulebook, hours).map((line) => ({ requirement: 'hours', ...line }));
   if (isPracticeGraded(rulebook) && grade !== 'pass' && grade !== 'excellent') {
     missing.push({ requirement: 'grade', required: ['pass', 'excellent'], grade });
   }
   if (missing.length > 0) {
     const named = missing.map((each) => (each.requirement === 'hours' ? `${each.category} hours` : 'a pass grade')).join(', ');
-    throw new EnrolmentRuleViolation('REQUIREMENTS_NOT_MET', `Teacher ${teacherId} still lacks ${named}`, { missing });
+    throw new EnrollmentRuleViolation('REQUIREMENTS_NOT_MET', `Teacher ${teacherId} still lacks ${named}`, { missing });
   }
   return [
     {
@@ -41,11 +41,11 @@ export function decideIssueCertificate(command: IssueCertificate, context: Enrol
       data: {
         certificateCode,
         batchId,
-        periodId: enrolment.periodId,
+        periodId: enrollment.periodId,
         teacherId,
-        schoolId: enrolment.schoolId,
+        schoolId: enrollment.schoolId,
         hours,
-        totalHours: totalHoursCredited(enrolment),
+        totalHours: totalHoursCredited(enrollment),
         grade: isPracticeGraded(rulebook) ? grade : null,
         issuedAt: command.metadata.now,
       },
@@ -58,15 +58,15 @@ export function decideIssueCertificate(command: IssueCertificate, context: Enrol
  * certificate read model) and passes the initial state when none does. Refuses SCHOOL_CLOSED,
  * NOT_FOUND; revoking a revoked certificate appends nothing.
  */
-export function decideRevokeCertificate(command: RevokeCertificate, context: EnrolmentStreamContext): EnrolmentEvent[] {
+export function decideRevokeCertificate(command: RevokeCertificate, context: EnrollmentStreamContext): EnrollmentEvent[] {
   const { certificateCode, reason } = command.data;
-  const { enrolment } = context;
-  requireOpenSchool(context, enrolment.status === 'not-enrolled' ? undefined : enrolment.batchId);
-  const certificate = certificateOf(enrolment, certificateCode);
-  if (enrolment.status === 'not-enrolled' || certificate === undefined) {
-    throw new EnrolmentRuleViolation('NOT_FOUND', `No certificate ${certificateCode}`, { certificateCode });
+  const { enrollment } = context;
+  requireOpenSchool(context, enrollment.status === 'not-enrolled' ? undefined : enrollment.batchId);
+  const certificate = certificateOf(enrollment, certificateCode);
+  if (enrollment.status === 'not-enrolled' || certificate === undefined) {
+    throw new EnrollmentRuleViolation('NOT_FOUND', `No certificate ${certificateCode}`, { certificateCode });
   }
   if (certificate.revocation !== null) return [];
-  const { batchId, teacherId } = enrolment;
+  const { batchId, teacherId } = enrollment;
   return [{ type: 'CertificateRevoked', data: { certificateCode, batchId, teacherId, reason, revokedAt: command.metadata.now } }];
 }

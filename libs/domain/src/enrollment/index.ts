@@ -1,0 +1,10 @@
+export * from './enrollment.commands';
+export * from './enrollment.events';
+export type { EnrollmentRuleCode } from './enrollment.errors';
+export * from './enrollment.state';
+export * from './enrollment.rules';
+export type { EnrollmentContext, EnrollmentStreamContext } from './enrollment.context';
+export { MAX_HOURS_PER_ENTRY } from './enrollment.context';
+export * from './enrollment.decider';
+export * from './training.decider';
+export * from './certificate.decider';
