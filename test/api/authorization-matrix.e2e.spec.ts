@@ -1,5 +1,6 @@
 import { contractUseCases } from '@tip/application';
 import { Actor, idNumberCheckCharacter, Role, ROLES } from '@tip/domain';
+import { createPostgresEventStore } from '@tip/event-store';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 /**
@@ -12,9 +13,11 @@ interface Case {
   body: (suffix: string) => Record<string, unknown>;
   inside: string;
   outside: string;
-  /** Commands only `system` may send for this target (a province has no parent). */
-  systemOnly?: boolean;
+  /** For commands on a teacher: a teacher inside is that teacher, outside another one. */
+  teacherScoped?: boolean;
 }
+
+const onT1 = (extra: Record<string, unknown> = {}) => () => ({ batchId: 'B', teacherId: 'T-1', ...extra });
 
 const idNumber = '32070719850312123' + idNumberCheckCharacter('32070719850312123');
 
@@ -41,6 +44,18 @@ const cases: Record<string, Case> = {
   },
   AllocateQuota: { body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }), inside: 'C-1', outside: 'C-2' },
   RevokeQuota: { body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }), inside: 'C-1', outside: 'C-2' },
+  EnrollTeacher: { body: onT1({ periodId: '1' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  ConfirmEnrollment: { body: onT1(), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  WithdrawTeacher: { body: onT1({ reason: '调离' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  SelectAbilityPoints: { body: onT1({ points: ['A1'] }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  RecordOnlineHours: { body: onT1({ recordId: 'R-1', courseId: 'C', hours: 1 }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  SubmitPracticeEvidence: { body: onT1({ abilityPoint: 'A1', evidenceRef: 'e' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  RecordPeerReview: { body: onT1({ videoId: 'v', comment: '好' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  ReturnEvidence: { body: onT1({ abilityPoint: 'A1', reason: 'r' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  AssessPractice: { body: onT1({ grade: 'pass' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  RecordOfflineHours: { body: onT1({ hours: 1 }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  IssueCertificate: { body: onT1(), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  RevokeCertificate: { body: () => ({ certificateCode: 'TIP-MATRIX', reason: '抽检不合格' }), inside: 'S-1', outside: 'S-2' },
 };
 
 describe('Authorization matrix', () => {
@@ -58,9 +73,21 @@ describe('Authorization matrix', () => {
       ['RegisterOrgUnit', { unitId: 'S-1', kind: 'school', name: '校一', parentId: 'C-1' }],
       ['RegisterOrgUnit', { unitId: 'S-2', kind: 'school', name: '校二', parentId: 'C-2' }],
       ['LaunchProgramme', { programmeId: 'PROG', name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }],
+      ['RegisterTeacher', { teacherId: 'T-1', schoolId: 'S-1', name: '王芳', idNumber, gender: 'female', stage: '小学', subject: '语文', fullTime: true, birthDate: '1985-03-12' }],
+      ['RegisterTeacher', { teacherId: 'T-2', schoolId: 'S-2', name: '李雷', idNumber, gender: 'female', stage: '小学', subject: '数学', fullTime: true, birthDate: '1985-03-12' }],
     ] as const) {
       expect((await send(system, name, body)).status).toBe(200);
     }
+    // A certificate to revoke: its code's stream says which school it belongs to.
+    const store = await createPostgresEventStore({ connectionString: api.database.url });
+    await store.appendToStream('certificate-TIP-MATRIX', [
+      {
+        type: 'CertificateIssued',
+        data: { certificateCode: 'TIP-MATRIX', batchId: 'B', periodId: '1', teacherId: 'T-1', schoolId: 'S-1', hours: {}, totalHours: 0, grade: 'pass', issuedAt: '2021-01-01T00:00:00Z' },
+        metadata: { eventId: '00000000-0000-4000-8000-00000000c0de', businessTime: '2021-01-01T00:00:00Z', actor: system, commandId: 'c', correlationId: 'c', causationId: 'c' },
+      },
+    ]);
+    await store.close();
   });
   afterAll(async () => api?.stop());
 
@@ -75,7 +102,8 @@ describe('Authorization matrix', () => {
         it(`${useCase.name} by a ${role} ${where} its scope is ${allowed ? 'allowed' : 'forbidden'}`, async () => {
           const row = cases[useCase.name];
           const unitId = where === 'inside' ? row.inside : row.outside;
-          const actor: Actor = { sub: `${role}-${where}`, role, unitId };
+          const sub = row.teacherScoped && role === 'teacher' ? (where === 'inside' ? 'T-1' : 'T-2') : `${role}-${where}`;
+          const actor: Actor = { sub, role, unitId };
           const response = await send(actor, useCase.name, row.body(`${role}-${where}`));
           if (allowed) {
             expect(response.status).not.toBe(403);

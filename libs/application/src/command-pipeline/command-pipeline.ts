@@ -149,12 +149,22 @@ export class CommandPipeline {
   }
 
   private async run(useCase: UseCase, data: object, actor: Actor, now: string, importedBy: Actor | undefined, commandId: string): Promise<CommandResult> {
-    const streamIds = useCase.streams(data);
     const maxAttempts = this.options.maxAttempts ?? 8;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const streamIds: Record<string, string> = { ...useCase.streams(data) };
       const names = Object.keys(streamIds);
       const loaded = await Promise.all(names.map((name) => this.options.streams.load(streamIds[name])));
       const history = Object.fromEntries(names.map((name, index) => [name, loaded[index].events]));
+      if (useCase.dependentStreams) {
+        for (const [name, streamId] of Object.entries(useCase.dependentStreams(data, history))) {
+          if (streamId === undefined) continue;
+          streamIds[name] = streamId;
+          names.push(name);
+          const stream = await this.options.streams.load(streamId);
+          loaded.push(stream);
+          history[name] = stream.events;
+        }
+      }
       const decided = useCase.decide({ type: useCase.name, data, metadata: { now, actor } }, history);
       const writes = Object.entries(decided)
         .filter(([, events]) => events.length > 0)

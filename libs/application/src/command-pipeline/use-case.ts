@@ -37,6 +37,11 @@ export interface UseCase<Data extends object = object> {
   scope(data: Data): Scope;
   /** Streams the decision reads, by a name the decision uses. */
   streams(data: Data): Record<string, string>;
+  /**
+   * Streams whose ids follow from what the first ones hold (the seat ledger of the school an
+   * enrollment names). Loaded second, and checked at append time like the first.
+   */
+  dependentStreams?(data: Data, history: Record<string, DomainEvent[]>): Record<string, string | undefined>;
   /** The stream the command is about, named in its result. */
   primaryStream: string;
   /** Runs once, after authorization and before deciding: fills what needs I/O (encryption). */

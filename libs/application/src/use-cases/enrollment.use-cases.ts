@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AssessPractice,
+  BatchEvent,
+  batchEvolver,
+  batchStreamId,
+  birthDateOf,
+  Command,
+  ConfirmEnrollment,
+  decideAssessPractice,
+  decideConfirmEnrollment,
+  decideEnrollTeacher,
+  decideIssueCertificate,
+  decideRecordOfflineHours,
+  decideRecordOnlineHours,
+  decideRecordPeerReview,
+  decideReturnEvidence,
+  decideRevokeCertificate,
+  decideSelectAbilityPoints,
+  decideSubmitPracticeEvidence,
+  decideWithdrawTeacher,
+  DomainEvent,
+  EnrollmentContext,
+  EnrollmentEvent,
+  enrollmentEvolver,
+  enrollmentStreamId,
+  EnrollTeacher,
+  fold,
+  GRADES,
+  IssueCertificate,
+  isSchoolClosed,
+  QuotaEvent,
+  quotaLedgerDecider,
+  quotaStreamId,
+  RecordOfflineHours,
+  RecordOnlineHours,
+  RecordPeerReview,
+  ReturnEvidence,
+  RevokeCertificate,
+  Role,
+  SchoolClosureEvent,
+  schoolClosureStreamId,
+  evolveSchoolClosure,
+  initialSchoolClosureState,
+  seatLedgerStreamId,
+  SelectAbilityPoints,
+  SubmitPracticeEvidence,
+  TeacherEvent,
+  teacherDecider,
+  teacherStreamId,
+  WithdrawTeacher,
+} from '@tip/domain';
+import { z, ZodType, ZodTypeDef } from 'zod';
+import { defineUseCase, UseCase } from '../command-pipeline/use-case';
+import { identifier } from './identifiers';
+
+const teachers = teacherDecider();
+const enrollmentOf = (events: DomainEvent[] | undefined) => fold(enrollmentEvolver, (events ?? []) as EnrollmentEvent[]);
+const batchOf = (events: DomainEvent[] | undefined) => fold(batchEvolver, (events ?? []) as BatchEvent[]);
+const closureOf = (events: DomainEvent[] | undefined) =>
+  ((events ?? []) as SchoolClosureEvent[]).reduce(evolveSchoolClosure, initialSchoolClosureState());
+const teacherOf = (events: DomainEvent[] | undefined) => fold(teachers, (events ?? []) as TeacherEvent[]);
+const ledgerOf = (events: DomainEvent[] | undefined) => fold(quotaLedgerDecider, (events ?? []) as QuotaEvent[]);
+
+/** The school an enrollment (or, before it, the teacher's registration) belongs to. */
+function schoolOf(history: Record<string, DomainEvent[]>): string | undefined {
+  const enrollment = enrollmentOf(history.enrollment);
+  if (enrollment.status !== 'not-enrolled') return enrollment.schoolId;
+  const teacher = teacherOf(history.teacher);
+  return teacher.status === 'registered' ? teacher.schoolId : undefined;
+}
+
+function contextOf(history: Record<string, DomainEvent[]>): EnrollmentContext {
+  return { enrollment: enrollmentOf(history.enrollment), batch: batchOf(history.batch), schoolClosed: isSchoolClosed(closureOf(history.closure)) };
+}
+
+const hours = z.number().positive().max(200);
+
+/**
+ * A command on one teacher's record in one batch: it loads the record, the batch (its rules)
+ * and the closure of the record's school, whose freeze refuses everything (SCHOOL_CLOSED).
+ */
+function onEnrollment<Data extends { batchId: string; teacherId: string }>(definition: {
+  name: string;
+  schema: ZodType<Data, ZodTypeDef, unknown>;
+  roles: readonly Role[];
+  decide(command: Command<string, Data>, context: EnrollmentContext, history: Record<string, DomainEvent[]>): DomainEvent[];
+}): UseCase {
+  return defineUseCase<Data>({
+    name: definition.name,
+    schema: definition.schema,
+    roles: definition.roles,
+    scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+    streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+    dependentStreams: (data, history) => {
+      const schoolId = schoolOf(history);
+      return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
+    },
+    primaryStream: 'enrollment',
+    decide: (command, history) => ({ enrollment: definition.decide(command, contextOf(history), history) }),
+  });
+}
+
+const onTeacher = { batchId: identifier, teacherId: identifier };
+
+export const enrollTeacher = defineUseCase({
+  name: 'EnrollTeacher',
+  schema: z
+    .object({ batchId: identifier, periodId: identifier, teacherId: identifier })
+    .strict()
+    // Filled by prepare when the batch's rulebook exempts teachers near retirement.
+    .transform((data): { batchId: string; periodId: string; teacherId: string; birthDate?: string } => data),
+  roles: ['school-admin'],
+  scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+  streams: (data) => ({
+    enrollment: enrollmentStreamId(data.batchId, data.teacherId),
+    batch: batchStreamId(data.batchId),
+    teacher: teacherStreamId(data.teacherId),
+  }),
+  dependentStreams: (data, history) => {
+    const schoolId = schoolOf({ teacher: history.teacher });
+    return {
+      seat: schoolId ? quotaStreamId(data.batchId, data.periodId, schoolId) : undefined,
+      closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined,
+    };
+  },
+  primaryStream: 'enrollment',
+  // The birth date is inside the protected ID number: revealed only when an exemption needs it.
+  prepare: async (data, services) => {
+    const batch = batchOf(await services.load(batchStreamId(data.batchId)));
+    if (batch.status !== 'scheduled' || !batch.rulebook.exemption) return data;
+    const teacher = teacherOf(await services.load(teacherStreamId(data.teacherId)));
+    if (teacher.status !== 'registered') return data;
+    const idNumber = await services.idNumbers.reveal(data.teacherId, teacher.idNumberProtected);
+    return { ...data, birthDate: idNumber ? birthDateOf(idNumber) : undefined };
+  },
+  decide: (command, history) => {
+    const teacher = teacherOf(history.teacher);
+    const decision = decideEnrollTeacher(command as EnrollTeacher, {
+      enrollment: enrollmentOf(history.enrollment),
+      batch: batchOf(history.batch),
+      schoolClosed: isSchoolClosed(closureOf(history.closure)),
+      teacher,
+      seatLedger: ledgerOf(history.seat),
+      birthDate: command.data.birthDate,
+    });
+    return { enrollment: decision.enrollment, seat: decision.seat };
+  },
+});
+
+export const confirmEnrollment = onEnrollment({
+  name: 'ConfirmEnrollment',
+  schema: z.object(onTeacher).strict(),
+  roles: ['teacher'],
+  decide: (command, context) => decideConfirmEnrollment(command as ConfirmEnrollment, context),
+});
+
+export const withdrawTeacher = defineUseCase({
+  name: 'WithdrawTeacher',
+  schema: z.object({ ...onTeacher, reason: z.string().trim().min(1).max(500) }).strict(),
+  roles: ['school-admin'],
+  scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+  streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+  dependentStreams: (data, history) => {
+    const schoolId = schoolOf(history);
+    return {
+      seat: seatLedgerStreamId(enrollmentOf(history.enrollment)),
+      closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined,
+    };
+  },
+  primaryStream: 'enrollment',
+  decide: (command, history) => {
+    const context = contextOf(history);
+    const decision = decideWithdrawTeacher(command as WithdrawTeacher, { ...context, seatLedger: ledgerOf(history.seat) });
+    return { enrollment: decision.enrollment, seat: decision.seat };
+  },
+});
+
+export const selectAbilityPoints = onEnrollment({
+  name: 'SelectAbilityPoints',
+  schema: z.object({ ...onTeacher, points: z.array(z.string().trim().min(1).max(20)).max(30) }).strict(),
+  roles: ['teacher', 'school-admin'],
+  decide: (command, context) => decideSelectAbilityPoints(command as SelectAbilityPoints, context),
+});
+
+export const recordOnlineHours = onEnrollment({
+  name: 'RecordOnlineHours',
+  schema: z.object({ ...onTeacher, recordId: z.string().trim().min(1).max(100), courseId: z.string().trim().min(1).max(100), hours }).strict(),
+  // The course platform's feed: system only.
+  roles: [],
+  decide: (command, context) => decideRecordOnlineHours(command as RecordOnlineHours, context),
+});
+
+export const submitPracticeEvidence = onEnrollment({
+  name: 'SubmitPracticeEvidence',
+  schema: z.object({ ...onTeacher, abilityPoint: z.string().trim().min(1).max(50), evidenceRef: z.string().trim().min(1).max(500) }).strict(),
+  roles: ['teacher'],
+  decide: (command, context) => decideSubmitPracticeEvidence(command as SubmitPracticeEvidence, context),
+});
+
+export const recordPeerReview = onEnrollment({
+  name: 'RecordPeerReview',
+  schema: z.object({ ...onTeacher, videoId: z.string().trim().min(1).max(200), comment: z.string().trim().min(1).max(2000) }).strict(),
+  roles: ['teacher'],
+  decide: (command, context) => decideRecordPeerReview(command as RecordPeerReview, context),
+});
+
+export const returnEvidence = onEnrollment({
+  name: 'ReturnEvidence',
+  schema: z.object({ ...onTeacher, abilityPoint: z.string().trim().min(1).max(50), reason: z.string().trim().min(1).max(2000) }).strict(),
+  roles: ['group-leader'],
+  decide: (command, context) => decideReturnEvidence(command as ReturnEvidence, context),
+});
+
+export const assessPractice = onEnrollment({
+  name: 'AssessPractice',
+  schema: z.object({ ...onTeacher, grade: z.enum(GRADES), abilityPoint: z.string().trim().min(1).max(50).optional() }).strict(),
+  roles: ['group-leader', 'school-admin'],
+  decide: (command, context) => decideAssessPractice(command as AssessPractice, context),
+});
+
+export const recordOfflineHours = onEnrollment({
+  name: 'RecordOfflineHours',
+  schema: z.object({ ...onTeacher, hours, category: z.string().trim().min(1).max(50).optional() }).strict(),
+  roles: ['school-admin'],
+  // When the whole school finished is not tracked yet, so the one-week entry deadline does not run.
+  decide: (command, context) => decideRecordOfflineHours(command as RecordOfflineHours, context),
+});
+
+/** Public verification codes: short enough to type, too many to guess (60 bits). */
+function newCertificateCode(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  return `TIP-${[...randomBytes(12)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
+}
+
+export const certificateStreamId = (code: string) => `certificate-${code}`;
+
+export const issueCertificate = defineUseCase({
+  name: 'IssueCertificate',
+  schema: z
+    .object(onTeacher)
+    .strict()
+    .transform((data) => ({ ...data, certificateCode: '' })),
+  roles: ['school-admin'],
+  scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+  prepare: async (data) => ({ ...data, certificateCode: newCertificateCode() }),
+  streams: (data) => ({
+    enrollment: enrollmentStreamId(data.batchId, data.teacherId),
+    batch: batchStreamId(data.batchId),
+    certificate: certificateStreamId(data.certificateCode),
+  }),
+  dependentStreams: (data, history) => {
+    const schoolId = schoolOf(history);
+    return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
+  },
+  primaryStream: 'enrollment',
+  decide: (command, history) => {
+    const issued = decideIssueCertificate(command as IssueCertificate, contextOf(history));
+    // The code's own stream finds the record from the code alone (verification, revocation).
+    return { enrollment: issued, certificate: issued.filter((event) => event.type === 'CertificateIssued') };
+  },
+});
+
+export const revokeCertificate = defineUseCase({
+  name: 'RevokeCertificate',
+  schema: z.object({ certificateCode: z.string().trim().min(1).max(40), reason: z.string().trim().min(1).max(2000) }).strict(),
+  roles: ['province-admin'],
+  scope: (data) => ({
+    kind: 'stream',
+    streamId: certificateStreamId(data.certificateCode),
+    unitOf: (events) => {
+      const issued = events.find((event) => event.type === 'CertificateIssued');
+      return issued ? (issued.data as { schoolId: string }).schoolId : undefined;
+    },
+  }),
+  streams: (data) => ({ certificate: certificateStreamId(data.certificateCode) }),
+  dependentStreams: (_data, history) => {
+    const issued = history.certificate.find((event) => event.type === 'CertificateIssued');
+    if (!issued) return {};
+    const { batchId, teacherId, schoolId } = issued.data as { batchId: string; teacherId: string; schoolId: string };
+    return { enrollment: enrollmentStreamId(batchId, teacherId), closure: schoolClosureStreamId(batchId, schoolId) };
+  },
+  primaryStream: 'certificate',
+  decide: (command, history) => {
+    const revoked = decideRevokeCertificate(command as RevokeCertificate, {
+      enrollment: enrollmentOf(history.enrollment),
+      schoolClosed: isSchoolClosed(closureOf(history.closure)),
+    });
+    // Without a certificate stream there is no record either, and the decision says NOT_FOUND.
+    return { enrollment: revoked, certificate: revoked };
+  },
+});
