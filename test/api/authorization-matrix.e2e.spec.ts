@@ -56,6 +56,15 @@ const cases: Record<string, Case> = {
   RecordOfflineHours: { body: onT1({ hours: 1 }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   IssueCertificate: { body: onT1(), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   RevokeCertificate: { body: () => ({ certificateCode: 'TIP-MATRIX', reason: '抽检不合格' }), inside: 'S-1', outside: 'S-2' },
+  UploadSchoolPlan: { body: () => ({ batchId: 'B', schoolId: 'S-1', documentRef: 'plan.pdf' }), inside: 'S-1', outside: 'S-2' },
+  SubmitGroupVideo: { body: () => ({ batchId: 'B', schoolId: 'S-1', groupId: 'G1', videoRef: 'v.mp4' }), inside: 'S-1', outside: 'S-2' },
+  UploadExcellentVideo: { body: () => ({ batchId: 'B', schoolId: 'S-1', teacherId: 'T-1', subject: '语文', videoRef: 'e.mp4' }), inside: 'S-1', outside: 'S-2' },
+  ApplyForClosure: { body: () => ({ batchId: 'B', schoolId: 'S-1' }), inside: 'S-1', outside: 'S-2' },
+  ApproveClosure: { body: () => ({ batchId: 'B', schoolId: 'S-1' }), inside: 'S-1', outside: 'S-2' },
+  RejectClosure: { body: () => ({ batchId: 'B', schoolId: 'S-1', reason: '材料不全' }), inside: 'S-1', outside: 'S-2' },
+  CloseSchool: { body: () => ({ batchId: 'B', schoolId: 'S-1', signedDocumentRef: 'signed.pdf' }), inside: 'S-1', outside: 'S-2' },
+  DrawInspectionSample: { body: (s) => ({ sampleId: `X-${s}`, batchId: 'B', scopeUnitId: 'C-1', ratePercent: 10, seed: 1 }), inside: 'C-1', outside: 'C-2' },
+  RecordInspectionFinding: { body: () => ({ sampleId: 'X', schoolId: 'S-1', outcome: 'satisfactory', notes: '' }), inside: 'S-1', outside: 'S-2' },
 };
 
 describe('Authorization matrix', () => {

@@ -17,6 +17,16 @@ import {
   submitPracticeEvidence,
   withdrawTeacher,
 } from './enrollment.use-cases';
+import { drawInspectionSample, recordInspectionFinding } from './inspection.use-cases';
+import {
+  applyForClosure,
+  approveClosure,
+  closeSchool,
+  rejectClosure,
+  submitGroupVideo,
+  uploadExcellentVideo,
+  uploadSchoolPlan,
+} from './school-closure.use-cases';
 
 /** The contract's commands served so far. */
 export const contractUseCases: UseCase[] = [
@@ -38,6 +48,15 @@ export const contractUseCases: UseCase[] = [
   recordOfflineHours,
   issueCertificate,
   revokeCertificate,
+  uploadSchoolPlan,
+  submitGroupVideo,
+  uploadExcellentVideo,
+  applyForClosure,
+  approveClosure,
+  rejectClosure,
+  closeSchool,
+  drawInspectionSample,
+  recordInspectionFinding,
 ];
 
 export { certificateStreamId } from './enrollment.use-cases';
