@@ -1,14 +1,23 @@
-// `npm run bench [-- name-filter]`: every figure beside a baseline measured in the same run.
-// BENCH_SCALE=0.1 gives a quick, rough run.
+// `npm run bench [-- <filter>]`: every figure beside a baseline measured in the same run.
+// BENCH_SCALE=0.1 gives a quick, rough run; a filter (event-store, http) runs one group.
 import { BenchDatabase, BenchRow, formatTable, writeResults } from './harness';
 import { eventStoreBenchmarks } from './event-store.bench';
+import { httpCommandBenchmarks } from './http-commands.bench';
+
+const groups: Record<string, (database: BenchDatabase, rows: BenchRow[], scale: number) => Promise<void>> = {
+  'event-store': eventStoreBenchmarks,
+  http: httpCommandBenchmarks,
+};
 
 async function main(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? '1');
+  const filter = process.argv[2];
+  const selected = Object.entries(groups).filter(([name]) => !filter || name.includes(filter));
+  if (selected.length === 0) throw new Error(`No benchmark group matches "${filter}"; there are: ${Object.keys(groups).join(', ')}`);
   const database = await BenchDatabase.start();
   const rows: BenchRow[] = [];
   try {
-    await eventStoreBenchmarks(database, rows, scale);
+    for (const [, run] of selected) await run(database, rows, scale);
   } finally {
     await database.stop();
   }

@@ -6,6 +6,7 @@ import { Clock, CLOCK, CommandPipeline, EVENT_STREAMS, EventStreams, systemClock
 import { EventStore, runMigrations } from '@tip/event-store';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import { TokenVerifier } from '@tip/auth';
+import { NoopController } from './bench/noop.controller';
 import { CommandsController } from './commands/commands.controller';
 import { COMMAND_PIPELINE, ExecuteCommandHandler } from './commands/execute-command';
 import { commandPipelineWiring } from './commands/use-cases';
@@ -24,6 +25,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Replaces the contract's use cases (tests of the pipeline itself). */
   useCases?: UseCase[];
+  /** Mounts the benchmarks' no-op baseline route. */
+  benchRoutes?: boolean;
 }
 
 const APP_POOL = Symbol('APP_POOL');
@@ -39,7 +42,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, CommandsController],
+      controllers: [HealthController, CommandsController, ...(options.benchRoutes ? [NoopController] : [])],
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         eventStoreProvider,

@@ -1,5 +1,13 @@
 import { EventStreams, LoadedStream, StreamConflict, StreamWrite, uuidFrom, WriteContext, WriteResult } from '@tip/application';
-import { EventStore, WrongExpectedRevisionError } from '@tip/event-store';
+import { EventStore, RecordedEvent, WrongExpectedRevisionError } from '@tip/event-store';
+
+function loaded(streamId: string, events: RecordedEvent[]): LoadedStream {
+  return {
+    streamId,
+    events: events.map((event) => ({ type: event.type, data: event.data })),
+    revision: events.length === 0 ? 'no_stream' : events[events.length - 1].revision,
+  };
+}
 
 /**
  * The application's view of the event store. Event ids follow from the command id, the stream
@@ -9,12 +17,12 @@ export class EventStoreStreams implements EventStreams {
   constructor(private readonly store: EventStore) {}
 
   async load(streamId: string): Promise<LoadedStream> {
-    const events = await this.store.readStream(streamId);
-    return {
-      streamId,
-      events: events.map((event) => ({ type: event.type, data: event.data })),
-      revision: events.length === 0 ? 'no_stream' : events[events.length - 1].revision,
-    };
+    return loaded(streamId, await this.store.readStream(streamId));
+  }
+
+  async loadMany(streamIds: string[]): Promise<LoadedStream[]> {
+    const streams = await this.store.readStreams(streamIds);
+    return streamIds.map((streamId) => loaded(streamId, streams.get(streamId) ?? []));
   }
 
   async write(writes: StreamWrite[], context: WriteContext): Promise<WriteResult> {

@@ -5,6 +5,7 @@ import { Clock } from '../ports/clock';
 import { EventStreams, StreamConflict } from '../ports/event-streams';
 import { IdempotencyStore } from '../ports/idempotency-store';
 import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from './errors';
+import { KeyedMutex } from './keyed-mutex';
 import { Scope, UseCase, UseCaseServices } from './use-case';
 
 export interface CommandRequest {
@@ -24,6 +25,8 @@ export interface CommandResult {
   position: number;
   events: ({ type: string } & Record<string, unknown>)[];
 }
+
+const HOT_STREAM_MS = 2000;
 
 /** How a unit's place in the hierarchy is read from its stream: its ancestors, then itself. */
 export type UnitPathReader = (events: DomainEvent[]) => string[] | undefined;
@@ -63,6 +66,9 @@ const importSchema = z
 export class CommandPipeline {
   private readonly useCases: Map<string, UseCase>;
   private readonly services: UseCaseServices;
+  private readonly hotStreams = new KeyedMutex();
+  /** Streams that saw a conflict lately, until when commands on them take turns. */
+  private readonly hotUntil = new Map<string, number>();
 
   constructor(private readonly options: CommandPipelineOptions) {
     this.useCases = new Map(options.useCases.map((useCase) => [useCase.name, useCase]));
@@ -149,52 +155,80 @@ export class CommandPipeline {
   }
 
   private async run(useCase: UseCase, data: object, actor: Actor, now: string, importedBy: Actor | undefined, commandId: string): Promise<CommandResult> {
-    const maxAttempts = this.options.maxAttempts ?? 8;
+    const maxAttempts = this.options.maxAttempts ?? 20;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const streamIds: Record<string, string> = { ...useCase.streams(data) };
-      const names = Object.keys(streamIds);
-      const loaded = await Promise.all(names.map((name) => this.options.streams.load(streamIds[name])));
-      const history = Object.fromEntries(names.map((name, index) => [name, loaded[index].events]));
-      if (useCase.dependentStreams) {
-        for (const [name, streamId] of Object.entries(useCase.dependentStreams(data, history))) {
-          if (streamId === undefined) continue;
-          streamIds[name] = streamId;
-          names.push(name);
-          const stream = await this.options.streams.load(streamId);
-          loaded.push(stream);
-          history[name] = stream.events;
-        }
-      }
-      const decided = useCase.decide({ type: useCase.name, data, metadata: { now, actor } }, history);
-      const writes = Object.entries(decided)
-        .filter(([, events]) => events.length > 0)
-        .map(([name, events]) => {
-          const index = names.indexOf(name);
-          if (index < 0) throw new Error(`${useCase.name} decided events for "${name}", a stream it did not load`);
-          return { name, streamId: streamIds[name], events, expectedRevision: loaded[index].revision };
-        });
-      const primary = loaded[names.indexOf(useCase.primaryStream)];
-      const primaryCount = primary.revision === 'no_stream' ? 0 : primary.revision + 1;
-      if (writes.length === 0) {
-        return { commandId, streamId: primary.streamId, version: primaryCount, position: 0, events: [] };
-      }
       try {
-        const written = await this.options.streams.write(writes, { commandId, correlationId: commandId, now, actor, importedBy });
-        const primaryWritten = written.streams.find((stream) => stream.streamId === primary.streamId);
-        return {
-          commandId,
-          streamId: primary.streamId,
-          version: primaryWritten ? primaryWritten.revision + 1 : primaryCount,
-          position: written.position,
-          events: writes.flatMap((write) => write.events.map((event) => ({ type: event.type, ...event.data }))),
-        };
+        return await this.attempt(useCase, data, actor, now, importedBy, commandId, undefined);
       } catch (error) {
         if (!(error instanceof StreamConflict)) throw error;
-        // Back off a little, with jitter, so racing writers stop colliding in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+        // Optimistic until a stream proves contended; then commands on it take turns in this
+        // process for a while, so a crowd racing for one school's seats does not starve itself.
+        this.hotUntil.set(error.streamId, Date.now() + HOT_STREAM_MS);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
       }
     }
     throw new CommandConflict(`${useCase.name} kept colliding with other writers; try again`);
+  }
+
+  private isHot(streamId: string): boolean {
+    const until = this.hotUntil.get(streamId);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.hotUntil.delete(streamId);
+    return false;
+  }
+
+  private async attempt(
+    useCase: UseCase,
+    data: object,
+    actor: Actor,
+    now: string,
+    importedBy: Actor | undefined,
+    commandId: string,
+    holding: string | undefined,
+  ): Promise<CommandResult> {
+    const streamIds: Record<string, string> = { ...useCase.streams(data) };
+    const names = Object.keys(streamIds);
+    const loaded = await this.options.streams.loadMany(names.map((name) => streamIds[name]));
+    const history = Object.fromEntries(names.map((name, index) => [name, loaded[index].events]));
+    if (useCase.dependentStreams) {
+      const dependent = Object.entries(useCase.dependentStreams(data, history)).filter(
+        (entry): entry is [string, string] => entry[1] !== undefined,
+      );
+      const streams = await this.options.streams.loadMany(dependent.map(([, streamId]) => streamId));
+      dependent.forEach(([name, streamId], index) => {
+        streamIds[name] = streamId;
+        names.push(name);
+        loaded.push(streams[index]);
+        history[name] = streams[index].events;
+      });
+    }
+    const hot = holding === undefined ? Object.values(streamIds).find((streamId) => this.isHot(streamId)) : undefined;
+    if (hot !== undefined) {
+      return this.hotStreams.run(hot, () => this.attempt(useCase, data, actor, now, importedBy, commandId, hot));
+    }
+    const decided = useCase.decide({ type: useCase.name, data, metadata: { now, actor } }, history);
+    const writes = Object.entries(decided)
+      .filter(([, events]) => events.length > 0)
+      .map(([name, events]) => {
+        const index = names.indexOf(name);
+        if (index < 0) throw new Error(`${useCase.name} decided events for "${name}", a stream it did not load`);
+        return { name, streamId: streamIds[name], events, expectedRevision: loaded[index].revision };
+      });
+    const primary = loaded[names.indexOf(useCase.primaryStream)];
+    const primaryCount = primary.revision === 'no_stream' ? 0 : primary.revision + 1;
+    if (writes.length === 0) {
+      return { commandId, streamId: primary.streamId, version: primaryCount, position: 0, events: [] };
+    }
+    const written = await this.options.streams.write(writes, { commandId, correlationId: commandId, now, actor, importedBy });
+    const primaryWritten = written.streams.find((stream) => stream.streamId === primary.streamId);
+    return {
+      commandId,
+      streamId: primary.streamId,
+      version: primaryWritten ? primaryWritten.revision + 1 : primaryCount,
+      position: written.position,
+      events: writes.flatMap((write) => write.events.map((event) => ({ type: event.type, ...event.data }))),
+    };
   }
 }
 

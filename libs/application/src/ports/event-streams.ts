@@ -35,6 +35,8 @@ export interface WriteResult {
 /** The event store as the application needs it. */
 export interface EventStreams {
   load(streamId: string): Promise<LoadedStream>;
+  /** The same for several streams, in one round trip where the store allows. */
+  loadMany(streamIds: string[]): Promise<LoadedStream[]>;
   /** Appends atomically; throws StreamConflict when a stream moved since it was loaded. */
   write(writes: StreamWrite[], context: WriteContext): Promise<WriteResult>;
 }

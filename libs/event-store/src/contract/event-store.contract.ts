@@ -296,6 +296,16 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         expect(await store.readStream(streamName('missing'))).toEqual([]);
       });
 
+      it('reads several streams in one go, each in revision order, empty ones included', async () => {
+        const first = streamName('many');
+        const second = streamName('many');
+        await store.appendToStream(first, [newEvent('A'), newEvent('B')]);
+        await store.appendToStream(second, [newEvent('C')]);
+        await store.appendToStream(first, [newEvent('D')]);
+        const streams = await store.readStreams([first, second, streamName('none')]);
+        expect([...streams.values()].map((events) => events.map((event) => event.type))).toEqual([['A', 'B', 'D'], ['C'], []]);
+      });
+
       it('reads the global log in strictly increasing positions from a position', async () => {
         const streamA = streamName('a');
         const streamB = streamName('b');

@@ -111,6 +111,8 @@ export interface EventStore {
    */
   importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options?: ImportOptions): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Several whole streams in one go (one round trip where the store allows), keyed by stream id. */
+  readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Events as stored (not upcast) with their hashes, for auditors. */
   readStreamForAudit(streamId: string): Promise<AuditedEvent[]>;

@@ -340,6 +340,19 @@ export class PostgresEventStore implements EventStore {
     return rows.map((row) => this.schemas.upcast(toRecordedEvent(row)));
   }
 
+  async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
+    streamIds.forEach((streamId, index) => validateStreamId(streamId, `streamIds[${index}]`));
+    const streams = new Map<string, RecordedEvent[]>(streamIds.map((streamId) => [streamId, []]));
+    if (streamIds.length === 0) return streams;
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'tip_read_streams',
+      text: `select ${EVENT_COLUMNS} from tip_events where stream_id = any($1::text[]) order by stream_id, stream_revision`,
+      values: [streamIds],
+    });
+    for (const row of rows) streams.get(row.stream_id)?.push(this.schemas.upcast(toRecordedEvent(row)));
+    return streams;
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return (await this.readAllRaw(options.fromPosition ?? 0, options.maxCount ?? 1000)).map((event) => this.schemas.upcast(event));
   }

@@ -1,0 +1,171 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { mintToken } from '@tip/auth';
+import { Actor, idNumberCheckCharacter } from '@tip/domain';
+import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
+
+const root = path.resolve(__dirname, '..');
+
+interface Server {
+  url: string;
+  process: ChildProcess;
+}
+
+/** The API in its own process, as in production, so the load generator does not share its event loop. */
+async function startServer(databaseUrl: string, secret: string): Promise<Server> {
+  const child = spawn(process.execPath, ['scripts/start.js'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', TIP_JWT_SECRET: secret, TIP_BENCH_ROUTES: '1', TIP_LOG_LEVEL: 'log' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /TIP is ready at (http:\/\/\S+\/api)/.exec(output);
+      if (match) resolve(match[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the API exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+  });
+  return { url, process: child };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  const exited = new Promise((resolve) => server.process.once('exit', resolve));
+  server.process.kill('SIGTERM');
+  await exited;
+}
+
+class Client {
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
+
+  async post(route: string, body: unknown): Promise<{ status: number; body: { error?: { code: string } } }> {
+    const response = await fetch(`${this.url}/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: { code: string } } };
+  }
+
+  async command(name: string, body: unknown): Promise<void> {
+    const result = await this.post(`commands/${name}`, body);
+    if (result.status !== 200) throw new Error(`${name} refused (${result.status}): ${JSON.stringify(result.body)}`);
+  }
+}
+
+/** `requests` calls spread over `concurrency` loops; every call must succeed. */
+async function load(concurrency: number, requests: number, call: (index: number) => Promise<void>): Promise<{ seconds: number; latency: LatencyRecorder }> {
+  const latency = new LatencyRecorder();
+  let next = 0;
+  const seconds = await timed(() =>
+    Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let index = next++; index < requests; index = next++) {
+          const started = process.hrtime.bigint();
+          await call(index);
+          latency.record(Number(process.hrtime.bigint() - started) / 1e6);
+        }
+      }),
+    ),
+  );
+  return { seconds, latency };
+}
+
+const as = (actor: Actor, at: string) => ({ actor, at });
+
+/**
+ * Commands over HTTP: RecordOnlineHours across many teachers, and EnrollTeacher racing for
+ * one school's seats, each beside the same stack answering a no-op route in the same run.
+ */
+export async function httpCommandBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
+  const secret = randomBytes(32).toString('hex');
+  const server = await startServer(await database.fresh(), secret);
+  try {
+    const client = new Client(server.url, await mintToken(secret, { sub: 'bench', role: 'system' }));
+    const teachers = Math.max(20, Math.round(400 * scale));
+    const province: Actor = { sub: 'p', role: 'province-admin', unitId: '320000' };
+    const schoolAdmin = (schoolId: string): Actor => ({ sub: `admin-${schoolId}`, role: 'school-admin', unitId: schoolId });
+    for (const unit of [
+      { unitId: '320000', kind: 'province', name: '江苏省' },
+      { unitId: '320100', kind: 'city', name: '南京市', parentId: '320000' },
+      { unitId: '320102', kind: 'county', name: '玄武区', parentId: '320100' },
+      { unitId: 'S-HOURS', kind: 'school', name: '学时学校', parentId: '320102' },
+      { unitId: 'S-ENROL', kind: 'school', name: '报名学校', parentId: '320102' },
+    ]) {
+      await client.command('RegisterOrgUnit', unit);
+    }
+    await client.command('LaunchProgramme', { programmeId: 'JS-2.0', name: '江苏省提升工程2.0', provinceId: '320000', rulebook: 'jiangsu-2.0', ...as(province, '2020-10-01T08:00:00+08:00') });
+    await client.command('ScheduleBatch', {
+      programmeId: 'JS-2.0', batchId: 'JS-1', name: '第一批', startsOn: '2020-11-01', endsOn: '2021-10-31', sharePercent: 20,
+      periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2021-01-30' }],
+      ...as(province, '2020-10-01T08:00:00+08:00'),
+    });
+    const seats = (from: string, to: string, count: number) => client.command('AllocateQuota', { batchId: 'JS-1', periodId: '1', fromUnitId: from, toUnitId: to, seats: count });
+    await seats('320000', '320100', teachers * 2);
+    await seats('320100', '320102', teachers * 2);
+    await seats('320102', 'S-HOURS', teachers);
+    await seats('320102', 'S-ENROL', teachers);
+    const teacherIds = (schoolId: string) => Array.from({ length: teachers }, (_, index) => `${schoolId}-T${index}`);
+    for (const schoolId of ['S-HOURS', 'S-ENROL']) {
+      for (const [index, teacherId] of teacherIds(schoolId).entries()) {
+        const first17 = `3201021980${String((index % 12) + 1).padStart(2, '0')}15${String(index % 1000).padStart(3, '0')}`;
+        await client.command('RegisterTeacher', {
+          teacherId, schoolId, name: `教师${index}`, idNumber: first17 + idNumberCheckCharacter(first17), gender: index % 2 ? 'male' : 'female',
+          stage: '小学', subject: index % 3 ? '语文' : '数学', fullTime: true, birthDate: `1980-${String((index % 12) + 1).padStart(2, '0')}-15`,
+        });
+      }
+    }
+    for (const teacherId of teacherIds('S-HOURS')) {
+      await client.command('EnrollTeacher', { batchId: 'JS-1', periodId: '1', teacherId, ...as(schoolAdmin('S-HOURS'), '2020-11-02T09:00:00+08:00') });
+    }
+
+    const concurrency = 32;
+    const requests = Math.max(200, Math.round(4000 * scale));
+    const hoursTeachers = teacherIds('S-HOURS');
+    const hoursBody = (index: number) => ({
+      batchId: 'JS-1', teacherId: hoursTeachers[index % hoursTeachers.length], recordId: `R-${index}`, courseId: 'C-A1', hours: 0.5, at: '2020-11-10T10:00:00+08:00',
+    });
+    const noop = await load(concurrency, requests, async (index) => {
+      const result = await client.post('bench/noop', hoursBody(index));
+      if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
+    });
+    const hours = await load(concurrency, requests, (index) => client.command('RecordOnlineHours', hoursBody(index)));
+    rows.push({
+      benchmark: `RecordOnlineHours over HTTP, ${hoursTeachers.length} teachers, ${concurrency} clients`,
+      unit: 'commands/s',
+      ours: requests / hours.seconds,
+      baseline: requests / noop.seconds,
+      baselineName: 'same stack, no-op route',
+      p50Ms: hours.latency.percentile(50),
+      p99Ms: hours.latency.percentile(99),
+      baselineP99Ms: noop.latency.percentile(99),
+    });
+
+    const enrolTeachers = teacherIds('S-ENROL');
+    const enrolBody = (index: number) => ({ batchId: 'JS-1', periodId: '1', teacherId: enrolTeachers[index], ...as(schoolAdmin('S-ENROL'), '2020-11-02T09:00:00+08:00') });
+    const noopEnrol = await load(concurrency, enrolTeachers.length, async (index) => {
+      const result = await client.post('bench/noop', enrolBody(index));
+      if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
+    });
+    const enrol = await load(concurrency, enrolTeachers.length, (index) => client.command('EnrollTeacher', enrolBody(index)));
+    rows.push({
+      benchmark: `EnrollTeacher over HTTP, ${enrolTeachers.length} teachers racing for one school's seats, ${concurrency} clients`,
+      unit: 'commands/s',
+      ours: enrolTeachers.length / enrol.seconds,
+      baseline: enrolTeachers.length / noopEnrol.seconds,
+      baselineName: 'same stack, no-op route',
+      p50Ms: enrol.latency.percentile(50),
+      p99Ms: enrol.latency.percentile(99),
+      baselineP99Ms: noopEnrol.latency.percentile(99),
+    });
+  } finally {
+    await stopServer(server);
+  }
+}
