@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
+import { createPostgresEventStore } from '@tip/event-store';
 import { PostgresIdNumberVault } from '../../apps/api/src/infrastructure/postgres-id-number-vault';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
@@ -66,6 +67,27 @@ describe('Teachers over HTTP', () => {
   it('keeps a school admin to their own school', async () => {
     const refused = await send({ sub: 'li', role: 'school-admin', unitId: 'S-2' }, 'RegisterTeacher', { ...teacher, teacherId: 'T-0005' });
     expect(refused.status).toBe(403);
+  });
+
+  it('lets anyone check a certificate by its code, without a token, showing only the masked name', async () => {
+    const store = await createPostgresEventStore({ connectionString: api.database.url });
+    const metadata = (n: number) => ({ eventId: `00000000-0000-4000-8000-00000000000${n}`, businessTime: '2021-06-01T00:00:00Z', actor: { sub: 's', role: 'system' }, commandId: 'c', correlationId: 'c', causationId: 'c' });
+    const issued = { certificateCode: 'TIP-CHECKME', batchId: 'B', periodId: '1', teacherId: 'T-0001', schoolId: 'S-1', hours: { online: 30, offline: 25 }, totalHours: 55, grade: 'pass', issuedAt: '2021-06-01T00:00:00Z' };
+    await store.appendToStream('certificate-TIP-CHECKME', [{ type: 'CertificateIssued', data: issued, metadata: metadata(1) }]);
+    const check = async (code: string) => {
+      const response = await fetch(`${api.tip.url}/certificates/${code}`);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect(await check('TIP-CHECKME')).toEqual({
+      status: 200,
+      body: { code: 'TIP-CHECKME', status: 'valid', holder: '王*', batchId: 'B', hours: { online: 30, offline: 25 }, totalHours: 55, grade: 'pass', issuedAt: '2021-06-01T00:00:00Z' },
+    });
+    await store.appendToStream('certificate-TIP-CHECKME', [
+      { type: 'CertificateRevoked', data: { certificateCode: 'TIP-CHECKME', batchId: 'B', teacherId: 'T-0001', reason: '抽检', revokedAt: '2021-07-01T00:00:00Z' }, metadata: metadata(2) },
+    ]);
+    expect((await check('TIP-CHECKME')).body).toMatchObject({ status: 'revoked' });
+    expect(await check('TIP-NOSUCH')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    await store.close();
   });
 
   it('forgets an ID number for good when its key is erased (crypto-shredding)', async () => {

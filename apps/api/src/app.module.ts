@@ -7,6 +7,7 @@ import { EventStore, runMigrations } from '@tip/event-store';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import { TokenVerifier } from '@tip/auth';
 import { NoopController } from './bench/noop.controller';
+import { CertificatesController } from './certificates/certificates.controller';
 import { CommandsController } from './commands/commands.controller';
 import { COMMAND_PIPELINE, ExecuteCommandHandler } from './commands/execute-command';
 import { commandPipelineWiring } from './commands/use-cases';
@@ -42,7 +43,7 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, CommandsController, ...(options.benchRoutes ? [NoopController] : [])],
+      controllers: [HealthController, CommandsController, CertificatesController, ...(options.benchRoutes ? [NoopController] : [])],
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         eventStoreProvider,
