@@ -6,6 +6,7 @@ import { ROLES, Role } from '@tip/domain';
 import { mintToken, resolveJwtSecret } from '@tip/auth';
 import { TipClient } from './api-client';
 import { parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
+import { parseTeacherTable } from './teachers-csv';
 
 const program = new Command('tip').description('TIP operators’ tool: tokens and imports').showHelpAfterError();
 
@@ -64,6 +65,34 @@ program
     const periods = new Set(rows.map((row) => row.period)).size;
     const units = new Set(rows.map((row) => row.unit)).size;
     console.log(`Imported ${rows.length} rows: ${periods} periods × ${units} units, ${rows.reduce((sum, row) => sum + row.quota, 0)} seats.`);
+  });
+
+program
+  .command('import-teachers')
+  .description('register the teachers of a sheet (teacher_id,school_id,name,id_number,gender,stage,subject,full_time[,birth_date])')
+  .argument('<csv>', 'the sheet')
+  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .action(async (csv: string, options: { url: string }) => {
+    const rows = parseTeacherTable(await readFile(csv, 'utf8'));
+    const client = new TipClient(options.url, await mintToken(await secretOf(), { sub: 'teacher-import', role: 'system' }, '1h'));
+    const progress = new SingleBar({ format: 'registering {bar} {value}/{total} teachers | {eta_formatted} left' }, Presets.shades_classic);
+    progress.start(rows.length, 0);
+    const refused: string[] = [];
+    try {
+      for (const row of rows) {
+        const result = await client.send('RegisterTeacher', row, encodeURIComponent(`teacher-import|${row.teacherId}`));
+        // One bad row (a mistyped ID number) should not stop the others: report it and go on.
+        if (result.status !== 200) refused.push(`${row.teacherId}: ${JSON.stringify(result.body)}`);
+        progress.increment();
+      }
+    } finally {
+      progress.stop();
+    }
+    console.log(`Registered ${rows.length - refused.length} of ${rows.length} teachers.`);
+    if (refused.length > 0) {
+      console.error(`Refused:\n${refused.join('\n')}`);
+      process.exitCode = 1;
+    }
   });
 
 program.parseAsync().catch((error: Error) => {
