@@ -227,7 +227,9 @@ export class CommandPipeline {
       streamId: primary.streamId,
       version: primaryWritten ? primaryWritten.revision + 1 : primaryCount,
       position: written.position,
-      events: writes.flatMap((write) => write.events.map((event) => ({ type: event.type, ...event.data }))),
+      events: writes
+        .filter((write) => !useCase.copies?.includes(write.name))
+        .flatMap((write) => write.events.map((event) => ({ type: event.type, ...event.data }))),
     };
   }
 }

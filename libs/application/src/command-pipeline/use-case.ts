@@ -42,6 +42,8 @@ export interface UseCase<Data extends object = object> {
    * enrollment names). Loaded second, and checked at append time like the first.
    */
   dependentStreams?(data: Data, history: Record<string, DomainEvent[]>): Record<string, string | undefined>;
+  /** Streams written with copies of another stream's events (lookups); left out of the result. */
+  copies?: readonly string[];
   /** The stream the command is about, named in its result. */
   primaryStream: string;
   /** Runs once, after authorization and before deciding: fills what needs I/O (encryption). */

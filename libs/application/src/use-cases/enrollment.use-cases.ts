@@ -249,6 +249,7 @@ export const issueCertificate = defineUseCase({
     batch: batchStreamId(data.batchId),
     certificate: certificateStreamId(data.certificateCode),
   }),
+  copies: ['certificate'],
   dependentStreams: (data, history) => {
     const schoolId = schoolOf(history);
     return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
@@ -274,6 +275,7 @@ export const revokeCertificate = defineUseCase({
     },
   }),
   streams: (data) => ({ certificate: certificateStreamId(data.certificateCode) }),
+  copies: ['certificate'],
   dependentStreams: (_data, history) => {
     const issued = history.certificate.find((event) => event.type === 'CertificateIssued');
     if (!issued) return {};

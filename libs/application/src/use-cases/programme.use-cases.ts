@@ -72,6 +72,7 @@ export const scheduleBatch = defineUseCase({
     },
   }),
   streams: (data) => ({ programme: programmeStreamId(data.programmeId), batch: batchStreamId(data.batchId) }),
+  copies: ['programme'],
   primaryStream: 'batch',
   decide: (command, history) => {
     const scheduled = decideScheduleBatch(
