@@ -56,6 +56,7 @@ const cases: Record<string, Case> = {
   RecordOfflineHours: { body: onT1({ hours: 1 }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   IssueCertificate: { body: onT1(), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   RevokeCertificate: { body: () => ({ certificateCode: 'TIP-MATRIX', reason: '抽检不合格' }), inside: 'S-1', outside: 'S-2' },
+  TransferTeacher: { body: () => ({ teacherId: 'T-1', toSchoolId: 'S-1' }), inside: 'S-1', outside: 'S-2' },
   UploadSchoolPlan: { body: () => ({ batchId: 'B', schoolId: 'S-1', documentRef: 'plan.pdf' }), inside: 'S-1', outside: 'S-2' },
   SubmitGroupVideo: { body: () => ({ batchId: 'B', schoolId: 'S-1', groupId: 'G1', videoRef: 'v.mp4' }), inside: 'S-1', outside: 'S-2' },
   UploadExcellentVideo: { body: () => ({ batchId: 'B', schoolId: 'S-1', teacherId: 'T-1', subject: '语文', videoRef: 'e.mp4' }), inside: 'S-1', outside: 'S-2' },

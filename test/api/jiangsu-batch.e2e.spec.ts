@@ -228,7 +228,7 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
   it('4. enrolls ten teachers into period 1 (the eleventh finds no seat left), and each confirms as themselves', async () => {
     for (const teacher of trainees) {
       const enrolled = await act(schoolAdmin, ENROLLED_AT, 'EnrollTeacher', { batchId: BATCH, periodId: PERIOD, teacherId: teacher.teacherId });
-      const [enrollment, seat] = expectEvents(enrolled, ['TeacherEnrolled', 'SeatTaken']);
+      const [enrollment, seat] = expectEvents(enrolled, ['TeacherEnrolled', 'SeatTaken', 'TeacherJoinedBatch']);
       expect(enrollment).toMatchObject({ teacherId: teacher.teacherId, schoolId: SCHOOL, periodId: PERIOD, fullTime: teacher.fullTime, enrolledAt: utc(ENROLLED_AT) });
       expect(seat).toMatchObject({ teacherId: teacher.teacherId, schoolId: SCHOOL });
       expect(enrolled.body.streamId).toBe(`enrollment-${BATCH}:${teacher.teacherId}`);

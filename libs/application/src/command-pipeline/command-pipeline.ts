@@ -141,6 +141,9 @@ export class CommandPipeline {
     let unitId: string | undefined;
     if (scope.kind === 'unit') unitId = scope.unitId;
     else if (scope.kind === 'stream') unitId = scope.unitOf((await this.options.streams.load(scope.streamId)).events);
+    else if (scope.kind === 'streams') {
+      unitId = scope.unitOf((await this.options.streams.loadMany(scope.streamIds)).map((stream) => stream.events));
+    }
     else {
       const teacher = await this.options.streams.load(this.options.teacherStreamId(scope.teacherId));
       unitId = this.options.teacherSchool(teacher.events);
@@ -191,10 +194,13 @@ export class CommandPipeline {
     const names = Object.keys(streamIds);
     const loaded = await this.options.streams.loadMany(names.map((name) => streamIds[name]));
     const history = Object.fromEntries(names.map((name, index) => [name, loaded[index].events]));
-    if (useCase.dependentStreams) {
+    // Dependent streams may name further ones (a teacher's records, then their seat ledgers):
+    // load until nothing new is named.
+    for (let round = 0; useCase.dependentStreams && round < 4; round++) {
       const dependent = Object.entries(useCase.dependentStreams(data, history)).filter(
-        (entry): entry is [string, string] => entry[1] !== undefined,
+        (entry): entry is [string, string] => entry[1] !== undefined && !(entry[0] in streamIds),
       );
+      if (dependent.length === 0) break;
       const streams = await this.options.streams.loadMany(dependent.map(([, streamId]) => streamId));
       dependent.forEach(([name, streamId], index) => {
         streamIds[name] = streamId;

@@ -22,7 +22,9 @@ export type Scope =
   /** Above every unit (registering a province): only `system`. */
   | { kind: 'system' }
   /** The unit a stream belongs to (a programme's province): read from that stream's events. */
-  | { kind: 'stream'; streamId: string; unitOf(events: DomainEvent[]): string | undefined };
+  | { kind: 'stream'; streamId: string; unitOf(events: DomainEvent[]): string | undefined }
+  /** The unit several streams point to together (the common ancestor of two schools). */
+  | { kind: 'streams'; streamIds: string[]; unitOf(histories: DomainEvent[][]): string | undefined };
 
 /**
  * One command of the contract: how its body is checked, who may send it, which streams its

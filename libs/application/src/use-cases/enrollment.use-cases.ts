@@ -10,6 +10,9 @@ import {
   decideAssessPractice,
   decideConfirmEnrollment,
   decideEnrollTeacher,
+  decideJoinBatch,
+  decideMoveTeacher,
+  decideTransferTeacher,
   decideIssueCertificate,
   decideRecordOfflineHours,
   decideRecordOnlineHours,
@@ -45,6 +48,10 @@ import {
   seatLedgerStreamId,
   SelectAbilityPoints,
   SubmitPracticeEvidence,
+  TransferTeacher,
+  OrgUnitEvent,
+  orgUnitDecider,
+  orgUnitStreamId,
   TeacherEvent,
   teacherDecider,
   teacherStreamId,
@@ -144,7 +151,9 @@ export const enrollTeacher = defineUseCase({
       seatLedger: ledgerOf(history.seat),
       birthDate: command.data.birthDate,
     });
-    return { enrollment: decision.enrollment, seat: decision.seat };
+    // The teacher's own stream lists the batches they take part in, for transfers to find.
+    const joined = decision.enrollment.length > 0 ? decideJoinBatch(teacher, command.data.batchId) : [];
+    return { enrollment: decision.enrollment, seat: decision.seat, teacher: joined };
   },
 });
 
@@ -290,5 +299,73 @@ export const revokeCertificate = defineUseCase({
     });
     // Without a certificate stream there is no record either, and the decision says NOT_FOUND.
     return { enrollment: revoked, certificate: revoked };
+  },
+});
+
+/** The deepest unit both paths share: whose admin may move a teacher between two schools. */
+function commonAncestor(first: string[], second: string[]): string | undefined {
+  let shared: string | undefined;
+  for (let index = 0; index < Math.min(first.length, second.length) && first[index] === second[index]; index++) shared = first[index];
+  return shared;
+}
+
+/**
+ * TransferTeacher names no batch: the teacher's stream lists the batches they take part in,
+ * and each open record moves with its seat (released at the old school, taken at the new),
+ * all in one atomic append together with the teacher's own move.
+ */
+export const transferTeacher = defineUseCase({
+  name: 'TransferTeacher',
+  schema: z.object({ teacherId: identifier, toSchoolId: identifier }).strict(),
+  roles: ['province-admin', 'city-admin', 'county-admin'],
+  scope: (data) => ({
+    kind: 'streams',
+    streamIds: [teacherStreamId(data.teacherId), orgUnitStreamId(data.toSchoolId)],
+    unitOf: ([teacherEvents, schoolEvents]) => {
+      const teacher = teacherOf(teacherEvents);
+      const school = fold(orgUnitDecider(), schoolEvents as OrgUnitEvent[]);
+      if (teacher.status !== 'registered' || school.status !== 'registered') return undefined;
+      return commonAncestor(teacher.ancestry, [...school.ancestry, school.unitId]);
+    },
+  }),
+  streams: (data) => ({ teacher: teacherStreamId(data.teacherId), toSchool: orgUnitStreamId(data.toSchoolId) }),
+  dependentStreams: (data, history) => {
+    const teacher = teacherOf(history.teacher);
+    if (teacher.status !== 'registered') return {};
+    const streams: Record<string, string | undefined> = {};
+    for (const batchId of teacher.batches) {
+      streams[`enrollment:${batchId}`] = enrollmentStreamId(batchId, data.teacherId);
+      streams[`fromClosure:${batchId}`] = schoolClosureStreamId(batchId, teacher.schoolId);
+      streams[`toClosure:${batchId}`] = schoolClosureStreamId(batchId, data.toSchoolId);
+      const enrollment = history[`enrollment:${batchId}`] ? enrollmentOf(history[`enrollment:${batchId}`]) : undefined;
+      if (enrollment && enrollment.status !== 'not-enrolled') {
+        streams[`fromSeat:${batchId}`] = quotaStreamId(batchId, enrollment.periodId, enrollment.schoolId);
+        streams[`toSeat:${batchId}`] = quotaStreamId(batchId, enrollment.periodId, data.toSchoolId);
+      }
+    }
+    return streams;
+  },
+  primaryStream: 'teacher',
+  decide: (command, history) => {
+    const teacher = teacherOf(history.teacher);
+    const toSchool = fold(orgUnitDecider(), history.toSchool as OrgUnitEvent[]);
+    const decided: Record<string, DomainEvent[]> = {
+      teacher: decideMoveTeacher(command.data.teacherId, teacher, toSchool),
+    };
+    if (teacher.status !== 'registered') return decided;
+    for (const batchId of teacher.batches) {
+      const decision = decideTransferTeacher(command as TransferTeacher, {
+        enrollment: enrollmentOf(history[`enrollment:${batchId}`]),
+        fromSchoolClosed: isSchoolClosed(closureOf(history[`fromClosure:${batchId}`])),
+        toSchoolClosed: isSchoolClosed(closureOf(history[`toClosure:${batchId}`])),
+        toSchool,
+        fromSeatLedger: ledgerOf(history[`fromSeat:${batchId}`]),
+        toSeatLedger: ledgerOf(history[`toSeat:${batchId}`]),
+      });
+      decided[`enrollment:${batchId}`] = decision.enrollment;
+      decided[`fromSeat:${batchId}`] = decision.fromSeat;
+      decided[`toSeat:${batchId}`] = decision.toSeat;
+    }
+    return decided;
   },
 });

@@ -15,6 +15,7 @@ import {
   revokeCertificate,
   selectAbilityPoints,
   submitPracticeEvidence,
+  transferTeacher,
   withdrawTeacher,
 } from './enrollment.use-cases';
 import { drawInspectionSample, recordInspectionFinding } from './inspection.use-cases';
@@ -39,6 +40,7 @@ export const contractUseCases: UseCase[] = [
   enrollTeacher,
   confirmEnrollment,
   withdrawTeacher,
+  transferTeacher,
   selectAbilityPoints,
   recordOnlineHours,
   submitPracticeEvidence,

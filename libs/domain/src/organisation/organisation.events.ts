@@ -34,4 +34,13 @@ export interface TeacherRegisteredData {
 }
 export type TeacherRegistered = DomainEvent<'TeacherRegistered', TeacherRegisteredData>;
 
-export type TeacherEvent = TeacherRegistered;
+/** The teacher takes part in a batch: lets a transfer find every record that must move. */
+export type TeacherJoinedBatch = DomainEvent<'TeacherJoinedBatch', { teacherId: string; batchId: string }>;
+
+/** The teacher now belongs to another school (TransferTeacher); ancestry as in TeacherRegistered. */
+export type TeacherMovedSchool = DomainEvent<
+  'TeacherMovedSchool',
+  { teacherId: string; fromSchoolId: string; toSchoolId: string; ancestry: string[] }
+>;
+
+export type TeacherEvent = TeacherRegistered | TeacherJoinedBatch | TeacherMovedSchool;

@@ -3,7 +3,7 @@ import { assertNever, RuleViolation } from '../shared/rule-violation';
 import { localDateOf } from './calendar';
 import { birthDateOf, idNumberProblem, maskIdNumber } from './id-number';
 import { TeacherCommand, RegisterTeacher } from './organisation.commands';
-import { TeacherEvent, TeacherRegistered, TeacherRegisteredData } from './organisation.events';
+import { TeacherEvent, TeacherJoinedBatch, TeacherMovedSchool, TeacherRegistered, TeacherRegisteredData } from './organisation.events';
 import { OrgUnitState } from './org-unit.decider';
 
 /** One stream per teacher. */
@@ -11,7 +11,7 @@ export function teacherStreamId(teacherId: string): string {
   return `teacher-${teacherId}`;
 }
 
-export type RegisteredTeacher = { status: 'registered' } & TeacherRegisteredData;
+export type RegisteredTeacher = { status: 'registered'; batches: string[] } & TeacherRegisteredData;
 export type TeacherState = { status: 'unregistered' } | RegisteredTeacher;
 
 /**
@@ -44,9 +44,15 @@ export function teacherDecider(lookups: TeacherLookups = {}): Decider<TeacherCom
 export function evolveTeacher(state: TeacherState, event: TeacherEvent): TeacherState {
   switch (event.type) {
     case 'TeacherRegistered':
-      return { status: 'registered', ...event.data };
+      return { status: 'registered', ...event.data, batches: [] };
+    case 'TeacherJoinedBatch':
+      if (state.status !== 'registered' || state.batches.includes(event.data.batchId)) return state;
+      return { ...state, batches: [...state.batches, event.data.batchId] };
+    case 'TeacherMovedSchool':
+      if (state.status !== 'registered') return state;
+      return { ...state, schoolId: event.data.toSchoolId, ancestry: event.data.ancestry };
     default:
-      return assertNever(event.type);
+      return assertNever(event);
   }
 }
 
@@ -126,4 +132,31 @@ function invalidIdNumberReason(idNumber: string, birthDate: string, now: string)
   // Local dates compare as strings.
   if (carried > localDateOf(now)) return 'birth-date-in-future';
   return undefined;
+}
+
+/** Records that the teacher takes part in a batch, once. */
+export function decideJoinBatch(teacher: TeacherState, batchId: string): TeacherJoinedBatch[] {
+  if (teacher.status !== 'registered' || teacher.batches.includes(batchId)) return [];
+  return [{ type: 'TeacherJoinedBatch', data: { teacherId: teacher.teacherId, batchId } }];
+}
+
+/**
+ * Moves a registered teacher to another school (TransferTeacher): UNKNOWN_TEACHER when not
+ * registered, UNKNOWN_SCHOOL when the target is not a registered school; moving to the school
+ * the teacher is at already changes nothing.
+ */
+export function decideMoveTeacher(teacherId: string, teacher: TeacherState, toSchool: OrgUnitState): TeacherMovedSchool[] {
+  if (teacher.status !== 'registered') {
+    throw new RuleViolation('UNKNOWN_TEACHER', `Teacher ${teacherId} is not registered`, { teacherId });
+  }
+  if (toSchool.status !== 'registered' || toSchool.kind !== 'school') {
+    throw new RuleViolation('UNKNOWN_SCHOOL', 'The target is not a registered school', { teacherId });
+  }
+  if (toSchool.unitId === teacher.schoolId) return [];
+  return [
+    {
+      type: 'TeacherMovedSchool',
+      data: { teacherId, fromSchoolId: teacher.schoolId, toSchoolId: toSchool.unitId, ancestry: [...toSchool.ancestry, toSchool.unitId] },
+    },
+  ];
 }

@@ -4,7 +4,7 @@ import { CommandMetadata } from '../shared/messages';
 import { RegisterTeacher, RegisterTeacherData } from './organisation.commands';
 import { OrgUnitRegistered, TeacherRegistered } from './organisation.events';
 import { orgUnitDecider, OrgUnitState } from './org-unit.decider';
-import { isTeacherWithin, teacherDecider, TeacherState, teacherStreamId } from './teacher.decider';
+import { decideJoinBatch, decideMoveTeacher, isTeacherWithin, teacherDecider, TeacherState, teacherStreamId } from './teacher.decider';
 
 const metadata: CommandMetadata = { now: '2020-11-02T10:00:00+08:00', actor: { sub: 'admin-1', role: 'school-admin', unitId: 'S-1' } };
 const register = (overrides: Partial<RegisterTeacherData> = {}): RegisterTeacher => ({
@@ -135,6 +135,41 @@ describe('Teacher', () => {
       expect(isTeacherWithin(state, '320700')).toBe(true);
       expect(isTeacherWithin(state, 'S-2')).toBe(false);
       expect(isTeacherWithin({ status: 'unregistered' }, 'S-1')).toBe(false);
+    });
+  });
+});
+
+describe('Teacher', () => {
+  const registered = fold(teacherDecider(), [teacherRegistered]);
+
+  describe('when taking part in batches', () => {
+    it('records each batch once', () => {
+      expect(decideJoinBatch(registered, 'JS-1')).toEqual([{ type: 'TeacherJoinedBatch', data: { teacherId: teacherRegistered.data.teacherId, batchId: 'JS-1' } }]);
+      const joined = fold(teacherDecider(), [teacherRegistered, ...decideJoinBatch(registered, 'JS-1')]);
+      expect(joined.status === 'registered' && joined.batches).toEqual(['JS-1']);
+      expect(decideJoinBatch(joined, 'JS-1')).toEqual([]);
+    });
+  });
+
+  describe('when moving to another school', () => {
+    const other = unit({ unitId: 'S-2', kind: 'school', name: '新海实验中学', parentId: '320706', ancestry: ['320000', '320700', '320706'] });
+
+    it('moves, taking the new school’s ancestry', () => {
+      const moved = decideMoveTeacher(teacherRegistered.data.teacherId, registered, other);
+      expect(moved).toEqual([
+        { type: 'TeacherMovedSchool', data: { teacherId: teacherRegistered.data.teacherId, fromSchoolId: 'S-1', toSchoolId: 'S-2', ancestry: ['320000', '320700', '320706', 'S-2'] } },
+      ]);
+      const after = fold(teacherDecider(), [teacherRegistered, ...moved]);
+      expect(after.status === 'registered' && after.schoolId).toBe('S-2');
+    });
+
+    it('changes nothing when the teacher is there already', () => {
+      expect(decideMoveTeacher(teacherRegistered.data.teacherId, registered, school)).toEqual([]);
+    });
+
+    it('refuses an unknown teacher and a target that is not a school', () => {
+      expect(() => decideMoveTeacher('T-X', teacherDecider().initialState(), other)).toThrow(expect.objectContaining({ code: 'UNKNOWN_TEACHER' }));
+      expect(() => decideMoveTeacher(teacherRegistered.data.teacherId, registered, county)).toThrow(expect.objectContaining({ code: 'UNKNOWN_SCHOOL' }));
     });
   });
 });
