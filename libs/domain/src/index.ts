@@ -7,3 +7,4 @@ export * from './programme';
 export * from './enrollment';
 export * from './school-closure';
 export * from './inspection';
+export * from './shared/seeded-random';

@@ -1,6 +1,6 @@
 import { Role } from '../shared/messages';
 import { studyWindowOf, isWithinStudyWindow } from '../programme/batch';
-import { addToInstant, instantMs, isoOf } from '../programme/calendar';
+import { addToInstant, instantMs, isoOf } from '../shared/calendar';
 import { abilityPointChoiceProblems, abilityPointDeadline, isAbilityPointDeadlinePassed, PointChoiceProblem } from '../programme/rulebook-queries';
 import {
   AssessPractice,

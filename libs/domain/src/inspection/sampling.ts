@@ -1,4 +1,5 @@
 import { sampleSize } from '../programme/rulebook-queries';
+import { fnv1a32, mulberry32 } from '../shared/seeded-random';
 
 /** A school that may be sampled, with its stratum: its parent county (a city for 市直属学校). */
 export interface InspectionCandidate {
@@ -109,27 +110,6 @@ function shuffle<T>(items: readonly T[], next: () => number): T[] {
     [result[i], result[j]] = [result[j], result[i]];
   }
   return result;
-}
-
-/** FNV-1a, 32-bit, over UTF-16 code units: turns any seed into a PRNG state. */
-function fnv1a32(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/** mulberry32: small, seeded, and the same on every machine (integer arithmetic only). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function byCodeUnits(a: string, b: string): number {

@@ -1,4 +1,4 @@
-import { isCalendarDate } from './calendar';
+import { isCalendarDate } from '../shared/calendar';
 
 /**
  * Mainland resident ID numbers (公民身份号码, GB 11643-1999): 6-digit region code, 8-digit date of

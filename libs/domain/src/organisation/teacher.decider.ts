@@ -1,6 +1,6 @@
 import { Decider } from '../shared/decider';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
-import { localDateOf } from './calendar';
+import { localDateOf } from '../shared/calendar';
 import { birthDateOf, idNumberProblem, maskIdNumber } from './id-number';
 import { TeacherCommand, RegisterTeacher } from './organisation.commands';
 import { TeacherEvent, TeacherJoinedBatch, TeacherMovedSchool, TeacherRegistered, TeacherRegisteredData } from './organisation.events';

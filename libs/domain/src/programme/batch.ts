@@ -1,6 +1,6 @@
 import { Decider } from '../shared/decider';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
-import { addToInstant, endOfLocalDay, instantMs, isoOf, startOfLocalDay } from './calendar';
+import { addToInstant, endOfLocalDay, instantMs, isoOf, startOfLocalDay } from '../shared/calendar';
 import { Period } from './programme.commands';
 import { BatchEvent, BatchScheduledData } from './programme.events';
 

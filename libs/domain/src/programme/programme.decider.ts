@@ -1,6 +1,6 @@
 import { Decider } from '../shared/decider';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
-import { isCalendarDate } from './calendar';
+import { isCalendarDate } from '../shared/calendar';
 import { isSameData } from './plain-data';
 import { LaunchProgramme, Period, ProgrammeCommand, ScheduleBatch } from './programme.commands';
 import { BatchScheduled, ProgrammeEvent, ProgrammeLaunched, ProgrammeLaunchedData } from './programme.events';

@@ -1,4 +1,4 @@
-import { addToInstant, addYearsToDate, instantMs, isoOf, localDateOf } from './calendar';
+import { addToInstant, addYearsToDate, instantMs, isoOf, localDateOf } from '../shared/calendar';
 import { AbilityPointRule, Rulebook } from './rulebook';
 
 /**

@@ -1,5 +1,5 @@
 import { RuleViolation } from '../shared/rule-violation';
-import { isCalendarDate } from './calendar';
+import { isCalendarDate } from '../shared/calendar';
 import { isRecord, isSameData } from './plain-data';
 import {
   HOURS_MODES,

@@ -1,20 +1,9 @@
 import { fold } from '../shared/decider';
+import { mulberry32 } from '../shared/seeded-random';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
 import { QuotaCommand } from './quota.commands';
 import { handedOnTo, holdsSeat, QuotaLedger, quotaStreamId, seatsHandedOn, seatsLeft, seatsUsed } from './quota.ledger';
 import { allocate, BATCH, ledgerOf, OrgTree, QuotaWorld, quotaWorldDecider, releaseSeat, revoke, takeSeat } from './quota.spec-world';
-
-/** A tiny seeded PRNG (mulberry32): the same seed replays the same history on every machine. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tree: OrgTree = {
   js: { kind: 'province' },

@@ -1,5 +1,5 @@
 /**
- * Calendar arithmetic for rulebook windows. Dates in the notices are China local dates
+ * Calendar arithmetic shared by every context. Dates in the notices are China local dates
  * (YYYY-MM-DD); business time is an ISO-8601 instant, read in China Standard Time (UTC+8, no
  * daylight saving since 1991). Windows are half-open instants [from, until).
  */
