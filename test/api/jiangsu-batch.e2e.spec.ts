@@ -388,13 +388,15 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
   it('9. records offline hours only for teachers who both submitted evidence and reviewed their peers', async () => {
     const record = (teacherId: string, when: string) => act(schoolAdmin, when, 'RecordOfflineHours', { batchId: BATCH, teacherId, hours: 25 });
 
-    expectRefused(await record('T-06', '2021-05-10T09:00:00'), 'PEER_REVIEW_MISSING', { missing: ['peer-review'] });
+    // The whole school finished with the last grade on 2021-04-01: hours are due within a week.
+    expectRefused(await record('T-06', '2021-04-03T09:00:00'), 'PEER_REVIEW_MISSING', { missing: ['peer-review'] });
     expectEvents(
-      await act(asTeacher('T-06'), '2021-05-10T12:00:00', 'RecordPeerReview', { batchId: BATCH, teacherId: 'T-06', videoId: 'PV-T-07', comment: '板书与课件结合自然。' }),
+      await act(asTeacher('T-06'), '2021-04-03T12:00:00', 'RecordPeerReview', { batchId: BATCH, teacherId: 'T-06', videoId: 'PV-T-07', comment: '板书与课件结合自然。' }),
       ['PeerReviewRecorded'],
     );
+    expectRefused(await record('T-01', '2021-04-09T09:00:00'), 'DEADLINE_PASSED', { schoolFinishedAt: '2021-04-01T02:00:00.000Z' });
     for (const teacher of trainees) {
-      const [event] = expectEvents(await record(teacher.teacherId, '2021-05-10T15:00:00'), ['OfflineHoursRecorded']);
+      const [event] = expectEvents(await record(teacher.teacherId, '2021-04-07T15:00:00'), ['OfflineHoursRecorded']);
       expect(event).toMatchObject({ teacherId: teacher.teacherId, category: 'offline', hours: 25, recordedBy: { sub: schoolAdmin.sub, role: 'school-admin' } });
     }
   });

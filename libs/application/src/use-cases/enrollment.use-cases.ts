@@ -60,6 +60,7 @@ import {
 import { z, ZodType, ZodTypeDef } from 'zod';
 import { defineUseCase, UseCase } from '../command-pipeline/use-case';
 import { identifier } from './identifiers';
+import { schoolFinishedAt } from './school-records';
 
 const teachers = teacherDecider();
 const enrollmentOf = (events: DomainEvent[] | undefined) => fold(enrollmentEvolver, (events ?? []) as EnrollmentEvent[]);
@@ -228,12 +229,29 @@ export const assessPractice = onEnrollment({
   decide: (command, context) => decideAssessPractice(command as AssessPractice, context),
 });
 
-export const recordOfflineHours = onEnrollment({
+export const recordOfflineHours = defineUseCase({
   name: 'RecordOfflineHours',
-  schema: z.object({ ...onTeacher, hours, category: z.string().trim().min(1).max(50).optional() }).strict(),
+  schema: z
+    .object({ ...onTeacher, hours, category: z.string().trim().min(1).max(50).optional() })
+    .strict()
+    .transform((data): typeof data & { schoolFinishedAt?: string } => data),
   roles: ['school-admin'],
-  // When the whole school finished is not tracked yet, so the one-week entry deadline does not run.
-  decide: (command, context) => decideRecordOfflineHours(command as RecordOfflineHours, context),
+  scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+  streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+  dependentStreams: (data, history) => {
+    const schoolId = schoolOf(history);
+    return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
+  },
+  primaryStream: 'enrollment',
+  // Offline hours are due within a week after the whole school finished: found from its records.
+  prepare: async (data, services) => {
+    const enrollment = enrollmentOf(await services.load(enrollmentStreamId(data.batchId, data.teacherId)));
+    if (enrollment.status === 'not-enrolled') return data;
+    return { ...data, schoolFinishedAt: await schoolFinishedAt(services, data.batchId, enrollment.schoolId) };
+  },
+  decide: (command, history) => ({
+    enrollment: decideRecordOfflineHours(command as RecordOfflineHours, { ...contextOf(history), schoolFinishedAt: command.data.schoolFinishedAt }),
+  }),
 });
 
 /** Public verification codes: short enough to type, too many to guess (60 bits). */

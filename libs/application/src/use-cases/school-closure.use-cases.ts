@@ -27,23 +27,18 @@ import {
   orgUnitDecider,
   orgUnitStreamId,
   overallGrade,
-  QuotaEvent,
-  quotaLedgerDecider,
-  quotaStreamId,
   RejectClosure,
   SchoolClosureEvent,
   schoolClosureStreamId,
   SchoolPlanFacts,
   SubmitGroupVideo,
-  TeacherEvent,
-  teacherDecider,
-  teacherStreamId,
   UploadExcellentVideo,
   UploadSchoolPlan,
 } from '@tip/domain';
 import { z } from 'zod';
 import { defineUseCase, UseCaseServices } from '../command-pipeline/use-case';
 import { identifier } from './identifiers';
+import { schoolTeacherRecords } from './school-records';
 
 const closureOf = (events: DomainEvent[] | undefined) =>
   ((events ?? []) as SchoolClosureEvent[]).reduce(evolveSchoolClosure, initialSchoolClosureState());
@@ -51,23 +46,9 @@ const batchOf = (events: DomainEvent[] | undefined) => fold(batchEvolver, (event
 
 interface SchoolFacts extends SchoolPlanFacts, ClosureApplicationFacts {}
 
-/**
- * What the whole school's records say, gathered before deciding: its teachers are those
- * holding a seat in any of the batch's periods, and each one's record is read. Read once, not
- * re-checked at append time: thresholds, not budgets.
- */
+/** What the whole school's records say, for the plan and closure thresholds. */
 async function schoolFacts(services: UseCaseServices, batchId: string, schoolId: string): Promise<SchoolFacts> {
-  const batch = batchOf(await services.load(batchStreamId(batchId)));
-  const periods = batch.status === 'scheduled' ? batch.periods : [];
-  const ledgers = await Promise.all(periods.map((period) => services.load(quotaStreamId(batchId, period.periodId, schoolId))));
-  const teacherIds = [...new Set(ledgers.flatMap((events) => fold(quotaLedgerDecider, events as QuotaEvent[]).seatHolders))];
-  const records = await Promise.all(
-    teacherIds.map(async (teacherId) => ({
-      enrollment: fold(enrollmentEvolver, (await services.load(enrollmentStreamId(batchId, teacherId))) as EnrollmentEvent[]),
-      teacher: fold(teacherDecider(), (await services.load(teacherStreamId(teacherId))) as TeacherEvent[]),
-    })),
-  );
-  const enrolled = records.filter((record) => isActiveEnrollment(record.enrollment));
+  const enrolled = (await schoolTeacherRecords(services, batchId, schoolId)).filter((record) => isActiveEnrollment(record.enrollment));
   const grades = enrolled.map((record) => overallGrade(record.enrollment)).filter((grade) => grade !== null);
   const school = fold(orgUnitDecider(), (await services.load(orgUnitStreamId(schoolId))) as OrgUnitEvent[]);
   const registeredFullTime = enrolled.filter((record) => record.teacher.status === 'registered' && record.teacher.fullTime).length;

@@ -84,6 +84,8 @@ export interface Enrollment {
   offlineHours: OfflineHoursEntry[];
   /** Every certificate ever issued, oldest first; at most the last one is unrevoked. */
   certificates: Certificate[];
+  /** When practice was last assessed: with every point graded, when this teacher finished. */
+  lastAssessedAt: string | null;
 }
 
 export type EnrollmentState = { status: 'not-enrolled' } | Enrollment;
@@ -114,6 +116,7 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
       peerReviews: [],
       offlineHours: [],
       certificates: [],
+      lastAssessedAt: null,
     };
   }
   // Total over any history: facts about a record that does not exist change nothing.
@@ -150,7 +153,7 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
       };
     }
     case 'PracticeAssessed':
-      return withGraded(state, event.data.abilityPoint, event.data.evidenceRefs, event.data.grade);
+      return { ...withGraded(state, event.data.abilityPoint, event.data.evidenceRefs, event.data.grade), lastAssessedAt: event.data.assessedAt };
     case 'PeerReviewRecorded': {
       const { videoId, comment, reviewedAt } = event.data;
       return { ...state, peerReviews: [...state.peerReviews.filter((review) => review.videoId !== videoId), { videoId, comment, reviewedAt }] };
@@ -296,6 +299,15 @@ export function overallGrade(state: EnrollmentState): Grade | null {
   const grades = pointGrades(state).map((point) => point.grade);
   if (grades.length === 0 || grades.includes(null)) return null;
   return combineGrades(grades.filter((grade): grade is Grade => grade !== null));
+}
+
+/**
+ * When the teacher finished (every chosen point graded, at the last assessment), or undefined
+ * while anything is left to grade. A school finishes when all its teachers have.
+ */
+export function assessmentFinishedAt(state: EnrollmentState): string | undefined {
+  if (state.status === 'not-enrolled' || overallGrade(state) === null) return undefined;
+  return state.lastAssessedAt ?? undefined;
 }
 
 /** The valid (unrevoked) certificate, if any. */
