@@ -472,7 +472,9 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     expect(revocation).toMatchObject({ certificateCode: code, teacherId: 'T-04', batchId: BATCH });
     expect(revoked.body.streamId).toBe(`certificate-${code}`);
     expectEvents(await act(provinceAdmin, '2021-06-05T09:05:00', 'RevokeCertificate', { certificateCode: code, reason: '学时记录有误，待核查' }), []);
-    expectRefused(await act(provinceAdmin, '2021-06-05T09:10:00', 'RevokeCertificate', { certificateCode: 'TIP-NOSUCHCODE2', reason: 'x' }), 'NOT_FOUND');
+    // An unknown code places nobody: an admin is told no (403), only system hears NOT_FOUND.
+    expect((await act(provinceAdmin, '2021-06-05T09:10:00', 'RevokeCertificate', { certificateCode: 'TIP-NOSUCHCODE2', reason: 'x' })).status).toBe(403);
+    expectRefused(await act(importer, '2021-06-05T09:10:00', 'RevokeCertificate', { certificateCode: 'TIP-NOSUCHCODE2', reason: 'x' }), 'NOT_FOUND');
 
     // Anyone holding a code can check it, without a token.
     expect(await verify(certificates.get('T-01') ?? '')).toMatchObject({ status: 'valid', holder: '王*', batchId: BATCH, totalHours: 54, grade: 'excellent' });

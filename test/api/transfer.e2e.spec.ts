@@ -21,6 +21,9 @@ describe('Transferring a teacher', () => {
       ['RegisterOrgUnit', { unitId: 'S-B', kind: 'school', name: '乙校', parentId: 'C-1' }],
       ['RegisterOrgUnit', { unitId: 'S-FULL', kind: 'school', name: '满校', parentId: 'C-1' }],
       ['RegisterOrgUnit', { unitId: 'S-FAR', kind: 'school', name: '远校', parentId: 'C-2' }],
+      ['RegisterOrgUnit', { unitId: 'P2', kind: 'province', name: '浙江省' }],
+      ['RegisterOrgUnit', { unitId: 'CITY2', kind: 'city', name: '杭州市', parentId: 'P2' }],
+      ['RegisterOrgUnit', { unitId: 'S-ZJ', kind: 'school', name: '杭州学校', parentId: 'CITY2' }],
       ['LaunchProgramme', { programmeId: 'JS', name: '提升工程2.0', provinceId: 'P', rulebook: 'jiangsu-2.0' }],
       ['ScheduleBatch', { programmeId: 'JS', batchId: 'B1', name: '第一批', startsOn: '2020-11-01', endsOn: '2021-10-31', sharePercent: 20, periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2021-01-30' }] }],
       ['AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: 'P', toUnitId: 'CITY', seats: 10 }],
@@ -28,6 +31,7 @@ describe('Transferring a teacher', () => {
       ['AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-A', seats: 2 }],
       ['AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-B', seats: 1 }],
       ['RegisterTeacher', { teacherId: 'T-1', schoolId: 'S-A', name: '王芳', idNumber: first17 + idNumberCheckCharacter(first17), gender: 'female', stage: '小学', subject: '语文', fullTime: true, birthDate: '1985-03-12' }],
+      ['RegisterTeacher', { teacherId: 'T-2', schoolId: 'S-A', name: '李雷', idNumber: first17 + idNumberCheckCharacter(first17), gender: 'male', stage: '小学', subject: '数学', fullTime: true, birthDate: '1985-03-12' }],
       ['EnrollTeacher', { batchId: 'B1', periodId: '1', teacherId: 'T-1', ...at(adminOf('S-A'), '2020-11-02T09:00:00+08:00') }],
       ['RecordOnlineHours', { batchId: 'B1', teacherId: 'T-1', recordId: 'R-1', courseId: 'C', hours: 12, at: '2020-11-05T09:00:00+08:00' }],
     ];
@@ -38,6 +42,20 @@ describe('Transferring a teacher', () => {
   it('refuses a school with no seat left, changing nothing', async () => {
     const refused = await api.send(countyAdmin, 'TransferTeacher', { teacherId: 'T-1', toSchoolId: 'S-FULL' });
     expect(refused).toMatchObject({ status: 422, body: { error: { code: 'NO_SEAT_LEFT' } } });
+  });
+
+  it('refuses, as unknown to every scope, a move between provinces or to a school nobody registered', async () => {
+    const city: Actor = { sub: 'city', role: 'city-admin', unitId: 'CITY' };
+    expect((await api.send(city, 'TransferTeacher', { teacherId: 'T-1', toSchoolId: 'S-ZJ' })).status).toBe(403);
+    expect((await api.send(city, 'TransferTeacher', { teacherId: 'T-1', toSchoolId: 'S-NOWHERE' })).status).toBe(403);
+    expect((await api.send({ sub: 'g', role: 'group-leader', unitId: 'S-A' }, 'SubmitGroupVideo', { batchId: 'B1', schoolId: 'S-FUTURE', groupId: 'G', videoRef: 'v' })).status).toBe(403);
+  });
+
+  it('does not let another school find out whom it has registered', async () => {
+    const probe = await api.send(adminOf('S-B'), 'RegisterTeacher', {
+      teacherId: 'T-2', schoolId: 'S-B', name: '李雷', idNumber: first17 + idNumberCheckCharacter(first17), gender: 'male', stage: '小学', subject: '数学', fullTime: true, birthDate: '1985-03-12',
+    });
+    expect(probe).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
   });
 
   it('is for an admin above both schools only', async () => {

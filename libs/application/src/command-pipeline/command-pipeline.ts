@@ -145,13 +145,16 @@ export class CommandPipeline {
       unitId = scope.unitOf((await this.options.streams.loadMany(scope.streamIds)).map((stream) => stream.events));
     }
     else {
-      const teacher = await this.options.streams.load(this.options.teacherStreamId(scope.teacherId));
-      unitId = this.options.teacherSchool(teacher.events);
+      // A record stays with the school it was made at (a transfer moves only open ones).
+      const record = scope.record ? scope.record.schoolOf((await this.options.streams.load(scope.record.streamId)).events) : undefined;
+      const teacher = record === undefined ? await this.options.streams.load(this.options.teacherStreamId(scope.teacherId)) : undefined;
+      unitId = record ?? (teacher ? this.options.teacherSchool(teacher.events) : undefined);
     }
-    // An unknown target is the use case's own rule to report (UNKNOWN_PARENT, UNKNOWN_SCHOOL…).
-    if (unitId === undefined) return;
+    // A target nobody can place (an unknown school, two schools in different provinces) is
+    // nobody's to act on but system's: failing closed, the business code is system's to hear.
+    if (unitId === undefined) throw new Forbidden(`${useCase.name}: the target is unknown or outside every scope`);
     const path = this.options.unitPath((await this.options.streams.load(this.options.unitStreamId(unitId))).events);
-    if (path === undefined) return;
+    if (path === undefined) throw new Forbidden(`${useCase.name}: unit ${unitId} is not registered`);
     if (actor.unitId === undefined || !path.includes(actor.unitId)) {
       throw new Forbidden(`Unit ${unitId} is outside the scope of ${actor.role} ${actor.sub}`);
     }

@@ -84,6 +84,19 @@ function contextOf(history: Record<string, DomainEvent[]>): EnrollmentContext {
 
 const hours = z.number().positive().max(200);
 
+/** Admins act on a record through the school it belongs to, which a transfer may have left behind. */
+const onRecord = <Data extends { batchId: string; teacherId: string }>(data: Data) => ({
+  kind: 'teacher' as const,
+  teacherId: data.teacherId,
+  record: {
+    streamId: enrollmentStreamId(data.batchId, data.teacherId),
+    schoolOf: (events: DomainEvent[]) => {
+      const enrollment = enrollmentOf(events);
+      return enrollment.status === 'not-enrolled' ? undefined : enrollment.schoolId;
+    },
+  },
+});
+
 /**
  * A command on one teacher's record in one batch: it loads the record, the batch (its rules)
  * and the closure of the record's school, whose freeze refuses everything (SCHOOL_CLOSED).
@@ -98,7 +111,7 @@ function onEnrollment<Data extends { batchId: string; teacherId: string }>(defin
     name: definition.name,
     schema: definition.schema,
     roles: definition.roles,
-    scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+    scope: onRecord,
     streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
     dependentStreams: (data, history) => {
       const schoolId = schoolOf(history);
@@ -169,7 +182,7 @@ export const withdrawTeacher = defineUseCase({
   name: 'WithdrawTeacher',
   schema: z.object({ ...onTeacher, reason: z.string().trim().min(1).max(500) }).strict(),
   roles: ['school-admin'],
-  scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+  scope: onRecord,
   streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
   dependentStreams: (data, history) => {
     const schoolId = schoolOf(history);
@@ -236,7 +249,7 @@ export const recordOfflineHours = defineUseCase({
     .strict()
     .transform((data): typeof data & { schoolFinishedAt?: string } => data),
   roles: ['school-admin'],
-  scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+  scope: onRecord,
   streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
   dependentStreams: (data, history) => {
     const schoolId = schoolOf(history);
@@ -269,7 +282,7 @@ export const issueCertificate = defineUseCase({
     .strict()
     .transform((data) => ({ ...data, certificateCode: '' })),
   roles: ['school-admin'],
-  scope: (data) => ({ kind: 'teacher', teacherId: data.teacherId }),
+  scope: onRecord,
   prepare: async (data) => ({ ...data, certificateCode: newCertificateCode() }),
   streams: (data) => ({
     enrollment: enrollmentStreamId(data.batchId, data.teacherId),
@@ -353,10 +366,11 @@ export const transferTeacher = defineUseCase({
     const streams: Record<string, string | undefined> = {};
     for (const batchId of teacher.batches) {
       streams[`enrollment:${batchId}`] = enrollmentStreamId(batchId, data.teacherId);
-      streams[`fromClosure:${batchId}`] = schoolClosureStreamId(batchId, teacher.schoolId);
       streams[`toClosure:${batchId}`] = schoolClosureStreamId(batchId, data.toSchoolId);
       const enrollment = history[`enrollment:${batchId}`] ? enrollmentOf(history[`enrollment:${batchId}`]) : undefined;
       if (enrollment && enrollment.status !== 'not-enrolled') {
+        // The record's own school, which may differ from the teacher's after an earlier move.
+        streams[`fromClosure:${batchId}`] = schoolClosureStreamId(batchId, enrollment.schoolId);
         streams[`fromSeat:${batchId}`] = quotaStreamId(batchId, enrollment.periodId, enrollment.schoolId);
         streams[`toSeat:${batchId}`] = quotaStreamId(batchId, enrollment.periodId, data.toSchoolId);
       }

@@ -32,7 +32,22 @@ export const registerTeacher = defineUseCase({
     // Filled below by prepare; a caller cannot set it (strict() refuses the field).
     .transform((data) => ({ ...data, idNumberProtected: '' })),
   roles: ['school-admin'],
-  scope: (data) => ({ kind: 'unit', unitId: data.schoolId }),
+  // An existing teacher is only re-registered by an admin over both their school and this one:
+  // otherwise any school could probe who is registered where.
+  scope: (data) => ({
+    kind: 'streams',
+    streamIds: [teacherStreamId(data.teacherId), orgUnitStreamId(data.schoolId)],
+    unitOf: ([teacherEvents, schoolEvents]) => {
+      const school = fold(orgUnitDecider(), schoolEvents as OrgUnitEvent[]);
+      if (school.status !== 'registered') return undefined;
+      const teacher = fold(teacherDecider(), teacherEvents as TeacherEvent[]);
+      if (teacher.status !== 'registered') return school.unitId;
+      const here = [...school.ancestry, school.unitId];
+      let shared: string | undefined;
+      for (let index = 0; index < Math.min(here.length, teacher.ancestry.length) && here[index] === teacher.ancestry[index]; index++) shared = here[index];
+      return shared;
+    },
+  }),
   streams: (data) => ({ teacher: teacherStreamId(data.teacherId), school: orgUnitStreamId(data.schoolId) }),
   primaryStream: 'teacher',
   // Only a valid number is worth a key; an invalid one is refused by the decision.
