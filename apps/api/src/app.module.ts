@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
@@ -71,6 +72,8 @@ export class AppModule implements OnApplicationShutdown {
               streams,
               clock,
               idempotency: new PostgresIdempotencyStore(pool),
+              // A key of its own, derived from the token secret: never stored beside the hashes.
+              requestHashKey: createHash('sha256').update(`tip-idempotency:${options.jwtSecret}`).digest('hex'),
               services: { idNumbers: new PostgresIdNumberVault(pool) },
             }),
         },

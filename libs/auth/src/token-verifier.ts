@@ -22,7 +22,7 @@ export class TokenVerifier {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match) throw new InvalidToken('Send "Authorization: Bearer <token>"');
     try {
-      const { payload } = await jwtVerify(match[1], this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(match[1], this.key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
       const parsed = claims.safeParse(payload);
       if (!parsed.success) throw new InvalidToken(`The token's claims are not usable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       return parsed.data;

@@ -5,7 +5,7 @@ const orgUnits = orgUnitDecider();
 const teachers = teacherDecider();
 
 /** The contract's commands, and how the pipeline finds a unit's place and a teacher's school. */
-export const commandPipelineWiring: Omit<CommandPipelineOptions, 'streams' | 'clock' | 'idempotency' | 'services'> = {
+export const commandPipelineWiring: Omit<CommandPipelineOptions, 'streams' | 'clock' | 'idempotency' | 'services' | 'requestHashKey'> = {
   useCases: contractUseCases,
   unitStreamId: orgUnitStreamId,
   unitPath: (events) => {

@@ -38,6 +38,25 @@ const importFields = {
 };
 
 /**
+ * Identifier patterns use Unicode classes (\p{L}, for names like 赣榆区) that OpenAPI's
+ * ECMA-262 patterns without the u flag cannot express: they become a description instead.
+ */
+function unicodePatternsDescribed(schema: unknown): Record<string, unknown> {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    const entries = Object.entries(node as Record<string, unknown>).map(([key, value]) => [key, walk(value)] as const);
+    const result = Object.fromEntries(entries) as Record<string, unknown>;
+    if (typeof result.pattern === 'string' && result.pattern.includes('\\p{')) {
+      delete result.pattern;
+      result.description = 'Letters in any script, digits, "_", ".", "-" or parentheses; 1 to 64 characters';
+    }
+    return result;
+  };
+  return walk(schema) as Record<string, unknown>;
+}
+
+/**
  * The OpenAPI document, generated from the very schemas that check command bodies, so the
  * docs cannot drift from what the API accepts.
  */
@@ -46,7 +65,7 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
   for (const useCase of useCases) {
     // Typed loosely on purpose: the generic zod types make the compiler recurse without end here.
     const toJsonSchema = zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>;
-    const schema = toJsonSchema(useCase.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' });
+    const schema = unicodePatternsDescribed(toJsonSchema(useCase.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' }));
     const properties = { ...((schema.properties as Record<string, unknown>) ?? {}), ...importFields };
     paths[`/api/commands/${useCase.name}`] = {
       post: {
@@ -67,6 +86,15 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
       },
     };
   }
+  paths['/api/certificates/{code}'] = {
+    get: {
+      operationId: 'verifyCertificate',
+      tags: ['certificates'],
+      summary: 'Anyone may check a certificate: valid or revoked, masked holder, batch, hours (no token)',
+      parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string', maxLength: 40 } }],
+      responses: { 200: { description: 'The certificate' }, 404: { description: 'NOT_FOUND', content: { 'application/json': { schema: errorBody } } } },
+    },
+  };
   paths['/api/health'] = {
     get: { operationId: 'health', tags: ['operations'], responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } } },
   };

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from '@tip/application';
 import { RuleViolation } from '@tip/domain';
-import { InvalidAppendError } from '@tip/event-store';
+import { DuplicateEventIdError, InvalidAppendError } from '@tip/event-store';
 import { InvalidToken } from '@tip/auth';
 
 interface ErrorBody {
@@ -31,6 +31,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof Forbidden) return [403, error('FORBIDDEN', exception.message)];
     if (exception instanceof UnknownCommand) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof CommandConflict) return [409, error('CONFLICT', exception.message)];
+    // Event ids already stored by a different command: a reused key or a clash, never our 500.
+    if (exception instanceof DuplicateEventIdError) return [409, error('CONFLICT', 'This command overlaps one already recorded; retry with a new Idempotency-Key')];
     if (exception instanceof RuleViolation) {
       // The domain guards its own input too; a shape problem is still the caller's 400.
       return [exception.code === 'VALIDATION_FAILED' ? 400 : 422, error(exception.code, exception.message, exception.details)];

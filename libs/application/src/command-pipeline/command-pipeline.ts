@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { Actor, DomainEvent, ROLES, Role } from '@tip/domain';
 import { z } from 'zod';
 import { Clock } from '../ports/clock';
@@ -43,6 +43,8 @@ export interface CommandPipelineOptions {
   unitPath: UnitPathReader;
   teacherStreamId(teacherId: string): string;
   teacherSchool: TeacherSchoolReader;
+  /** Secret for hashing requests sent with an Idempotency-Key. */
+  requestHashKey: string;
   /** Attempts when another writer keeps changing the same streams. */
   maxAttempts?: number;
 }
@@ -67,6 +69,7 @@ export class CommandPipeline {
   private readonly useCases: Map<string, UseCase>;
   private readonly services: UseCaseServices;
   private readonly hotStreams = new KeyedMutex();
+  private readonly idempotentRuns = new KeyedMutex();
   /** Streams that saw a conflict lately, until when commands on them take turns. */
   private readonly hotUntil = new Map<string, number>();
 
@@ -82,28 +85,35 @@ export class CommandPipeline {
   async execute(request: CommandRequest): Promise<CommandResult> {
     const useCase = this.useCases.get(request.name);
     if (!useCase) throw new UnknownCommand(request.name);
-    const { data: checked, actor, now, importedBy } = this.interpret(useCase, request);
-    await this.authorize(useCase, checked, actor);
-    const data = useCase.prepare ? await useCase.prepare(checked, this.services) : checked;
-
-    if (request.idempotencyKey === undefined) return this.run(useCase, data, actor, now, importedBy, randomUUID());
+    const call = this.interpret(useCase, request);
+    if (request.idempotencyKey === undefined) return this.authorizedRun(useCase, call, randomUUID());
     if (request.idempotencyKey.length === 0 || request.idempotencyKey.length > 200) {
       throw new CommandValidationFailed([{ field: 'Idempotency-Key', rule: 'must be 1 to 200 characters' }]);
     }
-    const requestHash = createHash('sha256').update(JSON.stringify([request.name, request.body])).digest('hex');
+    // Keyed with a server secret: the body may hold an ID number, which a bare hash would give away.
+    const requestHash = createHmac('sha256', this.options.requestHashKey).update(JSON.stringify([request.name, request.body])).digest('hex');
     const scope = `${request.caller.sub}:${request.idempotencyKey}`;
-    const earlier = await this.options.idempotency.find(scope);
-    if (earlier) {
-      if (earlier.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
-      return earlier.result;
-    }
-    // The command id, and so every event id, follows from the key: a retry racing the first
-    // attempt appends nothing new.
-    const commandId = uuidFrom(`idempotency:${scope}`);
-    const result = await this.run(useCase, data, actor, now, importedBy, commandId);
-    const stored = await this.options.idempotency.save(scope, requestHash, result);
-    if (stored.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
-    return stored.result;
+    // Requests with one key take turns here, so a retry racing the first attempt waits for its answer.
+    return this.idempotentRuns.run(scope, async () => {
+      const earlier = await this.options.idempotency.find(scope);
+      if (earlier) {
+        if (earlier.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
+        return earlier.result;
+      }
+      // The command id, and so every event id and generated code, follows from the key: a retry
+      // racing the first attempt from another process appends nothing new.
+      const result = await this.authorizedRun(useCase, call, uuidFrom(`idempotency:${scope}`));
+      const stored = await this.options.idempotency.save(scope, requestHash, result);
+      if (stored.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
+      return stored.result;
+    });
+  }
+
+  private async authorizedRun(useCase: UseCase, call: ReturnType<CommandPipeline['interpret']>, commandId: string): Promise<CommandResult> {
+    const { data: checked, actor, now, importedBy } = call;
+    await this.authorize(useCase, checked, actor);
+    const data = useCase.prepare ? await useCase.prepare(checked, this.services, { commandId }) : checked;
+    return this.run(useCase, data, actor, now, importedBy, commandId);
   }
 
   /** Separates `at`/`actor` (honoured for `system` only) from the command's own fields. */
@@ -170,6 +180,7 @@ export class CommandPipeline {
         // Optimistic until a stream proves contended; then commands on it take turns in this
         // process for a while, so a crowd racing for one school's seats does not starve itself.
         this.hotUntil.set(error.streamId, Date.now() + HOT_STREAM_MS);
+        if (this.hotUntil.size > 10_000) for (const [streamId, until] of this.hotUntil) if (until < Date.now()) this.hotUntil.delete(streamId);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
       }
     }

@@ -52,7 +52,7 @@ export interface UseCase<Data extends object = object> {
   /** The stream the command is about, named in its result. */
   primaryStream: string;
   /** Runs once, after authorization and before deciding: fills what needs I/O (encryption). */
-  prepare?(data: Data, services: UseCaseServices): Promise<Data>;
+  prepare?(data: Data, services: UseCaseServices, context: { commandId: string }): Promise<Data>;
   /** Given each named stream's events, the events to append to each (by the same names). */
   decide(command: Command<string, Data>, history: Record<string, DomainEvent[]>): Record<string, DomainEvent[]>;
 }

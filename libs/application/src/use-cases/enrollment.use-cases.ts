@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   AssessPractice,
   BatchEvent,
@@ -41,6 +41,7 @@ import {
   ReturnEvidence,
   RevokeCertificate,
   Role,
+  RuleViolation,
   SchoolClosureEvent,
   schoolClosureStreamId,
   evolveSchoolClosure,
@@ -153,7 +154,11 @@ export const enrollTeacher = defineUseCase({
     const teacher = teacherOf(await services.load(teacherStreamId(data.teacherId)));
     if (teacher.status !== 'registered') return data;
     const idNumber = await services.idNumbers.reveal(data.teacherId, teacher.idNumberProtected);
-    return { ...data, birthDate: idNumber ? birthDateOf(idNumber) : undefined };
+    if (!idNumber) {
+      // The key was erased (crypto-shredding): the exemption cannot be judged without the number.
+      throw new RuleViolation('ID_NUMBER_UNAVAILABLE', `Teacher ${data.teacherId}'s ID number has been erased; register it again`, { teacherId: data.teacherId });
+    }
+    return { ...data, birthDate: birthDateOf(idNumber) };
   },
   decide: (command, history) => {
     const teacher = teacherOf(history.teacher);
@@ -267,10 +272,15 @@ export const recordOfflineHours = defineUseCase({
   }),
 });
 
-/** Public verification codes: short enough to type, too many to guess (60 bits). */
-function newCertificateCode(): string {
+/**
+ * Public verification codes, short enough to type (60 bits), drawn from the command id: random
+ * for a plain command, fixed by the Idempotency-Key for a retried one, so a retry gets the same
+ * code. A code only shows a certificate's validity and masked holder.
+ */
+function certificateCodeFor(commandId: string): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  return `TIP-${[...randomBytes(12)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
+  const bytes = createHash('sha256').update(`certificate:${commandId}`).digest();
+  return `TIP-${[...bytes.subarray(0, 12)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
 }
 
 export const certificateStreamId = (code: string) => `certificate-${code}`;
@@ -283,7 +293,7 @@ export const issueCertificate = defineUseCase({
     .transform((data) => ({ ...data, certificateCode: '' })),
   roles: ['school-admin'],
   scope: onRecord,
-  prepare: async (data) => ({ ...data, certificateCode: newCertificateCode() }),
+  prepare: async (data, _services, { commandId }) => ({ ...data, certificateCode: certificateCodeFor(commandId) }),
   streams: (data) => ({
     enrollment: enrollmentStreamId(data.batchId, data.teacherId),
     batch: batchStreamId(data.batchId),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   BatchEvent,
   batchEvolver,
@@ -68,11 +67,16 @@ export const drawInspectionSample = defineUseCase({
       seed: z.union([z.string().trim().min(1).max(100), z.number().int()]),
     })
     .strict()
-    // A sample without a caller-chosen id gets one; candidates are gathered before deciding.
-    .transform((data) => ({ ...data, sampleId: data.sampleId ?? randomUUID(), candidates: [] as InspectionCandidate[] })),
+    // Candidates are gathered, and a missing sample id derived from the command, before deciding.
+    .transform((data) => ({ ...data, sampleId: data.sampleId ?? '', candidates: [] as InspectionCandidate[] })),
   roles: ['inspector'],
   scope: (data) => ({ kind: 'unit', unitId: data.scopeUnitId }),
-  prepare: async (data, services) => ({ ...data, candidates: await candidateSchools(services, data.batchId, data.scopeUnitId) }),
+  prepare: async (data, services, { commandId }) => ({
+    ...data,
+    // The same command (a retry under one Idempotency-Key) names the same sample.
+    sampleId: data.sampleId || `S-${commandId}`,
+    candidates: await candidateSchools(services, data.batchId, data.scopeUnitId),
+  }),
   streams: (data) => ({ sample: inspectionStreamId(data.sampleId), batch: batchStreamId(data.batchId) }),
   primaryStream: 'sample',
   decide: (command, history) => ({

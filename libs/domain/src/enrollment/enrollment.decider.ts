@@ -1,4 +1,4 @@
-import { isExemptFromTraining, retirementDateOf } from '../programme/rulebook-queries';
+import { isExemptFromTraining } from '../programme/rulebook-queries';
 import { Gender } from '../organisation/organisation.commands';
 import { decideReleaseSeat, decideTakeSeat } from '../quota/quota.decider';
 import { QuotaEvent } from '../quota/quota.events';
@@ -76,7 +76,8 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
       throw new EnrollmentRuleViolation(
         'EXEMPT_TEACHER',
         `Teacher ${teacherId} is fewer than ${rulebook.exemption.yearsBeforeRetirement} years from retirement and is not required to train`,
-        { teacherId, yearsBeforeRetirement: rulebook.exemption.yearsBeforeRetirement, retiresOn: retirementDateOf(rulebook, person) },
+        // No retirement date: with the masked ID number it would give the birth date away.
+        { teacherId, yearsBeforeRetirement: rulebook.exemption.yearsBeforeRetirement },
       );
     }
   }
