@@ -228,13 +228,20 @@ export class CommandPipeline {
       return this.hotStreams.run(hot, () => this.attempt(useCase, data, actor, now, importedBy, commandId, hot));
     }
     const decided = useCase.decide({ type: useCase.name, data, metadata: { now, actor } }, history);
-    const writes = Object.entries(decided)
+    const writes: { name: string; streamId: string; events: DomainEvent[]; expectedRevision: number | 'no_stream' }[] = Object.entries(decided)
       .filter(([, events]) => events.length > 0)
       .map(([name, events]) => {
         const index = names.indexOf(name);
         if (index < 0) throw new Error(`${useCase.name} decided events for "${name}", a stream it did not load`);
         return { name, streamId: streamIds[name], events, expectedRevision: loaded[index].revision };
       });
+    if (writes.length > 0 && useCase.guards) {
+      for (const [index, name] of names.entries()) {
+        if (useCase.guards(name) && !writes.some((write) => write.name === name)) {
+          writes.push({ name, streamId: streamIds[name], events: [], expectedRevision: loaded[index].revision });
+        }
+      }
+    }
     const primary = loaded[names.indexOf(useCase.primaryStream)];
     const primaryCount = primary.revision === 'no_stream' ? 0 : primary.revision + 1;
     if (writes.length === 0) {

@@ -47,6 +47,11 @@ export interface UseCase<Data extends object = object> {
    * enrollment names). Loaded second, and checked at append time like the first.
    */
   dependentStreams?(data: Data, history: Record<string, DomainEvent[]>): Record<string, string | undefined>;
+  /**
+   * Streams read but not written whose state the decision rests on (a school's closure, the
+   * teacher's current school): the append fails, and is decided again, if one has moved since.
+   */
+  guards?(name: string): boolean;
   /** Streams written with copies of another stream's events (lookups); left out of the result. */
   copies?: readonly string[];
   /** The stream the command is about, named in its result. */

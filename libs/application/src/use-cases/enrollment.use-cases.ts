@@ -114,6 +114,8 @@ function onEnrollment<Data extends { batchId: string; teacherId: string }>(defin
     roles: definition.roles,
     scope: onRecord,
     streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+    // A school closing meanwhile freezes this record: the decision must see it.
+    guards: (name) => name === 'closure',
     dependentStreams: (data, history) => {
       const schoolId = schoolOf(history);
       return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
@@ -147,6 +149,8 @@ export const enrollTeacher = defineUseCase({
     };
   },
   primaryStream: 'enrollment',
+  // The teacher's school (a transfer) and its closure must not move under the decision.
+  guards: (name) => name === 'teacher' || name === 'closure',
   // The birth date is inside the protected ID number: revealed only when an exemption needs it.
   prepare: async (data, services) => {
     const batch = batchOf(await services.load(batchStreamId(data.batchId)));
@@ -189,6 +193,7 @@ export const withdrawTeacher = defineUseCase({
   roles: ['school-admin'],
   scope: onRecord,
   streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+  guards: (name) => name === 'closure',
   dependentStreams: (data, history) => {
     const schoolId = schoolOf(history);
     return {
@@ -256,6 +261,7 @@ export const recordOfflineHours = defineUseCase({
   roles: ['school-admin'],
   scope: onRecord,
   streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+  guards: (name) => name === 'closure',
   dependentStreams: (data, history) => {
     const schoolId = schoolOf(history);
     return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
@@ -300,6 +306,7 @@ export const issueCertificate = defineUseCase({
     certificate: certificateStreamId(data.certificateCode),
   }),
   copies: ['certificate'],
+  guards: (name) => name === 'closure',
   dependentStreams: (data, history) => {
     const schoolId = schoolOf(history);
     return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
@@ -388,6 +395,7 @@ export const transferTeacher = defineUseCase({
     return streams;
   },
   primaryStream: 'teacher',
+  guards: (name) => name.startsWith('fromClosure:') || name.startsWith('toClosure:') || name.startsWith('enrollment:'),
   decide: (command, history) => {
     const teacher = teacherOf(history.teacher);
     const toSchool = fold(orgUnitDecider(), history.toSchool as OrgUnitEvent[]);

@@ -234,6 +234,39 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         expect(await store.readStream(child)).toHaveLength(1);
       });
 
+      it('appends only while a guard stream is still where the writer read it', async () => {
+        const guard = streamName('closure');
+        const target = streamName('record');
+        await store.appendToStream(guard, [newEvent('PlanUploaded')]);
+        const guarded = await store.appendToStreams([
+          { streamId: target, expectedRevision: 'any', events: [newEvent('HoursRecorded')] },
+          { streamId: guard, expectedRevision: 0, events: [] },
+        ]);
+        expect(guarded.streams).toEqual([
+          { streamId: target, nextExpectedRevision: 0 },
+          { streamId: guard, nextExpectedRevision: 0 },
+        ]);
+        await store.appendToStream(guard, [newEvent('SchoolClosed')]);
+        const error = await store
+          .appendToStreams([
+            { streamId: target, expectedRevision: 'any', events: [newEvent('HoursRecorded')] },
+            { streamId: guard, expectedRevision: 0, events: [] },
+          ])
+          .catch((e) => e);
+        expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: guard, actual: 1 });
+        expect(await store.readStream(target)).toHaveLength(1);
+        expect(await store.readStream(guard)).toHaveLength(2);
+        const missing = await store
+          .appendToStreams([
+            { streamId: target, expectedRevision: 'any', events: [newEvent('HoursRecorded')] },
+            { streamId: streamName('never'), expectedRevision: 'stream_exists', events: [] },
+          ])
+          .catch((e) => e);
+        expect(missing).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', actual: -1 });
+        const onlyGuards = await store.appendToStreams([{ streamId: guard, expectedRevision: 1, events: [] }, { streamId: target, expectedRevision: 0, events: [] }]).catch((e) => e);
+        expect(onlyGuards).toBeInstanceOf(InvalidAppendError);
+      });
+
       it('writes none of a batch when one of its events is invalid', async () => {
         const streamId = streamName('teacher');
         const error = await store

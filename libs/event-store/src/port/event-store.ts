@@ -4,6 +4,10 @@ import { VerificationReport } from './verification';
 
 export interface StreamAppend {
   streamId: string;
+  /**
+   * The events to append. Empty, beside other streams, makes the stream a guard: the append
+   * fails unless it is still at `expectedRevision`, and nothing is appended to it.
+   */
   events: NewEvent[];
   expectedRevision: ExpectedRevision;
 }

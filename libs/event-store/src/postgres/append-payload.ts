@@ -67,7 +67,9 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
     if (seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
     seenStreams.add(streamId);
     const expected = validateExpectedRevision(append.expectedRevision, `${field}expectedRevision`);
-    if (!Array.isArray(append.events) || append.events.length === 0) {
+    // With other streams, an empty list makes this stream a guard: it must still be at its
+    // expected revision when the others are appended. Alone, it would append nothing at all.
+    if (!Array.isArray(append.events) || (append.events.length === 0 && appends.length === 1)) {
       throw new InvalidAppendError(`${field}events`, 'must contain at least one event');
     }
     const prepared: PreparedStream = { streamId, expected: expectedRevisionCode(expected), events: [], eventIds: [] };
@@ -108,6 +110,7 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
     eventCount += prepared.events.length;
     return prepared;
   });
+  if (eventCount === 0) throw new InvalidAppendError('appends', 'must append at least one event to some stream');
   if (eventCount > context.maxEventsPerAppend) {
     throw new InvalidAppendError('events', `must be at most ${context.maxEventsPerAppend} in one append`);
   }

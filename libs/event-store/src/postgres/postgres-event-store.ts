@@ -322,7 +322,8 @@ export class PostgresEventStore implements EventStore {
         result.events.push({ streamId: stream.streamId, eventId, revision: Number(row.stream_revision), position: Number(row.position) });
       }
       const revisions = result.events.filter((event) => event.streamId === stream.streamId).map((event) => event.revision);
-      result.streams.push({ streamId: stream.streamId, nextExpectedRevision: Math.max(...revisions) });
+      // A guard stream appended nothing then: there is no revision of its own to report.
+      if (revisions.length > 0) result.streams.push({ streamId: stream.streamId, nextExpectedRevision: Math.max(...revisions) });
     }
     result.lastPosition = Math.max(...result.events.map((event) => event.position));
     return result;

@@ -109,8 +109,26 @@ export const eventStoreMigrations: Migration[] = [
           from jsonb_array_elements(p_streams) with ordinality s
           order by s.value->>'streamId'
         loop
-          v_count := array_length(v_stream.hashes, 1);
+          v_count := coalesce(array_length(v_stream.hashes, 1), 0);
           v_start_rev := null;
+          -- A stream with no events is a guard: it must still be where the writer read it, and
+          -- stays there until this transaction ends (FOR SHARE blocks a concurrent append to it).
+          if v_count = 0 then
+            v_actual := null;
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id for share;
+            v_actual := coalesce(v_actual, -1);
+            if not (v_stream.expected = -1
+                    or (v_stream.expected = -2 and v_actual = -1)
+                    or (v_stream.expected = -3 and v_actual >= 0)
+                    or v_stream.expected = v_actual) then
+              raise exception using
+                errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+                message = 'wrong expected revision',
+                detail = json_build_object('streamId', v_stream.stream_id, 'actual', v_actual)::text;
+            end if;
+            start_revisions[v_stream.idx] := v_actual;
+            continue;
+          end if;
           for attempt in 1 .. 2 loop
             if v_stream.expected <> -2 then
               update tip_streams t
@@ -169,12 +187,12 @@ export const eventStoreMigrations: Migration[] = [
           from jsonb_array_elements(p_streams) with ordinality s
         loop
           v_hash := v_reserved.start_hashes[v_stream.idx];
-          for v_i in 1 .. array_length(v_stream.hashes, 1) loop
+          for v_i in 1 .. coalesce(array_length(v_stream.hashes, 1), 0) loop
             v_hash := sha256(v_hash || v_stream.hashes[v_i]);
             v_event_revs[v_stream.event_offset + v_i] := v_reserved.start_revisions[v_stream.idx] + v_i;
             v_event_hashes[v_stream.event_offset + v_i] := v_hash;
           end loop;
-          v_next[v_stream.idx] := v_reserved.start_revisions[v_stream.idx] + array_length(v_stream.hashes, 1);
+          v_next[v_stream.idx] := v_reserved.start_revisions[v_stream.idx] + coalesce(array_length(v_stream.hashes, 1), 0);
         end loop;
 
         insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type,
