@@ -2,7 +2,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { Actor, DomainEvent, ROLES, Role } from '@tip/domain';
 import { z } from 'zod';
 import { Clock } from '../ports/clock';
-import { EventStreams, StreamConflict } from '../ports/event-streams';
+import { EventStreams, LoadedStream, StreamConflict } from '../ports/event-streams';
 import { IdempotencyStore } from '../ports/idempotency-store';
 import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from './errors';
 import { KeyedMutex } from './keyed-mutex';
@@ -27,6 +27,8 @@ export interface CommandResult {
 }
 
 const HOT_STREAM_MS = 2000;
+
+type StreamReader = (streamId: string) => Promise<LoadedStream>;
 
 /** How a unit's place in the hierarchy is read from its stream: its ancestors, then itself. */
 export type UnitPathReader = (events: DomainEvent[]) => string[] | undefined;
@@ -111,9 +113,18 @@ export class CommandPipeline {
 
   private async authorizedRun(useCase: UseCase, call: ReturnType<CommandPipeline['interpret']>, commandId: string): Promise<CommandResult> {
     const { data: checked, actor, now, importedBy } = call;
-    await this.authorize(useCase, checked, actor);
+    // Streams read to authorize serve the first attempt's decision too (retries read afresh).
+    const readForAuthorization = new Map<string, LoadedStream>();
+    const read: StreamReader = async (streamId) => {
+      const known = readForAuthorization.get(streamId);
+      if (known) return known;
+      const stream = await this.options.streams.load(streamId);
+      readForAuthorization.set(streamId, stream);
+      return stream;
+    };
+    await this.authorize(useCase, checked, actor, read);
     const data = useCase.prepare ? await useCase.prepare(checked, this.services, { commandId }) : checked;
-    return this.run(useCase, data, actor, now, importedBy, commandId);
+    return this.run(useCase, data, actor, now, importedBy, commandId, readForAuthorization);
   }
 
   /** Separates `at`/`actor` (honoured for `system` only) from the command's own fields. */
@@ -139,7 +150,7 @@ export class CommandPipeline {
     };
   }
 
-  private async authorize(useCase: UseCase, data: object, actor: Actor): Promise<void> {
+  private async authorize(useCase: UseCase, data: object, actor: Actor, read: StreamReader): Promise<void> {
     if (actor.role === 'system') return;
     if (!useCase.roles.includes(actor.role)) throw new Forbidden(`A ${actor.role} may not ${useCase.name}`);
     const scope: Scope = useCase.scope(data);
@@ -150,31 +161,39 @@ export class CommandPipeline {
     }
     let unitId: string | undefined;
     if (scope.kind === 'unit') unitId = scope.unitId;
-    else if (scope.kind === 'stream') unitId = scope.unitOf((await this.options.streams.load(scope.streamId)).events);
+    else if (scope.kind === 'stream') unitId = scope.unitOf((await read(scope.streamId)).events);
     else if (scope.kind === 'streams') {
-      unitId = scope.unitOf((await this.options.streams.loadMany(scope.streamIds)).map((stream) => stream.events));
+      unitId = scope.unitOf((await Promise.all(scope.streamIds.map(read))).map((stream) => stream.events));
     }
     else {
       // A record stays with the school it was made at (a transfer moves only open ones).
-      const record = scope.record ? scope.record.schoolOf((await this.options.streams.load(scope.record.streamId)).events) : undefined;
-      const teacher = record === undefined ? await this.options.streams.load(this.options.teacherStreamId(scope.teacherId)) : undefined;
+      const record = scope.record ? scope.record.schoolOf((await read(scope.record.streamId)).events) : undefined;
+      const teacher = record === undefined ? await read(this.options.teacherStreamId(scope.teacherId)) : undefined;
       unitId = record ?? (teacher ? this.options.teacherSchool(teacher.events) : undefined);
     }
     // A target nobody can place (an unknown school, two schools in different provinces) is
     // nobody's to act on but system's: failing closed, the business code is system's to hear.
     if (unitId === undefined) throw new Forbidden(`${useCase.name}: the target is unknown or outside every scope`);
-    const path = this.options.unitPath((await this.options.streams.load(this.options.unitStreamId(unitId))).events);
+    const path = this.options.unitPath((await read(this.options.unitStreamId(unitId))).events);
     if (path === undefined) throw new Forbidden(`${useCase.name}: unit ${unitId} is not registered`);
     if (actor.unitId === undefined || !path.includes(actor.unitId)) {
       throw new Forbidden(`Unit ${unitId} is outside the scope of ${actor.role} ${actor.sub}`);
     }
   }
 
-  private async run(useCase: UseCase, data: object, actor: Actor, now: string, importedBy: Actor | undefined, commandId: string): Promise<CommandResult> {
+  private async run(
+    useCase: UseCase,
+    data: object,
+    actor: Actor,
+    now: string,
+    importedBy: Actor | undefined,
+    commandId: string,
+    prefetched: Map<string, LoadedStream>,
+  ): Promise<CommandResult> {
     const maxAttempts = this.options.maxAttempts ?? 20;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        return await this.attempt(useCase, data, actor, now, importedBy, commandId, undefined);
+        return await this.attempt(useCase, data, actor, now, importedBy, commandId, undefined, attempt === 1 ? prefetched : undefined);
       } catch (error) {
         if (!(error instanceof StreamConflict)) throw error;
         // Optimistic until a stream proves contended; then commands on it take turns in this
@@ -185,6 +204,13 @@ export class CommandPipeline {
       }
     }
     throw new CommandConflict(`${useCase.name} kept colliding with other writers; try again`);
+  }
+
+  /** Loads streams in one round trip, taking those already read (to authorize) as they were. */
+  private async loadMany(streamIds: string[], prefetched?: Map<string, LoadedStream>): Promise<LoadedStream[]> {
+    const missing = streamIds.filter((streamId) => !prefetched?.has(streamId));
+    const fetched = new Map((await this.options.streams.loadMany(missing)).map((stream) => [stream.streamId, stream]));
+    return streamIds.map((streamId) => prefetched?.get(streamId) ?? (fetched.get(streamId) as LoadedStream));
   }
 
   private isHot(streamId: string): boolean {
@@ -203,10 +229,11 @@ export class CommandPipeline {
     importedBy: Actor | undefined,
     commandId: string,
     holding: string | undefined,
+    prefetched?: Map<string, LoadedStream>,
   ): Promise<CommandResult> {
     const streamIds: Record<string, string> = { ...useCase.streams(data) };
     const names = Object.keys(streamIds);
-    const loaded = await this.options.streams.loadMany(names.map((name) => streamIds[name]));
+    const loaded = await this.loadMany(names.map((name) => streamIds[name]), prefetched);
     const history = Object.fromEntries(names.map((name, index) => [name, loaded[index].events]));
     // Dependent streams may name further ones (a teacher's records, then their seat ledgers):
     // load until nothing new is named.
@@ -215,7 +242,7 @@ export class CommandPipeline {
         (entry): entry is [string, string] => entry[1] !== undefined && !(entry[0] in streamIds),
       );
       if (dependent.length === 0) break;
-      const streams = await this.options.streams.loadMany(dependent.map(([, streamId]) => streamId));
+      const streams = await this.loadMany(dependent.map(([, streamId]) => streamId), prefetched);
       dependent.forEach(([name, streamId], index) => {
         streamIds[name] = streamId;
         names.push(name);

@@ -54,14 +54,20 @@ export class AppendBatcher {
     }
   }
 
-  /** The oldest waiting appends whose streams do not overlap, up to the event limit. */
+  /**
+   * The oldest waiting appends that do not touch each other's streams, up to the event limit.
+   * Guards (streams only checked) may be shared: many records of one school all guard its closure.
+   */
   private takeBatch(): Pending[] {
     const batch: Pending[] = [];
-    const streams = new Set<string>();
+    const written = new Set<string>();
+    const guarded = new Set<string>();
     let events = 0;
     for (let index = 0; index < this.queue.length; ) {
       const pending = this.queue[index];
-      const overlaps = pending.append.streams.some((stream) => streams.has(stream.streamId));
+      const overlaps = pending.append.streams.some((stream) =>
+        stream.events.length > 0 ? written.has(stream.streamId) || guarded.has(stream.streamId) : written.has(stream.streamId),
+      );
       const fits = batch.length === 0 || events + pending.append.eventCount <= this.options.maxEventsPerBatch;
       if (overlaps || !fits) {
         index += 1;
@@ -70,7 +76,7 @@ export class AppendBatcher {
       this.queue.splice(index, 1);
       batch.push(pending);
       events += pending.append.eventCount;
-      for (const stream of pending.append.streams) streams.add(stream.streamId);
+      for (const stream of pending.append.streams) (stream.events.length > 0 ? written : guarded).add(stream.streamId);
     }
     return batch;
   }

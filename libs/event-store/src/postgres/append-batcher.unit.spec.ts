@@ -2,8 +2,12 @@ import { AppendResult } from '../port/event-store';
 import { AppendBatcher, BatchFailure } from './append-batcher';
 import { PreparedAppend } from './append-payload';
 
-const append = (streamId: string, events = 1): PreparedAppend => ({
-  streams: [{ streamId, expected: -1, events: [], eventIds: [] }],
+const append = (streamId: string, events = 1, guards: string[] = []): PreparedAppend => ({
+  streams: [
+    // Only whether a stream has events matters to batching.
+    { streamId, expected: -1, events: Array.from({ length: events }, () => ({}) as PreparedAppend['streams'][number]['events'][number]), eventIds: [] },
+    ...guards.map((guard) => ({ streamId: guard, expected: -1, events: [], eventIds: [] })),
+  ],
   eventCount: events,
 });
 
@@ -73,6 +77,21 @@ describe('AppendBatcher (group commit)', () => {
     database.open();
     await Promise.all(all);
     expect(database.transactions).toEqual([['a'], ['x', 'y'], ['x']]);
+  });
+
+  it('lets appends share a guard stream, but never write a stream another one guards', async () => {
+    const database = fakeDatabase();
+    const batcher = database.batcher(1);
+    database.hold();
+    const all = [
+      batcher.submit(append('a')),
+      batcher.submit(append('r1', 1, ['closure'])),
+      batcher.submit(append('r2', 1, ['closure'])),
+      batcher.submit(append('closure')),
+    ];
+    database.open();
+    await Promise.all(all);
+    expect(database.transactions).toEqual([['a'], ['r1', 'r2'], ['closure']]);
   });
 
   it('keeps each transaction within the event limit', async () => {
