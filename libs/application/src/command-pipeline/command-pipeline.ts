@@ -40,7 +40,7 @@ export interface CommandPipelineOptions {
   clock: Clock;
   idempotency: IdempotencyStore;
   useCases: UseCase[];
-  services: Omit<UseCaseServices, 'load'>;
+  services: Omit<UseCaseServices, 'load' | 'loadMany'>;
   unitStreamId(unitId: string): string;
   unitPath: UnitPathReader;
   teacherStreamId(teacherId: string): string;
@@ -77,7 +77,11 @@ export class CommandPipeline {
 
   constructor(private readonly options: CommandPipelineOptions) {
     this.useCases = new Map(options.useCases.map((useCase) => [useCase.name, useCase]));
-    this.services = { ...options.services, load: async (streamId) => (await options.streams.load(streamId)).events };
+    this.services = {
+      ...options.services,
+      load: async (streamId) => (await options.streams.load(streamId)).events,
+      loadMany: async (streamIds) => (await options.streams.loadMany(streamIds)).map((stream) => stream.events),
+    };
   }
 
   commandNames(): string[] {

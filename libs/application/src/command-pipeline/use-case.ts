@@ -11,6 +11,8 @@ export interface UseCaseServices {
    * append time: use them for thresholds, never for what must not be over-spent.
    */
   load(streamId: string): Promise<DomainEvent[]>;
+  /** The same for many streams, in one round trip. */
+  loadMany(streamIds: string[]): Promise<DomainEvent[][]>;
 }
 
 /** Where a command acts, for the rule that an actor acts only inside its own subtree. */

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
   AssessPractice,
-  BatchEvent,
-  batchEvolver,
   batchStreamId,
   birthDateOf,
   Command,
@@ -42,10 +40,7 @@ import {
   RevokeCertificate,
   Role,
   RuleViolation,
-  SchoolClosureEvent,
   schoolClosureStreamId,
-  evolveSchoolClosure,
-  initialSchoolClosureState,
   seatLedgerStreamId,
   SelectAbilityPoints,
   SubmitPracticeEvidence,
@@ -60,16 +55,20 @@ import {
 } from '@tip/domain';
 import { z, ZodType, ZodTypeDef } from 'zod';
 import { defineUseCase, UseCase } from '../command-pipeline/use-case';
+import { batchOf, closureOf, commonAncestor } from './folds';
 import { identifier } from './identifiers';
 import { schoolFinishedAt } from './school-records';
 
 const teachers = teacherDecider();
 const enrollmentOf = (events: DomainEvent[] | undefined) => fold(enrollmentEvolver, (events ?? []) as EnrollmentEvent[]);
-const batchOf = (events: DomainEvent[] | undefined) => fold(batchEvolver, (events ?? []) as BatchEvent[]);
-const closureOf = (events: DomainEvent[] | undefined) =>
-  ((events ?? []) as SchoolClosureEvent[]).reduce(evolveSchoolClosure, initialSchoolClosureState());
 const teacherOf = (events: DomainEvent[] | undefined) => fold(teachers, (events ?? []) as TeacherEvent[]);
 const ledgerOf = (events: DomainEvent[] | undefined) => fold(quotaLedgerDecider, (events ?? []) as QuotaEvent[]);
+
+/** The closure stream of the school a record (or the teacher, before one) belongs to. */
+function closureStreamOf(batchId: string, history: Record<string, DomainEvent[]>): string | undefined {
+  const schoolId = schoolOf(history);
+  return schoolId ? schoolClosureStreamId(batchId, schoolId) : undefined;
+}
 
 /** The school an enrollment (or, before it, the teacher's registration) belongs to. */
 function schoolOf(history: Record<string, DomainEvent[]>): string | undefined {
@@ -116,10 +115,7 @@ function onEnrollment<Data extends { batchId: string; teacherId: string }>(defin
     streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
     // A school closing meanwhile freezes this record: the decision must see it.
     guards: (name) => name === 'closure',
-    dependentStreams: (data, history) => {
-      const schoolId = schoolOf(history);
-      return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
-    },
+    dependentStreams: (data, history) => ({ closure: closureStreamOf(data.batchId, history) }),
     primaryStream: 'enrollment',
     decide: (command, history) => ({ enrollment: definition.decide(command, contextOf(history), history) }),
   });
@@ -195,11 +191,7 @@ export const withdrawTeacher = defineUseCase({
   streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
   guards: (name) => name === 'closure',
   dependentStreams: (data, history) => {
-    const schoolId = schoolOf(history);
-    return {
-      seat: seatLedgerStreamId(enrollmentOf(history.enrollment)),
-      closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined,
-    };
+    return { seat: seatLedgerStreamId(enrollmentOf(history.enrollment)), closure: closureStreamOf(data.batchId, history) };
   },
   primaryStream: 'enrollment',
   decide: (command, history) => {
@@ -262,10 +254,7 @@ export const recordOfflineHours = defineUseCase({
   scope: onRecord,
   streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
   guards: (name) => name === 'closure',
-  dependentStreams: (data, history) => {
-    const schoolId = schoolOf(history);
-    return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
-  },
+  dependentStreams: (data, history) => ({ closure: closureStreamOf(data.batchId, history) }),
   primaryStream: 'enrollment',
   // Offline hours are due within a week after the whole school finished: found from its records.
   prepare: async (data, services) => {
@@ -307,10 +296,7 @@ export const issueCertificate = defineUseCase({
   }),
   copies: ['certificate'],
   guards: (name) => name === 'closure',
-  dependentStreams: (data, history) => {
-    const schoolId = schoolOf(history);
-    return { closure: schoolId ? schoolClosureStreamId(data.batchId, schoolId) : undefined };
-  },
+  dependentStreams: (data, history) => ({ closure: closureStreamOf(data.batchId, history) }),
   primaryStream: 'enrollment',
   decide: (command, history) => {
     const issued = decideIssueCertificate(command as IssueCertificate, contextOf(history));
@@ -349,13 +335,6 @@ export const revokeCertificate = defineUseCase({
     return { enrollment: revoked, certificate: revoked };
   },
 });
-
-/** The deepest unit both paths share: whose admin may move a teacher between two schools. */
-function commonAncestor(first: string[], second: string[]): string | undefined {
-  let shared: string | undefined;
-  for (let index = 0; index < Math.min(first.length, second.length) && first[index] === second[index]; index++) shared = first[index];
-  return shared;
-}
 
 /**
  * TransferTeacher names no batch: the teacher's stream lists the batches they take part in,

@@ -1,8 +1,6 @@
 import {
   ApplyForClosure,
   ApproveClosure,
-  BatchEvent,
-  batchEvolver,
   batchStreamId,
   chosenAbilityPoints,
   CloseSchool,
@@ -14,21 +12,17 @@ import {
   decideSubmitGroupVideo,
   decideUploadExcellentVideo,
   decideUploadSchoolPlan,
-  DomainEvent,
   EnrollmentEvent,
   enrollmentEvolver,
   enrollmentStreamId,
-  evolveSchoolClosure,
   ExcellentVideoFacts,
   fold,
-  initialSchoolClosureState,
   isActiveEnrollment,
   OrgUnitEvent,
   orgUnitDecider,
   orgUnitStreamId,
   overallGrade,
   RejectClosure,
-  SchoolClosureEvent,
   schoolClosureStreamId,
   SchoolPlanFacts,
   SubmitGroupVideo,
@@ -37,12 +31,10 @@ import {
 } from '@tip/domain';
 import { z } from 'zod';
 import { defineUseCase, UseCaseServices } from '../command-pipeline/use-case';
+import { batchOf, closureOf } from './folds';
 import { identifier } from './identifiers';
 import { schoolTeacherRecords } from './school-records';
 
-const closureOf = (events: DomainEvent[] | undefined) =>
-  ((events ?? []) as SchoolClosureEvent[]).reduce(evolveSchoolClosure, initialSchoolClosureState());
-const batchOf = (events: DomainEvent[] | undefined) => fold(batchEvolver, (events ?? []) as BatchEvent[]);
 
 interface SchoolFacts extends SchoolPlanFacts, ClosureApplicationFacts {}
 

@@ -32,14 +32,14 @@ export interface TeacherRecord {
 export async function schoolTeacherRecords(services: UseCaseServices, batchId: string, schoolId: string): Promise<TeacherRecord[]> {
   const batch = fold(batchEvolver, (await services.load(batchStreamId(batchId))) as BatchEvent[]);
   const periods = batch.status === 'scheduled' ? batch.periods : [];
-  const ledgers = await Promise.all(periods.map((period) => services.load(quotaStreamId(batchId, period.periodId, schoolId))));
+  const ledgers = await services.loadMany(periods.map((period) => quotaStreamId(batchId, period.periodId, schoolId)));
   const teacherIds = [...new Set(ledgers.flatMap((events) => fold(quotaLedgerDecider, events as QuotaEvent[]).seatHolders))];
-  return Promise.all(
-    teacherIds.map(async (teacherId) => ({
-      enrollment: fold(enrollmentEvolver, (await services.load(enrollmentStreamId(batchId, teacherId))) as EnrollmentEvent[]),
-      teacher: fold(teacherDecider(), (await services.load(teacherStreamId(teacherId))) as TeacherEvent[]),
-    })),
-  );
+  // Every record and registration in one round trip, not two reads per teacher.
+  const streams = await services.loadMany(teacherIds.flatMap((teacherId) => [enrollmentStreamId(batchId, teacherId), teacherStreamId(teacherId)]));
+  return teacherIds.map((_, index) => ({
+    enrollment: fold(enrollmentEvolver, streams[2 * index] as EnrollmentEvent[]),
+    teacher: fold(teacherDecider(), streams[2 * index + 1] as TeacherEvent[]),
+  }));
 }
 
 /** When the whole school finished its assessments (every enrolled teacher graded), if it has. */

@@ -12,6 +12,7 @@ import {
 } from '@tip/domain';
 import { z } from 'zod';
 import { defineUseCase } from '../command-pipeline/use-case';
+import { commonAncestor } from './folds';
 import { identifier } from './identifiers';
 
 export const registerTeacher = defineUseCase({
@@ -42,10 +43,7 @@ export const registerTeacher = defineUseCase({
       if (school.status !== 'registered') return undefined;
       const teacher = fold(teacherDecider(), teacherEvents as TeacherEvent[]);
       if (teacher.status !== 'registered') return school.unitId;
-      const here = [...school.ancestry, school.unitId];
-      let shared: string | undefined;
-      for (let index = 0; index < Math.min(here.length, teacher.ancestry.length) && here[index] === teacher.ancestry[index]; index++) shared = here[index];
-      return shared;
+      return commonAncestor([...school.ancestry, school.unitId], teacher.ancestry);
     },
   }),
   streams: (data) => ({ teacher: teacherStreamId(data.teacherId), school: orgUnitStreamId(data.schoolId) }),
