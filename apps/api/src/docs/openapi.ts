@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { UseCase } from '@tip/application';
+import { OpenAPIObject, ParameterObject, SwaggerModule } from '@nestjs/swagger';
+import { DEFAULT_LOG_PAGE, MAX_LOG_PAGE, STREAM_CATEGORIES, UseCase } from '@tip/application';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 
 const errorBody = {
@@ -36,6 +36,115 @@ const importFields = {
     required: ['sub', 'role'],
   },
 };
+
+const json = (schema: object) => ({ content: { 'application/json': { schema } } });
+const refused = (description: string) => ({ description, ...json(errorBody) });
+
+const metadata = {
+  type: 'object',
+  description: 'As stored (the hash covers it): eventId, actor {sub, role, unitId}, importedBy?, commandId, correlationId, causationId, businessTime, recordedTime, schemaVersion',
+  required: ['eventId', 'actor', 'commandId', 'correlationId', 'causationId', 'businessTime', 'recordedTime', 'schemaVersion'],
+};
+const loggedEvent = {
+  type: 'object',
+  required: ['revision', 'position', 'type', 'data', 'metadata'],
+  properties: { revision: { type: 'integer' }, position: { type: 'integer' }, type: { type: 'string' }, data: { type: 'object' }, metadata },
+};
+const problem = {
+  type: 'object',
+  required: ['kind', 'streamId', 'revision', 'message'],
+  properties: {
+    kind: { type: 'string', enum: ['altered', 'inserted', 'missing'] },
+    streamId: { type: 'string' },
+    revision: { type: 'integer' },
+    position: { type: 'integer' },
+    eventId: { type: 'string' },
+    message: { type: 'string' },
+  },
+};
+
+/** The auditors' routes (roles: auditor, system). */
+function auditPaths(): OpenAPIObject['paths'] {
+  const streamId: ParameterObject = { name: 'streamId', in: 'path', required: true, schema: { type: 'string' }, description: 'e.g. quota-LYG-2016:1:320700' };
+  const audit = (operationId: string, summary: string, parameters: ParameterObject[], answer: object, extra: Record<number, object> = {}) => ({
+    get: {
+      operationId,
+      tags: ['audit'],
+      summary: `${summary} (roles: auditor, system)`,
+      security: [{ bearer: [] }],
+      parameters,
+      responses: {
+        200: { description: 'The answer', ...json(answer) },
+        401: refused('UNAUTHENTICATED'),
+        403: refused('FORBIDDEN: only auditor and system'),
+        ...extra,
+      },
+    },
+  });
+  return {
+    '/api/audit/streams/{streamId}': audit(
+      'auditStream',
+      'Every event of a stream in order, as stored, with its hash',
+      [streamId],
+      {
+        type: 'object',
+        required: ['streamId', 'events'],
+        properties: {
+          streamId: { type: 'string' },
+          events: { type: 'array', items: { ...loggedEvent, required: [...loggedEvent.required, 'hash'], properties: { ...loggedEvent.properties, hash: { type: 'string', description: 'SHA-256, hex' } } } },
+        },
+      },
+      { 404: refused('NOT_FOUND: no such stream') },
+    ),
+    '/api/audit/streams/{streamId}/state': audit(
+      'auditStreamState',
+      'The stream’s state rebuilt from its events up to a business time',
+      [streamId, { name: 'asOf', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Business time; every event when omitted' }],
+      {
+        type: 'object',
+        required: ['streamId', 'category', 'asOf', 'version', 'eventsFolded', 'lastBusinessTime', 'state'],
+        properties: {
+          streamId: { type: 'string' },
+          category: { type: 'string', enum: STREAM_CATEGORIES.map((category) => category.name) },
+          asOf: { type: 'string', format: 'date-time', nullable: true },
+          version: { type: 'integer', description: 'Revision of the last event folded; -1 when none' },
+          eventsFolded: { type: 'integer' },
+          lastBusinessTime: { type: 'string', format: 'date-time', nullable: true },
+          state: { type: 'object' },
+        },
+      },
+      { 400: refused('VALIDATION_FAILED: asOf'), 404: refused('NOT_FOUND: no such stream, or no known category') },
+    ),
+    '/api/audit/events': audit(
+      'auditEvents',
+      'The global event log in order, for external replay',
+      [
+        { name: 'fromPosition', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LOG_PAGE, default: DEFAULT_LOG_PAGE } },
+      ],
+      {
+        type: 'object',
+        required: ['events', 'nextPosition'],
+        properties: {
+          events: { type: 'array', items: { ...loggedEvent, required: ['streamId', ...loggedEvent.required], properties: { streamId: { type: 'string' }, ...loggedEvent.properties } } },
+          nextPosition: { type: 'integer', description: 'fromPosition of the next page' },
+        },
+      },
+      { 400: refused('VALIDATION_FAILED: fromPosition or limit') },
+    ),
+    '/api/audit/verify': audit('auditVerify', 'Checks every hash chain; names the first altered, inserted or missing event', [], {
+      type: 'object',
+      required: ['ok', 'streamsChecked', 'eventsChecked', 'problems'],
+      properties: {
+        ok: { type: 'boolean' },
+        streamsChecked: { type: 'integer' },
+        eventsChecked: { type: 'integer' },
+        firstProblem: problem,
+        problems: { type: 'array', items: problem, description: 'At most 100, earliest first' },
+      },
+    }),
+  };
+}
 
 /**
  * Identifier patterns use Unicode classes (\p{L}, for names like 赣榆区) that OpenAPI's
@@ -95,6 +204,7 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
       responses: { 200: { description: 'The certificate' }, 404: { description: 'NOT_FOUND', content: { 'application/json': { schema: errorBody } } } },
     },
   };
+  Object.assign(paths, auditPaths());
   paths['/api/health'] = {
     get: { operationId: 'health', tags: ['operations'], responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } } },
   };

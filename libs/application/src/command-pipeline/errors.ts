@@ -1,7 +1,10 @@
-/** The body broke the command's schema; each problem names the field and the rule. */
+/** The body broke the command's schema (or a query its parameters); each problem names the field and the rule. */
 export class CommandValidationFailed extends Error {
-  constructor(readonly problems: { field: string; rule: string }[]) {
-    super(`Invalid command: ${problems.map((problem) => `${problem.field}: ${problem.rule}`).join('; ')}`);
+  constructor(
+    readonly problems: { field: string; rule: string }[],
+    subject: 'command' | 'query' = 'command',
+  ) {
+    super(`Invalid ${subject}: ${problems.map((problem) => `${problem.field}: ${problem.rule}`).join('; ')}`);
   }
 }
 

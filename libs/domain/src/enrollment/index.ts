@@ -8,3 +8,4 @@ export { MAX_HOURS_PER_ENTRY } from './enrollment.context';
 export * from './enrollment.decider';
 export * from './training.decider';
 export * from './certificate.decider';
+export * from './certificate.state';

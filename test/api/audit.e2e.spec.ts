@@ -1,0 +1,161 @@
+import { Client } from 'pg';
+import { Actor } from '@tip/domain';
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+
+interface LoggedEvent {
+  streamId?: string;
+  revision: number;
+  position: number;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  hash?: string;
+}
+
+describe('Audit over HTTP', () => {
+  let api: ApiUnderTest;
+  const system: Actor = { sub: 'importer', role: 'system' };
+  const auditor: Actor = { sub: 'a-1', role: 'auditor' };
+  const provinceAdmin: Actor = { sub: 'p-admin', role: 'province-admin', unitId: '320000' };
+  const cityLedger = 'quota-LYG-2016:1:320700';
+  const firstGrant = '2016-03-10T01:00:00.000Z';
+  const secondGrant = '2016-03-20T01:00:00.000Z';
+
+  async function get(path: string, actor: Actor | null = auditor): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details?: unknown } } }> {
+    const headers: Record<string, string> = actor ? { authorization: `Bearer ${await api.token(actor)}` } : {};
+    const response = await fetch(`${api.tip.url}/audit/${path}`, { headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  beforeAll(async () => {
+    api = await startApiUnderTest();
+    const units = [
+      { unitId: '320000', kind: 'province', name: '江苏省' },
+      { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' },
+      { unitId: '320707', kind: 'county', name: '赣榆区', parentId: '320700' },
+      { unitId: 'S-GY-01', kind: 'school', name: '赣榆区实验小学', parentId: '320707', fullTimeTeachers: 80 },
+    ];
+    for (const unit of units) expect((await api.send(system, 'RegisterOrgUnit', unit)).status).toBe(200);
+    expect((await api.send(provinceAdmin, 'LaunchProgramme', { programmeId: 'LYG-1.0', name: '连云港市信息技术应用能力提升工程', provinceId: '320000', rulebook: 'lianyungang-1.0' })).status).toBe(200);
+    const scheduled = await api.send(provinceAdmin, 'ScheduleBatch', {
+      programmeId: 'LYG-1.0',
+      batchId: 'LYG-2016',
+      name: '2016年',
+      startsOn: '2016-03-10',
+      endsOn: '2017-12-31',
+      sharePercent: 100,
+      periods: [{ periodId: '1', startsOn: '2016-03-10', endsOn: '2016-04-18' }],
+    });
+    expect(scheduled.status).toBe(200);
+    // History imported as it happened: the province's two grants to the city, ten days apart.
+    for (const [seats, at] of [[100, firstGrant], [50, secondGrant]] as const) {
+      const allocation = { batchId: 'LYG-2016', periodId: '1', fromUnitId: '320000', toUnitId: '320700', seats };
+      expect((await api.send(system, 'AllocateQuota', { ...allocation, at, actor: provinceAdmin })).status).toBe(200);
+    }
+  });
+  afterAll(async () => api?.stop());
+
+  it('lists a stream as stored: every event in order, with its metadata and hash', async () => {
+    const { status, body } = await get(`streams/${cityLedger}`);
+    expect(status).toBe(200);
+    const events = body.events as LoggedEvent[];
+    expect(body.streamId).toBe(cityLedger);
+    expect(events.map((event) => [event.revision, event.type, event.data.seats])).toEqual([[0, 'QuotaReceived', 100], [1, 'QuotaReceived', 50]]);
+    expect(events[0].position).toBeLessThan(events[1].position);
+    for (const event of events) expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(events[0].metadata).toMatchObject({
+      actor: provinceAdmin,
+      importedBy: { sub: 'importer', role: 'system' },
+      commandId: expect.any(String),
+      correlationId: expect.any(String),
+      causationId: expect.any(String),
+      businessTime: firstGrant,
+      recordedTime: expect.any(String),
+      schemaVersion: 1,
+    });
+  });
+
+  it('rebuilds a stream’s state as of a business time', async () => {
+    const before = await get(`streams/${cityLedger}/state?asOf=${encodeURIComponent('2016-03-15T08:00:00+08:00')}`);
+    expect(before).toMatchObject({
+      status: 200,
+      body: { streamId: cityLedger, category: 'quota', asOf: '2016-03-15T00:00:00.000Z', version: 0, eventsFolded: 1, lastBusinessTime: firstGrant, state: { received: 100 } },
+    });
+    const after = await get(`streams/${cityLedger}/state?asOf=2016-03-20T01:00:00Z`);
+    expect(after.body).toMatchObject({ version: 1, eventsFolded: 2, lastBusinessTime: secondGrant, state: { received: 150 } });
+    const now = await get(`streams/${cityLedger}/state`);
+    expect(now.body).toMatchObject({ asOf: null, version: 1, state: { received: 150 } });
+    const school = await get('streams/org-unit-S-GY-01/state');
+    expect(school.body).toMatchObject({ category: 'org-unit', state: { status: 'registered', kind: 'school', parentId: '320707' } });
+  });
+
+  it('lets only auditors and system in', async () => {
+    const schoolAdmin: Actor = { sub: 's-admin', role: 'school-admin', unitId: 'S-GY-01' };
+    expect(await get(`streams/${cityLedger}`, schoolAdmin)).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    expect((await get('verify', provinceAdmin)).status).toBe(403);
+    expect(await get('events', null)).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
+    expect((await get(`streams/${cityLedger}/state`, system)).status).toBe(200);
+  });
+
+  it('answers bad parameters with 400 naming the field, and unknown streams with 404', async () => {
+    const badAsOf = await get(`streams/${cityLedger}/state?asOf=last-week`);
+    expect(badAsOf).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'asOf' }] } } });
+    const badPage = await get('events?fromPosition=-1&limit=10001');
+    expect(badPage).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'fromPosition' }, { field: 'limit' }] } } });
+    expect(await get('streams/quota-LYG-2099:1:320700')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect((await get('streams/quota-LYG-2099:1:320700/state')).status).toBe(404);
+    const unknownKind = await get('streams/ledger-320700/state');
+    expect(unknownKind).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(unknownKind.body.error?.message).toContain('school-closure-');
+  });
+
+  it('pages through the whole global log in order', async () => {
+    const whole = (await get('events?limit=10000')).body as { events: LoggedEvent[]; nextPosition: number };
+    expect(whole.events.length).toBeGreaterThan(6);
+    const paged: LoggedEvent[] = [];
+    let fromPosition = 0;
+    for (;;) {
+      const page = (await get(`events?fromPosition=${fromPosition}&limit=4`)).body as { events: LoggedEvent[]; nextPosition: number };
+      if (page.events.length === 0) {
+        expect(page.nextPosition).toBe(fromPosition);
+        break;
+      }
+      expect(page.events.length).toBeLessThanOrEqual(4);
+      expect(page.nextPosition).toBe(page.events[page.events.length - 1].position + 1);
+      paged.push(...page.events);
+      fromPosition = page.nextPosition;
+    }
+    expect(paged).toEqual(whole.events);
+    const positions = paged.map((event) => event.position);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(new Set(positions).size).toBe(positions.length);
+    expect(paged.filter((event) => event.streamId === cityLedger).map((event) => event.data.seats)).toEqual([100, 50]);
+  });
+
+  it('documents its routes at /api/docs', async () => {
+    const document = (await (await fetch(`${api.tip.url}/docs/openapi.json`)).json()) as { paths: Record<string, { get?: unknown }> };
+    for (const path of ['streams/{streamId}', 'streams/{streamId}/state', 'events', 'verify']) expect(document.paths[`/api/audit/${path}`]?.get).toBeDefined();
+  });
+
+  it('verifies every hash chain, and names an event altered behind the store', async () => {
+    const intact = await get('verify');
+    expect(intact).toMatchObject({ status: 200, body: { ok: true, problems: [] } });
+    expect(intact.body.eventsChecked).toBeGreaterThan(6);
+    expect(intact.body.firstProblem).toBeUndefined();
+
+    const client = new Client({ connectionString: api.database.url });
+    await client.connect();
+    try {
+      await client.query(`update tip_events set data = jsonb_set(data, '{seats}', '500') where stream_id = $1 and stream_revision = 1`, [cityLedger]);
+    } finally {
+      await client.end();
+    }
+    const { body: listed } = await get(`streams/${cityLedger}`);
+    const altered = (listed.events as LoggedEvent[])[1];
+    const tampered = await get('verify');
+    expect(tampered).toMatchObject({
+      status: 200,
+      body: { ok: false, firstProblem: { kind: 'altered', streamId: cityLedger, revision: 1, position: altered.position } },
+    });
+  });
+});
