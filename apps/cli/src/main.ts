@@ -5,10 +5,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, Role } from '@tip/domain';
 import { mintToken, resolveJwtSecret } from '@tip/auth';
 import { TipClient } from './api-client';
+import { databaseOptionsFrom, withDatabase } from './database';
 import { parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
 import { parseTeacherTable } from './teachers-csv';
+import { verifyEventStore } from './verify';
 
-const program = new Command('tip').description('TIP operators’ tool: tokens and imports').showHelpAfterError();
+const program = new Command('tip').description('TIP operators’ tool: tokens, imports and verification').showHelpAfterError();
 
 const secretOf = async () =>
   (await resolveJwtSecret(process.env.TIP_JWT_SECRET, path.resolve(process.env.TIP_DATA_DIR ?? './data'))).secret;
@@ -93,6 +95,13 @@ program
       console.error(`Refused:\n${refused.join('\n')}`);
       process.exitCode = 1;
     }
+  });
+
+program
+  .command('verify')
+  .description('check every hash chain in the database (DATABASE_URL, or the embedded PostgreSQL of TIP_DATA_DIR); exit 1 naming the first broken event')
+  .action(async () => {
+    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), (connectionString) => verifyEventStore(connectionString));
   });
 
 program.parseAsync().catch((error: Error) => {

@@ -148,6 +148,32 @@ async function launchServer(
   return server;
 }
 
+/** A server another process started on a data directory: ours to use, not to stop. */
+export type RunningEmbeddedPostgres = Omit<EmbeddedPostgres, 'stop'>;
+
+/**
+ * The server already running on `dataDir` (the API's, say), or undefined when none is: a tool
+ * that needs the database uses it instead of stopping it to start its own.
+ */
+export async function findRunningEmbeddedPostgres(dataDir: string): Promise<RunningEmbeddedPostgres | undefined> {
+  const layout = layoutOf(dataDir);
+  let text: string;
+  try {
+    text = await readFile(path.join(layout.pgDir, 'postmaster.pid'), 'utf8');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  const lock = parsePostmasterPid(text);
+  if (lock?.port === undefined || (await processState(lock.pid)) !== 'running') return undefined;
+  // After a crash the pid may belong to another program by now.
+  const argv = await processCommandLine(lock.pid);
+  if (argv && !isPostmasterFor(argv, layout.pgDir)) return undefined;
+  const { user, password } = await loadCredentials(layout, true);
+  const port = lock.port;
+  return { port, user, connectionString: (database = 'postgres') => connectionString(user, password, port, database) };
+}
+
 /** Recreates the binaries package's library symlinks (see hydrate-symlinks.js). Idempotent. */
 export async function hydrateSymlinks(): Promise<void> {
   await hydrateSymlinksIn(binariesPackageDir());

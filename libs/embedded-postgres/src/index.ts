@@ -1,5 +1,5 @@
-export { startEmbeddedPostgres, hydrateSymlinks } from './embedded-postgres';
-export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres';
+export { startEmbeddedPostgres, findRunningEmbeddedPostgres, hydrateSymlinks } from './embedded-postgres';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions, RunningEmbeddedPostgres } from './embedded-postgres';
 export { DEFAULT_SETTINGS } from './settings';
 export {
   EmbeddedPostgresError,
