@@ -23,7 +23,7 @@ function boundaries({ inTests }) {
 }
 
 export default [
-  { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', 'tmp/**', 'bench/results/**', '.nx/**'] },
+  { ignores: ['**/node_modules/**', 'coverage/**', '**/dist/**', 'data/**', 'tmp/**', 'bench/results/**', '.nx/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {

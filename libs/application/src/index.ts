@@ -6,3 +6,5 @@ export * from './command-pipeline/use-case';
 export * from './command-pipeline/command-pipeline';
 export * from './use-cases';
 export * from './ports/id-number-vault';
+export * from './audit';
+export { identifier } from './use-cases/identifiers';

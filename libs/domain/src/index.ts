@@ -8,3 +8,4 @@ export * from './enrollment';
 export * from './school-closure';
 export * from './inspection';
 export * from './shared/seeded-random';
+export { startOfLocalDay, endOfLocalDay, localDateOf } from './shared/calendar';

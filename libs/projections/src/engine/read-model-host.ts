@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events';
+import { DataSource } from 'typeorm';
+import { EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
+import { liveSchemaOf, migrateReadModel, readModelDataSource, ReadModel } from './read-model';
+import { ProjectionRunner } from './projection-runner';
+
+/** 503 VIEW_BEHIND: the read model did not reach the position asked for in time. */
+export class ViewBehindError extends Error {
+  constructor(
+    readonly readModel: string,
+    readonly minPosition: number,
+    readonly position: number,
+  ) {
+    super(`The ${readModel} view has reached position ${position}, not yet ${minPosition}; try again shortly`);
+  }
+}
+
+export interface ReadModelHostOptions {
+  /** Run the projectors in this process (the embedded default); false when workers elsewhere do. */
+  runProjectors: boolean;
+  logger: EventStoreLogger;
+  batchSize?: number;
+  /** How often a wait for minPosition looks at the checkpoint when no local projector tells it. */
+  pollIntervalMs?: number;
+}
+
+interface Hosted {
+  readModel: ReadModel;
+  dataSource: DataSource;
+  runner: ProjectionRunner;
+  subscription?: Subscription;
+}
+
+/**
+ * The read models of one process: their data sources (migrated at start), and, in the
+ * embedded default, their projectors fed by the event store's catch-up subscription.
+ */
+export class ReadModelHost {
+  private readonly advanced = new EventEmitter();
+  private stopping = false;
+
+  private constructor(
+    private readonly hosted: Map<string, Hosted>,
+    private readonly store: EventStore,
+    private readonly options: ReadModelHostOptions,
+  ) {
+    this.advanced.setMaxListeners(0);
+  }
+
+  static async open(connectionString: string, store: EventStore, readModels: readonly ReadModel[], options: ReadModelHostOptions): Promise<ReadModelHost> {
+    const hosted = new Map<string, Hosted>();
+    try {
+      for (const readModel of readModels) {
+        const dataSource = readModelDataSource(connectionString, readModel, liveSchemaOf(readModel));
+        await dataSource.initialize();
+        hosted.set(readModel.projection.name, { readModel, dataSource, runner: new ProjectionRunner(dataSource, liveSchemaOf(readModel), readModel) });
+        await migrateReadModel(dataSource);
+      }
+    } catch (error) {
+      await Promise.all([...hosted.values()].map((each) => each.dataSource.destroy()));
+      throw error;
+    }
+    const host = new ReadModelHost(hosted, store, options);
+    if (options.runProjectors) for (const each of hosted.values()) host.run(each);
+    return host;
+  }
+
+  dataSource(readModel: ReadModel): DataSource {
+    return this.get(readModel.projection.name).dataSource;
+  }
+
+  async position(readModel: ReadModel): Promise<number> {
+    return this.get(readModel.projection.name).runner.checkpoint();
+  }
+
+  /** Resolves once the read model has reached minPosition; ViewBehindError after the timeout. */
+  async waitFor(readModel: ReadModel, minPosition: number | undefined, timeoutMs = 5000): Promise<void> {
+    if (minPosition === undefined || minPosition <= 0) return;
+    const name = readModel.projection.name;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const position = await this.position(readModel);
+      if (position >= minPosition) return;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ViewBehindError(name, minPosition, position);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.advanced.off(name, wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(left, this.options.pollIntervalMs ?? 100));
+        this.advanced.on(name, wake);
+      });
+    }
+  }
+
+  /** Waits until every local projector has taken in what was committed before the call (tests, benches). */
+  async whenCaughtUp(): Promise<void> {
+    await Promise.all([...this.hosted.values()].map((each) => each.subscription?.whenCaughtUp()));
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    await Promise.all([...this.hosted.values()].map((each) => each.subscription?.stop().catch(() => undefined)));
+    await Promise.all([...this.hosted.values()].map((each) => each.dataSource.destroy()));
+  }
+
+  private run(hosted: Hosted, attempt = 0): void {
+    const { runner, readModel } = hosted;
+    const name = readModel.projection.name;
+    runner.progress.on('advanced', () => this.advanced.emit(name));
+    const subscription = this.store.subscribeToAll({
+      name: `read-model:${name}`,
+      batchSize: this.options.batchSize ?? 2000,
+      handle: (events) => runner.handle(events),
+      // The checkpoint is written by the runner in the same transaction as the rows.
+      checkpoints: { load: () => runner.checkpoint(), store: async () => undefined },
+    });
+    hosted.subscription = subscription;
+    subscription.finished.then(
+      () => undefined,
+      (error: unknown) => {
+        if (this.stopping) return;
+        const delay = Math.min(30_000, 500 * 2 ** attempt);
+        this.options.logger.error(`Read model ${name} stopped; restarting in ${delay} ms`, { error: String(error) });
+        runner.progress.removeAllListeners('advanced');
+        setTimeout(() => !this.stopping && this.run(hosted, attempt + 1), delay).unref();
+      },
+    );
+  }
+
+  private get(name: string): Hosted {
+    const hosted = this.hosted.get(name);
+    if (!hosted) throw new Error(`Read model "${name}" is not hosted here`);
+    return hosted;
+  }
+}

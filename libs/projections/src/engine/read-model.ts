@@ -1,0 +1,88 @@
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { Projection } from './view-changes';
+
+// TypeORM's own type for entity classes; kept loose because entity classes differ in shape.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type EntityClass = Function;
+export type MigrationClass = new () => MigrationInterface;
+
+/** A read model: its projector, the entities of its tables, and the migrations that make them. */
+export interface ReadModel {
+  projection: Projection;
+  entities: EntityClass[];
+  migrations: MigrationClass[];
+}
+
+/** Each read model lives in a schema of its own, so a rebuilt copy can be swapped in whole. */
+export const liveSchemaOf = (readModel: ReadModel) => `rm_${readModel.projection.name}`;
+export const rebuildSchemaOf = (readModel: ReadModel) => `rm_${readModel.projection.name}_next`;
+export const retiredSchemaOf = (readModel: ReadModel) => `rm_${readModel.projection.name}_retired`;
+
+/** Advisory-lock space of read-model swaps: batches take it shared, a swap exclusively. */
+export const SWAP_LOCK_SPACE = 7311;
+const MIGRATION_LOCK_SPACE = 7312;
+
+/** The schema a migration runs in (the data source's), so one migration serves live and rebuilt copies. */
+export function schemaOf(queryRunner: QueryRunner): string {
+  const schema = (queryRunner.connection.options as { schema?: string }).schema;
+  if (!schema) throw new Error('A read-model data source needs a schema');
+  return `"${schema.replace(/"/g, '""')}"`;
+}
+
+export interface DataSourceOptions {
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export function readModelDataSource(connectionString: string, readModel: ReadModel, schema: string, options: DataSourceOptions = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: connectionString,
+    schema,
+    entities: readModel.entities,
+    migrations: readModel.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'all',
+    synchronize: false,
+    applicationName: options.applicationName ?? `tip-rm-${readModel.projection.name}`,
+    extra: { max: options.poolSize ?? 3 },
+  });
+}
+
+/**
+ * Creates the schema and runs its migrations, once even when several processes start together
+ * (an advisory lock per schema serialises them; the second finds nothing left to run).
+ */
+export async function migrateReadModel(dataSource: DataSource): Promise<void> {
+  const schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('select pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_SPACE, schema]);
+    try {
+      await runner.query(`create schema if not exists "${schema.replace(/"/g, '""')}"`);
+      await dataSource.runMigrations({ transaction: 'all' });
+    } finally {
+      await runner.query('select pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_SPACE, schema]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** The shared SQL every read-model schema has: its checkpoint and the counters' JSON addition. */
+export async function createEngineObjects(queryRunner: QueryRunner, projectionName: string): Promise<void> {
+  const schema = schemaOf(queryRunner);
+  await queryRunner.query(`create table ${schema}.projection_checkpoint (
+    name text primary key,
+    position bigint not null,
+    updated_at timestamptz not null default now())`);
+  await queryRunner.query(`insert into ${schema}.projection_checkpoint (name, position) values ($1, 0)`, [projectionName]);
+  await queryRunner.query(`create function ${schema}.jsonb_add(a jsonb, b jsonb) returns jsonb
+    language sql immutable parallel safe as $$
+      select coalesce(jsonb_object_agg(key, total), '{}'::jsonb)
+      from (select key, sum(value::numeric) as total
+            from (select * from jsonb_each_text(coalesce(a, '{}'::jsonb)) union all select * from jsonb_each_text(coalesce(b, '{}'::jsonb))) as each_pair
+            group by key) as sums
+    $$`);
+}

@@ -1,0 +1,149 @@
+import { keyString, PeekRows, Row, RowNotLoaded, RowRef, ViewChange, ViewRows } from './view-changes';
+
+interface TableShape {
+  primaryKeys: readonly string[];
+}
+
+/**
+ * The rows of one projector in memory: what was loaded (null = known absent), what the batch in
+ * hand changed, and the counter deltas to add. The projector is the only writer of its tables
+ * (it holds the subscription's lease), so rows kept between batches stay true.
+ */
+export class RowCache implements ViewRows, PeekRows {
+  private readonly rows = new Map<string, Map<string, Row | null>>();
+  private dirty = new Map<string, Map<string, Row | null>>();
+  private counters = new Map<string, Map<string, Row>>();
+
+  constructor(
+    private readonly shapes: ReadonlyMap<string, TableShape>,
+    private readonly maxRowsPerTable = 200_000,
+  ) {}
+
+  get<T = Row>(table: string, ...key: unknown[]): T | undefined {
+    const found = this.table(table).get(keyString(key));
+    if (found === undefined) throw new RowNotLoaded({ table, key });
+    return (found ?? undefined) as T | undefined;
+  }
+
+  peek<T = Row>(table: string, ...key: unknown[]): T | undefined {
+    return (this.table(table).get(keyString(key)) ?? undefined) as T | undefined;
+  }
+
+  /** Of the refs, those neither cached nor known absent, once each. */
+  missing(refs: readonly RowRef[]): RowRef[] {
+    const seen = new Set<string>();
+    return refs.filter((ref) => {
+      const id = `${ref.table}\u0000${keyString(ref.key)}`;
+      if (seen.has(id) || this.table(ref.table).has(keyString(ref.key))) return false;
+      seen.add(id);
+      return true;
+    });
+  }
+
+  /** Rows fetched from the database; refs not found are remembered as absent. */
+  loaded(refs: readonly RowRef[], found: ReadonlyMap<string, Row[]>): void {
+    for (const ref of refs) {
+      const rows = this.table(ref.table);
+      if (!rows.has(keyString(ref.key))) rows.set(keyString(ref.key), null);
+    }
+    for (const [table, rows] of found) {
+      const shape = this.shape(table);
+      for (const row of rows) this.table(table).set(keyString(shape.primaryKeys.map((column) => row[column])), row);
+    }
+  }
+
+  apply(changes: readonly ViewChange[]): void {
+    for (const change of changes) {
+      if (change.op === 'add') {
+        this.addCounter(change.table, change.row);
+        continue;
+      }
+      const key = change.op === 'put' ? this.shape(change.table).primaryKeys.map((column) => change.row[column]) : change.key;
+      const value = change.op === 'put' ? change.row : null;
+      this.table(change.table).set(keyString(key), value);
+      this.tableOf(this.dirty, change.table).set(keyString(key), value);
+    }
+  }
+
+  /** The batch's writes, handed over once: rows to put or delete per state table, deltas per counter table. */
+  takeChanges(): { puts: Map<string, Row[]>; deletes: Map<string, unknown[][]>; counters: Map<string, Row[]> } {
+    const puts = new Map<string, Row[]>();
+    const deletes = new Map<string, unknown[][]>();
+    for (const [table, rows] of this.dirty) {
+      for (const [key, row] of rows) {
+        if (row) this.listOf(puts, table).push(row);
+        else this.listOf(deletes, table).push(JSON.parse(key) as unknown[]);
+      }
+    }
+    const counters = new Map([...this.counters].map(([table, rows]) => [table, [...rows.values()]]));
+    this.dirty = new Map();
+    this.counters = new Map();
+    return { puts, deletes, counters };
+  }
+
+  /** After a commit: keeps memory bounded by forgetting the biggest tables' rows. */
+  trim(): void {
+    for (const rows of this.rows.values()) if (rows.size > this.maxRowsPerTable) rows.clear();
+  }
+
+  /** After a failed write or when the tables changed under us: nothing cached can be trusted. */
+  clear(): void {
+    this.rows.clear();
+    this.dirty = new Map();
+    this.counters = new Map();
+  }
+
+  private addCounter(table: string, delta: Row): void {
+    const key = keyString(this.shape(table).primaryKeys.map((column) => delta[column]));
+    const rows = this.tableOf(this.counters, table);
+    const current = rows.get(key);
+    rows.set(key, current ? addRows(current, delta) : { ...delta });
+  }
+
+  private shape(table: string): TableShape {
+    const shape = this.shapes.get(table);
+    if (!shape) throw new Error(`Unknown read-model table "${table}"`);
+    return shape;
+  }
+
+  private table(table: string): Map<string, Row | null> {
+    this.shape(table);
+    return this.tableOf(this.rows, table);
+  }
+
+  private tableOf<V>(maps: Map<string, Map<string, V>>, table: string): Map<string, V> {
+    let rows = maps.get(table);
+    if (!rows) maps.set(table, (rows = new Map()));
+    return rows;
+  }
+
+  private listOf<V>(lists: Map<string, V[]>, table: string): V[] {
+    let list = lists.get(table);
+    if (!list) lists.set(table, (list = []));
+    return list;
+  }
+}
+
+/** Counter arithmetic: numbers add (in hundredths, as hours do), objects of numbers add key by key. */
+export function addRows(current: Row, delta: Row): Row {
+  const sum: Row = { ...current };
+  for (const [column, value] of Object.entries(delta)) {
+    const before = sum[column];
+    if (typeof value === 'number' && typeof before === 'number') sum[column] = addNumbers(before, value);
+    else if (isNumberMap(value) && isNumberMap(before)) sum[column] = addNumberMaps(before, value);
+    else sum[column] = value;
+  }
+  return sum;
+}
+
+export function addNumberMaps(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const sum: Record<string, number> = { ...a };
+  for (const [key, value] of Object.entries(b)) sum[key] = addNumbers(Object.hasOwn(sum, key) ? sum[key] : 0, value);
+  return sum;
+}
+
+const addNumbers = (a: number, b: number) => Math.round((a + b) * 100) / 100;
+
+function isNumberMap(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((each) => typeof each === 'number');
+}

@@ -1,0 +1,98 @@
+import { EntityManager } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
+import { Row, RowRef, TableKind } from './view-changes';
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * One read-model table as the engine writes it: whole batches of rows in one statement each,
+ * passed as a single JSON parameter (jsonb_to_recordset), from the columns TypeORM knows.
+ */
+export class TableSql {
+  readonly name: string;
+  readonly primaryKeys: string[];
+  private readonly columns: ColumnMetadata[];
+  private readonly keyColumns: ColumnMetadata[];
+  private readonly qualified: string;
+
+  constructor(
+    metadata: EntityMetadata,
+    readonly kind: TableKind,
+    private readonly schema: string,
+  ) {
+    this.name = metadata.tableName;
+    this.columns = metadata.columns;
+    this.keyColumns = metadata.primaryColumns;
+    this.primaryKeys = this.keyColumns.map((column) => column.propertyName);
+    this.qualified = `${quote(schema)}.${quote(this.name)}`;
+  }
+
+  async load(manager: EntityManager, keys: readonly RowRef['key'][]): Promise<Row[]> {
+    if (keys.length === 0) return [];
+    const names = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
+    const rows: Record<string, unknown>[] = await manager.query(
+      `select * from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
+      [JSON.stringify(keys.map((key) => Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]]))))],
+    );
+    return rows.map((row) => this.fromDatabase(row));
+  }
+
+  async put(manager: EntityManager, rows: readonly Row[]): Promise<void> {
+    const updates = this.columns.filter((column) => !column.isPrimary).map((column) => `${quote(column.databaseName)} = excluded.${quote(column.databaseName)}`);
+    await this.insert(manager, rows, updates.length ? `do update set ${updates.join(', ')}` : 'do nothing');
+  }
+
+  async add(manager: EntityManager, rows: readonly Row[]): Promise<void> {
+    const updates = this.columns
+      .filter((column) => !column.isPrimary)
+      .map((column) => {
+        const name = quote(column.databaseName);
+        const current = `${this.qualified}.${name}`;
+        return column.type === 'jsonb' ? `${name} = ${quote(this.schema)}.jsonb_add(${current}, excluded.${name})` : `${name} = ${current} + excluded.${name}`;
+      });
+    await this.insert(manager, rows, `do update set ${updates.join(', ')}`);
+  }
+
+  async delete(manager: EntityManager, keys: readonly unknown[][]): Promise<void> {
+    if (keys.length === 0) return;
+    const names = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
+    await manager.query(
+      `delete from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
+      [JSON.stringify(keys.map((key) => Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]]))))],
+    );
+  }
+
+  private async insert(manager: EntityManager, rows: readonly Row[], onConflict: string): Promise<void> {
+    if (rows.length === 0) return;
+    const names = this.columns.map((column) => quote(column.databaseName)).join(', ');
+    const keys = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
+    await manager.query(
+      `insert into ${this.qualified} (${names}) select ${names} from jsonb_to_recordset($1::jsonb) as r(${this.recordTypes(this.columns)}) on conflict (${keys}) ${onConflict}`,
+      [JSON.stringify(rows.map((row) => this.toDatabase(row)))],
+    );
+  }
+
+  private recordTypes(columns: readonly ColumnMetadata[]): string {
+    return columns.map((column) => `${quote(column.databaseName)} ${String(column.type)}`).join(', ');
+  }
+
+  private toDatabase(row: Row): Record<string, unknown> {
+    // Counter rows may name only some figures: the rest add nothing.
+    return Object.fromEntries(this.columns.map((column) => [column.databaseName, row[column.propertyName] ?? this.zeroOf(column)]));
+  }
+
+  private fromDatabase(row: Record<string, unknown>): Row {
+    return Object.fromEntries(
+      this.columns.map((column) => {
+        const value = row[column.databaseName];
+        return [column.propertyName, column.type === 'bigint' && typeof value === 'string' ? Number(value) : value];
+      }),
+    );
+  }
+
+  private zeroOf(column: ColumnMetadata): unknown {
+    if (this.kind !== 'counter' || column.isPrimary) return null;
+    return column.type === 'jsonb' ? {} : 0;
+  }
+}

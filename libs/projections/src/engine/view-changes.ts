@@ -1,0 +1,67 @@
+import { RecordedEvent } from '@tip/event-store';
+
+/** A read-model row as projectors see it: property names of the table's entity. */
+export type Row = Record<string, unknown>;
+
+/**
+ * What a projector asks for: a state table's row by its key values, in the order of the
+ * entity's primary columns.
+ */
+export interface RowRef {
+  table: string;
+  key: unknown[];
+}
+
+/**
+ * put/delete replace a state table's row; add merges deltas into a counter table's row
+ * (numbers add up, JSON objects of numbers add up key by key), creating it at zero.
+ * Counter rows are never read back by projectors, so they need no loading.
+ */
+export type ViewChange =
+  | { op: 'put'; table: string; row: Row }
+  | { op: 'delete'; table: string; key: unknown[] }
+  | { op: 'add'; table: string; row: Row };
+
+/** The rows a projector may read while deciding one event's changes. */
+export interface ViewRows {
+  /** The row, or undefined when there is none; throws RowNotLoaded when it was not fetched. */
+  get<T = Row>(table: string, ...key: unknown[]): T | undefined;
+}
+
+/** Rows already at hand, without throwing: for deciding what else to fetch. */
+export interface PeekRows {
+  peek<T = Row>(table: string, ...key: unknown[]): T | undefined;
+}
+
+export class RowNotLoaded extends Error {
+  constructor(readonly ref: RowRef) {
+    super(`Row ${ref.table}${JSON.stringify(ref.key)} was not loaded`);
+  }
+}
+
+export type TableKind = 'state' | 'counter';
+
+/**
+ * A read model built by one projector: pure functions from (view rows, event) to view changes.
+ * The engine loads what `prefetch` names in bulk, runs `project` per event, merges the changes
+ * in memory and writes them in one transaction with the checkpoint.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Table name → kind; the tables' columns come from their TypeORM entities. */
+  readonly tables: Readonly<Record<string, TableKind>>;
+  handles(event: RecordedEvent): boolean;
+  /** Rows `project` will read for this event, as far as the rows at hand tell. */
+  prefetch(event: RecordedEvent, rows: PeekRows): RowRef[];
+  project(event: RecordedEvent, rows: ViewRows): ViewChange[];
+}
+
+export const keyString = (key: readonly unknown[]): string => JSON.stringify(key);
+
+/** A recorded event read as one of the domain's event types (the store knows only type and data). */
+export type Recorded<E extends { type: string; data: unknown }> = E extends unknown ? Omit<RecordedEvent, 'type' | 'data'> & { type: E['type']; data: E['data'] } : never;
+
+/** Where and when an event happened, without its payload. */
+export type EventPlace = Pick<RecordedEvent, 'metadata' | 'position' | 'streamId'>;
+
+export const recorded = <E extends { type: string; data: unknown }>(event: RecordedEvent): Recorded<E> => event as unknown as Recorded<E>;

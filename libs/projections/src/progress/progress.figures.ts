@@ -1,0 +1,95 @@
+import {
+  chosenAbilityPoints,
+  currentCertificate,
+  EnrollmentState,
+  hoursCredited,
+  isActiveEnrollment,
+  onlinePassed,
+  overallGrade,
+  QuotaLedger,
+  SchoolClosureState,
+  seatsHandedOn,
+  seatsUsed,
+  sumHours,
+  totalHoursCredited,
+} from '@tip/domain';
+import { addNumberMaps } from '../engine/row-cache';
+
+/** The additive figures of unit progress (see ProgressFigures), as plain numbers. */
+export interface Figures {
+  seatsReceived: number;
+  seatsHandedOn: number;
+  seatsUsed: number;
+  enrolled: number;
+  confirmed: number;
+  pointsSelected: number;
+  onlinePassed: number;
+  assessed: number;
+  passed: number;
+  excellent: number;
+  certified: number;
+  hoursCredited: number;
+  hoursByCategory: Record<string, number>;
+  excellentVideos: number;
+  excellentVideosBySubject: Record<string, number>;
+  schoolsTotal: number;
+  schoolsClosed: number;
+}
+
+export type FigureDelta = Partial<Figures>;
+
+const one = (condition: boolean) => (condition ? 1 : 0);
+
+/** What one teacher's record adds to its school's totals: nothing unless enrolled now. */
+export function recordFigures(state: EnrollmentState): FigureDelta {
+  if (!isActiveEnrollment(state)) return {};
+  const grade = overallGrade(state);
+  return {
+    enrolled: 1,
+    confirmed: one(state.status === 'confirmed'),
+    pointsSelected: one(chosenAbilityPoints(state).length > 0),
+    onlinePassed: one(onlinePassed(state)),
+    assessed: one(grade !== null),
+    passed: one(grade === 'pass' || grade === 'excellent'),
+    excellent: one(grade === 'excellent'),
+    certified: one(currentCertificate(state) !== undefined),
+    hoursCredited: totalHoursCredited(state),
+    hoursByCategory: hoursCredited(state),
+  };
+}
+
+export function ledgerFigures(ledger: QuotaLedger): FigureDelta {
+  return { seatsReceived: ledger.received, seatsHandedOn: seatsHandedOn(ledger), seatsUsed: seatsUsed(ledger) };
+}
+
+export function closureFigures(closure: SchoolClosureState): FigureDelta {
+  const bySubject: Record<string, number> = {};
+  for (const video of closure.excellentVideos) bySubject[video.subject] = (Object.hasOwn(bySubject, video.subject) ? bySubject[video.subject] : 0) + 1;
+  return { excellentVideos: closure.excellentVideos.length, excellentVideosBySubject: bySubject, schoolsClosed: one(closure.status === 'closed') };
+}
+
+/** after − before, figure by figure; undefined when nothing changed. */
+export function difference(after: FigureDelta, before: FigureDelta): FigureDelta | undefined {
+  const delta: Record<string, unknown> = {};
+  let changed = false;
+  for (const key of new Set([...Object.keys(after), ...Object.keys(before)]) as Set<keyof Figures>) {
+    const [a, b] = [after[key], before[key]];
+    if (typeof a === 'object' || typeof b === 'object') {
+      const map = addNumberMaps((a ?? {}) as Record<string, number>, negate((b ?? {}) as Record<string, number>));
+      const nonZero = Object.fromEntries(Object.entries(map).filter(([, value]) => value !== 0));
+      if (Object.keys(nonZero).length > 0) [delta[key], changed] = [nonZero, true];
+    } else {
+      const value = sumHours([(a as number | undefined) ?? 0, -((b as number | undefined) ?? 0)]);
+      if (value !== 0) [delta[key], changed] = [value, true];
+    }
+  }
+  return changed ? (delta as FigureDelta) : undefined;
+}
+
+export function negated(figures: FigureDelta): FigureDelta {
+  return difference({}, figures) ?? {};
+}
+
+function negate(map: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, -value]));
+}

@@ -1,0 +1,255 @@
+import {
+  BatchScheduled,
+  EnrollmentEvent,
+  EnrollmentState,
+  evolveEnrollment,
+  evolveQuotaLedger,
+  evolveSchoolClosure,
+  initialEnrollment,
+  initialQuotaLedger,
+  initialSchoolClosureState,
+  OrgUnitRegistered,
+  ProgrammeLaunched,
+  QuotaEvent,
+  QuotaLedger,
+  SchoolClosureEvent,
+  SchoolClosureState,
+  TeacherMovedSchool,
+  TeacherRegistered,
+} from '@tip/domain';
+import { RecordedEvent } from '@tip/event-store';
+import { isoWeekOf } from '../notices/iso-week';
+import { EventPlace, PeekRows, Projection, Recorded, recorded, RowRef, ViewChange, ViewRows } from '../engine/view-changes';
+import { closureFigures, difference, FigureDelta, ledgerFigures, negated, recordFigures } from './progress.figures';
+import { BatchRow, ProgrammeRow, QuotaLedgerRow, SchoolStatusRow, TeacherRecordRow, TeacherRow, UnitRow } from './progress.entities';
+
+/** Streams whose events this read model counts; copies (a batch's own stream, certificates) are skipped. */
+const category = (event: RecordedEvent) => /^(org-unit|teacher|programme|quota|enrollment|school-closure)-/.exec(event.streamId)?.[1];
+
+/**
+ * Progress per school, county, city, province and batch; teacher transcripts; quota ledgers.
+ * Teacher records and ledgers are the domain's own folds; unit totals are counters fed with the
+ * change each event makes to a record, a ledger or a school, added up the school's ancestry and
+ * into the week (Asia/Shanghai) the event happened in.
+ */
+export const progressProjection: Projection = {
+  name: 'progress',
+  tables: {
+    units: 'state',
+    teachers: 'state',
+    programmes: 'state',
+    batches: 'state',
+    teacher_records: 'state',
+    quota_ledgers: 'state',
+    school_status: 'state',
+    unit_progress: 'counter',
+    unit_weekly_changes: 'counter',
+  },
+
+  handles: (event) => category(event) !== undefined,
+
+  prefetch(event, rows: PeekRows): RowRef[] {
+    const data = event.data as Record<string, string>;
+    switch (category(event)) {
+      case 'teacher':
+        return event.type === 'TeacherMovedSchool' ? [{ table: 'teachers', key: [data.teacherId] }] : [];
+      case 'programme':
+        return event.type === 'BatchScheduled' ? [{ table: 'programmes', key: [data.programmeId] }] : [];
+      case 'quota': {
+        const unitId = ledgerUnitOf(recorded<QuotaEvent>(event));
+        return [
+          { table: 'quota_ledgers', key: [data.batchId, data.periodId, unitId] },
+          { table: 'units', key: [unitId] },
+          { table: 'school_status', key: [data.batchId, unitId] },
+        ];
+      }
+      case 'enrollment': {
+        const record = rows.peek<TeacherRecordRow>('teacher_records', data.batchId, data.teacherId);
+        const schools = [data.schoolId, data.fromSchoolId, data.toSchoolId, record?.schoolId].filter((id): id is string => typeof id === 'string');
+        return [{ table: 'teacher_records', key: [data.batchId, data.teacherId] }, ...schools.map((id) => ({ table: 'units', key: [id] }))];
+      }
+      case 'school-closure':
+        return [
+          { table: 'school_status', key: [data.batchId, data.schoolId] },
+          { table: 'units', key: [data.schoolId] },
+        ];
+      default:
+        return [];
+    }
+  },
+
+  project(event, rows): ViewChange[] {
+    switch (category(event)) {
+      case 'org-unit':
+        return unitRegistered(recorded<OrgUnitRegistered>(event));
+      case 'teacher':
+        return teacherChanged(recorded<TeacherRegistered | TeacherMovedSchool>(event), rows);
+      case 'programme':
+        return programmeChanged(recorded<ProgrammeLaunched | BatchScheduled>(event), rows);
+      case 'quota':
+        return ledgerChanged(recorded<QuotaEvent>(event), rows);
+      case 'enrollment':
+        return recordChanged(recorded<EnrollmentEvent>(event), rows);
+      case 'school-closure':
+        return closureChanged(recorded<SchoolClosureEvent>(event), rows);
+      default:
+        return [];
+    }
+  },
+};
+
+function unitRegistered({ data, metadata }: Recorded<OrgUnitRegistered>): ViewChange[] {
+  const row: UnitRow = {
+    unitId: data.unitId,
+    kind: data.kind,
+    name: data.name,
+    parentId: data.parentId ?? null,
+    ancestry: data.ancestry,
+    fullTimeTeachers: data.fullTimeTeachers ?? null,
+    registeredAt: metadata.businessTime,
+  };
+  return [{ op: 'put', table: 'units', row: { ...row } }];
+}
+
+function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>, rows: ViewRows): ViewChange[] {
+  if (event.type === 'TeacherRegistered') {
+    const { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked } = event.data as TeacherRegistered['data'];
+    const row: TeacherRow = { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked };
+    return [{ op: 'put', table: 'teachers', row: { ...row } }];
+  }
+  if (event.type === 'TeacherMovedSchool') {
+    const { teacherId, toSchoolId } = event.data as TeacherMovedSchool['data'];
+    const teacher = rows.get<TeacherRow >('teachers', teacherId);
+    return teacher ? [{ op: 'put', table: 'teachers', row: { ...teacher, schoolId: toSchoolId } }] : [];
+  }
+  return [];
+}
+
+function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, rows: ViewRows): ViewChange[] {
+  if (event.type === 'ProgrammeLaunched') {
+    const { programmeId, provinceId, name, rulebook } = event.data as ProgrammeLaunched['data'];
+    const row: ProgrammeRow = { programmeId, provinceId, name, rulebookId: rulebook.id };
+    return [{ op: 'put', table: 'programmes', row: { ...row } }];
+  }
+  const { programmeId, batchId, name, startsOn, endsOn, sharePercent, periods, rulebook } = event.data as BatchScheduled['data'];
+  const programme = rows.get<ProgrammeRow >('programmes', programmeId);
+  if (!programme) return [];
+  const row: BatchRow = { batchId, programmeId, provinceId: programme.provinceId, name, startsOn, endsOn, sharePercent, periods, rulebookId: rulebook.id };
+  return [{ op: 'put', table: 'batches', row: { ...row } }];
+}
+
+function ledgerChanged(event: Recorded<QuotaEvent>, rows: ViewRows): ViewChange[] {
+  const { batchId, periodId } = event.data;
+  const unitId = ledgerUnitOf(event);
+  const stored = rows.get<QuotaLedgerRow >('quota_ledgers', batchId, periodId, unitId);
+  const before: QuotaLedger = stored ? { received: stored.received, handedOn: stored.handedOn, seatHolders: stored.seatHolders } : initialQuotaLedger();
+  const after = evolveQuotaLedger(before, event);
+  const ledger: QuotaLedgerRow = { batchId, periodId, unitId, received: after.received, handedOn: { ...after.handedOn }, seatHolders: [...after.seatHolders] };
+  const changes: ViewChange[] = [{ op: 'put', table: 'quota_ledgers', row: { ...ledger } }];
+  // Seats count where they are: each unit's own ledger, not its ancestors'.
+  changes.push(...added(batchId, [unitId], difference(ledgerFigures(after), ledgerFigures(before)), event));
+  const unit = rows.get<UnitRow >('units', unitId);
+  if (event.type === 'QuotaReceived' && unit?.kind === 'school') changes.push(...schoolJoined(batchId, unit, rows, event));
+  return changes;
+}
+
+/** A school takes part in a batch from the first seats it receives: one more school to close. */
+function schoolJoined(batchId: string, school: UnitRow, rows: ViewRows, event: EventPlace): ViewChange[] {
+  if (rows.get('school_status', batchId, school.unitId)) return [];
+  return [
+    { op: 'put', table: 'school_status', row: { ...newSchoolStatus(batchId, school.unitId, event) } },
+    ...added(batchId, chainOf(rows, school.unitId), { schoolsTotal: 1 }, event),
+  ];
+}
+
+function newSchoolStatus(batchId: string, schoolId: string, event: EventPlace): SchoolStatusRow {
+  const closure = initialSchoolClosureState();
+  return { batchId, schoolId, closureStatus: closure.status, closure: { ...closure }, dates: { joined: event.metadata.businessTime } };
+}
+
+function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewChange[] {
+  const { batchId, teacherId } = event.data;
+  const stored = rows.get<TeacherRecordRow >('teacher_records', batchId, teacherId);
+  const before = (stored?.record as EnrollmentState | undefined) ?? initialEnrollment();
+  const after = evolveEnrollment(before, event);
+  if (after.status === 'not-enrolled') return [];
+  const record: TeacherRecordRow = {
+    batchId,
+    teacherId,
+    schoolId: after.schoolId,
+    periodId: after.periodId,
+    status: after.status,
+    record: after as unknown as Record<string, unknown>,
+    lastPosition: event.position,
+  };
+  const changes: ViewChange[] = [{ op: 'put', table: 'teacher_records', row: { ...record } }];
+  const beforeSchool = before.status === 'not-enrolled' ? undefined : before.schoolId;
+  if (beforeSchool !== undefined && beforeSchool !== after.schoolId) {
+    // A transfer: the record leaves one school's totals and joins another's.
+    changes.push(...added(batchId, chainOf(rows, beforeSchool), negated(recordFigures(before)), event));
+    changes.push(...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), {}), event));
+  } else {
+    changes.push(...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), recordFigures(before)), event));
+  }
+  return changes;
+}
+
+const CLOSURE_STEP: Partial<Record<SchoolClosureEvent['type'], string>> = {
+  SchoolPlanUploaded: 'planUploaded',
+  ClosureApplied: 'applied',
+  ClosureApproved: 'approved',
+  ClosureRejected: 'rejected',
+  SchoolClosed: 'closed',
+};
+
+function closureChanged(event: Recorded<SchoolClosureEvent>, rows: ViewRows): ViewChange[] {
+  const { batchId, schoolId } = event.data;
+  const changes: ViewChange[] = [];
+  let stored = rows.get<SchoolStatusRow >('school_status', batchId, schoolId);
+  if (!stored) {
+    stored = { ...newSchoolStatus(batchId, schoolId, event) };
+    changes.push(...added(batchId, chainOf(rows, schoolId), { schoolsTotal: 1 }, event));
+  }
+  const before = stored.closure as unknown as SchoolClosureState;
+  const after = evolveSchoolClosure(before, event);
+  const step = CLOSURE_STEP[event.type];
+  const status: SchoolStatusRow = {
+    batchId,
+    schoolId,
+    closureStatus: after.status,
+    closure: after as unknown as Record<string, unknown>,
+    dates: step ? { ...stored.dates, [step]: event.metadata.businessTime } : stored.dates,
+  };
+  changes.push({ op: 'put', table: 'school_status', row: { ...status } });
+  changes.push(...added(batchId, chainOf(rows, schoolId), difference(closureFigures(after), closureFigures(before)), event));
+  return changes;
+}
+
+/** The unit totals an event changes: every unit given, all time and in the event's week. */
+function added(batchId: string, unitIds: readonly string[], delta: FigureDelta | undefined, event: EventPlace): ViewChange[] {
+  if (!delta) return [];
+  const week = isoWeekOf(event.metadata.businessTime);
+  return unitIds.flatMap((unitId): ViewChange[] => [
+    { op: 'add', table: 'unit_progress', row: { batchId, unitId, ...delta } },
+    { op: 'add', table: 'unit_weekly_changes', row: { batchId, unitId, week, ...delta } },
+  ]);
+}
+
+/** The school and every unit above it, province first. */
+function chainOf(rows: ViewRows, schoolId: string): string[] {
+  const school = rows.get<UnitRow >('units', schoolId);
+  return [...(school?.ancestry ?? []), schoolId];
+}
+
+function ledgerUnitOf(event: Recorded<QuotaEvent>): string {
+  switch (event.type) {
+    case 'QuotaAllocated':
+    case 'QuotaRevoked':
+      return event.data.fromUnitId;
+    case 'QuotaReceived':
+    case 'QuotaTakenBack':
+      return event.data.toUnitId;
+    default:
+      return event.data.schoolId;
+  }
+}

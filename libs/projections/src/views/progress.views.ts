@@ -1,0 +1,237 @@
+import { DataSource, In } from 'typeorm';
+import {
+  Certificate,
+  Enrollment,
+  EnrollmentState,
+  hoursCredited,
+  onlineHoursCredited,
+  onlinePassed,
+  overallGrade,
+  pointGrades,
+  SchoolClosureState,
+  totalHoursCredited,
+} from '@tip/domain';
+import { BatchRow, ProgressFigures, QuotaLedgerRow, SchoolStatusRow, TeacherRecordRow, TeacherRow, UnitProgressRow, UnitRow } from '../progress/progress.entities';
+
+/** A unit or teacher the caller asked about is not in the read model (yet). */
+export class ViewNotFound extends Error {}
+
+const ZERO: Omit<ProgressFigures, never> = {
+  seatsReceived: 0,
+  seatsHandedOn: 0,
+  seatsUsed: 0,
+  enrolled: 0,
+  confirmed: 0,
+  pointsSelected: 0,
+  onlinePassed: 0,
+  assessed: 0,
+  passed: 0,
+  excellent: 0,
+  certified: 0,
+  hoursCredited: 0,
+  hoursByCategory: {},
+  excellentVideos: 0,
+  excellentVideosBySubject: {},
+  schoolsTotal: 0,
+  schoolsClosed: 0,
+};
+
+/** The queries behind /api/views: plain reads of the progress read model, shaped for callers. */
+export class ProgressViews {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async unit(unitId: string): Promise<UnitRow> {
+    const unit = await this.dataSource.getRepository(UnitRow).findOneBy({ unitId });
+    if (!unit) throw new ViewNotFound(`No org unit ${unitId}`);
+    return unit;
+  }
+
+  async batch(batchId: string): Promise<BatchRow> {
+    const batch = await this.dataSource.getRepository(BatchRow).findOneBy({ batchId });
+    if (!batch) throw new ViewNotFound(`No batch ${batchId}`);
+    return batch;
+  }
+
+  async teacher(teacherId: string): Promise<TeacherRow> {
+    const teacher = await this.dataSource.getRepository(TeacherRow).findOneBy({ teacherId });
+    if (!teacher) throw new ViewNotFound(`No teacher ${teacherId}`);
+    return teacher;
+  }
+
+  async unitProgress(unitId: string, batchId: string) {
+    const [unit] = await Promise.all([this.unit(unitId), this.batch(batchId)]);
+    const [figures, ledgers, status] = await Promise.all([
+      this.dataSource.getRepository(UnitProgressRow).findOneBy({ batchId, unitId }),
+      this.dataSource.getRepository(QuotaLedgerRow).findBy({ batchId, unitId }),
+      unit.kind === 'school' ? this.dataSource.getRepository(SchoolStatusRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
+    ]);
+    return {
+      unitId,
+      name: unit.name,
+      kind: unit.kind,
+      batchId,
+      ...progressOf(figures ?? ZERO),
+      seats: seatsOf(ledgers),
+      ...(unit.kind === 'school' ? { closure: closureOf(status) } : {}),
+    };
+  }
+
+  async batchProgress(batchId: string) {
+    const batch = await this.batch(batchId);
+    const [province, cities] = await Promise.all([
+      this.dataSource.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId }),
+      this.dataSource.getRepository(UnitRow).find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } }),
+    ]);
+    const figures = await this.dataSource.getRepository(UnitProgressRow).findBy({ batchId, unitId: In([batch.provinceId, ...cities.map((city) => city.unitId)]) });
+    const of = (unitId: string) => progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO);
+    return {
+      batchId,
+      name: batch.name,
+      programmeId: batch.programmeId,
+      provinceId: batch.provinceId,
+      provinceName: province?.name ?? null,
+      startsOn: batch.startsOn,
+      endsOn: batch.endsOn,
+      sharePercent: batch.sharePercent,
+      ...of(batch.provinceId),
+      cities: cities.map((city) => ({ unitId: city.unitId, name: city.name, ...of(city.unitId) })),
+    };
+  }
+
+  async unitQuota(unitId: string, batchId: string) {
+    const [unit, batch] = await Promise.all([this.unit(unitId), this.batch(batchId)]);
+    const ledgers = await this.dataSource.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
+    const children = await this.dataSource.getRepository(UnitRow).findBy({ parentId: unitId });
+    const nameOf = (childId: string) => children.find((child) => child.unitId === childId)?.name ?? null;
+    // Every period of the batch, in the batch's order, even those the unit has no seats in.
+    const periods = batch.periods.map(({ periodId, startsOn, endsOn }) => {
+      const ledger = ledgers.find((row) => row.periodId === periodId);
+      const handedOn = ledger ? Object.entries(ledger.handedOn).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : [];
+      const total = handedOn.reduce((sum, [, seats]) => sum + seats, 0);
+      const used = ledger?.seatHolders.length ?? 0;
+      const received = ledger?.received ?? 0;
+      return {
+        periodId,
+        startsOn,
+        endsOn,
+        received,
+        handedOn: total,
+        handedOnTo: handedOn.map(([childId, seats]) => ({ unitId: childId, name: nameOf(childId), seats })),
+        used,
+        left: received - total - used,
+      };
+    });
+    return { unitId, name: unit.name, kind: unit.kind, batchId, periods };
+  }
+
+  async transcript(teacherId: string, batchId: string | undefined) {
+    const teacher = await this.teacher(teacherId);
+    const records = await this.dataSource.getRepository(TeacherRecordRow).find({ where: batchId ? { teacherId, batchId } : { teacherId }, order: { batchId: 'ASC' } });
+    if (batchId && records.length === 0) throw new ViewNotFound(`Teacher ${teacherId} has no record in batch ${batchId}`);
+    return {
+      teacherId,
+      name: teacher.name,
+      idNumberMasked: teacher.idNumberMasked,
+      gender: teacher.gender,
+      stage: teacher.stage,
+      subject: teacher.subject,
+      fullTime: teacher.fullTime,
+      schoolId: teacher.schoolId,
+      batches: records.map((row) => transcriptOf(row.record as unknown as Enrollment)),
+    };
+  }
+
+  async schoolAncestry(unitId: string): Promise<string[]> {
+    const unit = await this.unit(unitId);
+    return [...unit.ancestry, unit.unitId];
+  }
+}
+
+function progressOf(figures: ProgressFigures) {
+  return {
+    teachers: {
+      enrolled: figures.enrolled,
+      confirmed: figures.confirmed,
+      pointsSelected: figures.pointsSelected,
+      onlinePassed: figures.onlinePassed,
+      assessed: figures.assessed,
+      passed: figures.passed,
+      excellent: figures.excellent,
+      certified: figures.certified,
+    },
+    hoursCredited: { total: figures.hoursCredited, byCategory: figures.hoursByCategory },
+    excellentVideos: { total: figures.excellentVideos, bySubject: figures.excellentVideosBySubject },
+    schools: { total: figures.schoolsTotal, closed: figures.schoolsClosed },
+    seatTotals: { received: figures.seatsReceived, handedOn: figures.seatsHandedOn, used: figures.seatsUsed, left: figures.seatsReceived - figures.seatsHandedOn - figures.seatsUsed },
+  };
+}
+
+function seatsOf(ledgers: readonly QuotaLedgerRow[]) {
+  return ledgers
+    .map((ledger) => {
+      const handedOn = Object.values(ledger.handedOn).reduce((sum, seats) => sum + seats, 0);
+      const used = ledger.seatHolders.length;
+      return { periodId: ledger.periodId, received: ledger.received, handedOn, used, left: ledger.received - handedOn - used };
+    })
+    .sort((a, b) => (a.periodId < b.periodId ? -1 : a.periodId > b.periodId ? 1 : 0));
+}
+
+function closureOf(status: SchoolStatusRow | null) {
+  if (!status) return { status: 'not-taking-part', dates: {} };
+  const closure = status.closure as unknown as SchoolClosureState;
+  return {
+    status: status.closureStatus,
+    dates: status.dates,
+    planDocumentRef: closure.planDocumentRef,
+    groupVideos: closure.groupVideos.length,
+    application: closure.application,
+    rejectionReason: closure.rejectionReason,
+    signedDocumentRef: closure.signedDocumentRef,
+  };
+}
+
+/** One batch of a transcript: every hour with where it came from, the points and their grades, the certificate. */
+function transcriptOf(record: Enrollment) {
+  const state: EnrollmentState = record;
+  const certificate: Certificate | undefined = record.certificates.at(-1);
+  return {
+    batchId: record.batchId,
+    periodId: record.periodId,
+    schoolId: record.schoolId,
+    status: record.status,
+    enrolledAt: record.enrolledAt,
+    confirmedAt: record.confirmedAt,
+    withdrawal: record.withdrawal,
+    transfers: record.transfers,
+    hours: {
+      total: totalHoursCredited(state),
+      byCategory: hoursCredited(state),
+      online: { credited: onlineHoursCredited(state), passed: onlinePassed(state), category: record.rules.onlineCategoryId },
+      sources: [
+        ...record.onlineHours.map((entry) => ({
+          category: record.rules.onlineCategoryId,
+          hours: entry.hours,
+          source: 'course-platform',
+          recordId: entry.recordId,
+          courseId: entry.courseId,
+          at: entry.recordedAt,
+        })),
+        ...record.offlineHours.map((entry) => ({ category: entry.category, hours: entry.hours, source: 'school', recordedBy: entry.recordedBy.sub, at: entry.recordedAt })),
+      ],
+    },
+    abilityPoints: record.abilityPoints
+      ? { points: record.abilityPoints.points, selectedBy: record.abilityPoints.selectedBy, selectedAt: record.abilityPoints.selectedAt, grades: pointGrades(state) }
+      : null,
+    grade: overallGrade(state),
+    certificate: certificate
+      ? {
+          code: certificate.certificateCode,
+          status: certificate.revocation ? 'revoked' : 'valid',
+          issuedAt: certificate.issuedAt,
+          totalHours: certificate.totalHours,
+          grade: certificate.grade,
+          revocation: certificate.revocation,
+        }
+      : null,
+  };
+}
