@@ -564,4 +564,95 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       closedHere,
     );
   });
+  it('14. every view tells the batch as it happened: school, county, city, province, batch, transcripts, quota, weekly notices', async () => {
+    const position = Number((await act(importer, '2021-07-02T09:00:00', 'RegisterOrgUnit', { unitId: '320104', kind: 'county', name: '秦淮区', parentId: '320100' })).body.position);
+    const asAuditor: Actor = { sub: 'auditor', role: 'auditor' };
+    const teachers = { enrolled: 10, confirmed: 10, pointsSelected: 10, onlinePassed: 10, assessed: 10, passed: 9, excellent: 4, certified: 9 };
+    // T-01 has 29 online hours, the others 27; all ten have 25 offline.
+    const hoursCredited = { total: 29 + 9 * 27 + 10 * 25, byCategory: { online: 29 + 9 * 27, offline: 250 } };
+
+    const school = await api.get(schoolAdmin, `/views/units/${SCHOOL}/progress?batchId=${BATCH}&minPosition=${position}`);
+    expect(school.status).toBe(200);
+    expect(school.body).toMatchObject({
+      unitId: SCHOOL,
+      kind: 'school',
+      teachers,
+      hoursCredited,
+      excellentVideos: { total: 4, bySubject: { 语文: 2, 数学: 1, 英语: 1 } },
+      seats: [{ periodId: PERIOD, received: 10, handedOn: 0, used: 10, left: 0 }],
+      closure: { status: 'closed', dates: { closed: utc('2021-06-20T09:00:00'), approved: utc('2021-06-15T09:00:00') } },
+    });
+    expect(school.body.position).toBeGreaterThanOrEqual(position);
+
+    for (const [unitId, kind, seats] of [['320102', 'county', { received: 30, handedOn: 10, used: 0, left: 20 }], ['320100', 'city', { received: 100, handedOn: 30, used: 0, left: 70 }], ['320000', 'province', { received: 0, handedOn: 100, used: 0, left: -100 }]] as const) {
+      const unit = await api.get(cityAdmin, `/views/units/${unitId}/progress?batchId=${BATCH}`);
+      if (kind === 'province') expect(unit.status).toBe(403);
+      const view = kind === 'province' ? await api.get(provinceAdmin, `/views/units/${unitId}/progress?batchId=${BATCH}`) : unit;
+      expect(view.body).toMatchObject({ unitId, kind, teachers, hoursCredited, schools: { total: 1, closed: 1 }, seats: [{ periodId: PERIOD, ...seats }] });
+    }
+
+    const batch = await api.get(provinceAdmin, `/views/batches/${BATCH}/progress`);
+    expect(batch.body).toMatchObject({ batchId: BATCH, provinceId: '320000', teachers, schools: { total: 1, closed: 1 }, cities: [{ unitId: '320100', name: '南京市', teachers }] });
+
+    const transcript = await api.get(asTeacher('T-01'), `/views/teachers/T-01/transcript?batchId=${BATCH}`);
+    expect(transcript.body).toMatchObject({ teacherId: 'T-01', name: '王芳', idNumberMasked: expect.stringMatching(/^320102\*{8}\d{3}[\dX]$/) });
+    const [record] = (transcript.body as { batches: Body[] }).batches;
+    expect(record).toMatchObject({
+      batchId: BATCH,
+      grade: 'excellent',
+      hours: { total: 54, byCategory: { online: 29, offline: 25 }, online: { credited: 29, passed: true } },
+      abilityPoints: { points: ['A1', 'B2'], grades: [{ abilityPoint: 'A1', grade: 'excellent' }, { abilityPoint: 'B2', grade: 'excellent' }] },
+      certificate: { code: certificates.get('T-01'), status: 'valid' },
+    });
+    // Every hour with its source: three platform records (the repeated one once) and the school's entry.
+    expect((record.hours as { sources: Body[] }).sources.map((source) => [source.source, source.recordId ?? source.recordedBy, source.hours])).toEqual([
+      ['course-platform', 'R-T-01-1', 15],
+      ['course-platform', 'R-T-01-2', 12],
+      ['course-platform', 'R-T-01-3', 2],
+      ['school', 's-admin', 25],
+    ]);
+    expect((await api.get(asTeacher('T-02'), `/views/teachers/T-01/transcript?batchId=${BATCH}`)).status).toBe(403);
+    const revokedOnce = await api.get(schoolAdmin, `/views/teachers/T-04/transcript`);
+    expect(revokedOnce.body).toMatchObject({ batches: [{ certificate: { code: certificates.get('T-04'), status: 'valid' } }] });
+
+    const quota = await api.get(countyAdmin, `/views/units/320102/quota?batchId=${BATCH}`);
+    expect(quota.body).toMatchObject({
+      unitId: '320102',
+      periods: [
+        { periodId: '1', received: 30, handedOn: 10, handedOnTo: [{ unitId: SCHOOL, name: '南京市玄武区实验小学', seats: 10 }], used: 0, left: 20 },
+        { periodId: '2', received: 0, handedOn: 0, used: 0, left: 0 },
+        { periodId: '3', received: 0, handedOn: 0, used: 0, left: 0 },
+      ],
+    });
+
+    // Week 45 (2 – 8 Nov 2020): enrolled and confirmed, nine picked; week 46: the tenth pick, 15 online hours each.
+    const notice = async (week: string) => (await api.get<Body>(asAuditor, `/notices/weekly?unitId=320100&batchId=${BATCH}&week=${week}`)).body;
+    const week45 = await notice('2020-W45');
+    const week46 = await notice('2020-W46');
+    expect(week45).toMatchObject({ week: '2020-W45', previousWeek: '2020-W44', weekStartsOn: '2020-11-02', weekEndsOn: '2020-11-08' });
+    expect(week45.unit).toMatchObject({ unitId: '320100', thisWeek: { enrolled: 10, confirmed: 10, pointsSelected: 9, hoursCredited: 0 }, change: { enrolled: 10, pointsSelected: 9 } });
+    expect(week46.unit).toMatchObject({
+      thisWeek: { enrolled: 10, pointsSelected: 10, hoursCredited: 150, seatsReceived: 100 },
+      lastWeek: { enrolled: 10, pointsSelected: 9, hoursCredited: 0 },
+      change: { enrolled: 0, pointsSelected: 1, hoursCredited: 150 },
+    });
+    expect((week46.levels as Body[]).map((level) => level.kind)).toEqual(['county', 'school']);
+    // Nobody has passed yet three weeks into a year-long batch: every unit with seats is behind the
+    // pace. 秦淮区, registered in 2021, is not in a 2020 notice.
+    expect(week46.levels).toMatchObject([
+      { kind: 'county', rows: [{ unitId: '320102', rank: 1, behind: true }] },
+      { kind: 'school', rows: [{ unitId: SCHOOL, thisWeek: { enrolled: 10, seatsReceived: 10 }, behind: true }] },
+    ]);
+    expect((week46.levels as { rows: unknown[] }[])[0].rows).toHaveLength(1);
+    const week27 = await notice('2021-W27');
+    // 253 of the batch's 365 days are gone by 12 July; 玄武区 has 9 passed of its 30 seats, 秦淮区 no seats at all.
+    expect(week27.pacePercent).toBe(69.3);
+    expect(week27.levels).toMatchObject([
+      { kind: 'county', rows: [{ unitId: '320102', rank: 1, progressPercent: 30, behind: true }, { unitId: '320104', rank: 2, progressPercent: 0, behind: false }] },
+      { kind: 'school', rows: [{ unitId: SCHOOL, progressPercent: 90, behind: false }] },
+    ]);
+    expect(week27.unit).toMatchObject({ thisWeek: { passed: 9, schoolsClosed: 1, schoolsTotal: 1 }, progressPercent: 9 });
+    // A past week reads the same after later events: the notice is history, not today's view.
+    expect(await notice('2020-W45')).toEqual(week45);
+  });
 });

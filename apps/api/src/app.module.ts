@@ -5,6 +5,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { Pool } from 'pg';
 import { Clock, CLOCK, CommandPipeline, EVENT_STREAMS, EventStreams, systemClock, UseCase } from '@tip/application';
 import { EventStore, runMigrations } from '@tip/event-store';
+import { AuditController } from './audit/audit.controller';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
 import { TokenVerifier } from '@tip/auth';
 import { NoopController } from './bench/noop.controller';
@@ -19,6 +20,8 @@ import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
 import { ReadModelDatabase } from './infrastructure/read-model-database';
+import { readModelProviders, RUN_PROJECTORS } from './views/read-models.provider';
+import { ViewsController } from './views/views.controller';
 
 export interface AppOptions {
   databaseUrl: string;
@@ -29,6 +32,8 @@ export interface AppOptions {
   useCases?: UseCase[];
   /** Mounts the benchmarks' no-op baseline route. */
   benchRoutes?: boolean;
+  /** Run the projectors in this process (default); off when projector workers run elsewhere. */
+  runProjectors?: boolean;
 }
 
 const APP_POOL = Symbol('APP_POOL');
@@ -44,11 +49,13 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, CommandsController, CertificatesController, ...(options.benchRoutes ? [NoopController] : [])],
+      controllers: [HealthController, CommandsController, CertificatesController, ViewsController, AuditController, ...(options.benchRoutes ? [NoopController] : [])],
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         eventStoreProvider,
         ReadModelDatabase,
+        { provide: RUN_PROJECTORS, useValue: options.runProjectors ?? true },
+        ...readModelProviders,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.jwtSecret) },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -14,6 +14,8 @@ const schema = z.object({
   /** HS256 secret for bearer tokens; generated and kept in TIP_DATA_DIR when unset. */
   TIP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** Where projectors run: in this process (the embedded default), or off when projector workers run elsewhere. */
+  TIP_PROJECTORS: z.enum(['in-process', 'off']).default('in-process'),
   /** Mounts POST /api/bench/noop, the benchmarks' baseline. */
   TIP_BENCH_ROUTES: z.enum(['0', '1']).default('0').transform((value) => value === '1'),
 });

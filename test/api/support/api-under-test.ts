@@ -17,6 +17,8 @@ export interface ApiUnderTest {
   secret: string;
   token(actor: Actor): Promise<string>;
   send(actor: Actor | undefined, name: string, body: unknown, headers?: Record<string, string>): Promise<CommandResponse>;
+  /** GET a path under /api as the actor (no token when undefined); JSON bodies parsed, others as text. */
+  get<T = Record<string, unknown>>(actor: Actor | undefined, path: string): Promise<{ status: number; body: T; headers: Headers; bytes: Buffer }>;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,13 @@ export async function startApiUnderTest(): Promise<ApiUnderTest> {
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as CommandResponse['body'] };
+    },
+    async get(actor: Actor | undefined, path: string) {
+      const headers: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
+      const response = await fetch(`${tip.url}${path}`, { headers });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
+      return { status: response.status, headers: response.headers, bytes, body: (json ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8')) as never };
     },
     async stop() {
       await tip.stop();

@@ -4,6 +4,7 @@ import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } f
 import { RuleViolation } from '@tip/domain';
 import { DuplicateEventIdError, InvalidAppendError } from '@tip/event-store';
 import { InvalidToken } from '@tip/auth';
+import { ViewBehindError, ViewNotFound } from '@tip/projections';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -30,6 +31,10 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof InvalidToken) return [401, error('UNAUTHENTICATED', exception.message)];
     if (exception instanceof Forbidden) return [403, error('FORBIDDEN', exception.message)];
     if (exception instanceof UnknownCommand) return [404, error('NOT_FOUND', exception.message)];
+    if (exception instanceof ViewNotFound) return [404, error('NOT_FOUND', exception.message)];
+    if (exception instanceof ViewBehindError) {
+      return [503, error('VIEW_BEHIND', exception.message, { readModel: exception.readModel, minPosition: exception.minPosition, position: exception.position })];
+    }
     if (exception instanceof CommandConflict) return [409, error('CONFLICT', exception.message)];
     // Event ids already stored by a different command: a reused key or a clash, never our 500.
     if (exception instanceof DuplicateEventIdError) return [409, error('CONFLICT', 'This command overlaps one already recorded; retry with a new Idempotency-Key')];
