@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { fold, QuotaEvent, quotaLedgerDecider, quotaStreamId, seatsLeft } from '@tip/domain';
+import { Actor, fold, QuotaEvent, quotaLedgerDecider, quotaStreamId, seatsLeft } from '@tip/domain';
 import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
@@ -52,5 +53,38 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
     const head = (await store.stats()).headPosition;
     await importTable();
     expect((await store.stats()).headPosition).toBe(head);
+  });
+
+  it('shows every unit its seats per period, exactly as the table has them, in the quota and progress views', async () => {
+    const rows = readFileSync(fixture, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const units = [...new Set(rows.map(([, , , unit]) => unit))];
+    const periods = [...new Set(rows.map(([period]) => period))];
+    const cityAdmin: Actor = { sub: 'lyg-admin', role: 'city-admin', unitId: '320700' };
+    const position = (await store.stats()).headPosition;
+
+    const city = await api.get<{ periods: { periodId: string; received: number; handedOn: number; used: number; left: number; handedOnTo: { unitId: string; seats: number }[] }[] }>(
+      cityAdmin,
+      `/views/units/320700/quota?batchId=LYG-2016&minPosition=${position}`,
+    );
+    expect(city.status).toBe(200);
+    expect(city.body.periods.map((period) => period.periodId)).toEqual(periods);
+    for (const period of city.body.periods) {
+      const table = rows.filter(([each]) => each === period.periodId);
+      expect(period).toMatchObject({ received: 3600, handedOn: 3600, used: 0, left: 0 });
+      expect(Object.fromEntries(period.handedOnTo.map((child) => [child.unitId, child.seats]))).toEqual(Object.fromEntries(table.map(([, , , unit, , quota]) => [unit, Number(quota)])));
+    }
+
+    for (const unit of units) {
+      const quota = await api.get<{ periods: { periodId: string; received: number; left: number }[] }>(cityAdmin, `/views/units/${encodeURIComponent(unit)}/quota?batchId=LYG-2016`);
+      expect(quota.status).toBe(200);
+      const expected = periods.map((period) => Number(rows.find(([each, , , name]) => each === period && name === unit)?.[5] ?? 0));
+      expect(quota.body.periods.map((period) => period.received)).toEqual(expected);
+      expect(quota.body.periods.map((period) => period.left)).toEqual(expected);
+    }
+
+    const progress = await api.get<{ seatTotals: { received: number; handedOn: number }; seats: unknown[] }>(cityAdmin, '/views/units/320700/progress?batchId=LYG-2016');
+    expect(progress.body.seatTotals).toMatchObject({ received: 50400, handedOn: 50400 });
+    expect(progress.body.seats).toHaveLength(14);
+    expect((await api.get(cityAdmin, '/views/units/320000/quota?batchId=LYG-2016')).status).toBe(403);
   });
 });

@@ -34,6 +34,8 @@ export interface AppOptions {
   benchRoutes?: boolean;
   /** Run the projectors in this process (default); off when projector workers run elsewhere. */
   runProjectors?: boolean;
+  /** How long views wait for minPosition (the contract's 5 s by default). */
+  viewWaitMs?: number;
 }
 
 const APP_POOL = Symbol('APP_POOL');
@@ -54,7 +56,7 @@ export class AppModule implements OnApplicationShutdown {
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         eventStoreProvider,
         ReadModelDatabase,
-        { provide: RUN_PROJECTORS, useValue: options.runProjectors ?? true },
+        { provide: RUN_PROJECTORS, useValue: { runProjectors: options.runProjectors ?? true, viewWaitMs: options.viewWaitMs ?? 5000 } },
         ...readModelProviders,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.jwtSecret) },

@@ -42,7 +42,7 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
     if (jwt.generatedIn) {
       logger.log(`Tokens are signed with the secret in ${jwt.generatedIn}; mint one with: npm run tip -- token --role province-admin --unit <unitId> --sub <you>`);
     }
-    const app = await NestFactory.create(AppModule.register({ databaseUrl, jwtSecret: jwt.secret, clock: options.clock, benchRoutes: config.TIP_BENCH_ROUTES, runProjectors: config.TIP_PROJECTORS === 'in-process' }), {
+    const app = await NestFactory.create(AppModule.register({ databaseUrl, jwtSecret: jwt.secret, clock: options.clock, benchRoutes: config.TIP_BENCH_ROUTES, runProjectors: config.TIP_PROJECTORS === 'in-process', viewWaitMs: config.TIP_VIEW_WAIT_MS }), {
       logger: logLevels(config.TIP_LOG_LEVEL),
       abortOnError: false,
     });

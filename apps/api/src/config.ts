@@ -16,6 +16,8 @@ const schema = z.object({
   TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Where projectors run: in this process (the embedded default), or off when projector workers run elsewhere. */
   TIP_PROJECTORS: z.enum(['in-process', 'off']).default('in-process'),
+  /** How long a view waits for its read model to reach `minPosition` before 503 VIEW_BEHIND. */
+  TIP_VIEW_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Mounts POST /api/bench/noop, the benchmarks' baseline. */
   TIP_BENCH_ROUTES: z.enum(['0', '1']).default('0').transform((value) => value === '1'),
 });

@@ -22,10 +22,10 @@ export interface ApiUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startApiUnderTest(): Promise<ApiUnderTest> {
+export async function startApiUnderTest(environment: Record<string, string> = {}): Promise<ApiUnderTest> {
   const secret = randomBytes(32).toString('hex');
   const database = await createTestDatabase();
-  const tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }));
+  const tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn', ...environment }));
   const token = (actor: Actor) => mintToken(secret, actor);
   return {
     tip,

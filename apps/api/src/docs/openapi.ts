@@ -2,18 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import { OpenAPIObject, ParameterObject, SwaggerModule } from '@nestjs/swagger';
 import { DEFAULT_LOG_PAGE, MAX_LOG_PAGE, STREAM_CATEGORIES, UseCase } from '@tip/application';
 import { zodToJsonSchema } from 'zod-to-json-schema';
+import { errorBody, json, refused } from './openapi-common';
+import { viewPaths } from './view-paths';
 
-const errorBody = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
-    },
-  },
-};
 
 const commandResult = {
   type: 'object',
@@ -37,8 +28,6 @@ const importFields = {
   },
 };
 
-const json = (schema: object) => ({ content: { 'application/json': { schema } } });
-const refused = (description: string) => ({ description, ...json(errorBody) });
 
 const metadata = {
   type: 'object',
@@ -204,7 +193,7 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
       responses: { 200: { description: 'The certificate' }, 404: { description: 'NOT_FOUND', content: { 'application/json': { schema: errorBody } } } },
     },
   };
-  Object.assign(paths, auditPaths());
+  Object.assign(paths, viewPaths(), auditPaths());
   paths['/api/health'] = {
     get: { operationId: 'health', tags: ['operations'], responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } } },
   };

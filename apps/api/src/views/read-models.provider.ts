@@ -6,12 +6,17 @@ import { DATABASE_URL, EVENT_STORE, nestEventStoreLogger } from '../infrastructu
 export const READ_MODEL_HOST = Symbol('READ_MODEL_HOST');
 export const RUN_PROJECTORS = Symbol('RUN_PROJECTORS');
 
+export interface ReadModelSettings {
+  runProjectors: boolean;
+  viewWaitMs: number;
+}
+
 export const readModelProviders: Provider[] = [
   {
     provide: READ_MODEL_HOST,
     inject: [DATABASE_URL, EVENT_STORE, RUN_PROJECTORS],
-    useFactory: (connectionString: string, store: EventStore, runProjectors: boolean) =>
-      ReadModelHost.open(connectionString, store, READ_MODELS, { runProjectors, logger: nestEventStoreLogger('ReadModels') }),
+    useFactory: (connectionString: string, store: EventStore, settings: ReadModelSettings) =>
+      ReadModelHost.open(connectionString, store, READ_MODELS, { ...settings, logger: nestEventStoreLogger('ReadModels') }),
   },
   { provide: ProgressViews, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new ProgressViews(host.dataSource(progressReadModel)) },
   { provide: WeeklyNoticeQuery, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new WeeklyNoticeQuery(host.dataSource(progressReadModel)) },

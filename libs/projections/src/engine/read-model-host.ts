@@ -20,6 +20,8 @@ export interface ReadModelHostOptions {
   runProjectors: boolean;
   logger: EventStoreLogger;
   batchSize?: number;
+  /** How long a view waits for minPosition before ViewBehindError; default 5 s (the contract's). */
+  viewWaitMs?: number;
   /** How often a wait for minPosition looks at the checkpoint when no local projector tells it. */
   pollIntervalMs?: number;
 }
@@ -74,7 +76,7 @@ export class ReadModelHost {
   }
 
   /** Resolves once the read model has reached minPosition; ViewBehindError after the timeout. */
-  async waitFor(readModel: ReadModel, minPosition: number | undefined, timeoutMs = 5000): Promise<void> {
+  async waitFor(readModel: ReadModel, minPosition: number | undefined, timeoutMs = this.options.viewWaitMs ?? 5000): Promise<void> {
     if (minPosition === undefined || minPosition <= 0) return;
     const name = readModel.projection.name;
     const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,172 @@
+import ExcelJS from 'exceljs';
+import { parse } from 'node-html-parser';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { Actor, idNumberCheckCharacter } from '@tip/domain';
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+
+/**
+ * The read side's contract beyond one scenario: read-your-writes through minPosition, 503
+ * VIEW_BEHIND, bad parameters named, scope, notices in every format read back, and spot checks.
+ */
+const BATCH = 'B-2021';
+const importer: Actor = { sub: 'importer', role: 'system' };
+const inspector: Actor = { sub: 'expert', role: 'inspector', unitId: '320000' };
+const countyAdmin: Actor = { sub: 'county', role: 'county-admin', unitId: '320703' };
+const schools = ['S-1', 'S-2', 'S-3', 'S-4'];
+
+describe('views over HTTP', () => {
+  let api: ApiUnderTest;
+  let position = 0;
+
+  const act = async (when: string, name: string, body: Record<string, unknown>) => {
+    const response = await api.send(importer, name, { ...body, at: when });
+    expect({ name, status: response.status, error: response.body.error }).toEqual({ name, status: 200, error: undefined });
+    position = Math.max(position, Number(response.body.position ?? 0));
+    return response;
+  };
+
+  beforeAll(async () => {
+    api = await startApiUnderTest({ TIP_VIEW_WAIT_MS: '300' });
+    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' });
+    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' });
+    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: '320703', kind: 'county', name: '连云区', parentId: '320700' });
+    for (const [index, schoolId] of schools.entries()) {
+      await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: schoolId, kind: 'school', name: `<b>学校${index + 1}</b> & "其他"`, parentId: '320703', fullTimeTeachers: 5 });
+    }
+    await act('2021-01-05T09:00:00+08:00', 'LaunchProgramme', { programmeId: 'P', name: '提升工程2.0', provinceId: '320000', rulebook: 'jiangsu-2.0' });
+    await act('2021-01-05T09:00:00+08:00', 'ScheduleBatch', {
+      programmeId: 'P',
+      batchId: BATCH,
+      name: '第一批',
+      startsOn: '2021-01-11',
+      endsOn: '2021-12-31',
+      sharePercent: 20,
+      periods: [{ periodId: '1', startsOn: '2021-01-11', endsOn: '2021-02-28' }],
+    });
+    const allocate = (from: string, to: string, seats: number) => act('2021-01-06T09:00:00+08:00', 'AllocateQuota', { batchId: BATCH, periodId: '1', fromUnitId: from, toUnitId: to, seats });
+    await allocate('320000', '320700', 40);
+    await allocate('320700', '320703', 40);
+    for (const schoolId of schools) await allocate('320703', schoolId, 10);
+    for (const [index, schoolId] of schools.slice(0, 2).entries()) {
+      for (let number = 1; number <= 3; number++) {
+        const teacherId = `T-${index + 1}-${number}`;
+        const first17 = `32070319850101${String(100 + index * 10 + number).padStart(3, '0')}`;
+        await act('2021-01-07T09:00:00+08:00', 'RegisterTeacher', {
+          teacherId,
+          schoolId,
+          name: `教师${teacherId}`,
+          idNumber: `${first17}${idNumberCheckCharacter(first17)}`,
+          gender: 'female',
+          stage: '初中',
+          subject: '数学',
+          fullTime: true,
+          birthDate: '1985-01-01',
+        });
+        // Week 2 enrolls the first school's teachers, week 3 the second's.
+        await act(index === 0 ? '2021-01-12T09:00:00+08:00' : '2021-01-19T09:00:00+08:00', 'EnrollTeacher', { batchId: BATCH, periodId: '1', teacherId });
+      }
+    }
+  });
+  afterAll(async () => api?.stop());
+
+  it('answers once the read model has reached minPosition, and says how far it reaches', async () => {
+    const registered = await act('2021-01-20T09:00:00+08:00', 'RegisterOrgUnit', { unitId: 'S-5', kind: 'school', name: '新学校', parentId: '320703' });
+    const view = await api.get(countyAdmin, `/views/units/S-5/progress?batchId=${BATCH}&minPosition=${registered.body.position}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({ unitId: 'S-5', name: '新学校', teachers: { enrolled: 0 }, closure: { status: 'not-taking-part' } });
+    expect(view.body.position).toBeGreaterThanOrEqual(Number(registered.body.position));
+  });
+
+  it('gives 503 VIEW_BEHIND when the read model does not reach minPosition in time', async () => {
+    const behind = await api.get(countyAdmin, `/views/units/320703/progress?batchId=${BATCH}&minPosition=${position + 1_000_000}`);
+    expect(behind.status).toBe(503);
+    expect(behind.body).toMatchObject({ error: { code: 'VIEW_BEHIND', details: { readModel: 'progress', minPosition: position + 1_000_000 } } });
+  });
+
+  it.each([
+    [`/views/units/320703/progress`, 'batchId'],
+    [`/views/units/320703/progress?batchId=${BATCH}&minPosition=-1`, 'minPosition'],
+    [`/views/units/320703/progress?batchId=${BATCH}&minPosition=soon`, 'minPosition'],
+    [`/views/units/320703/quota?batchId=a:b`, 'batchId'],
+    [`/notices/weekly?unitId=320703&batchId=${BATCH}&week=2021-W54`, 'week'],
+    [`/notices/weekly?unitId=320703&batchId=${BATCH}&week=2021-W03&format=pdf`, 'format'],
+    [`/notices/weekly?batchId=${BATCH}&week=2021-W03`, 'unitId'],
+  ])('refuses %s with 400 naming %s', async (path, field) => {
+    const response = await api.get(countyAdmin, path);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] } });
+  });
+
+  it('answers 404 for what is not there, 401 without a token, 403 outside the actor\'s subtree', async () => {
+    expect((await api.get(countyAdmin, `/views/units/NOPE/progress?batchId=${BATCH}`)).status).toBe(404);
+    expect((await api.get(countyAdmin, `/views/units/320703/progress?batchId=NOPE`)).status).toBe(404);
+    expect((await api.get(countyAdmin, `/views/teachers/NOPE/transcript`)).status).toBe(404);
+    expect((await api.get(countyAdmin, `/views/teachers/T-1-1/transcript?batchId=OTHER`)).status).toBe(404);
+    expect((await api.get(inspector, `/inspections/NOPE`)).status).toBe(404);
+    expect((await api.get(undefined, `/views/units/320703/progress?batchId=${BATCH}`)).status).toBe(401);
+    expect((await api.get(countyAdmin, `/views/units/320700/progress?batchId=${BATCH}`)).status).toBe(403);
+    expect((await api.get(countyAdmin, `/views/batches/${BATCH}/progress`)).status).toBe(403);
+    expect((await api.get({ sub: 'T-1-1', role: 'teacher', unitId: 'S-1' }, `/views/units/S-1/progress?batchId=${BATCH}`)).status).toBe(403);
+    expect((await api.get({ sub: 'T-1-1', role: 'teacher', unitId: 'S-1' }, `/views/teachers/T-1-1/transcript`)).status).toBe(200);
+  });
+
+  it('serves the weekly notice as json, csv, xlsx and html, each readable back', async () => {
+    const path = `/notices/weekly?unitId=320703&batchId=${BATCH}&week=2021-W03&minPosition=${position}`;
+    const json = await api.get<{ unit: { thisWeek: { enrolled: number }; change: { enrolled: number } }; levels: { kind: string; rows: { unitId: string; name: string; rank: number; thisWeek: { enrolled: number } }[] }[] }>(countyAdmin, path);
+    expect(json.status).toBe(200);
+    expect(json.body.unit).toMatchObject({ thisWeek: { enrolled: 6 }, change: { enrolled: 3 } });
+    const [level] = json.body.levels;
+    expect(level.kind).toBe('school');
+    // S-5 came in week 3 too; ranks are by progress (nobody passed), then by enrolled.
+    expect(level.rows.map((row) => [row.unitId, row.thisWeek.enrolled])).toEqual([['S-1', 3], ['S-2', 3], ['S-3', 0], ['S-4', 0], ['S-5', 0]]);
+
+    const csv = await api.get<string>(countyAdmin, `${path}&format=csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).toContain('weekly-notice-2021-W03.csv');
+    const records: string[][] = parseCsv(csv.body.replace(/^\uFEFF/, ''));
+    expect(records.find((record) => record.includes('S-2'))).toContain('<b>学校2</b> & "其他"');
+
+    const xlsx = await api.get(countyAdmin, `${path}&format=xlsx`);
+    expect(xlsx.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(new Uint8Array(xlsx.bytes).buffer);
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['县(市、区)', '学校']);
+    const cells: unknown[] = [];
+    workbook.getWorksheet('学校')?.eachRow((row) => cells.push(...(row.values as unknown[])));
+    expect(cells).toContain('<b>学校1</b> & "其他"');
+
+    const html = await api.get<string>(countyAdmin, `${path}&format=html`);
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    const document = parse(html.body);
+    expect(document.querySelectorAll('table')).toHaveLength(2);
+    expect(document.querySelector('b')).toBeNull();
+    expect(document.textContent).toContain('<b>学校1</b> & "其他"');
+  });
+
+  it('shows an inspection sample with the seed, the rule and its findings', async () => {
+    const drawn = await api.send(importer, 'DrawInspectionSample', { sampleId: 'INS-1', batchId: BATCH, scopeUnitId: '320700', ratePercent: 50, seed: 'seed-2021', at: '2021-03-01T09:00:00+08:00', actor: inspector });
+    expect(drawn.status).toBe(200);
+    const sampled = ((drawn.body.events ?? [])[0] as { drawn: { schoolId: string }[] }).drawn;
+    const finding = await api.send(importer, 'RecordInspectionFinding', { sampleId: 'INS-1', schoolId: sampled[0].schoolId, outcome: 'needs-improvement', notes: '校本研修记录不全', at: '2021-03-02T09:00:00+08:00', actor: inspector });
+    expect(finding.status).toBe(200);
+    const view = await api.get(inspector, `/inspections/INS-1?minPosition=${finding.body.position}`);
+    expect(view.status).toBe(200);
+    expect(view.body).toMatchObject({
+      sampleId: 'INS-1',
+      seed: 'seed-2021',
+      ratePercent: 50,
+      rule: { rulebookId: 'jiangsu-2.0', minimumPercent: 10 },
+      size: sampled.length,
+      drawnBy: 'expert',
+      schools: sampled.map((school, index) => ({ schoolId: school.schoolId, finding: index === 0 ? { outcome: 'needs-improvement', notes: '校本研修记录不全' } : null })),
+    });
+    expect((await api.get(countyAdmin, '/inspections/INS-1')).status).toBe(403);
+  });
+
+  it('lists every view in the OpenAPI document', async () => {
+    const docs = await api.get<{ paths: Record<string, { get?: { parameters?: { name: string }[] } }> }>(undefined, '/docs/openapi.json');
+    for (const path of ['/api/views/units/{unitId}/progress', '/api/views/batches/{batchId}/progress', '/api/views/teachers/{teacherId}/transcript', '/api/views/units/{unitId}/quota', '/api/notices/weekly', '/api/inspections/{sampleId}']) {
+      expect(docs.body.paths[path]?.get?.parameters?.map((parameter) => parameter.name)).toContain('minPosition');
+    }
+  });
+});
