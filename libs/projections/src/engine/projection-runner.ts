@@ -6,6 +6,22 @@ import { RowCache } from './row-cache';
 import { TableSql } from './table-sql';
 import { Row, RowNotLoaded, RowRef } from './view-changes';
 
+/**
+ * Wall time per phase of the batches handled, in ms, summed by "readModel:phase" (for benches;
+ * `enabled` is false unless one turns it on, and then it costs a few clock reads per batch).
+ */
+export const projectionTimings = { enabled: false, phases: new Map<string, number>() };
+
+async function timedPhase<T>(phase: string, work: () => Promise<T>): Promise<T> {
+  if (!projectionTimings.enabled) return work();
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    projectionTimings.phases.set(phase, (projectionTimings.phases.get(phase) ?? 0) + performance.now() - started);
+  }
+}
+
 export interface ProjectionRunnerOptions {
   /** Rows kept in memory per table between batches. */
   maxCachedRowsPerTable?: number;
@@ -50,10 +66,12 @@ export class ProjectionRunner {
   /** One batch in its own transaction; waits while a rebuilt copy is being swapped in. */
   async handle(events: readonly RecordedEvent[]): Promise<void> {
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
-        await this.handleWithin(manager, events);
-      });
+      await timedPhase(`${this.name}:transaction`, () =>
+        this.dataSource.transaction(async (manager) => {
+          await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
+          await this.handleWithin(manager, events);
+        }),
+      );
     } catch (error) {
       this.forget();
       throw error;
@@ -78,8 +96,8 @@ export class ProjectionRunner {
       this.committed = checkpoint;
       const fresh = events.filter((event) => event.position > checkpoint);
       if (fresh.length === 0) return;
-      await this.project(manager, fresh);
-      await this.flush(manager);
+      await timedPhase(`${this.name}:project`, () => this.project(manager, fresh));
+      await timedPhase(`${this.name}:flush`, () => this.flush(manager));
       const position = fresh[fresh.length - 1].position;
       await manager.query(`update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`, [this.name, position]);
       this.committed = position;
@@ -119,15 +137,15 @@ export class ProjectionRunner {
     const byTable = new Map<string, RowRef['key'][]>();
     for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);
     const found = new Map<string, Row[]>();
-    for (const [table, keys] of byTable) found.set(table, await this.table(table).load(manager, keys));
+    for (const [table, keys] of byTable) found.set(table, await timedPhase(`${this.name}:load:${table}`, () => this.table(table).load(manager, keys)));
     this.cache.loaded(refs, found);
   }
 
   private async flush(manager: EntityManager): Promise<void> {
     const { puts, deletes, counters } = this.cache.takeChanges();
-    for (const [table, keys] of deletes) await this.table(table).delete(manager, keys);
-    for (const [table, rows] of puts) await this.table(table).put(manager, rows);
-    for (const [table, rows] of counters) await this.table(table).add(manager, rows);
+    for (const [table, keys] of deletes) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).delete(manager, keys));
+    for (const [table, rows] of puts) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).put(manager, rows));
+    for (const [table, rows] of counters) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).add(manager, rows));
   }
 
   private table(name: string): TableSql {

@@ -1,0 +1,103 @@
+import { RecordedEvent } from '@tip/event-store';
+import { projectInMemory } from '../engine/in-memory';
+import { progressReadModel } from '../read-models';
+import { BATCH, enrolled, event, online, onRecord, world } from './progress.test-events';
+
+/**
+ * Given these events, then these rows: the progress projector with nothing but memory. Events
+ * are written as the deciders append them (see libs/domain), on the streams they live on.
+ */
+function rowsOf(events: RecordedEvent[]) {
+  const tables = projectInMemory(progressReadModel, events);
+  const progress = (unitId: string) => tables.get('unit_progress')?.find((row) => row.unitId === unitId);
+  const weekly = (unitId: string, week: string) => tables.get('unit_weekly_changes')?.find((row) => row.unitId === unitId && row.week === week);
+  return { tables, progress, weekly };
+}
+
+describe('the progress projector', () => {
+  it('counts a school taking part once it receives seats, up its whole ancestry, and seats on each unit\'s own ledger', () => {
+    const { progress, tables } = rowsOf(world());
+    for (const unitId of ['P', 'C', 'X']) expect(progress(unitId)).toMatchObject({ schoolsTotal: 2, schoolsClosed: 0 });
+    expect(progress('S1')).toMatchObject({ schoolsTotal: 1, seatsReceived: 10, seatsHandedOn: 0 });
+    expect(progress('X')).toMatchObject({ seatsReceived: 20, seatsHandedOn: 20 });
+    expect(progress('P')).toMatchObject({ seatsReceived: 0, seatsHandedOn: 20 });
+    expect(tables.get('school_status')?.map((row) => row.schoolId)).toEqual(['S1', 'S2']);
+  });
+
+  it('credits online hours once per platform record, and online passed when the category minimum is reached', () => {
+    const given = [...world(), ...enrolled('T1', 'S1'), online('T1', 'R1', 15)];
+    expect(rowsOf(given).progress('C')).toMatchObject({ enrolled: 1, onlinePassed: 0, hoursCredited: 15, hoursByCategory: { online: 15 } });
+    const then = rowsOf([...given, online('T1', 'R1', 15), online('T1', 'R2', 10.5)]);
+    expect(then.progress('C')).toMatchObject({ enrolled: 1, onlinePassed: 1, hoursCredited: 25.5, hoursByCategory: { online: 25.5 } });
+    expect(then.progress('S1')).toMatchObject({ seatsUsed: 1 });
+  });
+
+  it('puts each change in the ISO week (Asia/Shanghai) its business time falls in', () => {
+    const given = [...world(), ...enrolled('T1', 'S1', '2021-01-17T23:30:00+08:00'), online('T1', 'R1', 30, '2021-01-17T16:30:00Z')];
+    const { weekly } = rowsOf(given);
+    expect(weekly('X', '2021-W02')).toMatchObject({ enrolled: 1, hoursCredited: 0 });
+    // 16:30 UTC on Sunday is 00:30 on Monday in Shanghai: the next week.
+    expect(weekly('X', '2021-W03')).toMatchObject({ enrolled: 0, onlinePassed: 1, hoursCredited: 30 });
+  });
+
+  it('moves a transferred teacher\'s figures from the old school to the new one, leaving the county whole', () => {
+    const given = [...world(), ...enrolled('T1', 'S1'), online('T1', 'R1', 30)];
+    const then = rowsOf([
+      ...given,
+      onRecord('T1', 'TeacherTransferred', { periodId: '1', fromSchoolId: 'S1', toSchoolId: 'S2', transferredAt: '2021-02-01T01:00:00.000Z' }),
+    ]);
+    expect(then.progress('S1')).toMatchObject({ enrolled: 0, onlinePassed: 0, hoursCredited: 0 });
+    expect(then.progress('S2')).toMatchObject({ enrolled: 1, onlinePassed: 1, hoursCredited: 30 });
+    expect(then.progress('X')).toMatchObject({ enrolled: 1, onlinePassed: 1, hoursCredited: 30 });
+    expect(then.tables.get('teacher_records')).toMatchObject([{ teacherId: 'T1', schoolId: 'S2' }]);
+  });
+
+  it('takes a withdrawn teacher out of every count', () => {
+    const then = rowsOf([
+      ...world(),
+      ...enrolled('T1', 'S1'),
+      onRecord('T1', 'EnrollmentConfirmed', { confirmedAt: '2021-01-12T02:00:00.000Z' }),
+      onRecord('T1', 'TeacherWithdrawn', { periodId: '1', schoolId: 'S1', reason: '调离', withdrawnAt: '2021-01-20T01:00:00.000Z' }),
+      event(`quota-${BATCH}:1:S1`, 'SeatReleased', { batchId: BATCH, periodId: '1', schoolId: 'S1', teacherId: 'T1' }),
+    ]);
+    expect(then.progress('P')).toMatchObject({ enrolled: 0, confirmed: 0 });
+    expect(then.progress('S1')).toMatchObject({ seatsUsed: 0 });
+  });
+
+  it('counts grades as the domain does: assessed once every chosen point is graded, passed for pass or excellent', () => {
+    const base = [
+      ...world(),
+      ...enrolled('T1', 'S1'),
+      online('T1', 'R1', 25),
+      onRecord('T1', 'AbilityPointsSelected', { points: ['A1', 'B2'], selectedBy: { sub: 'T1', role: 'teacher' }, selectedAt: '2021-01-13T01:00:00.000Z' }),
+      onRecord('T1', 'PracticeEvidenceSubmitted', { abilityPoint: 'A1', evidenceRef: 'a1', submittedAt: '2021-03-01T01:00:00.000Z' }),
+      onRecord('T1', 'PracticeEvidenceSubmitted', { abilityPoint: 'B2', evidenceRef: 'b2', submittedAt: '2021-03-01T01:00:00.000Z' }),
+    ];
+    const assessed = (abilityPoint: string, grade: string, overallGrade: string | null) =>
+      onRecord('T1', 'PracticeAssessed', { abilityPoint, evidenceRefs: [abilityPoint.toLowerCase()], grade, pointGrade: grade, overallGrade, assessedBy: { sub: 'gl', role: 'group-leader' }, assessedAt: '2021-04-01T01:00:00.000Z' });
+    expect(rowsOf([...base, assessed('A1', 'excellent', null)]).progress('S1')).toMatchObject({ pointsSelected: 1, assessed: 0, passed: 0 });
+    expect(rowsOf([...base, assessed('A1', 'excellent', null), assessed('B2', 'excellent', 'excellent')]).progress('S1')).toMatchObject({ assessed: 1, passed: 1, excellent: 1 });
+    expect(rowsOf([...base, assessed('A1', 'excellent', null), assessed('B2', 'fail', 'fail')]).progress('S1')).toMatchObject({ assessed: 1, passed: 0, excellent: 0 });
+  });
+
+  it('counts excellent videos by subject and a closed school up the ancestry', () => {
+    const closure = (type: string, data: Record<string, unknown> = {}) => event(`school-closure-${BATCH}:S1`, type, { batchId: BATCH, schoolId: 'S1', ...data }, '2021-06-20T09:00:00+08:00');
+    const then = rowsOf([
+      ...world(),
+      closure('ExcellentVideoUploaded', { teacherId: 'T1', subject: '语文', videoRef: 'v1' }),
+      closure('ExcellentVideoUploaded', { teacherId: 'T2', subject: '数学', videoRef: 'v2' }),
+      closure('ExcellentVideoReplaced', { teacherId: 'T2', subject: '数学', videoRef: 'v3', previousVideoRef: 'v2' }),
+      closure('SchoolClosed', { signedDocumentRef: 'signed.pdf' }),
+    ]);
+    expect(then.progress('C')).toMatchObject({ excellentVideos: 2, excellentVideosBySubject: { 语文: 1, 数学: 1 }, schoolsClosed: 1, schoolsTotal: 2 });
+    expect(then.tables.get('school_status')?.find((row) => row.schoolId === 'S1')).toMatchObject({ closureStatus: 'closed', dates: { closed: '2021-06-20T01:00:00.000Z' } });
+  });
+
+  it('ignores copies: a certificate\'s own stream and a batch\'s own stream repeat events counted elsewhere', () => {
+    const given = [...world(), ...enrolled('T1', 'S1')];
+    const certificate = { certificateCode: 'TIP-X', batchId: BATCH, periodId: '1', teacherId: 'T1', schoolId: 'S1', hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass', issuedAt: '2021-06-01T01:00:00.000Z' };
+    const then = rowsOf([...given, event('certificate-TIP-X', 'CertificateIssued', certificate), event(`batch-${BATCH}`, 'BatchScheduled', { programmeId: 'NOPE', batchId: BATCH })]);
+    expect(then.progress('S1')).toMatchObject({ certified: 0 });
+    expect(then.tables.get('batches')).toBeUndefined();
+  });
+});
