@@ -46,7 +46,7 @@ async function expectHealthy(baseUrl: string): Promise<Health> {
   const health = await getHealth(baseUrl);
   expect(health).toMatchObject({
     httpStatus: 200,
-    body: { status: 'ok', eventStore: { status: 'up' }, readModels: { status: 'up' } },
+    body: { status: 'ok', eventStore: { status: 'up' }, readModels: { status: 'up', views: { progress: { position: expect.any(Number) }, inspections: { position: expect.any(Number) } } } },
   });
   return health.body;
 }

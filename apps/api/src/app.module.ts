@@ -19,7 +19,6 @@ import { DATABASE_URL, EVENT_STORE, eventStoreProvider } from './infrastructure/
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
-import { ReadModelDatabase } from './infrastructure/read-model-database';
 import { readModelProviders, RUN_PROJECTORS } from './views/read-models.provider';
 import { ViewsController } from './views/views.controller';
 
@@ -55,7 +54,6 @@ export class AppModule implements OnApplicationShutdown {
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         eventStoreProvider,
-        ReadModelDatabase,
         { provide: RUN_PROJECTORS, useValue: { runProjectors: options.runProjectors ?? true, viewWaitMs: options.viewWaitMs ?? 5000 } },
         ...readModelProviders,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
