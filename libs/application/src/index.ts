@@ -8,3 +8,4 @@ export * from './use-cases';
 export * from './ports/id-number-vault';
 export * from './audit';
 export { identifier } from './use-cases/identifiers';
+export * from './queries/query-parameters';

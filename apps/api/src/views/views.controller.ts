@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res, StreamableFile, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { identifier } from '@tip/application';
+import { identifier, minPosition, parseQuery } from '@tip/application';
 import {
   InspectionViews,
   inspectionsReadModel,
@@ -16,7 +16,7 @@ import {
   WeeklyNoticeQuery,
 } from '@tip/projections';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
-import { minPosition, parseQuery } from '../http/query';
+
 import { READ_MODEL_HOST } from './read-models.provider';
 import { assertMayReadTranscript, assertMayReadUnit } from './view-access';
 

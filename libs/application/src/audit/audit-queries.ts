@@ -1,6 +1,7 @@
 import { Actor } from '@tip/domain';
 import { z } from 'zod';
-import { CommandValidationFailed, Forbidden } from '../command-pipeline/errors';
+import { Forbidden } from '../command-pipeline/errors';
+import { parseQuery, wholeNumber } from '../queries/query-parameters';
 
 /** Who may read the log as stored: auditors, and the platform itself. */
 export const AUDIT_ROLES: readonly string[] = ['auditor', 'system'];
@@ -12,9 +13,6 @@ export function authorizeAudit(actor: Actor): void {
 export const DEFAULT_LOG_PAGE = 1_000;
 export const MAX_LOG_PAGE = 10_000;
 
-// Query strings arrive as text (an array when repeated): anything else is the caller's 400.
-const wholeNumber = z.string().regex(/^\d{1,15}$/, 'must be a whole number, 0 or more').transform(Number);
-
 const logPage = z.object({
   fromPosition: wholeNumber.optional(),
   limit: wholeNumber.pipe(z.number().min(1, `must be 1 to ${MAX_LOG_PAGE}`).max(MAX_LOG_PAGE, `must be 1 to ${MAX_LOG_PAGE}`)).optional(),
@@ -25,21 +23,13 @@ const asOf = z
   .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone, e.g. 2016-04-01T00:00:00+08:00' })
   .optional();
 
-function parsed<T>(result: z.SafeParseReturnType<unknown, T>, field?: string): T {
-  if (result.success) return result.data;
-  throw new CommandValidationFailed(
-    result.error.issues.map((issue) => ({ field: field ?? issue.path.join('.'), rule: issue.message })),
-    'query',
-  );
-}
-
 /** `fromPosition` (default 0) and `limit` (default 1,000, at most 10,000) of a page of the global log. */
 export function parseLogPage(query: { fromPosition?: unknown; limit?: unknown }): { fromPosition: number; limit: number } {
-  const page = parsed(logPage.safeParse({ fromPosition: query.fromPosition, limit: query.limit }));
+  const page = parseQuery(logPage, { fromPosition: query.fromPosition, limit: query.limit });
   return { fromPosition: page.fromPosition ?? 0, limit: page.limit ?? DEFAULT_LOG_PAGE };
 }
 
 /** The business time to rebuild a stream's state at; undefined means every event. */
 export function parseAsOf(value: unknown): string | undefined {
-  return parsed(asOf.safeParse(value), 'asOf');
+  return parseQuery(asOf, value, 'asOf');
 }
