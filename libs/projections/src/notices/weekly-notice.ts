@@ -1,21 +1,7 @@
-/** The figures a weekly notice (周通报) reports for one unit, as of the end of a week. */
-export interface NoticeFigures {
-  /** Seats the unit received for the batch (its share), all periods together. */
-  seatsReceived: number;
-  enrolled: number;
-  confirmed: number;
-  pointsSelected: number;
-  onlinePassed: number;
-  assessed: number;
-  passed: number;
-  excellent: number;
-  certified: number;
-  hoursCredited: number;
-  excellentVideos: number;
-  /** Schools under the unit taking part in the batch (1 for a school). */
-  schoolsTotal: number;
-  schoolsClosed: number;
-}
+import type { Figures } from '../progress/progress.figures';
+
+/** The figures a weekly notice (周通报) reports for one unit, as of the end of a week: unit progress without the breakdowns. */
+export type NoticeFigures = Omit<Figures, 'seatsHandedOn' | 'seatsUsed' | 'hoursByCategory' | 'excellentVideosBySubject'>;
 
 export const NOTICE_FIGURES: readonly (keyof NoticeFigures)[] = [
   'seatsReceived',

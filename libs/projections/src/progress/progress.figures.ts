@@ -14,27 +14,10 @@ import {
   totalHoursCredited,
 } from '@tip/domain';
 import { addNumberMaps } from '../engine/row-cache';
+import type { ProgressFigures } from './progress.entities';
 
-/** The additive figures of unit progress (see ProgressFigures), as plain numbers. */
-export interface Figures {
-  seatsReceived: number;
-  seatsHandedOn: number;
-  seatsUsed: number;
-  enrolled: number;
-  confirmed: number;
-  pointsSelected: number;
-  onlinePassed: number;
-  assessed: number;
-  passed: number;
-  excellent: number;
-  certified: number;
-  hoursCredited: number;
-  hoursByCategory: Record<string, number>;
-  excellentVideos: number;
-  excellentVideosBySubject: Record<string, number>;
-  schoolsTotal: number;
-  schoolsClosed: number;
-}
+/** The additive figures of unit progress, as plain numbers (the columns of ProgressFigures). */
+export type Figures = Pick<ProgressFigures, keyof ProgressFigures>;
 
 export type FigureDelta = Partial<Figures>;
 
