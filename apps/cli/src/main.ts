@@ -7,10 +7,11 @@ import { mintToken, resolveJwtSecret } from '@tip/auth';
 import { TipClient } from './api-client';
 import { databaseOptionsFrom, withDatabase } from './database';
 import { parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
+import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMessage } from './rebuild';
 import { parseTeacherTable } from './teachers-csv';
 import { verifyEventStore } from './verify';
 
-const program = new Command('tip').description('TIP operators’ tool: tokens, imports and verification').showHelpAfterError();
+const program = new Command('tip').description('TIP operators’ tool: tokens, imports, verification and read-model rebuilds').showHelpAfterError();
 
 const secretOf = async () =>
   (await resolveJwtSecret(process.env.TIP_JWT_SECRET, path.resolve(process.env.TIP_DATA_DIR ?? './data'))).secret;
@@ -102,6 +103,21 @@ program
   .description('check every hash chain in the database (DATABASE_URL, or the embedded PostgreSQL of TIP_DATA_DIR); exit 1 naming the first broken event')
   .action(async () => {
     process.exitCode = await withDatabase(databaseOptionsFrom(process.env), (connectionString) => verifyEventStore(connectionString));
+  });
+
+program
+  .command('rebuild')
+  .description(`rebuild read models from the first event and swap them in while the API keeps running (${knownReadModels().join(', ')}; none: all)`)
+  .argument('[names...]', 'the read models to rebuild')
+  .action(async (names: string[]) => {
+    const selected = readModelsNamed(names);
+    // Named wrongly: say so before starting a database for nothing.
+    if ('unknown' in selected) {
+      console.error(unknownReadModelMessage(selected.unknown));
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), (connectionString) => rebuildReadModels(connectionString, names));
   });
 
 program.parseAsync().catch((error: Error) => {

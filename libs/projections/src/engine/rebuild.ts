@@ -18,6 +18,16 @@ export interface RebuildOptions {
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** Advisory-lock space of running rebuilds (beside read-model.ts's swaps, 7311, and migrations, 7312). */
+const REBUILD_LOCK_SPACE = 7313;
+
+/** Another rebuild of the read model is running (in this process or another); nothing was touched. */
+export class RebuildInProgressError extends Error {
+  constructor(readonly readModel: string) {
+    super(`A rebuild of the ${readModel} read model is already running; wait for it to finish`);
+  }
+}
+
 /**
  * Builds a read model afresh from position 0 into a schema of its own while the live one keeps
  * serving, then swaps the two under the read model's lock: batches of the live projector wait
@@ -27,9 +37,17 @@ export async function rebuildReadModel(connectionString: string, store: EventSto
   const pageSize = options.pageSize ?? 5000;
   const name = readModel.projection.name;
   const [live, next, retired] = [liveSchemaOf(readModel), rebuildSchemaOf(readModel), retiredSchemaOf(readModel)];
-  const dataSource = readModelDataSource(connectionString, readModel, next, { poolSize: 2, applicationName: `tip-rebuild-${name}` });
+  // One connection holds the rebuild's lock; migrations take two more.
+  const dataSource = readModelDataSource(connectionString, readModel, next, { poolSize: 3, applicationName: `tip-rebuild-${name}` });
   await dataSource.initialize();
+  const lock = dataSource.createQueryRunner();
   try {
+    // One rebuild of a read model at a time: a second would drop and remake the copy the first is
+    // building into; each would then skip, as taken in already, the pages the other had written
+    // past, and the copy swapped in would lack their events.
+    await lock.connect();
+    const [{ acquired }]: { acquired: boolean }[] = await lock.query('select pg_try_advisory_lock($1, hashtext($2)) as acquired', [REBUILD_LOCK_SPACE, name]);
+    if (!acquired) throw new RebuildInProgressError(name);
     await dataSource.query(`drop schema if exists ${quote(next)} cascade`);
     await migrateReadModel(dataSource);
     const runner = new ProjectionRunner(dataSource, next, readModel, { maxCachedRowsPerTable: 1_000_000 });
@@ -71,6 +89,8 @@ export async function rebuildReadModel(connectionString: string, store: EventSto
     options.onProgress?.({ ...progress });
     return progress;
   } finally {
+    // Closing the session lets go of the lock.
+    await lock.release();
     await dataSource.destroy();
   }
 }
