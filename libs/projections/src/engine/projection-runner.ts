@@ -22,6 +22,9 @@ async function timedPhase<T>(phase: string, work: () => Promise<T>): Promise<T> 
   }
 }
 
+/** A partition's message as the runner sees it: an event, or the relay's watermark. */
+export type PartitionItem = { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
+
 export interface ProjectionRunnerOptions {
   /** Rows kept in memory per table between batches. */
   maxCachedRowsPerTable?: number;
@@ -39,6 +42,8 @@ export class ProjectionRunner {
   private readonly tables = new Map<string, TableSql>();
   private readonly cache: RowCache;
   private committed = -1;
+  /** Which copy of the tables `committed` and the cache are of: the checkpoint table's oid. */
+  private copy: string | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -86,14 +91,17 @@ export class ProjectionRunner {
    */
   async handleWithin(manager: EntityManager, events: readonly RecordedEvent[]): Promise<void> {
     try {
-      const rows: { position: string }[] = await manager.query(
-        `select position from "${this.schema}".projection_checkpoint where name = $1 for update`,
+      const rows: { position: string; copy: string }[] = await manager.query(
+        `select position, tableoid::bigint as copy from "${this.schema}".projection_checkpoint where name = $1 for update`,
         [this.name],
       );
       const checkpoint = rows[0] ? Number(rows[0].position) : 0;
-      // Another copy of the tables was swapped in (a rebuild): what we cached is of the old ones.
-      if (checkpoint !== this.committed) this.cache.clear();
+      const copy = rows[0]?.copy;
+      // Another copy of the tables was swapped in (a rebuild): what we cached is of the old ones,
+      // even when the new copy stands at the very position we reached (nothing came meanwhile).
+      if (checkpoint !== this.committed || copy !== this.copy) this.cache.clear();
       this.committed = checkpoint;
+      this.copy = copy;
       const fresh = events.filter((event) => event.position > checkpoint);
       if (fresh.length === 0) return;
       await timedPhase(`${this.name}:project`, () => this.project(manager, fresh));
@@ -107,9 +115,65 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * One batch of one Kafka partition, for projector workers sharing a topic's partitions. Each
+   * partition's offset and watermark are stored with the rows, so a batch delivered again is
+   * filtered out, whichever worker gets it. Several workers write at once: only rows this
+   * transaction reads are trusted (no cache), counters merge, and every other row belongs to one
+   * stream, which Kafka keeps on one partition. Events a rebuild already took in (at or below
+   * the read model's checkpoint) are skipped.
+   */
+  async handlePartition(topic: string, partition: number, messages: readonly PartitionItem[]): Promise<void> {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
+        this.cache.clear();
+        const table = `"${this.schema}".kafka_partitions`;
+        await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [this.name, topic, partition]);
+        const [stored]: { applied_offset: string; watermark: string }[] = await manager.query(
+          `select applied_offset, watermark from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
+          [this.name, topic, partition],
+        );
+        const applied = Number(stored.applied_offset);
+        const fresh = messages.filter((message) => message.offset > applied);
+        if (fresh.length === 0) return;
+        const baseline = await this.checkpoint(manager);
+        const events = fresh.flatMap((message) => (message.kind === 'event' && message.event.position > baseline ? [message.event] : []));
+        await this.project(manager, events);
+        await this.flush(manager);
+        const watermark = Math.max(Number(stored.watermark), ...fresh.map((message) => (message.kind === 'watermark' ? message.position : 0)));
+        await manager.query(`update ${table} set applied_offset = $4, watermark = $5, updated_at = now() where name = $1 and topic = $2 and partition = $3`, [
+          this.name,
+          topic,
+          partition,
+          fresh[fresh.length - 1].offset,
+          watermark,
+        ]);
+      });
+    } catch (error) {
+      this.forget();
+      throw error;
+    }
+    this.progress.emit('advanced');
+  }
+
+  /**
+   * How far a read model fed by Kafka has come: every partition has seen a watermark at least
+   * this high, and the relay publishes a watermark only after every event up to it.
+   */
+  async partitionsPosition(topic: string, partitions: number): Promise<number> {
+    const [row]: { position: string | null }[] = await this.dataSource.query(
+      `select case when count(*) < $3 then 0 else min(watermark) end as position
+       from "${this.schema}".kafka_partitions where name = $1 and topic = $2 and partition < $3`,
+      [this.name, topic, partitions],
+    );
+    return Math.max(Number(row?.position ?? 0), await this.checkpoint());
+  }
+
   private forget(): void {
     this.cache.clear();
     this.committed = -1;
+    this.copy = undefined;
   }
 
   private async project(manager: EntityManager, events: readonly RecordedEvent[]): Promise<void> {

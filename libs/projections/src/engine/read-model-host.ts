@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { DataSource } from 'typeorm';
 import { EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
+import { MessageConsumer } from '@tip/messaging';
+import { consumeIntoReadModel, KafkaFeed } from '../kafka/kafka-feed';
 import { liveSchemaOf, migrateReadModel, readModelDataSource, ReadModel } from './read-model';
 import { ProjectionRunner } from './projection-runner';
 
@@ -18,6 +20,11 @@ export class ViewBehindError extends Error {
 export interface ReadModelHostOptions {
   /** Run the projectors in this process (the embedded default); false when workers elsewhere do. */
   runProjectors: boolean;
+  /**
+   * Set when the read models are fed from Kafka (TIP_PROJECTIONS=kafka): views then take their
+   * position from the partitions' watermarks, and with a broker this process runs the workers.
+   */
+  kafka?: KafkaFeed;
   logger: EventStoreLogger;
   batchSize?: number;
   /** How long a view waits for minPosition before ViewBehindError; default 5 s (the contract's). */
@@ -31,6 +38,7 @@ interface Hosted {
   dataSource: DataSource;
   runner: ProjectionRunner;
   subscription?: Subscription;
+  consumer?: MessageConsumer;
 }
 
 /**
@@ -43,13 +51,13 @@ export class ReadModelHost {
 
   private constructor(
     private readonly hosted: Map<string, Hosted>,
-    private readonly store: EventStore,
+    private readonly store: EventStore | undefined,
     private readonly options: ReadModelHostOptions,
   ) {
     this.advanced.setMaxListeners(0);
   }
 
-  static async open(connectionString: string, store: EventStore, readModels: readonly ReadModel[], options: ReadModelHostOptions): Promise<ReadModelHost> {
+  static async open(connectionString: string, store: EventStore | undefined, readModels: readonly ReadModel[], options: ReadModelHostOptions): Promise<ReadModelHost> {
     const hosted = new Map<string, Hosted>();
     try {
       for (const readModel of readModels) {
@@ -63,7 +71,14 @@ export class ReadModelHost {
       throw error;
     }
     const host = new ReadModelHost(hosted, store, options);
-    if (options.runProjectors) for (const each of hosted.values()) host.run(each);
+    const { kafka } = options;
+    if (kafka?.broker) {
+      const feed = { ...kafka, broker: kafka.broker };
+      for (const each of hosted.values()) {
+        each.consumer = await consumeIntoReadModel(each.runner, feed, options.logger);
+        each.runner.progress.on('advanced', () => host.advanced.emit(each.readModel.projection.name));
+      }
+    } else if (options.runProjectors) for (const each of hosted.values()) host.run(each);
     return host;
   }
 
@@ -72,7 +87,9 @@ export class ReadModelHost {
   }
 
   async position(readModel: ReadModel): Promise<number> {
-    return this.get(readModel.projection.name).runner.checkpoint();
+    const { runner } = this.get(readModel.projection.name);
+    const { kafka } = this.options;
+    return kafka ? runner.partitionsPosition(kafka.topic, kafka.partitions) : runner.checkpoint();
   }
 
   /** Resolves once the read model has reached minPosition; ViewBehindError after the timeout. */
@@ -105,6 +122,7 @@ export class ReadModelHost {
   async close(): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.hosted.values()].map((each) => each.subscription?.stop().catch(() => undefined)));
+    await Promise.all([...this.hosted.values()].map((each) => each.consumer?.stop().catch(() => undefined)));
     await Promise.all([...this.hosted.values()].map((each) => each.dataSource.destroy()));
   }
 
@@ -112,6 +130,7 @@ export class ReadModelHost {
     const { runner, readModel } = hosted;
     const name = readModel.projection.name;
     runner.progress.on('advanced', () => this.advanced.emit(name));
+    if (!this.store) throw new Error('Projectors in this process need the event store');
     const subscription = this.store.subscribeToAll({
       name: `read-model:${name}`,
       batchSize: this.options.batchSize ?? 2000,

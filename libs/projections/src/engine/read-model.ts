@@ -70,7 +70,7 @@ export async function migrateReadModel(dataSource: DataSource): Promise<void> {
   }
 }
 
-/** The shared SQL every read-model schema has: its checkpoint and the counters' JSON addition. */
+/** The shared SQL every read-model schema has: its checkpoints (global, per Kafka partition) and the counters' JSON addition. */
 export async function createEngineObjects(queryRunner: QueryRunner, projectionName: string): Promise<void> {
   const schema = schemaOf(queryRunner);
   await queryRunner.query(`create table ${schema}.projection_checkpoint (
@@ -78,6 +78,15 @@ export async function createEngineObjects(queryRunner: QueryRunner, projectionNa
     position bigint not null,
     updated_at timestamptz not null default now())`);
   await queryRunner.query(`insert into ${schema}.projection_checkpoint (name, position) values ($1, 0)`, [projectionName]);
+  // Projector workers fed by Kafka: per partition, the last offset applied and the highest watermark seen.
+  await queryRunner.query(`create table ${schema}.kafka_partitions (
+    name text not null,
+    topic text not null,
+    partition integer not null,
+    applied_offset bigint not null default -1,
+    watermark bigint not null default 0,
+    updated_at timestamptz not null default now(),
+    primary key (name, topic, partition))`);
   await queryRunner.query(`create function ${schema}.jsonb_add(a jsonb, b jsonb) returns jsonb
     language sql immutable parallel safe as $$
       select coalesce(jsonb_object_agg(key, total), '{}'::jsonb)

@@ -75,7 +75,10 @@ export class RowCache implements ViewRows, PeekRows {
         else this.listOf(deletes, table).push(JSON.parse(key) as unknown[]);
       }
     }
-    const counters = new Map([...this.counters].map(([table, rows]) => [table, [...rows.values()]]));
+    // Keys in one order in every worker: two transactions adding to the same rows lock them alike, never crosswise.
+    const counters = new Map(
+      [...this.counters].sort(([a], [b]) => (a < b ? -1 : 1)).map(([table, rows]) => [table, [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row)]),
+    );
     this.dirty = new Map();
     this.counters = new Map();
     return { puts, deletes, counters };
@@ -124,13 +127,14 @@ export class RowCache implements ViewRows, PeekRows {
   }
 }
 
-/** Counter arithmetic: numbers add (in hundredths, as hours do), objects of numbers add key by key. */
+/** Counter arithmetic: numbers add (in hundredths, as hours do), objects of numbers add key by key, instants keep the earliest. */
 export function addRows(current: Row, delta: Row): Row {
   const sum: Row = { ...current };
   for (const [column, value] of Object.entries(delta)) {
     const before = sum[column];
     if (typeof value === 'number' && typeof before === 'number') sum[column] = addNumbers(before, value);
     else if (isNumberMap(value) && isNumberMap(before)) sum[column] = addNumberMaps(before, value);
+    else if (typeof value === 'string' && typeof before === 'string') sum[column] = value < before ? value : before;
     else sum[column] = value;
   }
   return sum;

@@ -4,6 +4,7 @@ import { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
 import { Row, RowRef, TableKind } from './view-changes';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const INTEGER_TYPES = new Set(['integer', 'int', 'int2', 'int4', 'int8', 'smallint', 'bigint']);
 
 /**
  * One read-model table as the engine writes it: whole batches of rows in one statement each,
@@ -49,7 +50,13 @@ export class TableSql {
       .map((column) => {
         const name = quote(column.databaseName);
         const current = `${this.qualified}.${name}`;
-        return column.type === 'jsonb' ? `${name} = ${quote(this.schema)}.jsonb_add(${current}, excluded.${name})` : `${name} = ${current} + excluded.${name}`;
+        if (column.type === 'jsonb') return `${name} = ${quote(this.schema)}.jsonb_add(${current}, excluded.${name})`;
+        // Instants keep the earliest (when a school first took part, whoever says it first).
+        if (column.type === 'text') return `${name} = least(${current}, excluded.${name})`;
+        if (INTEGER_TYPES.has(String(column.type))) return `${name} = ${current} + excluded.${name}`;
+        // Rounded to hundredths as addRows does in memory: a double precision sum drifts
+        // (0.1 + 0.2), and how far would depend on how the events were cut into batches.
+        return `${name} = round((${current} + excluded.${name})::numeric, 2)::${String(column.type)}`;
       });
     await this.insert(manager, rows, `do update set ${updates.join(', ')}`);
   }
@@ -92,7 +99,7 @@ export class TableSql {
   }
 
   private zeroOf(column: ColumnMetadata): unknown {
-    if (this.kind !== 'counter' || column.isPrimary) return null;
+    if (this.kind !== 'counter' || column.isPrimary || column.type === 'text') return null;
     return column.type === 'jsonb' ? {} : 0;
   }
 }

@@ -13,9 +13,10 @@ export interface RowRef {
 }
 
 /**
- * put/delete replace a state table's row; add merges deltas into a counter table's row
- * (numbers add up, JSON objects of numbers add up key by key), creating it at zero.
- * Counter rows are never read back by projectors, so they need no loading.
+ * put/delete replace a state table's row; add merges into a counter table's row: numbers add
+ * up, JSON objects of numbers add up key by key, instants (text) keep the earliest; a new row
+ * starts at the columns' defaults. Merges commute, so counter rows need no loading and may be
+ * written by several projector workers at once.
  */
 export type ViewChange =
   | { op: 'put'; table: string; row: Row }
@@ -32,6 +33,12 @@ export interface ViewRows {
 export interface PeekRows {
   peek<T = Row>(table: string, ...key: unknown[]): T | undefined;
 }
+
+/**
+ * The event depends on one not applied yet (delivered out of global order, as Kafka partitions
+ * may): the batch is retried later, when the other has arrived.
+ */
+export class AwaitingEvents extends Error {}
 
 export class RowNotLoaded extends Error {
   constructor(readonly ref: RowRef) {

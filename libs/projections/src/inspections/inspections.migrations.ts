@@ -17,6 +17,7 @@ export class InspectionsReadModel1763800000001 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     const schema = schemaOf(queryRunner);
     await queryRunner.query(`drop table ${schema}.inspection_samples`);
+    await queryRunner.query(`drop table ${schema}.kafka_partitions`);
     await queryRunner.query(`drop table ${schema}.projection_checkpoint`);
     await queryRunner.query(`drop function ${schema}.jsonb_add(jsonb, jsonb)`);
   }

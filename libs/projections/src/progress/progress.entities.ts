@@ -74,18 +74,33 @@ export class QuotaLedgerRow {
   @Column({ name: 'seat_holders', type: 'jsonb' }) seatHolders!: string[];
 }
 
-/** A school taking part in a batch (it received seats): its closure (结项) as the domain folds it. */
-@Entity({ name: 'school_status' })
-export class SchoolStatusRow {
+/** A school's closure (结项) in a batch as the domain folds it; written only from the school's closure stream. */
+@Entity({ name: 'school_closures' })
+export class SchoolClosureRow {
   @PrimaryColumn({ name: 'batch_id', type: 'text' }) batchId!: string;
   @PrimaryColumn({ name: 'school_id', type: 'text' }) schoolId!: string;
   @Column({ name: 'closure_status', type: 'text' }) closureStatus!: string;
   @Column({ type: 'jsonb' }) closure!: Record<string, unknown>;
-  /** When each step happened (business time): joined, planUploaded, applied, approved, rejected, closed. */
+  /** When each step happened (business time): planUploaded, applied, approved, rejected, closed. */
   @Column({ type: 'jsonb' }) dates!: Record<string, string>;
 }
 
-/** Totals a unit's teachers, seats and schools add up to; one row per batch and unit. */
+/**
+ * A school takes part in a batch from the first seats it receives, in any period. Several ledger
+ * streams say so, so the row merges (the earliest time wins) rather than being owned by one:
+ * whoever writes it, in whatever order, the row comes out the same.
+ */
+@Entity({ name: 'school_participation' })
+export class SchoolParticipationRow {
+  @PrimaryColumn({ name: 'batch_id', type: 'text' }) batchId!: string;
+  @PrimaryColumn({ name: 'school_id', type: 'text' }) schoolId!: string;
+  @Column({ name: 'joined_at', type: 'text' }) joinedAt!: string;
+}
+
+/**
+ * Totals a unit's teachers, seats and closed schools add up to; one row per batch and unit.
+ * (Schools taking part are counted from school_participation when asked.)
+ */
 export abstract class ProgressFigures {
   @Column({ name: 'seats_received', type: 'integer', default: 0 }) seatsReceived!: number;
   @Column({ name: 'seats_handed_on', type: 'integer', default: 0 }) seatsHandedOn!: number;
@@ -102,7 +117,6 @@ export abstract class ProgressFigures {
   @Column({ name: 'hours_by_category', type: 'jsonb', default: {} }) hoursByCategory!: Record<string, number>;
   @Column({ name: 'excellent_videos', type: 'integer', default: 0 }) excellentVideos!: number;
   @Column({ name: 'excellent_videos_by_subject', type: 'jsonb', default: {} }) excellentVideosBySubject!: Record<string, number>;
-  @Column({ name: 'schools_total', type: 'integer', default: 0 }) schoolsTotal!: number;
   @Column({ name: 'schools_closed', type: 'integer', default: 0 }) schoolsClosed!: number;
 }
 
@@ -130,7 +144,8 @@ export const progressEntities = [
   BatchRow,
   TeacherRecordRow,
   QuotaLedgerRow,
-  SchoolStatusRow,
+  SchoolClosureRow,
+  SchoolParticipationRow,
   UnitProgressRow,
   UnitWeeklyChangeRow,
 ];

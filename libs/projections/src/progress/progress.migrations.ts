@@ -17,7 +17,6 @@ const figures = `
   hours_by_category jsonb not null default '{}',
   excellent_videos integer not null default 0,
   excellent_videos_by_subject jsonb not null default '{}',
-  schools_total integer not null default 0,
   schools_closed integer not null default 0`;
 
 export class ProgressReadModel1763800000000 implements MigrationInterface {
@@ -50,9 +49,11 @@ export class ProgressReadModel1763800000000 implements MigrationInterface {
       batch_id text not null, period_id text not null, unit_id text not null,
       received integer not null, handed_on jsonb not null, seat_holders jsonb not null,
       primary key (batch_id, unit_id, period_id))`);
-    await queryRunner.query(`create table ${schema}.school_status (
+    await queryRunner.query(`create table ${schema}.school_closures (
       batch_id text not null, school_id text not null, closure_status text not null,
       closure jsonb not null, dates jsonb not null, primary key (batch_id, school_id))`);
+    await queryRunner.query(`create table ${schema}.school_participation (
+      batch_id text not null, school_id text not null, joined_at text not null, primary key (batch_id, school_id))`);
     await queryRunner.query(`create table ${schema}.unit_progress (
       batch_id text not null, unit_id text not null, ${figures}, primary key (batch_id, unit_id))`);
     await queryRunner.query(`create table ${schema}.unit_weekly_changes (
@@ -62,7 +63,7 @@ export class ProgressReadModel1763800000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const schema = schemaOf(queryRunner);
-    for (const table of ['unit_weekly_changes', 'unit_progress', 'school_status', 'quota_ledgers', 'teacher_records', 'batches', 'programmes', 'teachers', 'units', 'projection_checkpoint']) {
+    for (const table of ['unit_weekly_changes', 'unit_progress', 'school_participation', 'school_closures', 'quota_ledgers', 'teacher_records', 'batches', 'programmes', 'teachers', 'units', 'kafka_partitions', 'projection_checkpoint']) {
       await queryRunner.query(`drop table ${schema}.${table}`);
     }
     await queryRunner.query(`drop function ${schema}.jsonb_add(jsonb, jsonb)`);

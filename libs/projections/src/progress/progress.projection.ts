@@ -19,9 +19,9 @@ import {
 } from '@tip/domain';
 import { RecordedEvent } from '@tip/event-store';
 import { isoWeekOf } from '../notices/iso-week';
-import { EventPlace, PeekRows, Projection, Recorded, recorded, RowRef, ViewChange, ViewRows } from '../engine/view-changes';
+import { AwaitingEvents, EventPlace, PeekRows, Projection, Recorded, recorded, RowRef, ViewChange, ViewRows } from '../engine/view-changes';
 import { closureFigures, difference, FigureDelta, ledgerFigures, negated, recordFigures } from './progress.figures';
-import { BatchRow, ProgrammeRow, QuotaLedgerRow, SchoolStatusRow, TeacherRecordRow, TeacherRow, UnitRow } from './progress.entities';
+import { BatchRow, ProgrammeRow, QuotaLedgerRow, SchoolClosureRow, SchoolParticipationRow, TeacherRecordRow, TeacherRow, UnitRow } from './progress.entities';
 
 /** Streams whose events this read model counts; copies (a batch's own stream, certificates) are skipped. */
 const category = (event: RecordedEvent) => /^(org-unit|teacher|programme|quota|enrollment|school-closure)-/.exec(event.streamId)?.[1];
@@ -41,7 +41,8 @@ export const progressProjection: Projection = {
     batches: 'state',
     teacher_records: 'state',
     quota_ledgers: 'state',
-    school_status: 'state',
+    school_closures: 'state',
+    school_participation: 'counter',
     unit_progress: 'counter',
     unit_weekly_changes: 'counter',
   },
@@ -60,7 +61,6 @@ export const progressProjection: Projection = {
         return [
           { table: 'quota_ledgers', key: [data.batchId, data.periodId, unitId] },
           { table: 'units', key: [unitId] },
-          { table: 'school_status', key: [data.batchId, unitId] },
         ];
       }
       case 'enrollment': {
@@ -70,7 +70,7 @@ export const progressProjection: Projection = {
       }
       case 'school-closure':
         return [
-          { table: 'school_status', key: [data.batchId, data.schoolId] },
+          { table: 'school_closures', key: [data.batchId, data.schoolId] },
           { table: 'units', key: [data.schoolId] },
         ];
       default:
@@ -119,7 +119,7 @@ function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>,
   }
   if (event.type === 'TeacherMovedSchool') {
     const { teacherId, toSchoolId } = event.data as TeacherMovedSchool['data'];
-    const teacher = rows.get<TeacherRow >('teachers', teacherId);
+    const teacher = rows.get<TeacherRow>('teachers', teacherId);
     return teacher ? [{ op: 'put', table: 'teachers', row: { ...teacher, schoolId: toSchoolId } }] : [];
   }
   return [];
@@ -132,7 +132,7 @@ function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, r
     return [{ op: 'put', table: 'programmes', row: { ...row } }];
   }
   const { programmeId, batchId, name, startsOn, endsOn, sharePercent, periods, rulebook } = event.data as BatchScheduled['data'];
-  const programme = rows.get<ProgrammeRow >('programmes', programmeId);
+  const programme = rows.get<ProgrammeRow>('programmes', programmeId);
   if (!programme) return [];
   const row: BatchRow = { batchId, programmeId, provinceId: programme.provinceId, name, startsOn, endsOn, sharePercent, periods, rulebookId: rulebook.id };
   return [{ op: 'put', table: 'batches', row: { ...row } }];
@@ -141,35 +141,23 @@ function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, r
 function ledgerChanged(event: Recorded<QuotaEvent>, rows: ViewRows): ViewChange[] {
   const { batchId, periodId } = event.data;
   const unitId = ledgerUnitOf(event);
-  const stored = rows.get<QuotaLedgerRow >('quota_ledgers', batchId, periodId, unitId);
+  const stored = rows.get<QuotaLedgerRow>('quota_ledgers', batchId, periodId, unitId);
   const before: QuotaLedger = stored ? { received: stored.received, handedOn: stored.handedOn, seatHolders: stored.seatHolders } : initialQuotaLedger();
   const after = evolveQuotaLedger(before, event);
   const ledger: QuotaLedgerRow = { batchId, periodId, unitId, received: after.received, handedOn: { ...after.handedOn }, seatHolders: [...after.seatHolders] };
   const changes: ViewChange[] = [{ op: 'put', table: 'quota_ledgers', row: { ...ledger } }];
   // Seats count where they are: each unit's own ledger, not its ancestors'.
   changes.push(...added(batchId, [unitId], difference(ledgerFigures(after), ledgerFigures(before)), event));
-  const unit = rows.get<UnitRow >('units', unitId);
-  if (event.type === 'QuotaReceived' && unit?.kind === 'school') changes.push(...schoolJoined(batchId, unit, rows, event));
+  if (event.type === 'QuotaReceived' && unitOf(rows, unitId).kind === 'school') {
+    const participation: SchoolParticipationRow = { batchId, schoolId: unitId, joinedAt: event.metadata.businessTime };
+    changes.push({ op: 'add', table: 'school_participation', row: { ...participation } });
+  }
   return changes;
-}
-
-/** A school takes part in a batch from the first seats it receives: one more school to close. */
-function schoolJoined(batchId: string, school: UnitRow, rows: ViewRows, event: EventPlace): ViewChange[] {
-  if (rows.get('school_status', batchId, school.unitId)) return [];
-  return [
-    { op: 'put', table: 'school_status', row: { ...newSchoolStatus(batchId, school.unitId, event) } },
-    ...added(batchId, chainOf(rows, school.unitId), { schoolsTotal: 1 }, event),
-  ];
-}
-
-function newSchoolStatus(batchId: string, schoolId: string, event: EventPlace): SchoolStatusRow {
-  const closure = initialSchoolClosureState();
-  return { batchId, schoolId, closureStatus: closure.status, closure: { ...closure }, dates: { joined: event.metadata.businessTime } };
 }
 
 function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewChange[] {
   const { batchId, teacherId } = event.data;
-  const stored = rows.get<TeacherRecordRow >('teacher_records', batchId, teacherId);
+  const stored = rows.get<TeacherRecordRow>('teacher_records', batchId, teacherId);
   const before = (stored?.record as EnrollmentState | undefined) ?? initialEnrollment();
   const after = evolveEnrollment(before, event);
   if (after.status === 'not-enrolled') return [];
@@ -204,25 +192,22 @@ const CLOSURE_STEP: Partial<Record<SchoolClosureEvent['type'], string>> = {
 
 function closureChanged(event: Recorded<SchoolClosureEvent>, rows: ViewRows): ViewChange[] {
   const { batchId, schoolId } = event.data;
-  const changes: ViewChange[] = [];
-  let stored = rows.get<SchoolStatusRow >('school_status', batchId, schoolId);
-  if (!stored) {
-    stored = { ...newSchoolStatus(batchId, schoolId, event) };
-    changes.push(...added(batchId, chainOf(rows, schoolId), { schoolsTotal: 1 }, event));
-  }
-  const before = stored.closure as unknown as SchoolClosureState;
+  const stored = rows.get<SchoolClosureRow>('school_closures', batchId, schoolId);
+  const before = (stored?.closure as SchoolClosureState | undefined) ?? initialSchoolClosureState();
   const after = evolveSchoolClosure(before, event);
   const step = CLOSURE_STEP[event.type];
-  const status: SchoolStatusRow = {
+  const dates = stored?.dates ?? {};
+  const closure: SchoolClosureRow = {
     batchId,
     schoolId,
     closureStatus: after.status,
     closure: after as unknown as Record<string, unknown>,
-    dates: step ? { ...stored.dates, [step]: event.metadata.businessTime } : stored.dates,
+    dates: step ? { ...dates, [step]: event.metadata.businessTime } : dates,
   };
-  changes.push({ op: 'put', table: 'school_status', row: { ...status } });
-  changes.push(...added(batchId, chainOf(rows, schoolId), difference(closureFigures(after), closureFigures(before)), event));
-  return changes;
+  return [
+    { op: 'put', table: 'school_closures', row: { ...closure } },
+    ...added(batchId, chainOf(rows, schoolId), difference(closureFigures(after), closureFigures(before)), event),
+  ];
 }
 
 /** The unit totals an event changes: every unit given, all time and in the event's week. */
@@ -237,8 +222,17 @@ function added(batchId: string, unitIds: readonly string[], delta: FigureDelta |
 
 /** The school and every unit above it, province first. */
 function chainOf(rows: ViewRows, schoolId: string): string[] {
-  const school = rows.get<UnitRow >('units', schoolId);
-  return [...(school?.ancestry ?? []), schoolId];
+  return [...unitOf(rows, schoolId).ancestry, schoolId];
+}
+
+/**
+ * A unit the event refers to. Units are registered before anything happens in them; when one is
+ * not there yet, its registration is still on its way (another Kafka partition): wait for it.
+ */
+function unitOf(rows: ViewRows, unitId: string): UnitRow {
+  const unit = rows.get<UnitRow>('units', unitId);
+  if (!unit) throw new AwaitingEvents(`org unit ${unitId} is not registered in the read model yet`);
+  return unit;
 }
 
 function ledgerUnitOf(event: Recorded<QuotaEvent>): string {

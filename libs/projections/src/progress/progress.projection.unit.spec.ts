@@ -15,13 +15,16 @@ function rowsOf(events: RecordedEvent[]) {
 }
 
 describe('the progress projector', () => {
-  it('counts a school taking part once it receives seats, up its whole ancestry, and seats on each unit\'s own ledger', () => {
+  it('records a school taking part from the first seats it receives, and seats on each unit\'s own ledger', () => {
     const { progress, tables } = rowsOf(world());
-    for (const unitId of ['P', 'C', 'X']) expect(progress(unitId)).toMatchObject({ schoolsTotal: 2, schoolsClosed: 0 });
-    expect(progress('S1')).toMatchObject({ schoolsTotal: 1, seatsReceived: 10, seatsHandedOn: 0 });
+    for (const unitId of ['P', 'C', 'X']) expect(progress(unitId)).toMatchObject({ schoolsClosed: 0 });
+    expect(progress('S1')).toMatchObject({ seatsReceived: 10, seatsHandedOn: 0 });
     expect(progress('X')).toMatchObject({ seatsReceived: 20, seatsHandedOn: 20 });
     expect(progress('P')).toMatchObject({ seatsReceived: 0, seatsHandedOn: 20 });
-    expect(tables.get('school_status')?.map((row) => row.schoolId)).toEqual(['S1', 'S2']);
+    expect(tables.get('school_participation')).toEqual([
+      { batchId: BATCH, schoolId: 'S1', joinedAt: '2021-01-12T01:00:00.000Z' },
+      { batchId: BATCH, schoolId: 'S2', joinedAt: '2021-01-12T01:00:00.000Z' },
+    ]);
   });
 
   it('credits online hours once per platform record, and online passed when the category minimum is reached', () => {
@@ -89,8 +92,8 @@ describe('the progress projector', () => {
       closure('ExcellentVideoReplaced', { teacherId: 'T2', subject: '数学', videoRef: 'v3', previousVideoRef: 'v2' }),
       closure('SchoolClosed', { signedDocumentRef: 'signed.pdf' }),
     ]);
-    expect(then.progress('C')).toMatchObject({ excellentVideos: 2, excellentVideosBySubject: { 语文: 1, 数学: 1 }, schoolsClosed: 1, schoolsTotal: 2 });
-    expect(then.tables.get('school_status')?.find((row) => row.schoolId === 'S1')).toMatchObject({ closureStatus: 'closed', dates: { closed: '2021-06-20T01:00:00.000Z' } });
+    expect(then.progress('C')).toMatchObject({ excellentVideos: 2, excellentVideosBySubject: { 语文: 1, 数学: 1 }, schoolsClosed: 1 });
+    expect(then.tables.get('school_closures')?.find((row) => row.schoolId === 'S1')).toMatchObject({ closureStatus: 'closed', dates: { closed: '2021-06-20T01:00:00.000Z' } });
   });
 
   it('ignores copies: a certificate\'s own stream and a batch\'s own stream repeat events counted elsewhere', () => {
@@ -99,5 +102,18 @@ describe('the progress projector', () => {
     const then = rowsOf([...given, event('certificate-TIP-X', 'CertificateIssued', certificate), event(`batch-${BATCH}`, 'BatchScheduled', { programmeId: 'NOPE', batchId: BATCH })]);
     expect(then.progress('S1')).toMatchObject({ certified: 0 });
     expect(then.tables.get('batches')).toBeUndefined();
+  });
+
+  it('keeps the earliest time a school took part, whichever period\'s seats arrive first', () => {
+    const later = event(`quota-${BATCH}:2:S1`, 'QuotaReceived', { batchId: BATCH, periodId: '2', fromUnitId: 'X', toUnitId: 'S1', seats: 5 }, '2021-03-01T09:00:00+08:00');
+    const earlier = event(`quota-${BATCH}:1:S1`, 'QuotaReceived', { batchId: BATCH, periodId: '1', fromUnitId: 'X', toUnitId: 'S1', seats: 5 }, '2021-01-04T09:00:00+08:00');
+    const base = world().filter((each) => !each.streamId.includes(':S'));
+    expect(rowsOf([...base, later, earlier]).tables.get('school_participation')).toEqual([{ batchId: BATCH, schoolId: 'S1', joinedAt: '2021-01-04T01:00:00.000Z' }]);
+    expect(rowsOf([...base, earlier, later]).tables.get('school_participation')).toEqual([{ batchId: BATCH, schoolId: 'S1', joinedAt: '2021-01-04T01:00:00.000Z' }]);
+  });
+
+  it('waits for a school\'s registration it has not seen yet, rather than count in the wrong place', () => {
+    const [, enrollment] = enrolled('T9', 'S9');
+    expect(() => rowsOf([...world(), enrollment])).toThrow(/org unit S9 is not registered/);
   });
 });

@@ -4,6 +4,7 @@ import {
   Enrollment,
   EnrollmentState,
   hoursCredited,
+  initialSchoolClosureState,
   onlineHoursCredited,
   onlinePassed,
   overallGrade,
@@ -11,7 +12,7 @@ import {
   SchoolClosureState,
   totalHoursCredited,
 } from '@tip/domain';
-import { BatchRow, ProgressFigures, QuotaLedgerRow, SchoolStatusRow, TeacherRecordRow, TeacherRow, UnitProgressRow, UnitRow } from '../progress/progress.entities';
+import { BatchRow, ProgressFigures, QuotaLedgerRow, SchoolClosureRow, SchoolParticipationRow, TeacherRecordRow, TeacherRow, UnitProgressRow, UnitRow } from '../progress/progress.entities';
 
 /** A unit or teacher the caller asked about is not in the read model (yet). */
 export class ViewNotFound extends Error {}
@@ -32,7 +33,6 @@ const ZERO: Omit<ProgressFigures, never> = {
   hoursByCategory: {},
   excellentVideos: 0,
   excellentVideosBySubject: {},
-  schoolsTotal: 0,
   schoolsClosed: 0,
 };
 
@@ -60,19 +60,21 @@ export class ProgressViews {
 
   async unitProgress(unitId: string, batchId: string) {
     const [unit] = await Promise.all([this.unit(unitId), this.batch(batchId)]);
-    const [figures, ledgers, status] = await Promise.all([
+    const [figures, ledgers, schools, closure, participation] = await Promise.all([
       this.dataSource.getRepository(UnitProgressRow).findOneBy({ batchId, unitId }),
       this.dataSource.getRepository(QuotaLedgerRow).findBy({ batchId, unitId }),
-      unit.kind === 'school' ? this.dataSource.getRepository(SchoolStatusRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
+      this.schoolsTakingPart(batchId, [unitId]),
+      unit.kind === 'school' ? this.dataSource.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
+      unit.kind === 'school' ? this.dataSource.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
     ]);
     return {
       unitId,
       name: unit.name,
       kind: unit.kind,
       batchId,
-      ...progressOf(figures ?? ZERO),
+      ...progressOf(figures ?? ZERO, schools.get(unitId) ?? 0),
       seats: seatsOf(ledgers),
-      ...(unit.kind === 'school' ? { closure: closureOf(status) } : {}),
+      ...(unit.kind === 'school' ? { closure: closureOf(participation, closure) } : {}),
     };
   }
 
@@ -82,8 +84,9 @@ export class ProgressViews {
       this.dataSource.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId }),
       this.dataSource.getRepository(UnitRow).find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } }),
     ]);
-    const figures = await this.dataSource.getRepository(UnitProgressRow).findBy({ batchId, unitId: In([batch.provinceId, ...cities.map((city) => city.unitId)]) });
-    const of = (unitId: string) => progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO);
+    const unitIds = [batch.provinceId, ...cities.map((city) => city.unitId)];
+    const [figures, schools] = await Promise.all([this.dataSource.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) }), this.schoolsTakingPart(batchId, unitIds)]);
+    const of = (unitId: string) => progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO, schools.get(unitId) ?? 0);
     return {
       batchId,
       name: batch.name,
@@ -141,13 +144,37 @@ export class ProgressViews {
     };
   }
 
+  /**
+   * Per unit, the schools at or below it taking part in the batch (that received seats), as of
+   * each instant given (now when none): [count before the first instant, before the second, …].
+   */
+  async schoolsTakingPart(batchId: string, unitIds: readonly string[], before: readonly string[] = []): Promise<Map<string, number>> {
+    const counts = await schoolCounts(this.dataSource, batchId, unitIds, before.length ? before : [null]);
+    return new Map([...counts].map(([unitId, [count]]) => [unitId, count]));
+  }
+
   async schoolAncestry(unitId: string): Promise<string[]> {
     const unit = await this.unit(unitId);
     return [...unit.ancestry, unit.unitId];
   }
 }
 
-function progressOf(figures: ProgressFigures) {
+/** Schools taking part at or below each unit, one count per instant (null: no limit). */
+export async function schoolCounts(dataSource: DataSource, batchId: string, unitIds: readonly string[], before: readonly (string | null)[]): Promise<Map<string, number[]>> {
+  const counts = before.map((_, index) => `count(*) filter (where $${index + 3}::timestamptz is null or p.joined_at::timestamptz < $${index + 3}::timestamptz)::int as c${index}`);
+  const rows: Record<string, string | number>[] = await dataSource.query(
+    `select below.unit_id, ${counts.join(', ')}
+     from ${dataSource.getMetadata(SchoolParticipationRow).tablePath} p
+     join ${dataSource.getMetadata(UnitRow).tablePath} s on s.unit_id = p.school_id
+     cross join lateral (select jsonb_array_elements_text(s.ancestry) as unit_id union all select s.unit_id) below
+     where p.batch_id = $1 and below.unit_id = any($2)
+     group by below.unit_id`,
+    [batchId, unitIds, ...before],
+  );
+  return new Map(rows.map((row) => [String(row.unit_id), before.map((_, index) => Number(row[`c${index}`]))]));
+}
+
+function progressOf(figures: ProgressFigures, schoolsTotal: number) {
   return {
     teachers: {
       enrolled: figures.enrolled,
@@ -161,7 +188,7 @@ function progressOf(figures: ProgressFigures) {
     },
     hoursCredited: { total: figures.hoursCredited, byCategory: figures.hoursByCategory },
     excellentVideos: { total: figures.excellentVideos, bySubject: figures.excellentVideosBySubject },
-    schools: { total: figures.schoolsTotal, closed: figures.schoolsClosed },
+    schools: { total: schoolsTotal, closed: figures.schoolsClosed },
     seatTotals: { received: figures.seatsReceived, handedOn: figures.seatsHandedOn, used: figures.seatsUsed, left: figures.seatsReceived - figures.seatsHandedOn - figures.seatsUsed },
   };
 }
@@ -176,12 +203,12 @@ function seatsOf(ledgers: readonly QuotaLedgerRow[]) {
     .sort((a, b) => (a.periodId < b.periodId ? -1 : a.periodId > b.periodId ? 1 : 0));
 }
 
-function closureOf(status: SchoolStatusRow | null) {
-  if (!status) return { status: 'not-taking-part', dates: {} };
-  const closure = status.closure as unknown as SchoolClosureState;
+function closureOf(participation: SchoolParticipationRow | null, row: SchoolClosureRow | null) {
+  if (!participation && !row) return { status: 'not-taking-part', dates: {} };
+  const closure = (row?.closure as unknown as SchoolClosureState | undefined) ?? initialSchoolClosureState();
   return {
-    status: status.closureStatus,
-    dates: status.dates,
+    status: closure.status,
+    dates: { ...(participation ? { joined: participation.joinedAt } : {}), ...row?.dates },
     planDocumentRef: closure.planDocumentRef,
     groupVideos: closure.groupVideos.length,
     application: closure.application,

@@ -3,7 +3,7 @@ import { endOfLocalDay, startOfLocalDay } from '@tip/domain';
 import { isoWeekOf, parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
 import { NOTICE_FIGURES, NoticeFigures, NoticeRow, UnitKind, WeeklyNotice } from '../notices/weekly-notice';
 import { BatchRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
-import { ViewNotFound } from './progress.views';
+import { schoolCounts, ViewNotFound } from './progress.views';
 
 const KINDS: readonly UnitKind[] = ['province', 'city', 'county', 'school'];
 const column = (figure: string) => figure.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
@@ -31,7 +31,16 @@ export class WeeklyNoticeQuery {
       `select unit_id as "unitId", name, kind from ${this.dataSource.getMetadata(UnitRow).tablePath} where ancestry @> $1::jsonb and registered_at::timestamptz < $2`,
       [JSON.stringify([unitId]), new Date(week.untilMs).toISOString()],
     );
-    const figures = await this.figures(batchId, [unitId, ...below.map((each) => each.unitId)], week.week, previousWeek);
+    const unitIds = [unitId, ...below.map((each) => each.unitId)];
+    const [figures, schools] = await Promise.all([
+      this.figures(batchId, unitIds, week.week, previousWeek),
+      schoolCounts(this.dataSource, batchId, unitIds, [new Date(week.untilMs).toISOString(), new Date(week.fromMs).toISOString()]),
+    ]);
+    for (const unitIdWithSchools of unitIds) {
+      const [thisWeek, lastWeek] = schools.get(unitIdWithSchools) ?? [0, 0];
+      const entry = figures.get(unitIdWithSchools) ?? { thisWeek: zero(), lastWeek: zero() };
+      figures.set(unitIdWithSchools, { thisWeek: { ...entry.thisWeek, schoolsTotal: thisWeek }, lastWeek: { ...entry.lastWeek, schoolsTotal: lastWeek } });
+    }
     const pacePercent = paceOf(batch, week.untilMs);
     const rowOf = (each: Pick<UnitRow, 'unitId' | 'name' | 'kind'>, share?: number): NoticeRow => {
       const { thisWeek, lastWeek } = figures.get(each.unitId) ?? { thisWeek: zero(), lastWeek: zero() };
@@ -74,7 +83,7 @@ export class WeeklyNoticeQuery {
 
   /** Per unit: the figures as of the end of the week and of the week before, in one scan. */
   private async figures(batchId: string, unitIds: string[], week: string, previousWeek: string) {
-    const sums = NOTICE_FIGURES.flatMap((figure) => [
+    const sums = NOTICE_FIGURES.filter((figure) => figure !== 'schoolsTotal').flatMap((figure) => [
       `coalesce(sum(${column(figure)}), 0)::float8 as "${figure}_this"`,
       `coalesce(sum(${column(figure)}) filter (where week <= $4), 0)::float8 as "${figure}_last"`,
     ]);
@@ -85,7 +94,7 @@ export class WeeklyNoticeQuery {
     );
     return new Map(
       rows.map((row) => {
-        const pick = (suffix: string) => Object.fromEntries(NOTICE_FIGURES.map((figure) => [figure, round(Number(row[`${figure}_${suffix}`]), 2)])) as unknown as NoticeFigures;
+        const pick = (suffix: string) => Object.fromEntries(NOTICE_FIGURES.map((figure) => [figure, round(Number(row[`${figure}_${suffix}`] ?? 0), 2)])) as unknown as NoticeFigures;
         return [String(row.unit_id), { thisWeek: pick('this'), lastWeek: pick('last') }];
       }),
     );

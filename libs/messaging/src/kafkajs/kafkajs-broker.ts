@@ -1,0 +1,120 @@
+import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
+import { ConsumerOptions, IncomingMessage, MessageBroker, MessageConsumer, MessageProducer, OutgoingMessage } from '../port/message-broker';
+
+export interface KafkaJsOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Passed on to kafkajs; WARN by default. */
+  logLevel?: logLevel;
+}
+
+/** The kafkajs adapter of MessageBroker. */
+export class KafkaJsBroker implements MessageBroker {
+  private readonly kafka: Kafka;
+  private admin: Admin | undefined;
+  private readonly closers = new Set<() => Promise<void>>();
+
+  constructor(options: KafkaJsOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'tip',
+      brokers: options.brokers,
+      logLevel: options.logLevel ?? logLevel.WARN,
+      // Ride out a broker restart: retries with backoff up to about half a minute.
+      retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 12 },
+    });
+  }
+
+  async producer(): Promise<MessageProducer> {
+    // One request in flight keeps a key's messages in order across retries; idempotence keeps retries from duplicating.
+    const producer: Producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    const close = () => producer.disconnect();
+    this.closers.add(close);
+    return {
+      send: async (topic, messages) => {
+        if (messages.length === 0) return;
+        await producer.send({ topic, acks: -1, messages: messages.map(toKafkaMessage) });
+      },
+      close: async () => {
+        this.closers.delete(close);
+        await close();
+      },
+    };
+  }
+
+  async consume(options: ConsumerOptions): Promise<MessageConsumer> {
+    const consumer: Consumer = this.kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
+    let joined: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (joined = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, () => joined());
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const messages: IncomingMessage[] = batch.messages.map((message) => ({
+          offset: Number(message.offset),
+          key: message.key ? message.key.toString('utf8') : null,
+          value: message.value ? message.value.toString('utf8') : '',
+          headers: fromKafkaHeaders(message.headers),
+        }));
+        await options.handle({ topic: batch.topic, partition: batch.partition, messages });
+        // Only once handled: a crash before this redelivers, and the handler sees it has the batch already.
+        resolveOffset(batch.messages[batch.messages.length - 1].offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      },
+    });
+    const stop = () => consumer.disconnect();
+    this.closers.add(stop);
+    return {
+      started,
+      stop: async () => {
+        this.closers.delete(stop);
+        await stop();
+      },
+    };
+  }
+
+  async ensureTopic(topic: string, partitions: number): Promise<number> {
+    const admin = await this.adminClient();
+    const existing = await admin.listTopics();
+    if (!existing.includes(topic)) {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }], waitForLeaders: true });
+    }
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    return metadata.partitions.length;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.closers].map((close) => close()));
+    this.closers.clear();
+    await this.admin?.disconnect();
+    this.admin = undefined;
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+}
+
+function toKafkaMessage(message: OutgoingMessage) {
+  return { key: message.key, value: message.value, headers: message.headers, ...(message.partition === undefined ? {} : { partition: message.partition }) };
+}
+
+function fromKafkaHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) result[name] = first.toString();
+  }
+  return result;
+}

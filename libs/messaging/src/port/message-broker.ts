@@ -1,0 +1,57 @@
+/**
+ * TIP's own small view of a log-based message broker. kafkajs is in maintenance mode: keeping it
+ * behind this interface lets another client of the same family (@confluentinc/kafka-javascript)
+ * take its place by configuration, touching nothing but an adapter.
+ */
+export interface OutgoingMessage {
+  /** Messages with one key keep their order (one partition); null when `partition` is given. */
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+  /** Send to this partition instead of the key's. */
+  partition?: number;
+}
+
+export interface IncomingMessage {
+  offset: number;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Messages of one partition, in order; the handler's success commits them. */
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: IncomingMessage[];
+}
+
+export interface MessageProducer {
+  /** Resolves once every message is acknowledged by all in-sync replicas, in the order given. */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  groupId: string;
+  topic: string;
+  /** Called per partition batch, one at a time per partition; offsets are committed after it resolves. */
+  handle(batch: PartitionBatch): Promise<void>;
+  /** Where a group with no committed offset starts; default the beginning. */
+  fromBeginning?: boolean;
+}
+
+export interface MessageConsumer {
+  /** Resolves once the consumer has joined its group and runs. */
+  started: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface MessageBroker {
+  /** An idempotent producer: retries never duplicate, and a key's messages keep their order. */
+  producer(): Promise<MessageProducer>;
+  consume(options: ConsumerOptions): Promise<MessageConsumer>;
+  /** Creates the topic with that many partitions unless it exists; answers how many it has. */
+  ensureTopic(topic: string, partitions: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+import { EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
+import { eventMessage, watermarkMessages } from '../integration-events';
+import { MessageBroker, MessageProducer } from '../port/message-broker';
+
+export interface RelayOptions {
+  topic: string;
+  /** Partitions the topic is created with when missing. */
+  partitions: number;
+  /** Name of the relay's subscription: its checkpoint and its lease. */
+  subscriptionName?: string;
+  batchSize?: number;
+  logger: EventStoreLogger;
+}
+
+/**
+ * Publishes every stored event to Kafka: just another checkpointed subscriber of the event log
+ * (no outbox table). Each page goes out keyed by stream id (a stream's events stay in order on
+ * one partition), then a watermark on every partition; the checkpoint moves only after the broker
+ * acknowledged both, so a crash publishes a page again (at least once; consumers deduplicate).
+ */
+export class EventRelay {
+  private constructor(
+    private readonly subscription: Subscription,
+    private readonly producer: MessageProducer,
+  ) {}
+
+  static async start(store: EventStore, broker: MessageBroker, options: RelayOptions): Promise<EventRelay> {
+    const partitions = await broker.ensureTopic(options.topic, options.partitions);
+    const producer = await broker.producer();
+    const subscription = store.subscribeToAll({
+      name: options.subscriptionName ?? 'kafka-relay',
+      batchSize: options.batchSize ?? 1000,
+      // A broker outage is waited out (backoff up to 5 s), never given up on.
+      maxRetries: Number.POSITIVE_INFINITY,
+      handle: async (events) => {
+        await producer.send(options.topic, events.map(eventMessage));
+        await producer.send(options.topic, watermarkMessages(events[events.length - 1].position, partitions));
+      },
+    });
+    subscription.finished.catch((error: unknown) => options.logger.error('Kafka relay stopped', { error: String(error) }));
+    return new EventRelay(subscription, producer);
+  }
+
+  /** Position of the last event published. */
+  get position(): number {
+    return this.subscription.position;
+  }
+
+  whenCaughtUp(): Promise<void> {
+    return this.subscription.whenCaughtUp();
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription.stop();
+    await this.producer.close();
+  }
+}

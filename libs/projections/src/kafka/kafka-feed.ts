@@ -1,0 +1,45 @@
+import { EventStoreLogger } from '@tip/event-store';
+import { MessageBroker, MessageConsumer, receivedMessage } from '@tip/messaging';
+import { ProjectionRunner } from '../engine/projection-runner';
+import { AwaitingEvents } from '../engine/view-changes';
+
+/** Projectors fed by the relay's topic instead of the event store's subscription. */
+export interface KafkaFeed {
+  topic: string;
+  /** The topic's partitions: a view's position is the lowest watermark over all of them. */
+  partitions: number;
+  /** Set where this process runs projector workers; without it the process only reads positions. */
+  broker?: MessageBroker;
+  /** Consumer groups are `${groupPrefix}${readModel}`; default `tip-read-model-`. */
+  groupPrefix?: string;
+}
+
+const DEADLOCK = '40P01';
+const SERIALIZATION_FAILURE = '40001';
+
+/**
+ * One read model's projector as a member of a Kafka consumer group: the group's workers share
+ * the partitions; each batch is applied by the runner with its partition's offset, once.
+ */
+export async function consumeIntoReadModel(runner: ProjectionRunner, feed: KafkaFeed & { broker: MessageBroker }, logger: EventStoreLogger): Promise<MessageConsumer> {
+  return feed.broker.consume({
+    groupId: `${feed.groupPrefix ?? 'tip-read-model-'}${runner.name}`,
+    topic: feed.topic,
+    handle: async ({ topic, partition, messages }) => {
+      const items = messages.map(receivedMessage);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await runner.handlePartition(topic, partition, items);
+          return;
+        } catch (error) {
+          // Out of global order across partitions, or crossing another worker: worth a retry.
+          const code = (error as { driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+          const transient = error instanceof AwaitingEvents || code === DEADLOCK || code === SERIALIZATION_FAILURE;
+          if (!transient || attempt >= 50) throw error;
+          if (attempt % 10 === 0) logger.warn('read model batch waits', { readModel: runner.name, partition, attempt, reason: (error as Error).message });
+          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
+        }
+      }
+    },
+  });
+}
