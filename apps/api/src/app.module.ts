@@ -19,7 +19,7 @@ import { DATABASE_URL, EVENT_STORE, eventStoreProvider } from './infrastructure/
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
-import { readModelProviders, RUN_PROJECTORS } from './views/read-models.provider';
+import { READ_MODEL_SETTINGS, ReadModelSettings, readModelProviders } from './views/read-models.provider';
 import { ViewsController } from './views/views.controller';
 
 export interface AppOptions {
@@ -31,10 +31,8 @@ export interface AppOptions {
   useCases?: UseCase[];
   /** Mounts the benchmarks' no-op baseline route. */
   benchRoutes?: boolean;
-  /** Run the projectors in this process (default); off when projector workers run elsewhere. */
-  runProjectors?: boolean;
-  /** How long views wait for minPosition (the contract's 5 s by default). */
-  viewWaitMs?: number;
+  /** Where the read models are built and how long views wait for minPosition; in process, 5 s by default. */
+  readModels?: ReadModelSettings;
 }
 
 const APP_POOL = Symbol('APP_POOL');
@@ -54,7 +52,7 @@ export class AppModule implements OnApplicationShutdown {
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         eventStoreProvider,
-        { provide: RUN_PROJECTORS, useValue: { runProjectors: options.runProjectors ?? true, viewWaitMs: options.viewWaitMs ?? 5000 } },
+        { provide: READ_MODEL_SETTINGS, useValue: options.readModels ?? { projections: 'inprocess', viewWaitMs: 5000 } },
         ...readModelProviders,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.jwtSecret) },

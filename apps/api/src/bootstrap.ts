@@ -10,6 +10,7 @@ import { commandPipelineWiring } from './commands/use-cases';
 import { serveOpenApi } from './docs/openapi';
 import { resolveJwtSecret } from '@tip/auth';
 import { TipConfig } from './config';
+import { ReadModelSettings } from './views/read-models.provider';
 
 export interface RunningTip {
   app: INestApplication;
@@ -42,7 +43,7 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
     if (jwt.generatedIn) {
       logger.log(`Tokens are signed with the secret in ${jwt.generatedIn}; mint one with: npm run tip -- token --role province-admin --unit <unitId> --sub <you>`);
     }
-    const app = await NestFactory.create(AppModule.register({ databaseUrl, jwtSecret: jwt.secret, clock: options.clock, benchRoutes: config.TIP_BENCH_ROUTES, runProjectors: config.TIP_PROJECTORS === 'in-process', viewWaitMs: config.TIP_VIEW_WAIT_MS }), {
+    const app = await NestFactory.create(AppModule.register({ databaseUrl, jwtSecret: jwt.secret, clock: options.clock, benchRoutes: config.TIP_BENCH_ROUTES, readModels: readModelSettings(config) }), {
       logger: logLevels(config.TIP_LOG_LEVEL),
       abortOnError: false,
     });
@@ -67,6 +68,17 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
     await embedded?.stop();
     throw error;
   }
+}
+
+function readModelSettings(config: TipConfig): ReadModelSettings {
+  const viewWaitMs = config.TIP_VIEW_WAIT_MS;
+  if (config.TIP_PROJECTIONS === 'inprocess' || !config.KAFKA_BROKERS) return { projections: 'inprocess', viewWaitMs };
+  return {
+    projections: 'kafka',
+    viewWaitMs,
+    kafka: { brokers: config.KAFKA_BROKERS, topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, client: config.TIP_KAFKA_CLIENT },
+    relayInProcess: config.TIP_RELAY === 'inprocess',
+  };
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

@@ -1,9 +1,11 @@
 import * as path from 'node:path';
 import { z } from 'zod';
+import { kafkaEnvironment } from '@tip/messaging';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const schema = z.object({
+const schema = z
+  .object({
   PORT: port.default(3000),
   /** A PostgreSQL server to use instead of the embedded one. */
   DATABASE_URL: z.string().url().optional(),
@@ -14,13 +16,21 @@ const schema = z.object({
   /** HS256 secret for bearer tokens; generated and kept in TIP_DATA_DIR when unset. */
   TIP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
-  /** Where projectors run: in this process (the embedded default), or off when projector workers run elsewhere. */
-  TIP_PROJECTORS: z.enum(['in-process', 'off']).default('in-process'),
+  /** Where the read models are built: in this process (the embedded default), or by projector workers fed from Kafka. */
+  TIP_PROJECTIONS: z.enum(['inprocess', 'kafka']).default('inprocess'),
+  /** With TIP_PROJECTIONS=kafka: publish the event log to Kafka from this process, or leave it to apps/relay. */
+  TIP_RELAY: z.enum(['inprocess', 'off']).default('inprocess'),
+  ...kafkaEnvironment,
   /** How long a view waits for its read model to reach `minPosition` before 503 VIEW_BEHIND. */
   TIP_VIEW_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Mounts POST /api/bench/noop, the benchmarks' baseline. */
   TIP_BENCH_ROUTES: z.enum(['0', '1']).default('0').transform((value) => value === '1'),
-});
+  })
+  .superRefine((config, context) => {
+    if (config.TIP_PROJECTIONS === 'kafka' && !config.KAFKA_BROKERS) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['KAFKA_BROKERS'], message: 'is required when TIP_PROJECTIONS=kafka' });
+    }
+  });
 
 export type TipConfig = Omit<z.infer<typeof schema>, 'TIP_DATA_DIR'> & { TIP_DATA_DIR: string };
 

@@ -1,23 +1,50 @@
-import { Provider } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { EventStore } from '@tip/event-store';
+import { EventRelay, KafkaSettings, MessageBroker, messageBroker } from '@tip/messaging';
 import { InspectionViews, inspectionsReadModel, ProgressViews, progressReadModel, READ_MODELS, ReadModelHost, WeeklyNoticeQuery } from '@tip/projections';
 import { DATABASE_URL, EVENT_STORE, nestEventStoreLogger } from '../infrastructure/event-store.provider';
 
 export const READ_MODEL_HOST = Symbol('READ_MODEL_HOST');
-export const RUN_PROJECTORS = Symbol('RUN_PROJECTORS');
+export const READ_MODEL_SETTINGS = Symbol('READ_MODEL_SETTINGS');
 
-export interface ReadModelSettings {
-  runProjectors: boolean;
-  viewWaitMs: number;
+/** Where the read models are built (TIP_PROJECTIONS), and how long views wait for minPosition. */
+export type ReadModelSettings = { viewWaitMs: number } & ({ projections: 'inprocess' } | { projections: 'kafka'; kafka: KafkaSettings; relayInProcess: boolean });
+
+/** With TIP_PROJECTIONS=kafka and TIP_RELAY=inprocess: this process publishes the log to Kafka. */
+@Injectable()
+export class InProcessRelay implements OnApplicationShutdown {
+  private relay: Promise<{ relay: EventRelay; broker: MessageBroker } | undefined> = Promise.resolve(undefined);
+
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(READ_MODEL_SETTINGS) settings: ReadModelSettings) {
+    if (settings.projections === 'kafka' && settings.relayInProcess) {
+      const broker = messageBroker(settings.kafka, 'tip-api-relay');
+      const logger = nestEventStoreLogger('KafkaRelay');
+      this.relay = EventRelay.start(store, broker, { topic: settings.kafka.topic, partitions: settings.kafka.partitions, logger }).then((relay) => ({ relay, broker }));
+      this.relay.catch((error: unknown) => logger.error('Kafka relay could not start', { error: String(error) }));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const started = await this.relay.catch(() => undefined);
+    await started?.relay.stop();
+    await started?.broker.close();
+  }
 }
 
 export const readModelProviders: Provider[] = [
   {
     provide: READ_MODEL_HOST,
-    inject: [DATABASE_URL, EVENT_STORE, RUN_PROJECTORS],
+    inject: [DATABASE_URL, EVENT_STORE, READ_MODEL_SETTINGS],
     useFactory: (connectionString: string, store: EventStore, settings: ReadModelSettings) =>
-      ReadModelHost.open(connectionString, store, READ_MODELS, { ...settings, logger: nestEventStoreLogger('ReadModels') }),
+      ReadModelHost.open(connectionString, store, READ_MODELS, {
+        viewWaitMs: settings.viewWaitMs,
+        runProjectors: settings.projections === 'inprocess',
+        // Workers elsewhere build the views; this process reads how far they are from the partitions.
+        kafka: settings.projections === 'kafka' ? { topic: settings.kafka.topic, partitions: settings.kafka.partitions } : undefined,
+        logger: nestEventStoreLogger('ReadModels'),
+      }),
   },
+  InProcessRelay,
   { provide: ProgressViews, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new ProgressViews(host.dataSource(progressReadModel)) },
   { provide: WeeklyNoticeQuery, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new WeeklyNoticeQuery(host.dataSource(progressReadModel)) },
   { provide: InspectionViews, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new InspectionViews(host.dataSource(inspectionsReadModel)) },

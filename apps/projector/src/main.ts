@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { kafkaEnvironment, messageBroker, parseEnvironment, runWorker, workerLogger } from '@tip/messaging';
+import { READ_MODELS, ReadModelHost } from '@tip/projections';
+
+/**
+ * A projector worker: builds the read models from the relay's topic as a member of one consumer
+ * group per read model. Run as many as the topic has partitions; they share the partitions, and
+ * when one dies the others take its partitions over.
+ */
+const names = READ_MODELS.map((readModel) => readModel.projection.name);
+const environment = z.object({
+  DATABASE_URL: z.string().url(),
+  ...kafkaEnvironment,
+  KAFKA_BROKERS: kafkaEnvironment.KAFKA_BROKERS.unwrap(),
+  /** Which read models this worker builds (comma-separated); all by default. */
+  TIP_READ_MODELS: z
+    .string()
+    .default(names.join(','))
+    .transform((list) => list.split(',').map((name) => name.trim()))
+    .refine((list) => list.every((name) => names.includes(name)), `must name read models among ${names.join(', ')}`),
+});
+
+runWorker('tip-projector', async () => {
+  const config = parseEnvironment(environment, process.env);
+  const logger = workerLogger('tip-projector');
+  const broker = messageBroker({ brokers: config.KAFKA_BROKERS, topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, client: config.TIP_KAFKA_CLIENT }, 'tip-projector');
+  const readModels = READ_MODELS.filter((readModel) => config.TIP_READ_MODELS.includes(readModel.projection.name));
+  const host = await ReadModelHost.open(config.DATABASE_URL, undefined, readModels, {
+    runProjectors: false,
+    kafka: { topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, broker },
+    logger,
+  });
+  logger.info('building read models from Kafka', { readModels: config.TIP_READ_MODELS, topic: config.TIP_KAFKA_TOPIC });
+  return {
+    stop: async () => {
+      await host.close();
+      await broker.close();
+    },
+  };
+});
