@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EventStoreLogger } from '@tip/event-store';
 import { KafkaJsBroker } from './kafkajs/kafkajs-broker';
 import { MessageBroker } from './port/message-broker';
 
@@ -24,6 +25,6 @@ export interface KafkaSettings {
   client: 'kafkajs';
 }
 
-export function messageBroker(settings: KafkaSettings, clientId: string): MessageBroker {
-  return new KafkaJsBroker({ brokers: settings.brokers, clientId });
+export function messageBroker(settings: KafkaSettings, clientId: string, logger?: EventStoreLogger): MessageBroker {
+  return new KafkaJsBroker({ brokers: settings.brokers, clientId, logger });
 }

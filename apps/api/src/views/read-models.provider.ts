@@ -17,7 +17,7 @@ export class InProcessRelay implements OnApplicationShutdown {
 
   constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(READ_MODEL_SETTINGS) settings: ReadModelSettings) {
     if (settings.projections === 'kafka' && settings.relayInProcess) {
-      const broker = messageBroker(settings.kafka, 'tip-api-relay');
+      const broker = messageBroker(settings.kafka, 'tip-api-relay', nestEventStoreLogger('kafkajs'));
       const logger = nestEventStoreLogger('KafkaRelay');
       this.relay = EventRelay.start(store, broker, { topic: settings.kafka.topic, partitions: settings.kafka.partitions, logger }).then((relay) => ({ relay, broker }));
       this.relay.catch((error: unknown) => logger.error('Kafka relay could not start', { error: String(error) }));

@@ -1,11 +1,12 @@
-import { Admin, Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, IHeaders, Kafka, logLevel, LogEntry, Producer } from 'kafkajs';
+import { EventStoreLogger } from '@tip/event-store';
 import { ConsumerOptions, IncomingMessage, MessageBroker, MessageConsumer, MessageProducer, OutgoingMessage } from '../port/message-broker';
 
 export interface KafkaJsOptions {
   brokers: string[];
   clientId?: string;
-  /** Passed on to kafkajs; WARN by default. */
-  logLevel?: logLevel;
+  /** Where kafkajs's own warnings go (a rebalance is logged as an error there, but is routine); the console when unset. */
+  logger?: EventStoreLogger;
 }
 
 /** The kafkajs adapter of MessageBroker. */
@@ -18,7 +19,8 @@ export class KafkaJsBroker implements MessageBroker {
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'tip',
       brokers: options.brokers,
-      logLevel: options.logLevel ?? logLevel.WARN,
+      logLevel: logLevel.WARN,
+      ...(options.logger ? { logCreator: () => routeTo(options.logger as EventStoreLogger) } : {}),
       // Ride out a broker restart: retries with backoff up to about half a minute.
       retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: 12 },
     });
@@ -53,7 +55,7 @@ export class KafkaJsBroker implements MessageBroker {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const messages: IncomingMessage[] = batch.messages.map((message) => ({
           offset: Number(message.offset),
@@ -63,8 +65,9 @@ export class KafkaJsBroker implements MessageBroker {
         }));
         await options.handle({ topic: batch.topic, partition: batch.partition, messages });
         // Only once handled: a crash before this redelivers, and the handler sees it has the batch already.
-        resolveOffset(batch.messages[batch.messages.length - 1].offset);
-        await commitOffsetsIfNecessary();
+        const last = batch.messages[batch.messages.length - 1].offset;
+        resolveOffset(last);
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
         await heartbeat();
       },
     });
@@ -104,6 +107,13 @@ export class KafkaJsBroker implements MessageBroker {
     }
     return this.admin;
   }
+}
+
+function routeTo(logger: EventStoreLogger) {
+  return ({ namespace, label, log }: LogEntry) => {
+    const { message, ...details } = log;
+    logger.warn(`kafkajs ${namespace}: ${message}`, { level: label, ...details });
+  };
 }
 
 function toKafkaMessage(message: OutgoingMessage) {
