@@ -1,5 +1,6 @@
 // Tests are split by suffix (*.unit.spec.ts needs nothing; *.int.spec.ts and *.e2e.spec.ts
-// talk to a real PostgreSQL that globalSetup starts once per run).
+// talk to a real PostgreSQL that globalSetup starts once per run; *.kafka.spec.ts also get a real
+// Kafka broker, started by their own globalSetup).
 const swc = [
   '@swc/jest',
   {
@@ -31,6 +32,13 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.{int,e2e}.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'kafka',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.kafka.spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/kafka-global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/jest/kafka-global-teardown.ts',
     },
   ],
 };
