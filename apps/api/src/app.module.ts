@@ -15,7 +15,7 @@ import { COMMAND_PIPELINE, ExecuteCommandHandler } from './commands/execute-comm
 import { commandPipelineWiring } from './commands/use-cases';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
-import { DATABASE_URL, EVENT_STORE, eventStoreProvider } from './infrastructure/event-store.provider';
+import { DATABASE_URL, EVENT_STORE, EVENT_STORE_SETTINGS, EventStoreSettings, eventStoreProvider } from './infrastructure/event-store.provider';
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
@@ -24,6 +24,8 @@ import { ViewsController } from './views/views.controller';
 
 export interface AppOptions {
   databaseUrl: string;
+  /** Where the events live (TIP_EVENT_STORE); PostgreSQL at databaseUrl by default. */
+  eventStore?: EventStoreSettings;
   jwtSecret: string;
   /** Business time; tests pass a controllable clock. */
   clock?: Clock;
@@ -51,6 +53,7 @@ export class AppModule implements OnApplicationShutdown {
       controllers: [HealthController, CommandsController, CertificatesController, ViewsController, AuditController, ...(options.benchRoutes ? [NoopController] : [])],
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
+        { provide: EVENT_STORE_SETTINGS, useValue: options.eventStore ?? { kind: 'postgres' } },
         eventStoreProvider,
         { provide: READ_MODEL_SETTINGS, useValue: options.readModels ?? { projections: 'inprocess', viewWaitMs: 5000 } },
         ...readModelProviders,

@@ -10,6 +10,7 @@ import { commandPipelineWiring } from './commands/use-cases';
 import { serveOpenApi } from './docs/openapi';
 import { resolveJwtSecret } from '@tip/auth';
 import { TipConfig } from './config';
+import { eventStoreSettingsOf } from './infrastructure/event-store.provider';
 import { ReadModelSettings } from './views/read-models.provider';
 
 export interface RunningTip {
@@ -43,7 +44,7 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
     if (jwt.generatedIn) {
       logger.log(`Tokens are signed with the secret in ${jwt.generatedIn}; mint one with: npm run tip -- token --role province-admin --unit <unitId> --sub <you>`);
     }
-    const app = await NestFactory.create(AppModule.register({ databaseUrl, jwtSecret: jwt.secret, clock: options.clock, benchRoutes: config.TIP_BENCH_ROUTES, readModels: readModelSettings(config) }), {
+    const app = await NestFactory.create(AppModule.register({ databaseUrl, eventStore: eventStoreSettingsOf(config), jwtSecret: jwt.secret, clock: options.clock, benchRoutes: config.TIP_BENCH_ROUTES, readModels: readModelSettings(config) }), {
       logger: logLevels(config.TIP_LOG_LEVEL),
       abortOnError: false,
     });

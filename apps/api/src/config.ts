@@ -12,7 +12,13 @@ const schema = z
   /** Where the embedded PostgreSQL keeps its data (and the generated secrets). */
   TIP_DATA_DIR: z.string().min(1).default('./data'),
   TIP_EMBEDDED_PG_PORT: port.optional(),
-  TIP_EVENT_STORE: z.enum(['postgres']).default('postgres'),
+  /** Where events are stored; with kurrentdb, read models and idempotency keys stay in PostgreSQL all the same. */
+  TIP_EVENT_STORE: z.enum(['postgres', 'kurrentdb']).default('postgres'),
+  /** With TIP_EVENT_STORE=kurrentdb: kurrentdb://host:2113?tls=false, or a cluster's kurrentdb+discover://… */
+  KURRENTDB_CONNECTION_STRING: z
+    .string()
+    .regex(/^(kurrentdb|kurrent|kdb|esdb)(\+discover)?:\/\/\S+$/, 'must be a KurrentDB connection string such as kurrentdb://host:2113?tls=false')
+    .optional(),
   /** HS256 secret for bearer tokens; generated and kept in TIP_DATA_DIR when unset. */
   TIP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
@@ -27,6 +33,9 @@ const schema = z
   TIP_BENCH_ROUTES: z.enum(['0', '1']).default('0').transform((value) => value === '1'),
   })
   .superRefine((config, context) => {
+    if (config.TIP_EVENT_STORE === 'kurrentdb' && !config.KURRENTDB_CONNECTION_STRING) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['KURRENTDB_CONNECTION_STRING'], message: 'is required when TIP_EVENT_STORE=kurrentdb' });
+    }
     if (config.TIP_PROJECTIONS === 'kafka' && !config.KAFKA_BROKERS) {
       context.addIssue({ code: z.ZodIssueCode.custom, path: ['KAFKA_BROKERS'], message: 'is required when TIP_PROJECTIONS=kafka' });
     }

@@ -1,8 +1,22 @@
 import { Logger, Provider } from '@nestjs/common';
-import { createPostgresEventStore, EventStore, EventStoreLogger } from '@tip/event-store';
+import { createKurrentDbEventStore, createPostgresEventStore, EventStore, EventStoreLogger } from '@tip/event-store';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const DATABASE_URL = Symbol('DATABASE_URL');
+export const EVENT_STORE_SETTINGS = Symbol('EVENT_STORE_SETTINGS');
+
+/**
+ * Which adapter holds the events (TIP_EVENT_STORE). With KurrentDB, PostgreSQL (DATABASE_URL or
+ * the embedded one) still holds the read models, idempotency keys and ID-number keys.
+ */
+export type EventStoreSettings = { kind: 'postgres' } | { kind: 'kurrentdb'; connectionString: string };
+
+export function eventStoreSettingsOf(config: { TIP_EVENT_STORE: 'postgres' | 'kurrentdb'; KURRENTDB_CONNECTION_STRING?: string }): EventStoreSettings {
+  if (config.TIP_EVENT_STORE === 'postgres') return { kind: 'postgres' };
+  // loadConfig refuses kurrentdb without a connection string; this guards callers that skip it.
+  if (!config.KURRENTDB_CONNECTION_STRING) throw new Error('KURRENTDB_CONNECTION_STRING is required when TIP_EVENT_STORE=kurrentdb');
+  return { kind: 'kurrentdb', connectionString: config.KURRENTDB_CONNECTION_STRING };
+}
 
 export function nestEventStoreLogger(context: string): EventStoreLogger {
   const logger = new Logger(context);
@@ -16,7 +30,10 @@ export function nestEventStoreLogger(context: string): EventStoreLogger {
 
 export const eventStoreProvider: Provider = {
   provide: EVENT_STORE,
-  inject: [DATABASE_URL],
-  useFactory: (connectionString: string): Promise<EventStore> =>
-    createPostgresEventStore({ connectionString, logger: nestEventStoreLogger('EventStore') }),
+  inject: [DATABASE_URL, { token: EVENT_STORE_SETTINGS, optional: true }],
+  useFactory: (connectionString: string, settings: EventStoreSettings | undefined): Promise<EventStore> => {
+    const logger = nestEventStoreLogger('EventStore');
+    if (settings?.kind === 'kurrentdb') return createKurrentDbEventStore({ connectionString: settings.connectionString, logger });
+    return createPostgresEventStore({ connectionString, logger });
+  },
 };

@@ -65,3 +65,17 @@ export class SubscriptionError extends EventStoreError {
     );
   }
 }
+
+/**
+ * The adapter's backing store cannot do this operation with the guarantees the port promises
+ * (KurrentDB before 26.1 cannot append to several streams atomically): refused, never faked.
+ */
+export class UnsupportedOperationError extends EventStoreError {
+  readonly code = 'UNSUPPORTED_OPERATION';
+  constructor(
+    readonly operation: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
