@@ -4,7 +4,7 @@ import { RecordedEvent } from '@tip/event-store';
 import { ReadModel, SWAP_LOCK_SPACE } from './read-model';
 import { RowCache } from './row-cache';
 import { TableSql } from './table-sql';
-import { Row, RowNotLoaded, RowRef } from './view-changes';
+import { AwaitingEvents, Row, RowNotLoaded, RowRef } from './view-changes';
 
 /**
  * Wall time per phase of the batches handled, in ms, summed by "readModel:phase" (for benches;
@@ -121,9 +121,12 @@ export class ProjectionRunner {
    * filtered out, whichever worker gets it. Several workers write at once: only rows this
    * transaction reads are trusted (no cache), counters merge, and every other row belongs to one
    * stream, which Kafka keeps on one partition. Events a rebuild already took in (at or below
-   * the read model's checkpoint) are skipped.
+   * the read model's checkpoint) are skipped. Throws AwaitingEvents, after committing what came
+   * before, when an event needs one another partition has not delivered yet: call again later.
    */
   async handlePartition(topic: string, partition: number, messages: readonly PartitionItem[]): Promise<void> {
+    let stopped: { awaiting: RecordedEvent; reason: AwaitingEvents } | undefined;
+    let progressed = false;
     try {
       await this.dataSource.transaction(async (manager) => {
         await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
@@ -139,22 +142,28 @@ export class ProjectionRunner {
         if (fresh.length === 0) return;
         const baseline = await this.checkpoint(manager);
         const events = fresh.flatMap((message) => (message.kind === 'event' && message.event.position > baseline ? [message.event] : []));
-        await this.project(manager, events);
+        // An event waiting for another partition's: what comes before it is applied now, so that
+        // every partition gets as far as it can (and none waits on one that waits on it).
+        stopped = await this.project(manager, events, true);
+        const done = stopped ? fresh.slice(0, fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting)) : fresh;
+        if (done.length === 0) return;
         await this.flush(manager);
-        const watermark = Math.max(Number(stored.watermark), ...fresh.map((message) => (message.kind === 'watermark' ? message.position : 0)));
+        const watermark = Math.max(Number(stored.watermark), ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)));
         await manager.query(`update ${table} set applied_offset = $4, watermark = $5, updated_at = now() where name = $1 and topic = $2 and partition = $3`, [
           this.name,
           topic,
           partition,
-          fresh[fresh.length - 1].offset,
+          done[done.length - 1].offset,
           watermark,
         ]);
+        progressed = true;
       });
     } catch (error) {
       this.forget();
       throw error;
     }
-    this.progress.emit('advanced');
+    if (progressed) this.progress.emit('advanced');
+    if (stopped) throw stopped.reason;
   }
 
   /**
@@ -176,7 +185,12 @@ export class ProjectionRunner {
     this.copy = undefined;
   }
 
-  private async project(manager: EntityManager, events: readonly RecordedEvent[]): Promise<void> {
+  /**
+   * Applies the events in order. Returns the event that must wait for others (see
+   * AwaitingEvents) when `stopWhenAwaiting`, having applied every event before it; otherwise a
+   * waiting event fails the batch.
+   */
+  private async project(manager: EntityManager, events: readonly RecordedEvent[], stopWhenAwaiting = false): Promise<{ awaiting: RecordedEvent; reason: AwaitingEvents } | undefined> {
     const { projection } = this.readModel;
     const relevant = events.filter((event) => projection.handles(event));
     // Two rounds: the second sees rows the first brought (a teacher's record names the school).
@@ -189,11 +203,13 @@ export class ProjectionRunner {
           this.cache.apply(projection.project(event, this.cache));
           break;
         } catch (error) {
+          if (error instanceof AwaitingEvents && stopWhenAwaiting) return { awaiting: event, reason: error };
           if (!(error instanceof RowNotLoaded)) throw error;
           await this.load(manager, [error.ref]);
         }
       }
     }
+    return undefined;
   }
 
   private async load(manager: EntityManager, refs: readonly RowRef[]): Promise<void> {

@@ -33,11 +33,12 @@ export async function consumeIntoReadModel(runner: ProjectionRunner, feed: Kafka
           return;
         } catch (error) {
           // Out of global order across partitions, or crossing another worker: worth a retry.
+          // Past the limit kafkajs restarts the consumer, which delivers the batch again.
           const code = (error as { driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
           const transient = error instanceof AwaitingEvents || code === DEADLOCK || code === SERIALIZATION_FAILURE;
-          if (!transient || attempt >= 50) throw error;
-          if (attempt % 10 === 0) logger.warn('read model batch waits', { readModel: runner.name, partition, attempt, reason: (error as Error).message });
-          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 500)));
+          if (!transient || attempt >= 100) throw error;
+          if (attempt % 20 === 0) logger.warn('read model batch waits', { readModel: runner.name, partition, attempt, reason: (error as Error).message });
+          await new Promise((resolve) => setTimeout(resolve, Math.min(20 * attempt, 250)));
         }
       }
     },

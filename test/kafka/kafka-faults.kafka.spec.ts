@@ -1,0 +1,115 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { CommandPipeline } from '@tip/application';
+import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
+import { EventRelay, KafkaJsBroker } from '@tip/messaging';
+import { READ_MODELS, ReadModelHost } from '@tip/projections';
+import { createTestDatabase, describeWithKafka, KafkaBroker, startKafkaBroker, TestDatabase } from '@tip/testing';
+import { snapshotDifferences } from '../read-models/support/read-model-snapshot';
+import { commandPipelineOver, cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
+import { collectingLogger, converged, PARTITIONS, uniqueTopic, viewsOf } from './kafka-support';
+
+const root = path.resolve(__dirname, '../..');
+
+/** A projector worker as operators run it: its own process (apps/projector). */
+function spawnWorker(databaseUrl: string, brokers: string, topic: string): ChildProcess {
+  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/projector/src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, TIP_KAFKA_TOPIC: topic, TIP_KAFKA_PARTITIONS: String(PARTITIONS) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Its log, to read when a test here fails.
+  const log = createWriteStream(path.join(tmpdir(), `tip-projector-${child.pid}.log`));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+/**
+ * What goes wrong in production, with a broker of the test's own: the broker stops while the
+ * relay publishes, a projector worker is killed while it works. Nothing may be lost or counted
+ * twice: the views still equal the in-process ones.
+ */
+describeWithKafka(
+  'Kafka faults: a broker restart, a projector worker killed',
+  () => {
+    const problems: string[] = [];
+    const logger = collectingLogger(problems);
+    let broker: KafkaBroker;
+    let events: TestDatabase;
+    let kafkaViews: TestDatabase;
+    let store: PostgresEventStore;
+    let pipeline: CommandPipeline;
+    let closePipeline: () => Promise<void>;
+    let inProcess: ReadModelHost;
+    let reader: ReadModelHost;
+    let relay: EventRelay;
+    let relayBroker: KafkaJsBroker;
+    let workers: ChildProcess[] = [];
+    let scenario: Scenario;
+    const topic = uniqueTopic();
+
+    beforeAll(async () => {
+      broker = await startKafkaBroker();
+      [events, kafkaViews] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+      store = await createPostgresEventStore({ connectionString: events.url, pollIntervalMs: 200 });
+      ({ pipeline, close: closePipeline } = await commandPipelineOver(events.url, store));
+      inProcess = await ReadModelHost.open(events.url, store, READ_MODELS, { runProjectors: true, logger });
+      relayBroker = new KafkaJsBroker({ brokers: [broker.brokers], clientId: 'tip-test-relay', logger });
+      relay = await EventRelay.start(store, relayBroker, { topic, partitions: PARTITIONS, logger });
+      reader = await ReadModelHost.open(kafkaViews.url, undefined, READ_MODELS, { runProjectors: false, kafka: { topic, partitions: PARTITIONS }, logger });
+      workers = [spawnWorker(kafkaViews.url, broker.brokers, topic), spawnWorker(kafkaViews.url, broker.brokers, topic)];
+      scenario = trainingScenario(20_201_104);
+    }, 120_000);
+
+    afterAll(async () => {
+      for (const worker of workers) worker.kill('SIGTERM');
+      await Promise.all(workers.map(exited));
+      await relay?.stop();
+      await relayBroker?.close();
+      await reader?.close();
+      await inProcess?.close();
+      await closePipeline?.();
+      await store?.close();
+      await Promise.all([events?.drop(), kafkaViews?.drop()]);
+      await broker?.stop();
+    }, 60_000);
+
+    it('loses nothing when the broker stops while the relay publishes, and the views converge once it is back', async () => {
+      const firstPart = scenario.steps.filter((step) => step.at < cst('2020-12-01T00:00:00'));
+      await runSteps(pipeline, scenario.world, firstPart.slice(0, Math.floor(firstPart.length / 2)));
+      await broker.stop({ keepData: true });
+      // Commands go on while Kafka is away: the event store takes them, the relay waits.
+      await runSteps(pipeline, scenario.world, firstPart.slice(Math.floor(firstPart.length / 2)));
+      const whileDown = (await store.stats()).headPosition;
+      expect(relay.position).toBeLessThan(whileDown);
+      await broker.start();
+
+      await converged(reader, store, 120_000);
+      await inProcess.whenCaughtUp();
+      expect(snapshotDifferences(await viewsOf(events.url), await viewsOf(kafkaViews.url))).toEqual([]);
+    }, 240_000);
+
+    it('lets the other worker take over when one is killed mid-way, applying nothing twice', async () => {
+      const rest = scenario.steps.filter((step) => step.at >= cst('2020-12-01T00:00:00'));
+      const sending = runSteps(pipeline, scenario.world, rest);
+      // Kill a worker while it is busy with the new events.
+      const startedAt = await reader.position(READ_MODELS[0]);
+      while ((await reader.position(READ_MODELS[0])) < startedAt + 200) await new Promise((resolve) => setTimeout(resolve, 20));
+      workers[0].kill('SIGKILL');
+      await exited(workers[0]);
+      await sending;
+
+      await converged(reader, store, 120_000);
+      await inProcess.whenCaughtUp();
+      expect(workers[1].exitCode).toBeNull();
+      expect(snapshotDifferences(await viewsOf(events.url), await viewsOf(kafkaViews.url))).toEqual([]);
+      expect(problems.filter((line) => line.startsWith('error'))).toEqual([]);
+    }, 240_000);
+  },
+  { localBroker: true },
+);

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { EventStore, EventStoreLogger } from '@tip/event-store';
+import { KafkaJsBroker, MessageBroker } from '@tip/messaging';
+import { liveSchemaOf, READ_MODELS, ReadModelHost } from '@tip/projections';
+import { Snapshot, snapshotSchema } from '../read-models/support/read-model-snapshot';
+
+export const PARTITIONS = 4;
+
+export const uniqueTopic = () => `tip-test-${randomBytes(4).toString('hex')}`;
+
+/** Warnings and errors kept for the test to look at; nothing printed unless it fails. */
+export function collectingLogger(into: string[]): EventStoreLogger {
+  return {
+    info: () => undefined,
+    warn: (message, context) => into.push(`warn: ${message} ${JSON.stringify(context ?? {})}`),
+    error: (message, context) => into.push(`error: ${message} ${JSON.stringify(context ?? {})}`),
+  };
+}
+
+/** A projector worker in this process: its own Kafka client, one consumer group member per read model. */
+export async function startWorker(databaseUrl: string, brokers: string, topic: string, logger: EventStoreLogger): Promise<{ host: ReadModelHost; broker: MessageBroker; stop(): Promise<void> }> {
+  const broker = new KafkaJsBroker({ brokers: [brokers], clientId: 'tip-test-worker', logger });
+  const host = await ReadModelHost.open(databaseUrl, undefined, READ_MODELS, { runProjectors: false, kafka: { topic, partitions: PARTITIONS, broker }, logger });
+  return {
+    host,
+    broker,
+    stop: async () => {
+      await host.close();
+      await broker.close();
+    },
+  };
+}
+
+/** Waits until every read model a host reads has reached the store's head. */
+export async function converged(host: ReadModelHost, store: EventStore, timeoutMs = 90_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  const head = (await store.stats()).headPosition;
+  for (;;) {
+    const positions = await Promise.all(READ_MODELS.map((readModel) => host.position(readModel)));
+    if (positions.every((position) => position >= head)) return head;
+    if (Date.now() > deadline) throw new Error(`Read models at ${positions.join(', ')} after ${timeoutMs} ms, not at the head ${head}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Every read model's tables, but what says how each copy was fed: the global checkpoint of the
+ * in-process projectors, the Kafka partitions' offsets of the workers.
+ */
+export async function viewsOf(databaseUrl: string): Promise<Snapshot> {
+  const all: Snapshot = {};
+  for (const readModel of READ_MODELS) {
+    const snapshot = await snapshotSchema(databaseUrl, liveSchemaOf(readModel));
+    for (const [table, rows] of Object.entries(snapshot)) {
+      if (table !== 'projection_checkpoint' && table !== 'kafka_partitions') all[`${readModel.projection.name}.${table}`] = rows;
+    }
+  }
+  return all;
+}
