@@ -12,6 +12,7 @@ export interface BenchRow {
   baseline: number;
   baselineName: string;
   p50Ms?: number;
+  p95Ms?: number;
   p99Ms?: number;
   baselineP99Ms?: number;
 }
@@ -72,13 +73,14 @@ export class BenchDatabase {
 const number = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
 
 export function formatTable(rows: BenchRow[]): string {
-  const header = ['benchmark', 'ours', 'baseline', 'ratio', 'p50 ms', 'p99 ms', 'baseline p99 ms', 'baseline is'];
+  const header = ['benchmark', 'ours', 'baseline', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'baseline p99 ms', 'baseline is'];
   const lines = rows.map((row) => [
     row.benchmark,
     `${number(row.ours)} ${row.unit}`,
     `${number(row.baseline)} ${row.unit}`,
     `${(row.ours / row.baseline).toFixed(2)}×`,
     row.p50Ms === undefined ? '' : row.p50Ms.toFixed(2),
+    row.p95Ms === undefined ? '' : row.p95Ms.toFixed(2),
     row.p99Ms === undefined ? '' : row.p99Ms.toFixed(2),
     row.baselineP99Ms === undefined ? '' : row.baselineP99Ms.toFixed(2),
     row.baselineName,

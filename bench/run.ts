@@ -1,12 +1,14 @@
 // `npm run bench [-- <filter>]`: every figure beside a baseline measured in the same run.
-// BENCH_SCALE=0.1 gives a quick, rough run; a filter (event-store, http) runs one group.
+// BENCH_SCALE=0.1 gives a quick, rough run; a filter (event-store, http, read-models) runs one group.
 import { BenchDatabase, BenchRow, formatTable, writeResults } from './harness';
 import { eventStoreBenchmarks } from './event-store.bench';
 import { httpCommandBenchmarks } from './http-commands.bench';
+import { readModelBenchmarks } from './read-models.bench';
 
 const groups: Record<string, (database: BenchDatabase, rows: BenchRow[], scale: number) => Promise<void>> = {
   'event-store': eventStoreBenchmarks,
   http: httpCommandBenchmarks,
+  'read-models': readModelBenchmarks,
 };
 
 async function main(): Promise<void> {

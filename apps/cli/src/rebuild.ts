@@ -1,6 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { createPostgresEventStore } from '@tip/event-store';
-import { READ_MODELS, ReadModel, readModelNamed, rebuildReadModel } from '@tip/projections';
+import { READ_MODELS, ReadModel, readModelNamed, rebuildReadModels as rebuildReadModelsOf } from '@tip/projections';
 
 export interface RebuildOutput {
   /** A summary line per read model, or why nothing was done. */
@@ -40,34 +40,36 @@ export async function rebuildReadModels(
   }
   const store = await createPostgresEventStore({ connectionString });
   try {
-    for (const readModel of selected.readModels) {
-      const name = readModel.projection.name;
-      const bar = new SingleBar(
-        { stream: output.progress, format: `${name.padEnd(11)} {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left | {phase}` },
-        Presets.shades_classic,
-      );
-      const started = Date.now();
-      const speed = (events: number) => Math.round((events * 1000) / Math.max(Date.now() - started, 1));
-      // The head position bounds the count (rolled-back appends leave gaps): a total for the ETA.
-      bar.start((await store.stats()).headPosition, 0, { speed: 0, phase: 'building' });
-      try {
-        const result = await rebuildReadModel(connectionString, store, readModel, {
-          onProgress: (progress) => {
-            // Events that arrive during the rebuild are taken in too: the total grows with them.
-            if (progress.eventsRead > bar.getTotal()) bar.setTotal(progress.eventsRead);
-            bar.update(progress.eventsRead, { speed: speed(progress.eventsRead), phase: progress.phase });
-          },
-        });
-        bar.setTotal(result.eventsRead);
-        bar.update(result.eventsRead, { speed: speed(result.eventsRead), phase: 'done' });
-        bar.stop();
-        const seconds = (Date.now() - started) / 1000;
+    const label = selected.readModels.map((readModel) => readModel.projection.name).join('+');
+    const bar = new SingleBar(
+      { stream: output.progress, format: `${label} {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left | {phase}` },
+      Presets.shades_classic,
+    );
+    const started = Date.now();
+    const speed = (events: number) => Math.round((events * 1000) / Math.max(Date.now() - started, 1));
+    // The head position bounds the count (rolled-back appends leave gaps): a total for the ETA.
+    bar.start((await store.stats()).headPosition, 0, { speed: 0, phase: 'building' });
+    try {
+      // One pass over the log feeds every read model's copy: each event is read once.
+      const results = await rebuildReadModelsOf(connectionString, store, selected.readModels, {
+        onProgress: (progress) => {
+          // Events that arrive during the rebuild are taken in too: the total grows with them.
+          if (progress.eventsRead > bar.getTotal()) bar.setTotal(progress.eventsRead);
+          bar.update(progress.eventsRead, { speed: speed(progress.eventsRead), phase: progress.phase });
+        },
+      });
+      const events = Math.max(...results.map((result) => result.eventsRead));
+      bar.setTotal(events);
+      bar.update(events, { speed: speed(events), phase: 'done' });
+      bar.stop();
+      const seconds = (Date.now() - started) / 1000;
+      for (const result of results) {
         output.print(
-          `Rebuilt ${name}: ${result.eventsRead} events in ${seconds.toFixed(1)} s (${speed(result.eventsRead)} events/s), up to position ${result.position}.`,
+          `Rebuilt ${result.readModel}: ${result.eventsRead} events in ${seconds.toFixed(1)} s (${speed(result.eventsRead)} events/s), up to position ${result.position}.`,
         );
-      } finally {
-        bar.stop();
       }
+    } finally {
+      bar.stop();
     }
     return 0;
   } finally {

@@ -42,6 +42,8 @@ export class ProjectionRunner {
   private readonly tables = new Map<string, TableSql>();
   private readonly cache: RowCache;
   private committed = -1;
+  /** Rebuilds: the position projectAhead has taken in, written or not. */
+  private ahead = 0;
   /** Which copy of the tables `committed` and the cache are of: the checkpoint table's oid. */
   private copy: string | undefined;
 
@@ -66,6 +68,46 @@ export class ProjectionRunner {
   async checkpoint(manager: EntityManager = this.dataSource.manager): Promise<number> {
     const rows: { position: string }[] = await manager.query(`select position from "${this.schema}".projection_checkpoint where name = $1`, [this.name]);
     return rows[0] ? Number(rows[0].position) : 0;
+  }
+
+  /**
+   * Rebuilds only, where nobody reads the tables yet: takes a page in memory and writes nothing;
+   * a row changed by many events is written once, at `writeAhead`. Start from an empty copy.
+   */
+  async projectAhead(events: readonly RecordedEvent[]): Promise<void> {
+    const fresh = events.filter((event) => event.position > this.ahead);
+    if (fresh.length === 0) return;
+    try {
+      await timedPhase(`${this.name}:project`, () => this.project(this.dataSource.manager, fresh));
+    } catch (error) {
+      this.forget();
+      throw error;
+    }
+    this.ahead = fresh[fresh.length - 1].position;
+  }
+
+  /** Changes taken in by projectAhead and not written yet. */
+  get rowsAhead(): number {
+    return this.cache.pendingRows;
+  }
+
+  /** Writes what projectAhead took in, with the checkpoint, in one transaction. */
+  async writeAhead(): Promise<void> {
+    try {
+      await timedPhase(`${this.name}:transaction`, () =>
+        this.dataSource.transaction(async (manager) => {
+          await timedPhase(`${this.name}:flush`, () => this.flush(manager));
+          await manager.query(`update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`, [this.name, this.ahead]);
+          const [row]: { copy: string }[] = await manager.query(`select tableoid::bigint as copy from "${this.schema}".projection_checkpoint where name = $1`, [this.name]);
+          this.copy = row?.copy;
+        }),
+      );
+    } catch (error) {
+      this.forget();
+      throw error;
+    }
+    this.committed = this.ahead;
+    this.cache.trim();
   }
 
   /** One batch in its own transaction; waits while a rebuilt copy is being swapped in. */

@@ -11,7 +11,7 @@ interface TableShape {
  */
 export class RowCache implements ViewRows, PeekRows {
   private readonly rows = new Map<string, Map<string, Row | null>>();
-  private dirty = new Map<string, Map<string, Row | null>>();
+  private dirty = new Map<string, Map<string, { key: unknown[]; row: Row | null }>>();
   private counters = new Map<string, Map<string, Row>>();
 
   constructor(
@@ -61,7 +61,7 @@ export class RowCache implements ViewRows, PeekRows {
       const key = change.op === 'put' ? this.shape(change.table).primaryKeys.map((column) => change.row[column]) : change.key;
       const value = change.op === 'put' ? change.row : null;
       this.table(change.table).set(keyString(key), value);
-      this.tableOf(this.dirty, change.table).set(keyString(key), value);
+      this.tableOf(this.dirty, change.table).set(keyString(key), { key, row: value });
     }
   }
 
@@ -70,9 +70,9 @@ export class RowCache implements ViewRows, PeekRows {
     const puts = new Map<string, Row[]>();
     const deletes = new Map<string, unknown[][]>();
     for (const [table, rows] of this.dirty) {
-      for (const [key, row] of rows) {
+      for (const { key, row } of rows.values()) {
         if (row) this.listOf(puts, table).push(row);
-        else this.listOf(deletes, table).push(JSON.parse(key) as unknown[]);
+        else this.listOf(deletes, table).push(key);
       }
     }
     // Keys in one order in every worker: two transactions adding to the same rows lock them alike, never crosswise.
@@ -82,6 +82,14 @@ export class RowCache implements ViewRows, PeekRows {
     this.dirty = new Map();
     this.counters = new Map();
     return { puts, deletes, counters };
+  }
+
+  /** Rows changed and counter rows merged since the last takeChanges. */
+  get pendingRows(): number {
+    let count = 0;
+    for (const rows of this.dirty.values()) count += rows.size;
+    for (const rows of this.counters.values()) count += rows.size;
+    return count;
   }
 
   /** After a commit: keeps memory bounded by forgetting the biggest tables' rows. */

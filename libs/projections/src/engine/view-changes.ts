@@ -63,7 +63,8 @@ export interface Projection {
   project(event: RecordedEvent, rows: ViewRows): ViewChange[];
 }
 
-export const keyString = (key: readonly unknown[]): string => JSON.stringify(key);
+/** A row's key as one string (identifiers never hold control characters, so the parts cannot run together). */
+export const keyString = (key: readonly unknown[]): string => (key.length === 1 ? String(key[0]) : key.join('\u001f'));
 
 /** A recorded event read as one of the domain's event types (the store knows only type and data). */
 export type Recorded<E extends { type: string; data: unknown }> = E extends unknown ? Omit<RecordedEvent, 'type' | 'data'> & { type: E['type']; data: E['data'] } : never;

@@ -23,8 +23,18 @@ export type FigureDelta = Partial<Figures>;
 
 const one = (condition: boolean) => (condition ? 1 : 0);
 
+// A record's figures are asked for twice (as the state after one event, then before the next):
+// states are never mutated, so each is worked out once.
+const figuresOfRecords = new WeakMap<EnrollmentState, FigureDelta>();
+
 /** What one teacher's record adds to its school's totals: nothing unless enrolled now. */
 export function recordFigures(state: EnrollmentState): FigureDelta {
+  let figures = figuresOfRecords.get(state);
+  if (!figures) figuresOfRecords.set(state, (figures = figuresOf(state)));
+  return figures;
+}
+
+function figuresOf(state: EnrollmentState): FigureDelta {
   if (!isActiveEnrollment(state)) return {};
   const grade = overallGrade(state);
   return {
