@@ -44,6 +44,8 @@ export class ProjectionRunner {
   private committed = -1;
   /** Rebuilds: the position projectAhead has taken in, written or not. */
   private ahead = 0;
+  /** Rebuilds: the write writeAhead has going in the background. */
+  private writing: Promise<void> | undefined;
   /** Which copy of the tables `committed` and the cache are of: the checkpoint table's oid. */
   private copy: string | undefined;
 
@@ -91,23 +93,38 @@ export class ProjectionRunner {
     return this.cache.pendingRows;
   }
 
-  /** Writes what projectAhead took in, with the checkpoint, in one transaction. */
+  /**
+   * Writes what projectAhead took in, with the checkpoint, in one transaction — in the
+   * background: projectAhead may go on meanwhile (it changes no row object it handed over).
+   * Waits for the write before it first; `writesDone` waits for the last.
+   */
   async writeAhead(): Promise<void> {
+    await this.writesDone();
+    // A safe point: everything handed over is committed, so forgetting rows loses nothing.
+    this.cache.trim();
+    const position = this.ahead;
+    const changes = this.cache.takeChanges();
+    this.writing = timedPhase(`${this.name}:transaction`, () =>
+      this.dataSource.transaction(async (manager) => {
+        await timedPhase(`${this.name}:flush`, () => this.write(manager, changes));
+        await manager.query(`update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`, [this.name, position]);
+        const [row]: { copy: string }[] = await manager.query(`select tableoid::bigint as copy from "${this.schema}".projection_checkpoint where name = $1`, [this.name]);
+        this.copy = row?.copy;
+        this.committed = position;
+      }),
+    );
+  }
+
+  /** Waits for the write writeAhead started, if any; throws what it failed with. */
+  async writesDone(): Promise<void> {
+    const writing = this.writing;
+    this.writing = undefined;
     try {
-      await timedPhase(`${this.name}:transaction`, () =>
-        this.dataSource.transaction(async (manager) => {
-          await timedPhase(`${this.name}:flush`, () => this.flush(manager));
-          await manager.query(`update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`, [this.name, this.ahead]);
-          const [row]: { copy: string }[] = await manager.query(`select tableoid::bigint as copy from "${this.schema}".projection_checkpoint where name = $1`, [this.name]);
-          this.copy = row?.copy;
-        }),
-      );
+      await writing;
     } catch (error) {
       this.forget();
       throw error;
     }
-    this.committed = this.ahead;
-    this.cache.trim();
   }
 
   /** One batch in its own transaction; waits while a rebuilt copy is being swapped in. */
@@ -264,7 +281,10 @@ export class ProjectionRunner {
   }
 
   private async flush(manager: EntityManager): Promise<void> {
-    const { puts, deletes, counters } = this.cache.takeChanges();
+    await this.write(manager, this.cache.takeChanges());
+  }
+
+  private async write(manager: EntityManager, { puts, deletes, counters }: ReturnType<RowCache['takeChanges']>): Promise<void> {
     for (const [table, keys] of deletes) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).delete(manager, keys));
     for (const [table, rows] of puts) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).put(manager, rows));
     for (const [table, rows] of counters) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).add(manager, rows));

@@ -90,7 +90,8 @@ export async function rebuildReadModels(connectionString: string, store: EventSt
     };
 
     // Read the next page while the current one is projected; write only every so many rows
-    // (nobody reads the copies yet), so a row many events change is written once, not per page.
+    // (nobody reads the copies yet), so a row many events change is written once, not per page,
+    // and write in the background while the next pages are projected.
     let page = store.readAll({ fromPosition: 1, maxCount: pageSize });
     for (;;) {
       const events = await page;
@@ -102,7 +103,10 @@ export async function rebuildReadModels(connectionString: string, store: EventSt
         report(each, events);
       }
     }
-    for (const each of rebuilding) await each.runner.writeAhead();
+    for (const each of rebuilding) {
+      await each.runner.writeAhead();
+      await each.runner.writesDone();
+    }
 
     for (const each of rebuilding) await swapIn(each, store, pageSize, report, options);
     return rebuilding.map((each) => each.progress);

@@ -105,10 +105,12 @@ export class RowCache implements ViewRows, PeekRows {
   }
 
   private addCounter(table: string, delta: Row): void {
-    const key = keyString(this.shape(table).primaryKeys.map((column) => delta[column]));
+    const key = keyOf(this.shape(table).primaryKeys, delta);
     const rows = this.tableOf(this.counters, table);
     const current = rows.get(key);
-    rows.set(key, current ? addRows(current, delta) : { ...delta });
+    // Counter rows are this cache's own until handed over (takeChanges starts new ones): merge in place.
+    if (current) mergeInto(current, delta);
+    else rows.set(key, { ...delta });
   }
 
   private shape(table: string): TableShape {
@@ -138,14 +140,27 @@ export class RowCache implements ViewRows, PeekRows {
 /** Counter arithmetic: numbers add (in hundredths, as hours do), objects of numbers add key by key, instants keep the earliest. */
 export function addRows(current: Row, delta: Row): Row {
   const sum: Row = { ...current };
-  for (const [column, value] of Object.entries(delta)) {
-    const before = sum[column];
-    if (typeof value === 'number' && typeof before === 'number') sum[column] = addNumbers(before, value);
-    else if (isNumberMap(value) && isNumberMap(before)) sum[column] = addNumberMaps(before, value);
-    else if (typeof value === 'string' && typeof before === 'string') sum[column] = value < before ? value : before;
-    else sum[column] = value;
-  }
+  mergeInto(sum, delta);
   return sum;
+}
+
+/** addRows in place. Nested objects are replaced, never changed: deltas share them. */
+function mergeInto(row: Row, delta: Row): void {
+  for (const column of Object.keys(delta)) {
+    const value = delta[column];
+    const before = row[column];
+    if (typeof value === 'number') row[column] = typeof before === 'number' ? addNumbers(before, value) : value;
+    else if (typeof value === 'string') row[column] = typeof before === 'string' && before < value ? before : value;
+    else if (isNumberMap(value) && isNumberMap(before)) row[column] = addNumberMaps(before, value);
+    else row[column] = value;
+  }
+}
+
+/** keyString of a row's key columns, without the array in between. */
+function keyOf(columns: readonly string[], row: Row): string {
+  let key = String(row[columns[0]]);
+  for (let index = 1; index < columns.length; index++) key += `\u001f${String(row[columns[index]])}`;
+  return key;
 }
 
 export function addNumberMaps(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
@@ -156,6 +171,7 @@ export function addNumberMaps(a: Readonly<Record<string, number>>, b: Readonly<R
 
 const addNumbers = (a: number, b: number) => Math.round((a + b) * 100) / 100;
 
+// Counter columns hold numbers, instants or JSON objects of numbers: an object is one of those.
 function isNumberMap(value: unknown): value is Record<string, number> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((each) => typeof each === 'number');
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
