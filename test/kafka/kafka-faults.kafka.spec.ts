@@ -9,7 +9,7 @@ import { READ_MODELS, ReadModelHost } from '@tip/projections';
 import { createTestDatabase, describeWithKafka, KafkaBroker, startKafkaBroker, TestDatabase } from '@tip/testing';
 import { snapshotDifferences } from '../read-models/support/read-model-snapshot';
 import { commandPipelineOver, cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
-import { collectingLogger, converged, PARTITIONS, uniqueTopic, viewsOf } from './kafka-support';
+import { collectingLogger, converged, groupsStable, PARTITIONS, uniqueTopic, viewsOf } from './kafka-support';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -64,6 +64,8 @@ describeWithKafka(
       reader = await ReadModelHost.open(kafkaViews.url, undefined, READ_MODELS, { runProjectors: false, kafka: { topic, partitions: PARTITIONS }, logger });
       workers = [spawnWorker(kafkaViews.url, broker.brokers, topic), spawnWorker(kafkaViews.url, broker.brokers, topic)];
       scenario = trainingScenario(20_201_104);
+      // Both workers in both groups before anything happens, or "the other takes over" means nothing.
+      await groupsStable(broker.brokers, 2);
     }, 120_000);
 
     afterAll(async () => {
@@ -103,6 +105,7 @@ describeWithKafka(
       workers[0].kill('SIGKILL');
       await exited(workers[0]);
       await sending;
+      await groupsStable(broker.brokers, 1);
 
       await converged(reader, store, 120_000);
       await inProcess.whenCaughtUp();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { EventStore, EventStoreLogger } from '@tip/event-store';
 import { KafkaJsBroker, MessageBroker } from '@tip/messaging';
 import { liveSchemaOf, READ_MODELS, ReadModelHost } from '@tip/projections';
@@ -56,4 +57,21 @@ export async function viewsOf(databaseUrl: string): Promise<Snapshot> {
     }
   }
   return all;
+}
+
+/** Waits until every read model's consumer group has this many members, settled. */
+export async function groupsStable(brokers: string, members: number, timeoutMs = 60_000): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { groups } = await admin.describeGroups(READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`));
+      if (groups.every((group) => group.state === 'Stable' && group.members.length === members)) return;
+      if (Date.now() > deadline) throw new Error(`consumer groups not settled: ${groups.map((group) => `${group.groupId} ${group.state} ${group.members.length}`).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }

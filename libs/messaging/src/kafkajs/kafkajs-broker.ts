@@ -13,9 +13,11 @@ export interface KafkaJsOptions {
 export class KafkaJsBroker implements MessageBroker {
   private readonly kafka: Kafka;
   private admin: Admin | undefined;
+  private readonly logger: EventStoreLogger | undefined;
   private readonly closers = new Set<() => Promise<void>>();
 
   constructor(options: KafkaJsOptions) {
+    this.logger = options.logger;
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'tip',
       brokers: options.brokers,
@@ -45,33 +47,51 @@ export class KafkaJsBroker implements MessageBroker {
   }
 
   async consume(options: ConsumerOptions): Promise<MessageConsumer> {
-    const consumer: Consumer = this.kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
     let joined: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (joined = resolve));
-    consumer.on(consumer.events.GROUP_JOIN, () => joined());
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const messages: IncomingMessage[] = batch.messages.map((message) => ({
-          offset: Number(message.offset),
-          key: message.key ? message.key.toString('utf8') : null,
-          value: message.value ? message.value.toString('utf8') : '',
-          headers: fromKafkaHeaders(message.headers),
-        }));
-        await options.handle({ topic: batch.topic, partition: batch.partition, messages });
-        // Only once handled: a crash before this redelivers, and the handler sees it has the batch already.
-        const last = batch.messages[batch.messages.length - 1].offset;
-        resolveOffset(last);
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
-        await heartbeat();
-      },
-    });
-    const stop = () => consumer.disconnect();
+    let current: Consumer | undefined;
+    let stopped = false;
+    let restartTimer: NodeJS.Timeout | undefined;
+    const start = async (): Promise<void> => {
+      const consumer = this.kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
+      current = consumer;
+      consumer.on(consumer.events.GROUP_JOIN, () => joined());
+      // kafkajs restarts a crashed consumer only for its own retriable errors; ours (a handler that
+      // failed, a database away) would leave the group for good. This one always comes back.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || stopped) return;
+        this.logger?.error('Kafka consumer crashed; starting it again in 2 s', { groupId: options.groupId, error: String(payload.error) });
+        restartTimer = setTimeout(() => void start().catch((error: unknown) => this.logger?.error('Kafka consumer did not start', { groupId: options.groupId, error: String(error) })), 2_000);
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 4,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const messages: IncomingMessage[] = batch.messages.map((message) => ({
+            offset: Number(message.offset),
+            key: message.key ? message.key.toString('utf8') : null,
+            value: message.value ? message.value.toString('utf8') : '',
+            headers: fromKafkaHeaders(message.headers),
+          }));
+          await options.handle({ topic: batch.topic, partition: batch.partition, messages });
+          // Only once handled: a crash before this redelivers, and the handler sees it has the batch already.
+          const last = batch.messages[batch.messages.length - 1].offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
+          await heartbeat();
+        },
+      });
+    };
+    await start();
+    const stop = async () => {
+      stopped = true;
+      clearTimeout(restartTimer);
+      await current?.disconnect();
+    };
     this.closers.add(stop);
     return {
       started,
