@@ -1,6 +1,7 @@
 // `npm run bench [-- <filter>]`: every figure beside a baseline measured in the same run.
 // BENCH_SCALE=0.1 gives a quick, rough run; a filter (event-store, http, read-models) runs one group.
 import { BenchDatabase, BenchRow, formatTable, writeResults } from './harness';
+import { e2eKafkaBenchmarks } from './e2e-kafka.bench';
 import { eventStoreBenchmarks } from './event-store.bench';
 import { httpCommandBenchmarks } from './http-commands.bench';
 import { readModelBenchmarks } from './read-models.bench';
@@ -9,6 +10,7 @@ const groups: Record<string, (database: BenchDatabase, rows: BenchRow[], scale: 
   'event-store': eventStoreBenchmarks,
   http: httpCommandBenchmarks,
   'read-models': readModelBenchmarks,
+  'e2e-kafka': e2eKafkaBenchmarks,
 };
 
 async function main(): Promise<void> {

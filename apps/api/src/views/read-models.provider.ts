@@ -41,6 +41,8 @@ export const readModelProviders: Provider[] = [
         runProjectors: settings.projections === 'inprocess',
         // Workers elsewhere build the views; this process reads how far they are from the partitions.
         kafka: settings.projections === 'kafka' ? { topic: settings.kafka.topic, partitions: settings.kafka.partitions } : undefined,
+        // With the workers elsewhere nothing wakes a waiting view: look often, the query is one index scan.
+        pollIntervalMs: settings.projections === 'kafka' ? 20 : undefined,
         logger: nestEventStoreLogger('ReadModels'),
       }),
   },

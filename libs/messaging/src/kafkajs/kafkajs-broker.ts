@@ -1,4 +1,4 @@
-import { Admin, Consumer, IHeaders, Kafka, logLevel, LogEntry, Producer } from 'kafkajs';
+import { Admin, Consumer, IHeaders, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import { EventStoreLogger } from '@tip/event-store';
 import { ConsumerOptions, IncomingMessage, MessageBroker, MessageConsumer, MessageProducer, OutgoingMessage } from '../port/message-broker';
 
@@ -30,7 +30,14 @@ export class KafkaJsBroker implements MessageBroker {
 
   async producer(): Promise<MessageProducer> {
     // One request in flight keeps a key's messages in order across retries; idempotence keeps retries from duplicating.
-    const producer: Producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer: Producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // An idempotent producer must not give up on its own (kafkajs warns it would break the guarantee).
+      retry: { initialRetryTime: 200, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+    });
     await producer.connect();
     const close = () => producer.disconnect();
     this.closers.add(close);
@@ -132,7 +139,7 @@ export class KafkaJsBroker implements MessageBroker {
 function routeTo(logger: EventStoreLogger) {
   return ({ namespace, label, log }: LogEntry) => {
     const { message, ...details } = log;
-    logger.warn(`kafkajs ${namespace}: ${message}`, { level: label, ...details });
+    logger.warn(`kafkajs${namespace ? ` ${namespace}` : ''}: ${message}`, { ...details, kafkaLevel: label });
   };
 }
 
