@@ -2,14 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CommandPipeline } from '@tip/application';
-import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
-import { EventRelay, KafkaJsBroker } from '@tip/messaging';
 import { READ_MODELS, ReadModelHost } from '@tip/projections';
-import { createTestDatabase, describeWithKafka, KafkaBroker, startKafkaBroker, TestDatabase } from '@tip/testing';
+import { describeWithKafka, KafkaBroker, startKafkaBroker } from '@tip/testing';
 import { snapshotDifferences } from '../read-models/support/read-model-snapshot';
-import { commandPipelineOver, cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
-import { collectingLogger, converged, groupsStable, PARTITIONS, uniqueTopic, viewsOf } from './kafka-support';
+import { cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
+import { collectingLogger, converged, groupsStable, PARTITIONS, TwoWays, twoWays, viewsOf } from './kafka-support';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -40,30 +37,16 @@ describeWithKafka(
     const problems: string[] = [];
     const logger = collectingLogger(problems);
     let broker: KafkaBroker;
-    let events: TestDatabase;
-    let kafkaViews: TestDatabase;
-    let store: PostgresEventStore;
-    let pipeline: CommandPipeline;
-    let closePipeline: () => Promise<void>;
-    let inProcess: ReadModelHost;
+    let world: TwoWays;
     let reader: ReadModelHost;
-    let relay: EventRelay;
-    let relayBroker: KafkaJsBroker;
     let workers: ChildProcess[] = [];
-    let scenario: Scenario;
-    const topic = uniqueTopic();
+    const scenario: Scenario = trainingScenario(20_201_104);
 
     beforeAll(async () => {
       broker = await startKafkaBroker();
-      [events, kafkaViews] = await Promise.all([createTestDatabase(), createTestDatabase()]);
-      store = await createPostgresEventStore({ connectionString: events.url, pollIntervalMs: 200 });
-      ({ pipeline, close: closePipeline } = await commandPipelineOver(events.url, store));
-      inProcess = await ReadModelHost.open(events.url, store, READ_MODELS, { runProjectors: true, logger });
-      relayBroker = new KafkaJsBroker({ brokers: [broker.brokers], clientId: 'tip-test-relay', logger });
-      relay = await EventRelay.start(store, relayBroker, { topic, partitions: PARTITIONS, logger });
-      reader = await ReadModelHost.open(kafkaViews.url, undefined, READ_MODELS, { runProjectors: false, kafka: { topic, partitions: PARTITIONS }, logger });
-      workers = [spawnWorker(kafkaViews.url, broker.brokers, topic), spawnWorker(kafkaViews.url, broker.brokers, topic)];
-      scenario = trainingScenario(20_201_104);
+      world = await twoWays(broker.brokers, logger);
+      reader = await ReadModelHost.open(world.kafkaViews.url, undefined, READ_MODELS, { runProjectors: false, kafka: { topic: world.topic, partitions: PARTITIONS }, logger });
+      workers = [spawnWorker(world.kafkaViews.url, broker.brokers, world.topic), spawnWorker(world.kafkaViews.url, broker.brokers, world.topic)];
       // Both workers in both groups before anything happens, or "the other takes over" means nothing.
       await groupsStable(broker.brokers, 2);
     }, 120_000);
@@ -71,34 +54,29 @@ describeWithKafka(
     afterAll(async () => {
       for (const worker of workers) worker.kill('SIGTERM');
       await Promise.all(workers.map(exited));
-      await relay?.stop();
-      await relayBroker?.close();
       await reader?.close();
-      await inProcess?.close();
-      await closePipeline?.();
-      await store?.close();
-      await Promise.all([events?.drop(), kafkaViews?.drop()]);
+      await world?.close();
       await broker?.stop();
     }, 60_000);
 
     it('loses nothing when the broker stops while the relay publishes, and the views converge once it is back', async () => {
       const firstPart = scenario.steps.filter((step) => step.at < cst('2020-12-01T00:00:00'));
-      await runSteps(pipeline, scenario.world, firstPart.slice(0, Math.floor(firstPart.length / 2)));
+      await runSteps(world.pipeline, scenario.world, firstPart.slice(0, Math.floor(firstPart.length / 2)));
       await broker.stop({ keepData: true });
       // Commands go on while Kafka is away: the event store takes them, the relay waits.
-      await runSteps(pipeline, scenario.world, firstPart.slice(Math.floor(firstPart.length / 2)));
-      const whileDown = (await store.stats()).headPosition;
-      expect(relay.position).toBeLessThan(whileDown);
+      await runSteps(world.pipeline, scenario.world, firstPart.slice(Math.floor(firstPart.length / 2)));
+      const whileDown = (await world.store.stats()).headPosition;
+      expect(world.relay.position).toBeLessThan(whileDown);
       await broker.start();
 
-      await converged(reader, store, 120_000);
-      await inProcess.whenCaughtUp();
-      expect(snapshotDifferences(await viewsOf(events.url), await viewsOf(kafkaViews.url))).toEqual([]);
+      await converged(reader, world.store, 120_000);
+      await world.inProcess.whenCaughtUp();
+      expect(snapshotDifferences(await viewsOf(world.events.url), await viewsOf(world.kafkaViews.url))).toEqual([]);
     }, 240_000);
 
     it('lets the other worker take over when one is killed mid-way, applying nothing twice', async () => {
       const rest = scenario.steps.filter((step) => step.at >= cst('2020-12-01T00:00:00'));
-      const sending = runSteps(pipeline, scenario.world, rest);
+      const sending = runSteps(world.pipeline, scenario.world, rest);
       // Kill a worker while it is busy with the new events.
       const startedAt = await reader.position(READ_MODELS[0]);
       while ((await reader.position(READ_MODELS[0])) < startedAt + 200) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -107,10 +85,10 @@ describeWithKafka(
       await sending;
       await groupsStable(broker.brokers, 1);
 
-      await converged(reader, store, 120_000);
-      await inProcess.whenCaughtUp();
+      await converged(reader, world.store, 120_000);
+      await world.inProcess.whenCaughtUp();
       expect(workers[1].exitCode).toBeNull();
-      expect(snapshotDifferences(await viewsOf(events.url), await viewsOf(kafkaViews.url))).toEqual([]);
+      expect(snapshotDifferences(await viewsOf(world.events.url), await viewsOf(world.kafkaViews.url))).toEqual([]);
       expect(problems.filter((line) => line.startsWith('error'))).toEqual([]);
     }, 240_000);
   },

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { EventStore, EventStoreLogger } from '@tip/event-store';
-import { KafkaJsBroker, MessageBroker } from '@tip/messaging';
+import { CommandPipeline } from '@tip/application';
+import { createPostgresEventStore, EventStore, EventStoreLogger, PostgresEventStore } from '@tip/event-store';
+import { createTestDatabase, TestDatabase } from '@tip/testing';
+import { EventRelay, KafkaJsBroker, MessageBroker } from '@tip/messaging';
 import { liveSchemaOf, READ_MODELS, ReadModelHost } from '@tip/projections';
 import { Snapshot, snapshotSchema } from '../read-models/support/read-model-snapshot';
+import { commandPipelineOver } from '../read-models/support/training-scenario';
 
 export const PARTITIONS = 4;
 
@@ -74,4 +77,47 @@ export async function groupsStable(brokers: string, members: number, timeoutMs =
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * One history, built two ways: commands into an event store whose in-process projectors build
+ * the views there, and a relay publishing it to a topic, for workers to build views in a second
+ * database. Tests add the workers.
+ */
+export interface TwoWays {
+  events: TestDatabase;
+  kafkaViews: TestDatabase;
+  store: PostgresEventStore;
+  pipeline: CommandPipeline;
+  inProcess: ReadModelHost;
+  relay: EventRelay;
+  topic: string;
+  close(): Promise<void>;
+}
+
+export async function twoWays(brokers: string, logger: EventStoreLogger): Promise<TwoWays> {
+  const topic = uniqueTopic();
+  const [events, kafkaViews] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+  const store = await createPostgresEventStore({ connectionString: events.url, pollIntervalMs: 200 });
+  const { pipeline, close: closePipeline } = await commandPipelineOver(events.url, store);
+  const inProcess = await ReadModelHost.open(events.url, store, READ_MODELS, { runProjectors: true, logger });
+  const relayBroker = new KafkaJsBroker({ brokers: [brokers], clientId: 'tip-test-relay', logger });
+  const relay = await EventRelay.start(store, relayBroker, { topic, partitions: PARTITIONS, logger });
+  return {
+    events,
+    kafkaViews,
+    store,
+    pipeline,
+    inProcess,
+    relay,
+    topic,
+    close: async () => {
+      await relay.stop();
+      await relayBroker.close();
+      await inProcess.close();
+      await closePipeline();
+      await store.close();
+      await Promise.all([events.drop(), kafkaViews.drop()]);
+    },
+  };
 }
