@@ -1,8 +1,10 @@
 import { Position } from '@kurrent/kurrentdb-client';
+import { CatchUpCursor, LeaseLostError } from '../port/catch-up-subscription';
+
+export { LeaseLostError };
 
 /** Where a subscription has got to: its TIP position and, when known, the exact KurrentDB position. */
-export interface Cursor {
-  position: number;
+export interface Cursor extends CatchUpCursor {
   exact?: Position;
 }
 
@@ -60,8 +62,6 @@ export class CheckpointConflictError extends Error {
   }
 }
 
-/** Another instance of the subscription took over (or the lease could not be confirmed). */
-export class LeaseLostError extends Error {}
 
 /**
  * One running instance per subscription name, without locks: KurrentDB has none. Every write to

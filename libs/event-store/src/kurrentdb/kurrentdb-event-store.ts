@@ -48,9 +48,10 @@ import {
 } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
 import { chainHash, GENESIS_HASH } from '../port/hash-chain';
-import { EventStoreLogger, silentLogger } from '../port/logger';
-import { EventSchemaRegistry } from '../port/upcasting';
-import { DEFAULT_MAX_EVENT_BYTES, validateStreamId } from '../port/validation';
+import { forEachConcurrently } from '../port/concurrently';
+import { silentLogger } from '../port/logger';
+import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
+import { validateStreamId } from '../port/validation';
 import { byGlobalOrder, IntegrityProblem, StoredEvent, verifyStreamChain, VerificationReport } from '../port/verification';
 import { PreparedEvent, PreparedStream, prepareAppend } from '../postgres/append-payload';
 import {
@@ -88,16 +89,9 @@ export type KurrentDbClientApi = Pick<
   'appendToStream' | 'appendRecords' | 'multiStreamAppend' | 'readStream' | 'readAll' | 'subscribeToAll' | 'setStreamMetadata' | 'dispose'
 >;
 
-export interface KurrentDbEventStoreOptions {
+export interface KurrentDbEventStoreOptions extends CommonEventStoreOptions {
   /** kurrentdb://host:2113?tls=false, or a cluster's kurrentdb+discover://… */
   connectionString: string;
-  /** Wall clock for `recordedTime`; business time always comes from the event's metadata. */
-  clock?: () => Date;
-  schemas?: EventSchemaRegistry;
-  logger?: EventStoreLogger;
-  maxEventBytes?: number;
-  /** At most this many events in one append call. */
-  maxEventsPerAppend?: number;
   /** Fallback polling of idle subscriptions when the live wake-up subscription is down. */
   pollIntervalMs?: number;
   /** How often a standby subscription looks at its lease. */
@@ -177,11 +171,7 @@ function redact(connectionString: string): string {
  * refused, never faked, on older servers. See README "KurrentDB".
  */
 export class KurrentDbEventStore implements EventStore {
-  private readonly clock: () => Date;
-  private readonly schemas: EventSchemaRegistry;
-  private readonly logger: EventStoreLogger;
-  private readonly maxEventBytes: number;
-  private readonly maxEventsPerAppend: number;
+  private readonly settings: StoreSettings;
   private readonly idempotencyWindow: number;
   private readonly readConcurrency: number;
   private readonly appendAttempts: number;
@@ -202,11 +192,7 @@ export class KurrentDbEventStore implements EventStore {
     private readonly client: KurrentDbClientApi,
     private readonly options: Omit<KurrentDbEventStoreOptions, 'connectionString'>,
   ) {
-    this.clock = options.clock ?? (() => new Date());
-    this.schemas = options.schemas ?? new EventSchemaRegistry();
-    this.logger = options.logger ?? silentLogger;
-    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-    this.maxEventsPerAppend = options.maxEventsPerAppend ?? 10_000;
+    this.settings = storeSettings(options);
     this.idempotencyWindow = Math.max(1, options.idempotencyWindow ?? 32);
     this.readConcurrency = Math.max(1, options.readConcurrency ?? 16);
     this.appendAttempts = Math.max(1, options.appendAttempts ?? 20);
@@ -228,7 +214,7 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
-    const prepared = this.prepare(appends, this.maxEventsPerAppend);
+    const prepared = this.prepare(appends, this.settings.maxEventsPerAppend);
     const expectations = appends.map((append) => append.expectedRevision);
     const result =
       prepared.length === 1 ? await this.appendOne(prepared[0], expectations[0]) : await this.appendMany(prepared, expectations);
@@ -251,9 +237,9 @@ export class KurrentDbEventStore implements EventStore {
       });
     }
     return prepareAppend(appends, {
-      recordedTime: this.clock().toISOString(),
-      schemas: this.schemas,
-      maxEventBytes: this.maxEventBytes,
+      recordedTime: this.settings.clock().toISOString(),
+      schemas: this.settings.schemas,
+      maxEventBytes: this.settings.maxEventBytes,
       maxEventsPerAppend,
     }).streams;
   }
@@ -379,7 +365,7 @@ export class KurrentDbEventStore implements EventStore {
       } catch (error) {
         if (!(error instanceof UnsupportedError)) throw error;
         this.appendRecordsSupported = false;
-        this.logger.warn('KurrentDB has no appendRecords (before 26.1): appends to several streams with guards are refused');
+        this.settings.logger.warn('KurrentDB has no appendRecords (before 26.1): appends to several streams with guards are refused');
       }
     }
     if (guardCount === 0 && this.multiStreamAppendSupported) {
@@ -393,7 +379,7 @@ export class KurrentDbEventStore implements EventStore {
       } catch (error) {
         if (!(error instanceof UnsupportedError)) throw error;
         this.multiStreamAppendSupported = false;
-        this.logger.warn('KurrentDB has no multiStreamAppend (before 25.1): appends to several streams are refused');
+        this.settings.logger.warn('KurrentDB has no multiStreamAppend (before 25.1): appends to several streams are refused');
       }
     }
     const streams = [...written.map(({ stream }) => stream.streamId)];
@@ -497,47 +483,23 @@ export class KurrentDbEventStore implements EventStore {
   async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
     const chunkSize = Math.max(1, options.chunkSize ?? 1000);
     const maxBytes = this.options.maxImportAppendBytes ?? 900 * 1024;
-    const iterator = (Symbol.asyncIterator in appends ? appends[Symbol.asyncIterator]() : appends[Symbol.iterator]()) as
-      | AsyncIterator<StreamAppend>
-      | Iterator<StreamAppend>;
     let eventsImported = 0;
     let lastPosition = 0;
-    let failed = false;
-    // Workers share one iterator, so history is read only as fast as it is written.
-    let pulling: Promise<unknown> = Promise.resolve();
-    const next = (): Promise<IteratorResult<StreamAppend>> => {
-      const result = pulling.then(() => iterator.next());
-      pulling = result.catch(() => undefined);
-      return result;
-    };
-    const worker = async () => {
-      for (let item = await next(); !item.done && !failed; item = await next()) {
-        const append = item.value;
-        // A stream without events has nothing to import (a guard means nothing outside one atomic append).
-        if (!Array.isArray(append.events) || append.events.length === 0) continue;
-        const [stream] = this.prepare([append], Number.MAX_SAFE_INTEGER);
-        let expected: ExpectedRevision = append.expectedRevision;
-        // Each part is one atomic append; the next expects exactly the revision the last one left.
-        for (const part of this.importParts(stream, chunkSize, maxBytes)) {
-          const result = await this.appendOne(part, expected);
-          expected = result.streams[0].nextExpectedRevision;
-          eventsImported += result.events.length;
-          lastPosition = Math.max(lastPosition, result.lastPosition);
-          options.onProgress?.(eventsImported);
-        }
-        this.wake.emit('appended');
+    await forEachConcurrently(appends, options.concurrency ?? 2, async (append) => {
+      // A stream without events has nothing to import (a guard means nothing outside one atomic append).
+      if (!Array.isArray(append.events) || append.events.length === 0) return;
+      const [stream] = this.prepare([append], Number.MAX_SAFE_INTEGER);
+      let expected: ExpectedRevision = append.expectedRevision;
+      // Each part is one atomic append; the next expects exactly the revision the last one left.
+      for (const part of this.importParts(stream, chunkSize, maxBytes)) {
+        const result = await this.appendOne(part, expected);
+        expected = result.streams[0].nextExpectedRevision;
+        eventsImported += result.events.length;
+        lastPosition = Math.max(lastPosition, result.lastPosition);
+        options.onProgress?.(eventsImported);
       }
-    };
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () =>
-        worker().catch((error: unknown) => {
-          failed = true;
-          throw error;
-        }),
-      ),
-    );
-    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
+      this.wake.emit('appended');
+    });
     return { eventsImported, lastPosition };
   }
 
@@ -607,7 +569,7 @@ export class KurrentDbEventStore implements EventStore {
       fromRevision: options.from !== undefined ? BigInt(Math.max(0, Math.floor(options.from))) : backwards ? END : START,
       maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
     });
-    return events.map((event) => this.schemas.upcast(event.recorded));
+    return events.map((event) => this.settings.schemas.upcast(event.recorded));
   }
 
   /** KurrentDB reads one stream per call: several run at once. */
@@ -642,7 +604,7 @@ export class KurrentDbEventStore implements EventStore {
     const maxCount = options.maxCount ?? 1000;
     if (maxCount <= 0) return [];
     const { events } = await this.readTipEvents(options.fromPosition ?? 0, maxCount);
-    return events.map((event) => this.schemas.upcast(event.recorded));
+    return events.map((event) => this.settings.schemas.upcast(event.recorded));
   }
 
   /**
@@ -656,7 +618,7 @@ export class KurrentDbEventStore implements EventStore {
         ? { kind: 'exact', position: after.position, exact: numberToPosition(after.position), verified: false }
         : undefined;
     const { events, last } = await this.readTipEvents(after.position + 1, maxCount, hint);
-    return { events: events.map((event) => this.schemas.upcast(event.recorded)), last };
+    return { events: events.map((event) => this.settings.schemas.upcast(event.recorded)), last };
   }
 
   /**
@@ -676,7 +638,7 @@ export class KurrentDbEventStore implements EventStore {
         // for any reason makes way for the next start; a known-good start fails only for a reason.
         const guess = start.kind === 'exact' && !start.verified;
         if (index === starts.length - 1 || (!guess && isTransportError(error))) throw error;
-        this.logger.info('KurrentDB refused to read $all from a position; trying the next', {
+        this.settings.logger.info('KurrentDB refused to read $all from a position; trying the next', {
           position: start.kind === 'exact' ? start.position : 0,
           error: error instanceof Error ? error.message : String(error),
         });
@@ -751,8 +713,8 @@ export class KurrentDbEventStore implements EventStore {
       {
         readAfter: (after, maxCount) => this.readAfter(after, maxCount),
         headPosition: () => this.headPosition(),
-        wake: this.wake,
-        logger: this.logger,
+        appends: this.wake,
+        logger: this.settings.logger,
         pollIntervalMs: this.options.pollIntervalMs ?? 1000,
         leaseRetryMs: this.options.leaseRetryMs ?? 1000,
       },
@@ -777,7 +739,7 @@ export class KurrentDbEventStore implements EventStore {
     try {
       live = this.client.subscribeToAll({ fromPosition: END, filter: tipStreams() });
     } catch (error) {
-      this.logger.warn('live KurrentDB subscription could not start; subscriptions poll', { error: error instanceof Error ? error.message : String(error) });
+      this.settings.logger.warn('live KurrentDB subscription could not start; subscriptions poll', { error: error instanceof Error ? error.message : String(error) });
       return;
     }
     this.wakeSubscription = live;
@@ -787,7 +749,7 @@ export class KurrentDbEventStore implements EventStore {
       this.wakeSubscription = undefined;
       live.unsubscribe().catch(() => undefined);
       if (this.closed || this.subscriptions.size === 0) return;
-      this.logger.warn('live KurrentDB subscription dropped; subscriptions poll until it is back', { error: error.message });
+      this.settings.logger.warn('live KurrentDB subscription dropped; subscriptions poll until it is back', { error: error.message });
       this.wakeRetry = setTimeout(() => this.startWake(), 1000);
       this.wakeRetry.unref();
     });

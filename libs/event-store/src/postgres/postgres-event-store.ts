@@ -16,9 +16,10 @@ import {
   SubscriptionOptions,
 } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
-import { EventStoreLogger, silentLogger } from '../port/logger';
-import { EventSchemaRegistry } from '../port/upcasting';
-import { DEFAULT_MAX_EVENT_BYTES, validateStreamId } from '../port/validation';
+import { forEachConcurrently } from '../port/concurrently';
+import { silentLogger } from '../port/logger';
+import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
+import { validateStreamId } from '../port/validation';
 import {
   byGlobalOrder,
   IntegrityProblem,
@@ -37,15 +38,8 @@ import { PostgresSubscription } from './postgres-subscription';
 import { EVENT_COLUMNS, EventRow, toRecordedEvent } from './rows';
 import { eventStoreMigrations, NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION_SQLSTATE } from './schema';
 
-export interface PostgresEventStoreOptions {
+export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
   connectionString: string;
-  /** Wall clock for `recordedTime`; business time always comes from the event's metadata. */
-  clock?: () => Date;
-  schemas?: EventSchemaRegistry;
-  logger?: EventStoreLogger;
-  maxEventBytes?: number;
-  /** At most this many events in one append call. */
-  maxEventsPerAppend?: number;
   poolSize?: number;
   /** Fallback polling when no notification arrives (missed NOTIFY, another database host). */
   pollIntervalMs?: number;
@@ -148,11 +142,7 @@ export async function* chunkForImport(appends: Iterable<StreamAppend> | AsyncIte
 }
 
 export class PostgresEventStore implements EventStore {
-  private readonly clock: () => Date;
-  private readonly schemas: EventSchemaRegistry;
-  private readonly logger: EventStoreLogger;
-  private readonly maxEventBytes: number;
-  private readonly maxEventsPerAppend: number;
+  private readonly settings: StoreSettings;
   private readonly notifier: AppendNotifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
   /** Emits 'appended' after each local commit, waking in-process subscriptions at once. */
@@ -164,19 +154,15 @@ export class PostgresEventStore implements EventStore {
     readonly pool: Pool,
     private readonly options: PostgresEventStoreOptions,
   ) {
-    this.clock = options.clock ?? (() => new Date());
-    this.schemas = options.schemas ?? new EventSchemaRegistry();
-    this.logger = options.logger ?? silentLogger;
-    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-    this.maxEventsPerAppend = options.maxEventsPerAppend ?? 10_000;
-    this.notifier = new AppendNotifier(pool, NOTIFY_CHANNEL, this.logger);
+    this.settings = storeSettings(options);
+    this.notifier = new AppendNotifier(pool, NOTIFY_CHANNEL, this.settings.logger);
     this.checkpoints = new PostgresCheckpointStore(pool);
     this.batcher = new AppendBatcher({
       execute: (batch) => this.executeAppends(batch),
       recover: (append, error) => this.recoverAppend(append, error),
       classify: (error) => this.classifyFailure(error),
       maxInFlight: Math.max(1, options.appendsInFlight ?? 2),
-      maxEventsPerBatch: this.maxEventsPerAppend,
+      maxEventsPerBatch: this.settings.maxEventsPerAppend,
     });
   }
 
@@ -196,10 +182,10 @@ export class PostgresEventStore implements EventStore {
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
     const prepared = prepareAppend(appends, {
-      recordedTime: this.clock().toISOString(),
-      schemas: this.schemas,
-      maxEventBytes: this.maxEventBytes,
-      maxEventsPerAppend: this.maxEventsPerAppend,
+      recordedTime: this.settings.clock().toISOString(),
+      schemas: this.settings.schemas,
+      maxEventBytes: this.settings.maxEventBytes,
+      maxEventsPerAppend: this.settings.maxEventsPerAppend,
     });
     const result = await this.batcher.submit(prepared);
     this.localAppends.emit('appended', result.lastPosition);
@@ -208,48 +194,26 @@ export class PostgresEventStore implements EventStore {
   }
 
   async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
-    const chunks = chunkForImport(appends, options.chunkSize ?? 1000);
     let eventsImported = 0;
     let lastPosition = 0;
-    // Workers share one generator, so history is read only as fast as it is written.
-    let pulling = Promise.resolve();
-    const nextChunk = () => {
-      const next = pulling.then(() => chunks.next());
-      pulling = next.then(() => undefined);
-      return next;
-    };
-    let failed = false;
-    const worker = async () => {
-      for (let next = await nextChunk(); !next.done && !failed; next = await nextChunk()) {
-        // A stream split over several chunks keeps its order: its parts run one after another.
-        for (const part of next.value) {
-          const result = await this.copyImport(part);
-          eventsImported += result.events.length;
-          lastPosition = Math.max(lastPosition, result.lastPosition);
-          options.onProgress?.(eventsImported);
-        }
+    await forEachConcurrently(chunkForImport(appends, options.chunkSize ?? 1000), options.concurrency ?? 2, async (chunk) => {
+      // A stream split over several chunks keeps its order: its parts run one after another.
+      for (const part of chunk) {
+        const result = await this.copyImport(part);
+        eventsImported += result.events.length;
+        lastPosition = Math.max(lastPosition, result.lastPosition);
+        options.onProgress?.(eventsImported);
       }
-    };
-    // The first failure stops every worker before it is reported, so a rerun races nothing.
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: Math.max(1, options.concurrency ?? 2) }, () =>
-        worker().catch((error: unknown) => {
-          failed = true;
-          throw error;
-        }),
-      ),
-    );
-    const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
+    });
     return { eventsImported, lastPosition };
   }
 
   private async copyImport(appends: StreamAppend[]): Promise<AppendResult> {
-    const recordedTime = this.clock().toISOString();
+    const recordedTime = this.settings.clock().toISOString();
     const prepared = prepareAppend(appends, {
       recordedTime,
-      schemas: this.schemas,
-      maxEventBytes: this.maxEventBytes,
+      schemas: this.settings.schemas,
+      maxEventBytes: this.settings.maxEventBytes,
       maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
     });
     let result: AppendResult;
@@ -338,7 +302,7 @@ export class PostgresEventStore implements EventStore {
        order by stream_revision ${backwards ? 'desc' : 'asc'} limit $3`,
       [streamId, from, options.maxCount ?? null],
     );
-    return rows.map((row) => this.schemas.upcast(toRecordedEvent(row)));
+    return rows.map((row) => this.settings.schemas.upcast(toRecordedEvent(row)));
   }
 
   async readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>> {
@@ -350,12 +314,12 @@ export class PostgresEventStore implements EventStore {
       text: `select ${EVENT_COLUMNS} from tip_events where stream_id = any($1::text[]) order by stream_id, stream_revision`,
       values: [streamIds],
     });
-    for (const row of rows) streams.get(row.stream_id)?.push(this.schemas.upcast(toRecordedEvent(row)));
+    for (const row of rows) streams.get(row.stream_id)?.push(this.settings.schemas.upcast(toRecordedEvent(row)));
     return streams;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return (await this.readAllRaw(options.fromPosition ?? 0, options.maxCount ?? 1000)).map((event) => this.schemas.upcast(event));
+    return (await this.readAllRaw(options.fromPosition ?? 0, options.maxCount ?? 1000)).map((event) => this.settings.schemas.upcast(event));
   }
 
   /**
@@ -394,8 +358,8 @@ export class PostgresEventStore implements EventStore {
         connectionString: this.options.connectionString,
         readAll: (fromPosition, maxCount) => this.readAll({ fromPosition, maxCount }),
         headPosition: () => this.headPosition(),
-        localAppends: this.localAppends,
-        logger: this.logger,
+        appends: this.localAppends,
+        logger: this.settings.logger,
         pollIntervalMs: this.options.pollIntervalMs ?? 1000,
         leaseRetryMs: this.options.leaseRetryMs ?? 1000,
       },
