@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
 import { CommandPipeline } from '@tip/application';
 import { createPostgresEventStore, EventStore, EventStoreLogger, PostgresEventStore } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
@@ -90,8 +91,10 @@ export interface TwoWays {
   store: PostgresEventStore;
   pipeline: CommandPipeline;
   inProcess: ReadModelHost;
-  relay: EventRelay;
+  readonly relay: EventRelay;
   topic: string;
+  /** As if the relay crashed after publishing but before its checkpoint: it publishes again from `position`. */
+  republishFrom(position: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,15 +105,25 @@ export async function twoWays(brokers: string, logger: EventStoreLogger): Promis
   const { pipeline, close: closePipeline } = await commandPipelineOver(events.url, store);
   const inProcess = await ReadModelHost.open(events.url, store, READ_MODELS, { runProjectors: true, logger });
   const relayBroker = new KafkaJsBroker({ brokers: [brokers], clientId: 'tip-test-relay', logger });
-  const relay = await EventRelay.start(store, relayBroker, { topic, partitions: PARTITIONS, logger });
+  let relay = await EventRelay.start(store, relayBroker, { topic, partitions: PARTITIONS, logger });
   return {
     events,
     kafkaViews,
     store,
     pipeline,
     inProcess,
-    relay,
+    get relay() {
+      return relay;
+    },
     topic,
+    republishFrom: async (position) => {
+      await relay.stop();
+      const client = new Client({ connectionString: events.url });
+      await client.connect();
+      await client.query(`update tip_subscription_checkpoints set position = $1 where name = 'kafka-relay'`, [position]);
+      await client.end();
+      relay = await EventRelay.start(store, relayBroker, { topic, partitions: PARTITIONS, logger });
+    },
     close: async () => {
       await relay.stop();
       await relayBroker.close();
@@ -120,4 +133,35 @@ export async function twoWays(brokers: string, logger: EventStoreLogger): Promis
       await Promise.all([events.drop(), kafkaViews.drop()]);
     },
   };
+}
+
+/** Waits until the workers have been through every message of the topic, each read model on every partition. */
+export async function consumedToEnd(brokers: string, topic: string, viewsUrl: string, timeoutMs = 90_000): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const client = new Client({ connectionString: viewsUrl });
+  await client.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const behind: string[] = [];
+      for (const readModel of READ_MODELS) {
+        const { rows } = await client.query<{ partition: number; applied_offset: string }>(
+          `select partition, applied_offset from "${liveSchemaOf(readModel)}".kafka_partitions where topic = $1`,
+          [topic],
+        );
+        for (const { partition, high } of ends) {
+          const applied = Number(rows.find((row) => row.partition === partition)?.applied_offset ?? -1);
+          if (applied < Number(high) - 1) behind.push(`${readModel.projection.name}/${partition}: ${applied} of ${Number(high) - 1}`);
+        }
+      }
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`workers still behind: ${behind.join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await client.end();
+    await admin.disconnect();
+  }
 }

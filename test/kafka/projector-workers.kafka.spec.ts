@@ -4,7 +4,7 @@ import { READ_MODELS, ReadModelHost } from '@tip/projections';
 import { describeWithKafka, testKafkaBrokers } from '@tip/testing';
 import { rowCount, snapshotDifferences } from '../read-models/support/read-model-snapshot';
 import { cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
-import { collectingLogger, converged, PARTITIONS, startWorker, TwoWays, twoWays, viewsOf } from './kafka-support';
+import { collectingLogger, consumedToEnd, converged, PARTITIONS, startWorker, TwoWays, twoWays, viewsOf } from './kafka-support';
 
 /**
  * The same history, two ways: the in-process projectors of the embedded default in one database,
@@ -79,6 +79,14 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
       await replay.close();
       await replayBroker.close();
     }
+    expect(snapshotDifferences(before, await viewsOf(world.kafkaViews.url))).toEqual([]);
+  }, 120_000);
+
+  it('counts nothing twice when the relay publishes a stretch of the log again (a crash before its checkpoint)', async () => {
+    const before = await viewsOf(world.kafkaViews.url);
+    await world.republishFrom(0);
+    await world.relay.whenCaughtUp();
+    await consumedToEnd(testKafkaBrokers(), world.topic, world.kafkaViews.url);
     expect(snapshotDifferences(before, await viewsOf(world.kafkaViews.url))).toEqual([]);
   }, 120_000);
 

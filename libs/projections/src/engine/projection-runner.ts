@@ -176,8 +176,9 @@ export class ProjectionRunner {
 
   /**
    * One batch of one Kafka partition, for projector workers sharing a topic's partitions. Each
-   * partition's offset and watermark are stored with the rows, so a batch delivered again is
-   * filtered out, whichever worker gets it. Several workers write at once: only rows this
+   * partition's offset, highest event position and watermark are stored with the rows, so a
+   * batch delivered again (same offsets) or published again (new offsets) is filtered out,
+   * whichever worker gets it. Several workers write at once: only rows this
    * transaction reads are trusted (no cache), counters merge, and every other row belongs to one
    * stream, which Kafka keeps on one partition. Events a rebuild already took in (at or below
    * the read model's checkpoint) are skipped. Throws AwaitingEvents, after committing what came
@@ -192,15 +193,21 @@ export class ProjectionRunner {
         this.cache.clear();
         const table = `"${this.schema}".kafka_partitions`;
         await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [this.name, topic, partition]);
-        const [stored]: { applied_offset: string; watermark: string }[] = await manager.query(
-          `select applied_offset, watermark from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
+        const [stored]: { applied_offset: string; applied_position: string; watermark: string }[] = await manager.query(
+          `select applied_offset, applied_position, watermark from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
           [this.name, topic, partition],
         );
         const applied = Number(stored.applied_offset);
         const fresh = messages.filter((message) => message.offset > applied);
         if (fresh.length === 0) return;
-        const baseline = await this.checkpoint(manager);
-        const events = fresh.flatMap((message) => (message.kind === 'event' && message.event.position > baseline ? [message.event] : []));
+        // A partition carries its streams' events in position order; lower again means published
+        // again (the relay is at least once), and what a rebuild took in is in already.
+        let highest = Math.max(await this.checkpoint(manager), Number(stored.applied_position));
+        const events = fresh.flatMap((message) => {
+          if (message.kind !== 'event' || message.event.position <= highest) return [];
+          highest = message.event.position;
+          return [message.event];
+        });
         // An event waiting for another partition's: what comes before it is applied now, so that
         // every partition gets as far as it can (and none waits on one that waits on it).
         stopped = await this.project(manager, events, true);
@@ -208,13 +215,11 @@ export class ProjectionRunner {
         if (done.length === 0) return;
         await this.flush(manager);
         const watermark = Math.max(Number(stored.watermark), ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)));
-        await manager.query(`update ${table} set applied_offset = $4, watermark = $5, updated_at = now() where name = $1 and topic = $2 and partition = $3`, [
-          this.name,
-          topic,
-          partition,
-          done[done.length - 1].offset,
-          watermark,
-        ]);
+        const position = Math.max(Number(stored.applied_position), ...done.map((message) => (message.kind === 'event' ? message.event.position : 0)));
+        await manager.query(
+          `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
+          [this.name, topic, partition, done[done.length - 1].offset, position, watermark],
+        );
         progressed = true;
       });
     } catch (error) {

@@ -78,12 +78,13 @@ export async function createEngineObjects(queryRunner: QueryRunner, projectionNa
     position bigint not null,
     updated_at timestamptz not null default now())`);
   await queryRunner.query(`insert into ${schema}.projection_checkpoint (name, position) values ($1, 0)`, [projectionName]);
-  // Projector workers fed by Kafka: per partition, the last offset applied and the highest watermark seen.
+  // Projector workers fed by Kafka: per partition, the last offset and highest event position applied, and the highest watermark seen.
   await queryRunner.query(`create table ${schema}.kafka_partitions (
     name text not null,
     topic text not null,
     partition integer not null,
     applied_offset bigint not null default -1,
+    applied_position bigint not null default 0,
     watermark bigint not null default 0,
     updated_at timestamptz not null default now(),
     primary key (name, topic, partition))`);
