@@ -1,5 +1,5 @@
 import { Presets, SingleBar } from 'cli-progress';
-import { createPostgresEventStore } from '@tip/event-store';
+import { openEventStore } from '@tip/event-store';
 import { READ_MODELS, ReadModel, readModelNamed, rebuildReadModels as rebuildReadModelsOf } from '@tip/projections';
 
 export interface RebuildOutput {
@@ -38,7 +38,8 @@ export async function rebuildReadModels(
     output.print(unknownReadModelMessage(selected.unknown));
     return 2;
   }
-  const store = await createPostgresEventStore({ connectionString });
+  // The log is where TIP_EVENT_STORE says; the read models are in PostgreSQL either way.
+  const store = await openEventStore(process.env, connectionString);
   try {
     const label = selected.readModels.map((readModel) => readModel.projection.name).join('+');
     const bar = new SingleBar(

@@ -1,5 +1,5 @@
 import { Presets, SingleBar } from 'cli-progress';
-import { createPostgresEventStore } from '@tip/event-store';
+import { openEventStore } from '@tip/event-store';
 
 export interface VerifyOutput {
   /** The summary, and the first broken event if any. */
@@ -10,7 +10,7 @@ export interface VerifyOutput {
 
 /** Walks every stream's hash chain: 0 when all are intact, 1 naming the first broken event. */
 export async function verifyEventStore(connectionString: string, output: VerifyOutput = { print: console.log, progress: process.stderr }): Promise<number> {
-  const store = await createPostgresEventStore({ connectionString });
+  const store = await openEventStore(process.env, connectionString);
   const bar = new SingleBar(
     { stream: output.progress, format: 'verifying {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left' },
     Presets.shades_classic,

@@ -16,3 +16,4 @@ export type { KurrentDbCheckpointStore, KurrentDbClientApi, KurrentDbEventStore,
 export type { KurrentDbSubscription, KurrentSubscriptionState } from './kurrentdb/kurrentdb-subscription';
 export { createKurrentDbEventStore } from './kurrentdb/create-kurrentdb-event-store';
 export * from './port/event-id';
+export * from './open-event-store';
