@@ -19,13 +19,27 @@ export class InProcessRelay implements OnApplicationShutdown {
     if (settings.projections === 'kafka' && settings.relayInProcess) {
       const broker = messageBroker(settings.kafka, 'tip-api-relay', nestEventStoreLogger('kafkajs'));
       const logger = nestEventStoreLogger('KafkaRelay');
-      this.relay = EventRelay.start(store, broker, { topic: settings.kafka.topic, partitions: settings.kafka.partitions, logger }).then((relay) => ({ relay, broker }));
-      this.relay.catch((error: unknown) => logger.error('Kafka relay could not start', { error: String(error) }));
+      // Kafka may not be up yet when the API is: keep trying (backoff to 30 s) rather than serve views that never advance.
+      const start = async (attempt = 0): Promise<{ relay: EventRelay; broker: MessageBroker } | undefined> => {
+        try {
+          return { relay: await EventRelay.start(store, broker, { topic: settings.kafka.topic, partitions: settings.kafka.partitions, logger }), broker };
+        } catch (error) {
+          if (this.stopping) return undefined;
+          const delay = Math.min(30_000, 1_000 * 2 ** attempt);
+          logger.error(`Kafka relay could not start; trying again in ${delay} ms`, { error: String(error) });
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+          return this.stopping ? undefined : start(attempt + 1);
+        }
+      };
+      this.relay = start();
     }
   }
 
+  private stopping = false;
+
   async onApplicationShutdown(): Promise<void> {
-    const started = await this.relay.catch(() => undefined);
+    this.stopping = true;
+    const started = await Promise.race([this.relay.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000).unref())]);
     await started?.relay.stop();
     await started?.broker.close();
   }

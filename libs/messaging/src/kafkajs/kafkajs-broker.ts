@@ -84,7 +84,7 @@ export class KafkaJsBroker implements MessageBroker {
             value: message.value ? message.value.toString('utf8') : '',
             headers: fromKafkaHeaders(message.headers),
           }));
-          await options.handle({ topic: batch.topic, partition: batch.partition, messages });
+          await options.handle({ topic: batch.topic, partition: batch.partition, messages, heartbeat });
           // Only once handled: a crash before this redelivers, and the handler sees it has the batch already.
           const last = batch.messages[batch.messages.length - 1].offset;
           resolveOffset(last);

@@ -24,6 +24,8 @@ export interface PartitionBatch {
   topic: string;
   partition: number;
   messages: IncomingMessage[];
+  /** Tells the group this member is alive: call it while a batch takes long (waits, retries). */
+  heartbeat(): Promise<void>;
 }
 
 export interface MessageProducer {

@@ -26,6 +26,11 @@ export class EventRelay {
 
   static async start(store: EventStore, broker: MessageBroker, options: RelayOptions): Promise<EventRelay> {
     const partitions = await broker.ensureTopic(options.topic, options.partitions);
+    // Views take their position from a watermark on every partition they are told of: a topic
+    // with other partitions than configured would answer minPosition too early, or never.
+    if (partitions !== options.partitions) {
+      throw new Error(`Topic ${options.topic} has ${partitions} partitions, but TIP_KAFKA_PARTITIONS says ${options.partitions}: set it to ${partitions} for the API, the relay and the workers`);
+    }
     const producer = await broker.producer();
     const subscription = store.subscribeToAll({
       name: options.subscriptionName ?? 'kafka-relay',

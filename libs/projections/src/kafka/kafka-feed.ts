@@ -25,8 +25,16 @@ export async function consumeIntoReadModel(runner: ProjectionRunner, feed: Kafka
   return feed.broker.consume({
     groupId: `${feed.groupPrefix ?? 'tip-read-model-'}${runner.name}`,
     topic: feed.topic,
-    handle: async ({ topic, partition, messages }) => {
-      const items = messages.map(receivedMessage);
+    handle: async ({ topic, partition, messages, heartbeat }) => {
+      const items = messages.flatMap((message) => {
+        try {
+          return [receivedMessage(message)];
+        } catch (error) {
+          // Not TIP's (someone else wrote to the topic): passed over, loudly, rather than stop the partition for good.
+          logger.warn('message passed over', { topic, partition, offset: message.offset, reason: (error as Error).message });
+          return [];
+        }
+      });
       for (let attempt = 1; ; attempt++) {
         try {
           await runner.handlePartition(topic, partition, items);
@@ -38,6 +46,8 @@ export async function consumeIntoReadModel(runner: ProjectionRunner, feed: Kafka
           const transient = error instanceof AwaitingEvents || code === DEADLOCK || code === SERIALIZATION_FAILURE;
           if (!transient || attempt >= 100) throw error;
           if (attempt % 20 === 0) logger.warn('read model batch waits', { readModel: runner.name, partition, attempt, reason: (error as Error).message });
+          // Waiting here must not cost the membership (the session times out after 10 s).
+          await heartbeat();
           await new Promise((resolve) => setTimeout(resolve, Math.min(20 * attempt, 250)));
         }
       }
