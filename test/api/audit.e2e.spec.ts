@@ -75,6 +75,16 @@ describe('Audit over HTTP', () => {
     });
   });
 
+  it('keeps the caller\'s trace context (traceparent) on the events, and only a well-formed one', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const traced = await api.send(system, 'RegisterOrgUnit', { unitId: 'TRACED', kind: 'province', name: '追踪' }, { traceparent });
+    const untraced = await api.send(system, 'RegisterOrgUnit', { unitId: 'UNTRACED', kind: 'province', name: '无' }, { traceparent: 'not a trace' });
+    expect([traced.status, untraced.status]).toEqual([200, 200]);
+    const metadataOf = async (streamId: string) => ((await get(`streams/${streamId}`)).body.events as LoggedEvent[])[0].metadata;
+    expect(await metadataOf('org-unit-TRACED')).toMatchObject({ traceparent });
+    expect(await metadataOf('org-unit-UNTRACED')).not.toHaveProperty('traceparent');
+  });
+
   it('rebuilds a stream’s state as of a business time', async () => {
     const before = await get(`streams/${cityLedger}/state?asOf=${encodeURIComponent('2016-03-15T08:00:00+08:00')}`);
     expect(before).toMatchObject({

@@ -16,7 +16,8 @@ export class CommandsController {
     @Body() body: unknown,
     @Req() request: AuthenticatedRequest,
     @Headers('idempotency-key') idempotencyKey?: string,
+    @Headers('traceparent') traceparent?: string,
   ): Promise<CommandResult> {
-    return this.commandBus.execute(new ExecuteCommand({ name, body, caller: request.actor, idempotencyKey }));
+    return this.commandBus.execute(new ExecuteCommand({ name, body, caller: request.actor, idempotencyKey, traceparent }));
   }
 }

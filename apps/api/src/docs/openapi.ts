@@ -171,7 +171,10 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
         tags: ['commands'],
         summary: `${useCase.name} (roles: system, ${useCase.roles.join(', ')})`,
         security: [{ bearer: [] }],
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } }],
+        parameters: [
+          { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
+          { name: 'traceparent', in: 'header', required: false, schema: { type: 'string' }, description: 'W3C trace context; kept on every event the command appends and sent on with them to Kafka' },
+        ],
         requestBody: { required: true, content: { 'application/json': { schema: { ...schema, properties } } } },
         responses: {
           200: { description: 'Decided and appended', content: { 'application/json': { schema: commandResult } } },

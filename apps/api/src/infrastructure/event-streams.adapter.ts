@@ -42,6 +42,7 @@ export class EventStoreStreams implements EventStreams {
               commandId: context.commandId,
               correlationId: context.correlationId,
               causationId: context.commandId,
+              ...(context.traceparent ? { traceparent: context.traceparent } : {}),
             },
           })),
         })),

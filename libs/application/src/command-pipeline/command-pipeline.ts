@@ -14,6 +14,14 @@ export interface CommandRequest {
   /** The authenticated caller (the token's claims). */
   caller: Actor;
   idempotencyKey?: string;
+  /** W3C trace context of the request, kept on every event the command appends. */
+  traceparent?: string;
+}
+
+/** Where a command came from beyond its actor: the importer acting for them, the caller's trace. */
+interface Origin {
+  importedBy: Actor | undefined;
+  traceparent: string | undefined;
 }
 
 export interface CommandResult {
@@ -116,7 +124,7 @@ export class CommandPipeline {
   }
 
   private async authorizedRun(useCase: UseCase, call: ReturnType<CommandPipeline['interpret']>, commandId: string): Promise<CommandResult> {
-    const { data: checked, actor, now, importedBy } = call;
+    const { data: checked, actor, now, importedBy, traceparent } = call;
     // Streams read to authorize serve the first attempt's decision too (retries read afresh).
     const readForAuthorization = new Map<string, LoadedStream>();
     const read: StreamReader = async (streamId) => {
@@ -128,7 +136,7 @@ export class CommandPipeline {
     };
     await this.authorize(useCase, checked, actor, read);
     const data = useCase.prepare ? await useCase.prepare(checked, this.services, { commandId }) : checked;
-    return this.run(useCase, data, actor, now, importedBy, commandId, readForAuthorization);
+    return this.run(useCase, data, actor, now, { importedBy, traceparent }, commandId, readForAuthorization);
   }
 
   /** Separates `at`/`actor` (honoured for `system` only) from the command's own fields. */
@@ -151,6 +159,8 @@ export class CommandPipeline {
       actor,
       now: at ? new Date(at).toISOString() : this.options.clock.now().toISOString(),
       importedBy: onBehalfOf ? request.caller : undefined,
+      // Only a well-formed trace context travels on (version-traceid-parentid-flags).
+      traceparent: request.traceparent && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(request.traceparent) ? request.traceparent : undefined,
     };
   }
 
@@ -190,14 +200,14 @@ export class CommandPipeline {
     data: object,
     actor: Actor,
     now: string,
-    importedBy: Actor | undefined,
+    origin: Origin,
     commandId: string,
     prefetched: Map<string, LoadedStream>,
   ): Promise<CommandResult> {
     const maxAttempts = this.options.maxAttempts ?? 20;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        return await this.attempt(useCase, data, actor, now, importedBy, commandId, undefined, attempt === 1 ? prefetched : undefined);
+        return await this.attempt(useCase, data, actor, now, origin, commandId, undefined, attempt === 1 ? prefetched : undefined);
       } catch (error) {
         if (!(error instanceof StreamConflict)) throw error;
         // Optimistic until a stream proves contended; then commands on it take turns in this
@@ -230,7 +240,7 @@ export class CommandPipeline {
     data: object,
     actor: Actor,
     now: string,
-    importedBy: Actor | undefined,
+    origin: Origin,
     commandId: string,
     holding: string | undefined,
     prefetched?: Map<string, LoadedStream>,
@@ -256,7 +266,7 @@ export class CommandPipeline {
     }
     const hot = holding === undefined ? Object.values(streamIds).find((streamId) => this.isHot(streamId)) : undefined;
     if (hot !== undefined) {
-      return this.hotStreams.run(hot, () => this.attempt(useCase, data, actor, now, importedBy, commandId, hot));
+      return this.hotStreams.run(hot, () => this.attempt(useCase, data, actor, now, origin, commandId, hot));
     }
     const decided = useCase.decide({ type: useCase.name, data, metadata: { now, actor } }, history);
     const writes: { name: string; streamId: string; events: DomainEvent[]; expectedRevision: number | 'no_stream' }[] = Object.entries(decided)
@@ -278,7 +288,7 @@ export class CommandPipeline {
     if (writes.length === 0) {
       return { commandId, streamId: primary.streamId, version: primaryCount, position: 0, events: [] };
     }
-    const written = await this.options.streams.write(writes, { commandId, correlationId: commandId, now, actor, importedBy });
+    const written = await this.options.streams.write(writes, { commandId, correlationId: commandId, now, actor, ...origin });
     const primaryWritten = written.streams.find((stream) => stream.streamId === primary.streamId);
     return {
       commandId,

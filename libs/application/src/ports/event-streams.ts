@@ -23,6 +23,7 @@ export interface WriteContext {
   actor: Actor;
   /** Set when `system` writes history on behalf of `actor`. */
   importedBy?: Actor;
+  traceparent?: string;
 }
 
 export interface WriteResult {
