@@ -139,10 +139,14 @@ export class ReadModelHost {
       checkpoints: { load: () => runner.checkpoint(), store: async () => undefined },
     });
     hosted.subscription = subscription;
+    let advanced = false;
+    runner.progress.once('advanced', () => (advanced = true));
     subscription.finished.then(
       () => undefined,
       (error: unknown) => {
         if (this.stopping) return;
+        // A projector that got somewhere before it stopped starts its backoff afresh.
+        if (advanced) attempt = 0;
         const delay = Math.min(30_000, 500 * 2 ** attempt);
         this.options.logger.error(`Read model ${name} stopped; restarting in ${delay} ms`, { error: String(error) });
         runner.progress.removeAllListeners('advanced');
