@@ -575,7 +575,7 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
     const dataSource = readModelDataSource(url, progressReadModel, liveSchemaOf(progressReadModel), { poolSize: 3 });
     await dataSource.initialize();
     try {
-      const notices = new WeeklyNoticeQuery(dataSource);
+      const notices = new WeeklyNoticeQuery(dataSource.manager);
       const week = isoWeekOf(DAY_ZERO + LAST_DAY * DAY_MS + 12 * 3_600_000);
       const notice: WeeklyNotice = await notices.notice(CITY, BATCH, week);
       checkNotice(notice, history);

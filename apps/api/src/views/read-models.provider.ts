@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { EventStore } from '@tip/event-store';
 import { EventRelay, KafkaSettings, MessageBroker, messageBroker } from '@tip/messaging';
-import { InspectionViews, inspectionsReadModel, ProgressViews, progressReadModel, READ_MODELS, ReadModelHost, WeeklyNoticeQuery } from '@tip/projections';
+import { READ_MODELS, ReadModelHost } from '@tip/projections';
 import { DATABASE_URL, EVENT_STORE, nestEventStoreLogger } from '../infrastructure/event-store.provider';
 
 export const READ_MODEL_HOST = Symbol('READ_MODEL_HOST');
@@ -61,7 +61,4 @@ export const readModelProviders: Provider[] = [
       }),
   },
   InProcessRelay,
-  { provide: ProgressViews, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new ProgressViews(host.dataSource(progressReadModel)) },
-  { provide: WeeklyNoticeQuery, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new WeeklyNoticeQuery(host.dataSource(progressReadModel)) },
-  { provide: InspectionViews, inject: [READ_MODEL_HOST], useFactory: (host: ReadModelHost) => new InspectionViews(host.dataSource(inspectionsReadModel)) },
 ];

@@ -8,7 +8,6 @@ import {
   parseIsoWeek,
   ProgressViews,
   progressReadModel,
-  ReadModel,
   ReadModelHost,
   renderNoticeCsv,
   renderNoticeHtml,
@@ -37,49 +36,47 @@ const CONTENT_TYPES = {
   html: 'text/html; charset=utf-8',
 } as const;
 
-/** The read side: every answer comes from a read model, once it has reached `minPosition`. */
+/** The read side: every answer comes from a read model, once it has reached `minPosition`, read in one snapshot. */
 @Controller()
 @UseGuards(AuthGuard)
 export class ViewsController {
-  constructor(
-    @Inject(READ_MODEL_HOST) private readonly host: ReadModelHost,
-    private readonly progress: ProgressViews,
-    private readonly notices: WeeklyNoticeQuery,
-    private readonly inspections: InspectionViews,
-  ) {}
+  constructor(@Inject(READ_MODEL_HOST) private readonly host: ReadModelHost) {}
 
   @Get('views/units/:unitId/progress')
   async unitProgress(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    await this.host.waitFor(progressReadModel, minPosition);
-    assertMayReadUnit(request.actor, await this.progress.schoolAncestry(unitId));
-    return this.positioned(progressReadModel, () => this.progress.unitProgress(unitId, batchId));
+    return this.progress(minPosition, async (views) => {
+      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
+      return views.unitProgress(unitId, batchId);
+    });
   }
 
   @Get('views/batches/:batchId/progress')
   async batchProgress(@Param('batchId') batchId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { minPosition } = parseQuery(justPosition, query);
-    await this.host.waitFor(progressReadModel, minPosition);
-    const batch = await this.progress.batch(batchId);
-    assertMayReadUnit(request.actor, [batch.provinceId]);
-    return this.positioned(progressReadModel, () => this.progress.batchProgress(batchId));
+    return this.progress(minPosition, async (views) => {
+      assertMayReadUnit(request.actor, [(await views.batch(batchId)).provinceId]);
+      return views.batchProgress(batchId);
+    });
   }
 
   @Get('views/teachers/:teacherId/transcript')
   async transcript(@Param('teacherId') teacherId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { batchId, minPosition } = parseQuery(anyBatch, query);
-    await this.host.waitFor(progressReadModel, minPosition);
-    const teacher = await this.progress.teacher(teacherId);
-    assertMayReadTranscript(request.actor, teacherId, await this.progress.schoolAncestry(teacher.schoolId));
-    return this.positioned(progressReadModel, () => this.progress.transcript(teacherId, batchId));
+    return this.progress(minPosition, async (views) => {
+      const teacher = await views.teacher(teacherId);
+      assertMayReadTranscript(request.actor, teacherId, await views.schoolAncestry(teacher.schoolId));
+      return views.transcript(teacherId, batchId);
+    });
   }
 
   @Get('views/units/:unitId/quota')
   async unitQuota(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    await this.host.waitFor(progressReadModel, minPosition);
-    assertMayReadUnit(request.actor, await this.progress.schoolAncestry(unitId));
-    return this.positioned(progressReadModel, () => this.progress.unitQuota(unitId, batchId));
+    return this.progress(minPosition, async (views) => {
+      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
+      return views.unitQuota(unitId, batchId);
+    });
   }
 
   @Get('notices/weekly')
@@ -87,8 +84,10 @@ export class ViewsController {
   async weeklyNotice(@Query() query: unknown, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
     const { unitId, batchId, week, format, minPosition } = parseQuery(noticeQuery, query);
     await this.host.waitFor(progressReadModel, minPosition);
-    assertMayReadUnit(request.actor, await this.progress.schoolAncestry(unitId));
-    const notice = await this.notices.notice(unitId, batchId, week);
+    const notice = await this.host.read(progressReadModel, async (manager) => {
+      assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
+      return new WeeklyNoticeQuery(manager).notice(unitId, batchId, week);
+    });
     if (format === 'json') return notice;
     response.type(CONTENT_TYPES[format]);
     if (format === 'html') return renderNoticeHtml(notice);
@@ -101,15 +100,15 @@ export class ViewsController {
   async inspection(@Param('sampleId') sampleId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { minPosition } = parseQuery(justPosition, query);
     await this.host.waitFor(inspectionsReadModel, minPosition);
-    const position = await this.host.position(inspectionsReadModel);
-    const sample = await this.inspections.sample(sampleId);
-    assertMayReadUnit(request.actor, await this.progress.schoolAncestry(sample.scopeUnitId));
-    return { ...sample, position };
+    const sample = await this.host.read(inspectionsReadModel, async (manager, position) => ({ ...(await new InspectionViews(manager).sample(sampleId)), position }));
+    // The sample's scope is a unit of the progress read model.
+    assertMayReadUnit(request.actor, await this.host.read(progressReadModel, (manager) => new ProgressViews(manager).schoolAncestry(sample.scopeUnitId)));
+    return sample;
   }
 
-  /** Tells the caller how far the answer reaches at least: the position as read before the view was. */
-  private async positioned<T extends object>(readModel: ReadModel, read: () => Promise<T>): Promise<T & { position: number }> {
-    const position = await this.host.position(readModel);
-    return { ...(await read()), position };
+  /** A progress view once its read model reached minPosition, with the position it was read at. */
+  private async progress<T extends object>(minPosition: number | undefined, read: (views: ProgressViews) => Promise<T>): Promise<T & { position: number }> {
+    await this.host.waitFor(progressReadModel, minPosition);
+    return this.host.read(progressReadModel, async (manager, position) => ({ ...(await read(new ProgressViews(manager))), position }));
   }
 }

@@ -234,13 +234,13 @@ export class ProjectionRunner {
    * How far a read model fed by Kafka has come: every partition has seen a watermark at least
    * this high, and the relay publishes a watermark only after every event up to it.
    */
-  async partitionsPosition(topic: string, partitions: number): Promise<number> {
-    const [row]: { position: string | null }[] = await this.dataSource.query(
+  async partitionsPosition(topic: string, partitions: number, manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const [row]: { position: string | null }[] = await manager.query(
       `select case when count(*) < $3 then 0 else min(watermark) end as position
        from "${this.schema}".kafka_partitions where name = $1 and topic = $2 and partition < $3`,
       [this.name, topic, partitions],
     );
-    return Math.max(Number(row?.position ?? 0), await this.checkpoint());
+    return Math.max(Number(row?.position ?? 0), await this.checkpoint(manager));
   }
 
   private forget(): void {

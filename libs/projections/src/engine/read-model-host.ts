@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
 import { MessageConsumer } from '@tip/messaging';
 import { consumeIntoReadModel, KafkaFeed } from '../kafka/kafka-feed';
@@ -86,10 +86,21 @@ export class ReadModelHost {
     return this.get(readModel.projection.name).dataSource;
   }
 
-  async position(readModel: ReadModel): Promise<number> {
+  async position(readModel: ReadModel, manager?: EntityManager): Promise<number> {
     const { runner } = this.get(readModel.projection.name);
     const { kafka } = this.options;
-    return kafka ? runner.partitionsPosition(kafka.topic, kafka.partitions) : runner.checkpoint();
+    return kafka ? runner.partitionsPosition(kafka.topic, kafka.partitions, manager) : runner.checkpoint(manager);
+  }
+
+  /**
+   * Reads a view in one snapshot of the read model, with the position it stands at: an answer
+   * never mixes rows written before and after a batch.
+   */
+  read<T>(readModel: ReadModel, work: (manager: EntityManager, position: number) => Promise<T>): Promise<T> {
+    return this.dataSource(readModel).transaction('REPEATABLE READ', async (manager) => {
+      await manager.query('set transaction read only');
+      return work(manager, await this.position(readModel, manager));
+    });
   }
 
   /** Resolves once the read model has reached minPosition; ViewBehindError after the timeout. */

@@ -1,13 +1,13 @@
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { InspectionSampleRow } from '../inspections/inspections.entities';
 import { ViewNotFound } from './progress.views';
 
 export class InspectionViews {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reader: EntityManager) {}
 
   /** The sample as drawn (seed, rule, candidates counted, allocation) and each school's latest finding. */
   async sample(sampleId: string) {
-    const sample = await this.dataSource.getRepository(InspectionSampleRow).findOneBy({ sampleId });
+    const sample = await this.reader.getRepository(InspectionSampleRow).findOneBy({ sampleId });
     if (!sample) throw new ViewNotFound(`No inspection sample ${sampleId}`);
     const latest = new Map(sample.findings.map((finding) => [finding.schoolId, finding]));
     return {

@@ -1,4 +1,4 @@
-import { DataSource, In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import {
   Certificate,
   Enrollment,
@@ -38,22 +38,22 @@ const ZERO: Omit<ProgressFigures, never> = {
 
 /** The queries behind /api/views: plain reads of the progress read model, shaped for callers. */
 export class ProgressViews {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reader: EntityManager) {}
 
   async unit(unitId: string): Promise<UnitRow> {
-    const unit = await this.dataSource.getRepository(UnitRow).findOneBy({ unitId });
+    const unit = await this.reader.getRepository(UnitRow).findOneBy({ unitId });
     if (!unit) throw new ViewNotFound(`No org unit ${unitId}`);
     return unit;
   }
 
   async batch(batchId: string): Promise<BatchRow> {
-    const batch = await this.dataSource.getRepository(BatchRow).findOneBy({ batchId });
+    const batch = await this.reader.getRepository(BatchRow).findOneBy({ batchId });
     if (!batch) throw new ViewNotFound(`No batch ${batchId}`);
     return batch;
   }
 
   async teacher(teacherId: string): Promise<TeacherRow> {
-    const teacher = await this.dataSource.getRepository(TeacherRow).findOneBy({ teacherId });
+    const teacher = await this.reader.getRepository(TeacherRow).findOneBy({ teacherId });
     if (!teacher) throw new ViewNotFound(`No teacher ${teacherId}`);
     return teacher;
   }
@@ -61,11 +61,11 @@ export class ProgressViews {
   async unitProgress(unitId: string, batchId: string) {
     const [unit] = await Promise.all([this.unit(unitId), this.batch(batchId)]);
     const [figures, ledgers, schools, closure, participation] = await Promise.all([
-      this.dataSource.getRepository(UnitProgressRow).findOneBy({ batchId, unitId }),
-      this.dataSource.getRepository(QuotaLedgerRow).findBy({ batchId, unitId }),
+      this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId }),
+      this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId }),
       this.schoolsTakingPart(batchId, [unitId]),
-      unit.kind === 'school' ? this.dataSource.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
-      unit.kind === 'school' ? this.dataSource.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
+      unit.kind === 'school' ? this.reader.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
+      unit.kind === 'school' ? this.reader.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
     ]);
     return {
       unitId,
@@ -81,11 +81,11 @@ export class ProgressViews {
   async batchProgress(batchId: string) {
     const batch = await this.batch(batchId);
     const [province, cities] = await Promise.all([
-      this.dataSource.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId }),
-      this.dataSource.getRepository(UnitRow).find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } }),
+      this.reader.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId }),
+      this.reader.getRepository(UnitRow).find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } }),
     ]);
     const unitIds = [batch.provinceId, ...cities.map((city) => city.unitId)];
-    const [figures, schools] = await Promise.all([this.dataSource.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) }), this.schoolsTakingPart(batchId, unitIds)]);
+    const [figures, schools] = await Promise.all([this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) }), this.schoolsTakingPart(batchId, unitIds)]);
     const of = (unitId: string) => progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO, schools.get(unitId) ?? 0);
     return {
       batchId,
@@ -103,8 +103,8 @@ export class ProgressViews {
 
   async unitQuota(unitId: string, batchId: string) {
     const [unit, batch] = await Promise.all([this.unit(unitId), this.batch(batchId)]);
-    const ledgers = await this.dataSource.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
-    const children = await this.dataSource.getRepository(UnitRow).findBy({ parentId: unitId });
+    const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
+    const children = await this.reader.getRepository(UnitRow).findBy({ parentId: unitId });
     const nameOf = (childId: string) => children.find((child) => child.unitId === childId)?.name ?? null;
     // Every period of the batch, in the batch's order, even those the unit has no seats in.
     const periods = batch.periods.map(({ periodId, startsOn, endsOn }) => {
@@ -129,7 +129,7 @@ export class ProgressViews {
 
   async transcript(teacherId: string, batchId: string | undefined) {
     const teacher = await this.teacher(teacherId);
-    const records = await this.dataSource.getRepository(TeacherRecordRow).find({ where: batchId ? { teacherId, batchId } : { teacherId }, order: { batchId: 'ASC' } });
+    const records = await this.reader.getRepository(TeacherRecordRow).find({ where: batchId ? { teacherId, batchId } : { teacherId }, order: { batchId: 'ASC' } });
     if (batchId && records.length === 0) throw new ViewNotFound(`Teacher ${teacherId} has no record in batch ${batchId}`);
     return {
       teacherId,
@@ -149,7 +149,7 @@ export class ProgressViews {
    * each instant given (now when none): [count before the first instant, before the second, …].
    */
   async schoolsTakingPart(batchId: string, unitIds: readonly string[], before: readonly string[] = []): Promise<Map<string, number>> {
-    const counts = await schoolCounts(this.dataSource, batchId, unitIds, before.length ? before : [null]);
+    const counts = await schoolCounts(this.reader, batchId, unitIds, before.length ? before : [null]);
     return new Map([...counts].map(([unitId, [count]]) => [unitId, count]));
   }
 
@@ -160,12 +160,12 @@ export class ProgressViews {
 }
 
 /** Schools taking part at or below each unit, one count per instant (null: no limit). */
-export async function schoolCounts(dataSource: DataSource, batchId: string, unitIds: readonly string[], before: readonly (string | null)[]): Promise<Map<string, number[]>> {
+export async function schoolCounts(reader: EntityManager, batchId: string, unitIds: readonly string[], before: readonly (string | null)[]): Promise<Map<string, number[]>> {
   const counts = before.map((_, index) => `count(*) filter (where $${index + 3}::timestamptz is null or p.joined_at::timestamptz < $${index + 3}::timestamptz)::int as c${index}`);
-  const rows: Record<string, string | number>[] = await dataSource.query(
+  const rows: Record<string, string | number>[] = await reader.query(
     `select below.unit_id, ${counts.join(', ')}
-     from ${dataSource.getMetadata(SchoolParticipationRow).tablePath} p
-     join ${dataSource.getMetadata(UnitRow).tablePath} s on s.unit_id = p.school_id
+     from ${reader.connection.getMetadata(SchoolParticipationRow).tablePath} p
+     join ${reader.connection.getMetadata(UnitRow).tablePath} s on s.unit_id = p.school_id
      cross join lateral (select jsonb_array_elements_text(s.ancestry) as unit_id union all select s.unit_id) below
      where p.batch_id = $1 and below.unit_id = any($2)
      group by below.unit_id`,

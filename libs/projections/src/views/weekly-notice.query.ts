@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { endOfLocalDay, startOfLocalDay } from '@tip/domain';
 import { isoWeekOf, parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
 import { NOTICE_FIGURES, NoticeFigures, NoticeRow, UnitKind, WeeklyNotice } from '../notices/weekly-notice';
@@ -14,27 +14,27 @@ const round = (value: number, places: number) => Math.round(value * 10 ** places
  * sum of every week up to it, so a past week's notice reads the same whenever it is asked for.
  */
 export class WeeklyNoticeQuery {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reader: EntityManager) {}
 
   async notice(unitId: string, batchId: string, weekText: string): Promise<WeeklyNotice> {
     const week = parseIsoWeek(weekText);
     if (!week) throw new RangeError(`${weekText} is not an ISO week such as 2021-W03`);
     const previousWeek = previousIsoWeek(week);
     const [unit, batch] = await Promise.all([
-      this.dataSource.getRepository(UnitRow).findOneBy({ unitId }),
-      this.dataSource.getRepository(BatchRow).findOneBy({ batchId }),
+      this.reader.getRepository(UnitRow).findOneBy({ unitId }),
+      this.reader.getRepository(BatchRow).findOneBy({ batchId }),
     ]);
     if (!unit) throw new ViewNotFound(`No org unit ${unitId}`);
     if (!batch) throw new ViewNotFound(`No batch ${batchId}`);
 
-    const below: Pick<UnitRow, 'unitId' | 'name' | 'kind'>[] = await this.dataSource.query(
-      `select unit_id as "unitId", name, kind from ${this.dataSource.getMetadata(UnitRow).tablePath} where ancestry @> $1::jsonb and registered_at::timestamptz < $2`,
+    const below: Pick<UnitRow, 'unitId' | 'name' | 'kind'>[] = await this.reader.query(
+      `select unit_id as "unitId", name, kind from ${this.reader.connection.getMetadata(UnitRow).tablePath} where ancestry @> $1::jsonb and registered_at::timestamptz < $2`,
       [JSON.stringify([unitId]), new Date(week.untilMs).toISOString()],
     );
     const unitIds = [unitId, ...below.map((each) => each.unitId)];
     const [figures, schools] = await Promise.all([
       this.figures(batchId, unitIds, week.week, previousWeek),
-      schoolCounts(this.dataSource, batchId, unitIds, [new Date(week.untilMs).toISOString(), new Date(week.fromMs).toISOString()]),
+      schoolCounts(this.reader, batchId, unitIds, [new Date(week.untilMs).toISOString(), new Date(week.fromMs).toISOString()]),
     ]);
     for (const unitIdWithSchools of unitIds) {
       const [thisWeek, lastWeek] = schools.get(unitIdWithSchools) ?? [0, 0];
@@ -87,8 +87,8 @@ export class WeeklyNoticeQuery {
       `coalesce(sum(${column(figure)}), 0)::float8 as "${figure}_this"`,
       `coalesce(sum(${column(figure)}) filter (where week <= $4), 0)::float8 as "${figure}_last"`,
     ]);
-    const rows: Record<string, number | string>[] = await this.dataSource.query(
-      `select unit_id, ${sums.join(', ')} from ${this.dataSource.getMetadata(UnitWeeklyChangeRow).tablePath}
+    const rows: Record<string, number | string>[] = await this.reader.query(
+      `select unit_id, ${sums.join(', ')} from ${this.reader.connection.getMetadata(UnitWeeklyChangeRow).tablePath}
        where batch_id = $1 and unit_id = any($2) and week <= $3 group by unit_id`,
       [batchId, unitIds, week, previousWeek],
     );
