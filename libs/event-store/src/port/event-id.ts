@@ -1,7 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMillis = 0;
 let sequence = 0;
+
+/** Randomness drawn a few kilobytes at a time (as crypto.randomUUID does), not one call per id. */
+const entropy = Buffer.allocUnsafe(4096);
+let entropyOffset = entropy.length;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /**
  * A UUID version 7 (RFC 9562): a millisecond timestamp, then randomness. Ids that grow with
@@ -17,11 +22,16 @@ export function newEventId(now: number = Date.now()): string {
     lastMillis = now;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(lastMillis, 0, 6);
-  bytes[6] = 0x70 | (sequence >> 8);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  if (entropyOffset + 8 > entropy.length) {
+    randomFillSync(entropy);
+    entropyOffset = 0;
+  }
+  const at = entropyOffset;
+  entropyOffset += 8;
+  const time = lastMillis.toString(16).padStart(12, '0');
+  return (
+    `${time.slice(0, 8)}-${time.slice(8)}-${HEX[0x70 | (sequence >> 8)]}${HEX[sequence & 0xff]}-` +
+    `${HEX[(entropy[at] & 0x3f) | 0x80]}${HEX[entropy[at + 1]]}-` +
+    `${HEX[entropy[at + 2]]}${HEX[entropy[at + 3]]}${HEX[entropy[at + 4]]}${HEX[entropy[at + 5]]}${HEX[entropy[at + 6]]}${HEX[entropy[at + 7]]}`
+  );
 }

@@ -4,6 +4,8 @@ import { EventMetadata } from './event';
 
 /** The hash before a stream's first event. */
 export const GENESIS_HASH = Buffer.alloc(32);
+/** The same, in hex. */
+export const GENESIS_HASH_HEX = '00'.repeat(32);
 
 export interface HashedContent {
   streamId: string;
@@ -23,15 +25,41 @@ export function contentHash(event: HashedContent): Buffer {
 
 /** The same hash from data and metadata already in canonical form (the append path has them). */
 export function contentHashOfCanonical(streamId: string, type: string, canonicalData: string, canonicalMetadata: string): Buffer {
-  // Keys in canonical order: data, metadata, streamId, type.
-  return hash(
-    'sha256',
-    `{"data":${canonicalData},"metadata":${canonicalMetadata},"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`,
-    'buffer',
-  );
+  return hash('sha256', `{"data":${canonicalData},"metadata":${canonicalMetadata}${contentHashTail(streamId, type)}`, 'buffer');
+}
+
+/**
+ * The content hash in hex, as the append paths send and chain it: a hex string costs far less
+ * to make than a Buffer (no backing store to allocate and later collect). `tail` may be given
+ * when the caller hashes many events of one stream and type (see `contentHashTail`).
+ */
+export function contentHashHexOfCanonical(
+  streamId: string,
+  type: string,
+  canonicalData: string,
+  canonicalMetadata: string,
+  tail: string = contentHashTail(streamId, type),
+): string {
+  return hash('sha256', `{"data":${canonicalData},"metadata":${canonicalMetadata}${tail}`, 'hex');
+}
+
+/** The hashed text after data and metadata. Keys in canonical order: data, metadata, streamId, type. */
+export function contentHashTail(streamId: string, type: string): string {
+  return `,"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`;
 }
 
 /** Each event's stored hash covers the previous event's hash, so edits, inserts and deletes show. */
 export function chainHash(previous: Buffer, content: Buffer): Buffer {
   return createHash('sha256').update(previous).update(content).digest();
+}
+
+/** Both halves of one chain step, reused: the step allocates nothing but its result. */
+const chainInput = Buffer.alloc(64);
+
+/** `chainHash` on hex strings (64 hex digits each), giving hex. */
+export function chainHashHex(previousHex: string, contentHex: string): string {
+  if (chainInput.write(previousHex, 0, 32, 'hex') !== 32 || chainInput.write(contentHex, 32, 32, 'hex') !== 32) {
+    throw new TypeError('chainHashHex takes two SHA-256 hashes in hex');
+  }
+  return hash('sha256', chainInput, 'hex');
 }

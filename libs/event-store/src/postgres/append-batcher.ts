@@ -28,11 +28,16 @@ export interface AppendBatcherOptions {
  * Group commit for appends. While `maxInFlight` transactions are running, new appends queue up
  * and the next free slot sends all of them (on distinct streams) as one transaction: one round
  * trip and one WAL flush for many callers. Each caller still gets exactly its own outcome: when
- * the batch fails, the append that caused it is settled alone and the others go again.
+ * the batch fails, the append that caused it is settled alone and the others go again. After a
+ * transaction, unless it served a lone caller with nothing else running, the next one waits a
+ * turn of the event loop, so that callers who append again as soon as they are answered go in
+ * it together.
  */
 export class AppendBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  /** Set for one turn of the event loop after a transaction ends (see pump). */
+  private settling = false;
 
   constructor(private readonly options: AppendBatcherOptions) {}
 
@@ -44,12 +49,22 @@ export class AppendBatcher {
   }
 
   private pump(): void {
+    if (this.settling) return;
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const batch = this.takeBatch();
       this.inFlight += 1;
       void this.flush(batch).finally(() => {
         this.inFlight -= 1;
-        this.pump();
+        // A lone caller is best served at once.
+        if (this.inFlight === 0 && batch.length === 1) return this.pump();
+        // Otherwise the callers just answered, who often append again at once, get one turn of
+        // the event loop to do so, and their appends share the next transaction instead of
+        // each starting one (while another transaction runs, the database is busy anyway).
+        this.settling = true;
+        setImmediate(() => {
+          this.settling = false;
+          this.pump();
+        });
       });
     }
   }

@@ -69,6 +69,22 @@ describe('AppendBatcher (group commit)', () => {
     expect(database.transactions).toEqual([['a'], ['b', 'c', 'd']]);
   });
 
+  it('lets callers who append again as soon as they are answered share the next transaction', async () => {
+    const database = fakeDatabase();
+    const batcher = database.batcher(1);
+    database.hold();
+    const first = batcher.submit(append('a'));
+    // Each caller goes through a few awaits (its own code) before appending again.
+    const callers = ['b', 'c'].map(async (stream) => {
+      await batcher.submit(append(stream));
+      for (let hop = 0; hop < 5; hop++) await null;
+      await batcher.submit(append(`${stream}-next`));
+    });
+    database.open();
+    await Promise.all([first, ...callers]);
+    expect(database.transactions).toEqual([['a'], ['b', 'c'], ['b-next', 'c-next']]);
+  });
+
   it('never puts two appends to the same stream in one transaction', async () => {
     const database = fakeDatabase();
     const batcher = database.batcher(1);

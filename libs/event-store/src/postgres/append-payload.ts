@@ -1,10 +1,10 @@
 import { InvalidAppendError } from '../port/errors';
-import { EventMetadata } from '../port/event';
+import { EventMetadata, NewEventMetadata } from '../port/event';
 import { AppendResult, StreamAppend } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
-import { contentHashOfCanonical } from '../port/hash-chain';
+import { chainHashHex, contentHashHexOfCanonical, contentHashTail, GENESIS_HASH_HEX } from '../port/hash-chain';
 import { EventSchemaRegistry } from '../port/upcasting';
-import { canonicalJsonOfEventData } from '../port/canonical-json';
+import { canonicalJsonOfEventData, canonicalJsonOfString } from '../port/canonical-json';
 import { validateExpectedRevision, validateNewEvent, validateStreamId } from '../port/validation';
 
 /** One event, validated and in canonical JSON: what is hashed is exactly what is stored. */
@@ -16,10 +16,30 @@ export interface PreparedEvent {
   recordedTime: string;
   dataJson: string;
   metadataJson: string;
-  contentHash: Buffer;
+  /** SHA-256 of the event's content (see `contentHash` in the port), in hex. */
+  contentHashHex: string;
+  /** The same hash as bytes. */
+  readonly contentHash: Buffer;
 }
 
-/** One stream of an append, validated and encoded once, ready to join any `tip_append` call. */
+class PreparedEventRecord implements PreparedEvent {
+  constructor(
+    readonly eventId: string,
+    readonly type: string,
+    readonly schemaVersion: number,
+    readonly businessTime: string,
+    readonly recordedTime: string,
+    readonly dataJson: string,
+    readonly metadataJson: string,
+    readonly contentHashHex: string,
+  ) {}
+
+  get contentHash(): Buffer {
+    return Buffer.from(this.contentHashHex, 'hex');
+  }
+}
+
+/** One stream of an append, validated and encoded once, ready to join any `tip_append_events` call. */
 export interface PreparedStream {
   streamId: string;
   expected: number;
@@ -73,21 +93,20 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
       throw new InvalidAppendError(`${field}events`, 'must contain at least one event');
     }
     const prepared: PreparedStream = { streamId, expected: expectedRevisionCode(expected), events: [], eventIds: [] };
-    append.events.forEach((event, eventIndex) => {
+    // What follows data and metadata in the hashed text: the same for every event of a type.
+    let hashedType: string | undefined;
+    let hashedTail = '';
+    for (let eventIndex = 0; eventIndex < append.events.length; eventIndex++) {
+      const event = append.events[eventIndex];
       const eventField = `${field}events[${eventIndex}]`;
       validateNewEvent(event, eventField);
       const eventId = event.metadata.eventId.toLowerCase();
       if (seenEvents.has(eventId)) throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
       seenEvents.add(eventId);
-      const metadata: EventMetadata = {
-        ...event.metadata,
-        eventId,
-        schemaVersion: event.metadata.schemaVersion ?? context.schemas.currentVersion(event.type),
-        recordedTime: context.recordedTime,
-      };
+      const schemaVersion = event.metadata.schemaVersion ?? context.schemas.currentVersion(event.type);
       // The canonical text is what gets hashed and what gets sent: one walk over each object.
-      const dataJson = canonicalJsonOfEventData(event.data, `${eventField}.data`);
-      const metadataJson = canonicalJsonOfEventData(metadata, `${eventField}.metadata`);
+      const dataJson = canonicalJsonOfEventData(event.data, eventField, '.data');
+      const metadataJson = storedMetadataJson(event.metadata, eventId, schemaVersion, context.recordedTime, eventField);
       // A UTF-16 unit is at most 3 bytes of UTF-8, so most events skip counting bytes.
       if ((dataJson.length + metadataJson.length) * 3 > context.maxEventBytes) {
         const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
@@ -95,18 +114,16 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
           throw new InvalidAppendError(eventField, `must be at most ${context.maxEventBytes} bytes of JSON (is ${bytes})`);
         }
       }
-      prepared.events.push({
-        eventId,
-        type: event.type,
-        schemaVersion: metadata.schemaVersion,
-        businessTime: metadata.businessTime,
-        recordedTime: context.recordedTime,
-        dataJson,
-        metadataJson,
-        contentHash: contentHashOfCanonical(streamId, event.type, dataJson, metadataJson),
-      });
+      if (event.type !== hashedType) {
+        hashedType = event.type;
+        hashedTail = contentHashTail(streamId, event.type);
+      }
+      const contentHashHex = contentHashHexOfCanonical(streamId, event.type, dataJson, metadataJson, hashedTail);
+      prepared.events.push(
+        new PreparedEventRecord(eventId, event.type, schemaVersion, event.metadata.businessTime, context.recordedTime, dataJson, metadataJson, contentHashHex),
+      );
       prepared.eventIds.push(eventId);
-    });
+    }
     eventCount += prepared.events.length;
     return prepared;
   });
@@ -117,32 +134,176 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
   return { streams, eventCount };
 }
 
-/** A stream as `tip_reserve` reads it: id, expected revision, where its events start, their hashes. */
-export function streamJson(stream: PreparedStream, offset: number): string {
-  const hashes = stream.events.map((event) => `"${event.contentHash.toString('hex')}"`).join(',');
-  return `{"streamId":${JSON.stringify(stream.streamId)},"expected":${stream.expected},"offset":${offset},"ch":[${hashes}]}`;
+/**
+ * The metadata as stored (the caller's, completed by the store), in canonical JSON. Metadata
+ * with only the fields TIP knows, the common case, is written field by field in canonical key
+ * order; anything else goes through the general encoder. Both give the same text.
+ */
+function storedMetadataJson(source: NewEventMetadata, eventId: string, schemaVersion: number, recordedTime: string, eventField: string): string {
+  if (Object.getPrototypeOf(source) !== Object.prototype || !hasOnlyKnownFields(source) || !Number.isFinite(schemaVersion)) {
+    const metadata: EventMetadata = { ...source, eventId, schemaVersion, recordedTime };
+    return canonicalJsonOfEventData(metadata, eventField, '.metadata');
+  }
+  const field = `${eventField}.metadata`;
+  let json = `{"actor":${member(source.actor, field, '.actor')}`;
+  json += `,"businessTime":${member(source.businessTime, field, '.businessTime')}`;
+  json += `,"causationId":${member(source.causationId, field, '.causationId')}`;
+  json += `,"commandId":${member(source.commandId, field, '.commandId')}`;
+  json += `,"correlationId":${member(source.correlationId, field, '.correlationId')}`;
+  // The event id (a UUID, lowercased) and the recorded time (an ISO string) are the store's own.
+  json += `,"eventId":"${eventId}"`;
+  if (source.importedBy !== undefined) json += `,"importedBy":${member(source.importedBy, field, '.importedBy')}`;
+  json += `,"recordedTime":"${recordedTime}","schemaVersion":${schemaVersion}`;
+  if (source.traceparent !== undefined) json += `,"traceparent":${member(source.traceparent, field, '.traceparent')}`;
+  return `${json}}`;
 }
 
-/** The two `tip_append` arguments for several appends sent as one transaction. */
-export function payloadOf(batch: PreparedAppend[]): { streamsJson: string; eventsJson: string } {
-  const streamParts: string[] = [];
-  const eventParts: string[] = [];
-  for (const append of batch) {
-    for (const stream of append.streams) {
-      const index = streamParts.length;
-      streamParts.push(streamJson(stream, eventParts.length));
-      for (const event of stream.events) {
-        eventParts.push(
-          `{"s":${index},"id":"${event.eventId}","type":${JSON.stringify(event.type)},"v":${event.schemaVersion},` +
-            `"bt":${JSON.stringify(event.businessTime)},"rt":"${event.recordedTime}","data":${event.dataJson},"metadata":${event.metadataJson}}`,
-        );
-      }
+function member(value: unknown, field: string, key: string): string {
+  return typeof value === 'string' ? canonicalJsonOfString(value, field + key) : canonicalJsonOfEventData(value, field, key);
+}
+
+function hasOnlyKnownFields(metadata: NewEventMetadata): boolean {
+  for (const key in metadata) {
+    switch (key) {
+      case 'actor':
+      case 'businessTime':
+      case 'causationId':
+      case 'commandId':
+      case 'correlationId':
+      case 'eventId':
+      case 'importedBy':
+      case 'recordedTime':
+      case 'schemaVersion':
+      case 'traceparent':
+        continue;
+      default:
+        return false;
     }
   }
-  return { streamsJson: `[${streamParts.join(',')}]`, eventsJson: `[${eventParts.join(',')}]` };
+  return true;
 }
 
-/** Splits what `tip_append` answered back into each append's own result. */
+/** `expected` of a no_stream append (see expectedRevisionCode). */
+export const NO_STREAM = -2;
+
+/** The chain of `events` from `start`: each event's hash, in hex. */
+export function chainFrom(start: string, events: PreparedEvent[]): string[] {
+  const hashes = new Array<string>(events.length);
+  let previous = start;
+  for (let index = 0; index < events.length; index++) {
+    previous = chainHashHex(previous, events[index].contentHashHex);
+    hashes[index] = previous;
+  }
+  return hashes;
+}
+
+/** Where a stream's chain ended after an append this process made: its revision and hash (hex). */
+export interface StreamHead {
+  revision: number;
+  hash: string;
+}
+
+/**
+ * The heads of the streams this process appended to lately (the most recent `capacity`), so
+ * that it can chain their next events itself. A head may be stale (another process appended
+ * since): `tip_append_events` stores such a chain only if the head is still the stream's head.
+ */
+export class StreamHeads {
+  private readonly heads = new Map<string, StreamHead>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  get(streamId: string): StreamHead | undefined {
+    return this.heads.get(streamId);
+  }
+
+  /** Records a stream's new head; appends that finish out of order never move it back. */
+  advance(streamId: string, head: StreamHead): void {
+    const known = this.heads.get(streamId);
+    if (known !== undefined && known.revision >= head.revision) return;
+    this.heads.delete(streamId);
+    this.heads.set(streamId, head);
+    if (this.heads.size > this.capacity) this.heads.delete(this.heads.keys().next().value as string);
+  }
+
+  forget(streamId: string): void {
+    this.heads.delete(streamId);
+  }
+}
+
+/** Joins the texts of events in `tip_append_events`' arguments; no type or JSON text can hold it. */
+const SEPARATOR = '\u001e';
+const NO_HASH = '0'.repeat(64);
+
+/**
+ * The `tip_append_events` arguments for several appends sent as one transaction. A stream's
+ * chain is hashed here when its start is known: the genesis hash for no_stream, else the head
+ * this process saw at its last append to it (`heads`), sent along for the database to check.
+ */
+export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (string | Buffer)[] {
+  let streamsJson = '';
+  let streamOf = '';
+  let types = '';
+  let data = '';
+  let metadata = '';
+  // In hex here; sent as bytes (node-postgres passes a Buffer in binary), half the size.
+  let hashes = '';
+  let contentHashes = '';
+  let streamIndex = 0;
+  let offset = 0;
+  for (const append of batch) {
+    for (const stream of append.streams) {
+      const events = stream.events;
+      let chain: string[] | undefined;
+      let head: StreamHead | undefined;
+      if (events.length > 0 && stream.expected === NO_STREAM) {
+        chain = chainFrom(GENESIS_HASH_HEX, events);
+      } else if (events.length > 0) {
+        head = heads?.get(stream.streamId);
+        // An exact expectation that the head contradicts goes to the database as it is.
+        if (head !== undefined && stream.expected >= 0 && stream.expected !== head.revision) head = undefined;
+        if (head !== undefined) chain = chainFrom(head.hash, events);
+      }
+      let streamJson = `{"streamId":${JSON.stringify(stream.streamId)},"expected":${stream.expected},"offset":${offset},"n":${events.length}`;
+      if (chain !== undefined) streamJson += `,"last":"${chain[chain.length - 1]}"`;
+      if (head !== undefined) streamJson += `,"headRevision":${head.revision},"headHash":"${head.hash}"`;
+      streamsJson += streamIndex === 0 ? `${streamJson}}` : `,${streamJson}}`;
+      for (let index = 0; index < events.length; index++) {
+        const event = events[index];
+        if (offset + index === 0) {
+          streamOf = `${streamIndex}`;
+          types = event.type;
+          data = event.dataJson;
+          metadata = event.metadataJson;
+        } else {
+          streamOf += `,${streamIndex}`;
+          types += SEPARATOR + event.type;
+          data += SEPARATOR + event.dataJson;
+          metadata += SEPARATOR + event.metadataJson;
+        }
+        hashes += chain === undefined ? NO_HASH : chain[index];
+        contentHashes += event.contentHashHex;
+      }
+      streamIndex += 1;
+      offset += events.length;
+    }
+  }
+  return [`[${streamsJson}]`, `{${streamOf}}`, types, data, metadata, Buffer.from(hashes, 'hex'), Buffer.from(contentHashes, 'hex')];
+}
+
+/** Remembers where each stream's chain now ends, from what `tip_append_events` answered. */
+export function rememberHeads(batch: PreparedAppend[], nextRevisions: number[], lastHashes: (string | null)[], heads: StreamHeads): void {
+  let streamIndex = 0;
+  for (const append of batch) {
+    for (const stream of append.streams) {
+      const hash = lastHashes[streamIndex];
+      if (stream.events.length > 0 && hash) heads.advance(stream.streamId, { revision: nextRevisions[streamIndex], hash });
+      streamIndex += 1;
+    }
+  }
+}
+
+/** Splits what `tip_append_events` answered back into each append's own result. */
 export function resultsOf(batch: PreparedAppend[], firstPosition: number, nextRevisions: number[]): AppendResult[] {
   let position = firstPosition;
   let streamIndex = 0;

@@ -44,6 +44,33 @@ eventStoreContract('PostgreSQL', {
   },
 });
 
+type DirectAppend = (client: Client, streamId: string, event: ReturnType<typeof newEvent>) => Promise<unknown>;
+
+/** One event appended with each of the database's append functions, as another writer would call them. */
+const directAppends: [string, DirectAppend][] = [
+  [
+    'tip_append',
+    (client, streamId, event) =>
+      client.query('select * from tip_append($1::jsonb, $2::jsonb)', [
+        JSON.stringify([{ streamId, expected: -1, offset: 0, ch: ['00'.repeat(32)] }]),
+        JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, bt: event.metadata.businessTime, rt: event.metadata.businessTime, data: {}, metadata: event.metadata }]),
+      ]),
+  ],
+  [
+    'tip_append_events',
+    (client, streamId, event) =>
+      client.query('select * from tip_append_events($1::jsonb, $2::int[], $3, $4, $5, $6::bytea, $7::bytea)', [
+        JSON.stringify([{ streamId, expected: -1, offset: 0, n: 1 }]),
+        '{0}',
+        event.type,
+        '{}',
+        JSON.stringify({ ...event.metadata, schemaVersion: 1, recordedTime: event.metadata.businessTime }),
+        `\\x${'00'.repeat(32)}`,
+        `\\x${'00'.repeat(32)}`,
+      ]),
+  ],
+];
+
 describe('PostgreSQL event store', () => {
   let connectionString: string;
   let store: PostgresEventStore;
@@ -145,7 +172,7 @@ describe('PostgreSQL event store', () => {
     }
   });
 
-  it('lets go of the position lock when an append is cancelled inside it', async () => {
+  it.each(directAppends)('lets go of the position lock when an append (%s) is cancelled inside it', async (_name, append) => {
     // Hold the position sequence so the next append waits inside its locked section…
     const holder = new Client({ connectionString });
     holder.on('error', () => undefined);
@@ -156,13 +183,7 @@ describe('PostgreSQL event store', () => {
     victim.on('error', () => undefined);
     await victim.connect();
     try {
-      const event = newEvent('Cancelled');
-      const cancelled = await victim
-        .query('select * from tip_append($1::jsonb, $2::jsonb)', [
-          JSON.stringify([{ streamId: `cancelled-${Date.now()}`, expected: -1, offset: 0, ch: ['00'.repeat(32)] }]),
-          JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, bt: event.metadata.businessTime, rt: event.metadata.businessTime, data: {}, metadata: event.metadata }]),
-        ])
-        .catch((error: Error) => error);
+      const cancelled = await append(victim, `cancelled-${Date.now()}`, newEvent('Cancelled')).catch((error: Error) => error);
       // …until its statement times out there.
       expect(String(cancelled)).toMatch(/statement timeout/);
       await holder.query('rollback');
@@ -177,16 +198,19 @@ describe('PostgreSQL event store', () => {
     }
   });
 
-  it('refuses an append that is not the first write of its transaction', async () => {
+  const firstWrites: [string, (client: Client) => Promise<unknown>][] = [
+    ['tip_reserve', (client) => client.query('select * from tip_reserve($1::jsonb, 1)', [JSON.stringify([{ streamId: 'x', expected: -1, ch: ['00'.repeat(32)] }])])],
+    ['tip_reserve_import', (client) => client.query('select * from tip_reserve_import($1::jsonb, 1)', [JSON.stringify([{ streamId: 'x', expected: -1, n: 1 }])])],
+    ...directAppends.map(([name, append]): [string, (client: Client) => Promise<unknown>] => [name, (client) => append(client, 'x', newEvent('E'))]),
+  ];
+  it.each(firstWrites)('refuses an append that is not the first write of its transaction (%s)', async (_name, append) => {
     const client = new Client({ connectionString });
     client.on('error', () => undefined);
     await client.connect();
     try {
       await client.query('begin');
       await client.query("insert into tip_subscription_checkpoints (name, position) values ('not-first', 0)");
-      const error = await client
-        .query('select * from tip_reserve($1::jsonb, 1)', [JSON.stringify([{ streamId: 'x', expected: -1, ch: ['00'.repeat(32)] }])])
-        .catch((failure: Error) => failure);
+      const error = await append(client).catch((failure: Error) => failure);
       expect(String(error)).toMatch(/first write of its transaction/);
     } finally {
       await client.query('rollback').catch(() => undefined);
@@ -221,8 +245,8 @@ describe('PostgreSQL event store', () => {
     const stores = await Promise.all([createPostgresEventStore({ connectionString: shared }), createPostgresEventStore({ connectionString: shared })]);
     const pool = new Pool({ connectionString: shared });
     try {
-      const { rows } = await pool.query('select version from tip_schema_migrations');
-      expect(rows).toEqual([{ version: 1 }]);
+      const { rows } = await pool.query('select version from tip_schema_migrations order by version');
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await pool.end();
       await Promise.all(stores.map((each) => each.close()));
@@ -236,6 +260,66 @@ describe('PostgreSQL event store', () => {
     await seeded.pool.query(`update tip_events set transaction_id = '999999999999'::xid8 where position = $1`, [result.lastPosition]);
     await seeded.close();
     await expect(createPostgresEventStore({ connectionString: restored })).rejects.toBeInstanceOf(TransactionHorizonError);
+  });
+
+  it('chains from the head it last saw, and from the stored head when another process has moved it', async () => {
+    const shared = await freshDatabase();
+    const [one, other] = await Promise.all([createPostgresEventStore({ connectionString: shared }), createPostgresEventStore({ connectionString: shared })]);
+    try {
+      const streamId = 'record-T-1';
+      await one.appendToStream(streamId, [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' });
+      await one.appendToStream(streamId, [newEvent('C')]);
+      await one.appendToStream(streamId, [newEvent('D')], { expectedRevision: 2 });
+      // Another process appends: the first one's head is stale now.
+      await other.appendToStream(streamId, [newEvent('E'), newEvent('F')]);
+      await one.appendToStream(streamId, [newEvent('G')]);
+      await one.appendToStream(streamId, [newEvent('H')], { expectedRevision: 6 });
+      await other.appendToStream(streamId, [newEvent('I')], { expectedRevision: 7 });
+      await expect(one.appendToStream(streamId, [newEvent('J')], { expectedRevision: 7 })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', actual: 8 });
+      await one.appendToStream(streamId, [newEvent('K')], { expectedRevision: 'stream_exists' });
+      // Both at once, from both processes, on one stream and on their own.
+      await Promise.all(
+        Array.from({ length: 20 }, (_, index) =>
+          (index % 2 === 0 ? one : other).appendToStreams([
+            { streamId, expectedRevision: 'any', events: [newEvent('L')] },
+            { streamId: `own-${index % 2}`, expectedRevision: 'any', events: [newEvent('M'), newEvent('N')] },
+          ]),
+        ),
+      );
+      const events = await one.readStream(streamId);
+      expect(events.slice(0, 10).map((event) => event.type)).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'K']);
+      expect(events.map((event) => event.revision)).toEqual(Array.from({ length: 30 }, (_, index) => index));
+      expect(await one.verify()).toMatchObject({ ok: true, streamsChecked: 3, eventsChecked: 70 });
+    } finally {
+      await Promise.all([one.close(), other.close()]);
+    }
+  });
+
+  it('imports into new and existing streams alike, with chains and stream heads that verify', async () => {
+    const isolated = await createPostgresEventStore({ connectionString: await freshDatabase() });
+    try {
+      await isolated.appendToStream('exact', [newEvent('A')]);
+      await isolated.appendToStream('anything', [newEvent('A'), newEvent('B')]);
+      await isolated.appendToStream('exists', [newEvent('A')]);
+      await isolated.importEvents(
+        [
+          { streamId: 'fresh', expectedRevision: 'no_stream', events: [newEvent('I'), newEvent('J')] },
+          { streamId: 'exact', expectedRevision: 0, events: [newEvent('I'), newEvent('J'), newEvent('K')] },
+          { streamId: 'anything', expectedRevision: 'any', events: [newEvent('I')] },
+          { streamId: 'exists', expectedRevision: 'stream_exists', events: [newEvent('I')] },
+          { streamId: 'created-by-any', expectedRevision: 'any', events: [newEvent('I'), newEvent('J')] },
+          { streamId: 'long', expectedRevision: 'no_stream', events: Array.from({ length: 25 }, () => newEvent('L')) },
+        ],
+        { chunkSize: 4, concurrency: 2 },
+      );
+      // Appending afterwards chains from the heads the import stored.
+      for (const streamId of ['fresh', 'exact', 'anything', 'exists', 'created-by-any', 'long']) await isolated.appendToStream(streamId, [newEvent('After')]);
+      expect((await isolated.readStream('exact')).map((event) => event.type)).toEqual(['A', 'I', 'J', 'K', 'After']);
+      expect((await isolated.readStream('long')).map((event) => event.revision)).toEqual(Array.from({ length: 26 }, (_, index) => index));
+      expect(await isolated.verify()).toMatchObject({ ok: true, streamsChecked: 6, eventsChecked: 44 });
+    } finally {
+      await isolated.close();
+    }
   });
 
   it('names an inserted event in a chain', async () => {

@@ -29,8 +29,8 @@ import {
   VerificationReport,
 } from '../port/verification';
 import { AppendBatcher, BatchFailure } from './append-batcher';
-import { payloadOf, PreparedAppend, prepareAppend, resultsOf } from './append-payload';
-import { copyAppend } from './copy-import';
+import { appendArguments, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
+import { CopiedChunk, copyAppend } from './copy-import';
 import { runMigrations } from './migrations';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
@@ -54,7 +54,7 @@ export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
   idleInTransactionTimeoutMs?: number;
 }
 
-/** The expected revision behind `tip_append`'s numeric code. */
+/** The expected revision behind the append functions' numeric code. */
 function expectedRevisionOf(code: number): ExpectedRevision {
   switch (code) {
     case -1:
@@ -149,6 +149,8 @@ export class PostgresEventStore implements EventStore {
   readonly localAppends = new EventEmitter().setMaxListeners(0);
   readonly checkpoints: PostgresCheckpointStore;
   private readonly batcher: AppendBatcher;
+  /** Where this process last left each stream's chain, so that it can hash the next events itself. */
+  private readonly heads = new StreamHeads();
 
   constructor(
     readonly pool: Pool,
@@ -200,7 +202,7 @@ export class PostgresEventStore implements EventStore {
       // A stream split over several chunks keeps its order: its parts run one after another.
       for (const part of chunk) {
         const result = await this.copyImport(part);
-        eventsImported += result.events.length;
+        eventsImported += result.eventCount;
         lastPosition = Math.max(lastPosition, result.lastPosition);
         options.onProgress?.(eventsImported);
       }
@@ -208,7 +210,7 @@ export class PostgresEventStore implements EventStore {
     return { eventsImported, lastPosition };
   }
 
-  private async copyImport(appends: StreamAppend[]): Promise<AppendResult> {
+  private async copyImport(appends: StreamAppend[]): Promise<CopiedChunk> {
     const recordedTime = this.settings.clock().toISOString();
     const prepared = prepareAppend(appends, {
       recordedTime,
@@ -216,11 +218,12 @@ export class PostgresEventStore implements EventStore {
       maxEventBytes: this.settings.maxEventBytes,
       maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
     });
-    let result: AppendResult;
+    let result: CopiedChunk;
     try {
-      result = await copyAppend(this.pool, prepared, recordedTime);
+      result = await copyAppend(this.pool, prepared);
     } catch (error) {
-      result = await this.recoverAppend(prepared, error);
+      const original = await this.recoverAppend(prepared, error);
+      result = { eventCount: original.events.length, lastPosition: original.lastPosition };
     }
     this.localAppends.emit('appended', result.lastPosition);
     this.notifier.appended(result.lastPosition);
@@ -229,13 +232,22 @@ export class PostgresEventStore implements EventStore {
 
   /** One transaction for one or more appends on distinct streams. */
   private async executeAppends(batch: PreparedAppend[]): Promise<AppendResult[]> {
-    const { streamsJson, eventsJson } = payloadOf(batch);
-    const { rows } = await this.pool.query<{ first_position: string; next_revisions: string[] }>({
-      name: 'tip_append',
-      text: 'select first_position, next_revisions from tip_append($1::jsonb, $2::jsonb)',
-      values: [streamsJson, eventsJson],
-    });
-    return resultsOf(batch, Number(rows[0].first_position), rows[0].next_revisions.map(Number));
+    type Row = { first_position: string; next_revisions: string[]; last_hashes: (string | null)[] };
+    let rows: Row[];
+    try {
+      ({ rows } = await this.pool.query<Row>({
+        name: 'tip_append_events',
+        text: 'select first_position, next_revisions, last_hashes from tip_append_events($1::jsonb, $2::int[], $3, $4, $5, $6::bytea, $7::bytea)',
+        values: appendArguments(batch, this.heads),
+      }));
+    } catch (error) {
+      // Whatever went wrong, the next appends to these streams chain from the database's heads.
+      for (const append of batch) for (const stream of append.streams) this.heads.forget(stream.streamId);
+      throw error;
+    }
+    const nextRevisions = rows[0].next_revisions.map(Number);
+    rememberHeads(batch, nextRevisions, rows[0].last_hashes, this.heads);
+    return resultsOf(batch, Number(rows[0].first_position), nextRevisions);
   }
 
   private classifyFailure(error: unknown): BatchFailure | 'fatal' | 'unknown' {

@@ -210,4 +210,286 @@ export const eventStoreMigrations: Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 2,
+    name: 'hash chains computed once',
+    sql: /* sql */ `
+      -- The COPY import's reservation: tip_reserve without the hashing. The importer chains the
+      -- hashes itself (it must, to write them into its rows), so the database does not hash the
+      -- same chain a second time. p_streams = [{streamId, expected, n, last}]: n events; last, in
+      -- hex, the chain's end computed from the genesis hash, given with no_stream only. A stream
+      -- created here takes last as its head hash; any other stream keeps its old head hash (also
+      -- its prior_hash, returned as its start) until the importer sets the new one, in the same
+      -- transaction, before it commits.
+      create function tip_reserve_import(p_streams jsonb, p_event_count int,
+                                         out transaction_id xid8, out first_position bigint,
+                                         out start_revisions bigint[], out start_hashes bytea[])
+      language plpgsql as $fn$
+      declare
+        v_genesis    constant bytea := decode(repeat('00', 32), 'hex');
+        v_stream     record;
+        v_start_rev  bigint;
+        v_start_hash bytea;
+        v_actual     bigint;
+      begin
+        start_revisions := array_fill(-1::bigint, array[jsonb_array_length(p_streams)]);
+        start_hashes := array_fill(null::bytea, array[jsonb_array_length(p_streams)]);
+        -- Positions follow transaction ids only if the id is taken here, under the lock.
+        if pg_current_xact_id_if_assigned() is not null then
+          raise exception 'tip_reserve_import must be the first write of its transaction';
+        end if;
+        begin
+          perform pg_advisory_lock(${POSITION_LOCK});
+          transaction_id := pg_current_xact_id();
+          first_position := nextval('tip_event_position_seq');
+          if p_event_count > 1 then
+            perform setval('tip_event_position_seq', first_position + p_event_count - 1);
+          end if;
+          perform pg_advisory_unlock(${POSITION_LOCK});
+        exception when others or query_canceled then
+          perform pg_advisory_unlock(${POSITION_LOCK});
+          raise;
+        end;
+
+        for v_stream in
+          select s.ordinality::int as idx, s.value->>'streamId' as stream_id, (s.value->>'expected')::bigint as expected,
+                 (s.value->>'n')::int as event_count, decode(s.value->>'last', 'hex') as last_hash
+          from jsonb_array_elements(p_streams) with ordinality s
+          order by s.value->>'streamId'
+        loop
+          v_start_rev := null;
+          if v_stream.event_count = 0 then
+            v_actual := null;
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id for share;
+            v_actual := coalesce(v_actual, -1);
+            if not (v_stream.expected = -1
+                    or (v_stream.expected = -2 and v_actual = -1)
+                    or (v_stream.expected = -3 and v_actual >= 0)
+                    or v_stream.expected = v_actual) then
+              raise exception using
+                errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+                message = 'wrong expected revision',
+                detail = json_build_object('streamId', v_stream.stream_id, 'actual', v_actual)::text;
+            end if;
+            start_revisions[v_stream.idx] := v_actual;
+            continue;
+          end if;
+          if v_stream.expected = -2 and v_stream.last_hash is null then
+            raise exception 'tip_reserve_import: a no_stream append must give the head hash (last)';
+          end if;
+          for attempt in 1 .. 2 loop
+            if v_stream.expected <> -2 then
+              update tip_streams t
+                 set revision = t.revision + v_stream.event_count, prior_hash = t.last_hash, updated_at = now()
+               where t.stream_id = v_stream.stream_id
+                 and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+              returning t.revision - v_stream.event_count, t.prior_hash into v_start_rev, v_start_hash;
+            end if;
+            exit when v_start_rev is not null or v_stream.expected not in (-1, -2);
+            insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+            values (v_stream.stream_id, v_stream.event_count - 1, coalesce(v_stream.last_hash, v_genesis), v_genesis)
+            on conflict (stream_id) do nothing;
+            if found then
+              v_start_rev := -1;
+              v_start_hash := v_genesis;
+            end if;
+            exit when v_start_rev is not null or v_stream.expected = -2;
+          end loop;
+          if v_start_rev is null then
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id;
+            raise exception using
+              errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+              message = 'wrong expected revision',
+              detail = json_build_object('streamId', v_stream.stream_id, 'actual', coalesce(v_actual, -1))::text;
+          end if;
+          start_revisions[v_stream.idx] := v_start_rev;
+          start_hashes[v_stream.idx] := v_start_hash;
+        end loop;
+      end
+      $fn$;
+
+      -- The append path's function: tip_append's work in one function, with the events sent as
+      -- texts rather than one JSON document (PostgreSQL parses each event's data and metadata
+      -- once, as jsonb, and nothing else), and each chain hashed once, where that is cheapest.
+      -- An appender that knows where a stream's chain starts (the genesis hash for no_stream, else
+      -- the head it saw at its own last append to the stream) hashes the chain itself and sends it
+      -- with the head it started from; the chain is stored only if that head is still the
+      -- stream's head, checked under the row lock. Otherwise it is hashed here, from the content
+      -- hashes, as tip_append does.
+      --   p_streams   [{streamId, expected, offset, n, last, headRevision, headHash}]: expected as
+      --               for tip_reserve; the stream's events are those at offset .. offset + n - 1;
+      --               last (hex): the end of the chain the appender hashed, from the genesis hash
+      --               with no_stream, else from the head given by headRevision and headHash (hex).
+      --               A stream with n = 0 is a guard.
+      --   p_stream_of the index in p_streams (from 0) of each event's stream, in event order;
+      --   p_types, p_data, p_metadata  each event's type, data and metadata (canonical JSON),
+      --               joined by the character U+001E (chr(30)), which none of them can hold
+      --               (types have no control characters; JSON text escapes them). Event id,
+      --               schema version, business and recorded time are read from the metadata.
+      --   p_hashes    each event's chain hash (32 bytes, in event order) where the appender hashed
+      --               the chain, anything else elsewhere; p_content each event's content hash.
+      -- Returns the first position, each stream's next revision and its new head hash (hex).
+      create function tip_append_events(p_streams jsonb, p_stream_of int[], p_types text, p_data text, p_metadata text,
+                                        p_hashes bytea, p_content bytea)
+      returns table (first_position bigint, next_revisions bigint[], last_hashes text[])
+      language plpgsql as $fn$
+      declare
+        v_genesis        constant bytea := decode(repeat('00', 32), 'hex');
+        v_event_count    int := coalesce(array_length(p_stream_of, 1), 0);
+        v_stream_count   int := jsonb_array_length(p_streams);
+        v_transaction_id xid8;
+        v_first          bigint;
+        v_next           bigint[] := array_fill(-1::bigint, array[v_stream_count]);
+        v_lasts          text[] := array_fill(null::text, array[v_stream_count]);
+        v_ids            text[] := array_fill(null::text, array[v_stream_count]);
+        v_starts         bigint[] := array_fill(null::bigint, array[v_stream_count]);
+        v_offsets        int[] := array_fill(0, array[v_stream_count]);
+        v_given          boolean[] := array_fill(false, array[v_stream_count]);
+        v_hashes         bytea[] := array_fill(null::bytea, array[v_event_count]);
+        v_stream         record;
+        v_count          int;
+        v_start_rev      bigint;
+        v_start_hash     bytea;
+        v_content        bytea[];
+        v_hash           bytea;
+        v_actual         bigint;
+        v_i              int;
+      begin
+        if pg_current_xact_id_if_assigned() is not null then
+          raise exception 'tip_append_events must be the first write of its transaction';
+        end if;
+        if length(p_hashes) <> 32 * v_event_count or length(p_content) <> 32 * v_event_count then
+          raise exception 'tip_append_events: p_hashes and p_content must hold 32 bytes for each of the % events', v_event_count;
+        end if;
+        -- Positions follow transaction ids only if the id is taken here, under the lock.
+        begin
+          perform pg_advisory_lock(${POSITION_LOCK});
+          v_transaction_id := pg_current_xact_id();
+          v_first := nextval('tip_event_position_seq');
+          if v_event_count > 1 then
+            perform setval('tip_event_position_seq', v_first + v_event_count - 1);
+          end if;
+          perform pg_advisory_unlock(${POSITION_LOCK});
+        exception when others or query_canceled then
+          -- A session lock outlives the failed statement: let go, or every writer waits for ever.
+          perform pg_advisory_unlock(${POSITION_LOCK});
+          raise;
+        end;
+
+        -- Streams in one order (by id), so multi-stream appends cannot deadlock.
+        for v_stream in
+          select s.ordinality::int as idx, s.value->>'streamId' as stream_id, (s.value->>'expected')::bigint as expected,
+                 (s.value->>'offset')::int as event_offset, (s.value->>'n')::int as event_count,
+                 decode(s.value->>'last', 'hex') as given_last, (s.value->>'headRevision')::bigint as head_revision,
+                 decode(s.value->>'headHash', 'hex') as head_hash
+          from jsonb_array_elements(p_streams) with ordinality s
+          order by s.value->>'streamId'
+        loop
+          v_ids[v_stream.idx] := v_stream.stream_id;
+          v_offsets[v_stream.idx] := v_stream.event_offset;
+          v_count := v_stream.event_count;
+          v_start_rev := null;
+          -- A stream with no events is a guard: it must still be where the writer read it, and
+          -- stays there until this transaction ends (FOR SHARE blocks a concurrent append to it).
+          if v_count = 0 then
+            v_actual := null;
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id for share;
+            v_actual := coalesce(v_actual, -1);
+            if not (v_stream.expected = -1
+                    or (v_stream.expected = -2 and v_actual = -1)
+                    or (v_stream.expected = -3 and v_actual >= 0)
+                    or v_stream.expected = v_actual) then
+              raise exception using
+                errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+                message = 'wrong expected revision',
+                detail = json_build_object('streamId', v_stream.stream_id, 'actual', v_actual)::text;
+            end if;
+            v_next[v_stream.idx] := v_actual;
+            continue;
+          end if;
+          if v_stream.given_last is not null and v_stream.expected = -2 then
+            -- Hashed by the appender from the genesis hash: right for a stream that starts here.
+            insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+            values (v_stream.stream_id, v_count - 1, v_stream.given_last, v_genesis)
+            on conflict (stream_id) do nothing;
+            if found then
+              v_start_rev := -1;
+            end if;
+          elsif v_stream.given_last is not null and v_stream.head_hash is not null then
+            -- Hashed by the appender from the head it last saw: right if that is the head still.
+            update tip_streams t
+               set revision = t.revision + v_count, prior_hash = t.last_hash, last_hash = v_stream.given_last, updated_at = now()
+             where t.stream_id = v_stream.stream_id
+               and t.revision = v_stream.head_revision and t.last_hash = v_stream.head_hash
+               and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+            returning t.revision - v_count into v_start_rev;
+          end if;
+          if v_start_rev is not null then
+            v_given[v_stream.idx] := true;
+            v_hash := v_stream.given_last;
+          elsif not (v_stream.given_last is not null and v_stream.expected = -2) then
+            -- Hashed here, from the head as it is, as tip_reserve and tip_append do.
+            v_content := array(select substring(p_content from (v_stream.event_offset + i - 1) * 32 + 1 for 32)
+                               from generate_series(1, v_count) i);
+            for attempt in 1 .. 2 loop
+              if v_stream.expected <> -2 then
+                update tip_streams t
+                   set revision = t.revision + v_count, prior_hash = t.last_hash,
+                       last_hash = tip_chain(t.last_hash, v_content), updated_at = now()
+                 where t.stream_id = v_stream.stream_id
+                   and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+                returning t.revision - v_count, t.prior_hash into v_start_rev, v_start_hash;
+              end if;
+              exit when v_start_rev is not null or v_stream.expected not in (-1, -2);
+              insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+              values (v_stream.stream_id, v_count - 1, tip_chain(v_genesis, v_content), v_genesis)
+              on conflict (stream_id) do nothing;
+              if found then
+                v_start_rev := -1;
+                v_start_hash := v_genesis;
+              end if;
+              -- A racing writer created the stream first: 'any' appends after it on the next pass.
+              exit when v_start_rev is not null or v_stream.expected = -2;
+            end loop;
+            if v_start_rev is not null then
+              v_hash := v_start_hash;
+              for v_i in 1 .. v_count loop
+                v_hash := sha256(v_hash || v_content[v_i]);
+                v_hashes[v_stream.event_offset + v_i] := v_hash;
+              end loop;
+            end if;
+          end if;
+          if v_start_rev is null then
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id;
+            raise exception using
+              errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+              message = 'wrong expected revision',
+              detail = json_build_object('streamId', v_stream.stream_id, 'actual', coalesce(v_actual, -1))::text;
+          end if;
+          v_starts[v_stream.idx] := v_start_rev;
+          v_next[v_stream.idx] := v_start_rev + v_count;
+          v_lasts[v_stream.idx] := encode(v_hash, 'hex');
+        end loop;
+
+        -- OFFSET 0 keeps the subquery whole, so each text is parsed as jsonb once.
+        insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type,
+                                schema_version, data, metadata, business_time, recorded_time, hash)
+        select v_first + e.ord - 1, v_transaction_id, v_ids[e.s + 1], v_starts[e.s + 1] + e.ord - v_offsets[e.s + 1],
+               (e.metadata->>'eventId')::uuid, e.type, (e.metadata->>'schemaVersion')::int, e.data, e.metadata,
+               (e.metadata->>'businessTime')::timestamptz, (e.metadata->>'recordedTime')::timestamptz,
+               case when v_given[e.s + 1] then substring(p_hashes from (e.ord::int - 1) * 32 + 1 for 32) else v_hashes[e.ord] end
+        from (select u.s, u.type, u.data::jsonb as data, u.metadata::jsonb as metadata, u.ord
+              from unnest(p_stream_of, string_to_array(p_types, chr(30)), string_to_array(p_data, chr(30)),
+                          string_to_array(p_metadata, chr(30)))
+                   with ordinality as u(s, type, data, metadata, ord)
+              offset 0) e;
+
+        first_position := v_first;
+        next_revisions := v_next;
+        last_hashes := v_lasts;
+        return next;
+      end
+      $fn$;
+    `,
+  },
 ];
