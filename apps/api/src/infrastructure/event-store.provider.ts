@@ -1,5 +1,5 @@
 import { Logger, Provider } from '@nestjs/common';
-import { createKurrentDbEventStore, createPostgresEventStore, EventStore, EventStoreLogger } from '@tip/event-store';
+import { EventStore, EventStoreLogger, openEventStore } from '@tip/event-store';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const DATABASE_URL = Symbol('DATABASE_URL');
@@ -31,9 +31,10 @@ export function nestEventStoreLogger(context: string): EventStoreLogger {
 export const eventStoreProvider: Provider = {
   provide: EVENT_STORE,
   inject: [DATABASE_URL, { token: EVENT_STORE_SETTINGS, optional: true }],
-  useFactory: (connectionString: string, settings: EventStoreSettings | undefined): Promise<EventStore> => {
-    const logger = nestEventStoreLogger('EventStore');
-    if (settings?.kind === 'kurrentdb') return createKurrentDbEventStore({ connectionString: settings.connectionString, logger });
-    return createPostgresEventStore({ connectionString, logger });
-  },
+  useFactory: (connectionString: string, settings: EventStoreSettings | undefined): Promise<EventStore> =>
+    openEventStore(
+      settings?.kind === 'kurrentdb' ? { TIP_EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: settings.connectionString } : {},
+      connectionString,
+      nestEventStoreLogger('EventStore'),
+    ),
 };

@@ -54,15 +54,12 @@ export class KafkaJsBroker implements MessageBroker {
   }
 
   async consume(options: ConsumerOptions): Promise<MessageConsumer> {
-    let joined: () => void = () => undefined;
-    const started = new Promise<void>((resolve) => (joined = resolve));
     let current: Consumer | undefined;
     let stopped = false;
     let restartTimer: NodeJS.Timeout | undefined;
     const start = async (): Promise<void> => {
       const consumer = this.kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
       current = consumer;
-      consumer.on(consumer.events.GROUP_JOIN, () => joined());
       // kafkajs restarts a crashed consumer only for its own retriable errors; ours (a handler that
       // failed, a database away) would leave the group for good. This one always comes back.
       consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -101,7 +98,6 @@ export class KafkaJsBroker implements MessageBroker {
     };
     this.closers.add(stop);
     return {
-      started,
       stop: async () => {
         this.closers.delete(stop);
         await stop();

@@ -44,8 +44,6 @@ export interface ConsumerOptions {
 }
 
 export interface MessageConsumer {
-  /** Resolves once the consumer has joined its group and runs. */
-  started: Promise<void>;
   stop(): Promise<void>;
 }
 

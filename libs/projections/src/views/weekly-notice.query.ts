@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { endOfLocalDay, startOfLocalDay } from '@tip/domain';
-import { isoWeekOf, parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
+import { parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
 import { NOTICE_FIGURES, NoticeFigures, NoticeRow, UnitKind, WeeklyNotice } from '../notices/weekly-notice';
 import { BatchRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
 import { schoolCounts, ViewNotFound } from './progress.views';
@@ -124,6 +124,3 @@ function changeOf(thisWeek: NoticeFigures, lastWeek: NoticeFigures): NoticeFigur
 function zero(): NoticeFigures {
   return Object.fromEntries(NOTICE_FIGURES.map((figure) => [figure, 0])) as unknown as NoticeFigures;
 }
-
-/** The week a notice is for when none is asked: the current one. */
-export const currentIsoWeek = (nowMs: number) => isoWeekOf(nowMs);
