@@ -24,7 +24,7 @@ const BARE_TABLE = `
   create table bench_bare (
     position bigserial primary key, transaction_id xid8 not null default pg_current_xact_id(),
     stream_id text not null, stream_revision bigint not null, event_id uuid not null, event_type text not null,
-    schema_version integer not null, data jsonb not null, metadata jsonb not null,
+    schema_version integer not null, data json not null, metadata json not null,
     business_time timestamptz not null, recorded_time timestamptz not null, hash bytea not null)`;
 
 interface BareRow {
@@ -52,7 +52,7 @@ async function bulkInsertBare(pool: Pool, rows: BareRow[]): Promise<void> {
   await pool.query(
     `insert into bench_bare (stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, business_time, recorded_time, hash)
      select s, r, e, t, 1, d, m, now(), now(), '\\x00'
-     from unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) as x(s, r, e, t, d, m)`,
+     from unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::json[], $6::json[]) as x(s, r, e, t, d, m)`,
     [
       rows.map((row) => row.streamId),
       rows.map((row) => row.revision),

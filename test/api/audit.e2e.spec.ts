@@ -156,7 +156,7 @@ describe('Audit over HTTP', () => {
     const client = new Client({ connectionString: api.database.url });
     await client.connect();
     try {
-      await client.query(`update tip_events set data = jsonb_set(data, '{seats}', '500') where stream_id = $1 and stream_revision = 1`, [cityLedger]);
+      await client.query(`update tip_events set data = jsonb_set(data::jsonb, '{seats}', '500') where stream_id = $1 and stream_revision = 1`, [cityLedger]);
     } finally {
       await client.end();
     }

@@ -31,3 +31,48 @@ export async function forEachConcurrently<T>(
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) throw failure.reason;
 }
+
+type Mapped<R> = { done: true } | { done: false; value: R } | { done: false; error: unknown };
+
+/**
+ * `map` over `items`, running up to `ahead` items before they are asked for, each in a later turn
+ * of the event loop: CPU-bound mapping then fills the time the consumer spends waiting on I/O.
+ * Results and failures come out in order; a failure is thrown only when its item is reached.
+ */
+export async function* mapAhead<T, R>(items: AsyncIterable<T>, ahead: number, map: (item: T) => R): AsyncGenerator<R> {
+  const iterator = items[Symbol.asyncIterator]();
+  const pending: Promise<Mapped<R>>[] = [];
+  let exhausted = false;
+  const pull = () => {
+    if (exhausted) return;
+    pending.push(
+      iterator.next().then(
+        async (result): Promise<Mapped<R>> => {
+          if (result.done) {
+            exhausted = true;
+            return { done: true };
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+          try {
+            return { done: false, value: map(result.value) };
+          } catch (error) {
+            return { done: false, error };
+          }
+        },
+        (error: unknown): Mapped<R> => {
+          exhausted = true;
+          return { done: false, error };
+        },
+      ),
+    );
+  };
+  for (;;) {
+    while (pending.length <= ahead && !exhausted) pull();
+    const next = pending.shift();
+    if (next === undefined) return;
+    const mapped = await next;
+    if (mapped.done) return;
+    if ('error' in mapped) throw mapped.error;
+    yield mapped.value;
+  }
+}

@@ -47,6 +47,11 @@ export interface PreparedStream {
   eventIds: string[];
 }
 
+/** What settling a failed append needs to know of it: which events went to which streams. */
+export interface AppendIdentity {
+  streams: { streamId: string; expected: number; eventIds: string[] }[];
+}
+
 /** One caller's append: the unit that succeeds or fails as a whole. */
 export interface PreparedAppend {
   streams: PreparedStream[];
@@ -188,10 +193,18 @@ export const NO_STREAM = -2;
 
 /** The chain of `events` from `start`: each event's hash, in hex. */
 export function chainFrom(start: string, events: PreparedEvent[]): string[] {
-  const hashes = new Array<string>(events.length);
+  return chainFromContentHashes(
+    start,
+    events.map((event) => event.contentHashHex),
+  );
+}
+
+/** The chain from `start` over content hashes (hex), in hex. */
+export function chainFromContentHashes(start: string, contentHashes: string[]): string[] {
+  const hashes = new Array<string>(contentHashes.length);
   let previous = start;
-  for (let index = 0; index < events.length; index++) {
-    previous = chainHashHex(previous, events[index].contentHashHex);
+  for (let index = 0; index < contentHashes.length; index++) {
+    previous = chainHashHex(previous, contentHashes[index]);
     hashes[index] = previous;
   }
   return hashes;
@@ -243,7 +256,11 @@ const NO_HASH = '0'.repeat(64);
 export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (string | Buffer)[] {
   let streamsJson = '';
   let streamOf = '';
+  let eventIds = '';
+  let versions = '';
   let types = '';
+  let businessTimes = '';
+  let recordedTimes = '';
   let data = '';
   let metadata = '';
   // In hex here; sent as bytes (node-postgres passes a Buffer in binary), half the size.
@@ -272,12 +289,20 @@ export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (
         const event = events[index];
         if (offset + index === 0) {
           streamOf = `${streamIndex}`;
+          eventIds = event.eventId;
+          versions = `${event.schemaVersion}`;
           types = event.type;
+          businessTimes = event.businessTime;
+          recordedTimes = event.recordedTime;
           data = event.dataJson;
           metadata = event.metadataJson;
         } else {
           streamOf += `,${streamIndex}`;
+          eventIds += `,${event.eventId}`;
+          versions += `,${event.schemaVersion}`;
           types += SEPARATOR + event.type;
+          businessTimes += SEPARATOR + event.businessTime;
+          recordedTimes += SEPARATOR + event.recordedTime;
           data += SEPARATOR + event.dataJson;
           metadata += SEPARATOR + event.metadataJson;
         }
@@ -288,7 +313,19 @@ export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (
       offset += events.length;
     }
   }
-  return [`[${streamsJson}]`, `{${streamOf}}`, types, data, metadata, Buffer.from(hashes, 'hex'), Buffer.from(contentHashes, 'hex')];
+  return [
+    `[${streamsJson}]`,
+    `{${streamOf}}`,
+    `{${eventIds}}`,
+    `{${versions}}`,
+    types,
+    businessTimes,
+    recordedTimes,
+    data,
+    metadata,
+    Buffer.from(hashes, 'hex'),
+    Buffer.from(contentHashes, 'hex'),
+  ];
 }
 
 /** Remembers where each stream's chain now ends, from what `tip_append_events` answered. */

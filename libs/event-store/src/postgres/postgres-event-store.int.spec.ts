@@ -59,6 +59,23 @@ const directAppends: [string, DirectAppend][] = [
   [
     'tip_append_events',
     (client, streamId, event) =>
+      client.query('select * from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7, $8, $9, $10::bytea, $11::bytea)', [
+        JSON.stringify([{ streamId, expected: -1, offset: 0, n: 1 }]),
+        '{0}',
+        `{${event.metadata.eventId}}`,
+        '{1}',
+        event.type,
+        event.metadata.businessTime,
+        event.metadata.businessTime,
+        '{}',
+        JSON.stringify({ ...event.metadata, schemaVersion: 1, recordedTime: event.metadata.businessTime }),
+        `\\x${'00'.repeat(32)}`,
+        `\\x${'00'.repeat(32)}`,
+      ]),
+  ],
+  [
+    'tip_append_events, the signature of migration 2',
+    (client, streamId, event) =>
       client.query('select * from tip_append_events($1::jsonb, $2::int[], $3, $4, $5, $6::bytea, $7::bytea)', [
         JSON.stringify([{ streamId, expected: -1, offset: 0, n: 1 }]),
         '{0}',
@@ -246,7 +263,7 @@ describe('PostgreSQL event store', () => {
     const pool = new Pool({ connectionString: shared });
     try {
       const { rows } = await pool.query('select version from tip_schema_migrations order by version');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     } finally {
       await pool.end();
       await Promise.all(stores.map((each) => each.close()));
@@ -317,6 +334,45 @@ describe('PostgreSQL event store', () => {
       expect((await isolated.readStream('exact')).map((event) => event.type)).toEqual(['A', 'I', 'J', 'K', 'After']);
       expect((await isolated.readStream('long')).map((event) => event.revision)).toEqual(Array.from({ length: 26 }, (_, index) => index));
       expect(await isolated.verify()).toMatchObject({ ok: true, streamsChecked: 6, eventsChecked: 44 });
+    } finally {
+      await isolated.close();
+    }
+  });
+
+  it('stores through the bulk import (binary COPY) exactly what an append stores, to the microsecond', async () => {
+    const isolated = await createPostgresEventStore({ connectionString: await freshDatabase(), clock: () => new Date('2026-11-22T08:00:00.123Z') });
+    const businessTimes = [
+      '2020-11-20T08:00:00.000Z',
+      '2020-11-20T08:00Z',
+      '2020-11-20T16:00:00.123456+08:00',
+      '2020-11-20T16:00:00.00001+08:00',
+      '1969-12-31T23:59:59.9995Z',
+      '2020-11-20T24:00:00Z',
+      '1900-01-01T00:00:00.5-05:30',
+    ];
+    const events = () =>
+      businessTimes.map((businessTime, index) =>
+        newEvent('课时已记录', { 姓名: '王芳', emoji: '😀', index, quoted: 'a"b\\c\ttab\nline' }, { businessTime, schemaVersion: index + 1 }),
+      );
+    try {
+      await isolated.appendToStream('appended-王', events());
+      await isolated.importEvents([{ streamId: 'imported-王', expectedRevision: 'no_stream', events: events() }]);
+      const stored = async (streamId: string) =>
+        (
+          await isolated.pool.query(
+            `select stream_revision, event_type, schema_version, data::text, metadata->>'businessTime' as given,
+                    to_char(business_time at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as business_time,
+                    to_char(recorded_time at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') as recorded_time
+             from tip_events where stream_id = $1 order by stream_revision`,
+            [streamId],
+          )
+        ).rows;
+      const appended = await stored('appended-王');
+      expect(appended).toHaveLength(businessTimes.length);
+      expect(await stored('imported-王')).toEqual(appended);
+      expect(appended[2]).toMatchObject({ business_time: '2020-11-20 08:00:00.123456', recorded_time: '2026-11-22 08:00:00.123000' });
+      expect(appended[4]).toMatchObject({ business_time: '1969-12-31 23:59:59.999500' });
+      expect(await isolated.verify()).toMatchObject({ ok: true, eventsChecked: 2 * businessTimes.length });
     } finally {
       await isolated.close();
     }

@@ -16,7 +16,7 @@ import {
   SubscriptionOptions,
 } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
-import { forEachConcurrently } from '../port/concurrently';
+import { forEachConcurrently, mapAhead } from '../port/concurrently';
 import { silentLogger } from '../port/logger';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
 import { validateStreamId } from '../port/validation';
@@ -29,8 +29,8 @@ import {
   VerificationReport,
 } from '../port/verification';
 import { AppendBatcher, BatchFailure } from './append-batcher';
-import { appendArguments, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
-import { CopiedChunk, copyAppend } from './copy-import';
+import { AppendIdentity, appendArguments, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
+import { CopiedChunk, copyAppend, EncodedImport, encodeImport } from './copy-import';
 import { runMigrations } from './migrations';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
@@ -67,6 +67,9 @@ function expectedRevisionOf(code: number): ExpectedRevision {
       return code;
   }
 }
+
+/** Import chunks validated and encoded before a worker asks for them. */
+const IMPORT_PREPARED_AHEAD = 1;
 
 /** Creates the store: connects, migrates the schema and refuses a database restored behind our back. */
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -198,7 +201,10 @@ export class PostgresEventStore implements EventStore {
   async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
     let eventsImported = 0;
     let lastPosition = 0;
-    await forEachConcurrently(chunkForImport(appends, options.chunkSize ?? 1000), options.concurrency ?? 2, async (chunk) => {
+    const chunks = chunkForImport(appends, options.chunkSize ?? 1000);
+    // The next chunks are validated and encoded while the workers wait on the database.
+    const prepared = mapAhead(chunks, IMPORT_PREPARED_AHEAD, (chunk) => chunk.map((part) => encodeImport(this.prepareImport(part))));
+    await forEachConcurrently(prepared, options.concurrency ?? 2, async (chunk) => {
       // A stream split over several chunks keeps its order: its parts run one after another.
       for (const part of chunk) {
         const result = await this.copyImport(part);
@@ -210,14 +216,16 @@ export class PostgresEventStore implements EventStore {
     return { eventsImported, lastPosition };
   }
 
-  private async copyImport(appends: StreamAppend[]): Promise<CopiedChunk> {
-    const recordedTime = this.settings.clock().toISOString();
-    const prepared = prepareAppend(appends, {
-      recordedTime,
+  private prepareImport(appends: StreamAppend[]): PreparedAppend {
+    return prepareAppend(appends, {
+      recordedTime: this.settings.clock().toISOString(),
       schemas: this.settings.schemas,
       maxEventBytes: this.settings.maxEventBytes,
       maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
     });
+  }
+
+  private async copyImport(prepared: EncodedImport): Promise<CopiedChunk> {
     let result: CopiedChunk;
     try {
       result = await copyAppend(this.pool, prepared);
@@ -237,7 +245,9 @@ export class PostgresEventStore implements EventStore {
     try {
       ({ rows } = await this.pool.query<Row>({
         name: 'tip_append_events',
-        text: 'select first_position, next_revisions, last_hashes from tip_append_events($1::jsonb, $2::int[], $3, $4, $5, $6::bytea, $7::bytea)',
+        text:
+          'select first_position, next_revisions, last_hashes ' +
+          'from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7, $8, $9, $10::bytea, $11::bytea)',
         values: appendArguments(batch, this.heads),
       }));
     } catch (error) {
@@ -263,7 +273,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Settles an append that failed alone: a retry whose events are stored gets the first answer. */
-  private async recoverAppend(append: PreparedAppend, error: unknown): Promise<AppendResult> {
+  private async recoverAppend(append: AppendIdentity, error: unknown): Promise<AppendResult> {
     if (!(error instanceof DatabaseError)) throw error;
     const conflict = this.wrongExpectedRevision(error, append);
     if (conflict || error.constraint === 'tip_events_event_id_key') {
@@ -274,7 +284,7 @@ export class PostgresEventStore implements EventStore {
     throw error;
   }
 
-  private wrongExpectedRevision(error: DatabaseError, append: PreparedAppend): WrongExpectedRevisionError | undefined {
+  private wrongExpectedRevision(error: DatabaseError, append: AppendIdentity): WrongExpectedRevisionError | undefined {
     if (error.code !== WRONG_EXPECTED_REVISION_SQLSTATE || !error.detail) return undefined;
     const detail = JSON.parse(error.detail) as { streamId: string; actual: number };
     const stream = append.streams.find((candidate) => candidate.streamId === detail.streamId);
@@ -282,7 +292,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** The result of the earlier append that stored these very events, if one did. */
-  private async originalResult(append: PreparedAppend): Promise<AppendResult | undefined> {
+  private async originalResult(append: AppendIdentity): Promise<AppendResult | undefined> {
     const eventIds = append.streams.flatMap((stream) => stream.eventIds);
     const { rows } = await this.pool.query<{ event_id: string; stream_id: string; stream_revision: string; position: string }>(
       'select event_id::text, stream_id, stream_revision, position from tip_events where event_id = any($1::uuid[])',

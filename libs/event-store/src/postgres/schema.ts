@@ -492,4 +492,181 @@ export const eventStoreMigrations: Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 3,
+    name: 'events stored as json text',
+    sql: /* sql */ `
+      -- Data and metadata are stored as the canonical JSON text the appender hashed, as json:
+      -- PostgreSQL checks that it is JSON but does not build (on write) and print (on read) a
+      -- jsonb tree, which was the largest part of its work per event. Nothing queries inside
+      -- events in SQL; ->> works on json as well, and a jsonb cast is there for anyone who must.
+      alter table tip_events alter column data type json using data::json,
+                             alter column metadata type json using metadata::json;
+
+      -- tip_append_events as in migration 2, except that event id, schema version and both times
+      -- come as their own arguments instead of being read back out of each event's metadata.
+      -- The older signature still works (jsonb is cast to json on assignment) for a process
+      -- of the previous release during a rolling deploy.
+      create function tip_append_events(p_streams jsonb, p_stream_of int[], p_event_ids uuid[], p_versions int[],
+                                        p_types text, p_business_times text, p_recorded_times text,
+                                        p_data text, p_metadata text, p_hashes bytea, p_content bytea)
+      returns table (first_position bigint, next_revisions bigint[], last_hashes text[])
+      language plpgsql as $fn$
+      declare
+        v_genesis        constant bytea := decode(repeat('00', 32), 'hex');
+        v_event_count    int := coalesce(array_length(p_stream_of, 1), 0);
+        v_stream_count   int := jsonb_array_length(p_streams);
+        v_transaction_id xid8;
+        v_first          bigint;
+        v_next           bigint[] := array_fill(-1::bigint, array[v_stream_count]);
+        v_lasts          text[] := array_fill(null::text, array[v_stream_count]);
+        v_ids            text[] := array_fill(null::text, array[v_stream_count]);
+        v_starts         bigint[] := array_fill(null::bigint, array[v_stream_count]);
+        v_offsets        int[] := array_fill(0, array[v_stream_count]);
+        v_given          boolean[] := array_fill(false, array[v_stream_count]);
+        v_hashes         bytea[] := array_fill(null::bytea, array[v_event_count]);
+        v_stream         record;
+        v_count          int;
+        v_start_rev      bigint;
+        v_start_hash     bytea;
+        v_content        bytea[];
+        v_hash           bytea;
+        v_actual         bigint;
+        v_i              int;
+      begin
+        if pg_current_xact_id_if_assigned() is not null then
+          raise exception 'tip_append_events must be the first write of its transaction';
+        end if;
+        if length(p_hashes) <> 32 * v_event_count or length(p_content) <> 32 * v_event_count
+           or coalesce(array_length(p_event_ids, 1), 0) <> v_event_count or coalesce(array_length(p_versions, 1), 0) <> v_event_count then
+          raise exception 'tip_append_events: p_event_ids and p_versions must hold one value, p_hashes and p_content 32 bytes, for each of the % events', v_event_count;
+        end if;
+        -- Positions follow transaction ids only if the id is taken here, under the lock.
+        begin
+          perform pg_advisory_lock(${POSITION_LOCK});
+          v_transaction_id := pg_current_xact_id();
+          v_first := nextval('tip_event_position_seq');
+          if v_event_count > 1 then
+            perform setval('tip_event_position_seq', v_first + v_event_count - 1);
+          end if;
+          perform pg_advisory_unlock(${POSITION_LOCK});
+        exception when others or query_canceled then
+          -- A session lock outlives the failed statement: let go, or every writer waits for ever.
+          perform pg_advisory_unlock(${POSITION_LOCK});
+          raise;
+        end;
+
+        -- Streams in one order (by id), so multi-stream appends cannot deadlock.
+        for v_stream in
+          select s.ordinality::int as idx, s.value->>'streamId' as stream_id, (s.value->>'expected')::bigint as expected,
+                 (s.value->>'offset')::int as event_offset, (s.value->>'n')::int as event_count,
+                 decode(s.value->>'last', 'hex') as given_last, (s.value->>'headRevision')::bigint as head_revision,
+                 decode(s.value->>'headHash', 'hex') as head_hash
+          from jsonb_array_elements(p_streams) with ordinality s
+          order by s.value->>'streamId'
+        loop
+          v_ids[v_stream.idx] := v_stream.stream_id;
+          v_offsets[v_stream.idx] := v_stream.event_offset;
+          v_count := v_stream.event_count;
+          v_start_rev := null;
+          -- A stream with no events is a guard: it must still be where the writer read it, and
+          -- stays there until this transaction ends (FOR SHARE blocks a concurrent append to it).
+          if v_count = 0 then
+            v_actual := null;
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id for share;
+            v_actual := coalesce(v_actual, -1);
+            if not (v_stream.expected = -1
+                    or (v_stream.expected = -2 and v_actual = -1)
+                    or (v_stream.expected = -3 and v_actual >= 0)
+                    or v_stream.expected = v_actual) then
+              raise exception using
+                errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+                message = 'wrong expected revision',
+                detail = json_build_object('streamId', v_stream.stream_id, 'actual', v_actual)::text;
+            end if;
+            v_next[v_stream.idx] := v_actual;
+            continue;
+          end if;
+          if v_stream.given_last is not null and v_stream.expected = -2 then
+            -- Hashed by the appender from the genesis hash: right for a stream that starts here.
+            insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+            values (v_stream.stream_id, v_count - 1, v_stream.given_last, v_genesis)
+            on conflict (stream_id) do nothing;
+            if found then
+              v_start_rev := -1;
+            end if;
+          elsif v_stream.given_last is not null and v_stream.head_hash is not null then
+            -- Hashed by the appender from the head it last saw: right if that is the head still.
+            update tip_streams t
+               set revision = t.revision + v_count, prior_hash = t.last_hash, last_hash = v_stream.given_last, updated_at = now()
+             where t.stream_id = v_stream.stream_id
+               and t.revision = v_stream.head_revision and t.last_hash = v_stream.head_hash
+               and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+            returning t.revision - v_count into v_start_rev;
+          end if;
+          if v_start_rev is not null then
+            v_given[v_stream.idx] := true;
+            v_hash := v_stream.given_last;
+          elsif not (v_stream.given_last is not null and v_stream.expected = -2) then
+            -- Hashed here, from the head as it is, as tip_reserve and tip_append do.
+            v_content := array(select substring(p_content from (v_stream.event_offset + i - 1) * 32 + 1 for 32)
+                               from generate_series(1, v_count) i);
+            for attempt in 1 .. 2 loop
+              if v_stream.expected <> -2 then
+                update tip_streams t
+                   set revision = t.revision + v_count, prior_hash = t.last_hash,
+                       last_hash = tip_chain(t.last_hash, v_content), updated_at = now()
+                 where t.stream_id = v_stream.stream_id
+                   and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+                returning t.revision - v_count, t.prior_hash into v_start_rev, v_start_hash;
+              end if;
+              exit when v_start_rev is not null or v_stream.expected not in (-1, -2);
+              insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+              values (v_stream.stream_id, v_count - 1, tip_chain(v_genesis, v_content), v_genesis)
+              on conflict (stream_id) do nothing;
+              if found then
+                v_start_rev := -1;
+                v_start_hash := v_genesis;
+              end if;
+              -- A racing writer created the stream first: 'any' appends after it on the next pass.
+              exit when v_start_rev is not null or v_stream.expected = -2;
+            end loop;
+            if v_start_rev is not null then
+              v_hash := v_start_hash;
+              for v_i in 1 .. v_count loop
+                v_hash := sha256(v_hash || v_content[v_i]);
+                v_hashes[v_stream.event_offset + v_i] := v_hash;
+              end loop;
+            end if;
+          end if;
+          if v_start_rev is null then
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id;
+            raise exception using
+              errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+              message = 'wrong expected revision',
+              detail = json_build_object('streamId', v_stream.stream_id, 'actual', coalesce(v_actual, -1))::text;
+          end if;
+          v_starts[v_stream.idx] := v_start_rev;
+          v_next[v_stream.idx] := v_start_rev + v_count;
+          v_lasts[v_stream.idx] := encode(v_hash, 'hex');
+        end loop;
+
+        insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type,
+                                schema_version, data, metadata, business_time, recorded_time, hash)
+        select v_first + e.ord - 1, v_transaction_id, v_ids[e.s + 1], v_starts[e.s + 1] + e.ord - v_offsets[e.s + 1],
+               e.id, e.type, e.v, e.data::json, e.metadata::json, e.bt::timestamptz, e.rt::timestamptz,
+               case when v_given[e.s + 1] then substring(p_hashes from (e.ord::int - 1) * 32 + 1 for 32) else v_hashes[e.ord] end
+        from unnest(p_stream_of, p_event_ids, p_versions, string_to_array(p_types, chr(30)),
+                    string_to_array(p_business_times, chr(30)), string_to_array(p_recorded_times, chr(30)),
+                    string_to_array(p_data, chr(30)), string_to_array(p_metadata, chr(30)))
+             with ordinality as e(s, id, v, type, bt, rt, data, metadata, ord);
+
+        first_position := v_first;
+        next_revisions := v_next;
+        last_hashes := v_lasts;
+        return next;
+      end
+      $fn$;
+    `,
+  },
 ];
