@@ -151,7 +151,7 @@ async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], 
     function* history() {
       for (let index = 0; index < chunks; index++) yield* historyChunk(index, chunk, eventsPerStream);
     }
-    const bulk = await timed(() => store.importEvents(history(), { chunkSize: chunk, concurrency: 2 }));
+    const bulk = await timed(() => store.importEvents(history(), { chunkSize: chunk }));
     const bare = await timed(async () => {
       for (let index = 0; index < chunks; index++) {
         const bareRows = Array.from({ length: chunk }, (_, offset) => ({
@@ -163,7 +163,7 @@ async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], 
       }
     });
     rows.push({
-      benchmark: `bulk import (importEvents: COPY), ${chunk} events per chunk, 2 at once`,
+      benchmark: `bulk import (importEvents: binary COPY), ${chunk} events per chunk`,
       unit: 'events/s',
       ours: (chunks * chunk) / bulk,
       baseline: (chunks * chunk) / bare,

@@ -39,7 +39,7 @@ type Mapped<R> = { done: true } | { done: false; value: R } | { done: false; err
  * of the event loop: CPU-bound mapping then fills the time the consumer spends waiting on I/O.
  * Results and failures come out in order; a failure is thrown only when its item is reached.
  */
-export async function* mapAhead<T, R>(items: AsyncIterable<T>, ahead: number, map: (item: T) => R): AsyncGenerator<R> {
+export async function* mapAhead<T, R>(items: AsyncIterable<T>, ahead: number, map: (item: T) => R | Promise<R>): AsyncGenerator<R> {
   const iterator = items[Symbol.asyncIterator]();
   const pending: Promise<Mapped<R>>[] = [];
   let exhausted = false;
@@ -54,7 +54,7 @@ export async function* mapAhead<T, R>(items: AsyncIterable<T>, ahead: number, ma
           }
           await new Promise((resolve) => setImmediate(resolve));
           try {
-            return { done: false, value: map(result.value) };
+            return { done: false, value: await map(result.value) };
           } catch (error) {
             return { done: false, error };
           }

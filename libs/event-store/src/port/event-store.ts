@@ -30,7 +30,7 @@ export interface AppendResult {
 export interface ImportOptions {
   /** Events per atomic append; default 1000. */
   chunkSize?: number;
-  /** Appends in flight at once; default 2. */
+  /** Appends in flight at once; by default what suits the adapter (PostgreSQL 3, KurrentDB 2). */
   concurrency?: number;
   onProgress?(eventsImported: number): void;
 }

@@ -1,30 +1,10 @@
 import { InvalidAppendError } from './errors';
 import { ExpectedRevision } from './expected-revision';
 import { NewEvent } from './event';
+import { isIsoInstant } from './iso-instant';
 
 export const MAX_STREAM_ID_LENGTH = 200;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
-/** Date, time (at most six fractional digits: PostgreSQL keeps microseconds), explicit offset. */
-const ISO_INSTANT = /^[1-9]\d{3}-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):\d{2})$/;
-
-/**
- * An ISO-8601 instant that JavaScript and PostgreSQL read as the same moment: Date.parse alone
- * takes 30 February as 1 March and offsets PostgreSQL refuses (beyond ±15:59).
- */
-export function isIsoInstant(text: string): boolean {
-  const match = ISO_INSTANT.exec(text);
-  if (match === null || Number.isNaN(Date.parse(text))) return false;
-  const month = Number(match[1]);
-  const day = Number(match[2]);
-  if (day > DAYS_IN_MONTH[month - 1]) return false;
-  if (month === 2 && day === 29) {
-    const year = Number(text.slice(0, 4));
-    if (year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0)) return false;
-  }
-  return match[3] === undefined || Number(match[3]) <= 15;
-}
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function validateStreamId(streamId: unknown, field = 'streamId'): string {

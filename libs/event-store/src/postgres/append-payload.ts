@@ -80,17 +80,36 @@ function expectedRevisionCode(expected: ExpectedRevision): number {
 
 /** Validates an append and encodes it; throws InvalidAppendError naming the field before anything is sent. */
 export function prepareAppend(appends: StreamAppend[], context: PrepareContext): PreparedAppend {
-  if (!Array.isArray(appends) || appends.length === 0) {
-    throw new InvalidAppendError('appends', 'must name at least one stream');
+  const preparer = new AppendPreparer(appends, context);
+  const streams = appends.map((_, streamIndex) => preparer.prepareStream(streamIndex));
+  return { streams, eventCount: preparer.finish() };
+}
+
+/**
+ * `prepareAppend` one stream at a time, for callers that give the event loop a turn between
+ * streams of a large append (the bulk import).
+ */
+export class AppendPreparer {
+  private readonly seenStreams = new Set<string>();
+  private readonly seenEvents = new Set<string>();
+  private eventCount = 0;
+
+  constructor(
+    private readonly appends: StreamAppend[],
+    private readonly context: PrepareContext,
+  ) {
+    if (!Array.isArray(appends) || appends.length === 0) {
+      throw new InvalidAppendError('appends', 'must name at least one stream');
+    }
   }
-  const seenStreams = new Set<string>();
-  const seenEvents = new Set<string>();
-  let eventCount = 0;
-  const streams = appends.map((append, streamIndex): PreparedStream => {
+
+  prepareStream(streamIndex: number): PreparedStream {
+    const { appends, context } = this;
+    const append = appends[streamIndex];
     const field = appends.length === 1 ? '' : `appends[${streamIndex}].`;
     const streamId = validateStreamId(append?.streamId, `${field}streamId`);
-    if (seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
-    seenStreams.add(streamId);
+    if (this.seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
+    this.seenStreams.add(streamId);
     const expected = validateExpectedRevision(append.expectedRevision, `${field}expectedRevision`);
     // With other streams, an empty list makes this stream a guard: it must still be at its
     // expected revision when the others are appended. Alone, it would append nothing at all.
@@ -106,8 +125,8 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
       const eventField = `${field}events[${eventIndex}]`;
       validateNewEvent(event, eventField);
       const eventId = event.metadata.eventId.toLowerCase();
-      if (seenEvents.has(eventId)) throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
-      seenEvents.add(eventId);
+      if (this.seenEvents.has(eventId)) throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
+      this.seenEvents.add(eventId);
       const schemaVersion = event.metadata.schemaVersion ?? context.schemas.currentVersion(event.type);
       // The canonical text is what gets hashed and what gets sent: one walk over each object.
       const dataJson = canonicalJsonOfEventData(event.data, eventField, '.data');
@@ -129,14 +148,19 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
       );
       prepared.eventIds.push(eventId);
     }
-    eventCount += prepared.events.length;
+    this.eventCount += prepared.events.length;
     return prepared;
-  });
-  if (eventCount === 0) throw new InvalidAppendError('appends', 'must append at least one event to some stream');
-  if (eventCount > context.maxEventsPerAppend) {
-    throw new InvalidAppendError('events', `must be at most ${context.maxEventsPerAppend} in one append`);
   }
-  return { streams, eventCount };
+
+  /** Checks the append as a whole, once every stream is prepared; gives its event count. */
+  finish(): number {
+    const { eventCount, context } = this;
+    if (eventCount === 0) throw new InvalidAppendError('appends', 'must append at least one event to some stream');
+    if (eventCount > context.maxEventsPerAppend) {
+      throw new InvalidAppendError('events', `must be at most ${context.maxEventsPerAppend} in one append`);
+    }
+    return eventCount;
+  }
 }
 
 /**

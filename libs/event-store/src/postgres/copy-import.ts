@@ -1,8 +1,9 @@
 import { finished } from 'node:stream/promises';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { GENESIS_HASH_HEX } from '../port/hash-chain';
-import { chainFrom, chainFromContentHashes, NO_STREAM, PreparedAppend } from './append-payload';
+import { parseIsoInstant } from '../port/iso-instant';
+import { chainFrom, chainFromContentHashes, NO_STREAM, PreparedAppend, PreparedStream } from './append-payload';
 
 /** What a chunk written with COPY amounts to. */
 export interface CopiedChunk {
@@ -31,8 +32,8 @@ export interface EncodedImport {
   eventCount: number;
   pieces: Buffer[];
   /** Where each row starts, by piece: rows never straddle two pieces. */
-  rowPiece: Uint32Array;
-  rowOffset: Uint32Array;
+  rowPiece: number[];
+  rowOffset: number[];
 }
 
 /** Rows are written in pieces of about this many bytes. */
@@ -51,8 +52,6 @@ const POSITION_AT = 2 + 4;
 const TRANSACTION_AT = POSITION_AT + 8 + 4;
 const REVISION_AT = TRANSACTION_AT + 8 + 4;
 const HASH_AT = REVISION_AT + 8 + 4;
-/** Timestamps travel as microseconds since 2000-01-01 UTC. */
-const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const HEX_VALUE = new Uint8Array(128);
 for (let digit = 0; digit < 16; digit++) {
   HEX_VALUE['0123456789abcdef'.charCodeAt(digit)] = digit;
@@ -67,10 +66,14 @@ class BinaryRowWriter {
   readonly pieces: Buffer[] = [];
   private buffer = Buffer.allocUnsafe(PIECE);
   private at = BINARY_HEADER.copy(this.buffer);
+  private readonly lastInstants = [
+    { text: '', seconds: 0, microseconds: 0 },
+    { text: '', seconds: 0, microseconds: 0 },
+  ];
 
   constructor(
-    private readonly rowPiece: Uint32Array,
-    private readonly rowOffset: Uint32Array,
+    private readonly rowPiece: number[],
+    private readonly rowOffset: number[],
   ) {}
 
   /** Starts row `row`; `textLength` is the UTF-16 length of its four texts. */
@@ -122,9 +125,23 @@ class BinaryRowWriter {
     this.at = at;
   }
 
-  /** An ISO-8601 instant (validated: see isIsoInstant) as a timestamptz. */
-  instant(value: string): void {
-    this.int64(microsecondsSincePostgresEpoch(value));
+  /**
+   * An ISO-8601 instant (validated: see parseIsoInstant) as a timestamptz. Each `slot` remembers
+   * its last instant: the events of a chunk share their recorded time, and often business time.
+   */
+  instant(value: string, slot: 0 | 1): void {
+    let parsed = this.lastInstants[slot];
+    if (value !== parsed.text) {
+      const instant = parseIsoInstant(value);
+      if (instant === undefined) throw new Error(`not an ISO-8601 instant: ${value}`);
+      parsed = { text: value, ...instant };
+      this.lastInstants[slot] = parsed;
+    }
+    this.buffer.writeInt32BE(8, this.at);
+    // Within about 285 years of 2000 the microseconds are an exact double; beyond, use BigInt.
+    if (Math.abs(parsed.seconds) < 9e9) writeInt64(this.buffer, this.at + 4, parsed.seconds * 1e6 + parsed.microseconds);
+    else this.buffer.writeBigInt64BE(BigInt(parsed.seconds) * 1_000_000n + BigInt(parsed.microseconds), this.at + 4);
+    this.at += 12;
   }
 
   /** A SHA-256 hash given in hex, or room for one when there is none yet. */
@@ -157,46 +174,29 @@ function writeInt64(buffer: Buffer, at: number, value: number): void {
 }
 
 /**
- * Date.parse keeps milliseconds; PostgreSQL keeps microseconds, so fractional digits four to six
- * are added here. The fraction counts forward within its second, also before 1970.
+ * Encodes a prepared chunk, a stream at a time. Streams created here (no_stream) are chained
+ * from the genesis hash now and their revisions are known; every other stream's revisions and
+ * hashes wait for the reservation. Only buffers, ids and hashes outlive the encoder, not the
+ * events' texts.
  */
-export function microsecondsSincePostgresEpoch(instant: string): number {
-  let micros = (Date.parse(instant) - POSTGRES_EPOCH_MS) * 1000;
-  const dot = instant.indexOf('.');
-  if (dot < 0) return micros;
-  let digits = 0;
-  let extra = 0;
-  for (let index = dot + 1; index < instant.length; index++) {
-    const code = instant.charCodeAt(index);
-    if (code < 48 || code > 57) break;
-    digits += 1;
-    if (digits > 3) extra = extra * 10 + (code - 48);
-  }
-  if (digits > 3) micros += extra * 10 ** (6 - digits);
-  return micros;
-}
+export class ImportEncoder {
+  private readonly streams: EncodedStream[] = [];
+  private readonly rowPiece: number[] = [];
+  private readonly rowOffset: number[] = [];
+  private readonly out = new BinaryRowWriter(this.rowPiece, this.rowOffset);
+  private eventCount = 0;
 
-/**
- * Encodes a prepared chunk. Streams created here (no_stream) are chained from the genesis hash
- * now and their revisions are known; every other stream's revisions and hashes wait for the
- * reservation. Only buffers, ids and hashes outlive this call, not the events' texts.
- */
-export function encodeImport(append: PreparedAppend): EncodedImport {
-  const rowPiece = new Uint32Array(append.eventCount);
-  const rowOffset = new Uint32Array(append.eventCount);
-  const out = new BinaryRowWriter(rowPiece, rowOffset);
-  const streams: EncodedStream[] = [];
-  let row = 0;
-  for (const stream of append.streams) {
+  encodeStream(stream: PreparedStream): void {
     const encoded: EncodedStream = { streamId: stream.streamId, expected: stream.expected, eventIds: stream.eventIds };
-    streams.push(encoded);
-    if (stream.events.length === 0) continue;
+    this.streams.push(encoded);
+    if (stream.events.length === 0) return;
     const chain = stream.expected === NO_STREAM ? chainFrom(GENESIS_HASH_HEX, stream.events) : undefined;
     if (chain) encoded.last = chain[chain.length - 1];
     else encoded.contentHashes = stream.events.map((event) => event.contentHashHex);
+    const out = this.out;
     for (let index = 0; index < stream.events.length; index++) {
       const event = stream.events[index];
-      out.startRow(row++, stream.streamId.length + event.type.length + event.dataJson.length + event.metadataJson.length);
+      out.startRow(this.eventCount++, stream.streamId.length + event.type.length + event.dataJson.length + event.metadataJson.length);
       out.int64Blank(); // position
       out.int64Blank(); // transaction id
       if (chain) out.int64(index);
@@ -208,11 +208,21 @@ export function encodeImport(append: PreparedAppend): EncodedImport {
       out.int32(event.schemaVersion);
       out.text(event.dataJson);
       out.text(event.metadataJson);
-      out.instant(event.businessTime);
-      out.instant(event.recordedTime);
+      out.instant(event.businessTime, 0);
+      out.instant(event.recordedTime, 1);
     }
   }
-  return { streams, eventCount: append.eventCount, pieces: out.end(), rowPiece, rowOffset };
+
+  finish(): EncodedImport {
+    return { streams: this.streams, eventCount: this.eventCount, pieces: this.out.end(), rowPiece: this.rowPiece, rowOffset: this.rowOffset };
+  }
+}
+
+/** `ImportEncoder` over a whole prepared chunk. */
+export function encodeImport(append: PreparedAppend): EncodedImport {
+  const encoder = new ImportEncoder();
+  for (const stream of append.streams) encoder.encodeStream(stream);
+  return encoder.finish();
 }
 
 interface Reservation {
@@ -230,22 +240,12 @@ interface Reservation {
  * before commit.
  */
 export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<CopiedChunk> {
-  const streamsJson = chunk.streams
-    .map((stream) => {
-      const last = stream.last ? `,"last":"${stream.last}"` : '';
-      return `{"streamId":${JSON.stringify(stream.streamId)},"expected":${stream.expected},"n":${stream.eventIds.length}${last}}`;
-    })
-    .join(',');
   const client = await pool.connect();
   try {
     await client.query('begin');
     try {
-      const { rows } = await client.query<Reservation>({
-        name: 'tip_reserve_import',
-        text: 'select transaction_id::text, first_position, start_revisions, start_hashes from tip_reserve_import($1::jsonb, $2)',
-        values: [`[${streamsJson}]`, chunk.eventCount],
-      });
-      const heads = fillInReservation(chunk, rows[0]);
+      const reservation = await reserve(client, chunk);
+      const heads = fillInReservation(chunk, reservation);
       const copy = client.query(copyFrom(`copy tip_events (${COPY_COLUMNS}) from stdin (format binary)`));
       for (const piece of chunk.pieces) copy.write(piece);
       copy.end();
@@ -260,7 +260,7 @@ export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<Copi
         if (rowCount !== heads.streamIds.length) throw new Error(`stored ${rowCount} of ${heads.streamIds.length} stream heads`);
       }
       await client.query('commit');
-      return { eventCount: chunk.eventCount, lastPosition: Number(rows[0].first_position) + chunk.eventCount - 1 };
+      return { eventCount: chunk.eventCount, lastPosition: Number(reservation.first_position) + chunk.eventCount - 1 };
     } catch (error) {
       await client.query('rollback');
       throw error;
@@ -268,6 +268,22 @@ export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<Copi
   } finally {
     client.release();
   }
+}
+
+/** Takes positions and checks every stream's expected revision. */
+async function reserve(client: PoolClient, chunk: EncodedImport): Promise<Reservation> {
+  const streamsJson = chunk.streams
+    .map((stream) => {
+      const last = stream.last ? `,"last":"${stream.last}"` : '';
+      return `{"streamId":${JSON.stringify(stream.streamId)},"expected":${stream.expected},"n":${stream.eventIds.length}${last}}`;
+    })
+    .join(',');
+  const { rows } = await client.query<Reservation>({
+    name: 'tip_reserve_import',
+    text: 'select transaction_id::text, first_position, start_revisions, start_hashes from tip_reserve_import($1::jsonb, $2)',
+    values: [`[${streamsJson}]`, chunk.eventCount],
+  });
+  return rows[0];
 }
 
 /**

@@ -378,6 +378,20 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('refuses a chunk of new streams when one of them exists already, writing none of them (one transaction per chunk)', async () => {
+    const label = `import-mixed-${Date.now()}`;
+    await store.appendToStream(`${label}-c`, [newEvent('AlreadyThere'), newEvent('AlreadyThere')]);
+    const error = await store
+      .importEvents(
+        ['a', 'b', 'c', 'd'].map((suffix) => ({ streamId: `${label}-${suffix}`, expectedRevision: 'no_stream' as const, events: [newEvent('Imported')] })),
+        { chunkSize: 10 },
+      )
+      .catch((e) => e);
+    expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: `${label}-c`, actual: 1 });
+    for (const suffix of ['a', 'b', 'd']) expect(await store.readStream(`${label}-${suffix}`)).toEqual([]);
+    expect(await store.readStream(`${label}-c`)).toHaveLength(2);
+  });
+
   it('names an inserted event in a chain', async () => {
     const isolated = await createPostgresEventStore({ connectionString: await freshDatabase() });
     try {

@@ -29,8 +29,8 @@ import {
   VerificationReport,
 } from '../port/verification';
 import { AppendBatcher, BatchFailure } from './append-batcher';
-import { AppendIdentity, appendArguments, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
-import { CopiedChunk, copyAppend, EncodedImport, encodeImport } from './copy-import';
+import { AppendIdentity, appendArguments, AppendPreparer, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
+import { CopiedChunk, copyAppend, EncodedImport, ImportEncoder } from './copy-import';
 import { runMigrations } from './migrations';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
@@ -68,8 +68,12 @@ function expectedRevisionOf(code: number): ExpectedRevision {
   }
 }
 
+/** Import transactions at once: enough that the database always has one to work on while the next is encoded. */
+const IMPORT_CONCURRENCY = 3;
 /** Import chunks validated and encoded before a worker asks for them. */
 const IMPORT_PREPARED_AHEAD = 1;
+/** About a millisecond's work for the importer between two turns of the event loop. */
+const IMPORT_EVENTS_PER_TURN = 150;
 
 /** Creates the store: connects, migrates the schema and refuses a database restored behind our back. */
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -203,8 +207,12 @@ export class PostgresEventStore implements EventStore {
     let lastPosition = 0;
     const chunks = chunkForImport(appends, options.chunkSize ?? 1000);
     // The next chunks are validated and encoded while the workers wait on the database.
-    const prepared = mapAhead(chunks, IMPORT_PREPARED_AHEAD, (chunk) => chunk.map((part) => encodeImport(this.prepareImport(part))));
-    await forEachConcurrently(prepared, options.concurrency ?? 2, async (chunk) => {
+    const prepared = mapAhead(chunks, IMPORT_PREPARED_AHEAD, async (chunk) => {
+      const parts: EncodedImport[] = [];
+      for (const part of chunk) parts.push(await this.encodeImportPart(part));
+      return parts;
+    });
+    await forEachConcurrently(prepared, options.concurrency ?? IMPORT_CONCURRENCY, async (chunk) => {
       // A stream split over several chunks keeps its order: its parts run one after another.
       for (const part of chunk) {
         const result = await this.copyImport(part);
@@ -216,13 +224,30 @@ export class PostgresEventStore implements EventStore {
     return { eventsImported, lastPosition };
   }
 
-  private prepareImport(appends: StreamAppend[]): PreparedAppend {
-    return prepareAppend(appends, {
+  /**
+   * Validates and encodes one part of an import chunk, giving the event loop a turn every few
+   * hundred events, so that the workers' database replies are not kept waiting meanwhile.
+   */
+  private async encodeImportPart(appends: StreamAppend[]): Promise<EncodedImport> {
+    const preparer = new AppendPreparer(appends, {
       recordedTime: this.settings.clock().toISOString(),
       schemas: this.settings.schemas,
       maxEventBytes: this.settings.maxEventBytes,
       maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
     });
+    const encoder = new ImportEncoder();
+    let sinceTurn = 0;
+    for (let streamIndex = 0; streamIndex < appends.length; streamIndex++) {
+      const stream = preparer.prepareStream(streamIndex);
+      encoder.encodeStream(stream);
+      sinceTurn += stream.events.length;
+      if (sinceTurn >= IMPORT_EVENTS_PER_TURN) {
+        sinceTurn = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    preparer.finish();
+    return encoder.finish();
   }
 
   private async copyImport(prepared: EncodedImport): Promise<CopiedChunk> {
