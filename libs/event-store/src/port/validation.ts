@@ -5,6 +5,7 @@ import { isIsoInstant } from './iso-instant';
 
 export const MAX_STREAM_ID_LENGTH = 200;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+const COMMAND_REFERENCES = ['commandId', 'correlationId', 'causationId'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function validateStreamId(streamId: unknown, field = 'streamId'): string {
@@ -50,7 +51,7 @@ export function validateNewEvent(event: NewEvent, field: string): void {
   if (actor === null || typeof actor !== 'object' || typeof actor.sub !== 'string' || typeof actor.role !== 'string') {
     throw new InvalidAppendError(`${field}.metadata.actor`, 'must name sub and role');
   }
-  for (const key of ['commandId', 'correlationId', 'causationId'] as const) {
+  for (const key of COMMAND_REFERENCES) {
     if (typeof metadata[key] !== 'string' || metadata[key].length === 0) {
       throw new InvalidAppendError(`${field}.metadata.${key}`, 'must be a non-empty string');
     }

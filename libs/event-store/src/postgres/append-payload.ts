@@ -174,7 +174,7 @@ function storedMetadataJson(source: NewEventMetadata, eventId: string, schemaVer
     return canonicalJsonOfEventData(metadata, eventField, '.metadata');
   }
   const field = `${eventField}.metadata`;
-  let json = `{"actor":${member(source.actor, field, '.actor')}`;
+  let json = `{"actor":${actorJson(source.actor, field)}`;
   json += `,"businessTime":${member(source.businessTime, field, '.businessTime')}`;
   json += `,"causationId":${member(source.causationId, field, '.causationId')}`;
   json += `,"commandId":${member(source.commandId, field, '.commandId')}`;
@@ -185,6 +185,22 @@ function storedMetadataJson(source: NewEventMetadata, eventId: string, schemaVer
   json += `,"recordedTime":"${recordedTime}","schemaVersion":${schemaVersion}`;
   if (source.traceparent !== undefined) json += `,"traceparent":${member(source.traceparent, field, '.traceparent')}`;
   return `${json}}`;
+}
+
+/** An actor of the usual shape (sub, role and perhaps unitId, all strings) written in canonical key order. */
+function actorJson(actor: NewEventMetadata['actor'], field: string): string {
+  if (Object.getPrototypeOf(actor) !== Object.prototype) return member(actor, field, '.actor');
+  let keys = 0;
+  for (const key in actor) {
+    if (key !== 'sub' && key !== 'role' && key !== 'unitId') return member(actor, field, '.actor');
+    keys += 1;
+  }
+  const { role, sub, unitId } = actor;
+  if (typeof unitId !== 'string') {
+    if (keys !== 2) return member(actor, field, '.actor');
+    return `{"role":${member(role, field, '.actor.role')},"sub":${member(sub, field, '.actor.sub')}}`;
+  }
+  return `{"role":${member(role, field, '.actor.role')},"sub":${member(sub, field, '.actor.sub')},"unitId":${member(unitId, field, '.actor.unitId')}}`;
 }
 
 function member(value: unknown, field: string, key: string): string {

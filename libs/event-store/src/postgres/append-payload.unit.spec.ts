@@ -28,6 +28,9 @@ describe('prepareAppend', () => {
     ['fields TIP does not know', { ...baseMetadata, extra: { z: 1, y: [2] } } as NewEventMetadata],
     ['keys in any order and escapes', { causationId: 'a"b\\c', actor: { role: 'r', sub: '王\n芳', unitId: 'U' }, commandId: '😀', correlationId: 'x', eventId: baseMetadata.eventId, businessTime: baseMetadata.businessTime }],
     ['a class instance', Object.assign(Object.create({ inherited: 1 }) as NewEventMetadata, baseMetadata)],
+    ['an actor without a unit', { ...baseMetadata, actor: { sub: 's', role: 'r' } }],
+    ['an actor whose unit is left undefined', { ...baseMetadata, actor: { sub: 's', role: 'r', unitId: undefined } }],
+    ['an actor with more to say', { ...baseMetadata, actor: { sub: 's', role: 'r', unitId: 'U', delegatedBy: { sub: 'x' } } as NewEventMetadata['actor'] }],
   ])('stores metadata with %s exactly as the canonical encoding of the completed metadata, and hashes what it stores', (_label, metadata) => {
     const event = prepared(metadata);
     const stored = { ...metadata, eventId: metadata.eventId.toLowerCase(), schemaVersion: metadata.schemaVersion ?? 1, recordedTime };
@@ -40,6 +43,8 @@ describe('prepareAppend', () => {
   it.each<[string, NewEventMetadata, string]>([
     ['a lone surrogate in a command id', { ...baseMetadata, commandId: '\ud800' }, 'events[0].metadata.commandId'],
     ['U+0000 in the actor', { ...baseMetadata, actor: { sub: 'a\u0000', role: 'r' } }, 'events[0].metadata.actor.sub'],
+    ['a lone surrogate in the actor\'s unit', { ...baseMetadata, actor: { sub: 's', role: 'r', unitId: '\udc00' } }, 'events[0].metadata.actor.unitId'],
+    ['an actor of a class', { ...baseMetadata, actor: Object.assign(Object.create({ inherited: 1 }) as NewEventMetadata['actor'], { sub: 's', role: 'r' }) }, 'events[0].metadata.actor'],
     ['a date in importedBy', { ...baseMetadata, importedBy: { sub: 'a', role: 'r', at: new Date() } as NewEventMetadata['actor'] }, 'events[0].metadata.importedBy.at'],
     ['a number for traceparent that is not finite', { ...baseMetadata, traceparent: Infinity as unknown as string }, 'events[0].metadata.traceparent'],
   ])('refuses %s and names where it is', (_label, metadata, field) => {
