@@ -299,8 +299,20 @@ export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (
   let eventIds = '';
   let versions = '';
   let types = '';
-  let businessTimes = '';
-  let recordedTimes = '';
+  // Each distinct instant once; events refer to them by index (from 1).
+  const timeIndex = new Map<string, number>();
+  let times = '';
+  const timeOf = (instant: string): number => {
+    let index = timeIndex.get(instant);
+    if (index === undefined) {
+      index = timeIndex.size + 1;
+      timeIndex.set(instant, index);
+      times += index === 1 ? instant : SEPARATOR + instant;
+    }
+    return index;
+  };
+  let businessTimeOf = '';
+  let recordedTimeOf = '';
   let data = '';
   let metadata = '';
   // In hex here; sent as bytes (node-postgres passes a Buffer in binary), half the size.
@@ -332,8 +344,8 @@ export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (
           eventIds = event.eventId;
           versions = `${event.schemaVersion}`;
           types = event.type;
-          businessTimes = event.businessTime;
-          recordedTimes = event.recordedTime;
+          businessTimeOf = `${timeOf(event.businessTime)}`;
+          recordedTimeOf = `${timeOf(event.recordedTime)}`;
           data = event.dataJson;
           metadata = event.metadataJson;
         } else {
@@ -341,8 +353,8 @@ export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (
           eventIds += `,${event.eventId}`;
           versions += `,${event.schemaVersion}`;
           types += SEPARATOR + event.type;
-          businessTimes += SEPARATOR + event.businessTime;
-          recordedTimes += SEPARATOR + event.recordedTime;
+          businessTimeOf += `,${timeOf(event.businessTime)}`;
+          recordedTimeOf += `,${timeOf(event.recordedTime)}`;
           data += SEPARATOR + event.dataJson;
           metadata += SEPARATOR + event.metadataJson;
         }
@@ -359,8 +371,9 @@ export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (
     `{${eventIds}}`,
     `{${versions}}`,
     types,
-    businessTimes,
-    recordedTimes,
+    times,
+    `{${businessTimeOf}}`,
+    `{${recordedTimeOf}}`,
     data,
     metadata,
     Buffer.from(hashes, 'hex'),

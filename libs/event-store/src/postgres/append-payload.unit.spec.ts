@@ -80,14 +80,16 @@ describe('appendArguments', () => {
     const heads = new StreamHeads();
     heads.advance('known', { revision: 9, hash: head.toString('hex') });
     heads.advance('unknown', { revision: 2, hash: head.toString('hex') });
-    const [streamsJson, streamOf, eventIds, versions, types, businessTimes, recordedTimes, , , hashes, contentHashes] = appendArguments([append], heads);
+    const [streamsJson, streamOf, eventIds, versions, types, times, businessTimeOf, recordedTimeOf, , , hashes, contentHashes] = appendArguments([append], heads);
     const streams = JSON.parse(streamsJson as string) as { streamId: string; last?: string; headRevision?: number }[];
     expect(streamOf).toBe('{0,0,1,1,1,2}');
     expect(eventIds).toBe(`{${append.streams.flatMap((stream) => stream.eventIds).join(',')}}`);
     expect(versions).toBe('{1,1,1,1,1,1}');
     expect((types as string).split('\u001e')).toEqual(['E', 'E', 'E', 'E', 'E', 'E']);
-    expect((businessTimes as string).split('\u001e')).toEqual(Array(6).fill(baseMetadata.businessTime));
-    expect((recordedTimes as string).split('\u001e')).toEqual(Array(6).fill(context.recordedTime));
+    // Each distinct instant is sent once; events refer to it by index.
+    expect((times as string).split('\u001e')).toEqual([baseMetadata.businessTime, context.recordedTime]);
+    expect(businessTimeOf).toBe('{1,1,1,1,1,1}');
+    expect(recordedTimeOf).toBe('{2,2,2,2,2,2}');
     const chained = (start: Buffer, contents: Buffer[]) => contents.map((content) => (start = chainHash(start, content)));
     const [fresh, known, unknown] = append.streams.map((stream) => stream.events.map((event) => event.contentHash));
     const expected = [...chained(GENESIS_HASH, fresh), ...chained(head, known), Buffer.alloc(32)];

@@ -59,14 +59,15 @@ const directAppends: [string, DirectAppend][] = [
   [
     'tip_append_events',
     (client, streamId, event) =>
-      client.query('select * from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7, $8, $9, $10::bytea, $11::bytea)', [
+      client.query('select * from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7::int[], $8::int[], $9, $10, $11::bytea, $12::bytea)', [
         JSON.stringify([{ streamId, expected: -1, offset: 0, n: 1 }]),
         '{0}',
         `{${event.metadata.eventId}}`,
         '{1}',
         event.type,
         event.metadata.businessTime,
-        event.metadata.businessTime,
+        '{1}',
+        '{1}',
         '{}',
         JSON.stringify({ ...event.metadata, schemaVersion: 1, recordedTime: event.metadata.businessTime }),
         `\\x${'00'.repeat(32)}`,

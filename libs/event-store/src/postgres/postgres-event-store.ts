@@ -272,7 +272,7 @@ export class PostgresEventStore implements EventStore {
         name: 'tip_append_events',
         text:
           'select first_position, next_revisions, last_hashes ' +
-          'from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7, $8, $9, $10::bytea, $11::bytea)',
+          'from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7::int[], $8::int[], $9, $10, $11::bytea, $12::bytea)',
         values: appendArguments(batch, this.heads),
       }));
     } catch (error) {

@@ -505,10 +505,13 @@ export const eventStoreMigrations: Migration[] = [
 
       -- tip_append_events as in migration 2, except that event id, schema version and both times
       -- come as their own arguments instead of being read back out of each event's metadata.
+      -- Times repeat (a command's events share them, an append's events share the recorded
+      -- time), so p_times holds each distinct instant once, joined by chr(30), and each event
+      -- names its business and recorded time by index (from 1): each is parsed once.
       -- The older signature still works (jsonb is cast to json on assignment) for a process
       -- of the previous release during a rolling deploy.
       create function tip_append_events(p_streams jsonb, p_stream_of int[], p_event_ids uuid[], p_versions int[],
-                                        p_types text, p_business_times text, p_recorded_times text,
+                                        p_types text, p_times text, p_business_time_of int[], p_recorded_time_of int[],
                                         p_data text, p_metadata text, p_hashes bytea, p_content bytea)
       returns table (first_position bigint, next_revisions bigint[], last_hashes text[])
       language plpgsql as $fn$
@@ -525,6 +528,7 @@ export const eventStoreMigrations: Migration[] = [
         v_offsets        int[] := array_fill(0, array[v_stream_count]);
         v_given          boolean[] := array_fill(false, array[v_stream_count]);
         v_hashes         bytea[] := array_fill(null::bytea, array[v_event_count]);
+        v_times          timestamptz[] := string_to_array(p_times, chr(30))::timestamptz[];
         v_stream         record;
         v_count          int;
         v_start_rev      bigint;
@@ -538,8 +542,10 @@ export const eventStoreMigrations: Migration[] = [
           raise exception 'tip_append_events must be the first write of its transaction';
         end if;
         if length(p_hashes) <> 32 * v_event_count or length(p_content) <> 32 * v_event_count
-           or coalesce(array_length(p_event_ids, 1), 0) <> v_event_count or coalesce(array_length(p_versions, 1), 0) <> v_event_count then
-          raise exception 'tip_append_events: p_event_ids and p_versions must hold one value, p_hashes and p_content 32 bytes, for each of the % events', v_event_count;
+           or coalesce(array_length(p_event_ids, 1), 0) <> v_event_count or coalesce(array_length(p_versions, 1), 0) <> v_event_count
+           or coalesce(array_length(p_business_time_of, 1), 0) <> v_event_count
+           or coalesce(array_length(p_recorded_time_of, 1), 0) <> v_event_count then
+          raise exception 'tip_append_events: p_event_ids, p_versions, p_business_time_of and p_recorded_time_of must hold one value, p_hashes and p_content 32 bytes, for each of the % events', v_event_count;
         end if;
         -- Positions follow transaction ids only if the id is taken here, under the lock.
         begin
@@ -654,10 +660,10 @@ export const eventStoreMigrations: Migration[] = [
         insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type,
                                 schema_version, data, metadata, business_time, recorded_time, hash)
         select v_first + e.ord - 1, v_transaction_id, v_ids[e.s + 1], v_starts[e.s + 1] + e.ord - v_offsets[e.s + 1],
-               e.id, e.type, e.v, e.data::json, e.metadata::json, e.bt::timestamptz, e.rt::timestamptz,
+               e.id, e.type, e.v, e.data::json, e.metadata::json, v_times[e.bt], v_times[e.rt],
                case when v_given[e.s + 1] then substring(p_hashes from (e.ord::int - 1) * 32 + 1 for 32) else v_hashes[e.ord] end
         from unnest(p_stream_of, p_event_ids, p_versions, string_to_array(p_types, chr(30)),
-                    string_to_array(p_business_times, chr(30)), string_to_array(p_recorded_times, chr(30)),
+                    p_business_time_of, p_recorded_time_of,
                     string_to_array(p_data, chr(30)), string_to_array(p_metadata, chr(30)))
              with ordinality as e(s, id, v, type, bt, rt, data, metadata, ord);
 
