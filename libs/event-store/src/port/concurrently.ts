@@ -32,47 +32,38 @@ export async function forEachConcurrently<T>(
   if (failure) throw failure.reason;
 }
 
-type Mapped<R> = { done: true } | { done: false; value: R } | { done: false; error: unknown };
+type Read<T> = { done: true } | { done: false; value: T } | { done: false; error: unknown };
 
 /**
- * `map` over `items`, running up to `ahead` items before they are asked for, each in a later turn
- * of the event loop: CPU-bound mapping then fills the time the consumer spends waiting on I/O.
- * Results and failures come out in order; a failure is thrown only when its item is reached.
+ * Asks `items` for up to `ahead` items before the consumer does, so that a source that works to
+ * produce them (giving the event loop turns meanwhile) works while the consumer waits on I/O.
+ * Items and failures come out in order; a failure is thrown only when its item is reached.
  */
-export async function* mapAhead<T, R>(items: AsyncIterable<T>, ahead: number, map: (item: T) => R | Promise<R>): AsyncGenerator<R> {
+export async function* readAhead<T>(items: AsyncIterable<T>, ahead: number): AsyncGenerator<T> {
   const iterator = items[Symbol.asyncIterator]();
-  const pending: Promise<Mapped<R>>[] = [];
+  const pending: Promise<Read<T>>[] = [];
   let exhausted = false;
-  const pull = () => {
-    if (exhausted) return;
+  const pull = () =>
     pending.push(
       iterator.next().then(
-        async (result): Promise<Mapped<R>> => {
-          if (result.done) {
-            exhausted = true;
-            return { done: true };
-          }
-          await new Promise((resolve) => setImmediate(resolve));
-          try {
-            return { done: false, value: await map(result.value) };
-          } catch (error) {
-            return { done: false, error };
-          }
+        (result): Read<T> => {
+          if (!result.done) return { done: false, value: result.value };
+          exhausted = true;
+          return { done: true };
         },
-        (error: unknown): Mapped<R> => {
+        (error: unknown): Read<T> => {
           exhausted = true;
           return { done: false, error };
         },
       ),
     );
-  };
   for (;;) {
     while (pending.length <= ahead && !exhausted) pull();
     const next = pending.shift();
     if (next === undefined) return;
-    const mapped = await next;
-    if (mapped.done) return;
-    if ('error' in mapped) throw mapped.error;
-    yield mapped.value;
+    const read = await next;
+    if (read.done) return;
+    if ('error' in read) throw read.error;
+    yield read.value;
   }
 }

@@ -80,40 +80,39 @@ function expectedRevisionCode(expected: ExpectedRevision): number {
 
 /** Validates an append and encodes it; throws InvalidAppendError naming the field before anything is sent. */
 export function prepareAppend(appends: StreamAppend[], context: PrepareContext): PreparedAppend {
-  const preparer = new AppendPreparer(appends, context);
-  const streams = appends.map((_, streamIndex) => preparer.prepareStream(streamIndex));
+  if (!Array.isArray(appends) || appends.length === 0) {
+    throw new InvalidAppendError('appends', 'must name at least one stream');
+  }
+  const preparer = new AppendPreparer(context);
+  const alone = appends.length === 1;
+  const streams = appends.map((append, streamIndex) => preparer.prepareStream(append, alone ? '' : `appends[${streamIndex}].`, alone));
   return { streams, eventCount: preparer.finish() };
 }
 
 /**
- * `prepareAppend` one stream at a time, for callers that give the event loop a turn between
- * streams of a large append (the bulk import).
+ * `prepareAppend` one stream at a time, for the bulk import, which prepares history as it reads
+ * it: streams and event ids must be unique within what one preparer sees (one transaction).
  */
 export class AppendPreparer {
   private readonly seenStreams = new Set<string>();
   private readonly seenEvents = new Set<string>();
   private eventCount = 0;
 
-  constructor(
-    private readonly appends: StreamAppend[],
-    private readonly context: PrepareContext,
-  ) {
-    if (!Array.isArray(appends) || appends.length === 0) {
-      throw new InvalidAppendError('appends', 'must name at least one stream');
-    }
-  }
+  constructor(private readonly context: PrepareContext) {}
 
-  prepareStream(streamIndex: number): PreparedStream {
-    const { appends, context } = this;
-    const append = appends[streamIndex];
-    const field = appends.length === 1 ? '' : `appends[${streamIndex}].`;
+  /**
+   * `field` is how errors name this stream's append ('' or 'appends[3].'); `alone`, whether it
+   * is the only stream of its append (then it must have events: it cannot be a guard).
+   */
+  prepareStream(append: StreamAppend, field: string, alone: boolean): PreparedStream {
+    const context = this.context;
     const streamId = validateStreamId(append?.streamId, `${field}streamId`);
     if (this.seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
     this.seenStreams.add(streamId);
     const expected = validateExpectedRevision(append.expectedRevision, `${field}expectedRevision`);
     // With other streams, an empty list makes this stream a guard: it must still be at its
     // expected revision when the others are appended. Alone, it would append nothing at all.
-    if (!Array.isArray(append.events) || (append.events.length === 0 && appends.length === 1)) {
+    if (!Array.isArray(append.events) || (append.events.length === 0 && alone)) {
       throw new InvalidAppendError(`${field}events`, 'must contain at least one event');
     }
     const prepared: PreparedStream = { streamId, expected: expectedRevisionCode(expected), events: [], eventIds: [] };

@@ -3,7 +3,8 @@ import { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { GENESIS_HASH_HEX } from '../port/hash-chain';
 import { parseIsoInstant } from '../port/iso-instant';
-import { chainFrom, chainFromContentHashes, NO_STREAM, PreparedAppend, PreparedStream } from './append-payload';
+import { StreamAppend } from '../port/event-store';
+import { AppendPreparer, chainFrom, chainFromContentHashes, NO_STREAM, PrepareContext, PreparedStream } from './append-payload';
 
 /** What a chunk written with COPY amounts to. */
 export interface CopiedChunk {
@@ -218,11 +219,70 @@ export class ImportEncoder {
   }
 }
 
-/** `ImportEncoder` over a whole prepared chunk. */
-export function encodeImport(append: PreparedAppend): EncodedImport {
-  const encoder = new ImportEncoder();
-  for (const stream of append.streams) encoder.encodeStream(stream);
-  return encoder.finish();
+/** Events validated and encoded between two turns of the event loop: about a millisecond's work. */
+const EVENTS_PER_TURN = 150;
+
+/**
+ * Validates and encodes history as it is read, into chunks of about `chunkSize` events (one
+ * transaction each); a stream longer than a chunk becomes an item of its own, made of parts that
+ * must go one after another, each expecting the revision the last one left. Each append is
+ * encoded as soon as it is read, so the events themselves never pile up in memory, and the event
+ * loop gets a turn every few hundred events, so database replies are not kept waiting meanwhile.
+ * Errors name appends by their place in the whole history (`appends[12345].events[0]...`).
+ */
+export async function* encodeForImport(
+  appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
+  chunkSize: number,
+  context: () => PrepareContext,
+): AsyncGenerator<EncodedImport[]> {
+  let preparer = new AppendPreparer(context());
+  let encoder = new ImportEncoder();
+  let streams = 0;
+  let packed = 0;
+  let sinceTurn = 0;
+  let index = 0;
+  const finish = (): EncodedImport[] => {
+    preparer.finish();
+    const chunk = encoder.finish();
+    preparer = new AppendPreparer(context());
+    encoder = new ImportEncoder();
+    streams = 0;
+    packed = 0;
+    return [chunk];
+  };
+  const turn = async (events: number) => {
+    sinceTurn += events;
+    if (sinceTurn < EVENTS_PER_TURN) return;
+    sinceTurn = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  for await (const append of appends) {
+    const field = `appends[${index++}].`;
+    const count = Array.isArray(append?.events) ? append.events.length : 0;
+    if (count > chunkSize) {
+      if (streams > 0) yield finish();
+      const parts: EncodedImport[] = [];
+      let expectedRevision = append.expectedRevision;
+      for (let offset = 0; offset < count; offset += chunkSize) {
+        const events = append.events.slice(offset, offset + chunkSize);
+        const part = new AppendPreparer(context());
+        const partEncoder = new ImportEncoder();
+        partEncoder.encodeStream(part.prepareStream({ streamId: append.streamId, expectedRevision, events }, field, true));
+        part.finish();
+        parts.push(partEncoder.finish());
+        expectedRevision = typeof expectedRevision === 'number' ? expectedRevision + events.length : 'stream_exists';
+        await turn(events.length);
+      }
+      yield parts;
+      continue;
+    }
+    if (packed + count > chunkSize && streams > 0) yield finish();
+    encoder.encodeStream(preparer.prepareStream(append, field, false));
+    streams += 1;
+    packed += count;
+    await turn(count);
+  }
+  if (streams > 0) yield finish();
 }
 
 interface Reservation {

@@ -16,7 +16,7 @@ import {
   SubscriptionOptions,
 } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
-import { forEachConcurrently, mapAhead } from '../port/concurrently';
+import { forEachConcurrently, readAhead } from '../port/concurrently';
 import { silentLogger } from '../port/logger';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
 import { validateStreamId } from '../port/validation';
@@ -29,8 +29,8 @@ import {
   VerificationReport,
 } from '../port/verification';
 import { AppendBatcher, BatchFailure } from './append-batcher';
-import { AppendIdentity, appendArguments, AppendPreparer, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
-import { CopiedChunk, copyAppend, EncodedImport, ImportEncoder } from './copy-import';
+import { AppendIdentity, appendArguments, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
+import { CopiedChunk, copyAppend, EncodedImport, encodeForImport } from './copy-import';
 import { runMigrations } from './migrations';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
@@ -72,8 +72,6 @@ function expectedRevisionOf(code: number): ExpectedRevision {
 const IMPORT_CONCURRENCY = 3;
 /** Import chunks validated and encoded before a worker asks for them. */
 const IMPORT_PREPARED_AHEAD = 1;
-/** About a millisecond's work for the importer between two turns of the event loop. */
-const IMPORT_EVENTS_PER_TURN = 150;
 
 /** Creates the store: connects, migrates the schema and refuses a database restored behind our back. */
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -115,37 +113,6 @@ async function assertTransactionHorizon(pool: Pool): Promise<void> {
         'pg_resetwal --next-transaction-id) or restore with pg_basebackup, then start again.',
     );
   }
-}
-
-/**
- * Packs streams into chunks of about `chunkSize` events, as they arrive. A stream longer than
- * a chunk becomes a chunk of its own, made of consecutive parts that expect the revision the
- * last part left.
- */
-export async function* chunkForImport(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, chunkSize: number): AsyncGenerator<StreamAppend[][]> {
-  let packing: StreamAppend[] = [];
-  let packed = 0;
-  for await (const append of appends) {
-    if (append.events.length > chunkSize) {
-      const parts: StreamAppend[][] = [];
-      let expectedRevision = append.expectedRevision;
-      for (let offset = 0; offset < append.events.length; offset += chunkSize) {
-        const events = append.events.slice(offset, offset + chunkSize);
-        parts.push([{ streamId: append.streamId, expectedRevision, events }]);
-        expectedRevision = typeof expectedRevision === 'number' ? expectedRevision + events.length : 'stream_exists';
-      }
-      yield parts;
-      continue;
-    }
-    if (packed + append.events.length > chunkSize && packing.length > 0) {
-      yield [packing];
-      packing = [];
-      packed = 0;
-    }
-    packing.push(append);
-    packed += append.events.length;
-  }
-  if (packing.length > 0) yield [packing];
 }
 
 export class PostgresEventStore implements EventStore {
@@ -205,13 +172,14 @@ export class PostgresEventStore implements EventStore {
   async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
     let eventsImported = 0;
     let lastPosition = 0;
-    const chunks = chunkForImport(appends, options.chunkSize ?? 1000);
-    // The next chunks are validated and encoded while the workers wait on the database.
-    const prepared = mapAhead(chunks, IMPORT_PREPARED_AHEAD, async (chunk) => {
-      const parts: EncodedImport[] = [];
-      for (const part of chunk) parts.push(await this.encodeImportPart(part));
-      return parts;
-    });
+    const encoded = encodeForImport(appends, options.chunkSize ?? 1000, () => ({
+      recordedTime: this.settings.clock().toISOString(),
+      schemas: this.settings.schemas,
+      maxEventBytes: this.settings.maxEventBytes,
+      maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
+    }));
+    // The next chunk is read and encoded while the workers wait on the database.
+    const prepared = readAhead(encoded, IMPORT_PREPARED_AHEAD);
     await forEachConcurrently(prepared, options.concurrency ?? IMPORT_CONCURRENCY, async (chunk) => {
       // A stream split over several chunks keeps its order: its parts run one after another.
       for (const part of chunk) {
@@ -222,32 +190,6 @@ export class PostgresEventStore implements EventStore {
       }
     });
     return { eventsImported, lastPosition };
-  }
-
-  /**
-   * Validates and encodes one part of an import chunk, giving the event loop a turn every few
-   * hundred events, so that the workers' database replies are not kept waiting meanwhile.
-   */
-  private async encodeImportPart(appends: StreamAppend[]): Promise<EncodedImport> {
-    const preparer = new AppendPreparer(appends, {
-      recordedTime: this.settings.clock().toISOString(),
-      schemas: this.settings.schemas,
-      maxEventBytes: this.settings.maxEventBytes,
-      maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
-    });
-    const encoder = new ImportEncoder();
-    let sinceTurn = 0;
-    for (let streamIndex = 0; streamIndex < appends.length; streamIndex++) {
-      const stream = preparer.prepareStream(streamIndex);
-      encoder.encodeStream(stream);
-      sinceTurn += stream.events.length;
-      if (sinceTurn >= IMPORT_EVENTS_PER_TURN) {
-        sinceTurn = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    preparer.finish();
-    return encoder.finish();
   }
 
   private async copyImport(prepared: EncodedImport): Promise<CopiedChunk> {
