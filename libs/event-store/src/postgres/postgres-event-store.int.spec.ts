@@ -393,6 +393,20 @@ describe('PostgreSQL event store', () => {
     expect(await store.readStream(`${label}-c`)).toHaveLength(2);
   });
 
+  it('names a bad event of an import by its place in the whole history, and imports the chunks before it', async () => {
+    const label = `import-bad-${Date.now()}`;
+    const history = Array.from({ length: 5 }, (_, index) => ({
+      streamId: `${label}-${index}`,
+      expectedRevision: 'no_stream' as const,
+      events: [newEvent('Imported', {}, index === 3 ? { businessTime: '2021-02-30T00:00:00Z' } : {})],
+    }));
+    const error = await store.importEvents(history, { chunkSize: 2, concurrency: 1 }).catch((e) => e);
+    expect(error).toMatchObject({ field: 'appends[3].events[0].metadata.businessTime' });
+    expect(await store.readStream(`${label}-0`)).toHaveLength(1);
+    expect(await store.readStream(`${label}-1`)).toHaveLength(1);
+    expect(await store.readStream(`${label}-3`)).toEqual([]);
+  });
+
   it('names an inserted event in a chain', async () => {
     const isolated = await createPostgresEventStore({ connectionString: await freshDatabase() });
     try {
