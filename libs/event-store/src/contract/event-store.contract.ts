@@ -370,6 +370,7 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         ['an array as data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: [] as unknown as Record<string, unknown> }]), 'events[0].data'],
         ['a missing event id', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { eventId: 'not-a-uuid' })]), 'events[0].metadata.eventId'],
         ['a bad business time', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'yesterday' })]), 'events[0].metadata.businessTime'],
+        ['a schema version beyond a database integer', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { schemaVersion: 2 ** 31 })]), 'events[0].metadata.schemaVersion'],
         ['a separator in the business time', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'Nov 20 2020\u001e 08:00' })]), 'events[0].metadata.businessTime'],
         ['a bad expected revision', () => store.appendToStream(streamName('s'), [newEvent('A')], { expectedRevision: -5 }), 'expectedRevision'],
         ['an oversized event', () => store.appendToStream(streamName('s'), [newEvent('A', { blob: 'x'.repeat(1024 * 1024 + 1) })]), 'events[0]'],

@@ -28,6 +28,8 @@ export async function forEachConcurrently<T>(
       }),
     ),
   );
+  // Close the source (a file, a cursor) as for-await would, also when a worker failed.
+  await iterator.return?.();
   const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failure) throw failure.reason;
 }
@@ -57,13 +59,17 @@ export async function* readAhead<T>(items: AsyncIterable<T>, ahead: number): Asy
         },
       ),
     );
-  for (;;) {
-    while (pending.length <= ahead && !exhausted) pull();
-    const next = pending.shift();
-    if (next === undefined) return;
-    const read = await next;
-    if (read.done) return;
-    if ('error' in read) throw read.error;
-    yield read.value;
+  try {
+    for (;;) {
+      while (pending.length <= Math.max(0, ahead) && !exhausted) pull();
+      const next = pending.shift();
+      if (next === undefined) return;
+      const read = await next;
+      if (read.done) return;
+      if ('error' in read) throw read.error;
+      yield read.value;
+    }
+  } finally {
+    if (!exhausted) await iterator.return?.();
   }
 }

@@ -1,4 +1,4 @@
-import { readAhead } from './concurrently';
+import { forEachConcurrently, readAhead } from './concurrently';
 
 async function* numbers(count: number, produced: number[], failAt = -1) {
   for (let index = 0; index < count; index++) {
@@ -34,5 +34,36 @@ describe('readAhead', () => {
     };
     await expect(run()).rejects.toThrow('item 2 is bad');
     expect(seen).toEqual([0, 1]);
+  });
+});
+
+describe('closing the source', () => {
+  it('closes a source that readAhead stops reading early', async () => {
+    let closed = false;
+    async function* source() {
+      try {
+        for (let index = 0; ; index++) yield index;
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const item of readAhead(source(), 2)) if (item === 3) break;
+    expect(closed).toBe(true);
+  });
+
+  it('closes the source of forEachConcurrently when a worker fails', async () => {
+    let closed = false;
+    function* source() {
+      try {
+        for (let index = 0; ; index++) yield index;
+      } finally {
+        closed = true;
+      }
+    }
+    const run = forEachConcurrently(source(), 2, async (item) => {
+      if (item === 5) throw new Error('item 5 failed');
+    });
+    await expect(run).rejects.toThrow('item 5 failed');
+    expect(closed).toBe(true);
   });
 });

@@ -5,6 +5,8 @@ import { isIsoInstant } from './iso-instant';
 
 export const MAX_STREAM_ID_LENGTH = 200;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+/** Stored as a PostgreSQL integer. */
+const MAX_SCHEMA_VERSION = 2_147_483_647;
 const COMMAND_REFERENCES = ['commandId', 'correlationId', 'causationId'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -56,7 +58,7 @@ export function validateNewEvent(event: NewEvent, field: string): void {
       throw new InvalidAppendError(`${field}.metadata.${key}`, 'must be a non-empty string');
     }
   }
-  if (metadata.schemaVersion !== undefined && !(Number.isSafeInteger(metadata.schemaVersion) && metadata.schemaVersion >= 1)) {
-    throw new InvalidAppendError(`${field}.metadata.schemaVersion`, 'must be an integer ≥ 1');
+  if (metadata.schemaVersion !== undefined && !(Number.isInteger(metadata.schemaVersion) && metadata.schemaVersion >= 1 && metadata.schemaVersion <= MAX_SCHEMA_VERSION)) {
+    throw new InvalidAppendError(`${field}.metadata.schemaVersion`, `must be an integer from 1 to ${MAX_SCHEMA_VERSION}`);
   }
 }

@@ -102,9 +102,10 @@ export class AppendPreparer {
 
   /**
    * `field` is how errors name this stream's append ('' or 'appends[3].'); `alone`, whether it
-   * is the only stream of its append (then it must have events: it cannot be a guard).
+   * is the only stream of its append (then it must have events: it cannot be a guard);
+   * `firstEventIndex`, how errors number its first event (a part of a longer stream).
    */
-  prepareStream(append: StreamAppend, field: string, alone: boolean): PreparedStream {
+  prepareStream(append: StreamAppend, field: string, alone: boolean, firstEventIndex = 0): PreparedStream {
     const context = this.context;
     const streamId = validateStreamId(append?.streamId, `${field}streamId`);
     if (this.seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
@@ -121,7 +122,7 @@ export class AppendPreparer {
     let hashedTail = '';
     for (let eventIndex = 0; eventIndex < append.events.length; eventIndex++) {
       const event = append.events[eventIndex];
-      const eventField = `${field}events[${eventIndex}]`;
+      const eventField = `${field}events[${firstEventIndex + eventIndex}]`;
       validateNewEvent(event, eventField);
       const eventId = event.metadata.eventId.toLowerCase();
       if (this.seenEvents.has(eventId)) throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
@@ -190,11 +191,15 @@ function storedMetadataJson(source: NewEventMetadata, eventId: string, schemaVer
 function actorJson(actor: NewEventMetadata['actor'], field: string): string {
   if (Object.getPrototypeOf(actor) !== Object.prototype) return member(actor, field, '.actor');
   let keys = 0;
+  let listsUnit = false;
   for (const key in actor) {
     if (key !== 'sub' && key !== 'role' && key !== 'unitId') return member(actor, field, '.actor');
+    if (key === 'unitId') listsUnit = true;
     keys += 1;
   }
-  const { role, sub, unitId } = actor;
+  const { role, sub } = actor;
+  // Read only what the encoder would see: an own, enumerable unitId.
+  const unitId = listsUnit ? actor.unitId : undefined;
   if (typeof unitId !== 'string') {
     if (keys !== 2) return member(actor, field, '.actor');
     return `{"role":${member(role, field, '.actor.role')},"sub":${member(sub, field, '.actor.sub')}}`;

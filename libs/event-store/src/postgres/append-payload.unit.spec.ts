@@ -30,6 +30,7 @@ describe('prepareAppend', () => {
     ['a class instance', Object.assign(Object.create({ inherited: 1 }) as NewEventMetadata, baseMetadata)],
     ['an actor without a unit', { ...baseMetadata, actor: { sub: 's', role: 'r' } }],
     ['an actor whose unit is left undefined', { ...baseMetadata, actor: { sub: 's', role: 'r', unitId: undefined } }],
+    ['an actor whose unit is not enumerable', { ...baseMetadata, actor: Object.defineProperty({ sub: 's', role: 'r' }, 'unitId', { value: 'U', enumerable: false }) }],
     ['an actor with more to say', { ...baseMetadata, actor: { sub: 's', role: 'r', unitId: 'U', delegatedBy: { sub: 'x' } } as NewEventMetadata['actor'] }],
   ])('stores metadata with %s exactly as the canonical encoding of the completed metadata, and hashes what it stores', (_label, metadata) => {
     const event = prepared(metadata);

@@ -225,7 +225,7 @@ const EVENTS_PER_TURN = 150;
 /**
  * Validates and encodes history as it is read, into chunks of about `chunkSize` events (one
  * transaction each); a stream longer than a chunk becomes an item of its own, made of parts that
- * must go one after another, each expecting the revision the last one left. Each append is
+ * must go one after another (see encodeParts). Each append is
  * encoded as soon as it is read, so the events themselves never pile up in memory, and the event
  * loop gets a turn every few hundred events, so database replies are not kept waiting meanwhile.
  * Errors name appends by their place in the whole history (`appends[12345].events[0]...`).
@@ -234,7 +234,7 @@ export async function* encodeForImport(
   appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
   chunkSize: number,
   context: () => PrepareContext,
-): AsyncGenerator<EncodedImport[]> {
+): AsyncGenerator<Iterable<EncodedImport>> {
   let preparer = new AppendPreparer(context());
   let encoder = new ImportEncoder();
   let streams = 0;
@@ -261,19 +261,7 @@ export async function* encodeForImport(
     const count = Array.isArray(append?.events) ? append.events.length : 0;
     if (count > chunkSize) {
       if (streams > 0) yield finish();
-      const parts: EncodedImport[] = [];
-      let expectedRevision = append.expectedRevision;
-      for (let offset = 0; offset < count; offset += chunkSize) {
-        const events = append.events.slice(offset, offset + chunkSize);
-        const part = new AppendPreparer(context());
-        const partEncoder = new ImportEncoder();
-        partEncoder.encodeStream(part.prepareStream({ streamId: append.streamId, expectedRevision, events }, field, true));
-        part.finish();
-        parts.push(partEncoder.finish());
-        expectedRevision = typeof expectedRevision === 'number' ? expectedRevision + events.length : 'stream_exists';
-        await turn(events.length);
-      }
-      yield parts;
+      yield encodeParts(append, field, chunkSize, context);
       continue;
     }
     if (packed + count > chunkSize && streams > 0) yield finish();
@@ -283,6 +271,23 @@ export async function* encodeForImport(
     await turn(count);
   }
   if (streams > 0) yield finish();
+}
+
+/**
+ * A stream longer than a chunk, in parts that go one after another, each expecting the revision
+ * the last one left. Each part is encoded only when it is asked for, after the last is stored.
+ */
+function* encodeParts(append: StreamAppend, field: string, chunkSize: number, context: () => PrepareContext): Generator<EncodedImport> {
+  let expectedRevision = append.expectedRevision;
+  for (let offset = 0; offset < append.events.length; offset += chunkSize) {
+    const events = append.events.slice(offset, offset + chunkSize);
+    const preparer = new AppendPreparer(context());
+    const encoder = new ImportEncoder();
+    encoder.encodeStream(preparer.prepareStream({ streamId: append.streamId, expectedRevision, events }, field, true, offset));
+    preparer.finish();
+    yield encoder.finish();
+    expectedRevision = typeof expectedRevision === 'number' ? expectedRevision + events.length : 'stream_exists';
+  }
 }
 
 interface Reservation {

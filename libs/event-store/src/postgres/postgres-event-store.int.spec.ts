@@ -407,6 +407,15 @@ describe('PostgreSQL event store', () => {
     expect(await store.readStream(`${label}-3`)).toEqual([]);
   });
 
+  it('imports a stream longer than a chunk part by part, numbering a bad event within the whole stream', async () => {
+    const streamId = `import-long-${Date.now()}`;
+    const events = Array.from({ length: 25 }, (_, index) => newEvent('Imported', { index }, index === 17 ? { businessTime: 'yesterday' } : {}));
+    const error = await store.importEvents([{ streamId, expectedRevision: 'no_stream', events }], { chunkSize: 10 }).catch((e) => e);
+    expect(error).toMatchObject({ field: 'appends[0].events[17].metadata.businessTime' });
+    // The first part was stored before the second was read.
+    expect((await store.readStream(streamId)).map((event) => event.data.index)).toEqual(Array.from({ length: 10 }, (_, index) => index));
+  });
+
   it('imports events larger than a piece of the COPY buffer, among small ones', async () => {
     const isolated = await createPostgresEventStore({ connectionString: await freshDatabase() });
     const large = '王芳'.repeat(70_000); // 140,000 characters, 420,000 bytes of UTF-8

@@ -508,8 +508,10 @@ export const eventStoreMigrations: Migration[] = [
       -- Times repeat (a command's events share them, an append's events share the recorded
       -- time), so p_times holds each distinct instant once, joined by chr(30), and each event
       -- names its business and recorded time by index (from 1): each is parsed once.
-      -- The older signature still works (jsonb is cast to json on assignment) for a process
-      -- of the previous release during a rolling deploy.
+      -- The older signature stays (migrations do not drop), but this migration is no rolling
+      -- deploy: the ALTER rewrites tip_events under an exclusive lock, and a process of the
+      -- previous release would fail its prepared reads ("cached plan must not change result
+      -- type") until it reconnects. Stop the old processes first.
       create function tip_append_events(p_streams jsonb, p_stream_of int[], p_event_ids uuid[], p_versions int[],
                                         p_types text, p_times text, p_business_time_of int[], p_recorded_time_of int[],
                                         p_data text, p_metadata text, p_hashes bytea, p_content bytea)
