@@ -59,14 +59,14 @@ export class ProgressViews {
   }
 
   async unitProgress(unitId: string, batchId: string) {
-    const [unit] = await Promise.all([this.unit(unitId), this.batch(batchId)]);
-    const [figures, ledgers, schools, closure, participation] = await Promise.all([
-      this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId }),
-      this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId }),
-      this.schoolsTakingPart(batchId, [unitId]),
-      unit.kind === 'school' ? this.reader.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
-      unit.kind === 'school' ? this.reader.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId }) : Promise.resolve(null),
-    ]);
+    // Queries one after another: the reader is one transaction on one connection.
+    const unit = await this.unit(unitId);
+    await this.batch(batchId);
+    const figures = await this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId });
+    const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
+    const schools = await this.schoolsTakingPart(batchId, [unitId]);
+    const closure = unit.kind === 'school' ? await this.reader.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId }) : null;
+    const participation = unit.kind === 'school' ? await this.reader.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId }) : null;
     return {
       unitId,
       name: unit.name,
@@ -80,12 +80,11 @@ export class ProgressViews {
 
   async batchProgress(batchId: string) {
     const batch = await this.batch(batchId);
-    const [province, cities] = await Promise.all([
-      this.reader.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId }),
-      this.reader.getRepository(UnitRow).find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } }),
-    ]);
+    const province = await this.reader.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId });
+    const cities = await this.reader.getRepository(UnitRow).find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } });
     const unitIds = [batch.provinceId, ...cities.map((city) => city.unitId)];
-    const [figures, schools] = await Promise.all([this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) }), this.schoolsTakingPart(batchId, unitIds)]);
+    const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) });
+    const schools = await this.schoolsTakingPart(batchId, unitIds);
     const of = (unitId: string) => progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO, schools.get(unitId) ?? 0);
     return {
       batchId,
@@ -102,7 +101,8 @@ export class ProgressViews {
   }
 
   async unitQuota(unitId: string, batchId: string) {
-    const [unit, batch] = await Promise.all([this.unit(unitId), this.batch(batchId)]);
+    const unit = await this.unit(unitId);
+    const batch = await this.batch(batchId);
     const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
     const children = await this.reader.getRepository(UnitRow).findBy({ parentId: unitId });
     const nameOf = (childId: string) => children.find((child) => child.unitId === childId)?.name ?? null;

@@ -20,10 +20,9 @@ export class WeeklyNoticeQuery {
     const week = parseIsoWeek(weekText);
     if (!week) throw new RangeError(`${weekText} is not an ISO week such as 2021-W03`);
     const previousWeek = previousIsoWeek(week);
-    const [unit, batch] = await Promise.all([
-      this.reader.getRepository(UnitRow).findOneBy({ unitId }),
-      this.reader.getRepository(BatchRow).findOneBy({ batchId }),
-    ]);
+    // One after another: the reader is one transaction, one connection (pg queues, and will refuse, overlapping queries).
+    const unit = await this.reader.getRepository(UnitRow).findOneBy({ unitId });
+    const batch = await this.reader.getRepository(BatchRow).findOneBy({ batchId });
     if (!unit) throw new ViewNotFound(`No org unit ${unitId}`);
     if (!batch) throw new ViewNotFound(`No batch ${batchId}`);
 
@@ -32,10 +31,8 @@ export class WeeklyNoticeQuery {
       [JSON.stringify([unitId]), new Date(week.untilMs).toISOString()],
     );
     const unitIds = [unitId, ...below.map((each) => each.unitId)];
-    const [figures, schools] = await Promise.all([
-      this.figures(batchId, unitIds, week.week, previousWeek),
-      schoolCounts(this.reader, batchId, unitIds, [new Date(week.untilMs).toISOString(), new Date(week.fromMs).toISOString()]),
-    ]);
+    const figures = await this.figures(batchId, unitIds, week.week, previousWeek);
+    const schools = await schoolCounts(this.reader, batchId, unitIds, [new Date(week.untilMs).toISOString(), new Date(week.fromMs).toISOString()]);
     for (const unitIdWithSchools of unitIds) {
       const [thisWeek, lastWeek] = schools.get(unitIdWithSchools) ?? [0, 0];
       const entry = figures.get(unitIdWithSchools) ?? { thisWeek: zero(), lastWeek: zero() };
