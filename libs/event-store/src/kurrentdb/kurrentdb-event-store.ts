@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   AccessDeniedError,
+  AllStreamRecordedEvent,
   AllStreamSubscription,
   AppendConsistencyViolationError,
   AppendRecordInput,
@@ -648,12 +649,33 @@ export class KurrentDbEventStore implements EventStore {
 
   private async scanFrom(start: ReadStart, fromPosition: number, maxCount: number): Promise<{ events: DecodedEvent[]; last?: Cursor }> {
     const events: DecodedEvent[] = [];
-    let from: Position | typeof START = start.kind === 'start' ? START : start.exact;
-    let lastSeen = -1;
     let last: Cursor | undefined;
+    // One more than wanted: a read from an exact position returns that event again.
+    const pageSize = () => (events.length >= maxCount ? 0 : Math.min(maxCount - events.length + 1, 5000));
+    for await (const { position, event } of this.tipEventsFrom(start.kind === 'start' ? START : start.exact, pageSize)) {
+      this.positions.remember(position, event.position);
+      if (position < fromPosition || events.length >= maxCount) continue;
+      last = { position, exact: event.position };
+      if (isSystemEventType(event.type)) continue;
+      const decoded = decodeRecorded(event);
+      if (!decoded.ok) throw new Error(describeForeign(decoded.foreign));
+      events.push(decoded.event);
+    }
+    return { events, last };
+  }
+
+  /**
+   * The events of TIP's streams in $all from `from`, each once, a page of `pageSize()` at a time
+   * (0 ends the walk). A read from an exact position returns that event again, so whatever is not
+   * past the last event seen is skipped. A page is read to its end before its events are handed
+   * on, so a walk that stops early never leaves a read half-consumed.
+   */
+  private async *tipEventsFrom(from: Position | typeof START, pageSize: () => number): AsyncGenerator<{ position: number; event: AllStreamRecordedEvent }> {
+    let lastSeen = -1;
     for (;;) {
-      // One more than wanted: a read from an exact position returns that event again.
-      const want = Math.min(maxCount - events.length + 1, 5000);
+      const want = pageSize();
+      if (want <= 0) return;
+      const page: { position: number; event: AllStreamRecordedEvent }[] = [];
       let count = 0;
       let pageEnd: Position | undefined;
       for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: want, direction: FORWARDS, filter: tipStreams() })) {
@@ -664,15 +686,10 @@ export class KurrentDbEventStore implements EventStore {
         const position = positionToNumber(event.position);
         if (position <= lastSeen) continue;
         lastSeen = position;
-        this.positions.remember(position, event.position);
-        if (position < fromPosition || events.length >= maxCount) continue;
-        last = { position, exact: event.position };
-        if (isSystemEventType(event.type)) continue;
-        const decoded = decodeRecorded(event);
-        if (!decoded.ok) throw new Error(describeForeign(decoded.foreign));
-        events.push(decoded.event);
+        page.push({ position, event });
       }
-      if (events.length >= maxCount || count < want || !pageEnd) return { events, last };
+      yield* page;
+      if (count < want || !pageEnd) return;
       from = pageEnd;
     }
   }
@@ -804,25 +821,10 @@ export class KurrentDbEventStore implements EventStore {
   async verify(options: { onProgress?: (eventsChecked: number) => void } = {}): Promise<VerificationReport> {
     const streamIds = new Set<string>();
     const firstPositions = new Map<string, number>();
-    let from: Position | typeof START = START;
-    let lastSeen = -1;
-    for (;;) {
-      let count = 0;
-      let pageEnd: Position | undefined;
-      for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: 5000, direction: FORWARDS, filter: tipStreams() })) {
-        count += 1;
-        const event = resolved.event;
-        if (!event) continue;
-        pageEnd = event.position;
-        const position = positionToNumber(event.position);
-        if (position <= lastSeen) continue;
-        lastSeen = position;
-        if (isSystemEventType(event.type) || streamIds.has(event.streamId)) continue;
-        streamIds.add(event.streamId);
-        firstPositions.set(event.streamId, position);
-      }
-      if (count < 5000 || !pageEnd) break;
-      from = pageEnd;
+    for await (const { position, event } of this.tipEventsFrom(START, () => 5000)) {
+      if (isSystemEventType(event.type) || streamIds.has(event.streamId)) continue;
+      streamIds.add(event.streamId);
+      firstPositions.set(event.streamId, position);
     }
     const problems: IntegrityProblem[] = [];
     let eventsChecked = 0;

@@ -29,7 +29,7 @@ import {
   VerificationReport,
 } from '../port/verification';
 import { AppendBatcher, BatchFailure } from './append-batcher';
-import { AppendIdentity, appendArguments, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
+import { AppendIdentity, appendArguments, PrepareContext, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
 import { CopiedChunk, copyAppend, EncodedImport, encodeForImport } from './copy-import';
 import { runMigrations } from './migrations';
 import { AppendNotifier } from './append-notifier';
@@ -157,12 +157,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
-    const prepared = prepareAppend(appends, {
-      recordedTime: this.settings.clock().toISOString(),
-      schemas: this.settings.schemas,
-      maxEventBytes: this.settings.maxEventBytes,
-      maxEventsPerAppend: this.settings.maxEventsPerAppend,
-    });
+    const prepared = prepareAppend(appends, this.prepareContext(this.settings.maxEventsPerAppend));
     const result = await this.batcher.submit(prepared);
     this.localAppends.emit('appended', result.lastPosition);
     this.notifier.appended(result.lastPosition);
@@ -172,12 +167,8 @@ export class PostgresEventStore implements EventStore {
   async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
     let eventsImported = 0;
     let lastPosition = 0;
-    const encoded = encodeForImport(appends, options.chunkSize ?? 1000, () => ({
-      recordedTime: this.settings.clock().toISOString(),
-      schemas: this.settings.schemas,
-      maxEventBytes: this.settings.maxEventBytes,
-      maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
-    }));
+    // An import chunk may hold any number of events; its recorded time is taken as it is encoded.
+    const encoded = encodeForImport(appends, options.chunkSize ?? 1000, () => this.prepareContext(Number.MAX_SAFE_INTEGER));
     // The next chunk is read and encoded while the workers wait on the database.
     const prepared = readAhead(encoded, IMPORT_PREPARED_AHEAD);
     await forEachConcurrently(prepared, options.concurrency ?? IMPORT_CONCURRENCY, async (chunk) => {
@@ -203,6 +194,16 @@ export class PostgresEventStore implements EventStore {
     this.localAppends.emit('appended', result.lastPosition);
     this.notifier.appended(result.lastPosition);
     return result;
+  }
+
+  /** What preparing an append needs, with the store's clock read now. */
+  private prepareContext(maxEventsPerAppend: number): PrepareContext {
+    return {
+      recordedTime: this.settings.clock().toISOString(),
+      schemas: this.settings.schemas,
+      maxEventBytes: this.settings.maxEventBytes,
+      maxEventsPerAppend,
+    };
   }
 
   /** One transaction for one or more appends on distinct streams. */
