@@ -366,6 +366,8 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         ['NaN in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: Number.NaN } }]), 'events[0].data.n'],
         ['U+0000 in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'a\u0000b' } }]), 'events[0].data.s'],
         ['a lone surrogate in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'cut \ud83d' } }]), 'events[0].data.s'],
+        ['a lone surrogate in the stream id', () => store.appendToStream(`${streamName('s')}\udc00`, [newEvent('A')]), 'streamId'],
+        ['a lone surrogate in the type', () => store.appendToStream(streamName('s'), [newEvent('Cut\ud83d')]), 'events[0].type'],
         ['a tab in the type', () => store.appendToStream(streamName('s'), [newEvent('Has\tTab')]), 'events[0].type'],
         ['an array as data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: [] as unknown as Record<string, unknown> }]), 'events[0].data'],
         ['a missing event id', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { eventId: 'not-a-uuid' })]), 'events[0].metadata.eventId'],

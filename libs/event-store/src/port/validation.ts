@@ -21,6 +21,11 @@ export function validateStreamId(streamId: unknown, field = 'streamId'): string 
   if (/[\u0000-\u001f\u007f]/.test(streamId)) {
     throw new InvalidAppendError(field, 'must not contain control characters');
   }
+  // A lone surrogate reaches the database as U+FFFD, so two ids would name one stream, and the
+  // hash (over the id as given) would not match the id read back.
+  if (!streamId.isWellFormed()) {
+    throw new InvalidAppendError(field, 'must be well-formed Unicode (no lone surrogates)');
+  }
   return streamId;
 }
 
@@ -32,9 +37,15 @@ export function validateExpectedRevision(expected: unknown, field: string): Expe
 
 export function validateNewEvent(event: NewEvent, field: string): void {
   if (event === null || typeof event !== 'object') throw new InvalidAppendError(field, 'must be an object');
-  // eslint-disable-next-line no-control-regex
-  if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > 200 || /[\u0000-\u001f\u007f]/.test(event.type)) {
-    throw new InvalidAppendError(`${field}.type`, 'must be a non-empty string of at most 200 characters, without control characters');
+  if (
+    typeof event.type !== 'string' ||
+    event.type.length === 0 ||
+    event.type.length > 200 ||
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]/.test(event.type) ||
+    !event.type.isWellFormed()
+  ) {
+    throw new InvalidAppendError(`${field}.type`, 'must be a non-empty string of at most 200 characters, without control characters or lone surrogates');
   }
   if (event.data === null || typeof event.data !== 'object' || Array.isArray(event.data)) {
     throw new InvalidAppendError(`${field}.data`, 'must be a JSON object');

@@ -38,6 +38,8 @@ describe('event store input rules', () => {
   it('checks stream ids and expected revisions', () => {
     expect(validateStreamId('teacher-T-0001')).toBe('teacher-T-0001');
     expect(() => validateStreamId('a\nb')).toThrow(/control characters/);
+    expect(() => validateStreamId('school-\ud800')).toThrow(/lone surrogates/);
+    expect(validateStreamId('school-\ud83d\ude00')).toBe('school-\ud83d\ude00');
     expect(() => validateStreamId('x'.repeat(201))).toThrow(/at most 200/);
     expect(validateExpectedRevision(3, 'expectedRevision')).toBe(3);
     expect(() => validateExpectedRevision(1.5, 'expectedRevision')).toThrow(/revision ≥ 0/);
