@@ -1,7 +1,7 @@
 // No jest imports here: bench code imports this library too (describeWithKafka uses Jest's
 // globals only when it is called).
 export { createTestDatabase, testServerUrl, TestDatabaseUnavailableError, TEST_DATABASE_URL_ENV } from './postgres';
-export type { TestDatabase } from './postgres';
+export type { TestDatabase, TestDatabaseOptions } from './postgres';
 export { startKafkaBroker, KafkaBrokerStartError } from './kafka/kafka-broker';
 export type { KafkaBroker, KafkaBrokerOptions, KafkaStopOptions } from './kafka/kafka-broker';
 export { ensureKafkaDistribution, kafkaCacheDir, KafkaUnavailableError, KAFKA_CACHE_ENV } from './kafka/kafka-distribution';

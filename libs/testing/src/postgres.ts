@@ -31,11 +31,24 @@ export function testServerUrl(): string {
   return url;
 }
 
+export interface TestDatabaseOptions {
+  /**
+   * An ICU locale (like `en-US`) for the database's default collation, as many production
+   * databases have, instead of the test server's byte order (C).
+   */
+  icuLocale?: string;
+}
+
 /** Creates a fresh database `tip_test_<hex>` on the test server. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const adminUrl = testServerUrl();
   const name = `tip_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  let clauses = '';
+  if (options.icuLocale !== undefined) {
+    if (!/^[A-Za-z0-9-]+$/.test(options.icuLocale)) throw new TypeError(`"${options.icuLocale}" is not an ICU locale name`);
+    clauses = ` TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale}'`;
+  }
+  await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"${clauses}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   let dropped: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 import { Client, Pool } from 'pg';
-import { createTestDatabase } from '@tip/testing';
+import { createTestDatabase, TestDatabaseOptions } from '@tip/testing';
 import { eventStoreContract, eventually, newEvent } from '../contract/event-store.contract';
 import { TransactionHorizonError } from '../port/errors';
 import { RecordedEvent } from '../port/event';
@@ -24,8 +24,8 @@ afterAll(async () => {
   for (const database of databases) await database.drop();
 });
 
-async function freshDatabase(): Promise<string> {
-  const database = await createTestDatabase();
+async function freshDatabase(options: TestDatabaseOptions = {}): Promise<string> {
+  const database = await createTestDatabase(options);
   databases.push(database);
   return database.url;
 }
@@ -264,10 +264,28 @@ describe('PostgreSQL event store', () => {
     const pool = new Pool({ connectionString: shared });
     try {
       const { rows } = await pool.query('select version from tip_schema_migrations order by version');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     } finally {
       await pool.end();
       await Promise.all(stores.map((each) => each.close()));
+    }
+  });
+
+  it('compares stream ids byte for byte where the database collates linguistically', async () => {
+    const store = await createPostgresEventStore({ connectionString: await freshDatabase({ icuLocale: 'en-US' }) });
+    try {
+      const streamIds = ['school-b', 'school-B', 'school-a'];
+      // The database's own order puts case after letters...
+      const { rows: linguistic } = await store.pool.query<{ id: string }>('select id from unnest($1::text[]) id order by id', [streamIds]);
+      expect(linguistic.map((row) => row.id)).toEqual(['school-a', 'school-b', 'school-B']);
+      // ...its streams are kept in byte order, and everything that pages through them agrees.
+      await store.appendToStreams(streamIds.map((streamId) => ({ streamId, events: [newEvent('E')], expectedRevision: 'no_stream' as const })));
+      const { rows } = await store.pool.query<{ stream_id: string }>('select stream_id from tip_streams order by stream_id');
+      expect(rows.map((row) => row.stream_id)).toEqual(['school-B', 'school-a', 'school-b']);
+      expect((await store.readStreams(streamIds)).get('school-B')).toHaveLength(1);
+      expect(await store.verify({ pageSize: 1 })).toMatchObject({ ok: true, streamsChecked: 3, eventsChecked: 3 });
+    } finally {
+      await store.close();
     }
   });
 
