@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { createPostgresEventStore, NewEvent, newEventId, PostgresEventStore } from '@tip/event-store';
+import { createPostgresEventStore, NewEvent, newEventId, POSTGRES_IMPORT_CHUNK_SIZE, PostgresEventStore } from '@tip/event-store';
 import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
 
 /** A realistic small event: an online-hours record from the course platform. */
@@ -48,19 +48,31 @@ async function insertBare(pool: Pool, rows: BareRow[]): Promise<void> {
   );
 }
 
-async function bulkInsertBare(pool: Pool, rows: BareRow[]): Promise<void> {
+/**
+ * The bulk baseline: one unnest INSERT of `count` rows, made one at a time as the import's are,
+ * with only their column texts kept until the statement is sent.
+ */
+async function bulkInsertBare(pool: Pool, count: number, row: (offset: number) => BareRow): Promise<void> {
+  const streamIds: string[] = [];
+  const revisions: number[] = [];
+  const eventIds: string[] = [];
+  const types: string[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
+  for (let offset = 0; offset < count; offset++) {
+    const { streamId, revision, event } = row(offset);
+    streamIds.push(streamId);
+    revisions.push(revision);
+    eventIds.push(event.metadata.eventId);
+    types.push(event.type);
+    data.push(JSON.stringify(event.data));
+    metadata.push(JSON.stringify(event.metadata));
+  }
   await pool.query(
     `insert into bench_bare (stream_id, stream_revision, event_id, event_type, schema_version, data, metadata, business_time, recorded_time, hash)
      select s, r, e, t, 1, d, m, now(), now(), '\\x00'
      from unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::json[], $6::json[]) as x(s, r, e, t, d, m)`,
-    [
-      rows.map((row) => row.streamId),
-      rows.map((row) => row.revision),
-      rows.map((row) => row.event.metadata.eventId),
-      rows.map((row) => row.event.type),
-      rows.map((row) => JSON.stringify(row.event.data)),
-      rows.map((row) => JSON.stringify(row.event.metadata)),
-    ],
+    [streamIds, revisions, eventIds, types, data, metadata],
   );
 }
 
@@ -152,13 +164,39 @@ export async function eventStoreBenchmarks(database: BenchDatabase, rows: BenchR
 const BULK_ROUNDS = 4;
 
 async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
-  const totalEvents = Math.round(200_000 * scale);
-  const chunk = 1000;
+  // The adapter's default chunk, then the 1,000 rows per statement of the issue's reference figures.
+  const imported = await bulkImportBenchmark(database, rows, scale, POSTGRES_IMPORT_CHUNK_SIZE, 'the default');
+  try {
+    await readAllBenchmark(imported.store, imported.pool, rows);
+  } finally {
+    await imported.pool.end();
+    await imported.store.close();
+  }
+  const small = await bulkImportBenchmark(database, rows, scale, 1000, 'as in the issue\'s figures');
+  await small.pool.end();
+  await small.store.close();
+}
+
+/** Imports the same history in chunks of `chunk` events, beside unnest INSERTs of as many rows; leaves the last round open. */
+async function bulkImportBenchmark(
+  database: BenchDatabase,
+  rows: BenchRow[],
+  scale: number,
+  chunk: number,
+  chunkIs: string,
+): Promise<{ store: PostgresEventStore; pool: Pool }> {
   const eventsPerStream = 20;
-  const chunks = Math.ceil(totalEvents / chunk);
-  // History is produced as it is imported, as an importer reading a file would.
+  const chunks = Math.ceil(Math.round(200_000 * scale) / chunk);
+  const streams = (chunks * chunk) / eventsPerStream;
+  // History is made a stream at a time as it is imported, as an importer reading a file would.
   function* history() {
-    for (let index = 0; index < chunks; index++) yield* historyChunk(index, chunk, eventsPerStream);
+    for (let stream = 0; stream < streams; stream++) {
+      yield {
+        streamId: `import-${stream}`,
+        expectedRevision: 'no_stream' as const,
+        events: Array.from({ length: eventsPerStream }, (_, index) => onlineHoursEvent(stream, index)),
+      };
+    }
   }
   const ourRates: number[] = [];
   const bareRates: number[] = [];
@@ -179,30 +217,29 @@ async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], 
       await pool.query('checkpoint');
       const baseline = await timed(async () => {
         for (let index = 0; index < chunks; index++) {
-          const bareRows = Array.from({ length: chunk }, (_, offset) => ({
-            streamId: `bare-${index}-${Math.floor(offset / eventsPerStream)}`,
-            revision: offset % eventsPerStream,
-            event: onlineHoursEvent(index, offset),
-          }));
-          await bulkInsertBare(bare, bareRows);
+          await bulkInsertBare(bare, chunk, (offset) => {
+            const stream = Math.floor((index * chunk + offset) / eventsPerStream);
+            return { streamId: `bare-${stream}`, revision: offset % eventsPerStream, event: onlineHoursEvent(stream, offset % eventsPerStream) };
+          });
         }
       });
       if (round === 0) continue;
       ourRates.push((chunks * chunk) / ours);
       bareRates.push((chunks * chunk) / baseline);
     }
-    rows.push({
-      benchmark: `bulk import (importEvents: binary COPY), ${chunk} events per chunk, median of ${BULK_ROUNDS - 1} after a warm-up`,
-      unit: 'events/s',
-      ours: median(ourRates),
-      baseline: median(bareRates),
-      baselineName: 'unnest INSERT, bare table',
-    });
-    await readAllBenchmark(store as PostgresEventStore, pool as Pool, rows);
-  } finally {
+  } catch (error) {
     await pool?.end();
     await store?.close();
+    throw error;
   }
+  rows.push({
+    benchmark: `bulk import (importEvents: binary COPY), ${chunk} events per chunk (${chunkIs}), median of ${BULK_ROUNDS - 1} after a warm-up`,
+    unit: 'events/s',
+    ours: median(ourRates),
+    baseline: median(bareRates),
+    baselineName: `unnest INSERT of ${chunk} rows, bare table`,
+  });
+  return { store: store as PostgresEventStore, pool: pool as Pool };
 }
 
 function median(values: number[]): number {
@@ -245,10 +282,3 @@ async function readAllBenchmark(store: PostgresEventStore, pool: Pool, rows: Ben
     });
 }
 
-function historyChunk(chunkIndex: number, chunk: number, eventsPerStream: number) {
-  return Array.from({ length: chunk / eventsPerStream }, (_, streamIndex) => ({
-    streamId: `import-${chunkIndex}-${streamIndex}`,
-    expectedRevision: 'no_stream' as const,
-    events: Array.from({ length: eventsPerStream }, (_, index) => onlineHoursEvent(chunkIndex, streamIndex * eventsPerStream + index)),
-  }));
-}

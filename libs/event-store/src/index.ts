@@ -8,7 +8,7 @@ export * from './port/logger';
 export * from './port/upcasting';
 export * from './port/validation';
 export * from './port/verification';
-export { createPostgresEventStore, PostgresEventStore, PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { createPostgresEventStore, PostgresEventStore, PostgresEventStoreOptions, POSTGRES_IMPORT_CHUNK_SIZE } from './postgres/postgres-event-store';
 export { PostgresSubscription, SubscriptionState } from './postgres/postgres-subscription';
 export { runMigrations, Migration } from './postgres/migrations';
 // Types only: the KurrentDB client is loaded by createKurrentDbEventStore, when a process asks for it.

@@ -28,7 +28,7 @@ export interface AppendResult {
 }
 
 export interface ImportOptions {
-  /** Events per atomic append; default 1000. */
+  /** Events per atomic append; by default what suits the adapter (PostgreSQL 5,000, KurrentDB 1,000). */
   chunkSize?: number;
   /** Appends in flight at once; by default what suits the adapter (PostgreSQL 3, KurrentDB 2). */
   concurrency?: number;
