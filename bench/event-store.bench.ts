@@ -100,7 +100,7 @@ async function concurrentWriters(
 }
 
 /** Each append case runs this many rounds per side; the median is reported, latencies over all rounds. */
-const APPEND_ROUNDS = 3;
+const APPEND_ROUNDS = 5;
 
 export async function eventStoreBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
   const appendCases: [number, number][] = [
@@ -161,7 +161,7 @@ export async function eventStoreBenchmarks(database: BenchDatabase, rows: BenchR
 }
 
 /** Bulk import rounds: the first warms up (JIT, caches) and is not counted; the median of the rest is reported. */
-const BULK_ROUNDS = 4;
+const BULK_ROUNDS = 6;
 
 async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
   // The adapter's default chunk, then the 1,000 rows per statement of the reference figures.
