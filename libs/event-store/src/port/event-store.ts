@@ -110,8 +110,9 @@ export interface EventStore {
   appendToStreams(appends: StreamAppend[]): Promise<AppendResult>;
   /**
    * Loads history in bulk: many streams, read as they come (an iterable or a stream), in atomic
-   * chunks, several at once. Each chunk keeps its streams' expected revisions; a rerun after a
-   * failure finds the chunks already stored and goes on.
+   * chunks, several at once. Each chunk keeps its streams' expected revisions. A rerun after a
+   * failure finds, stream by stream, what is stored and goes on, whatever its chunk size; only
+   * a stream longer than a chunk, stored in parts, needs the chunk size of the run it resumes.
    */
   importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options?: ImportOptions): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

@@ -67,6 +67,8 @@ class BinaryRowWriter {
   readonly pieces: Buffer[] = [];
   private buffer = Buffer.allocUnsafe(PIECE);
   private at = BINARY_HEADER.copy(this.buffer);
+  /** Bytes in the pieces already cut. */
+  private cutBytes = 0;
   private readonly lastInstants = [
     { text: '', seconds: 0, microseconds: 0 },
     { text: '', seconds: 0, microseconds: 0 },
@@ -94,6 +96,9 @@ class BinaryRowWriter {
   /** Room for an 8-byte value written later (see `patchInt64`). */
   int64Blank(): void {
     this.buffer.writeInt32BE(8, this.at);
+    // Zeros rather than whatever the unsafe allocation held: the same events always encode alike.
+    this.buffer.writeInt32BE(0, this.at + 4);
+    this.buffer.writeInt32BE(0, this.at + 8);
     this.at += 12;
   }
 
@@ -149,6 +154,7 @@ class BinaryRowWriter {
   hash(hex: string | undefined): void {
     this.buffer.writeInt32BE(32, this.at);
     if (hex !== undefined) this.buffer.write(hex, this.at + 4, 32, 'hex');
+    else this.buffer.fill(0, this.at + 4, this.at + 36);
     this.at += 36;
   }
 
@@ -161,7 +167,13 @@ class BinaryRowWriter {
     return this.pieces;
   }
 
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.cutBytes + this.at;
+  }
+
   private cut(): void {
+    this.cutBytes += this.at;
     this.pieces.push(this.buffer.subarray(0, this.at));
     this.buffer = Buffer.allocUnsafe(PIECE);
     this.at = 0;
@@ -214,6 +226,11 @@ export class ImportEncoder {
     }
   }
 
+  /** Bytes encoded so far. */
+  get bytes(): number {
+    return this.out.bytes;
+  }
+
   finish(): EncodedImport {
     return { streams: this.streams, eventCount: this.eventCount, pieces: this.out.end(), rowPiece: this.rowPiece, rowOffset: this.rowOffset };
   }
@@ -222,9 +239,16 @@ export class ImportEncoder {
 /** Events validated and encoded between two turns of the event loop: about a millisecond's work. */
 const EVENTS_PER_TURN = 150;
 
+/** How large an import chunk may grow: at most `events` events, and it closes once it holds `bytes`. */
+export interface ChunkLimits {
+  events: number;
+  bytes: number;
+}
+
 /**
- * Validates and encodes history as it is read, into chunks of about `chunkSize` events (one
- * transaction each); a stream longer than a chunk becomes an item of its own, made of parts that
+ * Validates and encodes history as it is read, into chunks of at most `limits.events` events
+ * (one transaction each), closed early once they hold `limits.bytes`, so that large events do not
+ * pile up in memory; a stream longer than a chunk becomes an item of its own, made of parts that
  * must go one after another (see encodeParts). Each append is
  * encoded as soon as it is read, so the events themselves never pile up in memory, and the event
  * loop gets a turn every few hundred events, so database replies are not kept waiting meanwhile.
@@ -232,9 +256,10 @@ const EVENTS_PER_TURN = 150;
  */
 export async function* encodeForImport(
   appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
-  chunkSize: number,
+  limits: ChunkLimits,
   context: () => PrepareContext,
 ): AsyncGenerator<Iterable<EncodedImport>> {
+  const chunkSize = limits.events;
   let preparer = new AppendPreparer(context());
   let encoder = new ImportEncoder();
   let streams = 0;
@@ -268,6 +293,7 @@ export async function* encodeForImport(
     encoder.encodeStream(preparer.prepareStream(append, field, false));
     streams += 1;
     packed += count;
+    if (encoder.bytes >= limits.bytes) yield finish();
     await turn(count);
   }
   if (streams > 0) yield finish();
@@ -288,6 +314,48 @@ function* encodeParts(append: StreamAppend, field: string, chunkSize: number, co
     yield encoder.finish();
     expectedRevision = typeof expectedRevision === 'number' ? expectedRevision + events.length : 'stream_exists';
   }
+}
+
+/** The end of the binary COPY data. */
+const TRAILER = Buffer.from([0xff, 0xff]);
+
+/**
+ * The chunk without the given streams' rows: what is left to store of a chunk whose other
+ * streams an earlier run stored already. Rows keep their bytes; positions and the like are
+ * filled in again by the new chunk's own reservation.
+ */
+export function withoutStreams(chunk: EncodedImport, stored: ReadonlySet<string>): EncodedImport {
+  const streams: EncodedStream[] = [];
+  const rows: Buffer[] = [BINARY_HEADER];
+  const rowPiece: number[] = [];
+  const rowOffset: number[] = [];
+  let at = BINARY_HEADER.length;
+  let row = 0;
+  for (const stream of chunk.streams) {
+    const count = stream.eventIds.length;
+    if (stored.has(stream.streamId)) {
+      row += count;
+      continue;
+    }
+    streams.push(stream);
+    for (let index = 0; index < count; index++, row++) {
+      const bytes = rowBytes(chunk, row);
+      rowPiece.push(0);
+      rowOffset.push(at);
+      rows.push(bytes);
+      at += bytes.length;
+    }
+  }
+  rows.push(TRAILER);
+  return { streams, eventCount: rowOffset.length, pieces: [Buffer.concat(rows)], rowPiece, rowOffset };
+}
+
+/** Row `row` of a chunk: to the next row in its piece, else to the end of the piece (before the trailer, after the last row). */
+function rowBytes(chunk: EncodedImport, row: number): Buffer {
+  const piece = chunk.pieces[chunk.rowPiece[row]];
+  const start = chunk.rowOffset[row];
+  if (row + 1 < chunk.eventCount && chunk.rowPiece[row + 1] === chunk.rowPiece[row]) return piece.subarray(start, chunk.rowOffset[row + 1]);
+  return piece.subarray(start, row + 1 === chunk.eventCount ? piece.length - TRAILER.length : piece.length);
 }
 
 interface Reservation {

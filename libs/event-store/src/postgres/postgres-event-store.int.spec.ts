@@ -1,7 +1,7 @@
 import { Client, Pool } from 'pg';
 import { createTestDatabase, TestDatabaseOptions } from '@tip/testing';
 import { eventStoreContract, eventually, newEvent } from '../contract/event-store.contract';
-import { TransactionHorizonError } from '../port/errors';
+import { DuplicateEventIdError, TransactionHorizonError } from '../port/errors';
 import { RecordedEvent } from '../port/event';
 import { createPostgresEventStore, PostgresEventStore } from './postgres-event-store';
 import { PostgresSubscription } from './postgres-subscription';
@@ -284,6 +284,45 @@ describe('PostgreSQL event store', () => {
       expect(rows.map((row) => row.stream_id)).toEqual(['school-B', 'school-a', 'school-b']);
       expect((await store.readStreams(streamIds)).get('school-B')).toHaveLength(1);
       expect(await store.verify({ pageSize: 1 })).toMatchObject({ ok: true, streamsChecked: 3, eventsChecked: 3 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('resumes an import cut short in chunks of another size, storing every event once', async () => {
+    const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
+    try {
+      await store.appendToStream('resume-existing', [newEvent('Before'), newEvent('Before')]);
+      const history = Array.from({ length: 12 }, (_, index) => ({
+        streamId: index === 5 ? 'resume-existing' : `resume-${index}`,
+        expectedRevision: index === 5 ? ('any' as const) : ('no_stream' as const),
+        events: Array.from({ length: 5 }, (_, event) => newEvent('Imported', { index, event })),
+      }));
+      async function* cutShort() {
+        yield* history.slice(0, 7);
+        throw new Error('connection lost');
+      }
+      // Two streams a chunk, then five: the rerun's chunks mix streams stored and streams not.
+      await expect(store.importEvents(cutShort(), { chunkSize: 10, concurrency: 1 })).rejects.toThrow('connection lost');
+      const before = await store.readAll({ maxCount: 1000 });
+      expect(before.length).toBeGreaterThan(2);
+      expect(before.length).toBeLessThan(62);
+
+      const rerun = await store.importEvents(history, { chunkSize: 25, concurrency: 2 });
+      expect(rerun.eventsImported).toBe(60);
+      const all = await store.readAll({ maxCount: 1000 });
+      expect(all).toHaveLength(62);
+      expect(rerun.lastPosition).toBe(all[all.length - 1].position);
+      for (const { streamId, events } of history) {
+        const stored = (await store.readStream(streamId)).filter((event) => event.type === 'Imported');
+        expect(stored.map((event) => event.metadata.eventId)).toEqual(events.map((event) => event.metadata.eventId));
+      }
+      expect(await store.verify()).toMatchObject({ ok: true, eventsChecked: 62 });
+
+      // A stream stored only in part is no rerun of the same history.
+      const clash = [{ streamId: 'resume-0', expectedRevision: 'no_stream' as const, events: [...history[0].events.slice(0, 2), newEvent('Other')] }];
+      await expect(store.importEvents(clash)).rejects.toBeInstanceOf(DuplicateEventIdError);
+      expect(await store.readAll({ maxCount: 1000 })).toHaveLength(62);
     } finally {
       await store.close();
     }

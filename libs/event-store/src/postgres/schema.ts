@@ -681,8 +681,8 @@ export const eventStoreMigrations: Migration[] = [
     version: 4,
     name: 'identifiers compared byte for byte',
     sql: /* sql */ `
-      -- Stream ids and subscription names are identifiers, not words: they are compared and
-      -- indexed byte for byte, whatever the database's default collation. A linguistic one
+      -- Stream ids and subscription names are identifiers, not words: the tables compare and
+      -- index them byte for byte, whatever the database's default collation. A linguistic one
       -- (en_US, ICU) made every index step on them a locale-aware comparison (batched appends
       -- ran about 16% slower in an en-US database), and tied the unique indexes to the
       -- collation's version: an OS or ICU upgrade that reorders strings leaves them silently
