@@ -24,7 +24,9 @@ const SAMPLE_EVERY = 50;
 const VIEW_WAIT_MS = 30_000;
 const BATCH = 'JS-1';
 const HOURS_AT = '2020-11-10T10:00:00+08:00';
-const logDir = mkdtempSync(path.join(tmpdir(), 'tip-bench-e2e-kafka-'));
+/** The children's logs, kept after the run for a look; made when this group first runs, not on every `npm run bench`. */
+let logDirectory: string | undefined;
+const logDir = (): string => (logDirectory ??= mkdtempSync(path.join(tmpdir(), 'tip-bench-e2e-kafka-')));
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const since = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
@@ -66,7 +68,7 @@ class ChildProcesses {
   /** `node -r ./scripts/register.js <script>` in the repo, with `env` over this process's environment. */
   spawn(name: string, script: string, env: Record<string, string>): Child {
     const child = spawn(process.execPath, ['-r', './scripts/register.js', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const logFile = path.join(logDir, `${name}-${child.pid ?? 'x'}.log`);
+    const logFile = path.join(logDir(), `${name}-${child.pid ?? 'x'}.log`);
     const log: WriteStream = createWriteStream(logFile);
     const problems: string[] = [];
     let output = '';
@@ -365,7 +367,7 @@ async function groupsStable(brokers: string, members: number, timeoutMs = 120_00
 }
 
 function report(label: string, children: ChildProcesses, measured: Measured | undefined): void {
-  const lines = [`e2e-kafka ${label}: logs in ${logDir}`];
+  const lines = [`e2e-kafka ${label}: logs in ${logDir()}`];
   if (measured) {
     lines.push(
       `  set-up ${measured.setupSeconds.toFixed(1)} s; ${measured.commands} commands in ${measured.seconds.toFixed(1)} s = ${(measured.commands / measured.seconds).toFixed(0)}/s` +
