@@ -241,6 +241,26 @@ describe('PostgreSQL event store', () => {
     expect(rows[0].idle_in_transaction_session_timeout).toBe('10s');
   });
 
+  it('wakes a subscriber of another process by NOTIFY, long before it would poll', async () => {
+    const shared = await freshDatabase();
+    const writer = await createPostgresEventStore({ connectionString: shared });
+    const reader = await createPostgresEventStore({ connectionString: shared, pollIntervalMs: 120_000 });
+    const seen: string[] = [];
+    const subscription = reader.subscribeToAll({ name: 'notified', handle: async (events) => void seen.push(...events.map((event) => event.type)) });
+    try {
+      await writer.appendToStream('notified-stream', [newEvent('First')]);
+      expect(await eventually(async () => [...seen], (types) => types.length > 0)).toEqual(['First']);
+      // Now the subscription sleeps until a notification comes (or two minutes pass).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await writer.appendToStream('notified-stream', [newEvent('Notified')]);
+      expect(await eventually(async () => [...seen], (types) => types.length > 1, 10_000)).toEqual(['First', 'Notified']);
+    } finally {
+      await subscription.stop();
+      await reader.close();
+      await writer.close();
+    }
+  });
+
   it('runs only one instance of a named subscription at a time (lease)', async () => {
     const name = `leased-${Date.now()}`;
     const seenBy: string[] = [];
