@@ -2,20 +2,12 @@ import { Pool } from 'pg';
 import { EventStoreLogger } from '../port/logger';
 
 /**
- * NOTIFY commits a transaction of its own; a synchronous commit would wait for a WAL flush, and
- * flushes are taken one at a time, so every append committing meanwhile would wait behind it.
- * A notification lost in a crash costs nothing (subscribers also poll): commit asynchronously.
- */
-const NOTIFY_SQL = `select pg_notify($1, $2), set_config('synchronous_commit', 'off', true)`;
-
-/**
  * Tells other processes that events were appended. NOTIFY inside the append transaction would
  * take PostgreSQL's global notify lock through commit and serialise every writer, so it is sent
  * afterwards, on its own, coalesced to at most one every few milliseconds. Missing one is
  * harmless: subscribers also poll.
  */
 export class AppendNotifier {
-  private readonly sql = NOTIFY_SQL;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private latest = 0;
@@ -40,7 +32,7 @@ export class AppendNotifier {
   private async send(): Promise<void> {
     if (this.inFlight) await this.inFlight;
     this.inFlight = this.pool
-      .query(this.sql, [this.channel, String(this.latest)])
+      .query('select pg_notify($1, $2)', [this.channel, String(this.latest)])
       .then(() => undefined)
       .catch((error: Error) => this.logger.warn('could not notify subscribers', { error: error.message }));
     await this.inFlight;
