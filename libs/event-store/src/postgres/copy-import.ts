@@ -163,7 +163,7 @@ class BinaryRowWriter {
     if (this.at + 2 > this.buffer.length) this.cut();
     this.buffer.writeInt16BE(-1, this.at);
     this.at += 2;
-    this.pieces.push(this.buffer.subarray(0, this.at));
+    this.pieces.push(this.filled());
     return this.pieces;
   }
 
@@ -172,9 +172,15 @@ class BinaryRowWriter {
     return this.cutBytes + this.at;
   }
 
+  /** What the current buffer holds. One made for a large row was sized for UTF-8's worst case: that is copied out to size. */
+  private filled(): Buffer {
+    const filled = this.buffer.subarray(0, this.at);
+    return this.buffer.length > PIECE ? Buffer.from(filled) : filled;
+  }
+
   private cut(): void {
     this.cutBytes += this.at;
-    this.pieces.push(this.buffer.subarray(0, this.at));
+    this.pieces.push(this.filled());
     this.buffer = Buffer.allocUnsafe(PIECE);
     this.at = 0;
   }
@@ -289,11 +295,11 @@ export async function* encodeForImport(
       yield encodeParts(append, field, chunkSize, context);
       continue;
     }
-    if (packed + count > chunkSize && streams > 0) yield finish();
+    // Full by bytes closes only before a stream with events: a chunk of guards alone appends nothing.
+    if (streams > 0 && (packed + count > chunkSize || (count > 0 && encoder.bytes >= limits.bytes))) yield finish();
     encoder.encodeStream(preparer.prepareStream(append, field, false));
     streams += 1;
     packed += count;
-    if (encoder.bytes >= limits.bytes) yield finish();
     await turn(count);
   }
   if (streams > 0) yield finish();
@@ -350,12 +356,13 @@ export function withoutStreams(chunk: EncodedImport, stored: ReadonlySet<string>
   return { streams, eventCount: rowOffset.length, pieces: [Buffer.concat(rows)], rowPiece, rowOffset };
 }
 
-/** Row `row` of a chunk: to the next row in its piece, else to the end of the piece (before the trailer, after the last row). */
+/** Row `row` of a chunk: to the next row in its piece, else to the end of the piece (the last piece ends with the trailer). */
 function rowBytes(chunk: EncodedImport, row: number): Buffer {
-  const piece = chunk.pieces[chunk.rowPiece[row]];
+  const pieceIndex = chunk.rowPiece[row];
+  const piece = chunk.pieces[pieceIndex];
   const start = chunk.rowOffset[row];
-  if (row + 1 < chunk.eventCount && chunk.rowPiece[row + 1] === chunk.rowPiece[row]) return piece.subarray(start, chunk.rowOffset[row + 1]);
-  return piece.subarray(start, row + 1 === chunk.eventCount ? piece.length - TRAILER.length : piece.length);
+  if (row + 1 < chunk.eventCount && chunk.rowPiece[row + 1] === pieceIndex) return piece.subarray(start, chunk.rowOffset[row + 1]);
+  return piece.subarray(start, pieceIndex === chunk.pieces.length - 1 ? piece.length - TRAILER.length : piece.length);
 }
 
 interface Reservation {

@@ -39,6 +39,19 @@ describe('encodeForImport', () => {
       ['s-3', 's-4', 's-5'],
     ]);
   });
+
+  it('keeps a guard that follows a full chunk in that chunk: a chunk of guards alone would append nothing', async () => {
+    const guard: StreamAppend = { streamId: 'closure-school-1', expectedRevision: 'any', events: [] };
+    const chunks = await encode([stream('s-0', 'a'.repeat(5000)), guard], { events: 100, bytes: 4000 });
+    expect(chunks.map((chunk) => chunk.streams.map((each) => each.streamId))).toEqual([['s-0', 'closure-school-1']]);
+  });
+
+  it('keeps a large row in memory at its size, not at the worst case of UTF-8 it was written for', async () => {
+    const [chunk] = await encode([stream('s-0', 'x'.repeat(400_000))], { events: 100, bytes: Number.MAX_SAFE_INTEGER });
+    const held = chunk.pieces.reduce((total, piece) => total + piece.buffer.byteLength, 0);
+    // One ordinary piece (the header's) and the row itself; the buffer it was written in was three times its size.
+    expect(held).toBeLessThan(262_144 + 2 * 400_000);
+  });
 });
 
 describe('withoutStreams', () => {

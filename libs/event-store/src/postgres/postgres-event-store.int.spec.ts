@@ -342,7 +342,11 @@ describe('PostgreSQL event store', () => {
       // A stream stored only in part is no rerun of the same history.
       const clash = [{ streamId: 'resume-0', expectedRevision: 'no_stream' as const, events: [...history[0].events.slice(0, 2), newEvent('Other')] }];
       await expect(store.importEvents(clash)).rejects.toBeInstanceOf(DuplicateEventIdError);
-      expect(await store.readAll({ maxCount: 1000 })).toHaveLength(62);
+      // What is left of a chunk fails as any append would: a stream someone else created meanwhile.
+      await store.appendToStream('resume-taken', [newEvent('Elsewhere')]);
+      const taken = [history[0], { streamId: 'resume-taken', expectedRevision: 'no_stream' as const, events: [newEvent('Imported')] }];
+      await expect(store.importEvents(taken)).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: 'resume-taken', actual: 0 });
+      expect(await store.readAll({ maxCount: 1000 })).toHaveLength(63);
     } finally {
       await store.close();
     }

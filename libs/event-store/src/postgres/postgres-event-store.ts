@@ -231,8 +231,10 @@ export class PostgresEventStore implements EventStore {
       if (found.length < stream.eventIds.length || found.some((eventId) => storedIn.get(eventId) !== stream.streamId)) throw clash;
       stored.add(stream.streamId);
     }
+    if (stored.size === 0) throw clash;
     const rest = withoutStreams(chunk, stored);
-    const copied = rest.eventCount > 0 ? await copyAppend(this.pool, rest) : undefined;
+    // What is left may fail as any chunk can (a stream created meanwhile): settled the same way.
+    const copied = rest.eventCount > 0 ? await copyAppend(this.pool, rest).catch((failure: unknown) => this.recoverImport(rest, failure)) : undefined;
     const lastStored = Math.max(...rows.map((row) => Number(row.position)));
     return { eventCount: chunk.eventCount, lastPosition: Math.max(lastStored, copied?.lastPosition ?? 0) };
   }
