@@ -381,6 +381,8 @@ interface Reservation {
  */
 export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<CopiedChunk> {
   const client = await pool.connect();
+  // A connection whose rollback failed may still be inside the transaction: it is not reused.
+  let broken = false;
   try {
     await client.query('begin');
     try {
@@ -402,11 +404,11 @@ export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<Copi
       await client.query('commit');
       return { eventCount: chunk.eventCount, lastPosition: Number(reservation.first_position) + chunk.eventCount - 1 };
     } catch (error) {
-      await client.query('rollback');
+      await client.query('rollback').catch(() => (broken = true));
       throw error;
     }
   } finally {
-    client.release();
+    client.release(broken);
   }
 }
 

@@ -352,6 +352,24 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('drops the connection of a verify that stops early, so no append lands in its read-only transaction', async () => {
+    const single = await createPostgresEventStore({ connectionString: await freshDatabase(), poolSize: 1 });
+    try {
+      await single.appendToStream('verified', [newEvent('A')]);
+      const stop = new Error('enough');
+      await expect(
+        single.verify({
+          onProgress: () => {
+            throw stop;
+          },
+        }),
+      ).rejects.toBe(stop);
+      await expect(single.appendToStream('verified', [newEvent('B')])).resolves.toMatchObject({ nextExpectedRevision: 1 });
+    } finally {
+      await single.close();
+    }
+  });
+
   it('refuses to start when stored transaction ids are ahead of the server (restored dump)', async () => {
     const restored = await freshDatabase();
     const seeded = await createPostgresEventStore({ connectionString: restored });

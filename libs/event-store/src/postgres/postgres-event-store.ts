@@ -434,6 +434,9 @@ export class PostgresEventStore implements EventStore {
     let current: { streamId: string; events: StoredEvent[] } | undefined;
     let after: { streamId: string; revision: number } | undefined;
     const client = await this.pool.connect();
+    // Unless the walk commits, the connection is dropped: left inside its read-only transaction
+    // in the pool, it would fail every append that came to it next.
+    let committed = false;
     try {
       // One snapshot for the whole walk, so appends running meanwhile cannot look like tampering.
       await client.query('begin isolation level repeatable read read only');
@@ -481,8 +484,9 @@ export class PostgresEventStore implements EventStore {
         streamsChecked += 1;
       }
       await client.query('commit');
+      committed = true;
     } finally {
-      client.release();
+      client.release(!committed);
     }
     problems.sort(byGlobalOrder);
     return { ok: problems.length === 0, streamsChecked, eventsChecked, firstProblem: problems[0], problems: problems.slice(0, 100) };
