@@ -124,6 +124,32 @@ async function assertTransactionHorizon(pool: Pool): Promise<void> {
   }
 }
 
+/** An event of an append found stored after the append failed. */
+interface StoredEventRow {
+  event_id: string;
+  stream_id: string;
+  stream_revision: string;
+  position: string;
+}
+
+/** The result of the earlier append that stored these very events; they must all be stored, each in its stream. */
+function originalResult(append: AppendIdentity, rows: StoredEventRow[]): AppendResult {
+  const stored = new Map(rows.map((row) => [row.event_id, row]));
+  const result: AppendResult = { streams: [], events: [], lastPosition: 0 };
+  for (const stream of append.streams) {
+    for (const eventId of stream.eventIds) {
+      const row = stored.get(eventId);
+      if (!row || row.stream_id !== stream.streamId) throw new DuplicateEventIdError(rows.map((each) => each.event_id));
+      result.events.push({ streamId: stream.streamId, eventId, revision: Number(row.stream_revision), position: Number(row.position) });
+    }
+    const revisions = result.events.filter((event) => event.streamId === stream.streamId).map((event) => event.revision);
+    // A guard stream appended nothing then: there is no revision of its own to report.
+    if (revisions.length > 0) result.streams.push({ streamId: stream.streamId, nextExpectedRevision: Math.max(...revisions) });
+  }
+  result.lastPosition = Math.max(...result.events.map((event) => event.position));
+  return result;
+}
+
 export class PostgresEventStore implements EventStore {
   private readonly settings: StoreSettings;
   private readonly notifier: AppendNotifier;
@@ -211,27 +237,17 @@ export class PostgresEventStore implements EventStore {
    * stored in other streams, are a real clash.
    */
   private async recoverImport(chunk: EncodedImport, error: unknown): Promise<CopiedChunk> {
-    let clash: unknown;
-    try {
-      const original = await this.recoverAppend(chunk, error);
-      return { eventCount: original.events.length, lastPosition: original.lastPosition };
-    } catch (failure) {
-      if (!(failure instanceof DuplicateEventIdError)) throw failure;
-      clash = failure;
-    }
-    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; position: string }>(
-      'select event_id::text, stream_id, position from tip_events where event_id = any($1::uuid[])',
-      [chunk.streams.flatMap((stream) => stream.eventIds)],
-    );
+    const rows = await this.storedAfterFailure(chunk, error);
     const storedIn = new Map(rows.map((row) => [row.event_id, row.stream_id]));
     const stored = new Set<string>();
     for (const stream of chunk.streams) {
       const found = stream.eventIds.filter((eventId) => storedIn.has(eventId));
       if (found.length === 0) continue;
-      if (found.length < stream.eventIds.length || found.some((eventId) => storedIn.get(eventId) !== stream.streamId)) throw clash;
+      if (found.length < stream.eventIds.length || found.some((eventId) => storedIn.get(eventId) !== stream.streamId)) {
+        throw new DuplicateEventIdError(rows.map((row) => row.event_id));
+      }
       stored.add(stream.streamId);
     }
-    if (stored.size === 0) throw clash;
     const rest = withoutStreams(chunk, stored);
     // What is left may fail as any chunk can (a stream created meanwhile): settled the same way.
     const copied = rest.eventCount > 0 ? await copyAppend(this.pool, rest).catch((failure: unknown) => this.recoverImport(rest, failure)) : undefined;
@@ -285,14 +301,23 @@ export class PostgresEventStore implements EventStore {
 
   /** Settles an append that failed alone: a retry whose events are stored gets the first answer. */
   private async recoverAppend(append: AppendIdentity, error: unknown): Promise<AppendResult> {
+    return originalResult(append, await this.storedAfterFailure(append, error));
+  }
+
+  /**
+   * After a wrong expected revision or a duplicate event id, the append's events already stored
+   * (a retry may find them all); any other failure, or none of them stored, is thrown as it is.
+   */
+  private async storedAfterFailure(append: AppendIdentity, error: unknown): Promise<StoredEventRow[]> {
     if (!(error instanceof DatabaseError)) throw error;
     const conflict = this.wrongExpectedRevision(error, append);
-    if (conflict || error.constraint === 'tip_events_event_id_key') {
-      const original = await this.originalResult(append);
-      if (original) return original;
-      throw conflict ?? error;
-    }
-    throw error;
+    if (!conflict && error.constraint !== 'tip_events_event_id_key') throw error;
+    const { rows } = await this.pool.query<StoredEventRow>(
+      'select event_id::text, stream_id, stream_revision, position from tip_events where event_id = any($1::uuid[])',
+      [append.streams.flatMap((stream) => stream.eventIds)],
+    );
+    if (rows.length === 0) throw conflict ?? error;
+    return rows;
   }
 
   private wrongExpectedRevision(error: DatabaseError, append: AppendIdentity): WrongExpectedRevisionError | undefined {
@@ -300,30 +325,6 @@ export class PostgresEventStore implements EventStore {
     const detail = JSON.parse(error.detail) as { streamId: string; actual: number };
     const stream = append.streams.find((candidate) => candidate.streamId === detail.streamId);
     return new WrongExpectedRevisionError(detail.streamId, stream ? expectedRevisionOf(stream.expected) : 'any', detail.actual);
-  }
-
-  /** The result of the earlier append that stored these very events, if one did. */
-  private async originalResult(append: AppendIdentity): Promise<AppendResult | undefined> {
-    const eventIds = append.streams.flatMap((stream) => stream.eventIds);
-    const { rows } = await this.pool.query<{ event_id: string; stream_id: string; stream_revision: string; position: string }>(
-      'select event_id::text, stream_id, stream_revision, position from tip_events where event_id = any($1::uuid[])',
-      [eventIds],
-    );
-    if (rows.length === 0) return undefined;
-    const stored = new Map(rows.map((row) => [row.event_id, row]));
-    const result: AppendResult = { streams: [], events: [], lastPosition: 0 };
-    for (const stream of append.streams) {
-      for (const eventId of stream.eventIds) {
-        const row = stored.get(eventId);
-        if (!row || row.stream_id !== stream.streamId) throw new DuplicateEventIdError(rows.map((each) => each.event_id));
-        result.events.push({ streamId: stream.streamId, eventId, revision: Number(row.stream_revision), position: Number(row.position) });
-      }
-      const revisions = result.events.filter((event) => event.streamId === stream.streamId).map((event) => event.revision);
-      // A guard stream appended nothing then: there is no revision of its own to report.
-      if (revisions.length > 0) result.streams.push({ streamId: stream.streamId, nextExpectedRevision: Math.max(...revisions) });
-    }
-    result.lastPosition = Math.max(...result.events.map((event) => event.position));
-    return result;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
