@@ -65,8 +65,14 @@ export function parseIsoInstant(text: string): ParsedInstant | undefined {
   return { seconds: days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds, microseconds };
 }
 
+/** The events of one command share their business time: the last instant found valid is not parsed again. */
+let lastValidInstant: string | undefined;
+
 export function isIsoInstant(text: string): boolean {
-  return parseIsoInstant(text) !== undefined;
+  if (text === lastValidInstant) return true;
+  if (parseIsoInstant(text) === undefined) return false;
+  lastValidInstant = text;
+  return true;
 }
 
 const ZERO = 48;

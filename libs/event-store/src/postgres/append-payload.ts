@@ -96,6 +96,7 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
 export class AppendPreparer {
   private readonly seenStreams = new Set<string>();
   private readonly seenEvents = new Set<string>();
+  private readonly metadata = new StoredMetadataEncoder();
   private eventCount = 0;
 
   constructor(private readonly context: PrepareContext) {}
@@ -130,7 +131,7 @@ export class AppendPreparer {
       const schemaVersion = event.metadata.schemaVersion ?? context.schemas.currentVersion(event.type);
       // The canonical text is what gets hashed and what gets sent: one walk over each object.
       const dataJson = canonicalJsonOfEventData(event.data, eventField, '.data');
-      const metadataJson = storedMetadataJson(event.metadata, eventId, schemaVersion, context.recordedTime, eventField);
+      const metadataJson = this.metadata.encode(event.metadata, eventId, schemaVersion, context.recordedTime, eventField);
       // A UTF-16 unit is at most 3 bytes of UTF-8, so most events skip counting bytes.
       if ((dataJson.length + metadataJson.length) * 3 > context.maxEventBytes) {
         const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
@@ -167,44 +168,83 @@ export class AppendPreparer {
  * The metadata as stored (the caller's, completed by the store), in canonical JSON. Metadata
  * with only the fields TIP knows, the common case, is written field by field in canonical key
  * order; anything else goes through the general encoder. Both give the same text.
+ *
+ * An append's events mostly share their actor and business time, and an event's command
+ * references are often one id: each such text is written once and reused while the value is
+ * the same (equal strings encode, and pass the checks, alike).
  */
-function storedMetadataJson(source: NewEventMetadata, eventId: string, schemaVersion: number, recordedTime: string, eventField: string): string {
-  if (Object.getPrototypeOf(source) !== Object.prototype || !hasOnlyKnownFields(source) || !Number.isFinite(schemaVersion)) {
-    const metadata: EventMetadata = { ...source, eventId, schemaVersion, recordedTime };
-    return canonicalJsonOfEventData(metadata, eventField, '.metadata');
+class StoredMetadataEncoder {
+  private lastActor: { actor: UsualActor; json: string } | undefined;
+  private lastBusinessTime: { instant: string; json: string } | undefined;
+
+  encode(source: NewEventMetadata, eventId: string, schemaVersion: number, recordedTime: string, eventField: string): string {
+    if (Object.getPrototypeOf(source) !== Object.prototype || !hasOnlyKnownFields(source) || !Number.isFinite(schemaVersion)) {
+      const metadata: EventMetadata = { ...source, eventId, schemaVersion, recordedTime };
+      return canonicalJsonOfEventData(metadata, eventField, '.metadata');
+    }
+    const field = `${eventField}.metadata`;
+    // In key order, so that of two refused values the first is named, as the general encoder does.
+    let json = `{"actor":${this.actorJson(source.actor, field)},"businessTime":${this.businessTimeJson(source.businessTime, field)}`;
+    const { causationId, commandId, correlationId } = source;
+    const causationJson = member(causationId, field, '.causationId');
+    const commandJson = commandId === causationId ? causationJson : member(commandId, field, '.commandId');
+    const correlationJson =
+      correlationId === commandId ? commandJson : correlationId === causationId ? causationJson : member(correlationId, field, '.correlationId');
+    json += `,"causationId":${causationJson},"commandId":${commandJson},"correlationId":${correlationJson}`;
+    // The event id (a UUID, lowercased) and the recorded time (an ISO string) are the store's own.
+    json += `,"eventId":"${eventId}"`;
+    if (source.importedBy !== undefined) json += `,"importedBy":${member(source.importedBy, field, '.importedBy')}`;
+    json += `,"recordedTime":"${recordedTime}","schemaVersion":${schemaVersion}`;
+    if (source.traceparent !== undefined) json += `,"traceparent":${member(source.traceparent, field, '.traceparent')}`;
+    return `${json}}`;
   }
-  const field = `${eventField}.metadata`;
-  let json = `{"actor":${actorJson(source.actor, field)}`;
-  json += `,"businessTime":${member(source.businessTime, field, '.businessTime')}`;
-  json += `,"causationId":${member(source.causationId, field, '.causationId')}`;
-  json += `,"commandId":${member(source.commandId, field, '.commandId')}`;
-  json += `,"correlationId":${member(source.correlationId, field, '.correlationId')}`;
-  // The event id (a UUID, lowercased) and the recorded time (an ISO string) are the store's own.
-  json += `,"eventId":"${eventId}"`;
-  if (source.importedBy !== undefined) json += `,"importedBy":${member(source.importedBy, field, '.importedBy')}`;
-  json += `,"recordedTime":"${recordedTime}","schemaVersion":${schemaVersion}`;
-  if (source.traceparent !== undefined) json += `,"traceparent":${member(source.traceparent, field, '.traceparent')}`;
-  return `${json}}`;
+
+  private actorJson(actor: NewEventMetadata['actor'], field: string): string {
+    const usual = usualActor(actor);
+    if (usual === undefined) return member(actor, field, '.actor');
+    const last = this.lastActor;
+    if (last !== undefined && last.actor.sub === usual.sub && last.actor.role === usual.role && last.actor.unitId === usual.unitId) return last.json;
+    const json = usualActorJson(usual, field);
+    this.lastActor = { actor: usual, json };
+    return json;
+  }
+
+  private businessTimeJson(instant: string, field: string): string {
+    if (this.lastBusinessTime?.instant === instant) return this.lastBusinessTime.json;
+    const json = member(instant, field, '.businessTime');
+    if (typeof instant === 'string') this.lastBusinessTime = { instant, json };
+    return json;
+  }
 }
 
-/** An actor of the usual shape (sub, role and perhaps unitId, all strings) written in canonical key order. */
-function actorJson(actor: NewEventMetadata['actor'], field: string): string {
-  if (Object.getPrototypeOf(actor) !== Object.prototype) return member(actor, field, '.actor');
+interface UsualActor {
+  sub: string;
+  role: string;
+  unitId: string | undefined;
+}
+
+/** An actor of the usual shape: a plain object of sub, role and perhaps unitId, all strings. */
+function usualActor(actor: NewEventMetadata['actor']): UsualActor | undefined {
+  if (Object.getPrototypeOf(actor) !== Object.prototype) return undefined;
   let keys = 0;
   let listsUnit = false;
   for (const key in actor) {
-    if (key !== 'sub' && key !== 'role' && key !== 'unitId') return member(actor, field, '.actor');
+    if (key !== 'sub' && key !== 'role' && key !== 'unitId') return undefined;
     if (key === 'unitId') listsUnit = true;
     keys += 1;
   }
   const { role, sub } = actor;
+  if (typeof sub !== 'string' || typeof role !== 'string') return undefined;
   // Read only what the encoder would see: an own, enumerable unitId.
   const unitId = listsUnit ? actor.unitId : undefined;
-  if (typeof unitId !== 'string') {
-    if (keys !== 2) return member(actor, field, '.actor');
-    return `{"role":${member(role, field, '.actor.role')},"sub":${member(sub, field, '.actor.sub')}}`;
-  }
-  return `{"role":${member(role, field, '.actor.role')},"sub":${member(sub, field, '.actor.sub')},"unitId":${member(unitId, field, '.actor.unitId')}}`;
+  if (typeof unitId === 'string') return { sub, role, unitId };
+  return keys === 2 ? { sub, role, unitId: undefined } : undefined;
+}
+
+/** A usual actor written in canonical key order. */
+function usualActorJson({ sub, role, unitId }: UsualActor, field: string): string {
+  const json = `{"role":${canonicalJsonOfString(role, `${field}.actor.role`)},"sub":${canonicalJsonOfString(sub, `${field}.actor.sub`)}`;
+  return unitId === undefined ? `${json}}` : `${json},"unitId":${canonicalJsonOfString(unitId, `${field}.actor.unitId`)}}`;
 }
 
 function member(value: unknown, field: string, key: string): string {

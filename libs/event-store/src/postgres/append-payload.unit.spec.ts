@@ -41,6 +41,33 @@ describe('prepareAppend', () => {
     expect(event.contentHashHex).toBe(event.contentHash.toString('hex'));
   });
 
+  it('writes each event\'s own metadata when the events of an append share some members and differ in others', () => {
+    const id = (n: number) => `0190c5a0-0000-7000-8000-0000000000${String(n).padStart(2, '0')}`;
+    const variants: NewEventMetadata[] = [
+      { ...baseMetadata, eventId: id(1) },
+      { ...baseMetadata, eventId: id(2) },
+      { ...baseMetadata, eventId: id(3), actor: { sub: 'course-platform', role: 'system', unitId: 'JS' } },
+      { ...baseMetadata, eventId: id(4), actor: { sub: 'course-platform', role: 'admin', unitId: 'JS' } },
+      { ...baseMetadata, eventId: id(5), actor: { sub: 'course-platform', role: 'admin' } },
+      { ...baseMetadata, eventId: id(6), businessTime: '2020-11-21T08:00:00.000+08:00' },
+      { ...baseMetadata, eventId: id(7), commandId: 'c-2', correlationId: 'c-1', causationId: 'c-2' },
+      { ...baseMetadata, eventId: id(8), commandId: 'c-3', correlationId: 'c-4', causationId: 'c-4' },
+      { ...baseMetadata, eventId: id(9), actor: { sub: 'x', role: 'y', extra: 1 } as NewEventMetadata['actor'] },
+      { ...baseMetadata, eventId: id(10) },
+    ];
+    const events = variants.map((metadata, index): NewEvent => ({ type: 'OnlineHoursRecorded', data: { index }, metadata }));
+    const stored = prepareAppend([{ streamId: 'teacher-T-1', expectedRevision: 'any', events }], context).streams[0].events;
+    expect(stored.map((event) => event.metadataJson)).toEqual(variants.map((metadata) => canonicalJson({ ...metadata, schemaVersion: 1, recordedTime })));
+  });
+
+  it('refuses a bad value in a later event of an append whose earlier events it resembles', () => {
+    const good: NewEvent = { type: 'OnlineHoursRecorded', data: {}, metadata: baseMetadata };
+    const bad: NewEvent = { type: 'OnlineHoursRecorded', data: {}, metadata: { ...baseMetadata, eventId: '0190c5a0-0000-7000-8000-0000000000ff', correlationId: 'c-1\u0000' } };
+    expect(() => prepareAppend([{ streamId: 'teacher-T-1', expectedRevision: 'any', events: [good, bad] }], context)).toThrow(
+      expect.objectContaining({ field: 'events[1].metadata.correlationId' }),
+    );
+  });
+
   it.each<[string, NewEventMetadata, string]>([
     ['a lone surrogate in a command id', { ...baseMetadata, commandId: '\ud800' }, 'events[0].metadata.commandId'],
     ['U+0000 in the actor', { ...baseMetadata, actor: { sub: 'a\u0000', role: 'r' } }, 'events[0].metadata.actor.sub'],
