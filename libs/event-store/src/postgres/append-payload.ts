@@ -209,10 +209,11 @@ class StoredMetadataEncoder {
     return json;
   }
 
+  /** The business time is a string by now: validateNewEvent checked it is an ISO instant. */
   private businessTimeJson(instant: string, field: string): string {
     if (this.lastBusinessTime?.instant === instant) return this.lastBusinessTime.json;
-    const json = member(instant, field, '.businessTime');
-    if (typeof instant === 'string') this.lastBusinessTime = { instant, json };
+    const json = canonicalJsonOfString(instant, `${field}.businessTime`);
+    this.lastBusinessTime = { instant, json };
     return json;
   }
 }

@@ -253,12 +253,12 @@ export interface ChunkLimits {
 
 /**
  * Validates and encodes history as it is read, into chunks of at most `limits.events` events
- * (one transaction each), closed early once they hold `limits.bytes`, so that large events do not
- * pile up in memory; a stream longer than a chunk becomes an item of its own, made of parts that
- * must go one after another (see encodeParts). Each append is
- * encoded as soon as it is read, so the events themselves never pile up in memory, and the event
- * loop gets a turn every few hundred events, so database replies are not kept waiting meanwhile.
- * Errors name appends by their place in the whole history (`appends[12345].events[0]...`).
+ * (one transaction each), closed early once they hold `limits.bytes`. Each append is encoded as
+ * soon as it is read, so neither events nor large chunks pile up in memory; a stream longer than
+ * a chunk becomes an item of its own, made of parts that must go one after another (see
+ * encodeParts). The event loop gets a turn every few hundred events, so database replies are not
+ * kept waiting meanwhile. Errors name appends by their place in the whole history
+ * (`appends[12345].events[0]...`).
  */
 export async function* encodeForImport(
   appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
