@@ -24,19 +24,44 @@ export interface AppendBatcherOptions {
   maxEventsPerBatch: number;
 }
 
+/** Settles the callers of a transaction that has ended. */
+type Answer = () => void;
+
+/** Some appends and the events they carry. */
+interface Crowd {
+  appends: number;
+  events: number;
+}
+
+const NO_ONE: Crowd = { appends: 0, events: 0 };
+
 /**
- * Group commit for appends. While `maxInFlight` transactions are running, new appends queue up
- * and the next free slot sends all of them (on distinct streams) as one transaction: one round
- * trip and one WAL flush for many callers. Each caller still gets exactly its own outcome: when
- * the batch fails, the append that caused it is settled alone and the others go again. After a
- * transaction, unless it served a lone caller with nothing else running, the next one waits a
- * turn of the event loop, so that callers who append again as soon as they are answered go in
- * it together.
+ * Fewest events a group must carry to be worth a transaction of its own: below that, the
+ * transaction's fixed cost (a round trip, the function call, the commit's flush) outweighs the
+ * preparing it overlaps (about 10 µs an event). Split, 8 writers of single events ran at about
+ * 0.9× of one group, 32 writers of them at 1.03×, 8 writers of 10 events at 1.17×.
+ */
+const MIN_EVENTS_PER_GROUP = 16;
+
+/**
+ * Group commit for appends, pipelined. While `maxInFlight` transactions are running, new
+ * appends queue up and go together in the next one: one round trip and one WAL flush for many
+ * callers. Each caller still gets exactly its own outcome: when a batch fails, the append that
+ * caused it is settled alone and the others go again.
+ *
+ * The callers split into one group more than there are transaction slots, so that the database
+ * always has a transaction to work on while the callers just answered prepare their next
+ * appends: when a transaction ends, the appends waiting meanwhile are sent before its callers
+ * are answered. Without the split, callers who append again as soon as they are answered would
+ * all wait on one transaction, and the process and the database would take turns.
  */
 export class AppendBatcher {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
-  /** Set for one turn of the event loop after a transaction ends (see pump). */
+  private queuedEvents = 0;
+  /** The appends in the transactions now running. */
+  private readonly inFlightCrowd: Crowd = { appends: 0, events: 0 };
+  /** Set while callers are answered and for one turn of the event loop after (see answerThenPump). */
   private settling = false;
 
   constructor(private readonly options: AppendBatcherOptions) {}
@@ -44,41 +69,76 @@ export class AppendBatcher {
   submit(append: PreparedAppend): Promise<AppendResult> {
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ append, resolve, reject });
+      this.queuedEvents += append.eventCount;
       this.pump();
     });
   }
 
-  private pump(): void {
+  /** Sends waiting appends while a slot is free, in the share of the callers about that `groups` gives. */
+  private pump(answered: Crowd = NO_ONE): void {
     if (this.settling) return;
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
-      const batch = this.takeBatch();
-      this.inFlight += 1;
-      void this.flush(batch).finally(() => {
-        this.inFlight -= 1;
-        // A lone caller is best served at once.
-        if (this.inFlight === 0 && batch.length === 1) return this.pump();
-        // Otherwise the callers just answered, who often append again at once, get one turn of
-        // the event loop to do so, and their appends share the next transaction instead of
-        // each starting one (while another transaction runs, the database is busy anyway).
-        this.settling = true;
-        setImmediate(() => {
-          this.settling = false;
-          this.pump();
-        });
-      });
+      const callers = this.queue.length + this.inFlightCrowd.appends + answered.appends;
+      this.send(this.takeBatch(Math.ceil(callers / this.groups(answered))));
     }
   }
 
   /**
-   * The oldest waiting appends that do not touch each other's streams, up to the event limit.
-   * Guards (streams only checked) may be shared: many records of one school all guard its closure.
+   * How many groups the callers about (waiting, in flight, and `answered`, about to be) form: one
+   * per slot and one preparing its next appends, when each group is worth its transaction's own cost.
    */
-  private takeBatch(): Pending[] {
+  private groups(answered: Crowd): number {
+    const events = this.queuedEvents + this.inFlightCrowd.events + answered.events;
+    return Math.max(1, Math.min(this.options.maxInFlight + 1, Math.floor(events / MIN_EVENTS_PER_GROUP)));
+  }
+
+  private send(batch: Pending[]): void {
+    const crowd = { appends: batch.length, events: batch.reduce((sum, pending) => sum + pending.append.eventCount, 0) };
+    this.inFlight += 1;
+    this.inFlightCrowd.appends += crowd.appends;
+    this.inFlightCrowd.events += crowd.events;
+    void this.flush(batch).then((answer) => {
+      this.inFlight -= 1;
+      this.inFlightCrowd.appends -= crowd.appends;
+      this.inFlightCrowd.events -= crowd.events;
+      if (this.groups(crowd) > 1 && this.queue.length > 0 && !this.settling) {
+        // Those who waited meanwhile go first. The pool hands a query to its connection on the
+        // next tick: the callers are answered after that, so the database works while they prepare.
+        this.pump(crowd);
+        setImmediate(() => this.answerThenPump(answer));
+      } else if (this.inFlight === 0 && batch.length === 1 && this.queue.length === 0) {
+        // A lone caller is best served at once.
+        answer();
+      } else {
+        this.answerThenPump(answer);
+      }
+    });
+  }
+
+  /**
+   * Callers just answered often append again at once: they get one turn of the event loop to do
+   * so, and their appends share the next transactions instead of each starting one.
+   */
+  private answerThenPump(answer: Answer): void {
+    this.settling = true;
+    answer();
+    setImmediate(() => {
+      this.settling = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * The oldest waiting appends that do not touch each other's streams, up to `maxAppends` and the
+   * event limit. Guards (streams only checked) may be shared: many records of one school all
+   * guard its closure.
+   */
+  private takeBatch(maxAppends: number): Pending[] {
     const batch: Pending[] = [];
     const written = new Set<string>();
     const guarded = new Set<string>();
     let events = 0;
-    for (let index = 0; index < this.queue.length; ) {
+    for (let index = 0; index < this.queue.length && batch.length < maxAppends; ) {
       const pending = this.queue[index];
       const overlaps = pending.append.streams.some((stream) =>
         stream.events.length > 0 ? written.has(stream.streamId) || guarded.has(stream.streamId) : written.has(stream.streamId),
@@ -89,6 +149,7 @@ export class AppendBatcher {
         continue;
       }
       this.queue.splice(index, 1);
+      this.queuedEvents -= pending.append.eventCount;
       batch.push(pending);
       events += pending.append.eventCount;
       for (const stream of pending.append.streams) (stream.events.length > 0 ? written : guarded).add(stream.streamId);
@@ -96,27 +157,35 @@ export class AppendBatcher {
     return batch;
   }
 
-  private async flush(batch: Pending[]): Promise<void> {
+  /** Runs one transaction; gives what answers its callers. Failures are settled at once, as they are rare. */
+  private async flush(batch: Pending[]): Promise<Answer> {
     try {
       const results = await this.options.execute(batch.map((pending) => pending.append));
-      batch.forEach((pending, index) => pending.resolve(results[index]));
-      return;
+      return () => batch.forEach((pending, index) => pending.resolve(results[index]));
     } catch (error) {
-      if (batch.length === 1) return this.settleAlone(batch[0], error);
-      const failure = this.options.classify(error);
-      if (failure === 'fatal') {
-        for (const pending of batch) pending.reject(error);
-        return;
-      }
-      const culprit = failure === 'unknown' ? undefined : batch.find((pending) => pending.append.streams.some((stream) => stream.streamId === failure.streamId));
-      if (!culprit) {
-        // Cannot tell whose append failed: each goes alone, so each gets its own answer.
-        await Promise.all(batch.map((pending) => this.flush([pending])));
-        return;
-      }
-      this.queue.unshift(...batch.filter((pending) => pending !== culprit));
-      await this.settleAlone(culprit, error);
+      if (batch.length === 1) await this.settleAlone(batch[0], error);
+      else await this.settleFailedBatch(batch, error);
+      return () => undefined;
     }
+  }
+
+  private async settleFailedBatch(batch: Pending[], error: unknown): Promise<void> {
+    const failure = this.options.classify(error);
+    if (failure === 'fatal') {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    const culprit = failure === 'unknown' ? undefined : batch.find((pending) => pending.append.streams.some((stream) => stream.streamId === failure.streamId));
+    if (!culprit) {
+      // Cannot tell whose append failed: each goes alone, so each gets its own answer.
+      const answers = await Promise.all(batch.map((pending) => this.flush([pending])));
+      for (const answer of answers) answer();
+      return;
+    }
+    const again = batch.filter((pending) => pending !== culprit);
+    this.queue.unshift(...again);
+    for (const pending of again) this.queuedEvents += pending.append.eventCount;
+    await this.settleAlone(culprit, error);
   }
 
   private async settleAlone(pending: Pending, error: unknown): Promise<void> {

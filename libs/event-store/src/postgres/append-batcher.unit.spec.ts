@@ -21,7 +21,7 @@ class Conflict extends Error {
 }
 
 /** A database stand-in: records each transaction and fails those touching `refused` streams. */
-function fakeDatabase(refused = new Set<string>()) {
+function fakeDatabase(refused = new Set<string>(), roundTrip: () => Promise<void> = async () => undefined) {
   const transactions: string[][] = [];
   let release: () => void = () => undefined;
   let gate = Promise.resolve();
@@ -36,8 +36,11 @@ function fakeDatabase(refused = new Set<string>()) {
         maxInFlight,
         maxEventsPerBatch,
         execute: async (batch) => {
+          // As node-postgres's pool does, the query reaches a connection on the next tick.
+          await new Promise((resolve) => process.nextTick(resolve));
           transactions.push(batch.map((each) => each.streams[0].streamId));
           await gate;
+          await roundTrip();
           const culprit = batch.find((each) => refused.has(each.streams[0].streamId));
           if (culprit) throw new Conflict(culprit.streams[0].streamId);
           return resultFor(batch);
@@ -133,5 +136,45 @@ describe('AppendBatcher (group commit)', () => {
     expect(c.status).toBe('fulfilled');
     expect(stale).toMatchObject({ status: 'rejected', reason: expect.any(Conflict) });
     expect(database.transactions).toEqual([['a'], ['b', 'stale', 'c'], ['b', 'c']]);
+  });
+
+  it('sends the appends that waited during a transaction before answering its callers', async () => {
+    const database = fakeDatabase();
+    const batcher = database.batcher(1);
+    database.hold();
+    const sentWhenAnswered = batcher.submit(append('a', 16)).then(() => database.transactions.map((streams) => streams.join()));
+    const waiting = batcher.submit(append('b', 16));
+    database.open();
+    await waiting;
+    expect(await sentWhenAnswered).toEqual(['a', 'b']);
+  });
+
+  it('splits callers of sizeable appends into two groups that take turns, so one prepares while the other commits', async () => {
+    // A round trip that takes a while, as a real one does: callers answered meanwhile queue up.
+    const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
+    const batcher = database.batcher(1, 1000);
+    const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
+    await Promise.all(
+      writers.map(async (writer) => {
+        for (let call = 0; call < 6; call++) await batcher.submit(append(writer, 10));
+      }),
+    );
+    // After the first few transactions sort the writers out, each carries half of them.
+    const settled = database.transactions.slice(4);
+    expect(settled.length).toBeGreaterThan(6);
+    for (const transaction of settled.slice(0, -1)) expect(transaction).toHaveLength(4);
+    expect(new Set([...settled[0], ...settled[1]])).toEqual(new Set(writers));
+  });
+
+  it('keeps callers of small appends in one transaction, where a second would cost more than it overlaps', async () => {
+    const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
+    const batcher = database.batcher(1, 1000);
+    const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
+    await Promise.all(
+      writers.map(async (writer) => {
+        for (let call = 0; call < 6; call++) await batcher.submit(append(writer, 1));
+      }),
+    );
+    expect(database.transactions.slice(1).map((transaction) => transaction.length)).toEqual([8, 8, 8, 8, 8, 7]);
   });
 });

@@ -46,8 +46,11 @@ export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
   /** How often a standby subscription tries to take over its lease. */
   leaseRetryMs?: number;
   /**
-   * Append transactions in flight at once (default 2); appends arriving while all are busy
-   * wait and are committed together in the next one (group commit).
+   * Append transactions in flight at once (default 1); appends arriving while all are busy
+   * wait and are committed together in the next one (group commit). One is fastest on a small
+   * server: the callers take turns in two groups, one committing while the other prepares, and
+   * two appends running at once in PostgreSQL contend for the same index pages. A server with
+   * cores to spare may gain from more.
    */
   appendsInFlight?: number;
   /** Kills sessions that sit idle inside a transaction, which would hold every reader back. */
@@ -172,7 +175,7 @@ export class PostgresEventStore implements EventStore {
       execute: (batch) => this.executeAppends(batch),
       recover: (append, error) => this.recoverAppend(append, error),
       classify: (error) => this.classifyFailure(error),
-      maxInFlight: Math.max(1, options.appendsInFlight ?? 2),
+      maxInFlight: Math.max(1, options.appendsInFlight ?? 1),
       maxEventsPerBatch: this.settings.maxEventsPerAppend,
     });
   }
