@@ -49,11 +49,12 @@ const MIN_EVENTS_PER_GROUP = 16;
  * callers. Each caller still gets exactly its own outcome: when a batch fails, the append that
  * caused it is settled alone and the others go again.
  *
- * The callers split into one group more than there are transaction slots, so that the database
- * always has a transaction to work on while the callers just answered prepare their next
- * appends: when a transaction ends, the appends waiting meanwhile are sent before its callers
- * are answered. Without the split, callers who append again as soon as they are answered would
- * all wait on one transaction, and the process and the database would take turns.
+ * Callers whose appends carry enough events split into two groups that take turns: while one
+ * group's transaction runs, the other group, answered just before, prepares its next appends,
+ * which are sent as soon as they are ready (queued behind the running transaction when two may
+ * be in flight). When a transaction ends, the appends waiting meanwhile are sent before its
+ * callers are answered. In one group, callers who append again as soon as they are answered
+ * would all wait on one transaction, and Node and PostgreSQL would take turns.
  */
 export class AppendBatcher {
   private readonly queue: Pending[] = [];
@@ -79,17 +80,17 @@ export class AppendBatcher {
     if (this.settling) return;
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const callers = this.queue.length + this.inFlightCrowd.appends + answered.appends;
-      this.send(this.takeBatch(Math.ceil(callers / this.groups(answered))));
+      const share = Math.ceil(callers / this.groups(answered));
+      // While a transaction runs, fewer than a share wait for the rest of their group.
+      if (this.inFlight > 0 && this.queue.length < share) return;
+      this.send(this.takeBatch(share));
     }
   }
 
-  /**
-   * How many groups the callers about (waiting, in flight, and `answered`, about to be) form: one
-   * per slot and one preparing its next appends, when each group is worth its transaction's own cost.
-   */
+  /** Two groups when the callers about (waiting, in flight, and `answered`, about to be) carry enough events for two, else one. */
   private groups(answered: Crowd): number {
     const events = this.queuedEvents + this.inFlightCrowd.events + answered.events;
-    return Math.max(1, Math.min(this.options.maxInFlight + 1, Math.floor(events / MIN_EVENTS_PER_GROUP)));
+    return events >= 2 * MIN_EVENTS_PER_GROUP ? 2 : 1;
   }
 
   private send(batch: Pending[]): void {
@@ -102,8 +103,9 @@ export class AppendBatcher {
       this.inFlightCrowd.appends -= crowd.appends;
       this.inFlightCrowd.events -= crowd.events;
       if (this.groups(crowd) > 1 && this.queue.length > 0 && !this.settling) {
-        // Those who waited meanwhile go first. The pool hands a query to its connection on the
-        // next tick: the callers are answered after that, so the database works while they prepare.
+        // Those who waited meanwhile go first. A query reaches its connection a few microtasks
+        // later: the callers are answered on the next turn, once it has, so the database works
+        // while they prepare.
         this.pump(crowd);
         setImmediate(() => this.answerThenPump(answer));
       } else if (this.inFlight === 0 && batch.length === 1 && this.queue.length === 0) {

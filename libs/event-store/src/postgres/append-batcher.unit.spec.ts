@@ -20,11 +20,15 @@ class Conflict extends Error {
   }
 }
 
-/** A database stand-in: records each transaction and fails those touching `refused` streams. */
-function fakeDatabase(refused = new Set<string>(), roundTrip: () => Promise<void> = async () => undefined) {
+/**
+ * A database stand-in: records each transaction and fails those touching `refused` streams.
+ * Transactions run one after another, each taking `work`, as on the store's one append connection.
+ */
+function fakeDatabase(refused = new Set<string>(), work: () => Promise<void> = async () => undefined) {
   const transactions: string[][] = [];
   let release: () => void = () => undefined;
   let gate = Promise.resolve();
+  let previous = Promise.resolve();
   return {
     transactions,
     hold() {
@@ -40,7 +44,9 @@ function fakeDatabase(refused = new Set<string>(), roundTrip: () => Promise<void
           await new Promise((resolve) => process.nextTick(resolve));
           transactions.push(batch.map((each) => each.streams[0].streamId));
           await gate;
-          await roundTrip();
+          const turn = previous.then(work);
+          previous = turn;
+          await turn;
           const culprit = batch.find((each) => refused.has(each.streams[0].streamId));
           if (culprit) throw new Conflict(culprit.streams[0].streamId);
           return resultFor(batch);
@@ -149,10 +155,10 @@ describe('AppendBatcher (group commit)', () => {
     expect(await sentWhenAnswered).toEqual(['a', 'b']);
   });
 
-  it('splits callers of sizeable appends into two groups that take turns, so one prepares while the other commits', async () => {
+  it.each([1, 2])('splits callers of sizeable appends into two groups that take turns (%i in flight), so one prepares while the other commits', async (inFlight) => {
     // A round trip that takes a while, as a real one does: callers answered meanwhile queue up.
     const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
-    const batcher = database.batcher(1, 1000);
+    const batcher = database.batcher(inFlight, 1000);
     const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
     await Promise.all(
       writers.map(async (writer) => {

@@ -236,6 +236,21 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('opens a new append connection when the server ends the old one; a retried append lands once', async () => {
+    const streamId = `reconnect-${Date.now()}`;
+    await store.appendToStream(streamId, [newEvent('Before')]);
+    const { rows: ended } = await store.pool.query<{ ended: boolean }>(
+      "select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = 'tip-event-store-appends' and datname = current_database()",
+    );
+    expect(ended).toEqual([{ ended: true }]);
+    // The append racing the termination may fail; the caller's retry, with the same events, lands.
+    const events = [newEvent('After'), newEvent('After')];
+    const first = await store.appendToStream(streamId, events).catch((error: Error) => error);
+    const retried = first instanceof Error ? await store.appendToStream(streamId, events) : first;
+    expect(retried).toMatchObject({ nextExpectedRevision: 2 });
+    expect((await store.readStream(streamId)).map((event) => event.type)).toEqual(['Before', 'After', 'After']);
+  });
+
   it('ends sessions that sit idle inside a transaction', async () => {
     const { rows } = await store.pool.query<{ idle_in_transaction_session_timeout: string }>('show idle_in_transaction_session_timeout');
     expect(rows[0].idle_in_transaction_session_timeout).toBe('10s');

@@ -32,6 +32,7 @@ import { AppendBatcher, BatchFailure } from './append-batcher';
 import { AppendIdentity, appendArguments, PrepareContext, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
 import { CopiedChunk, copyAppend, EncodedImport, encodeForImport, withoutStreams } from './copy-import';
 import { runMigrations } from './migrations';
+import { AppendConnection } from './append-connection';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
 import { PostgresSubscription } from './postgres-subscription';
@@ -46,11 +47,9 @@ export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
   /** How often a standby subscription tries to take over its lease. */
   leaseRetryMs?: number;
   /**
-   * Append transactions in flight at once (default 1); appends arriving while all are busy
-   * wait and are committed together in the next one (group commit). One is fastest on a small
-   * server: the callers take turns in two groups, one committing while the other prepares, and
-   * two appends running at once in PostgreSQL contend for the same index pages. A server with
-   * cores to spare may gain from more.
+   * Append transactions in flight at once on the append connection (default 2: one running,
+   * the next queued behind it); appends arriving while all are busy wait and are committed
+   * together in the next one (group commit).
    */
   appendsInFlight?: number;
   /** Kills sessions that sit idle inside a transaction, which would hold every reader back. */
@@ -85,14 +84,18 @@ const IMPORT_CONCURRENCY = 3;
 /** Import chunks validated and encoded before a worker asks for them. */
 const IMPORT_PREPARED_AHEAD = 1;
 
+/** Session settings of every connection of the store. */
+function serverOptions(options: PostgresEventStoreOptions): string {
+  return `-c idle_in_transaction_session_timeout=${options.idleInTransactionTimeoutMs ?? 10_000}`;
+}
+
 /** Creates the store: connects, migrates the schema and refuses a database restored behind our back. */
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
-  const idleTimeout = options.idleInTransactionTimeoutMs ?? 10_000;
   const pool = new Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 16,
     application_name: 'tip-event-store',
-    options: `-c idle_in_transaction_session_timeout=${idleTimeout}`,
+    options: serverOptions(options),
   });
   const logger = options.logger ?? silentLogger;
   // An idle pooled connection that dies must not take the process with it.
@@ -161,6 +164,7 @@ export class PostgresEventStore implements EventStore {
   readonly localAppends = new EventEmitter().setMaxListeners(0);
   readonly checkpoints: PostgresCheckpointStore;
   private readonly batcher: AppendBatcher;
+  private readonly appendConnection: AppendConnection;
   /** Where this process last left each stream's chain, so that it can hash the next events itself. */
   private readonly heads = new StreamHeads();
 
@@ -171,11 +175,16 @@ export class PostgresEventStore implements EventStore {
     this.settings = storeSettings(options);
     this.notifier = new AppendNotifier(pool, NOTIFY_CHANNEL, this.settings.logger);
     this.checkpoints = new PostgresCheckpointStore(pool);
+    this.appendConnection = new AppendConnection({
+      connectionString: options.connectionString,
+      serverOptions: serverOptions(options),
+      logger: this.settings.logger,
+    });
     this.batcher = new AppendBatcher({
       execute: (batch) => this.executeAppends(batch),
       recover: (append, error) => this.recoverAppend(append, error),
       classify: (error) => this.classifyFailure(error),
-      maxInFlight: Math.max(1, options.appendsInFlight ?? 1),
+      maxInFlight: Math.max(1, options.appendsInFlight ?? 2),
       maxEventsPerBatch: this.settings.maxEventsPerAppend,
     });
   }
@@ -273,7 +282,7 @@ export class PostgresEventStore implements EventStore {
     type Row = { first_position: string; next_revisions: string[]; last_hashes: (string | null)[] };
     let rows: Row[];
     try {
-      ({ rows } = await this.pool.query<Row>({
+      ({ rows } = await this.appendConnection.query<Row>({
         name: 'tip_append_events',
         text:
           'select first_position, next_revisions, last_hashes ' +
@@ -499,6 +508,7 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     await this.notifier.close();
+    await this.appendConnection.close();
     await this.pool.end();
   }
 }
