@@ -175,12 +175,12 @@ describe('AppendBatcher (group commit)', () => {
   it('keeps callers of small appends in one transaction, where a second would cost more than it overlaps', async () => {
     const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
     const batcher = database.batcher(1, 1000);
-    const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
+    const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
     await Promise.all(
       writers.map(async (writer) => {
         for (let call = 0; call < 6; call++) await batcher.submit(append(writer, 1));
       }),
     );
-    expect(database.transactions.slice(1).map((transaction) => transaction.length)).toEqual([8, 8, 8, 8, 8, 7]);
+    expect(database.transactions.slice(1).map((transaction) => transaction.length)).toEqual([6, 6, 6, 6, 6, 5]);
   });
 });
