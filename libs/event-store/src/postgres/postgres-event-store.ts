@@ -36,7 +36,7 @@ import { AppendConnection } from './append-connection';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
 import { PostgresSubscription } from './postgres-subscription';
-import { EVENT_COLUMNS, EventRow, toRecordedEvent } from './rows';
+import { EVENT_COLUMNS, EventRow, EventTuple, toRecordedEvent, tupleToRecordedEvent } from './rows';
 import { eventStoreMigrations, NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION_SQLSTATE } from './schema';
 
 export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
@@ -364,23 +364,20 @@ export class PostgresEventStore implements EventStore {
     return streams;
   }
 
-  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return (await this.readAllRaw(options.fromPosition ?? 0, options.maxCount ?? 1000)).map((event) => this.settings.schemas.upcast(event));
-  }
-
   /**
    * Global order without gaps: only rows of transactions older than every transaction still open
    * are returned, so an event that commits late can never land behind a reader's position.
    */
-  private async readAllRaw(fromPosition: number, maxCount: number): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>({
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventTuple>({
       name: 'tip_read_all',
+      rowMode: 'array',
       text: `select ${EVENT_COLUMNS} from tip_events
              where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
              order by position limit $2`,
-      values: [fromPosition, maxCount],
+      values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
     });
-    return rows.map(toRecordedEvent);
+    return rows.map((row) => this.settings.schemas.upcast(tupleToRecordedEvent(row)));
   }
 
   async readStreamForAudit(streamId: string): Promise<AuditedEvent[]> {
