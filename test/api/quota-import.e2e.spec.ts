@@ -8,7 +8,7 @@ import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
-const fixture = path.resolve(root, '../shared/fixtures/lianyungang-2016-quotas.csv');
+const fixture = path.resolve(root, 'fixtures/lianyungang-2016-quotas.csv');
 
 describe('tip import-quotas: the Lianyungang 2016 table through the API', () => {
   let api: ApiUnderTest;
@@ -21,7 +21,10 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
     for (const [name, body] of [
       ['RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' }],
       ['RegisterOrgUnit', { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' }],
-      ['LaunchProgramme', { programmeId: 'LYG-1.0', name: '连云港市提升工程', provinceId: '320000', rulebook: 'lianyungang-1.0' }],
+      [
+        'LaunchProgramme',
+        { programmeId: 'LYG-1.0', name: '连云港市提升工程', provinceId: '320000', rulebook: 'lianyungang-1.0' },
+      ],
     ] as const) {
       expect((await send(name, body)).status).toBe(200);
     }
@@ -32,12 +35,36 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
   });
 
   const importTable = () =>
-    run(process.execPath, ['-r', './scripts/register.js', 'apps/cli/src/main.ts', 'import-quotas', fixture, '--programme', 'LYG-1.0', '--batch', 'LYG-2016', '--province', '320000', '--city', '320700', '--url', api.tip.url], {
-      cwd: root,
-      env: { ...process.env, TIP_JWT_SECRET: api.secret },
-    });
+    run(
+      process.execPath,
+      [
+        '-r',
+        './scripts/register.js',
+        'apps/cli/src/main.ts',
+        'import-quotas',
+        fixture,
+        '--programme',
+        'LYG-1.0',
+        '--batch',
+        'LYG-2016',
+        '--province',
+        '320000',
+        '--city',
+        '320700',
+        '--url',
+        api.tip.url,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, TIP_JWT_SECRET: api.secret },
+      },
+    );
 
-  const ledger = async (period: string, unit: string) => fold(quotaLedgerDecider, (await store.readStream(quotaStreamId('LYG-2016', period, unit))) as unknown as QuotaEvent[]);
+  const ledger = async (period: string, unit: string) =>
+    fold(
+      quotaLedgerDecider,
+      (await store.readStream(quotaStreamId('LYG-2016', period, unit))) as unknown as QuotaEvent[],
+    );
 
   it('imports every period and unit as-is, and a rerun changes nothing', async () => {
     const { stdout } = await importTable();
@@ -56,33 +83,53 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
   });
 
   it('shows every unit its seats per period, exactly as the table has them, in the quota and progress views', async () => {
-    const rows = readFileSync(fixture, 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const rows = readFileSync(fixture, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
     const units = [...new Set(rows.map(([, , , unit]) => unit))];
     const periods = [...new Set(rows.map(([period]) => period))];
     const cityAdmin: Actor = { sub: 'lyg-admin', role: 'city-admin', unitId: '320700' };
     const position = (await store.stats()).headPosition;
 
-    const city = await api.get<{ periods: { periodId: string; received: number; handedOn: number; used: number; left: number; handedOnTo: { unitId: string; seats: number }[] }[] }>(
-      cityAdmin,
-      `/views/units/320700/quota?batchId=LYG-2016&minPosition=${position}`,
-    );
+    const city = await api.get<{
+      periods: {
+        periodId: string;
+        received: number;
+        handedOn: number;
+        used: number;
+        left: number;
+        handedOnTo: { unitId: string; seats: number }[];
+      }[];
+    }>(cityAdmin, `/views/units/320700/quota?batchId=LYG-2016&minPosition=${position}`);
     expect(city.status).toBe(200);
     expect(city.body.periods.map((period) => period.periodId)).toEqual(periods);
     for (const period of city.body.periods) {
       const table = rows.filter(([each]) => each === period.periodId);
       expect(period).toMatchObject({ received: 3600, handedOn: 3600, used: 0, left: 0 });
-      expect(Object.fromEntries(period.handedOnTo.map((child) => [child.unitId, child.seats]))).toEqual(Object.fromEntries(table.map(([, , , unit, , quota]) => [unit, Number(quota)])));
+      expect(Object.fromEntries(period.handedOnTo.map((child) => [child.unitId, child.seats]))).toEqual(
+        Object.fromEntries(table.map(([, , , unit, , quota]) => [unit, Number(quota)])),
+      );
     }
 
     for (const unit of units) {
-      const quota = await api.get<{ periods: { periodId: string; received: number; left: number }[] }>(cityAdmin, `/views/units/${encodeURIComponent(unit)}/quota?batchId=LYG-2016`);
+      const quota = await api.get<{ periods: { periodId: string; received: number; left: number }[] }>(
+        cityAdmin,
+        `/views/units/${encodeURIComponent(unit)}/quota?batchId=LYG-2016`,
+      );
       expect(quota.status).toBe(200);
-      const expected = periods.map((period) => Number(rows.find(([each, , , name]) => each === period && name === unit)?.[5] ?? 0));
+      const expected = periods.map((period) =>
+        Number(rows.find(([each, , , name]) => each === period && name === unit)?.[5] ?? 0),
+      );
       expect(quota.body.periods.map((period) => period.received)).toEqual(expected);
       expect(quota.body.periods.map((period) => period.left)).toEqual(expected);
     }
 
-    const progress = await api.get<{ seatTotals: { received: number; handedOn: number }; seats: unknown[] }>(cityAdmin, '/views/units/320700/progress?batchId=LYG-2016');
+    const progress = await api.get<{ seatTotals: { received: number; handedOn: number }; seats: unknown[] }>(
+      cityAdmin,
+      '/views/units/320700/progress?batchId=LYG-2016',
+    );
     expect(progress.body.seatTotals).toMatchObject({ received: 50400, handedOn: 50400 });
     expect(progress.body.seats).toHaveLength(14);
     expect((await api.get(cityAdmin, '/views/units/320000/quota?batchId=LYG-2016')).status).toBe(403);

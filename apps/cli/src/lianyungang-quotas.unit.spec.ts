@@ -2,8 +2,15 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseQuotaTable, planQuotaImport, QuotaTableError } from './lianyungang-quotas';
 
-const fixture = path.resolve(__dirname, '../../../../shared/fixtures/lianyungang-2016-quotas.csv');
-const target = { programmeId: 'LYG-1.0', batchId: 'LYG-2016', provinceId: '320000', cityId: '320700', provinceAdmin: 'p', cityAdmin: 'c' };
+const fixture = path.resolve(__dirname, '../../../fixtures/lianyungang-2016-quotas.csv');
+const target = {
+  programmeId: 'LYG-1.0',
+  batchId: 'LYG-2016',
+  provinceId: '320000',
+  cityId: '320700',
+  provinceAdmin: 'p',
+  cityAdmin: 'c',
+};
 
 describe('the Lianyungang 2016 quota table', () => {
   const rows = parseQuotaTable(readFileSync(fixture, 'utf8'));
@@ -24,16 +31,20 @@ describe('the Lianyungang 2016 quota table', () => {
     const batch = commands.find((command) => command.name === 'ScheduleBatch');
     expect(batch?.body).toMatchObject({ startsOn: '2016-03-10', endsOn: '2017-12-21' });
     expect((batch?.body.periods as unknown[]).length).toBe(14);
-    const grants = commands.filter((command) => command.name === 'AllocateQuota' && command.body.fromUnitId === '320000');
+    const grants = commands.filter(
+      (command) => command.name === 'AllocateQuota' && command.body.fromUnitId === '320000',
+    );
     expect(grants.map((grant) => grant.body.seats)).toEqual(Array(14).fill(3600));
     expect(grants[0].body.at).toBe('2016-03-10T00:00:00+08:00');
     expect(new Set(commands.map((command) => command.idempotencyKey)).size).toBe(commands.length);
   });
 
   it('refuses a table whose rows are off, naming the line', () => {
-    expect(() => parseQuotaTable('period,period_start,period_end,unit,unit_kind,quota\n1,2016-03-10,2016-04-18,赣榆区,county,many\n')).toThrow(
-      new QuotaTableError('Line 2: quota must be a whole number'),
-    );
+    expect(() =>
+      parseQuotaTable(
+        'period,period_start,period_end,unit,unit_kind,quota\n1,2016-03-10,2016-04-18,赣榆区,county,many\n',
+      ),
+    ).toThrow(new QuotaTableError('Line 2: quota must be a whole number'));
     expect(() => parseQuotaTable('unit,quota\n')).toThrow(QuotaTableError);
   });
 });
