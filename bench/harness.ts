@@ -73,7 +73,17 @@ export class BenchDatabase {
 const number = (value: number) => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
 
 export function formatTable(rows: BenchRow[]): string {
-  const header = ['benchmark', 'ours', 'baseline', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'baseline p99 ms', 'baseline is'];
+  const header = [
+    'benchmark',
+    'ours',
+    'baseline',
+    'ratio',
+    'p50 ms',
+    'p95 ms',
+    'p99 ms',
+    'baseline p99 ms',
+    'baseline is',
+  ];
   const lines = rows.map((row) => [
     row.benchmark,
     `${number(row.ours)} ${row.unit}`,
@@ -96,7 +106,16 @@ export async function writeResults(rows: BenchRow[]): Promise<string> {
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   await writeFile(
     file,
-    JSON.stringify({ when: new Date().toISOString(), cpus: os.cpus().length, node: process.version, rows: rows.map((row) => ({ ...row, ratio: row.ours / row.baseline })) }, null, 2),
+    JSON.stringify(
+      {
+        when: new Date().toISOString(),
+        cpus: os.cpus().length,
+        node: process.version,
+        rows: rows.map((row) => ({ ...row, ratio: row.ours / row.baseline })),
+      },
+      null,
+      2,
+    ),
   );
   return file;
 }

@@ -16,7 +16,14 @@ interface Server {
 async function startServer(databaseUrl: string, secret: string): Promise<Server> {
   const child = spawn(process.execPath, ['scripts/start.js'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', TIP_JWT_SECRET: secret, TIP_BENCH_ROUTES: '1', TIP_LOG_LEVEL: 'log' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      TIP_JWT_SECRET: secret,
+      TIP_BENCH_ROUTES: '1',
+      TIP_LOG_LEVEL: 'log',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -28,7 +35,9 @@ async function startServer(databaseUrl: string, secret: string): Promise<Server>
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the API exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the API exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
+    );
   });
   return { url, process: child };
 }
@@ -61,7 +70,11 @@ class Client {
 }
 
 /** `requests` calls spread over `concurrency` loops; every call must succeed. */
-async function load(concurrency: number, requests: number, call: (index: number) => Promise<void>): Promise<{ seconds: number; latency: LatencyRecorder }> {
+async function load(
+  concurrency: number,
+  requests: number,
+  call: (index: number) => Promise<void>,
+): Promise<{ seconds: number; latency: LatencyRecorder }> {
   const latency = new LatencyRecorder();
   let next = 0;
   const seconds = await timed(() =>
@@ -91,7 +104,11 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
     const client = new Client(server.url, await mintToken(secret, { sub: 'bench', role: 'system' }));
     const teachers = Math.max(20, Math.round(400 * scale));
     const province: Actor = { sub: 'p', role: 'province-admin', unitId: '320000' };
-    const schoolAdmin = (schoolId: string): Actor => ({ sub: `admin-${schoolId}`, role: 'school-admin', unitId: schoolId });
+    const schoolAdmin = (schoolId: string): Actor => ({
+      sub: `admin-${schoolId}`,
+      role: 'school-admin',
+      unitId: schoolId,
+    });
     for (const unit of [
       { unitId: '320000', kind: 'province', name: '江苏省' },
       { unitId: '320100', kind: 'city', name: '南京市', parentId: '320000' },
@@ -101,13 +118,25 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
     ]) {
       await client.command('RegisterOrgUnit', unit);
     }
-    await client.command('LaunchProgramme', { programmeId: 'JS-2.0', name: '江苏省提升工程2.0', provinceId: '320000', rulebook: 'jiangsu-2.0', ...as(province, '2020-10-01T08:00:00+08:00') });
+    await client.command('LaunchProgramme', {
+      programmeId: 'JS-2.0',
+      name: '江苏省提升工程2.0',
+      provinceId: '320000',
+      rulebook: 'jiangsu-2.0',
+      ...as(province, '2020-10-01T08:00:00+08:00'),
+    });
     await client.command('ScheduleBatch', {
-      programmeId: 'JS-2.0', batchId: 'JS-1', name: '第一批', startsOn: '2020-11-01', endsOn: '2021-10-31', sharePercent: 20,
+      programmeId: 'JS-2.0',
+      batchId: 'JS-1',
+      name: '第一批',
+      startsOn: '2020-11-01',
+      endsOn: '2021-10-31',
+      sharePercent: 20,
       periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2021-01-30' }],
       ...as(province, '2020-10-01T08:00:00+08:00'),
     });
-    const seats = (from: string, to: string, count: number) => client.command('AllocateQuota', { batchId: 'JS-1', periodId: '1', fromUnitId: from, toUnitId: to, seats: count });
+    const seats = (from: string, to: string, count: number) =>
+      client.command('AllocateQuota', { batchId: 'JS-1', periodId: '1', fromUnitId: from, toUnitId: to, seats: count });
     await seats('320000', '320100', teachers * 2);
     await seats('320100', '320102', teachers * 2);
     await seats('320102', 'S-HOURS', teachers);
@@ -117,20 +146,37 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       for (const [index, teacherId] of teacherIds(schoolId).entries()) {
         const first17 = `3201021980${String((index % 12) + 1).padStart(2, '0')}15${String(index % 1000).padStart(3, '0')}`;
         await client.command('RegisterTeacher', {
-          teacherId, schoolId, name: `教师${index}`, idNumber: first17 + idNumberCheckCharacter(first17), gender: index % 2 ? 'male' : 'female',
-          stage: '小学', subject: index % 3 ? '语文' : '数学', fullTime: true, birthDate: `1980-${String((index % 12) + 1).padStart(2, '0')}-15`,
+          teacherId,
+          schoolId,
+          name: `教师${index}`,
+          idNumber: first17 + idNumberCheckCharacter(first17),
+          gender: index % 2 ? 'male' : 'female',
+          stage: '小学',
+          subject: index % 3 ? '语文' : '数学',
+          fullTime: true,
+          birthDate: `1980-${String((index % 12) + 1).padStart(2, '0')}-15`,
         });
       }
     }
     for (const teacherId of teacherIds('S-HOURS')) {
-      await client.command('EnrollTeacher', { batchId: 'JS-1', periodId: '1', teacherId, ...as(schoolAdmin('S-HOURS'), '2020-11-02T09:00:00+08:00') });
+      await client.command('EnrollTeacher', {
+        batchId: 'JS-1',
+        periodId: '1',
+        teacherId,
+        ...as(schoolAdmin('S-HOURS'), '2020-11-02T09:00:00+08:00'),
+      });
     }
 
     const concurrency = 32;
     const requests = Math.max(200, Math.round(4000 * scale));
     const hoursTeachers = teacherIds('S-HOURS');
     const hoursBody = (index: number) => ({
-      batchId: 'JS-1', teacherId: hoursTeachers[index % hoursTeachers.length], recordId: `R-${index}`, courseId: 'C-A1', hours: 0.5, at: '2020-11-10T10:00:00+08:00',
+      batchId: 'JS-1',
+      teacherId: hoursTeachers[index % hoursTeachers.length],
+      recordId: `R-${index}`,
+      courseId: 'C-A1',
+      hours: 0.5,
+      at: '2020-11-10T10:00:00+08:00',
     });
     const noop = await load(concurrency, requests, async (index) => {
       const result = await client.post('bench/noop', hoursBody(index));
@@ -149,12 +195,19 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
     });
 
     const enrolTeachers = teacherIds('S-ENROL');
-    const enrolBody = (index: number) => ({ batchId: 'JS-1', periodId: '1', teacherId: enrolTeachers[index], ...as(schoolAdmin('S-ENROL'), '2020-11-02T09:00:00+08:00') });
+    const enrolBody = (index: number) => ({
+      batchId: 'JS-1',
+      periodId: '1',
+      teacherId: enrolTeachers[index],
+      ...as(schoolAdmin('S-ENROL'), '2020-11-02T09:00:00+08:00'),
+    });
     const noopEnrol = await load(concurrency, enrolTeachers.length, async (index) => {
       const result = await client.post('bench/noop', enrolBody(index));
       if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
     });
-    const enrol = await load(concurrency, enrolTeachers.length, (index) => client.command('EnrollTeacher', enrolBody(index)));
+    const enrol = await load(concurrency, enrolTeachers.length, (index) =>
+      client.command('EnrollTeacher', enrolBody(index)),
+    );
     rows.push({
       benchmark: `EnrollTeacher over HTTP, ${enrolTeachers.length} teachers racing for one school's seats, ${concurrency} clients`,
       unit: 'commands/s',

@@ -95,7 +95,11 @@ interface Step {
   events: { streamId: string; type: string; data: Record<string, unknown> }[];
 }
 
-const on = <E extends DomainEvent>(streamId: string, type: E['type'], data: E['data']) => ({ streamId, type, data: data as Record<string, unknown> });
+const on = <E extends DomainEvent>(streamId: string, type: E['type'], data: E['data']) => ({
+  streamId,
+  type,
+  data: data as Record<string, unknown>,
+});
 
 /** What the history should add up to, to check the projector took all of it in. */
 interface Expected {
@@ -125,13 +129,25 @@ function planHistory(scale: number): History {
   const random = mulberry32(20201102);
   const between = (low: number, high: number) => low + random() * (high - low);
   /** A (fractional) day of the batch as a time in office hours; later days are later times. */
-  const dayTime = (day: number) => DAY_ZERO + Math.floor(day) * DAY_MS + Math.round((8.5 + (day - Math.floor(day)) * 9) * 3_600_000);
+  const dayTime = (day: number) =>
+    DAY_ZERO + Math.floor(day) * DAY_MS + Math.round((8.5 + (day - Math.floor(day)) * 9) * 3_600_000);
   const province: BenchActor = { sub: `admin-${PROVINCE}`, role: 'province-admin', unitId: PROVINCE };
   const units: Step[] = [];
   const setup: Step[] = [];
   const quota: Step[] = [];
   const training: Step[] = [];
-  const expected: Expected = { teachers: 0, enrolled: 0, confirmed: 0, pointsSelected: 0, onlinePassed: 0, assessed: 0, passed: 0, excellent: 0, certified: 0, schoolsClosed: 0 };
+  const expected: Expected = {
+    teachers: 0,
+    enrolled: 0,
+    confirmed: 0,
+    pointsSelected: 0,
+    onlinePassed: 0,
+    assessed: 0,
+    passed: 0,
+    excellent: 0,
+    certified: 0,
+    schoolsClosed: 0,
+  };
   const beforeBatch = Date.parse('2020-10-12T09:00:00+08:00');
   /** Training events are kept only up to the end of week 20: whoever is slower is still at it. */
   const train = (step: Step) => {
@@ -139,7 +155,13 @@ function planHistory(scale: number): History {
     return step.at < DAY_ZERO + (LAST_DAY + 1) * DAY_MS;
   };
 
-  const register = (unitId: string, kind: OrgUnitRegistered['data']['kind'], name: string, ancestry: string[], fullTimeTeachers?: number) =>
+  const register = (
+    unitId: string,
+    kind: OrgUnitRegistered['data']['kind'],
+    name: string,
+    ancestry: string[],
+    fullTimeTeachers?: number,
+  ) =>
     units.push({
       at: beforeBatch + units.length * 1000,
       actor: province,
@@ -161,7 +183,14 @@ function planHistory(scale: number): History {
   setup.push({
     at: launched,
     actor: province,
-    events: [on<ProgrammeLaunched>(programmeStreamId(PROGRAMME), 'ProgrammeLaunched', { programmeId: PROGRAMME, name: '江苏省提升工程2.0', provinceId: PROVINCE, rulebook: RULEBOOK })],
+    events: [
+      on<ProgrammeLaunched>(programmeStreamId(PROGRAMME), 'ProgrammeLaunched', {
+        programmeId: PROGRAMME,
+        name: '江苏省提升工程2.0',
+        provinceId: PROVINCE,
+        rulebook: RULEBOOK,
+      }),
+    ],
   });
   const scheduled: BatchScheduled['data'] = {
     programmeId: PROGRAMME,
@@ -176,7 +205,10 @@ function planHistory(scale: number): History {
   setup.push({
     at: launched + 3_600_000,
     actor: province,
-    events: [on<BatchScheduled>(programmeStreamId(PROGRAMME), 'BatchScheduled', scheduled), on<BatchScheduled>(batchStreamId(BATCH), 'BatchScheduled', scheduled)],
+    events: [
+      on<BatchScheduled>(programmeStreamId(PROGRAMME), 'BatchScheduled', scheduled),
+      on<BatchScheduled>(batchStreamId(BATCH), 'BatchScheduled', scheduled),
+    ],
   });
 
   // Seats per unit and period: what its schools' teachers need, and a few to spare.
@@ -237,22 +269,65 @@ function planHistory(scale: number): History {
           at: enrolledAt,
           actor: schoolAdmin,
           events: [
-            on<TeacherEnrolled>(enrollment, 'TeacherEnrolled', { batchId: BATCH, periodId, teacherId, schoolId, fullTime: true, enrolledAt: iso(enrolledAt), rules: RULES }),
-            on<SeatTaken>(quotaStreamId(BATCH, periodId, schoolId), 'SeatTaken', { batchId: BATCH, periodId, schoolId, teacherId }),
+            on<TeacherEnrolled>(enrollment, 'TeacherEnrolled', {
+              batchId: BATCH,
+              periodId,
+              teacherId,
+              schoolId,
+              fullTime: true,
+              enrolledAt: iso(enrolledAt),
+              rules: RULES,
+            }),
+            on<SeatTaken>(quotaStreamId(BATCH, periodId, schoolId), 'SeatTaken', {
+              batchId: BATCH,
+              periodId,
+              schoolId,
+              teacherId,
+            }),
             on<TeacherJoinedBatch>(teacherStreamId(teacherId), 'TeacherJoinedBatch', { teacherId, batchId: BATCH }),
           ],
         });
         expected.enrolled += 1;
         if (random() < 0.96) {
           const confirmedAt = dayTime((day += between(0, 3)));
-          if (train({ at: confirmedAt, actor: teacherActor, events: [on<EnrollmentConfirmed>(enrollment, 'EnrollmentConfirmed', { batchId: BATCH, teacherId, confirmedAt: iso(confirmedAt) })] })) {
+          if (
+            train({
+              at: confirmedAt,
+              actor: teacherActor,
+              events: [
+                on<EnrollmentConfirmed>(enrollment, 'EnrollmentConfirmed', {
+                  batchId: BATCH,
+                  teacherId,
+                  confirmedAt: iso(confirmedAt),
+                }),
+              ],
+            })
+          ) {
             expected.confirmed += 1;
           }
         }
-        const points = [POINT_CODES[index % POINT_CODES.length], ...(random() < 0.5 ? [POINT_CODES[(index + 7) % POINT_CODES.length]] : [])];
+        const points = [
+          POINT_CODES[index % POINT_CODES.length],
+          ...(random() < 0.5 ? [POINT_CODES[(index + 7) % POINT_CODES.length]] : []),
+        ];
         const selectedAt = dayTime((day += between(0.5, 7)));
         const selectedBy = { sub: teacherId, role: 'teacher' as const };
-        if (!train({ at: selectedAt, actor: teacherActor, events: [on<AbilityPointsSelected>(enrollment, 'AbilityPointsSelected', { batchId: BATCH, teacherId, points, selectedBy, selectedAt: iso(selectedAt) })] })) continue;
+        if (
+          !train({
+            at: selectedAt,
+            actor: teacherActor,
+            events: [
+              on<AbilityPointsSelected>(enrollment, 'AbilityPointsSelected', {
+                batchId: BATCH,
+                teacherId,
+                points,
+                selectedBy,
+                selectedAt: iso(selectedAt),
+              }),
+            ],
+          })
+        )
+          continue;
         expected.pointsSelected += 1;
 
         // The course platform feeds the online hours as the teacher studies: 4 × 6.5 h ≥ 25 h, or fewer for those who fall behind.
@@ -280,16 +355,38 @@ function planHistory(scale: number): History {
         if (online < 25) continue;
         expected.onlinePassed += 1;
 
-        const evidence = points.map((abilityPoint, each) => ({ abilityPoint, evidenceRef: `doc-${teacherId}-${each}` }));
+        const evidence = points.map((abilityPoint, each) => ({
+          abilityPoint,
+          evidenceRef: `doc-${teacherId}-${each}`,
+        }));
         for (const item of evidence) {
           const submittedAt = dayTime((day += between(2, 12)));
-          train({ at: submittedAt, actor: teacherActor, events: [on<PracticeEvidenceSubmitted>(enrollment, 'PracticeEvidenceSubmitted', { batchId: BATCH, teacherId, ...item, submittedAt: iso(submittedAt) })] });
+          train({
+            at: submittedAt,
+            actor: teacherActor,
+            events: [
+              on<PracticeEvidenceSubmitted>(enrollment, 'PracticeEvidenceSubmitted', {
+                batchId: BATCH,
+                teacherId,
+                ...item,
+                submittedAt: iso(submittedAt),
+              }),
+            ],
+          });
         }
         const reviewedAt = dayTime((day += between(0, 5)));
         train({
           at: reviewedAt,
           actor: teacherActor,
-          events: [on<PeerReviewRecorded>(enrollment, 'PeerReviewRecorded', { batchId: BATCH, teacherId, videoId: `V-${schoolId}-${(index + 1) % teachers}`, comment: '教学设计清晰，建议加强互动环节。', reviewedAt: iso(reviewedAt) })],
+          events: [
+            on<PeerReviewRecorded>(enrollment, 'PeerReviewRecorded', {
+              batchId: BATCH,
+              teacherId,
+              videoId: `V-${schoolId}-${(index + 1) % teachers}`,
+              comment: '教学设计清晰，建议加强互动环节。',
+              reviewedAt: iso(reviewedAt),
+            }),
+          ],
         });
         const leader: BenchActor = { sub: `leader-${schoolId}`, role: 'group-leader', unitId: schoolId };
         const grades: Grade[] = [];
@@ -299,7 +396,13 @@ function planHistory(scale: number): History {
           const grade: Grade = draw < 0.06 ? 'fail' : draw < 0.7 ? 'pass' : 'excellent';
           grades.push(grade);
           const last = each === evidence.length - 1;
-          const overall: Grade | null = !last ? null : grades.includes('fail') ? 'fail' : grades.every((one) => one === 'excellent') ? 'excellent' : 'pass';
+          const overall: Grade | null = !last
+            ? null
+            : grades.includes('fail')
+              ? 'fail'
+              : grades.every((one) => one === 'excellent')
+                ? 'excellent'
+                : 'pass';
           const assessedAt = dayTime((day += between(3, 14)));
           graded = train({
             at: assessedAt,
@@ -321,7 +424,11 @@ function planHistory(scale: number): History {
           if (!graded) break;
         }
         if (!graded) continue;
-        const overall: Grade = grades.includes('fail') ? 'fail' : grades.every((one) => one === 'excellent') ? 'excellent' : 'pass';
+        const overall: Grade = grades.includes('fail')
+          ? 'fail'
+          : grades.every((one) => one === 'excellent')
+            ? 'excellent'
+            : 'pass';
         expected.assessed += 1;
         assessedHere += 1;
         if (overall === 'fail') continue;
@@ -331,7 +438,23 @@ function planHistory(scale: number): History {
 
         const offlineAt = dayTime((day += between(1, 7)));
         const recordedBy = { sub: schoolAdmin.sub, role: schoolAdmin.role };
-        if (!train({ at: offlineAt, actor: schoolAdmin, events: [on<OfflineHoursRecorded>(enrollment, 'OfflineHoursRecorded', { batchId: BATCH, teacherId, category: 'offline', hours: 25, recordedBy, recordedAt: iso(offlineAt) })] })) continue;
+        if (
+          !train({
+            at: offlineAt,
+            actor: schoolAdmin,
+            events: [
+              on<OfflineHoursRecorded>(enrollment, 'OfflineHoursRecorded', {
+                batchId: BATCH,
+                teacherId,
+                category: 'offline',
+                hours: 25,
+                recordedBy,
+                recordedAt: iso(offlineAt),
+              }),
+            ],
+          })
+        )
+          continue;
         if (overall === 'excellent') excellentTeachers.push({ teacherId, subject, at: offlineAt });
         const issuedAt = dayTime((day += between(1, 10)));
         const certificateCode = `JS2-${teacherId}`;
@@ -346,7 +469,16 @@ function planHistory(scale: number): History {
           grade: overall,
           issuedAt: iso(issuedAt),
         };
-        if (train({ at: issuedAt, actor: countyAdmin, events: [on<CertificateIssued>(enrollment, 'CertificateIssued', certificate), on<CertificateIssued>(`certificate-${certificateCode}`, 'CertificateIssued', certificate)] })) {
+        if (
+          train({
+            at: issuedAt,
+            actor: countyAdmin,
+            events: [
+              on<CertificateIssued>(enrollment, 'CertificateIssued', certificate),
+              on<CertificateIssued>(`certificate-${certificateCode}`, 'CertificateIssued', certificate),
+            ],
+          })
+        ) {
           expected.certified += 1;
         }
       }
@@ -355,16 +487,41 @@ function planHistory(scale: number): History {
       const closure = schoolClosureStreamId(BATCH, schoolId);
       const target = { batchId: BATCH, schoolId };
       const planAt = dayTime(between(5, 25));
-      train({ at: planAt, actor: schoolAdmin, events: [on<SchoolPlanUploaded>(closure, 'SchoolPlanUploaded', { ...target, documentRef: `plan-${schoolId}` })] });
+      train({
+        at: planAt,
+        actor: schoolAdmin,
+        events: [on<SchoolPlanUploaded>(closure, 'SchoolPlanUploaded', { ...target, documentRef: `plan-${schoolId}` })],
+      });
       for (let group = 0; group < 2; group++) {
-        train({ at: dayTime(between(40, 90)), actor: { sub: `leader-${schoolId}-${group}`, role: 'group-leader', unitId: schoolId }, events: [on<GroupVideoSubmitted>(closure, 'GroupVideoSubmitted', { ...target, groupId: `G${group}`, videoRef: `gv-${schoolId}-${group}` })] });
+        train({
+          at: dayTime(between(40, 90)),
+          actor: { sub: `leader-${schoolId}-${group}`, role: 'group-leader', unitId: schoolId },
+          events: [
+            on<GroupVideoSubmitted>(closure, 'GroupVideoSubmitted', {
+              ...target,
+              groupId: `G${group}`,
+              videoRef: `gv-${schoolId}-${group}`,
+            }),
+          ],
+        });
       }
       const required = Math.ceil(teachers * 0.3);
       const videos = excellentTeachers.slice(0, required);
       let lastVideo = planAt;
       for (const video of videos) {
         lastVideo = Math.max(lastVideo, video.at + DAY_MS);
-        train({ at: video.at + DAY_MS, actor: schoolAdmin, events: [on<ExcellentVideoUploaded>(closure, 'ExcellentVideoUploaded', { ...target, teacherId: video.teacherId, subject: video.subject, videoRef: `ev-${video.teacherId}` })] });
+        train({
+          at: video.at + DAY_MS,
+          actor: schoolAdmin,
+          events: [
+            on<ExcellentVideoUploaded>(closure, 'ExcellentVideoUploaded', {
+              ...target,
+              teacherId: video.teacherId,
+              subject: video.subject,
+              videoRef: `ev-${video.teacherId}`,
+            }),
+          ],
+        });
       }
       if (random() < 0.75 && assessedHere > 0 && passedHere / assessedHere >= 0.9 && videos.length >= required) {
         const appliedAt = Math.max(lastVideo, dayTime(between(100, 125))) + 3_600_000;
@@ -387,9 +544,25 @@ function planHistory(scale: number): History {
           ],
         });
         const approvedAt = appliedAt + Math.round(between(1, 6) * DAY_MS);
-        if (applied && train({ at: approvedAt, actor: countyAdmin, events: [on<ClosureApproved>(closure, 'ClosureApproved', target)] })) {
+        if (
+          applied &&
+          train({
+            at: approvedAt,
+            actor: countyAdmin,
+            events: [on<ClosureApproved>(closure, 'ClosureApproved', target)],
+          })
+        ) {
           const closedAt = approvedAt + Math.round(between(1, 6) * DAY_MS);
-          if (train({ at: closedAt, actor: schoolAdmin, events: [on<SchoolClosed>(closure, 'SchoolClosed', { ...target, signedDocumentRef: `signed-${schoolId}` })] })) expected.schoolsClosed += 1;
+          if (
+            train({
+              at: closedAt,
+              actor: schoolAdmin,
+              events: [
+                on<SchoolClosed>(closure, 'SchoolClosed', { ...target, signedDocumentRef: `signed-${schoolId}` }),
+              ],
+            })
+          )
+            expected.schoolsClosed += 1;
         }
       }
       for (const [period, count] of (seats.get(schoolId) ?? []).entries()) {
@@ -402,11 +575,20 @@ function planHistory(scale: number): History {
 
   // The quota cascade, period by period: province → city → counties → schools.
   const allocate = (fromUnitId: string, toUnitId: string, period: number, at: number, actor: BenchActor) => {
-    const data = { batchId: BATCH, periodId: PERIODS[period].periodId, fromUnitId, toUnitId, seats: seats.get(toUnitId)?.[period] ?? 0 };
+    const data = {
+      batchId: BATCH,
+      periodId: PERIODS[period].periodId,
+      fromUnitId,
+      toUnitId,
+      seats: seats.get(toUnitId)?.[period] ?? 0,
+    };
     quota.push({
       at,
       actor,
-      events: [on<QuotaAllocated>(quotaStreamId(BATCH, data.periodId, fromUnitId), 'QuotaAllocated', data), on<QuotaReceived>(quotaStreamId(BATCH, data.periodId, toUnitId), 'QuotaReceived', data)],
+      events: [
+        on<QuotaAllocated>(quotaStreamId(BATCH, data.periodId, fromUnitId), 'QuotaAllocated', data),
+        on<QuotaReceived>(quotaStreamId(BATCH, data.periodId, toUnitId), 'QuotaReceived', data),
+      ],
     });
   };
   for (let period = 0; period < PERIODS.length; period++) {
@@ -416,7 +598,11 @@ function planHistory(scale: number): History {
       const countyId = `3201${String(county + 1).padStart(2, '0')}`;
       allocate(CITY, countyId, period, at + 60_000, { sub: `admin-${CITY}`, role: 'city-admin', unitId: CITY });
       for (let school = 0; school < SCHOOLS_PER_COUNTY; school++) {
-        allocate(countyId, `${countyId}S${String(school + 1).padStart(3, '0')}`, period, at + 120_000, { sub: `admin-${countyId}`, role: 'county-admin', unitId: countyId });
+        allocate(countyId, `${countyId}S${String(school + 1).padStart(3, '0')}`, period, at + 120_000, {
+          sub: `admin-${countyId}`,
+          role: 'county-admin',
+          unitId: countyId,
+        });
       }
     }
   }
@@ -426,7 +612,10 @@ function planHistory(scale: number): History {
   const days: Step[][] = [];
   for (const step of training) (days[Math.floor((step.at - DAY_ZERO) / DAY_MS)] ??= []).push(step);
   const phases = [units, setup, quota, ...days.filter((day) => day !== undefined)];
-  const events = phases.reduce((sum, phase) => sum + phase.reduce((inPhase, step) => inPhase + step.events.length, 0), 0);
+  const events = phases.reduce(
+    (sum, phase) => sum + phase.reduce((inPhase, step) => inPhase + step.events.length, 0),
+    0,
+  );
   return { phases, events, schools: COUNTIES * SCHOOLS_PER_COUNTY, expected };
 }
 
@@ -445,7 +634,14 @@ async function importHistory(store: EventStore, history: History): Promise<void>
         list.push({
           type: event.type,
           data: event.data,
-          metadata: { eventId: newEventId(), businessTime: iso(step.at), actor: step.actor, commandId, correlationId: commandId, causationId: commandId },
+          metadata: {
+            eventId: newEventId(),
+            businessTime: iso(step.at),
+            actor: step.actor,
+            commandId,
+            correlationId: commandId,
+            causationId: commandId,
+          },
         });
       }
     }
@@ -490,7 +686,10 @@ async function latencies(calls: number, action: () => Promise<unknown>): Promise
 const phaseTable = (seconds: number) =>
   [...projectionTimings.phases]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([phase, ms]) => `    ${phase.padEnd(40)} ${(ms / 1000).toFixed(2).padStart(8)} s  ${((ms / 1000 / seconds) * 100).toFixed(1).padStart(5)} %`)
+    .map(
+      ([phase, ms]) =>
+        `    ${phase.padEnd(40)} ${(ms / 1000).toFixed(2).padStart(8)} s  ${((ms / 1000 / seconds) * 100).toFixed(1).padStart(5)} %`,
+    )
     .join('\n');
 
 /** Profiles one more rebuild of `progress` (not a measured one), for `BENCH_CPU_PROFILE=1`. */
@@ -522,16 +721,21 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
   const pool = new Pool({ connectionString: url, max: 2 });
   try {
     const history = planHistory(scale);
-    console.error(`read-models: importing ${history.events.toLocaleString('en-US')} events (${history.expected.teachers.toLocaleString('en-US')} teachers, ${history.schools} schools)`);
+    console.error(
+      `read-models: importing ${history.events.toLocaleString('en-US')} events (${history.expected.teachers.toLocaleString('en-US')} teachers, ${history.schools} schools)`,
+    );
     const importSeconds = await timed(() => importHistory(store, history));
-    console.error(`  imported in ${importSeconds.toFixed(1)} s (${Math.round(history.events / importSeconds).toLocaleString('en-US')} events/s)`);
+    console.error(
+      `  imported in ${importSeconds.toFixed(1)} s (${Math.round(history.events / importSeconds).toLocaleString('en-US')} events/s)`,
+    );
     await pool.query('vacuum analyze tip_events');
 
     const pageSize = 5000;
     await readAllPages(store, pageSize); // warm: the log in the buffer cache for both sides
     let read = 0;
     const readTimes: number[] = [];
-    for (let run = 0; run < 3; run++) readTimes.push(await timed(async () => (read = await readAllPages(store, pageSize))));
+    for (let run = 0; run < 3; run++)
+      readTimes.push(await timed(async () => (read = await readAllPages(store, pageSize))));
     if (read !== history.events) throw new Error(`readAll saw ${read} events, ${history.events} were imported`);
     // The median of three: the baseline is short, and one slow pass would flatter the ratio.
     const readRate = read / readTimes.sort((a, b) => a - b)[1];
@@ -543,7 +747,9 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
       projectionTimings.phases.clear();
       const seconds = await timed(() => rebuildReadModel(url, store, readModel, { pageSize }));
       allSeconds += seconds;
-      console.error(`  rebuild ${name}: ${seconds.toFixed(2)} s; wall time by phase (summed over batches):\n${phaseTable(seconds)}`);
+      console.error(
+        `  rebuild ${name}: ${seconds.toFixed(2)} s; wall time by phase (summed over batches):\n${phaseTable(seconds)}`,
+      );
       rows.push({
         benchmark: `rebuild ${name} from position 0, ${read.toLocaleString('en-US')} events, pages of ${pageSize}`,
         unit: 'events/s',
@@ -569,7 +775,8 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
       baseline: readRate,
       baselineName: `store.readAll, pages of ${pageSize}, same log`,
     });
-    if (process.env.BENCH_CPU_PROFILE) console.error(`  CPU profile of one more rebuild of progress: ${await profileRebuild(url, store)}`);
+    if (process.env.BENCH_CPU_PROFILE)
+      console.error(`  CPU profile of one more rebuild of progress: ${await profileRebuild(url, store)}`);
 
     // The weekly notice of the city for the last week of the history.
     const dataSource = readModelDataSource(url, progressReadModel, liveSchemaOf(progressReadModel), { poolSize: 3 });
@@ -581,7 +788,10 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
       checkNotice(notice, history);
       const table = `"${liveSchemaOf(progressReadModel)}".unit_weekly_changes`;
       const baseline = await latencies(50, () =>
-        pool.query(`select count(*), sum(enrolled), sum(passed), sum(hours_credited), sum(schools_closed) from ${table} where batch_id = $1 and week <= $2`, [BATCH, week]),
+        pool.query(
+          `select count(*), sum(enrolled), sum(passed), sum(hours_credited), sum(schools_closed) from ${table} where batch_id = $1 and week <= $2`,
+          [BATCH, week],
+        ),
       );
       const { rows: counted } = await pool.query<{ count: string }>(`select count(*) from ${table}`);
       const units = 1 + notice.levels.reduce((sum, level) => sum + level.rows.length, 0);
@@ -606,7 +816,9 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
       }
       const renderOnly = await latencies(20, () => renderNoticeXlsx(notice));
       const htmlOnly = await latencies(20, async () => renderNoticeHtml(notice));
-      console.error(`  rendering alone: xlsx p50 ${renderOnly.percentile(50).toFixed(1)} ms, html p50 ${htmlOnly.percentile(50).toFixed(1)} ms`);
+      console.error(
+        `  rendering alone: xlsx p50 ${renderOnly.percentile(50).toFixed(1)} ms, html p50 ${htmlOnly.percentile(50).toFixed(1)} ms`,
+      );
     } finally {
       await dataSource.destroy();
     }
@@ -634,6 +846,11 @@ function checkNotice(notice: WeeklyNotice, history: History): void {
     ['schoolsClosed', figures.schoolsClosed, expected.schoolsClosed],
   ];
   const wrong = pairs.filter(([, got, want]) => got !== want);
-  console.error(`  notice ${notice.week} for ${notice.unit.name}: ${pairs.map(([name, got]) => `${name} ${got}`).join(', ')}`);
-  if (wrong.length > 0) throw new Error(`The notice disagrees with the history: ${wrong.map(([name, got, want]) => `${name} ${got}, expected ${want}`).join('; ')}`);
+  console.error(
+    `  notice ${notice.week} for ${notice.unit.name}: ${pairs.map(([name, got]) => `${name} ${got}`).join(', ')}`,
+  );
+  if (wrong.length > 0)
+    throw new Error(
+      `The notice disagrees with the history: ${wrong.map(([name, got, want]) => `${name} ${got}, expected ${want}`).join('; ')}`,
+    );
 }

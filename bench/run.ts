@@ -17,7 +17,8 @@ async function main(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? '1');
   const filter = process.argv[2];
   const selected = Object.entries(groups).filter(([name]) => !filter || name.includes(filter));
-  if (selected.length === 0) throw new Error(`No benchmark group matches "${filter}"; there are: ${Object.keys(groups).join(', ')}`);
+  if (selected.length === 0)
+    throw new Error(`No benchmark group matches "${filter}"; there are: ${Object.keys(groups).join(', ')}`);
   const database = await BenchDatabase.start();
   const rows: BenchRow[] = [];
   try {

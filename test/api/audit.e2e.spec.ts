@@ -21,7 +21,13 @@ describe('Audit over HTTP', () => {
   const firstGrant = '2016-03-10T01:00:00.000Z';
   const secondGrant = '2016-03-20T01:00:00.000Z';
 
-  async function get(path: string, actor: Actor | null = auditor): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details?: unknown } } }> {
+  async function get(
+    path: string,
+    actor: Actor | null = auditor,
+  ): Promise<{
+    status: number;
+    body: Record<string, unknown> & { error?: { code: string; message: string; details?: unknown } };
+  }> {
     const headers: Record<string, string> = actor ? { authorization: `Bearer ${await api.token(actor)}` } : {};
     const response = await fetch(`${api.tip.url}/audit/${path}`, { headers });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -36,7 +42,16 @@ describe('Audit over HTTP', () => {
       { unitId: 'S-GY-01', kind: 'school', name: '赣榆区实验小学', parentId: '320707', fullTimeTeachers: 80 },
     ];
     for (const unit of units) expect((await api.send(system, 'RegisterOrgUnit', unit)).status).toBe(200);
-    expect((await api.send(provinceAdmin, 'LaunchProgramme', { programmeId: 'LYG-1.0', name: '连云港市信息技术应用能力提升工程', provinceId: '320000', rulebook: 'lianyungang-1.0' })).status).toBe(200);
+    expect(
+      (
+        await api.send(provinceAdmin, 'LaunchProgramme', {
+          programmeId: 'LYG-1.0',
+          name: '连云港市信息技术应用能力提升工程',
+          provinceId: '320000',
+          rulebook: 'lianyungang-1.0',
+        })
+      ).status,
+    ).toBe(200);
     const scheduled = await api.send(provinceAdmin, 'ScheduleBatch', {
       programmeId: 'LYG-1.0',
       batchId: 'LYG-2016',
@@ -48,7 +63,10 @@ describe('Audit over HTTP', () => {
     });
     expect(scheduled.status).toBe(200);
     // History imported as it happened: the province's two grants to the city, ten days apart.
-    for (const [seats, at] of [[100, firstGrant], [50, secondGrant]] as const) {
+    for (const [seats, at] of [
+      [100, firstGrant],
+      [50, secondGrant],
+    ] as const) {
       const allocation = { batchId: 'LYG-2016', periodId: '1', fromUnitId: '320000', toUnitId: '320700', seats };
       expect((await api.send(system, 'AllocateQuota', { ...allocation, at, actor: provinceAdmin })).status).toBe(200);
     }
@@ -60,7 +78,10 @@ describe('Audit over HTTP', () => {
     expect(status).toBe(200);
     const events = body.events as LoggedEvent[];
     expect(body.streamId).toBe(cityLedger);
-    expect(events.map((event) => [event.revision, event.type, event.data.seats])).toEqual([[0, 'QuotaReceived', 100], [1, 'QuotaReceived', 50]]);
+    expect(events.map((event) => [event.revision, event.type, event.data.seats])).toEqual([
+      [0, 'QuotaReceived', 100],
+      [1, 'QuotaReceived', 50],
+    ]);
     expect(events[0].position).toBeLessThan(events[1].position);
     for (const event of events) expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(events[0].metadata).toMatchObject({
@@ -75,12 +96,23 @@ describe('Audit over HTTP', () => {
     });
   });
 
-  it('keeps the caller\'s trace context (traceparent) on the events, and only a well-formed one', async () => {
+  it("keeps the caller's trace context (traceparent) on the events, and only a well-formed one", async () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const traced = await api.send(system, 'RegisterOrgUnit', { unitId: 'TRACED', kind: 'province', name: '追踪' }, { traceparent });
-    const untraced = await api.send(system, 'RegisterOrgUnit', { unitId: 'UNTRACED', kind: 'province', name: '无' }, { traceparent: 'not a trace' });
+    const traced = await api.send(
+      system,
+      'RegisterOrgUnit',
+      { unitId: 'TRACED', kind: 'province', name: '追踪' },
+      { traceparent },
+    );
+    const untraced = await api.send(
+      system,
+      'RegisterOrgUnit',
+      { unitId: 'UNTRACED', kind: 'province', name: '无' },
+      { traceparent: 'not a trace' },
+    );
     expect([traced.status, untraced.status]).toEqual([200, 200]);
-    const metadataOf = async (streamId: string) => ((await get(`streams/${streamId}`)).body.events as LoggedEvent[])[0].metadata;
+    const metadataOf = async (streamId: string) =>
+      ((await get(`streams/${streamId}`)).body.events as LoggedEvent[])[0].metadata;
     expect(await metadataOf('org-unit-TRACED')).toMatchObject({ traceparent });
     expect(await metadataOf('org-unit-UNTRACED')).not.toHaveProperty('traceparent');
   });
@@ -89,19 +121,38 @@ describe('Audit over HTTP', () => {
     const before = await get(`streams/${cityLedger}/state?asOf=${encodeURIComponent('2016-03-15T08:00:00+08:00')}`);
     expect(before).toMatchObject({
       status: 200,
-      body: { streamId: cityLedger, category: 'quota', asOf: '2016-03-15T00:00:00.000Z', version: 0, eventsFolded: 1, lastBusinessTime: firstGrant, state: { received: 100 } },
+      body: {
+        streamId: cityLedger,
+        category: 'quota',
+        asOf: '2016-03-15T00:00:00.000Z',
+        version: 0,
+        eventsFolded: 1,
+        lastBusinessTime: firstGrant,
+        state: { received: 100 },
+      },
     });
     const after = await get(`streams/${cityLedger}/state?asOf=2016-03-20T01:00:00Z`);
-    expect(after.body).toMatchObject({ version: 1, eventsFolded: 2, lastBusinessTime: secondGrant, state: { received: 150 } });
+    expect(after.body).toMatchObject({
+      version: 1,
+      eventsFolded: 2,
+      lastBusinessTime: secondGrant,
+      state: { received: 150 },
+    });
     const now = await get(`streams/${cityLedger}/state`);
     expect(now.body).toMatchObject({ asOf: null, version: 1, state: { received: 150 } });
     const school = await get('streams/org-unit-S-GY-01/state');
-    expect(school.body).toMatchObject({ category: 'org-unit', state: { status: 'registered', kind: 'school', parentId: '320707' } });
+    expect(school.body).toMatchObject({
+      category: 'org-unit',
+      state: { status: 'registered', kind: 'school', parentId: '320707' },
+    });
   });
 
   it('lets only auditors and system in', async () => {
     const schoolAdmin: Actor = { sub: 's-admin', role: 'school-admin', unitId: 'S-GY-01' };
-    expect(await get(`streams/${cityLedger}`, schoolAdmin)).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    expect(await get(`streams/${cityLedger}`, schoolAdmin)).toMatchObject({
+      status: 403,
+      body: { error: { code: 'FORBIDDEN' } },
+    });
     expect((await get('verify', provinceAdmin)).status).toBe(403);
     expect(await get('events', null)).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
     expect((await get(`streams/${cityLedger}/state`, system)).status).toBe(200);
@@ -109,10 +160,19 @@ describe('Audit over HTTP', () => {
 
   it('answers bad parameters with 400 naming the field, and unknown streams with 404', async () => {
     const badAsOf = await get(`streams/${cityLedger}/state?asOf=last-week`);
-    expect(badAsOf).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'asOf' }] } } });
+    expect(badAsOf).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'asOf' }] } },
+    });
     const badPage = await get('events?fromPosition=-1&limit=10001');
-    expect(badPage).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'fromPosition' }, { field: 'limit' }] } } });
-    expect(await get('streams/quota-LYG-2099:1:320700')).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(badPage).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'fromPosition' }, { field: 'limit' }] } },
+    });
+    expect(await get('streams/quota-LYG-2099:1:320700')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND' } },
+    });
     expect((await get('streams/quota-LYG-2099:1:320700/state')).status).toBe(404);
     const unknownKind = await get('streams/ledger-320700/state');
     expect(unknownKind).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
@@ -125,7 +185,10 @@ describe('Audit over HTTP', () => {
     const paged: LoggedEvent[] = [];
     let fromPosition = 0;
     for (;;) {
-      const page = (await get(`events?fromPosition=${fromPosition}&limit=4`)).body as { events: LoggedEvent[]; nextPosition: number };
+      const page = (await get(`events?fromPosition=${fromPosition}&limit=4`)).body as {
+        events: LoggedEvent[];
+        nextPosition: number;
+      };
       if (page.events.length === 0) {
         expect(page.nextPosition).toBe(fromPosition);
         break;
@@ -143,8 +206,11 @@ describe('Audit over HTTP', () => {
   });
 
   it('documents its routes at /api/docs', async () => {
-    const document = (await (await fetch(`${api.tip.url}/docs/openapi.json`)).json()) as { paths: Record<string, { get?: unknown }> };
-    for (const path of ['streams/{streamId}', 'streams/{streamId}/state', 'events', 'verify']) expect(document.paths[`/api/audit/${path}`]?.get).toBeDefined();
+    const document = (await (await fetch(`${api.tip.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, { get?: unknown }>;
+    };
+    for (const path of ['streams/{streamId}', 'streams/{streamId}/state', 'events', 'verify'])
+      expect(document.paths[`/api/audit/${path}`]?.get).toBeDefined();
   });
 
   it('verifies every hash chain, and names an event altered behind the store', async () => {
@@ -156,7 +222,10 @@ describe('Audit over HTTP', () => {
     const client = new Client({ connectionString: api.database.url });
     await client.connect();
     try {
-      await client.query(`update tip_events set data = jsonb_set(data::jsonb, '{seats}', '500') where stream_id = $1 and stream_revision = 1`, [cityLedger]);
+      await client.query(
+        `update tip_events set data = jsonb_set(data::jsonb, '{seats}', '500') where stream_id = $1 and stream_revision = 1`,
+        [cityLedger],
+      );
     } finally {
       await client.end();
     }
@@ -165,7 +234,10 @@ describe('Audit over HTTP', () => {
     const tampered = await get('verify');
     expect(tampered).toMatchObject({
       status: 200,
-      body: { ok: false, firstProblem: { kind: 'altered', streamId: cityLedger, revision: 1, position: altered.position } },
+      body: {
+        ok: false,
+        firstProblem: { kind: 'altered', streamId: cityLedger, revision: 1, position: altered.position },
+      },
     });
   });
 });

@@ -17,18 +17,38 @@ interface Case {
   teacherScoped?: boolean;
 }
 
-const onT1 = (extra: Record<string, unknown> = {}) => () => ({ batchId: 'B', teacherId: 'T-1', ...extra });
+const onT1 =
+  (extra: Record<string, unknown> = {}) =>
+  () => ({ batchId: 'B', teacherId: 'T-1', ...extra });
 
 const idNumber = '32070719850312123' + idNumberCheckCharacter('32070719850312123');
 
 const cases: Record<string, Case> = {
-  RegisterOrgUnit: { body: (s) => ({ unitId: `S-NEW-${s}`, kind: 'school', name: '新学校', parentId: 'C-1' }), inside: 'C-1', outside: 'C-2' },
+  RegisterOrgUnit: {
+    body: (s) => ({ unitId: `S-NEW-${s}`, kind: 'school', name: '新学校', parentId: 'C-1' }),
+    inside: 'C-1',
+    outside: 'C-2',
+  },
   RegisterTeacher: {
-    body: (s) => ({ teacherId: `T-${s}`, schoolId: 'S-1', name: '王芳', idNumber, gender: 'female', stage: '小学', subject: '语文', fullTime: true, birthDate: '1985-03-12' }),
+    body: (s) => ({
+      teacherId: `T-${s}`,
+      schoolId: 'S-1',
+      name: '王芳',
+      idNumber,
+      gender: 'female',
+      stage: '小学',
+      subject: '语文',
+      fullTime: true,
+      birthDate: '1985-03-12',
+    }),
     inside: 'S-1',
     outside: 'S-2',
   },
-  LaunchProgramme: { body: (s) => ({ programmeId: `P-${s}`, name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }), inside: 'P', outside: 'P-OTHER' },
+  LaunchProgramme: {
+    body: (s) => ({ programmeId: `P-${s}`, name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }),
+    inside: 'P',
+    outside: 'P-OTHER',
+  },
   ScheduleBatch: {
     body: (s) => ({
       programmeId: 'PROG',
@@ -42,30 +62,81 @@ const cases: Record<string, Case> = {
     inside: 'P',
     outside: 'P-OTHER',
   },
-  AllocateQuota: { body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }), inside: 'C-1', outside: 'C-2' },
-  RevokeQuota: { body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }), inside: 'C-1', outside: 'C-2' },
+  AllocateQuota: {
+    body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }),
+    inside: 'C-1',
+    outside: 'C-2',
+  },
+  RevokeQuota: {
+    body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }),
+    inside: 'C-1',
+    outside: 'C-2',
+  },
   EnrollTeacher: { body: onT1({ periodId: '1' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   ConfirmEnrollment: { body: onT1(), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   WithdrawTeacher: { body: onT1({ reason: '调离' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   SelectAbilityPoints: { body: onT1({ points: ['A1'] }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
-  RecordOnlineHours: { body: onT1({ recordId: 'R-1', courseId: 'C', hours: 1 }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
-  SubmitPracticeEvidence: { body: onT1({ abilityPoint: 'A1', evidenceRef: 'e' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  RecordOnlineHours: {
+    body: onT1({ recordId: 'R-1', courseId: 'C', hours: 1 }),
+    inside: 'S-1',
+    outside: 'S-2',
+    teacherScoped: true,
+  },
+  SubmitPracticeEvidence: {
+    body: onT1({ abilityPoint: 'A1', evidenceRef: 'e' }),
+    inside: 'S-1',
+    outside: 'S-2',
+    teacherScoped: true,
+  },
   RecordPeerReview: { body: onT1({ videoId: 'v', comment: '好' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
-  ReturnEvidence: { body: onT1({ abilityPoint: 'A1', reason: 'r' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
+  ReturnEvidence: {
+    body: onT1({ abilityPoint: 'A1', reason: 'r' }),
+    inside: 'S-1',
+    outside: 'S-2',
+    teacherScoped: true,
+  },
   AssessPractice: { body: onT1({ grade: 'pass' }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   RecordOfflineHours: { body: onT1({ hours: 1 }), inside: 'S-1', outside: 'S-2', teacherScoped: true },
   IssueCertificate: { body: onT1(), inside: 'S-1', outside: 'S-2', teacherScoped: true },
-  RevokeCertificate: { body: () => ({ certificateCode: 'TIP-MATRIX', reason: '抽检不合格' }), inside: 'S-1', outside: 'S-2' },
+  RevokeCertificate: {
+    body: () => ({ certificateCode: 'TIP-MATRIX', reason: '抽检不合格' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
   TransferTeacher: { body: () => ({ teacherId: 'T-1', toSchoolId: 'S-1' }), inside: 'S-1', outside: 'S-2' },
-  UploadSchoolPlan: { body: () => ({ batchId: 'B', schoolId: 'S-1', documentRef: 'plan.pdf' }), inside: 'S-1', outside: 'S-2' },
-  SubmitGroupVideo: { body: () => ({ batchId: 'B', schoolId: 'S-1', groupId: 'G1', videoRef: 'v.mp4' }), inside: 'S-1', outside: 'S-2' },
-  UploadExcellentVideo: { body: () => ({ batchId: 'B', schoolId: 'S-1', teacherId: 'T-1', subject: '语文', videoRef: 'e.mp4' }), inside: 'S-1', outside: 'S-2' },
+  UploadSchoolPlan: {
+    body: () => ({ batchId: 'B', schoolId: 'S-1', documentRef: 'plan.pdf' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  SubmitGroupVideo: {
+    body: () => ({ batchId: 'B', schoolId: 'S-1', groupId: 'G1', videoRef: 'v.mp4' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  UploadExcellentVideo: {
+    body: () => ({ batchId: 'B', schoolId: 'S-1', teacherId: 'T-1', subject: '语文', videoRef: 'e.mp4' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
   ApplyForClosure: { body: () => ({ batchId: 'B', schoolId: 'S-1' }), inside: 'S-1', outside: 'S-2' },
   ApproveClosure: { body: () => ({ batchId: 'B', schoolId: 'S-1' }), inside: 'S-1', outside: 'S-2' },
   RejectClosure: { body: () => ({ batchId: 'B', schoolId: 'S-1', reason: '材料不全' }), inside: 'S-1', outside: 'S-2' },
-  CloseSchool: { body: () => ({ batchId: 'B', schoolId: 'S-1', signedDocumentRef: 'signed.pdf' }), inside: 'S-1', outside: 'S-2' },
-  DrawInspectionSample: { body: (s) => ({ sampleId: `X-${s}`, batchId: 'B', scopeUnitId: 'C-1', ratePercent: 10, seed: 1 }), inside: 'C-1', outside: 'C-2' },
-  RecordInspectionFinding: { body: () => ({ sampleId: 'X', schoolId: 'S-1', outcome: 'satisfactory', notes: '' }), inside: 'S-1', outside: 'S-2' },
+  CloseSchool: {
+    body: () => ({ batchId: 'B', schoolId: 'S-1', signedDocumentRef: 'signed.pdf' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  DrawInspectionSample: {
+    body: (s) => ({ sampleId: `X-${s}`, batchId: 'B', scopeUnitId: 'C-1', ratePercent: 10, seed: 1 }),
+    inside: 'C-1',
+    outside: 'C-2',
+  },
+  RecordInspectionFinding: {
+    body: () => ({ sampleId: 'X', schoolId: 'S-1', outcome: 'satisfactory', notes: '' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
 };
 
 describe('Authorization matrix', () => {
@@ -83,8 +154,34 @@ describe('Authorization matrix', () => {
       ['RegisterOrgUnit', { unitId: 'S-1', kind: 'school', name: '校一', parentId: 'C-1' }],
       ['RegisterOrgUnit', { unitId: 'S-2', kind: 'school', name: '校二', parentId: 'C-2' }],
       ['LaunchProgramme', { programmeId: 'PROG', name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }],
-      ['RegisterTeacher', { teacherId: 'T-1', schoolId: 'S-1', name: '王芳', idNumber, gender: 'female', stage: '小学', subject: '语文', fullTime: true, birthDate: '1985-03-12' }],
-      ['RegisterTeacher', { teacherId: 'T-2', schoolId: 'S-2', name: '李雷', idNumber, gender: 'female', stage: '小学', subject: '数学', fullTime: true, birthDate: '1985-03-12' }],
+      [
+        'RegisterTeacher',
+        {
+          teacherId: 'T-1',
+          schoolId: 'S-1',
+          name: '王芳',
+          idNumber,
+          gender: 'female',
+          stage: '小学',
+          subject: '语文',
+          fullTime: true,
+          birthDate: '1985-03-12',
+        },
+      ],
+      [
+        'RegisterTeacher',
+        {
+          teacherId: 'T-2',
+          schoolId: 'S-2',
+          name: '李雷',
+          idNumber,
+          gender: 'female',
+          stage: '小学',
+          subject: '数学',
+          fullTime: true,
+          birthDate: '1985-03-12',
+        },
+      ],
     ] as const) {
       expect((await send(system, name, body)).status).toBe(200);
     }
@@ -93,8 +190,25 @@ describe('Authorization matrix', () => {
     await store.appendToStream('certificate-TIP-MATRIX', [
       {
         type: 'CertificateIssued',
-        data: { certificateCode: 'TIP-MATRIX', batchId: 'B', periodId: '1', teacherId: 'T-1', schoolId: 'S-1', hours: {}, totalHours: 0, grade: 'pass', issuedAt: '2021-01-01T00:00:00Z' },
-        metadata: { eventId: '00000000-0000-4000-8000-00000000c0de', businessTime: '2021-01-01T00:00:00Z', actor: system, commandId: 'c', correlationId: 'c', causationId: 'c' },
+        data: {
+          certificateCode: 'TIP-MATRIX',
+          batchId: 'B',
+          periodId: '1',
+          teacherId: 'T-1',
+          schoolId: 'S-1',
+          hours: {},
+          totalHours: 0,
+          grade: 'pass',
+          issuedAt: '2021-01-01T00:00:00Z',
+        },
+        metadata: {
+          eventId: '00000000-0000-4000-8000-00000000c0de',
+          businessTime: '2021-01-01T00:00:00Z',
+          actor: system,
+          commandId: 'c',
+          correlationId: 'c',
+          causationId: 'c',
+        },
       },
     ]);
     await store.close();
@@ -112,7 +226,8 @@ describe('Authorization matrix', () => {
         it(`${useCase.name} by a ${role} ${where} its scope is ${allowed ? 'allowed' : 'forbidden'}`, async () => {
           const row = cases[useCase.name];
           const unitId = where === 'inside' ? row.inside : row.outside;
-          const sub = row.teacherScoped && role === 'teacher' ? (where === 'inside' ? 'T-1' : 'T-2') : `${role}-${where}`;
+          const sub =
+            row.teacherScoped && role === 'teacher' ? (where === 'inside' ? 'T-1' : 'T-2') : `${role}-${where}`;
           const actor: Actor = { sub, role, unitId };
           const response = await send(actor, useCase.name, row.body(`${role}-${where}`));
           if (allowed) {

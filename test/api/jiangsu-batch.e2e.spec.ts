@@ -51,17 +51,116 @@ interface TeacherPlan {
 
 // T-01…T-10 are enrolled and trained; T-11 is the one enrollment too many.
 const plans: TeacherPlan[] = [
-  { teacherId: 'T-01', name: '王芳', gender: 'female', birthDate: '1985-03-12', subject: '语文', fullTime: true, points: ['A1', 'B2'], grade: 'excellent' },
-  { teacherId: 'T-02', name: '李娜', gender: 'female', birthDate: '1988-07-21', subject: '语文', fullTime: true, points: ['A3'], grade: 'excellent' },
-  { teacherId: 'T-03', name: '张伟', gender: 'male', birthDate: '1979-11-02', subject: '语文', fullTime: true, points: ['A3', 'C1'], grade: 'pass' },
-  { teacherId: 'T-04', name: '刘洋', gender: 'male', birthDate: '1990-01-15', subject: '语文', fullTime: true, points: ['A5'], grade: 'pass' },
-  { teacherId: 'T-05', name: '陈静', gender: 'female', birthDate: '1983-05-30', subject: '数学', fullTime: true, points: ['A6'], grade: 'excellent' },
-  { teacherId: 'T-06', name: '杨磊', gender: 'male', birthDate: '1987-09-09', subject: '数学', fullTime: true, points: ['B1'], grade: 'pass' },
-  { teacherId: 'T-07', name: '赵敏', gender: 'female', birthDate: '1992-12-01', subject: '数学', fullTime: true, points: ['A1'], grade: 'fail' },
-  { teacherId: 'T-08', name: '黄丽', gender: 'female', birthDate: '1986-04-18', subject: '英语', fullTime: true, points: ['B4'], grade: 'excellent' },
-  { teacherId: 'T-09', name: '周强', gender: 'male', birthDate: '1981-08-25', subject: '英语', fullTime: true, points: ['A2'], grade: 'pass' },
-  { teacherId: 'T-10', name: '吴婷', gender: 'female', birthDate: '1994-02-14', subject: '英语', fullTime: false, points: ['C2'], grade: 'pass' },
-  { teacherId: 'T-11', name: '孙杰', gender: 'male', birthDate: '1989-06-06', subject: '数学', fullTime: false, points: [], grade: 'pass' },
+  {
+    teacherId: 'T-01',
+    name: '王芳',
+    gender: 'female',
+    birthDate: '1985-03-12',
+    subject: '语文',
+    fullTime: true,
+    points: ['A1', 'B2'],
+    grade: 'excellent',
+  },
+  {
+    teacherId: 'T-02',
+    name: '李娜',
+    gender: 'female',
+    birthDate: '1988-07-21',
+    subject: '语文',
+    fullTime: true,
+    points: ['A3'],
+    grade: 'excellent',
+  },
+  {
+    teacherId: 'T-03',
+    name: '张伟',
+    gender: 'male',
+    birthDate: '1979-11-02',
+    subject: '语文',
+    fullTime: true,
+    points: ['A3', 'C1'],
+    grade: 'pass',
+  },
+  {
+    teacherId: 'T-04',
+    name: '刘洋',
+    gender: 'male',
+    birthDate: '1990-01-15',
+    subject: '语文',
+    fullTime: true,
+    points: ['A5'],
+    grade: 'pass',
+  },
+  {
+    teacherId: 'T-05',
+    name: '陈静',
+    gender: 'female',
+    birthDate: '1983-05-30',
+    subject: '数学',
+    fullTime: true,
+    points: ['A6'],
+    grade: 'excellent',
+  },
+  {
+    teacherId: 'T-06',
+    name: '杨磊',
+    gender: 'male',
+    birthDate: '1987-09-09',
+    subject: '数学',
+    fullTime: true,
+    points: ['B1'],
+    grade: 'pass',
+  },
+  {
+    teacherId: 'T-07',
+    name: '赵敏',
+    gender: 'female',
+    birthDate: '1992-12-01',
+    subject: '数学',
+    fullTime: true,
+    points: ['A1'],
+    grade: 'fail',
+  },
+  {
+    teacherId: 'T-08',
+    name: '黄丽',
+    gender: 'female',
+    birthDate: '1986-04-18',
+    subject: '英语',
+    fullTime: true,
+    points: ['B4'],
+    grade: 'excellent',
+  },
+  {
+    teacherId: 'T-09',
+    name: '周强',
+    gender: 'male',
+    birthDate: '1981-08-25',
+    subject: '英语',
+    fullTime: true,
+    points: ['A2'],
+    grade: 'pass',
+  },
+  {
+    teacherId: 'T-10',
+    name: '吴婷',
+    gender: 'female',
+    birthDate: '1994-02-14',
+    subject: '英语',
+    fullTime: false,
+    points: ['C2'],
+    grade: 'pass',
+  },
+  {
+    teacherId: 'T-11',
+    name: '孙杰',
+    gender: 'male',
+    birthDate: '1989-06-06',
+    subject: '数学',
+    fullTime: false,
+    points: [],
+    grade: 'pass',
+  },
 ];
 const trainees = plans.slice(0, 10);
 const plan = (teacherId: string): TeacherPlan => {
@@ -142,13 +241,27 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
   it('1. registers 江苏省, 南京市, 玄武区, a school of 12 full-time teachers, and eleven of its teachers', async () => {
     const when = '2020-10-08T09:00:00';
     // A province only system registers; below it, the admin of the parent.
-    expectEvents(await act(importer, when, 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' }), ['OrgUnitRegistered']);
-    expectEvents(await act(provinceAdmin, when, 'RegisterOrgUnit', { unitId: '320100', kind: 'city', name: '南京市', parentId: '320000' }), [
+    expectEvents(await act(importer, when, 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' }), [
       'OrgUnitRegistered',
     ]);
-    expectEvents(await act(cityAdmin, when, 'RegisterOrgUnit', { unitId: '320102', kind: 'county', name: '玄武区', parentId: '320100' }), [
-      'OrgUnitRegistered',
-    ]);
+    expectEvents(
+      await act(provinceAdmin, when, 'RegisterOrgUnit', {
+        unitId: '320100',
+        kind: 'city',
+        name: '南京市',
+        parentId: '320000',
+      }),
+      ['OrgUnitRegistered'],
+    );
+    expectEvents(
+      await act(cityAdmin, when, 'RegisterOrgUnit', {
+        unitId: '320102',
+        kind: 'county',
+        name: '玄武区',
+        parentId: '320100',
+      }),
+      ['OrgUnitRegistered'],
+    );
     const school = expectEvents(
       await act(countyAdmin, when, 'RegisterOrgUnit', {
         unitId: SCHOOL,
@@ -175,7 +288,12 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
         birthDate: teacher.birthDate,
       });
       const [event] = expectEvents(registered, ['TeacherRegistered']);
-      expect(event).toMatchObject({ teacherId: teacher.teacherId, schoolId: SCHOOL, subject: teacher.subject, idNumberMasked: `320102********${idNumber.slice(-4)}` });
+      expect(event).toMatchObject({
+        teacherId: teacher.teacherId,
+        schoolId: SCHOOL,
+        subject: teacher.subject,
+        idNumberMasked: `320102********${idNumber.slice(-4)}`,
+      });
       expect(JSON.stringify(registered.body)).not.toContain(idNumber);
     }
     expect(new Set(trainees.map((teacher) => teacher.subject)).size).toBe(3);
@@ -189,7 +307,11 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       rulebook: 'jiangsu-2.0',
     });
     const [programme] = expectEvents(launched, ['ProgrammeLaunched']);
-    expect(programme).toMatchObject({ programmeId: 'JS-2.0', provinceId: '320000', rulebook: { id: 'jiangsu-2.0', version: '2.0' } });
+    expect(programme).toMatchObject({
+      programmeId: 'JS-2.0',
+      provinceId: '320000',
+      rulebook: { id: 'jiangsu-2.0', version: '2.0' },
+    });
 
     const scheduled = await act(provinceAdmin, '2020-10-10T10:00:00', 'ScheduleBatch', {
       programmeId: 'JS-2.0',
@@ -212,35 +334,67 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
 
   it('3. cascades period 1 quota province → city → county → school; nobody hands on more than it holds', async () => {
     const when = '2020-10-20T09:00:00';
-    const allocation = (fromUnitId: string, toUnitId: string, seats: number) => ({ batchId: BATCH, periodId: PERIOD, fromUnitId, toUnitId, seats });
-    expectEvents(await act(provinceAdmin, when, 'AllocateQuota', allocation('320000', '320100', 100)), ['QuotaAllocated', 'QuotaReceived']);
-    expectEvents(await act(cityAdmin, when, 'AllocateQuota', allocation('320100', '320102', 30)), ['QuotaAllocated', 'QuotaReceived']);
-    expectRefused(await act(countyAdmin, when, 'AllocateQuota', allocation('320102', SCHOOL, 31)), 'QUOTA_EXCEEDED', { left: 30, requested: 31 });
-    // Ten seats for the school's ten trainees this period: an eleventh enrollment must find none.
-    const [handedOn, received] = expectEvents(await act(countyAdmin, when, 'AllocateQuota', allocation('320102', SCHOOL, 10)), [
+    const allocation = (fromUnitId: string, toUnitId: string, seats: number) => ({
+      batchId: BATCH,
+      periodId: PERIOD,
+      fromUnitId,
+      toUnitId,
+      seats,
+    });
+    expectEvents(await act(provinceAdmin, when, 'AllocateQuota', allocation('320000', '320100', 100)), [
       'QuotaAllocated',
       'QuotaReceived',
     ]);
+    expectEvents(await act(cityAdmin, when, 'AllocateQuota', allocation('320100', '320102', 30)), [
+      'QuotaAllocated',
+      'QuotaReceived',
+    ]);
+    expectRefused(await act(countyAdmin, when, 'AllocateQuota', allocation('320102', SCHOOL, 31)), 'QUOTA_EXCEEDED', {
+      left: 30,
+      requested: 31,
+    });
+    // Ten seats for the school's ten trainees this period: an eleventh enrollment must find none.
+    const [handedOn, received] = expectEvents(
+      await act(countyAdmin, when, 'AllocateQuota', allocation('320102', SCHOOL, 10)),
+      ['QuotaAllocated', 'QuotaReceived'],
+    );
     expect(handedOn).toMatchObject({ fromUnitId: '320102', toUnitId: SCHOOL, seats: 10 });
     expect(received).toMatchObject({ fromUnitId: '320102', toUnitId: SCHOOL, seats: 10 });
   });
 
   it('4. enrolls ten teachers into period 1 (the eleventh finds no seat left), and each confirms as themselves', async () => {
     for (const teacher of trainees) {
-      const enrolled = await act(schoolAdmin, ENROLLED_AT, 'EnrollTeacher', { batchId: BATCH, periodId: PERIOD, teacherId: teacher.teacherId });
+      const enrolled = await act(schoolAdmin, ENROLLED_AT, 'EnrollTeacher', {
+        batchId: BATCH,
+        periodId: PERIOD,
+        teacherId: teacher.teacherId,
+      });
       const [enrollment, seat] = expectEvents(enrolled, ['TeacherEnrolled', 'SeatTaken', 'TeacherJoinedBatch']);
-      expect(enrollment).toMatchObject({ teacherId: teacher.teacherId, schoolId: SCHOOL, periodId: PERIOD, fullTime: teacher.fullTime, enrolledAt: utc(ENROLLED_AT) });
+      expect(enrollment).toMatchObject({
+        teacherId: teacher.teacherId,
+        schoolId: SCHOOL,
+        periodId: PERIOD,
+        fullTime: teacher.fullTime,
+        enrolledAt: utc(ENROLLED_AT),
+      });
       expect(seat).toMatchObject({ teacherId: teacher.teacherId, schoolId: SCHOOL });
       expect(enrolled.body.streamId).toBe(`enrollment-${BATCH}:${teacher.teacherId}`);
     }
-    const overEnrolled = await act(schoolAdmin, ENROLLED_AT, 'EnrollTeacher', { batchId: BATCH, periodId: PERIOD, teacherId: 'T-11' });
+    const overEnrolled = await act(schoolAdmin, ENROLLED_AT, 'EnrollTeacher', {
+      batchId: BATCH,
+      periodId: PERIOD,
+      teacherId: 'T-11',
+    });
     expectRefused(overEnrolled, 'NO_SEAT_LEFT', { schoolId: SCHOOL, left: 0 });
 
     // A teacher confirms only their own enrollment (here with their own token).
     const forColleague = await api.send(asTeacher('T-01'), 'ConfirmEnrollment', { batchId: BATCH, teacherId: 'T-02' });
     expect(forColleague).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
     for (const teacher of trainees) {
-      const confirmed = await act(asTeacher(teacher.teacherId), '2020-11-02T20:00:00', 'ConfirmEnrollment', { batchId: BATCH, teacherId: teacher.teacherId });
+      const confirmed = await act(asTeacher(teacher.teacherId), '2020-11-02T20:00:00', 'ConfirmEnrollment', {
+        batchId: BATCH,
+        teacherId: teacher.teacherId,
+      });
       const [event] = expectEvents(confirmed, ['EnrollmentConfirmed']);
       expect(event).toMatchObject({ teacherId: teacher.teacherId, confirmedAt: utc('2020-11-02T20:00:00') });
     }
@@ -254,10 +408,15 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       problems: [{ problem: 'unknown-points', points: ['A14'] }],
     });
     for (const teacher of trainees.slice(0, 8)) {
-      const [event] = expectEvents(await select(asTeacher(teacher.teacherId), '2020-11-04T19:30:00', teacher.teacherId, teacher.points), [
-        'AbilityPointsSelected',
-      ]);
-      expect(event).toMatchObject({ teacherId: teacher.teacherId, points: teacher.points, selectedBy: { sub: teacher.teacherId, role: 'teacher' } });
+      const [event] = expectEvents(
+        await select(asTeacher(teacher.teacherId), '2020-11-04T19:30:00', teacher.teacherId, teacher.points),
+        ['AbilityPointsSelected'],
+      );
+      expect(event).toMatchObject({
+        teacherId: teacher.teacherId,
+        points: teacher.points,
+        selectedBy: { sub: teacher.teacherId, role: 'teacher' },
+      });
     }
     // The same choice again changes nothing.
     expectEvents(await select(asTeacher('T-01'), '2020-11-05T08:00:00', 'T-01', ['B2', 'A1']), []);
@@ -269,46 +428,96 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
   });
 
   it('6. refuses the school plan while fewer than 90% have picked (8 of 10), and takes it at 9 of 10', async () => {
-    const upload = (when: string) => act(schoolAdmin, when, 'UploadSchoolPlan', { batchId: BATCH, schoolId: SCHOOL, documentRef: 'plans/S-XW-01/规划书.pdf' });
-    expectRefused(await upload('2020-11-06T09:00:00'), 'PLAN_THRESHOLD_NOT_MET', { chosen: 8, enrolled: 10, requiredPercent: 90 });
+    const upload = (when: string) =>
+      act(schoolAdmin, when, 'UploadSchoolPlan', {
+        batchId: BATCH,
+        schoolId: SCHOOL,
+        documentRef: 'plans/S-XW-01/规划书.pdf',
+      });
+    expectRefused(await upload('2020-11-06T09:00:00'), 'PLAN_THRESHOLD_NOT_MET', {
+      chosen: 8,
+      enrolled: 10,
+      requiredPercent: 90,
+    });
 
     // T-09 picks on the last evening of the week.
-    expectEvents(await act(asTeacher('T-09'), '2020-11-08T21:00:00', 'SelectAbilityPoints', { batchId: BATCH, teacherId: 'T-09', points: plan('T-09').points }), [
-      'AbilityPointsSelected',
-    ]);
+    expectEvents(
+      await act(asTeacher('T-09'), '2020-11-08T21:00:00', 'SelectAbilityPoints', {
+        batchId: BATCH,
+        teacherId: 'T-09',
+        points: plan('T-09').points,
+      }),
+      ['AbilityPointsSelected'],
+    );
     const uploaded = await upload('2020-11-08T22:00:00');
     const [event] = expectEvents(uploaded, ['SchoolPlanUploaded']);
-    expect(event).toEqual({ type: 'SchoolPlanUploaded', batchId: BATCH, schoolId: SCHOOL, documentRef: 'plans/S-XW-01/规划书.pdf' });
+    expect(event).toEqual({
+      type: 'SchoolPlanUploaded',
+      batchId: BATCH,
+      schoolId: SCHOOL,
+      documentRef: 'plans/S-XW-01/规划书.pdf',
+    });
     expect(uploaded.body.streamId).toBe(`school-closure-${BATCH}:${SCHOOL}`);
   });
 
   it('5 (after the week). the late teacher is refused (DEADLINE_PASSED) and the school admin picks for them', async () => {
-    const late = await act(asTeacher('T-10'), '2020-11-09T10:00:00', 'SelectAbilityPoints', { batchId: BATCH, teacherId: 'T-10', points: ['C2'] });
+    const late = await act(asTeacher('T-10'), '2020-11-09T10:00:00', 'SelectAbilityPoints', {
+      batchId: BATCH,
+      teacherId: 'T-10',
+      points: ['C2'],
+    });
     expectRefused(late, 'DEADLINE_PASSED', { deadline: utc(POINT_DEADLINE), at: utc('2020-11-09T10:00:00') });
 
-    const picked = await act(schoolAdmin, '2020-11-09T11:00:00', 'SelectAbilityPoints', { batchId: BATCH, teacherId: 'T-10', points: plan('T-10').points });
+    const picked = await act(schoolAdmin, '2020-11-09T11:00:00', 'SelectAbilityPoints', {
+      batchId: BATCH,
+      teacherId: 'T-10',
+      points: plan('T-10').points,
+    });
     const [event] = expectEvents(picked, ['AbilityPointsSelected']);
-    expect(event).toMatchObject({ teacherId: 'T-10', points: ['C2'], selectedBy: { sub: schoolAdmin.sub, role: 'school-admin' } });
+    expect(event).toMatchObject({
+      teacherId: 'T-10',
+      points: ['C2'],
+      selectedBy: { sub: schoolAdmin.sub, role: 'school-admin' },
+    });
   });
 
   it('7. credits online hours from the course platform inside the study window: a repeated record adds nothing, a late one is refused', async () => {
     const record = (teacherId: string, recordId: string, hours: number, when: string) =>
-      act(coursePlatform, when, 'RecordOnlineHours', { batchId: BATCH, teacherId, recordId, courseId: 'JS-2.0-ONLINE-01', hours });
+      act(coursePlatform, when, 'RecordOnlineHours', {
+        batchId: BATCH,
+        teacherId,
+        recordId,
+        courseId: 'JS-2.0-ONLINE-01',
+        hours,
+      });
 
     for (const teacher of trainees) {
-      const [event] = expectEvents(await record(teacher.teacherId, `R-${teacher.teacherId}-1`, 15, '2020-11-12T20:00:00'), ['OnlineHoursRecorded']);
-      expect(event).toMatchObject({ teacherId: teacher.teacherId, recordId: `R-${teacher.teacherId}-1`, category: 'online', hours: 15 });
+      const [event] = expectEvents(
+        await record(teacher.teacherId, `R-${teacher.teacherId}-1`, 15, '2020-11-12T20:00:00'),
+        ['OnlineHoursRecorded'],
+      );
+      expect(event).toMatchObject({
+        teacherId: teacher.teacherId,
+        recordId: `R-${teacher.teacherId}-1`,
+        category: 'online',
+        hours: 15,
+      });
     }
     // T-10's second record is still on its way (step 8).
     for (const teacher of trainees.slice(0, 9)) {
-      expectEvents(await record(teacher.teacherId, `R-${teacher.teacherId}-2`, 12, '2020-11-25T20:00:00'), ['OnlineHoursRecorded']);
+      expectEvents(await record(teacher.teacherId, `R-${teacher.teacherId}-2`, 12, '2020-11-25T20:00:00'), [
+        'OnlineHoursRecorded',
+      ]);
     }
 
     // The platform sends a record twice: the second arrival changes nothing.
     const first = await record('T-01', 'R-T-01-3', 2, '2020-11-27T20:00:00');
     expectEvents(first, ['OnlineHoursRecorded']);
     const again = await record('T-01', 'R-T-01-3', 2, '2020-11-27T20:00:00');
-    expect(again).toMatchObject({ status: 200, body: { streamId: first.body.streamId, version: first.body.version, position: 0, events: [] } });
+    expect(again).toMatchObject({
+      status: 200,
+      body: { streamId: first.body.streamId, version: first.body.version, position: 0, events: [] },
+    });
 
     // Study after period 1 closed does not count.
     expectRefused(await record('T-02', 'R-T-02-3', 3, '2020-12-01T08:00:00'), 'OUTSIDE_STUDY_WINDOW', {
@@ -318,21 +527,41 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     });
   });
 
-  it('8. takes practice evidence once online study has passed, peer reviews, a return and resubmission, and the group leaders\' grades', async () => {
+  it("8. takes practice evidence once online study has passed, peer reviews, a return and resubmission, and the group leaders' grades", async () => {
     const submit = (teacherId: string, point: string, when: string, version = 1) =>
-      act(asTeacher(teacherId), when, 'SubmitPracticeEvidence', { batchId: BATCH, teacherId, abilityPoint: point, evidenceRef: evidenceRef(teacherId, point, version) });
+      act(asTeacher(teacherId), when, 'SubmitPracticeEvidence', {
+        batchId: BATCH,
+        teacherId,
+        abilityPoint: point,
+        evidenceRef: evidenceRef(teacherId, point, version),
+      });
 
     // 在线学习合格后方可参加线下实践应用考核: T-10 has 15 of 25 hours so far.
-    expectRefused(await submit('T-10', 'C2', '2020-11-26T19:00:00'), 'ONLINE_NOT_PASSED', { required: 25, credited: 15 });
+    expectRefused(await submit('T-10', 'C2', '2020-11-26T19:00:00'), 'ONLINE_NOT_PASSED', {
+      required: 25,
+      credited: 15,
+    });
     expectEvents(
-      await act(coursePlatform, '2020-11-27T21:00:00', 'RecordOnlineHours', { batchId: BATCH, teacherId: 'T-10', recordId: 'R-T-10-2', courseId: 'JS-2.0-ONLINE-01', hours: 12 }),
+      await act(coursePlatform, '2020-11-27T21:00:00', 'RecordOnlineHours', {
+        batchId: BATCH,
+        teacherId: 'T-10',
+        recordId: 'R-T-10-2',
+        courseId: 'JS-2.0-ONLINE-01',
+        hours: 12,
+      }),
       ['OnlineHoursRecorded'],
     );
 
     for (const teacher of trainees) {
       for (const point of teacher.points) {
-        const [event] = expectEvents(await submit(teacher.teacherId, point, '2021-03-01T16:00:00'), ['PracticeEvidenceSubmitted']);
-        expect(event).toMatchObject({ teacherId: teacher.teacherId, abilityPoint: point, evidenceRef: evidenceRef(teacher.teacherId, point) });
+        const [event] = expectEvents(await submit(teacher.teacherId, point, '2021-03-01T16:00:00'), [
+          'PracticeEvidenceSubmitted',
+        ]);
+        expect(event).toMatchObject({
+          teacherId: teacher.teacherId,
+          abilityPoint: point,
+          evidenceRef: evidenceRef(teacher.teacherId, point),
+        });
       }
     }
     // Everyone but T-06 watches and comments on a peer's video.
@@ -349,18 +578,41 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
 
     // The 语文 group leader sends T-02's evidence back; it cannot be graded until it comes again.
     const [returned] = expectEvents(
-      await act(leaderOf('T-02'), '2021-03-10T15:00:00', 'ReturnEvidence', { batchId: BATCH, teacherId: 'T-02', abilityPoint: 'A3', reason: '视频中看不到学生活动，请补充。' }),
+      await act(leaderOf('T-02'), '2021-03-10T15:00:00', 'ReturnEvidence', {
+        batchId: BATCH,
+        teacherId: 'T-02',
+        abilityPoint: 'A3',
+        reason: '视频中看不到学生活动，请补充。',
+      }),
       ['EvidenceReturned'],
     );
-    expect(returned).toMatchObject({ teacherId: 'T-02', abilityPoint: 'A3', evidenceRefs: [evidenceRef('T-02', 'A3')], returnedBy: { sub: 'gl-yw', role: 'group-leader' } });
-    expectRefused(await act(leaderOf('T-02'), '2021-03-11T15:00:00', 'AssessPractice', { batchId: BATCH, teacherId: 'T-02', grade: 'excellent' }), 'EVIDENCE_MISSING', {
-      reason: 'returned',
+    expect(returned).toMatchObject({
+      teacherId: 'T-02',
+      abilityPoint: 'A3',
+      evidenceRefs: [evidenceRef('T-02', 'A3')],
+      returnedBy: { sub: 'gl-yw', role: 'group-leader' },
     });
+    expectRefused(
+      await act(leaderOf('T-02'), '2021-03-11T15:00:00', 'AssessPractice', {
+        batchId: BATCH,
+        teacherId: 'T-02',
+        grade: 'excellent',
+      }),
+      'EVIDENCE_MISSING',
+      {
+        reason: 'returned',
+      },
+    );
     expectEvents(await submit('T-02', 'A3', '2021-03-15T16:00:00', 2), ['PracticeEvidenceSubmitted']);
 
     // Grades: four excellent (every subject), five pass, one fail — 9 of 10 pass, exactly 90%.
     const assess = (teacherId: string, grade: string, abilityPoint?: string) =>
-      act(leaderOf(teacherId), '2021-04-01T10:00:00', 'AssessPractice', { batchId: BATCH, teacherId, grade, ...(abilityPoint ? { abilityPoint } : {}) });
+      act(leaderOf(teacherId), '2021-04-01T10:00:00', 'AssessPractice', {
+        batchId: BATCH,
+        teacherId,
+        grade,
+        ...(abilityPoint ? { abilityPoint } : {}),
+      });
 
     // Both of T-01's points in one go: one PracticeAssessed per point.
     const both = expectEvents(await assess('T-01', 'excellent'), ['PracticeAssessed', 'PracticeAssessed']);
@@ -370,38 +622,71 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     ]);
     // T-03 point by point: no overall grade until both are graded.
     const [first] = expectEvents(await assess('T-03', 'pass', 'A3'), ['PracticeAssessed']);
-    expect(first).toMatchObject({ abilityPoint: 'A3', evidenceRefs: [evidenceRef('T-03', 'A3')], pointGrade: 'pass', overallGrade: null });
+    expect(first).toMatchObject({
+      abilityPoint: 'A3',
+      evidenceRefs: [evidenceRef('T-03', 'A3')],
+      pointGrade: 'pass',
+      overallGrade: null,
+    });
     const [second] = expectEvents(await assess('T-03', 'pass', 'C1'), ['PracticeAssessed']);
-    expect(second).toMatchObject({ abilityPoint: 'C1', overallGrade: 'pass', assessedBy: { sub: 'gl-yw', role: 'group-leader' } });
+    expect(second).toMatchObject({
+      abilityPoint: 'C1',
+      overallGrade: 'pass',
+      assessedBy: { sub: 'gl-yw', role: 'group-leader' },
+    });
 
     for (const teacher of trainees.filter((each) => each.teacherId !== 'T-01' && each.teacherId !== 'T-03')) {
       const [event] = expectEvents(await assess(teacher.teacherId, teacher.grade), ['PracticeAssessed']);
       // Only evidence awaiting assessment is graded: for T-02, the resubmission alone.
-      const graded = teacher.points.map((point) => evidenceRef(teacher.teacherId, point, teacher.teacherId === 'T-02' ? 2 : 1));
-      expect(event).toMatchObject({ teacherId: teacher.teacherId, evidenceRefs: graded, grade: teacher.grade, overallGrade: teacher.grade });
+      const graded = teacher.points.map((point) =>
+        evidenceRef(teacher.teacherId, point, teacher.teacherId === 'T-02' ? 2 : 1),
+      );
+      expect(event).toMatchObject({
+        teacherId: teacher.teacherId,
+        evidenceRefs: graded,
+        grade: teacher.grade,
+        overallGrade: teacher.grade,
+      });
     }
     const grades = trainees.map((teacher) => teacher.grade);
     expect(grades.filter((grade) => grade === 'fail')).toHaveLength(1);
-    expect([...new Set(trainees.filter((teacher) => teacher.grade === 'excellent').map((teacher) => teacher.subject))].sort()).toEqual(['数学', '英语', '语文']);
+    expect(
+      [
+        ...new Set(trainees.filter((teacher) => teacher.grade === 'excellent').map((teacher) => teacher.subject)),
+      ].sort(),
+    ).toEqual(['数学', '英语', '语文']);
   });
 
   it('9. records offline hours only for teachers who both submitted evidence and reviewed their peers', async () => {
-    const record = (teacherId: string, when: string) => act(schoolAdmin, when, 'RecordOfflineHours', { batchId: BATCH, teacherId, hours: 25 });
+    const record = (teacherId: string, when: string) =>
+      act(schoolAdmin, when, 'RecordOfflineHours', { batchId: BATCH, teacherId, hours: 25 });
 
     // The whole school finished with the last grade on 2021-04-01: hours are due within a week.
     expectRefused(await record('T-06', '2021-04-03T09:00:00'), 'PEER_REVIEW_MISSING', { missing: ['peer-review'] });
     expectEvents(
-      await act(asTeacher('T-06'), '2021-04-03T12:00:00', 'RecordPeerReview', { batchId: BATCH, teacherId: 'T-06', videoId: 'PV-T-07', comment: '板书与课件结合自然。' }),
+      await act(asTeacher('T-06'), '2021-04-03T12:00:00', 'RecordPeerReview', {
+        batchId: BATCH,
+        teacherId: 'T-06',
+        videoId: 'PV-T-07',
+        comment: '板书与课件结合自然。',
+      }),
       ['PeerReviewRecorded'],
     );
-    expectRefused(await record('T-01', '2021-04-09T09:00:00'), 'DEADLINE_PASSED', { schoolFinishedAt: '2021-04-01T02:00:00.000Z' });
+    expectRefused(await record('T-01', '2021-04-09T09:00:00'), 'DEADLINE_PASSED', {
+      schoolFinishedAt: '2021-04-01T02:00:00.000Z',
+    });
     for (const teacher of trainees) {
       const [event] = expectEvents(await record(teacher.teacherId, '2021-04-07T15:00:00'), ['OfflineHoursRecorded']);
-      expect(event).toMatchObject({ teacherId: teacher.teacherId, category: 'offline', hours: 25, recordedBy: { sub: schoolAdmin.sub, role: 'school-admin' } });
+      expect(event).toMatchObject({
+        teacherId: teacher.teacherId,
+        category: 'offline',
+        hours: 25,
+        recordedBy: { sub: schoolAdmin.sub, role: 'school-admin' },
+      });
     }
   });
 
-  it('10. takes each group\'s session video and excellent teachers\' videos: ≥30% of 12 full-time teachers, every subject', async () => {
+  it("10. takes each group's session video and excellent teachers' videos: ≥30% of 12 full-time teachers, every subject", async () => {
     for (const group of Object.values(groups)) {
       const submitted = await act(group.leader, '2021-05-20T10:00:00', 'SubmitGroupVideo', {
         batchId: BATCH,
@@ -428,7 +713,10 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     }
 
     // Applying now is too early: ⌈30% × 12⌉ = 4 videos are needed, and none covers 英语 yet.
-    const early = await act(schoolAdmin, '2021-05-21T11:00:00', 'ApplyForClosure', { batchId: BATCH, schoolId: SCHOOL });
+    const early = await act(schoolAdmin, '2021-05-21T11:00:00', 'ApplyForClosure', {
+      batchId: BATCH,
+      schoolId: SCHOOL,
+    });
     expectRefused(early, 'EXCELLENT_VIDEOS_SHORT', {
       required: 4,
       uploaded: 3,
@@ -441,13 +729,19 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
   });
 
   it('13 (ahead of closure, which freezes certificates). certifies teachers who met every requirement, not the failed one; the province revokes one', async () => {
-    const issue = (teacherId: string, when = '2021-06-01T09:00:00') => act(schoolAdmin, when, 'IssueCertificate', { batchId: BATCH, teacherId });
+    const issue = (teacherId: string, when = '2021-06-01T09:00:00') =>
+      act(schoolAdmin, when, 'IssueCertificate', { batchId: BATCH, teacherId });
 
     // Retries racing under one Idempotency-Key get one certificate and one answer.
     const first = trainees.filter((each) => each.grade !== 'fail')[0];
     const raced = await Promise.all(
       Array.from({ length: 4 }, () =>
-        api.send(importer, 'IssueCertificate', { batchId: BATCH, teacherId: first.teacherId, at: cst('2021-06-01T08:00:00'), actor: schoolAdmin }, { 'idempotency-key': `issue-${first.teacherId}` }),
+        api.send(
+          importer,
+          'IssueCertificate',
+          { batchId: BATCH, teacherId: first.teacherId, at: cst('2021-06-01T08:00:00'), actor: schoolAdmin },
+          { 'idempotency-key': `issue-${first.teacherId}` },
+        ),
       ),
     );
     expect(raced.map((response) => response.status)).toEqual([200, 200, 200, 200]);
@@ -456,7 +750,9 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     const racedCode = (raced[0].body.events?.[0] as { certificateCode: string }).certificateCode;
     certificates.set(first.teacherId, racedCode);
     expect(((await issue(first.teacherId)).body.events ?? []).length).toBe(0);
-    expect((await (await fetch(`${api.tip.url}/certificates/${racedCode}`)).json()) as { status: string }).toMatchObject({ status: 'valid' });
+    expect(
+      (await (await fetch(`${api.tip.url}/certificates/${racedCode}`)).json()) as { status: string },
+    ).toMatchObject({ status: 'valid' });
 
     for (const teacher of trainees.filter((each) => each.grade !== 'fail' && each !== first)) {
       const issued = await issue(teacher.teacherId);
@@ -477,36 +773,82 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     expect(new Set(certificates.values()).size).toBe(9);
 
     // 达到合格以上成绩: T-07 has every hour but failed the practice.
-    expectRefused(await issue('T-07'), 'REQUIREMENTS_NOT_MET', { missing: [{ requirement: 'grade', required: ['pass', 'excellent'], grade: 'fail' }] });
+    expectRefused(await issue('T-07'), 'REQUIREMENTS_NOT_MET', {
+      missing: [{ requirement: 'grade', required: ['pass', 'excellent'], grade: 'fail' }],
+    });
 
     const code = certificates.get('T-04') ?? '';
-    const bySchool = await api.send(schoolAdmin, 'RevokeCertificate', { certificateCode: code, reason: '学时记录有误' });
+    const bySchool = await api.send(schoolAdmin, 'RevokeCertificate', {
+      certificateCode: code,
+      reason: '学时记录有误',
+    });
     expect(bySchool).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
-    const revoked = await act(provinceAdmin, '2021-06-05T09:00:00', 'RevokeCertificate', { certificateCode: code, reason: '学时记录有误，待核查' });
+    const revoked = await act(provinceAdmin, '2021-06-05T09:00:00', 'RevokeCertificate', {
+      certificateCode: code,
+      reason: '学时记录有误，待核查',
+    });
     const [revocation] = expectEvents(revoked, ['CertificateRevoked']);
     expect(revocation).toMatchObject({ certificateCode: code, teacherId: 'T-04', batchId: BATCH });
     expect(revoked.body.streamId).toBe(`certificate-${code}`);
-    expectEvents(await act(provinceAdmin, '2021-06-05T09:05:00', 'RevokeCertificate', { certificateCode: code, reason: '学时记录有误，待核查' }), []);
+    expectEvents(
+      await act(provinceAdmin, '2021-06-05T09:05:00', 'RevokeCertificate', {
+        certificateCode: code,
+        reason: '学时记录有误，待核查',
+      }),
+      [],
+    );
     // An unknown code places nobody: an admin is told no (403), only system hears NOT_FOUND.
-    expect((await act(provinceAdmin, '2021-06-05T09:10:00', 'RevokeCertificate', { certificateCode: 'TIP-NOSUCHCODE2', reason: 'x' })).status).toBe(403);
-    expectRefused(await act(importer, '2021-06-05T09:10:00', 'RevokeCertificate', { certificateCode: 'TIP-NOSUCHCODE2', reason: 'x' }), 'NOT_FOUND');
+    expect(
+      (
+        await act(provinceAdmin, '2021-06-05T09:10:00', 'RevokeCertificate', {
+          certificateCode: 'TIP-NOSUCHCODE2',
+          reason: 'x',
+        })
+      ).status,
+    ).toBe(403);
+    expectRefused(
+      await act(importer, '2021-06-05T09:10:00', 'RevokeCertificate', {
+        certificateCode: 'TIP-NOSUCHCODE2',
+        reason: 'x',
+      }),
+      'NOT_FOUND',
+    );
 
     // Anyone holding a code can check it, without a token.
-    expect(await verify(certificates.get('T-01') ?? '')).toMatchObject({ status: 'valid', holder: '王*', batchId: BATCH, totalHours: 54, grade: 'excellent' });
-    expect(await verify(code)).toMatchObject({ status: 'revoked', revokedAt: utc('2021-06-05T09:00:00'), holder: '刘*' });
+    expect(await verify(certificates.get('T-01') ?? '')).toMatchObject({
+      status: 'valid',
+      holder: '王*',
+      batchId: BATCH,
+      totalHours: 54,
+      grade: 'excellent',
+    });
+    expect(await verify(code)).toMatchObject({
+      status: 'revoked',
+      revokedAt: utc('2021-06-05T09:00:00'),
+      holder: '刘*',
+    });
 
     // After a revocation the school may certify the teacher again, under a new code.
     const [reissued] = expectEvents(await issue('T-04', '2021-06-08T09:00:00'), ['CertificateIssued']);
     expect(reissued.certificateCode).not.toBe(code);
     certificates.set('T-04', reissued.certificateCode as string);
-    expect(await verify(reissued.certificateCode as string)).toMatchObject({ status: 'valid', totalHours: 52, grade: 'pass' });
+    expect(await verify(reissued.certificateCode as string)).toMatchObject({
+      status: 'valid',
+      totalHours: 52,
+      grade: 'pass',
+    });
   });
 
   it('11. closes the school: the county approves only an application, and the school closes only once approved', async () => {
     const target = { batchId: BATCH, schoolId: SCHOOL };
-    expectRefused(await act(countyAdmin, '2021-06-10T09:00:00', 'ApproveClosure', target), 'NOT_APPLIED', { schoolId: SCHOOL, status: 'plan-uploaded' });
+    expectRefused(await act(countyAdmin, '2021-06-10T09:00:00', 'ApproveClosure', target), 'NOT_APPLIED', {
+      schoolId: SCHOOL,
+      status: 'plan-uploaded',
+    });
 
-    const [applied] = expectEvents(await act(schoolAdmin, '2021-06-10T10:00:00', 'ApplyForClosure', target), ['ClosureApplied']);
+    const [applied] = expectEvents(await act(schoolAdmin, '2021-06-10T10:00:00', 'ApplyForClosure', target), [
+      'ClosureApplied',
+    ]);
     expect(applied).toEqual({
       type: 'ClosureApplied',
       batchId: BATCH,
@@ -523,12 +865,22 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     });
 
     const signed = { ...target, signedDocumentRef: 'closure/S-XW-01/结项验收表-盖章.pdf' };
-    expectRefused(await act(schoolAdmin, '2021-06-11T09:00:00', 'CloseSchool', signed), 'NOT_APPROVED', { schoolId: SCHOOL, status: 'applied' });
+    expectRefused(await act(schoolAdmin, '2021-06-11T09:00:00', 'CloseSchool', signed), 'NOT_APPROVED', {
+      schoolId: SCHOOL,
+      status: 'applied',
+    });
     // Another county's admin has no say over this school.
-    const otherCounty = await act({ sub: 'y-admin', role: 'county-admin', unitId: '320104' }, '2021-06-12T09:00:00', 'ApproveClosure', target);
+    const otherCounty = await act(
+      { sub: 'y-admin', role: 'county-admin', unitId: '320104' },
+      '2021-06-12T09:00:00',
+      'ApproveClosure',
+      target,
+    );
     expect(otherCounty).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
     expectEvents(await act(countyAdmin, '2021-06-15T09:00:00', 'ApproveClosure', target), ['ClosureApproved']);
-    const [closed] = expectEvents(await act(schoolAdmin, '2021-06-20T09:00:00', 'CloseSchool', signed), ['SchoolClosed']);
+    const [closed] = expectEvents(await act(schoolAdmin, '2021-06-20T09:00:00', 'CloseSchool', signed), [
+      'SchoolClosed',
+    ]);
     expect(closed).toEqual({ type: 'SchoolClosed', ...signed });
   });
 
@@ -543,35 +895,83 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       hours: 1,
     });
     expectRefused(online, 'SCHOOL_CLOSED', closedHere);
-    expectRefused(await act(leaderOf('T-09'), when, 'AssessPractice', { batchId: BATCH, teacherId: 'T-09', grade: 'excellent' }), 'SCHOOL_CLOSED', closedHere);
-    expectRefused(await act(schoolAdmin, when, 'WithdrawTeacher', { batchId: BATCH, teacherId: 'T-10', reason: '调离本校' }), 'SCHOOL_CLOSED', closedHere);
     expectRefused(
-      await act(schoolAdmin, when, 'UploadSchoolPlan', { batchId: BATCH, schoolId: SCHOOL, documentRef: 'plans/S-XW-01/规划书-修订.pdf' }),
+      await act(leaderOf('T-09'), when, 'AssessPractice', { batchId: BATCH, teacherId: 'T-09', grade: 'excellent' }),
+      'SCHOOL_CLOSED',
+      closedHere,
+    );
+    expectRefused(
+      await act(schoolAdmin, when, 'WithdrawTeacher', { batchId: BATCH, teacherId: 'T-10', reason: '调离本校' }),
+      'SCHOOL_CLOSED',
+      closedHere,
+    );
+    expectRefused(
+      await act(schoolAdmin, when, 'UploadSchoolPlan', {
+        batchId: BATCH,
+        schoolId: SCHOOL,
+        documentRef: 'plans/S-XW-01/规划书-修订.pdf',
+      }),
       'SCHOOL_CLOSED',
       closedHere,
     );
     // Certificates are frozen too, which is why step 13 ran before closure.
-    expectRefused(await act(schoolAdmin, when, 'IssueCertificate', { batchId: BATCH, teacherId: 'T-04' }), 'SCHOOL_CLOSED', closedHere);
     expectRefused(
-      await act(provinceAdmin, when, 'RevokeCertificate', { certificateCode: certificates.get('T-01') ?? '', reason: '复核' }),
+      await act(schoolAdmin, when, 'IssueCertificate', { batchId: BATCH, teacherId: 'T-04' }),
       'SCHOOL_CLOSED',
       closedHere,
     );
-    expectRefused(await act(schoolAdmin, when, 'EnrollTeacher', { batchId: BATCH, periodId: PERIOD, teacherId: 'T-11' }), 'SCHOOL_CLOSED', closedHere);
     expectRefused(
-      await act(schoolAdmin, when, 'CloseSchool', { batchId: BATCH, schoolId: SCHOOL, signedDocumentRef: 'closure/S-XW-01/结项验收表-盖章.pdf' }),
+      await act(provinceAdmin, when, 'RevokeCertificate', {
+        certificateCode: certificates.get('T-01') ?? '',
+        reason: '复核',
+      }),
+      'SCHOOL_CLOSED',
+      closedHere,
+    );
+    expectRefused(
+      await act(schoolAdmin, when, 'EnrollTeacher', { batchId: BATCH, periodId: PERIOD, teacherId: 'T-11' }),
+      'SCHOOL_CLOSED',
+      closedHere,
+    );
+    expectRefused(
+      await act(schoolAdmin, when, 'CloseSchool', {
+        batchId: BATCH,
+        schoolId: SCHOOL,
+        signedDocumentRef: 'closure/S-XW-01/结项验收表-盖章.pdf',
+      }),
       'SCHOOL_CLOSED',
       closedHere,
     );
   });
   it('14. every view tells the batch as it happened: school, county, city, province, batch, transcripts, quota, weekly notices', async () => {
-    const position = Number((await act(importer, '2021-07-02T09:00:00', 'RegisterOrgUnit', { unitId: '320104', kind: 'county', name: '秦淮区', parentId: '320100' })).body.position);
+    const position = Number(
+      (
+        await act(importer, '2021-07-02T09:00:00', 'RegisterOrgUnit', {
+          unitId: '320104',
+          kind: 'county',
+          name: '秦淮区',
+          parentId: '320100',
+        })
+      ).body.position,
+    );
     const asAuditor: Actor = { sub: 'auditor', role: 'auditor' };
-    const teachers = { enrolled: 10, confirmed: 10, pointsSelected: 10, onlinePassed: 10, assessed: 10, passed: 9, excellent: 4, certified: 9 };
+    const teachers = {
+      enrolled: 10,
+      confirmed: 10,
+      pointsSelected: 10,
+      onlinePassed: 10,
+      assessed: 10,
+      passed: 9,
+      excellent: 4,
+      certified: 9,
+    };
     // T-01 has 29 online hours, the others 27; all ten have 25 offline.
     const hoursCredited = { total: 29 + 9 * 27 + 10 * 25, byCategory: { online: 29 + 9 * 27, offline: 250 } };
 
-    const school = await api.get(schoolAdmin, `/views/units/${SCHOOL}/progress?batchId=${BATCH}&minPosition=${position}`);
+    const school = await api.get(
+      schoolAdmin,
+      `/views/units/${SCHOOL}/progress?batchId=${BATCH}&minPosition=${position}`,
+    );
     expect(school.status).toBe(200);
     expect(school.body).toMatchObject({
       unitId: SCHOOL,
@@ -580,32 +980,69 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       hoursCredited,
       excellentVideos: { total: 4, bySubject: { 语文: 2, 数学: 1, 英语: 1 } },
       seats: [{ periodId: PERIOD, received: 10, handedOn: 0, used: 10, left: 0 }],
-      closure: { status: 'closed', dates: { closed: utc('2021-06-20T09:00:00'), approved: utc('2021-06-15T09:00:00') } },
+      closure: {
+        status: 'closed',
+        dates: { closed: utc('2021-06-20T09:00:00'), approved: utc('2021-06-15T09:00:00') },
+      },
     });
     expect(school.body.position).toBeGreaterThanOrEqual(position);
 
-    for (const [unitId, kind, seats] of [['320102', 'county', { received: 30, handedOn: 10, used: 0, left: 20 }], ['320100', 'city', { received: 100, handedOn: 30, used: 0, left: 70 }], ['320000', 'province', { received: 0, handedOn: 100, used: 0, left: -100 }]] as const) {
+    for (const [unitId, kind, seats] of [
+      ['320102', 'county', { received: 30, handedOn: 10, used: 0, left: 20 }],
+      ['320100', 'city', { received: 100, handedOn: 30, used: 0, left: 70 }],
+      ['320000', 'province', { received: 0, handedOn: 100, used: 0, left: -100 }],
+    ] as const) {
       const unit = await api.get(cityAdmin, `/views/units/${unitId}/progress?batchId=${BATCH}`);
       if (kind === 'province') expect(unit.status).toBe(403);
-      const view = kind === 'province' ? await api.get(provinceAdmin, `/views/units/${unitId}/progress?batchId=${BATCH}`) : unit;
-      expect(view.body).toMatchObject({ unitId, kind, teachers, hoursCredited, schools: { total: 1, closed: 1 }, seats: [{ periodId: PERIOD, ...seats }] });
+      const view =
+        kind === 'province' ? await api.get(provinceAdmin, `/views/units/${unitId}/progress?batchId=${BATCH}`) : unit;
+      expect(view.body).toMatchObject({
+        unitId,
+        kind,
+        teachers,
+        hoursCredited,
+        schools: { total: 1, closed: 1 },
+        seats: [{ periodId: PERIOD, ...seats }],
+      });
     }
 
     const batch = await api.get(provinceAdmin, `/views/batches/${BATCH}/progress`);
-    expect(batch.body).toMatchObject({ batchId: BATCH, provinceId: '320000', teachers, schools: { total: 1, closed: 1 }, cities: [{ unitId: '320100', name: '南京市', teachers }] });
+    expect(batch.body).toMatchObject({
+      batchId: BATCH,
+      provinceId: '320000',
+      teachers,
+      schools: { total: 1, closed: 1 },
+      cities: [{ unitId: '320100', name: '南京市', teachers }],
+    });
 
     const transcript = await api.get(asTeacher('T-01'), `/views/teachers/T-01/transcript?batchId=${BATCH}`);
-    expect(transcript.body).toMatchObject({ teacherId: 'T-01', name: '王芳', idNumberMasked: expect.stringMatching(/^320102\*{8}\d{3}[\dX]$/) });
+    expect(transcript.body).toMatchObject({
+      teacherId: 'T-01',
+      name: '王芳',
+      idNumberMasked: expect.stringMatching(/^320102\*{8}\d{3}[\dX]$/),
+    });
     const [record] = (transcript.body as { batches: Body[] }).batches;
     expect(record).toMatchObject({
       batchId: BATCH,
       grade: 'excellent',
       hours: { total: 54, byCategory: { online: 29, offline: 25 }, online: { credited: 29, passed: true } },
-      abilityPoints: { points: ['A1', 'B2'], grades: [{ abilityPoint: 'A1', grade: 'excellent' }, { abilityPoint: 'B2', grade: 'excellent' }] },
+      abilityPoints: {
+        points: ['A1', 'B2'],
+        grades: [
+          { abilityPoint: 'A1', grade: 'excellent' },
+          { abilityPoint: 'B2', grade: 'excellent' },
+        ],
+      },
       certificate: { code: certificates.get('T-01'), status: 'valid' },
     });
     // Every hour with its source: three platform records (the repeated one once) and the school's entry.
-    expect((record.hours as { sources: Body[] }).sources.map((source) => [source.source, source.recordId ?? source.recordedBy, source.hours])).toEqual([
+    expect(
+      (record.hours as { sources: Body[] }).sources.map((source) => [
+        source.source,
+        source.recordId ?? source.recordedBy,
+        source.hours,
+      ]),
+    ).toEqual([
       ['course-platform', 'R-T-01-1', 15],
       ['course-platform', 'R-T-01-2', 12],
       ['course-platform', 'R-T-01-3', 2],
@@ -613,24 +1050,43 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     ]);
     expect((await api.get(asTeacher('T-02'), `/views/teachers/T-01/transcript?batchId=${BATCH}`)).status).toBe(403);
     const revokedOnce = await api.get(schoolAdmin, `/views/teachers/T-04/transcript`);
-    expect(revokedOnce.body).toMatchObject({ batches: [{ certificate: { code: certificates.get('T-04'), status: 'valid' } }] });
+    expect(revokedOnce.body).toMatchObject({
+      batches: [{ certificate: { code: certificates.get('T-04'), status: 'valid' } }],
+    });
 
     const quota = await api.get(countyAdmin, `/views/units/320102/quota?batchId=${BATCH}`);
     expect(quota.body).toMatchObject({
       unitId: '320102',
       periods: [
-        { periodId: '1', received: 30, handedOn: 10, handedOnTo: [{ unitId: SCHOOL, name: '南京市玄武区实验小学', seats: 10 }], used: 0, left: 20 },
+        {
+          periodId: '1',
+          received: 30,
+          handedOn: 10,
+          handedOnTo: [{ unitId: SCHOOL, name: '南京市玄武区实验小学', seats: 10 }],
+          used: 0,
+          left: 20,
+        },
         { periodId: '2', received: 0, handedOn: 0, used: 0, left: 0 },
         { periodId: '3', received: 0, handedOn: 0, used: 0, left: 0 },
       ],
     });
 
     // Week 45 (2 – 8 Nov 2020): enrolled and confirmed, nine picked; week 46: the tenth pick, 15 online hours each.
-    const notice = async (week: string) => (await api.get<Body>(asAuditor, `/notices/weekly?unitId=320100&batchId=${BATCH}&week=${week}`)).body;
+    const notice = async (week: string) =>
+      (await api.get<Body>(asAuditor, `/notices/weekly?unitId=320100&batchId=${BATCH}&week=${week}`)).body;
     const week45 = await notice('2020-W45');
     const week46 = await notice('2020-W46');
-    expect(week45).toMatchObject({ week: '2020-W45', previousWeek: '2020-W44', weekStartsOn: '2020-11-02', weekEndsOn: '2020-11-08' });
-    expect(week45.unit).toMatchObject({ unitId: '320100', thisWeek: { enrolled: 10, confirmed: 10, pointsSelected: 9, hoursCredited: 0 }, change: { enrolled: 10, pointsSelected: 9 } });
+    expect(week45).toMatchObject({
+      week: '2020-W45',
+      previousWeek: '2020-W44',
+      weekStartsOn: '2020-11-02',
+      weekEndsOn: '2020-11-08',
+    });
+    expect(week45.unit).toMatchObject({
+      unitId: '320100',
+      thisWeek: { enrolled: 10, confirmed: 10, pointsSelected: 9, hoursCredited: 0 },
+      change: { enrolled: 10, pointsSelected: 9 },
+    });
     expect(week46.unit).toMatchObject({
       thisWeek: { enrolled: 10, pointsSelected: 10, hoursCredited: 150, seatsReceived: 100 },
       lastWeek: { enrolled: 10, pointsSelected: 9, hoursCredited: 0 },
@@ -648,10 +1104,19 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     // 253 of the batch's 365 days are gone by 12 July; 玄武区 has 9 passed of its 30 seats, 秦淮区 no seats at all.
     expect(week27.pacePercent).toBe(69.3);
     expect(week27.levels).toMatchObject([
-      { kind: 'county', rows: [{ unitId: '320102', rank: 1, progressPercent: 30, behind: true }, { unitId: '320104', rank: 2, progressPercent: 0, behind: false }] },
+      {
+        kind: 'county',
+        rows: [
+          { unitId: '320102', rank: 1, progressPercent: 30, behind: true },
+          { unitId: '320104', rank: 2, progressPercent: 0, behind: false },
+        ],
+      },
       { kind: 'school', rows: [{ unitId: SCHOOL, progressPercent: 90, behind: false }] },
     ]);
-    expect(week27.unit).toMatchObject({ thisWeek: { passed: 9, schoolsClosed: 1, schoolsTotal: 1 }, progressPercent: 9 });
+    expect(week27.unit).toMatchObject({
+      thisWeek: { passed: 9, schoolsClosed: 1, schoolsTotal: 1 },
+      progressPercent: 9,
+    });
     // A past week reads the same after later events: the notice is history, not today's view.
     expect(await notice('2020-W45')).toEqual(week45);
   });

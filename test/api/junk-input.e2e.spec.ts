@@ -3,37 +3,99 @@ import { mulberry32 } from '@tip/domain';
 import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
-const COMMANDS = ['RegisterOrgUnit', 'RegisterTeacher', 'LaunchProgramme', 'ScheduleBatch', 'AllocateQuota', 'RevokeQuota'];
-const FIELDS = ['unitId', 'kind', 'name', 'parentId', 'teacherId', 'schoolId', 'idNumber', 'gender', 'fullTime', 'birthDate', 'programmeId', 'provinceId', 'rulebook', 'batchId', 'startsOn', 'endsOn', 'sharePercent', 'periods', 'periodId', 'fromUnitId', 'toUnitId', 'seats', 'at', 'actor', '__proto__', 'constructor'];
+const COMMANDS = [
+  'RegisterOrgUnit',
+  'RegisterTeacher',
+  'LaunchProgramme',
+  'ScheduleBatch',
+  'AllocateQuota',
+  'RevokeQuota',
+];
+const FIELDS = [
+  'unitId',
+  'kind',
+  'name',
+  'parentId',
+  'teacherId',
+  'schoolId',
+  'idNumber',
+  'gender',
+  'fullTime',
+  'birthDate',
+  'programmeId',
+  'provinceId',
+  'rulebook',
+  'batchId',
+  'startsOn',
+  'endsOn',
+  'sharePercent',
+  'periods',
+  'periodId',
+  'fromUnitId',
+  'toUnitId',
+  'seats',
+  'at',
+  'actor',
+  '__proto__',
+  'constructor',
+];
 
 function junkValue(random: () => number, depth = 0): unknown {
   const pick = Math.floor(random() * 16);
   switch (pick) {
-    case 0: return null;
-    case 1: return Math.floor(random() * 2e9) - 1e9;
-    case 2: return random() * 1e308 * (random() < 0.5 ? -1 : 1);
-    case 3: return '';
-    case 4: return 'x'.repeat(Math.floor(random() * 5000));
-    case 5: return '\u0000\ud800 ' + String.fromCharCode(Math.floor(random() * 0xffff));
-    case 6: return random() < 0.5;
-    case 7: return depth > 3 ? [] : Array.from({ length: Math.floor(random() * 4) }, () => junkValue(random, depth + 1));
-    case 8: return depth > 3 ? {} : Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, () => [FIELDS[Math.floor(random() * FIELDS.length)], junkValue(random, depth + 1)]));
-    case 9: return '2021-02-30';
-    case 10: return '../../etc/passwd';
-    case 11: return "'; drop table tip_events; --";
-    case 12: return 'a:b';
-    case 13: return -1;
-    case 14: return 1.5;
-    default: return '王芳'.repeat(Math.floor(random() * 50));
+    case 0:
+      return null;
+    case 1:
+      return Math.floor(random() * 2e9) - 1e9;
+    case 2:
+      return random() * 1e308 * (random() < 0.5 ? -1 : 1);
+    case 3:
+      return '';
+    case 4:
+      return 'x'.repeat(Math.floor(random() * 5000));
+    case 5:
+      return '\u0000\ud800 ' + String.fromCharCode(Math.floor(random() * 0xffff));
+    case 6:
+      return random() < 0.5;
+    case 7:
+      return depth > 3 ? [] : Array.from({ length: Math.floor(random() * 4) }, () => junkValue(random, depth + 1));
+    case 8:
+      return depth > 3
+        ? {}
+        : Object.fromEntries(
+            Array.from({ length: Math.floor(random() * 4) }, () => [
+              FIELDS[Math.floor(random() * FIELDS.length)],
+              junkValue(random, depth + 1),
+            ]),
+          );
+    case 9:
+      return '2021-02-30';
+    case 10:
+      return '../../etc/passwd';
+    case 11:
+      return "'; drop table tip_events; --";
+    case 12:
+      return 'a:b';
+    case 13:
+      return -1;
+    case 14:
+      return 1.5;
+    default:
+      return '王芳'.repeat(Math.floor(random() * 50));
   }
 }
 
 function junkBody(random: () => number): string {
   const shape = Math.floor(random() * 6);
-  if (shape === 0) return ['', '{', '{"a":', 'null', '[]', '"text"', '{"a":1}}', '\u0000', '{"a":1,}', 'NaN'][Math.floor(random() * 10)];
+  if (shape === 0)
+    return ['', '{', '{"a":', 'null', '[]', '"text"', '{"a":1}}', '\u0000', '{"a":1,}', 'NaN'][
+      Math.floor(random() * 10)
+    ];
   if (shape === 1) return JSON.stringify(junkValue(random));
   // Mostly objects with real field names and wrong or hostile values, which reach the schemas.
-  return JSON.stringify(Object.fromEntries(FIELDS.filter(() => random() < 0.4).map((field) => [field, junkValue(random)])));
+  return JSON.stringify(
+    Object.fromEntries(FIELDS.filter(() => random() < 0.4).map((field) => [field, junkValue(random)])),
+  );
 }
 
 describe('Junk input', () => {
@@ -58,7 +120,10 @@ describe('Junk input', () => {
     for (let index = 0; index < 400; index++) {
       const name = random() < 0.95 ? COMMANDS[Math.floor(random() * COMMANDS.length)] : junkValue(random);
       const body = junkBody(random);
-      const contentType = random() < 0.9 ? 'application/json' : ['text/plain', 'application/xml', 'application/json; charset=latin1'][Math.floor(random() * 3)];
+      const contentType =
+        random() < 0.9
+          ? 'application/json'
+          : ['text/plain', 'application/xml', 'application/json; charset=latin1'][Math.floor(random() * 3)];
       const response = await fetch(`${url()}/commands/${encodeURIComponent(String(name).toWellFormed())}`, {
         method: 'POST',
         headers: { 'content-type': contentType, authorization: `Bearer ${token}` },
@@ -90,8 +155,18 @@ describe('Junk input', () => {
     });
     expect(huge.status).toBe(413);
     expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
-    for (const authorization of ['Bearer', 'Bearer x.y.z', `Bearer ${token}x`, 'Basic abc', `Bearer ${await mintToken('another-secret-of-at-least-32-chars!!', { sub: 'x', role: 'system' })}`]) {
-      const response = await fetch(`${url()}/commands/RegisterOrgUnit`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: '{}' });
+    for (const authorization of [
+      'Bearer',
+      'Bearer x.y.z',
+      `Bearer ${token}x`,
+      'Basic abc',
+      `Bearer ${await mintToken('another-secret-of-at-least-32-chars!!', { sub: 'x', role: 'system' })}`,
+    ]) {
+      const response = await fetch(`${url()}/commands/RegisterOrgUnit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: '{}',
+      });
       expect(response.status).toBe(401);
     }
     expect((await fetch(`${url()}/commands/RegisterOrgUnit`)).status).toBe(404);

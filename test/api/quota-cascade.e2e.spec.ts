@@ -16,7 +16,13 @@ describe('Quota cascade over HTTP', () => {
   const cityAdmin: Actor = { sub: 'c-admin', role: 'city-admin', unitId: '320700' };
   const countyAdmin: Actor = { sub: 'g-admin', role: 'county-admin', unitId: '320707' };
   const otherCountyAdmin: Actor = { sub: 'h-admin', role: 'county-admin', unitId: '320722' };
-  const allocation = (fromUnitId: string, toUnitId: string, seats: number) => ({ batchId: 'LYG-2016', periodId: '1', fromUnitId, toUnitId, seats });
+  const allocation = (fromUnitId: string, toUnitId: string, seats: number) => ({
+    batchId: 'LYG-2016',
+    periodId: '1',
+    fromUnitId,
+    toUnitId,
+    seats,
+  });
 
   beforeAll(async () => {
     const units = [
@@ -28,7 +34,12 @@ describe('Quota cascade over HTTP', () => {
       { unitId: 'S-LYG-01', kind: 'school', name: '连云港市外国语学校', parentId: '320700', fullTimeTeachers: 120 },
     ];
     for (const unit of units) expect((await send(system, 'RegisterOrgUnit', unit)).status).toBe(200);
-    const launched = await send(provinceAdmin, 'LaunchProgramme', { programmeId: 'LYG-1.0', name: '连云港市信息技术应用能力提升工程', provinceId: '320000', rulebook: 'lianyungang-1.0' });
+    const launched = await send(provinceAdmin, 'LaunchProgramme', {
+      programmeId: 'LYG-1.0',
+      name: '连云港市信息技术应用能力提升工程',
+      provinceId: '320000',
+      rulebook: 'lianyungang-1.0',
+    });
     expect(launched).toMatchObject({ status: 200, body: { streamId: 'programme-LYG-1.0', version: 1 } });
     const scheduled = await send(provinceAdmin, 'ScheduleBatch', {
       programmeId: 'LYG-1.0',
@@ -45,9 +56,14 @@ describe('Quota cascade over HTTP', () => {
     expect(scheduled).toMatchObject({ status: 200, body: { streamId: 'batch-LYG-2016', version: 1 } });
   });
 
-  it('lets only the programme\'s province schedule its batches', async () => {
+  it("lets only the programme's province schedule its batches", async () => {
     const refused = await send(cityAdmin, 'ScheduleBatch', {
-      programmeId: 'LYG-1.0', batchId: 'LYG-2017', name: 'x', startsOn: '2017-01-01', endsOn: '2017-12-31', sharePercent: 0,
+      programmeId: 'LYG-1.0',
+      batchId: 'LYG-2017',
+      name: 'x',
+      startsOn: '2017-01-01',
+      endsOn: '2017-12-31',
+      sharePercent: 0,
       periods: [{ periodId: '1', startsOn: '2017-01-01', endsOn: '2017-02-01' }],
     });
     expect(refused.status).toBe(403);
@@ -55,15 +71,32 @@ describe('Quota cascade over HTTP', () => {
 
   it('refuses quota for a period the batch does not have', async () => {
     const refused = await send(provinceAdmin, 'AllocateQuota', { ...allocation('320000', '320700', 1), periodId: '9' });
-    expect(refused).toMatchObject({ status: 422, body: { error: { code: 'UNKNOWN_PERIOD', details: { periods: ['1', '2'] } } } });
+    expect(refused).toMatchObject({
+      status: 422,
+      body: { error: { code: 'UNKNOWN_PERIOD', details: { periods: ['1', '2'] } } },
+    });
   });
 
   it('hands seats down province → city → county → school and to a city-direct school', async () => {
     const province = await send(provinceAdmin, 'AllocateQuota', allocation('320000', '320700', 100));
     expect(province).toMatchObject({ status: 200, body: { streamId: 'quota-LYG-2016:1:320000', version: 1 } });
     expect(province.body.events).toEqual([
-      { type: 'QuotaAllocated', batchId: 'LYG-2016', periodId: '1', fromUnitId: '320000', toUnitId: '320700', seats: 100 },
-      { type: 'QuotaReceived', batchId: 'LYG-2016', periodId: '1', fromUnitId: '320000', toUnitId: '320700', seats: 100 },
+      {
+        type: 'QuotaAllocated',
+        batchId: 'LYG-2016',
+        periodId: '1',
+        fromUnitId: '320000',
+        toUnitId: '320700',
+        seats: 100,
+      },
+      {
+        type: 'QuotaReceived',
+        batchId: 'LYG-2016',
+        periodId: '1',
+        fromUnitId: '320000',
+        toUnitId: '320700',
+        seats: 100,
+      },
     ]);
     expect(province.body.position).toEqual(expect.any(Number));
     expect((await send(cityAdmin, 'AllocateQuota', allocation('320700', '320707', 60))).status).toBe(200);
@@ -73,7 +106,10 @@ describe('Quota cascade over HTTP', () => {
 
   it('refuses to hand on more than is left, naming what is left', async () => {
     const refused = await send(cityAdmin, 'AllocateQuota', allocation('320700', '320722', 31));
-    expect(refused).toMatchObject({ status: 422, body: { error: { code: 'QUOTA_EXCEEDED', details: { left: 30, requested: 31 } } } });
+    expect(refused).toMatchObject({
+      status: 422,
+      body: { error: { code: 'QUOTA_EXCEEDED', details: { left: 30, requested: 31 } } },
+    });
   });
 
   it('refuses a unit that is not a child of the giver', async () => {
@@ -82,27 +118,50 @@ describe('Quota cascade over HTTP', () => {
   });
 
   it('keeps each admin inside its own subtree', async () => {
-    expect((await send(otherCountyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1))).body).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect((await send({ sub: 't', role: 'teacher', unitId: 'S-GY-01' }, 'AllocateQuota', allocation('320707', 'S-GY-01', 1))).status).toBe(403);
-    expect((await send(countyAdmin, 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: 'x' })).status).toBe(403);
+    expect((await send(otherCountyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1))).body).toMatchObject({
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(
+      (
+        await send(
+          { sub: 't', role: 'teacher', unitId: 'S-GY-01' },
+          'AllocateQuota',
+          allocation('320707', 'S-GY-01', 1),
+        )
+      ).status,
+    ).toBe(403);
+    expect((await send(countyAdmin, 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: 'x' })).status).toBe(
+      403,
+    );
   });
 
   it('never takes back seats already handed on or used', async () => {
     // 赣榆区 received 60 and handed 20 to its school: 40 left.
     const refused = await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 41));
-    expect(refused).toMatchObject({ status: 422, body: { error: { code: 'QUOTA_IN_USE', details: { left: 40, requested: 41 } } } });
+    expect(refused).toMatchObject({
+      status: 422,
+      body: { error: { code: 'QUOTA_IN_USE', details: { left: 40, requested: 41 } } },
+    });
     expect((await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 10))).status).toBe(200);
   });
 
   it('answers malformed and unknown requests with a 4xx that names the field and rule', async () => {
     const negative = await send(cityAdmin, 'AllocateQuota', allocation('320700', '320707', -1));
-    expect(negative).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'seats' }] } } });
+    expect(negative).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'seats' }] } },
+    });
     const extra = await send(cityAdmin, 'AllocateQuota', { ...allocation('320700', '320707', 1), colour: 'red' });
     expect(extra.body.error?.details).toEqual([{ field: 'body', rule: 'unknown field(s): colour' }]);
-    expect((await send(cityAdmin, 'AllocateQuota', '{"seats":')).body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect((await send(cityAdmin, 'AllocateQuota', '{"seats":')).body).toMatchObject({
+      error: { code: 'VALIDATION_FAILED' },
+    });
     expect((await send(undefined, 'AllocateQuota', allocation('320700', '320707', 1))).status).toBe(401);
     expect((await send(cityAdmin, 'AllocateQuotas', {})).body).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    expect((await send(cityAdmin, 'AllocateQuota', { ...allocation('320700', '320707', 1), at: '2016-03-01T00:00:00Z' })).status).toBe(403);
+    expect(
+      (await send(cityAdmin, 'AllocateQuota', { ...allocation('320700', '320707', 1), at: '2016-03-01T00:00:00Z' }))
+        .status,
+    ).toBe(403);
   });
 
   it('answers a repeated Idempotency-Key with the first result, and refuses it for another body', async () => {
@@ -115,19 +174,40 @@ describe('Quota cascade over HTTP', () => {
   });
 
   it('never over-spends under many concurrent allocations: losers are told the seats are gone', async () => {
-    await send(system, 'RegisterOrgUnit', { unitId: 'S-GY-02', kind: 'school', name: '赣榆区第二小学', parentId: '320707' });
+    await send(system, 'RegisterOrgUnit', {
+      unitId: 'S-GY-02',
+      kind: 'school',
+      name: '赣榆区第二小学',
+      parentId: '320707',
+    });
     // The county has 60 − 10 revoked − 20 − 1 handed on = 29 left; 20 allocations of 3 race for them.
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3))));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3))),
+    );
     const statuses = outcomes.map((outcome) => outcome.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(9);
-    expect(outcomes.filter((outcome) => outcome.status !== 200).map((outcome) => outcome.body.error?.code)).toEqual(Array(11).fill('QUOTA_EXCEEDED'));
+    expect(outcomes.filter((outcome) => outcome.status !== 200).map((outcome) => outcome.body.error?.code)).toEqual(
+      Array(11).fill('QUOTA_EXCEEDED'),
+    );
     const last = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3));
     expect(last.body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { left: 2 } });
   });
 
   it('documents every command it serves at /api/docs, from the schemas that check the bodies', async () => {
-    const document = (await (await fetch(`${url()}/docs/openapi.json`)).json()) as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }> };
-    for (const name of ['RegisterOrgUnit', 'RegisterTeacher', 'LaunchProgramme', 'ScheduleBatch', 'AllocateQuota', 'RevokeQuota']) {
+    const document = (await (await fetch(`${url()}/docs/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        { post?: { requestBody: { content: Record<string, { schema: { required?: string[] } }> } } }
+      >;
+    };
+    for (const name of [
+      'RegisterOrgUnit',
+      'RegisterTeacher',
+      'LaunchProgramme',
+      'ScheduleBatch',
+      'AllocateQuota',
+      'RevokeQuota',
+    ]) {
       expect(document.paths[`/api/commands/${name}`]?.post).toBeDefined();
     }
     const allocate = document.paths['/api/commands/AllocateQuota'].post?.requestBody.content['application/json'].schema;
@@ -145,7 +225,10 @@ describe('Quota cascade over HTTP', () => {
       actor: cityAdmin,
     });
     expect(imported.status).toBe(200);
-    const refused = await send(system, 'AllocateQuota', { ...allocation('320707', 'S-GY-01', 1), actor: otherCountyAdmin });
+    const refused = await send(system, 'AllocateQuota', {
+      ...allocation('320707', 'S-GY-01', 1),
+      actor: otherCountyAdmin,
+    });
     expect(refused.status).toBe(403);
   });
 });

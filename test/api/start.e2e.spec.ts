@@ -46,21 +46,30 @@ async function expectHealthy(baseUrl: string): Promise<Health> {
   const health = await getHealth(baseUrl);
   expect(health).toMatchObject({
     httpStatus: 200,
-    body: { status: 'ok', eventStore: { status: 'up' }, readModels: { status: 'up', views: { progress: { position: expect.any(Number) }, inspections: { position: expect.any(Number) } } } },
+    body: {
+      status: 'ok',
+      eventStore: { status: 'up' },
+      readModels: {
+        status: 'up',
+        views: { progress: { position: expect.any(Number) }, inspections: { position: expect.any(Number) } },
+      },
+    },
   });
   return health.body;
 }
 
 function headPosition(health: Health): number {
   const head = health.eventStore.headPosition;
-  if (typeof head !== 'number') throw new Error(`health has no numeric eventStore.headPosition: ${JSON.stringify(health)}`);
+  if (typeof head !== 'number')
+    throw new Error(`health has no numeric eventStore.headPosition: ${JSON.stringify(health)}`);
   return head;
 }
 
 /** The postmaster of a running app: its lock file exists, it is alive and on the port the app logged. */
 async function runningPostmaster(dataDir: string, tip: TipProcess): Promise<Postmaster> {
   const postmaster = await readPostmaster(dataDir);
-  if (!postmaster) throw new Error(`no postmaster.pid in ${embeddedPgDir(dataDir)} while the app runs. Output:\n${tip.tail()}`);
+  if (!postmaster)
+    throw new Error(`no postmaster.pid in ${embeddedPgDir(dataDir)} while the app runs. Output:\n${tip.tail()}`);
   expect(await isAlive(postmaster.pid)).toBe(true);
   expect(postmaster.port).toBe(tip.loggedEmbeddedPort);
   return postmaster;

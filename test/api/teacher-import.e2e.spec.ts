@@ -30,10 +30,14 @@ describe('tip import-teachers', () => {
   });
 
   const importSheet = (file: string) =>
-    run(process.execPath, ['-r', './scripts/register.js', 'apps/cli/src/main.ts', 'import-teachers', file, '--url', api.tip.url], {
-      cwd: root,
-      env: { ...process.env, TIP_JWT_SECRET: api.secret },
-    }).then(
+    run(
+      process.execPath,
+      ['-r', './scripts/register.js', 'apps/cli/src/main.ts', 'import-teachers', file, '--url', api.tip.url],
+      {
+        cwd: root,
+        env: { ...process.env, TIP_JWT_SECRET: api.secret },
+      },
+    ).then(
       (done) => ({ code: 0, ...done }),
       (failed: { code: number; stdout: string; stderr: string }) => failed,
     );
@@ -56,7 +60,15 @@ describe('tip import-teachers', () => {
     const again = await importSheet(file);
     expect(again.stdout).toContain('Registered 2 of 3 teachers.');
     const retry = await api.send({ sub: 'x', role: 'system' }, 'RegisterTeacher', {
-      teacherId: 'T-1', schoolId: 'S-1', name: '王芳', idNumber: `${good(1)}${idNumberCheckCharacter(good(1))}`, gender: 'female', stage: '初中', subject: '英语', fullTime: true, birthDate: '1985-03-12',
+      teacherId: 'T-1',
+      schoolId: 'S-1',
+      name: '王芳',
+      idNumber: `${good(1)}${idNumberCheckCharacter(good(1))}`,
+      gender: 'female',
+      stage: '初中',
+      subject: '英语',
+      fullTime: true,
+      birthDate: '1985-03-12',
     });
     expect(retry.body.events).toEqual([]);
   });

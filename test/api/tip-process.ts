@@ -21,7 +21,14 @@ const READY_LINE = /TIP is ready at (http:\/\/127\.0\.0\.1:(\d+)\/api)\b/;
 const EMBEDDED_LISTENING_LINE = /Embedded PostgreSQL is listening on 127\.0\.0\.1:(\d+)/;
 
 /** Variables the app reads: never inherited from whoever runs the tests. */
-const APP_VARIABLES = ['PORT', 'DATABASE_URL', 'TIP_DATA_DIR', 'TIP_EMBEDDED_PG_PORT', 'TIP_EVENT_STORE', 'TIP_LOG_LEVEL'];
+const APP_VARIABLES = [
+  'PORT',
+  'DATABASE_URL',
+  'TIP_DATA_DIR',
+  'TIP_EMBEDDED_PG_PORT',
+  'TIP_EVENT_STORE',
+  'TIP_LOG_LEVEL',
+];
 
 export interface Account {
   readonly name: string;
@@ -122,7 +129,11 @@ export class TipProcess {
 
   /** Resolves with the URL of the ready line; rejects if the app exits or stays silent. */
   async waitForReady(timeoutMs = START_TIMEOUT_MS): Promise<Ready> {
-    await this.waitFor(() => READY_LINE.test(this.output) || this.exitStatus !== undefined, timeoutMs, 'the ready line');
+    await this.waitFor(
+      () => READY_LINE.test(this.output) || this.exitStatus !== undefined,
+      timeoutMs,
+      'the ready line',
+    );
     const match = READY_LINE.exec(this.output);
     if (!match) {
       throw new Error(`the app exited (${describeExit(this.exitStatus)}) before it was ready. Output:\n${this.tail()}`);
@@ -234,7 +245,10 @@ export async function processUid(pid: number): Promise<number> {
 export async function isAlive(pid: number): Promise<boolean> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 1).trim().split(' ')[0];
+    const state = stat
+      .slice(stat.lastIndexOf(')') + 1)
+      .trim()
+      .split(' ')[0];
     return state !== 'Z' && state !== 'X';
   } catch {
     try {
@@ -321,7 +335,9 @@ async function isPostmasterFor(pid: number, pgDir: string): Promise<boolean> {
     return true;
   }
   const dirFlag = argv.indexOf('-D');
-  return path.basename(argv[0]) === 'postgres' && dirFlag > 0 && path.resolve(argv[dirFlag + 1]) === path.resolve(pgDir);
+  return (
+    path.basename(argv[0]) === 'postgres' && dirFlag > 0 && path.resolve(argv[dirFlag + 1]) === path.resolve(pgDir)
+  );
 }
 
 async function exitsWithin(pid: number, ms: number): Promise<boolean> {
@@ -334,6 +350,7 @@ async function exitsWithin(pid: number, ms: number): Promise<boolean> {
 }
 
 function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return undefined;
 }

@@ -20,7 +20,11 @@ describe('views over HTTP', () => {
 
   const act = async (when: string, name: string, body: Record<string, unknown>) => {
     const response = await api.send(importer, name, { ...body, at: when });
-    expect({ name, status: response.status, error: response.body.error }).toEqual({ name, status: 200, error: undefined });
+    expect({ name, status: response.status, error: response.body.error }).toEqual({
+      name,
+      status: 200,
+      error: undefined,
+    });
     position = Math.max(position, Number(response.body.position ?? 0));
     return response;
   };
@@ -28,12 +32,33 @@ describe('views over HTTP', () => {
   beforeAll(async () => {
     api = await startApiUnderTest({ TIP_VIEW_WAIT_MS: '300' });
     await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' });
-    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' });
-    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: '320703', kind: 'county', name: '连云区', parentId: '320700' });
+    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', {
+      unitId: '320700',
+      kind: 'city',
+      name: '连云港市',
+      parentId: '320000',
+    });
+    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', {
+      unitId: '320703',
+      kind: 'county',
+      name: '连云区',
+      parentId: '320700',
+    });
     for (const [index, schoolId] of schools.entries()) {
-      await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: schoolId, kind: 'school', name: `<b>学校${index + 1}</b> & "其他"`, parentId: '320703', fullTimeTeachers: 5 });
+      await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', {
+        unitId: schoolId,
+        kind: 'school',
+        name: `<b>学校${index + 1}</b> & "其他"`,
+        parentId: '320703',
+        fullTimeTeachers: 5,
+      });
     }
-    await act('2021-01-05T09:00:00+08:00', 'LaunchProgramme', { programmeId: 'P', name: '提升工程2.0', provinceId: '320000', rulebook: 'jiangsu-2.0' });
+    await act('2021-01-05T09:00:00+08:00', 'LaunchProgramme', {
+      programmeId: 'P',
+      name: '提升工程2.0',
+      provinceId: '320000',
+      rulebook: 'jiangsu-2.0',
+    });
     await act('2021-01-05T09:00:00+08:00', 'ScheduleBatch', {
       programmeId: 'P',
       batchId: BATCH,
@@ -43,7 +68,14 @@ describe('views over HTTP', () => {
       sharePercent: 20,
       periods: [{ periodId: '1', startsOn: '2021-01-11', endsOn: '2021-02-28' }],
     });
-    const allocate = (from: string, to: string, seats: number) => act('2021-01-06T09:00:00+08:00', 'AllocateQuota', { batchId: BATCH, periodId: '1', fromUnitId: from, toUnitId: to, seats });
+    const allocate = (from: string, to: string, seats: number) =>
+      act('2021-01-06T09:00:00+08:00', 'AllocateQuota', {
+        batchId: BATCH,
+        periodId: '1',
+        fromUnitId: from,
+        toUnitId: to,
+        seats,
+      });
     await allocate('320000', '320700', 40);
     await allocate('320700', '320703', 40);
     for (const schoolId of schools) await allocate('320703', schoolId, 10);
@@ -63,24 +95,46 @@ describe('views over HTTP', () => {
           birthDate: '1985-01-01',
         });
         // Week 2 enrolls the first school's teachers, week 3 the second's.
-        await act(index === 0 ? '2021-01-12T09:00:00+08:00' : '2021-01-19T09:00:00+08:00', 'EnrollTeacher', { batchId: BATCH, periodId: '1', teacherId });
+        await act(index === 0 ? '2021-01-12T09:00:00+08:00' : '2021-01-19T09:00:00+08:00', 'EnrollTeacher', {
+          batchId: BATCH,
+          periodId: '1',
+          teacherId,
+        });
       }
     }
   });
   afterAll(async () => api?.stop());
 
   it('answers once the read model has reached minPosition, and says how far it reaches', async () => {
-    const registered = await act('2021-01-20T09:00:00+08:00', 'RegisterOrgUnit', { unitId: 'S-5', kind: 'school', name: '新学校', parentId: '320703' });
-    const view = await api.get(countyAdmin, `/views/units/S-5/progress?batchId=${BATCH}&minPosition=${registered.body.position}`);
+    const registered = await act('2021-01-20T09:00:00+08:00', 'RegisterOrgUnit', {
+      unitId: 'S-5',
+      kind: 'school',
+      name: '新学校',
+      parentId: '320703',
+    });
+    const view = await api.get(
+      countyAdmin,
+      `/views/units/S-5/progress?batchId=${BATCH}&minPosition=${registered.body.position}`,
+    );
     expect(view.status).toBe(200);
-    expect(view.body).toMatchObject({ unitId: 'S-5', name: '新学校', teachers: { enrolled: 0 }, closure: { status: 'not-taking-part' } });
+    expect(view.body).toMatchObject({
+      unitId: 'S-5',
+      name: '新学校',
+      teachers: { enrolled: 0 },
+      closure: { status: 'not-taking-part' },
+    });
     expect(view.body.position).toBeGreaterThanOrEqual(Number(registered.body.position));
   });
 
   it('gives 503 VIEW_BEHIND when the read model does not reach minPosition in time', async () => {
-    const behind = await api.get(countyAdmin, `/views/units/320703/progress?batchId=${BATCH}&minPosition=${position + 1_000_000}`);
+    const behind = await api.get(
+      countyAdmin,
+      `/views/units/320703/progress?batchId=${BATCH}&minPosition=${position + 1_000_000}`,
+    );
     expect(behind.status).toBe(503);
-    expect(behind.body).toMatchObject({ error: { code: 'VIEW_BEHIND', details: { readModel: 'progress', minPosition: position + 1_000_000 } } });
+    expect(behind.body).toMatchObject({
+      error: { code: 'VIEW_BEHIND', details: { readModel: 'progress', minPosition: position + 1_000_000 } },
+    });
   });
 
   it.each([
@@ -94,10 +148,12 @@ describe('views over HTTP', () => {
   ])('refuses %s with 400 naming %s', async (path, field) => {
     const response = await api.get(countyAdmin, path);
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] } });
+    expect(response.body).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] },
+    });
   });
 
-  it('answers 404 for what is not there, 401 without a token, 403 outside the actor\'s subtree', async () => {
+  it("answers 404 for what is not there, 401 without a token, 403 outside the actor's subtree", async () => {
     expect((await api.get(countyAdmin, `/views/units/NOPE/progress?batchId=${BATCH}`)).status).toBe(404);
     expect((await api.get(countyAdmin, `/views/units/320703/progress?batchId=NOPE`)).status).toBe(404);
     expect((await api.get(countyAdmin, `/views/teachers/NOPE/transcript`)).status).toBe(404);
@@ -106,19 +162,36 @@ describe('views over HTTP', () => {
     expect((await api.get(undefined, `/views/units/320703/progress?batchId=${BATCH}`)).status).toBe(401);
     expect((await api.get(countyAdmin, `/views/units/320700/progress?batchId=${BATCH}`)).status).toBe(403);
     expect((await api.get(countyAdmin, `/views/batches/${BATCH}/progress`)).status).toBe(403);
-    expect((await api.get({ sub: 'T-1-1', role: 'teacher', unitId: 'S-1' }, `/views/units/S-1/progress?batchId=${BATCH}`)).status).toBe(403);
-    expect((await api.get({ sub: 'T-1-1', role: 'teacher', unitId: 'S-1' }, `/views/teachers/T-1-1/transcript`)).status).toBe(200);
+    expect(
+      (await api.get({ sub: 'T-1-1', role: 'teacher', unitId: 'S-1' }, `/views/units/S-1/progress?batchId=${BATCH}`))
+        .status,
+    ).toBe(403);
+    expect(
+      (await api.get({ sub: 'T-1-1', role: 'teacher', unitId: 'S-1' }, `/views/teachers/T-1-1/transcript`)).status,
+    ).toBe(200);
   });
 
   it('serves the weekly notice as json, csv, xlsx and html, each readable back', async () => {
     const path = `/notices/weekly?unitId=320703&batchId=${BATCH}&week=2021-W03&minPosition=${position}`;
-    const json = await api.get<{ unit: { thisWeek: { enrolled: number }; change: { enrolled: number } }; levels: { kind: string; rows: { unitId: string; name: string; rank: number; thisWeek: { enrolled: number } }[] }[] }>(countyAdmin, path);
+    const json = await api.get<{
+      unit: { thisWeek: { enrolled: number }; change: { enrolled: number } };
+      levels: {
+        kind: string;
+        rows: { unitId: string; name: string; rank: number; thisWeek: { enrolled: number } }[];
+      }[];
+    }>(countyAdmin, path);
     expect(json.status).toBe(200);
     expect(json.body.unit).toMatchObject({ thisWeek: { enrolled: 6 }, change: { enrolled: 3 } });
     const [level] = json.body.levels;
     expect(level.kind).toBe('school');
     // S-5 came in week 3 too; ranks are by progress (nobody passed), then by enrolled.
-    expect(level.rows.map((row) => [row.unitId, row.thisWeek.enrolled])).toEqual([['S-1', 3], ['S-2', 3], ['S-3', 0], ['S-4', 0], ['S-5', 0]]);
+    expect(level.rows.map((row) => [row.unitId, row.thisWeek.enrolled])).toEqual([
+      ['S-1', 3],
+      ['S-2', 3],
+      ['S-3', 0],
+      ['S-4', 0],
+      ['S-5', 0],
+    ]);
 
     const csv = await api.get<string>(countyAdmin, `${path}&format=csv`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
@@ -144,10 +217,25 @@ describe('views over HTTP', () => {
   });
 
   it('shows an inspection sample with the seed, the rule and its findings', async () => {
-    const drawn = await api.send(importer, 'DrawInspectionSample', { sampleId: 'INS-1', batchId: BATCH, scopeUnitId: '320700', ratePercent: 50, seed: 'seed-2021', at: '2021-03-01T09:00:00+08:00', actor: inspector });
+    const drawn = await api.send(importer, 'DrawInspectionSample', {
+      sampleId: 'INS-1',
+      batchId: BATCH,
+      scopeUnitId: '320700',
+      ratePercent: 50,
+      seed: 'seed-2021',
+      at: '2021-03-01T09:00:00+08:00',
+      actor: inspector,
+    });
     expect(drawn.status).toBe(200);
     const sampled = ((drawn.body.events ?? [])[0] as { drawn: { schoolId: string }[] }).drawn;
-    const finding = await api.send(importer, 'RecordInspectionFinding', { sampleId: 'INS-1', schoolId: sampled[0].schoolId, outcome: 'needs-improvement', notes: '校本研修记录不全', at: '2021-03-02T09:00:00+08:00', actor: inspector });
+    const finding = await api.send(importer, 'RecordInspectionFinding', {
+      sampleId: 'INS-1',
+      schoolId: sampled[0].schoolId,
+      outcome: 'needs-improvement',
+      notes: '校本研修记录不全',
+      at: '2021-03-02T09:00:00+08:00',
+      actor: inspector,
+    });
     expect(finding.status).toBe(200);
     const view = await api.get(inspector, `/inspections/INS-1?minPosition=${finding.body.position}`);
     expect(view.status).toBe(200);
@@ -158,14 +246,27 @@ describe('views over HTTP', () => {
       rule: { rulebookId: 'jiangsu-2.0', minimumPercent: 10 },
       size: sampled.length,
       drawnBy: 'expert',
-      schools: sampled.map((school, index) => ({ schoolId: school.schoolId, finding: index === 0 ? { outcome: 'needs-improvement', notes: '校本研修记录不全' } : null })),
+      schools: sampled.map((school, index) => ({
+        schoolId: school.schoolId,
+        finding: index === 0 ? { outcome: 'needs-improvement', notes: '校本研修记录不全' } : null,
+      })),
     });
     expect((await api.get(countyAdmin, '/inspections/INS-1')).status).toBe(403);
   });
 
   it('lists every view in the OpenAPI document', async () => {
-    const docs = await api.get<{ paths: Record<string, { get?: { parameters?: { name: string }[] } }> }>(undefined, '/docs/openapi.json');
-    for (const path of ['/api/views/units/{unitId}/progress', '/api/views/batches/{batchId}/progress', '/api/views/teachers/{teacherId}/transcript', '/api/views/units/{unitId}/quota', '/api/notices/weekly', '/api/inspections/{sampleId}']) {
+    const docs = await api.get<{ paths: Record<string, { get?: { parameters?: { name: string }[] } }> }>(
+      undefined,
+      '/docs/openapi.json',
+    );
+    for (const path of [
+      '/api/views/units/{unitId}/progress',
+      '/api/views/batches/{batchId}/progress',
+      '/api/views/teachers/{teacherId}/transcript',
+      '/api/views/units/{unitId}/quota',
+      '/api/notices/weekly',
+      '/api/inspections/{sampleId}',
+    ]) {
       expect(docs.body.paths[path]?.get?.parameters?.map((parameter) => parameter.name)).toContain('minPosition');
     }
   });

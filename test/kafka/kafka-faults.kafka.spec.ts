@@ -14,7 +14,13 @@ const root = path.resolve(__dirname, '../..');
 function spawnWorker(databaseUrl: string, brokers: string, topic: string): ChildProcess {
   const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/projector/src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, TIP_KAFKA_TOPIC: topic, TIP_KAFKA_PARTITIONS: String(PARTITIONS) },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: brokers,
+      TIP_KAFKA_TOPIC: topic,
+      TIP_KAFKA_PARTITIONS: String(PARTITIONS),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Its log, to read when a test here fails.
@@ -24,7 +30,10 @@ function spawnWorker(databaseUrl: string, brokers: string, topic: string): Child
   return child;
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 
 /**
  * What goes wrong in production, with a broker of the test's own: the broker stops while the
@@ -45,8 +54,15 @@ describeWithKafka(
     beforeAll(async () => {
       broker = await startKafkaBroker();
       world = await twoWays(broker.brokers, logger);
-      reader = await ReadModelHost.open(world.kafkaViews.url, undefined, READ_MODELS, { runProjectors: false, kafka: { topic: world.topic, partitions: PARTITIONS }, logger });
-      workers = [spawnWorker(world.kafkaViews.url, broker.brokers, world.topic), spawnWorker(world.kafkaViews.url, broker.brokers, world.topic)];
+      reader = await ReadModelHost.open(world.kafkaViews.url, undefined, READ_MODELS, {
+        runProjectors: false,
+        kafka: { topic: world.topic, partitions: PARTITIONS },
+        logger,
+      });
+      workers = [
+        spawnWorker(world.kafkaViews.url, broker.brokers, world.topic),
+        spawnWorker(world.kafkaViews.url, broker.brokers, world.topic),
+      ];
       // Both workers in both groups before anything happens, or "the other takes over" means nothing.
       await groupsStable(broker.brokers, 2);
     }, 120_000);
@@ -79,7 +95,8 @@ describeWithKafka(
       const sending = runSteps(world.pipeline, scenario.world, rest);
       // Kill a worker while it is busy with the new events.
       const startedAt = await reader.position(READ_MODELS[0]);
-      while ((await reader.position(READ_MODELS[0])) < startedAt + 200) await new Promise((resolve) => setTimeout(resolve, 20));
+      while ((await reader.position(READ_MODELS[0])) < startedAt + 200)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       workers[0].kill('SIGKILL');
       await exited(workers[0]);
       await sending;

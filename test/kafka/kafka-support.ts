@@ -23,9 +23,18 @@ export function collectingLogger(into: string[]): EventStoreLogger {
 }
 
 /** A projector worker in this process: its own Kafka client, one consumer group member per read model. */
-export async function startWorker(databaseUrl: string, brokers: string, topic: string, logger: EventStoreLogger): Promise<{ host: ReadModelHost; broker: MessageBroker; stop(): Promise<void> }> {
+export async function startWorker(
+  databaseUrl: string,
+  brokers: string,
+  topic: string,
+  logger: EventStoreLogger,
+): Promise<{ host: ReadModelHost; broker: MessageBroker; stop(): Promise<void> }> {
   const broker = new KafkaJsBroker({ brokers: [brokers], clientId: 'tip-test-worker', logger });
-  const host = await ReadModelHost.open(databaseUrl, undefined, READ_MODELS, { runProjectors: false, kafka: { topic, partitions: PARTITIONS, broker }, logger });
+  const host = await ReadModelHost.open(databaseUrl, undefined, READ_MODELS, {
+    runProjectors: false,
+    kafka: { topic, partitions: PARTITIONS, broker },
+    logger,
+  });
   return {
     host,
     broker,
@@ -43,7 +52,8 @@ export async function converged(host: ReadModelHost, store: EventStore, timeoutM
   for (;;) {
     const positions = await Promise.all(READ_MODELS.map((readModel) => host.position(readModel)));
     if (positions.every((position) => position >= head)) return head;
-    if (Date.now() > deadline) throw new Error(`Read models at ${positions.join(', ')} after ${timeoutMs} ms, not at the head ${head}`);
+    if (Date.now() > deadline)
+      throw new Error(`Read models at ${positions.join(', ')} after ${timeoutMs} ms, not at the head ${head}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -57,7 +67,8 @@ export async function viewsOf(databaseUrl: string): Promise<Snapshot> {
   for (const readModel of READ_MODELS) {
     const snapshot = await snapshotSchema(databaseUrl, liveSchemaOf(readModel));
     for (const [table, rows] of Object.entries(snapshot)) {
-      if (table !== 'projection_checkpoint' && table !== 'kafka_partitions') all[`${readModel.projection.name}.${table}`] = rows;
+      if (table !== 'projection_checkpoint' && table !== 'kafka_partitions')
+        all[`${readModel.projection.name}.${table}`] = rows;
     }
   }
   return all;
@@ -70,9 +81,14 @@ export async function groupsStable(brokers: string, members: number, timeoutMs =
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { groups } = await admin.describeGroups(READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`));
+      const { groups } = await admin.describeGroups(
+        READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`),
+      );
       if (groups.every((group) => group.state === 'Stable' && group.members.length === members)) return;
-      if (Date.now() > deadline) throw new Error(`consumer groups not settled: ${groups.map((group) => `${group.groupId} ${group.state} ${group.members.length}`).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `consumer groups not settled: ${groups.map((group) => `${group.groupId} ${group.state} ${group.members.length}`).join(', ')}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } finally {
@@ -120,7 +136,9 @@ export async function twoWays(brokers: string, logger: EventStoreLogger): Promis
       await relay.stop();
       const client = new Client({ connectionString: events.url });
       await client.connect();
-      await client.query(`update tip_subscription_checkpoints set position = $1 where name = 'kafka-relay'`, [position]);
+      await client.query(`update tip_subscription_checkpoints set position = $1 where name = 'kafka-relay'`, [
+        position,
+      ]);
       await client.end();
       relay = await EventRelay.start(store, relayBroker, { topic, partitions: PARTITIONS, logger });
     },
@@ -136,7 +154,12 @@ export async function twoWays(brokers: string, logger: EventStoreLogger): Promis
 }
 
 /** Waits until the workers have been through every message of the topic, each read model on every partition. */
-export async function consumedToEnd(brokers: string, topic: string, viewsUrl: string, timeoutMs = 90_000): Promise<void> {
+export async function consumedToEnd(
+  brokers: string,
+  topic: string,
+  viewsUrl: string,
+  timeoutMs = 90_000,
+): Promise<void> {
   const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const client = new Client({ connectionString: viewsUrl });
@@ -153,7 +176,8 @@ export async function consumedToEnd(brokers: string, topic: string, viewsUrl: st
         );
         for (const { partition, high } of ends) {
           const applied = Number(rows.find((row) => row.partition === partition)?.applied_offset ?? -1);
-          if (applied < Number(high) - 1) behind.push(`${readModel.projection.name}/${partition}: ${applied} of ${Number(high) - 1}`);
+          if (applied < Number(high) - 1)
+            behind.push(`${readModel.projection.name}/${partition}: ${applied} of ${Number(high) - 1}`);
         }
       }
       if (behind.length === 0) return;

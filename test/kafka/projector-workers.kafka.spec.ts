@@ -4,7 +4,16 @@ import { READ_MODELS, ReadModelHost } from '@tip/projections';
 import { describeWithKafka, testKafkaBrokers } from '@tip/testing';
 import { rowCount, snapshotDifferences } from '../read-models/support/read-model-snapshot';
 import { cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
-import { collectingLogger, consumedToEnd, converged, PARTITIONS, startWorker, TwoWays, twoWays, viewsOf } from './kafka-support';
+import {
+  collectingLogger,
+  consumedToEnd,
+  converged,
+  PARTITIONS,
+  startWorker,
+  TwoWays,
+  twoWays,
+  viewsOf,
+} from './kafka-support';
 
 /**
  * The same history, two ways: the in-process projectors of the embedded default in one database,
@@ -20,7 +29,9 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
 
   beforeAll(async () => {
     world = await twoWays(testKafkaBrokers(), logger);
-    workers = await Promise.all([1, 2].map(() => startWorker(world.kafkaViews.url, testKafkaBrokers(), world.topic, logger)));
+    workers = await Promise.all(
+      [1, 2].map(() => startWorker(world.kafkaViews.url, testKafkaBrokers(), world.topic, logger)),
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -29,7 +40,11 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
   });
 
   it('two workers share the partitions and build exactly the views the in-process projectors build', async () => {
-    await runSteps(world.pipeline, scenario.world, scenario.steps.filter((step) => step.at < cst('2021-05-01T00:00:00')));
+    await runSteps(
+      world.pipeline,
+      scenario.world,
+      scenario.steps.filter((step) => step.at < cst('2021-05-01T00:00:00')),
+    );
     await world.inProcess.whenCaughtUp();
     const head = await converged(workers[0].host, world.store);
 
@@ -42,8 +57,15 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
     const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const { groups } = await admin.describeGroups(READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`));
-      for (const group of groups) expect({ group: group.groupId, members: group.members.length, state: group.state }).toEqual({ group: group.groupId, members: 2, state: 'Stable' });
+      const { groups } = await admin.describeGroups(
+        READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`),
+      );
+      for (const group of groups)
+        expect({ group: group.groupId, members: group.members.length, state: group.state }).toEqual({
+          group: group.groupId,
+          members: 2,
+          state: 'Stable',
+        });
     } finally {
       await admin.disconnect();
     }
@@ -65,11 +87,22 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
       await admin.connect();
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const lag = await Promise.all(READ_MODELS.map(async (readModel) => {
-          const committed = await admin.fetchOffsets({ groupId: `tip-replay-${readModel.projection.name}`, topics: [world.topic] });
-          const latest = await admin.fetchTopicOffsets(world.topic);
-          return latest.reduce((sum, { partition, high }) => sum + Number(high) - Number(committed[0].partitions.find((each) => each.partition === partition)?.offset ?? 0), 0);
-        }));
+        const lag = await Promise.all(
+          READ_MODELS.map(async (readModel) => {
+            const committed = await admin.fetchOffsets({
+              groupId: `tip-replay-${readModel.projection.name}`,
+              topics: [world.topic],
+            });
+            const latest = await admin.fetchTopicOffsets(world.topic);
+            return latest.reduce(
+              (sum, { partition, high }) =>
+                sum +
+                Number(high) -
+                Number(committed[0].partitions.find((each) => each.partition === partition)?.offset ?? 0),
+              0,
+            );
+          }),
+        );
         if (lag.every((each) => each <= 0)) break;
         if (Date.now() > deadline) throw new Error(`replay still ${lag.join(', ')} messages behind`);
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -90,10 +123,19 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
     expect(snapshotDifferences(before, await viewsOf(world.kafkaViews.url))).toEqual([]);
   }, 120_000);
 
-  it('keeps in step as more commands come, the API\'s views answering minPosition from the partitions\' watermarks', async () => {
-    await runSteps(world.pipeline, scenario.world, scenario.steps.filter((step) => step.at >= cst('2021-05-01T00:00:00')));
+  it("keeps in step as more commands come, the API's views answering minPosition from the partitions' watermarks", async () => {
+    await runSteps(
+      world.pipeline,
+      scenario.world,
+      scenario.steps.filter((step) => step.at >= cst('2021-05-01T00:00:00')),
+    );
     const head = (await world.store.stats()).headPosition;
-    const reader = await ReadModelHost.open(world.kafkaViews.url, undefined, READ_MODELS, { runProjectors: false, kafka: { topic: world.topic, partitions: PARTITIONS }, logger, viewWaitMs: 60_000 });
+    const reader = await ReadModelHost.open(world.kafkaViews.url, undefined, READ_MODELS, {
+      runProjectors: false,
+      kafka: { topic: world.topic, partitions: PARTITIONS },
+      logger,
+      viewWaitMs: 60_000,
+    });
     try {
       for (const readModel of READ_MODELS) await reader.waitFor(readModel, head);
       for (const readModel of READ_MODELS) expect(await reader.position(readModel)).toBeGreaterThanOrEqual(head);

@@ -2,10 +2,26 @@ import { Client } from 'pg';
 import { CommandPipeline } from '@tip/application';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { createPostgresEventStore, EventStoreLogger, PostgresEventStore } from '@tip/event-store';
-import { liveSchemaOf, progressReadModel, READ_MODELS, ReadModelHost, RebuildInProgressError, rebuildReadModel, RebuildProgress } from '@tip/projections';
+import {
+  liveSchemaOf,
+  progressReadModel,
+  READ_MODELS,
+  ReadModelHost,
+  RebuildInProgressError,
+  rebuildReadModel,
+  RebuildProgress,
+} from '@tip/projections';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { rowCount, Snapshot, snapshotDifferences, snapshotSchema } from './support/read-model-snapshot';
-import { commandPipelineOver, cst, describeTally, runSteps, Scenario, Tally, trainingScenario } from './support/training-scenario';
+import {
+  commandPipelineOver,
+  cst,
+  describeTally,
+  runSteps,
+  Scenario,
+  Tally,
+  trainingScenario,
+} from './support/training-scenario';
 
 /**
  * A rebuilt read model must equal, row for row, the one the live projectors built batch by batch
@@ -34,7 +50,8 @@ describe('Rebuilding the read models', () => {
     error: (message, context) => projectorErrors.push(`error: ${message} ${JSON.stringify(context ?? {})}`),
   };
   // Small batches: the live build takes the history in many more, and differently cut, pieces than the rebuild's pages.
-  const openHost = () => ReadModelHost.open(database.url, store, READ_MODELS, { runProjectors: true, logger, batchSize: 40 });
+  const openHost = () =>
+    ReadModelHost.open(database.url, store, READ_MODELS, { runProjectors: true, logger, batchSize: 40 });
 
   const head = async () => (await store.stats()).headPosition;
   const snapshotAll = async (): Promise<Snapshot> => {
@@ -62,7 +79,9 @@ describe('Rebuilding the read models', () => {
     ({ pipeline, close: closePipeline } = await commandPipelineOver(database.url, store));
     host = await openHost();
     scenario = trainingScenario(SEED);
-    console.log(`rebuild scenario: seed ${SEED} (TIP_SCENARIO_SEED), ${scenario.teachers} teachers in ${scenario.schools.length} schools, ${scenario.steps.length} commands`);
+    console.log(
+      `rebuild scenario: seed ${SEED} (TIP_SCENARIO_SEED), ${scenario.teachers} teachers in ${scenario.schools.length} schools, ${scenario.steps.length} commands`,
+    );
   });
 
   afterAll(async () => {
@@ -74,14 +93,21 @@ describe('Rebuilding the read models', () => {
 
   it('builds afresh, at the same position, exactly the views the live projectors built batch by batch', async () => {
     const started = Date.now();
-    await runSteps(pipeline, scenario.world, scenario.steps.filter((step) => step.at < SPLIT_AT), tally);
+    await runSteps(
+      pipeline,
+      scenario.world,
+      scenario.steps.filter((step) => step.at < SPLIT_AT),
+      tally,
+    );
     await host.whenCaughtUp();
     const position = await head();
     const live = await snapshotAll();
     console.log(`first part: ${position} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const rebuilt = await rebuildAll();
-    expect(rebuilt.map((each) => [each.readModel, each.phase, each.position])).toEqual(READ_MODELS.map((each) => [each.projection.name, 'done', position]));
+    expect(rebuilt.map((each) => [each.readModel, each.phase, each.position])).toEqual(
+      READ_MODELS.map((each) => [each.projection.name, 'done', position]),
+    );
     const afresh = await snapshotAll();
 
     expect(snapshotDifferences(live, afresh)).toEqual([]);
@@ -97,7 +123,12 @@ describe('Rebuilding the read models', () => {
 
   it('swaps a rebuild in while commands keep coming; the live projectors carry on over the new tables', async () => {
     const before = await head();
-    const appending = runSteps(pipeline, scenario.world, scenario.steps.filter((step) => step.at >= SPLIT_AT), tally);
+    const appending = runSteps(
+      pipeline,
+      scenario.world,
+      scenario.steps.filter((step) => step.at >= SPLIT_AT),
+      tally,
+    );
     let appended = false;
     void appending.finally(() => (appended = true));
     // Let the live projectors get going, then rebuild under them.
@@ -106,7 +137,10 @@ describe('Rebuilding the read models', () => {
     const swappedAt: number[] = [];
     const phases = new Set<string>();
     for (const readModel of READ_MODELS) {
-      const result = await rebuildReadModel(database.url, store, readModel, { pageSize: 500, onProgress: (progress) => phases.add(progress.phase) });
+      const result = await rebuildReadModel(database.url, store, readModel, {
+        pageSize: 500,
+        onProgress: (progress) => phases.add(progress.phase),
+      });
       swappedAt.push(result.position);
     }
     const stillAppending = !appended;
@@ -114,7 +148,9 @@ describe('Rebuilding the read models', () => {
     await host.whenCaughtUp();
     const final = await head();
     const live = await snapshotAll();
-    console.log(`second part: ${final - before} events, the rebuilds swapped in at ${swappedAt.join(' and ')} of ${final}\n${describeTally(tally)}`);
+    console.log(
+      `second part: ${final - before} events, the rebuilds swapped in at ${swappedAt.join(' and ')} of ${final}\n${describeTally(tally)}`,
+    );
 
     expect([...phases]).toEqual(['building', 'swapping', 'done']);
     expect(stillAppending).toBe(true);
@@ -130,7 +166,9 @@ describe('Rebuilding the read models', () => {
     await rebuildAll();
     expect(snapshotDifferences(live, await snapshotAll())).toEqual([]);
     expect(live['inspections.inspection_samples'].length).toBe(2);
-    expect(Number(live['progress.unit_progress'].find((row) => row.unit_id === '320000')?.schools_closed)).toBeGreaterThan(0);
+    expect(
+      Number(live['progress.unit_progress'].find((row) => row.unit_id === '320000')?.schools_closed),
+    ).toBeGreaterThan(0);
     expect(final).toBeGreaterThan(2000);
     expect([...tally.keys()].filter((key) => key.includes('INVALID'))).toEqual([]);
     expect(projectorErrors).toEqual([]);
@@ -141,17 +179,33 @@ describe('Rebuilding the read models', () => {
     const nanjing: Actor = { sub: 'admin-320100', role: 'city-admin', unitId: '320100' };
     const [from, to] = [scenario.schools[1], scenario.schools[5]];
     const send = async (name: string, body: Record<string, unknown>, at: string, actor?: Actor) => {
-      const result = await pipeline.execute({ name, body: { ...body, at: `${at}+08:00`, ...(actor ? { actor } : {}) }, caller: system });
+      const result = await pipeline.execute({
+        name,
+        body: { ...body, at: `${at}+08:00`, ...(actor ? { actor } : {}) },
+        caller: system,
+      });
       expect(result.events.length).toBeGreaterThan(0);
     };
     const idNumber = `32010219900101002${idNumberCheckCharacter('32010219900101002')}`;
-    const teacher = { teacherId: 'T-NEW', schoolId: from, name: '钱新', idNumber, gender: 'female', stage: '小学', subject: '语文', fullTime: true, birthDate: '1990-01-01' };
+    const teacher = {
+      teacherId: 'T-NEW',
+      schoolId: from,
+      name: '钱新',
+      idNumber,
+      gender: 'female',
+      stage: '小学',
+      subject: '语文',
+      fullTime: true,
+      birthDate: '1990-01-01',
+    };
     await send('RegisterTeacher', teacher, '2021-08-01T09:00:00');
     await host.whenCaughtUp();
 
     // The view as an older projector version left it (here: altered by hand), read by a process started afterwards.
     await host.close();
-    await withClient(database.url, (client) => client.query(`update rm_progress.teachers set name = 'stale' where teacher_id = 'T-NEW'`));
+    await withClient(database.url, (client) =>
+      client.query(`update rm_progress.teachers set name = 'stale' where teacher_id = 'T-NEW'`),
+    );
     host = await openHost();
     await send('TransferTeacher', { teacherId: 'T-NEW', toSchoolId: to }, '2021-08-02T09:00:00', nanjing);
     await host.whenCaughtUp();
@@ -186,7 +240,10 @@ describe('Rebuilding the read models', () => {
         return store.readAll(options);
       },
     });
-    const first = rebuildReadModel(database.url, slowStore, progressReadModel, { pageSize: 200, onProgress: (progress) => (eventsRead = progress.eventsRead) });
+    const first = rebuildReadModel(database.url, slowStore, progressReadModel, {
+      pageSize: 200,
+      onProgress: (progress) => (eventsRead = progress.eventsRead),
+    });
     await halfway;
     // Without the guard this one dropped and remade the first one's copy, which then lacked a thousand events.
     const second = rebuildReadModel(database.url, store, progressReadModel, { pageSize: 200, onProgress: resume });
@@ -202,7 +259,9 @@ describe('Rebuilding the read models', () => {
   });
 
   async function teacherRow(teacherId: string): Promise<Record<string, unknown> | undefined> {
-    const { rows } = await withClient(database.url, (client) => client.query<Record<string, unknown>>('select * from rm_progress.teachers where teacher_id = $1', [teacherId]));
+    const { rows } = await withClient(database.url, (client) =>
+      client.query<Record<string, unknown>>('select * from rm_progress.teachers where teacher_id = $1', [teacherId]),
+    );
     return rows[0];
   }
 });

@@ -15,7 +15,13 @@ import { COMMAND_PIPELINE, ExecuteCommandHandler } from './commands/execute-comm
 import { commandPipelineWiring } from './commands/use-cases';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
-import { DATABASE_URL, EVENT_STORE, EVENT_STORE_SETTINGS, EventStoreSettings, eventStoreProvider } from './infrastructure/event-store.provider';
+import {
+  DATABASE_URL,
+  EVENT_STORE,
+  EVENT_STORE_SETTINGS,
+  EventStoreSettings,
+  eventStoreProvider,
+} from './infrastructure/event-store.provider';
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
@@ -50,12 +56,22 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, CommandsController, CertificatesController, ViewsController, AuditController, ...(options.benchRoutes ? [NoopController] : [])],
+      controllers: [
+        HealthController,
+        CommandsController,
+        CertificatesController,
+        ViewsController,
+        AuditController,
+        ...(options.benchRoutes ? [NoopController] : []),
+      ],
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         { provide: EVENT_STORE_SETTINGS, useValue: options.eventStore ?? { kind: 'postgres' } },
         eventStoreProvider,
-        { provide: READ_MODEL_SETTINGS, useValue: options.readModels ?? { projections: 'inprocess', viewWaitMs: 5000 } },
+        {
+          provide: READ_MODEL_SETTINGS,
+          useValue: options.readModels ?? { projections: 'inprocess', viewWaitMs: 5000 },
+        },
         ...readModelProviders,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.jwtSecret) },
@@ -69,7 +85,11 @@ export class AppModule implements OnApplicationShutdown {
             return pool;
           },
         },
-        { provide: EVENT_STREAMS, inject: [EVENT_STORE], useFactory: (store: EventStore) => new EventStoreStreams(store) },
+        {
+          provide: EVENT_STREAMS,
+          inject: [EVENT_STORE],
+          useFactory: (store: EventStore) => new EventStoreStreams(store),
+        },
         {
           provide: COMMAND_PIPELINE,
           inject: [EVENT_STREAMS, CLOCK, APP_POOL],

@@ -42,12 +42,24 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
   try {
     const jwt = await resolveJwtSecret(config.TIP_JWT_SECRET, config.TIP_DATA_DIR);
     if (jwt.generatedIn) {
-      logger.log(`Tokens are signed with the secret in ${jwt.generatedIn}; mint one with: npm run tip -- token --role province-admin --unit <unitId> --sub <you>`);
+      logger.log(
+        `Tokens are signed with the secret in ${jwt.generatedIn}; mint one with: npm run tip -- token --role province-admin --unit <unitId> --sub <you>`,
+      );
     }
-    const app = await NestFactory.create(AppModule.register({ databaseUrl, eventStore: eventStoreSettingsOf(config), jwtSecret: jwt.secret, clock: options.clock, benchRoutes: config.TIP_BENCH_ROUTES, readModels: readModelSettings(config) }), {
-      logger: logLevels(config.TIP_LOG_LEVEL),
-      abortOnError: false,
-    });
+    const app = await NestFactory.create(
+      AppModule.register({
+        databaseUrl,
+        eventStore: eventStoreSettingsOf(config),
+        jwtSecret: jwt.secret,
+        clock: options.clock,
+        benchRoutes: config.TIP_BENCH_ROUTES,
+        readModels: readModelSettings(config),
+      }),
+      {
+        logger: logLevels(config.TIP_LOG_LEVEL),
+        abortOnError: false,
+      },
+    );
     app.setGlobalPrefix('api');
     serveOpenApi(app, commandPipelineWiring.useCases);
     await app.listen(config.PORT, '0.0.0.0');
@@ -77,7 +89,12 @@ function readModelSettings(config: TipConfig): ReadModelSettings {
   return {
     projections: 'kafka',
     viewWaitMs,
-    kafka: { brokers: config.KAFKA_BROKERS, topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, client: config.TIP_KAFKA_CLIENT },
+    kafka: {
+      brokers: config.KAFKA_BROKERS,
+      topic: config.TIP_KAFKA_TOPIC,
+      partitions: config.TIP_KAFKA_PARTITIONS,
+      client: config.TIP_KAFKA_CLIENT,
+    },
     relayInProcess: config.TIP_RELAY === 'inprocess',
   };
 }

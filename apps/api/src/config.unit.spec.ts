@@ -9,17 +9,27 @@ describe('configuration: where the events are stored', () => {
   });
 
   it('selects KurrentDB with its connection string', () => {
-    const config = loadConfig({ TIP_EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: 'kurrentdb://127.0.0.1:2113?tls=false' });
-    expect(eventStoreSettingsOf(config)).toEqual({ kind: 'kurrentdb', connectionString: 'kurrentdb://127.0.0.1:2113?tls=false' });
+    const config = loadConfig({
+      TIP_EVENT_STORE: 'kurrentdb',
+      KURRENTDB_CONNECTION_STRING: 'kurrentdb://127.0.0.1:2113?tls=false',
+    });
+    expect(eventStoreSettingsOf(config)).toEqual({
+      kind: 'kurrentdb',
+      connectionString: 'kurrentdb://127.0.0.1:2113?tls=false',
+    });
   });
 
   it('names the missing connection string when KurrentDB is selected without one', () => {
     expect(() => loadConfig({ TIP_EVENT_STORE: 'kurrentdb' })).toThrow(ConfigError);
-    expect(() => loadConfig({ TIP_EVENT_STORE: 'kurrentdb' })).toThrow(/KURRENTDB_CONNECTION_STRING: is required when TIP_EVENT_STORE=kurrentdb/);
+    expect(() => loadConfig({ TIP_EVENT_STORE: 'kurrentdb' })).toThrow(
+      /KURRENTDB_CONNECTION_STRING: is required when TIP_EVENT_STORE=kurrentdb/,
+    );
   });
 
   it('refuses what is not a KurrentDB connection string, and an unknown store', () => {
-    expect(() => loadConfig({ TIP_EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: 'postgres://x' })).toThrow(/KURRENTDB_CONNECTION_STRING: must be a KurrentDB connection string/);
+    expect(() => loadConfig({ TIP_EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: 'postgres://x' })).toThrow(
+      /KURRENTDB_CONNECTION_STRING: must be a KurrentDB connection string/,
+    );
     expect(() => loadConfig({ TIP_EVENT_STORE: 'mongodb' })).toThrow(/TIP_EVENT_STORE/);
   });
 });

@@ -5,7 +5,11 @@ export class TipClient {
     private readonly token: string,
   ) {}
 
-  async send(name: string, body: unknown, idempotencyKey?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  async send(
+    name: string,
+    body: unknown,
+    idempotencyKey?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${this.baseUrl.replace(/\/$/, '')}/commands/${name}`, {
       method: 'POST',
       headers: {

@@ -9,7 +9,9 @@ async function serverPort(connectionString: string): Promise<number> {
   const client = new Client({ connectionString });
   await client.connect();
   try {
-    const { rows } = await client.query<{ port: string; database: string }>("select current_setting('port') as port, current_database() as database");
+    const { rows } = await client.query<{ port: string; database: string }>(
+      "select current_setting('port') as port, current_database() as database",
+    );
     expect(rows[0].database).toBe('tip');
     return Number(rows[0].port);
   } finally {
@@ -26,7 +28,10 @@ describe('withDatabase', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'tip-cli-database-'));
     // When root, PostgreSQL runs as another user, which must be able to enter this directory.
     await chmod(dataDir, 0o755);
-    apiServer = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), settings: { shared_buffers: '32MB', max_connections: '20' } });
+    apiServer = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'postgres'),
+      settings: { shared_buffers: '32MB', max_connections: '20' },
+    });
     const client = new Client({ connectionString: apiServer.connectionString() });
     await client.connect();
     await client.query('create database tip');
@@ -38,7 +43,9 @@ describe('withDatabase', () => {
   });
 
   it('uses DATABASE_URL as it is', async () => {
-    expect(await withDatabase({ databaseUrl: 'postgresql://elsewhere/tip', dataDir }, async (url) => url)).toBe('postgresql://elsewhere/tip');
+    expect(await withDatabase({ databaseUrl: 'postgresql://elsewhere/tip', dataDir }, async (url) => url)).toBe(
+      'postgresql://elsewhere/tip',
+    );
   });
 
   it('shares the server already running on the data directory, and leaves it running', async () => {
@@ -61,7 +68,9 @@ describe('withDatabase', () => {
 
   it('refuses a data directory holding no database rather than creating one', async () => {
     const empty = path.join(dataDir, 'nothing-here');
-    await expect(withDatabase({ dataDir: empty }, async () => 'ran')).rejects.toThrow(/There is no TIP database in .*nothing-here/);
+    await expect(withDatabase({ dataDir: empty }, async () => 'ran')).rejects.toThrow(
+      /There is no TIP database in .*nothing-here/,
+    );
     await expect(stat(empty)).rejects.toThrow();
   });
 });

@@ -21,15 +21,23 @@ export function databaseOptionsFrom(env: NodeJS.ProcessEnv): DatabaseOptions {
  * otherwise the embedded server of the data directory — the API's while it is up (stopping it
  * would pull the database from under the API), else one started for `work` and stopped after.
  */
-export async function withDatabase<T>(options: DatabaseOptions, work: (connectionString: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  options: DatabaseOptions,
+  work: (connectionString: string) => Promise<T>,
+): Promise<T> {
   if (options.databaseUrl) return work(options.databaseUrl);
   const dataDir = path.join(options.dataDir, 'postgres');
   const running = await findRunningEmbeddedPostgres(dataDir);
   if (running) return work(running.connectionString(EMBEDDED_DATABASE));
   // Starting on a mistyped directory would create an empty cluster and report on nothing.
-  const initialised = await stat(path.join(dataDir, 'pg', 'PG_VERSION')).then(() => true, () => false);
+  const initialised = await stat(path.join(dataDir, 'pg', 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
   if (!initialised) {
-    throw new Error(`There is no TIP database in ${dataDir}: start the API there once (npm start), or set TIP_DATA_DIR or DATABASE_URL`);
+    throw new Error(
+      `There is no TIP database in ${dataDir}: start the API there once (npm start), or set TIP_DATA_DIR or DATABASE_URL`,
+    );
   }
   const server = await startEmbeddedPostgres({ dataDir });
   // The server has a process group of its own, so Ctrl-C reaches only us: stop it before leaving.

@@ -16,19 +16,26 @@ const HEADER = ['period', 'period_start', 'period_end', 'unit', 'unit_kind', 'qu
 
 /** Reads the CSV and refuses it whole, naming the line, if any row is off. */
 export function parseQuotaTable(text: string): QuotaRow[] {
-  const records = parse(text, { bom: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as string[][];
+  const records = parse(text, {
+    bom: true,
+    skip_empty_lines: true,
+    trim: true,
+    relax_column_count: true,
+  }) as string[][];
   const [header, ...rows] = records;
   if (!header || header.join(',') !== HEADER.join(',')) {
     throw new QuotaTableError(`The first line must be "${HEADER.join(',')}"`);
   }
   return rows.map((row, index) => {
     const line = index + 2;
-    if (row.length !== HEADER.length) throw new QuotaTableError(`Line ${line}: expected ${HEADER.length} columns, found ${row.length}`);
+    if (row.length !== HEADER.length)
+      throw new QuotaTableError(`Line ${line}: expected ${HEADER.length} columns, found ${row.length}`);
     const [period, periodStart, periodEnd, unit, unitKind, quota] = row;
     if (!/^\d{4}-\d{2}-\d{2}$/.test(periodStart) || !/^\d{4}-\d{2}-\d{2}$/.test(periodEnd)) {
       throw new QuotaTableError(`Line ${line}: period dates must be YYYY-MM-DD`);
     }
-    if (unitKind !== 'county' && unitKind !== 'school') throw new QuotaTableError(`Line ${line}: unit_kind must be county or school`);
+    if (unitKind !== 'county' && unitKind !== 'school')
+      throw new QuotaTableError(`Line ${line}: unit_kind must be county or school`);
     if (!/^\d+$/.test(quota)) throw new QuotaTableError(`Line ${line}: quota must be a whole number`);
     if (!unit) throw new QuotaTableError(`Line ${line}: unit is empty`);
     return { period, periodStart, periodEnd, unit, unitKind, quota: Number(quota) };
@@ -61,7 +68,11 @@ export interface PlannedCommand {
 export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): PlannedCommand[] {
   // Header values are Latin-1, and unit names are Chinese: the key is URI-encoded.
   const key = (...parts: string[]) => encodeURIComponent(['quota-import', target.batchId, ...parts].join('|'));
-  const periods = [...new Map(rows.map((row) => [row.period, { periodId: row.period, startsOn: row.periodStart, endsOn: row.periodEnd }])).values()];
+  const periods = [
+    ...new Map(
+      rows.map((row) => [row.period, { periodId: row.period, startsOn: row.periodStart, endsOn: row.periodEnd }]),
+    ).values(),
+  ];
   const units = [...new Map(rows.map((row) => [row.unit, row])).values()];
   const commands: PlannedCommand[] = units.map((row) => ({
     name: 'RegisterOrgUnit',
@@ -75,7 +86,10 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
       batchId: target.batchId,
       name: target.batchId,
       startsOn: periods.map((period) => period.startsOn).sort()[0],
-      endsOn: periods.map((period) => period.endsOn).sort().reverse()[0],
+      endsOn: periods
+        .map((period) => period.endsOn)
+        .sort()
+        .reverse()[0],
       sharePercent: 100,
       periods,
       at: `${periods.map((period) => period.startsOn).sort()[0]}T00:00:00+08:00`,
@@ -86,11 +100,21 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
   for (const period of periods) {
     const at = `${period.startsOn}T00:00:00+08:00`;
     const periodRows = rows.filter((row) => row.period === period.periodId);
-    const transfer = (fromUnitId: string, toUnitId: string, seats: number) => ({ batchId: target.batchId, periodId: period.periodId, fromUnitId, toUnitId, seats });
+    const transfer = (fromUnitId: string, toUnitId: string, seats: number) => ({
+      batchId: target.batchId,
+      periodId: period.periodId,
+      fromUnitId,
+      toUnitId,
+      seats,
+    });
     commands.push({
       name: 'AllocateQuota',
       body: {
-        ...transfer(target.provinceId, target.cityId, periodRows.reduce((sum, row) => sum + row.quota, 0)),
+        ...transfer(
+          target.provinceId,
+          target.cityId,
+          periodRows.reduce((sum, row) => sum + row.quota, 0),
+        ),
         at,
         actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
       },
@@ -100,7 +124,11 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
       if (row.quota === 0) continue;
       commands.push({
         name: 'AllocateQuota',
-        body: { ...transfer(target.cityId, row.unit, row.quota), at, actor: { sub: target.cityAdmin, role: 'city-admin', unitId: target.cityId } },
+        body: {
+          ...transfer(target.cityId, row.unit, row.quota),
+          at,
+          actor: { sub: target.cityAdmin, role: 'city-admin', unitId: target.cityId },
+        },
         idempotencyKey: key('allocate', period.periodId, row.unit),
       });
     }

@@ -10,7 +10,14 @@ function unitRegistered(unitId: string, kind: string, name: string, ancestry: st
   return {
     type: 'OrgUnitRegistered',
     data: { unitId, kind, name, ancestry, ...(ancestry.length > 0 ? { parentId: ancestry[ancestry.length - 1] } : {}) },
-    metadata: { eventId: randomUUID(), businessTime: '2020-10-08T01:00:00.000Z', actor: { sub: 'importer', role: 'system' }, commandId, correlationId: commandId, causationId: commandId },
+    metadata: {
+      eventId: randomUUID(),
+      businessTime: '2020-10-08T01:00:00.000Z',
+      actor: { sub: 'importer', role: 'system' },
+      commandId,
+      correlationId: commandId,
+      causationId: commandId,
+    },
   };
 }
 
@@ -62,10 +69,9 @@ describe('tip rebuild', () => {
       { unit_id: '320700', kind: 'city' },
       { unit_id: '320707', kind: 'county' },
     ]);
-    expect(await query(`select schema_name from information_schema.schemata where schema_name like 'rm\\_%' order by 1`)).toEqual([
-      { schema_name: 'rm_inspections' },
-      { schema_name: 'rm_progress' },
-    ]);
+    expect(
+      await query(`select schema_name from information_schema.schemata where schema_name like 'rm\\_%' order by 1`),
+    ).toEqual([{ schema_name: 'rm_inspections' }, { schema_name: 'rm_progress' }]);
   });
 
   it('rebuilds only the read models named, drawing its progress on the stream given', async () => {

@@ -43,7 +43,10 @@ export async function rebuildReadModels(
   try {
     const label = selected.readModels.map((readModel) => readModel.projection.name).join('+');
     const bar = new SingleBar(
-      { stream: output.progress, format: `${label} {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left | {phase}` },
+      {
+        stream: output.progress,
+        format: `${label} {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left | {phase}`,
+      },
       Presets.shades_classic,
     );
     const started = Date.now();

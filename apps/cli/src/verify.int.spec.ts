@@ -10,7 +10,14 @@ function event(type: string, data: Record<string, unknown>): NewEvent {
   return {
     type,
     data,
-    metadata: { eventId: randomUUID(), businessTime: '2016-03-10T01:00:00.000Z', actor: { sub: 'p-admin', role: 'province-admin' }, commandId, correlationId: commandId, causationId: commandId },
+    metadata: {
+      eventId: randomUUID(),
+      businessTime: '2016-03-10T01:00:00.000Z',
+      actor: { sub: 'p-admin', role: 'province-admin' },
+      commandId,
+      correlationId: commandId,
+      causationId: commandId,
+    },
   };
 }
 
@@ -22,7 +29,10 @@ describe('tip verify', () => {
     database = await createTestDatabase();
     store = await createPostgresEventStore({ connectionString: database.url });
     for (const unitId of ['320700', '320707', '320722']) {
-      await store.appendToStream(`quota-B:1:${unitId}`, [event('QuotaReceived', { seats: 10 }), event('QuotaReceived', { seats: 5 })]);
+      await store.appendToStream(`quota-B:1:${unitId}`, [
+        event('QuotaReceived', { seats: 10 }),
+        event('QuotaReceived', { seats: 5 }),
+      ]);
     }
   });
   afterAll(async () => {
@@ -32,7 +42,10 @@ describe('tip verify', () => {
 
   async function verify(): Promise<{ exitCode: number; lines: string[] }> {
     const lines: string[] = [];
-    const exitCode = await verifyEventStore(database.url, { print: (line) => lines.push(line), progress: new PassThrough() });
+    const exitCode = await verifyEventStore(database.url, {
+      print: (line) => lines.push(line),
+      progress: new PassThrough(),
+    });
     return { exitCode, lines };
   }
 
@@ -48,7 +61,9 @@ describe('tip verify', () => {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     const { rows } = await client
-      .query<{ position: string }>(`update tip_events set data = '{"seats": 50}' where stream_id = 'quota-B:1:320707' and stream_revision = 1 returning position`)
+      .query<{ position: string }>(
+        `update tip_events set data = '{"seats": 50}' where stream_id = 'quota-B:1:320707' and stream_revision = 1 returning position`,
+      )
       .finally(() => client.end());
     const { exitCode, lines } = await verify();
     expect(exitCode).toBe(1);

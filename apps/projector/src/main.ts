@@ -23,7 +23,16 @@ const environment = z.object({
 runWorker('tip-projector', async () => {
   const config = parseEnvironment(environment, process.env);
   const logger = workerLogger('tip-projector');
-  const broker = messageBroker({ brokers: config.KAFKA_BROKERS, topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, client: config.TIP_KAFKA_CLIENT }, 'tip-projector', logger);
+  const broker = messageBroker(
+    {
+      brokers: config.KAFKA_BROKERS,
+      topic: config.TIP_KAFKA_TOPIC,
+      partitions: config.TIP_KAFKA_PARTITIONS,
+      client: config.TIP_KAFKA_CLIENT,
+    },
+    'tip-projector',
+    logger,
+  );
   const readModels = READ_MODELS.filter((readModel) => config.TIP_READ_MODELS.includes(readModel.projection.name));
   const host = await ReadModelHost.open(config.DATABASE_URL, undefined, readModels, {
     runProjectors: false,

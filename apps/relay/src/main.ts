@@ -16,8 +16,21 @@ runWorker('tip-relay', async () => {
   const config = parseEnvironment(environment, process.env);
   const logger = workerLogger('tip-relay');
   const store = await openEventStore(process.env, config.DATABASE_URL, logger);
-  const broker = messageBroker({ brokers: config.KAFKA_BROKERS, topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, client: config.TIP_KAFKA_CLIENT }, 'tip-relay', logger);
-  const relay = await EventRelay.start(store, broker, { topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, logger });
+  const broker = messageBroker(
+    {
+      brokers: config.KAFKA_BROKERS,
+      topic: config.TIP_KAFKA_TOPIC,
+      partitions: config.TIP_KAFKA_PARTITIONS,
+      client: config.TIP_KAFKA_CLIENT,
+    },
+    'tip-relay',
+    logger,
+  );
+  const relay = await EventRelay.start(store, broker, {
+    topic: config.TIP_KAFKA_TOPIC,
+    partitions: config.TIP_KAFKA_PARTITIONS,
+    logger,
+  });
   logger.info('relaying the event log', { topic: config.TIP_KAFKA_TOPIC, brokers: config.KAFKA_BROKERS });
   return {
     stop: async () => {

@@ -6,7 +6,10 @@ import * as path from 'node:path';
  * TIP_JWT_SECRET when set; otherwise a secret generated once and kept in the data directory,
  * so the embedded default works out of the box and tokens survive a restart.
  */
-export async function resolveJwtSecret(configured: string | undefined, dataDir: string): Promise<{ secret: string; generatedIn?: string }> {
+export async function resolveJwtSecret(
+  configured: string | undefined,
+  dataDir: string,
+): Promise<{ secret: string; generatedIn?: string }> {
   if (configured) return { secret: configured };
   const file = path.join(dataDir, 'jwt-secret');
   try {

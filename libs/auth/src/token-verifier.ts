@@ -24,7 +24,10 @@ export class TokenVerifier {
     try {
       const { payload } = await jwtVerify(match[1], this.key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
       const parsed = claims.safeParse(payload);
-      if (!parsed.success) throw new InvalidToken(`The token's claims are not usable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new InvalidToken(
+          `The token's claims are not usable: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       return parsed.data;
     } catch (error) {
       if (error instanceof InvalidToken) throw error;

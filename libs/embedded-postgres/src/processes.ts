@@ -48,7 +48,10 @@ export function parseCmdline(raw: string): string[] {
 export function parseProcStat(stat: string): { state: string; ppid: number } | undefined {
   const end = stat.lastIndexOf(')');
   if (end < 0) return undefined;
-  const [state, ppid] = stat.slice(end + 1).trim().split(' ');
+  const [state, ppid] = stat
+    .slice(end + 1)
+    .trim()
+    .split(' ');
   if (!state || !Number.isSafeInteger(Number(ppid))) return undefined;
   return { state, ppid: Number(ppid) };
 }

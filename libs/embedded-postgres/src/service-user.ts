@@ -82,7 +82,11 @@ async function firstInaccessible(user: ServiceUser, paths: readonly string[]): P
 }
 
 /** Fails clearly when the service user cannot reach the data directory or run the binaries. */
-export async function checkServiceUserAccess(user: ServiceUser, dataDir: string, postgresBinary: string): Promise<void> {
+export async function checkServiceUserAccess(
+  user: ServiceUser,
+  dataDir: string,
+  postgresBinary: string,
+): Promise<void> {
   const blockedData = await firstInaccessible(user, ancestorsOf(dataDir));
   if (blockedData !== undefined) {
     throw new DataDirectoryError(

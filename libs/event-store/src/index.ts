@@ -8,11 +8,21 @@ export * from './port/logger';
 export * from './port/upcasting';
 export * from './port/validation';
 export * from './port/verification';
-export { createPostgresEventStore, PostgresEventStore, PostgresEventStoreOptions, POSTGRES_IMPORT_CHUNK_SIZE } from './postgres/postgres-event-store';
+export {
+  createPostgresEventStore,
+  PostgresEventStore,
+  PostgresEventStoreOptions,
+  POSTGRES_IMPORT_CHUNK_SIZE,
+} from './postgres/postgres-event-store';
 export { PostgresSubscription, SubscriptionState } from './postgres/postgres-subscription';
 export { runMigrations, Migration } from './postgres/migrations';
 // Types only: the KurrentDB client is loaded by createKurrentDbEventStore, when a process asks for it.
-export type { KurrentDbCheckpointStore, KurrentDbClientApi, KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
+export type {
+  KurrentDbCheckpointStore,
+  KurrentDbClientApi,
+  KurrentDbEventStore,
+  KurrentDbEventStoreOptions,
+} from './kurrentdb/kurrentdb-event-store';
 export type { KurrentDbSubscription, KurrentSubscriptionState } from './kurrentdb/kurrentdb-subscription';
 export { createKurrentDbEventStore } from './kurrentdb/create-kurrentdb-event-store';
 export * from './port/event-id';

@@ -13,10 +13,15 @@ export interface EventStoreEnvironment {
  * (API, relay, `tip verify`, `tip rebuild`): reading the wrong one would find an empty log and
  * say so as if it were true.
  */
-export function openEventStore(environment: EventStoreEnvironment, postgresUrl: string, logger?: EventStoreLogger): Promise<EventStore> {
+export function openEventStore(
+  environment: EventStoreEnvironment,
+  postgresUrl: string,
+  logger?: EventStoreLogger,
+): Promise<EventStore> {
   const kind = environment.TIP_EVENT_STORE ?? 'postgres';
   if (kind === 'postgres') return createPostgresEventStore({ connectionString: postgresUrl, logger });
   if (kind !== 'kurrentdb') throw new Error(`TIP_EVENT_STORE must be postgres or kurrentdb, not "${kind}"`);
-  if (!environment.KURRENTDB_CONNECTION_STRING) throw new Error('KURRENTDB_CONNECTION_STRING is required when TIP_EVENT_STORE=kurrentdb');
+  if (!environment.KURRENTDB_CONNECTION_STRING)
+    throw new Error('KURRENTDB_CONNECTION_STRING is required when TIP_EVENT_STORE=kurrentdb');
   return createKurrentDbEventStore({ connectionString: environment.KURRENTDB_CONNECTION_STRING, logger });
 }

@@ -79,17 +79,26 @@ export function watermarkMessages(position: number, partitions: number): Outgoin
   }));
 }
 
-export type ReceivedMessage = { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
+export type ReceivedMessage =
+  { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
 
 /** A message as TIP published it; anything else is refused with the reason, never guessed at. */
 export function receivedMessage(message: IncomingMessage): ReceivedMessage {
-  if (message.headers[HEADERS.format] !== INTEGRATION_FORMAT) throw new Error(`Message at offset ${message.offset} is not in format ${INTEGRATION_FORMAT}`);
+  if (message.headers[HEADERS.format] !== INTEGRATION_FORMAT)
+    throw new Error(`Message at offset ${message.offset} is not in format ${INTEGRATION_FORMAT}`);
   const watermark = message.headers[HEADERS.watermark];
   if (watermark !== undefined) return { kind: 'watermark', offset: message.offset, position: Number(watermark) };
   const value = JSON.parse(message.value) as IntegrationEvent;
   return {
     kind: 'event',
     offset: message.offset,
-    event: { type: value.type, data: value.data, metadata: value.metadata, streamId: value.streamId, revision: value.revision, position: value.position },
+    event: {
+      type: value.type,
+      data: value.data,
+      metadata: value.metadata,
+      streamId: value.streamId,
+      revision: value.revision,
+      position: value.position,
+    },
   };
 }

@@ -6,7 +6,13 @@ const registered: RecordedEvent = {
   type: 'TeacherRegistered',
   revision: 0,
   position: 42,
-  data: { teacherId: 'T-1', schoolId: 'S-1', name: '王芳', idNumberMasked: '320102********123X', idNumberProtected: 'v1:ciphertext' },
+  data: {
+    teacherId: 'T-1',
+    schoolId: 'S-1',
+    name: '王芳',
+    idNumberMasked: '320102********123X',
+    idNumberProtected: 'v1:ciphertext',
+  },
   metadata: {
     eventId: '0192f3e4-0000-7000-8000-000000000001',
     businessTime: '2021-01-04T01:00:00.000Z',
@@ -34,10 +40,16 @@ describe('integration events on Kafka', () => {
       [HEADERS.schemaVersion]: '1',
       [HEADERS.traceparent]: registered.metadata.traceparent,
     });
-    expect(JSON.parse(message.value)).toMatchObject({ format: INTEGRATION_FORMAT, id: registered.metadata.eventId, position: 42, revision: 0, metadata: { actor: { role: 'school-admin' } } });
+    expect(JSON.parse(message.value)).toMatchObject({
+      format: INTEGRATION_FORMAT,
+      id: registered.metadata.eventId,
+      position: 42,
+      revision: 0,
+      metadata: { actor: { role: 'school-admin' } },
+    });
   });
 
-  it('leave a teacher\'s protected ID number at home, and read back as the event otherwise', () => {
+  it("leave a teacher's protected ID number at home, and read back as the event otherwise", () => {
     const message = eventMessage(registered);
     expect(message.value).not.toContain('ciphertext');
     const received = receivedMessage({ offset: 7, key: message.key, value: message.value, headers: message.headers });
@@ -48,10 +60,14 @@ describe('integration events on Kafka', () => {
   it('send a watermark to every partition, telling how far the log is published', () => {
     const watermarks = watermarkMessages(42, 3);
     expect(watermarks.map((message) => message.partition)).toEqual([0, 1, 2]);
-    expect(receivedMessage({ offset: 9, key: null, value: watermarks[1].value, headers: watermarks[1].headers })).toEqual({ kind: 'watermark', offset: 9, position: 42 });
+    expect(
+      receivedMessage({ offset: 9, key: null, value: watermarks[1].value, headers: watermarks[1].headers }),
+    ).toEqual({ kind: 'watermark', offset: 9, position: 42 });
   });
 
   it('refuse a message that TIP did not publish, rather than guess at it', () => {
-    expect(() => receivedMessage({ offset: 3, key: 'x', value: '{}', headers: {} })).toThrow(/offset 3 is not in format tip.event\/1/);
+    expect(() => receivedMessage({ offset: 3, key: 'x', value: '{}', headers: {} })).toThrow(
+      /offset 3 is not in format tip.event\/1/,
+    );
   });
 });

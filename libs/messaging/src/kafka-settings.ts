@@ -11,7 +11,10 @@ export const kafkaEnvironment = {
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port…]')
     .transform((brokers) => brokers.split(','))
     .optional(),
-  TIP_KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('tip.events.v1'),
+  TIP_KAFKA_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'must be a Kafka topic name')
+    .default('tip.events.v1'),
   /** Partitions of the topic when the relay creates it: how many projector workers can share the work. */
   TIP_KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(6),
   /** Which client library: kafkajs today; the interface leaves room for @confluentinc/kafka-javascript. */

@@ -4,7 +4,12 @@ export { createTestDatabase, testServerUrl, TestDatabaseUnavailableError, TEST_D
 export type { TestDatabase, TestDatabaseOptions } from './postgres';
 export { startKafkaBroker, KafkaBrokerStartError } from './kafka/kafka-broker';
 export type { KafkaBroker, KafkaBrokerOptions, KafkaStopOptions } from './kafka/kafka-broker';
-export { ensureKafkaDistribution, kafkaCacheDir, KafkaUnavailableError, KAFKA_CACHE_ENV } from './kafka/kafka-distribution';
+export {
+  ensureKafkaDistribution,
+  kafkaCacheDir,
+  KafkaUnavailableError,
+  KAFKA_CACHE_ENV,
+} from './kafka/kafka-distribution';
 export type { KafkaDistribution } from './kafka/kafka-distribution';
 export {
   describeWithKafka,

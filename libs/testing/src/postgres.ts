@@ -45,7 +45,8 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const name = `tip_test_${randomBytes(6).toString('hex')}`;
   let clauses = '';
   if (options.icuLocale !== undefined) {
-    if (!/^[A-Za-z0-9-]+$/.test(options.icuLocale)) throw new TypeError(`"${options.icuLocale}" is not an ICU locale name`);
+    if (!/^[A-Za-z0-9-]+$/.test(options.icuLocale))
+      throw new TypeError(`"${options.icuLocale}" is not an ICU locale name`);
     clauses = ` TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale}'`;
   }
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"${clauses}`));

@@ -7,7 +7,10 @@ import { loadConfig } from '../../../apps/api/src/config';
 
 export interface CommandResponse {
   status: number;
-  body: Record<string, unknown> & { events?: Record<string, unknown>[]; error?: { code: string; message?: string; details?: unknown } };
+  body: Record<string, unknown> & {
+    events?: Record<string, unknown>[];
+    error?: { code: string; message?: string; details?: unknown };
+  };
 }
 
 /** The API in this process, on a fresh database, with a secret of its own. */
@@ -16,16 +19,32 @@ export interface ApiUnderTest {
   database: TestDatabase;
   secret: string;
   token(actor: Actor): Promise<string>;
-  send(actor: Actor | undefined, name: string, body: unknown, headers?: Record<string, string>): Promise<CommandResponse>;
+  send(
+    actor: Actor | undefined,
+    name: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<CommandResponse>;
   /** GET a path under /api as the actor (no token when undefined); JSON bodies parsed, others as text. */
-  get<T = Record<string, unknown>>(actor: Actor | undefined, path: string): Promise<{ status: number; body: T; headers: Headers; bytes: Buffer }>;
+  get<T = Record<string, unknown>>(
+    actor: Actor | undefined,
+    path: string,
+  ): Promise<{ status: number; body: T; headers: Headers; bytes: Buffer }>;
   stop(): Promise<void>;
 }
 
 export async function startApiUnderTest(environment: Record<string, string> = {}): Promise<ApiUnderTest> {
   const secret = randomBytes(32).toString('hex');
   const database = await createTestDatabase();
-  const tip = await startTip(loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn', ...environment }));
+  const tip = await startTip(
+    loadConfig({
+      DATABASE_URL: database.url,
+      PORT: '0',
+      TIP_JWT_SECRET: secret,
+      TIP_LOG_LEVEL: 'warn',
+      ...environment,
+    }),
+  );
   const token = (actor: Actor) => mintToken(secret, actor);
   return {
     tip,
@@ -46,7 +65,12 @@ export async function startApiUnderTest(environment: Record<string, string> = {}
       const response = await fetch(`${tip.url}${path}`, { headers });
       const bytes = Buffer.from(await response.arrayBuffer());
       const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
-      return { status: response.status, headers: response.headers, bytes, body: (json ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8')) as never };
+      return {
+        status: response.status,
+        headers: response.headers,
+        bytes,
+        body: (json ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8')) as never,
+      };
     },
     async stop() {
       await tip.stop();

@@ -4,7 +4,10 @@ import { Actor, idNumberCheckCharacter, mulberry32, RuleViolation } from '@tip/d
 import { EventStore, runMigrations } from '@tip/event-store';
 import { commandPipelineWiring } from '../../../apps/api/src/commands/use-cases';
 import { EventStoreStreams } from '../../../apps/api/src/infrastructure/event-streams.adapter';
-import { apiMigrations, PostgresIdempotencyStore } from '../../../apps/api/src/infrastructure/postgres-idempotency-store';
+import {
+  apiMigrations,
+  PostgresIdempotencyStore,
+} from '../../../apps/api/src/infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from '../../../apps/api/src/infrastructure/postgres-id-number-vault';
 
 /**
@@ -56,13 +59,32 @@ const COURSE_PLATFORM: Actor = { sub: 'course-platform', role: 'system' };
 const PROVINCE_ADMIN: Actor = { sub: 'p-admin', role: 'province-admin', unitId: PROVINCE };
 
 const CITIES = [
-  { unitId: '320100', name: '南京市', counties: [['320102', '玄武区'], ['320104', '秦淮区'], ['320105', '建邺区']] },
-  { unitId: '320700', name: '连云港市', counties: [['320703', '连云区'], ['320706', '海州区']] },
+  {
+    unitId: '320100',
+    name: '南京市',
+    counties: [
+      ['320102', '玄武区'],
+      ['320104', '秦淮区'],
+      ['320105', '建邺区'],
+    ],
+  },
+  {
+    unitId: '320700',
+    name: '连云港市',
+    counties: [
+      ['320703', '连云区'],
+      ['320706', '海州区'],
+    ],
+  },
 ] as const;
 const SUBJECTS = ['语文', '数学', '英语', '科学', '美术'];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高'];
 const GIVEN = ['芳', '娜', '伟', '洋', '静', '磊', '敏', '丽', '强', '婷', '军', '杰', '艳', '勇', '霞', '涛'];
-const POINTS = [...Array.from({ length: 13 }, (_, i) => `A${i + 1}`), ...Array.from({ length: 10 }, (_, i) => `B${i + 1}`), ...Array.from({ length: 7 }, (_, i) => `C${i + 1}`)];
+const POINTS = [
+  ...Array.from({ length: 13 }, (_, i) => `A${i + 1}`),
+  ...Array.from({ length: 10 }, (_, i) => `B${i + 1}`),
+  ...Array.from({ length: 7 }, (_, i) => `C${i + 1}`),
+];
 const PERIODS = [
   { periodId: '1', startsOn: '2020-11-01', endsOn: '2020-11-30' },
   { periodId: '2', startsOn: '2020-12-01', endsOn: '2020-12-31' },
@@ -104,25 +126,58 @@ export function trainingScenario(seed: number): Scenario {
   const add = (step: ScenarioStep) => steps.push({ lane, ...step, order: steps.length });
   const world: ScenarioWorld = { schoolOf: new Map(), certificates: new Map(), samples: new Map() };
 
-  const countyAdmin = (countyId: string): Actor => ({ sub: `admin-${countyId}`, role: 'county-admin', unitId: countyId });
+  const countyAdmin = (countyId: string): Actor => ({
+    sub: `admin-${countyId}`,
+    role: 'county-admin',
+    unitId: countyId,
+  });
   const cityAdmin = (cityId: string): Actor => ({ sub: `admin-${cityId}`, role: 'city-admin', unitId: cityId });
-  const schoolAdmin = (schoolId: string): Actor => ({ sub: `admin-${schoolId}`, role: 'school-admin', unitId: schoolId });
-  const groupLeader = (schoolId: string, subject: string): Actor => ({ sub: `gl-${schoolId}-${SUBJECTS.indexOf(subject)}`, role: 'group-leader', unitId: schoolId });
-  const asTeacher = (teacher: Teacher): Actor => ({ sub: teacher.teacherId, role: 'teacher', unitId: teacher.school.unitId });
+  const schoolAdmin = (schoolId: string): Actor => ({
+    sub: `admin-${schoolId}`,
+    role: 'school-admin',
+    unitId: schoolId,
+  });
+  const groupLeader = (schoolId: string, subject: string): Actor => ({
+    sub: `gl-${schoolId}-${SUBJECTS.indexOf(subject)}`,
+    role: 'group-leader',
+    unitId: schoolId,
+  });
+  const asTeacher = (teacher: Teacher): Actor => ({
+    sub: teacher.teacherId,
+    role: 'teacher',
+    unitId: teacher.school.unitId,
+  });
   // The teacher's school now (a transfer moves the admin and the group leader who act for them).
-  const schoolNow = (teacher: Teacher) => (world: ScenarioWorld) => world.schoolOf.get(teacher.teacherId) ?? teacher.school.unitId;
+  const schoolNow = (teacher: Teacher) => (world: ScenarioWorld) =>
+    world.schoolOf.get(teacher.teacherId) ?? teacher.school.unitId;
   const adminNow = (teacher: Teacher) => (world: ScenarioWorld) => schoolAdmin(schoolNow(teacher)(world));
-  const leaderNow = (teacher: Teacher) => (world: ScenarioWorld) => groupLeader(schoolNow(teacher)(world), teacher.subject);
+  const leaderNow = (teacher: Teacher) => (world: ScenarioWorld) =>
+    groupLeader(schoolNow(teacher)(world), teacher.subject);
 
   // 1. The hierarchy, the teachers, the programme and the batch.
   const registeredAt = cst('2020-10-08T09:00:00');
-  add({ at: registeredAt, name: 'RegisterOrgUnit', actor: IMPORTER, body: { unitId: PROVINCE, kind: 'province', name: '江苏省' } });
+  add({
+    at: registeredAt,
+    name: 'RegisterOrgUnit',
+    actor: IMPORTER,
+    body: { unitId: PROVINCE, kind: 'province', name: '江苏省' },
+  });
   const counties = CITIES.flatMap((city) => city.counties.map(([unitId]) => ({ unitId, cityId: city.unitId })));
   for (const city of CITIES) {
     lane = city.unitId;
-    add({ at: registeredAt, name: 'RegisterOrgUnit', actor: PROVINCE_ADMIN, body: { unitId: city.unitId, kind: 'city', name: city.name, parentId: PROVINCE } });
+    add({
+      at: registeredAt,
+      name: 'RegisterOrgUnit',
+      actor: PROVINCE_ADMIN,
+      body: { unitId: city.unitId, kind: 'city', name: city.name, parentId: PROVINCE },
+    });
     for (const [unitId, name] of city.counties) {
-      add({ at: registeredAt, name: 'RegisterOrgUnit', actor: cityAdmin(city.unitId), body: { unitId, kind: 'county', name, parentId: city.unitId } });
+      add({
+        at: registeredAt,
+        name: 'RegisterOrgUnit',
+        actor: cityAdmin(city.unitId),
+        body: { unitId, kind: 'county', name, parentId: city.unitId },
+      });
     }
   }
   // Six schools in each city: two in each of 南京's counties, three in each of 连云港's.
@@ -130,7 +185,13 @@ export function trainingScenario(seed: number): Scenario {
     const county = counties[countyIndex];
     const model = index % 4 === 0;
     const subjects = model ? SUBJECTS.slice(0, 2) : SUBJECTS;
-    return { unitId: `S-${String(index + 1).padStart(2, '0')}`, countyId: county.unitId, cityId: county.cityId, model, subjects };
+    return {
+      unitId: `S-${String(index + 1).padStart(2, '0')}`,
+      countyId: county.unitId,
+      cityId: county.cityId,
+      model,
+      subjects,
+    };
   });
   const teachers: Teacher[] = [];
   for (const school of schools) {
@@ -140,10 +201,20 @@ export function trainingScenario(seed: number): Scenario {
       at: registeredAt + HOUR,
       name: 'RegisterOrgUnit',
       actor: countyAdmin(school.countyId),
-      body: { unitId: school.unitId, kind: 'school', name: `${school.unitId} 实验学校`, parentId: school.countyId, fullTimeTeachers: size },
+      body: {
+        unitId: school.unitId,
+        kind: 'school',
+        name: `${school.unitId} 实验学校`,
+        parentId: school.countyId,
+        fullTimeTeachers: size,
+      },
     });
     for (let n = 1; n <= size; n++) {
-      const teacher: Teacher = { teacherId: `T-${school.unitId.slice(2)}-${String(n).padStart(2, '0')}`, school, subject: pick(school.subjects) };
+      const teacher: Teacher = {
+        teacherId: `T-${school.unitId.slice(2)}-${String(n).padStart(2, '0')}`,
+        school,
+        subject: pick(school.subjects),
+      };
       teachers.push(teacher);
       const gender = chance(0.5) ? 'male' : 'female';
       const birthDate = `${int(1965, 1998)}-${String(int(1, 12)).padStart(2, '0')}-${String(int(1, 28)).padStart(2, '0')}`;
@@ -171,43 +242,99 @@ export function trainingScenario(seed: number): Scenario {
     at: cst('2020-10-10T09:00:00'),
     name: 'LaunchProgramme',
     actor: PROVINCE_ADMIN,
-    body: { programmeId: PROGRAMME, name: '江苏省中小学教师信息技术应用能力提升工程2.0', provinceId: PROVINCE, rulebook: 'jiangsu-2.0' },
+    body: {
+      programmeId: PROGRAMME,
+      name: '江苏省中小学教师信息技术应用能力提升工程2.0',
+      provinceId: PROVINCE,
+      rulebook: 'jiangsu-2.0',
+    },
   });
   add({
     at: cst('2020-10-10T10:00:00'),
     name: 'ScheduleBatch',
     actor: PROVINCE_ADMIN,
-    body: { programmeId: PROGRAMME, batchId: BATCH, name: '第一批', startsOn: '2020-11-01', endsOn: '2021-10-31', sharePercent: 20, periods: PERIODS },
+    body: {
+      programmeId: PROGRAMME,
+      batchId: BATCH,
+      name: '第一批',
+      startsOn: '2020-11-01',
+      endsOn: '2021-10-31',
+      sharePercent: 20,
+      periods: PERIODS,
+    },
   });
 
   // 2. The quota cascade: province → city → county → school, periods 1 and 2.
   const sizeOf = (school: School) => teachers.filter((teacher) => teacher.school === school).length;
-  const schoolSeats = new Map(schools.map((school) => [school.unitId, { '1': school.model ? sizeOf(school) : Math.round(sizeOf(school) * between(0.6, 0.9)), '2': school.model ? 0 : int(2, 5) }]));
+  const schoolSeats = new Map(
+    schools.map((school) => [
+      school.unitId,
+      {
+        '1': school.model ? sizeOf(school) : Math.round(sizeOf(school) * between(0.6, 0.9)),
+        '2': school.model ? 0 : int(2, 5),
+      },
+    ]),
+  );
   const quotaAt = cst('2020-10-20T09:00:00');
-  const allocate = (at: number, actor: Actor, periodId: '1' | '2', fromUnitId: string, toUnitId: string, seats: number) =>
-    add({ at, name: 'AllocateQuota', actor, body: { batchId: BATCH, periodId, fromUnitId, toUnitId, seats } });
+  const allocate = (
+    at: number,
+    actor: Actor,
+    periodId: '1' | '2',
+    fromUnitId: string,
+    toUnitId: string,
+    seats: number,
+  ) => add({ at, name: 'AllocateQuota', actor, body: { batchId: BATCH, periodId, fromUnitId, toUnitId, seats } });
   for (const periodId of ['1', '2'] as const) {
     const seatsOf = (school: School) => schoolSeats.get(school.unitId)?.[periodId] ?? 0;
     for (const city of CITIES) {
       const citySchools = schools.filter((school) => school.cityId === city.unitId);
       // The province's ledger is both cities' business.
       lane = undefined;
-      allocate(quotaAt, PROVINCE_ADMIN, periodId, PROVINCE, city.unitId, citySchools.reduce((sum, school) => sum + seatsOf(school), 0) + 8);
+      allocate(
+        quotaAt,
+        PROVINCE_ADMIN,
+        periodId,
+        PROVINCE,
+        city.unitId,
+        citySchools.reduce((sum, school) => sum + seatsOf(school), 0) + 8,
+      );
       lane = city.unitId;
       for (const [countyId] of city.counties) {
         const countySchools = schools.filter((school) => school.countyId === countyId);
-        allocate(quotaAt + HOUR, cityAdmin(city.unitId), periodId, city.unitId, countyId, countySchools.reduce((sum, school) => sum + seatsOf(school), 0) + 2);
+        allocate(
+          quotaAt + HOUR,
+          cityAdmin(city.unitId),
+          periodId,
+          city.unitId,
+          countyId,
+          countySchools.reduce((sum, school) => sum + seatsOf(school), 0) + 2,
+        );
         for (const school of countySchools) {
-          if (seatsOf(school) > 0) allocate(quotaAt + 2 * HOUR + int(0, 120) * 60_000, countyAdmin(countyId), periodId, countyId, school.unitId, seatsOf(school));
+          if (seatsOf(school) > 0)
+            allocate(
+              quotaAt + 2 * HOUR + int(0, 120) * 60_000,
+              countyAdmin(countyId),
+              periodId,
+              countyId,
+              school.unitId,
+              seatsOf(school),
+            );
         }
         // One more than the county holds: QUOTA_EXCEEDED.
-        if (chance(0.5)) allocate(quotaAt + 5 * HOUR, countyAdmin(countyId), periodId, countyId, pick(countySchools).unitId, 50);
+        if (chance(0.5))
+          allocate(quotaAt + 5 * HOUR, countyAdmin(countyId), periodId, countyId, pick(countySchools).unitId, 50);
       }
     }
   }
   for (const school of schools.filter((each) => !each.model).slice(0, 3)) {
     lane = school.cityId;
-    const revoke = (seats: number) => ({ batchId: BATCH, periodId: '2', fromUnitId: school.countyId, toUnitId: school.unitId, seats });
+    const revoke = (seats: number) => ({
+      batchId: BATCH,
+      periodId: '2',
+      fromUnitId: school.countyId,
+      toUnitId: school.unitId,
+      seats,
+    });
     add({ at: cst('2020-10-25T09:00:00'), name: 'RevokeQuota', actor: countyAdmin(school.countyId), body: revoke(1) });
     // Later, with the seats taken: QUOTA_IN_USE, or nothing left to take back.
     add({ at: cst('2020-12-20T09:00:00'), name: 'RevokeQuota', actor: countyAdmin(school.countyId), body: revoke(2) });
@@ -225,12 +352,28 @@ export function trainingScenario(seed: number): Scenario {
     const periodEnd = cst(`${period.endsOn}T23:59:00`);
     const windowEnd = Math.min(periodEnd, enrolledAt + 28 * DAY);
     const onEnrollment = { batchId: BATCH, teacherId: teacher.teacherId };
-    add({ at: enrolledAt, name: 'EnrollTeacher', actor: adminNow(teacher), body: { ...onEnrollment, periodId: period.periodId } });
+    add({
+      at: enrolledAt,
+      name: 'EnrollTeacher',
+      actor: adminNow(teacher),
+      body: { ...onEnrollment, periodId: period.periodId },
+    });
     // No seat left in period 1: try period 2 (ALREADY_ENROLLED when the first one worked).
     if (periodIndex === 0 && !school.model && chance(0.4)) {
-      add({ at: cst('2020-12-02T09:00:00') + int(0, 300) * 60_000, name: 'EnrollTeacher', actor: adminNow(teacher), body: { ...onEnrollment, periodId: '2' } });
+      add({
+        at: cst('2020-12-02T09:00:00') + int(0, 300) * 60_000,
+        name: 'EnrollTeacher',
+        actor: adminNow(teacher),
+        body: { ...onEnrollment, periodId: '2' },
+      });
     }
-    if (school.model || chance(0.92)) add({ at: minute(enrolledAt + between(HOUR, 30 * HOUR)), name: 'ConfirmEnrollment', actor: asTeacher(teacher), body: onEnrollment });
+    if (school.model || chance(0.92))
+      add({
+        at: minute(enrolledAt + between(HOUR, 30 * HOUR)),
+        name: 'ConfirmEnrollment',
+        actor: asTeacher(teacher),
+        body: onEnrollment,
+      });
 
     // Ability points: within the week by the teacher, or after it by the school admin.
     const points = [...new Set(Array.from({ length: chance(0.7) ? 1 : 2 }, () => pick(POINTS)))];
@@ -252,17 +395,33 @@ export function trainingScenario(seed: number): Scenario {
       const recordHours = school.model ? hours(6, 9) : hours(3.5, 9);
       total += recordHours;
       const at = minute(enrolledAt + (r * (windowEnd - enrolledAt)) / (records + 1) + between(-HOUR, HOUR));
-      const record = { ...onEnrollment, recordId: `R-${teacher.teacherId}-${r}`, courseId: `JS-ONLINE-${r}`, hours: recordHours };
+      const record = {
+        ...onEnrollment,
+        recordId: `R-${teacher.teacherId}-${r}`,
+        courseId: `JS-ONLINE-${r}`,
+        hours: recordHours,
+      };
       add({ at, name: 'RecordOnlineHours', actor: COURSE_PLATFORM, body: record });
-      if (chance(0.12)) add({ at: at + int(1, 48) * HOUR, name: 'RecordOnlineHours', actor: COURSE_PLATFORM, body: record });
+      if (chance(0.12))
+        add({ at: at + int(1, 48) * HOUR, name: 'RecordOnlineHours', actor: COURSE_PLATFORM, body: record });
     }
     if (school.model && total < 26) {
-      const record = { ...onEnrollment, recordId: `R-${teacher.teacherId}-x`, courseId: 'JS-ONLINE-X', hours: hours(12, 14) };
+      const record = {
+        ...onEnrollment,
+        recordId: `R-${teacher.teacherId}-x`,
+        courseId: 'JS-ONLINE-X',
+        hours: hours(12, 14),
+      };
       add({ at: minute(windowEnd - DAY), name: 'RecordOnlineHours', actor: COURSE_PLATFORM, body: record });
     }
     if (chance(0.06)) {
       const record = { ...onEnrollment, recordId: `R-${teacher.teacherId}-late`, courseId: 'JS-ONLINE-9', hours: 3.5 };
-      add({ at: minute(windowEnd + between(DAY, 3 * DAY)), name: 'RecordOnlineHours', actor: COURSE_PLATFORM, body: record });
+      add({
+        at: minute(windowEnd + between(DAY, 3 * DAY)),
+        name: 'RecordOnlineHours',
+        actor: COURSE_PLATFORM,
+        body: record,
+      });
     }
 
     // A few move to another school of their city (the record and its seat follow), a few leave.
@@ -278,42 +437,103 @@ export function trainingScenario(seed: number): Scenario {
       });
     }
     if (!school.model && chance(0.04)) {
-      add({ at: minute(enrolledAt + between(10 * DAY, 90 * DAY)), name: 'WithdrawTeacher', actor: adminNow(teacher), body: { ...onEnrollment, reason: '调离教学岗位' } });
+      add({
+        at: minute(enrolledAt + between(10 * DAY, 90 * DAY)),
+        name: 'WithdrawTeacher',
+        actor: adminNow(teacher),
+        body: { ...onEnrollment, reason: '调离教学岗位' },
+      });
     }
 
     // Practice: evidence, peer review, a return and resubmission now and then, grades.
     const evidenceAt = minute(cst('2021-03-01T16:00:00') + between(0, 10 * DAY));
     const evidenceRef = (point: string, version: number) => `evidence/${teacher.teacherId}/${point}-v${version}.zip`;
     for (const point of points) {
-      add({ at: evidenceAt, name: 'SubmitPracticeEvidence', actor: asTeacher(teacher), body: { ...onEnrollment, abilityPoint: point, evidenceRef: evidenceRef(point, 1) } });
+      add({
+        at: evidenceAt,
+        name: 'SubmitPracticeEvidence',
+        actor: asTeacher(teacher),
+        body: { ...onEnrollment, abilityPoint: point, evidenceRef: evidenceRef(point, 1) },
+      });
     }
     // Peers' videos watched and commented on: one, two or three.
     if (school.model || chance(0.88)) {
       for (let review = 0, reviews = int(1, 3); review < reviews; review++) {
-        const review = { ...onEnrollment, videoId: `PV-${pick(teachers).teacherId}`, comment: '课堂中多媒体资源运用得当。' };
-        add({ at: minute(cst('2021-03-08T20:00:00') + between(0, 7 * DAY)), name: 'RecordPeerReview', actor: asTeacher(teacher), body: review });
+        const review = {
+          ...onEnrollment,
+          videoId: `PV-${pick(teachers).teacherId}`,
+          comment: '课堂中多媒体资源运用得当。',
+        };
+        add({
+          at: minute(cst('2021-03-08T20:00:00') + between(0, 7 * DAY)),
+          name: 'RecordPeerReview',
+          actor: asTeacher(teacher),
+          body: review,
+        });
       }
     }
     if (!school.model && chance(0.08)) {
-      add({ at: cst('2021-03-16T15:00:00'), name: 'ReturnEvidence', actor: leaderNow(teacher), body: { ...onEnrollment, abilityPoint: points[0], reason: '请补充学生活动。' } });
-      add({ at: cst('2021-03-20T15:00:00'), name: 'SubmitPracticeEvidence', actor: asTeacher(teacher), body: { ...onEnrollment, abilityPoint: points[0], evidenceRef: evidenceRef(points[0], 2) } });
+      add({
+        at: cst('2021-03-16T15:00:00'),
+        name: 'ReturnEvidence',
+        actor: leaderNow(teacher),
+        body: { ...onEnrollment, abilityPoint: points[0], reason: '请补充学生活动。' },
+      });
+      add({
+        at: cst('2021-03-20T15:00:00'),
+        name: 'SubmitPracticeEvidence',
+        actor: asTeacher(teacher),
+        body: { ...onEnrollment, abilityPoint: points[0], evidenceRef: evidenceRef(points[0], 2) },
+      });
     }
     const roll = random();
-    const grade = school.model ? (roll < 0.45 ? 'excellent' : 'pass') : roll < 0.15 ? 'fail' : roll < 0.75 ? 'pass' : 'excellent';
+    const grade = school.model
+      ? roll < 0.45
+        ? 'excellent'
+        : 'pass'
+      : roll < 0.15
+        ? 'fail'
+        : roll < 0.75
+          ? 'pass'
+          : 'excellent';
     grades.set(teacher.teacherId, grade);
     const assessedAt = minute(cst('2021-04-01T10:00:00') + between(0, 4 * DAY));
     const assessor = chance(0.2) ? adminNow(teacher) : leaderNow(teacher);
     if (points.length > 1 && chance(0.3)) {
-      points.forEach((point, index) => add({ at: assessedAt + index * HOUR, name: 'AssessPractice', actor: assessor, body: { ...onEnrollment, grade, abilityPoint: point } }));
+      points.forEach((point, index) =>
+        add({
+          at: assessedAt + index * HOUR,
+          name: 'AssessPractice',
+          actor: assessor,
+          body: { ...onEnrollment, grade, abilityPoint: point },
+        }),
+      );
     } else {
       add({ at: assessedAt, name: 'AssessPractice', actor: assessor, body: { ...onEnrollment, grade } });
     }
 
     // Offline hours from the school admin, now and then corrected; after closure: SCHOOL_CLOSED.
     const offlineAt = minute(cst('2021-04-06T09:00:00') + between(0, 3 * DAY));
-    add({ at: offlineAt, name: 'RecordOfflineHours', actor: adminNow(teacher), body: { ...onEnrollment, hours: school.model ? hours(25, 30) : hours(22, 30) } });
-    if (chance(0.3)) add({ at: offlineAt + DAY, name: 'RecordOfflineHours', actor: adminNow(teacher), body: { ...onEnrollment, hours: hours(25, 28) } });
-    if (school.model && chance(0.1)) add({ at: cst('2021-07-01T09:00:00'), name: 'RecordOfflineHours', actor: adminNow(teacher), body: { ...onEnrollment, hours: 26 } });
+    add({
+      at: offlineAt,
+      name: 'RecordOfflineHours',
+      actor: adminNow(teacher),
+      body: { ...onEnrollment, hours: school.model ? hours(25, 30) : hours(22, 30) },
+    });
+    if (chance(0.3))
+      add({
+        at: offlineAt + DAY,
+        name: 'RecordOfflineHours',
+        actor: adminNow(teacher),
+        body: { ...onEnrollment, hours: hours(25, 28) },
+      });
+    if (school.model && chance(0.1))
+      add({
+        at: cst('2021-07-01T09:00:00'),
+        name: 'RecordOfflineHours',
+        actor: adminNow(teacher),
+        body: { ...onEnrollment, hours: 26 },
+      });
 
     // Certificates, before closure freezes them.
     add({
@@ -323,7 +543,8 @@ export function trainingScenario(seed: number): Scenario {
       body: onEnrollment,
       after: (result, world) => {
         const code = result.events.find((event) => event.type === 'CertificateIssued')?.certificateCode;
-        if (typeof code === 'string') world.certificates.set(teacher.teacherId, [...(world.certificates.get(teacher.teacherId) ?? []), code]);
+        if (typeof code === 'string')
+          world.certificates.set(teacher.teacherId, [...(world.certificates.get(teacher.teacherId) ?? []), code]);
       },
     });
   }
@@ -364,26 +585,59 @@ export function trainingScenario(seed: number): Scenario {
     lane = school.cityId;
     const target = { batchId: BATCH, schoolId: school.unitId };
     const admin = schoolAdmin(school.unitId);
-    add({ at: cst('2020-11-09T09:00:00'), name: 'UploadSchoolPlan', actor: admin, body: { ...target, documentRef: `plans/${school.unitId}/规划书.pdf` } });
-    add({ at: cst('2020-12-12T09:00:00'), name: 'UploadSchoolPlan', actor: admin, body: { ...target, documentRef: `plans/${school.unitId}/规划书-修订.pdf` } });
+    add({
+      at: cst('2020-11-09T09:00:00'),
+      name: 'UploadSchoolPlan',
+      actor: admin,
+      body: { ...target, documentRef: `plans/${school.unitId}/规划书.pdf` },
+    });
+    add({
+      at: cst('2020-12-12T09:00:00'),
+      name: 'UploadSchoolPlan',
+      actor: admin,
+      body: { ...target, documentRef: `plans/${school.unitId}/规划书-修订.pdf` },
+    });
     for (const subject of school.subjects) {
       const groupId = `G-${SUBJECTS.indexOf(subject)}`;
-      add({ at: cst('2021-05-20T10:00:00'), name: 'SubmitGroupVideo', actor: groupLeader(school.unitId, subject), body: { ...target, groupId, videoRef: `videos/${school.unitId}/${groupId}.mp4` } });
+      add({
+        at: cst('2021-05-20T10:00:00'),
+        name: 'SubmitGroupVideo',
+        actor: groupLeader(school.unitId, subject),
+        body: { ...target, groupId, videoRef: `videos/${school.unitId}/${groupId}.mp4` },
+      });
     }
-    const video = (teacher: Teacher) => ({ ...target, teacherId: teacher.teacherId, subject: teacher.subject, videoRef: `videos/excellent/${teacher.teacherId}.mp4` });
-    for (const teacher of teachers.filter((each) => each.school === school && grades.get(each.teacherId) === 'excellent')) {
+    const video = (teacher: Teacher) => ({
+      ...target,
+      teacherId: teacher.teacherId,
+      subject: teacher.subject,
+      videoRef: `videos/excellent/${teacher.teacherId}.mp4`,
+    });
+    for (const teacher of teachers.filter(
+      (each) => each.school === school && grades.get(each.teacherId) === 'excellent',
+    )) {
       add({ at: cst('2021-05-21T10:00:00'), name: 'UploadExcellentVideo', actor: admin, body: video(teacher) });
     }
     // One non-excellent teacher's video: NOT_EXCELLENT.
     const ordinary = teachers.find((each) => each.school === school && grades.get(each.teacherId) === 'pass');
-    if (ordinary) add({ at: cst('2021-05-21T11:00:00'), name: 'UploadExcellentVideo', actor: admin, body: video(ordinary) });
+    if (ordinary)
+      add({ at: cst('2021-05-21T11:00:00'), name: 'UploadExcellentVideo', actor: admin, body: video(ordinary) });
     add({ at: cst('2021-06-10T10:00:00'), name: 'ApplyForClosure', actor: admin, body: target });
     if (school === schools[4]) {
-      add({ at: cst('2021-06-11T10:00:00'), name: 'RejectClosure', actor: countyAdmin(school.countyId), body: { ...target, reason: '材料不全' } });
+      add({
+        at: cst('2021-06-11T10:00:00'),
+        name: 'RejectClosure',
+        actor: countyAdmin(school.countyId),
+        body: { ...target, reason: '材料不全' },
+      });
       add({ at: cst('2021-06-12T10:00:00'), name: 'ApplyForClosure', actor: admin, body: target });
     }
     add({ at: cst('2021-06-15T09:00:00'), name: 'ApproveClosure', actor: countyAdmin(school.countyId), body: target });
-    add({ at: cst('2021-06-20T09:00:00'), name: 'CloseSchool', actor: admin, body: { ...target, signedDocumentRef: `closure/${school.unitId}/结项验收表.pdf` } });
+    add({
+      at: cst('2021-06-20T09:00:00'),
+      name: 'CloseSchool',
+      actor: admin,
+      body: { ...target, signedDocumentRef: `closure/${school.unitId}/结项验收表.pdf` },
+    });
   }
 
   // 5. Spot checks: a province-wide sample and a city's, their findings, one school not drawn.
@@ -393,7 +647,12 @@ export function trainingScenario(seed: number): Scenario {
     { sampleId: 'INS-1', scopeUnitId: PROVINCE, ratePercent: 30 },
     { sampleId: 'INS-2', scopeUnitId: '320700', ratePercent: 50 },
   ];
-  add({ at: cst('2021-06-24T09:00:00'), name: 'DrawInspectionSample', actor: inspector(PROVINCE), body: { sampleId: 'INS-0', batchId: BATCH, scopeUnitId: PROVINCE, ratePercent: 5, seed: seed } });
+  add({
+    at: cst('2021-06-24T09:00:00'),
+    name: 'DrawInspectionSample',
+    actor: inspector(PROVINCE),
+    body: { sampleId: 'INS-0', batchId: BATCH, scopeUnitId: PROVINCE, ratePercent: 5, seed: seed },
+  });
   for (const sample of samples) {
     lane = sample.scopeUnitId === PROVINCE ? undefined : sample.scopeUnitId;
     add({
@@ -403,12 +662,19 @@ export function trainingScenario(seed: number): Scenario {
       body: { ...sample, batchId: BATCH, seed: `seed-${seed}-${sample.sampleId}` },
       after: (result, world) => {
         const drawn = result.events.find((event) => event.type === 'InspectionSampleDrawn')?.drawn;
-        if (Array.isArray(drawn)) world.samples.set(sample.sampleId, drawn.map((each: { schoolId: string }) => each.schoolId));
+        if (Array.isArray(drawn))
+          world.samples.set(
+            sample.sampleId,
+            drawn.map((each: { schoolId: string }) => each.schoolId),
+          );
       },
     });
     for (let n = 0; n < 8; n++) {
       // Drawn now, not when sent: the stream of numbers stays the same whatever runs alongside.
-      const finding = { outcome: pick(['satisfactory', 'needs-improvement', 'unsatisfactory']), notes: `第${n + 1}所学校：校本研修记录${chance(0.5) ? '完整' : '不全'}` };
+      const finding = {
+        outcome: pick(['satisfactory', 'needs-improvement', 'unsatisfactory']),
+        notes: `第${n + 1}所学校：校本研修记录${chance(0.5) ? '完整' : '不全'}`,
+      };
       add({
         at: cst('2021-06-28T09:00:00') + n * HOUR,
         name: 'RecordInspectionFinding',
@@ -425,8 +691,13 @@ export function trainingScenario(seed: number): Scenario {
       actor: inspector(sample.scopeUnitId),
       body: (world) => {
         const drawn = world.samples.get(sample.sampleId) ?? [];
-        const outside = schools.find((school) => !drawn.includes(school.unitId) && (sample.scopeUnitId === PROVINCE || school.cityId === sample.scopeUnitId));
-        return outside ? { sampleId: sample.sampleId, schoolId: outside.unitId, outcome: 'satisfactory', notes: '未抽中' } : undefined;
+        const outside = schools.find(
+          (school) =>
+            !drawn.includes(school.unitId) && (sample.scopeUnitId === PROVINCE || school.cityId === sample.scopeUnitId),
+        );
+        return outside
+          ? { sampleId: sample.sampleId, schoolId: outside.unitId, outcome: 'satisfactory', notes: '未抽中' }
+          : undefined;
       },
     });
   }
@@ -436,7 +707,10 @@ export function trainingScenario(seed: number): Scenario {
 }
 
 /** The API's command pipeline over a store, with its idempotency keys and ID-number vault. */
-export async function commandPipelineOver(connectionString: string, store: EventStore): Promise<{ pipeline: CommandPipeline; close(): Promise<void> }> {
+export async function commandPipelineOver(
+  connectionString: string,
+  store: EventStore,
+): Promise<{ pipeline: CommandPipeline; close(): Promise<void> }> {
   const pool = new Pool({ connectionString, max: 4, application_name: 'tip-scenario' });
   await runMigrations(pool, apiMigrations, 'tip_api_migrations');
   const pipeline = new CommandPipeline({
@@ -458,7 +732,12 @@ export type Tally = Map<string, number>;
  * one city's after another's as listed (the cities share no stream, so every answer is the
  * same as one after another). Refusals are tallied; anything unexpected is thrown.
  */
-export async function runSteps(pipeline: CommandPipeline, world: ScenarioWorld, steps: readonly ScenarioStep[], tally: Tally = new Map()): Promise<Tally> {
+export async function runSteps(
+  pipeline: CommandPipeline,
+  world: ScenarioWorld,
+  steps: readonly ScenarioStep[],
+  tally: Tally = new Map(),
+): Promise<Tally> {
   const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
   const send = async (step: ScenarioStep) => {
     const body = typeof step.body === 'function' ? step.body(world) : step.body;
@@ -468,7 +747,10 @@ export async function runSteps(pipeline: CommandPipeline, world: ScenarioWorld, 
     }
     const actor = typeof step.actor === 'function' ? step.actor(world) : step.actor;
     const at = new Date(step.at).toISOString();
-    const request = actor.role === 'system' ? { name: step.name, body: { ...body, at }, caller: actor } : { name: step.name, body: { ...body, at, actor }, caller: IMPORTER };
+    const request =
+      actor.role === 'system'
+        ? { name: step.name, body: { ...body, at }, caller: actor }
+        : { name: step.name, body: { ...body, at, actor }, caller: IMPORTER };
     try {
       const result = await pipeline.execute(request);
       count(`${step.name} ${result.events.length > 0 ? 'ok' : 'no-op'}`);

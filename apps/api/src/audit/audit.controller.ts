@@ -1,5 +1,23 @@
-import { CanActivate, Controller, ExecutionContext, Get, Inject, Injectable, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
-import { authorizeAudit, parseAsOf, parseLogPage, STREAM_CATEGORIES, streamCategoryOf, streamStateAsOf } from '@tip/application';
+import {
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  Get,
+  Inject,
+  Injectable,
+  NotFoundException,
+  Param,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  authorizeAudit,
+  parseAsOf,
+  parseLogPage,
+  STREAM_CATEGORIES,
+  streamCategoryOf,
+  streamStateAsOf,
+} from '@tip/application';
 import type { EventStore, RecordedEvent, VerificationReport } from '@tip/event-store';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
 import { EVENT_STORE } from '../infrastructure/event-store.provider';
@@ -13,7 +31,14 @@ export class AuditorsOnly implements CanActivate {
 }
 
 /** An event as stored: metadata untouched, so anyone can recompute its hash from this answer. */
-const logEntry = ({ streamId, revision, position, type, data, metadata }: RecordedEvent) => ({ streamId, revision, position, type, data, metadata });
+const logEntry = ({ streamId, revision, position, type, data, metadata }: RecordedEvent) => ({
+  streamId,
+  revision,
+  position,
+  type,
+  data,
+  metadata,
+});
 
 /** The auditors' window on the log: streams as stored, state at a past business time, the whole log, the hash chains. */
 @Controller('audit')
@@ -39,7 +64,12 @@ export class AuditController {
     // Read as the deciders see it (upcast), unlike the listing above, which shows what is stored.
     const events = await this.store.readStream(streamId);
     if (events.length === 0) throw noStream(streamId);
-    const history = events.map(({ type, data, revision, metadata }) => ({ type, data, revision, businessTime: metadata.businessTime }));
+    const history = events.map(({ type, data, revision, metadata }) => ({
+      type,
+      data,
+      revision,
+      businessTime: metadata.businessTime,
+    }));
     return streamStateAsOf(streamId, category, history, at);
   }
 

@@ -36,7 +36,10 @@ export class CertificatesController {
     if (!issued) throw new NotFoundException(`No certificate has the code ${code}`);
     const data = issued.data as unknown as CertificateIssuedData;
     const revoked = events.find((event) => event.type === 'CertificateRevoked');
-    const teacher = fold(teacherDecider(), (await this.store.readStream(teacherStreamId(data.teacherId))) as unknown as TeacherEvent[]);
+    const teacher = fold(
+      teacherDecider(),
+      (await this.store.readStream(teacherStreamId(data.teacherId))) as unknown as TeacherEvent[],
+    );
     return {
       code: data.certificateCode,
       status: revoked ? 'revoked' : 'valid',

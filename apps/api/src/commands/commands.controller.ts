@@ -18,6 +18,8 @@ export class CommandsController {
     @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('traceparent') traceparent?: string,
   ): Promise<CommandResult> {
-    return this.commandBus.execute(new ExecuteCommand({ name, body, caller: request.actor, idempotencyKey, traceparent }));
+    return this.commandBus.execute(
+      new ExecuteCommand({ name, body, caller: request.actor, idempotencyKey, traceparent }),
+    );
   }
 }

@@ -1,11 +1,22 @@
 import { CommandPipelineOptions, contractUseCases } from '@tip/application';
-import { fold, OrgUnitEvent, orgUnitDecider, orgUnitStreamId, TeacherEvent, teacherDecider, teacherStreamId } from '@tip/domain';
+import {
+  fold,
+  OrgUnitEvent,
+  orgUnitDecider,
+  orgUnitStreamId,
+  TeacherEvent,
+  teacherDecider,
+  teacherStreamId,
+} from '@tip/domain';
 
 const orgUnits = orgUnitDecider();
 const teachers = teacherDecider();
 
 /** The contract's commands, and how the pipeline finds a unit's place and a teacher's school. */
-export const commandPipelineWiring: Omit<CommandPipelineOptions, 'streams' | 'clock' | 'idempotency' | 'services' | 'requestHashKey'> = {
+export const commandPipelineWiring: Omit<
+  CommandPipelineOptions,
+  'streams' | 'clock' | 'idempotency' | 'services' | 'requestHashKey'
+> = {
   useCases: contractUseCases,
   unitStreamId: orgUnitStreamId,
   unitPath: (events) => {

@@ -5,7 +5,6 @@ import { zodToJsonSchema } from 'zod-to-json-schema';
 import { errorBody, json, refused } from './openapi-common';
 import { viewPaths } from './view-paths';
 
-
 const commandResult = {
   type: 'object',
   required: ['commandId', 'streamId', 'version', 'position', 'events'],
@@ -28,16 +27,31 @@ const importFields = {
   },
 };
 
-
 const metadata = {
   type: 'object',
-  description: 'As stored (the hash covers it): eventId, actor {sub, role, unitId}, importedBy?, commandId, correlationId, causationId, businessTime, recordedTime, schemaVersion',
-  required: ['eventId', 'actor', 'commandId', 'correlationId', 'causationId', 'businessTime', 'recordedTime', 'schemaVersion'],
+  description:
+    'As stored (the hash covers it): eventId, actor {sub, role, unitId}, importedBy?, commandId, correlationId, causationId, businessTime, recordedTime, schemaVersion',
+  required: [
+    'eventId',
+    'actor',
+    'commandId',
+    'correlationId',
+    'causationId',
+    'businessTime',
+    'recordedTime',
+    'schemaVersion',
+  ],
 };
 const loggedEvent = {
   type: 'object',
   required: ['revision', 'position', 'type', 'data', 'metadata'],
-  properties: { revision: { type: 'integer' }, position: { type: 'integer' }, type: { type: 'string' }, data: { type: 'object' }, metadata },
+  properties: {
+    revision: { type: 'integer' },
+    position: { type: 'integer' },
+    type: { type: 'string' },
+    data: { type: 'object' },
+    metadata,
+  },
 };
 const problem = {
   type: 'object',
@@ -54,8 +68,20 @@ const problem = {
 
 /** The auditors' routes (roles: auditor, system). */
 function auditPaths(): OpenAPIObject['paths'] {
-  const streamId: ParameterObject = { name: 'streamId', in: 'path', required: true, schema: { type: 'string' }, description: 'e.g. quota-LYG-2016:1:320700' };
-  const audit = (operationId: string, summary: string, parameters: ParameterObject[], answer: object, extra: Record<number, object> = {}) => ({
+  const streamId: ParameterObject = {
+    name: 'streamId',
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+    description: 'e.g. quota-LYG-2016:1:320700',
+  };
+  const audit = (
+    operationId: string,
+    summary: string,
+    parameters: ParameterObject[],
+    answer: object,
+    extra: Record<number, object> = {},
+  ) => ({
     get: {
       operationId,
       tags: ['audit'],
@@ -80,7 +106,14 @@ function auditPaths(): OpenAPIObject['paths'] {
         required: ['streamId', 'events'],
         properties: {
           streamId: { type: 'string' },
-          events: { type: 'array', items: { ...loggedEvent, required: [...loggedEvent.required, 'hash'], properties: { ...loggedEvent.properties, hash: { type: 'string', description: 'SHA-256, hex' } } } },
+          events: {
+            type: 'array',
+            items: {
+              ...loggedEvent,
+              required: [...loggedEvent.required, 'hash'],
+              properties: { ...loggedEvent.properties, hash: { type: 'string', description: 'SHA-256, hex' } },
+            },
+          },
         },
       },
       { 404: refused('NOT_FOUND: no such stream') },
@@ -88,7 +121,16 @@ function auditPaths(): OpenAPIObject['paths'] {
     '/api/audit/streams/{streamId}/state': audit(
       'auditStreamState',
       'The stream’s state rebuilt from its events up to a business time',
-      [streamId, { name: 'asOf', in: 'query', required: false, schema: { type: 'string', format: 'date-time' }, description: 'Business time; every event when omitted' }],
+      [
+        streamId,
+        {
+          name: 'asOf',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', format: 'date-time' },
+          description: 'Business time; every event when omitted',
+        },
+      ],
       {
         type: 'object',
         required: ['streamId', 'category', 'asOf', 'version', 'eventsFolded', 'lastBusinessTime', 'state'],
@@ -109,29 +151,46 @@ function auditPaths(): OpenAPIObject['paths'] {
       'The global event log in order, for external replay',
       [
         { name: 'fromPosition', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
-        { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LOG_PAGE, default: DEFAULT_LOG_PAGE } },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: MAX_LOG_PAGE, default: DEFAULT_LOG_PAGE },
+        },
       ],
       {
         type: 'object',
         required: ['events', 'nextPosition'],
         properties: {
-          events: { type: 'array', items: { ...loggedEvent, required: ['streamId', ...loggedEvent.required], properties: { streamId: { type: 'string' }, ...loggedEvent.properties } } },
+          events: {
+            type: 'array',
+            items: {
+              ...loggedEvent,
+              required: ['streamId', ...loggedEvent.required],
+              properties: { streamId: { type: 'string' }, ...loggedEvent.properties },
+            },
+          },
           nextPosition: { type: 'integer', description: 'fromPosition of the next page' },
         },
       },
       { 400: refused('VALIDATION_FAILED: fromPosition or limit') },
     ),
-    '/api/audit/verify': audit('auditVerify', 'Checks every hash chain; names the first altered, inserted or missing event', [], {
-      type: 'object',
-      required: ['ok', 'streamsChecked', 'eventsChecked', 'problems'],
-      properties: {
-        ok: { type: 'boolean' },
-        streamsChecked: { type: 'integer' },
-        eventsChecked: { type: 'integer' },
-        firstProblem: problem,
-        problems: { type: 'array', items: problem, description: 'At most 100, earliest first' },
+    '/api/audit/verify': audit(
+      'auditVerify',
+      'Checks every hash chain; names the first altered, inserted or missing event',
+      [],
+      {
+        type: 'object',
+        required: ['ok', 'streamsChecked', 'eventsChecked', 'problems'],
+        properties: {
+          ok: { type: 'boolean' },
+          streamsChecked: { type: 'integer' },
+          eventsChecked: { type: 'integer' },
+          firstProblem: problem,
+          problems: { type: 'array', items: problem, description: 'At most 100, earliest first' },
+        },
       },
-    }),
+    ),
   };
 }
 
@@ -163,7 +222,9 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
   for (const useCase of useCases) {
     // Typed loosely on purpose: the generic zod types make the compiler recurse without end here.
     const toJsonSchema = zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>;
-    const schema = unicodePatternsDescribed(toJsonSchema(useCase.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' }));
+    const schema = unicodePatternsDescribed(
+      toJsonSchema(useCase.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' }),
+    );
     const properties = { ...((schema.properties as Record<string, unknown>) ?? {}), ...importFields };
     paths[`/api/commands/${useCase.name}`] = {
       post: {
@@ -173,16 +234,31 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
         security: [{ bearer: [] }],
         parameters: [
           { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
-          { name: 'traceparent', in: 'header', required: false, schema: { type: 'string' }, description: 'W3C trace context; kept on every event the command appends and sent on with them to Kafka' },
+          {
+            name: 'traceparent',
+            in: 'header',
+            required: false,
+            schema: { type: 'string' },
+            description: 'W3C trace context; kept on every event the command appends and sent on with them to Kafka',
+          },
         ],
         requestBody: { required: true, content: { 'application/json': { schema: { ...schema, properties } } } },
         responses: {
           200: { description: 'Decided and appended', content: { 'application/json': { schema: commandResult } } },
-          400: { description: 'VALIDATION_FAILED: details name each field and rule', content: { 'application/json': { schema: errorBody } } },
+          400: {
+            description: 'VALIDATION_FAILED: details name each field and rule',
+            content: { 'application/json': { schema: errorBody } },
+          },
           401: { description: 'UNAUTHENTICATED', content: { 'application/json': { schema: errorBody } } },
           403: { description: 'FORBIDDEN: role or scope', content: { 'application/json': { schema: errorBody } } },
-          409: { description: 'CONFLICT: idempotency key reused, or unresolvable concurrency', content: { 'application/json': { schema: errorBody } } },
-          422: { description: 'A business rule, with its own code', content: { 'application/json': { schema: errorBody } } },
+          409: {
+            description: 'CONFLICT: idempotency key reused, or unresolvable concurrency',
+            content: { 'application/json': { schema: errorBody } },
+          },
+          422: {
+            description: 'A business rule, with its own code',
+            content: { 'application/json': { schema: errorBody } },
+          },
         },
       },
     };
@@ -193,16 +269,27 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
       tags: ['certificates'],
       summary: 'Anyone may check a certificate: valid or revoked, masked holder, batch, hours (no token)',
       parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string', maxLength: 40 } }],
-      responses: { 200: { description: 'The certificate' }, 404: { description: 'NOT_FOUND', content: { 'application/json': { schema: errorBody } } } },
+      responses: {
+        200: { description: 'The certificate' },
+        404: { description: 'NOT_FOUND', content: { 'application/json': { schema: errorBody } } },
+      },
     },
   };
   Object.assign(paths, viewPaths(), auditPaths());
   paths['/api/health'] = {
-    get: { operationId: 'health', tags: ['operations'], responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } } },
+    get: {
+      operationId: 'health',
+      tags: ['operations'],
+      responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } },
+    },
   };
   return {
     openapi: '3.0.3',
-    info: { title: 'TIP', version: '0.1.0', description: 'The system of record for the teacher IT-ability training programme' },
+    info: {
+      title: 'TIP',
+      version: '0.1.0',
+      description: 'The system of record for the teacher IT-ability training programme',
+    },
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
   };

@@ -21,7 +21,9 @@ export class HealthController {
   @Get()
   async health(@Res({ passthrough: true }) response: Response) {
     const eventStore = await this.eventStoreHealth();
-    const readModels = await this.readModelHealth(typeof eventStore.headPosition === 'number' ? eventStore.headPosition : undefined);
+    const readModels = await this.readModelHealth(
+      typeof eventStore.headPosition === 'number' ? eventStore.headPosition : undefined,
+    );
     const status = eventStore.status === 'up' && readModels.status === 'up' ? 'ok' : 'unavailable';
     response.status(status === 'ok' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status, eventStore, readModels };
@@ -44,7 +46,10 @@ export class HealthController {
       const views = Object.fromEntries(
         READ_MODELS.map((readModel, index) => [
           readModel.projection.name,
-          { position: positions[index], behindBy: headPosition === undefined ? null : Math.max(0, headPosition - positions[index]) },
+          {
+            position: positions[index],
+            behindBy: headPosition === undefined ? null : Math.max(0, headPosition - positions[index]),
+          },
         ]),
       );
       return { status: 'up', latencyMs, views };

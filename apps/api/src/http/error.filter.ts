@@ -18,13 +18,17 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.translate(exception);
-    if (status === 500) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (status === 500)
+      this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(status).json(body);
   }
 
   private translate(exception: unknown): [number, ErrorBody] {
-    const error = (code: string, message: string, details?: unknown): ErrorBody => ({ error: details === undefined ? { code, message } : { code, message, details } });
-    if (exception instanceof CommandValidationFailed) return [400, error('VALIDATION_FAILED', exception.message, exception.problems)];
+    const error = (code: string, message: string, details?: unknown): ErrorBody => ({
+      error: details === undefined ? { code, message } : { code, message, details },
+    });
+    if (exception instanceof CommandValidationFailed)
+      return [400, error('VALIDATION_FAILED', exception.message, exception.problems)];
     if (exception instanceof InvalidAppendError) {
       return [400, error('VALIDATION_FAILED', exception.message, [{ field: exception.field, rule: exception.rule }])];
     }
@@ -33,14 +37,25 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof UnknownCommand) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof ViewNotFound) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof ViewBehindError) {
-      return [503, error('VIEW_BEHIND', exception.message, { readModel: exception.readModel, minPosition: exception.minPosition, position: exception.position })];
+      return [
+        503,
+        error('VIEW_BEHIND', exception.message, {
+          readModel: exception.readModel,
+          minPosition: exception.minPosition,
+          position: exception.position,
+        }),
+      ];
     }
     if (exception instanceof CommandConflict) return [409, error('CONFLICT', exception.message)];
     // Event ids already stored by a different command: a reused key or a clash, never our 500.
-    if (exception instanceof DuplicateEventIdError) return [409, error('CONFLICT', 'This command overlaps one already recorded; retry with a new Idempotency-Key')];
+    if (exception instanceof DuplicateEventIdError)
+      return [409, error('CONFLICT', 'This command overlaps one already recorded; retry with a new Idempotency-Key')];
     if (exception instanceof RuleViolation) {
       // The domain guards its own input too; a shape problem is still the caller's 400.
-      return [exception.code === 'VALIDATION_FAILED' ? 400 : 422, error(exception.code, exception.message, exception.details)];
+      return [
+        exception.code === 'VALIDATION_FAILED' ? 400 : 422,
+        error(exception.code, exception.message, exception.details),
+      ];
     }
     if (exception instanceof HttpException) return this.translateHttp(exception);
     if (isBodyParserError(exception)) return this.translateHttp(new HttpException(exception.message, exception.status));
@@ -50,12 +65,19 @@ export class ErrorFilter implements ExceptionFilter {
   private translateHttp(exception: HttpException): [number, ErrorBody] {
     const status = exception.getStatus();
     const code =
-      status === HttpStatus.NOT_FOUND ? 'NOT_FOUND'
-      : status === HttpStatus.PAYLOAD_TOO_LARGE ? 'PAYLOAD_TOO_LARGE'
-      : status === HttpStatus.UNSUPPORTED_MEDIA_TYPE ? 'UNSUPPORTED_MEDIA_TYPE'
-      : status < 500 ? 'VALIDATION_FAILED'
-      : 'INTERNAL';
-    const message = status === HttpStatus.BAD_REQUEST && /JSON/i.test(exception.message) ? 'The body is not valid JSON' : exception.message;
+      status === HttpStatus.NOT_FOUND
+        ? 'NOT_FOUND'
+        : status === HttpStatus.PAYLOAD_TOO_LARGE
+          ? 'PAYLOAD_TOO_LARGE'
+          : status === HttpStatus.UNSUPPORTED_MEDIA_TYPE
+            ? 'UNSUPPORTED_MEDIA_TYPE'
+            : status < 500
+              ? 'VALIDATION_FAILED'
+              : 'INTERNAL';
+    const message =
+      status === HttpStatus.BAD_REQUEST && /JSON/i.test(exception.message)
+        ? 'The body is not valid JSON'
+        : exception.message;
     const details = code === 'VALIDATION_FAILED' ? [{ field: 'body', rule: message }] : undefined;
     return [status, details ? { error: { code, message, details } } : { error: { code, message } }];
   }
@@ -63,5 +85,9 @@ export class ErrorFilter implements ExceptionFilter {
 
 /** Express's body parser reports malformed or oversized bodies with a status of its own. */
 function isBodyParserError(exception: unknown): exception is Error & { status: number } {
-  return exception instanceof Error && typeof (exception as { status?: unknown }).status === 'number' && (exception as { type?: unknown }).type !== undefined;
+  return (
+    exception instanceof Error &&
+    typeof (exception as { status?: unknown }).status === 'number' &&
+    (exception as { type?: unknown }).type !== undefined
+  );
 }

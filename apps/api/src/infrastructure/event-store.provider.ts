@@ -11,16 +11,21 @@ export const EVENT_STORE_SETTINGS = Symbol('EVENT_STORE_SETTINGS');
  */
 export type EventStoreSettings = { kind: 'postgres' } | { kind: 'kurrentdb'; connectionString: string };
 
-export function eventStoreSettingsOf(config: { TIP_EVENT_STORE: 'postgres' | 'kurrentdb'; KURRENTDB_CONNECTION_STRING?: string }): EventStoreSettings {
+export function eventStoreSettingsOf(config: {
+  TIP_EVENT_STORE: 'postgres' | 'kurrentdb';
+  KURRENTDB_CONNECTION_STRING?: string;
+}): EventStoreSettings {
   if (config.TIP_EVENT_STORE === 'postgres') return { kind: 'postgres' };
   // loadConfig refuses kurrentdb without a connection string; this guards callers that skip it.
-  if (!config.KURRENTDB_CONNECTION_STRING) throw new Error('KURRENTDB_CONNECTION_STRING is required when TIP_EVENT_STORE=kurrentdb');
+  if (!config.KURRENTDB_CONNECTION_STRING)
+    throw new Error('KURRENTDB_CONNECTION_STRING is required when TIP_EVENT_STORE=kurrentdb');
   return { kind: 'kurrentdb', connectionString: config.KURRENTDB_CONNECTION_STRING };
 }
 
 export function nestEventStoreLogger(context: string): EventStoreLogger {
   const logger = new Logger(context);
-  const line = (message: string, details?: Record<string, unknown>) => (details ? `${message} ${JSON.stringify(details)}` : message);
+  const line = (message: string, details?: Record<string, unknown>) =>
+    details ? `${message} ${JSON.stringify(details)}` : message;
   return {
     info: (message, details) => logger.log(line(message, details)),
     warn: (message, details) => logger.warn(line(message, details)),
@@ -33,7 +38,9 @@ export const eventStoreProvider: Provider = {
   inject: [DATABASE_URL, { token: EVENT_STORE_SETTINGS, optional: true }],
   useFactory: (connectionString: string, settings: EventStoreSettings | undefined): Promise<EventStore> =>
     openEventStore(
-      settings?.kind === 'kurrentdb' ? { TIP_EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: settings.connectionString } : {},
+      settings?.kind === 'kurrentdb'
+        ? { TIP_EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: settings.connectionString }
+        : {},
       connectionString,
       nestEventStoreLogger('EventStore'),
     ),

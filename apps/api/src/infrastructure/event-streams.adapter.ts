@@ -1,4 +1,12 @@
-import { EventStreams, LoadedStream, StreamConflict, StreamWrite, uuidFrom, WriteContext, WriteResult } from '@tip/application';
+import {
+  EventStreams,
+  LoadedStream,
+  StreamConflict,
+  StreamWrite,
+  uuidFrom,
+  WriteContext,
+  WriteResult,
+} from '@tip/application';
 import { EventStore, RecordedEvent, WrongExpectedRevisionError } from '@tip/event-store';
 
 function loaded(streamId: string, events: RecordedEvent[]): LoadedStream {

@@ -44,12 +44,14 @@ export class PostgresIdNumberVault implements IdNumberVault {
 
   private async keyOf(teacherId: string, create: boolean): Promise<Buffer | undefined> {
     if (create) {
-      await this.pool.query('insert into tip_teacher_keys (teacher_id, key) values ($1, $2) on conflict (teacher_id) do nothing', [
-        teacherId,
-        randomBytes(32),
-      ]);
+      await this.pool.query(
+        'insert into tip_teacher_keys (teacher_id, key) values ($1, $2) on conflict (teacher_id) do nothing',
+        [teacherId, randomBytes(32)],
+      );
     }
-    const { rows } = await this.pool.query<{ key: Buffer }>('select key from tip_teacher_keys where teacher_id = $1', [teacherId]);
+    const { rows } = await this.pool.query<{ key: Buffer }>('select key from tip_teacher_keys where teacher_id = $1', [
+      teacherId,
+    ]);
     return rows[0]?.key;
   }
 }

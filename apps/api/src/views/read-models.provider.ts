@@ -8,7 +8,9 @@ export const READ_MODEL_HOST = Symbol('READ_MODEL_HOST');
 export const READ_MODEL_SETTINGS = Symbol('READ_MODEL_SETTINGS');
 
 /** Where the read models are built (TIP_PROJECTIONS), and how long views wait for minPosition. */
-export type ReadModelSettings = { viewWaitMs: number } & ({ projections: 'inprocess' } | { projections: 'kafka'; kafka: KafkaSettings; relayInProcess: boolean });
+export type ReadModelSettings = { viewWaitMs: number } & (
+  { projections: 'inprocess' } | { projections: 'kafka'; kafka: KafkaSettings; relayInProcess: boolean }
+);
 
 /** With TIP_PROJECTIONS=kafka and TIP_RELAY=inprocess: this process publishes the log to Kafka. */
 @Injectable()
@@ -22,7 +24,14 @@ export class InProcessRelay implements OnApplicationShutdown {
       // Kafka may not be up yet when the API is: keep trying (backoff to 30 s) rather than serve views that never advance.
       const start = async (attempt = 0): Promise<{ relay: EventRelay; broker: MessageBroker } | undefined> => {
         try {
-          return { relay: await EventRelay.start(store, broker, { topic: settings.kafka.topic, partitions: settings.kafka.partitions, logger }), broker };
+          return {
+            relay: await EventRelay.start(store, broker, {
+              topic: settings.kafka.topic,
+              partitions: settings.kafka.partitions,
+              logger,
+            }),
+            broker,
+          };
         } catch (error) {
           if (this.stopping) return undefined;
           const delay = Math.min(30_000, 1_000 * 2 ** attempt);
@@ -39,7 +48,10 @@ export class InProcessRelay implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    const started = await Promise.race([this.relay.catch(() => undefined), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000).unref())]);
+    const started = await Promise.race([
+      this.relay.catch(() => undefined),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000).unref()),
+    ]);
     await started?.relay.stop();
     await started?.broker.close();
   }
@@ -54,7 +66,10 @@ export const readModelProviders: Provider[] = [
         viewWaitMs: settings.viewWaitMs,
         runProjectors: settings.projections === 'inprocess',
         // Workers elsewhere build the views; this process reads how far they are from the partitions.
-        kafka: settings.projections === 'kafka' ? { topic: settings.kafka.topic, partitions: settings.kafka.partitions } : undefined,
+        kafka:
+          settings.projections === 'kafka'
+            ? { topic: settings.kafka.topic, partitions: settings.kafka.partitions }
+            : undefined,
         // With the workers elsewhere nothing wakes a waiting view: look often, the query is one index scan.
         pollIntervalMs: settings.projections === 'kafka' ? 20 : undefined,
         logger: nestEventStoreLogger('ReadModels'),

@@ -11,7 +11,9 @@ const READ_ALL = new Set(['system', 'auditor']);
 export function assertMayReadUnit(actor: Actor, unitPath: readonly string[]): void {
   if (READ_ALL.has(actor.role)) return;
   if (actor.role !== 'teacher' && actor.unitId !== undefined && unitPath.includes(actor.unitId)) return;
-  throw new Forbidden(`A ${actor.role} of ${actor.unitId ?? 'no unit'} may not read ${unitPath[unitPath.length - 1] ?? 'this unit'}`);
+  throw new Forbidden(
+    `A ${actor.role} of ${actor.unitId ?? 'no unit'} may not read ${unitPath[unitPath.length - 1] ?? 'this unit'}`,
+  );
 }
 
 export function assertMayReadTranscript(actor: Actor, teacherId: string, schoolPath: readonly string[]): void {

@@ -25,7 +25,9 @@ const justPosition = z.object({ minPosition });
 const noticeQuery = z.object({
   unitId: identifier,
   batchId: identifier,
-  week: z.string().refine((week) => parseIsoWeek(week) !== undefined, 'must be an ISO week that exists, such as 2021-W03'),
+  week: z
+    .string()
+    .refine((week) => parseIsoWeek(week) !== undefined, 'must be an ISO week that exists, such as 2021-W03'),
   format: z.enum(['json', 'csv', 'xlsx', 'html']).default('json'),
   minPosition,
 });
@@ -52,7 +54,11 @@ export class ViewsController {
   }
 
   @Get('views/batches/:batchId/progress')
-  async batchProgress(@Param('batchId') batchId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async batchProgress(
+    @Param('batchId') batchId: string,
+    @Query() query: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     const { minPosition } = parseQuery(justPosition, query);
     return this.progress(minPosition, async (views) => {
       assertMayReadUnit(request.actor, [(await views.batch(batchId)).provinceId]);
@@ -61,7 +67,11 @@ export class ViewsController {
   }
 
   @Get('views/teachers/:teacherId/transcript')
-  async transcript(@Param('teacherId') teacherId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async transcript(
+    @Param('teacherId') teacherId: string,
+    @Query() query: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     const { batchId, minPosition } = parseQuery(anyBatch, query);
     return this.progress(minPosition, async (views) => {
       const teacher = await views.teacher(teacherId);
@@ -81,7 +91,11 @@ export class ViewsController {
 
   @Get('notices/weekly')
   @Header('cache-control', 'no-store')
-  async weeklyNotice(@Query() query: unknown, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) response: Response) {
+  async weeklyNotice(
+    @Query() query: unknown,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     const { unitId, batchId, week, format, minPosition } = parseQuery(noticeQuery, query);
     await this.host.waitFor(progressReadModel, minPosition);
     const notice = await this.host.read(progressReadModel, async (manager) => {
@@ -100,15 +114,29 @@ export class ViewsController {
   async inspection(@Param('sampleId') sampleId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { minPosition } = parseQuery(justPosition, query);
     await this.host.waitFor(inspectionsReadModel, minPosition);
-    const sample = await this.host.read(inspectionsReadModel, async (manager, position) => ({ ...(await new InspectionViews(manager).sample(sampleId)), position }));
+    const sample = await this.host.read(inspectionsReadModel, async (manager, position) => ({
+      ...(await new InspectionViews(manager).sample(sampleId)),
+      position,
+    }));
     // The sample's scope is a unit of the progress read model.
-    assertMayReadUnit(request.actor, await this.host.read(progressReadModel, (manager) => new ProgressViews(manager).schoolAncestry(sample.scopeUnitId)));
+    assertMayReadUnit(
+      request.actor,
+      await this.host.read(progressReadModel, (manager) =>
+        new ProgressViews(manager).schoolAncestry(sample.scopeUnitId),
+      ),
+    );
     return sample;
   }
 
   /** A progress view once its read model reached minPosition, with the position it was read at. */
-  private async progress<T extends object>(minPosition: number | undefined, read: (views: ProgressViews) => Promise<T>): Promise<T & { position: number }> {
+  private async progress<T extends object>(
+    minPosition: number | undefined,
+    read: (views: ProgressViews) => Promise<T>,
+  ): Promise<T & { position: number }> {
     await this.host.waitFor(progressReadModel, minPosition);
-    return this.host.read(progressReadModel, async (manager, position) => ({ ...(await read(new ProgressViews(manager))), position }));
+    return this.host.read(progressReadModel, async (manager, position) => ({
+      ...(await read(new ProgressViews(manager))),
+      position,
+    }));
   }
 }

@@ -5,9 +5,17 @@ import { HistoricEvent, STREAM_CATEGORIES, streamCategoryOf, streamStateAsOf } f
 
 describe('stream categories', () => {
   it('knows every stream the use cases write, by the prefix of its id function', () => {
-    expect(STREAM_CATEGORIES.map((category) => category.prefix).sort()).toEqual(
-      ['batch-', 'certificate-', 'enrollment-', 'inspection-', 'org-unit-', 'programme-', 'quota-', 'school-closure-', 'teacher-'],
-    );
+    expect(STREAM_CATEGORIES.map((category) => category.prefix).sort()).toEqual([
+      'batch-',
+      'certificate-',
+      'enrollment-',
+      'inspection-',
+      'org-unit-',
+      'programme-',
+      'quota-',
+      'school-closure-',
+      'teacher-',
+    ]);
     expect(streamCategoryOf(quotaStreamId('LYG-2016', '1', '320700'))?.name).toBe('quota');
     expect(streamCategoryOf('certificate-TIP-ABC')?.name).toBe('certificate');
   });
@@ -43,7 +51,12 @@ describe('streamStateAsOf', () => {
       lastBusinessTime: '2016-03-10T01:00:00.000Z',
       state: { received: 100, handedOn: {}, seatHolders: [] },
     });
-    expect(streamStateAsOf(ledger, quota, history)).toMatchObject({ asOf: null, version: 1, eventsFolded: 2, state: { received: 120 } });
+    expect(streamStateAsOf(ledger, quota, history)).toMatchObject({
+      asOf: null,
+      version: 1,
+      eventsFolded: 2,
+      state: { received: 120 },
+    });
   });
 
   it('answers the initial state, version -1, before the first event', () => {

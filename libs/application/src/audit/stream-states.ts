@@ -53,13 +53,18 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
   category(batchStreamId, batchEvolver),
   category((id) => quotaStreamId(id, id, id), { evolve: evolveQuotaLedger, initialState: initialQuotaLedger }),
   category((id) => enrollmentStreamId(id, id), enrollmentEvolver),
-  category((id) => schoolClosureStreamId(id, id), { evolve: evolveSchoolClosure, initialState: initialSchoolClosureState }),
+  category((id) => schoolClosureStreamId(id, id), {
+    evolve: evolveSchoolClosure,
+    initialState: initialSchoolClosureState,
+  }),
   category(inspectionStreamId, inspectionDecider()),
   category(certificateStreamId, certificateEvolver),
 ].sort((a, b) => b.prefix.length - a.prefix.length);
 
 export function streamCategoryOf(streamId: string): StreamCategory | undefined {
-  return STREAM_CATEGORIES.find((candidate) => streamId.startsWith(candidate.prefix) && streamId.length > candidate.prefix.length);
+  return STREAM_CATEGORIES.find(
+    (candidate) => streamId.startsWith(candidate.prefix) && streamId.length > candidate.prefix.length,
+  );
 }
 
 /** An event of the stream as read (upcast), with where it stands in the stream and in business time. */
@@ -81,7 +86,12 @@ export interface StreamStateAsOf {
 }
 
 /** The stream's state from its events whose business time is at or before `asOf` (ISO-8601). */
-export function streamStateAsOf(streamId: string, category: StreamCategory, events: readonly HistoricEvent[], asOf?: string): StreamStateAsOf {
+export function streamStateAsOf(
+  streamId: string,
+  category: StreamCategory,
+  events: readonly HistoricEvent[],
+  asOf?: string,
+): StreamStateAsOf {
   const cutoff = asOf === undefined ? Infinity : Date.parse(asOf);
   // Imported history may arrive after later events: each event is judged by its own business time.
   const folded = events.filter((event) => Date.parse(event.businessTime) <= cutoff);

@@ -105,25 +105,33 @@ export class CommandPipeline {
       throw new CommandValidationFailed([{ field: 'Idempotency-Key', rule: 'must be 1 to 200 characters' }]);
     }
     // Keyed with a server secret: the body may hold an ID number, which a bare hash would give away.
-    const requestHash = createHmac('sha256', this.options.requestHashKey).update(JSON.stringify([request.name, request.body])).digest('hex');
+    const requestHash = createHmac('sha256', this.options.requestHashKey)
+      .update(JSON.stringify([request.name, request.body]))
+      .digest('hex');
     const scope = `${request.caller.sub}:${request.idempotencyKey}`;
     // Requests with one key take turns here, so a retry racing the first attempt waits for its answer.
     return this.idempotentRuns.run(scope, async () => {
       const earlier = await this.options.idempotency.find(scope);
       if (earlier) {
-        if (earlier.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
+        if (earlier.requestHash !== requestHash)
+          throw new CommandConflict('This Idempotency-Key was used with a different command or body');
         return earlier.result;
       }
       // The command id, and so every event id and generated code, follows from the key: a retry
       // racing the first attempt from another process appends nothing new.
       const result = await this.authorizedRun(useCase, call, uuidFrom(`idempotency:${scope}`));
       const stored = await this.options.idempotency.save(scope, requestHash, result);
-      if (stored.requestHash !== requestHash) throw new CommandConflict('This Idempotency-Key was used with a different command or body');
+      if (stored.requestHash !== requestHash)
+        throw new CommandConflict('This Idempotency-Key was used with a different command or body');
       return stored.result;
     });
   }
 
-  private async authorizedRun(useCase: UseCase, call: ReturnType<CommandPipeline['interpret']>, commandId: string): Promise<CommandResult> {
+  private async authorizedRun(
+    useCase: UseCase,
+    call: ReturnType<CommandPipeline['interpret']>,
+    commandId: string,
+  ): Promise<CommandResult> {
     const { data: checked, actor, now, importedBy, traceparent } = call;
     // Streams read to authorize serve the first attempt's decision too (retries read afresh).
     const readForAuthorization = new Map<string, LoadedStream>();
@@ -160,7 +168,10 @@ export class CommandPipeline {
       now: at ? new Date(at).toISOString() : this.options.clock.now().toISOString(),
       importedBy: onBehalfOf ? request.caller : undefined,
       // Only a well-formed trace context travels on (version-traceid-parentid-flags).
-      traceparent: request.traceparent && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(request.traceparent) ? request.traceparent : undefined,
+      traceparent:
+        request.traceparent && /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/.test(request.traceparent)
+          ? request.traceparent
+          : undefined,
     };
   }
 
@@ -178,8 +189,7 @@ export class CommandPipeline {
     else if (scope.kind === 'stream') unitId = scope.unitOf((await read(scope.streamId)).events);
     else if (scope.kind === 'streams') {
       unitId = scope.unitOf((await Promise.all(scope.streamIds.map(read))).map((stream) => stream.events));
-    }
-    else {
+    } else {
       // A record stays with the school it was made at (a transfer moves only open ones).
       const record = scope.record ? scope.record.schoolOf((await read(scope.record.streamId)).events) : undefined;
       const teacher = record === undefined ? await read(this.options.teacherStreamId(scope.teacherId)) : undefined;
@@ -207,13 +217,23 @@ export class CommandPipeline {
     const maxAttempts = this.options.maxAttempts ?? 20;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        return await this.attempt(useCase, data, actor, now, origin, commandId, undefined, attempt === 1 ? prefetched : undefined);
+        return await this.attempt(
+          useCase,
+          data,
+          actor,
+          now,
+          origin,
+          commandId,
+          undefined,
+          attempt === 1 ? prefetched : undefined,
+        );
       } catch (error) {
         if (!(error instanceof StreamConflict)) throw error;
         // Optimistic until a stream proves contended; then commands on it take turns in this
         // process for a while, so a crowd racing for one school's seats does not starve itself.
         this.hotUntil.set(error.streamId, Date.now() + HOT_STREAM_MS);
-        if (this.hotUntil.size > 10_000) for (const [streamId, until] of this.hotUntil) if (until < Date.now()) this.hotUntil.delete(streamId);
+        if (this.hotUntil.size > 10_000)
+          for (const [streamId, until] of this.hotUntil) if (until < Date.now()) this.hotUntil.delete(streamId);
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 50)));
       }
     }
@@ -247,7 +267,10 @@ export class CommandPipeline {
   ): Promise<CommandResult> {
     const streamIds: Record<string, string> = { ...useCase.streams(data) };
     const names = Object.keys(streamIds);
-    const loaded = await this.loadMany(names.map((name) => streamIds[name]), prefetched);
+    const loaded = await this.loadMany(
+      names.map((name) => streamIds[name]),
+      prefetched,
+    );
     const history = Object.fromEntries(names.map((name, index) => [name, loaded[index].events]));
     // Dependent streams may name further ones (a teacher's records, then their seat ledgers):
     // load until nothing new is named.
@@ -256,7 +279,10 @@ export class CommandPipeline {
         (entry): entry is [string, string] => entry[1] !== undefined && !(entry[0] in streamIds),
       );
       if (dependent.length === 0) break;
-      const streams = await this.loadMany(dependent.map(([, streamId]) => streamId), prefetched);
+      const streams = await this.loadMany(
+        dependent.map(([, streamId]) => streamId),
+        prefetched,
+      );
       dependent.forEach(([name, streamId], index) => {
         streamIds[name] = streamId;
         names.push(name);
@@ -269,13 +295,14 @@ export class CommandPipeline {
       return this.hotStreams.run(hot, () => this.attempt(useCase, data, actor, now, origin, commandId, hot));
     }
     const decided = useCase.decide({ type: useCase.name, data, metadata: { now, actor } }, history);
-    const writes: { name: string; streamId: string; events: DomainEvent[]; expectedRevision: number | 'no_stream' }[] = Object.entries(decided)
-      .filter(([, events]) => events.length > 0)
-      .map(([name, events]) => {
-        const index = names.indexOf(name);
-        if (index < 0) throw new Error(`${useCase.name} decided events for "${name}", a stream it did not load`);
-        return { name, streamId: streamIds[name], events, expectedRevision: loaded[index].revision };
-      });
+    const writes: { name: string; streamId: string; events: DomainEvent[]; expectedRevision: number | 'no_stream' }[] =
+      Object.entries(decided)
+        .filter(([, events]) => events.length > 0)
+        .map(([name, events]) => {
+          const index = names.indexOf(name);
+          if (index < 0) throw new Error(`${useCase.name} decided events for "${name}", a stream it did not load`);
+          return { name, streamId: streamIds[name], events, expectedRevision: loaded[index].revision };
+        });
     if (writes.length > 0 && useCase.guards) {
       for (const [index, name] of names.entries()) {
         if (useCase.guards(name) && !writes.some((write) => write.name === name)) {
@@ -288,7 +315,13 @@ export class CommandPipeline {
     if (writes.length === 0) {
       return { commandId, streamId: primary.streamId, version: primaryCount, position: 0, events: [] };
     }
-    const written = await this.options.streams.write(writes, { commandId, correlationId: commandId, now, actor, ...origin });
+    const written = await this.options.streams.write(writes, {
+      commandId,
+      correlationId: commandId,
+      now,
+      actor,
+      ...origin,
+    });
     const primaryWritten = written.streams.find((stream) => stream.streamId === primary.streamId);
     return {
       commandId,

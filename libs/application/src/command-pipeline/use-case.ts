@@ -23,7 +23,11 @@ export type Scope =
    * A teacher acts only on itself; admins act on a teacher through the school of the record
    * concerned (when the command names one) or else the teacher's current school.
    */
-  | { kind: 'teacher'; teacherId: string; record?: { streamId: string; schoolOf(events: DomainEvent[]): string | undefined } }
+  | {
+      kind: 'teacher';
+      teacherId: string;
+      record?: { streamId: string; schoolOf(events: DomainEvent[]): string | undefined };
+    }
   /** Above every unit (registering a province): only `system`. */
   | { kind: 'system' }
   /** The unit a stream belongs to (a programme's province): read from that stream's events. */

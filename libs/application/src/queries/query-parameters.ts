@@ -12,7 +12,10 @@ export function parseQuery<S extends z.ZodTypeAny>(schema: S, query: unknown, fi
 }
 
 // Query strings arrive as text (an array when repeated): anything else is the caller's 400.
-export const wholeNumber = z.string().regex(/^\d{1,15}$/, 'must be a whole number, 0 or more').transform(Number);
+export const wholeNumber = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be a whole number, 0 or more')
+  .transform(Number);
 
 /** Read your writes: the position a view must have reached before it answers. */
 export const minPosition = wholeNumber.optional();

@@ -60,7 +60,8 @@ import { identifier } from './identifiers';
 import { schoolFinishedAt } from './school-records';
 
 const teachers = teacherDecider();
-const enrollmentOf = (events: DomainEvent[] | undefined) => fold(enrollmentEvolver, (events ?? []) as EnrollmentEvent[]);
+const enrollmentOf = (events: DomainEvent[] | undefined) =>
+  fold(enrollmentEvolver, (events ?? []) as EnrollmentEvent[]);
 const teacherOf = (events: DomainEvent[] | undefined) => fold(teachers, (events ?? []) as TeacherEvent[]);
 const ledgerOf = (events: DomainEvent[] | undefined) => fold(quotaLedgerDecider, (events ?? []) as QuotaEvent[]);
 
@@ -79,7 +80,11 @@ function schoolOf(history: Record<string, DomainEvent[]>): string | undefined {
 }
 
 function contextOf(history: Record<string, DomainEvent[]>): EnrollmentContext {
-  return { enrollment: enrollmentOf(history.enrollment), batch: batchOf(history.batch), schoolClosed: isSchoolClosed(closureOf(history.closure)) };
+  return {
+    enrollment: enrollmentOf(history.enrollment),
+    batch: batchOf(history.batch),
+    schoolClosed: isSchoolClosed(closureOf(history.closure)),
+  };
 }
 
 const hours = z.number().positive().max(200);
@@ -105,14 +110,21 @@ function onEnrollment<Data extends { batchId: string; teacherId: string }>(defin
   name: string;
   schema: ZodType<Data, ZodTypeDef, unknown>;
   roles: readonly Role[];
-  decide(command: Command<string, Data>, context: EnrollmentContext, history: Record<string, DomainEvent[]>): DomainEvent[];
+  decide(
+    command: Command<string, Data>,
+    context: EnrollmentContext,
+    history: Record<string, DomainEvent[]>,
+  ): DomainEvent[];
 }): UseCase {
   return defineUseCase<Data>({
     name: definition.name,
     schema: definition.schema,
     roles: definition.roles,
     scope: onRecord,
-    streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+    streams: (data) => ({
+      enrollment: enrollmentStreamId(data.batchId, data.teacherId),
+      batch: batchStreamId(data.batchId),
+    }),
     // A school closing meanwhile freezes this record: the decision must see it.
     guards: (name) => name === 'closure',
     dependentStreams: (data, history) => ({ closure: closureStreamOf(data.batchId, history) }),
@@ -156,7 +168,11 @@ export const enrollTeacher = defineUseCase({
     const idNumber = await services.idNumbers.reveal(data.teacherId, teacher.idNumberProtected);
     if (!idNumber) {
       // The key was erased (crypto-shredding): the exemption cannot be judged without the number.
-      throw new RuleViolation('ID_NUMBER_UNAVAILABLE', `Teacher ${data.teacherId}'s ID number has been erased; register it again`, { teacherId: data.teacherId });
+      throw new RuleViolation(
+        'ID_NUMBER_UNAVAILABLE',
+        `Teacher ${data.teacherId}'s ID number has been erased; register it again`,
+        { teacherId: data.teacherId },
+      );
     }
     return { ...data, birthDate: birthDateOf(idNumber) };
   },
@@ -188,15 +204,24 @@ export const withdrawTeacher = defineUseCase({
   schema: z.object({ ...onTeacher, reason: z.string().trim().min(1).max(500) }).strict(),
   roles: ['school-admin'],
   scope: onRecord,
-  streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+  streams: (data) => ({
+    enrollment: enrollmentStreamId(data.batchId, data.teacherId),
+    batch: batchStreamId(data.batchId),
+  }),
   guards: (name) => name === 'closure',
   dependentStreams: (data, history) => {
-    return { seat: seatLedgerStreamId(enrollmentOf(history.enrollment)), closure: closureStreamOf(data.batchId, history) };
+    return {
+      seat: seatLedgerStreamId(enrollmentOf(history.enrollment)),
+      closure: closureStreamOf(data.batchId, history),
+    };
   },
   primaryStream: 'enrollment',
   decide: (command, history) => {
     const context = contextOf(history);
-    const decision = decideWithdrawTeacher(command as WithdrawTeacher, { ...context, seatLedger: ledgerOf(history.seat) });
+    const decision = decideWithdrawTeacher(command as WithdrawTeacher, {
+      ...context,
+      seatLedger: ledgerOf(history.seat),
+    });
     return { enrollment: decision.enrollment, seat: decision.seat };
   },
 });
@@ -210,7 +235,14 @@ export const selectAbilityPoints = onEnrollment({
 
 export const recordOnlineHours = onEnrollment({
   name: 'RecordOnlineHours',
-  schema: z.object({ ...onTeacher, recordId: z.string().trim().min(1).max(100), courseId: z.string().trim().min(1).max(100), hours }).strict(),
+  schema: z
+    .object({
+      ...onTeacher,
+      recordId: z.string().trim().min(1).max(100),
+      courseId: z.string().trim().min(1).max(100),
+      hours,
+    })
+    .strict(),
   // The course platform's feed: system only.
   roles: [],
   decide: (command, context) => decideRecordOnlineHours(command as RecordOnlineHours, context),
@@ -218,28 +250,44 @@ export const recordOnlineHours = onEnrollment({
 
 export const submitPracticeEvidence = onEnrollment({
   name: 'SubmitPracticeEvidence',
-  schema: z.object({ ...onTeacher, abilityPoint: z.string().trim().min(1).max(50), evidenceRef: z.string().trim().min(1).max(500) }).strict(),
+  schema: z
+    .object({
+      ...onTeacher,
+      abilityPoint: z.string().trim().min(1).max(50),
+      evidenceRef: z.string().trim().min(1).max(500),
+    })
+    .strict(),
   roles: ['teacher'],
   decide: (command, context) => decideSubmitPracticeEvidence(command as SubmitPracticeEvidence, context),
 });
 
 export const recordPeerReview = onEnrollment({
   name: 'RecordPeerReview',
-  schema: z.object({ ...onTeacher, videoId: z.string().trim().min(1).max(200), comment: z.string().trim().min(1).max(2000) }).strict(),
+  schema: z
+    .object({ ...onTeacher, videoId: z.string().trim().min(1).max(200), comment: z.string().trim().min(1).max(2000) })
+    .strict(),
   roles: ['teacher'],
   decide: (command, context) => decideRecordPeerReview(command as RecordPeerReview, context),
 });
 
 export const returnEvidence = onEnrollment({
   name: 'ReturnEvidence',
-  schema: z.object({ ...onTeacher, abilityPoint: z.string().trim().min(1).max(50), reason: z.string().trim().min(1).max(2000) }).strict(),
+  schema: z
+    .object({
+      ...onTeacher,
+      abilityPoint: z.string().trim().min(1).max(50),
+      reason: z.string().trim().min(1).max(2000),
+    })
+    .strict(),
   roles: ['group-leader'],
   decide: (command, context) => decideReturnEvidence(command as ReturnEvidence, context),
 });
 
 export const assessPractice = onEnrollment({
   name: 'AssessPractice',
-  schema: z.object({ ...onTeacher, grade: z.enum(GRADES), abilityPoint: z.string().trim().min(1).max(50).optional() }).strict(),
+  schema: z
+    .object({ ...onTeacher, grade: z.enum(GRADES), abilityPoint: z.string().trim().min(1).max(50).optional() })
+    .strict(),
   roles: ['group-leader', 'school-admin'],
   decide: (command, context) => decideAssessPractice(command as AssessPractice, context),
 });
@@ -252,7 +300,10 @@ export const recordOfflineHours = defineUseCase({
     .transform((data): typeof data & { schoolFinishedAt?: string } => data),
   roles: ['school-admin'],
   scope: onRecord,
-  streams: (data) => ({ enrollment: enrollmentStreamId(data.batchId, data.teacherId), batch: batchStreamId(data.batchId) }),
+  streams: (data) => ({
+    enrollment: enrollmentStreamId(data.batchId, data.teacherId),
+    batch: batchStreamId(data.batchId),
+  }),
   guards: (name) => name === 'closure',
   dependentStreams: (data, history) => ({ closure: closureStreamOf(data.batchId, history) }),
   primaryStream: 'enrollment',
@@ -263,7 +314,10 @@ export const recordOfflineHours = defineUseCase({
     return { ...data, schoolFinishedAt: await schoolFinishedAt(services, data.batchId, enrollment.schoolId) };
   },
   decide: (command, history) => ({
-    enrollment: decideRecordOfflineHours(command as RecordOfflineHours, { ...contextOf(history), schoolFinishedAt: command.data.schoolFinishedAt }),
+    enrollment: decideRecordOfflineHours(command as RecordOfflineHours, {
+      ...contextOf(history),
+      schoolFinishedAt: command.data.schoolFinishedAt,
+    }),
   }),
 });
 
@@ -307,7 +361,9 @@ export const issueCertificate = defineUseCase({
 
 export const revokeCertificate = defineUseCase({
   name: 'RevokeCertificate',
-  schema: z.object({ certificateCode: z.string().trim().min(1).max(40), reason: z.string().trim().min(1).max(2000) }).strict(),
+  schema: z
+    .object({ certificateCode: z.string().trim().min(1).max(40), reason: z.string().trim().min(1).max(2000) })
+    .strict(),
   roles: ['province-admin'],
   scope: (data) => ({
     kind: 'stream',

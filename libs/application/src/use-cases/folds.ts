@@ -16,6 +16,7 @@ export const closureOf = (events: DomainEvent[] | undefined) =>
 /** The deepest unit two paths from the province share: whose admin may act on both. */
 export function commonAncestor(first: string[], second: string[]): string | undefined {
   let shared: string | undefined;
-  for (let index = 0; index < Math.min(first.length, second.length) && first[index] === second[index]; index++) shared = first[index];
+  for (let index = 0; index < Math.min(first.length, second.length) && first[index] === second[index]; index++)
+    shared = first[index];
   return shared;
 }

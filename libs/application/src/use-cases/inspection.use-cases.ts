@@ -31,7 +31,11 @@ const orgUnits = orgUnitDecider();
  * period, from the unit to every school that received seats; each is grouped under its parent
  * (a county, or the city for a city-direct school).
  */
-async function candidateSchools(services: UseCaseServices, batchId: string, scopeUnitId: string): Promise<InspectionCandidate[]> {
+async function candidateSchools(
+  services: UseCaseServices,
+  batchId: string,
+  scopeUnitId: string,
+): Promise<InspectionCandidate[]> {
   const batch = fold(batchEvolver, (await services.load(batchStreamId(batchId))) as BatchEvent[]);
   if (batch.status !== 'scheduled') return [];
   const candidates = new Map<string, InspectionCandidate>();
@@ -47,7 +51,10 @@ async function candidateSchools(services: UseCaseServices, batchId: string, scop
     }
     const children = new Set<string>();
     for (const period of batch.periods) {
-      const ledger = fold(quotaLedgerDecider, (await services.load(quotaStreamId(batchId, period.periodId, unitId))) as QuotaEvent[]);
+      const ledger = fold(
+        quotaLedgerDecider,
+        (await services.load(quotaStreamId(batchId, period.periodId, unitId))) as QuotaEvent[],
+      );
       for (const childId of Object.keys(ledger.handedOn)) children.add(childId);
     }
     for (const childId of children) await visit(childId);
@@ -92,13 +99,21 @@ export const drawInspectionSample = defineUseCase({
 export const recordInspectionFinding = defineUseCase({
   name: 'RecordInspectionFinding',
   schema: z
-    .object({ sampleId: identifier, schoolId: identifier, outcome: z.enum(INSPECTION_OUTCOMES), notes: z.string().trim().max(5000) })
+    .object({
+      sampleId: identifier,
+      schoolId: identifier,
+      outcome: z.enum(INSPECTION_OUTCOMES),
+      notes: z.string().trim().max(5000),
+    })
     .strict(),
   roles: ['inspector'],
   scope: (data) => ({ kind: 'unit', unitId: data.schoolId }),
   streams: (data) => ({ sample: inspectionStreamId(data.sampleId) }),
   primaryStream: 'sample',
   decide: (command, history) => ({
-    sample: decideRecordInspectionFinding(command as RecordInspectionFinding, fold(inspections, history.sample as InspectionEvent[])),
+    sample: decideRecordInspectionFinding(
+      command as RecordInspectionFinding,
+      fold(inspections, history.sample as InspectionEvent[]),
+    ),
   }),
 });

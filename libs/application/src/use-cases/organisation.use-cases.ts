@@ -1,4 +1,11 @@
-import { decideRegisterOrgUnit, fold, OrgUnitEvent, orgUnitDecider, orgUnitStreamId, RegisterOrgUnit } from '@tip/domain';
+import {
+  decideRegisterOrgUnit,
+  fold,
+  OrgUnitEvent,
+  orgUnitDecider,
+  orgUnitStreamId,
+  RegisterOrgUnit,
+} from '@tip/domain';
 import { z } from 'zod';
 import { defineUseCase } from '../command-pipeline/use-case';
 import { identifier } from './identifiers';
@@ -20,9 +27,16 @@ export const registerOrgUnit = defineUseCase({
   roles: ['province-admin', 'city-admin', 'county-admin'],
   // The admin of the parent (or of an ancestor of it) registers a unit; a province only system.
   scope: (data) => (data.parentId ? { kind: 'unit', unitId: data.parentId } : { kind: 'system' }),
-  streams: (data) => ({ unit: orgUnitStreamId(data.unitId), ...(data.parentId ? { parent: orgUnitStreamId(data.parentId) } : {}) }),
+  streams: (data) => ({
+    unit: orgUnitStreamId(data.unitId),
+    ...(data.parentId ? { parent: orgUnitStreamId(data.parentId) } : {}),
+  }),
   primaryStream: 'unit',
   decide: (command, history) => ({
-    unit: decideRegisterOrgUnit(command as RegisterOrgUnit, fold(orgUnits, history.unit as OrgUnitEvent[]), unitOf(history.parent)),
+    unit: decideRegisterOrgUnit(
+      command as RegisterOrgUnit,
+      fold(orgUnits, history.unit as OrgUnitEvent[]),
+      unitOf(history.parent),
+    ),
   }),
 });

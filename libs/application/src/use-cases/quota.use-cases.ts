@@ -61,7 +61,9 @@ export const allocateQuota = defineUseCase({
   scope: (data) => ({ kind: 'unit', unitId: data.fromUnitId }),
   streams: transferStreams,
   primaryStream: 'from',
-  decide: (command, history) => ({ ...decideAllocateQuota(command as AllocateQuota, transferContext(command.data, history)) }),
+  decide: (command, history) => ({
+    ...decideAllocateQuota(command as AllocateQuota, transferContext(command.data, history)),
+  }),
 });
 
 export const revokeQuota = defineUseCase({
@@ -71,5 +73,7 @@ export const revokeQuota = defineUseCase({
   scope: (data) => ({ kind: 'unit', unitId: data.fromUnitId }),
   streams: transferStreams,
   primaryStream: 'from',
-  decide: (command, history) => ({ ...decideRevokeQuota(command as RevokeQuota, transferContext(command.data, history)) }),
+  decide: (command, history) => ({
+    ...decideRevokeQuota(command as RevokeQuota, transferContext(command.data, history)),
+  }),
 });

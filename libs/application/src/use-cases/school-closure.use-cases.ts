@@ -35,22 +35,32 @@ import { batchOf, closureOf } from './folds';
 import { identifier } from './identifiers';
 import { schoolTeacherRecords } from './school-records';
 
-
 interface SchoolFacts extends SchoolPlanFacts, ClosureApplicationFacts {}
 
 /** What the whole school's records say, for the plan and closure thresholds. */
 async function schoolFacts(services: UseCaseServices, batchId: string, schoolId: string): Promise<SchoolFacts> {
-  const enrolled = (await schoolTeacherRecords(services, batchId, schoolId)).filter((record) => isActiveEnrollment(record.enrollment));
+  const enrolled = (await schoolTeacherRecords(services, batchId, schoolId)).filter((record) =>
+    isActiveEnrollment(record.enrollment),
+  );
   const grades = enrolled.map((record) => overallGrade(record.enrollment)).filter((grade) => grade !== null);
   const school = fold(orgUnitDecider(), (await services.load(orgUnitStreamId(schoolId))) as OrgUnitEvent[]);
-  const registeredFullTime = enrolled.filter((record) => record.teacher.status === 'registered' && record.teacher.fullTime).length;
+  const registeredFullTime = enrolled.filter(
+    (record) => record.teacher.status === 'registered' && record.teacher.fullTime,
+  ).length;
   return {
     enrolled: enrolled.length,
     pointsChosen: enrolled.filter((record) => chosenAbilityPoints(record.enrollment).length > 0).length,
     assessed: grades.length,
     passed: grades.filter((grade) => grade === 'pass' || grade === 'excellent').length,
-    fullTimeTeachers: school.status === 'registered' && school.fullTimeTeachers !== undefined ? school.fullTimeTeachers : registeredFullTime,
-    subjectsTaught: [...new Set(enrolled.flatMap((record) => (record.teacher.status === 'registered' ? [record.teacher.subject] : [])))].sort(),
+    fullTimeTeachers:
+      school.status === 'registered' && school.fullTimeTeachers !== undefined
+        ? school.fullTimeTeachers
+        : registeredFullTime,
+    subjectsTaught: [
+      ...new Set(
+        enrolled.flatMap((record) => (record.teacher.status === 'registered' ? [record.teacher.subject] : [])),
+      ),
+    ].sort(),
   };
 }
 
@@ -74,7 +84,12 @@ export const uploadSchoolPlan = defineUseCase({
   primaryStream: 'closure',
   prepare: async (data, services) => ({ ...data, facts: await schoolFacts(services, data.batchId, data.schoolId) }),
   decide: (command, history) => ({
-    closure: decideUploadSchoolPlan(command as UploadSchoolPlan, closureOf(history.closure), batchOf(history.batch), command.data.facts ?? { enrolled: 0, pointsChosen: 0 }),
+    closure: decideUploadSchoolPlan(
+      command as UploadSchoolPlan,
+      closureOf(history.closure),
+      batchOf(history.batch),
+      command.data.facts ?? { enrolled: 0, pointsChosen: 0 },
+    ),
   }),
 });
 
@@ -85,12 +100,16 @@ export const submitGroupVideo = defineUseCase({
   scope: atSchool,
   streams: closureStreams,
   primaryStream: 'closure',
-  decide: (command, history) => ({ closure: decideSubmitGroupVideo(command as SubmitGroupVideo, closureOf(history.closure)) }),
+  decide: (command, history) => ({
+    closure: decideSubmitGroupVideo(command as SubmitGroupVideo, closureOf(history.closure)),
+  }),
 });
 
 export const uploadExcellentVideo = defineUseCase({
   name: 'UploadExcellentVideo',
-  schema: z.object({ ...target, teacherId: identifier, subject: z.string().trim().min(1).max(50), videoRef: reference }).strict(),
+  schema: z
+    .object({ ...target, teacherId: identifier, subject: z.string().trim().min(1).max(50), videoRef: reference })
+    .strict(),
   roles: ['school-admin'],
   scope: atSchool,
   streams: (data) => ({ ...closureStreams(data), enrollment: enrollmentStreamId(data.batchId, data.teacherId) }),
@@ -98,7 +117,9 @@ export const uploadExcellentVideo = defineUseCase({
   decide: (command, history) => {
     const enrollment = fold(enrollmentEvolver, history.enrollment as EnrollmentEvent[]);
     const facts: ExcellentVideoFacts = {
-      teacher: isActiveEnrollment(enrollment) ? { schoolId: enrollment.schoolId, grade: overallGrade(enrollment) } : undefined,
+      teacher: isActiveEnrollment(enrollment)
+        ? { schoolId: enrollment.schoolId, grade: overallGrade(enrollment) }
+        : undefined,
     };
     return { closure: decideUploadExcellentVideo(command as UploadExcellentVideo, closureOf(history.closure), facts) };
   },
@@ -134,7 +155,9 @@ export const approveClosure = defineUseCase({
   scope: atSchool,
   streams: closureStreams,
   primaryStream: 'closure',
-  decide: (command, history) => ({ closure: decideApproveClosure(command as ApproveClosure, closureOf(history.closure)) }),
+  decide: (command, history) => ({
+    closure: decideApproveClosure(command as ApproveClosure, closureOf(history.closure)),
+  }),
 });
 
 export const rejectClosure = defineUseCase({
@@ -144,7 +167,9 @@ export const rejectClosure = defineUseCase({
   scope: atSchool,
   streams: closureStreams,
   primaryStream: 'closure',
-  decide: (command, history) => ({ closure: decideRejectClosure(command as RejectClosure, closureOf(history.closure)) }),
+  decide: (command, history) => ({
+    closure: decideRejectClosure(command as RejectClosure, closureOf(history.closure)),
+  }),
 });
 
 export const closeSchool = defineUseCase({

@@ -1,6 +1,12 @@
 import { hoursShortfall, HoursShortfall } from '../programme/rulebook-queries';
 import { Grade, IssueCertificate, RevokeCertificate } from './enrollment.commands';
-import { EnrollmentContext, EnrollmentStreamContext, requireActive, requireOpenSchool, rulebookOf } from './enrollment.context';
+import {
+  EnrollmentContext,
+  EnrollmentStreamContext,
+  requireActive,
+  requireOpenSchool,
+  rulebookOf,
+} from './enrollment.context';
 import { EnrollmentRuleViolation } from './enrollment.errors';
 import { EnrollmentEvent } from './enrollment.events';
 import { isPracticeGraded } from './enrollment.rules';
@@ -8,8 +14,7 @@ import { certificateOf, hasCertificate, hoursCredited, overallGrade, totalHoursC
 
 /** REQUIREMENTS_NOT_MET details: each requirement still missing. */
 export type MissingRequirement =
-  | ({ requirement: 'hours' } & HoursShortfall)
-  | { requirement: 'grade'; required: Grade[]; grade: Grade | null };
+  ({ requirement: 'hours' } & HoursShortfall) | { requirement: 'grade'; required: Grade[]; grade: Grade | null };
 
 /**
  * Certifies the teacher when the rulebook's hours are met in every category and in total and,
@@ -22,17 +27,23 @@ export function decideIssueCertificate(command: IssueCertificate, context: Enrol
   const { batchId, teacherId, certificateCode } = command.data;
   const enrollment = requireActive(context, batchId, teacherId);
   if (hasCertificate(enrollment)) return [];
-  if (certificateCode.length === 0) throw new Error('The application must generate the certificate code before deciding');
+  if (certificateCode.length === 0)
+    throw new Error('The application must generate the certificate code before deciding');
   const rulebook = rulebookOf(context.batch, enrollment);
 
   const hours = hoursCredited(enrollment);
   const grade = overallGrade(enrollment);
-  const missing: MissingRequirement[] = hoursShortfall(rulebook, hours).map((line) => ({ requirement: 'hours', ...line }));
+  const missing: MissingRequirement[] = hoursShortfall(rulebook, hours).map((line) => ({
+    requirement: 'hours',
+    ...line,
+  }));
   if (isPracticeGraded(rulebook) && grade !== 'pass' && grade !== 'excellent') {
     missing.push({ requirement: 'grade', required: ['pass', 'excellent'], grade });
   }
   if (missing.length > 0) {
-    const named = missing.map((each) => (each.requirement === 'hours' ? `${each.category} hours` : 'a pass grade')).join(', ');
+    const named = missing
+      .map((each) => (each.requirement === 'hours' ? `${each.category} hours` : 'a pass grade'))
+      .join(', ');
     throw new EnrollmentRuleViolation('REQUIREMENTS_NOT_MET', `Teacher ${teacherId} still lacks ${named}`, { missing });
   }
   return [
@@ -58,7 +69,10 @@ export function decideIssueCertificate(command: IssueCertificate, context: Enrol
  * certificate read model) and passes the initial state when none does. Refuses SCHOOL_CLOSED,
  * NOT_FOUND; revoking a revoked certificate appends nothing.
  */
-export function decideRevokeCertificate(command: RevokeCertificate, context: EnrollmentStreamContext): EnrollmentEvent[] {
+export function decideRevokeCertificate(
+  command: RevokeCertificate,
+  context: EnrollmentStreamContext,
+): EnrollmentEvent[] {
   const { certificateCode, reason } = command.data;
   const { enrollment } = context;
   requireOpenSchool(context, enrollment.status === 'not-enrolled' ? undefined : enrollment.batchId);
@@ -68,5 +82,10 @@ export function decideRevokeCertificate(command: RevokeCertificate, context: Enr
   }
   if (certificate.revocation !== null) return [];
   const { batchId, teacherId } = enrollment;
-  return [{ type: 'CertificateRevoked', data: { certificateCode, batchId, teacherId, reason, revokedAt: command.metadata.now } }];
+  return [
+    {
+      type: 'CertificateRevoked',
+      data: { certificateCode, batchId, teacherId, reason, revokedAt: command.metadata.now },
+    },
+  ];
 }

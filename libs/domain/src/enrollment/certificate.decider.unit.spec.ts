@@ -8,7 +8,11 @@ describe('Certificate', () => {
     const js = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S2'] });
     const given = specFor(js.decider);
     const at = '2021-06-05T10:00:00+08:00';
-    const enrolled = [js.seats('S1', 5), ...js.enrolled('T1', '2020-11-02T09:00:00+08:00'), js.selected('T1', ['A1'], '2020-11-03T09:00:00+08:00')];
+    const enrolled = [
+      js.seats('S1', 5),
+      ...js.enrolled('T1', '2020-11-02T09:00:00+08:00'),
+      js.selected('T1', ['A1'], '2020-11-03T09:00:00+08:00'),
+    ];
     const hoursMet = [
       ...enrolled,
       js.onlineRecorded('T1', 'R1', 25, '2020-11-20T09:00:00+08:00'),
@@ -19,7 +23,11 @@ describe('Certificate', () => {
     const graded = (grade: 'fail' | 'pass' | 'excellent'): StreamEvent =>
       js.assessed('T1', 'A1', ['ev-1'], { grade, pointGrade: grade, overallGrade: grade }, '2021-05-01T09:00:00+08:00');
     const passed = [...hoursMet, graded('pass')];
-    const certified = js.issued('T1', 'JS-2021-000001', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' });
+    const certified = js.issued('T1', 'JS-2021-000001', at, {
+      hours: { online: 25, offline: 25 },
+      totalHours: 50,
+      grade: 'pass',
+    });
 
     describe('when requirements are not met', () => {
       it('refuses, naming each missing category, the total and the grade (REQUIREMENTS_NOT_MET)', () => {
@@ -61,34 +69,55 @@ describe('Certificate', () => {
 
     describe('when requirements are met', () => {
       it('issues the certificate with the code the application generated, hours and grade', () => {
-        given(...passed).when(js.issue('T1', 'JS-2021-000001', at)).then(certified);
+        given(...passed)
+          .when(js.issue('T1', 'JS-2021-000001', at))
+          .then(certified);
       });
 
       it('issues an excellent teacher’s certificate as excellent', () => {
         given(...hoursMet, graded('excellent'))
           .when(js.issue('T1', 'JS-2021-000001', at))
-          .then(js.issued('T1', 'JS-2021-000001', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'excellent' }));
+          .then(
+            js.issued('T1', 'JS-2021-000001', at, {
+              hours: { online: 25, offline: 25 },
+              totalHours: 50,
+              grade: 'excellent',
+            }),
+          );
       });
 
       it('refuses a withdrawn teacher (NOT_ENROLLED)', () => {
-        given(...passed, ...js.withdrawn('T1', '调离', at)).when(js.issue('T1', 'JS-2021-000001', at)).thenRefuses('NOT_ENROLLED');
+        given(...passed, ...js.withdrawn('T1', '调离', at))
+          .when(js.issue('T1', 'JS-2021-000001', at))
+          .thenRefuses('NOT_ENROLLED');
       });
 
       it('refuses at a closed school (SCHOOL_CLOSED)', () => {
         const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
-        specFor(closedWorld.decider)(...passed).when(closedWorld.issue('T1', 'JS-2021-000001', at)).thenRefuses('SCHOOL_CLOSED');
+        specFor(closedWorld.decider)(...passed)
+          .when(closedWorld.issue('T1', 'JS-2021-000001', at))
+          .thenRefuses('SCHOOL_CLOSED');
       });
 
       it('names the school the teacher moved to', () => {
         given(...passed, ...js.transferred('T1', 'S1', 'S3', at))
           .when(js.issue('T1', 'JS-2021-000001', at))
-          .then(js.issued('T1', 'JS-2021-000001', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass', schoolId: 'S3' }));
+          .then(
+            js.issued('T1', 'JS-2021-000001', at, {
+              hours: { online: 25, offline: 25 },
+              totalHours: 50,
+              grade: 'pass',
+              schoolId: 'S3',
+            }),
+          );
       });
     });
 
     describe('when issued', () => {
       it('appends nothing when issued again, whatever code the application generated', () => {
-        given(...passed, certified).when(js.issue('T1', 'JS-2021-000002', at)).thenNothingHappens();
+        given(...passed, certified)
+          .when(js.issue('T1', 'JS-2021-000002', at))
+          .thenNothingHappens();
       });
 
       it('is revoked', () => {
@@ -98,12 +127,16 @@ describe('Certificate', () => {
       });
 
       it('refuses an unknown code (NOT_FOUND)', () => {
-        given(...passed, certified).when(js.revoke('JS-2021-999999', '材料造假', at)).thenRefuses('NOT_FOUND', { certificateCode: 'JS-2021-999999' });
+        given(...passed, certified)
+          .when(js.revoke('JS-2021-999999', '材料造假', at))
+          .thenRefuses('NOT_FOUND', { certificateCode: 'JS-2021-999999' });
       });
 
       it('refuses revocation at a closed school (SCHOOL_CLOSED)', () => {
         const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
-        specFor(closedWorld.decider)(...passed, certified).when(closedWorld.revoke('JS-2021-000001', '材料造假', at)).thenRefuses('SCHOOL_CLOSED', { schoolId: 'S1' });
+        specFor(closedWorld.decider)(...passed, certified)
+          .when(closedWorld.revoke('JS-2021-000001', '材料造假', at))
+          .thenRefuses('SCHOOL_CLOSED', { schoolId: 'S1' });
       });
     });
 
@@ -112,25 +145,44 @@ describe('Certificate', () => {
       const later = '2021-06-20T10:00:00+08:00';
 
       it('appends nothing when revoked again', () => {
-        given(...revoked).when(js.revoke('JS-2021-000001', '学时录入有误', later)).thenNothingHappens();
+        given(...revoked)
+          .when(js.revoke('JS-2021-000001', '学时录入有误', later))
+          .thenNothingHappens();
       });
 
       it('issues a new certificate under a new code once the requirements hold', () => {
         given(...revoked)
           .when(js.issue('T1', 'JS-2021-000002', later))
-          .then(js.issued('T1', 'JS-2021-000002', later, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' }));
+          .then(
+            js.issued('T1', 'JS-2021-000002', later, {
+              hours: { online: 25, offline: 25 },
+              totalHours: 50,
+              grade: 'pass',
+            }),
+          );
       });
 
       it('keeps the old code revoked after a new one is issued', () => {
-        const reissued = [...revoked, js.issued('T1', 'JS-2021-000002', later, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' })];
-        given(...reissued).when(js.revoke('JS-2021-000001', '再次', later)).thenNothingHappens();
+        const reissued = [
+          ...revoked,
+          js.issued('T1', 'JS-2021-000002', later, {
+            hours: { online: 25, offline: 25 },
+            totalHours: 50,
+            grade: 'pass',
+          }),
+        ];
+        given(...reissued)
+          .when(js.revoke('JS-2021-000001', '再次', later))
+          .thenNothingHappens();
         const state = enrollmentAfter(reissued, js.stream('T1'));
         expect(currentCertificate(state)?.certificateCode).toBe('JS-2021-000002');
       });
     });
 
     it('refuses a code no enrollment holds (NOT_FOUND)', () => {
-      given().when(js.revoke('JS-2021-000001', '材料造假', at)).thenRefuses('NOT_FOUND');
+      given()
+        .when(js.revoke('JS-2021-000001', '材料造假', at))
+        .thenRefuses('NOT_FOUND');
     });
   });
 
@@ -158,7 +210,13 @@ describe('Certificate', () => {
     it('certifies on the hours of both levels alone (省市两级培训均合格), with no grade', () => {
       specFor(lyg.decider)(...studied, lyg.offlineRecorded('T1', 'practice', 20, '2017-09-01T09:00:00+08:00'))
         .when(lyg.issue('T1', 'LYG-0001', at))
-        .then(lyg.issued('T1', 'LYG-0001', at, { hours: { online: 30, 'application-integration': 90, practice: 20 }, totalHours: 140, grade: null }));
+        .then(
+          lyg.issued('T1', 'LYG-0001', at, {
+            hours: { online: 30, 'application-integration': 90, practice: 20 },
+            totalHours: 140,
+            grade: null,
+          }),
+        );
     });
   });
 
@@ -174,11 +232,16 @@ describe('Certificate', () => {
     ];
 
     it('refuses before the practice is assessed (REQUIREMENTS_NOT_MET)', () => {
-      specFor(nd.decider)(...studied).when(nd.issue('T1', 'ND-0001', at)).thenRefuses('REQUIREMENTS_NOT_MET', { missing: [{ requirement: 'grade', grade: null }] });
+      specFor(nd.decider)(...studied)
+        .when(nd.issue('T1', 'ND-0001', at))
+        .thenRefuses('REQUIREMENTS_NOT_MET', { missing: [{ requirement: 'grade', grade: null }] });
     });
 
     it('certifies 80 hours and a pass', () => {
-      specFor(nd.decider)(...studied, nd.assessed('T1', '教学实践', ['nd-ev-1'], { grade: 'pass', pointGrade: 'pass', overallGrade: 'pass' }, at))
+      specFor(nd.decider)(
+        ...studied,
+        nd.assessed('T1', '教学实践', ['nd-ev-1'], { grade: 'pass', pointGrade: 'pass', overallGrade: 'pass' }, at),
+      )
         .when(nd.issue('T1', 'ND-0001', at))
         .then(nd.issued('T1', 'ND-0001', at, { hours: { online: 50, practice: 30 }, totalHours: 80, grade: 'pass' }));
     });
@@ -197,17 +260,34 @@ describe('Certificate', () => {
       yy.offlineRecorded('T1', 'school-based-assessment', 10, '2021-11-01T09:00:00+08:00'),
       yy.submitted('T1', 'B1', 'yy-ev-1', '2021-10-01T09:00:00+08:00'),
       yy.submitted('T1', 'C2', 'yy-ev-2', '2021-10-01T09:00:00+08:00'),
-      yy.assessed('T1', 'B1', ['yy-ev-1'], { grade: 'excellent', pointGrade: 'excellent', overallGrade: null }, '2021-11-10T09:00:00+08:00'),
+      yy.assessed(
+        'T1',
+        'B1',
+        ['yy-ev-1'],
+        { grade: 'excellent', pointGrade: 'excellent', overallGrade: null },
+        '2021-11-10T09:00:00+08:00',
+      ),
     ];
 
     it('refuses while a chosen point is unassessed (REQUIREMENTS_NOT_MET)', () => {
-      specFor(yy.decider)(...studied).when(yy.issue('T1', 'YY-0001', at)).thenRefuses('REQUIREMENTS_NOT_MET', { missing: [{ requirement: 'grade', grade: null }] });
+      specFor(yy.decider)(...studied)
+        .when(yy.issue('T1', 'YY-0001', at))
+        .thenRefuses('REQUIREMENTS_NOT_MET', { missing: [{ requirement: 'grade', grade: null }] });
     });
 
     it('certifies 80 hours once every point is assessed', () => {
-      specFor(yy.decider)(...studied, yy.assessed('T1', 'C2', ['yy-ev-2'], { grade: 'pass', pointGrade: 'pass', overallGrade: 'pass' }, at))
+      specFor(yy.decider)(
+        ...studied,
+        yy.assessed('T1', 'C2', ['yy-ev-2'], { grade: 'pass', pointGrade: 'pass', overallGrade: 'pass' }, at),
+      )
         .when(yy.issue('T1', 'YY-0001', at))
-        .then(yy.issued('T1', 'YY-0001', at, { hours: { workshop: 60, 'school-based': 10, 'school-based-assessment': 10 }, totalHours: 80, grade: 'pass' }));
+        .then(
+          yy.issued('T1', 'YY-0001', at, {
+            hours: { workshop: 60, 'school-based': 10, 'school-based-assessment': 10 },
+            totalHours: 80,
+            grade: 'pass',
+          }),
+        );
     });
   });
 });
@@ -263,6 +343,9 @@ describe('A Jiangsu teacher’s year, command by command', () => {
     expect(hoursCredited(record)).toEqual({ online: 25, offline: 25 });
     expect(overallGrade(record)).toBe('pass');
     expect(hasCertificate(record)).toBe(true);
-    expect(record.status !== 'not-enrolled' && record.offlineHours[0].recordedBy).toEqual({ sub: admin.sub, role: 'school-admin' });
+    expect(record.status !== 'not-enrolled' && record.offlineHours[0].recordedBy).toEqual({
+      sub: admin.sub,
+      role: 'school-admin',
+    });
   });
 });

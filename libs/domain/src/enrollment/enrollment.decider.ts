@@ -4,7 +4,13 @@ import { decideReleaseSeat, decideTakeSeat } from '../quota/quota.decider';
 import { QuotaEvent } from '../quota/quota.events';
 import { QuotaLedger } from '../quota/quota.ledger';
 import { ConfirmEnrollment, EnrollTeacher, TransferTeacher, WithdrawTeacher } from './enrollment.commands';
-import { EnrollmentContext, EnrollmentStreamContext, requireActive, requireBatch, requireOpenSchool } from './enrollment.context';
+import {
+  EnrollmentContext,
+  EnrollmentStreamContext,
+  requireActive,
+  requireBatch,
+  requireOpenSchool,
+} from './enrollment.context';
 import { EnrollmentRuleViolation, schoolClosed } from './enrollment.errors';
 import { EnrollmentEvent } from './enrollment.events';
 import { enrollmentRulesOf } from './enrollment.rules';
@@ -52,24 +58,32 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
   const now = command.metadata.now;
   if (context.schoolClosed) throw schoolClosed(teacher.status === 'registered' ? teacher.schoolId : undefined, batchId);
   if (teacher.status !== 'registered') {
-    throw new EnrollmentRuleViolation('UNKNOWN_TEACHER', `Teacher ${teacherId} is not registered at a school`, { teacherId });
+    throw new EnrollmentRuleViolation('UNKNOWN_TEACHER', `Teacher ${teacherId} is not registered at a school`, {
+      teacherId,
+    });
   }
-  if (teacher.teacherId !== teacherId) throw new Error(`Loaded teacher ${teacher.teacherId} but the command names ${teacherId}`);
+  if (teacher.teacherId !== teacherId)
+    throw new Error(`Loaded teacher ${teacher.teacherId} but the command names ${teacherId}`);
   const batch = requireBatch(context.batch, batchId, periodId);
 
   if (isActiveEnrollment(enrollment)) {
     if (enrollment.periodId === periodId) return { enrollment: [], seat: [] };
-    throw new EnrollmentRuleViolation('ALREADY_ENROLLED', `Teacher ${teacherId} is already enrolled in batch ${batchId}`, {
-      batchId,
-      teacherId,
-      periodId: enrollment.periodId,
-      schoolId: enrollment.schoolId,
-    });
+    throw new EnrollmentRuleViolation(
+      'ALREADY_ENROLLED',
+      `Teacher ${teacherId} is already enrolled in batch ${batchId}`,
+      {
+        batchId,
+        teacherId,
+        periodId: enrollment.periodId,
+        schoolId: enrollment.schoolId,
+      },
+    );
   }
 
   const rulebook = batch.rulebook;
   if (rulebook.exemption !== null) {
-    if (context.birthDate === undefined) throw new Error('The application must supply the birth date where the rulebook has exemptions');
+    if (context.birthDate === undefined)
+      throw new Error('The application must supply the birth date where the rulebook has exemptions');
     const person = { gender: teacher.gender, birthDate: context.birthDate };
     if (isExemptFromTraining(rulebook, person, now)) {
       // The birth date stays out of the details: with the masked ID number it would reveal the whole number.
@@ -83,7 +97,11 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
   }
 
   const seat = decideTakeSeat(
-    { type: 'TakeSeat', data: { batchId, periodId, schoolId: teacher.schoolId, teacherId }, metadata: command.metadata },
+    {
+      type: 'TakeSeat',
+      data: { batchId, periodId, schoolId: teacher.schoolId, teacherId },
+      metadata: command.metadata,
+    },
     context.seatLedger,
   );
   return {
@@ -106,7 +124,10 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
 }
 
 /** Refuses SCHOOL_CLOSED, NOT_ENROLLED; confirming twice appends nothing. */
-export function decideConfirmEnrollment(command: ConfirmEnrollment, context: EnrollmentStreamContext): EnrollmentEvent[] {
+export function decideConfirmEnrollment(
+  command: ConfirmEnrollment,
+  context: EnrollmentStreamContext,
+): EnrollmentEvent[] {
   const { batchId, teacherId } = command.data;
   const enrollment = requireActive(context, batchId, teacherId);
   if (enrollment.status === 'confirmed') return [];
@@ -129,8 +150,16 @@ export function decideWithdrawTeacher(
   const active = requireActive(context, batchId, teacherId);
   const { periodId, schoolId } = active;
   return {
-    enrollment: [{ type: 'TeacherWithdrawn', data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: command.metadata.now } }],
-    seat: decideReleaseSeat({ type: 'ReleaseSeat', data: { batchId, periodId, schoolId, teacherId }, metadata: command.metadata }, context.seatLedger),
+    enrollment: [
+      {
+        type: 'TeacherWithdrawn',
+        data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: command.metadata.now },
+      },
+    ],
+    seat: decideReleaseSeat(
+      { type: 'ReleaseSeat', data: { batchId, periodId, schoolId, teacherId }, metadata: command.metadata },
+      context.seatLedger,
+    ),
   };
 }
 
@@ -180,16 +209,27 @@ export function decideTransferTeacher(command: TransferTeacher, context: Transfe
   if (fromSchoolId === toSchoolId) return nothing;
   const { toSchool } = context;
   if (toSchool.status !== 'registered' || toSchool.kind !== 'school' || toSchool.unitId !== toSchoolId) {
-    throw new EnrollmentRuleViolation('UNKNOWN_SCHOOL', `${toSchoolId} is not a registered school`, { teacherId, toSchoolId });
+    throw new EnrollmentRuleViolation('UNKNOWN_SCHOOL', `${toSchoolId} is not a registered school`, {
+      teacherId,
+      toSchoolId,
+    });
   }
   const metadata = command.metadata;
-  const toSeat = decideTakeSeat({ type: 'TakeSeat', data: { batchId, periodId, schoolId: toSchoolId, teacherId }, metadata }, context.toSeatLedger);
+  const toSeat = decideTakeSeat(
+    { type: 'TakeSeat', data: { batchId, periodId, schoolId: toSchoolId, teacherId }, metadata },
+    context.toSeatLedger,
+  );
   const fromSeat = decideReleaseSeat(
     { type: 'ReleaseSeat', data: { batchId, periodId, schoolId: fromSchoolId, teacherId }, metadata },
     context.fromSeatLedger,
   );
   return {
-    enrollment: [{ type: 'TeacherTransferred', data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: metadata.now } }],
+    enrollment: [
+      {
+        type: 'TeacherTransferred',
+        data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: metadata.now },
+      },
+    ],
     fromSeat,
     toSeat,
   };

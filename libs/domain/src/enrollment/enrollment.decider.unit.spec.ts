@@ -44,11 +44,15 @@ describe('Enrollment', () => {
     });
 
     it('refuses when the school has seats only in another period (NO_SEAT_LEFT)', () => {
-      given(js.seats('S1', 3, 'P2')).when(js.enroll('T1', ENROLLED_AT)).thenRefuses('NO_SEAT_LEFT');
+      given(js.seats('S1', 3, 'P2'))
+        .when(js.enroll('T1', ENROLLED_AT))
+        .thenRefuses('NO_SEAT_LEFT');
     });
 
     it('refuses a teacher registered at no school (UNKNOWN_TEACHER)', () => {
-      given(...withSeats).when(js.enroll('T-404', ENROLLED_AT)).thenRefuses('UNKNOWN_TEACHER', { teacherId: 'T-404' });
+      given(...withSeats)
+        .when(js.enroll('T-404', ENROLLED_AT))
+        .thenRefuses('UNKNOWN_TEACHER', { teacherId: 'T-404' });
     });
 
     it('refuses an unknown period (UNKNOWN_PERIOD)', () => {
@@ -63,10 +67,18 @@ describe('Enrollment', () => {
         enrollment: initialEnrollment(),
         batch: batchEvolver.initialState(),
         schoolClosed: false,
-        teacher: { status: 'registered' as const, teacherId: 'T1', schoolId: 'S1', gender: 'male' as const, fullTime: true },
+        teacher: {
+          status: 'registered' as const,
+          teacherId: 'T1',
+          schoolId: 'S1',
+          gender: 'male' as const,
+          fullTime: true,
+        },
         seatLedger: initialQuotaLedger(),
       };
-      expect(() => decideEnrollTeacher(command, unscheduled)).toThrow(expect.objectContaining({ code: 'UNKNOWN_BATCH' }));
+      expect(() => decideEnrollTeacher(command, unscheduled)).toThrow(
+        expect.objectContaining({ code: 'UNKNOWN_BATCH' }),
+      );
     });
 
     it('refuses a teacher of a closed school before anything else (SCHOOL_CLOSED)', () => {
@@ -77,12 +89,18 @@ describe('Enrollment', () => {
     });
 
     it('refuses confirming, withdrawing or anything else (NOT_ENROLLED)', () => {
-      given(...withSeats).when(js.confirm('T1', LATER)).thenRefuses('NOT_ENROLLED', { status: 'not-enrolled' });
-      given(...withSeats).when(js.withdraw('T1', '调离', LATER)).thenRefuses('NOT_ENROLLED');
+      given(...withSeats)
+        .when(js.confirm('T1', LATER))
+        .thenRefuses('NOT_ENROLLED', { status: 'not-enrolled' });
+      given(...withSeats)
+        .when(js.withdraw('T1', '调离', LATER))
+        .thenRefuses('NOT_ENROLLED');
     });
 
     it('moves nothing on a transfer', () => {
-      given(...withSeats).when(js.transfer('T1', 'S2', LATER)).thenNothingHappens();
+      given(...withSeats)
+        .when(js.transfer('T1', 'S2', LATER))
+        .thenNothingHappens();
     });
   });
 
@@ -90,11 +108,15 @@ describe('Enrollment', () => {
     const enrolled = [...withSeats, ...js.enrolled('T1', ENROLLED_AT)];
 
     it('appends nothing for the same enrollment retried', () => {
-      given(...enrolled).when(js.enroll('T1', LATER)).thenNothingHappens();
+      given(...enrolled)
+        .when(js.enroll('T1', LATER))
+        .thenNothingHappens();
     });
 
     it('appends nothing for a retry even when the seats have run out since', () => {
-      given(...enrolled, ...js.enrolled('T2', ENROLLED_AT)).when(js.enroll('T1', LATER)).thenNothingHappens();
+      given(...enrolled, ...js.enrolled('T2', ENROLLED_AT))
+        .when(js.enroll('T1', LATER))
+        .thenNothingHappens();
     });
 
     it('refuses enrolling again in another period (ALREADY_ENROLLED)', () => {
@@ -104,7 +126,9 @@ describe('Enrollment', () => {
     });
 
     it('is confirmed by the teacher', () => {
-      given(...enrolled).when(js.confirm('T1', LATER)).then(js.confirmed('T1', LATER));
+      given(...enrolled)
+        .when(js.confirm('T1', LATER))
+        .then(js.confirmed('T1', LATER));
     });
 
     it('is withdrawn by the school, releasing the seat', () => {
@@ -129,7 +153,9 @@ describe('Enrollment', () => {
     const confirmed = [...withSeats, ...js.enrolled('T1', ENROLLED_AT), js.confirmed('T1', LATER)];
 
     it('appends nothing when confirmed again', () => {
-      given(...confirmed).when(js.confirm('T1', '2020-11-04T10:00:00+08:00')).thenNothingHappens();
+      given(...confirmed)
+        .when(js.confirm('T1', '2020-11-04T10:00:00+08:00'))
+        .thenNothingHappens();
     });
 
     it('is withdrawn like an unconfirmed enrollment', () => {
@@ -143,11 +169,15 @@ describe('Enrollment', () => {
     const withdrawn = [...withSeats, ...js.enrolled('T1', ENROLLED_AT), ...js.withdrawn('T1', '长期病假', LATER)];
 
     it('appends nothing when withdrawn again', () => {
-      given(...withdrawn).when(js.withdraw('T1', '长期病假', LATER)).thenNothingHappens();
+      given(...withdrawn)
+        .when(js.withdraw('T1', '长期病假', LATER))
+        .thenNothingHappens();
     });
 
     it('refuses confirming (NOT_ENROLLED)', () => {
-      given(...withdrawn).when(js.confirm('T1', LATER)).thenRefuses('NOT_ENROLLED', { status: 'withdrawn' });
+      given(...withdrawn)
+        .when(js.confirm('T1', LATER))
+        .thenRefuses('NOT_ENROLLED', { status: 'withdrawn' });
     });
 
     it('enrolls the teacher again, with a fresh record and a new seat', () => {
@@ -158,26 +188,39 @@ describe('Enrollment', () => {
     });
 
     it('moves nothing on a transfer', () => {
-      given(...withdrawn).when(js.transfer('T1', 'S2', LATER)).thenNothingHappens();
+      given(...withdrawn)
+        .when(js.transfer('T1', 'S2', LATER))
+        .thenNothingHappens();
     });
   });
 
   describe('when the school has closed (结项)', () => {
     const atClosed = [...withSeats, ...js.enrolled('T3', ENROLLED_AT, { schoolId: 'S3' })];
-    const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S3'], teachers: { T3: { schoolId: 'S3', gender: 'female', fullTime: true, birthDate: '1990-01-01' } } });
+    const closedWorld = enrollmentWorld('jiangsu-2.0', {
+      closedSchools: ['S3'],
+      teachers: { T3: { schoolId: 'S3', gender: 'female', fullTime: true, birthDate: '1990-01-01' } },
+    });
     const givenClosed = specFor(closedWorld.decider);
 
     it('refuses enrolling its teachers (SCHOOL_CLOSED)', () => {
-      givenClosed(...withSeats).when(closedWorld.enroll('T3', ENROLLED_AT)).thenRefuses('SCHOOL_CLOSED', { schoolId: 'S3', batchId: 'JS-2020-1' });
+      givenClosed(...withSeats)
+        .when(closedWorld.enroll('T3', ENROLLED_AT))
+        .thenRefuses('SCHOOL_CLOSED', { schoolId: 'S3', batchId: 'JS-2020-1' });
     });
 
     it('refuses confirming and withdrawing (SCHOOL_CLOSED)', () => {
-      givenClosed(...atClosed).when(closedWorld.confirm('T3', LATER)).thenRefuses('SCHOOL_CLOSED');
-      givenClosed(...atClosed).when(closedWorld.withdraw('T3', '调离', LATER)).thenRefuses('SCHOOL_CLOSED');
+      givenClosed(...atClosed)
+        .when(closedWorld.confirm('T3', LATER))
+        .thenRefuses('SCHOOL_CLOSED');
+      givenClosed(...atClosed)
+        .when(closedWorld.withdraw('T3', '调离', LATER))
+        .thenRefuses('SCHOOL_CLOSED');
     });
 
     it('refuses even a retried withdrawal (SCHOOL_CLOSED is checked first)', () => {
-      givenClosed(...atClosed, ...closedWorld.withdrawn('T3', '调离', LATER)).when(closedWorld.withdraw('T3', '调离', LATER)).thenRefuses('SCHOOL_CLOSED');
+      givenClosed(...atClosed, ...closedWorld.withdrawn('T3', '调离', LATER))
+        .when(closedWorld.withdraw('T3', '调离', LATER))
+        .thenRefuses('SCHOOL_CLOSED');
     });
   });
 
@@ -192,7 +235,12 @@ describe('Enrollment', () => {
     });
 
     it('keeps hours, points and status, and changes the school', () => {
-      const history = [...enrolled, js.selected('T1', ['A1'], LATER), js.onlineRecorded('T1', 'R1', 10, LATER), ...js.transferred('T1', 'S1', 'S2', at)];
+      const history = [
+        ...enrolled,
+        js.selected('T1', ['A1'], LATER),
+        js.onlineRecorded('T1', 'R1', 10, LATER),
+        ...js.transferred('T1', 'S1', 'S2', at),
+      ];
       const state = enrollmentAfter(history, js.stream('T1'));
       expect(state).toMatchObject({
         status: 'confirmed',
@@ -205,7 +253,9 @@ describe('Enrollment', () => {
     });
 
     it('appends nothing when transferred again to the same school', () => {
-      given(...enrolled, ...js.transferred('T1', 'S1', 'S2', at)).when(js.transfer('T1', 'S2', at)).thenNothingHappens();
+      given(...enrolled, ...js.transferred('T1', 'S1', 'S2', at))
+        .when(js.transfer('T1', 'S2', at))
+        .thenNothingHappens();
     });
 
     it('refuses when the new school has no seat left (NO_SEAT_LEFT)', () => {
@@ -215,11 +265,15 @@ describe('Enrollment', () => {
     });
 
     it('refuses an unknown school (UNKNOWN_SCHOOL)', () => {
-      given(...enrolled).when(js.transfer('T1', 'S-404', at)).thenRefuses('UNKNOWN_SCHOOL', { toSchoolId: 'S-404' });
+      given(...enrolled)
+        .when(js.transfer('T1', 'S-404', at))
+        .thenRefuses('UNKNOWN_SCHOOL', { toSchoolId: 'S-404' });
     });
 
     it('refuses a move into a closed school (SCHOOL_CLOSED)', () => {
-      given(...enrolled).when(js.transfer('T1', 'S3', at)).thenRefuses('SCHOOL_CLOSED', { schoolId: 'S3' });
+      given(...enrolled)
+        .when(js.transfer('T1', 'S3', at))
+        .thenRefuses('SCHOOL_CLOSED', { schoolId: 'S3' });
     });
 
     it('refuses a move out of a closed school (SCHOOL_CLOSED)', () => {
@@ -231,8 +285,14 @@ describe('Enrollment', () => {
 
     it('leaves a certified enrollment with its school, even a closed one', () => {
       const closedWorld = enrollmentWorld('jiangsu-2.0', { closedSchools: ['S1'] });
-      const certified = closedWorld.issued('T1', 'JS-0001', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' });
-      specFor(closedWorld.decider)(...enrolled, certified).when(closedWorld.transfer('T1', 'S2', at)).thenNothingHappens();
+      const certified = closedWorld.issued('T1', 'JS-0001', at, {
+        hours: { online: 25, offline: 25 },
+        totalHours: 50,
+        grade: 'pass',
+      });
+      specFor(closedWorld.decider)(...enrolled, certified)
+        .when(closedWorld.transfer('T1', 'S2', at))
+        .thenNothingHappens();
     });
 
     it('refuses a school that is not a school (UNKNOWN_SCHOOL)', () => {
@@ -277,13 +337,17 @@ describe('Enrollment', () => {
     });
 
     it('counts a woman’s retirement at 55', () => {
-      givenNd(seats).when(nd.enroll('woman1966', '2016-04-06T09:00:00+08:00')).thenRefuses('EXEMPT_TEACHER', { teacherId: 'woman1966' });
+      givenNd(seats)
+        .when(nd.enroll('woman1966', '2016-04-06T09:00:00+08:00'))
+        .thenRefuses('EXEMPT_TEACHER', { teacherId: 'woman1966' });
     });
 
     it('exempts a woman but not a man born the same day', () => {
       const at = '2016-05-01T09:00:00+08:00';
       givenNd(seats).when(nd.enroll('woman1964', at)).thenRefuses('EXEMPT_TEACHER', { teacherId: 'woman1964' });
-      givenNd(seats).when(nd.enroll('man1964', at)).then(...nd.enrolled('man1964', at));
+      givenNd(seats)
+        .when(nd.enroll('man1964', at))
+        .then(...nd.enrolled('man1964', at));
     });
 
     it('keeps the birth date out of the refusal', () => {
@@ -296,7 +360,13 @@ describe('Enrollment', () => {
     });
 
     it('needs the birth date from the application', () => {
-      const teacher = { status: 'registered' as const, teacherId: 'man1961', schoolId: 'S1', gender: 'male' as const, fullTime: true };
+      const teacher = {
+        status: 'registered' as const,
+        teacherId: 'man1961',
+        schoolId: 'S1',
+        gender: 'male' as const,
+        fullTime: true,
+      };
       const decide = () =>
         decideEnrollTeacher(nd.enroll('man1961', '2016-04-05T09:00:00+08:00'), {
           enrollment: initialEnrollment(),
@@ -314,7 +384,9 @@ describe('Enrollment', () => {
     ['lianyungang-1.0', '2016-03-15T09:00:00+08:00', '1962-01-01'],
     ['yueyang-2.0', '2021-06-02T09:00:00+08:00', '1967-01-01'],
   ] as const)('with the %s rulebook (no exemption)', (preset, at, birthDate) => {
-    const world = enrollmentWorld(preset, { teachers: { old: { schoolId: 'S1', gender: 'female', fullTime: true, birthDate } } });
+    const world = enrollmentWorld(preset, {
+      teachers: { old: { schoolId: 'S1', gender: 'female', fullTime: true, birthDate } },
+    });
 
     it('enrolls a woman a year or two from retiring at 55, without needing the birth date', () => {
       const command = world.enroll('old', at);

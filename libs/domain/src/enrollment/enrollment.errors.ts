@@ -42,10 +42,14 @@ export class EnrollmentRuleViolation extends RuleViolation {
 
 /** Details name the school and batch where known (a command on no record names neither). */
 export function schoolClosed(schoolId: string | undefined, batchId: string | undefined): RuleViolation {
-  return new EnrollmentRuleViolation('SCHOOL_CLOSED', 'The school has closed (结项) in this batch; it can do nothing more', {
-    ...(schoolId === undefined ? {} : { schoolId }),
-    ...(batchId === undefined ? {} : { batchId }),
-  });
+  return new EnrollmentRuleViolation(
+    'SCHOOL_CLOSED',
+    'The school has closed (结项) in this batch; it can do nothing more',
+    {
+      ...(schoolId === undefined ? {} : { schoolId }),
+      ...(batchId === undefined ? {} : { batchId }),
+    },
+  );
 }
 
 export function notEnrolled(batchId: string, teacherId: string, status: string): RuleViolation {
@@ -57,5 +61,9 @@ export function notEnrolled(batchId: string, teacherId: string, status: string):
 }
 
 export function badHours(hours: unknown, max: number): RuleViolation {
-  return new EnrollmentRuleViolation('BAD_HOURS', `Hours must be more than 0 and at most ${max}, in hundredths at most`, { hours, max });
+  return new EnrollmentRuleViolation(
+    'BAD_HOURS',
+    `Hours must be more than 0 and at most ${max}, in hundredths at most`,
+    { hours, max },
+  );
 }

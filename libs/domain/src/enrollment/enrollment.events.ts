@@ -35,7 +35,10 @@ export type TeacherEnrolled = DomainEvent<
   }
 >;
 
-export type EnrollmentConfirmed = DomainEvent<'EnrollmentConfirmed', { batchId: string; teacherId: string; confirmedAt: string }>;
+export type EnrollmentConfirmed = DomainEvent<
+  'EnrollmentConfirmed',
+  { batchId: string; teacherId: string; confirmedAt: string }
+>;
 
 export type TeacherWithdrawn = DomainEvent<
   'TeacherWithdrawn',
@@ -44,7 +47,14 @@ export type TeacherWithdrawn = DomainEvent<
 
 export type TeacherTransferred = DomainEvent<
   'TeacherTransferred',
-  { batchId: string; periodId: string; teacherId: string; fromSchoolId: string; toSchoolId: string; transferredAt: string }
+  {
+    batchId: string;
+    periodId: string;
+    teacherId: string;
+    fromSchoolId: string;
+    toSchoolId: string;
+    transferredAt: string;
+  }
 >;
 
 export type AbilityPointsSelected = DomainEvent<
@@ -78,7 +88,15 @@ export type PeerReviewRecorded = DomainEvent<
 
 export type EvidenceReturned = DomainEvent<
   'EvidenceReturned',
-  { batchId: string; teacherId: string; abilityPoint: string; evidenceRefs: string[]; reason: string; returnedBy: ActorRef; returnedAt: string }
+  {
+    batchId: string;
+    teacherId: string;
+    abilityPoint: string;
+    evidenceRefs: string[];
+    reason: string;
+    returnedBy: ActorRef;
+    returnedAt: string;
+  }
 >;
 
 /** One per ability point graded; carries the point's and the overall grade that follow, for the read side. */

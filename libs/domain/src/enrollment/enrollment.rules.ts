@@ -14,7 +14,10 @@ export function isPracticeGraded(rulebook: Rulebook): boolean {
 /** The part of the rulebook an enrollment copies (see EnrollmentRules). */
 export function enrollmentRulesOf(rulebook: Rulebook): EnrollmentRules {
   return {
-    hours: { categories: rulebook.hours.categories.map((category) => ({ ...category })), minimumTotal: rulebook.hours.minimumTotal },
+    hours: {
+      categories: rulebook.hours.categories.map((category) => ({ ...category })),
+      minimumTotal: rulebook.hours.minimumTotal,
+    },
     onlineCategoryId: rulebook.onlineStudy?.categoryId ?? null,
     practiceGraded: isPracticeGraded(rulebook),
   };

@@ -33,10 +33,24 @@ import {
   TransferTeacher,
   WithdrawTeacher,
 } from './enrollment.commands';
-import { decideConfirmEnrollment, decideEnrollTeacher, decideTransferTeacher, decideWithdrawTeacher, SchoolLookup, TeacherLookup } from './enrollment.decider';
+import {
+  decideConfirmEnrollment,
+  decideEnrollTeacher,
+  decideTransferTeacher,
+  decideWithdrawTeacher,
+  SchoolLookup,
+  TeacherLookup,
+} from './enrollment.decider';
 import { ActorRef, EnrollmentEvent } from './enrollment.events';
 import { enrollmentRulesOf } from './enrollment.rules';
-import { certificateOf, EnrollmentState, enrollmentStreamId, evolveEnrollment, initialEnrollment, seatLedgerStreamId } from './enrollment.state';
+import {
+  certificateOf,
+  EnrollmentState,
+  enrollmentStreamId,
+  evolveEnrollment,
+  initialEnrollment,
+  seatLedgerStreamId,
+} from './enrollment.state';
 import {
   decideAssessPractice,
   decideRecordOfflineHours,
@@ -51,7 +65,9 @@ import { decideIssueCertificate, decideRevokeCertificate } from './certificate.d
 export type Preset = 'jiangsu-2.0' | 'lianyungang-1.0' | 'ningde-1.0' | 'yueyang-2.0';
 
 /** An event as it lands on one stream. */
-export type StreamEvent = { stream: 'enrollment'; streamId: string; event: EnrollmentEvent } | { stream: 'quota'; streamId: string; event: QuotaEvent };
+export type StreamEvent =
+  | { stream: 'enrollment'; streamId: string; event: EnrollmentEvent }
+  | { stream: 'quota'; streamId: string; event: QuotaEvent };
 
 export interface World {
   enrollments: Readonly<Record<string, EnrollmentState>>;
@@ -97,8 +113,18 @@ const BATCHES: Record<Preset, { batchId: string; startsOn: string; endsOn: strin
       { periodId: '2', startsOn: '2016-04-24', endsOn: '2016-06-02' },
     ],
   },
-  'ningde-1.0': { batchId: 'ND-2016', startsOn: '2016-04-01', endsOn: '2017-12-31', periods: [{ periodId: 'P1', startsOn: '2016-04-01', endsOn: '2017-12-31' }] },
-  'yueyang-2.0': { batchId: 'YY-2021', startsOn: '2021-06-01', endsOn: '2023-12-31', periods: [{ periodId: 'P1', startsOn: '2021-06-01', endsOn: '2021-12-31' }] },
+  'ningde-1.0': {
+    batchId: 'ND-2016',
+    startsOn: '2016-04-01',
+    endsOn: '2017-12-31',
+    periods: [{ periodId: 'P1', startsOn: '2016-04-01', endsOn: '2017-12-31' }],
+  },
+  'yueyang-2.0': {
+    batchId: 'YY-2021',
+    startsOn: '2021-06-01',
+    endsOn: '2023-12-31',
+    periods: [{ periodId: 'P1', startsOn: '2021-06-01', endsOn: '2021-12-31' }],
+  },
 };
 
 const DEFAULT_TEACHERS: Record<string, TeacherFacts> = {
@@ -108,8 +134,16 @@ const DEFAULT_TEACHERS: Record<string, TeacherFacts> = {
   T4: { schoolId: 'S2', gender: 'male', fullTime: true, birthDate: '1982-12-24' },
 };
 
-export const teacherActor = (teacherId: string, schoolId = 'S1'): Actor => ({ sub: teacherId, role: 'teacher', unitId: schoolId });
-export const schoolAdmin = (schoolId = 'S1'): Actor => ({ sub: `admin-${schoolId}`, role: 'school-admin', unitId: schoolId });
+export const teacherActor = (teacherId: string, schoolId = 'S1'): Actor => ({
+  sub: teacherId,
+  role: 'teacher',
+  unitId: schoolId,
+});
+export const schoolAdmin = (schoolId = 'S1'): Actor => ({
+  sub: `admin-${schoolId}`,
+  role: 'school-admin',
+  unitId: schoolId,
+});
 export const groupLeader: Actor = { sub: 'leader-1', role: 'group-leader', unitId: 'S1' };
 export const provinceAdmin: Actor = { sub: 'province-1', role: 'province-admin', unitId: 'P' };
 export const platform: Actor = { sub: 'course-platform', role: 'system' };
@@ -120,7 +154,16 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
   const { batchId, startsOn, endsOn, periods } = BATCHES[preset];
   const batchScheduled: BatchScheduled = {
     type: 'BatchScheduled',
-    data: { programmeId: 'PG', batchId, name: `${preset} batch`, startsOn, endsOn, sharePercent: 20, periods, rulebook },
+    data: {
+      programmeId: 'PG',
+      batchId,
+      name: `${preset} batch`,
+      startsOn,
+      endsOn,
+      sharePercent: 20,
+      periods,
+      rulebook,
+    },
   };
   const batch: BatchState = fold(batchEvolver, [batchScheduled]);
   const period = periods[0].periodId;
@@ -128,13 +171,20 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
   const schools = facts.schools ?? ['S1', 'S2', 'S3'];
   const closed = (schoolId: string) => (facts.closedSchools ?? []).includes(schoolId);
   const finishedAt = (schoolId: string) => facts.schoolFinishedAt?.[schoolId];
-  const teacherFacts = (teacherId: string): TeacherFacts | undefined => (Object.hasOwn(teachers, teacherId) ? teachers[teacherId] : undefined);
+  const teacherFacts = (teacherId: string): TeacherFacts | undefined =>
+    Object.hasOwn(teachers, teacherId) ? teachers[teacherId] : undefined;
   const schoolOf = (teacherId: string) => teacherFacts(teacherId)?.schoolId ?? 'S1';
 
-  const enrollmentOf = (world: World, streamId: string) => (Object.hasOwn(world.enrollments, streamId) ? world.enrollments[streamId] : initialEnrollment());
-  const ledgerOf = (world: World, streamId: string) => (Object.hasOwn(world.ledgers, streamId) ? world.ledgers[streamId] : initialQuotaLedger());
-  const onEnrollment = (streamId: string) => (event: EnrollmentEvent): StreamEvent => ({ stream: 'enrollment', streamId, event });
-  const onLedger = (streamId: string) => (event: QuotaEvent): StreamEvent => ({ stream: 'quota', streamId, event });
+  const enrollmentOf = (world: World, streamId: string) =>
+    Object.hasOwn(world.enrollments, streamId) ? world.enrollments[streamId] : initialEnrollment();
+  const ledgerOf = (world: World, streamId: string) =>
+    Object.hasOwn(world.ledgers, streamId) ? world.ledgers[streamId] : initialQuotaLedger();
+  const onEnrollment =
+    (streamId: string) =>
+    (event: EnrollmentEvent): StreamEvent => ({ stream: 'enrollment', streamId, event });
+  const onLedger =
+    (streamId: string) =>
+    (event: QuotaEvent): StreamEvent => ({ stream: 'quota', streamId, event });
 
   const decider: Decider<EnrollmentCommand, StreamEvent, World> = {
     decide(command, world) {
@@ -151,7 +201,9 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
             const { toSchoolId } = command.data;
             const fromId = quotaStreamId(enrollment.batchId, enrollment.periodId, enrollment.schoolId);
             const toId = quotaStreamId(enrollment.batchId, enrollment.periodId, toSchoolId);
-            const toSchool: SchoolLookup = schools.includes(toSchoolId) ? { status: 'registered', unitId: toSchoolId, kind: 'school' } : { status: 'unregistered' };
+            const toSchool: SchoolLookup = schools.includes(toSchoolId)
+              ? { status: 'registered', unitId: toSchoolId, kind: 'school' }
+              : { status: 'unregistered' };
             const decision = decideTransferTeacher(command, {
               enrollment,
               fromSchoolClosed: closed(enrollment.schoolId),
@@ -160,13 +212,19 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
               fromSeatLedger: ledgerOf(world, fromId),
               toSeatLedger: ledgerOf(world, toId),
             });
-            return [...decision.enrollment.map(onEnrollment(streamId)), ...decision.fromSeat.map(onLedger(fromId)), ...decision.toSeat.map(onLedger(toId))];
+            return [
+              ...decision.enrollment.map(onEnrollment(streamId)),
+              ...decision.fromSeat.map(onLedger(fromId)),
+              ...decision.toSeat.map(onLedger(toId)),
+            ];
           });
       }
       if (command.type === 'RevokeCertificate') {
         // As the handler does: find the stream holding the code.
         const streamId =
-          Object.keys(world.enrollments).find((id) => certificateOf(world.enrollments[id], command.data.certificateCode) !== undefined) ?? 'none';
+          Object.keys(world.enrollments).find(
+            (id) => certificateOf(world.enrollments[id], command.data.certificateCode) !== undefined,
+          ) ?? 'none';
         const enrollment = enrollmentOf(world, streamId);
         const schoolClosed = enrollment.status !== 'not-enrolled' && closed(enrollment.schoolId);
         return decideRevokeCertificate(command, { enrollment, schoolClosed }).map(onEnrollment(streamId));
@@ -174,13 +232,23 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
 
       const streamId = enrollmentStreamId(command.data.batchId, command.data.teacherId);
       const enrollment = enrollmentOf(world, streamId);
-      const context = { enrollment, batch, schoolClosed: enrollment.status !== 'not-enrolled' && closed(enrollment.schoolId) };
+      const context = {
+        enrollment,
+        batch,
+        schoolClosed: enrollment.status !== 'not-enrolled' && closed(enrollment.schoolId),
+      };
       const tag = onEnrollment(streamId);
       switch (command.type) {
         case 'EnrollTeacher': {
           const found = teacherFacts(command.data.teacherId);
           const teacher: TeacherLookup = found
-            ? { status: 'registered', teacherId: command.data.teacherId, schoolId: found.schoolId, gender: found.gender, fullTime: found.fullTime }
+            ? {
+                status: 'registered',
+                teacherId: command.data.teacherId,
+                schoolId: found.schoolId,
+                gender: found.gender,
+                fullTime: found.fullTime,
+              }
             : { status: 'unregistered' };
           const ledgerId = quotaStreamId(command.data.batchId, command.data.periodId, found?.schoolId ?? 'none');
           const decision = decideEnrollTeacher(command, {
@@ -225,9 +293,21 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
     evolve(world, tagged) {
       switch (tagged.stream) {
         case 'enrollment':
-          return { ...world, enrollments: { ...world.enrollments, [tagged.streamId]: evolveEnrollment(enrollmentOf(world, tagged.streamId), tagged.event) } };
+          return {
+            ...world,
+            enrollments: {
+              ...world.enrollments,
+              [tagged.streamId]: evolveEnrollment(enrollmentOf(world, tagged.streamId), tagged.event),
+            },
+          };
         case 'quota':
-          return { ...world, ledgers: { ...world.ledgers, [tagged.streamId]: evolveQuotaLedger(ledgerOf(world, tagged.streamId), tagged.event) } };
+          return {
+            ...world,
+            ledgers: {
+              ...world.ledgers,
+              [tagged.streamId]: evolveQuotaLedger(ledgerOf(world, tagged.streamId), tagged.event),
+            },
+          };
         default:
           return assertNever(tagged);
       }
@@ -238,8 +318,17 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
   const meta = (at: string, actor: Actor) => ({ now: at, actor });
   const stream = (teacherId: string) => enrollmentStreamId(batchId, teacherId);
   const seatStream = (schoolId: string, periodId = period) => quotaStreamId(batchId, periodId, schoolId);
-  const onStream = (teacherId: string, event: EnrollmentEvent): StreamEvent => ({ stream: 'enrollment', streamId: stream(teacherId), event });
-  const seatData = (teacherId: string, schoolId: string, periodId: string) => ({ batchId, periodId, schoolId, teacherId });
+  const onStream = (teacherId: string, event: EnrollmentEvent): StreamEvent => ({
+    stream: 'enrollment',
+    streamId: stream(teacherId),
+    event,
+  });
+  const seatData = (teacherId: string, schoolId: string, periodId: string) => ({
+    batchId,
+    periodId,
+    schoolId,
+    teacherId,
+  });
 
   return {
     rulebook,
@@ -271,12 +360,23 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
       data: { teacherId, toSchoolId },
       metadata: meta(at, platform),
     }),
-    select: (teacherId: string, points: string[], at: string, as: Actor = teacherActor(teacherId, schoolOf(teacherId))): SelectAbilityPoints => ({
+    select: (
+      teacherId: string,
+      points: string[],
+      at: string,
+      as: Actor = teacherActor(teacherId, schoolOf(teacherId)),
+    ): SelectAbilityPoints => ({
       type: 'SelectAbilityPoints',
       data: { batchId, teacherId, points },
       metadata: meta(at, as),
     }),
-    online: (teacherId: string, recordId: string, hours: number, at: string, courseId = 'C-101'): RecordOnlineHours => ({
+    online: (
+      teacherId: string,
+      recordId: string,
+      hours: number,
+      at: string,
+      courseId = 'C-101',
+    ): RecordOnlineHours => ({
       type: 'RecordOnlineHours',
       data: { batchId, teacherId, recordId, courseId, hours },
       metadata: meta(at, platform),
@@ -325,44 +425,118 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
       event: { type: 'QuotaReceived', data: { batchId, periodId, fromUnitId: 'county', toUnitId: schoolId, seats } },
     }),
     /** TeacherEnrolled and the SeatTaken appended with it. */
-    enrolled: (teacherId: string, at: string, options: { periodId?: string; schoolId?: string } = {}): StreamEvent[] => {
+    enrolled: (
+      teacherId: string,
+      at: string,
+      options: { periodId?: string; schoolId?: string } = {},
+    ): StreamEvent[] => {
       const periodId = options.periodId ?? period;
       const schoolId = options.schoolId ?? schoolOf(teacherId);
       const fullTime = teacherFacts(teacherId)?.fullTime ?? true;
       return [
         onStream(teacherId, {
           type: 'TeacherEnrolled',
-          data: { batchId, periodId, teacherId, schoolId, fullTime, enrolledAt: at, rules: enrollmentRulesOf(rulebook) },
+          data: {
+            batchId,
+            periodId,
+            teacherId,
+            schoolId,
+            fullTime,
+            enrolledAt: at,
+            rules: enrollmentRulesOf(rulebook),
+          },
         }),
-        { stream: 'quota', streamId: seatStream(schoolId, periodId), event: { type: 'SeatTaken', data: seatData(teacherId, schoolId, periodId) } },
+        {
+          stream: 'quota',
+          streamId: seatStream(schoolId, periodId),
+          event: { type: 'SeatTaken', data: seatData(teacherId, schoolId, periodId) },
+        },
       ];
     },
-    confirmed: (teacherId: string, at: string): StreamEvent => onStream(teacherId, { type: 'EnrollmentConfirmed', data: { batchId, teacherId, confirmedAt: at } }),
-    withdrawn: (teacherId: string, reason: string, at: string, options: { periodId?: string; schoolId?: string } = {}): StreamEvent[] => {
+    confirmed: (teacherId: string, at: string): StreamEvent =>
+      onStream(teacherId, { type: 'EnrollmentConfirmed', data: { batchId, teacherId, confirmedAt: at } }),
+    withdrawn: (
+      teacherId: string,
+      reason: string,
+      at: string,
+      options: { periodId?: string; schoolId?: string } = {},
+    ): StreamEvent[] => {
       const periodId = options.periodId ?? period;
       const schoolId = options.schoolId ?? schoolOf(teacherId);
       return [
-        onStream(teacherId, { type: 'TeacherWithdrawn', data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: at } }),
-        { stream: 'quota', streamId: seatStream(schoolId, periodId), event: { type: 'SeatReleased', data: seatData(teacherId, schoolId, periodId) } },
+        onStream(teacherId, {
+          type: 'TeacherWithdrawn',
+          data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: at },
+        }),
+        {
+          stream: 'quota',
+          streamId: seatStream(schoolId, periodId),
+          event: { type: 'SeatReleased', data: seatData(teacherId, schoolId, periodId) },
+        },
       ];
     },
-    transferred: (teacherId: string, fromSchoolId: string, toSchoolId: string, at: string, periodId = period): StreamEvent[] => [
-      onStream(teacherId, { type: 'TeacherTransferred', data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: at } }),
-      { stream: 'quota', streamId: seatStream(fromSchoolId, periodId), event: { type: 'SeatReleased', data: seatData(teacherId, fromSchoolId, periodId) } },
-      { stream: 'quota', streamId: seatStream(toSchoolId, periodId), event: { type: 'SeatTaken', data: seatData(teacherId, toSchoolId, periodId) } },
+    transferred: (
+      teacherId: string,
+      fromSchoolId: string,
+      toSchoolId: string,
+      at: string,
+      periodId = period,
+    ): StreamEvent[] => [
+      onStream(teacherId, {
+        type: 'TeacherTransferred',
+        data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: at },
+      }),
+      {
+        stream: 'quota',
+        streamId: seatStream(fromSchoolId, periodId),
+        event: { type: 'SeatReleased', data: seatData(teacherId, fromSchoolId, periodId) },
+      },
+      {
+        stream: 'quota',
+        streamId: seatStream(toSchoolId, periodId),
+        event: { type: 'SeatTaken', data: seatData(teacherId, toSchoolId, periodId) },
+      },
     ],
-    selected: (teacherId: string, points: string[], at: string, by: Actor = teacherActor(teacherId, schoolOf(teacherId))): StreamEvent =>
-      onStream(teacherId, { type: 'AbilityPointsSelected', data: { batchId, teacherId, points, selectedBy: ref(by), selectedAt: at } }),
+    selected: (
+      teacherId: string,
+      points: string[],
+      at: string,
+      by: Actor = teacherActor(teacherId, schoolOf(teacherId)),
+    ): StreamEvent =>
+      onStream(teacherId, {
+        type: 'AbilityPointsSelected',
+        data: { batchId, teacherId, points, selectedBy: ref(by), selectedAt: at },
+      }),
     onlineRecorded: (teacherId: string, recordId: string, hours: number, at: string, courseId = 'C-101'): StreamEvent =>
       onStream(teacherId, {
         type: 'OnlineHoursRecorded',
-        data: { batchId, teacherId, recordId, courseId, category: rulebook.onlineStudy?.categoryId ?? 'none', hours, recordedAt: at },
+        data: {
+          batchId,
+          teacherId,
+          recordId,
+          courseId,
+          category: rulebook.onlineStudy?.categoryId ?? 'none',
+          hours,
+          recordedAt: at,
+        },
       }),
     submitted: (teacherId: string, abilityPoint: string, evidenceRef: string, at: string): StreamEvent =>
-      onStream(teacherId, { type: 'PracticeEvidenceSubmitted', data: { batchId, teacherId, abilityPoint, evidenceRef, submittedAt: at } }),
+      onStream(teacherId, {
+        type: 'PracticeEvidenceSubmitted',
+        data: { batchId, teacherId, abilityPoint, evidenceRef, submittedAt: at },
+      }),
     reviewed: (teacherId: string, videoId: string, comment: string, at: string): StreamEvent =>
-      onStream(teacherId, { type: 'PeerReviewRecorded', data: { batchId, teacherId, videoId, comment, reviewedAt: at } }),
-    returned: (teacherId: string, abilityPoint: string, evidenceRefs: string[], reason: string, at: string): StreamEvent =>
+      onStream(teacherId, {
+        type: 'PeerReviewRecorded',
+        data: { batchId, teacherId, videoId, comment, reviewedAt: at },
+      }),
+    returned: (
+      teacherId: string,
+      abilityPoint: string,
+      evidenceRefs: string[],
+      reason: string,
+      at: string,
+    ): StreamEvent =>
       onStream(teacherId, {
         type: 'EvidenceReturned',
         data: { batchId, teacherId, abilityPoint, evidenceRefs, reason, returnedBy: ref(groupLeader), returnedAt: at },
@@ -376,18 +550,39 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
     ): StreamEvent =>
       onStream(teacherId, {
         type: 'PracticeAssessed',
-        data: { batchId, teacherId, abilityPoint, evidenceRefs, ...grades, assessedBy: ref(groupLeader), assessedAt: at },
+        data: {
+          batchId,
+          teacherId,
+          abilityPoint,
+          evidenceRefs,
+          ...grades,
+          assessedBy: ref(groupLeader),
+          assessedAt: at,
+        },
       }),
     offlineRecorded: (teacherId: string, category: string, hours: number, at: string): StreamEvent =>
       onStream(teacherId, {
         type: 'OfflineHoursRecorded',
-        data: { batchId, teacherId, category, hours, recordedBy: ref(schoolAdmin(schoolOf(teacherId))), recordedAt: at },
+        data: {
+          batchId,
+          teacherId,
+          category,
+          hours,
+          recordedBy: ref(schoolAdmin(schoolOf(teacherId))),
+          recordedAt: at,
+        },
       }),
     issued: (
       teacherId: string,
       certificateCode: string,
       at: string,
-      certified: { hours: Record<string, number>; totalHours: number; grade: Grade | null; schoolId?: string; periodId?: string },
+      certified: {
+        hours: Record<string, number>;
+        totalHours: number;
+        grade: Grade | null;
+        schoolId?: string;
+        periodId?: string;
+      },
     ): StreamEvent =>
       onStream(teacherId, {
         type: 'CertificateIssued',
@@ -404,14 +599,18 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
         },
       }),
     revoked: (teacherId: string, certificateCode: string, reason: string, at: string): StreamEvent =>
-      onStream(teacherId, { type: 'CertificateRevoked', data: { certificateCode, batchId, teacherId, reason, revokedAt: at } }),
+      onStream(teacherId, {
+        type: 'CertificateRevoked',
+        data: { certificateCode, batchId, teacherId, reason, revokedAt: at },
+      }),
   };
 }
 
 /** The enrollment state a world's events fold to, for query specs. */
 export function enrollmentAfter(events: StreamEvent[], streamId: string): EnrollmentState {
   return events.reduce(
-    (state, tagged) => (tagged.stream === 'enrollment' && tagged.streamId === streamId ? evolveEnrollment(state, tagged.event) : state),
+    (state, tagged) =>
+      tagged.stream === 'enrollment' && tagged.streamId === streamId ? evolveEnrollment(state, tagged.event) : state,
     initialEnrollment(),
   );
 }

@@ -125,13 +125,28 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
     case 'EnrollmentConfirmed':
       return { ...state, status: 'confirmed', confirmedAt: event.data.confirmedAt };
     case 'TeacherWithdrawn':
-      return { ...state, status: 'withdrawn', withdrawal: { reason: event.data.reason, withdrawnAt: event.data.withdrawnAt } };
+      return {
+        ...state,
+        status: 'withdrawn',
+        withdrawal: { reason: event.data.reason, withdrawnAt: event.data.withdrawnAt },
+      };
     case 'TeacherTransferred': {
       const { fromSchoolId, toSchoolId, transferredAt } = event.data;
-      return { ...state, schoolId: toSchoolId, transfers: [...state.transfers, { fromSchoolId, toSchoolId, transferredAt }] };
+      return {
+        ...state,
+        schoolId: toSchoolId,
+        transfers: [...state.transfers, { fromSchoolId, toSchoolId, transferredAt }],
+      };
     }
     case 'AbilityPointsSelected':
-      return { ...state, abilityPoints: { points: [...event.data.points], selectedBy: event.data.selectedBy, selectedAt: event.data.selectedAt } };
+      return {
+        ...state,
+        abilityPoints: {
+          points: [...event.data.points],
+          selectedBy: event.data.selectedBy,
+          selectedAt: event.data.selectedAt,
+        },
+      };
     case 'OnlineHoursRecorded': {
       const { recordId, courseId, hours, recordedAt } = event.data;
       if (state.onlineHours.some((entry) => entry.recordId === recordId)) return state;
@@ -139,8 +154,17 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
     }
     case 'PracticeEvidenceSubmitted': {
       const { abilityPoint, evidenceRef, submittedAt } = event.data;
-      const item: EvidenceItem = { abilityPoint, evidenceRef, submittedAt, status: 'submitted', grade: null, returnReason: null };
-      const others = state.evidence.filter((each) => !(each.abilityPoint === abilityPoint && each.evidenceRef === evidenceRef));
+      const item: EvidenceItem = {
+        abilityPoint,
+        evidenceRef,
+        submittedAt,
+        status: 'submitted',
+        grade: null,
+        returnReason: null,
+      };
+      const others = state.evidence.filter(
+        (each) => !(each.abilityPoint === abilityPoint && each.evidenceRef === evidenceRef),
+      );
       return { ...state, evidence: [...others, item] };
     }
     case 'EvidenceReturned': {
@@ -153,10 +177,19 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
       };
     }
     case 'PracticeAssessed':
-      return { ...withGraded(state, event.data.abilityPoint, event.data.evidenceRefs, event.data.grade), lastAssessedAt: event.data.assessedAt };
+      return {
+        ...withGraded(state, event.data.abilityPoint, event.data.evidenceRefs, event.data.grade),
+        lastAssessedAt: event.data.assessedAt,
+      };
     case 'PeerReviewRecorded': {
       const { videoId, comment, reviewedAt } = event.data;
-      return { ...state, peerReviews: [...state.peerReviews.filter((review) => review.videoId !== videoId), { videoId, comment, reviewedAt }] };
+      return {
+        ...state,
+        peerReviews: [
+          ...state.peerReviews.filter((review) => review.videoId !== videoId),
+          { videoId, comment, reviewedAt },
+        ],
+      };
     }
     case 'OfflineHoursRecorded': {
       const { category, hours, recordedBy, recordedAt } = event.data;
@@ -165,7 +198,13 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
     }
     case 'CertificateIssued': {
       const { certificateCode, issuedAt, hours, totalHours, grade } = event.data;
-      return { ...state, certificates: [...state.certificates, { certificateCode, issuedAt, hours, totalHours, grade, revocation: null }] };
+      return {
+        ...state,
+        certificates: [
+          ...state.certificates,
+          { certificateCode, issuedAt, hours, totalHours, grade, revocation: null },
+        ],
+      };
     }
     case 'CertificateRevoked': {
       const { certificateCode, reason, revokedAt } = event.data;
@@ -190,10 +229,17 @@ export const enrollmentEvolver: Pick<Decider<never, EnrollmentEvent, EnrollmentS
 };
 
 /** Marks a point's pending evidence graded; shared by evolve and the decision that predicts its grades. */
-export function withGraded(enrollment: Enrollment, abilityPoint: string, evidenceRefs: readonly string[], grade: Grade): Enrollment {
+export function withGraded(
+  enrollment: Enrollment,
+  abilityPoint: string,
+  evidenceRefs: readonly string[],
+  grade: Grade,
+): Enrollment {
   return {
     ...enrollment,
-    evidence: enrollment.evidence.map((item) => (isPendingOf(item, abilityPoint, evidenceRefs) ? { ...item, status: 'graded', grade } : item)),
+    evidence: enrollment.evidence.map((item) =>
+      isPendingOf(item, abilityPoint, evidenceRefs) ? { ...item, status: 'graded', grade } : item,
+    ),
   };
 }
 

@@ -63,13 +63,22 @@ describe('Enrollment record', () => {
     });
 
     it('sums distinct online records in hundredths', () => {
-      const state = stateOf(...enrolled, js.onlineRecorded('T1', 'R1', 0.1, at), js.onlineRecorded('T1', 'R2', 0.2, at), js.onlineRecorded('T1', 'R1', 0.1, at));
+      const state = stateOf(
+        ...enrolled,
+        js.onlineRecorded('T1', 'R1', 0.1, at),
+        js.onlineRecorded('T1', 'R2', 0.2, at),
+        js.onlineRecorded('T1', 'R1', 0.1, at),
+      );
       expect(onlineHoursCredited(state)).toBe(0.3);
       expect(sumHours([0.1, 0.2])).toBe(0.3);
     });
 
     it('takes the latest offline entry of a category', () => {
-      const state = stateOf(...enrolled, js.offlineRecorded('T1', 'offline', 20, at), js.offlineRecorded('T1', 'offline', 26, at));
+      const state = stateOf(
+        ...enrolled,
+        js.offlineRecorded('T1', 'offline', 20, at),
+        js.offlineRecorded('T1', 'offline', 26, at),
+      );
       expect(hoursCredited(state)).toEqual({ online: 0, offline: 26 });
       expect(totalHoursCredited(state)).toBe(26);
     });
@@ -78,14 +87,22 @@ describe('Enrollment record', () => {
   describe('online passed', () => {
     it('passes a Jiangsu teacher at 25 online hours, not before', () => {
       expect(onlinePassed(stateOf(...enrolled, js.onlineRecorded('T1', 'R1', 24.5, at)))).toBe(false);
-      expect(onlinePassed(stateOf(...enrolled, js.onlineRecorded('T1', 'R1', 24.5, at), js.onlineRecorded('T1', 'R2', 0.5, at)))).toBe(true);
+      expect(
+        onlinePassed(
+          stateOf(...enrolled, js.onlineRecorded('T1', 'R1', 24.5, at), js.onlineRecorded('T1', 'R2', 0.5, at)),
+        ),
+      ).toBe(true);
     });
 
     it('passes a Yueyang teacher at the 60 workshop hours', () => {
       const yy = enrollmentWorld('yueyang-2.0');
       const state = enrollmentAfter([...yy.enrolled('T1', at), yy.onlineRecorded('T1', 'Y1', 59, at)], yy.stream('T1'));
       expect(onlinePassed(state)).toBe(false);
-      expect(onlinePassed(enrollmentAfter([...yy.enrolled('T1', at), yy.onlineRecorded('T1', 'Y1', 60, at)], yy.stream('T1')))).toBe(true);
+      expect(
+        onlinePassed(
+          enrollmentAfter([...yy.enrolled('T1', at), yy.onlineRecorded('T1', 'Y1', 60, at)], yy.stream('T1')),
+        ),
+      ).toBe(true);
     });
   });
 
@@ -113,13 +130,19 @@ describe('Enrollment record', () => {
     it('assesses the chosen points in 2.0, and the pieces of practice with evidence in 1.0', () => {
       expect(assessedPoints(stateOf(...picked, js.submitted('T1', 'A1', 'e1', at)))).toEqual(['A1', 'B2']);
       const nd = enrollmentWorld('ningde-1.0');
-      const ndState = enrollmentAfter([...nd.enrolled('T1', at), nd.submitted('T1', '教学实践', 'e1', at), nd.submitted('T1', '教学实践', 'e2', at)], nd.stream('T1'));
+      const ndState = enrollmentAfter(
+        [...nd.enrolled('T1', at), nd.submitted('T1', '教学实践', 'e1', at), nd.submitted('T1', '教学实践', 'e2', at)],
+        nd.stream('T1'),
+      );
       expect(assessedPoints(ndState)).toEqual(['教学实践']);
     });
   });
 
   describe('certificate', () => {
-    const certified = [...enrolled, js.issued('T1', 'C-1', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' })];
+    const certified = [
+      ...enrolled,
+      js.issued('T1', 'C-1', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' }),
+    ];
 
     it('is held until revoked', () => {
       expect(hasCertificate(stateOf(...certified))).toBe(true);
@@ -138,10 +161,13 @@ describe('Enrollment rules per rulebook', () => {
     ['lianyungang-1.0', false, ['application-integration', 'practice'], 0],
     ['ningde-1.0', true, ['practice'], 0],
     ['yueyang-2.0', true, ['school-based', 'school-based-assessment'], 0],
-  ])('%s: practice graded %p, offline categories %p, online hours before practice %p', (preset, graded, categories, online) => {
-    const rulebook = presetRulebook(preset);
-    expect(isPracticeGraded(rulebook)).toBe(graded);
-    expect(offlineHoursCategories(rulebook).map((category) => category.id)).toEqual(categories);
-    expect(onlineMinimumBeforePractice(rulebook)).toBe(online);
-  });
+  ])(
+    '%s: practice graded %p, offline categories %p, online hours before practice %p',
+    (preset, graded, categories, online) => {
+      const rulebook = presetRulebook(preset);
+      expect(isPracticeGraded(rulebook)).toBe(graded);
+      expect(offlineHoursCategories(rulebook).map((category) => category.id)).toEqual(categories);
+      expect(onlineMinimumBeforePractice(rulebook)).toBe(online);
+    },
+  );
 });

@@ -1,7 +1,12 @@
 import { Role } from '../shared/messages';
 import { studyWindowOf, isWithinStudyWindow } from '../programme/batch';
 import { addToInstant, instantMs, isoOf } from '../shared/calendar';
-import { abilityPointChoiceProblems, abilityPointDeadline, isAbilityPointDeadlinePassed, PointChoiceProblem } from '../programme/rulebook-queries';
+import {
+  abilityPointChoiceProblems,
+  abilityPointDeadline,
+  isAbilityPointDeadlinePassed,
+  PointChoiceProblem,
+} from '../programme/rulebook-queries';
 import {
   AssessPractice,
   RecordOfflineHours,
@@ -11,7 +16,15 @@ import {
   SelectAbilityPoints,
   SubmitPracticeEvidence,
 } from './enrollment.commands';
-import { actorOf, EnrollmentContext, EnrollmentStreamContext, isPlausibleHours, MAX_HOURS_PER_ENTRY, requireActive, rulebookOf } from './enrollment.context';
+import {
+  actorOf,
+  EnrollmentContext,
+  EnrollmentStreamContext,
+  isPlausibleHours,
+  MAX_HOURS_PER_ENTRY,
+  requireActive,
+  rulebookOf,
+} from './enrollment.context';
 import { badHours, EnrollmentRuleViolation } from './enrollment.errors';
 import { EnrollmentEvent, PracticeAssessed } from './enrollment.events';
 import { offlineHoursCategories, onlineMinimumBeforePractice } from './enrollment.rules';
@@ -61,26 +74,41 @@ export function decideSelectAbilityPoints(command: SelectAbilityPoints, context:
   const passed = isAbilityPointDeadlinePassed(rulebook, enrollment.enrolledAt, now);
   const picker = pickerOf(command.metadata.actor.role);
   if (picker === 'teacher' && passed) {
-    throw new EnrollmentRuleViolation('DEADLINE_PASSED', `The teacher could pick ability points until ${deadline}`, { deadline, at: now });
-  }
-  if (picker === 'school' && deadline !== null && !passed) {
-    throw new EnrollmentRuleViolation('DEADLINE_NOT_PASSED', `The teacher picks ability points until ${deadline}; the school only after`, {
+    throw new EnrollmentRuleViolation('DEADLINE_PASSED', `The teacher could pick ability points until ${deadline}`, {
       deadline,
       at: now,
     });
   }
+  if (picker === 'school' && deadline !== null && !passed) {
+    throw new EnrollmentRuleViolation(
+      'DEADLINE_NOT_PASSED',
+      `The teacher picks ability points until ${deadline}; the school only after`,
+      {
+        deadline,
+        at: now,
+      },
+    );
+  }
   if (picker === 'school' && passed && rule.afterDeadlinePickedBy !== 'school-admin') {
-    throw new EnrollmentRuleViolation('DEADLINE_PASSED', `Rulebook ${rulebook.id} lets nobody pick after ${deadline}`, { deadline, at: now });
+    throw new EnrollmentRuleViolation('DEADLINE_PASSED', `Rulebook ${rulebook.id} lets nobody pick after ${deadline}`, {
+      deadline,
+      at: now,
+    });
   }
 
   const problems: AbilityPointSelectionProblem[] = abilityPointChoiceProblems(rule, points);
-  const dropped = [...new Set(enrollment.evidence.filter((item) => item.status !== 'returned').map((item) => item.abilityPoint))].filter(
-    (point) => !points.includes(point),
-  );
+  const dropped = [
+    ...new Set(enrollment.evidence.filter((item) => item.status !== 'returned').map((item) => item.abilityPoint)),
+  ].filter((point) => !points.includes(point));
   if (dropped.length > 0) problems.push({ problem: 'points-with-evidence-dropped', points: dropped });
   if (problems.length > 0) throw badPointChoice('The choice of ability points breaks the rulebook', problems);
 
-  return [{ type: 'AbilityPointsSelected', data: { batchId, teacherId, points: [...points], selectedBy: actorOf(command), selectedAt: now } }];
+  return [
+    {
+      type: 'AbilityPointsSelected',
+      data: { batchId, teacherId, points: [...points], selectedBy: actorOf(command), selectedAt: now },
+    },
+  ];
 }
 
 /**
@@ -98,18 +126,27 @@ export function decideRecordOnlineHours(command: RecordOnlineHours, context: Enr
   const rulebook = rulebookOf(context.batch, enrollment);
   const category = rulebook.onlineStudy?.categoryId;
   if (category === undefined) {
-    throw new EnrollmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Rulebook ${rulebook.id} has no online study`, { category: null, categories: [] });
+    throw new EnrollmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Rulebook ${rulebook.id} has no online study`, {
+      category: null,
+      categories: [],
+    });
   }
   const at = command.metadata.now;
   const where = { periodId: enrollment.periodId, enrolledAt: enrollment.enrolledAt };
   if (!isWithinStudyWindow(context.batch, { ...where, at })) {
-    throw new EnrollmentRuleViolation('OUTSIDE_STUDY_WINDOW', `Online hours at ${at} fall outside the teacher's study window`, {
-      recordId,
-      at,
-      window: studyWindowOf(context.batch, where),
-    });
+    throw new EnrollmentRuleViolation(
+      'OUTSIDE_STUDY_WINDOW',
+      `Online hours at ${at} fall outside the teacher's study window`,
+      {
+        recordId,
+        at,
+        window: studyWindowOf(context.batch, where),
+      },
+    );
   }
-  return [{ type: 'OnlineHoursRecorded', data: { batchId, teacherId, recordId, courseId, category, hours, recordedAt: at } }];
+  return [
+    { type: 'OnlineHoursRecorded', data: { batchId, teacherId, recordId, courseId, category, hours, recordedAt: at } },
+  ];
 }
 
 /**
@@ -117,7 +154,10 @@ export function decideRecordOnlineHours(command: RecordOnlineHours, context: Enr
  * (Jiangsu: 在线学习合格后方可参加线下实践应用考核), POINT_NOT_CHOSEN where the rulebook has ability
  * points. The same evidence again appends nothing unless it was returned (then it is resubmitted).
  */
-export function decideSubmitPracticeEvidence(command: SubmitPracticeEvidence, context: EnrollmentContext): EnrollmentEvent[] {
+export function decideSubmitPracticeEvidence(
+  command: SubmitPracticeEvidence,
+  context: EnrollmentContext,
+): EnrollmentEvent[] {
   const { batchId, teacherId, abilityPoint, evidenceRef } = command.data;
   const enrollment = requireActive(context, batchId, teacherId);
   const rulebook = rulebookOf(context.batch, enrollment);
@@ -125,12 +165,23 @@ export function decideSubmitPracticeEvidence(command: SubmitPracticeEvidence, co
   if (rulebook.abilityPoints !== null) {
     const chosen = chosenAbilityPoints(enrollment);
     if (!chosen.includes(abilityPoint)) {
-      throw new EnrollmentRuleViolation('POINT_NOT_CHOSEN', `Ability point ${abilityPoint} is not one the teacher chose`, { abilityPoint, chosen });
+      throw new EnrollmentRuleViolation(
+        'POINT_NOT_CHOSEN',
+        `Ability point ${abilityPoint} is not one the teacher chose`,
+        { abilityPoint, chosen },
+      );
     }
   }
-  const earlier = enrollment.evidence.find((item) => item.abilityPoint === abilityPoint && item.evidenceRef === evidenceRef);
+  const earlier = enrollment.evidence.find(
+    (item) => item.abilityPoint === abilityPoint && item.evidenceRef === evidenceRef,
+  );
   if (earlier !== undefined && earlier.status !== 'returned') return [];
-  return [{ type: 'PracticeEvidenceSubmitted', data: { batchId, teacherId, abilityPoint, evidenceRef, submittedAt: command.metadata.now } }];
+  return [
+    {
+      type: 'PracticeEvidenceSubmitted',
+      data: { batchId, teacherId, abilityPoint, evidenceRef, submittedAt: command.metadata.now },
+    },
+  ];
 }
 
 /** Refuses SCHOOL_CLOSED, NOT_ENROLLED. The same comment on the same video again appends nothing; a new one replaces it. */
@@ -138,7 +189,9 @@ export function decideRecordPeerReview(command: RecordPeerReview, context: Enrol
   const { batchId, teacherId, videoId, comment } = command.data;
   const enrollment = requireActive(context, batchId, teacherId);
   if (enrollment.peerReviews.some((review) => review.videoId === videoId && review.comment === comment)) return [];
-  return [{ type: 'PeerReviewRecorded', data: { batchId, teacherId, videoId, comment, reviewedAt: command.metadata.now } }];
+  return [
+    { type: 'PeerReviewRecorded', data: { batchId, teacherId, videoId, comment, reviewedAt: command.metadata.now } },
+  ];
 }
 
 /**
@@ -213,7 +266,10 @@ export function decideAssessPractice(command: AssessPractice, context: Enrollmen
  * details name what is missing, evidence or peer review), EVIDENCE_MISSING (Ningde: evidence
  * alone is asked), DEADLINE_PASSED (Jiangsu: entered 全校培训完成后一周内).
  */
-export function decideRecordOfflineHours(command: RecordOfflineHours, context: EnrollmentContext & { schoolFinishedAt?: string }): EnrollmentEvent[] {
+export function decideRecordOfflineHours(
+  command: RecordOfflineHours,
+  context: EnrollmentContext & { schoolFinishedAt?: string },
+): EnrollmentEvent[] {
   const { batchId, teacherId, hours } = command.data;
   const enrollment = requireActive(context, batchId, teacherId);
   if (!isPlausibleHours(hours)) throw badHours(hours, MAX_HOURS_PER_ENTRY);
@@ -221,10 +277,14 @@ export function decideRecordOfflineHours(command: RecordOfflineHours, context: E
   const categories = offlineHoursCategories(rulebook).map((each) => each.id);
   const category = command.data.category ?? (categories.length === 1 ? categories[0] : undefined);
   if (category === undefined || !categories.includes(category)) {
-    throw new EnrollmentRuleViolation('UNKNOWN_HOURS_CATEGORY', `Offline hours go to one of the categories ${categories.join(', ')}`, {
-      category: command.data.category ?? null,
-      categories,
-    });
+    throw new EnrollmentRuleViolation(
+      'UNKNOWN_HOURS_CATEGORY',
+      `Offline hours go to one of the categories ${categories.join(', ')}`,
+      {
+        category: command.data.category ?? null,
+        categories,
+      },
+    );
   }
   if (enrollment.offlineHours.some((entry) => entry.category === category && entry.hours === hours)) return [];
 
@@ -233,10 +293,16 @@ export function decideRecordOfflineHours(command: RecordOfflineHours, context: E
   if (practice.peerReviewRequired) {
     const missing = [...(evidenceMissing ? ['evidence'] : []), ...(hasPeerReviewed(enrollment) ? [] : ['peer-review'])];
     if (missing.length > 0) {
-      throw new EnrollmentRuleViolation('PEER_REVIEW_MISSING', 'Offline hours need submitted evidence and a peer review', { missing });
+      throw new EnrollmentRuleViolation(
+        'PEER_REVIEW_MISSING',
+        'Offline hours need submitted evidence and a peer review',
+        { missing },
+      );
     }
   } else if (evidenceMissing) {
-    throw new EnrollmentRuleViolation('EVIDENCE_MISSING', 'Offline hours need submitted practice evidence', { reason: 'nothing-submitted' });
+    throw new EnrollmentRuleViolation('EVIDENCE_MISSING', 'Offline hours need submitted practice evidence', {
+      reason: 'nothing-submitted',
+    });
   }
 
   const now = command.metadata.now;
@@ -244,14 +310,23 @@ export function decideRecordOfflineHours(command: RecordOfflineHours, context: E
   if (days !== null && context.schoolFinishedAt !== undefined) {
     const deadline = isoOf(addToInstant(instantMs(context.schoolFinishedAt), days, 'days'));
     if (instantMs(now) > instantMs(deadline)) {
-      throw new EnrollmentRuleViolation('DEADLINE_PASSED', `Offline hours were due by ${deadline}, ${days} days after the school finished`, {
-        deadline,
-        schoolFinishedAt: context.schoolFinishedAt,
-        at: now,
-      });
+      throw new EnrollmentRuleViolation(
+        'DEADLINE_PASSED',
+        `Offline hours were due by ${deadline}, ${days} days after the school finished`,
+        {
+          deadline,
+          schoolFinishedAt: context.schoolFinishedAt,
+          at: now,
+        },
+      );
     }
   }
-  return [{ type: 'OfflineHoursRecorded', data: { batchId, teacherId, category, hours, recordedBy: actorOf(command), recordedAt: now } }];
+  return [
+    {
+      type: 'OfflineHoursRecorded',
+      data: { batchId, teacherId, category, hours, recordedBy: actorOf(command), recordedAt: now },
+    },
+  ];
 }
 
 function pickerOf(role: Role): 'teacher' | 'school' | 'system' {
@@ -262,18 +337,29 @@ function pickerOf(role: Role): 'teacher' | 'school' | 'system' {
 function requireOnlinePassed(enrollment: Enrollment, required: number): void {
   const credited = onlineHoursCredited(enrollment);
   if (credited < required) {
-    throw new EnrollmentRuleViolation('ONLINE_NOT_PASSED', `Online study needs ${required} hours first; ${credited} credited`, { required, credited });
+    throw new EnrollmentRuleViolation(
+      'ONLINE_NOT_PASSED',
+      `Online study needs ${required} hours first; ${credited} credited`,
+      { required, credited },
+    );
   }
 }
 
 function pendingEvidence(enrollment: Enrollment, abilityPoint: string | undefined) {
-  return enrollment.evidence.filter((item) => item.status === 'submitted' && (abilityPoint === undefined || item.abilityPoint === abilityPoint));
+  return enrollment.evidence.filter(
+    (item) => item.status === 'submitted' && (abilityPoint === undefined || item.abilityPoint === abilityPoint),
+  );
 }
 
 function evidenceMissing(enrollment: Enrollment, abilityPoint: string | undefined): EnrollmentRuleViolation {
   const items = enrollment.evidence.filter((item) => abilityPoint === undefined || item.abilityPoint === abilityPoint);
   // Nothing pending here; say whether anything was ever submitted.
-  const reason = items.length === 0 ? 'nothing-submitted' : items.some((item) => item.status === 'graded') ? 'already-assessed' : 'returned';
+  const reason =
+    items.length === 0
+      ? 'nothing-submitted'
+      : items.some((item) => item.status === 'graded')
+        ? 'already-assessed'
+        : 'returned';
   return new EnrollmentRuleViolation('EVIDENCE_MISSING', 'No practice evidence awaits assessment', {
     ...(abilityPoint === undefined ? {} : { abilityPoint }),
     reason,

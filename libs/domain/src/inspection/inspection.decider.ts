@@ -3,7 +3,13 @@ import { assertNever } from '../shared/rule-violation';
 import { BatchState } from '../programme/batch';
 import { isSameData } from '../programme/plain-data';
 import { isSampleRateAllowed } from '../programme/rulebook-queries';
-import { DrawInspectionSample, INSPECTION_OUTCOMES, InspectionCommand, InspectionOutcome, RecordInspectionFinding } from './inspection.commands';
+import {
+  DrawInspectionSample,
+  INSPECTION_OUTCOMES,
+  InspectionCommand,
+  InspectionOutcome,
+  RecordInspectionFinding,
+} from './inspection.commands';
 import {
   invalidField,
   notInSample,
@@ -13,7 +19,12 @@ import {
   unknownBatch,
   unknownSample,
 } from './inspection.errors';
-import { InspectionEvent, InspectionFindingRecorded, InspectionSampleDrawn, InspectionSampleDrawnData } from './inspection.events';
+import {
+  InspectionEvent,
+  InspectionFindingRecorded,
+  InspectionSampleDrawn,
+  InspectionSampleDrawnData,
+} from './inspection.events';
 import { drawSample, InspectionCandidate, InspectionDraw } from './sampling';
 
 /** One stream per sample. */
@@ -42,12 +53,19 @@ export interface InspectionLookups {
   candidates?: readonly InspectionCandidate[];
 }
 
-export function inspectionDecider(lookups: InspectionLookups = {}): Decider<InspectionCommand, InspectionEvent, InspectionState> {
+export function inspectionDecider(
+  lookups: InspectionLookups = {},
+): Decider<InspectionCommand, InspectionEvent, InspectionState> {
   return {
     decide: (command, state) => {
       switch (command.type) {
         case 'DrawInspectionSample':
-          return decideDrawInspectionSample(command, state, required(lookups.batch, 'batch'), required(lookups.candidates, 'candidates'));
+          return decideDrawInspectionSample(
+            command,
+            state,
+            required(lookups.batch, 'batch'),
+            required(lookups.candidates, 'candidates'),
+          );
         case 'RecordInspectionFinding':
           return decideRecordInspectionFinding(command, state);
         default:
@@ -88,7 +106,13 @@ export function decideDrawInspectionSample(
   const { sampleId, batchId, scopeUnitId, ratePercent, seed } = command.data;
   if (state.status === 'drawn') {
     const sameRequest = isSameData(
-      { sampleId: state.sampleId, batchId: state.batchId, scopeUnitId: state.scopeUnitId, ratePercent: state.ratePercent, seed: state.seed },
+      {
+        sampleId: state.sampleId,
+        batchId: state.batchId,
+        scopeUnitId: state.scopeUnitId,
+        ratePercent: state.ratePercent,
+        seed: state.seed,
+      },
       { sampleId, batchId, scopeUnitId, ratePercent, seed },
     );
     if (sameRequest) return [];
@@ -102,7 +126,8 @@ export function decideDrawInspectionSample(
     throw invalidField('seed', 'must be non-empty text or a finite number');
   }
   const { rulebook } = batch;
-  if (!isSampleRateAllowed(rulebook, ratePercent)) throw rateTooLow(ratePercent, rulebook.inspectionMinSamplePercent, rulebook.id);
+  if (!isSampleRateAllowed(rulebook, ratePercent))
+    throw rateTooLow(ratePercent, rulebook.inspectionMinSamplePercent, rulebook.id);
   if (candidates.length === 0) throw nothingToSample(batchId, scopeUnitId);
   const draw = drawSample(candidates, ratePercent, seed);
   return [
@@ -130,7 +155,10 @@ export function decideDrawInspectionSample(
  * school's current finding again appends nothing; a different one supersedes it. A closed school
  * is still inspected: 结项后学校不可再进行任何操作 freezes the school's own acts, not the experts'.
  */
-export function decideRecordInspectionFinding(command: RecordInspectionFinding, state: InspectionState): InspectionFindingRecorded[] {
+export function decideRecordInspectionFinding(
+  command: RecordInspectionFinding,
+  state: InspectionState,
+): InspectionFindingRecorded[] {
   const { sampleId, schoolId, outcome, notes } = command.data;
   if (state.status !== 'drawn') throw unknownSample(sampleId);
   if (!(INSPECTION_OUTCOMES as readonly string[]).includes(outcome)) {

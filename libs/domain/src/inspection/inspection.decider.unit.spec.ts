@@ -5,7 +5,12 @@ import { RuleViolation } from '../shared/rule-violation';
 import { batchEvolver, BatchState } from '../programme/batch';
 import { BatchScheduled } from '../programme/programme.events';
 import { presetRulebook } from '../programme/rulebook';
-import { DrawInspectionSample, InspectionOutcome, INSPECTION_OUTCOMES, RecordInspectionFinding } from './inspection.commands';
+import {
+  DrawInspectionSample,
+  InspectionOutcome,
+  INSPECTION_OUTCOMES,
+  RecordInspectionFinding,
+} from './inspection.commands';
 import { InspectionLookups, inspectionDecider, inspectionStreamId, isSampleReproducible } from './inspection.decider';
 import { InspectionEvent, InspectionSampleDrawn, InspectionSampleDrawnData } from './inspection.events';
 import { drawSample, InspectionCandidate, INSPECTION_SAMPLING_ALGORITHM } from './sampling';
@@ -43,12 +48,22 @@ const candidates: InspectionCandidate[] = [
 ].reverse();
 
 const lookups: InspectionLookups = { batch: scheduled('jiangsu-2.0'), candidates };
-const givenWith = (overrides: InspectionLookups) => (...events: InspectionEvent[]) => specFor(inspectionDecider({ ...lookups, ...overrides }))(...events);
+const givenWith =
+  (overrides: InspectionLookups) =>
+  (...events: InspectionEvent[]) =>
+    specFor(inspectionDecider({ ...lookups, ...overrides }))(...events);
 const given = givenWith({});
 
 const draw = (overrides: Partial<DrawInspectionSample['data']> = {}): DrawInspectionSample => ({
   type: 'DrawInspectionSample',
-  data: { sampleId: SAMPLE, batchId: BATCH, scopeUnitId: 'nanjing', ratePercent: 10, seed: 'JS-2021-抽检-1', ...overrides },
+  data: {
+    sampleId: SAMPLE,
+    batchId: BATCH,
+    scopeUnitId: 'nanjing',
+    ratePercent: 10,
+    seed: 'JS-2021-抽检-1',
+    ...overrides,
+  },
   metadata,
 });
 const recordFinding = (schoolId: string, outcome: InspectionOutcome, notes = ''): RecordInspectionFinding => ({
@@ -58,14 +73,20 @@ const recordFinding = (schoolId: string, outcome: InspectionOutcome, notes = '')
 });
 
 /** The event a Jiangsu draw appends, built from drawSample itself (drawSample has its own golden tests). */
-function drawn(overrides: Partial<DrawInspectionSample['data']> = {}, rule = { rulebookId: 'jiangsu-2.0', minimumPercent: 10 as number | null }): InspectionSampleDrawn {
+function drawn(
+  overrides: Partial<DrawInspectionSample['data']> = {},
+  rule = { rulebookId: 'jiangsu-2.0', minimumPercent: 10 as number | null },
+): InspectionSampleDrawn {
   const data = draw(overrides).data;
   const sample = drawSample(candidates, data.ratePercent, data.seed);
   return { type: 'InspectionSampleDrawn', data: { ...data, rule, ...sample } };
 }
 const sampleDrawn = drawn();
 const [firstSampled, secondSampled] = sampleDrawn.data.drawn.map((school) => school.schoolId);
-const notSampled = candidates.map((school) => school.schoolId).find((id) => !sampleDrawn.data.drawn.some((school) => school.schoolId === id)) ?? '';
+const notSampled =
+  candidates
+    .map((school) => school.schoolId)
+    .find((id) => !sampleDrawn.data.drawn.some((school) => school.schoolId === id)) ?? '';
 const findingRecorded = (schoolId: string, outcome: InspectionOutcome, notes = ''): InspectionEvent => ({
   type: 'InspectionFindingRecorded',
   data: { sampleId: SAMPLE, schoolId, outcome, notes },
@@ -86,36 +107,54 @@ describe('Inspection sample', () => {
         algorithm: INSPECTION_SAMPLING_ALGORITHM,
         size: 3,
       });
-      expect(sampleDrawn.data.candidates.map((school) => school.schoolId)).toEqual([...candidates.map((school) => school.schoolId)].sort());
-      expect(new Set(sampleDrawn.data.drawn.map((school) => school.countyId))).toEqual(new Set(['xuanwu', 'gulou', 'jiangning']));
+      expect(sampleDrawn.data.candidates.map((school) => school.schoolId)).toEqual(
+        [...candidates.map((school) => school.schoolId)].sort(),
+      );
+      expect(new Set(sampleDrawn.data.drawn.map((school) => school.countyId))).toEqual(
+        new Set(['xuanwu', 'gulou', 'jiangning']),
+      );
     });
 
     it('draws the same sample from the same candidates in another order', () => {
-      givenWith({ candidates: [...candidates].reverse() })().when(draw()).then(sampleDrawn);
+      givenWith({ candidates: [...candidates].reverse() })()
+        .when(draw())
+        .then(sampleDrawn);
     });
 
     it('draws more than the minimum when asked', () => {
-      given().when(draw({ ratePercent: 30 })).then(drawn({ ratePercent: 30 }));
+      given()
+        .when(draw({ ratePercent: 30 }))
+        .then(drawn({ ratePercent: 30 }));
     });
 
     it('refuses a rate below Jiangsu’s 10% (抽检率不低于10%)', () => {
-      given().when(draw({ ratePercent: 9.9 })).thenRefuses('RATE_TOO_LOW', { ratePercent: 9.9, minimumPercent: 10, rulebookId: 'jiangsu-2.0' });
+      given()
+        .when(draw({ ratePercent: 9.9 }))
+        .thenRefuses('RATE_TOO_LOW', { ratePercent: 9.9, minimumPercent: 10, rulebookId: 'jiangsu-2.0' });
     });
 
     it.each([0, -5, 100.1, Number.NaN])('refuses a rate of %p as invalid', (ratePercent) => {
-      given().when(draw({ ratePercent })).thenRefuses('VALIDATION_FAILED', { problems: [{ field: 'ratePercent' }] });
+      given()
+        .when(draw({ ratePercent }))
+        .thenRefuses('VALIDATION_FAILED', { problems: [{ field: 'ratePercent' }] });
     });
 
     it.each(['', Number.POSITIVE_INFINITY])('refuses a seed of %p as invalid', (seed) => {
-      given().when(draw({ seed })).thenRefuses('VALIDATION_FAILED', { problems: [{ field: 'seed' }] });
+      given()
+        .when(draw({ seed }))
+        .thenRefuses('VALIDATION_FAILED', { problems: [{ field: 'seed' }] });
     });
 
     it('refuses a batch that is not scheduled', () => {
-      givenWith({ batch: { status: 'unscheduled' } })().when(draw()).thenRefuses('UNKNOWN_BATCH', { batchId: BATCH });
+      givenWith({ batch: { status: 'unscheduled' } })()
+        .when(draw())
+        .thenRefuses('UNKNOWN_BATCH', { batchId: BATCH });
     });
 
     it('refuses a scope with no school to sample', () => {
-      givenWith({ candidates: [] })().when(draw()).thenRefuses('NOTHING_TO_SAMPLE', { batchId: BATCH, scopeUnitId: 'nanjing' });
+      givenWith({ candidates: [] })()
+        .when(draw())
+        .thenRefuses('NOTHING_TO_SAMPLE', { batchId: BATCH, scopeUnitId: 'nanjing' });
     });
 
     it('refuses a finding', () => {
@@ -131,7 +170,9 @@ describe('Inspection sample', () => {
     });
 
     it('still refuses a rate of 0', () => {
-      givenWith({ batch: scheduled(preset) })().when(draw({ ratePercent: 0 })).thenRefuses('VALIDATION_FAILED');
+      givenWith({ batch: scheduled(preset) })()
+        .when(draw({ ratePercent: 0 }))
+        .thenRefuses('VALIDATION_FAILED');
     });
   });
 
@@ -141,29 +182,44 @@ describe('Inspection sample', () => {
     });
 
     it('appends nothing for the same request though the schools changed since', () => {
-      givenWith({ candidates: candidates.slice(1) })(sampleDrawn).when(draw()).thenNothingHappens();
+      givenWith({ candidates: candidates.slice(1) })(sampleDrawn)
+        .when(draw())
+        .thenNothingHappens();
     });
 
     it('refuses another draw under the same sample id', () => {
-      given(sampleDrawn).when(draw({ seed: 'another' })).thenRefuses('SAMPLE_ALREADY_DRAWN', { sampleId: SAMPLE });
-      given(sampleDrawn).when(draw({ ratePercent: 20 })).thenRefuses('SAMPLE_ALREADY_DRAWN');
+      given(sampleDrawn)
+        .when(draw({ seed: 'another' }))
+        .thenRefuses('SAMPLE_ALREADY_DRAWN', { sampleId: SAMPLE });
+      given(sampleDrawn)
+        .when(draw({ ratePercent: 20 }))
+        .thenRefuses('SAMPLE_ALREADY_DRAWN');
     });
 
     it.each(INSPECTION_OUTCOMES)('records a %s finding for a sampled school', (outcome) => {
-      given(sampleDrawn).when(recordFinding(firstSampled, outcome, '抽查3名教师线下成果')).then(findingRecorded(firstSampled, outcome, '抽查3名教师线下成果'));
+      given(sampleDrawn)
+        .when(recordFinding(firstSampled, outcome, '抽查3名教师线下成果'))
+        .then(findingRecorded(firstSampled, outcome, '抽查3名教师线下成果'));
     });
 
     it('refuses a finding for a candidate that was not drawn', () => {
-      given(sampleDrawn).when(recordFinding(notSampled, 'satisfactory')).thenRefuses('NOT_IN_SAMPLE', { sampleId: SAMPLE, schoolId: notSampled });
+      given(sampleDrawn)
+        .when(recordFinding(notSampled, 'satisfactory'))
+        .thenRefuses('NOT_IN_SAMPLE', { sampleId: SAMPLE, schoolId: notSampled });
     });
 
     it('refuses a finding for a school outside the scope', () => {
-      given(sampleDrawn).when(recordFinding('SZ-01', 'satisfactory')).thenRefuses('NOT_IN_SAMPLE', { schoolId: 'SZ-01' });
+      given(sampleDrawn)
+        .when(recordFinding('SZ-01', 'satisfactory'))
+        .thenRefuses('NOT_IN_SAMPLE', { schoolId: 'SZ-01' });
     });
 
     it('refuses an outcome off the scale', () => {
       given(sampleDrawn)
-        .when({ ...recordFinding(firstSampled, 'satisfactory'), data: { sampleId: SAMPLE, schoolId: firstSampled, outcome: 'excellent' as InspectionOutcome, notes: '' } })
+        .when({
+          ...recordFinding(firstSampled, 'satisfactory'),
+          data: { sampleId: SAMPLE, schoolId: firstSampled, outcome: 'excellent' as InspectionOutcome, notes: '' },
+        })
         .thenRefuses('VALIDATION_FAILED', { problems: [{ field: 'outcome' }] });
     });
   });
@@ -172,14 +228,20 @@ describe('Inspection sample', () => {
     const withFinding = [sampleDrawn, findingRecorded(firstSampled, 'needs-improvement', '小组视频缺正面画面')];
 
     it('appends nothing for the same finding again', () => {
-      given(...withFinding).when(recordFinding(firstSampled, 'needs-improvement', '小组视频缺正面画面')).thenNothingHappens();
+      given(...withFinding)
+        .when(recordFinding(firstSampled, 'needs-improvement', '小组视频缺正面画面'))
+        .thenNothingHappens();
     });
 
     it('records a revised finding, which supersedes the first', () => {
       given(...withFinding)
         .when(recordFinding(firstSampled, 'satisfactory', '已整改'))
         .then(findingRecorded(firstSampled, 'satisfactory', '已整改'));
-      const state = fold(inspectionDecider(), [...withFinding, findingRecorded(secondSampled, 'satisfactory'), findingRecorded(firstSampled, 'satisfactory', '已整改')]);
+      const state = fold(inspectionDecider(), [
+        ...withFinding,
+        findingRecorded(secondSampled, 'satisfactory'),
+        findingRecorded(firstSampled, 'satisfactory', '已整改'),
+      ]);
       expect(state.status === 'drawn' && state.findings).toEqual([
         { schoolId: secondSampled, outcome: 'satisfactory', notes: '' },
         { schoolId: firstSampled, outcome: 'satisfactory', notes: '已整改' },
@@ -189,7 +251,9 @@ describe('Inspection sample', () => {
 
   describe('the auditor’s check', () => {
     const decided = (): InspectionSampleDrawnData => {
-      const [event] = inspectionDecider(lookups).decide(draw({ seed: 20210901, ratePercent: 25 }), { status: 'not-drawn' });
+      const [event] = inspectionDecider(lookups).decide(draw({ seed: 20210901, ratePercent: 25 }), {
+        status: 'not-drawn',
+      });
       if (event.type !== 'InspectionSampleDrawn') throw new Error('expected a draw');
       return event.data;
     };
@@ -208,7 +272,9 @@ describe('Inspection sample', () => {
 
     it('catches a drawn school swapped for another', () => {
       const recorded = decided();
-      const outsider = recorded.candidates.find((school) => !recorded.drawn.some((each) => each.schoolId === school.schoolId));
+      const outsider = recorded.candidates.find(
+        (school) => !recorded.drawn.some((each) => each.schoolId === school.schoolId),
+      );
       if (outsider === undefined) throw new Error('expected a school left out');
       expect(isSampleReproducible({ ...recorded, drawn: [outsider, ...recorded.drawn.slice(1)] })).toBe(false);
     });
@@ -218,7 +284,9 @@ describe('Inspection sample', () => {
       expect(isSampleReproducible({ ...recorded, seed: 20210902 })).toBe(false);
       expect(isSampleReproducible({ ...recorded, ratePercent: 50 })).toBe(false);
       expect(isSampleReproducible({ ...recorded, candidates: recorded.candidates.slice(1) })).toBe(false);
-      expect(isSampleReproducible({ ...recorded, candidates: [...recorded.candidates, recorded.candidates[0]] })).toBe(false);
+      expect(isSampleReproducible({ ...recorded, candidates: [...recorded.candidates, recorded.candidates[0]] })).toBe(
+        false,
+      );
       expect(isSampleReproducible({ ...recorded, algorithm: 'something-else/v9' })).toBe(false);
     });
   });

@@ -36,22 +36,34 @@ export function unknownBatch(batchId: string): RuleViolation {
 }
 
 export function rateTooLow(ratePercent: number, minimumPercent: number | null, rulebookId: string): RuleViolation {
-  return new InspectionRuleViolation('RATE_TOO_LOW', `A sample of ${ratePercent}% is below the minimum of ${minimumPercent}%`, {
-    ratePercent,
-    minimumPercent,
-    rulebookId,
-  });
+  return new InspectionRuleViolation(
+    'RATE_TOO_LOW',
+    `A sample of ${ratePercent}% is below the minimum of ${minimumPercent}%`,
+    {
+      ratePercent,
+      minimumPercent,
+      rulebookId,
+    },
+  );
 }
 
 export function nothingToSample(batchId: string, scopeUnitId: string): RuleViolation {
-  return new InspectionRuleViolation('NOTHING_TO_SAMPLE', `${scopeUnitId} has no school to sample in batch ${batchId}`, {
-    batchId,
-    scopeUnitId,
-  });
+  return new InspectionRuleViolation(
+    'NOTHING_TO_SAMPLE',
+    `${scopeUnitId} has no school to sample in batch ${batchId}`,
+    {
+      batchId,
+      scopeUnitId,
+    },
+  );
 }
 
 export function sampleAlreadyDrawn(sampleId: string): RuleViolation {
-  return new InspectionRuleViolation('SAMPLE_ALREADY_DRAWN', `Sample ${sampleId} was already drawn from another request`, { sampleId });
+  return new InspectionRuleViolation(
+    'SAMPLE_ALREADY_DRAWN',
+    `Sample ${sampleId} was already drawn from another request`,
+    { sampleId },
+  );
 }
 
 export function unknownSample(sampleId: string): RuleViolation {
@@ -59,5 +71,8 @@ export function unknownSample(sampleId: string): RuleViolation {
 }
 
 export function notInSample(sampleId: string, schoolId: string): RuleViolation {
-  return new InspectionRuleViolation('NOT_IN_SAMPLE', `School ${schoolId} is not in sample ${sampleId}`, { sampleId, schoolId });
+  return new InspectionRuleViolation('NOT_IN_SAMPLE', `School ${schoolId} is not in sample ${sampleId}`, {
+    sampleId,
+    schoolId,
+  });
 }

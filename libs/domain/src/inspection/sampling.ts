@@ -43,8 +43,13 @@ export const INSPECTION_SAMPLING_ALGORITHM = 'stratified-by-county/largest-remai
  *    Each county takes ⌊quota⌋, and the seats left over go one each to the largest remainders.
  * 6. For each county in county-id order, shuffle its sorted schools and take the first ones.
  */
-export function drawSample(candidates: readonly InspectionCandidate[], ratePercent: number, seed: string | number): InspectionDraw {
-  if (!(ratePercent > 0 && ratePercent <= 100)) throw new RangeError(`A sampling rate is above 0 and at most 100, not ${ratePercent}`);
+export function drawSample(
+  candidates: readonly InspectionCandidate[],
+  ratePercent: number,
+  seed: string | number,
+): InspectionDraw {
+  if (!(ratePercent > 0 && ratePercent <= 100))
+    throw new RangeError(`A sampling rate is above 0 and at most 100, not ${ratePercent}`);
   const sorted = sortInspectionCandidates(candidates);
   const size = Math.min(sampleSize(sorted.length, ratePercent), sorted.length);
   const counties = [...new Set(sorted.map((candidate) => candidate.countyId))].sort(byCodeUnits);
@@ -63,7 +68,11 @@ export function drawSample(candidates: readonly InspectionCandidate[], ratePerce
     algorithm: INSPECTION_SAMPLING_ALGORITHM,
     candidates: sorted,
     size,
-    allocation: counties.map((countyId) => ({ countyId, schools: schoolsOf(countyId).length, drawn: seats.get(countyId) ?? 0 })),
+    allocation: counties.map((countyId) => ({
+      countyId,
+      schools: schoolsOf(countyId).length,
+      drawn: seats.get(countyId) ?? 0,
+    })),
     drawn: drawn.sort((a, b) => byCodeUnits(a.schoolId, b.schoolId)),
   };
 }
@@ -78,7 +87,11 @@ export function sortInspectionCandidates(candidates: readonly InspectionCandidat
   return sorted;
 }
 
-function allocate(counties: { countyId: string; schools: number }[], size: number, tieOrder: string[]): Map<string, number> {
+function allocate(
+  counties: { countyId: string; schools: number }[],
+  size: number,
+  tieOrder: string[],
+): Map<string, number> {
   const population = counties.reduce((sum, county) => sum + county.schools, 0);
   const onePerCounty = size >= counties.length;
   const base = onePerCounty ? 1 : 0;
@@ -94,7 +107,9 @@ function allocate(counties: { countyId: string; schools: number }[], size: numbe
     };
   });
   let left = size - quotas.reduce((sum, quota) => sum + quota.seats, 0);
-  const byRemainder = [...quotas].sort((a, b) => b.remainder - a.remainder || tieOrder.indexOf(a.countyId) - tieOrder.indexOf(b.countyId));
+  const byRemainder = [...quotas].sort(
+    (a, b) => b.remainder - a.remainder || tieOrder.indexOf(a.countyId) - tieOrder.indexOf(b.countyId),
+  );
   for (const quota of byRemainder) {
     if (left === 0) break;
     quota.seats += 1;

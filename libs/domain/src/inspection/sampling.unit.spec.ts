@@ -11,7 +11,10 @@ function testRandom(seed: number): () => number {
 
 function schools(counts: Record<string, number>): InspectionCandidate[] {
   return Object.entries(counts).flatMap(([countyId, count]) =>
-    Array.from({ length: count }, (_, index) => ({ schoolId: `${countyId}-${String(index + 1).padStart(3, '0')}`, countyId })),
+    Array.from({ length: count }, (_, index) => ({
+      schoolId: `${countyId}-${String(index + 1).padStart(3, '0')}`,
+      countyId,
+    })),
   );
 }
 
@@ -24,7 +27,10 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 }
 
 const drawnPerCounty = (drawn: InspectionCandidate[]) =>
-  drawn.reduce<Record<string, number>>((counts, school) => ({ ...counts, [school.countyId]: (counts[school.countyId] ?? 0) + 1 }), {});
+  drawn.reduce<Record<string, number>>(
+    (counts, school) => ({ ...counts, [school.countyId]: (counts[school.countyId] ?? 0) + 1 }),
+    {},
+  );
 
 // 南京: 23 schools in three districts.
 const nanjing = schools({ xuanwu: 8, gulou: 9, jiangning: 6 });
@@ -45,7 +51,9 @@ describe('Drawing an inspection sample', () => {
     });
 
     it('takes every school at 100%', () => {
-      expect(drawSample(nanjing, 100, 1).drawn).toEqual([...nanjing].sort((a, b) => (a.schoolId < b.schoolId ? -1 : 1)));
+      expect(drawSample(nanjing, 100, 1).drawn).toEqual(
+        [...nanjing].sort((a, b) => (a.schoolId < b.schoolId ? -1 : 1)),
+      );
     });
   });
 
@@ -76,7 +84,13 @@ describe('Drawing an inspection sample', () => {
         ],
       });
       const at20 = drawSample(nanjing, 20, 20210315);
-      expect(at20.drawn.map((school) => school.schoolId)).toEqual(['gulou-006', 'gulou-009', 'jiangning-006', 'xuanwu-001', 'xuanwu-008']);
+      expect(at20.drawn.map((school) => school.schoolId)).toEqual([
+        'gulou-006',
+        'gulou-009',
+        'jiangning-006',
+        'xuanwu-001',
+        'xuanwu-008',
+      ]);
       expect(at20.allocation.map((county) => county.drawn)).toEqual([2, 1, 2]);
     });
 
@@ -85,7 +99,9 @@ describe('Drawing an inspection sample', () => {
     });
 
     it('draws differently from different seeds', () => {
-      const samples = new Set(Array.from({ length: 30 }, (_, seed) => JSON.stringify(drawSample(nanjing, 10, seed).drawn)));
+      const samples = new Set(
+        Array.from({ length: 30 }, (_, seed) => JSON.stringify(drawSample(nanjing, 10, seed).drawn)),
+      );
       expect(samples.size).toBeGreaterThan(20);
     });
 
@@ -130,20 +146,37 @@ describe('Drawing an inspection sample', () => {
 
     it('gives the seats in proportion when there are more counties than seats', () => {
       // 40 schools in 12 counties at 10%: 4 seats; the 10-school county's quota is 1.0.
-      const population = schools({ c01: 10, c02: 6, c03: 6, c04: 6, c05: 2, c06: 2, c07: 2, c08: 2, c09: 1, c10: 1, c11: 1, c12: 1 });
+      const population = schools({
+        c01: 10,
+        c02: 6,
+        c03: 6,
+        c04: 6,
+        c05: 2,
+        c06: 2,
+        c07: 2,
+        c08: 2,
+        c09: 1,
+        c10: 1,
+        c11: 1,
+        c12: 1,
+      });
       for (let seed = 0; seed < 30; seed += 1) {
         const { allocation, size } = drawSample(population, 10, seed);
         expect(size).toBe(4);
         expect(allocation.find((county) => county.countyId === 'c01')?.drawn).toBe(1);
         // Quotas 0.6 for the 6-school counties: the three largest remainders take the other seats.
-        expect(allocation.filter((county) => ['c02', 'c03', 'c04'].includes(county.countyId)).map((county) => county.drawn)).toEqual([1, 1, 1]);
+        expect(
+          allocation.filter((county) => ['c02', 'c03', 'c04'].includes(county.countyId)).map((county) => county.drawn),
+        ).toEqual([1, 1, 1]);
       }
     });
 
     it('breaks ties between equal remainders by the seed, not by county id', () => {
       // Five counties of two schools, 10% of 10 = 1 seat: every county must win it for some seed.
       const population = schools({ a: 2, b: 2, c: 2, d: 2, e: 2 });
-      const winners = new Set(Array.from({ length: 60 }, (_, seed) => drawSample(population, 10, seed).drawn[0].countyId));
+      const winners = new Set(
+        Array.from({ length: 60 }, (_, seed) => drawSample(population, 10, seed).drawn[0].countyId),
+      );
       expect([...winners].sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
     });
 
@@ -160,11 +193,17 @@ describe('Drawing an inspection sample', () => {
         expect(size).toBe(Math.ceil((total * rate) / 100));
         expect(drawn).toHaveLength(size);
         expect(allocation.reduce((sum, county) => sum + county.drawn, 0)).toBe(size);
-        expect(drawnPerCounty(drawn)).toEqual(Object.fromEntries(allocation.filter((county) => county.drawn > 0).map((county) => [county.countyId, county.drawn])));
+        expect(drawnPerCounty(drawn)).toEqual(
+          Object.fromEntries(
+            allocation.filter((county) => county.drawn > 0).map((county) => [county.countyId, county.drawn]),
+          ),
+        );
         const onePerCounty = size >= counties;
         for (const county of allocation) {
           expect(county.drawn).toBeLessThanOrEqual(county.schools);
-          const quota = onePerCounty ? 1 + ((size - counties) * (county.schools - 1)) / (total - counties || 1) : (size * county.schools) / total;
+          const quota = onePerCounty
+            ? 1 + ((size - counties) * (county.schools - 1)) / (total - counties || 1)
+            : (size * county.schools) / total;
           expect(county.drawn).toBeGreaterThanOrEqual(Math.floor(quota + 1e-9));
           expect(county.drawn).toBeLessThanOrEqual(Math.ceil(quota - 1e-9));
           if (onePerCounty) expect(county.drawn).toBeGreaterThanOrEqual(1);

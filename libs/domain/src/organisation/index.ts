@@ -2,4 +2,11 @@ export * from './organisation.commands';
 export * from './organisation.events';
 export * from './org-unit.decider';
 export * from './teacher.decider';
-export { birthDateOf, idNumberCheckCharacter, idNumberProblem, IdNumberProblem, isValidIdNumber, maskIdNumber } from './id-number';
+export {
+  birthDateOf,
+  idNumberCheckCharacter,
+  idNumberProblem,
+  IdNumberProblem,
+  isValidIdNumber,
+  maskIdNumber,
+} from './id-number';

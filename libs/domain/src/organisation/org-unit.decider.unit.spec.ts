@@ -11,8 +11,20 @@ const registered = (data: OrgUnitRegistered['data']): OrgUnitRegistered => ({ ty
 
 // Jiangsu → Lianyungang → Haizhou district → a school; plus a city-direct school (市直属学校).
 const jiangsu = registered({ unitId: '320000', kind: 'province', name: '江苏省', ancestry: [] });
-const lianyungang = registered({ unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000', ancestry: ['320000'] });
-const haizhou = registered({ unitId: '320706', kind: 'county', name: '海州区', parentId: '320700', ancestry: ['320000', '320700'] });
+const lianyungang = registered({
+  unitId: '320700',
+  kind: 'city',
+  name: '连云港市',
+  parentId: '320000',
+  ancestry: ['320000'],
+});
+const haizhou = registered({
+  unitId: '320706',
+  kind: 'county',
+  name: '海州区',
+  parentId: '320700',
+  ancestry: ['320000', '320700'],
+});
 const school = registered({
   unitId: 'S-320706-001',
   kind: 'school',
@@ -54,7 +66,13 @@ describe('OrgUnit', () => {
     it('registers a school under a county, keeping its full-time teachers', () => {
       given(stateOf(haizhou))
         .when(
-          register({ unitId: 'S-320706-001', kind: 'school', name: '海州实验中学', parentId: '320706', fullTimeTeachers: 120 }),
+          register({
+            unitId: 'S-320706-001',
+            kind: 'school',
+            name: '海州实验中学',
+            parentId: '320706',
+            fullTimeTeachers: 120,
+          }),
         )
         .then(school);
     });
@@ -62,7 +80,15 @@ describe('OrgUnit', () => {
     it('registers a school directly under a city (市直属学校)', () => {
       given(stateOf(lianyungang))
         .when(register({ unitId: 'S-320700-001', kind: 'school', name: '新海高中', parentId: '320700' }))
-        .then(registered({ unitId: 'S-320700-001', kind: 'school', name: '新海高中', parentId: '320700', ancestry: ['320000', '320700'] }));
+        .then(
+          registered({
+            unitId: 'S-320700-001',
+            kind: 'school',
+            name: '新海高中',
+            parentId: '320700',
+            ancestry: ['320000', '320700'],
+          }),
+        );
     });
 
     it('refuses a province with a parent (BAD_HIERARCHY)', () => {
@@ -102,7 +128,9 @@ describe('OrgUnit', () => {
     it('refuses full-time teachers on a unit that is not a school', () => {
       given(stateOf(jiangsu))
         .when(register({ unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000', fullTimeTeachers: 10 }))
-        .thenRefuses('VALIDATION_FAILED', { problems: [{ field: 'fullTimeTeachers', problem: 'allowed for schools only' }] });
+        .thenRefuses('VALIDATION_FAILED', {
+          problems: [{ field: 'fullTimeTeachers', problem: 'allowed for schools only' }],
+        });
     });
 
     it('refuses a negative or fractional number of full-time teachers', () => {
@@ -126,7 +154,15 @@ describe('OrgUnit', () => {
 
     it('does nothing when registered again with identical data (a rerun import)', () => {
       given(school)
-        .when(register({ unitId: 'S-320706-001', kind: 'school', name: '海州实验中学', parentId: '320706', fullTimeTeachers: 120 }))
+        .when(
+          register({
+            unitId: 'S-320706-001',
+            kind: 'school',
+            name: '海州实验中学',
+            parentId: '320706',
+            fullTimeTeachers: 120,
+          }),
+        )
         .thenNothingHappens();
     });
 
@@ -138,13 +174,29 @@ describe('OrgUnit', () => {
 
     it('refuses other data for the same unit, naming the fields (UNIT_ALREADY_REGISTERED)', () => {
       given(school)
-        .when(register({ unitId: 'S-320706-001', kind: 'school', name: '海州实验中学（新校区）', parentId: '320706', fullTimeTeachers: 130 }))
+        .when(
+          register({
+            unitId: 'S-320706-001',
+            kind: 'school',
+            name: '海州实验中学（新校区）',
+            parentId: '320706',
+            fullTimeTeachers: 130,
+          }),
+        )
         .thenRefuses('UNIT_ALREADY_REGISTERED', { fields: ['name', 'fullTimeTeachers'] });
     });
 
     it('refuses a move to another parent (UNIT_ALREADY_REGISTERED)', () => {
       given(school)
-        .when(register({ unitId: 'S-320706-001', kind: 'school', name: '海州实验中学', parentId: '320700', fullTimeTeachers: 120 }))
+        .when(
+          register({
+            unitId: 'S-320706-001',
+            kind: 'school',
+            name: '海州实验中学',
+            parentId: '320700',
+            fullTimeTeachers: 120,
+          }),
+        )
         .thenRefuses('UNIT_ALREADY_REGISTERED', { fields: ['parentId'] });
     });
   });
@@ -152,7 +204,12 @@ describe('OrgUnit', () => {
   describe('isWithin', () => {
     it('answers for the unit itself and every ancestor, from one stream', () => {
       const state = stateOf(school);
-      expect(['S-320706-001', '320706', '320700', '320000'].map((scope) => isWithin(state, scope))).toEqual([true, true, true, true]);
+      expect(['S-320706-001', '320706', '320700', '320000'].map((scope) => isWithin(state, scope))).toEqual([
+        true,
+        true,
+        true,
+        true,
+      ]);
     });
 
     it('is false for a sibling, a descendant, or an unregistered unit', () => {

@@ -3,7 +3,13 @@ import { assertNever, RuleViolation } from '../shared/rule-violation';
 import { localDateOf } from '../shared/calendar';
 import { birthDateOf, idNumberProblem, maskIdNumber } from './id-number';
 import { TeacherCommand, RegisterTeacher } from './organisation.commands';
-import { TeacherEvent, TeacherJoinedBatch, TeacherMovedSchool, TeacherRegistered, TeacherRegisteredData } from './organisation.events';
+import {
+  TeacherEvent,
+  TeacherJoinedBatch,
+  TeacherMovedSchool,
+  TeacherRegistered,
+  TeacherRegisteredData,
+} from './organisation.events';
 import { OrgUnitState } from './org-unit.decider';
 
 /** One stream per teacher. */
@@ -24,7 +30,8 @@ export interface TeacherLookups {
 }
 
 /** Why an ID number was refused; the details never carry the number itself. */
-export type InvalidIdNumberReason = 'format' | 'check-digit' | 'birth-date' | 'birth-date-mismatch' | 'birth-date-in-future';
+export type InvalidIdNumberReason =
+  'format' | 'check-digit' | 'birth-date' | 'birth-date-mismatch' | 'birth-date-in-future';
 
 export function teacherDecider(lookups: TeacherLookups = {}): Decider<TeacherCommand, TeacherEvent, TeacherState> {
   return {
@@ -84,10 +91,14 @@ export function decideRegisterTeacher(
     );
     if (teacher.idNumberMasked !== idNumberMasked) differing.push('idNumber');
     if (differing.length === 0) return [];
-    throw new RuleViolation('TEACHER_ALREADY_REGISTERED', `Teacher ${teacherId} is already registered with other data`, {
-      teacherId,
-      fields: differing,
-    });
+    throw new RuleViolation(
+      'TEACHER_ALREADY_REGISTERED',
+      `Teacher ${teacherId} is already registered with other data`,
+      {
+        teacherId,
+        fields: differing,
+      },
+    );
   }
 
   if (school === undefined || school.status === 'unregistered' || school.kind !== 'school') {
@@ -145,7 +156,11 @@ export function decideJoinBatch(teacher: TeacherState, batchId: string): Teacher
  * registered, UNKNOWN_SCHOOL when the target is not a registered school; moving to the school
  * the teacher is at already changes nothing.
  */
-export function decideMoveTeacher(teacherId: string, teacher: TeacherState, toSchool: OrgUnitState): TeacherMovedSchool[] {
+export function decideMoveTeacher(
+  teacherId: string,
+  teacher: TeacherState,
+  toSchool: OrgUnitState,
+): TeacherMovedSchool[] {
   if (teacher.status !== 'registered') {
     throw new RuleViolation('UNKNOWN_TEACHER', `Teacher ${teacherId} is not registered`, { teacherId });
   }
@@ -156,7 +171,12 @@ export function decideMoveTeacher(teacherId: string, teacher: TeacherState, toSc
   return [
     {
       type: 'TeacherMovedSchool',
-      data: { teacherId, fromSchoolId: teacher.schoolId, toSchoolId: toSchool.unitId, ancestry: [...toSchool.ancestry, toSchool.unitId] },
+      data: {
+        teacherId,
+        fromSchoolId: teacher.schoolId,
+        toSchoolId: toSchool.unitId,
+        ancestry: [...toSchool.ancestry, toSchool.unitId],
+      },
     },
   ];
 }

@@ -4,9 +4,19 @@ import { CommandMetadata } from '../shared/messages';
 import { RegisterTeacher, RegisterTeacherData } from './organisation.commands';
 import { OrgUnitRegistered, TeacherRegistered } from './organisation.events';
 import { orgUnitDecider, OrgUnitState } from './org-unit.decider';
-import { decideJoinBatch, decideMoveTeacher, isTeacherWithin, teacherDecider, TeacherState, teacherStreamId } from './teacher.decider';
+import {
+  decideJoinBatch,
+  decideMoveTeacher,
+  isTeacherWithin,
+  teacherDecider,
+  TeacherState,
+  teacherStreamId,
+} from './teacher.decider';
 
-const metadata: CommandMetadata = { now: '2020-11-02T10:00:00+08:00', actor: { sub: 'admin-1', role: 'school-admin', unitId: 'S-1' } };
+const metadata: CommandMetadata = {
+  now: '2020-11-02T10:00:00+08:00',
+  actor: { sub: 'admin-1', role: 'school-admin', unitId: 'S-1' },
+};
 const register = (overrides: Partial<RegisterTeacherData> = {}): RegisterTeacher => ({
   type: 'RegisterTeacher',
   data: {
@@ -25,9 +35,22 @@ const register = (overrides: Partial<RegisterTeacherData> = {}): RegisterTeacher
   metadata,
 });
 
-const unit = (data: OrgUnitRegistered['data']): OrgUnitState => fold(orgUnitDecider(), [{ type: 'OrgUnitRegistered', data }]);
-const school = unit({ unitId: 'S-1', kind: 'school', name: '海州实验中学', parentId: '320706', ancestry: ['320000', '320700', '320706'] });
-const county = unit({ unitId: '320706', kind: 'county', name: '海州区', parentId: '320700', ancestry: ['320000', '320700'] });
+const unit = (data: OrgUnitRegistered['data']): OrgUnitState =>
+  fold(orgUnitDecider(), [{ type: 'OrgUnitRegistered', data }]);
+const school = unit({
+  unitId: 'S-1',
+  kind: 'school',
+  name: '海州实验中学',
+  parentId: '320706',
+  ancestry: ['320000', '320700', '320706'],
+});
+const county = unit({
+  unitId: '320706',
+  kind: 'county',
+  name: '海州区',
+  parentId: '320700',
+  ancestry: ['320000', '320700'],
+});
 
 const teacherRegistered: TeacherRegistered = {
   type: 'TeacherRegistered',
@@ -66,7 +89,9 @@ describe('Teacher', () => {
     });
 
     it('accepts a lowercase x and stores the mask in capitals', () => {
-      given(school).when(register({ idNumber: '32070719850103123x' })).then(teacherRegistered);
+      given(school)
+        .when(register({ idNumber: '32070719850103123x' }))
+        .then(teacherRegistered);
     });
 
     it('refuses a school that is not registered (UNKNOWN_SCHOOL)', () => {
@@ -75,7 +100,9 @@ describe('Teacher', () => {
     });
 
     it('refuses a unit that is not a school (UNKNOWN_SCHOOL)', () => {
-      given(county).when(register({ schoolId: '320706' })).thenRefuses('UNKNOWN_SCHOOL', { schoolId: '320706' });
+      given(county)
+        .when(register({ schoolId: '320706' }))
+        .thenRefuses('UNKNOWN_SCHOOL', { schoolId: '320706' });
     });
 
     it('refuses a wrong check digit without echoing the number (INVALID_ID_NUMBER)', () => {
@@ -85,11 +112,15 @@ describe('Teacher', () => {
     });
 
     it('refuses a malformed number (INVALID_ID_NUMBER)', () => {
-      given(school).when(register({ idNumber: '3207071985010312' })).thenRefuses('INVALID_ID_NUMBER', { reason: 'format' });
+      given(school)
+        .when(register({ idNumber: '3207071985010312' }))
+        .thenRefuses('INVALID_ID_NUMBER', { reason: 'format' });
     });
 
     it('refuses a birth date that disagrees with the ID number (INVALID_ID_NUMBER)', () => {
-      given(school).when(register({ birthDate: '1985-01-04' })).thenRefuses('INVALID_ID_NUMBER', { reason: 'birth-date-mismatch' });
+      given(school)
+        .when(register({ birthDate: '1985-01-04' }))
+        .thenRefuses('INVALID_ID_NUMBER', { reason: 'birth-date-mismatch' });
     });
 
     it('refuses a date of birth after the business time (INVALID_ID_NUMBER)', () => {
@@ -114,7 +145,9 @@ describe('Teacher', () => {
     const given = (...events: TeacherRegistered[]) => specFor(teacherDecider({ school }))(...events);
 
     it('does nothing when registered again with identical data, even with a new ciphertext', () => {
-      given(teacherRegistered).when(register({ idNumberProtected: 'enc:v1:other-iv' })).thenNothingHappens();
+      given(teacherRegistered)
+        .when(register({ idNumberProtected: 'enc:v1:other-iv' }))
+        .thenNothingHappens();
     });
 
     it('refuses other data, naming the fields (TEACHER_ALREADY_REGISTERED)', () => {
@@ -144,7 +177,9 @@ describe('Teacher', () => {
 
   describe('when taking part in batches', () => {
     it('records each batch once', () => {
-      expect(decideJoinBatch(registered, 'JS-1')).toEqual([{ type: 'TeacherJoinedBatch', data: { teacherId: teacherRegistered.data.teacherId, batchId: 'JS-1' } }]);
+      expect(decideJoinBatch(registered, 'JS-1')).toEqual([
+        { type: 'TeacherJoinedBatch', data: { teacherId: teacherRegistered.data.teacherId, batchId: 'JS-1' } },
+      ]);
       const joined = fold(teacherDecider(), [teacherRegistered, ...decideJoinBatch(registered, 'JS-1')]);
       expect(joined.status === 'registered' && joined.batches).toEqual(['JS-1']);
       expect(decideJoinBatch(joined, 'JS-1')).toEqual([]);
@@ -152,12 +187,26 @@ describe('Teacher', () => {
   });
 
   describe('when moving to another school', () => {
-    const other = unit({ unitId: 'S-2', kind: 'school', name: '新海实验中学', parentId: '320706', ancestry: ['320000', '320700', '320706'] });
+    const other = unit({
+      unitId: 'S-2',
+      kind: 'school',
+      name: '新海实验中学',
+      parentId: '320706',
+      ancestry: ['320000', '320700', '320706'],
+    });
 
     it('moves, taking the new school’s ancestry', () => {
       const moved = decideMoveTeacher(teacherRegistered.data.teacherId, registered, other);
       expect(moved).toEqual([
-        { type: 'TeacherMovedSchool', data: { teacherId: teacherRegistered.data.teacherId, fromSchoolId: 'S-1', toSchoolId: 'S-2', ancestry: ['320000', '320700', '320706', 'S-2'] } },
+        {
+          type: 'TeacherMovedSchool',
+          data: {
+            teacherId: teacherRegistered.data.teacherId,
+            fromSchoolId: 'S-1',
+            toSchoolId: 'S-2',
+            ancestry: ['320000', '320700', '320706', 'S-2'],
+          },
+        },
       ]);
       const after = fold(teacherDecider(), [teacherRegistered, ...moved]);
       expect(after.status === 'registered' && after.schoolId).toBe('S-2');
@@ -168,8 +217,12 @@ describe('Teacher', () => {
     });
 
     it('refuses an unknown teacher and a target that is not a school', () => {
-      expect(() => decideMoveTeacher('T-X', teacherDecider().initialState(), other)).toThrow(expect.objectContaining({ code: 'UNKNOWN_TEACHER' }));
-      expect(() => decideMoveTeacher(teacherRegistered.data.teacherId, registered, county)).toThrow(expect.objectContaining({ code: 'UNKNOWN_SCHOOL' }));
+      expect(() => decideMoveTeacher('T-X', teacherDecider().initialState(), other)).toThrow(
+        expect.objectContaining({ code: 'UNKNOWN_TEACHER' }),
+      );
+      expect(() => decideMoveTeacher(teacherRegistered.data.teacherId, registered, county)).toThrow(
+        expect.objectContaining({ code: 'UNKNOWN_SCHOOL' }),
+      );
     });
   });
 });

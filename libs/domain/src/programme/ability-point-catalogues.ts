@@ -2,7 +2,12 @@ import type { AbilityPoint, AbilityPointCatalogue } from './rulebook';
 import { deepFreeze } from './plain-data';
 
 const codes = (environment: string, count: number): AbilityPoint[] =>
-  Array.from({ length: count }, (_, index) => ({ code: `${environment}${index + 1}`, environment, name: null, dimension: null }));
+  Array.from({ length: count }, (_, index) => ({
+    code: `${environment}${index + 1}`,
+    environment,
+    name: null,
+    dimension: null,
+  }));
 
 /**
  * The Ministry of Education's 2.0 micro-ability framework (提升工程2.0, 教师〔2019〕1号): 30

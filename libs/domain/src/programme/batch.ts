@@ -43,7 +43,10 @@ export interface StudyWindow {
  * month from enrollment; Lianyungang: 40 days from the period's start). Undefined when the batch
  * is not scheduled or has no such period. The window may be empty (enrolled after it closed).
  */
-export function studyWindowOf(batch: BatchState, query: { periodId: string; enrolledAt: string }): StudyWindow | undefined {
+export function studyWindowOf(
+  batch: BatchState,
+  query: { periodId: string; enrolledAt: string },
+): StudyWindow | undefined {
   const period = periodOf(batch, query.periodId);
   if (batch.status === 'unscheduled' || period === undefined) return undefined;
   const rule = batch.rulebook.onlineStudy;
@@ -60,7 +63,10 @@ export function studyWindowOf(batch: BatchState, query: { periodId: string; enro
 }
 
 /** Does an online-study record at `at` count for a teacher enrolled at `enrolledAt` in this period? */
-export function isWithinStudyWindow(batch: BatchState, query: { periodId: string; enrolledAt: string; at: string }): boolean {
+export function isWithinStudyWindow(
+  batch: BatchState,
+  query: { periodId: string; enrolledAt: string; at: string },
+): boolean {
   const window = studyWindowOf(batch, query);
   if (window === undefined) return false;
   const at = instantMs(query.at);
@@ -72,7 +78,8 @@ export function isWithinStudyWindow(batch: BatchState, query: { periodId: string
  * an unknown one is refused before its own rules are looked at.
  */
 export function requireScheduledPeriod(batch: BatchState, batchId: string, periodId: string): Period {
-  if (batch.status !== 'scheduled') throw new RuleViolation('UNKNOWN_BATCH', `Batch ${batchId} is not scheduled`, { batchId });
+  if (batch.status !== 'scheduled')
+    throw new RuleViolation('UNKNOWN_BATCH', `Batch ${batchId} is not scheduled`, { batchId });
   const period = periodOf(batch, periodId);
   if (!period) {
     throw new RuleViolation('UNKNOWN_PERIOD', `Batch ${batchId} has no period ${periodId}`, {

@@ -1,5 +1,13 @@
 import { fold } from '../shared/decider';
-import { batchEvolver, BatchState, batchStreamId, isWithinStudyWindow, periodOf, requireScheduledPeriod, studyWindowOf } from './batch';
+import {
+  batchEvolver,
+  BatchState,
+  batchStreamId,
+  isWithinStudyWindow,
+  periodOf,
+  requireScheduledPeriod,
+  studyWindowOf,
+} from './batch';
 import { Period } from './programme.commands';
 import { BatchScheduled } from './programme.events';
 import { presetRulebook } from './rulebook';
@@ -8,7 +16,16 @@ const scheduled = (rulebookName: string, startsOn: string, endsOn: string, perio
   fold(batchEvolver, [
     {
       type: 'BatchScheduled',
-      data: { programmeId: 'PG', batchId: 'B1', name: '第一批次', startsOn, endsOn, sharePercent: 20, periods, rulebook: presetRulebook(rulebookName) },
+      data: {
+        programmeId: 'PG',
+        batchId: 'B1',
+        name: '第一批次',
+        startsOn,
+        endsOn,
+        sharePercent: 20,
+        periods,
+        rulebook: presetRulebook(rulebookName),
+      },
     } satisfies BatchScheduled,
   ]);
 
@@ -16,8 +33,12 @@ const jiangsuBatch1 = scheduled('jiangsu-2.0', '2020-11-01', '2021-10-31', [
   { periodId: 'P1', startsOn: '2020-11-01', endsOn: '2020-11-30' },
   { periodId: 'P2', startsOn: '2020-12-01', endsOn: '2020-12-31' },
 ]);
-const lianyungang = scheduled('lianyungang-1.0', '2016-03-10', '2018-12-31', [{ periodId: '第1期', startsOn: '2016-03-10', endsOn: '2016-04-18' }]);
-const ningde = scheduled('ningde-1.0', '2016-04-01', '2017-12-31', [{ periodId: 'P1', startsOn: '2016-04-01', endsOn: '2016-06-30' }]);
+const lianyungang = scheduled('lianyungang-1.0', '2016-03-10', '2018-12-31', [
+  { periodId: '第1期', startsOn: '2016-03-10', endsOn: '2016-04-18' },
+]);
+const ningde = scheduled('ningde-1.0', '2016-04-01', '2017-12-31', [
+  { periodId: 'P1', startsOn: '2016-04-01', endsOn: '2016-06-30' },
+]);
 
 describe('Batch', () => {
   it('lives on its own stream', () => {
@@ -30,7 +51,13 @@ describe('Batch', () => {
     it('knows no period and counts no study', () => {
       expect(unscheduled).toEqual({ status: 'unscheduled' });
       expect(periodOf(unscheduled, 'P1')).toBeUndefined();
-      expect(isWithinStudyWindow(unscheduled, { periodId: 'P1', enrolledAt: '2020-11-01T00:00:00Z', at: '2020-11-02T00:00:00Z' })).toBe(false);
+      expect(
+        isWithinStudyWindow(unscheduled, {
+          periodId: 'P1',
+          enrolledAt: '2020-11-01T00:00:00Z',
+          at: '2020-11-02T00:00:00Z',
+        }),
+      ).toBe(false);
     });
   });
 
@@ -56,22 +83,45 @@ describe('Batch', () => {
     });
 
     it('cuts the Jiangsu month short of the period end when the month ends first', () => {
-      const longPeriod = scheduled('jiangsu-2.0', '2020-11-01', '2021-10-31', [{ periodId: 'P', startsOn: '2020-11-01', endsOn: '2021-01-30' }]);
+      const longPeriod = scheduled('jiangsu-2.0', '2020-11-01', '2021-10-31', [
+        { periodId: 'P', startsOn: '2020-11-01', endsOn: '2021-01-30' },
+      ]);
       expect(studyWindowOf(longPeriod, { periodId: 'P', enrolledAt: '2020-11-15T08:00:00+08:00' })).toEqual({
         from: '2020-11-15T00:00:00.000Z',
         until: '2020-12-15T00:00:00.000Z',
       });
-      expect(isWithinStudyWindow(longPeriod, { periodId: 'P', enrolledAt: '2020-11-15T08:00:00+08:00', at: '2020-12-15T07:59:59+08:00' })).toBe(true);
-      expect(isWithinStudyWindow(longPeriod, { periodId: 'P', enrolledAt: '2020-11-15T08:00:00+08:00', at: '2020-12-15T08:00:00+08:00' })).toBe(false);
+      expect(
+        isWithinStudyWindow(longPeriod, {
+          periodId: 'P',
+          enrolledAt: '2020-11-15T08:00:00+08:00',
+          at: '2020-12-15T07:59:59+08:00',
+        }),
+      ).toBe(true);
+      expect(
+        isWithinStudyWindow(longPeriod, {
+          periodId: 'P',
+          enrolledAt: '2020-11-15T08:00:00+08:00',
+          at: '2020-12-15T08:00:00+08:00',
+        }),
+      ).toBe(false);
     });
 
     it('counts nothing before enrollment', () => {
-      expect(isWithinStudyWindow(jiangsuBatch1, { periodId: 'P1', enrolledAt: '2020-11-10T09:00:00+08:00', at: '2020-11-10T08:59:59+08:00' })).toBe(false);
+      expect(
+        isWithinStudyWindow(jiangsuBatch1, {
+          periodId: 'P1',
+          enrolledAt: '2020-11-10T09:00:00+08:00',
+          at: '2020-11-10T08:59:59+08:00',
+        }),
+      ).toBe(false);
     });
 
     it('gives a Lianyungang teacher the 40 days of the period, ending with its last day in China time', () => {
       const query = { periodId: '第1期', enrolledAt: '2016-03-01T09:00:00+08:00' };
-      expect(studyWindowOf(lianyungang, query)).toEqual({ from: '2016-03-09T16:00:00.000Z', until: '2016-04-18T16:00:00.000Z' });
+      expect(studyWindowOf(lianyungang, query)).toEqual({
+        from: '2016-03-09T16:00:00.000Z',
+        until: '2016-04-18T16:00:00.000Z',
+      });
       expect(isWithinStudyWindow(lianyungang, { ...query, at: '2016-04-18T23:59:59+08:00' })).toBe(true);
       expect(isWithinStudyWindow(lianyungang, { ...query, at: '2016-04-18T16:00:00Z' })).toBe(false);
     });
@@ -81,15 +131,26 @@ describe('Batch', () => {
         from: '2016-04-05T02:00:00.000Z',
         until: '2017-12-31T16:00:00.000Z',
       });
-      expect(isWithinStudyWindow(ningde, { periodId: 'P1', enrolledAt: '2016-04-05T10:00:00+08:00', at: '2017-09-01T10:00:00+08:00' })).toBe(true);
+      expect(
+        isWithinStudyWindow(ningde, {
+          periodId: 'P1',
+          enrolledAt: '2016-04-05T10:00:00+08:00',
+          at: '2017-09-01T10:00:00+08:00',
+        }),
+      ).toBe(true);
     });
 
     it('gives an empty window to a teacher enrolled after the period closed', () => {
       const window = studyWindowOf(jiangsuBatch1, { periodId: 'P1', enrolledAt: '2020-12-05T09:00:00+08:00' });
       expect(window?.from).toBe(window?.until);
-      expect(isWithinStudyWindow(jiangsuBatch1, { periodId: 'P1', enrolledAt: '2020-12-05T09:00:00+08:00', at: '2020-12-05T10:00:00+08:00' })).toBe(false);
+      expect(
+        isWithinStudyWindow(jiangsuBatch1, {
+          periodId: 'P1',
+          enrolledAt: '2020-12-05T09:00:00+08:00',
+          at: '2020-12-05T10:00:00+08:00',
+        }),
+      ).toBe(false);
     });
-
   });
 });
 
@@ -111,11 +172,19 @@ describe('requireScheduledPeriod', () => {
   ]);
 
   it('gives the period of a scheduled batch', () => {
-    expect(requireScheduledPeriod(scheduled, 'B1', '1')).toEqual({ periodId: '1', startsOn: '2020-11-01', endsOn: '2020-11-30' });
+    expect(requireScheduledPeriod(scheduled, 'B1', '1')).toEqual({
+      periodId: '1',
+      startsOn: '2020-11-01',
+      endsOn: '2020-11-30',
+    });
   });
 
   it('refuses an unscheduled batch and an unknown period, naming the periods there are', () => {
-    expect(() => requireScheduledPeriod(batchEvolver.initialState(), 'B9', '1')).toThrow(expect.objectContaining({ code: 'UNKNOWN_BATCH' }));
-    expect(() => requireScheduledPeriod(scheduled, 'B1', '2')).toThrow(expect.objectContaining({ code: 'UNKNOWN_PERIOD', details: expect.objectContaining({ periods: ['1'] }) }));
+    expect(() => requireScheduledPeriod(batchEvolver.initialState(), 'B9', '1')).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_BATCH' }),
+    );
+    expect(() => requireScheduledPeriod(scheduled, 'B1', '2')).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_PERIOD', details: expect.objectContaining({ periods: ['1'] }) }),
+    );
   });
 });

@@ -51,7 +51,9 @@ export type BatchRule =
   | 'shares-add-up-to-at-most-100'
   | 'batches-start-in-order';
 
-export function programmeDecider(lookups: ProgrammeLookups = {}): Decider<ProgrammeCommand, ProgrammeEvent, ProgrammeState> {
+export function programmeDecider(
+  lookups: ProgrammeLookups = {},
+): Decider<ProgrammeCommand, ProgrammeEvent, ProgrammeState> {
   return {
     decide: (command, state) => {
       switch (command.type) {
@@ -93,17 +95,23 @@ export function decideLaunchProgramme(
   if (state.status === 'launched') {
     // A preset name matches by name, so a rerun import still matches after a preset's notes change.
     const sameRulebook =
-      typeof command.data.rulebook === 'string' ? state.rulebook.id === command.data.rulebook : isSameData(state.rulebook, rulebook);
+      typeof command.data.rulebook === 'string'
+        ? state.rulebook.id === command.data.rulebook
+        : isSameData(state.rulebook, rulebook);
     const fields = [
       ...(state.name !== name ? ['name'] : []),
       ...(state.provinceId !== provinceId ? ['provinceId'] : []),
       ...(sameRulebook ? [] : ['rulebook']),
     ];
     if (fields.length === 0) return [];
-    throw new RuleViolation('PROGRAMME_ALREADY_LAUNCHED', `Programme ${programmeId} is already launched with other data`, {
-      programmeId,
-      fields,
-    });
+    throw new RuleViolation(
+      'PROGRAMME_ALREADY_LAUNCHED',
+      `Programme ${programmeId} is already launched with other data`,
+      {
+        programmeId,
+        fields,
+      },
+    );
   }
 
   if (province === undefined || province.status === 'unregistered' || province.kind !== 'province') {
@@ -120,7 +128,11 @@ export function resolveRulebook(rulebook: unknown): Rulebook {
   return typeof rulebook === 'string' ? presetRulebook(rulebook) : validateRulebook(rulebook);
 }
 
-export function decideScheduleBatch(command: ScheduleBatch, state: ProgrammeState, batch: BatchState | undefined): BatchScheduled[] {
+export function decideScheduleBatch(
+  command: ScheduleBatch,
+  state: ProgrammeState,
+  batch: BatchState | undefined,
+): BatchScheduled[] {
   const { programmeId, batchId, name, startsOn, endsOn, sharePercent, periods } = command.data;
   if (state.status !== 'launched') {
     throw new RuleViolation('UNKNOWN_PROGRAMME', `Programme ${programmeId} is not launched`, { programmeId });
@@ -139,19 +151,25 @@ export function decideScheduleBatch(command: ScheduleBatch, state: ProgrammeStat
     return refuse('batch-already-scheduled', `Batch ${batchId} is already scheduled with other data`, { fields });
   }
   if (batch?.status === 'scheduled' && batch.programmeId !== programmeId) {
-    return refuse('batch-id-taken', `Batch id ${batchId} belongs to programme ${batch.programmeId}`, { takenBy: batch.programmeId });
+    return refuse('batch-id-taken', `Batch id ${batchId} belongs to programme ${batch.programmeId}`, {
+      takenBy: batch.programmeId,
+    });
   }
 
   const badDates = [
     ...(isCalendarDate(startsOn) ? [] : ['startsOn']),
     ...(isCalendarDate(endsOn) ? [] : ['endsOn']),
     ...periods.flatMap((period, index) =>
-      (['startsOn', 'endsOn'] as const).filter((field) => !isCalendarDate(period[field])).map((field) => `periods[${index}].${field}`),
+      (['startsOn', 'endsOn'] as const)
+        .filter((field) => !isCalendarDate(period[field]))
+        .map((field) => `periods[${index}].${field}`),
     ),
   ];
-  if (badDates.length > 0) refuse('dates-are-calendar-dates', 'Dates must be real dates written YYYY-MM-DD', { fields: badDates });
+  if (badDates.length > 0)
+    refuse('dates-are-calendar-dates', 'Dates must be real dates written YYYY-MM-DD', { fields: badDates });
   // YYYY-MM-DD dates compare as strings.
-  if (!(startsOn < endsOn)) refuse('batch-starts-before-it-ends', 'A batch must start before it ends', { startsOn, endsOn });
+  if (!(startsOn < endsOn))
+    refuse('batch-starts-before-it-ends', 'A batch must start before it ends', { startsOn, endsOn });
   if (!(sharePercent > 0 && sharePercent <= 100)) {
     refuse('share-percent-in-range', 'A batch trains more than 0% and at most 100% of the teachers', { sharePercent });
   }
@@ -159,13 +177,18 @@ export function decideScheduleBatch(command: ScheduleBatch, state: ProgrammeStat
   if (periods.length === 0) refuse('periods-required', 'A batch needs at least one period');
   const periodIds = periods.map((period) => period.periodId);
   const repeated = periodIds.filter((id, index) => periodIds.indexOf(id) !== index);
-  if (repeated.length > 0) refuse('period-ids-unique', 'Period ids must be unique within a batch', { periodIds: [...new Set(repeated)] });
+  if (repeated.length > 0)
+    refuse('period-ids-unique', 'Period ids must be unique within a batch', { periodIds: [...new Set(repeated)] });
   for (const period of periods) {
     if (period.startsOn > period.endsOn) {
-      refuse('period-starts-before-it-ends', `Period ${period.periodId} ends before it starts`, { periodId: period.periodId });
+      refuse('period-starts-before-it-ends', `Period ${period.periodId} ends before it starts`, {
+        periodId: period.periodId,
+      });
     }
     if (period.startsOn < startsOn || period.endsOn > endsOn) {
-      refuse('period-inside-batch', `Period ${period.periodId} lies outside the batch ${startsOn} – ${endsOn}`, { periodId: period.periodId });
+      refuse('period-inside-batch', `Period ${period.periodId} lies outside the batch ${startsOn} – ${endsOn}`, {
+        periodId: period.periodId,
+      });
     }
   }
   const overlap = firstOverlap(periods);
@@ -175,10 +198,14 @@ export function decideScheduleBatch(command: ScheduleBatch, state: ProgrammeStat
 
   const scheduledPercent = state.batches.reduce((sum, scheduled) => sum + scheduled.sharePercent, 0);
   if (scheduledPercent + sharePercent > 100) {
-    refuse('shares-add-up-to-at-most-100', `The batches would train ${scheduledPercent + sharePercent}% of the teachers`, {
-      scheduledPercent,
-      sharePercent,
-    });
+    refuse(
+      'shares-add-up-to-at-most-100',
+      `The batches would train ${scheduledPercent + sharePercent}% of the teachers`,
+      {
+        scheduledPercent,
+        sharePercent,
+      },
+    );
   }
   // Batches may overlap in time (Jiangsu's batch 2 starts before batch 1 ends) but start in order.
   const previous = state.batches.reduce<ProgrammeBatch | undefined>(

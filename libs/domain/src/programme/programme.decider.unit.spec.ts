@@ -6,7 +6,10 @@ import { BatchScheduled, ProgrammeEvent, ProgrammeLaunched } from './programme.e
 import { programmeDecider, ProgrammeLookups, ProvinceLookup, programmeStreamId } from './programme.decider';
 import { presetRulebook, Rulebook } from './rulebook';
 
-const metadata: CommandMetadata = { now: '2020-10-20T09:00:00+08:00', actor: { sub: 'js-admin', role: 'province-admin', unitId: '320000' } };
+const metadata: CommandMetadata = {
+  now: '2020-10-20T09:00:00+08:00',
+  actor: { sub: 'js-admin', role: 'province-admin', unitId: '320000' },
+};
 const jiangsuProvince: ProvinceLookup = { status: 'registered', unitId: '320000', kind: 'province' };
 const jiangsu = presetRulebook('jiangsu-2.0');
 const lianyungangRules = presetRulebook('lianyungang-1.0');
@@ -28,7 +31,13 @@ const batch1Periods: Period[] = [
   { periodId: 'P2', startsOn: '2020-12-01', endsOn: '2020-12-31' },
   { periodId: 'P3', startsOn: '2021-01-01', endsOn: '2021-01-30' },
 ];
-const batch = (batchId: string, startsOn: string, endsOn: string, sharePercent: number, periods: Period[]): ScheduleBatchData => ({
+const batch = (
+  batchId: string,
+  startsOn: string,
+  endsOn: string,
+  sharePercent: number,
+  periods: Period[],
+): ScheduleBatchData => ({
   programmeId: 'JS-2.0',
   batchId,
   name: `第${batchId.slice(-1)}批次`,
@@ -38,15 +47,22 @@ const batch = (batchId: string, startsOn: string, endsOn: string, sharePercent: 
   periods,
 });
 const batch1 = batch('JS-B1', '2020-11-01', '2021-10-31', 20, batch1Periods);
-const batch2 = batch('JS-B2', '2021-04-01', '2022-03-31', 40, [{ periodId: 'P1', startsOn: '2021-04-01', endsOn: '2021-04-30' }]);
-const batch3 = batch('JS-B3', '2022-01-01', '2022-12-31', 40, [{ periodId: 'P1', startsOn: '2022-01-01', endsOn: '2022-01-31' }]);
+const batch2 = batch('JS-B2', '2021-04-01', '2022-03-31', 40, [
+  { periodId: 'P1', startsOn: '2021-04-01', endsOn: '2021-04-30' },
+]);
+const batch3 = batch('JS-B3', '2022-01-01', '2022-12-31', 40, [
+  { periodId: 'P1', startsOn: '2022-01-01', endsOn: '2022-01-31' },
+]);
 
 const schedule = (data: ScheduleBatchData, overrides: Partial<ScheduleBatchData> = {}): ScheduleBatch => ({
   type: 'ScheduleBatch',
   data: { ...data, ...overrides },
   metadata,
 });
-const scheduled = (data: ScheduleBatchData, rulebook: Rulebook = jiangsu): BatchScheduled => ({ type: 'BatchScheduled', data: { ...data, rulebook } });
+const scheduled = (data: ScheduleBatchData, rulebook: Rulebook = jiangsu): BatchScheduled => ({
+  type: 'BatchScheduled',
+  data: { ...data, rulebook },
+});
 
 const given = (lookups: ProgrammeLookups, ...events: ProgrammeEvent[]) => specFor(programmeDecider(lookups))(...events);
 
@@ -61,27 +77,41 @@ describe('Programme', () => {
     });
 
     it.each(['lianyungang-1.0', 'ningde-1.0', 'yueyang-2.0'])('launches with the preset %s', (name) => {
-      given({ province: jiangsuProvince }).when(launch({ rulebook: name })).then(launched(presetRulebook(name)));
+      given({ province: jiangsuProvince })
+        .when(launch({ rulebook: name }))
+        .then(launched(presetRulebook(name)));
     });
 
-    it('launches with a caller\'s own full rulebook', () => {
-      const own: Rulebook = { ...(JSON.parse(JSON.stringify(jiangsu)) as Rulebook), id: 'js-2.0-pilot', closureThresholdPercent: 85 };
-      given({ province: jiangsuProvince }).when(launch({ rulebook: own })).then(launched(own));
+    it("launches with a caller's own full rulebook", () => {
+      const own: Rulebook = {
+        ...(JSON.parse(JSON.stringify(jiangsu)) as Rulebook),
+        id: 'js-2.0-pilot',
+        closureThresholdPercent: 85,
+      };
+      given({ province: jiangsuProvince })
+        .when(launch({ rulebook: own }))
+        .then(launched(own));
     });
 
     it('refuses an unknown preset name (UNKNOWN_RULEBOOK)', () => {
-      given({ province: jiangsuProvince }).when(launch({ rulebook: 'shanghai-2.0' })).thenRefuses('UNKNOWN_RULEBOOK', { rulebook: 'shanghai-2.0' });
+      given({ province: jiangsuProvince })
+        .when(launch({ rulebook: 'shanghai-2.0' }))
+        .thenRefuses('UNKNOWN_RULEBOOK', { rulebook: 'shanghai-2.0' });
     });
 
     it('refuses a malformed rulebook object, naming its fields (BAD_RULEBOOK)', () => {
       const broken = { ...jiangsu, id: 'js-broken', planThresholdPercent: 190 };
       given({ province: jiangsuProvince })
         .when(launch({ rulebook: broken }))
-        .thenRefuses('BAD_RULEBOOK', { problems: [{ field: 'rulebook.planThresholdPercent', problem: 'must be a number ≥ 0 and ≤ 100' }] });
+        .thenRefuses('BAD_RULEBOOK', {
+          problems: [{ field: 'rulebook.planThresholdPercent', problem: 'must be a number ≥ 0 and ≤ 100' }],
+        });
     });
 
     it('refuses a province that is not registered (UNKNOWN_UNIT)', () => {
-      given({ province: { status: 'unregistered' } }).when(launch()).thenRefuses('UNKNOWN_UNIT', { provinceId: '320000' });
+      given({ province: { status: 'unregistered' } })
+        .when(launch())
+        .thenRefuses('UNKNOWN_UNIT', { provinceId: '320000' });
       given({}).when(launch()).thenRefuses('UNKNOWN_UNIT', { provinceId: '320000' });
     });
 
@@ -102,7 +132,9 @@ describe('Programme', () => {
     });
 
     it('does nothing when launched again with the identical rulebook object', () => {
-      given({}, launched()).when(launch({ rulebook: JSON.parse(JSON.stringify(jiangsu)) as Rulebook })).thenNothingHappens();
+      given({}, launched())
+        .when(launch({ rulebook: JSON.parse(JSON.stringify(jiangsu)) as Rulebook }))
+        .thenNothingHappens();
     });
 
     it('refuses other data, naming the fields (PROGRAMME_ALREADY_LAUNCHED)', () => {
@@ -111,16 +143,26 @@ describe('Programme', () => {
         .thenRefuses('PROGRAMME_ALREADY_LAUNCHED', { fields: ['name', 'rulebook'] });
     });
 
-    it('schedules a batch, copying the programme\'s rulebook so the batch\'s rules are fixed', () => {
+    it("schedules a batch, copying the programme's rulebook so the batch's rules are fixed", () => {
       given({}, launched()).when(schedule(batch1)).then(scheduled(batch1));
     });
 
-    it('schedules Lianyungang\'s fourteen 40-day periods of 2016–2017 in one batch', () => {
+    it("schedules Lianyungang's fourteen 40-day periods of 2016–2017 in one batch", () => {
       const lianyungangPeriods: Period[] = [
-        ['2016-03-10', '2016-04-18'], ['2016-04-24', '2016-06-02'], ['2016-06-08', '2016-07-17'], ['2016-07-23', '2016-08-31'],
-        ['2016-09-06', '2016-10-15'], ['2016-10-21', '2016-11-29'], ['2016-12-05', '2017-01-13'], ['2017-02-15', '2017-03-26'],
-        ['2017-04-01', '2017-05-10'], ['2017-05-16', '2017-06-24'], ['2017-06-30', '2017-08-08'], ['2017-08-14', '2017-09-22'],
-        ['2017-09-28', '2017-11-06'], ['2017-11-12', '2017-12-21'],
+        ['2016-03-10', '2016-04-18'],
+        ['2016-04-24', '2016-06-02'],
+        ['2016-06-08', '2016-07-17'],
+        ['2016-07-23', '2016-08-31'],
+        ['2016-09-06', '2016-10-15'],
+        ['2016-10-21', '2016-11-29'],
+        ['2016-12-05', '2017-01-13'],
+        ['2017-02-15', '2017-03-26'],
+        ['2017-04-01', '2017-05-10'],
+        ['2017-05-16', '2017-06-24'],
+        ['2017-06-30', '2017-08-08'],
+        ['2017-08-14', '2017-09-22'],
+        ['2017-09-28', '2017-11-06'],
+        ['2017-11-12', '2017-12-21'],
       ].map(([startsOn, endsOn], index) => ({ periodId: `第${index + 1}期`, startsOn, endsOn }));
       const lyg: ScheduleBatchData = {
         programmeId: 'LYG-2016',
@@ -136,7 +178,9 @@ describe('Programme', () => {
 
     describe('refuses a batch breaking a rule (BATCH_OVERLAPS_RULES)', () => {
       const refuses = (overrides: Partial<ScheduleBatchData>, rule: string, details: Record<string, unknown> = {}) =>
-        given({}, launched()).when(schedule(batch1, overrides)).thenRefuses('BATCH_OVERLAPS_RULES', { rule, ...details });
+        given({}, launched())
+          .when(schedule(batch1, overrides))
+          .thenRefuses('BATCH_OVERLAPS_RULES', { rule, ...details });
 
       it('that does not start before it ends', () => {
         refuses({ endsOn: '2020-11-01' }, 'batch-starts-before-it-ends');
@@ -145,9 +189,13 @@ describe('Programme', () => {
 
       it('whose dates are not calendar dates', () => {
         refuses({ endsOn: '2021-02-29' }, 'dates-are-calendar-dates', { fields: ['endsOn'] });
-        refuses({ periods: [{ periodId: 'P1', startsOn: '2020/11/01', endsOn: '2020-11-30' }] }, 'dates-are-calendar-dates', {
-          fields: ['periods[0].startsOn'],
-        });
+        refuses(
+          { periods: [{ periodId: 'P1', startsOn: '2020/11/01', endsOn: '2020-11-30' }] },
+          'dates-are-calendar-dates',
+          {
+            fields: ['periods[0].startsOn'],
+          },
+        );
       });
 
       it('without periods', () => {
@@ -155,16 +203,30 @@ describe('Programme', () => {
       });
 
       it('with a period id twice', () => {
-        refuses({ periods: [batch1Periods[0], { ...batch1Periods[1], periodId: 'P1' }] }, 'period-ids-unique', { periodIds: ['P1'] });
+        refuses({ periods: [batch1Periods[0], { ...batch1Periods[1], periodId: 'P1' }] }, 'period-ids-unique', {
+          periodIds: ['P1'],
+        });
       });
 
       it('with a period ending before it starts', () => {
-        refuses({ periods: [{ periodId: 'P1', startsOn: '2020-11-30', endsOn: '2020-11-01' }] }, 'period-starts-before-it-ends', { periodId: 'P1' });
+        refuses(
+          { periods: [{ periodId: 'P1', startsOn: '2020-11-30', endsOn: '2020-11-01' }] },
+          'period-starts-before-it-ends',
+          { periodId: 'P1' },
+        );
       });
 
       it('with a period outside the batch window', () => {
-        refuses({ periods: [{ periodId: 'P0', startsOn: '2020-10-25', endsOn: '2020-11-20' }] }, 'period-inside-batch', { periodId: 'P0' });
-        refuses({ periods: [{ periodId: 'P9', startsOn: '2021-10-01', endsOn: '2021-11-01' }] }, 'period-inside-batch', { periodId: 'P9' });
+        refuses(
+          { periods: [{ periodId: 'P0', startsOn: '2020-10-25', endsOn: '2020-11-20' }] },
+          'period-inside-batch',
+          { periodId: 'P0' },
+        );
+        refuses(
+          { periods: [{ periodId: 'P9', startsOn: '2021-10-01', endsOn: '2021-11-01' }] },
+          'period-inside-batch',
+          { periodId: 'P9' },
+        );
       });
 
       it('with periods sharing a day (dates are inclusive)', () => {
@@ -183,7 +245,7 @@ describe('Programme', () => {
   });
 
   describe('when batches are scheduled', () => {
-    it('schedules Jiangsu\'s three batches although batch 2 starts before batch 1 ends', () => {
+    it("schedules Jiangsu's three batches although batch 2 starts before batch 1 ends", () => {
       given({}, launched(), scheduled(batch1)).when(schedule(batch2)).then(scheduled(batch2));
       given({}, launched(), scheduled(batch1), scheduled(batch2)).when(schedule(batch3)).then(scheduled(batch3));
     });
@@ -208,13 +270,26 @@ describe('Programme', () => {
     it('refuses shares beyond 100% in total (BATCH_OVERLAPS_RULES: shares-add-up-to-at-most-100)', () => {
       given({}, launched(), scheduled(batch1), scheduled(batch2))
         .when(schedule(batch3, { sharePercent: 41 }))
-        .thenRefuses('BATCH_OVERLAPS_RULES', { rule: 'shares-add-up-to-at-most-100', scheduledPercent: 60, sharePercent: 41 });
+        .thenRefuses('BATCH_OVERLAPS_RULES', {
+          rule: 'shares-add-up-to-at-most-100',
+          scheduledPercent: 60,
+          sharePercent: 41,
+        });
     });
 
     it('refuses a batch starting before the previous one starts (BATCH_OVERLAPS_RULES: batches-start-in-order)', () => {
       given({}, launched(), scheduled(batch1), scheduled(batch2))
-        .when(schedule(batch3, { startsOn: '2021-03-01', periods: [{ periodId: 'P1', startsOn: '2021-03-01', endsOn: '2021-03-31' }] }))
-        .thenRefuses('BATCH_OVERLAPS_RULES', { rule: 'batches-start-in-order', previousBatchId: 'JS-B2', previousStartsOn: '2021-04-01' });
+        .when(
+          schedule(batch3, {
+            startsOn: '2021-03-01',
+            periods: [{ periodId: 'P1', startsOn: '2021-03-01', endsOn: '2021-03-31' }],
+          }),
+        )
+        .thenRefuses('BATCH_OVERLAPS_RULES', {
+          rule: 'batches-start-in-order',
+          previousBatchId: 'JS-B2',
+          previousStartsOn: '2021-04-01',
+        });
     });
 
     it('allows a batch starting on the same day as the previous one', () => {

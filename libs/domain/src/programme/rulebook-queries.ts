@@ -16,11 +16,16 @@ export interface HoursShortfall {
 /** What is still missing of the rulebook's hours; [] when every minimum is met. */
 export function hoursShortfall(rulebook: Rulebook, credited: Readonly<Record<string, number>>): HoursShortfall[] {
   const shortfalls: HoursShortfall[] = rulebook.hours.categories
-    .map((category) => ({ category: category.id, required: category.minimumHours, credited: credited[category.id] ?? 0 }))
+    .map((category) => ({
+      category: category.id,
+      required: category.minimumHours,
+      credited: credited[category.id] ?? 0,
+    }))
     .filter((line) => line.credited < line.required);
   // Only the rulebook's own categories count towards the total.
   const total = rulebook.hours.categories.reduce((sum, category) => sum + (credited[category.id] ?? 0), 0);
-  if (total < rulebook.hours.minimumTotal) shortfalls.push({ category: 'total', required: rulebook.hours.minimumTotal, credited: total });
+  if (total < rulebook.hours.minimumTotal)
+    shortfalls.push({ category: 'total', required: rulebook.hours.minimumTotal, credited: total });
   return shortfalls;
 }
 
@@ -83,7 +88,8 @@ export function abilityPointChoiceProblems(rule: AbilityPointRule, points: reado
   const repeated = [...new Set(points.filter((code, index) => points.indexOf(code) !== index))];
   if (repeated.length > 0) problems.push({ problem: 'repeated-points', points: repeated });
   const chosen = new Set(points).size;
-  if (chosen < rule.choice.minPoints) problems.push({ problem: 'too-few-points', minPoints: rule.choice.minPoints, chosen });
+  if (chosen < rule.choice.minPoints)
+    problems.push({ problem: 'too-few-points', minPoints: rule.choice.minPoints, chosen });
   if (rule.choice.maxPoints !== null && chosen > rule.choice.maxPoints) {
     problems.push({ problem: 'too-many-points', maxPoints: rule.choice.maxPoints, chosen });
   }
@@ -97,7 +103,10 @@ export function abilityPointChoiceProblems(rule: AbilityPointRule, points: reado
 }
 
 /** The local date a teacher reaches retirement age; null when the rulebook has no exemption rule. */
-export function retirementDateOf(rulebook: Rulebook, teacher: { gender: 'male' | 'female'; birthDate: string }): string | null {
+export function retirementDateOf(
+  rulebook: Rulebook,
+  teacher: { gender: 'male' | 'female'; birthDate: string },
+): string | null {
   if (rulebook.exemption === null) return null;
   return addYearsToDate(teacher.birthDate, rulebook.exemption.retirementAge[teacher.gender]);
 }
@@ -106,7 +115,11 @@ export function retirementDateOf(rulebook: Rulebook, teacher: { gender: 'male' |
  * 距退休不满N年: exempt when fewer than N years remain before retirement at business time `at`.
  * The birth date comes from the protected ID number (birthDateOf after the application decrypts it).
  */
-export function isExemptFromTraining(rulebook: Rulebook, teacher: { gender: 'male' | 'female'; birthDate: string }, at: string): boolean {
+export function isExemptFromTraining(
+  rulebook: Rulebook,
+  teacher: { gender: 'male' | 'female'; birthDate: string },
+  at: string,
+): boolean {
   if (rulebook.exemption === null) return false;
   const retirement = retirementDateOf(rulebook, teacher);
   if (retirement === null) return false;

@@ -32,7 +32,9 @@ describe('Rulebook queries', () => {
     });
 
     it('names the missing category and the total (Jiangsu: 30 online but 20 offline)', () => {
-      expect(hoursShortfall(jiangsu, { online: 30, offline: 20 })).toEqual([{ category: 'offline', required: 25, credited: 20 }]);
+      expect(hoursShortfall(jiangsu, { online: 30, offline: 20 })).toEqual([
+        { category: 'offline', required: 25, credited: 20 },
+      ]);
       expect(hoursShortfall(jiangsu, { online: 24 })).toEqual([
         { category: 'online', required: 25, credited: 24 },
         { category: 'offline', required: 25, credited: 0 },
@@ -40,7 +42,7 @@ describe('Rulebook queries', () => {
       ]);
     });
 
-    it('counts only the rulebook\'s own categories (Ningde: 50 online and 30 elsewhere is not 80)', () => {
+    it("counts only the rulebook's own categories (Ningde: 50 online and 30 elsewhere is not 80)", () => {
       expect(meetsHoursRequirement(ningde, { online: 50, workshop: 30 })).toBe(false);
       expect(meetsHoursRequirement(ningde, { online: 60, practice: 30 })).toBe(true);
     });
@@ -54,13 +56,13 @@ describe('Rulebook queries', () => {
   });
 
   describe('thresholds', () => {
-    it('lets Jiangsu\'s school plan upload once 90% have picked, and not before', () => {
+    it("lets Jiangsu's school plan upload once 90% have picked, and not before", () => {
       expect(meetsPlanThreshold(jiangsu, { picked: 9, enrolled: 10 })).toBe(true);
       expect(meetsPlanThreshold(jiangsu, { picked: 89, enrolled: 100 })).toBe(false);
       expect(meetsPlanThreshold(jiangsu, { picked: 0, enrolled: 0 })).toBe(false);
     });
 
-    it('lets Jiangsu\'s school apply for closure at 90% of those assessed', () => {
+    it("lets Jiangsu's school apply for closure at 90% of those assessed", () => {
       expect(meetsClosureThreshold(jiangsu, { passed: 27, assessed: 30 })).toBe(true);
       expect(meetsClosureThreshold(jiangsu, { passed: 26, assessed: 30 })).toBe(false);
       expect(meetsClosureThreshold(jiangsu, { passed: 0, assessed: 0 })).toBe(false);
@@ -119,17 +121,26 @@ describe('Rulebook queries', () => {
       expect(abilityPointChoiceProblems(rule, [])).toEqual([{ problem: 'too-few-points', minPoints: 1, chosen: 0 }]);
     });
 
-    it('applies a caller\'s count and dimension rule', () => {
+    it("applies a caller's count and dimension rule", () => {
       const base = jiangsu.abilityPoints;
       if (base === null) throw new Error('jiangsu-2.0 has ability points');
-      const points = base.catalogue.points.map((point, index) => ({ ...point, dimension: ['learner-analysis', 'instructional-design', 'learning-guidance', 'assessment'][index % 4] }));
-      const rule = { ...base, catalogue: { ...base.catalogue, points }, choice: { minPoints: 3, maxPoints: 5, minDimensions: 3 } };
+      const points = base.catalogue.points.map((point, index) => ({
+        ...point,
+        dimension: ['learner-analysis', 'instructional-design', 'learning-guidance', 'assessment'][index % 4],
+      }));
+      const rule = {
+        ...base,
+        catalogue: { ...base.catalogue, points },
+        choice: { minPoints: 3, maxPoints: 5, minDimensions: 3 },
+      };
       // A1 learner-analysis, A2 instructional-design, A5 learner-analysis.
       expect(abilityPointChoiceProblems(rule, ['A1', 'A2', 'A5'])).toEqual([
         { problem: 'too-few-dimensions', minDimensions: 3, covered: ['learner-analysis', 'instructional-design'] },
       ]);
       expect(abilityPointChoiceProblems(rule, ['A1', 'A2', 'A3'])).toEqual([]);
-      expect(abilityPointChoiceProblems(rule, ['A1', 'A2', 'A3', 'A4', 'A5', 'A6'])).toEqual([{ problem: 'too-many-points', maxPoints: 5, chosen: 6 }]);
+      expect(abilityPointChoiceProblems(rule, ['A1', 'A2', 'A3', 'A4', 'A5', 'A6'])).toEqual([
+        { problem: 'too-many-points', maxPoints: 5, chosen: 6 },
+      ]);
     });
   });
 
@@ -146,7 +157,9 @@ describe('Rulebook queries', () => {
       expect(isExemptFromTraining(ningde, man, '2016-06-15T12:00:00+08:00')).toBe(false);
       expect(isExemptFromTraining(ningde, man, '2016-06-16T00:00:00+08:00')).toBe(true);
       expect(isExemptFromTraining(ningde, woman, '2016-06-16T08:00:00+08:00')).toBe(true);
-      expect(isExemptFromTraining(ningde, { gender: 'female', birthDate: '1971-06-15' }, '2016-06-16T08:00:00+08:00')).toBe(false);
+      expect(
+        isExemptFromTraining(ningde, { gender: 'female', birthDate: '1971-06-15' }, '2016-06-16T08:00:00+08:00'),
+      ).toBe(false);
     });
 
     it('reads the business time in China time (16:00 UTC is already the next day)', () => {
@@ -166,7 +179,7 @@ describe('Rulebook queries', () => {
   });
 
   describe('funding', () => {
-    it('costs Ningde 3 yuan per hour per teacher: 240 yuan for one teacher\'s 80 hours', () => {
+    it("costs Ningde 3 yuan per hour per teacher: 240 yuan for one teacher's 80 hours", () => {
       expect(trainingFundingYuan(ningde, 1)).toBe(240);
       expect(trainingFundingYuan(ningde, 1000)).toBe(240_000);
       expect(trainingFundingYuan(jiangsu, 1000)).toBeNull();

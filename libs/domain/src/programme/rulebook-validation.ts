@@ -118,7 +118,8 @@ const shape =
       return undefined;
     }
     for (const key of Object.keys(value)) {
-      if (!Object.prototype.hasOwnProperty.call(fields, key)) problems.push({ field: `${path}.${key}`, problem: 'is not a rulebook field' });
+      if (!Object.prototype.hasOwnProperty.call(fields, key))
+        problems.push({ field: `${path}.${key}`, problem: 'is not a rulebook field' });
     }
     const result: Record<string, unknown> = {};
     let ok = true;
@@ -142,16 +143,26 @@ const rulebookShape: Check<Rulebook> = shape({
   id: text(),
   name: text(),
   version: text(),
-  source: shape({ seed: nullable(text()), title: text(), issuer: text(), documentNumber: nullable(text()), issuedOn: nullable(date()) }),
+  source: shape({
+    seed: nullable(text()),
+    title: text(),
+    issuer: text(),
+    documentNumber: nullable(text()),
+    issuedOn: nullable(date()),
+  }),
   hours: shape({
-    categories: list(shape({ id: text(), label: text(), mode: oneOf(HOURS_MODES), minimumHours: hours }), { nonEmpty: true }),
+    categories: list(shape({ id: text(), label: text(), mode: oneOf(HOURS_MODES), minimumHours: hours }), {
+      nonEmpty: true,
+    }),
     minimumTotal: hours,
   }),
   onlineStudy: nullable(
     shape({
       categoryId: text(),
       withinPeriod: bool(),
-      limit: nullable(shape({ amount: positiveWhole, unit: oneOf(STUDY_LIMIT_UNITS), from: oneOf(STUDY_LIMIT_ANCHORS) })),
+      limit: nullable(
+        shape({ amount: positiveWhole, unit: oneOf(STUDY_LIMIT_UNITS), from: oneOf(STUDY_LIMIT_ANCHORS) }),
+      ),
       passBeforeOfflineAssessment: bool(),
     }),
   ),
@@ -163,9 +174,16 @@ const rulebookShape: Check<Rulebook> = shape({
         source: text(),
         environments: list(term, { nonEmpty: true }),
         dimensions: list(term),
-        points: list(shape({ code: text(), environment: text(), name: nullable(text()), dimension: nullable(text()) }), { nonEmpty: true }),
+        points: list(
+          shape({ code: text(), environment: text(), name: nullable(text()), dimension: nullable(text()) }),
+          { nonEmpty: true },
+        ),
       }),
-      choice: shape({ minPoints: positiveWhole, maxPoints: nullable(positiveWhole), minDimensions: number({ min: 0, integer: true }) }),
+      choice: shape({
+        minPoints: positiveWhole,
+        maxPoints: nullable(positiveWhole),
+        minDimensions: number({ min: 0, integer: true }),
+      }),
       deadlineDays: nullable(positiveWhole),
       afterDeadlinePickedBy: nullable(oneOf(['school-admin'] as const)),
     }),
@@ -222,7 +240,9 @@ function consistencyProblems(rulebook: Rulebook, candidate: unknown): RulebookPr
   const points = rulebook.abilityPoints;
   if (points !== null) {
     const { catalogue, choice } = points;
-    duplicates(catalogue.points.map((point) => point.code)).forEach((code) => add('abilityPoints.catalogue.points', `code ${code} appears more than once`));
+    duplicates(catalogue.points.map((point) => point.code)).forEach((code) =>
+      add('abilityPoints.catalogue.points', `code ${code} appears more than once`),
+    );
     duplicates(catalogue.environments.map((environment) => environment.code)).forEach((code) =>
       add('abilityPoints.catalogue.environments', `code ${code} appears more than once`),
     );
@@ -232,13 +252,16 @@ function consistencyProblems(rulebook: Rulebook, candidate: unknown): RulebookPr
     const environments = new Set(catalogue.environments.map((environment) => environment.code));
     const dimensions = new Set(catalogue.dimensions.map((dimension) => dimension.code));
     catalogue.points.forEach((point, index) => {
-      if (!environments.has(point.environment)) add(`abilityPoints.catalogue.points[${index}].environment`, `names no environment of the catalogue`);
+      if (!environments.has(point.environment))
+        add(`abilityPoints.catalogue.points[${index}].environment`, `names no environment of the catalogue`);
       if (point.dimension !== null && !dimensions.has(point.dimension)) {
         add(`abilityPoints.catalogue.points[${index}].dimension`, 'names no dimension of the catalogue');
       }
     });
-    if (choice.minPoints > catalogue.points.length) add('abilityPoints.choice.minPoints', `exceeds the catalogue's ${catalogue.points.length} points`);
-    if (choice.maxPoints !== null && choice.maxPoints < choice.minPoints) add('abilityPoints.choice.maxPoints', 'must be at least minPoints');
+    if (choice.minPoints > catalogue.points.length)
+      add('abilityPoints.choice.minPoints', `exceeds the catalogue's ${catalogue.points.length} points`);
+    if (choice.maxPoints !== null && choice.maxPoints < choice.minPoints)
+      add('abilityPoints.choice.maxPoints', 'must be at least minPoints');
     if (choice.minDimensions > catalogue.dimensions.length) {
       add('abilityPoints.choice.minDimensions', `exceeds the catalogue's ${catalogue.dimensions.length} dimensions`);
     }
@@ -256,7 +279,8 @@ function consistencyProblems(rulebook: Rulebook, candidate: unknown): RulebookPr
   }
 
   rulebook.coverageTargets.forEach((target, index) => {
-    if (target.aimPercent !== null && target.aimPercent < target.minPercent) add(`coverageTargets[${index}].aimPercent`, 'must be at least minPercent');
+    if (target.aimPercent !== null && target.aimPercent < target.minPercent)
+      add(`coverageTargets[${index}].aimPercent`, 'must be at least minPercent');
   });
 
   if (rulebook.exemption !== null) {

@@ -178,7 +178,10 @@ export const PRESET_RULEBOOK_NAMES: readonly string[] = Object.keys(PRESETS);
 export function presetRulebook(name: string): Rulebook {
   const preset = Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : undefined;
   if (preset === undefined) {
-    throw new RuleViolation('UNKNOWN_RULEBOOK', `No rulebook named ${name}`, { rulebook: name, known: PRESET_RULEBOOK_NAMES });
+    throw new RuleViolation('UNKNOWN_RULEBOOK', `No rulebook named ${name}`, {
+      rulebook: name,
+      known: PRESET_RULEBOOK_NAMES,
+    });
   }
   return preset;
 }

@@ -7,7 +7,8 @@ function problemsOf(candidate: unknown): RulebookProblem[] {
   try {
     validateRulebook(candidate);
   } catch (error) {
-    if (error instanceof RuleViolation && error.code === 'BAD_RULEBOOK') return (error.details?.problems ?? []) as RulebookProblem[];
+    if (error instanceof RuleViolation && error.code === 'BAD_RULEBOOK')
+      return (error.details?.problems ?? []) as RulebookProblem[];
     throw error;
   }
   return [];
@@ -16,7 +17,11 @@ const fieldsOf = (candidate: unknown) => problemsOf(candidate).map((problem) => 
 
 /** A caller's own rulebook, derived from a preset (a plain, unfrozen copy). */
 function customRulebook(changes: Partial<Rulebook> = {}): Rulebook {
-  return { ...(JSON.parse(JSON.stringify(presetRulebook('jiangsu-2.0'))) as Rulebook), id: 'suqian-2.0-custom', ...changes };
+  return {
+    ...(JSON.parse(JSON.stringify(presetRulebook('jiangsu-2.0'))) as Rulebook),
+    id: 'suqian-2.0-custom',
+    ...changes,
+  };
 }
 
 describe('Rulebook', () => {
@@ -45,7 +50,9 @@ describe('Rulebook', () => {
       ['yueyang-2.0', { workshop: 60, 'school-based': 10, 'school-based-assessment': 10 }, 80],
     ])('%s asks for hours %j, %i in total', (name, categories, total) => {
       const { hours } = presetRulebook(name);
-      expect(Object.fromEntries(hours.categories.map((category) => [category.id, category.minimumHours]))).toEqual(categories);
+      expect(Object.fromEntries(hours.categories.map((category) => [category.id, category.minimumHours]))).toEqual(
+        categories,
+      );
       expect(hours.minimumTotal).toBe(total);
     });
 
@@ -58,8 +65,17 @@ describe('Rulebook', () => {
         limit: { amount: 1, unit: 'months', from: 'enrollment' },
         passBeforeOfflineAssessment: true,
       });
-      expect(jiangsu.offlinePractice).toEqual({ evidenceRequired: true, peerReviewRequired: true, groupSessionVideo: true, hoursEntryDeadlineDays: 7 });
-      expect([jiangsu.planThresholdPercent, jiangsu.closureThresholdPercent, jiangsu.inspectionMinSamplePercent]).toEqual([90, 90, 10]);
+      expect(jiangsu.offlinePractice).toEqual({
+        evidenceRequired: true,
+        peerReviewRequired: true,
+        groupSessionVideo: true,
+        hoursEntryDeadlineDays: 7,
+      });
+      expect([
+        jiangsu.planThresholdPercent,
+        jiangsu.closureThresholdPercent,
+        jiangsu.inspectionMinSamplePercent,
+      ]).toEqual([90, 90, 10]);
       expect(jiangsu.excellentVideos).toEqual({ minPercentOfFullTimeTeachers: 30, everySubject: true });
       expect(jiangsu.batchSharesPercent).toEqual([20, 40, 40]);
       expect(jiangsu.exemption).toBeNull();
@@ -82,7 +98,10 @@ describe('Rulebook', () => {
     });
 
     it('gives Yueyang ability points without a deadline, as its seed names none', () => {
-      expect(presetRulebook('yueyang-2.0').abilityPoints).toMatchObject({ deadlineDays: null, afterDeadlinePickedBy: null });
+      expect(presetRulebook('yueyang-2.0').abilityPoints).toMatchObject({
+        deadlineDays: null,
+        afterDeadlinePickedBy: null,
+      });
     });
 
     it('say in notes where their seed is silent', () => {
@@ -104,17 +123,23 @@ describe('Rulebook', () => {
 
   describe('the 2.0 ability-point catalogue', () => {
     it('splits 30 points as A1–A13, B1–B10, C1–C7 over three environments and four dimensions', () => {
-      const count = (environment: string) => MOE_2_0_A13_B10_C7.points.filter((point) => point.environment === environment).length;
+      const count = (environment: string) =>
+        MOE_2_0_A13_B10_C7.points.filter((point) => point.environment === environment).length;
       expect(MOE_2_0_A13_B10_C7.points).toHaveLength(30);
       expect([count('A'), count('B'), count('C')]).toEqual([13, 10, 7]);
       expect(MOE_2_0_A13_B10_C7.points.map((point) => point.code)).toContain('A13');
-      expect(MOE_2_0_A13_B10_C7.dimensions.map((dimension) => dimension.name)).toEqual(['学情分析', '教学设计', '学法指导', '学业评价']);
+      expect(MOE_2_0_A13_B10_C7.dimensions.map((dimension) => dimension.name)).toEqual([
+        '学情分析',
+        '教学设计',
+        '学法指导',
+        '学业评价',
+      ]);
       expect(MOE_2_0_A13_B10_C7.version).toBe('A13-B10-C7');
     });
   });
 
   describe('validateRulebook', () => {
-    it('accepts a caller\'s own full rulebook and returns a copy', () => {
+    it("accepts a caller's own full rulebook and returns a copy", () => {
       const custom = customRulebook({ name: '宿迁市试行', planThresholdPercent: 80 });
       const validated = validateRulebook(custom);
       expect(validated).toEqual(custom);
@@ -135,7 +160,9 @@ describe('Rulebook', () => {
     });
 
     it('names unknown fields, so a misspelt rule is not silently dropped', () => {
-      expect(fieldsOf({ ...customRulebook(), closureThresholdPercnt: 90 })).toEqual(['rulebook.closureThresholdPercnt']);
+      expect(fieldsOf({ ...customRulebook(), closureThresholdPercnt: 90 })).toEqual([
+        'rulebook.closureThresholdPercnt',
+      ]);
     });
 
     it('names each bad field deep inside', () => {
@@ -143,7 +170,13 @@ describe('Rulebook', () => {
       const broken = {
         ...custom,
         version: '',
-        hours: { ...custom.hours, categories: [{ ...custom.hours.categories[0], minimumHours: -1 }, { ...custom.hours.categories[1], mode: 'remote' }] },
+        hours: {
+          ...custom.hours,
+          categories: [
+            { ...custom.hours.categories[0], minimumHours: -1 },
+            { ...custom.hours.categories[1], mode: 'remote' },
+          ],
+        },
         closureThresholdPercent: 120,
         source: { ...custom.source, issuedOn: '2020-02-30' },
         batchSharesPercent: [20, 0],
@@ -167,18 +200,30 @@ describe('Rulebook', () => {
     it('refuses repeated category ids and an online rule pointing at no category or an offline one', () => {
       const custom = customRulebook();
       const online = custom.onlineStudy ?? null;
-      expect(fieldsOf({ ...custom, onlineStudy: online && { ...online, categoryId: 'web' } })).toEqual(['rulebook.onlineStudy.categoryId']);
-      expect(fieldsOf({ ...custom, onlineStudy: online && { ...online, categoryId: 'offline' } })).toEqual(['rulebook.onlineStudy.categoryId']);
-      expect(fieldsOf({ ...custom, hours: { ...custom.hours, categories: [custom.hours.categories[0], custom.hours.categories[0]] } })).toEqual([
-        'rulebook.hours.categories',
+      expect(fieldsOf({ ...custom, onlineStudy: online && { ...online, categoryId: 'web' } })).toEqual([
+        'rulebook.onlineStudy.categoryId',
       ]);
+      expect(fieldsOf({ ...custom, onlineStudy: online && { ...online, categoryId: 'offline' } })).toEqual([
+        'rulebook.onlineStudy.categoryId',
+      ]);
+      expect(
+        fieldsOf({
+          ...custom,
+          hours: { ...custom.hours, categories: [custom.hours.categories[0], custom.hours.categories[0]] },
+        }),
+      ).toEqual(['rulebook.hours.categories']);
     });
 
     it('refuses a dimension rule over points that name no dimension, and minimums beyond the catalogue', () => {
       const custom = customRulebook();
       const points = custom.abilityPoints;
       if (points === null) throw new Error('jiangsu-2.0 has ability points');
-      expect(fieldsOf({ ...custom, abilityPoints: { ...points, choice: { minPoints: 31, maxPoints: 3, minDimensions: 3 } } })).toEqual([
+      expect(
+        fieldsOf({
+          ...custom,
+          abilityPoints: { ...points, choice: { minPoints: 31, maxPoints: 3, minDimensions: 3 } },
+        }),
+      ).toEqual([
         'rulebook.abilityPoints.choice.minPoints',
         'rulebook.abilityPoints.choice.maxPoints',
         'rulebook.abilityPoints.choice.minDimensions',
@@ -190,9 +235,20 @@ describe('Rulebook', () => {
       const points = custom.abilityPoints;
       if (points === null) throw new Error('jiangsu-2.0 has ability points');
       const dimensions = points.catalogue.dimensions.map((dimension) => dimension.code);
-      const catalogue = { ...points.catalogue, points: points.catalogue.points.map((point, index) => ({ ...point, dimension: dimensions[index % 4] })) };
-      expect(problemsOf({ ...custom, abilityPoints: { ...points, catalogue, choice: { minPoints: 3, maxPoints: null, minDimensions: 3 } } })).toEqual([]);
-      const stray = { ...catalogue, points: [{ ...catalogue.points[0], environment: 'D', dimension: 'ethics' }, ...catalogue.points.slice(1)] };
+      const catalogue = {
+        ...points.catalogue,
+        points: points.catalogue.points.map((point, index) => ({ ...point, dimension: dimensions[index % 4] })),
+      };
+      expect(
+        problemsOf({
+          ...custom,
+          abilityPoints: { ...points, catalogue, choice: { minPoints: 3, maxPoints: null, minDimensions: 3 } },
+        }),
+      ).toEqual([]);
+      const stray = {
+        ...catalogue,
+        points: [{ ...catalogue.points[0], environment: 'D', dimension: 'ethics' }, ...catalogue.points.slice(1)],
+      };
       expect(fieldsOf({ ...custom, abilityPoints: { ...points, catalogue: stray } })).toEqual([
         'rulebook.abilityPoints.catalogue.points[0].environment',
         'rulebook.abilityPoints.catalogue.points[0].dimension',
@@ -203,9 +259,12 @@ describe('Rulebook', () => {
       expect(fieldsOf(customRulebook({ batchSharesPercent: [50, 40, 40] }))).toEqual(['rulebook.batchSharesPercent']);
     });
 
-    it('refuses a changed rulebook that keeps a preset\'s id', () => {
+    it("refuses a changed rulebook that keeps a preset's id", () => {
       expect(problemsOf(customRulebook({ id: 'jiangsu-2.0', closureThresholdPercent: 80 }))).toEqual([
-        { field: 'rulebook.id', problem: 'names the preset jiangsu-2.0 but differs from it; give a changed rulebook its own id' },
+        {
+          field: 'rulebook.id',
+          problem: 'names the preset jiangsu-2.0 but differs from it; give a changed rulebook its own id',
+        },
       ]);
     });
 
@@ -213,12 +272,17 @@ describe('Rulebook', () => {
       const custom = customRulebook();
       const points = custom.abilityPoints;
       if (points === null) throw new Error('jiangsu-2.0 has ability points');
-      expect(fieldsOf({ ...custom, abilityPoints: { ...points, deadlineDays: null } })).toEqual(['rulebook.abilityPoints.afterDeadlinePickedBy']);
+      expect(fieldsOf({ ...custom, abilityPoints: { ...points, deadlineDays: null } })).toEqual([
+        'rulebook.abilityPoints.afterDeadlinePickedBy',
+      ]);
     });
 
     it('throws BAD_RULEBOOK with the problems as details', () => {
       expect(() => validateRulebook({})).toThrow(
-        expect.objectContaining({ code: 'BAD_RULEBOOK', details: { problems: expect.arrayContaining([{ field: 'rulebook.id', problem: expect.any(String) }]) } }),
+        expect.objectContaining({
+          code: 'BAD_RULEBOOK',
+          details: { problems: expect.arrayContaining([{ field: 'rulebook.id', problem: expect.any(String) }]) },
+        }),
       );
     });
   });

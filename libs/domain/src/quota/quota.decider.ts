@@ -1,6 +1,14 @@
 import { Decider } from '../shared/decider';
 import { assertNever } from '../shared/rule-violation';
-import { AllocateQuota, QuotaLedgerCommand, QuotaSeatData, QuotaTransferData, ReleaseSeat, RevokeQuota, TakeSeat } from './quota.commands';
+import {
+  AllocateQuota,
+  QuotaLedgerCommand,
+  QuotaSeatData,
+  QuotaTransferData,
+  ReleaseSeat,
+  RevokeQuota,
+  TakeSeat,
+} from './quota.commands';
 import { badSeats, noSeatLeft, notAChild, quotaExceeded, quotaInUse, revokeExceedsAllocation } from './quota.errors';
 import { QuotaEvent } from './quota.events';
 import { evolveQuotaLedger, handedOnTo, holdsSeat, initialQuotaLedger, QuotaLedger, seatsLeft } from './quota.ledger';
@@ -101,7 +109,13 @@ function assertParentOf(data: QuotaTransferData, toParentId: string | undefined)
 function transferData(data: QuotaTransferData): QuotaTransferData {
   const seats: unknown = data.seats;
   if (typeof seats !== 'number' || !Number.isSafeInteger(seats) || seats < 1) throw badSeats(seats);
-  return { batchId: data.batchId, periodId: data.periodId, fromUnitId: data.fromUnitId, toUnitId: data.toUnitId, seats };
+  return {
+    batchId: data.batchId,
+    periodId: data.periodId,
+    fromUnitId: data.fromUnitId,
+    toUnitId: data.toUnitId,
+    seats,
+  };
 }
 
 function seatData(data: QuotaSeatData): QuotaSeatData {

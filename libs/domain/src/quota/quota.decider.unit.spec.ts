@@ -40,7 +40,9 @@ const cityAndCounty = [...allocated('jiangsu', 'nanjing', 100), ...allocated('na
 describe('Quota ledger', () => {
   describe('when nothing was received', () => {
     it('refuses to hand on any seat', () => {
-      given().when(allocate('nanjing', 'xuanwu', 5)).thenRefuses('QUOTA_EXCEEDED', { left: 0, requested: 5 });
+      given()
+        .when(allocate('nanjing', 'xuanwu', 5))
+        .thenRefuses('QUOTA_EXCEEDED', { left: 0, requested: 5 });
     });
 
     it('refuses a seat to a teacher', () => {
@@ -72,11 +74,15 @@ describe('Quota ledger', () => {
     });
 
     it('refuses to give seats to an unknown unit', () => {
-      given().when(allocate('jiangsu', 'atlantis', 10)).thenRefuses('NOT_A_CHILD', { toUnitId: 'atlantis' });
+      given()
+        .when(allocate('jiangsu', 'atlantis', 10))
+        .thenRefuses('NOT_A_CHILD', { toUnitId: 'atlantis' });
     });
 
     it('refuses to give seats to itself', () => {
-      given().when(allocate('jiangsu', 'jiangsu', 10)).thenRefuses('NOT_A_CHILD');
+      given()
+        .when(allocate('jiangsu', 'jiangsu', 10))
+        .thenRefuses('NOT_A_CHILD');
     });
   });
 
@@ -100,7 +106,9 @@ describe('Quota ledger', () => {
     });
 
     it('refuses to hand on more than is left', () => {
-      given(...cityAndCounty).when(allocate('nanjing', 'gulou', 61)).thenRefuses('QUOTA_EXCEEDED', { left: 60, requested: 61 });
+      given(...cityAndCounty)
+        .when(allocate('nanjing', 'gulou', 61))
+        .thenRefuses('QUOTA_EXCEEDED', { left: 60, requested: 61 });
     });
 
     it('counts every earlier allocation to the same child', () => {
@@ -116,21 +124,29 @@ describe('Quota ledger', () => {
     });
 
     it('refuses to give seats upwards to its parent', () => {
-      given(...cityAndCounty).when(allocate('xuanwu', 'nanjing', 5)).thenRefuses('NOT_A_CHILD');
+      given(...cityAndCounty)
+        .when(allocate('xuanwu', 'nanjing', 5))
+        .thenRefuses('NOT_A_CHILD');
     });
 
     it.each([0, -3, 2.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])('refuses %p seats', (seats) => {
-      given(...cityAndCounty).when(allocate('nanjing', 'gulou', seats)).thenRefuses('BAD_SEATS', { seats });
+      given(...cityAndCounty)
+        .when(allocate('nanjing', 'gulou', seats))
+        .thenRefuses('BAD_SEATS', { seats });
     });
 
     it('refuses seats that are not a number at all', () => {
       const command = allocate('nanjing', 'gulou', 5);
       const smuggled = { ...command, data: { ...command.data, seats: '5' as unknown as number } };
-      given(...cityAndCounty).when(smuggled).thenRefuses('BAD_SEATS', { seats: '5' });
+      given(...cityAndCounty)
+        .when(smuggled)
+        .thenRefuses('BAD_SEATS', { seats: '5' });
     });
 
     it('checks the seats before anything else, even for a province', () => {
-      given().when(allocate('jiangsu', 'atlantis', 0)).thenRefuses('BAD_SEATS');
+      given()
+        .when(allocate('jiangsu', 'atlantis', 0))
+        .thenRefuses('BAD_SEATS');
     });
 
     it('keeps stray request fields out of the events', () => {
@@ -162,13 +178,23 @@ describe('Quota ledger', () => {
     });
 
     it('refuses to take back seats teachers are using', () => {
-      given(...cityAndCounty, ...allocated('xuanwu', 'xuanwu-1', 3), seatTaken('xuanwu-1', 'T-0001'), seatTaken('xuanwu-1', 'T-0002'))
+      given(
+        ...cityAndCounty,
+        ...allocated('xuanwu', 'xuanwu-1', 3),
+        seatTaken('xuanwu-1', 'T-0001'),
+        seatTaken('xuanwu-1', 'T-0002'),
+      )
         .when(revoke('xuanwu', 'xuanwu-1', 2))
         .thenRefuses('QUOTA_IN_USE', { left: 1, requested: 2 });
     });
 
     it('takes back a seat a teacher released', () => {
-      given(...cityAndCounty, ...allocated('xuanwu', 'xuanwu-1', 1), seatTaken('xuanwu-1', 'T-0001'), seatReleased('xuanwu-1', 'T-0001'))
+      given(
+        ...cityAndCounty,
+        ...allocated('xuanwu', 'xuanwu-1', 1),
+        seatTaken('xuanwu-1', 'T-0001'),
+        seatReleased('xuanwu-1', 'T-0001'),
+      )
         .when(revoke('xuanwu', 'xuanwu-1', 1))
         .then(...revoked('xuanwu', 'xuanwu-1', 1));
     });
@@ -192,7 +218,9 @@ describe('Quota ledger', () => {
     });
 
     it('refuses to take back zero seats', () => {
-      given(...cityAndCounty).when(revoke('nanjing', 'xuanwu', 0)).thenRefuses('BAD_SEATS');
+      given(...cityAndCounty)
+        .when(revoke('nanjing', 'xuanwu', 0))
+        .thenRefuses('BAD_SEATS');
     });
 
     it('lets the province take back from a city like any other giver', () => {
@@ -218,11 +246,15 @@ describe('Quota ledger', () => {
     const school = [...cityAndCounty, ...allocated('xuanwu', 'xuanwu-1', 2)];
 
     it('gives a teacher a seat', () => {
-      given(...school).when(takeSeat('xuanwu-1', 'T-0001')).then(seatTaken('xuanwu-1', 'T-0001'));
+      given(...school)
+        .when(takeSeat('xuanwu-1', 'T-0001'))
+        .then(seatTaken('xuanwu-1', 'T-0001'));
     });
 
     it('gives a teacher who already holds a seat nothing more', () => {
-      given(...school, seatTaken('xuanwu-1', 'T-0001')).when(takeSeat('xuanwu-1', 'T-0001')).thenNothingHappens();
+      given(...school, seatTaken('xuanwu-1', 'T-0001'))
+        .when(takeSeat('xuanwu-1', 'T-0001'))
+        .thenNothingHappens();
     });
 
     it('still answers a retried seat when every seat is taken', () => {
@@ -250,13 +282,20 @@ describe('Quota ledger', () => {
     });
 
     it('gives a released seat to another teacher', () => {
-      given(...school, seatTaken('xuanwu-1', 'T-0001'), seatTaken('xuanwu-1', 'T-0002'), seatReleased('xuanwu-1', 'T-0001'))
+      given(
+        ...school,
+        seatTaken('xuanwu-1', 'T-0001'),
+        seatTaken('xuanwu-1', 'T-0002'),
+        seatReleased('xuanwu-1', 'T-0001'),
+      )
         .when(takeSeat('xuanwu-1', 'T-0003'))
         .then(seatTaken('xuanwu-1', 'T-0003'));
     });
 
     it('keeps each school’s seats to itself', () => {
-      given(...school).when(takeSeat('xuanwu-2', 'T-0001')).thenRefuses('NO_SEAT_LEFT', { schoolId: 'xuanwu-2' });
+      given(...school)
+        .when(takeSeat('xuanwu-2', 'T-0001'))
+        .thenRefuses('NO_SEAT_LEFT', { schoolId: 'xuanwu-2' });
     });
   });
 
@@ -268,7 +307,9 @@ describe('Quota ledger', () => {
     ];
 
     it('seats a teacher in the school at the end of the chain', () => {
-      given(...chain).when(takeSeat('xuanwu-1', 'T-0001')).then(seatTaken('xuanwu-1', 'T-0001'));
+      given(...chain)
+        .when(takeSeat('xuanwu-1', 'T-0001'))
+        .then(seatTaken('xuanwu-1', 'T-0001'));
     });
 
     it('folds each level into its own ledger', () => {

@@ -6,12 +6,7 @@ import { RuleViolation } from '../shared/rule-violation';
  * taking back seats the child has passed on or used (`QUOTA_IN_USE`), and callers fix it differently.
  */
 export type QuotaRuleCode =
-  | 'BAD_SEATS'
-  | 'NOT_A_CHILD'
-  | 'QUOTA_EXCEEDED'
-  | 'QUOTA_IN_USE'
-  | 'REVOKE_EXCEEDS_ALLOCATION'
-  | 'NO_SEAT_LEFT';
+  'BAD_SEATS' | 'NOT_A_CHILD' | 'QUOTA_EXCEEDED' | 'QUOTA_IN_USE' | 'REVOKE_EXCEEDS_ALLOCATION' | 'NO_SEAT_LEFT';
 
 class QuotaRuleViolation extends RuleViolation {
   constructor(

@@ -3,7 +3,17 @@ import { mulberry32 } from '../shared/seeded-random';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
 import { QuotaCommand } from './quota.commands';
 import { handedOnTo, holdsSeat, QuotaLedger, quotaStreamId, seatsHandedOn, seatsLeft, seatsUsed } from './quota.ledger';
-import { allocate, BATCH, ledgerOf, OrgTree, QuotaWorld, quotaWorldDecider, releaseSeat, revoke, takeSeat } from './quota.spec-world';
+import {
+  allocate,
+  BATCH,
+  ledgerOf,
+  OrgTree,
+  QuotaWorld,
+  quotaWorldDecider,
+  releaseSeat,
+  revoke,
+  takeSeat,
+} from './quota.spec-world';
 
 const tree: OrgTree = {
   js: { kind: 'province' },
@@ -58,7 +68,8 @@ function brokenInvariants(world: QuotaWorld): string[] {
   const check = (holds: boolean, what: string) => {
     if (!holds) broken.push(what);
   };
-  const ledger = (unitId: string, periodId: string): QuotaLedger => ledgerOf(world, quotaStreamId(BATCH, periodId, unitId));
+  const ledger = (unitId: string, periodId: string): QuotaLedger =>
+    ledgerOf(world, quotaStreamId(BATCH, periodId, unitId));
   for (const periodId of periods) {
     let issued = 0;
     let heldBelow = 0;
@@ -73,7 +84,10 @@ function brokenInvariants(world: QuotaWorld): string[] {
         heldBelow += seatsLeft(own) + seatsUsed(own);
       }
       check(new Set(own.seatHolders).size === own.seatHolders.length, `${periodId} ${unitId} seats a teacher twice`);
-      check(tree[unitId].kind === 'school' || seatsUsed(own) === 0, `${periodId} ${unitId} seats teachers but is no school`);
+      check(
+        tree[unitId].kind === 'school' || seatsUsed(own) === 0,
+        `${periodId} ${unitId} seats teachers but is no school`,
+      );
       for (const childId of Object.keys(own.handedOn)) {
         check(tree[childId].parentId === unitId, `${periodId} ${unitId} handed seats to ${childId}, not its child`);
       }
@@ -87,7 +101,10 @@ function brokenInvariants(world: QuotaWorld): string[] {
       const children = edges.filter((edge) => edge.parent === parent);
       const receivedByChildren = children.reduce((sum, { child }) => sum + ledger(child, periodId).received, 0);
       const handedOn = seatsHandedOn(ledger(parent, periodId));
-      check(receivedByChildren === handedOn, `${periodId} ${parent}'s children received ${receivedByChildren}, it handed on ${handedOn}`);
+      check(
+        receivedByChildren === handedOn,
+        `${periodId} ${parent}'s children received ${receivedByChildren}, it handed on ${handedOn}`,
+      );
     }
     check(heldBelow === issued, `${periodId} the province issued ${issued} but units hold ${heldBelow}`);
   }
@@ -130,48 +147,51 @@ function wrongRefusal(world: QuotaWorld, command: QuotaCommand, refusal: RuleVio
 }
 
 describe('Quota ledgers over a long seeded history', () => {
-  it.each([1, 42, 20160310, 20201101])('never go below zero and always balance between parent and child (seed %p)', (seed) => {
-    const random = mulberry32(seed);
-    const decider = quotaWorldDecider(tree);
-    let world = decider.initialState();
-    const outcomes: Record<string, number> = {};
+  it.each([1, 42, 20160310, 20201101])(
+    'never go below zero and always balance between parent and child (seed %p)',
+    (seed) => {
+      const random = mulberry32(seed);
+      const decider = quotaWorldDecider(tree);
+      let world = decider.initialState();
+      const outcomes: Record<string, number> = {};
 
-    for (let step = 0; step < 3000; step++) {
-      const command = nextCommand(random);
-      let outcome: string;
-      try {
-        const events = decider.decide(command, world);
-        outcome = events.length === 0 ? `${command.type}:nothing` : `${command.type}:done`;
-        world = events.reduce(decider.evolve, world);
-      } catch (error) {
-        if (!(error instanceof RuleViolation)) throw error;
-        const wrong = wrongRefusal(world, command, error);
-        if (wrong !== undefined) expect({ step, command, wrong }).toBeUndefined();
-        outcome = error.code;
+      for (let step = 0; step < 3000; step++) {
+        const command = nextCommand(random);
+        let outcome: string;
+        try {
+          const events = decider.decide(command, world);
+          outcome = events.length === 0 ? `${command.type}:nothing` : `${command.type}:done`;
+          world = events.reduce(decider.evolve, world);
+        } catch (error) {
+          if (!(error instanceof RuleViolation)) throw error;
+          const wrong = wrongRefusal(world, command, error);
+          if (wrong !== undefined) expect({ step, command, wrong }).toBeUndefined();
+          outcome = error.code;
+        }
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        const broken = brokenInvariants(world);
+        if (broken.length > 0) expect({ step, command, broken }).toEqual({ step, command, broken: [] });
       }
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      const broken = brokenInvariants(world);
-      if (broken.length > 0) expect({ step, command, broken }).toEqual({ step, command, broken: [] });
-    }
 
-    // The history is only worth something if it went through every path, not just refusals.
-    for (const path of [
-      'AllocateQuota:done',
-      'RevokeQuota:done',
-      'TakeSeat:done',
-      'TakeSeat:nothing',
-      'ReleaseSeat:done',
-      'ReleaseSeat:nothing',
-      'QUOTA_EXCEEDED',
-      'QUOTA_IN_USE',
-      'REVOKE_EXCEEDS_ALLOCATION',
-      'NO_SEAT_LEFT',
-      'NOT_A_CHILD',
-      'BAD_SEATS',
-    ]) {
-      expect({ path, taken: (outcomes[path] ?? 0) > 0 }).toEqual({ path, taken: true });
-    }
-  });
+      // The history is only worth something if it went through every path, not just refusals.
+      for (const path of [
+        'AllocateQuota:done',
+        'RevokeQuota:done',
+        'TakeSeat:done',
+        'TakeSeat:nothing',
+        'ReleaseSeat:done',
+        'ReleaseSeat:nothing',
+        'QUOTA_EXCEEDED',
+        'QUOTA_IN_USE',
+        'REVOKE_EXCEEDS_ALLOCATION',
+        'NO_SEAT_LEFT',
+        'NOT_A_CHILD',
+        'BAD_SEATS',
+      ]) {
+        expect({ path, taken: (outcomes[path] ?? 0) > 0 }).toEqual({ path, taken: true });
+      }
+    },
+  );
 
   it('rebuilds the same ledgers from the events alone', () => {
     const random = mulberry32(7);

@@ -2,7 +2,18 @@ import { fold } from '../shared/decider';
 import { specFor } from '../shared/given-when-then';
 import { QuotaUnitKind } from './quota.decider';
 import { handedOnTo, quotaStreamId, seatsLeft } from './quota.ledger';
-import { allocate, allocated, BATCH, ledgerOf, OrgTree, quotaWorldDecider, revoke, revoked, seatTaken, takeSeat } from './quota.spec-world';
+import {
+  allocate,
+  allocated,
+  BATCH,
+  ledgerOf,
+  OrgTree,
+  quotaWorldDecider,
+  revoke,
+  revoked,
+  seatTaken,
+  takeSeat,
+} from './quota.spec-world';
 
 /**
  * The shape of fixtures/lianyungang-2016-quotas.csv (seed 000): every one of the 14 periods gives

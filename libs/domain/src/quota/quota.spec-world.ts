@@ -41,7 +41,9 @@ export function ledgerOf(world: QuotaWorld, streamId: string): QuotaLedger {
 
 export function quotaWorldDecider(tree: OrgTree): Decider<QuotaCommand, StreamEvent, QuotaWorld> {
   const unit = (unitId: string): OrgUnit | undefined => (Object.hasOwn(tree, unitId) ? tree[unitId] : undefined);
-  const tag = (streamId: string) => (event: QuotaEvent): StreamEvent => ({ streamId, event });
+  const tag =
+    (streamId: string) =>
+    (event: QuotaEvent): StreamEvent => ({ streamId, event });
 
   return {
     decide(command, world) {
@@ -58,7 +60,9 @@ export function quotaWorldDecider(tree: OrgTree): Decider<QuotaCommand, StreamEv
             toParentId: unit(toUnitId)?.parentId,
           };
           const decision =
-            command.type === 'AllocateQuota' ? decideAllocateQuota(command, context) : decideRevokeQuota(command, context);
+            command.type === 'AllocateQuota'
+              ? decideAllocateQuota(command, context)
+              : decideRevokeQuota(command, context);
           return [...decision.from.map(tag(fromId)), ...decision.to.map(tag(toId))];
         }
         case 'TakeSeat':

@@ -94,18 +94,30 @@ export interface SchoolClosureLookups {
 }
 
 /** `schoolClosureDecider()` (no lookups) is enough to fold a closure stream. */
-export function schoolClosureDecider(lookups: SchoolClosureLookups = {}): Decider<SchoolClosureCommand, SchoolClosureEvent, SchoolClosureState> {
+export function schoolClosureDecider(
+  lookups: SchoolClosureLookups = {},
+): Decider<SchoolClosureCommand, SchoolClosureEvent, SchoolClosureState> {
   return {
     decide: (command, state) => {
       switch (command.type) {
         case 'UploadSchoolPlan':
-          return decideUploadSchoolPlan(command, state, required(lookups.batch, 'batch'), required(lookups.plan, 'plan'));
+          return decideUploadSchoolPlan(
+            command,
+            state,
+            required(lookups.batch, 'batch'),
+            required(lookups.plan, 'plan'),
+          );
         case 'SubmitGroupVideo':
           return decideSubmitGroupVideo(command, state);
         case 'UploadExcellentVideo':
           return decideUploadExcellentVideo(command, state, required(lookups.excellentVideo, 'excellentVideo'));
         case 'ApplyForClosure':
-          return decideApplyForClosure(command, state, required(lookups.batch, 'batch'), required(lookups.application, 'application'));
+          return decideApplyForClosure(
+            command,
+            state,
+            required(lookups.batch, 'batch'),
+            required(lookups.application, 'application'),
+          );
         case 'ApproveClosure':
           return decideApproveClosure(command, state);
         case 'RejectClosure':
@@ -150,7 +162,10 @@ export function decideUploadSchoolPlan(
  * replaces it (the leader corrects a wrong upload) until the school closes. Group videos are not
  * a closure condition: the seed ties no threshold to them and the school's groups are not known here.
  */
-export function decideSubmitGroupVideo(command: SubmitGroupVideo, state: SchoolClosureState): (GroupVideoSubmitted | GroupVideoReplaced)[] {
+export function decideSubmitGroupVideo(
+  command: SubmitGroupVideo,
+  state: SchoolClosureState,
+): (GroupVideoSubmitted | GroupVideoReplaced)[] {
   const { batchId, schoolId, groupId, videoRef } = command.data;
   refuseIfClosed(state, command.data);
   const current = groupVideoOf(state, groupId);
@@ -297,7 +312,11 @@ function rulebookOf(batch: BatchState, batchId: string): Rulebook {
 
 /** Copies only the known fields; an absent reason stays absent, so events survive a JSON round trip. */
 function decisionData(data: ClosureDecisionData): ClosureDecisionData {
-  return { batchId: data.batchId, schoolId: data.schoolId, ...(data.reason !== undefined ? { reason: data.reason } : {}) };
+  return {
+    batchId: data.batchId,
+    schoolId: data.schoolId,
+    ...(data.reason !== undefined ? { reason: data.reason } : {}),
+  };
 }
 
 function required<T>(value: T | undefined, name: keyof SchoolClosureLookups): T {

@@ -15,7 +15,12 @@ import {
   UploadExcellentVideo,
   UploadSchoolPlan,
 } from './school-closure.commands';
-import { ClosureApplicationFacts, ExcellentVideoFacts, SchoolClosureLookups, schoolClosureDecider } from './school-closure.decider';
+import {
+  ClosureApplicationFacts,
+  ExcellentVideoFacts,
+  SchoolClosureLookups,
+  schoolClosureDecider,
+} from './school-closure.decider';
 import { ClosureAppliedData, SchoolClosureEvent } from './school-closure.events';
 import { isSchoolClosed, schoolClosureStreamId } from './school-closure.state';
 
@@ -50,7 +55,12 @@ const unscheduled: BatchState = { status: 'unscheduled' };
 // A Jiangsu school of 10 full-time teachers in three subjects: ⌈30% × 10⌉ = 3 videos, one per subject.
 const SUBJECTS = ['数学', '英语', '语文'];
 const excellentTeacher: ExcellentVideoFacts = { teacher: { schoolId: SCHOOL, grade: 'excellent' } };
-const readyToClose: ClosureApplicationFacts = { assessed: 20, passed: 18, fullTimeTeachers: 10, subjectsTaught: SUBJECTS };
+const readyToClose: ClosureApplicationFacts = {
+  assessed: 20,
+  passed: 18,
+  fullTimeTeachers: 10,
+  subjectsTaught: SUBJECTS,
+};
 
 const lookups: SchoolClosureLookups = {
   batch: jiangsu,
@@ -59,13 +69,19 @@ const lookups: SchoolClosureLookups = {
   application: readyToClose,
 };
 const given = (...events: SchoolClosureEvent[]) => specFor(schoolClosureDecider(lookups))(...events);
-const givenWith = (overrides: SchoolClosureLookups) => (...events: SchoolClosureEvent[]) =>
-  specFor(schoolClosureDecider({ ...lookups, ...overrides }))(...events);
+const givenWith =
+  (overrides: SchoolClosureLookups) =>
+  (...events: SchoolClosureEvent[]) =>
+    specFor(schoolClosureDecider({ ...lookups, ...overrides }))(...events);
 
 const target = { batchId: BATCH, schoolId: SCHOOL };
 
 // Commands
-const uploadPlan = (documentRef: string): UploadSchoolPlan => ({ type: 'UploadSchoolPlan', data: { ...target, documentRef }, metadata });
+const uploadPlan = (documentRef: string): UploadSchoolPlan => ({
+  type: 'UploadSchoolPlan',
+  data: { ...target, documentRef },
+  metadata,
+});
 const submitGroupVideo = (groupId: string, videoRef: string): SubmitGroupVideo => ({
   type: 'SubmitGroupVideo',
   data: { ...target, groupId, videoRef },
@@ -78,13 +94,31 @@ const uploadExcellentVideo = (teacherId: string, subject: string, videoRef: stri
 });
 const applyForClosure = (): ApplyForClosure => ({ type: 'ApplyForClosure', data: { ...target }, metadata });
 const county = { ...metadata, actor: { sub: 'admin-xw', role: 'county-admin' as const, unitId: 'xuanwu' } };
-const approveClosure = (reason?: string): ApproveClosure => ({ type: 'ApproveClosure', data: { ...target, ...(reason ? { reason } : {}) }, metadata: county });
-const rejectClosure = (reason?: string): RejectClosure => ({ type: 'RejectClosure', data: { ...target, ...(reason ? { reason } : {}) }, metadata: county });
-const closeSchool = (signedDocumentRef: string): CloseSchool => ({ type: 'CloseSchool', data: { ...target, signedDocumentRef }, metadata });
+const approveClosure = (reason?: string): ApproveClosure => ({
+  type: 'ApproveClosure',
+  data: { ...target, ...(reason ? { reason } : {}) },
+  metadata: county,
+});
+const rejectClosure = (reason?: string): RejectClosure => ({
+  type: 'RejectClosure',
+  data: { ...target, ...(reason ? { reason } : {}) },
+  metadata: county,
+});
+const closeSchool = (signedDocumentRef: string): CloseSchool => ({
+  type: 'CloseSchool',
+  data: { ...target, signedDocumentRef },
+  metadata,
+});
 
 // Events
-const planUploaded = (documentRef: string): SchoolClosureEvent => ({ type: 'SchoolPlanUploaded', data: { ...target, documentRef } });
-const groupVideoSubmitted = (groupId: string, videoRef: string): SchoolClosureEvent => ({ type: 'GroupVideoSubmitted', data: { ...target, groupId, videoRef } });
+const planUploaded = (documentRef: string): SchoolClosureEvent => ({
+  type: 'SchoolPlanUploaded',
+  data: { ...target, documentRef },
+});
+const groupVideoSubmitted = (groupId: string, videoRef: string): SchoolClosureEvent => ({
+  type: 'GroupVideoSubmitted',
+  data: { ...target, groupId, videoRef },
+});
 const excellentVideoUploaded = (teacherId: string, subject: string, videoRef: string): SchoolClosureEvent => ({
   type: 'ExcellentVideoUploaded',
   data: { ...target, teacherId, subject, videoRef },
@@ -105,9 +139,18 @@ const closureApplied = (overrides: Partial<ClosureAppliedData> = {}): SchoolClos
     ...overrides,
   },
 });
-const closureApproved = (reason?: string): SchoolClosureEvent => ({ type: 'ClosureApproved', data: { ...target, ...(reason ? { reason } : {}) } });
-const closureRejected = (reason?: string): SchoolClosureEvent => ({ type: 'ClosureRejected', data: { ...target, ...(reason ? { reason } : {}) } });
-const schoolClosed = (signedDocumentRef: string): SchoolClosureEvent => ({ type: 'SchoolClosed', data: { ...target, signedDocumentRef } });
+const closureApproved = (reason?: string): SchoolClosureEvent => ({
+  type: 'ClosureApproved',
+  data: { ...target, ...(reason ? { reason } : {}) },
+});
+const closureRejected = (reason?: string): SchoolClosureEvent => ({
+  type: 'ClosureRejected',
+  data: { ...target, ...(reason ? { reason } : {}) },
+});
+const schoolClosed = (signedDocumentRef: string): SchoolClosureEvent => ({
+  type: 'SchoolClosed',
+  data: { ...target, signedDocumentRef },
+});
 
 /** The histories the state machine passes through. */
 const threeVideos = [
@@ -132,7 +175,9 @@ describe('School closure', () => {
     });
 
     it('uploads the plan when every enrolled teacher has chosen', () => {
-      givenWith({ plan: { enrolled: 10, pointsChosen: 10 } })().when(uploadPlan('plan-v1')).then(planUploaded('plan-v1'));
+      givenWith({ plan: { enrolled: 10, pointsChosen: 10 } })()
+        .when(uploadPlan('plan-v1'))
+        .then(planUploaded('plan-v1'));
     });
 
     it('refuses the plan while fewer than 90% have chosen, naming the counts', () => {
@@ -142,7 +187,9 @@ describe('School closure', () => {
     });
 
     it('refuses the plan just under 90% (89 of 100)', () => {
-      givenWith({ plan: { enrolled: 100, pointsChosen: 89 } })().when(uploadPlan('plan-v1')).thenRefuses('PLAN_THRESHOLD_NOT_MET');
+      givenWith({ plan: { enrolled: 100, pointsChosen: 89 } })()
+        .when(uploadPlan('plan-v1'))
+        .thenRefuses('PLAN_THRESHOLD_NOT_MET');
     });
 
     it('refuses the plan of a school with nobody enrolled', () => {
@@ -156,7 +203,9 @@ describe('School closure', () => {
     });
 
     it('refuses to apply for closure before any plan', () => {
-      given(...threeVideos).when(applyForClosure()).thenRefuses('PLAN_NOT_UPLOADED', { schoolId: SCHOOL });
+      given(...threeVideos)
+        .when(applyForClosure())
+        .thenRefuses('PLAN_NOT_UPLOADED', { schoolId: SCHOOL });
     });
 
     it('refuses to approve or reject what nobody applied for', () => {
@@ -181,18 +230,26 @@ describe('School closure', () => {
     it('keeps one video per group: another one replaces it', () => {
       given(groupVideoSubmitted('数学组', 'gv-1'))
         .when(submitGroupVideo('数学组', 'gv-2'))
-        .then({ type: 'GroupVideoReplaced', data: { ...target, groupId: '数学组', videoRef: 'gv-2', previousVideoRef: 'gv-1' } });
+        .then({
+          type: 'GroupVideoReplaced',
+          data: { ...target, groupId: '数学组', videoRef: 'gv-2', previousVideoRef: 'gv-1' },
+        });
     });
 
     it('keeps each group’s video apart', () => {
-      given(groupVideoSubmitted('数学组', 'gv-1')).when(submitGroupVideo('语文组', 'gv-9')).then(groupVideoSubmitted('语文组', 'gv-9'));
+      given(groupVideoSubmitted('数学组', 'gv-1'))
+        .when(submitGroupVideo('语文组', 'gv-9'))
+        .then(groupVideoSubmitted('语文组', 'gv-9'));
     });
 
     it('folds to one video per group', () => {
       const state = fold(schoolClosureDecider(), [
         groupVideoSubmitted('数学组', 'gv-1'),
         groupVideoSubmitted('语文组', 'gv-9'),
-        { type: 'GroupVideoReplaced', data: { ...target, groupId: '数学组', videoRef: 'gv-2', previousVideoRef: 'gv-1' } },
+        {
+          type: 'GroupVideoReplaced',
+          data: { ...target, groupId: '数学组', videoRef: 'gv-2', previousVideoRef: 'gv-1' },
+        },
       ]);
       expect(state.groupVideos).toEqual([
         { groupId: '数学组', videoRef: 'gv-2' },
@@ -203,7 +260,9 @@ describe('School closure', () => {
 
   describe('excellent videos', () => {
     it('takes an excellent teacher’s video', () => {
-      given().when(uploadExcellentVideo('T-01', '语文', 'v-yw')).then(excellentVideoUploaded('T-01', '语文', 'v-yw'));
+      given()
+        .when(uploadExcellentVideo('T-01', '语文', 'v-yw'))
+        .then(excellentVideoUploaded('T-01', '语文', 'v-yw'));
     });
 
     it.each(['pass', 'fail'] as const)('refuses the video of a teacher graded %s', (grade) => {
@@ -231,13 +290,18 @@ describe('School closure', () => {
     });
 
     it('appends nothing for the same video again', () => {
-      given(excellentVideoUploaded('T-01', '语文', 'v-yw')).when(uploadExcellentVideo('T-01', '语文', 'v-yw')).thenNothingHappens();
+      given(excellentVideoUploaded('T-01', '语文', 'v-yw'))
+        .when(uploadExcellentVideo('T-01', '语文', 'v-yw'))
+        .thenNothingHappens();
     });
 
     it('replaces a teacher’s video for the same subject', () => {
       given(excellentVideoUploaded('T-01', '语文', 'v-yw'))
         .when(uploadExcellentVideo('T-01', '语文', 'v-yw-2'))
-        .then({ type: 'ExcellentVideoReplaced', data: { ...target, teacherId: 'T-01', subject: '语文', videoRef: 'v-yw-2', previousVideoRef: 'v-yw' } });
+        .then({
+          type: 'ExcellentVideoReplaced',
+          data: { ...target, teacherId: 'T-01', subject: '语文', videoRef: 'v-yw-2', previousVideoRef: 'v-yw' },
+        });
     });
 
     it('adds a second video for a teacher who also teaches another subject', () => {
@@ -255,13 +319,18 @@ describe('School closure', () => {
 
   describe('when the plan is uploaded', () => {
     it('appends nothing for the same plan again, even if fewer have chosen since', () => {
-      givenWith({ plan: { enrolled: 12, pointsChosen: 9 } })(planUploaded('plan-v1')).when(uploadPlan('plan-v1')).thenNothingHappens();
+      givenWith({ plan: { enrolled: 12, pointsChosen: 9 } })(planUploaded('plan-v1'))
+        .when(uploadPlan('plan-v1'))
+        .thenNothingHappens();
     });
 
     it('takes a revised plan in place of the first', () => {
       given(planUploaded('plan-v1'))
         .when(uploadPlan('plan-v2'))
-        .then({ type: 'SchoolPlanReplaced', data: { ...target, documentRef: 'plan-v2', previousDocumentRef: 'plan-v1' } });
+        .then({
+          type: 'SchoolPlanReplaced',
+          data: { ...target, documentRef: 'plan-v2', previousDocumentRef: 'plan-v1' },
+        });
     });
 
     it('checks a revised plan against the threshold again', () => {
@@ -271,7 +340,9 @@ describe('School closure', () => {
     });
 
     it('applies for closure when 90% of the assessed pass and the videos cover every subject', () => {
-      given(...withPlan).when(applyForClosure()).then(closureApplied());
+      given(...withPlan)
+        .when(applyForClosure())
+        .then(closureApplied());
     });
 
     it('counts excellent teachers as passed: exactly 90% is enough', () => {
@@ -295,19 +366,41 @@ describe('School closure', () => {
     it('refuses closure with fewer videos than 30% of the full-time teachers (⌈3.3⌉ = 4 for 11)', () => {
       givenWith({ application: { ...readyToClose, fullTimeTeachers: 11 } })(...withPlan)
         .when(applyForClosure())
-        .thenRefuses('EXCELLENT_VIDEOS_SHORT', { required: 4, uploaded: 3, short: 1, missingSubjects: [], fullTimeTeachers: 11, requiredPercent: 30 });
+        .thenRefuses('EXCELLENT_VIDEOS_SHORT', {
+          required: 4,
+          uploaded: 3,
+          short: 1,
+          missingSubjects: [],
+          fullTimeTeachers: 11,
+          requiredPercent: 30,
+        });
     });
 
     it('refuses closure while a subject has no video, naming it, though the count is met', () => {
-      givenWith({ application: { ...readyToClose, fullTimeTeachers: 5, subjectsTaught: [...SUBJECTS, '美术', '体育'] } })(...withPlan)
+      givenWith({
+        application: { ...readyToClose, fullTimeTeachers: 5, subjectsTaught: [...SUBJECTS, '美术', '体育'] },
+      })(...withPlan)
         .when(applyForClosure())
-        .thenRefuses('EXCELLENT_VIDEOS_SHORT', { required: 2, uploaded: 3, short: 0, missingSubjects: ['体育', '美术'] });
+        .thenRefuses('EXCELLENT_VIDEOS_SHORT', {
+          required: 2,
+          uploaded: 3,
+          short: 0,
+          missingSubjects: ['体育', '美术'],
+        });
     });
 
     it('names both the count and the subjects short', () => {
-      givenWith({ application: { ...readyToClose, subjectsTaught: [...SUBJECTS, '美术'] } })(planUploaded('plan-v1'), excellentVideoUploaded('T-01', '语文', 'v-yw'))
+      givenWith({ application: { ...readyToClose, subjectsTaught: [...SUBJECTS, '美术'] } })(
+        planUploaded('plan-v1'),
+        excellentVideoUploaded('T-01', '语文', 'v-yw'),
+      )
         .when(applyForClosure())
-        .thenRefuses('EXCELLENT_VIDEOS_SHORT', { required: 3, uploaded: 1, short: 2, missingSubjects: ['数学', '美术', '英语'] });
+        .thenRefuses('EXCELLENT_VIDEOS_SHORT', {
+          required: 3,
+          uploaded: 1,
+          short: 2,
+          missingSubjects: ['数学', '美术', '英语'],
+        });
     });
 
     it('checks the pass threshold before the videos', () => {
@@ -323,41 +416,63 @@ describe('School closure', () => {
     });
 
     it('refuses closure in a batch that is not scheduled', () => {
-      givenWith({ batch: unscheduled })(...withPlan).when(applyForClosure()).thenRefuses('UNKNOWN_BATCH');
+      givenWith({ batch: unscheduled })(...withPlan)
+        .when(applyForClosure())
+        .thenRefuses('UNKNOWN_BATCH');
     });
   });
 
   describe('when applied', () => {
     it('appends nothing when the school applies again', () => {
-      given(...applied).when(applyForClosure()).thenNothingHappens();
+      given(...applied)
+        .when(applyForClosure())
+        .thenNothingHappens();
     });
 
     it('is approved by the county', () => {
-      given(...applied).when(approveClosure()).then(closureApproved());
+      given(...applied)
+        .when(approveClosure())
+        .then(closureApproved());
     });
 
     it('is approved with the county’s remark', () => {
-      given(...applied).when(approveClosure('验收通过')).then(closureApproved('验收通过'));
+      given(...applied)
+        .when(approveClosure('验收通过'))
+        .then(closureApproved('验收通过'));
     });
 
     it('is rejected by the county with a reason', () => {
-      given(...applied).when(rejectClosure('视频未覆盖全部学科')).then(closureRejected('视频未覆盖全部学科'));
+      given(...applied)
+        .when(rejectClosure('视频未覆盖全部学科'))
+        .then(closureRejected('视频未覆盖全部学科'));
     });
 
     it('refuses to close before the county approves', () => {
-      given(...applied).when(closeSchool('signed-1.jpg')).thenRefuses('NOT_APPROVED', { status: 'applied' });
+      given(...applied)
+        .when(closeSchool('signed-1.jpg'))
+        .thenRefuses('NOT_APPROVED', { status: 'applied' });
     });
 
     it('still takes videos and a revised plan: only closure freezes the school', () => {
-      given(...applied).when(submitGroupVideo('数学组', 'gv-1')).then(groupVideoSubmitted('数学组', 'gv-1'));
-      given(...applied).when(uploadExcellentVideo('T-04', '语文', 'v-4')).then(excellentVideoUploaded('T-04', '语文', 'v-4'));
+      given(...applied)
+        .when(submitGroupVideo('数学组', 'gv-1'))
+        .then(groupVideoSubmitted('数学组', 'gv-1'));
+      given(...applied)
+        .when(uploadExcellentVideo('T-04', '语文', 'v-4'))
+        .then(excellentVideoUploaded('T-04', '语文', 'v-4'));
       given(...applied)
         .when(uploadPlan('plan-v2'))
-        .then({ type: 'SchoolPlanReplaced', data: { ...target, documentRef: 'plan-v2', previousDocumentRef: 'plan-v1' } });
+        .then({
+          type: 'SchoolPlanReplaced',
+          data: { ...target, documentRef: 'plan-v2', previousDocumentRef: 'plan-v1' },
+        });
     });
 
     it('stays applied after a revised plan', () => {
-      const state = fold(schoolClosureDecider(), [...applied, { type: 'SchoolPlanReplaced', data: { ...target, documentRef: 'plan-v2', previousDocumentRef: 'plan-v1' } }]);
+      const state = fold(schoolClosureDecider(), [
+        ...applied,
+        { type: 'SchoolPlanReplaced', data: { ...target, documentRef: 'plan-v2', previousDocumentRef: 'plan-v1' } },
+      ]);
       expect(state).toMatchObject({ status: 'applied', planDocumentRef: 'plan-v2' });
     });
   });
@@ -376,35 +491,55 @@ describe('School closure', () => {
     });
 
     it('appends nothing when rejected again', () => {
-      given(...rejected).when(rejectClosure('视频未覆盖全部学科')).thenNothingHappens();
+      given(...rejected)
+        .when(rejectClosure('视频未覆盖全部学科'))
+        .thenNothingHappens();
     });
 
     it('refuses approval until the school applies again', () => {
-      given(...rejected).when(approveClosure()).thenRefuses('NOT_APPLIED', { status: 'rejected' });
+      given(...rejected)
+        .when(approveClosure())
+        .thenRefuses('NOT_APPLIED', { status: 'rejected' });
     });
 
     it('refuses to close', () => {
-      given(...rejected).when(closeSchool('signed-1.jpg')).thenRefuses('NOT_APPROVED', { status: 'rejected' });
+      given(...rejected)
+        .when(closeSchool('signed-1.jpg'))
+        .thenRefuses('NOT_APPROVED', { status: 'rejected' });
     });
 
     it('keeps the reason until the next application', () => {
-      expect(fold(schoolClosureDecider(), rejected)).toMatchObject({ status: 'rejected', rejectionReason: '视频未覆盖全部学科' });
-      expect(fold(schoolClosureDecider(), [...rejected, closureApplied()])).toMatchObject({ status: 'applied', rejectionReason: null });
+      expect(fold(schoolClosureDecider(), rejected)).toMatchObject({
+        status: 'rejected',
+        rejectionReason: '视频未覆盖全部学科',
+      });
+      expect(fold(schoolClosureDecider(), [...rejected, closureApplied()])).toMatchObject({
+        status: 'applied',
+        rejectionReason: null,
+      });
     });
   });
 
   describe('when approved', () => {
     it('appends nothing when approved again or applied again', () => {
-      given(...approved).when(approveClosure()).thenNothingHappens();
-      given(...approved).when(applyForClosure()).thenNothingHappens();
+      given(...approved)
+        .when(approveClosure())
+        .thenNothingHappens();
+      given(...approved)
+        .when(applyForClosure())
+        .thenNothingHappens();
     });
 
     it('refuses a rejection: the county’s acceptance is final', () => {
-      given(...approved).when(rejectClosure('改主意')).thenRefuses('NOT_APPLIED', { status: 'approved' });
+      given(...approved)
+        .when(rejectClosure('改主意'))
+        .thenRefuses('NOT_APPLIED', { status: 'approved' });
     });
 
     it('closes with the signed paper', () => {
-      given(...approved).when(closeSchool('signed-1.jpg')).then(schoolClosed('signed-1.jpg'));
+      given(...approved)
+        .when(closeSchool('signed-1.jpg'))
+        .then(schoolClosed('signed-1.jpg'));
     });
   });
 
@@ -423,7 +558,9 @@ describe('School closure', () => {
     ];
 
     it.each(everyCommand)('refuses %s', (_name, command) => {
-      given(...closed).when(command).thenRefuses('SCHOOL_CLOSED', { batchId: BATCH, schoolId: SCHOOL });
+      given(...closed)
+        .when(command)
+        .thenRefuses('SCHOOL_CLOSED', { batchId: BATCH, schoolId: SCHOOL });
     });
 
     it('tells other contexts the school is closed', () => {
@@ -453,56 +590,67 @@ describe('School closure', () => {
     });
   });
 
-  describe.each(['yueyang-2.0', 'lianyungang-1.0', 'ningde-1.0'])('under %s (no plan, closure or excellent-video rule)', (preset) => {
-    const noRules = scheduled(presetRulebook(preset));
-    const nothingKnown: SchoolClosureLookups = {
-      batch: noRules,
-      plan: { enrolled: 0, pointsChosen: 0 },
-      application: { assessed: 0, passed: 0, fullTimeTeachers: 40, subjectsTaught: SUBJECTS },
-    };
+  describe.each(['yueyang-2.0', 'lianyungang-1.0', 'ningde-1.0'])(
+    'under %s (no plan, closure or excellent-video rule)',
+    (preset) => {
+      const noRules = scheduled(presetRulebook(preset));
+      const nothingKnown: SchoolClosureLookups = {
+        batch: noRules,
+        plan: { enrolled: 0, pointsChosen: 0 },
+        application: { assessed: 0, passed: 0, fullTimeTeachers: 40, subjectsTaught: SUBJECTS },
+      };
 
-    it('takes the plan whatever share has chosen points', () => {
-      givenWith(nothingKnown)().when(uploadPlan('plan-v1')).then(planUploaded('plan-v1'));
-      givenWith({ ...nothingKnown, plan: { enrolled: 10, pointsChosen: 1 } })().when(uploadPlan('plan-v1')).then(planUploaded('plan-v1'));
-    });
+      it('takes the plan whatever share has chosen points', () => {
+        givenWith(nothingKnown)().when(uploadPlan('plan-v1')).then(planUploaded('plan-v1'));
+        givenWith({ ...nothingKnown, plan: { enrolled: 10, pointsChosen: 1 } })()
+          .when(uploadPlan('plan-v1'))
+          .then(planUploaded('plan-v1'));
+      });
 
-    it('still wants the plan before an application', () => {
-      givenWith(nothingKnown)().when(applyForClosure()).thenRefuses('PLAN_NOT_UPLOADED');
-    });
+      it('still wants the plan before an application', () => {
+        givenWith(nothingKnown)().when(applyForClosure()).thenRefuses('PLAN_NOT_UPLOADED');
+      });
 
-    it('applies with no pass threshold and no excellent videos, recording that no rule applied', () => {
-      givenWith(nothingKnown)(planUploaded('plan-v1'))
-        .when(applyForClosure())
-        .then(
-          closureApplied({
-            rulebookId: preset,
-            assessed: 0,
-            passed: 0,
-            closureThresholdPercent: null,
-            fullTimeTeachers: 40,
-            excellentVideos: 0,
-            excellentVideosRequired: 0,
-            excellentSubjects: [],
-          }),
-        );
-    });
+      it('applies with no pass threshold and no excellent videos, recording that no rule applied', () => {
+        givenWith(nothingKnown)(planUploaded('plan-v1'))
+          .when(applyForClosure())
+          .then(
+            closureApplied({
+              rulebookId: preset,
+              assessed: 0,
+              passed: 0,
+              closureThresholdPercent: null,
+              fullTimeTeachers: 40,
+              excellentVideos: 0,
+              excellentVideosRequired: 0,
+              excellentSubjects: [],
+            }),
+          );
+      });
 
-    it('goes through the county and closes as in Jiangsu', () => {
-      givenWith(nothingKnown)(planUploaded('plan-v1'), closureApplied({ rulebookId: preset }))
-        .when(closeSchool('signed.jpg'))
-        .thenRefuses('NOT_APPROVED');
-      givenWith(nothingKnown)(planUploaded('plan-v1'), closureApplied({ rulebookId: preset }), closureApproved())
-        .when(closeSchool('signed.jpg'))
-        .then(schoolClosed('signed.jpg'));
-    });
-  });
+      it('goes through the county and closes as in Jiangsu', () => {
+        givenWith(nothingKnown)(planUploaded('plan-v1'), closureApplied({ rulebookId: preset }))
+          .when(closeSchool('signed.jpg'))
+          .thenRefuses('NOT_APPROVED');
+        givenWith(nothingKnown)(planUploaded('plan-v1'), closureApplied({ rulebookId: preset }), closureApproved())
+          .when(closeSchool('signed.jpg'))
+          .then(schoolClosed('signed.jpg'));
+      });
+    },
+  );
 
   describe('under a rulebook counting videos but not subjects', () => {
     const base = presetRulebook('jiangsu-2.0');
-    const countOnly = scheduled({ ...base, id: 'count-only', excellentVideos: { minPercentOfFullTimeTeachers: 30, everySubject: false } });
+    const countOnly = scheduled({
+      ...base,
+      id: 'count-only',
+      excellentVideos: { minPercentOfFullTimeTeachers: 30, everySubject: false },
+    });
 
     it('applies though a subject has no video', () => {
-      givenWith({ batch: countOnly, application: { ...readyToClose, subjectsTaught: [...SUBJECTS, '美术'] } })(...withPlan)
+      givenWith({ batch: countOnly, application: { ...readyToClose, subjectsTaught: [...SUBJECTS, '美术'] } })(
+        ...withPlan,
+      )
         .when(applyForClosure())
         .then(closureApplied({ rulebookId: 'count-only', subjectsTaught: ['数学', '美术', '英语', '语文'] }));
     });

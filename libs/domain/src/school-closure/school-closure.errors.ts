@@ -32,10 +32,14 @@ class SchoolClosureRuleViolation extends RuleViolation {
 
 /** 结项后学校不可再进行任何操作. Exported for the contexts that act on a school's teachers. */
 export function schoolClosedViolation(batchId: string, schoolId: string): RuleViolation {
-  return new SchoolClosureRuleViolation('SCHOOL_CLOSED', `School ${schoolId} has closed batch ${batchId}; nothing more can be done`, {
-    batchId,
-    schoolId,
-  });
+  return new SchoolClosureRuleViolation(
+    'SCHOOL_CLOSED',
+    `School ${schoolId} has closed batch ${batchId}; nothing more can be done`,
+    {
+      batchId,
+      schoolId,
+    },
+  );
 }
 
 export function unknownBatch(batchId: string): RuleViolation {
@@ -51,31 +55,48 @@ export function planThresholdNotMet(chosen: number, enrolled: number, requiredPe
 }
 
 export function planNotUploaded(schoolId: string): RuleViolation {
-  return new SchoolClosureRuleViolation('PLAN_NOT_UPLOADED', `School ${schoolId} has uploaded no plan yet`, { schoolId });
+  return new SchoolClosureRuleViolation('PLAN_NOT_UPLOADED', `School ${schoolId} has uploaded no plan yet`, {
+    schoolId,
+  });
 }
 
 export function teacherNotInSchool(teacherId: string, schoolId: string, teacherSchoolId: string | null): RuleViolation {
-  return new SchoolClosureRuleViolation('TEACHER_NOT_IN_SCHOOL', `Teacher ${teacherId} is not enrolled at ${schoolId} in this batch`, {
-    teacherId,
-    schoolId,
-    // Absent when the teacher is not enrolled in the batch at all.
-    ...(teacherSchoolId === null ? {} : { teacherSchoolId }),
-  });
+  return new SchoolClosureRuleViolation(
+    'TEACHER_NOT_IN_SCHOOL',
+    `Teacher ${teacherId} is not enrolled at ${schoolId} in this batch`,
+    {
+      teacherId,
+      schoolId,
+      // Absent when the teacher is not enrolled in the batch at all.
+      ...(teacherSchoolId === null ? {} : { teacherSchoolId }),
+    },
+  );
 }
 
 export function notExcellent(teacherId: string, grade: string | null): RuleViolation {
-  return new SchoolClosureRuleViolation('NOT_EXCELLENT', `Teacher ${teacherId} is not graded excellent`, { teacherId, grade });
-}
-
-export function videoAlreadyUsed(videoRef: string, teacherId: string, subject: string): RuleViolation {
-  return new SchoolClosureRuleViolation('VIDEO_ALREADY_USED', `Video ${videoRef} is already uploaded for ${teacherId} (${subject})`, {
-    videoRef,
+  return new SchoolClosureRuleViolation('NOT_EXCELLENT', `Teacher ${teacherId} is not graded excellent`, {
     teacherId,
-    subject,
+    grade,
   });
 }
 
-export function closureThresholdNotMet(passed: number, assessed: number, requiredPercent: number | null): RuleViolation {
+export function videoAlreadyUsed(videoRef: string, teacherId: string, subject: string): RuleViolation {
+  return new SchoolClosureRuleViolation(
+    'VIDEO_ALREADY_USED',
+    `Video ${videoRef} is already uploaded for ${teacherId} (${subject})`,
+    {
+      videoRef,
+      teacherId,
+      subject,
+    },
+  );
+}
+
+export function closureThresholdNotMet(
+  passed: number,
+  assessed: number,
+  requiredPercent: number | null,
+): RuleViolation {
   return new SchoolClosureRuleViolation(
     'CLOSURE_THRESHOLD_NOT_MET',
     `${passed} of ${assessed} assessed teachers passed; ${requiredPercent}% must pass`,
@@ -95,22 +116,34 @@ export interface ExcellentVideoShortfall {
 
 export function excellentVideosShort(shortfall: ExcellentVideoShortfall): RuleViolation {
   const parts = [
-    ...(shortfall.short > 0 ? [`${shortfall.short} more videos needed (${shortfall.uploaded} of ${shortfall.required})`] : []),
+    ...(shortfall.short > 0
+      ? [`${shortfall.short} more videos needed (${shortfall.uploaded} of ${shortfall.required})`]
+      : []),
     ...(shortfall.missingSubjects.length > 0 ? [`no video for ${shortfall.missingSubjects.join(', ')}`] : []),
   ];
-  return new SchoolClosureRuleViolation('EXCELLENT_VIDEOS_SHORT', `Excellent videos fall short: ${parts.join('; ')}`, { ...shortfall });
+  return new SchoolClosureRuleViolation('EXCELLENT_VIDEOS_SHORT', `Excellent videos fall short: ${parts.join('; ')}`, {
+    ...shortfall,
+  });
 }
 
 export function notApplied(schoolId: string, status: string): RuleViolation {
-  return new SchoolClosureRuleViolation('NOT_APPLIED', `School ${schoolId} has no closure application awaiting a decision`, {
-    schoolId,
-    status,
-  });
+  return new SchoolClosureRuleViolation(
+    'NOT_APPLIED',
+    `School ${schoolId} has no closure application awaiting a decision`,
+    {
+      schoolId,
+      status,
+    },
+  );
 }
 
 export function notApproved(schoolId: string, status: string): RuleViolation {
-  return new SchoolClosureRuleViolation('NOT_APPROVED', `School ${schoolId}'s closure has not been approved by its county`, {
-    schoolId,
-    status,
-  });
+  return new SchoolClosureRuleViolation(
+    'NOT_APPROVED',
+    `School ${schoolId}'s closure has not been approved by its county`,
+    {
+      schoolId,
+      status,
+    },
+  );
 }

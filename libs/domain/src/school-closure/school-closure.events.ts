@@ -1,10 +1,19 @@
 import { DomainEvent } from '../shared/messages';
-import { CloseSchoolData, ClosureDecisionData, SubmitGroupVideoData, UploadExcellentVideoData, UploadSchoolPlanData } from './school-closure.commands';
+import {
+  CloseSchoolData,
+  ClosureDecisionData,
+  SubmitGroupVideoData,
+  UploadExcellentVideoData,
+  UploadSchoolPlanData,
+} from './school-closure.commands';
 
 export type SchoolPlanUploaded = DomainEvent<'SchoolPlanUploaded', UploadSchoolPlanData>;
 
 /** A revised plan took the place of the earlier one. */
-export type SchoolPlanReplaced = DomainEvent<'SchoolPlanReplaced', UploadSchoolPlanData & { previousDocumentRef: string }>;
+export type SchoolPlanReplaced = DomainEvent<
+  'SchoolPlanReplaced',
+  UploadSchoolPlanData & { previousDocumentRef: string }
+>;
 
 export type GroupVideoSubmitted = DomainEvent<'GroupVideoSubmitted', SubmitGroupVideoData>;
 
@@ -14,7 +23,10 @@ export type GroupVideoReplaced = DomainEvent<'GroupVideoReplaced', SubmitGroupVi
 export type ExcellentVideoUploaded = DomainEvent<'ExcellentVideoUploaded', UploadExcellentVideoData>;
 
 /** The teacher's video for that subject is now another one. */
-export type ExcellentVideoReplaced = DomainEvent<'ExcellentVideoReplaced', UploadExcellentVideoData & { previousVideoRef: string }>;
+export type ExcellentVideoReplaced = DomainEvent<
+  'ExcellentVideoReplaced',
+  UploadExcellentVideoData & { previousVideoRef: string }
+>;
 
 /**
  * What an application was decided on, so the county (and any auditor) sees the numbers the

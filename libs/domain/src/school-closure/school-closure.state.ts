@@ -59,11 +59,18 @@ export function evolveSchoolClosure(state: SchoolClosureState, event: SchoolClos
     case 'SchoolPlanUploaded':
     case 'SchoolPlanReplaced':
       // A plan moves only an open school on; a revised plan later leaves the status alone.
-      return { ...state, status: state.status === 'open' ? 'plan-uploaded' : state.status, planDocumentRef: event.data.documentRef };
+      return {
+        ...state,
+        status: state.status === 'open' ? 'plan-uploaded' : state.status,
+        planDocumentRef: event.data.documentRef,
+      };
     case 'GroupVideoSubmitted':
     case 'GroupVideoReplaced': {
       const { groupId, videoRef } = event.data;
-      return { ...state, groupVideos: upsert(state.groupVideos, { groupId, videoRef }, (video) => video.groupId === groupId) };
+      return {
+        ...state,
+        groupVideos: upsert(state.groupVideos, { groupId, videoRef }, (video) => video.groupId === groupId),
+      };
     }
     case 'ExcellentVideoUploaded':
     case 'ExcellentVideoReplaced': {
@@ -93,7 +100,11 @@ export function groupVideoOf(state: SchoolClosureState, groupId: string): GroupV
   return state.groupVideos.find((video) => video.groupId === groupId);
 }
 
-export function excellentVideoOf(state: SchoolClosureState, teacherId: string, subject: string): ExcellentVideo | undefined {
+export function excellentVideoOf(
+  state: SchoolClosureState,
+  teacherId: string,
+  subject: string,
+): ExcellentVideo | undefined {
   return state.excellentVideos.find((video) => video.teacherId === teacherId && video.subject === subject);
 }
 

@@ -49,7 +49,15 @@ export function addToInstant(ms: number, amount: number, unit: 'days' | 'months'
   const year = Math.floor(totalMonths / 12);
   const month = totalMonths - year * 12;
   const day = Math.min(local.getUTCDate(), daysInMonth(year, month + 1));
-  const shifted = Date.UTC(year, month, day, local.getUTCHours(), local.getUTCMinutes(), local.getUTCSeconds(), local.getUTCMilliseconds());
+  const shifted = Date.UTC(
+    year,
+    month,
+    day,
+    local.getUTCHours(),
+    local.getUTCMinutes(),
+    local.getUTCSeconds(),
+    local.getUTCMilliseconds(),
+  );
   return shifted - CHINA_UTC_OFFSET_MS;
 }
 

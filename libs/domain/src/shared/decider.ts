@@ -10,6 +10,9 @@ export interface Decider<Command, Event, State> {
 }
 
 /** Rebuilds state from an aggregate's history. */
-export function fold<Event, State>(decider: Pick<Decider<never, Event, State>, 'evolve' | 'initialState'>, events: Event[]): State {
+export function fold<Event, State>(
+  decider: Pick<Decider<never, Event, State>, 'evolve' | 'initialState'>,
+  events: Event[],
+): State {
   return events.reduce(decider.evolve, decider.initialState());
 }

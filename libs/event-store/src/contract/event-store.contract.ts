@@ -25,7 +25,11 @@ export interface ContractFactory {
   tamperable: boolean;
 }
 
-export function newEvent(type: string, data: Record<string, unknown> = {}, metadata: Partial<NewEvent['metadata']> = {}): NewEvent {
+export function newEvent(
+  type: string,
+  data: Record<string, unknown> = {},
+  metadata: Partial<NewEvent['metadata']> = {},
+): NewEvent {
   const commandId = randomUUID();
   return {
     type,
@@ -48,7 +52,11 @@ const streamName = (label: string) => `${label}-${randomUUID()}`;
  * Waits for what becomes visible only once every older transaction on the server has ended
  * (test files share one PostgreSQL, and its snapshot horizon is server-wide).
  */
-export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -86,7 +94,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
     describe('appending', () => {
       it('appends a batch to a new stream at revisions 0..n-1 with increasing global positions', async () => {
         const streamId = streamName('teacher');
-        const events = [newEvent('TeacherEnrolled', { teacherId: 'T-1' }), newEvent('EnrollmentConfirmed', { teacherId: 'T-1' })];
+        const events = [
+          newEvent('TeacherEnrolled', { teacherId: 'T-1' }),
+          newEvent('EnrollmentConfirmed', { teacherId: 'T-1' }),
+        ];
         const result = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
         expect(result.nextExpectedRevision).toBe(1);
         expect(result.events.map((event) => event.revision)).toEqual([0, 1]);
@@ -103,7 +114,11 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
 
       it('keeps every metadata field and adds schema version and recorded time', async () => {
         const streamId = streamName('quota');
-        const event = newEvent('QuotaAllocated', { seats: 3 }, { importedBy: { sub: 'importer', role: 'system' }, traceparent: '00-abc-def-01' });
+        const event = newEvent(
+          'QuotaAllocated',
+          { seats: 3 },
+          { importedBy: { sub: 'importer', role: 'system' }, traceparent: '00-abc-def-01' },
+        );
         await store.appendToStream(streamId, [event]);
         const [read] = await store.readStream(streamId);
         expect(read.metadata).toEqual({ ...event.metadata, schemaVersion: 1, recordedTime: expect.any(String) });
@@ -126,7 +141,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       it('refuses no_stream on an existing stream and names the actual revision', async () => {
         const streamId = streamName('school');
         await store.appendToStream(streamId, [newEvent('A'), newEvent('B')]);
-        const error = await store.appendToStream(streamId, [newEvent('C')], { expectedRevision: 'no_stream' }).catch((e) => e);
+        const error = await store
+          .appendToStream(streamId, [newEvent('C')], { expectedRevision: 'no_stream' })
+          .catch((e) => e);
         expect(error).toBeInstanceOf(WrongExpectedRevisionError);
         expect(error).toMatchObject({ streamId, expected: 'no_stream', actual: 1 });
       });
@@ -140,7 +157,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       });
 
       it('refuses stream_exists on a missing stream', async () => {
-        const error = await store.appendToStream(streamName('none'), [newEvent('A')], { expectedRevision: 'stream_exists' }).catch((e) => e);
+        const error = await store
+          .appendToStream(streamName('none'), [newEvent('A')], { expectedRevision: 'stream_exists' })
+          .catch((e) => e);
         expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', actual: -1 });
       });
 
@@ -148,7 +167,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const streamId = streamName('quota');
         await store.appendToStream(streamId, [newEvent('QuotaReceived')]);
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 10 }, () => store.appendToStream(streamId, [newEvent('QuotaAllocated')], { expectedRevision: 0 })),
+          Array.from({ length: 10 }, () =>
+            store.appendToStream(streamId, [newEvent('QuotaAllocated')], { expectedRevision: 0 }),
+          ),
         );
         expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
         const losers = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -161,9 +182,14 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const streams = Array.from({ length: 12 }, () => streamName('concurrent'));
         await Promise.all(streams.map((streamId) => store.appendToStream(streamId, [newEvent('A')])));
         const outcomes = await Promise.allSettled(
-          streams.map((streamId, index) => store.appendToStream(streamId, [newEvent('B')], { expectedRevision: index === 5 ? 3 : 0 })),
+          streams.map((streamId, index) =>
+            store.appendToStream(streamId, [newEvent('B')], { expectedRevision: index === 5 ? 3 : 0 }),
+          ),
         );
-        expect(outcomes[5]).toMatchObject({ status: 'rejected', reason: { code: 'WRONG_EXPECTED_REVISION', streamId: streams[5], actual: 0 } });
+        expect(outcomes[5]).toMatchObject({
+          status: 'rejected',
+          reason: { code: 'WRONG_EXPECTED_REVISION', streamId: streams[5], actual: 0 },
+        });
         expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(11);
         const lengths = await Promise.all(streams.map(async (streamId) => (await store.readStream(streamId)).length));
         expect(lengths).toEqual(streams.map((_, index) => (index === 5 ? 1 : 2)));
@@ -172,7 +198,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       it('creates a new stream once when many writers race with no_stream', async () => {
         const streamId = streamName('new');
         const outcomes = await Promise.allSettled(
-          Array.from({ length: 8 }, () => store.appendToStream(streamId, [newEvent('Created')], { expectedRevision: 'no_stream' })),
+          Array.from({ length: 8 }, () =>
+            store.appendToStream(streamId, [newEvent('Created')], { expectedRevision: 'no_stream' }),
+          ),
         );
         expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
         expect(await store.readStream(streamId)).toHaveLength(1);
@@ -182,7 +210,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
     describe('idempotent retries', () => {
       it('returns the original result and appends nothing when the same events arrive again', async () => {
         const streamId = streamName('teacher');
-        const events = [newEvent('OnlineHoursRecorded', { recordId: 'R-1', hours: 2 }), newEvent('OnlineHoursRecorded', { recordId: 'R-2', hours: 3 })];
+        const events = [
+          newEvent('OnlineHoursRecorded', { recordId: 'R-1', hours: 2 }),
+          newEvent('OnlineHoursRecorded', { recordId: 'R-2', hours: 3 }),
+        ];
         const first = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
         const again = await store.appendToStream(streamId, events, { expectedRevision: 'no_stream' });
         const anyRevision = await store.appendToStream(streamId, events, { expectedRevision: 'any' });
@@ -194,7 +225,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       it('answers concurrent retries of one append with one result', async () => {
         const streamId = streamName('teacher');
         const events = [newEvent('TeacherEnrolled')];
-        const results = await Promise.all(Array.from({ length: 6 }, () => store.appendToStream(streamId, events, { expectedRevision: 'any' })));
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => store.appendToStream(streamId, events, { expectedRevision: 'any' })),
+        );
         for (const result of results) expect(result).toEqual(results[0]);
         expect(await store.readStream(streamId)).toHaveLength(1);
       });
@@ -203,7 +236,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const streamId = streamName('teacher');
         const stored = newEvent('A');
         await store.appendToStream(streamId, [stored]);
-        const error = await store.appendToStream(streamId, [stored, newEvent('B')], { expectedRevision: 0 }).catch((e) => e);
+        const error = await store
+          .appendToStream(streamId, [stored, newEvent('B')], { expectedRevision: 0 })
+          .catch((e) => e);
         expect(error).toBeInstanceOf(DuplicateEventIdError);
         expect(await store.readStream(streamId)).toHaveLength(1);
       });
@@ -263,7 +298,12 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
           ])
           .catch((e) => e);
         expect(missing).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', actual: -1 });
-        const onlyGuards = await store.appendToStreams([{ streamId: guard, expectedRevision: 1, events: [] }, { streamId: target, expectedRevision: 0, events: [] }]).catch((e) => e);
+        const onlyGuards = await store
+          .appendToStreams([
+            { streamId: guard, expectedRevision: 1, events: [] },
+            { streamId: target, expectedRevision: 0, events: [] },
+          ])
+          .catch((e) => e);
         expect(onlyGuards).toBeInstanceOf(InvalidAppendError);
       });
 
@@ -286,7 +326,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
             streamId: `${label}-${stream}`,
             expectedRevision: 'no_stream' as const,
             // One stream is longer than a chunk, so it is split over several.
-            events: Array.from({ length: stream === 7 ? 120 : 5 }, (_, index) => newEvent('OnlineHoursRecorded', { stream, index })),
+            events: Array.from({ length: stream === 7 ? 120 : 5 }, (_, index) =>
+              newEvent('OnlineHoursRecorded', { stream, index }),
+            ),
           }));
         const original = history();
         const first = await store.importEvents(original, { chunkSize: 50, concurrency: 3 });
@@ -310,7 +352,9 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         await store.appendToStream(existing, [newEvent('AlreadyThere')]);
         const fresh = streamName('import-fresh');
         const error = await store
-          .importEvents([{ streamId: existing, expectedRevision: 'no_stream', events: [newEvent('Imported')] }], { chunkSize: 10 })
+          .importEvents([{ streamId: existing, expectedRevision: 'no_stream', events: [newEvent('Imported')] }], {
+            chunkSize: 10,
+          })
           .catch((e) => e);
         expect(error).toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: existing, actual: 0 });
         await store.importEvents([{ streamId: fresh, expectedRevision: 'no_stream', events: [newEvent('Imported')] }]);
@@ -322,10 +366,20 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
     describe('reading', () => {
       it('reads a stream forwards and backwards from a revision, at most maxCount', async () => {
         const streamId = streamName('batch');
-        await store.appendToStream(streamId, ['A', 'B', 'C', 'D', 'E'].map((type) => newEvent(type)));
-        expect((await store.readStream(streamId, { from: 1, maxCount: 2 })).map((event) => event.type)).toEqual(['B', 'C']);
-        expect((await store.readStream(streamId, { direction: 'backwards', maxCount: 2 })).map((event) => event.type)).toEqual(['E', 'D']);
-        expect((await store.readStream(streamId, { direction: 'backwards', from: 2 })).map((event) => event.type)).toEqual(['C', 'B', 'A']);
+        await store.appendToStream(
+          streamId,
+          ['A', 'B', 'C', 'D', 'E'].map((type) => newEvent(type)),
+        );
+        expect((await store.readStream(streamId, { from: 1, maxCount: 2 })).map((event) => event.type)).toEqual([
+          'B',
+          'C',
+        ]);
+        expect(
+          (await store.readStream(streamId, { direction: 'backwards', maxCount: 2 })).map((event) => event.type),
+        ).toEqual(['E', 'D']);
+        expect(
+          (await store.readStream(streamId, { direction: 'backwards', from: 2 })).map((event) => event.type),
+        ).toEqual(['C', 'B', 'A']);
         expect(await store.readStream(streamName('missing'))).toEqual([]);
       });
 
@@ -336,7 +390,11 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         await store.appendToStream(second, [newEvent('C')]);
         await store.appendToStream(first, [newEvent('D')]);
         const streams = await store.readStreams([first, second, streamName('none')]);
-        expect([...streams.values()].map((events) => events.map((event) => event.type))).toEqual([['A', 'B', 'D'], ['C'], []]);
+        expect([...streams.values()].map((events) => events.map((event) => event.type))).toEqual([
+          ['A', 'B', 'D'],
+          ['C'],
+          [],
+        ]);
       });
 
       it('reads the global log in strictly increasing positions from a position', async () => {
@@ -345,14 +403,16 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const first = await store.appendToStream(streamA, [newEvent('A1')]);
         await store.appendToStream(streamB, [newEvent('B1')]);
         await store.appendToStream(streamA, [newEvent('A2')]);
-        const ours3 = (events: RecordedEvent[]) => events.filter((event) => event.streamId === streamA || event.streamId === streamB);
+        const ours3 = (events: RecordedEvent[]) =>
+          events.filter((event) => event.streamId === streamA || event.streamId === streamB);
         const page = await eventually(
           () => store.readAll({ fromPosition: first.lastPosition, maxCount: 1000 }),
           (events) => ours3(events).length === 3,
         );
         const ours = ours3(page);
         expect(ours.map((event) => event.type)).toEqual(['A1', 'B1', 'A2']);
-        for (let index = 1; index < page.length; index++) expect(page[index].position).toBeGreaterThan(page[index - 1].position);
+        for (let index = 1; index < page.length; index++)
+          expect(page[index].position).toBeGreaterThan(page[index - 1].position);
         expect(await store.readAll({ fromPosition: first.lastPosition, maxCount: 1 })).toHaveLength(1);
       });
     });
@@ -361,36 +421,100 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       const invalid: [string, () => Promise<unknown>, string][] = [
         ['an empty stream id', () => store.appendToStream('', [newEvent('A')]), 'streamId'],
         ['no events', () => store.appendToStream(streamName('s'), []), 'events'],
-        ['a function in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { f: () => 1 } }]), 'events[0].data.f'],
-        ['a bigint in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: BigInt(1) } }]), 'events[0].data.n'],
-        ['NaN in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: Number.NaN } }]), 'events[0].data.n'],
-        ['U+0000 in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'a\u0000b' } }]), 'events[0].data.s'],
-        ['a lone surrogate in data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'cut \ud83d' } }]), 'events[0].data.s'],
-        ['a lone surrogate in the stream id', () => store.appendToStream(`${streamName('s')}\udc00`, [newEvent('A')]), 'streamId'],
-        ['a lone surrogate in the type', () => store.appendToStream(streamName('s'), [newEvent('Cut\ud83d')]), 'events[0].type'],
+        [
+          'a function in data',
+          () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { f: () => 1 } }]),
+          'events[0].data.f',
+        ],
+        [
+          'a bigint in data',
+          () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: BigInt(1) } }]),
+          'events[0].data.n',
+        ],
+        [
+          'NaN in data',
+          () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { n: Number.NaN } }]),
+          'events[0].data.n',
+        ],
+        [
+          'U+0000 in data',
+          () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'a\u0000b' } }]),
+          'events[0].data.s',
+        ],
+        [
+          'a lone surrogate in data',
+          () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: { s: 'cut \ud83d' } }]),
+          'events[0].data.s',
+        ],
+        [
+          'a lone surrogate in the stream id',
+          () => store.appendToStream(`${streamName('s')}\udc00`, [newEvent('A')]),
+          'streamId',
+        ],
+        [
+          'a lone surrogate in the type',
+          () => store.appendToStream(streamName('s'), [newEvent('Cut\ud83d')]),
+          'events[0].type',
+        ],
         ['a tab in the type', () => store.appendToStream(streamName('s'), [newEvent('Has\tTab')]), 'events[0].type'],
-        ['an array as data', () => store.appendToStream(streamName('s'), [{ ...newEvent('A'), data: [] as unknown as Record<string, unknown> }]), 'events[0].data'],
-        ['a missing event id', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { eventId: 'not-a-uuid' })]), 'events[0].metadata.eventId'],
-        ['a bad business time', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'yesterday' })]), 'events[0].metadata.businessTime'],
-        ['a schema version beyond a database integer', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { schemaVersion: 2 ** 31 })]), 'events[0].metadata.schemaVersion'],
-        ['a separator in the business time', () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'Nov 20 2020\u001e 08:00' })]), 'events[0].metadata.businessTime'],
-        ['a bad expected revision', () => store.appendToStream(streamName('s'), [newEvent('A')], { expectedRevision: -5 }), 'expectedRevision'],
-        ['an oversized event', () => store.appendToStream(streamName('s'), [newEvent('A', { blob: 'x'.repeat(1024 * 1024 + 1) })]), 'events[0]'],
+        [
+          'an array as data',
+          () =>
+            store.appendToStream(streamName('s'), [
+              { ...newEvent('A'), data: [] as unknown as Record<string, unknown> },
+            ]),
+          'events[0].data',
+        ],
+        [
+          'a missing event id',
+          () => store.appendToStream(streamName('s'), [newEvent('A', {}, { eventId: 'not-a-uuid' })]),
+          'events[0].metadata.eventId',
+        ],
+        [
+          'a bad business time',
+          () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'yesterday' })]),
+          'events[0].metadata.businessTime',
+        ],
+        [
+          'a schema version beyond a database integer',
+          () => store.appendToStream(streamName('s'), [newEvent('A', {}, { schemaVersion: 2 ** 31 })]),
+          'events[0].metadata.schemaVersion',
+        ],
+        [
+          'a separator in the business time',
+          () => store.appendToStream(streamName('s'), [newEvent('A', {}, { businessTime: 'Nov 20 2020\u001e 08:00' })]),
+          'events[0].metadata.businessTime',
+        ],
+        [
+          'a bad expected revision',
+          () => store.appendToStream(streamName('s'), [newEvent('A')], { expectedRevision: -5 }),
+          'expectedRevision',
+        ],
+        [
+          'an oversized event',
+          () => store.appendToStream(streamName('s'), [newEvent('A', { blob: 'x'.repeat(1024 * 1024 + 1) })]),
+          'events[0]',
+        ],
       ];
 
-      it.each(invalid)('refuses %s with a clear error naming the field, writing nothing', async (_label, append, field) => {
-        const before = await countAll();
-        const error = (await append().catch((e) => e)) as InvalidAppendError;
-        expect(error).toBeInstanceOf(InvalidAppendError);
-        expect(error.field).toBe(field);
-        expect(error.message).toContain(field);
-        expect(await countAll()).toBe(before);
-      });
+      it.each(invalid)(
+        'refuses %s with a clear error naming the field, writing nothing',
+        async (_label, append, field) => {
+          const before = await countAll();
+          const error = (await append().catch((e) => e)) as InvalidAppendError;
+          expect(error).toBeInstanceOf(InvalidAppendError);
+          expect(error.field).toBe(field);
+          expect(error.message).toContain(field);
+          expect(await countAll()).toBe(before);
+        },
+      );
 
       it('refuses circular data', async () => {
         const data: Record<string, unknown> = {};
         data.self = data;
-        const error = (await store.appendToStream(streamName('s'), [{ ...newEvent('A'), data }]).catch((e) => e)) as InvalidAppendError;
+        const error = (await store
+          .appendToStream(streamName('s'), [{ ...newEvent('A'), data }])
+          .catch((e) => e)) as InvalidAppendError;
         expect(error).toMatchObject({ code: 'INVALID_APPEND', message: expect.stringContaining('circular') });
         expect(error.field.startsWith('events[0].data.self')).toBe(true);
       });
@@ -421,7 +545,8 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       it('resumes after a restart from its checkpoint, without repeating events', async () => {
         const streamId = streamName('resume');
         const name = streamName('sub');
-        const mine = (events: RecordedEvent[]) => events.filter((event) => event.streamId === streamId).map((event) => event.type);
+        const mine = (events: RecordedEvent[]) =>
+          events.filter((event) => event.streamId === streamId).map((event) => event.type);
         await store.appendToStream(streamId, [newEvent('One'), newEvent('Two')]);
         const firstRun: string[] = [];
         const first = store.subscribeToAll({ name, handle: async (events) => void firstRun.push(...mine(events)) });
@@ -433,7 +558,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const restarted = await factory.reopen(subject);
         try {
           const secondRun: string[] = [];
-          const second = restarted.store.subscribeToAll({ name, handle: async (events) => void secondRun.push(...mine(events)) });
+          const second = restarted.store.subscribeToAll({
+            name,
+            handle: async (events) => void secondRun.push(...mine(events)),
+          });
           await second.whenCaughtUp();
           await second.stop();
           expect(secondRun).toEqual(['Three']);
@@ -444,7 +572,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
 
       it('refuses to wait for catching up once stopped, and settles waiters left at stop', async () => {
         const streamId = streamName('stopped');
-        await store.appendToStream(streamId, Array.from({ length: 30 }, () => newEvent('E')));
+        await store.appendToStream(
+          streamId,
+          Array.from({ length: 30 }, () => newEvent('E')),
+        );
         let release: () => void = () => undefined;
         const blocked = new Promise<void>((resolve) => (release = resolve));
         const subscription = store.subscribeToAll({ name: streamName('sub'), batchSize: 1, handle: () => blocked });
@@ -461,7 +592,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
 
       it('reads the next batch only when the handler has finished the last (back-pressure)', async () => {
         const streamId = streamName('pressure');
-        await store.appendToStream(streamId, Array.from({ length: 50 }, (_, index) => newEvent('E', { index })));
+        await store.appendToStream(
+          streamId,
+          Array.from({ length: 50 }, (_, index) => newEvent('E', { index })),
+        );
         let running = 0;
         let maxRunning = 0;
         let largestBatch = 0;
@@ -527,7 +661,8 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
           handle: async (events) => {
             for (const event of events) {
               positions.push(event.position);
-              if (event.streamId.startsWith(label)) received.set(event.metadata.eventId, (received.get(event.metadata.eventId) ?? 0) + 1);
+              if (event.streamId.startsWith(label))
+                received.set(event.metadata.eventId, (received.get(event.metadata.eventId) ?? 0) + 1);
             }
           },
         });
@@ -549,7 +684,8 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
           await subscription.whenCaughtUp();
           expect(received.size).toBe(committed.size);
           for (const eventId of committed) expect(received.get(eventId)).toBe(1);
-          for (let index = 1; index < positions.length; index++) expect(positions[index]).toBeGreaterThan(positions[index - 1]);
+          for (let index = 1; index < positions.length; index++)
+            expect(positions[index]).toBeGreaterThan(positions[index - 1]);
         } finally {
           await subscription.stop();
         }
@@ -566,8 +702,12 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const upcasting = await factory.create({ schemas });
         try {
           const streamId = streamName('teacher');
-          await upcasting.store.appendToStream(streamId, [newEvent('TeacherRegistered', { name: '王芳' }, { schemaVersion: 1 })]);
-          await upcasting.store.appendToStream(streamId, [newEvent('TeacherRegistered', { name: '李雷', names: { full: '李雷' } })]);
+          await upcasting.store.appendToStream(streamId, [
+            newEvent('TeacherRegistered', { name: '王芳' }, { schemaVersion: 1 }),
+          ]);
+          await upcasting.store.appendToStream(streamId, [
+            newEvent('TeacherRegistered', { name: '李雷', names: { full: '李雷' } }),
+          ]);
           const read = await upcasting.store.readStream(streamId);
           expect(read.map((event) => [event.metadata.schemaVersion, event.data])).toEqual([
             [2, { name: '王芳', names: { full: '王芳' } }],
@@ -603,7 +743,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         await store.appendToStream(streamId, [newEvent('A')]);
         await store.appendToStream(streamId, [newEvent('B')]);
         const audited = await store.readStreamForAudit(streamId);
-        expect(audited.map((event) => event.hash)).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), expect.stringMatching(/^[0-9a-f]{64}$/)]);
+        expect(audited.map((event) => event.hash)).toEqual([
+          expect.stringMatching(/^[0-9a-f]{64}$/),
+          expect.stringMatching(/^[0-9a-f]{64}$/),
+        ]);
         expect(audited[0].hash).not.toBe(audited[1].hash);
       });
 
@@ -621,11 +764,19 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
 
         tamperingTest('names an event whose data was changed behind the store', async (tampering, isolated) => {
           const streamId = streamName('tampered');
-          const result = await isolated.appendToStream(streamId, [newEvent('GradeRecorded', { grade: 'fail' }), newEvent('B')]);
+          const result = await isolated.appendToStream(streamId, [
+            newEvent('GradeRecorded', { grade: 'fail' }),
+            newEvent('B'),
+          ]);
           await tampering.updateEventData(result.events[0].eventId, { grade: 'excellent' });
           const report = await isolated.verify();
           expect(report.ok).toBe(false);
-          expect(report.firstProblem).toMatchObject({ kind: 'altered', streamId, revision: 0, eventId: result.events[0].eventId });
+          expect(report.firstProblem).toMatchObject({
+            kind: 'altered',
+            streamId,
+            revision: 0,
+            eventId: result.events[0].eventId,
+          });
         });
 
         tamperingTest('names the gap where an event was deleted behind the store', async (tampering, isolated) => {

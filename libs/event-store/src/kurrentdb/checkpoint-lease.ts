@@ -33,7 +33,10 @@ export function isCheckpointRecord(value: unknown): value is CheckpointRecord {
 
 export function cursorOf(record: CheckpointRecord | undefined): Cursor | undefined {
   if (record?.position === undefined) return undefined;
-  const exact = record.commit !== undefined && record.prepare !== undefined ? { commit: BigInt(record.commit), prepare: BigInt(record.prepare) } : undefined;
+  const exact =
+    record.commit !== undefined && record.prepare !== undefined
+      ? { commit: BigInt(record.commit), prepare: BigInt(record.prepare) }
+      : undefined;
   return { position: record.position, exact };
 }
 
@@ -61,7 +64,6 @@ export class CheckpointConflictError extends Error {
     super(`Checkpoint stream "${streamId}" moved on (now at revision ${actualRevision})`);
   }
 }
-
 
 /**
  * One running instance per subscription name, without locks: KurrentDB has none. Every write to
@@ -110,7 +112,10 @@ export class CheckpointLease {
       last.record.owner === this.owner ||
       (this.observed !== undefined && now - this.observed.since >= this.timeoutMs);
     if (!free) return false;
-    const carried = last?.record.position !== undefined ? { position: last.record.position, commit: last.record.commit, prepare: last.record.prepare } : {};
+    const carried =
+      last?.record.position !== undefined
+        ? { position: last.record.position, commit: last.record.commit, prepare: last.record.prepare }
+        : {};
     try {
       await this.write({ ...carried, owner: this.owner, state: 'active' }, last?.revision ?? -1);
     } catch (error) {
@@ -125,7 +130,11 @@ export class CheckpointLease {
   /** Proves the lease is still this instance's, moving the checkpoint when given one. */
   async renew(checkpoint?: Cursor): Promise<void> {
     if (!this.held) throw new LeaseLostError(`The lease on "${this.streamId}" is not held`);
-    const base: CheckpointRecord = { ...(this.record ?? { owner: this.owner, state: 'active' }), owner: this.owner, state: 'active' };
+    const base: CheckpointRecord = {
+      ...(this.record ?? { owner: this.owner, state: 'active' }),
+      owner: this.owner,
+      state: 'active',
+    };
     try {
       await this.write(checkpoint ? { ...base, ...checkpointFields(checkpoint) } : base, this.revision);
     } catch (error) {

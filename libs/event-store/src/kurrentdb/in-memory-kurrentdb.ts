@@ -86,7 +86,14 @@ export class InMemoryKurrentDb {
   private nextPosition = BigInt(1024);
   private writes = 0;
   /** Appends and reads of $all made, for tests that count round trips. */
-  readonly calls = { appendToStream: 0, appendRecords: 0, multiStreamAppend: 0, readStream: 0, readAll: 0, invalidPositions: 0 };
+  readonly calls = {
+    appendToStream: 0,
+    appendRecords: 0,
+    multiStreamAppend: 0,
+    readStream: 0,
+    readAll: 0,
+    invalidPositions: 0,
+  };
 
   constructor(private readonly options: InMemoryKurrentDbOptions = {}) {
     this.writeSystemRecord('$settings');
@@ -95,9 +102,13 @@ export class InMemoryKurrentDb {
   /** A client over this database (several may share it, as processes share a server). */
   client(): KurrentDbClientApi {
     const api = {
-      appendToStream: (streamName: string, events: EventData | EventData[], options: { streamState?: AppendStreamState } = {}) =>
-        this.appendToStream(streamName, Array.isArray(events) ? events : [events], options.streamState ?? 'any'),
-      appendRecords: (records: AppendRecordInput[], checks: ConsistencyCheck[] = []) => this.appendRecords(records, checks),
+      appendToStream: (
+        streamName: string,
+        events: EventData | EventData[],
+        options: { streamState?: AppendStreamState } = {},
+      ) => this.appendToStream(streamName, Array.isArray(events) ? events : [events], options.streamState ?? 'any'),
+      appendRecords: (records: AppendRecordInput[], checks: ConsistencyCheck[] = []) =>
+        this.appendRecords(records, checks),
       multiStreamAppend: (requests: AppendStreamRequest[]) => this.multiStreamAppend(requests),
       readStream: (streamName: string, options: KurrentReadStreamOptions = {}) => this.readStream(streamName, options),
       readAll: (options: KurrentReadAllOptions = {}) => this.readAll(options),
@@ -106,7 +117,11 @@ export class InMemoryKurrentDb {
         await tick();
         if (typeof metadata.maxCount === 'number') this.maxCounts.set(streamName, metadata.maxCount);
         const record = this.writeSystemRecord(`$$${streamName}`);
-        return { success: true, nextExpectedRevision: record.revision, position: { commit: record.position, prepare: record.position } };
+        return {
+          success: true,
+          nextExpectedRevision: record.revision,
+          position: { commit: record.position, prepare: record.position },
+        };
       },
       dispose: async () => undefined,
     };
@@ -115,7 +130,13 @@ export class InMemoryKurrentDb {
 
   /** KurrentDB writes events of its own too ($stats, projections' links…): they must never reach TIP. */
   writeSystemRecord(streamId: string): StoredRecord {
-    return this.write(streamId, { id: randomUUID(), type: '$statsCollected', contentType: 'application/json', data: { cpu: 1 }, metadata: undefined } as EventData);
+    return this.write(streamId, {
+      id: randomUUID(),
+      type: '$statsCollected',
+      contentType: 'application/json',
+      data: { cpu: 1 },
+      metadata: undefined,
+    } as EventData);
   }
 
   private lastRevision(streamId: string): number {
@@ -160,7 +181,9 @@ export class InMemoryKurrentDb {
     const first = stored.findIndex((record) => record.id === events[0]?.id.toLowerCase());
     if (first < 0) return undefined;
     const sameAsBefore =
-      state === 'any' || (state === 'no_stream' && first === 0) || (typeof state === 'bigint' && state === BigInt(first - 1));
+      state === 'any' ||
+      (state === 'no_stream' && first === 0) ||
+      (typeof state === 'bigint' && state === BigInt(first - 1));
     if (!sameAsBefore) return undefined;
     const again = events.every((event, index) => stored[first + index]?.id === event.id.toLowerCase());
     return again ? stored[first + events.length - 1] : undefined;
@@ -185,22 +208,40 @@ export class InMemoryKurrentDb {
     await tick();
     // "If two events with the same UUID are appended to the same stream in quick succession, KurrentDB will only append one."
     const repeated = this.idempotent(streamId, events, state);
-    if (repeated) return { success: true, nextExpectedRevision: repeated.revision, position: { commit: repeated.position, prepare: repeated.position } };
+    if (repeated)
+      return {
+        success: true,
+        nextExpectedRevision: repeated.revision,
+        position: { commit: repeated.position, prepare: repeated.position },
+      };
     if (!this.check(streamId, state)) {
       const actual = this.lastRevision(streamId);
-      throw new WrongExpectedVersionError(undefined, { streamName: streamId, expected: state, current: actual < 0 ? 'no_stream' : BigInt(actual) });
+      throw new WrongExpectedVersionError(undefined, {
+        streamName: streamId,
+        expected: state,
+        current: actual < 0 ? 'no_stream' : BigInt(actual),
+      });
     }
     const written = events.map((event) => this.write(streamId, event));
     this.noise();
     const last = written[written.length - 1];
-    return { success: true, nextExpectedRevision: last.revision, position: { commit: last.position, prepare: last.position } };
+    return {
+      success: true,
+      nextExpectedRevision: last.revision,
+      position: { commit: last.position, prepare: last.position },
+    };
   }
 
   private requireStringMetadata(events: EventData[], operation: string): void {
     for (const event of events) {
       const metadata = event.metadata;
       if (metadata == null) continue;
-      if (metadata instanceof Uint8Array || typeof metadata !== 'object' || Array.isArray(metadata) || Object.values(metadata).some((value) => typeof value !== 'string')) {
+      if (
+        metadata instanceof Uint8Array ||
+        typeof metadata !== 'object' ||
+        Array.isArray(metadata) ||
+        Object.values(metadata).some((value) => typeof value !== 'string')
+      ) {
         throw new Error(`${operation} requires metadata to be a plain object with string keys and string values.`);
       }
     }
@@ -208,21 +249,40 @@ export class InMemoryKurrentDb {
 
   /** What KurrentDB adds to the properties of records appended through the v2 protocol. */
   private withSchemaProperties(event: EventData): EventData {
-    const metadata = { ...(event.metadata as Record<string, string> | undefined), '$schema.format': 'Json', '$schema.name': event.type };
+    const metadata = {
+      ...(event.metadata as Record<string, string> | undefined),
+      '$schema.format': 'Json',
+      '$schema.name': event.type,
+    };
     return { ...event, metadata } as EventData;
   }
 
   private async appendRecords(records: AppendRecordInput[], checks: ConsistencyCheck[]): Promise<AppendRecordsResult> {
     if (!this.options.appendRecords) throw new UnsupportedError('appendRecords', '26.1');
-    this.requireStringMetadata(records.map((record) => record.record), 'appendRecords');
+    this.requireStringMetadata(
+      records.map((record) => record.record),
+      'appendRecords',
+    );
     this.calls.appendRecords += 1;
     await tick();
     const violationsList = checks.flatMap((check, checkIndex) => {
       if (this.check(check.streamName, check.expectedState)) return [];
-      return [{ checkIndex, streamState: { stream: check.streamName, expectedState: stateCode(check.expectedState), actualState: String(this.lastRevision(check.streamName)) } }];
+      return [
+        {
+          checkIndex,
+          streamState: {
+            stream: check.streamName,
+            expectedState: stateCode(check.expectedState),
+            actualState: String(this.lastRevision(check.streamName)),
+          },
+        },
+      ];
     });
     if (violationsList.length > 0) {
-      throw new AppendConsistencyViolationError(undefined as unknown as ConstructorParameters<typeof AppendConsistencyViolationError>[0], { violationsList });
+      throw new AppendConsistencyViolationError(
+        undefined as unknown as ConstructorParameters<typeof AppendConsistencyViolationError>[0],
+        { violationsList },
+      );
     }
     const written = records.map((record) => this.write(record.streamName, this.withSchemaProperties(record.record)));
     this.noise();
@@ -231,16 +291,25 @@ export class InMemoryKurrentDb {
 
   private async multiStreamAppend(requests: AppendStreamRequest[]): Promise<MultiAppendResult> {
     if (!this.options.multiStreamAppend) throw new UnsupportedError('multiStreamAppend', '25.1');
-    this.requireStringMetadata(requests.flatMap((request) => request.events), 'multiStreamAppend');
+    this.requireStringMetadata(
+      requests.flatMap((request) => request.events),
+      'multiStreamAppend',
+    );
     this.calls.multiStreamAppend += 1;
     await tick();
     for (const request of requests) {
       if (!this.check(request.streamName, request.expectedState)) {
         const actual = this.lastRevision(request.streamName);
-        throw new WrongExpectedVersionError(undefined, { streamName: request.streamName, expected: request.expectedState, current: actual < 0 ? 'no_stream' : BigInt(actual) });
+        throw new WrongExpectedVersionError(undefined, {
+          streamName: request.streamName,
+          expected: request.expectedState,
+          current: actual < 0 ? 'no_stream' : BigInt(actual),
+        });
       }
     }
-    const written = requests.flatMap((request) => request.events.map((event) => this.write(request.streamName, this.withSchemaProperties(event))));
+    const written = requests.flatMap((request) =>
+      request.events.map((event) => this.write(request.streamName, this.withSchemaProperties(event))),
+    );
     this.noise();
     return this.multiResult(written);
   }
@@ -248,7 +317,10 @@ export class InMemoryKurrentDb {
   private multiResult(written: StoredRecord[]): MultiAppendResult {
     const revisions = new Map<string, bigint>();
     for (const record of written) revisions.set(record.streamId, record.revision);
-    return { position: written[written.length - 1].position, responses: [...revisions].map(([streamName, revision]) => ({ streamName, revision })) };
+    return {
+      position: written[written.length - 1].position,
+      responses: [...revisions].map(([streamName, revision]) => ({ streamName, revision })),
+    };
   }
 
   private resolved(record: StoredRecord): AllStreamResolvedEvent {
@@ -309,7 +381,11 @@ export class InMemoryKurrentDb {
     const limit = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
     const snapshot = this.log.slice();
     let yielded = 0;
-    for (let index = startIndex; index >= 0 && index < snapshot.length && yielded < limit; index += backwards ? -1 : 1) {
+    for (
+      let index = startIndex;
+      index >= 0 && index < snapshot.length && yielded < limit;
+      index += backwards ? -1 : 1
+    ) {
       const record = snapshot[index];
       if (!matches(options.filter, record)) continue;
       yielded += 1;

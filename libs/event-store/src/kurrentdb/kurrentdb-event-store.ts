@@ -30,7 +30,12 @@ import {
   UnsupportedError,
   WrongExpectedVersionError,
 } from '@kurrent/kurrentdb-client';
-import { DuplicateEventIdError, InvalidAppendError, UnsupportedOperationError, WrongExpectedRevisionError } from '../port/errors';
+import {
+  DuplicateEventIdError,
+  InvalidAppendError,
+  UnsupportedOperationError,
+  WrongExpectedRevisionError,
+} from '../port/errors';
 import { AuditedEvent, NewEvent, RecordedEvent } from '../port/event';
 import {
   AppendedEvent,
@@ -53,7 +58,13 @@ import { forEachConcurrently } from '../port/concurrently';
 import { silentLogger } from '../port/logger';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
 import { validateStreamId } from '../port/validation';
-import { byGlobalOrder, IntegrityProblem, StoredEvent, verifyStreamChain, VerificationReport } from '../port/verification';
+import {
+  byGlobalOrder,
+  IntegrityProblem,
+  StoredEvent,
+  verifyStreamChain,
+  VerificationReport,
+} from '../port/verification';
 import { PreparedEvent, PreparedStream, prepareAppend } from '../postgres/append-payload';
 import {
   CheckpointConflictError,
@@ -87,7 +98,14 @@ import { PositionIndex, ReadStart } from './position-index';
 /** The part of the KurrentDB client the adapter uses (a narrower type lets tests stand in for it). */
 export type KurrentDbClientApi = Pick<
   KurrentDBClient,
-  'appendToStream' | 'appendRecords' | 'multiStreamAppend' | 'readStream' | 'readAll' | 'subscribeToAll' | 'setStreamMetadata' | 'dispose'
+  | 'appendToStream'
+  | 'appendRecords'
+  | 'multiStreamAppend'
+  | 'readStream'
+  | 'readAll'
+  | 'subscribeToAll'
+  | 'setStreamMetadata'
+  | 'dispose'
 >;
 
 export interface KurrentDbEventStoreOptions extends CommonEventStoreOptions {
@@ -116,7 +134,11 @@ export interface KurrentDbEventStoreOptions extends CommonEventStoreOptions {
 export const CHECKPOINT_STREAM_PREFIX = '$tip-checkpoint-';
 const CHECKPOINT_EVENT_TYPE = 'TipSubscriptionCheckpoint';
 const tipStreams = () => streamNameFilter({ regex: TIP_STREAMS_REGEX });
-const stateCheck = (streamName: string, expectedState: AppendStreamState): ConsistencyCheck => ({ type: STREAM_STATE, streamName, expectedState });
+const stateCheck = (streamName: string, expectedState: AppendStreamState): ConsistencyCheck => ({
+  type: STREAM_STATE,
+  streamName,
+  expectedState,
+});
 
 interface StreamTail {
   /** Revision of the stream's last event, -1 when it does not exist. */
@@ -209,16 +231,29 @@ export class KurrentDbEventStore implements EventStore {
 
   // ─── appending ────────────────────────────────────────────────────────────────────────────
 
-  async appendToStream(streamId: string, events: NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<StreamAppendResult> {
-    const result = await this.appendToStreams([{ streamId, events, expectedRevision: options.expectedRevision ?? 'any' }]);
-    return { streamId, nextExpectedRevision: result.streams[0].nextExpectedRevision, events: result.events, lastPosition: result.lastPosition };
+  async appendToStream(
+    streamId: string,
+    events: NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<StreamAppendResult> {
+    const result = await this.appendToStreams([
+      { streamId, events, expectedRevision: options.expectedRevision ?? 'any' },
+    ]);
+    return {
+      streamId,
+      nextExpectedRevision: result.streams[0].nextExpectedRevision,
+      events: result.events,
+      lastPosition: result.lastPosition,
+    };
   }
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
     const prepared = this.prepare(appends, this.settings.maxEventsPerAppend);
     const expectations = appends.map((append) => append.expectedRevision);
     const result =
-      prepared.length === 1 ? await this.appendOne(prepared[0], expectations[0]) : await this.appendMany(prepared, expectations);
+      prepared.length === 1
+        ? await this.appendOne(prepared[0], expectations[0])
+        : await this.appendMany(prepared, expectations);
     this.wake.emit('appended');
     return result;
   }
@@ -232,7 +267,10 @@ export class KurrentDbEventStore implements EventStore {
         if (!Array.isArray(append?.events)) return;
         append.events.forEach((event, eventIndex) => {
           if (typeof event?.type === 'string' && isSystemEventType(event.type)) {
-            throw new InvalidAppendError(`${field}events[${eventIndex}].type`, 'must not start with "$" (KurrentDB reserves such event types)');
+            throw new InvalidAppendError(
+              `${field}events[${eventIndex}].type`,
+              'must not start with "$" (KurrentDB reserves such event types)',
+            );
           }
         });
       });
@@ -257,7 +295,8 @@ export class KurrentDbEventStore implements EventStore {
       const tail = await this.readTail(stream.streamId, Math.max(this.idempotencyWindow, stream.events.length));
       const original = await this.originalOf(stream, expected, tail);
       if (original) return this.resultOf([{ streamId: stream.streamId, events: original }]);
-      if (!satisfies(expected, tail.revision)) throw new WrongExpectedRevisionError(stream.streamId, expected, tail.revision);
+      if (!satisfies(expected, tail.revision))
+        throw new WrongExpectedRevisionError(stream.streamId, expected, tail.revision);
       if (attempt > this.appendAttempts) throw new WrongExpectedRevisionError(stream.streamId, expected, tail.revision);
       let appended: bigint | undefined;
       try {
@@ -271,7 +310,9 @@ export class KurrentDbEventStore implements EventStore {
         if (!(error instanceof WrongExpectedVersionError)) throw this.appendFailure(error);
       }
       if (appended !== undefined) {
-        const written = [{ streamId: stream.streamId, eventIds: stream.eventIds, lastRevision: revisionToNumber(appended) }];
+        const written = [
+          { streamId: stream.streamId, eventIds: stream.eventIds, lastRevision: revisionToNumber(appended) },
+        ];
         return this.resultOf(await this.readBack(written));
       }
       await this.backoff(attempt);
@@ -285,24 +326,50 @@ export class KurrentDbEventStore implements EventStore {
    * without guards. Older servers cannot, and the append is refused (UnsupportedOperationError).
    */
   private async appendMany(streams: PreparedStream[], expectations: ExpectedRevision[]): Promise<AppendResult> {
-    const written = streams.map((stream, index) => ({ stream, expected: expectations[index] })).filter(({ stream }) => stream.events.length > 0);
-    const guards = streams.map((stream, index) => ({ stream, expected: expectations[index] })).filter(({ stream }) => stream.events.length === 0);
+    const written = streams
+      .map((stream, index) => ({ stream, expected: expectations[index] }))
+      .filter(({ stream }) => stream.events.length > 0);
+    const guards = streams
+      .map((stream, index) => ({ stream, expected: expectations[index] }))
+      .filter(({ stream }) => stream.events.length === 0);
     for (let attempt = 1; ; attempt++) {
       const [tails, guardTails] = await Promise.all([
-        Promise.all(written.map(({ stream }) => this.readTail(stream.streamId, Math.max(this.idempotencyWindow, stream.events.length)))),
+        Promise.all(
+          written.map(({ stream }) =>
+            this.readTail(stream.streamId, Math.max(this.idempotencyWindow, stream.events.length)),
+          ),
+        ),
         Promise.all(guards.map(({ stream }) => this.readTail(stream.streamId, 1))),
       ]);
-      const originals = await Promise.all(written.map(({ stream, expected }, index) => this.originalOf(stream, expected, tails[index])));
+      const originals = await Promise.all(
+        written.map(({ stream, expected }, index) => this.originalOf(stream, expected, tails[index])),
+      );
       if (originals.every((original) => original !== undefined)) {
         // A retry of an append that went through: guards appended nothing then and are left out, as in PostgreSQL.
-        return this.resultOf(written.map(({ stream }, index) => ({ streamId: stream.streamId, events: originals[index] ?? [] })));
+        return this.resultOf(
+          written.map(({ stream }, index) => ({ streamId: stream.streamId, events: originals[index] ?? [] })),
+        );
       }
       if (originals.some((original) => original !== undefined)) {
-        throw new DuplicateEventIdError(originals.flatMap((original) => (original ?? []).map((event) => event.eventId)));
+        throw new DuplicateEventIdError(
+          originals.flatMap((original) => (original ?? []).map((event) => event.eventId)),
+        );
       }
       const stale =
-        written.map(({ stream, expected }, index) => ({ streamId: stream.streamId, expected, actual: tails[index].revision })).find((each) => !satisfies(each.expected, each.actual)) ??
-        guards.map(({ stream, expected }, index) => ({ streamId: stream.streamId, expected, actual: guardTails[index].revision })).find((each) => !satisfies(each.expected, each.actual));
+        written
+          .map(({ stream, expected }, index) => ({
+            streamId: stream.streamId,
+            expected,
+            actual: tails[index].revision,
+          }))
+          .find((each) => !satisfies(each.expected, each.actual)) ??
+        guards
+          .map(({ stream, expected }, index) => ({
+            streamId: stream.streamId,
+            expected,
+            actual: guardTails[index].revision,
+          }))
+          .find((each) => !satisfies(each.expected, each.actual));
       if (stale) throw new WrongExpectedRevisionError(stale.streamId, stale.expected, stale.actual);
       if (attempt > this.appendAttempts) {
         throw new WrongExpectedRevisionError(written[0].stream.streamId, written[0].expected, tails[0].revision);
@@ -314,17 +381,28 @@ export class KurrentDbEventStore implements EventStore {
       // Written streams first, so a violation's checkIndex tells a moved stream from a broken guard.
       const checks: ConsistencyCheck[] = [
         ...written.map(({ stream }, index) => stateCheck(stream.streamId, exactStateOf(tails[index].revision))),
-        ...guards.filter(({ expected }) => expected !== 'any').map(({ stream, expected }) => stateCheck(stream.streamId, streamStateOf(expected))),
+        ...guards
+          .filter(({ expected }) => expected !== 'any')
+          .map(({ stream, expected }) => stateCheck(stream.streamId, streamStateOf(expected))),
       ];
       let responses: { streamName: string; revision: bigint }[] | undefined;
       try {
-        responses = await this.appendAtomically(records, checks, written.map(({ stream }, index) => ({ stream, tail: tails[index] })), checks.length - written.length);
+        responses = await this.appendAtomically(
+          records,
+          checks,
+          written.map(({ stream }, index) => ({ stream, tail: tails[index] })),
+          checks.length - written.length,
+        );
       } catch (error) {
         if (error instanceof AppendConsistencyViolationError) {
           const guardBroken = error.violations.find((violation) => violation.checkIndex >= written.length);
           if (guardBroken) {
             const guard = guards.find(({ stream }) => stream.streamId === guardBroken.streamName);
-            throw new WrongExpectedRevisionError(guardBroken.streamName, guard?.expected ?? 'any', actualRevisionOf(guardBroken.actualState));
+            throw new WrongExpectedRevisionError(
+              guardBroken.streamName,
+              guard?.expected ?? 'any',
+              actualRevisionOf(guardBroken.actualState),
+            );
           }
         } else if (!(error instanceof WrongExpectedVersionError)) {
           throw this.appendFailure(error);
@@ -337,7 +415,8 @@ export class KurrentDbEventStore implements EventStore {
       const stored = await this.readBack(
         written.map(({ stream }) => {
           const revision = revisions.get(stream.streamId);
-          if (revision === undefined) throw new Error(`KurrentDB's answer to an atomic append does not name stream "${stream.streamId}"`);
+          if (revision === undefined)
+            throw new Error(`KurrentDB's answer to an atomic append does not name stream "${stream.streamId}"`);
           return { streamId: stream.streamId, eventIds: stream.eventIds, lastRevision: revisionToNumber(revision) };
         }),
       );
@@ -366,7 +445,9 @@ export class KurrentDbEventStore implements EventStore {
       } catch (error) {
         if (!(error instanceof UnsupportedError)) throw error;
         this.appendRecordsSupported = false;
-        this.settings.logger.warn('KurrentDB has no appendRecords (before 26.1): appends to several streams with guards are refused');
+        this.settings.logger.warn(
+          'KurrentDB has no appendRecords (before 26.1): appends to several streams with guards are refused',
+        );
       }
     }
     if (guardCount === 0 && this.multiStreamAppendSupported) {
@@ -380,7 +461,9 @@ export class KurrentDbEventStore implements EventStore {
       } catch (error) {
         if (!(error instanceof UnsupportedError)) throw error;
         this.multiStreamAppendSupported = false;
-        this.settings.logger.warn('KurrentDB has no multiStreamAppend (before 25.1): appends to several streams are refused');
+        this.settings.logger.warn(
+          'KurrentDB has no multiStreamAppend (before 25.1): appends to several streams are refused',
+        );
       }
     }
     const streams = [...written.map(({ stream }) => stream.streamId)];
@@ -403,13 +486,22 @@ export class KurrentDbEventStore implements EventStore {
   /** Client errors that say the input is too large become InvalidAppendError, as in PostgreSQL. */
   private appendFailure(error: unknown): unknown {
     if (error instanceof MaxAppendSizeExceededError) {
-      return new InvalidAppendError('events', `must together stay within KurrentDB's maximum append size (${error.maxAppendSize} bytes)`);
+      return new InvalidAppendError(
+        'events',
+        `must together stay within KurrentDB's maximum append size (${error.maxAppendSize} bytes)`,
+      );
     }
     if (error instanceof AppendRecordSizeExceededError) {
-      return new InvalidAppendError('events', `each must stay within KurrentDB's maximum record size (${error.maxSize} bytes; ${error.recordId} has ${error.size})`);
+      return new InvalidAppendError(
+        'events',
+        `each must stay within KurrentDB's maximum record size (${error.maxSize} bytes; ${error.recordId} has ${error.size})`,
+      );
     }
     if (error instanceof TransactionMaxSizeExceededError) {
-      return new InvalidAppendError('events', `must together stay within KurrentDB's maximum transaction size (${error.maxSize} bytes)`);
+      return new InvalidAppendError(
+        'events',
+        `must together stay within KurrentDB's maximum transaction size (${error.maxSize} bytes)`,
+      );
     }
     return error;
   }
@@ -423,11 +515,17 @@ export class KurrentDbEventStore implements EventStore {
    * append would have put them (for an exact expectation), and among the stream's newest events.
    * Some but not all of them stored: a different append, refused (DuplicateEventIdError).
    */
-  private async originalOf(stream: PreparedStream, expected: ExpectedRevision, tail: StreamTail): Promise<DecodedEvent[] | undefined> {
+  private async originalOf(
+    stream: PreparedStream,
+    expected: ExpectedRevision,
+    tail: StreamTail,
+  ): Promise<DecodedEvent[] | undefined> {
     const count = stream.eventIds.length;
     const lookIn = (events: DecodedEvent[]) => {
       const byId = new Map(events.map((event) => [event.eventId, event]));
-      const found = stream.eventIds.map((eventId) => byId.get(eventId)).filter((event): event is DecodedEvent => event !== undefined);
+      const found = stream.eventIds
+        .map((eventId) => byId.get(eventId))
+        .filter((event): event is DecodedEvent => event !== undefined);
       if (found.length === 0) return undefined;
       if (found.length < count) return { partial: found };
       return { all: found };
@@ -461,7 +559,9 @@ export class KurrentDbEventStore implements EventStore {
           const byId = new Map(tail.recent.map((event) => [event.eventId, event]));
           const located = eventIds.map((eventId) => byId.get(eventId));
           if (located.some((event) => event === undefined)) {
-            throw new Error(`KurrentDB acknowledged an append to "${streamId}" but its events cannot be read back at revision ${first}`);
+            throw new Error(
+              `KurrentDB acknowledged an append to "${streamId}" but its events cannot be read back at revision ${first}`,
+            );
           }
           events = located.filter((event): event is DecodedEvent => event !== undefined);
         }
@@ -472,16 +572,27 @@ export class KurrentDbEventStore implements EventStore {
 
   private resultOf(streams: { streamId: string; events: DecodedEvent[] }[]): AppendResult {
     const events: AppendedEvent[] = streams.flatMap(({ streamId, events: stored }) =>
-      stored.map((event) => ({ streamId, eventId: event.eventId, revision: event.recorded.revision, position: event.recorded.position })),
+      stored.map((event) => ({
+        streamId,
+        eventId: event.eventId,
+        revision: event.recorded.revision,
+        position: event.recorded.position,
+      })),
     );
     return {
-      streams: streams.map(({ streamId, events: stored }) => ({ streamId, nextExpectedRevision: Math.max(...stored.map((event) => event.recorded.revision)) })),
+      streams: streams.map(({ streamId, events: stored }) => ({
+        streamId,
+        nextExpectedRevision: Math.max(...stored.map((event) => event.recorded.revision)),
+      })),
       events,
       lastPosition: Math.max(...events.map((event) => event.position)),
     };
   }
 
-  async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
+  async importEvents(
+    appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
+    options: ImportOptions = {},
+  ): Promise<ImportResult> {
     const chunkSize = Math.max(1, options.chunkSize ?? 1000);
     const maxBytes = this.options.maxImportAppendBytes ?? 900 * 1024;
     let eventsImported = 0;
@@ -524,20 +635,39 @@ export class KurrentDbEventStore implements EventStore {
 
   /** The newest `count` events of a stream (from the leader: appends decide on them). */
   private async readTail(streamId: string, count: number): Promise<StreamTail> {
-    const recent = (await this.readDecoded(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: count, requiresLeader: true })).reverse();
+    const recent = (
+      await this.readDecoded(streamId, {
+        direction: BACKWARDS,
+        fromRevision: END,
+        maxCount: count,
+        requiresLeader: true,
+      })
+    ).reverse();
     const last = recent[recent.length - 1];
-    return last ? { revision: last.recorded.revision, lastHash: last.hash, recent } : { revision: -1, lastHash: GENESIS_HASH, recent: [] };
+    return last
+      ? { revision: last.recorded.revision, lastHash: last.hash, recent }
+      : { revision: -1, lastHash: GENESIS_HASH, recent: [] };
   }
 
   private readRange(streamId: string, fromRevision: number, count: number): Promise<DecodedEvent[]> {
     if (count <= 0 || fromRevision < 0) return Promise.resolve([]);
-    return this.readDecoded(streamId, { direction: FORWARDS, fromRevision: BigInt(fromRevision), maxCount: count, requiresLeader: true });
+    return this.readDecoded(streamId, {
+      direction: FORWARDS,
+      fromRevision: BigInt(fromRevision),
+      maxCount: count,
+      requiresLeader: true,
+    });
   }
 
   /** A stream's TIP events as stored; [] when the stream does not exist. */
   private async readDecoded(
     streamId: string,
-    options: { direction: typeof FORWARDS | typeof BACKWARDS; fromRevision: ReadRevision; maxCount: number; requiresLeader?: boolean },
+    options: {
+      direction: typeof FORWARDS | typeof BACKWARDS;
+      fromRevision: ReadRevision;
+      maxCount: number;
+      requiresLeader?: boolean;
+    },
   ): Promise<DecodedEvent[]> {
     const events: DecodedEvent[] = [];
     try {
@@ -567,7 +697,8 @@ export class KurrentDbEventStore implements EventStore {
     const backwards = options.direction === 'backwards';
     const events = await this.readDecoded(streamId, {
       direction: backwards ? BACKWARDS : FORWARDS,
-      fromRevision: options.from !== undefined ? BigInt(Math.max(0, Math.floor(options.from))) : backwards ? END : START,
+      fromRevision:
+        options.from !== undefined ? BigInt(Math.max(0, Math.floor(options.from))) : backwards ? END : START,
       maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
     });
     return events.map((event) => this.settings.schemas.upcast(event.recorded));
@@ -582,7 +713,11 @@ export class KurrentDbEventStore implements EventStore {
 
   async readStreamForAudit(streamId: string): Promise<AuditedEvent[]> {
     this.validateRead(streamId);
-    const events = await this.readDecoded(streamId, { direction: FORWARDS, fromRevision: START, maxCount: Number.MAX_SAFE_INTEGER });
+    const events = await this.readDecoded(streamId, {
+      direction: FORWARDS,
+      fromRevision: START,
+      maxCount: Number.MAX_SAFE_INTEGER,
+    });
     return events.map((event) => ({ ...event.recorded, hash: event.hash.toString('hex') }));
   }
 
@@ -628,7 +763,11 @@ export class KurrentDbEventStore implements EventStore {
    * guessed boundary (see PositionIndex) and skips what lies before `fromPosition`; a guess that
    * KurrentDB refuses falls back to the next.
    */
-  private async readTipEvents(fromPosition: number, maxCount: number, hint?: ReadStart): Promise<{ events: DecodedEvent[]; last?: Cursor }> {
+  private async readTipEvents(
+    fromPosition: number,
+    maxCount: number,
+    hint?: ReadStart,
+  ): Promise<{ events: DecodedEvent[]; last?: Cursor }> {
     const starts: ReadStart[] = [...(hint ? [hint] : []), ...this.positions.startsFor(fromPosition)];
     for (let index = 0; ; index++) {
       const start = starts[index];
@@ -647,12 +786,19 @@ export class KurrentDbEventStore implements EventStore {
     }
   }
 
-  private async scanFrom(start: ReadStart, fromPosition: number, maxCount: number): Promise<{ events: DecodedEvent[]; last?: Cursor }> {
+  private async scanFrom(
+    start: ReadStart,
+    fromPosition: number,
+    maxCount: number,
+  ): Promise<{ events: DecodedEvent[]; last?: Cursor }> {
     const events: DecodedEvent[] = [];
     let last: Cursor | undefined;
     // One more than wanted: a read from an exact position returns that event again.
     const pageSize = () => (events.length >= maxCount ? 0 : Math.min(maxCount - events.length + 1, 5000));
-    for await (const { position, event } of this.tipEventsFrom(start.kind === 'start' ? START : start.exact, pageSize)) {
+    for await (const { position, event } of this.tipEventsFrom(
+      start.kind === 'start' ? START : start.exact,
+      pageSize,
+    )) {
       this.positions.remember(position, event.position);
       if (position < fromPosition || events.length >= maxCount) continue;
       last = { position, exact: event.position };
@@ -670,7 +816,10 @@ export class KurrentDbEventStore implements EventStore {
    * past the last event seen is skipped. A page is read to its end before its events are handed
    * on, so a walk that stops early never leaves a read half-consumed.
    */
-  private async *tipEventsFrom(from: Position | typeof START, pageSize: () => number): AsyncGenerator<{ position: number; event: AllStreamRecordedEvent }> {
+  private async *tipEventsFrom(
+    from: Position | typeof START,
+    pageSize: () => number,
+  ): AsyncGenerator<{ position: number; event: AllStreamRecordedEvent }> {
     let lastSeen = -1;
     for (;;) {
       const want = pageSize();
@@ -678,7 +827,12 @@ export class KurrentDbEventStore implements EventStore {
       const page: { position: number; event: AllStreamRecordedEvent }[] = [];
       let count = 0;
       let pageEnd: Position | undefined;
-      for await (const resolved of this.client.readAll({ fromPosition: from, maxCount: want, direction: FORWARDS, filter: tipStreams() })) {
+      for await (const resolved of this.client.readAll({
+        fromPosition: from,
+        maxCount: want,
+        direction: FORWARDS,
+        filter: tipStreams(),
+      })) {
         count += 1;
         const event = resolved.event;
         if (!event) continue;
@@ -698,7 +852,12 @@ export class KurrentDbEventStore implements EventStore {
   async headPosition(): Promise<number> {
     let head = 0;
     // Read to the end of the (one-event) answer rather than leave the read half-consumed.
-    for await (const resolved of this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, filter: tipStreams() })) {
+    for await (const resolved of this.client.readAll({
+      fromPosition: END,
+      direction: BACKWARDS,
+      maxCount: 1,
+      filter: tipStreams(),
+    })) {
       if (!resolved.event || head > 0) continue;
       head = positionToNumber(resolved.event.position);
       this.positions.remember(head, resolved.event.position);
@@ -756,7 +915,9 @@ export class KurrentDbEventStore implements EventStore {
     try {
       live = this.client.subscribeToAll({ fromPosition: END, filter: tipStreams() });
     } catch (error) {
-      this.settings.logger.warn('live KurrentDB subscription could not start; subscriptions poll', { error: error instanceof Error ? error.message : String(error) });
+      this.settings.logger.warn('live KurrentDB subscription could not start; subscriptions poll', {
+        error: error instanceof Error ? error.message : String(error),
+      });
       return;
     }
     this.wakeSubscription = live;
@@ -766,7 +927,9 @@ export class KurrentDbEventStore implements EventStore {
       this.wakeSubscription = undefined;
       live.unsubscribe().catch(() => undefined);
       if (this.closed || this.subscriptions.size === 0) return;
-      this.settings.logger.warn('live KurrentDB subscription dropped; subscriptions poll until it is back', { error: error.message });
+      this.settings.logger.warn('live KurrentDB subscription dropped; subscriptions poll until it is back', {
+        error: error.message,
+      });
       this.wakeRetry = setTimeout(() => this.startWake(), 1000);
       this.wakeRetry.unref();
     });
@@ -780,14 +943,23 @@ export class KurrentDbEventStore implements EventStore {
     live?.unsubscribe().catch(() => undefined);
   }
 
-  private async readLastCheckpoint(streamId: string): Promise<{ revision: number; record: CheckpointRecord } | undefined> {
+  private async readLastCheckpoint(
+    streamId: string,
+  ): Promise<{ revision: number; record: CheckpointRecord } | undefined> {
     let last: { revision: number; record: CheckpointRecord } | undefined;
     try {
-      for await (const resolved of this.client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1, requiresLeader: true })) {
+      for await (const resolved of this.client.readStream(streamId, {
+        direction: BACKWARDS,
+        fromRevision: END,
+        maxCount: 1,
+        requiresLeader: true,
+      })) {
         const event = resolved.event;
         if (!event || last) continue;
         if (!event.isJson || !isCheckpointRecord(event.data)) {
-          throw new Error(`Checkpoint stream "${streamId}" holds an event TIP did not write (${event.type} at revision ${event.revision})`);
+          throw new Error(
+            `Checkpoint stream "${streamId}" holds an event TIP did not write (${event.type} at revision ${event.revision})`,
+          );
         }
         last = { revision: revisionToNumber(event.revision), record: event.data };
       }
@@ -798,14 +970,22 @@ export class KurrentDbEventStore implements EventStore {
     return last;
   }
 
-  private async appendCheckpoint(streamId: string, record: CheckpointRecord, expectedRevision: number): Promise<number> {
+  private async appendCheckpoint(
+    streamId: string,
+    record: CheckpointRecord,
+    expectedRevision: number,
+  ): Promise<number> {
     const event = jsonEvent({ type: CHECKPOINT_EVENT_TYPE, data: { ...record } });
     try {
-      const outcome = await this.client.appendToStream(streamId, event, { streamState: exactStateOf(expectedRevision), requiresLeader: true });
+      const outcome = await this.client.appendToStream(streamId, event, {
+        streamState: exactStateOf(expectedRevision),
+        requiresLeader: true,
+      });
       if (!outcome.success) throw new CheckpointConflictError(streamId, revisionToNumber(outcome.nextExpectedRevision));
       return revisionToNumber(outcome.nextExpectedRevision);
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) throw new CheckpointConflictError(streamId, actualRevisionOf(error.actualState));
+      if (error instanceof WrongExpectedVersionError)
+        throw new CheckpointConflictError(streamId, actualRevisionOf(error.actualState));
       throw error;
     }
   }
@@ -842,19 +1022,31 @@ export class KurrentDbEventStore implements EventStore {
       }
       const last = stored[stored.length - 1];
       // KurrentDB cannot drop a stream's newest events without dropping the stream: its own last event is the head.
-      problems.push(...verifyStreamChain(streamId, stored, last ? { revision: last.revision, lastHash: last.hash } : undefined));
+      problems.push(
+        ...verifyStreamChain(streamId, stored, last ? { revision: last.revision, lastHash: last.hash } : undefined),
+      );
       eventsChecked += stored.length;
       options.onProgress?.(eventsChecked);
     });
     problems.sort(byGlobalOrder);
-    return { ok: problems.length === 0, streamsChecked: streamIds.size, eventsChecked, firstProblem: problems[0], problems: problems.slice(0, 100) };
+    return {
+      ok: problems.length === 0,
+      streamsChecked: streamIds.size,
+      eventsChecked,
+      firstProblem: problems[0],
+      problems: problems.slice(0, 100),
+    };
   }
 
   /** A stream as stored, foreign events included (with a hash that cannot match); undefined when unreadable. */
   private async readForVerification(streamId: string): Promise<StoredEvent[] | undefined> {
     const events: StoredEvent[] = [];
     try {
-      for await (const resolved of this.client.readStream(streamId, { direction: FORWARDS, fromRevision: START, maxCount: Number.MAX_SAFE_INTEGER })) {
+      for await (const resolved of this.client.readStream(streamId, {
+        direction: FORWARDS,
+        fromRevision: START,
+        maxCount: Number.MAX_SAFE_INTEGER,
+      })) {
         const event = resolved.event;
         if (!event || isSystemEventType(event.type)) continue;
         events.push(this.storedEventOf(decodeRecorded(event)));
@@ -879,7 +1071,16 @@ export class KurrentDbEventStore implements EventStore {
       eventId: foreign.eventId,
       type: foreign.type,
       data: null,
-      metadata: { eventId: foreign.eventId, businessTime: '', recordedTime: '', schemaVersion: 0, actor: { sub: '', role: '' }, commandId: '', correlationId: '', causationId: '' },
+      metadata: {
+        eventId: foreign.eventId,
+        businessTime: '',
+        recordedTime: '',
+        schemaVersion: 0,
+        actor: { sub: '', role: '' },
+        commandId: '',
+        correlationId: '',
+        causationId: '',
+      },
       hash: Buffer.alloc(32),
     };
   }
@@ -908,7 +1109,11 @@ export class KurrentDbCheckpointStore implements CheckpointStore {
     const streamId = `${CHECKPOINT_STREAM_PREFIX}${subscriptionName}`;
     for (let attempt = 0; ; attempt++) {
       const last = await this.streams.readLast(streamId);
-      const record: CheckpointRecord = { owner: last?.record.owner ?? 'checkpoint-store', state: last?.record.state ?? 'released', position };
+      const record: CheckpointRecord = {
+        owner: last?.record.owner ?? 'checkpoint-store',
+        state: last?.record.state ?? 'released',
+        position,
+      };
       try {
         await this.streams.append(streamId, record, last?.revision ?? -1);
         if (!last) await this.streams.limitToLatest(streamId).catch(() => undefined);

@@ -9,22 +9,25 @@ import { KurrentDbSubscription } from './kurrentdb-subscription';
 const fast = { pollIntervalMs: 50, leaseRetryMs: 20, leaseTimeoutMs: 3000 };
 const databases = new WeakMap<EventStore, InMemoryKurrentDb>();
 
-eventStoreContract('KurrentDB adapter over an in-memory stand-in for the client (no server; see in-memory-kurrentdb.ts)', {
-  tamperable: false,
-  create: async (options) => {
-    const database = new InMemoryKurrentDb({ appendRecords: true });
-    const store = new KurrentDbEventStore(database.client(), { ...fast, ...options });
-    databases.set(store, database);
-    return { store, close: () => store.close() };
+eventStoreContract(
+  'KurrentDB adapter over an in-memory stand-in for the client (no server; see in-memory-kurrentdb.ts)',
+  {
+    tamperable: false,
+    create: async (options) => {
+      const database = new InMemoryKurrentDb({ appendRecords: true });
+      const store = new KurrentDbEventStore(database.client(), { ...fast, ...options });
+      databases.set(store, database);
+      return { store, close: () => store.close() };
+    },
+    reopen: async (subject) => {
+      const database = databases.get(subject.store);
+      if (!database) throw new Error('unknown subject');
+      const store = new KurrentDbEventStore(database.client(), fast);
+      databases.set(store, database);
+      return { store, close: () => store.close() };
+    },
   },
-  reopen: async (subject) => {
-    const database = databases.get(subject.store);
-    if (!database) throw new Error('unknown subject');
-    const store = new KurrentDbEventStore(database.client(), fast);
-    databases.set(store, database);
-    return { store, close: () => store.close() };
-  },
-});
+);
 
 describe('KurrentDB adapter (over the in-memory stand-in)', () => {
   const open = (database: InMemoryKurrentDb) => new KurrentDbEventStore(database.client(), fast);
@@ -37,7 +40,10 @@ describe('KurrentDB adapter (over the in-memory stand-in)', () => {
     const [raw] = await collect(database.client().readStream('teacher-T-1'));
     expect(raw.event?.id).toBe(event.metadata.eventId);
     expect(raw.event?.data).toEqual({ teacherId: 'T-1' });
-    expect(raw.event?.metadata).toEqual({ tipMetadata: expect.any(String), tipHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(raw.event?.metadata).toEqual({
+      tipMetadata: expect.any(String),
+      tipHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     const [audited] = await store.readStreamForAudit('teacher-T-1');
     expect(audited.hash).toBe((raw.event?.metadata as Record<string, string>).tipHash);
     await store.close();
@@ -58,24 +64,40 @@ describe('KurrentDB adapter (over the in-memory stand-in)', () => {
     const database = new InMemoryKurrentDb();
     const writer = open(database);
     const positions: number[] = [];
-    for (let index = 0; index < 6; index++) positions.push((await writer.appendToStream(`s-${index % 2}`, [newEvent(`E${index}`)])).lastPosition);
+    for (let index = 0; index < 6; index++)
+      positions.push((await writer.appendToStream(`s-${index % 2}`, [newEvent(`E${index}`)])).lastPosition);
     await writer.close();
 
     const exact = open(database);
     const before = database.calls.invalidPositions;
-    expect((await exact.readAll({ fromPosition: positions[2] })).map((event) => event.type)).toEqual(['E2', 'E3', 'E4', 'E5']);
+    expect((await exact.readAll({ fromPosition: positions[2] })).map((event) => event.type)).toEqual([
+      'E2',
+      'E3',
+      'E4',
+      'E5',
+    ]);
     expect(database.calls.invalidPositions).toBe(before);
 
     const next = open(database);
-    expect((await next.readAll({ fromPosition: positions[2] + 1 })).map((event) => event.type)).toEqual(['E3', 'E4', 'E5']);
+    expect((await next.readAll({ fromPosition: positions[2] + 1 })).map((event) => event.type)).toEqual([
+      'E3',
+      'E4',
+      'E5',
+    ]);
     // Paging on with position + 1 now starts at a position this process has seen: no more guessing.
     const guesses = database.calls.invalidPositions;
-    expect((await next.readAll({ fromPosition: positions[4] + 1, maxCount: 1 })).map((event) => event.type)).toEqual(['E5']);
+    expect((await next.readAll({ fromPosition: positions[4] + 1, maxCount: 1 })).map((event) => event.type)).toEqual([
+      'E5',
+    ]);
     expect(database.calls.invalidPositions).toBe(guesses);
 
     // A position inside a record, far from anything seen: still the events at or after it.
     const lost = open(database);
-    expect((await lost.readAll({ fromPosition: positions[3] - 7 })).map((event) => event.type)).toEqual(['E3', 'E4', 'E5']);
+    expect((await lost.readAll({ fromPosition: positions[3] - 7 })).map((event) => event.type)).toEqual([
+      'E3',
+      'E4',
+      'E5',
+    ]);
     expect(await lost.readAll({ fromPosition: positions[5] + 1 })).toEqual([]);
   });
 
@@ -114,15 +136,26 @@ describe('KurrentDB adapter (over the in-memory stand-in)', () => {
       ])
       .catch((failure: unknown) => failure);
     expect(error).toMatchObject({ code: 'UNSUPPORTED_OPERATION', operation: 'appendToStreams' });
-    expect(await store.readStreams(['quota-from', 'quota-to'])).toEqual(new Map([['quota-from', []], ['quota-to', []]]));
+    expect(await store.readStreams(['quota-from', 'quota-to'])).toEqual(
+      new Map([
+        ['quota-from', []],
+        ['quota-to', []],
+      ]),
+    );
     await store.close();
   });
 
   it('refuses stream ids and event types KurrentDB keeps for itself', async () => {
     const store = open(new InMemoryKurrentDb());
-    await expect(store.appendToStream('$settings', [newEvent('A')])).rejects.toMatchObject({ code: 'INVALID_APPEND', field: 'streamId' });
+    await expect(store.appendToStream('$settings', [newEvent('A')])).rejects.toMatchObject({
+      code: 'INVALID_APPEND',
+      field: 'streamId',
+    });
     await expect(store.readStream('$settings')).rejects.toBeInstanceOf(InvalidAppendError);
-    await expect(store.appendToStream('s', [newEvent('A'), newEvent('$metadata')])).rejects.toMatchObject({ code: 'INVALID_APPEND', field: 'events[1].type' });
+    await expect(store.appendToStream('s', [newEvent('A'), newEvent('$metadata')])).rejects.toMatchObject({
+      code: 'INVALID_APPEND',
+      field: 'events[1].type',
+    });
     await store.close();
   });
 
@@ -155,9 +188,15 @@ describe('KurrentDB adapter (over the in-memory stand-in)', () => {
     const name = 'read-model:leased';
     const seenBy: string[] = [];
     await store.appendToStream('leased', [newEvent('Before')]);
-    const first = store.subscribeToAll({ name, handle: async (events) => void seenBy.push(...events.map(() => 'first')) }) as KurrentDbSubscription;
+    const first = store.subscribeToAll({
+      name,
+      handle: async (events) => void seenBy.push(...events.map(() => 'first')),
+    }) as KurrentDbSubscription;
     await first.whenCaughtUp();
-    const second = other.subscribeToAll({ name, handle: async (events) => void seenBy.push(...events.map(() => 'second')) }) as KurrentDbSubscription;
+    const second = other.subscribeToAll({
+      name,
+      handle: async (events) => void seenBy.push(...events.map(() => 'second')),
+    }) as KurrentDbSubscription;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(second.state).toBe('standby');
     await first.stop();

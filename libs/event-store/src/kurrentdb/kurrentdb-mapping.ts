@@ -46,7 +46,12 @@ export function toEventData(event: OutgoingEvent, hash: Buffer): EventData {
 /** Bytes one event takes in an append request, near enough to keep appends under the server's limit. */
 export function approximateEventBytes(event: OutgoingEvent): number {
   // The metadata JSON travels as a JSON string: its quotes are escaped once more.
-  return Buffer.byteLength(event.dataJson) + Buffer.byteLength(JSON.stringify(event.metadataJson)) + Buffer.byteLength(event.type) + 300;
+  return (
+    Buffer.byteLength(event.dataJson) +
+    Buffer.byteLength(JSON.stringify(event.metadataJson)) +
+    Buffer.byteLength(event.type) +
+    300
+  );
 }
 
 /** A stored event as TIP reads it, with what auditors and the verifier need besides. */
@@ -81,7 +86,8 @@ export function isSystemStream(streamId: string): boolean {
 
 /** KurrentDB reserves `$`-prefixed streams for itself (and requires admin rights to write them). */
 export function refuseSystemStream(streamId: string, field: string): void {
-  if (isSystemStream(streamId)) throw new InvalidAppendError(field, 'must not start with "$" (KurrentDB reserves such streams for itself)');
+  if (isSystemStream(streamId))
+    throw new InvalidAppendError(field, 'must not start with "$" (KurrentDB reserves such streams for itself)');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -176,7 +182,8 @@ export function numberToPosition(position: number): Position {
 }
 
 export function revisionToNumber(revision: bigint): number {
-  if (revision > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`KurrentDB stream revision ${revision} is beyond 2^53`);
+  if (revision > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new Error(`KurrentDB stream revision ${revision} is beyond 2^53`);
   return Number(revision);
 }
 

@@ -57,7 +57,12 @@ describe('KurrentDB event mapping', () => {
   it('writes the event id, type and data as they are, and TIP metadata and hash as string metadata', () => {
     const hash = chainHash(GENESIS_HASH, Buffer.alloc(32, 1));
     const data = toEventData(outgoing, hash);
-    expect(data).toMatchObject({ id: outgoing.eventId, type: 'TeacherEnrolled', contentType: 'application/json', data: { periodId: 'P1', teacherId: 'T-1' } });
+    expect(data).toMatchObject({
+      id: outgoing.eventId,
+      type: 'TeacherEnrolled',
+      contentType: 'application/json',
+      data: { periodId: 'P1', teacherId: 'T-1' },
+    });
     // Only string values: what KurrentDB's atomic multi-stream appends accept as metadata.
     expect(data.metadata).toEqual({ [METADATA_KEY]: outgoing.metadataJson, [HASH_KEY]: hash.toString('hex') });
   });
@@ -77,12 +82,27 @@ describe('KurrentDB event mapping', () => {
     expect(decoded.event.eventId).toBe(outgoing.eventId);
     expect(decoded.event.exactPosition).toEqual(position);
     // The hash covers what comes back: content read from KurrentDB hashes like the content written.
-    expect(contentHash(decoded.event.recorded)).toEqual(contentHash({ streamId: 'enrollment-B1-T-1', type: 'TeacherEnrolled', data: JSON.parse(outgoing.dataJson), metadata }));
+    expect(contentHash(decoded.event.recorded)).toEqual(
+      contentHash({
+        streamId: 'enrollment-B1-T-1',
+        type: 'TeacherEnrolled',
+        data: JSON.parse(outgoing.dataJson),
+        metadata,
+      }),
+    );
   });
 
   it('ignores the properties KurrentDB adds to records appended atomically ($schema.*)', () => {
     const data = toEventData(outgoing, Buffer.alloc(32, 7));
-    const decoded = decodeRecorded(recorded({ metadata: { ...(data.metadata as Record<string, string>), '$schema.format': 'Json', '$schema.name': 'TeacherEnrolled' } }));
+    const decoded = decodeRecorded(
+      recorded({
+        metadata: {
+          ...(data.metadata as Record<string, string>),
+          '$schema.format': 'Json',
+          '$schema.name': 'TeacherEnrolled',
+        },
+      }),
+    );
     expect(decoded.ok && decoded.event.recorded.metadata).toEqual(metadata);
   });
 
@@ -90,14 +110,27 @@ describe('KurrentDB event mapping', () => {
     ['binary data', { isJson: false, data: new Uint8Array([1]) }, 'not a JSON object'],
     ['no metadata', { metadata: undefined }, 'no JSON metadata'],
     ['metadata of another writer', { metadata: { $correlationId: 'x' } }, `lacks ${METADATA_KEY}`],
-    ['a malformed hash', { metadata: { [METADATA_KEY]: outgoing.metadataJson, [HASH_KEY]: 'xyz' } }, `lacks ${METADATA_KEY}`],
+    [
+      'a malformed hash',
+      { metadata: { [METADATA_KEY]: outgoing.metadataJson, [HASH_KEY]: 'xyz' } },
+      `lacks ${METADATA_KEY}`,
+    ],
     ['metadata that is not JSON', { metadata: { [METADATA_KEY]: '{', [HASH_KEY]: '00'.repeat(32) } }, 'not JSON'],
-    ['metadata without TIP fields', { metadata: { [METADATA_KEY]: '{"a":1}', [HASH_KEY]: '00'.repeat(32) } }, 'not TIP event metadata'],
+    [
+      'metadata without TIP fields',
+      { metadata: { [METADATA_KEY]: '{"a":1}', [HASH_KEY]: '00'.repeat(32) } },
+      'not TIP event metadata',
+    ],
   ])('names an event TIP did not write: %s', (_label, overrides, reason) => {
     const decoded = decodeRecorded(recorded(overrides));
     expect(decoded.ok).toBe(false);
     if (decoded.ok) return;
-    expect(decoded.foreign).toMatchObject({ streamId: 'enrollment-B1-T-1', revision: 3, position: 4096, eventId: outgoing.eventId });
+    expect(decoded.foreign).toMatchObject({
+      streamId: 'enrollment-B1-T-1',
+      revision: 3,
+      position: 4096,
+      eventId: outgoing.eventId,
+    });
     expect(decoded.foreign.reason).toContain(reason);
     expect(describeForeign(decoded.foreign)).toMatch(/not written by TIP.*dedicated to TIP/);
   });
@@ -117,8 +150,12 @@ describe('KurrentDB event mapping', () => {
 describe('KurrentDB positions', () => {
   it('uses the commit position as TIP position, exactly, up to 2^53', () => {
     expect(positionToNumber({ commit: BigInt(123456789), prepare: BigInt(123456789) })).toBe(123456789);
-    expect(positionToNumber({ commit: BigInt(Number.MAX_SAFE_INTEGER), prepare: BigInt(0) })).toBe(Number.MAX_SAFE_INTEGER);
-    expect(() => positionToNumber({ commit: BigInt(Number.MAX_SAFE_INTEGER) + BigInt(1), prepare: BigInt(0) })).toThrow(/2\^53/);
+    expect(positionToNumber({ commit: BigInt(Number.MAX_SAFE_INTEGER), prepare: BigInt(0) })).toBe(
+      Number.MAX_SAFE_INTEGER,
+    );
+    expect(() => positionToNumber({ commit: BigInt(Number.MAX_SAFE_INTEGER) + BigInt(1), prepare: BigInt(0) })).toThrow(
+      /2\^53/,
+    );
   });
 
   it('turns a TIP position back into a KurrentDB position with commit = prepare', () => {
@@ -168,7 +205,9 @@ describe('KurrentDB revisions', () => {
 
   it('refuses stream ids KurrentDB keeps for itself', () => {
     expect(() => refuseSystemStream('$settings', 'streamId')).toThrow(InvalidAppendError);
-    expect(() => refuseSystemStream('$settings', 'appends[1].streamId')).toThrow(/appends\[1\]\.streamId: must not start with "\$"/);
+    expect(() => refuseSystemStream('$settings', 'appends[1].streamId')).toThrow(
+      /appends\[1\]\.streamId: must not start with "\$"/,
+    );
     expect(() => refuseSystemStream('teacher-$1', 'streamId')).not.toThrow();
   });
 });

@@ -34,7 +34,11 @@ type KurrentSubscriptionOptions = SubscriptionOptions & {
 };
 
 /** The lease is the optimistic concurrency of the subscription's checkpoint stream (see CheckpointLease). */
-function checkpointLeaseSource(source: KurrentSubscriptionSource, lease: CheckpointLease, options: KurrentSubscriptionOptions): CatchUpSource {
+function checkpointLeaseSource(
+  source: KurrentSubscriptionSource,
+  lease: CheckpointLease,
+  options: KurrentSubscriptionOptions,
+): CatchUpSource {
   const external = options.externalCheckpoints;
   // Show the lease is alive, unless it was confirmed moments ago.
   const heartbeat = async () => {

@@ -54,7 +54,10 @@ export class PositionIndex {
       { kind: 'exact', position, exact: numberToPosition(position), verified: false },
       { kind: 'exact', position: position - 1, exact: numberToPosition(position - 1), verified: false },
     ];
-    return [...guesses, floor ? { kind: 'exact', position: floor.position, exact: floor.exact, verified: true } : { kind: 'start' }];
+    return [
+      ...guesses,
+      floor ? { kind: 'exact', position: floor.position, exact: floor.exact, verified: true } : { kind: 'start' },
+    ];
   }
 
   /** First index whose position is greater than `position`. */

@@ -1,4 +1,10 @@
-import { CheckpointConflictError, CheckpointLease, CheckpointRecord, CheckpointStreams, LeaseLostError } from './checkpoint-lease';
+import {
+  CheckpointConflictError,
+  CheckpointLease,
+  CheckpointRecord,
+  CheckpointStreams,
+  LeaseLostError,
+} from './checkpoint-lease';
 import { numberToPosition } from './kurrentdb-mapping';
 import { PositionIndex } from './position-index';
 
@@ -12,9 +18,15 @@ describe('PositionIndex: where a read of $all can start', () => {
     const index = new PositionIndex();
     index.remember(5000, numberToPosition(5000));
     index.remember(5400, numberToPosition(5400));
-    expect(index.startsFor(5400)).toEqual([{ kind: 'exact', position: 5400, exact: numberToPosition(5400), verified: true }]);
-    expect(index.startsFor(5401)).toEqual([{ kind: 'exact', position: 5400, exact: numberToPosition(5400), verified: true }]);
-    expect(index.startsFor(5399)).toEqual([{ kind: 'exact', position: 5000, exact: numberToPosition(5000), verified: true }]);
+    expect(index.startsFor(5400)).toEqual([
+      { kind: 'exact', position: 5400, exact: numberToPosition(5400), verified: true },
+    ]);
+    expect(index.startsFor(5401)).toEqual([
+      { kind: 'exact', position: 5400, exact: numberToPosition(5400), verified: true },
+    ]);
+    expect(index.startsFor(5399)).toEqual([
+      { kind: 'exact', position: 5000, exact: numberToPosition(5000), verified: true },
+    ]);
   });
 
   it('guesses the position itself, then the one before, then falls back to the nearest seen one or the start', () => {
@@ -25,7 +37,12 @@ describe('PositionIndex: where a read of $all can start', () => {
       { kind: 'start' },
     ]);
     index.remember(10_000, numberToPosition(10_000));
-    expect(index.startsFor(90_000)[2]).toEqual({ kind: 'exact', position: 10_000, exact: numberToPosition(10_000), verified: true });
+    expect(index.startsFor(90_000)[2]).toEqual({
+      kind: 'exact',
+      position: 10_000,
+      exact: numberToPosition(10_000),
+      verified: true,
+    });
   });
 
   it('keeps exact positions even where commit and prepare differ', () => {
@@ -53,7 +70,9 @@ function memoryStreams(): CheckpointStreams & { events: Map<string, CheckpointRe
     events,
     readLast: async (streamId) => {
       const stream = events.get(streamId);
-      return stream && stream.length > 0 ? { revision: stream.length - 1, record: stream[stream.length - 1] } : undefined;
+      return stream && stream.length > 0
+        ? { revision: stream.length - 1, record: stream[stream.length - 1] }
+        : undefined;
     },
     append: async (streamId, record, expectedRevision) => {
       const stream = events.get(streamId) ?? [];
@@ -111,7 +130,9 @@ describe('CheckpointLease: one instance per subscription, by optimistic concurre
 
   it('loses to a racing instance when both claim a free lease at once', async () => {
     const streams = memoryStreams();
-    const outcomes = await Promise.all(['a', 'b', 'c'].map((owner) => new CheckpointLease(streams, stream, owner, 15_000).tryAcquire()));
+    const outcomes = await Promise.all(
+      ['a', 'b', 'c'].map((owner) => new CheckpointLease(streams, stream, owner, 15_000).tryAcquire()),
+    );
     expect(outcomes.filter(Boolean)).toHaveLength(1);
   });
 

@@ -48,7 +48,8 @@ export function canonicalJsonOfEventData(value: unknown, field: string, fieldSuf
     if (jsonHooked()) return encodeChecked(value, 0);
     return JSON.stringify(ordered(value, 0));
   } catch (error) {
-    if (error instanceof RefusedValue) throw new InvalidAppendError(field + fieldSuffix + error.segments.reverse().join(''), error.rule);
+    if (error instanceof RefusedValue)
+      throw new InvalidAppendError(field + fieldSuffix + error.segments.reverse().join(''), error.rule);
     if (error === UNORDERABLE) return canonicalJsonOfEventDataSlowly(value, field + fieldSuffix);
     throw error;
   }
@@ -63,7 +64,8 @@ function canonicalJsonOfEventDataSlowly(value: unknown, field: string): string {
   try {
     return encodeChecked(value, 0);
   } catch (error) {
-    if (error instanceof RefusedValue) throw new InvalidAppendError(field + error.segments.reverse().join(''), error.rule);
+    if (error instanceof RefusedValue)
+      throw new InvalidAppendError(field + error.segments.reverse().join(''), error.rule);
     throw error;
   }
 }
@@ -150,7 +152,8 @@ function orderedObject(record: Record<string, unknown>, depth: number): Record<s
     const member = record[key];
     // A member set to undefined is simply absent, as in JSON.stringify.
     if (member === undefined) continue;
-    if (key.includes('\u0000') || !key.isWellFormed()) throw new RefusedValue('must have well-formed keys without U+0000');
+    if (key.includes('\u0000') || !key.isWellFormed())
+      throw new RefusedValue('must have well-formed keys without U+0000');
     let result: unknown;
     try {
       result = ordered(member, depth + 1);
@@ -265,7 +268,8 @@ function encodeObject(record: Record<string, unknown>, depth: number): string {
     const member = record[key];
     // A member set to undefined is simply absent, as in JSON.stringify.
     if (member === undefined) continue;
-    if (key.includes('\u0000') || !key.isWellFormed()) throw new RefusedValue('must have well-formed keys without U+0000');
+    if (key.includes('\u0000') || !key.isWellFormed())
+      throw new RefusedValue('must have well-formed keys without U+0000');
     if (encoded.length > 1) encoded += ',';
     try {
       encoded += `${JSON.stringify(key)}:${encodeChecked(member, depth + 1)}`;

@@ -2,7 +2,9 @@ import { canonicalJson, canonicalJsonOfEventData } from './canonical-json';
 
 describe('canonicalJson', () => {
   it('encodes objects with sorted keys at every depth, so key order never changes a hash', () => {
-    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe('{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: 'x' } })).toBe(
+      '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+    );
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
   });
 
@@ -30,8 +32,43 @@ describe('canonicalJsonOfEventData against canonicalJson', () => {
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
   }
-  const keyPool = ['a', 'b', 'B', 'é', '王', '_', '$x', '10', '9', '01', '-1', '1.5', 'a b', 'a"b', 'a\\b', 'a\nb', '😀', 'zz', 'z', '', '__proto__', 'toString'];
-  const stringPool = ['', 'x', '王芳', 'a"b', 'back\\slash', 'tab\there', 'line\nbreak', '\u2028', '😀', '\u007f', '\u0001'];
+  const keyPool = [
+    'a',
+    'b',
+    'B',
+    'é',
+    '王',
+    '_',
+    '$x',
+    '10',
+    '9',
+    '01',
+    '-1',
+    '1.5',
+    'a b',
+    'a"b',
+    'a\\b',
+    'a\nb',
+    '😀',
+    'zz',
+    'z',
+    '',
+    '__proto__',
+    'toString',
+  ];
+  const stringPool = [
+    '',
+    'x',
+    '王芳',
+    'a"b',
+    'back\\slash',
+    'tab\there',
+    'line\nbreak',
+    '\u2028',
+    '😀',
+    '\u007f',
+    '\u0001',
+  ];
   const numberPool = [0, -0, 1, -1, 1.5, 1e21, 1e-7, 123456789012, Number.MAX_SAFE_INTEGER, 0.1 + 0.2];
 
   function value(next: () => number, depth: number): unknown {
@@ -71,7 +108,8 @@ describe('canonicalJsonOfEventData against canonicalJson', () => {
 
   it('sorts large objects too, with their nested objects', () => {
     const data: Record<string, unknown> = {};
-    for (let index = 99; index >= 0; index--) data[`k${(index * 37) % 100}`] = index % 3 === 0 ? { z: index, a: [index, { y: 1, x: 2 }] } : index;
+    for (let index = 99; index >= 0; index--)
+      data[`k${(index * 37) % 100}`] = index % 3 === 0 ? { z: index, a: [index, { y: 1, x: 2 }] } : index;
     expect(canonicalJsonOfEventData(data, 'data')).toBe(canonicalJson(data));
   });
 

@@ -155,11 +155,16 @@ export class CatchUpSubscription implements Subscription {
           if (error instanceof SubscriptionError) throw error;
           troubles += 1;
           const delay = Math.min(100 * 2 ** troubles, 5000);
-          this.context.logger.warn(error instanceof LeaseLostError ? 'subscription lost its lease; standing by' : 'subscription interrupted; resuming', {
-            subscription: this.name,
-            delayMs: delay,
-            error: messageOf(error),
-          });
+          this.context.logger.warn(
+            error instanceof LeaseLostError
+              ? 'subscription lost its lease; standing by'
+              : 'subscription interrupted; resuming',
+            {
+              subscription: this.name,
+              delayMs: delay,
+              error: messageOf(error),
+            },
+          );
           await this.pause(delay);
         } finally {
           await this.source.endSession?.();
@@ -168,7 +173,8 @@ export class CatchUpSubscription implements Subscription {
       this.status = 'stopped';
     } catch (error) {
       this.status = 'failed';
-      const failure = error instanceof SubscriptionError ? error : new SubscriptionError(this.name, this.current, error);
+      const failure =
+        error instanceof SubscriptionError ? error : new SubscriptionError(this.name, this.current, error);
       this.context.logger.error(failure.message, { subscription: this.name });
       for (const waiter of this.waiters.splice(0)) waiter.reject(failure);
       throw failure;
@@ -185,7 +191,10 @@ export class CatchUpSubscription implements Subscription {
       try {
         if (await this.source.tryAcquireLease(this.poke)) return true;
       } catch (error) {
-        this.context.logger.warn('could not take subscription lease', { subscription: this.name, error: messageOf(error) });
+        this.context.logger.warn('could not take subscription lease', {
+          subscription: this.name,
+          error: messageOf(error),
+        });
       }
       await this.pause(this.context.leaseRetryMs);
     }

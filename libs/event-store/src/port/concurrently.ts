@@ -8,7 +8,8 @@ export async function forEachConcurrently<T>(
   concurrency: number,
   handle: (item: T) => Promise<void>,
 ): Promise<void> {
-  const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]()) as AsyncIterator<T> | Iterator<T>;
+  const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]()) as
+    AsyncIterator<T> | Iterator<T>;
   // One pull at a time: an iterator (a generator above all) must not be asked twice at once.
   let pulling: Promise<unknown> = Promise.resolve();
   const next = (): Promise<IteratorResult<T>> => {

@@ -6,7 +6,12 @@ describe('newEventId', () => {
   });
 
   it('grows with time, and within one millisecond', () => {
-    const ids = [newEventId(1_700_000_000_000), newEventId(1_700_000_000_000), newEventId(1_700_000_000_001), newEventId(1_700_000_000_500)];
+    const ids = [
+      newEventId(1_700_000_000_000),
+      newEventId(1_700_000_000_000),
+      newEventId(1_700_000_000_001),
+      newEventId(1_700_000_000_500),
+    ];
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(4);
   });

@@ -105,7 +105,11 @@ export interface EventStoreStats {
 
 /** The port every event store adapter implements; the contract suite holds them to it. */
 export interface EventStore {
-  appendToStream(streamId: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<StreamAppendResult>;
+  appendToStream(
+    streamId: string,
+    events: NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<StreamAppendResult>;
   /** Appends to several streams atomically, each with its own expected revision. */
   appendToStreams(appends: StreamAppend[]): Promise<AppendResult>;
   /**
@@ -114,7 +118,10 @@ export interface EventStore {
    * failure finds, stream by stream, what is stored and goes on, whatever its chunk size; only
    * a stream longer than a chunk, stored in parts, needs the chunk size of the run it resumes.
    */
-  importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options?: ImportOptions): Promise<ImportResult>;
+  importEvents(
+    appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
+    options?: ImportOptions,
+  ): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Several whole streams in one go (one round trip where the store allows), keyed by stream id. */
   readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>>;

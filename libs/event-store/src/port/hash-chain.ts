@@ -24,8 +24,17 @@ export function contentHash(event: HashedContent): Buffer {
 }
 
 /** The same hash from data and metadata already in canonical form (the append path has them). */
-export function contentHashOfCanonical(streamId: string, type: string, canonicalData: string, canonicalMetadata: string): Buffer {
-  return hash('sha256', `{"data":${canonicalData},"metadata":${canonicalMetadata}${contentHashTail(streamId, type)}`, 'buffer');
+export function contentHashOfCanonical(
+  streamId: string,
+  type: string,
+  canonicalData: string,
+  canonicalMetadata: string,
+): Buffer {
+  return hash(
+    'sha256',
+    `{"data":${canonicalData},"metadata":${canonicalMetadata}${contentHashTail(streamId, type)}`,
+    'buffer',
+  );
 }
 
 /**

@@ -16,7 +16,13 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  */
 export function parseIsoInstant(text: string): ParsedInstant | undefined {
   const length = text.length;
-  if (length < 17 || text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(10) !== LETTER_T || text.charCodeAt(13) !== COLON) {
+  if (
+    length < 17 ||
+    text.charCodeAt(4) !== DASH ||
+    text.charCodeAt(7) !== DASH ||
+    text.charCodeAt(10) !== LETTER_T ||
+    text.charCodeAt(13) !== COLON
+  ) {
     return undefined;
   }
   const year = digits(text, 0, 4);
@@ -24,7 +30,17 @@ export function parseIsoInstant(text: string): ParsedInstant | undefined {
   const day = digits(text, 8, 2);
   const hour = digits(text, 11, 2);
   const minute = digits(text, 14, 2);
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1] || hour < 0 || hour > 24 || minute < 0 || minute > 59) {
+  if (
+    year < 1000 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > DAYS_IN_MONTH[month - 1] ||
+    hour < 0 ||
+    hour > 24 ||
+    minute < 0 ||
+    minute > 59
+  ) {
     return undefined;
   }
   if (month === 2 && day === 29 && !isLeapYear(year)) return undefined;
@@ -54,7 +70,14 @@ export function parseIsoInstant(text: string): ParsedInstant | undefined {
   } else if (zone === PLUS || zone === MINUS) {
     const offsetHours = digits(text, at + 1, 2);
     const offsetMinutes = digits(text, at + 4, 2);
-    if (text.charCodeAt(at + 3) !== COLON || offsetHours < 0 || offsetHours > 15 || offsetMinutes < 0 || offsetMinutes > 59) return undefined;
+    if (
+      text.charCodeAt(at + 3) !== COLON ||
+      offsetHours < 0 ||
+      offsetHours > 15 ||
+      offsetMinutes < 0 ||
+      offsetMinutes > 59
+    )
+      return undefined;
     offsetSeconds = (zone === PLUS ? 1 : -1) * (offsetHours * 3600 + offsetMinutes * 60);
     at += 6;
   } else {

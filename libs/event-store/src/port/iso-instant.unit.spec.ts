@@ -50,6 +50,9 @@ describe('ISO-8601 instants', () => {
   it('keeps microseconds, counting forward within the second', () => {
     expect(parseIsoInstant('2020-11-20T08:00:00.123456Z')?.microseconds).toBe(123_456);
     expect(parseIsoInstant('2020-11-20T08:00:00.00001Z')?.microseconds).toBe(10);
-    expect(parseIsoInstant('1969-12-31T23:59:59.9995Z')).toEqual({ seconds: Date.UTC(1969, 11, 31, 23, 59, 59) / 1000 - 946_684_800, microseconds: 999_500 });
+    expect(parseIsoInstant('1969-12-31T23:59:59.9995Z')).toEqual({
+      seconds: Date.UTC(1969, 11, 31, 23, 59, 59) / 1000 - 946_684_800,
+      microseconds: 999_500,
+    });
   });
 });

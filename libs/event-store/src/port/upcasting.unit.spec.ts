@@ -21,8 +21,16 @@ const recorded = (schemaVersion: number, data: Record<string, unknown>): Recorde
 
 describe('EventSchemaRegistry', () => {
   const registry = new EventSchemaRegistry()
-    .register({ type: 'TeacherRegistered', fromVersion: 1, upcast: (data) => ({ ...data, gender: data.gender ?? 'unknown' }) })
-    .register({ type: 'TeacherRegistered', fromVersion: 2, upcast: ({ name, ...rest }) => ({ ...rest, fullName: name }) });
+    .register({
+      type: 'TeacherRegistered',
+      fromVersion: 1,
+      upcast: (data) => ({ ...data, gender: data.gender ?? 'unknown' }),
+    })
+    .register({
+      type: 'TeacherRegistered',
+      fromVersion: 2,
+      upcast: ({ name, ...rest }) => ({ ...rest, fullName: name }),
+    });
 
   it('knows the current version of each type, 1 for types without upcasters', () => {
     expect(registry.currentVersion('TeacherRegistered')).toBe(3);
@@ -41,7 +49,9 @@ describe('EventSchemaRegistry', () => {
   });
 
   it('refuses two upcasters for the same step and a gap in the steps', () => {
-    expect(() => registry.register({ type: 'TeacherRegistered', fromVersion: 1, upcast: (data) => data })).toThrow(/already registered/);
+    expect(() => registry.register({ type: 'TeacherRegistered', fromVersion: 1, upcast: (data) => data })).toThrow(
+      /already registered/,
+    );
     const gappy = new EventSchemaRegistry().register({ type: 'X', fromVersion: 2, upcast: (data) => data });
     expect(() => gappy.upcast({ ...recorded(1, {}), type: 'X' })).toThrow(/No upcaster for X from v1/);
   });

@@ -45,7 +45,10 @@ export function validateNewEvent(event: NewEvent, field: string): void {
     /[\u0000-\u001f\u007f]/.test(event.type) ||
     !event.type.isWellFormed()
   ) {
-    throw new InvalidAppendError(`${field}.type`, 'must be a non-empty string of at most 200 characters, without control characters or lone surrogates');
+    throw new InvalidAppendError(
+      `${field}.type`,
+      'must be a non-empty string of at most 200 characters, without control characters or lone surrogates',
+    );
   }
   if (event.data === null || typeof event.data !== 'object' || Array.isArray(event.data)) {
     throw new InvalidAppendError(`${field}.data`, 'must be a JSON object');
@@ -58,7 +61,10 @@ export function validateNewEvent(event: NewEvent, field: string): void {
     throw new InvalidAppendError(`${field}.metadata.eventId`, 'must be a UUID');
   }
   if (typeof metadata.businessTime !== 'string' || !isIsoInstant(metadata.businessTime)) {
-    throw new InvalidAppendError(`${field}.metadata.businessTime`, 'must be an ISO-8601 instant with a time zone, like 2020-11-20T08:00:00.000Z');
+    throw new InvalidAppendError(
+      `${field}.metadata.businessTime`,
+      'must be an ISO-8601 instant with a time zone, like 2020-11-20T08:00:00.000Z',
+    );
   }
   const actor = metadata.actor;
   if (actor === null || typeof actor !== 'object' || typeof actor.sub !== 'string' || typeof actor.role !== 'string') {
@@ -69,7 +75,17 @@ export function validateNewEvent(event: NewEvent, field: string): void {
       throw new InvalidAppendError(`${field}.metadata.${key}`, 'must be a non-empty string');
     }
   }
-  if (metadata.schemaVersion !== undefined && !(Number.isInteger(metadata.schemaVersion) && metadata.schemaVersion >= 1 && metadata.schemaVersion <= MAX_SCHEMA_VERSION)) {
-    throw new InvalidAppendError(`${field}.metadata.schemaVersion`, `must be an integer from 1 to ${MAX_SCHEMA_VERSION}`);
+  if (
+    metadata.schemaVersion !== undefined &&
+    !(
+      Number.isInteger(metadata.schemaVersion) &&
+      metadata.schemaVersion >= 1 &&
+      metadata.schemaVersion <= MAX_SCHEMA_VERSION
+    )
+  ) {
+    throw new InvalidAppendError(
+      `${field}.metadata.schemaVersion`,
+      `must be an integer from 1 to ${MAX_SCHEMA_VERSION}`,
+    );
   }
 }

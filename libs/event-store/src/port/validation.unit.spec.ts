@@ -13,9 +13,12 @@ function catchError(action: () => unknown): unknown {
 
 describe('event store input rules', () => {
   it('accepts plain JSON data and serialises it canonically, leaving out undefined members', () => {
-    expect(canonicalJsonOfEventData({ name: '王芳', hours: 2.5, points: ['A1', 'B2'], nested: { ok: true, none: null }, gone: undefined }, 'data')).toBe(
-      '{"hours":2.5,"name":"王芳","nested":{"none":null,"ok":true},"points":["A1","B2"]}',
-    );
+    expect(
+      canonicalJsonOfEventData(
+        { name: '王芳', hours: 2.5, points: ['A1', 'B2'], nested: { ok: true, none: null }, gone: undefined },
+        'data',
+      ),
+    ).toBe('{"hours":2.5,"name":"王芳","nested":{"none":null,"ok":true},"points":["A1","B2"]}');
   });
 
   it.each([

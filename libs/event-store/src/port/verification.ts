@@ -44,7 +44,11 @@ export interface StoredStreamHead {
  * Checks one stream's hash chain. Events come in revision order, as stored; `head` is the
  * store's own record of the stream's last revision and hash (undefined when it has none).
  */
-export function verifyStreamChain(streamId: string, events: StoredEvent[], head: StoredStreamHead | undefined): IntegrityProblem[] {
+export function verifyStreamChain(
+  streamId: string,
+  events: StoredEvent[],
+  head: StoredStreamHead | undefined,
+): IntegrityProblem[] {
   const problems: IntegrityProblem[] = [];
   let previous: Buffer = GENESIS_HASH;
   let expectedRevision = 0;
@@ -70,15 +74,25 @@ export function verifyStreamChain(streamId: string, events: StoredEvent[], head:
     }
     const next = events[index + 1];
     const nextFollowsPrevious =
-      next !== undefined && next.revision === event.revision + 1 && chainHash(previous, contentHash(next)).equals(next.hash);
+      next !== undefined &&
+      next.revision === event.revision + 1 &&
+      chainHash(previous, contentHash(next)).equals(next.hash);
     if (nextFollowsPrevious) {
-      problems.push({ kind: 'inserted', ...at, message: `event at revision ${event.revision} of stream "${streamId}" is not part of its chain` });
+      problems.push({
+        kind: 'inserted',
+        ...at,
+        message: `event at revision ${event.revision} of stream "${streamId}" is not part of its chain`,
+      });
       // The next event chains from `previous`: skip the intruder and carry on from there.
       inserted += 1;
       expectedRevision = event.revision + 1;
       continue;
     }
-    problems.push({ kind: 'altered', ...at, message: `event at revision ${event.revision} of stream "${streamId}" does not match its hash` });
+    problems.push({
+      kind: 'altered',
+      ...at,
+      message: `event at revision ${event.revision} of stream "${streamId}" does not match its hash`,
+    });
     previous = event.hash;
     expectedRevision += 1;
   }

@@ -141,10 +141,12 @@ export class AppendBatcher {
     const written = new Set<string>();
     const guarded = new Set<string>();
     let events = 0;
-    for (let index = 0; index < this.queue.length && batch.length < maxAppends; ) {
+    for (let index = 0; index < this.queue.length && batch.length < maxAppends;) {
       const pending = this.queue[index];
       const overlaps = pending.append.streams.some((stream) =>
-        stream.events.length > 0 ? written.has(stream.streamId) || guarded.has(stream.streamId) : written.has(stream.streamId),
+        stream.events.length > 0
+          ? written.has(stream.streamId) || guarded.has(stream.streamId)
+          : written.has(stream.streamId),
       );
       const fits = batch.length === 0 || events + pending.append.eventCount <= this.options.maxEventsPerBatch;
       if (overlaps || !fits) {
@@ -178,7 +180,10 @@ export class AppendBatcher {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    const culprit = failure === 'unknown' ? undefined : batch.find((pending) => pending.append.streams.some((stream) => stream.streamId === failure.streamId));
+    const culprit =
+      failure === 'unknown'
+        ? undefined
+        : batch.find((pending) => pending.append.streams.some((stream) => stream.streamId === failure.streamId));
     if (!culprit) {
       // Cannot tell whose append failed: each goes alone, so each gets its own answer.
       const answers = await Promise.all(batch.map((pending) => this.flush([pending])));

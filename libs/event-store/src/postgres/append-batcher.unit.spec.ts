@@ -5,14 +5,23 @@ import { PreparedAppend } from './append-payload';
 const append = (streamId: string, events = 1, guards: string[] = []): PreparedAppend => ({
   streams: [
     // Only whether a stream has events matters to batching.
-    { streamId, expected: -1, events: Array.from({ length: events }, () => ({}) as PreparedAppend['streams'][number]['events'][number]), eventIds: [] },
+    {
+      streamId,
+      expected: -1,
+      events: Array.from({ length: events }, () => ({}) as PreparedAppend['streams'][number]['events'][number]),
+      eventIds: [],
+    },
     ...guards.map((guard) => ({ streamId: guard, expected: -1, events: [], eventIds: [] })),
   ],
   eventCount: events,
 });
 
 const resultFor = (batch: PreparedAppend[]): AppendResult[] =>
-  batch.map((each) => ({ streams: [{ streamId: each.streams[0].streamId, nextExpectedRevision: 0 }], events: [], lastPosition: 1 }));
+  batch.map((each) => ({
+    streams: [{ streamId: each.streams[0].streamId, nextExpectedRevision: 0 }],
+    events: [],
+    lastPosition: 1,
+  }));
 
 class Conflict extends Error {
   constructor(readonly streamId: string) {
@@ -54,7 +63,8 @@ function fakeDatabase(refused = new Set<string>(), work: () => Promise<void> = a
         recover: async (_append, error) => {
           throw error;
         },
-        classify: (error): BatchFailure | 'fatal' | 'unknown' => (error instanceof Conflict ? { streamId: error.streamId } : 'fatal'),
+        classify: (error): BatchFailure | 'fatal' | 'unknown' =>
+          error instanceof Conflict ? { streamId: error.streamId } : 'fatal',
       }),
   };
 }
@@ -98,7 +108,12 @@ describe('AppendBatcher (group commit)', () => {
     const database = fakeDatabase();
     const batcher = database.batcher(1);
     database.hold();
-    const all = [batcher.submit(append('a')), batcher.submit(append('x')), batcher.submit(append('x')), batcher.submit(append('y'))];
+    const all = [
+      batcher.submit(append('a')),
+      batcher.submit(append('x')),
+      batcher.submit(append('x')),
+      batcher.submit(append('y')),
+    ];
     database.open();
     await Promise.all(all);
     expect(database.transactions).toEqual([['a'], ['x', 'y'], ['x']]);
@@ -123,7 +138,12 @@ describe('AppendBatcher (group commit)', () => {
     const database = fakeDatabase();
     const batcher = database.batcher(1, 10);
     database.hold();
-    const all = [batcher.submit(append('a')), batcher.submit(append('b', 6)), batcher.submit(append('c', 6)), batcher.submit(append('d', 4))];
+    const all = [
+      batcher.submit(append('a')),
+      batcher.submit(append('b', 6)),
+      batcher.submit(append('c', 6)),
+      batcher.submit(append('d', 4)),
+    ];
     database.open();
     await Promise.all(all);
     expect(database.transactions).toEqual([['a'], ['b', 'd'], ['c']]);
@@ -148,29 +168,34 @@ describe('AppendBatcher (group commit)', () => {
     const database = fakeDatabase();
     const batcher = database.batcher(1);
     database.hold();
-    const sentWhenAnswered = batcher.submit(append('a', 16)).then(() => database.transactions.map((streams) => streams.join()));
+    const sentWhenAnswered = batcher
+      .submit(append('a', 16))
+      .then(() => database.transactions.map((streams) => streams.join()));
     const waiting = batcher.submit(append('b', 16));
     database.open();
     await waiting;
     expect(await sentWhenAnswered).toEqual(['a', 'b']);
   });
 
-  it.each([1, 2])('splits callers of sizeable appends into two groups that take turns (%i in flight), so one prepares while the other commits', async (inFlight) => {
-    // A round trip that takes a while, as a real one does: callers answered meanwhile queue up.
-    const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
-    const batcher = database.batcher(inFlight, 1000);
-    const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
-    await Promise.all(
-      writers.map(async (writer) => {
-        for (let call = 0; call < 6; call++) await batcher.submit(append(writer, 10));
-      }),
-    );
-    // After the first few transactions sort the writers out, each carries half of them.
-    const settled = database.transactions.slice(4);
-    expect(settled.length).toBeGreaterThan(6);
-    for (const transaction of settled.slice(0, -1)) expect(transaction).toHaveLength(4);
-    expect(new Set([...settled[0], ...settled[1]])).toEqual(new Set(writers));
-  });
+  it.each([1, 2])(
+    'splits callers of sizeable appends into two groups that take turns (%i in flight), so one prepares while the other commits',
+    async (inFlight) => {
+      // A round trip that takes a while, as a real one does: callers answered meanwhile queue up.
+      const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
+      const batcher = database.batcher(inFlight, 1000);
+      const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
+      await Promise.all(
+        writers.map(async (writer) => {
+          for (let call = 0; call < 6; call++) await batcher.submit(append(writer, 10));
+        }),
+      );
+      // After the first few transactions sort the writers out, each carries half of them.
+      const settled = database.transactions.slice(4);
+      expect(settled.length).toBeGreaterThan(6);
+      for (const transaction of settled.slice(0, -1)) expect(transaction).toHaveLength(4);
+      expect(new Set([...settled[0], ...settled[1]])).toEqual(new Set(writers));
+    },
+  );
 
   it('keeps callers of small appends in one transaction, where a second would cost more than it overlaps', async () => {
     const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));

@@ -85,7 +85,9 @@ export function prepareAppend(appends: StreamAppend[], context: PrepareContext):
   }
   const preparer = new AppendPreparer(context);
   const alone = appends.length === 1;
-  const streams = appends.map((append, streamIndex) => preparer.prepareStream(append, alone ? '' : `appends[${streamIndex}].`, alone));
+  const streams = appends.map((append, streamIndex) =>
+    preparer.prepareStream(append, alone ? '' : `appends[${streamIndex}].`, alone),
+  );
   return { streams, eventCount: preparer.finish() };
 }
 
@@ -109,7 +111,8 @@ export class AppendPreparer {
   prepareStream(append: StreamAppend, field: string, alone: boolean, firstEventIndex = 0): PreparedStream {
     const context = this.context;
     const streamId = validateStreamId(append?.streamId, `${field}streamId`);
-    if (this.seenStreams.has(streamId)) throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
+    if (this.seenStreams.has(streamId))
+      throw new InvalidAppendError(`${field}streamId`, 'must not appear twice in one append');
     this.seenStreams.add(streamId);
     const expected = validateExpectedRevision(append.expectedRevision, `${field}expectedRevision`);
     // With other streams, an empty list makes this stream a guard: it must still be at its
@@ -126,17 +129,27 @@ export class AppendPreparer {
       const eventField = `${field}events[${firstEventIndex + eventIndex}]`;
       validateNewEvent(event, eventField);
       const eventId = event.metadata.eventId.toLowerCase();
-      if (this.seenEvents.has(eventId)) throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
+      if (this.seenEvents.has(eventId))
+        throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
       this.seenEvents.add(eventId);
       const schemaVersion = event.metadata.schemaVersion ?? context.schemas.currentVersion(event.type);
       // The canonical text is what gets hashed and what gets sent: one walk over each object.
       const dataJson = canonicalJsonOfEventData(event.data, eventField, '.data');
-      const metadataJson = this.metadata.encode(event.metadata, eventId, schemaVersion, context.recordedTime, eventField);
+      const metadataJson = this.metadata.encode(
+        event.metadata,
+        eventId,
+        schemaVersion,
+        context.recordedTime,
+        eventField,
+      );
       // A UTF-16 unit is at most 3 bytes of UTF-8, so most events skip counting bytes.
       if ((dataJson.length + metadataJson.length) * 3 > context.maxEventBytes) {
         const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
         if (bytes > context.maxEventBytes) {
-          throw new InvalidAppendError(eventField, `must be at most ${context.maxEventBytes} bytes of JSON (is ${bytes})`);
+          throw new InvalidAppendError(
+            eventField,
+            `must be at most ${context.maxEventBytes} bytes of JSON (is ${bytes})`,
+          );
         }
       }
       if (event.type !== hashedType) {
@@ -145,7 +158,16 @@ export class AppendPreparer {
       }
       const contentHashHex = contentHashHexOfCanonical(streamId, event.type, dataJson, metadataJson, hashedTail);
       prepared.events.push(
-        new PreparedEventRecord(eventId, event.type, schemaVersion, event.metadata.businessTime, context.recordedTime, dataJson, metadataJson, contentHashHex),
+        new PreparedEventRecord(
+          eventId,
+          event.type,
+          schemaVersion,
+          event.metadata.businessTime,
+          context.recordedTime,
+          dataJson,
+          metadataJson,
+          contentHashHex,
+        ),
       );
       prepared.eventIds.push(eventId);
     }
@@ -177,8 +199,18 @@ class StoredMetadataEncoder {
   private lastActor: { actor: UsualActor; json: string } | undefined;
   private lastBusinessTime: { instant: string; json: string } | undefined;
 
-  encode(source: NewEventMetadata, eventId: string, schemaVersion: number, recordedTime: string, eventField: string): string {
-    if (Object.getPrototypeOf(source) !== Object.prototype || !hasOnlyKnownFields(source) || !Number.isFinite(schemaVersion)) {
+  encode(
+    source: NewEventMetadata,
+    eventId: string,
+    schemaVersion: number,
+    recordedTime: string,
+    eventField: string,
+  ): string {
+    if (
+      Object.getPrototypeOf(source) !== Object.prototype ||
+      !hasOnlyKnownFields(source) ||
+      !Number.isFinite(schemaVersion)
+    ) {
       const metadata: EventMetadata = { ...source, eventId, schemaVersion, recordedTime };
       return canonicalJsonOfEventData(metadata, eventField, '.metadata');
     }
@@ -189,7 +221,11 @@ class StoredMetadataEncoder {
     const causationJson = member(causationId, field, '.causationId');
     const commandJson = commandId === causationId ? causationJson : member(commandId, field, '.commandId');
     const correlationJson =
-      correlationId === commandId ? commandJson : correlationId === causationId ? causationJson : member(correlationId, field, '.correlationId');
+      correlationId === commandId
+        ? commandJson
+        : correlationId === causationId
+          ? causationJson
+          : member(correlationId, field, '.correlationId');
     json += `,"causationId":${causationJson},"commandId":${commandJson},"correlationId":${correlationJson}`;
     // The event id (a UUID, lowercased) and the recorded time (an ISO string) are the store's own.
     json += `,"eventId":"${eventId}"`;
@@ -203,7 +239,13 @@ class StoredMetadataEncoder {
     const usual = usualActor(actor);
     if (usual === undefined) return member(actor, field, '.actor');
     const last = this.lastActor;
-    if (last !== undefined && last.actor.sub === usual.sub && last.actor.role === usual.role && last.actor.unitId === usual.unitId) return last.json;
+    if (
+      last !== undefined &&
+      last.actor.sub === usual.sub &&
+      last.actor.role === usual.role &&
+      last.actor.unitId === usual.unitId
+    )
+      return last.json;
     const json = usualActorJson(usual, field);
     this.lastActor = { actor: usual, json };
     return json;
@@ -245,11 +287,15 @@ function usualActor(actor: NewEventMetadata['actor']): UsualActor | undefined {
 /** A usual actor written in canonical key order. */
 function usualActorJson({ sub, role, unitId }: UsualActor, field: string): string {
   const json = `{"role":${canonicalJsonOfString(role, `${field}.actor.role`)},"sub":${canonicalJsonOfString(sub, `${field}.actor.sub`)}`;
-  return unitId === undefined ? `${json}}` : `${json},"unitId":${canonicalJsonOfString(unitId, `${field}.actor.unitId`)}}`;
+  return unitId === undefined
+    ? `${json}}`
+    : `${json},"unitId":${canonicalJsonOfString(unitId, `${field}.actor.unitId`)}}`;
 }
 
 function member(value: unknown, field: string, key: string): string {
-  return typeof value === 'string' ? canonicalJsonOfString(value, field + key) : canonicalJsonOfEventData(value, field, key);
+  return typeof value === 'string'
+    ? canonicalJsonOfString(value, field + key)
+    : canonicalJsonOfEventData(value, field, key);
 }
 
 function hasOnlyKnownFields(metadata: NewEventMetadata): boolean {
@@ -427,12 +473,18 @@ export function appendArguments(batch: PreparedAppend[], heads?: StreamHeads): (
 }
 
 /** Remembers where each stream's chain now ends, from what `tip_append_events` answered. */
-export function rememberHeads(batch: PreparedAppend[], nextRevisions: number[], lastHashes: (string | null)[], heads: StreamHeads): void {
+export function rememberHeads(
+  batch: PreparedAppend[],
+  nextRevisions: number[],
+  lastHashes: (string | null)[],
+  heads: StreamHeads,
+): void {
   let streamIndex = 0;
   for (const append of batch) {
     for (const stream of append.streams) {
       const hash = lastHashes[streamIndex];
-      if (stream.events.length > 0 && hash) heads.advance(stream.streamId, { revision: nextRevisions[streamIndex], hash });
+      if (stream.events.length > 0 && hash)
+        heads.advance(stream.streamId, { revision: nextRevisions[streamIndex], hash });
       streamIndex += 1;
     }
   }

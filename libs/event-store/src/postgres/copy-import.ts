@@ -4,7 +4,14 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { GENESIS_HASH_HEX } from '../port/hash-chain';
 import { parseIsoInstant } from '../port/iso-instant';
 import { StreamAppend } from '../port/event-store';
-import { AppendPreparer, chainFrom, chainFromContentHashes, NO_STREAM, PrepareContext, PreparedStream } from './append-payload';
+import {
+  AppendPreparer,
+  chainFrom,
+  chainFromContentHashes,
+  NO_STREAM,
+  PrepareContext,
+  PreparedStream,
+} from './append-payload';
 
 /** What a chunk written with COPY amounts to. */
 export interface CopiedChunk {
@@ -145,7 +152,8 @@ class BinaryRowWriter {
     }
     this.buffer.writeInt32BE(8, this.at);
     // Within about 285 years of 2000 the microseconds are an exact double; beyond, use BigInt.
-    if (Math.abs(parsed.seconds) < 9e9) writeInt64(this.buffer, this.at + 4, parsed.seconds * 1e6 + parsed.microseconds);
+    if (Math.abs(parsed.seconds) < 9e9)
+      writeInt64(this.buffer, this.at + 4, parsed.seconds * 1e6 + parsed.microseconds);
     else this.buffer.writeBigInt64BE(BigInt(parsed.seconds) * 1_000_000n + BigInt(parsed.microseconds), this.at + 4);
     this.at += 12;
   }
@@ -215,7 +223,10 @@ export class ImportEncoder {
     const out = this.out;
     for (let index = 0; index < stream.events.length; index++) {
       const event = stream.events[index];
-      out.startRow(this.eventCount++, stream.streamId.length + event.type.length + event.dataJson.length + event.metadataJson.length);
+      out.startRow(
+        this.eventCount++,
+        stream.streamId.length + event.type.length + event.dataJson.length + event.metadataJson.length,
+      );
       out.int64Blank(); // position
       out.int64Blank(); // transaction id
       if (chain) out.int64(index);
@@ -238,7 +249,13 @@ export class ImportEncoder {
   }
 
   finish(): EncodedImport {
-    return { streams: this.streams, eventCount: this.eventCount, pieces: this.out.end(), rowPiece: this.rowPiece, rowOffset: this.rowOffset };
+    return {
+      streams: this.streams,
+      eventCount: this.eventCount,
+      pieces: this.out.end(),
+      rowPiece: this.rowPiece,
+      rowOffset: this.rowOffset,
+    };
   }
 }
 
@@ -309,13 +326,20 @@ export async function* encodeForImport(
  * A stream longer than a chunk, in parts that go one after another, each expecting the revision
  * the last one left. Each part is encoded only when it is asked for, after the last is stored.
  */
-function* encodeParts(append: StreamAppend, field: string, chunkSize: number, context: () => PrepareContext): Generator<EncodedImport> {
+function* encodeParts(
+  append: StreamAppend,
+  field: string,
+  chunkSize: number,
+  context: () => PrepareContext,
+): Generator<EncodedImport> {
   let expectedRevision = append.expectedRevision;
   for (let offset = 0; offset < append.events.length; offset += chunkSize) {
     const events = append.events.slice(offset, offset + chunkSize);
     const preparer = new AppendPreparer(context());
     const encoder = new ImportEncoder();
-    encoder.encodeStream(preparer.prepareStream({ streamId: append.streamId, expectedRevision, events }, field, true, offset));
+    encoder.encodeStream(
+      preparer.prepareStream({ streamId: append.streamId, expectedRevision, events }, field, true, offset),
+    );
     preparer.finish();
     yield encoder.finish();
     expectedRevision = typeof expectedRevision === 'number' ? expectedRevision + events.length : 'stream_exists';
@@ -361,7 +385,8 @@ function rowBytes(chunk: EncodedImport, row: number): Buffer {
   const pieceIndex = chunk.rowPiece[row];
   const piece = chunk.pieces[pieceIndex];
   const start = chunk.rowOffset[row];
-  if (row + 1 < chunk.eventCount && chunk.rowPiece[row + 1] === pieceIndex) return piece.subarray(start, chunk.rowOffset[row + 1]);
+  if (row + 1 < chunk.eventCount && chunk.rowPiece[row + 1] === pieceIndex)
+    return piece.subarray(start, chunk.rowOffset[row + 1]);
   return piece.subarray(start, pieceIndex === chunk.pieces.length - 1 ? piece.length - TRAILER.length : piece.length);
 }
 
@@ -399,7 +424,8 @@ export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<Copi
                  from unnest($1::text[], $2::text[]) as h(stream_id, hash) where t.stream_id = h.stream_id`,
           values: [heads.streamIds, heads.hashes],
         });
-        if (rowCount !== heads.streamIds.length) throw new Error(`stored ${rowCount} of ${heads.streamIds.length} stream heads`);
+        if (rowCount !== heads.streamIds.length)
+          throw new Error(`stored ${rowCount} of ${heads.streamIds.length} stream heads`);
       }
       await client.query('commit');
       return { eventCount: chunk.eventCount, lastPosition: Number(reservation.first_position) + chunk.eventCount - 1 };
@@ -449,7 +475,9 @@ function fillInReservation(chunk: EncodedImport, reservation: Reservation): { st
       heads.streamIds.push(stream.streamId);
       heads.hashes.push(chain[count - 1]);
     } else if (startRevision !== -1) {
-      throw new Error(`tip_reserve_import appended to stream ${stream.streamId}, which a no_stream append expected to create`);
+      throw new Error(
+        `tip_reserve_import appended to stream ${stream.streamId}, which a no_stream append expected to create`,
+      );
     }
     for (let index = 0; index < count; index++, row++) {
       const piece = chunk.pieces[chunk.rowPiece[row]];

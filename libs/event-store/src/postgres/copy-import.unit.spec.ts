@@ -4,14 +4,26 @@ import { StreamAppend } from '../port/event-store';
 import { EventSchemaRegistry } from '../port/upcasting';
 import { ChunkLimits, EncodedImport, encodeForImport, withoutStreams } from './copy-import';
 
-const context = { recordedTime: '2026-11-23T02:00:00.000Z', schemas: new EventSchemaRegistry(), maxEventBytes: 1 << 20, maxEventsPerAppend: Number.MAX_SAFE_INTEGER };
+const context = {
+  recordedTime: '2026-11-23T02:00:00.000Z',
+  schemas: new EventSchemaRegistry(),
+  maxEventBytes: 1 << 20,
+  maxEventsPerAppend: Number.MAX_SAFE_INTEGER,
+};
 
 function event(text: string): NewEvent {
   const commandId = randomUUID();
   return {
     type: 'HistoryImported',
     data: { text },
-    metadata: { eventId: randomUUID(), businessTime: '2020-11-20T08:00:00.000Z', actor: { sub: 'importer', role: 'system' }, commandId, correlationId: commandId, causationId: commandId },
+    metadata: {
+      eventId: randomUUID(),
+      businessTime: '2020-11-20T08:00:00.000Z',
+      actor: { sub: 'importer', role: 'system' },
+      commandId,
+      correlationId: commandId,
+      causationId: commandId,
+    },
   };
 }
 
@@ -27,7 +39,14 @@ async function encode(appends: StreamAppend[], limits: ChunkLimits): Promise<Enc
 
 describe('encodeForImport', () => {
   it('closes a chunk at its event limit, or earlier once it holds its byte budget', async () => {
-    const appends = [stream('s-0', 'a'), stream('s-1', 'b'), stream('s-2', 'c'.repeat(5000)), stream('s-3', 'd'), stream('s-4', 'e'), stream('s-5', 'f')];
+    const appends = [
+      stream('s-0', 'a'),
+      stream('s-1', 'b'),
+      stream('s-2', 'c'.repeat(5000)),
+      stream('s-3', 'd'),
+      stream('s-4', 'e'),
+      stream('s-5', 'f'),
+    ];
     const byEvents = await encode(appends, { events: 4, bytes: Number.MAX_SAFE_INTEGER });
     expect(byEvents.map((chunk) => chunk.streams.map((each) => each.streamId))).toEqual([
       ['s-0', 's-1', 's-2', 's-3'],
@@ -57,7 +76,11 @@ describe('encodeForImport', () => {
 describe('withoutStreams', () => {
   it('leaves exactly the rows of the other streams, as if they had been encoded alone', async () => {
     // Rows of 150-200 KB end pieces of 256 KB early, so kept rows come from several pieces.
-    const kept = [stream('s-0', 'a', 'b', 'c'), stream('s-2', 'x'.repeat(150_000), 'y'.repeat(150_000)), stream('s-3', 'z')];
+    const kept = [
+      stream('s-0', 'a', 'b', 'c'),
+      stream('s-2', 'x'.repeat(150_000), 'y'.repeat(150_000)),
+      stream('s-3', 'z'),
+    ];
     const dropped = stream('s-1', 'w'.repeat(200_000));
     const [whole] = await encode([kept[0], dropped, kept[1], kept[2]], { events: 100, bytes: Number.MAX_SAFE_INTEGER });
     expect(whole.pieces.length).toBeGreaterThan(1);
@@ -68,11 +91,15 @@ describe('withoutStreams', () => {
     expect(rest.eventCount).toBe(6);
     expect(Buffer.concat(rest.pieces).equals(Buffer.concat(alone.pieces))).toBe(true);
     // Every row starts where the chunk says: at its column count.
-    for (let row = 0; row < rest.eventCount; row++) expect(rest.pieces[rest.rowPiece[row]].readInt16BE(rest.rowOffset[row])).toBe(12);
+    for (let row = 0; row < rest.eventCount; row++)
+      expect(rest.pieces[rest.rowPiece[row]].readInt16BE(rest.rowOffset[row])).toBe(12);
   });
 
   it('leaves only the header and trailer when every stream is stored', async () => {
-    const [whole] = await encode([stream('s-0', 'a'), stream('s-1', 'b')], { events: 100, bytes: Number.MAX_SAFE_INTEGER });
+    const [whole] = await encode([stream('s-0', 'a'), stream('s-1', 'b')], {
+      events: 100,
+      bytes: Number.MAX_SAFE_INTEGER,
+    });
     const rest = withoutStreams(whole, new Set(['s-0', 's-1']));
     expect(rest.eventCount).toBe(0);
     expect(rest.streams).toEqual([]);

@@ -13,7 +13,11 @@ const MIGRATION_LOCK = 7_461_230;
  * Applies the migrations not yet recorded, in order, each in its own transaction. A session
  * advisory lock makes two processes starting at once take turns; the second finds nothing to do.
  */
-export async function runMigrations(pool: Pool, migrations: Migration[], table = 'tip_schema_migrations'): Promise<number[]> {
+export async function runMigrations(
+  pool: Pool,
+  migrations: Migration[],
+  table = 'tip_schema_migrations',
+): Promise<number[]> {
   const client = await pool.connect();
   const applied: number[] = [];
   try {
@@ -21,7 +25,9 @@ export async function runMigrations(pool: Pool, migrations: Migration[], table =
     await client.query(
       `create table if not exists ${table} (version integer primary key, name text not null, applied_at timestamptz not null default now())`,
     );
-    const done = new Set((await client.query<{ version: number }>(`select version from ${table}`)).rows.map((row) => row.version));
+    const done = new Set(
+      (await client.query<{ version: number }>(`select version from ${table}`)).rows.map((row) => row.version),
+    );
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(migration.version)) continue;
       await client.query('begin');

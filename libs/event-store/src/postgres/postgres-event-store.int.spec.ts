@@ -53,26 +53,40 @@ const directAppends: [string, DirectAppend][] = [
     (client, streamId, event) =>
       client.query('select * from tip_append($1::jsonb, $2::jsonb)', [
         JSON.stringify([{ streamId, expected: -1, offset: 0, ch: ['00'.repeat(32)] }]),
-        JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, bt: event.metadata.businessTime, rt: event.metadata.businessTime, data: {}, metadata: event.metadata }]),
+        JSON.stringify([
+          {
+            s: 0,
+            id: event.metadata.eventId,
+            type: event.type,
+            v: 1,
+            bt: event.metadata.businessTime,
+            rt: event.metadata.businessTime,
+            data: {},
+            metadata: event.metadata,
+          },
+        ]),
       ]),
   ],
   [
     'tip_append_events',
     (client, streamId, event) =>
-      client.query('select * from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7::int[], $8::int[], $9, $10, $11::bytea, $12::bytea)', [
-        JSON.stringify([{ streamId, expected: -1, offset: 0, n: 1 }]),
-        '{0}',
-        `{${event.metadata.eventId}}`,
-        '{1}',
-        event.type,
-        event.metadata.businessTime,
-        '{1}',
-        '{1}',
-        '{}',
-        JSON.stringify({ ...event.metadata, schemaVersion: 1, recordedTime: event.metadata.businessTime }),
-        `\\x${'00'.repeat(32)}`,
-        `\\x${'00'.repeat(32)}`,
-      ]),
+      client.query(
+        'select * from tip_append_events($1::jsonb, $2::int[], $3::uuid[], $4::int[], $5, $6, $7::int[], $8::int[], $9, $10, $11::bytea, $12::bytea)',
+        [
+          JSON.stringify([{ streamId, expected: -1, offset: 0, n: 1 }]),
+          '{0}',
+          `{${event.metadata.eventId}}`,
+          '{1}',
+          event.type,
+          event.metadata.businessTime,
+          '{1}',
+          '{1}',
+          '{}',
+          JSON.stringify({ ...event.metadata, schemaVersion: 1, recordedTime: event.metadata.businessTime }),
+          `\\x${'00'.repeat(32)}`,
+          `\\x${'00'.repeat(32)}`,
+        ],
+      ),
   ],
   [
     'tip_append_events, the signature of migration 2',
@@ -100,7 +114,9 @@ describe('PostgreSQL event store', () => {
   afterAll(async () => store?.close());
 
   /** Opens a transaction that appends and then stays open, as a slow writer would. */
-  async function openTransactionAppending(streamId: string): Promise<{ commit(): Promise<void>; rollback(): Promise<void> }> {
+  async function openTransactionAppending(
+    streamId: string,
+  ): Promise<{ commit(): Promise<void>; rollback(): Promise<void> }> {
     const client = new Client({ connectionString });
     client.on('error', () => undefined); // dropped with the test database
     await client.connect();
@@ -108,7 +124,18 @@ describe('PostgreSQL event store', () => {
     const event = newEvent('SlowWriterEvent');
     await client.query('select * from tip_append($1::jsonb, $2::jsonb)', [
       JSON.stringify([{ streamId, expected: -1, offset: 0, ch: ['00'.repeat(32)] }]),
-      JSON.stringify([{ s: 0, id: event.metadata.eventId, type: event.type, v: 1, bt: event.metadata.businessTime, rt: new Date().toISOString(), data: {}, metadata: { ...event.metadata, recordedTime: new Date().toISOString() } }]),
+      JSON.stringify([
+        {
+          s: 0,
+          id: event.metadata.eventId,
+          type: event.type,
+          v: 1,
+          bt: event.metadata.businessTime,
+          rt: new Date().toISOString(),
+          data: {},
+          metadata: { ...event.metadata, recordedTime: new Date().toISOString() },
+        },
+      ]),
     ]);
     const finish = async (sql: string) => {
       await client.query(sql);
@@ -135,7 +162,14 @@ describe('PostgreSQL event store', () => {
         (events) => events.length >= 2,
       );
       expect(after.map((event) => event.type)).toEqual(['SlowWriterEvent', 'FastWriterEvent']);
-      expect((await eventually(() => store.stats(), (stats) => stats.heldBackEvents === 0)).heldBackEvents).toBe(0);
+      expect(
+        (
+          await eventually(
+            () => store.stats(),
+            (stats) => stats.heldBackEvents === 0,
+          )
+        ).heldBackEvents,
+      ).toBe(0);
     });
 
     it('never lets a live subscription skip the late commit', async () => {
@@ -147,7 +181,10 @@ describe('PostgreSQL event store', () => {
       await subscription.whenCaughtUp();
       const slowStream = `slow-${Date.now()}`;
       const fastStream = `fast-${Date.now()}`;
-      const ours = () => delivered.filter((event) => event.streamId === slowStream || event.streamId === fastStream).map((event) => event.type);
+      const ours = () =>
+        delivered
+          .filter((event) => event.streamId === slowStream || event.streamId === fastStream)
+          .map((event) => event.type);
       const slow = await openTransactionAppending(slowStream);
       await store.appendToStream(fastStream, [newEvent('FastWriterEvent')]);
       await new Promise((resolve) => setTimeout(resolve, 400));
@@ -160,7 +197,11 @@ describe('PostgreSQL event store', () => {
   });
 
   it('reserves positions in the same order as transaction ids', async () => {
-    await Promise.all(Array.from({ length: 40 }, (_, index) => store.appendToStream(`order-${index % 5}-${Date.now()}`, [newEvent('E'), newEvent('F')])));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        store.appendToStream(`order-${index % 5}-${Date.now()}`, [newEvent('E'), newEvent('F')]),
+      ),
+    );
     const { rows } = await store.pool.query<{ out_of_order: string }>(
       `select count(*) as out_of_order from (
          select transaction_id, lag(transaction_id) over (order by position) as previous from tip_events
@@ -190,51 +231,76 @@ describe('PostgreSQL event store', () => {
     }
   });
 
-  it.each(directAppends)('lets go of the position lock when an append (%s) is cancelled inside it', async (_name, append) => {
-    // Hold the position sequence so the next append waits inside its locked section…
-    const holder = new Client({ connectionString });
-    holder.on('error', () => undefined);
-    await holder.connect();
-    await holder.query('begin');
-    await holder.query('alter sequence tip_event_position_seq cache 1');
-    const victim = new Client({ connectionString, options: '-c statement_timeout=300' });
-    victim.on('error', () => undefined);
-    await victim.connect();
-    try {
-      const cancelled = await append(victim, `cancelled-${Date.now()}`, newEvent('Cancelled')).catch((error: Error) => error);
-      // …until its statement times out there.
-      expect(String(cancelled)).toMatch(/statement timeout/);
-      await holder.query('rollback');
-      const { rows } = await victim.query(
-        "select count(*)::int as held from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()",
-      );
-      expect(rows[0].held).toBe(0);
-      await expect(store.appendToStream(`after-cancel-${Date.now()}`, [newEvent('E')])).resolves.toMatchObject({ nextExpectedRevision: 0 });
-    } finally {
-      await holder.end().catch(() => undefined);
-      await victim.end();
-    }
-  });
+  it.each(directAppends)(
+    'lets go of the position lock when an append (%s) is cancelled inside it',
+    async (_name, append) => {
+      // Hold the position sequence so the next append waits inside its locked section…
+      const holder = new Client({ connectionString });
+      holder.on('error', () => undefined);
+      await holder.connect();
+      await holder.query('begin');
+      await holder.query('alter sequence tip_event_position_seq cache 1');
+      const victim = new Client({ connectionString, options: '-c statement_timeout=300' });
+      victim.on('error', () => undefined);
+      await victim.connect();
+      try {
+        const cancelled = await append(victim, `cancelled-${Date.now()}`, newEvent('Cancelled')).catch(
+          (error: Error) => error,
+        );
+        // …until its statement times out there.
+        expect(String(cancelled)).toMatch(/statement timeout/);
+        await holder.query('rollback');
+        const { rows } = await victim.query(
+          "select count(*)::int as held from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()",
+        );
+        expect(rows[0].held).toBe(0);
+        await expect(store.appendToStream(`after-cancel-${Date.now()}`, [newEvent('E')])).resolves.toMatchObject({
+          nextExpectedRevision: 0,
+        });
+      } finally {
+        await holder.end().catch(() => undefined);
+        await victim.end();
+      }
+    },
+  );
 
   const firstWrites: [string, (client: Client) => Promise<unknown>][] = [
-    ['tip_reserve', (client) => client.query('select * from tip_reserve($1::jsonb, 1)', [JSON.stringify([{ streamId: 'x', expected: -1, ch: ['00'.repeat(32)] }])])],
-    ['tip_reserve_import', (client) => client.query('select * from tip_reserve_import($1::jsonb, 1)', [JSON.stringify([{ streamId: 'x', expected: -1, n: 1 }])])],
-    ...directAppends.map(([name, append]): [string, (client: Client) => Promise<unknown>] => [name, (client) => append(client, 'x', newEvent('E'))]),
+    [
+      'tip_reserve',
+      (client) =>
+        client.query('select * from tip_reserve($1::jsonb, 1)', [
+          JSON.stringify([{ streamId: 'x', expected: -1, ch: ['00'.repeat(32)] }]),
+        ]),
+    ],
+    [
+      'tip_reserve_import',
+      (client) =>
+        client.query('select * from tip_reserve_import($1::jsonb, 1)', [
+          JSON.stringify([{ streamId: 'x', expected: -1, n: 1 }]),
+        ]),
+    ],
+    ...directAppends.map(([name, append]): [string, (client: Client) => Promise<unknown>] => [
+      name,
+      (client) => append(client, 'x', newEvent('E')),
+    ]),
   ];
-  it.each(firstWrites)('refuses an append that is not the first write of its transaction (%s)', async (_name, append) => {
-    const client = new Client({ connectionString });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      await client.query('begin');
-      await client.query("insert into tip_subscription_checkpoints (name, position) values ('not-first', 0)");
-      const error = await append(client).catch((failure: Error) => failure);
-      expect(String(error)).toMatch(/first write of its transaction/);
-    } finally {
-      await client.query('rollback').catch(() => undefined);
-      await client.end();
-    }
-  });
+  it.each(firstWrites)(
+    'refuses an append that is not the first write of its transaction (%s)',
+    async (_name, append) => {
+      const client = new Client({ connectionString });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        await client.query('begin');
+        await client.query("insert into tip_subscription_checkpoints (name, position) values ('not-first', 0)");
+        const error = await append(client).catch((failure: Error) => failure);
+        expect(String(error)).toMatch(/first write of its transaction/);
+      } finally {
+        await client.query('rollback').catch(() => undefined);
+        await client.end();
+      }
+    },
+  );
 
   it('opens a new append connection when the server ends the old one; a retried append lands once', async () => {
     const streamId = `reconnect-${Date.now()}`;
@@ -252,7 +318,9 @@ describe('PostgreSQL event store', () => {
   });
 
   it('ends sessions that sit idle inside a transaction', async () => {
-    const { rows } = await store.pool.query<{ idle_in_transaction_session_timeout: string }>('show idle_in_transaction_session_timeout');
+    const { rows } = await store.pool.query<{ idle_in_transaction_session_timeout: string }>(
+      'show idle_in_transaction_session_timeout',
+    );
     expect(rows[0].idle_in_transaction_session_timeout).toBe('10s');
   });
 
@@ -261,14 +329,28 @@ describe('PostgreSQL event store', () => {
     const writer = await createPostgresEventStore({ connectionString: shared });
     const reader = await createPostgresEventStore({ connectionString: shared, pollIntervalMs: 120_000 });
     const seen: string[] = [];
-    const subscription = reader.subscribeToAll({ name: 'notified', handle: async (events) => void seen.push(...events.map((event) => event.type)) });
+    const subscription = reader.subscribeToAll({
+      name: 'notified',
+      handle: async (events) => void seen.push(...events.map((event) => event.type)),
+    });
     try {
       await writer.appendToStream('notified-stream', [newEvent('First')]);
-      expect(await eventually(async () => [...seen], (types) => types.length > 0)).toEqual(['First']);
+      expect(
+        await eventually(
+          async () => [...seen],
+          (types) => types.length > 0,
+        ),
+      ).toEqual(['First']);
       // Now the subscription sleeps until a notification comes (or two minutes pass).
       await new Promise((resolve) => setTimeout(resolve, 300));
       await writer.appendToStream('notified-stream', [newEvent('Notified')]);
-      expect(await eventually(async () => [...seen], (types) => types.length > 1, 10_000)).toEqual(['First', 'Notified']);
+      expect(
+        await eventually(
+          async () => [...seen],
+          (types) => types.length > 1,
+          10_000,
+        ),
+      ).toEqual(['First', 'Notified']);
     } finally {
       await subscription.stop();
       await reader.close();
@@ -281,7 +363,10 @@ describe('PostgreSQL event store', () => {
     const seenBy: string[] = [];
     const first = store.subscribeToAll({ name, handle: async () => void seenBy.push('first') }) as PostgresSubscription;
     await first.whenCaughtUp();
-    const second = store.subscribeToAll({ name, handle: async (events) => void seenBy.push(...events.map(() => 'second')) }) as PostgresSubscription;
+    const second = store.subscribeToAll({
+      name,
+      handle: async (events) => void seenBy.push(...events.map(() => 'second')),
+    }) as PostgresSubscription;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(second.state).toBe('standby');
 
@@ -295,7 +380,10 @@ describe('PostgreSQL event store', () => {
 
   it('migrates a fresh database safely when two processes start at once', async () => {
     const shared = await freshDatabase();
-    const stores = await Promise.all([createPostgresEventStore({ connectionString: shared }), createPostgresEventStore({ connectionString: shared })]);
+    const stores = await Promise.all([
+      createPostgresEventStore({ connectionString: shared }),
+      createPostgresEventStore({ connectionString: shared }),
+    ]);
     const pool = new Pool({ connectionString: shared });
     try {
       const { rows } = await pool.query('select version from tip_schema_migrations order by version');
@@ -311,11 +399,18 @@ describe('PostgreSQL event store', () => {
     try {
       const streamIds = ['school-b', 'school-B', 'school-a'];
       // The database's own order puts case after letters...
-      const { rows: linguistic } = await store.pool.query<{ id: string }>('select id from unnest($1::text[]) id order by id', [streamIds]);
+      const { rows: linguistic } = await store.pool.query<{ id: string }>(
+        'select id from unnest($1::text[]) id order by id',
+        [streamIds],
+      );
       expect(linguistic.map((row) => row.id)).toEqual(['school-a', 'school-b', 'school-B']);
       // ...its streams are kept in byte order, and everything that pages through them agrees.
-      await store.appendToStreams(streamIds.map((streamId) => ({ streamId, events: [newEvent('E')], expectedRevision: 'no_stream' as const })));
-      const { rows } = await store.pool.query<{ stream_id: string }>('select stream_id from tip_streams order by stream_id');
+      await store.appendToStreams(
+        streamIds.map((streamId) => ({ streamId, events: [newEvent('E')], expectedRevision: 'no_stream' as const })),
+      );
+      const { rows } = await store.pool.query<{ stream_id: string }>(
+        'select stream_id from tip_streams order by stream_id',
+      );
       expect(rows.map((row) => row.stream_id)).toEqual(['school-B', 'school-a', 'school-b']);
       expect((await store.readStreams(streamIds)).get('school-B')).toHaveLength(1);
       expect(await store.verify({ pageSize: 1 })).toMatchObject({ ok: true, streamsChecked: 3, eventsChecked: 3 });
@@ -338,7 +433,9 @@ describe('PostgreSQL event store', () => {
         throw new Error('connection lost');
       }
       // Two streams a chunk, then five: the rerun's chunks mix streams stored and streams not.
-      await expect(store.importEvents(cutShort(), { chunkSize: 10, concurrency: 1 })).rejects.toThrow('connection lost');
+      await expect(store.importEvents(cutShort(), { chunkSize: 10, concurrency: 1 })).rejects.toThrow(
+        'connection lost',
+      );
       const before = await store.readAll({ maxCount: 1000 });
       expect(before.length).toBeGreaterThan(2);
       expect(before.length).toBeLessThan(62);
@@ -355,12 +452,25 @@ describe('PostgreSQL event store', () => {
       expect(await store.verify()).toMatchObject({ ok: true, eventsChecked: 62 });
 
       // A stream stored only in part is no rerun of the same history.
-      const clash = [{ streamId: 'resume-0', expectedRevision: 'no_stream' as const, events: [...history[0].events.slice(0, 2), newEvent('Other')] }];
+      const clash = [
+        {
+          streamId: 'resume-0',
+          expectedRevision: 'no_stream' as const,
+          events: [...history[0].events.slice(0, 2), newEvent('Other')],
+        },
+      ];
       await expect(store.importEvents(clash)).rejects.toBeInstanceOf(DuplicateEventIdError);
       // What is left of a chunk fails as any append would: a stream someone else created meanwhile.
       await store.appendToStream('resume-taken', [newEvent('Elsewhere')]);
-      const taken = [history[0], { streamId: 'resume-taken', expectedRevision: 'no_stream' as const, events: [newEvent('Imported')] }];
-      await expect(store.importEvents(taken)).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: 'resume-taken', actual: 0 });
+      const taken = [
+        history[0],
+        { streamId: 'resume-taken', expectedRevision: 'no_stream' as const, events: [newEvent('Imported')] },
+      ];
+      await expect(store.importEvents(taken)).rejects.toMatchObject({
+        code: 'WRONG_EXPECTED_REVISION',
+        streamId: 'resume-taken',
+        actual: 0,
+      });
       expect(await store.readAll({ maxCount: 1000 })).toHaveLength(63);
     } finally {
       await store.close();
@@ -380,7 +490,9 @@ describe('PostgreSQL event store', () => {
         }),
       ).rejects.toBe(stop);
       // Appends have a connection of their own; an import writes through the pool.
-      await expect(single.importEvents([{ streamId: 'imported', expectedRevision: 'no_stream', events: [newEvent('B')] }])).resolves.toMatchObject({
+      await expect(
+        single.importEvents([{ streamId: 'imported', expectedRevision: 'no_stream', events: [newEvent('B')] }]),
+      ).resolves.toMatchObject({
         eventsImported: 1,
       });
     } finally {
@@ -392,14 +504,21 @@ describe('PostgreSQL event store', () => {
     const restored = await freshDatabase();
     const seeded = await createPostgresEventStore({ connectionString: restored });
     const result = await seeded.appendToStream('restored', [newEvent('E')]);
-    await seeded.pool.query(`update tip_events set transaction_id = '999999999999'::xid8 where position = $1`, [result.lastPosition]);
+    await seeded.pool.query(`update tip_events set transaction_id = '999999999999'::xid8 where position = $1`, [
+      result.lastPosition,
+    ]);
     await seeded.close();
-    await expect(createPostgresEventStore({ connectionString: restored })).rejects.toBeInstanceOf(TransactionHorizonError);
+    await expect(createPostgresEventStore({ connectionString: restored })).rejects.toBeInstanceOf(
+      TransactionHorizonError,
+    );
   });
 
   it('chains from the head it last saw, and from the stored head when another process has moved it', async () => {
     const shared = await freshDatabase();
-    const [one, other] = await Promise.all([createPostgresEventStore({ connectionString: shared }), createPostgresEventStore({ connectionString: shared })]);
+    const [one, other] = await Promise.all([
+      createPostgresEventStore({ connectionString: shared }),
+      createPostgresEventStore({ connectionString: shared }),
+    ]);
     try {
       const streamId = 'record-T-1';
       await one.appendToStream(streamId, [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' });
@@ -410,7 +529,10 @@ describe('PostgreSQL event store', () => {
       await one.appendToStream(streamId, [newEvent('G')]);
       await one.appendToStream(streamId, [newEvent('H')], { expectedRevision: 6 });
       await other.appendToStream(streamId, [newEvent('I')], { expectedRevision: 7 });
-      await expect(one.appendToStream(streamId, [newEvent('J')], { expectedRevision: 7 })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', actual: 8 });
+      await expect(one.appendToStream(streamId, [newEvent('J')], { expectedRevision: 7 })).rejects.toMatchObject({
+        code: 'WRONG_EXPECTED_REVISION',
+        actual: 8,
+      });
       await one.appendToStream(streamId, [newEvent('K')], { expectedRevision: 'stream_exists' });
       // Both at once, from both processes, on one stream and on their own.
       await Promise.all(
@@ -422,7 +544,18 @@ describe('PostgreSQL event store', () => {
         ),
       );
       const events = await one.readStream(streamId);
-      expect(events.slice(0, 10).map((event) => event.type)).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'K']);
+      expect(events.slice(0, 10).map((event) => event.type)).toEqual([
+        'A',
+        'B',
+        'C',
+        'D',
+        'E',
+        'F',
+        'G',
+        'H',
+        'I',
+        'K',
+      ]);
       expect(events.map((event) => event.revision)).toEqual(Array.from({ length: 30 }, (_, index) => index));
       expect(await one.verify()).toMatchObject({ ok: true, streamsChecked: 3, eventsChecked: 70 });
     } finally {
@@ -448,9 +581,12 @@ describe('PostgreSQL event store', () => {
         { chunkSize: 4, concurrency: 2 },
       );
       // Appending afterwards chains from the heads the import stored.
-      for (const streamId of ['fresh', 'exact', 'anything', 'exists', 'created-by-any', 'long']) await isolated.appendToStream(streamId, [newEvent('After')]);
+      for (const streamId of ['fresh', 'exact', 'anything', 'exists', 'created-by-any', 'long'])
+        await isolated.appendToStream(streamId, [newEvent('After')]);
       expect((await isolated.readStream('exact')).map((event) => event.type)).toEqual(['A', 'I', 'J', 'K', 'After']);
-      expect((await isolated.readStream('long')).map((event) => event.revision)).toEqual(Array.from({ length: 26 }, (_, index) => index));
+      expect((await isolated.readStream('long')).map((event) => event.revision)).toEqual(
+        Array.from({ length: 26 }, (_, index) => index),
+      );
       expect(await isolated.verify()).toMatchObject({ ok: true, streamsChecked: 6, eventsChecked: 44 });
     } finally {
       await isolated.close();
@@ -458,7 +594,10 @@ describe('PostgreSQL event store', () => {
   });
 
   it('stores through the bulk import (binary COPY) exactly what an append stores, to the microsecond', async () => {
-    const isolated = await createPostgresEventStore({ connectionString: await freshDatabase(), clock: () => new Date('2026-11-22T08:00:00.123Z') });
+    const isolated = await createPostgresEventStore({
+      connectionString: await freshDatabase(),
+      clock: () => new Date('2026-11-22T08:00:00.123Z'),
+    });
     const businessTimes = [
       '2020-11-20T08:00:00.000Z',
       '2020-11-20T08:00Z',
@@ -470,7 +609,11 @@ describe('PostgreSQL event store', () => {
     ];
     const events = () =>
       businessTimes.map((businessTime, index) =>
-        newEvent('课时已记录', { 姓名: '王芳', emoji: '😀', index, quoted: 'a"b\\c\ttab\nline' }, { businessTime, schemaVersion: index + 1 }),
+        newEvent(
+          '课时已记录',
+          { 姓名: '王芳', emoji: '😀', index, quoted: 'a"b\\c\ttab\nline' },
+          { businessTime, schemaVersion: index + 1 },
+        ),
       );
     try {
       await isolated.appendToStream('appended-王', events());
@@ -488,7 +631,10 @@ describe('PostgreSQL event store', () => {
       const appended = await stored('appended-王');
       expect(appended).toHaveLength(businessTimes.length);
       expect(await stored('imported-王')).toEqual(appended);
-      expect(appended[2]).toMatchObject({ business_time: '2020-11-20 08:00:00.123456', recorded_time: '2026-11-22 08:00:00.123000' });
+      expect(appended[2]).toMatchObject({
+        business_time: '2020-11-20 08:00:00.123456',
+        recorded_time: '2026-11-22 08:00:00.123000',
+      });
       expect(appended[4]).toMatchObject({ business_time: '1969-12-31 23:59:59.999500' });
       expect(await isolated.verify()).toMatchObject({ ok: true, eventsChecked: 2 * businessTimes.length });
     } finally {
@@ -501,7 +647,11 @@ describe('PostgreSQL event store', () => {
     await store.appendToStream(`${label}-c`, [newEvent('AlreadyThere'), newEvent('AlreadyThere')]);
     const error = await store
       .importEvents(
-        ['a', 'b', 'c', 'd'].map((suffix) => ({ streamId: `${label}-${suffix}`, expectedRevision: 'no_stream' as const, events: [newEvent('Imported')] })),
+        ['a', 'b', 'c', 'd'].map((suffix) => ({
+          streamId: `${label}-${suffix}`,
+          expectedRevision: 'no_stream' as const,
+          events: [newEvent('Imported')],
+        })),
         { chunkSize: 10 },
       )
       .catch((e) => e);
@@ -526,11 +676,17 @@ describe('PostgreSQL event store', () => {
 
   it('imports a stream longer than a chunk part by part, numbering a bad event within the whole stream', async () => {
     const streamId = `import-long-${Date.now()}`;
-    const events = Array.from({ length: 25 }, (_, index) => newEvent('Imported', { index }, index === 17 ? { businessTime: 'yesterday' } : {}));
-    const error = await store.importEvents([{ streamId, expectedRevision: 'no_stream', events }], { chunkSize: 10 }).catch((e) => e);
+    const events = Array.from({ length: 25 }, (_, index) =>
+      newEvent('Imported', { index }, index === 17 ? { businessTime: 'yesterday' } : {}),
+    );
+    const error = await store
+      .importEvents([{ streamId, expectedRevision: 'no_stream', events }], { chunkSize: 10 })
+      .catch((e) => e);
     expect(error).toMatchObject({ field: 'appends[0].events[17].metadata.businessTime' });
     // The first part was stored before the second was read.
-    expect((await store.readStream(streamId)).map((event) => event.data.index)).toEqual(Array.from({ length: 10 }, (_, index) => index));
+    expect((await store.readStream(streamId)).map((event) => event.data.index)).toEqual(
+      Array.from({ length: 10 }, (_, index) => index),
+    );
   });
 
   it('imports events larger than a piece of the COPY buffer, among small ones', async () => {
@@ -538,10 +694,20 @@ describe('PostgreSQL event store', () => {
     const large = '王芳'.repeat(70_000); // 140,000 characters, 420,000 bytes of UTF-8
     try {
       await isolated.importEvents([
-        { streamId: 'a', expectedRevision: 'no_stream', events: [newEvent('Small'), newEvent('Large', { text: large }), newEvent('Small')] },
-        { streamId: 'b', expectedRevision: 'no_stream', events: [newEvent('Large', { text: large }), newEvent('Large', { text: `${large}!` })] },
+        {
+          streamId: 'a',
+          expectedRevision: 'no_stream',
+          events: [newEvent('Small'), newEvent('Large', { text: large }), newEvent('Small')],
+        },
+        {
+          streamId: 'b',
+          expectedRevision: 'no_stream',
+          events: [newEvent('Large', { text: large }), newEvent('Large', { text: `${large}!` })],
+        },
       ]);
-      expect((await isolated.readStream('a')).map((event) => [event.type, (event.data.text as string | undefined)?.length])).toEqual([
+      expect(
+        (await isolated.readStream('a')).map((event) => [event.type, (event.data.text as string | undefined)?.length]),
+      ).toEqual([
         ['Small', undefined],
         ['Large', 140_000],
         ['Small', undefined],
@@ -558,7 +724,9 @@ describe('PostgreSQL event store', () => {
     try {
       const result = await isolated.appendToStream('grades', [newEvent('A'), newEvent('B')]);
       // Someone makes room at revision 1 and slips an event in, with a plausible-looking hash.
-      await isolated.pool.query(`update tip_events set stream_revision = 2 where event_id = $1`, [result.events[1].eventId]);
+      await isolated.pool.query(`update tip_events set stream_revision = 2 where event_id = $1`, [
+        result.events[1].eventId,
+      ]);
       await isolated.pool.query(
         `insert into tip_events select position + 1000, transaction_id, stream_id, 1, gen_random_uuid(), 'Forged', schema_version,
            '{}'::jsonb, metadata, business_time, recorded_time, hash from tip_events where event_id = $1`,

@@ -29,7 +29,16 @@ import {
   VerificationReport,
 } from '../port/verification';
 import { AppendBatcher, BatchFailure } from './append-batcher';
-import { AppendIdentity, appendArguments, PrepareContext, PreparedAppend, prepareAppend, rememberHeads, resultsOf, StreamHeads } from './append-payload';
+import {
+  AppendIdentity,
+  appendArguments,
+  PrepareContext,
+  PreparedAppend,
+  prepareAppend,
+  rememberHeads,
+  resultsOf,
+  StreamHeads,
+} from './append-payload';
 import { CopiedChunk, copyAppend, EncodedImport, encodeForImport, withoutStreams } from './copy-import';
 import { runMigrations } from './migrations';
 import { AppendConnection } from './append-connection';
@@ -146,11 +155,19 @@ function originalResult(append: AppendIdentity, rows: StoredEventRow[]): AppendR
     for (const eventId of stream.eventIds) {
       const row = stored.get(eventId);
       if (!row || row.stream_id !== stream.streamId) throw new DuplicateEventIdError(rows.map((each) => each.event_id));
-      result.events.push({ streamId: stream.streamId, eventId, revision: Number(row.stream_revision), position: Number(row.position) });
+      result.events.push({
+        streamId: stream.streamId,
+        eventId,
+        revision: Number(row.stream_revision),
+        position: Number(row.position),
+      });
     }
-    const revisions = result.events.filter((event) => event.streamId === stream.streamId).map((event) => event.revision);
+    const revisions = result.events
+      .filter((event) => event.streamId === stream.streamId)
+      .map((event) => event.revision);
     // A guard stream appended nothing then: there is no revision of its own to report.
-    if (revisions.length > 0) result.streams.push({ streamId: stream.streamId, nextExpectedRevision: Math.max(...revisions) });
+    if (revisions.length > 0)
+      result.streams.push({ streamId: stream.streamId, nextExpectedRevision: Math.max(...revisions) });
   }
   result.lastPosition = Math.max(...result.events.map((event) => event.position));
   return result;
@@ -194,7 +211,9 @@ export class PostgresEventStore implements EventStore {
     events: NewEvent[],
     options: { expectedRevision?: ExpectedRevision } = {},
   ): Promise<StreamAppendResult> {
-    const result = await this.appendToStreams([{ streamId, events, expectedRevision: options.expectedRevision ?? 'any' }]);
+    const result = await this.appendToStreams([
+      { streamId, events, expectedRevision: options.expectedRevision ?? 'any' },
+    ]);
     return {
       streamId,
       nextExpectedRevision: result.streams[0].nextExpectedRevision,
@@ -211,11 +230,18 @@ export class PostgresEventStore implements EventStore {
     return result;
   }
 
-  async importEvents(appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>, options: ImportOptions = {}): Promise<ImportResult> {
+  async importEvents(
+    appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
+    options: ImportOptions = {},
+  ): Promise<ImportResult> {
     let eventsImported = 0;
     let lastPosition = 0;
     // An import chunk may hold any number of events; its recorded time is taken as it is encoded.
-    const encoded = encodeForImport(appends, { events: options.chunkSize ?? POSTGRES_IMPORT_CHUNK_SIZE, bytes: IMPORT_CHUNK_BYTES }, () => this.prepareContext(Number.MAX_SAFE_INTEGER));
+    const encoded = encodeForImport(
+      appends,
+      { events: options.chunkSize ?? POSTGRES_IMPORT_CHUNK_SIZE, bytes: IMPORT_CHUNK_BYTES },
+      () => this.prepareContext(Number.MAX_SAFE_INTEGER),
+    );
     // The next chunk is read and encoded while the workers wait on the database.
     const prepared = readAhead(encoded, IMPORT_PREPARED_AHEAD);
     await forEachConcurrently(prepared, options.concurrency ?? IMPORT_CONCURRENCY, async (chunk) => {
@@ -262,7 +288,10 @@ export class PostgresEventStore implements EventStore {
     }
     const rest = withoutStreams(chunk, stored);
     // What is left may fail as any chunk can (a stream created meanwhile): settled the same way.
-    const copied = rest.eventCount > 0 ? await copyAppend(this.pool, rest).catch((failure: unknown) => this.recoverImport(rest, failure)) : undefined;
+    const copied =
+      rest.eventCount > 0
+        ? await copyAppend(this.pool, rest).catch((failure: unknown) => this.recoverImport(rest, failure))
+        : undefined;
     const lastStored = Math.max(...rows.map((row) => Number(row.position)));
     return { eventCount: chunk.eventCount, lastPosition: Math.max(lastStored, copied?.lastPosition ?? 0) };
   }
@@ -336,7 +365,11 @@ export class PostgresEventStore implements EventStore {
     if (error.code !== WRONG_EXPECTED_REVISION_SQLSTATE || !error.detail) return undefined;
     const detail = JSON.parse(error.detail) as { streamId: string; actual: number };
     const stream = append.streams.find((candidate) => candidate.streamId === detail.streamId);
-    return new WrongExpectedRevisionError(detail.streamId, stream ? expectedRevisionOf(stream.expected) : 'any', detail.actual);
+    return new WrongExpectedRevisionError(
+      detail.streamId,
+      stream ? expectedRevisionOf(stream.expected) : 'any',
+      detail.actual,
+    );
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -391,7 +424,9 @@ export class PostgresEventStore implements EventStore {
 
   /** Position of the newest committed event (0 when there is none). */
   async headPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ head: string }>('select coalesce(max(position), 0) as head from tip_events');
+    const { rows } = await this.pool.query<{ head: string }>(
+      'select coalesce(max(position), 0) as head from tip_events',
+    );
     return Number(rows[0].head);
   }
 
@@ -431,12 +466,24 @@ export class PostgresEventStore implements EventStore {
         'select count(*) from tip_events where position > $1',
         [safe],
       );
-      return { headPosition: head, safePosition: safe, heldBackEvents: Number(held[0].count), oldestOpenTransactionSeconds: rows[0].oldest ?? 0 };
+      return {
+        headPosition: head,
+        safePosition: safe,
+        heldBackEvents: Number(held[0].count),
+        oldestOpenTransactionSeconds: rows[0].oldest ?? 0,
+      };
     }
-    return { headPosition: head, safePosition: safe, heldBackEvents: 0, oldestOpenTransactionSeconds: rows[0].oldest ?? 0 };
+    return {
+      headPosition: head,
+      safePosition: safe,
+      heldBackEvents: 0,
+      oldestOpenTransactionSeconds: rows[0].oldest ?? 0,
+    };
   }
 
-  async verify(options: { onProgress?: (eventsChecked: number) => void; pageSize?: number } = {}): Promise<VerificationReport> {
+  async verify(
+    options: { onProgress?: (eventsChecked: number) => void; pageSize?: number } = {},
+  ): Promise<VerificationReport> {
     const pageSize = options.pageSize ?? 5000;
     const problems: IntegrityProblem[] = [];
     let eventsChecked = 0;
@@ -467,7 +514,8 @@ export class PostgresEventStore implements EventStore {
           'select stream_id, revision, last_hash from tip_streams where stream_id = any($1::text[])',
           [[...new Set(rows.map((row) => row.stream_id))]],
         );
-        for (const head of headRows) heads.set(head.stream_id, { revision: Number(head.revision), lastHash: head.last_hash });
+        for (const head of headRows)
+          heads.set(head.stream_id, { revision: Number(head.revision), lastHash: head.last_hash });
         for (const row of rows) {
           const event: StoredEvent = { ...toRecordedEvent(row), eventId: row.event_id, hash: row.hash };
           if (current && current.streamId !== event.streamId) {
@@ -490,7 +538,9 @@ export class PostgresEventStore implements EventStore {
          where not exists (select 1 from tip_events e where e.stream_id = s.stream_id)`,
       );
       for (const row of emptied) {
-        problems.push(...verifyStreamChain(row.stream_id, [], { revision: Number(row.revision), lastHash: row.last_hash }));
+        problems.push(
+          ...verifyStreamChain(row.stream_id, [], { revision: Number(row.revision), lastHash: row.last_hash }),
+        );
         streamsChecked += 1;
       }
       await client.query('commit');
@@ -499,7 +549,13 @@ export class PostgresEventStore implements EventStore {
       client.release(!committed);
     }
     problems.sort(byGlobalOrder);
-    return { ok: problems.length === 0, streamsChecked, eventsChecked, firstProblem: problems[0], problems: problems.slice(0, 100) };
+    return {
+      ok: problems.length === 0,
+      streamsChecked,
+      eventsChecked,
+      firstProblem: problems[0],
+      problems: problems.slice(0, 100),
+    };
   }
 
   async close(): Promise<void> {

@@ -49,10 +49,10 @@ class AdvisoryLockSource implements CatchUpSource {
     });
     try {
       await client.connect();
-      const { rows } = await client.query<{ acquired: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as acquired', [
-        SUBSCRIPTION_LEASE_SPACE,
-        this.options.name,
-      ]);
+      const { rows } = await client.query<{ acquired: boolean }>(
+        'select pg_try_advisory_lock($1, hashtext($2)) as acquired',
+        [SUBSCRIPTION_LEASE_SPACE, this.options.name],
+      );
       if (rows[0].acquired) {
         client.on('notification', wake);
         await client.query(`listen ${NOTIFY_CHANNEL}`);

@@ -1,6 +1,13 @@
 import { Admin, Consumer, IHeaders, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import { EventStoreLogger } from '@tip/event-store';
-import { ConsumerOptions, IncomingMessage, MessageBroker, MessageConsumer, MessageProducer, OutgoingMessage } from '../port/message-broker';
+import {
+  ConsumerOptions,
+  IncomingMessage,
+  MessageBroker,
+  MessageConsumer,
+  MessageProducer,
+  OutgoingMessage,
+} from '../port/message-broker';
 
 export interface KafkaJsOptions {
   brokers: string[];
@@ -58,14 +65,28 @@ export class KafkaJsBroker implements MessageBroker {
     let stopped = false;
     let restartTimer: NodeJS.Timeout | undefined;
     const start = async (): Promise<void> => {
-      const consumer = this.kafka.consumer({ groupId: options.groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000, allowAutoTopicCreation: false });
+      const consumer = this.kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        allowAutoTopicCreation: false,
+      });
       current = consumer;
       // kafkajs restarts a crashed consumer only for its own retriable errors; ours (a handler that
       // failed, a database away) would leave the group for good. This one always comes back.
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart || stopped) return;
-        this.logger?.error('Kafka consumer crashed; starting it again in 2 s', { groupId: options.groupId, error: String(payload.error) });
-        restartTimer = setTimeout(() => void start().catch((error: unknown) => this.logger?.error('Kafka consumer did not start', { groupId: options.groupId, error: String(error) })), 2_000);
+        this.logger?.error('Kafka consumer crashed; starting it again in 2 s', {
+          groupId: options.groupId,
+          error: String(payload.error),
+        });
+        restartTimer = setTimeout(
+          () =>
+            void start().catch((error: unknown) =>
+              this.logger?.error('Kafka consumer did not start', { groupId: options.groupId, error: String(error) }),
+            ),
+          2_000,
+        );
       });
       await consumer.connect();
       await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning ?? true });
@@ -85,7 +106,9 @@ export class KafkaJsBroker implements MessageBroker {
           // Only once handled: a crash before this redelivers, and the handler sees it has the batch already.
           const last = batch.messages[batch.messages.length - 1].offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) }]);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
+          ]);
           await heartbeat();
         },
       });
@@ -109,7 +132,10 @@ export class KafkaJsBroker implements MessageBroker {
     const admin = await this.adminClient();
     const existing = await admin.listTopics();
     if (!existing.includes(topic)) {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }], waitForLeaders: true });
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: partitions, replicationFactor: -1 }],
+        waitForLeaders: true,
+      });
     }
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     return metadata.partitions.length;
@@ -140,7 +166,12 @@ function routeTo(logger: EventStoreLogger) {
 }
 
 function toKafkaMessage(message: OutgoingMessage) {
-  return { key: message.key, value: message.value, headers: message.headers, ...(message.partition === undefined ? {} : { partition: message.partition }) };
+  return {
+    key: message.key,
+    value: message.value,
+    headers: message.headers,
+    ...(message.partition === undefined ? {} : { partition: message.partition }),
+  };
 }
 
 function fromKafkaHeaders(headers: IHeaders | undefined): Record<string, string> {

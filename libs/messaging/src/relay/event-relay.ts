@@ -29,7 +29,9 @@ export class EventRelay {
     // Views take their position from a watermark on every partition they are told of: a topic
     // with other partitions than configured would answer minPosition too early, or never.
     if (partitions !== options.partitions) {
-      throw new Error(`Topic ${options.topic} has ${partitions} partitions, but TIP_KAFKA_PARTITIONS says ${options.partitions}: set it to ${partitions} for the API, the relay and the workers`);
+      throw new Error(
+        `Topic ${options.topic} has ${partitions} partitions, but TIP_KAFKA_PARTITIONS says ${options.partitions}: set it to ${partitions} for the API, the relay and the workers`,
+      );
     }
     const producer = await broker.producer();
     const subscription = store.subscribeToAll({
@@ -42,7 +44,9 @@ export class EventRelay {
         await producer.send(options.topic, watermarkMessages(events[events.length - 1].position, partitions));
       },
     });
-    subscription.finished.catch((error: unknown) => options.logger.error('Kafka relay stopped', { error: String(error) }));
+    subscription.finished.catch((error: unknown) =>
+      options.logger.error('Kafka relay stopped', { error: String(error) }),
+    );
     return new EventRelay(subscription, producer);
   }
 

@@ -16,9 +16,15 @@ export function tableShapes(readModel: ReadModel): Map<string, TableShape> {
   return new Map(
     readModel.entities.map((entity) => {
       const table = storage.tables.find((each) => each.target === entity);
-      const columns = storage.columns.filter(({ target }) => typeof target === 'function' && (target === entity || entity.prototype instanceof target));
+      const columns = storage.columns.filter(
+        ({ target }) => typeof target === 'function' && (target === entity || entity.prototype instanceof target),
+      );
       const primaryKeys = columns.filter((column) => column.options.primary).map((column) => column.propertyName);
-      const zero = Object.fromEntries(columns.filter((column) => column.options.default !== undefined).map((column) => [column.propertyName, column.options.default]));
+      const zero = Object.fromEntries(
+        columns
+          .filter((column) => column.options.default !== undefined)
+          .map((column) => [column.propertyName, column.options.default]),
+      );
       return [String(table?.name), { primaryKeys, zero }];
     }),
   );
@@ -33,7 +39,8 @@ export function projectInMemory(readModel: ReadModel, events: readonly RecordedE
   const shapes = tableShapes(readModel);
   const cache = new RowCache(shapes, Number.MAX_SAFE_INTEGER);
   const tables = new Map<string, Map<string, Row>>();
-  const keyOf = (table: string, row: Row) => keyString((shapes.get(table)?.primaryKeys ?? []).map((column) => row[column]));
+  const keyOf = (table: string, row: Row) =>
+    keyString((shapes.get(table)?.primaryKeys ?? []).map((column) => row[column]));
   for (const event of events.filter((each) => projection.handles(each))) {
     // Nothing exists but what the events made: every row not yet written is known absent.
     cache.loaded(cache.missing(projection.prefetch(event, cache)), new Map());

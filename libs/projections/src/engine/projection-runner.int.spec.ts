@@ -24,20 +24,32 @@ describe('ProjectionRunner on PostgreSQL', () => {
     await database?.drop();
   });
 
-  const events: RecordedEvent[] = [...world(), ...enrolled('T1', 'S1'), ...enrolled('T2', 'S2'), online('T1', 'R1', 15), online('T1', 'R2', 12.5), online('T2', 'R1', 30)];
+  const events: RecordedEvent[] = [
+    ...world(),
+    ...enrolled('T1', 'S1'),
+    ...enrolled('T2', 'S2'),
+    online('T1', 'R1', 15),
+    online('T1', 'R2', 12.5),
+    online('T2', 'R1', 30),
+  ];
 
   /** Every table as stored, plain rows in key order. */
   async function stored(): Promise<Record<string, unknown[]>> {
     const tables: Record<string, unknown[]> = {};
     for (const entity of progressReadModel.entities) {
       const metadata = dataSource.getMetadata(entity);
-      const rows = await dataSource.getRepository(entity).find({ order: Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyName, 'ASC'])) });
+      const rows = await dataSource
+        .getRepository(entity)
+        .find({ order: Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyName, 'ASC'])) });
       if (rows.length > 0) tables[metadata.tableName] = rows.map((row) => ({ ...row }));
     }
     return tables;
   }
 
-  const byKey = (rows: Record<string, unknown>[], keys: string[]) => [...rows].sort((a, b) => (keys.map((key) => String(a[key])).join('\u0000') < keys.map((key) => String(b[key])).join('\u0000') ? -1 : 1));
+  const byKey = (rows: Record<string, unknown>[], keys: string[]) =>
+    [...rows].sort((a, b) =>
+      keys.map((key) => String(a[key])).join('\u0000') < keys.map((key) => String(b[key])).join('\u0000') ? -1 : 1,
+    );
   function inMemory(): Record<string, unknown[]> {
     const tables: Record<string, unknown[]> = {};
     for (const [table, rows] of projectInMemory(progressReadModel, events)) {
@@ -48,7 +60,8 @@ describe('ProjectionRunner on PostgreSQL', () => {
     return tables;
   }
 
-  const checkpoint = async () => Number((await dataSource.query(`select position from ${schema}.projection_checkpoint`))[0].position);
+  const checkpoint = async () =>
+    Number((await dataSource.query(`select position from ${schema}.projection_checkpoint`))[0].position);
 
   it('writes a failing batch not at all: no row, no checkpoint', async () => {
     const poison = events[events.length - 2].position;

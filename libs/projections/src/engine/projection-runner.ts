@@ -23,7 +23,8 @@ async function timedPhase<T>(phase: string, work: () => Promise<T>): Promise<T> 
 }
 
 /** A partition's message as the runner sees it: an event, or the relay's watermark. */
-export type PartitionItem = { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
+export type PartitionItem =
+  { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
 
 export interface ProjectionRunnerOptions {
   /** Rows kept in memory per table between batches. */
@@ -59,7 +60,10 @@ export class ProjectionRunner {
     for (const entity of readModel.entities) {
       const metadata = dataSource.getMetadata(entity);
       const kind = readModel.projection.tables[metadata.tableName];
-      if (!kind) throw new Error(`Projection "${this.name}" does not say whether ${metadata.tableName} is a state or a counter table`);
+      if (!kind)
+        throw new Error(
+          `Projection "${this.name}" does not say whether ${metadata.tableName} is a state or a counter table`,
+        );
       this.tables.set(metadata.tableName, new TableSql(metadata, kind, schema));
     }
     this.cache = new RowCache(this.tables, options.maxCachedRowsPerTable);
@@ -68,7 +72,10 @@ export class ProjectionRunner {
 
   /** The position the read model has reached, as committed. */
   async checkpoint(manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const rows: { position: string }[] = await manager.query(`select position from "${this.schema}".projection_checkpoint where name = $1`, [this.name]);
+    const rows: { position: string }[] = await manager.query(
+      `select position from "${this.schema}".projection_checkpoint where name = $1`,
+      [this.name],
+    );
     return rows[0] ? Number(rows[0].position) : 0;
   }
 
@@ -107,8 +114,14 @@ export class ProjectionRunner {
     this.writing = timedPhase(`${this.name}:transaction`, () =>
       this.dataSource.transaction(async (manager) => {
         await timedPhase(`${this.name}:flush`, () => this.write(manager, changes));
-        await manager.query(`update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`, [this.name, position]);
-        const [row]: { copy: string }[] = await manager.query(`select tableoid::bigint as copy from "${this.schema}".projection_checkpoint where name = $1`, [this.name]);
+        await manager.query(
+          `update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`,
+          [this.name, position],
+        );
+        const [row]: { copy: string }[] = await manager.query(
+          `select tableoid::bigint as copy from "${this.schema}".projection_checkpoint where name = $1`,
+          [this.name],
+        );
         this.copy = row?.copy;
         this.committed = position;
       }),
@@ -166,7 +179,10 @@ export class ProjectionRunner {
       await timedPhase(`${this.name}:project`, () => this.project(manager, fresh));
       await timedPhase(`${this.name}:flush`, () => this.flush(manager));
       const position = fresh[fresh.length - 1].position;
-      await manager.query(`update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`, [this.name, position]);
+      await manager.query(
+        `update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`,
+        [this.name, position],
+      );
       this.committed = position;
     } catch (error) {
       this.forget();
@@ -192,7 +208,10 @@ export class ProjectionRunner {
         await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
         this.cache.clear();
         const table = `"${this.schema}".kafka_partitions`;
-        await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [this.name, topic, partition]);
+        await manager.query(
+          `insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`,
+          [this.name, topic, partition],
+        );
         const [stored]: { applied_offset: string; applied_position: string; watermark: string }[] = await manager.query(
           `select applied_offset, applied_position, watermark from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
           [this.name, topic, partition],
@@ -211,11 +230,22 @@ export class ProjectionRunner {
         // An event waiting for another partition's: what comes before it is applied now, so that
         // every partition gets as far as it can (and none waits on one that waits on it).
         stopped = await this.project(manager, events, true);
-        const done = stopped ? fresh.slice(0, fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting)) : fresh;
+        const done = stopped
+          ? fresh.slice(
+              0,
+              fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting),
+            )
+          : fresh;
         if (done.length === 0) return;
         await this.flush(manager);
-        const watermark = Math.max(Number(stored.watermark), ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)));
-        const position = Math.max(Number(stored.applied_position), ...done.map((message) => (message.kind === 'event' ? message.event.position : 0)));
+        const watermark = Math.max(
+          Number(stored.watermark),
+          ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)),
+        );
+        const position = Math.max(
+          Number(stored.applied_position),
+          ...done.map((message) => (message.kind === 'event' ? message.event.position : 0)),
+        );
         await manager.query(
           `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
           [this.name, topic, partition, done[done.length - 1].offset, position, watermark],
@@ -234,7 +264,11 @@ export class ProjectionRunner {
    * How far a read model fed by Kafka has come: every partition has seen a watermark at least
    * this high, and the relay publishes a watermark only after every event up to it.
    */
-  async partitionsPosition(topic: string, partitions: number, manager: EntityManager = this.dataSource.manager): Promise<number> {
+  async partitionsPosition(
+    topic: string,
+    partitions: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<number> {
     const [row]: { position: string | null }[] = await manager.query(
       `select case when count(*) < $3 then 0 else min(watermark) end as position
        from "${this.schema}".kafka_partitions where name = $1 and topic = $2 and partition < $3`,
@@ -254,7 +288,11 @@ export class ProjectionRunner {
    * AwaitingEvents) when `stopWhenAwaiting`, having applied every event before it; otherwise a
    * waiting event fails the batch.
    */
-  private async project(manager: EntityManager, events: readonly RecordedEvent[], stopWhenAwaiting = false): Promise<{ awaiting: RecordedEvent; reason: AwaitingEvents } | undefined> {
+  private async project(
+    manager: EntityManager,
+    events: readonly RecordedEvent[],
+    stopWhenAwaiting = false,
+  ): Promise<{ awaiting: RecordedEvent; reason: AwaitingEvents } | undefined> {
     const { projection } = this.readModel;
     const relevant = events.filter((event) => projection.handles(event));
     // Two rounds: the second sees rows the first brought (a teacher's record names the school).
@@ -281,7 +319,8 @@ export class ProjectionRunner {
     const byTable = new Map<string, RowRef['key'][]>();
     for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);
     const found = new Map<string, Row[]>();
-    for (const [table, keys] of byTable) found.set(table, await timedPhase(`${this.name}:load:${table}`, () => this.table(table).load(manager, keys)));
+    for (const [table, keys] of byTable)
+      found.set(table, await timedPhase(`${this.name}:load:${table}`, () => this.table(table).load(manager, keys)));
     this.cache.loaded(refs, found);
   }
 
@@ -289,10 +328,16 @@ export class ProjectionRunner {
     await this.write(manager, this.cache.takeChanges());
   }
 
-  private async write(manager: EntityManager, { puts, deletes, counters }: ReturnType<RowCache['takeChanges']>): Promise<void> {
-    for (const [table, keys] of deletes) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).delete(manager, keys));
-    for (const [table, rows] of puts) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).put(manager, rows));
-    for (const [table, rows] of counters) await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).add(manager, rows));
+  private async write(
+    manager: EntityManager,
+    { puts, deletes, counters }: ReturnType<RowCache['takeChanges']>,
+  ): Promise<void> {
+    for (const [table, keys] of deletes)
+      await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).delete(manager, keys));
+    for (const [table, rows] of puts)
+      await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).put(manager, rows));
+    for (const [table, rows] of counters)
+      await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).add(manager, rows));
   }
 
   private table(name: string): TableSql {

@@ -57,13 +57,22 @@ export class ReadModelHost {
     this.advanced.setMaxListeners(0);
   }
 
-  static async open(connectionString: string, store: EventStore | undefined, readModels: readonly ReadModel[], options: ReadModelHostOptions): Promise<ReadModelHost> {
+  static async open(
+    connectionString: string,
+    store: EventStore | undefined,
+    readModels: readonly ReadModel[],
+    options: ReadModelHostOptions,
+  ): Promise<ReadModelHost> {
     const hosted = new Map<string, Hosted>();
     try {
       for (const readModel of readModels) {
         const dataSource = readModelDataSource(connectionString, readModel, liveSchemaOf(readModel));
         await dataSource.initialize();
-        hosted.set(readModel.projection.name, { readModel, dataSource, runner: new ProjectionRunner(dataSource, liveSchemaOf(readModel), readModel) });
+        hosted.set(readModel.projection.name, {
+          readModel,
+          dataSource,
+          runner: new ProjectionRunner(dataSource, liveSchemaOf(readModel), readModel),
+        });
         await migrateReadModel(dataSource);
       }
     } catch (error) {
@@ -104,7 +113,11 @@ export class ReadModelHost {
   }
 
   /** Resolves once the read model has reached minPosition; ViewBehindError after the timeout. */
-  async waitFor(readModel: ReadModel, minPosition: number | undefined, timeoutMs = this.options.viewWaitMs ?? 5000): Promise<void> {
+  async waitFor(
+    readModel: ReadModel,
+    minPosition: number | undefined,
+    timeoutMs = this.options.viewWaitMs ?? 5000,
+  ): Promise<void> {
     if (minPosition === undefined || minPosition <= 0) return;
     const name = readModel.projection.name;
     const deadline = Date.now() + timeoutMs;

@@ -34,7 +34,12 @@ export interface DataSourceOptions {
   applicationName?: string;
 }
 
-export function readModelDataSource(connectionString: string, readModel: ReadModel, schema: string, options: DataSourceOptions = {}): DataSource {
+export function readModelDataSource(
+  connectionString: string,
+  readModel: ReadModel,
+  schema: string,
+  options: DataSourceOptions = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url: connectionString,
@@ -77,7 +82,9 @@ export async function createEngineObjects(queryRunner: QueryRunner, projectionNa
     name text primary key,
     position bigint not null,
     updated_at timestamptz not null default now())`);
-  await queryRunner.query(`insert into ${schema}.projection_checkpoint (name, position) values ($1, 0)`, [projectionName]);
+  await queryRunner.query(`insert into ${schema}.projection_checkpoint (name, position) values ($1, 0)`, [
+    projectionName,
+  ]);
   // Projector workers fed by Kafka: per partition, the last offset and highest event position applied, and the highest watermark seen.
   await queryRunner.query(`create table ${schema}.kafka_partitions (
     name text not null,

@@ -1,6 +1,14 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { EventStore, RecordedEvent } from '@tip/event-store';
-import { migrateReadModel, readModelDataSource, ReadModel, rebuildSchemaOf, liveSchemaOf, retiredSchemaOf, SWAP_LOCK_SPACE } from './read-model';
+import {
+  migrateReadModel,
+  readModelDataSource,
+  ReadModel,
+  rebuildSchemaOf,
+  liveSchemaOf,
+  retiredSchemaOf,
+  SWAP_LOCK_SPACE,
+} from './read-model';
 import { ProjectionRunner } from './projection-runner';
 
 export interface RebuildProgress {
@@ -36,7 +44,12 @@ export class RebuildInProgressError extends Error {
  * serving, then swaps the two under the read model's lock: batches of the live projector wait
  * the few milliseconds the swap takes, then find the new tables (and their checkpoint) in place.
  */
-export async function rebuildReadModel(connectionString: string, store: EventStore, readModel: ReadModel, options: RebuildOptions = {}): Promise<RebuildProgress> {
+export async function rebuildReadModel(
+  connectionString: string,
+  store: EventStore,
+  readModel: ReadModel,
+  options: RebuildOptions = {},
+): Promise<RebuildProgress> {
   const [result] = await rebuildReadModels(connectionString, store, [readModel], options);
   return result;
 }
@@ -52,12 +65,23 @@ interface Rebuilding {
  * Rebuilds several read models in one pass over the log (each page read once, projected into
  * every copy), then swaps each copy in; one result per read model.
  */
-export async function rebuildReadModels(connectionString: string, store: EventStore, readModels: readonly ReadModel[], options: RebuildOptions = {}): Promise<RebuildProgress[]> {
+export async function rebuildReadModels(
+  connectionString: string,
+  store: EventStore,
+  readModels: readonly ReadModel[],
+  options: RebuildOptions = {},
+): Promise<RebuildProgress[]> {
   const pageSize = options.pageSize ?? 5000;
   const writeEvery = options.writeEveryRows ?? 100_000;
   const names = readModels.map((readModel) => readModel.projection.name);
   const rebuilding: Rebuilding[] = [];
-  const lockSource = readModels.length > 0 ? readModelDataSource(connectionString, readModels[0], rebuildSchemaOf(readModels[0]), { poolSize: 1, applicationName: 'tip-rebuild-lock' }) : undefined;
+  const lockSource =
+    readModels.length > 0
+      ? readModelDataSource(connectionString, readModels[0], rebuildSchemaOf(readModels[0]), {
+          poolSize: 1,
+          applicationName: 'tip-rebuild-lock',
+        })
+      : undefined;
   await lockSource?.initialize();
   const lock = lockSource?.createQueryRunner();
   try {
@@ -66,13 +90,19 @@ export async function rebuildReadModels(connectionString: string, store: EventSt
     // past, and the copy swapped in would lack their events. (The session holds the locks.)
     await lock?.connect();
     for (const name of names) {
-      const [{ acquired }]: { acquired: boolean }[] = await (lock as QueryRunner).query('select pg_try_advisory_lock($1, hashtext($2)) as acquired', [REBUILD_LOCK_SPACE, name]);
+      const [{ acquired }]: { acquired: boolean }[] = await (lock as QueryRunner).query(
+        'select pg_try_advisory_lock($1, hashtext($2)) as acquired',
+        [REBUILD_LOCK_SPACE, name],
+      );
       if (!acquired) throw new RebuildInProgressError(name);
     }
     const headPosition = (await store.stats()).headPosition;
     for (const readModel of readModels) {
       const next = rebuildSchemaOf(readModel);
-      const dataSource = readModelDataSource(connectionString, readModel, next, { poolSize: 2, applicationName: `tip-rebuild-${readModel.projection.name}` });
+      const dataSource = readModelDataSource(connectionString, readModel, next, {
+        poolSize: 2,
+        applicationName: `tip-rebuild-${readModel.projection.name}`,
+      });
       await dataSource.initialize();
       rebuilding.push({
         readModel,
@@ -145,7 +175,8 @@ async function swapIn(
   });
   await dataSource.query(`drop schema if exists ${quote(retired)} cascade`);
   // Fresh tables: let the planner know what they hold before views query them.
-  for (const entity of readModel.entities) await dataSource.query(`analyze ${quote(live)}.${quote(dataSource.getMetadata(entity).tableName)}`);
+  for (const entity of readModel.entities)
+    await dataSource.query(`analyze ${quote(live)}.${quote(dataSource.getMetadata(entity).tableName)}`);
   progress.phase = 'done';
   options.onProgress?.({ ...progress });
 }

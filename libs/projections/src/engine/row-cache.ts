@@ -58,7 +58,8 @@ export class RowCache implements ViewRows, PeekRows {
         this.addCounter(change.table, change.row);
         continue;
       }
-      const key = change.op === 'put' ? this.shape(change.table).primaryKeys.map((column) => change.row[column]) : change.key;
+      const key =
+        change.op === 'put' ? this.shape(change.table).primaryKeys.map((column) => change.row[column]) : change.key;
       const value = change.op === 'put' ? change.row : null;
       this.table(change.table).set(keyString(key), value);
       this.tableOf(this.dirty, change.table).set(keyString(key), { key, row: value });
@@ -77,7 +78,12 @@ export class RowCache implements ViewRows, PeekRows {
     }
     // Keys in one order in every worker: two transactions adding to the same rows lock them alike, never crosswise.
     const counters = new Map(
-      [...this.counters].sort(([a], [b]) => (a < b ? -1 : 1)).map(([table, rows]) => [table, [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row)]),
+      [...this.counters]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([table, rows]) => [
+          table,
+          [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row),
+        ]),
     );
     this.dirty = new Map();
     this.counters = new Map();
@@ -163,7 +169,10 @@ function keyOf(columns: readonly string[], row: Row): string {
   return key;
 }
 
-export function addNumberMaps(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+export function addNumberMaps(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+): Record<string, number> {
   const sum: Record<string, number> = { ...a };
   for (const [key, value] of Object.entries(b)) sum[key] = addNumbers(Object.hasOwn(sum, key) ? sum[key] : 0, value);
   return sum;

@@ -34,13 +34,21 @@ export class TableSql {
     const names = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
     const rows: Record<string, unknown>[] = await manager.query(
       `select * from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
-      [JSON.stringify(keys.map((key) => Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]]))))],
+      [
+        JSON.stringify(
+          keys.map((key) =>
+            Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]])),
+          ),
+        ),
+      ],
     );
     return rows.map((row) => this.fromDatabase(row));
   }
 
   async put(manager: EntityManager, rows: readonly Row[]): Promise<void> {
-    const updates = this.columns.filter((column) => !column.isPrimary).map((column) => `${quote(column.databaseName)} = excluded.${quote(column.databaseName)}`);
+    const updates = this.columns
+      .filter((column) => !column.isPrimary)
+      .map((column) => `${quote(column.databaseName)} = excluded.${quote(column.databaseName)}`);
     await this.insert(manager, rows, updates.length ? `do update set ${updates.join(', ')}` : 'do nothing');
   }
 
@@ -66,7 +74,13 @@ export class TableSql {
     const names = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
     await manager.query(
       `delete from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
-      [JSON.stringify(keys.map((key) => Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]]))))],
+      [
+        JSON.stringify(
+          keys.map((key) =>
+            Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]])),
+          ),
+        ),
+      ],
     );
   }
 
@@ -86,7 +100,9 @@ export class TableSql {
 
   private toDatabase(row: Row): Record<string, unknown> {
     // Counter rows may name only some figures: the rest add nothing.
-    return Object.fromEntries(this.columns.map((column) => [column.databaseName, row[column.propertyName] ?? this.zeroOf(column)]));
+    return Object.fromEntries(
+      this.columns.map((column) => [column.databaseName, row[column.propertyName] ?? this.zeroOf(column)]),
+    );
   }
 
   private fromDatabase(row: Record<string, unknown>): Row {

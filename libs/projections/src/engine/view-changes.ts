@@ -67,9 +67,12 @@ export interface Projection {
 export const keyString = (key: readonly unknown[]): string => (key.length === 1 ? String(key[0]) : key.join('\u001f'));
 
 /** A recorded event read as one of the domain's event types (the store knows only type and data). */
-export type Recorded<E extends { type: string; data: unknown }> = E extends unknown ? Omit<RecordedEvent, 'type' | 'data'> & { type: E['type']; data: E['data'] } : never;
+export type Recorded<E extends { type: string; data: unknown }> = E extends unknown
+  ? Omit<RecordedEvent, 'type' | 'data'> & { type: E['type']; data: E['data'] }
+  : never;
 
 /** Where and when an event happened, without its payload. */
 export type EventPlace = Pick<RecordedEvent, 'metadata' | 'position' | 'streamId'>;
 
-export const recorded = <E extends { type: string; data: unknown }>(event: RecordedEvent): Recorded<E> => event as unknown as Recorded<E>;
+export const recorded = <E extends { type: string; data: unknown }>(event: RecordedEvent): Recorded<E> =>
+  event as unknown as Recorded<E>;

@@ -34,9 +34,15 @@ export const inspectionsProjection: Projection = {
     }
     if (event.type === 'InspectionFindingRecorded') {
       const { sampleId, schoolId, outcome, notes } = recorded<InspectionFindingRecorded>(event).data;
-      const sample = rows.get<InspectionSampleRow >('inspection_samples', sampleId);
+      const sample = rows.get<InspectionSampleRow>('inspection_samples', sampleId);
       if (!sample) return [];
-      const finding = { schoolId, outcome, notes, recordedAt: event.metadata.businessTime, recordedBy: event.metadata.actor.sub };
+      const finding = {
+        schoolId,
+        outcome,
+        notes,
+        recordedAt: event.metadata.businessTime,
+        recordedBy: event.metadata.actor.sub,
+      };
       return [{ op: 'put', table: 'inspection_samples', row: { ...sample, findings: [...sample.findings, finding] } }];
     }
     return [];

@@ -21,7 +21,11 @@ const SERIALIZATION_FAILURE = '40001';
  * One read model's projector as a member of a Kafka consumer group: the group's workers share
  * the partitions; each batch is applied by the runner with its partition's offset, once.
  */
-export async function consumeIntoReadModel(runner: ProjectionRunner, feed: KafkaFeed & { broker: MessageBroker }, logger: EventStoreLogger): Promise<MessageConsumer> {
+export async function consumeIntoReadModel(
+  runner: ProjectionRunner,
+  feed: KafkaFeed & { broker: MessageBroker },
+  logger: EventStoreLogger,
+): Promise<MessageConsumer> {
   return feed.broker.consume({
     groupId: `${feed.groupPrefix ?? 'tip-read-model-'}${runner.name}`,
     topic: feed.topic,
@@ -31,7 +35,12 @@ export async function consumeIntoReadModel(runner: ProjectionRunner, feed: Kafka
           return [receivedMessage(message)];
         } catch (error) {
           // Not TIP's (someone else wrote to the topic): passed over, loudly, rather than stop the partition for good.
-          logger.warn('message passed over', { topic, partition, offset: message.offset, reason: (error as Error).message });
+          logger.warn('message passed over', {
+            topic,
+            partition,
+            offset: message.offset,
+            reason: (error as Error).message,
+          });
           return [];
         }
       });
@@ -42,10 +51,17 @@ export async function consumeIntoReadModel(runner: ProjectionRunner, feed: Kafka
         } catch (error) {
           // Out of global order across partitions, or crossing another worker: worth a retry.
           // Past the limit kafkajs restarts the consumer, which delivers the batch again.
-          const code = (error as { driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+          const code =
+            (error as { driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
           const transient = error instanceof AwaitingEvents || code === DEADLOCK || code === SERIALIZATION_FAILURE;
           if (!transient || attempt >= 100) throw error;
-          if (attempt % 20 === 0) logger.warn('read model batch waits', { readModel: runner.name, partition, attempt, reason: (error as Error).message });
+          if (attempt % 20 === 0)
+            logger.warn('read model batch waits', {
+              readModel: runner.name,
+              partition,
+              attempt,
+              reason: (error as Error).message,
+            });
           // Waiting here must not cost the membership (the session times out after 10 s).
           await heartbeat();
           await new Promise((resolve) => setTimeout(resolve, Math.min(20 * attempt, 250)));

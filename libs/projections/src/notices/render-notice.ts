@@ -22,13 +22,30 @@ const COLUMNS: readonly Column[] = [
   { label: COLUMN_LABELS.unitId, format: 'text', width: 12, value: (r) => r.unitId },
   { label: COLUMN_LABELS.name, format: 'text', width: 28, value: (r) => r.name },
   ...NOTICE_FIGURES.flatMap((key): Column[] => [
-    { group: FIGURE_LABELS[key], label: COLUMN_LABELS.thisWeek, format: 'number', width: 8, value: (r) => r.thisWeek[key] },
-    { group: FIGURE_LABELS[key], label: COLUMN_LABELS.lastWeek, format: 'number', width: 8, value: (r) => r.lastWeek[key] },
+    {
+      group: FIGURE_LABELS[key],
+      label: COLUMN_LABELS.thisWeek,
+      format: 'number',
+      width: 8,
+      value: (r) => r.thisWeek[key],
+    },
+    {
+      group: FIGURE_LABELS[key],
+      label: COLUMN_LABELS.lastWeek,
+      format: 'number',
+      width: 8,
+      value: (r) => r.lastWeek[key],
+    },
     { group: FIGURE_LABELS[key], label: COLUMN_LABELS.change, format: 'change', width: 8, value: (r) => r.change[key] },
   ]),
   { label: COLUMN_LABELS.progress, format: 'percent', width: 9, value: (r) => r.progressPercent },
   { label: COLUMN_LABELS.pace, format: 'percent', width: 10, value: (_, n) => n.pacePercent },
-  { label: COLUMN_LABELS.behind, format: 'text', width: 6, value: (r) => (r.behind ? BEHIND_MARK.yes : BEHIND_MARK.no) },
+  {
+    label: COLUMN_LABELS.behind,
+    format: 'text',
+    width: 6,
+    value: (r) => (r.behind ? BEHIND_MARK.yes : BEHIND_MARK.no),
+  },
 ];
 
 const BEHIND_FILL = 'FFFFC7CE'; // Excel's own "light red fill", so it reads as a warning to office users.
@@ -66,7 +83,13 @@ function localDateTime(instant: string): string {
 
 function periodLine(notice: WeeklyNotice): string {
   const { weekStartsOn, weekEndsOn, week } = notice;
-  return noticePeriodLine({ weekStartsOn, weekEndsOn, week, asOf: localDateTime(notice.asOf), pace: notice.pacePercent.toFixed(1) });
+  return noticePeriodLine({
+    weekStartsOn,
+    weekEndsOn,
+    week,
+    asOf: localDateTime(notice.asOf),
+    pace: notice.pacePercent.toFixed(1),
+  });
 }
 
 const headerText = (c: Column): string => `${c.group ?? ''}${c.label}`;
@@ -105,7 +128,14 @@ const NUM_FMT: Record<Format, string | undefined> = {
 function addLevelSheet(workbook: Workbook, notice: WeeklyNotice, level: NoticeLevel, name: string): void {
   const sheet = workbook.addWorksheet(name, {
     views: [{ state: 'frozen', xSplit: 4, ySplit: 4 }], // keep the header and the unit's name in view
-    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '3:4' },
+    pageSetup: {
+      paperSize: 9,
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: '3:4',
+    },
   });
   const last = COLUMNS.length;
   sheet.columns = COLUMNS.map((c) => ({ width: c.width }));
@@ -157,7 +187,8 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
   const workbook = new Workbook();
   workbook.creator = 'TIP';
   const taken = new Set<string>();
-  for (const level of sections(notice)) addLevelSheet(workbook, notice, level, sheetName(KIND_LABELS[level.kind], taken));
+  for (const level of sections(notice))
+    addLevelSheet(workbook, notice, level, sheetName(KIND_LABELS[level.kind], taken));
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }
 

@@ -8,30 +8,81 @@ const PACE = 45;
 const EVIL_NAME = '海州实验<script>&"中学';
 
 const ZERO: NoticeFigures = {
-  seatsReceived: 0, enrolled: 0, confirmed: 0, pointsSelected: 0, onlinePassed: 0, assessed: 0, passed: 0,
-  excellent: 0, certified: 0, hoursCredited: 0, excellentVideos: 0, schoolsTotal: 0, schoolsClosed: 0,
+  seatsReceived: 0,
+  enrolled: 0,
+  confirmed: 0,
+  pointsSelected: 0,
+  onlinePassed: 0,
+  assessed: 0,
+  passed: 0,
+  excellent: 0,
+  certified: 0,
+  hoursCredited: 0,
+  excellentVideos: 0,
+  schoolsTotal: 0,
+  schoolsClosed: 0,
 };
 
-function row(kind: UnitKind, unitId: string, name: string, rank: number, thisWeek: Partial<NoticeFigures>, lastWeek: Partial<NoticeFigures>): NoticeRow {
+function row(
+  kind: UnitKind,
+  unitId: string,
+  name: string,
+  rank: number,
+  thisWeek: Partial<NoticeFigures>,
+  lastWeek: Partial<NoticeFigures>,
+): NoticeRow {
   const now = { ...ZERO, ...thisWeek };
   const before = { ...ZERO, ...lastWeek };
   const change = { ...ZERO };
   for (const key of Object.keys(ZERO) as (keyof NoticeFigures)[]) change[key] = now[key] - before[key];
   const progressPercent = now.seatsReceived ? (now.passed / now.seatsReceived) * 100 : 0;
-  return { unitId, name, kind, rank, thisWeek: now, lastWeek: before, change, progressPercent, behind: progressPercent < PACE };
+  return {
+    unitId,
+    name,
+    kind,
+    rank,
+    thisWeek: now,
+    lastWeek: before,
+    change,
+    progressPercent,
+    behind: progressPercent < PACE,
+  };
 }
 
 const schools = [
-  row('school', '32070601', '新海高级中学', 1,
+  row(
+    'school',
+    '32070601',
+    '新海高级中学',
+    1,
     { seatsReceived: 100, enrolled: 100, confirmed: 98, passed: 66, excellent: 12, hoursCredited: 30, schoolsTotal: 1 },
-    { seatsReceived: 100, enrolled: 100, confirmed: 95, passed: 52, excellent: 9, hoursCredited: 26, schoolsTotal: 1 }),
-  row('school', '32070602', EVIL_NAME, 2,
+    { seatsReceived: 100, enrolled: 100, confirmed: 95, passed: 52, excellent: 9, hoursCredited: 26, schoolsTotal: 1 },
+  ),
+  row(
+    'school',
+    '32070602',
+    EVIL_NAME,
+    2,
     { seatsReceived: 80, enrolled: 80, confirmed: 80, passed: 40, excellent: 5, hoursCredited: 20.5, schoolsTotal: 1 },
-    { seatsReceived: 80, enrolled: 78, confirmed: 76, passed: 37, excellent: 5, hoursCredited: 18, schoolsTotal: 1 }),
+    { seatsReceived: 80, enrolled: 78, confirmed: 76, passed: 37, excellent: 5, hoursCredited: 18, schoolsTotal: 1 },
+  ),
   // Behind the 45% pace; hours go from 8.3 to 12.5, whose difference is not exact in floating point.
-  row('school', '32070701', '赣榆高级中学', 3,
-    { seatsReceived: 120, enrolled: 110, confirmed: 100, passed: 30, excellent: 2, hoursCredited: 12.5, schoolsTotal: 1 },
-    { seatsReceived: 120, enrolled: 105, confirmed: 90, passed: 33, excellent: 2, hoursCredited: 8.3, schoolsTotal: 1 }),
+  row(
+    'school',
+    '32070701',
+    '赣榆高级中学',
+    3,
+    {
+      seatsReceived: 120,
+      enrolled: 110,
+      confirmed: 100,
+      passed: 30,
+      excellent: 2,
+      hoursCredited: 12.5,
+      schoolsTotal: 1,
+    },
+    { seatsReceived: 120, enrolled: 105, confirmed: 90, passed: 33, excellent: 2, hoursCredited: 8.3, schoolsTotal: 1 },
+  ),
 ];
 
 const notice: WeeklyNotice = {
@@ -44,19 +95,82 @@ const notice: WeeklyNotice = {
   asOf: '2021-01-24T16:00:00.000Z',
   timeZone: 'Asia/Shanghai',
   pacePercent: PACE,
-  unit: row('city', '320700', '连云港市', 1,
-    { seatsReceived: 300, enrolled: 290, confirmed: 278, passed: 136, excellent: 19, hoursCredited: 63, schoolsTotal: 3 },
-    { seatsReceived: 300, enrolled: 283, confirmed: 261, passed: 122, excellent: 16, hoursCredited: 52.3, schoolsTotal: 3 }),
+  unit: row(
+    'city',
+    '320700',
+    '连云港市',
+    1,
+    {
+      seatsReceived: 300,
+      enrolled: 290,
+      confirmed: 278,
+      passed: 136,
+      excellent: 19,
+      hoursCredited: 63,
+      schoolsTotal: 3,
+    },
+    {
+      seatsReceived: 300,
+      enrolled: 283,
+      confirmed: 261,
+      passed: 122,
+      excellent: 16,
+      hoursCredited: 52.3,
+      schoolsTotal: 3,
+    },
+  ),
   levels: [
     {
       kind: 'county',
       rows: [
-        row('county', '320706', '海州区', 1,
-          { seatsReceived: 180, enrolled: 180, confirmed: 178, passed: 106, excellent: 17, hoursCredited: 50.5, schoolsTotal: 2 },
-          { seatsReceived: 180, enrolled: 178, confirmed: 171, passed: 89, excellent: 14, hoursCredited: 44, schoolsTotal: 2 }),
-        row('county', '320707', '赣榆区', 2,
-          { seatsReceived: 120, enrolled: 110, confirmed: 100, passed: 30, excellent: 2, hoursCredited: 12.5, schoolsTotal: 1 },
-          { seatsReceived: 120, enrolled: 105, confirmed: 90, passed: 33, excellent: 2, hoursCredited: 8.3, schoolsTotal: 1 }),
+        row(
+          'county',
+          '320706',
+          '海州区',
+          1,
+          {
+            seatsReceived: 180,
+            enrolled: 180,
+            confirmed: 178,
+            passed: 106,
+            excellent: 17,
+            hoursCredited: 50.5,
+            schoolsTotal: 2,
+          },
+          {
+            seatsReceived: 180,
+            enrolled: 178,
+            confirmed: 171,
+            passed: 89,
+            excellent: 14,
+            hoursCredited: 44,
+            schoolsTotal: 2,
+          },
+        ),
+        row(
+          'county',
+          '320707',
+          '赣榆区',
+          2,
+          {
+            seatsReceived: 120,
+            enrolled: 110,
+            confirmed: 100,
+            passed: 30,
+            excellent: 2,
+            hoursCredited: 12.5,
+            schoolsTotal: 1,
+          },
+          {
+            seatsReceived: 120,
+            enrolled: 105,
+            confirmed: 90,
+            passed: 33,
+            excellent: 2,
+            hoursCredited: 8.3,
+            schoolsTotal: 1,
+          },
+        ),
       ],
     },
     { kind: 'school', rows: schools },
@@ -74,7 +188,15 @@ describe('renderNoticeCsv', () => {
   });
 
   it('has the Chinese header with three columns per figure', () => {
-    expect(header.slice(0, 7)).toEqual(['层级', '排名', '单位代码', '单位名称', '分配名额本周', '分配名额上周', '分配名额变化']);
+    expect(header.slice(0, 7)).toEqual([
+      '层级',
+      '排名',
+      '单位代码',
+      '单位名称',
+      '分配名额本周',
+      '分配名额上周',
+      '分配名额变化',
+    ]);
     expect(header.slice(-3)).toEqual(['完成率%', '时间进度%', '滞后']);
     expect(header).toHaveLength(4 + 13 * 3 + 3);
   });
@@ -198,6 +320,9 @@ describe('renderNoticeHtml', () => {
   });
 
   it('marks behind rows', () => {
-    expect(root.querySelectorAll('tr.behind').map((tr) => tr.querySelectorAll('td')[2]?.text)).toEqual(['320707', '32070701']);
+    expect(root.querySelectorAll('tr.behind').map((tr) => tr.querySelectorAll('td')[2]?.text)).toEqual([
+      '320707',
+      '32070701',
+    ]);
   });
 });

@@ -1,7 +1,10 @@
 import type { Figures } from '../progress/progress.figures';
 
 /** The figures a weekly notice (周通报) reports for one unit, as of the end of a week: unit progress without the breakdowns. */
-export type NoticeFigures = Omit<Figures, 'seatsHandedOn' | 'seatsUsed' | 'hoursByCategory' | 'excellentVideosBySubject'> & {
+export type NoticeFigures = Omit<
+  Figures,
+  'seatsHandedOn' | 'seatsUsed' | 'hoursByCategory' | 'excellentVideosBySubject'
+> & {
   /** Schools below the unit taking part in the batch (1 for a school that does). */
   schoolsTotal: number;
 };

@@ -59,7 +59,11 @@ export class TeacherRecordRow {
   @Column({ name: 'period_id', type: 'text' }) periodId!: string;
   @Column({ type: 'text' }) status!: string;
   @Column({ type: 'jsonb' }) record!: Record<string, unknown>;
-  @Column({ type: 'bigint', name: 'last_position', transformer: { to: (value: number) => value, from: (value: string) => Number(value) } })
+  @Column({
+    type: 'bigint',
+    name: 'last_position',
+    transformer: { to: (value: number) => value, from: (value: string) => Number(value) },
+  })
   lastPosition!: number;
 }
 
@@ -116,7 +120,10 @@ export abstract class ProgressFigures {
   @Column({ name: 'hours_credited', type: 'double precision', default: 0 }) hoursCredited!: number;
   @Column({ name: 'hours_by_category', type: 'jsonb', default: {} }) hoursByCategory!: Record<string, number>;
   @Column({ name: 'excellent_videos', type: 'integer', default: 0 }) excellentVideos!: number;
-  @Column({ name: 'excellent_videos_by_subject', type: 'jsonb', default: {} }) excellentVideosBySubject!: Record<string, number>;
+  @Column({ name: 'excellent_videos_by_subject', type: 'jsonb', default: {} }) excellentVideosBySubject!: Record<
+    string,
+    number
+  >;
   @Column({ name: 'schools_closed', type: 'integer', default: 0 }) schoolsClosed!: number;
 }
 

@@ -57,8 +57,13 @@ export function ledgerFigures(ledger: QuotaLedger): FigureDelta {
 
 export function closureFigures(closure: SchoolClosureState): FigureDelta {
   const bySubject: Record<string, number> = {};
-  for (const video of closure.excellentVideos) bySubject[video.subject] = (Object.hasOwn(bySubject, video.subject) ? bySubject[video.subject] : 0) + 1;
-  return { excellentVideos: closure.excellentVideos.length, excellentVideosBySubject: bySubject, schoolsClosed: one(closure.status === 'closed') };
+  for (const video of closure.excellentVideos)
+    bySubject[video.subject] = (Object.hasOwn(bySubject, video.subject) ? bySubject[video.subject] : 0) + 1;
+  return {
+    excellentVideos: closure.excellentVideos.length,
+    excellentVideosBySubject: bySubject,
+    schoolsClosed: one(closure.status === 'closed'),
+  };
 }
 
 /** after − before, figure by figure; undefined when nothing changed. */

@@ -63,7 +63,20 @@ export class ProgressReadModel1763800000000 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const schema = schemaOf(queryRunner);
-    for (const table of ['unit_weekly_changes', 'unit_progress', 'school_participation', 'school_closures', 'quota_ledgers', 'teacher_records', 'batches', 'programmes', 'teachers', 'units', 'kafka_partitions', 'projection_checkpoint']) {
+    for (const table of [
+      'unit_weekly_changes',
+      'unit_progress',
+      'school_participation',
+      'school_closures',
+      'quota_ledgers',
+      'teacher_records',
+      'batches',
+      'programmes',
+      'teachers',
+      'units',
+      'kafka_partitions',
+      'projection_checkpoint',
+    ]) {
       await queryRunner.query(`drop table ${schema}.${table}`);
     }
     await queryRunner.query(`drop function ${schema}.jsonb_add(jsonb, jsonb)`);

@@ -19,12 +19,32 @@ import {
 } from '@tip/domain';
 import { RecordedEvent } from '@tip/event-store';
 import { isoWeekOf } from '../notices/iso-week';
-import { AwaitingEvents, EventPlace, PeekRows, Projection, Recorded, recorded, RowRef, ViewChange, ViewRows } from '../engine/view-changes';
+import {
+  AwaitingEvents,
+  EventPlace,
+  PeekRows,
+  Projection,
+  Recorded,
+  recorded,
+  RowRef,
+  ViewChange,
+  ViewRows,
+} from '../engine/view-changes';
 import { closureFigures, difference, FigureDelta, ledgerFigures, negated, recordFigures } from './progress.figures';
-import { BatchRow, ProgrammeRow, QuotaLedgerRow, SchoolClosureRow, SchoolParticipationRow, TeacherRecordRow, TeacherRow, UnitRow } from './progress.entities';
+import {
+  BatchRow,
+  ProgrammeRow,
+  QuotaLedgerRow,
+  SchoolClosureRow,
+  SchoolParticipationRow,
+  TeacherRecordRow,
+  TeacherRow,
+  UnitRow,
+} from './progress.entities';
 
 /** Streams whose events this read model counts; copies (a batch's own stream, certificates) are skipped. */
-const category = (event: RecordedEvent) => /^(org-unit|teacher|programme|quota|enrollment|school-closure)-/.exec(event.streamId)?.[1];
+const category = (event: RecordedEvent) =>
+  /^(org-unit|teacher|programme|quota|enrollment|school-closure)-/.exec(event.streamId)?.[1];
 
 /**
  * Progress per school, county, city, province and batch; teacher transcripts; quota ledgers.
@@ -65,8 +85,13 @@ export const progressProjection: Projection = {
       }
       case 'enrollment': {
         const record = rows.peek<TeacherRecordRow>('teacher_records', data.batchId, data.teacherId);
-        const schools = [data.schoolId, data.fromSchoolId, data.toSchoolId, record?.schoolId].filter((id): id is string => typeof id === 'string');
-        return [{ table: 'teacher_records', key: [data.batchId, data.teacherId] }, ...schools.map((id) => ({ table: 'units', key: [id] }))];
+        const schools = [data.schoolId, data.fromSchoolId, data.toSchoolId, record?.schoolId].filter(
+          (id): id is string => typeof id === 'string',
+        );
+        return [
+          { table: 'teacher_records', key: [data.batchId, data.teacherId] },
+          ...schools.map((id) => ({ table: 'units', key: [id] })),
+        ];
       }
       case 'school-closure':
         return [
@@ -113,7 +138,8 @@ function unitRegistered({ data, metadata }: Recorded<OrgUnitRegistered>): ViewCh
 
 function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>, rows: ViewRows): ViewChange[] {
   if (event.type === 'TeacherRegistered') {
-    const { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked } = event.data as TeacherRegistered['data'];
+    const { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked } =
+      event.data as TeacherRegistered['data'];
     const row: TeacherRow = { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked };
     return [{ op: 'put', table: 'teachers', row: { ...row } }];
   }
@@ -131,10 +157,21 @@ function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, r
     const row: ProgrammeRow = { programmeId, provinceId, name, rulebookId: rulebook.id };
     return [{ op: 'put', table: 'programmes', row: { ...row } }];
   }
-  const { programmeId, batchId, name, startsOn, endsOn, sharePercent, periods, rulebook } = event.data as BatchScheduled['data'];
+  const { programmeId, batchId, name, startsOn, endsOn, sharePercent, periods, rulebook } =
+    event.data as BatchScheduled['data'];
   const programme = rows.get<ProgrammeRow>('programmes', programmeId);
   if (!programme) return [];
-  const row: BatchRow = { batchId, programmeId, provinceId: programme.provinceId, name, startsOn, endsOn, sharePercent, periods, rulebookId: rulebook.id };
+  const row: BatchRow = {
+    batchId,
+    programmeId,
+    provinceId: programme.provinceId,
+    name,
+    startsOn,
+    endsOn,
+    sharePercent,
+    periods,
+    rulebookId: rulebook.id,
+  };
   return [{ op: 'put', table: 'batches', row: { ...row } }];
 }
 
@@ -142,9 +179,18 @@ function ledgerChanged(event: Recorded<QuotaEvent>, rows: ViewRows): ViewChange[
   const { batchId, periodId } = event.data;
   const unitId = ledgerUnitOf(event);
   const stored = rows.get<QuotaLedgerRow>('quota_ledgers', batchId, periodId, unitId);
-  const before: QuotaLedger = stored ? { received: stored.received, handedOn: stored.handedOn, seatHolders: stored.seatHolders } : initialQuotaLedger();
+  const before: QuotaLedger = stored
+    ? { received: stored.received, handedOn: stored.handedOn, seatHolders: stored.seatHolders }
+    : initialQuotaLedger();
   const after = evolveQuotaLedger(before, event);
-  const ledger: QuotaLedgerRow = { batchId, periodId, unitId, received: after.received, handedOn: { ...after.handedOn }, seatHolders: [...after.seatHolders] };
+  const ledger: QuotaLedgerRow = {
+    batchId,
+    periodId,
+    unitId,
+    received: after.received,
+    handedOn: { ...after.handedOn },
+    seatHolders: [...after.seatHolders],
+  };
   const changes: ViewChange[] = [{ op: 'put', table: 'quota_ledgers', row: { ...ledger } }];
   // Seats count where they are: each unit's own ledger, not its ancestors'.
   changes.push(...added(batchId, [unitId], difference(ledgerFigures(after), ledgerFigures(before)), event));
@@ -177,7 +223,9 @@ function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewCh
     changes.push(...added(batchId, chainOf(rows, beforeSchool), negated(recordFigures(before)), event));
     changes.push(...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), {}), event));
   } else {
-    changes.push(...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), recordFigures(before)), event));
+    changes.push(
+      ...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), recordFigures(before)), event),
+    );
   }
   return changes;
 }
@@ -211,7 +259,12 @@ function closureChanged(event: Recorded<SchoolClosureEvent>, rows: ViewRows): Vi
 }
 
 /** The unit totals an event changes: every unit given, all time and in the event's week. */
-function added(batchId: string, unitIds: readonly string[], delta: FigureDelta | undefined, event: EventPlace): ViewChange[] {
+function added(
+  batchId: string,
+  unitIds: readonly string[],
+  delta: FigureDelta | undefined,
+  event: EventPlace,
+): ViewChange[] {
   if (!delta) return [];
   const week = isoWeekOf(event.metadata.businessTime);
   return unitIds.flatMap((unitId): ViewChange[] => [

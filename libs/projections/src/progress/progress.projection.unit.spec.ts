@@ -10,12 +10,13 @@ import { BATCH, enrolled, event, online, onRecord, world } from './progress.test
 function rowsOf(events: RecordedEvent[]) {
   const tables = projectInMemory(progressReadModel, events);
   const progress = (unitId: string) => tables.get('unit_progress')?.find((row) => row.unitId === unitId);
-  const weekly = (unitId: string, week: string) => tables.get('unit_weekly_changes')?.find((row) => row.unitId === unitId && row.week === week);
+  const weekly = (unitId: string, week: string) =>
+    tables.get('unit_weekly_changes')?.find((row) => row.unitId === unitId && row.week === week);
   return { tables, progress, weekly };
 }
 
 describe('the progress projector', () => {
-  it('records a school taking part from the first seats it receives, and seats on each unit\'s own ledger', () => {
+  it("records a school taking part from the first seats it receives, and seats on each unit's own ledger", () => {
     const { progress, tables } = rowsOf(world());
     for (const unitId of ['P', 'C', 'X']) expect(progress(unitId)).toMatchObject({ schoolsClosed: 0 });
     expect(progress('S1')).toMatchObject({ seatsReceived: 10, seatsHandedOn: 0 });
@@ -29,25 +30,44 @@ describe('the progress projector', () => {
 
   it('credits online hours once per platform record, and online passed when the category minimum is reached', () => {
     const given = [...world(), ...enrolled('T1', 'S1'), online('T1', 'R1', 15)];
-    expect(rowsOf(given).progress('C')).toMatchObject({ enrolled: 1, onlinePassed: 0, hoursCredited: 15, hoursByCategory: { online: 15 } });
+    expect(rowsOf(given).progress('C')).toMatchObject({
+      enrolled: 1,
+      onlinePassed: 0,
+      hoursCredited: 15,
+      hoursByCategory: { online: 15 },
+    });
     const then = rowsOf([...given, online('T1', 'R1', 15), online('T1', 'R2', 10.5)]);
-    expect(then.progress('C')).toMatchObject({ enrolled: 1, onlinePassed: 1, hoursCredited: 25.5, hoursByCategory: { online: 25.5 } });
+    expect(then.progress('C')).toMatchObject({
+      enrolled: 1,
+      onlinePassed: 1,
+      hoursCredited: 25.5,
+      hoursByCategory: { online: 25.5 },
+    });
     expect(then.progress('S1')).toMatchObject({ seatsUsed: 1 });
   });
 
   it('puts each change in the ISO week (Asia/Shanghai) its business time falls in', () => {
-    const given = [...world(), ...enrolled('T1', 'S1', '2021-01-17T23:30:00+08:00'), online('T1', 'R1', 30, '2021-01-17T16:30:00Z')];
+    const given = [
+      ...world(),
+      ...enrolled('T1', 'S1', '2021-01-17T23:30:00+08:00'),
+      online('T1', 'R1', 30, '2021-01-17T16:30:00Z'),
+    ];
     const { weekly } = rowsOf(given);
     expect(weekly('X', '2021-W02')).toMatchObject({ enrolled: 1, hoursCredited: 0 });
     // 16:30 UTC on Sunday is 00:30 on Monday in Shanghai: the next week.
     expect(weekly('X', '2021-W03')).toMatchObject({ enrolled: 0, onlinePassed: 1, hoursCredited: 30 });
   });
 
-  it('moves a transferred teacher\'s figures from the old school to the new one, leaving the county whole', () => {
+  it("moves a transferred teacher's figures from the old school to the new one, leaving the county whole", () => {
     const given = [...world(), ...enrolled('T1', 'S1'), online('T1', 'R1', 30)];
     const then = rowsOf([
       ...given,
-      onRecord('T1', 'TeacherTransferred', { periodId: '1', fromSchoolId: 'S1', toSchoolId: 'S2', transferredAt: '2021-02-01T01:00:00.000Z' }),
+      onRecord('T1', 'TeacherTransferred', {
+        periodId: '1',
+        fromSchoolId: 'S1',
+        toSchoolId: 'S2',
+        transferredAt: '2021-02-01T01:00:00.000Z',
+      }),
     ]);
     expect(then.progress('S1')).toMatchObject({ enrolled: 0, onlinePassed: 0, hoursCredited: 0 });
     expect(then.progress('S2')).toMatchObject({ enrolled: 1, onlinePassed: 1, hoursCredited: 30 });
@@ -60,7 +80,12 @@ describe('the progress projector', () => {
       ...world(),
       ...enrolled('T1', 'S1'),
       onRecord('T1', 'EnrollmentConfirmed', { confirmedAt: '2021-01-12T02:00:00.000Z' }),
-      onRecord('T1', 'TeacherWithdrawn', { periodId: '1', schoolId: 'S1', reason: '调离', withdrawnAt: '2021-01-20T01:00:00.000Z' }),
+      onRecord('T1', 'TeacherWithdrawn', {
+        periodId: '1',
+        schoolId: 'S1',
+        reason: '调离',
+        withdrawnAt: '2021-01-20T01:00:00.000Z',
+      }),
       event(`quota-${BATCH}:1:S1`, 'SeatReleased', { batchId: BATCH, periodId: '1', schoolId: 'S1', teacherId: 'T1' }),
     ]);
     expect(then.progress('P')).toMatchObject({ enrolled: 0, confirmed: 0 });
@@ -72,19 +97,53 @@ describe('the progress projector', () => {
       ...world(),
       ...enrolled('T1', 'S1'),
       online('T1', 'R1', 25),
-      onRecord('T1', 'AbilityPointsSelected', { points: ['A1', 'B2'], selectedBy: { sub: 'T1', role: 'teacher' }, selectedAt: '2021-01-13T01:00:00.000Z' }),
-      onRecord('T1', 'PracticeEvidenceSubmitted', { abilityPoint: 'A1', evidenceRef: 'a1', submittedAt: '2021-03-01T01:00:00.000Z' }),
-      onRecord('T1', 'PracticeEvidenceSubmitted', { abilityPoint: 'B2', evidenceRef: 'b2', submittedAt: '2021-03-01T01:00:00.000Z' }),
+      onRecord('T1', 'AbilityPointsSelected', {
+        points: ['A1', 'B2'],
+        selectedBy: { sub: 'T1', role: 'teacher' },
+        selectedAt: '2021-01-13T01:00:00.000Z',
+      }),
+      onRecord('T1', 'PracticeEvidenceSubmitted', {
+        abilityPoint: 'A1',
+        evidenceRef: 'a1',
+        submittedAt: '2021-03-01T01:00:00.000Z',
+      }),
+      onRecord('T1', 'PracticeEvidenceSubmitted', {
+        abilityPoint: 'B2',
+        evidenceRef: 'b2',
+        submittedAt: '2021-03-01T01:00:00.000Z',
+      }),
     ];
     const assessed = (abilityPoint: string, grade: string, overallGrade: string | null) =>
-      onRecord('T1', 'PracticeAssessed', { abilityPoint, evidenceRefs: [abilityPoint.toLowerCase()], grade, pointGrade: grade, overallGrade, assessedBy: { sub: 'gl', role: 'group-leader' }, assessedAt: '2021-04-01T01:00:00.000Z' });
-    expect(rowsOf([...base, assessed('A1', 'excellent', null)]).progress('S1')).toMatchObject({ pointsSelected: 1, assessed: 0, passed: 0 });
-    expect(rowsOf([...base, assessed('A1', 'excellent', null), assessed('B2', 'excellent', 'excellent')]).progress('S1')).toMatchObject({ assessed: 1, passed: 1, excellent: 1 });
-    expect(rowsOf([...base, assessed('A1', 'excellent', null), assessed('B2', 'fail', 'fail')]).progress('S1')).toMatchObject({ assessed: 1, passed: 0, excellent: 0 });
+      onRecord('T1', 'PracticeAssessed', {
+        abilityPoint,
+        evidenceRefs: [abilityPoint.toLowerCase()],
+        grade,
+        pointGrade: grade,
+        overallGrade,
+        assessedBy: { sub: 'gl', role: 'group-leader' },
+        assessedAt: '2021-04-01T01:00:00.000Z',
+      });
+    expect(rowsOf([...base, assessed('A1', 'excellent', null)]).progress('S1')).toMatchObject({
+      pointsSelected: 1,
+      assessed: 0,
+      passed: 0,
+    });
+    expect(
+      rowsOf([...base, assessed('A1', 'excellent', null), assessed('B2', 'excellent', 'excellent')]).progress('S1'),
+    ).toMatchObject({ assessed: 1, passed: 1, excellent: 1 });
+    expect(
+      rowsOf([...base, assessed('A1', 'excellent', null), assessed('B2', 'fail', 'fail')]).progress('S1'),
+    ).toMatchObject({ assessed: 1, passed: 0, excellent: 0 });
   });
 
   it('counts excellent videos by subject and a closed school up the ancestry', () => {
-    const closure = (type: string, data: Record<string, unknown> = {}) => event(`school-closure-${BATCH}:S1`, type, { batchId: BATCH, schoolId: 'S1', ...data }, '2021-06-20T09:00:00+08:00');
+    const closure = (type: string, data: Record<string, unknown> = {}) =>
+      event(
+        `school-closure-${BATCH}:S1`,
+        type,
+        { batchId: BATCH, schoolId: 'S1', ...data },
+        '2021-06-20T09:00:00+08:00',
+      );
     const then = rowsOf([
       ...world(),
       closure('ExcellentVideoUploaded', { teacherId: 'T1', subject: '语文', videoRef: 'v1' }),
@@ -92,27 +151,62 @@ describe('the progress projector', () => {
       closure('ExcellentVideoReplaced', { teacherId: 'T2', subject: '数学', videoRef: 'v3', previousVideoRef: 'v2' }),
       closure('SchoolClosed', { signedDocumentRef: 'signed.pdf' }),
     ]);
-    expect(then.progress('C')).toMatchObject({ excellentVideos: 2, excellentVideosBySubject: { 语文: 1, 数学: 1 }, schoolsClosed: 1 });
-    expect(then.tables.get('school_closures')?.find((row) => row.schoolId === 'S1')).toMatchObject({ closureStatus: 'closed', dates: { closed: '2021-06-20T01:00:00.000Z' } });
+    expect(then.progress('C')).toMatchObject({
+      excellentVideos: 2,
+      excellentVideosBySubject: { 语文: 1, 数学: 1 },
+      schoolsClosed: 1,
+    });
+    expect(then.tables.get('school_closures')?.find((row) => row.schoolId === 'S1')).toMatchObject({
+      closureStatus: 'closed',
+      dates: { closed: '2021-06-20T01:00:00.000Z' },
+    });
   });
 
-  it('ignores copies: a certificate\'s own stream and a batch\'s own stream repeat events counted elsewhere', () => {
+  it("ignores copies: a certificate's own stream and a batch's own stream repeat events counted elsewhere", () => {
     const given = [...world(), ...enrolled('T1', 'S1')];
-    const certificate = { certificateCode: 'TIP-X', batchId: BATCH, periodId: '1', teacherId: 'T1', schoolId: 'S1', hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass', issuedAt: '2021-06-01T01:00:00.000Z' };
-    const then = rowsOf([...given, event('certificate-TIP-X', 'CertificateIssued', certificate), event(`batch-${BATCH}`, 'BatchScheduled', { programmeId: 'NOPE', batchId: BATCH })]);
+    const certificate = {
+      certificateCode: 'TIP-X',
+      batchId: BATCH,
+      periodId: '1',
+      teacherId: 'T1',
+      schoolId: 'S1',
+      hours: { online: 25, offline: 25 },
+      totalHours: 50,
+      grade: 'pass',
+      issuedAt: '2021-06-01T01:00:00.000Z',
+    };
+    const then = rowsOf([
+      ...given,
+      event('certificate-TIP-X', 'CertificateIssued', certificate),
+      event(`batch-${BATCH}`, 'BatchScheduled', { programmeId: 'NOPE', batchId: BATCH }),
+    ]);
     expect(then.progress('S1')).toMatchObject({ certified: 0 });
     expect(then.tables.get('batches')).toBeUndefined();
   });
 
-  it('keeps the earliest time a school took part, whichever period\'s seats arrive first', () => {
-    const later = event(`quota-${BATCH}:2:S1`, 'QuotaReceived', { batchId: BATCH, periodId: '2', fromUnitId: 'X', toUnitId: 'S1', seats: 5 }, '2021-03-01T09:00:00+08:00');
-    const earlier = event(`quota-${BATCH}:1:S1`, 'QuotaReceived', { batchId: BATCH, periodId: '1', fromUnitId: 'X', toUnitId: 'S1', seats: 5 }, '2021-01-04T09:00:00+08:00');
+  it("keeps the earliest time a school took part, whichever period's seats arrive first", () => {
+    const later = event(
+      `quota-${BATCH}:2:S1`,
+      'QuotaReceived',
+      { batchId: BATCH, periodId: '2', fromUnitId: 'X', toUnitId: 'S1', seats: 5 },
+      '2021-03-01T09:00:00+08:00',
+    );
+    const earlier = event(
+      `quota-${BATCH}:1:S1`,
+      'QuotaReceived',
+      { batchId: BATCH, periodId: '1', fromUnitId: 'X', toUnitId: 'S1', seats: 5 },
+      '2021-01-04T09:00:00+08:00',
+    );
     const base = world().filter((each) => !each.streamId.includes(':S'));
-    expect(rowsOf([...base, later, earlier]).tables.get('school_participation')).toEqual([{ batchId: BATCH, schoolId: 'S1', joinedAt: '2021-01-04T01:00:00.000Z' }]);
-    expect(rowsOf([...base, earlier, later]).tables.get('school_participation')).toEqual([{ batchId: BATCH, schoolId: 'S1', joinedAt: '2021-01-04T01:00:00.000Z' }]);
+    expect(rowsOf([...base, later, earlier]).tables.get('school_participation')).toEqual([
+      { batchId: BATCH, schoolId: 'S1', joinedAt: '2021-01-04T01:00:00.000Z' },
+    ]);
+    expect(rowsOf([...base, earlier, later]).tables.get('school_participation')).toEqual([
+      { batchId: BATCH, schoolId: 'S1', joinedAt: '2021-01-04T01:00:00.000Z' },
+    ]);
   });
 
-  it('waits for a school\'s registration it has not seen yet, rather than count in the wrong place', () => {
+  it("waits for a school's registration it has not seen yet, rather than count in the wrong place", () => {
     const [, enrollment] = enrolled('T9', 'S9');
     expect(() => rowsOf([...world(), enrollment])).toThrow(/org unit S9 is not registered/);
   });

@@ -7,7 +7,12 @@ const rulebook = presetRulebook('jiangsu-2.0');
 const rules = enrollmentRulesOf(rulebook);
 
 let position = 0;
-export function event(streamId: string, type: string, data: Record<string, unknown>, businessTime = '2021-01-12T09:00:00+08:00'): RecordedEvent {
+export function event(
+  streamId: string,
+  type: string,
+  data: Record<string, unknown>,
+  businessTime = '2021-01-12T09:00:00+08:00',
+): RecordedEvent {
   position += 1;
   return {
     streamId,
@@ -29,19 +34,47 @@ export function event(streamId: string, type: string, data: Record<string, unkno
 }
 
 export const unit = (unitId: string, kind: string, ancestry: string[]) =>
-  event(`org-unit-${unitId}`, 'OrgUnitRegistered', { unitId, kind, name: `单位${unitId}`, parentId: ancestry.at(-1), ancestry });
+  event(`org-unit-${unitId}`, 'OrgUnitRegistered', {
+    unitId,
+    kind,
+    name: `单位${unitId}`,
+    parentId: ancestry.at(-1),
+    ancestry,
+  });
 export const transfer = (from: string, to: string, seats: number) => [
-  event(`quota-${BATCH}:1:${from}`, 'QuotaAllocated', { batchId: BATCH, periodId: '1', fromUnitId: from, toUnitId: to, seats }),
-  event(`quota-${BATCH}:1:${to}`, 'QuotaReceived', { batchId: BATCH, periodId: '1', fromUnitId: from, toUnitId: to, seats }),
+  event(`quota-${BATCH}:1:${from}`, 'QuotaAllocated', {
+    batchId: BATCH,
+    periodId: '1',
+    fromUnitId: from,
+    toUnitId: to,
+    seats,
+  }),
+  event(`quota-${BATCH}:1:${to}`, 'QuotaReceived', {
+    batchId: BATCH,
+    periodId: '1',
+    fromUnitId: from,
+    toUnitId: to,
+    seats,
+  }),
 ];
 export const onRecord = (teacherId: string, type: string, data: Record<string, unknown>, at?: string) =>
   event(`enrollment-${BATCH}:${teacherId}`, type, { batchId: BATCH, teacherId, ...data }, at);
 export const enrolled = (teacherId: string, schoolId: string, at?: string) => [
   event(`quota-${BATCH}:1:${schoolId}`, 'SeatTaken', { batchId: BATCH, periodId: '1', schoolId, teacherId }, at),
-  onRecord(teacherId, 'TeacherEnrolled', { periodId: '1', schoolId, fullTime: true, enrolledAt: '2021-01-12T01:00:00.000Z', rules }, at),
+  onRecord(
+    teacherId,
+    'TeacherEnrolled',
+    { periodId: '1', schoolId, fullTime: true, enrolledAt: '2021-01-12T01:00:00.000Z', rules },
+    at,
+  ),
 ];
 export const online = (teacherId: string, recordId: string, hours: number, at?: string) =>
-  onRecord(teacherId, 'OnlineHoursRecorded', { recordId, courseId: 'C', category: 'online', hours, recordedAt: '2021-01-13T01:00:00.000Z' }, at);
+  onRecord(
+    teacherId,
+    'OnlineHoursRecorded',
+    { recordId, courseId: 'C', category: 'online', hours, recordedAt: '2021-01-13T01:00:00.000Z' },
+    at,
+  );
 
 export const world = () => [
   unit('P', 'province', []),

@@ -23,7 +23,10 @@ export class InspectionViews {
       allocation: sample.allocation,
       drawnAt: sample.drawnAt,
       drawnBy: sample.drawnBy,
-      schools: (sample.drawn as { schoolId: string }[]).map((school) => ({ ...school, finding: latest.get(school.schoolId) ?? null })),
+      schools: (sample.drawn as { schoolId: string }[]).map((school) => ({
+        ...school,
+        finding: latest.get(school.schoolId) ?? null,
+      })),
       findings: sample.findings,
     };
   }

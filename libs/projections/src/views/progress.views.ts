@@ -12,7 +12,17 @@ import {
   SchoolClosureState,
   totalHoursCredited,
 } from '@tip/domain';
-import { BatchRow, ProgressFigures, QuotaLedgerRow, SchoolClosureRow, SchoolParticipationRow, TeacherRecordRow, TeacherRow, UnitProgressRow, UnitRow } from '../progress/progress.entities';
+import {
+  BatchRow,
+  ProgressFigures,
+  QuotaLedgerRow,
+  SchoolClosureRow,
+  SchoolParticipationRow,
+  TeacherRecordRow,
+  TeacherRow,
+  UnitProgressRow,
+  UnitRow,
+} from '../progress/progress.entities';
 
 /** A unit or teacher the caller asked about is not in the read model (yet). */
 export class ViewNotFound extends Error {}
@@ -65,8 +75,14 @@ export class ProgressViews {
     const figures = await this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId });
     const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
     const schools = await this.schoolsTakingPart(batchId, [unitId]);
-    const closure = unit.kind === 'school' ? await this.reader.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId }) : null;
-    const participation = unit.kind === 'school' ? await this.reader.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId }) : null;
+    const closure =
+      unit.kind === 'school'
+        ? await this.reader.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId })
+        : null;
+    const participation =
+      unit.kind === 'school'
+        ? await this.reader.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId })
+        : null;
     return {
       unitId,
       name: unit.name,
@@ -81,11 +97,14 @@ export class ProgressViews {
   async batchProgress(batchId: string) {
     const batch = await this.batch(batchId);
     const province = await this.reader.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId });
-    const cities = await this.reader.getRepository(UnitRow).find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } });
+    const cities = await this.reader
+      .getRepository(UnitRow)
+      .find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } });
     const unitIds = [batch.provinceId, ...cities.map((city) => city.unitId)];
     const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) });
     const schools = await this.schoolsTakingPart(batchId, unitIds);
-    const of = (unitId: string) => progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO, schools.get(unitId) ?? 0);
+    const of = (unitId: string) =>
+      progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO, schools.get(unitId) ?? 0);
     return {
       batchId,
       name: batch.name,
@@ -129,8 +148,11 @@ export class ProgressViews {
 
   async transcript(teacherId: string, batchId: string | undefined) {
     const teacher = await this.teacher(teacherId);
-    const records = await this.reader.getRepository(TeacherRecordRow).find({ where: batchId ? { teacherId, batchId } : { teacherId }, order: { batchId: 'ASC' } });
-    if (batchId && records.length === 0) throw new ViewNotFound(`Teacher ${teacherId} has no record in batch ${batchId}`);
+    const records = await this.reader
+      .getRepository(TeacherRecordRow)
+      .find({ where: batchId ? { teacherId, batchId } : { teacherId }, order: { batchId: 'ASC' } });
+    if (batchId && records.length === 0)
+      throw new ViewNotFound(`Teacher ${teacherId} has no record in batch ${batchId}`);
     return {
       teacherId,
       name: teacher.name,
@@ -148,7 +170,11 @@ export class ProgressViews {
    * Per unit, the schools at or below it taking part in the batch (that received seats), as of
    * each instant given (now when none): [count before the first instant, before the second, …].
    */
-  async schoolsTakingPart(batchId: string, unitIds: readonly string[], before: readonly string[] = []): Promise<Map<string, number>> {
+  async schoolsTakingPart(
+    batchId: string,
+    unitIds: readonly string[],
+    before: readonly string[] = [],
+  ): Promise<Map<string, number>> {
     const counts = await schoolCounts(this.reader, batchId, unitIds, before.length ? before : [null]);
     return new Map([...counts].map(([unitId, [count]]) => [unitId, count]));
   }
@@ -160,8 +186,16 @@ export class ProgressViews {
 }
 
 /** Schools taking part at or below each unit, one count per instant (null: no limit). */
-export async function schoolCounts(reader: EntityManager, batchId: string, unitIds: readonly string[], before: readonly (string | null)[]): Promise<Map<string, number[]>> {
-  const counts = before.map((_, index) => `count(*) filter (where $${index + 3}::timestamptz is null or p.joined_at::timestamptz < $${index + 3}::timestamptz)::int as c${index}`);
+export async function schoolCounts(
+  reader: EntityManager,
+  batchId: string,
+  unitIds: readonly string[],
+  before: readonly (string | null)[],
+): Promise<Map<string, number[]>> {
+  const counts = before.map(
+    (_, index) =>
+      `count(*) filter (where $${index + 3}::timestamptz is null or p.joined_at::timestamptz < $${index + 3}::timestamptz)::int as c${index}`,
+  );
   const rows: Record<string, string | number>[] = await reader.query(
     `select below.unit_id, ${counts.join(', ')}
      from ${reader.connection.getMetadata(SchoolParticipationRow).tablePath} p
@@ -189,7 +223,12 @@ function progressOf(figures: ProgressFigures, schoolsTotal: number) {
     hoursCredited: { total: figures.hoursCredited, byCategory: figures.hoursByCategory },
     excellentVideos: { total: figures.excellentVideos, bySubject: figures.excellentVideosBySubject },
     schools: { total: schoolsTotal, closed: figures.schoolsClosed },
-    seatTotals: { received: figures.seatsReceived, handedOn: figures.seatsHandedOn, used: figures.seatsUsed, left: figures.seatsReceived - figures.seatsHandedOn - figures.seatsUsed },
+    seatTotals: {
+      received: figures.seatsReceived,
+      handedOn: figures.seatsHandedOn,
+      used: figures.seatsUsed,
+      left: figures.seatsReceived - figures.seatsHandedOn - figures.seatsUsed,
+    },
   };
 }
 
@@ -198,7 +237,13 @@ function seatsOf(ledgers: readonly QuotaLedgerRow[]) {
     .map((ledger) => {
       const handedOn = Object.values(ledger.handedOn).reduce((sum, seats) => sum + seats, 0);
       const used = ledger.seatHolders.length;
-      return { periodId: ledger.periodId, received: ledger.received, handedOn, used, left: ledger.received - handedOn - used };
+      return {
+        periodId: ledger.periodId,
+        received: ledger.received,
+        handedOn,
+        used,
+        left: ledger.received - handedOn - used,
+      };
     })
     .sort((a, b) => (a.periodId < b.periodId ? -1 : a.periodId > b.periodId ? 1 : 0));
 }
@@ -233,7 +278,11 @@ function transcriptOf(record: Enrollment) {
     hours: {
       total: totalHoursCredited(state),
       byCategory: hoursCredited(state),
-      online: { credited: onlineHoursCredited(state), passed: onlinePassed(state), category: record.rules.onlineCategoryId },
+      online: {
+        credited: onlineHoursCredited(state),
+        passed: onlinePassed(state),
+        category: record.rules.onlineCategoryId,
+      },
       sources: [
         ...record.onlineHours.map((entry) => ({
           category: record.rules.onlineCategoryId,
@@ -243,11 +292,22 @@ function transcriptOf(record: Enrollment) {
           courseId: entry.courseId,
           at: entry.recordedAt,
         })),
-        ...record.offlineHours.map((entry) => ({ category: entry.category, hours: entry.hours, source: 'school', recordedBy: entry.recordedBy.sub, at: entry.recordedAt })),
+        ...record.offlineHours.map((entry) => ({
+          category: entry.category,
+          hours: entry.hours,
+          source: 'school',
+          recordedBy: entry.recordedBy.sub,
+          at: entry.recordedAt,
+        })),
       ],
     },
     abilityPoints: record.abilityPoints
-      ? { points: record.abilityPoints.points, selectedBy: record.abilityPoints.selectedBy, selectedAt: record.abilityPoints.selectedAt, grades: pointGrades(state) }
+      ? {
+          points: record.abilityPoints.points,
+          selectedBy: record.abilityPoints.selectedBy,
+          selectedAt: record.abilityPoints.selectedAt,
+          grades: pointGrades(state),
+        }
       : null,
     grade: overallGrade(state),
     certificate: certificate

@@ -32,11 +32,17 @@ export class WeeklyNoticeQuery {
     );
     const unitIds = [unitId, ...below.map((each) => each.unitId)];
     const figures = await this.figures(batchId, unitIds, week.week, previousWeek);
-    const schools = await schoolCounts(this.reader, batchId, unitIds, [new Date(week.untilMs).toISOString(), new Date(week.fromMs).toISOString()]);
+    const schools = await schoolCounts(this.reader, batchId, unitIds, [
+      new Date(week.untilMs).toISOString(),
+      new Date(week.fromMs).toISOString(),
+    ]);
     for (const unitIdWithSchools of unitIds) {
       const [thisWeek, lastWeek] = schools.get(unitIdWithSchools) ?? [0, 0];
       const entry = figures.get(unitIdWithSchools) ?? { thisWeek: zero(), lastWeek: zero() };
-      figures.set(unitIdWithSchools, { thisWeek: { ...entry.thisWeek, schoolsTotal: thisWeek }, lastWeek: { ...entry.lastWeek, schoolsTotal: lastWeek } });
+      figures.set(unitIdWithSchools, {
+        thisWeek: { ...entry.thisWeek, schoolsTotal: thisWeek },
+        lastWeek: { ...entry.lastWeek, schoolsTotal: lastWeek },
+      });
     }
     const pacePercent = paceOf(batch, week.untilMs);
     const rowOf = (each: Pick<UnitRow, 'unitId' | 'name' | 'kind'>, share?: number): NoticeRow => {
@@ -59,7 +65,10 @@ export class WeeklyNoticeQuery {
 
     const children = below.filter((each) => KINDS.indexOf(each.kind) === KINDS.indexOf(unit.kind) + 1);
     // A province receives no seats (it is where they come from): its share is what its cities received.
-    const ownShare = unit.kind === 'province' ? children.reduce((sum, child) => sum + (figures.get(child.unitId)?.thisWeek.seatsReceived ?? 0), 0) : undefined;
+    const ownShare =
+      unit.kind === 'province'
+        ? children.reduce((sum, child) => sum + (figures.get(child.unitId)?.thisWeek.seatsReceived ?? 0), 0)
+        : undefined;
     const levels = KINDS.slice(KINDS.indexOf(unit.kind) + 1)
       .map((kind) => ({ kind, rows: ranked(below.filter((each) => each.kind === kind).map((each) => rowOf(each))) }))
       .filter((level) => level.rows.length > 0);
@@ -91,7 +100,10 @@ export class WeeklyNoticeQuery {
     );
     return new Map(
       rows.map((row) => {
-        const pick = (suffix: string) => Object.fromEntries(NOTICE_FIGURES.map((figure) => [figure, round(Number(row[`${figure}_${suffix}`] ?? 0), 2)])) as unknown as NoticeFigures;
+        const pick = (suffix: string) =>
+          Object.fromEntries(
+            NOTICE_FIGURES.map((figure) => [figure, round(Number(row[`${figure}_${suffix}`] ?? 0), 2)]),
+          ) as unknown as NoticeFigures;
         return [String(row.unit_id), { thisWeek: pick('this'), lastWeek: pick('last') }];
       }),
     );
@@ -106,7 +118,12 @@ export function paceOf(batch: Pick<BatchRow, 'startsOn' | 'endsOn'>, atMs: numbe
 
 /** Best progress first; equal progress shares a rank (1, 2, 2, 4). */
 function ranked(rows: NoticeRow[]): NoticeRow[] {
-  const sorted = [...rows].sort((a, b) => b.progressPercent - a.progressPercent || b.thisWeek.enrolled - a.thisWeek.enrolled || (a.unitId < b.unitId ? -1 : 1));
+  const sorted = [...rows].sort(
+    (a, b) =>
+      b.progressPercent - a.progressPercent ||
+      b.thisWeek.enrolled - a.thisWeek.enrolled ||
+      (a.unitId < b.unitId ? -1 : 1),
+  );
   let rank = 0;
   return sorted.map((row, index) => {
     if (index === 0 || sorted[index - 1].progressPercent !== row.progressPercent) rank = index + 1;
@@ -115,7 +132,9 @@ function ranked(rows: NoticeRow[]): NoticeRow[] {
 }
 
 function changeOf(thisWeek: NoticeFigures, lastWeek: NoticeFigures): NoticeFigures {
-  return Object.fromEntries(NOTICE_FIGURES.map((figure) => [figure, round(thisWeek[figure] - lastWeek[figure], 2)])) as unknown as NoticeFigures;
+  return Object.fromEntries(
+    NOTICE_FIGURES.map((figure) => [figure, round(thisWeek[figure] - lastWeek[figure], 2)]),
+  ) as unknown as NoticeFigures;
 }
 
 function zero(): NoticeFigures {

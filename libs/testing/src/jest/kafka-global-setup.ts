@@ -1,6 +1,10 @@
 import { checkJava, ensureKafkaDistribution, KafkaUnavailableError, kafkaCacheDir } from '../kafka/kafka-distribution';
 import { KafkaBroker, startKafkaBroker } from '../kafka/kafka-broker';
-import { TEST_KAFKA_BROKERS_ENV, TEST_KAFKA_LOCAL_UNAVAILABLE_ENV, TEST_KAFKA_UNAVAILABLE_ENV } from '../kafka/test-kafka';
+import {
+  TEST_KAFKA_BROKERS_ENV,
+  TEST_KAFKA_LOCAL_UNAVAILABLE_ENV,
+  TEST_KAFKA_UNAVAILABLE_ENV,
+} from '../kafka/test-kafka';
 import postgresGlobalSetup from './global-setup';
 import kafkaGlobalTeardown from './kafka-global-teardown';
 import { setTestKafka } from './test-kafka-slot';
@@ -29,7 +33,9 @@ async function setUpKafka(): Promise<void> {
     } catch (error) {
       if (!(error instanceof KafkaUnavailableError)) throw error;
       process.env[TEST_KAFKA_LOCAL_UNAVAILABLE_ENV] = error.message;
-      log(`Using ${process.env[TEST_KAFKA_BROKERS_ENV]}; suites that start brokers of their own are SKIPPED: ${error.message}`);
+      log(
+        `Using ${process.env[TEST_KAFKA_BROKERS_ENV]}; suites that start brokers of their own are SKIPPED: ${error.message}`,
+      );
     }
     return;
   }
@@ -42,13 +48,16 @@ async function setUpKafka(): Promise<void> {
     const reason =
       `${error.message}\n(jars cached in ${kafkaCacheDir()}, set TIP_KAFKA_CACHE to move it; ` +
       `or set ${TEST_KAFKA_BROKERS_ENV}=host:port to use a running broker)`;
-    if (process.env.CI === 'true') throw new KafkaUnavailableError(`CI=true and no Kafka broker for the kafka tests: ${reason}`);
+    if (process.env.CI === 'true')
+      throw new KafkaUnavailableError(`CI=true and no Kafka broker for the kafka tests: ${reason}`);
     process.env[TEST_KAFKA_UNAVAILABLE_ENV] = reason;
     process.env[TEST_KAFKA_LOCAL_UNAVAILABLE_ENV] = reason;
     const bar = '!'.repeat(100);
-    log(`${bar}\n!!! NO KAFKA: every *.kafka.spec.ts suite is SKIPPED in this run (it would fail under CI=true).\n!!! ${reason
-      .split('\n')
-      .join('\n!!! ')}\n${bar}`);
+    log(
+      `${bar}\n!!! NO KAFKA: every *.kafka.spec.ts suite is SKIPPED in this run (it would fail under CI=true).\n!!! ${reason
+        .split('\n')
+        .join('\n!!! ')}\n${bar}`,
+    );
     return;
   }
   setTestKafka(broker);

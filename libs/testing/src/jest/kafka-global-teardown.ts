@@ -1,4 +1,8 @@
-import { TEST_KAFKA_BROKERS_ENV, TEST_KAFKA_LOCAL_UNAVAILABLE_ENV, TEST_KAFKA_UNAVAILABLE_ENV } from '../kafka/test-kafka';
+import {
+  TEST_KAFKA_BROKERS_ENV,
+  TEST_KAFKA_LOCAL_UNAVAILABLE_ENV,
+  TEST_KAFKA_UNAVAILABLE_ENV,
+} from '../kafka/test-kafka';
 import postgresGlobalTeardown from './global-teardown';
 import { takeTestKafka } from './test-kafka-slot';
 

@@ -30,7 +30,9 @@ async function createTopic(kafka: Kafka, partitions: number): Promise<string> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })).toBe(true);
+    expect(await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })).toBe(
+      true,
+    );
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0].partitions).toHaveLength(partitions);
   } finally {
@@ -47,7 +49,13 @@ function messages(prefix: string, count: number): { key: string; value: string }
  * Consumes in `groupId` until `count` messages arrived, then waits `settleMs` more to catch any
  * extra (a duplicate), and leaves the group (committing its offsets).
  */
-async function consume(kafka: Kafka, groupId: string, topic: string, count: number, settleMs = 500): Promise<Received[]> {
+async function consume(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  count: number,
+  settleMs = 500,
+): Promise<Received[]> {
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   const received: Received[] = [];
   await consumer.connect();
@@ -118,7 +126,9 @@ describeWithKafka('the test Kafka broker of the kafka project', () => {
     expect(values(received)).toEqual(sent.map((message) => message.value).sort());
     // Each key lands on one partition, and each partition is read in offset order.
     for (const partition of [0, 1, 2]) {
-      const offsets = received.filter((message) => message.partition === partition).map((message) => Number(message.offset));
+      const offsets = received
+        .filter((message) => message.partition === partition)
+        .map((message) => Number(message.offset));
       expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
     }
 
@@ -197,7 +207,12 @@ describeWithKafka(
         const resumed = await consume(kafka, groupId, topic, during.length + after.length);
         expect(values(resumed)).toEqual([...during, ...after].map((m) => m.value).sort());
         // Everything is there exactly once; nothing of the failed write.
-        const all = await consume(kafka, `tip-test-group-${randomUUID()}`, topic, before.length + during.length + after.length);
+        const all = await consume(
+          kafka,
+          `tip-test-group-${randomUUID()}`,
+          topic,
+          before.length + during.length + after.length,
+        );
         expect(values(all)).toEqual([...before, ...during, ...after].map((m) => m.value).sort());
       } finally {
         await Promise.all([patient.disconnect(), impatient.disconnect()]);

@@ -328,7 +328,9 @@ class LocalKafkaBroker implements KafkaBroker {
         const message =
           `the Kafka broker (${this.distribution.version}, ${this.brokers}) exited during start-up ` +
           `(code ${this.exited.code}, signal ${this.exited.signal}); last lines of ${this.logFile}:\n${tail}`;
-        throw /BindException|Address already in use/.test(tail) ? new PortTakenError(message) : new KafkaBrokerStartError(message);
+        throw /BindException|Address already in use/.test(tail)
+          ? new PortTakenError(message)
+          : new KafkaBrokerStartError(message);
       }
       if (Date.now() > deadline) {
         const seconds = (this.options.startTimeoutMs ?? 60_000) / 1000;

@@ -65,7 +65,9 @@ export function checkJava(): Promise<number> {
       // "1.8.0_392" is Java 8.
       const major = match[1] === '1' ? Number(match[2]) : Number(match[1]);
       if (major < 17) {
-        throw new KafkaUnavailableError(`the test Kafka broker needs Java 17 or later; ${javaCommand()} is Java ${major}`);
+        throw new KafkaUnavailableError(
+          `the test Kafka broker needs Java 17 or later; ${javaCommand()} is Java ${major}`,
+        );
       }
       return major;
     },
@@ -130,7 +132,12 @@ export async function ensureKafkaDistribution(options: EnsureKafkaOptions = {}):
   }
 }
 
-async function mavenCopyDependencies(pom: string, cacheDir: string, outputDir: string, timeoutMs: number): Promise<void> {
+async function mavenCopyDependencies(
+  pom: string,
+  cacheDir: string,
+  outputDir: string,
+  timeoutMs: number,
+): Promise<void> {
   const args = [
     '-B',
     '-q',

@@ -34,7 +34,10 @@ describe('ensureKafkaDistribution', () => {
 
   afterEach(async () => {
     process.env.PATH = saved.PATH;
-    for (const [key, value] of [['FAKE_MVN_CALLS', saved.calls], ['FAKE_MVN_FAIL', saved.fail]] as const) {
+    for (const [key, value] of [
+      ['FAKE_MVN_CALLS', saved.calls],
+      ['FAKE_MVN_FAIL', saved.fail],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -76,7 +79,10 @@ describe('ensureKafkaDistribution', () => {
 
   it('fetches again into a new directory when the pom changes', async () => {
     const first = await ensureKafkaDistribution({ cacheDir, pom });
-    await writeFile(pom, '<project><!-- changed --><properties><kafka.version>9.9.9</kafka.version></properties></project>');
+    await writeFile(
+      pom,
+      '<project><!-- changed --><properties><kafka.version>9.9.9</kafka.version></properties></project>',
+    );
     const second = await ensureKafkaDistribution({ cacheDir, pom });
     expect(second.dir).not.toBe(first.dir);
     expect(second.fetchedInMs).toBeDefined();

@@ -55,7 +55,10 @@ export function describeWithKafka(name: string, fn: () => void, requirement: Kaf
     });
     return;
   }
-  const what = requirement.localBroker && process.env[TEST_KAFKA_BROKERS_ENV] ? 'cannot start a Kafka broker here' : 'no Kafka broker';
+  const what =
+    requirement.localBroker && process.env[TEST_KAFKA_BROKERS_ENV]
+      ? 'cannot start a Kafka broker here'
+      : 'no Kafka broker';
   console.warn(
     `\n!!! SKIPPING "${name}": ${what}.\n!!! ${reason.split('\n').join('\n!!! ')}\n` +
       '!!! (Under CI=true this fails instead.)\n',

@@ -21,7 +21,12 @@ export const LIANYUNGANG_1_0: Rulebook = deepFreeze({
       // "江苏教师教育"平台…信息技术应用能力30学时在线学习
       { id: 'online', label: '信息技术应用能力在线学习', mode: 'online', minimumHours: 30 },
       // 信息技术硬件、实用教学软件应用与测评，以及信息技术与学科教学深度融合90学时
-      { id: 'application-integration', label: '信息技术硬件、实用教学软件应用与测评，以及信息技术与学科教学深度融合', mode: 'blended', minimumHours: 90 },
+      {
+        id: 'application-integration',
+        label: '信息技术硬件、实用教学软件应用与测评，以及信息技术与学科教学深度融合',
+        mode: 'blended',
+        minimumHours: 90,
+      },
       // 信息技术研修、实践20学时
       { id: 'practice', label: '信息技术研修、实践', mode: 'blended', minimumHours: 20 },
     ],
@@ -35,7 +40,12 @@ export const LIANYUNGANG_1_0: Rulebook = deepFreeze({
     passBeforeOfflineAssessment: false,
   },
   abilityPoints: null,
-  offlinePractice: { evidenceRequired: false, peerReviewRequired: false, groupSessionVideo: false, hoursEntryDeadlineDays: null },
+  offlinePractice: {
+    evidenceRequired: false,
+    peerReviewRequired: false,
+    groupSessionVideo: false,
+    hoursEntryDeadlineDays: null,
+  },
   planThresholdPercent: null,
   closureThresholdPercent: null,
   excellentVideos: null,
@@ -47,11 +57,11 @@ export const LIANYUNGANG_1_0: Rulebook = deepFreeze({
   coverageTargets: [{ by: '2018-12-31', minPercent: 100, aimPercent: null }],
   notes: [
     'A 1.0 programme: no ability points.',
-    'The 30 online hours run 2016-03 – 2017-12 on the provincial platform in 14 periods of 40 days with a fixed quota per county and per city-direct school each period (fixtures/lianyungang-2016-quotas.csv, 3,600 seats a period); the 110 city-platform hours run 2016-07 – 2018-12. Those dates are the programme\'s batches and periods, not rulebook data.',
+    "The 30 online hours run 2016-03 – 2017-12 on the provincial platform in 14 periods of 40 days with a fixed quota per county and per city-direct school each period (fixtures/lianyungang-2016-quotas.csv, 3,600 seats a period); the 110 city-platform hours run 2016-07 – 2018-12. Those dates are the programme's batches and periods, not rulebook data.",
     'The seed states hours as amounts ("30学时", "90学时", "20学时"); they are taken as minimums.',
     'The 90 and 20 city-platform hours mix 集中面授、线上学习、线下实践、测评, so both are "blended"; the seed does not split them further.',
     'A certificate needs both the provincial and the city level passed (省市两级培训均合格); the seed names no grades, thresholds, closure, excellent videos or sampling.',
-    'Hardware application training and assessment are run by each county\'s 电教中心 on its own; not modelled.',
+    "Hardware application training and assessment are run by each county's 电教中心 on its own; not modelled.",
     'Costs are borne by the city education bureau (培训资料、耗材、平台租用等相关费用按实收取); no per-hour rate.',
     'The seed does not say online hours must pass before the city-platform part; passBeforeOfflineAssessment is false.',
   ],

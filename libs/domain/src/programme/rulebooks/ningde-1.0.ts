@@ -27,7 +27,12 @@ export const NINGDE_1_0: Rulebook = deepFreeze({
   onlineStudy: { categoryId: 'online', withinPeriod: false, limit: null, passBeforeOfflineAssessment: false },
   abilityPoints: null,
   // 学员完成…网络研修及提交应用实践成果,并通过相应的测评后
-  offlinePractice: { evidenceRequired: true, peerReviewRequired: false, groupSessionVideo: false, hoursEntryDeadlineDays: null },
+  offlinePractice: {
+    evidenceRequired: true,
+    peerReviewRequired: false,
+    groupSessionVideo: false,
+    hoursEntryDeadlineDays: null,
+  },
   planThresholdPercent: null,
   closureThresholdPercent: null,
   excellentVideos: null,
@@ -53,7 +58,7 @@ export const NINGDE_1_0: Rulebook = deepFreeze({
     'The seed gives no online window, period length, plan, closure, excellent-video or sampling rule.',
     '"距退休不满五年" gives no reference date; the helpers count from the business time of the check (e.g. enrollment). The seed names no retirement ages (see exemption.retirementAgeSource); women with senior titles who retire at 60 are not distinguished.',
     'The 30%/40% target for 2016 is for localities starting in the second half-year; the first movers (福安市, 市直 schools, 福鼎一中, 宁德师院附小) aim to finish within 2016. "2017年底基本完成" is encoded as 100% by 2017-12-31.',
-    'Certificates: the institution\'s 50-hour online proof and the jointly issued 30-hour practice proof together ground the provincial 结业证书.',
+    "Certificates: the institution's 50-hour online proof and the jointly issued 30-hour practice proof together ground the provincial 结业证书.",
     'The per-hour rate funds the whole-staff training from continuing-education budgets: 3 yuan × 80 hours = 240 yuan per teacher.',
   ],
 });

@@ -32,7 +32,12 @@ export const YUEYANG_2_0: Rulebook = deepFreeze({
     deadlineDays: null,
     afterDeadlinePickedBy: null,
   },
-  offlinePractice: { evidenceRequired: false, peerReviewRequired: false, groupSessionVideo: false, hoursEntryDeadlineDays: null },
+  offlinePractice: {
+    evidenceRequired: false,
+    peerReviewRequired: false,
+    groupSessionVideo: false,
+    hoursEntryDeadlineDays: null,
+  },
   planThresholdPercent: null,
   closureThresholdPercent: null,
   excellentVideos: null,
@@ -44,9 +49,9 @@ export const YUEYANG_2_0: Rulebook = deepFreeze({
   coverageTargets: [{ by: '2023-12-31', minPercent: 100, aimPercent: null }],
   notes: [
     '80 hours count as 80 credits (计80学分), in the "三阶交融" OMO model.',
-    'The seed does not split the 60 workshop hours into online and offline; the course-platform feed (RecordOnlineHours) is credited to the workshop category. This mapping is a reading, not the seed\'s words.',
+    "The seed does not split the 60 workshop hours into online and offline; the course-platform feed (RecordOnlineHours) is credited to the workshop category. This mapping is a reading, not the seed's words.",
     'Each pilot school\'s teacher plan has a "能力点选择" column, so teachers pick ability points; the seed says neither how many, which dimensions, by when, nor who picks for late teachers: no deadline is encoded.',
     'Pilot schools (≥2 per county in 2021, plus 市十二中 and 洞氮小学) report a school summary, a whole-school plan (整校推进方案) and a participant sheet (name, sex, ID number, county, school, stage, subject, phone); no plan threshold is given.',
-    'No closure threshold, excellent-video rule, sampling rate, exemption or per-hour rate: funds come from schools\' and counties\' continuing-education and ICT budgets.',
+    "No closure threshold, excellent-video rule, sampling rate, exemption or per-hour rate: funds come from schools' and counties' continuing-education and ICT budgets.",
   ],
 });
