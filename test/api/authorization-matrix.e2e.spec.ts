@@ -1,4 +1,4 @@
-import { contractUseCases } from '@tip/application';
+import { contractCommands } from '@tip/application';
 import { Actor, idNumberCheckCharacter, Role, ROLES } from '@tip/domain';
 import { createPostgresEventStore } from '@tip/event-store';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
@@ -216,20 +216,20 @@ describe('Authorization matrix', () => {
   afterAll(async () => api?.stop());
 
   it('has a row for every command the API serves', () => {
-    expect(Object.keys(cases).sort()).toEqual(contractUseCases.map((useCase) => useCase.name).sort());
+    expect(Object.keys(cases).sort()).toEqual(contractCommands.map((command) => command.name).sort());
   });
 
-  for (const useCase of contractUseCases) {
+  for (const command of contractCommands) {
     for (const role of ROLES) {
       for (const where of ['inside', 'outside'] as const) {
-        const allowed = role === 'system' || (useCase.roles.includes(role as Role) && where === 'inside');
-        it(`${useCase.name} by a ${role} ${where} its scope is ${allowed ? 'allowed' : 'forbidden'}`, async () => {
-          const row = cases[useCase.name];
+        const allowed = role === 'system' || (command.roles.includes(role as Role) && where === 'inside');
+        it(`${command.name} by a ${role} ${where} its scope is ${allowed ? 'allowed' : 'forbidden'}`, async () => {
+          const row = cases[command.name];
           const unitId = where === 'inside' ? row.inside : row.outside;
           const sub =
             row.teacherScoped && role === 'teacher' ? (where === 'inside' ? 'T-1' : 'T-2') : `${role}-${where}`;
           const actor: Actor = { sub, role, unitId };
-          const response = await send(actor, useCase.name, row.body(`${role}-${where}`));
+          const response = await send(actor, command.name, row.body(`${role}-${where}`));
           if (allowed) {
             expect(response.status).not.toBe(403);
             expect(response.status).toBeLessThan(500);

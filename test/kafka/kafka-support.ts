@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { CommandPipeline } from '@tip/application';
+import { CommandGateway } from '@tip/application';
 import { createPostgresEventStore, EventStore, EventStoreLogger, PostgresEventStore } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { EventRelay, KafkaJsBroker, MessageBroker } from '@tip/messaging';
@@ -105,7 +105,7 @@ export interface TwoWays {
   events: TestDatabase;
   kafkaViews: TestDatabase;
   store: PostgresEventStore;
-  pipeline: CommandPipeline;
+  pipeline: CommandGateway;
   inProcess: ReadModelHost;
   readonly relay: EventRelay;
   topic: string;

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { CommandPipeline } from '@tip/application';
+import { CommandGateway } from '@tip/application';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { createPostgresEventStore, EventStoreLogger, PostgresEventStore } from '@tip/event-store';
 import {
@@ -39,7 +39,7 @@ describe('Rebuilding the read models', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;
   let host: ReadModelHost;
-  let pipeline: CommandPipeline;
+  let pipeline: CommandGateway;
   let closePipeline: () => Promise<void>;
   let scenario: Scenario;
   const tally: Tally = new Map();

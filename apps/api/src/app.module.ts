@@ -3,7 +3,18 @@ import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/co
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Pool } from 'pg';
-import { Clock, CLOCK, CommandPipeline, EVENT_STREAMS, EventStreams, systemClock, UseCase } from '@tip/application';
+import {
+  Clock,
+  CLOCK,
+  CommandGateway,
+  contractCommands,
+  EVENT_STREAMS,
+  EventStreams,
+  RANDOMNESS,
+  Randomness,
+  systemClock,
+  systemRandomness,
+} from '@tip/application';
 import { EventStore, runMigrations } from '@tip/event-store';
 import { AuditController } from './audit/audit.controller';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
@@ -11,8 +22,7 @@ import { TokenVerifier } from '@tip/auth';
 import { NoopController } from './bench/noop.controller';
 import { CertificatesController } from './certificates/certificates.controller';
 import { CommandsController } from './commands/commands.controller';
-import { COMMAND_PIPELINE, ExecuteCommandHandler } from './commands/execute-command';
-import { commandPipelineWiring } from './commands/use-cases';
+import { COMMAND_GATEWAY, contractBus } from './commands/command-bus';
 import { HealthController } from './health/health.controller';
 import { ErrorFilter } from './http/error.filter';
 import {
@@ -35,8 +45,8 @@ export interface AppOptions {
   jwtSecret: string;
   /** Business time; tests pass a controllable clock. */
   clock?: Clock;
-  /** Replaces the contract's use cases (tests of the pipeline itself). */
-  useCases?: UseCase[];
+  /** Command ids and retry jitter; random unless a test fixes them. */
+  randomness?: Randomness;
   /** Mounts the benchmarks' no-op baseline route. */
   benchRoutes?: boolean;
   /** Where the read models are built and how long views wait for minPosition; in process, 5 s by default. */
@@ -74,6 +84,7 @@ export class AppModule implements OnApplicationShutdown {
         },
         ...readModelProviders,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: RANDOMNESS, useValue: options.randomness ?? systemRandomness },
         { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.jwtSecret) },
         { provide: APP_FILTER, useClass: ErrorFilter },
         {
@@ -91,21 +102,21 @@ export class AppModule implements OnApplicationShutdown {
           useFactory: (store: EventStore) => new EventStoreStreams(store),
         },
         {
-          provide: COMMAND_PIPELINE,
-          inject: [EVENT_STREAMS, CLOCK, APP_POOL],
-          useFactory: (streams: EventStreams, clock: Clock, pool: Pool) =>
-            new CommandPipeline({
-              ...commandPipelineWiring,
-              useCases: options.useCases ?? commandPipelineWiring.useCases,
+          provide: COMMAND_GATEWAY,
+          inject: [EVENT_STREAMS, CLOCK, RANDOMNESS, APP_POOL],
+          useFactory: (streams: EventStreams, clock: Clock, randomness: Randomness, pool: Pool) =>
+            new CommandGateway({
+              commands: contractCommands,
               streams,
               clock,
+              randomness,
               idempotency: new PostgresIdempotencyStore(pool),
               // A key of its own, derived from the token secret: never stored beside the hashes.
               requestHashKey: createHash('sha256').update(`tip-idempotency:${options.jwtSecret}`).digest('hex'),
-              services: { idNumbers: new PostgresIdNumberVault(pool) },
+              idNumbers: new PostgresIdNumberVault(pool),
             }),
         },
-        ExecuteCommandHandler,
+        ...contractBus.map((registration) => registration.handler),
         AuthGuard,
       ],
     };

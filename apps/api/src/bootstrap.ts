@@ -4,9 +4,8 @@ import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
-import { Clock } from '@tip/application';
+import { Clock, contractCommands } from '@tip/application';
 import { AppModule } from './app.module';
-import { commandPipelineWiring } from './commands/use-cases';
 import { serveOpenApi } from './docs/openapi';
 import { resolveJwtSecret } from '@tip/auth';
 import { TipConfig } from './config';
@@ -61,7 +60,7 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
       },
     );
     app.setGlobalPrefix('api');
-    serveOpenApi(app, commandPipelineWiring.useCases);
+    serveOpenApi(app, contractCommands);
     await app.listen(config.PORT, '0.0.0.0');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -1,4 +1,6 @@
 export * from './shared/decider';
+export * from './shared/stream';
+export * from './shared/decision';
 export * from './shared/messages';
 export * from './shared/rule-violation';
 export * from './quota';
@@ -9,3 +11,4 @@ export * from './school-closure';
 export * from './inspection';
 export * from './shared/seeded-random';
 export { startOfLocalDay, endOfLocalDay, localDateOf } from './shared/calendar';
+export * from './stream-types';

@@ -1,8 +1,14 @@
 import { Pool } from 'pg';
-import { CommandPipeline, CommandResult, CommandValidationFailed, Forbidden, systemClock } from '@tip/application';
+import {
+  CommandGateway,
+  CommandResult,
+  CommandValidationFailed,
+  contractCommands,
+  Forbidden,
+  systemClock,
+} from '@tip/application';
 import { Actor, idNumberCheckCharacter, mulberry32, RuleViolation } from '@tip/domain';
 import { EventStore, runMigrations } from '@tip/event-store';
-import { commandPipelineWiring } from '../../../apps/api/src/commands/use-cases';
 import { EventStoreStreams } from '../../../apps/api/src/infrastructure/event-streams.adapter';
 import {
   apiMigrations,
@@ -710,16 +716,16 @@ export function trainingScenario(seed: number): Scenario {
 export async function commandPipelineOver(
   connectionString: string,
   store: EventStore,
-): Promise<{ pipeline: CommandPipeline; close(): Promise<void> }> {
+): Promise<{ pipeline: CommandGateway; close(): Promise<void> }> {
   const pool = new Pool({ connectionString, max: 4, application_name: 'tip-scenario' });
   await runMigrations(pool, apiMigrations, 'tip_api_migrations');
-  const pipeline = new CommandPipeline({
-    ...commandPipelineWiring,
+  const pipeline = new CommandGateway({
+    commands: contractCommands,
     streams: new EventStoreStreams(store),
     clock: systemClock,
     idempotency: new PostgresIdempotencyStore(pool),
     requestHashKey: 'scenario-request-hash-key',
-    services: { idNumbers: new PostgresIdNumberVault(pool) },
+    idNumbers: new PostgresIdNumberVault(pool),
   });
   return { pipeline, close: () => pool.end() };
 }
@@ -733,7 +739,7 @@ export type Tally = Map<string, number>;
  * same as one after another). Refusals are tallied; anything unexpected is thrown.
  */
 export async function runSteps(
-  pipeline: CommandPipeline,
+  pipeline: CommandGateway,
   world: ScenarioWorld,
   steps: readonly ScenarioStep[],
   tally: Tally = new Map(),

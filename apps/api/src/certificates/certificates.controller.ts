@@ -1,6 +1,5 @@
 import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
-import { certificateStreamId } from '@tip/application';
-import { fold, TeacherEvent, teacherDecider, teacherStreamId } from '@tip/domain';
+import { certificateStreamId, fold, TeacherEvent, teacherDecider, teacherStreamId } from '@tip/domain';
 import type { EventStore } from '@tip/event-store';
 import { EVENT_STORE } from '../infrastructure/event-store.provider';
 

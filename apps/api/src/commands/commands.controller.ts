@@ -1,8 +1,10 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { CommandResult } from '@tip/application';
+import { CommandResult, UnknownCommand } from '@tip/application';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
-import { ExecuteCommand } from './execute-command';
+import { contractBus } from './command-bus';
+
+const messages = new Map(contractBus.map((registration) => [registration.name, registration.message]));
 
 @Controller('commands')
 @UseGuards(AuthGuard)
@@ -11,15 +13,15 @@ export class CommandsController {
 
   @Post(':name')
   @HttpCode(200)
-  execute(
+  async execute(
     @Param('name') name: string,
     @Body() body: unknown,
     @Req() request: AuthenticatedRequest,
     @Headers('idempotency-key') idempotencyKey?: string,
     @Headers('traceparent') traceparent?: string,
   ): Promise<CommandResult> {
-    return this.commandBus.execute(
-      new ExecuteCommand({ name, body, caller: request.actor, idempotencyKey, traceparent }),
-    );
+    const Message = messages.get(name);
+    if (Message === undefined) throw new UnknownCommand(name);
+    return this.commandBus.execute(new Message({ name, body, caller: request.actor, idempotencyKey, traceparent }));
   }
 }

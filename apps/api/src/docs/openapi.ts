@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { OpenAPIObject, ParameterObject, SwaggerModule } from '@nestjs/swagger';
-import { DEFAULT_LOG_PAGE, MAX_LOG_PAGE, STREAM_CATEGORIES, UseCase } from '@tip/application';
+import { CommandSlice, DEFAULT_LOG_PAGE, MAX_LOG_PAGE, STREAM_CATEGORIES } from '@tip/application';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { errorBody, json, refused } from './openapi-common';
 import { viewPaths } from './view-paths';
@@ -217,20 +217,21 @@ function unicodePatternsDescribed(schema: unknown): Record<string, unknown> {
  * The OpenAPI document, generated from the very schemas that check command bodies, so the
  * docs cannot drift from what the API accepts.
  */
-export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
+export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObject {
   const paths: OpenAPIObject['paths'] = {};
-  for (const useCase of useCases) {
+  for (const command of commands) {
     // Typed loosely on purpose: the generic zod types make the compiler recurse without end here.
     const toJsonSchema = zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>;
     const schema = unicodePatternsDescribed(
-      toJsonSchema(useCase.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' }),
+      toJsonSchema(command.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' }),
     );
     const properties = { ...((schema.properties as Record<string, unknown>) ?? {}), ...importFields };
-    paths[`/api/commands/${useCase.name}`] = {
+    paths[`/api/commands/${command.name}`] = {
       post: {
-        operationId: useCase.name,
+        operationId: command.name,
         tags: ['commands'],
-        summary: `${useCase.name} (roles: system, ${useCase.roles.join(', ')})`,
+        summary: `${command.name} (roles: system, ${command.roles.join(', ')})`,
+        description: command.description,
         security: [{ bearer: [] }],
         parameters: [
           { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
@@ -295,6 +296,6 @@ export function openApiDocument(useCases: readonly UseCase[]): OpenAPIObject {
   };
 }
 
-export function serveOpenApi(app: INestApplication, useCases: readonly UseCase[]): void {
-  SwaggerModule.setup('api/docs', app, openApiDocument(useCases), { jsonDocumentUrl: 'api/docs/openapi.json' });
+export function serveOpenApi(app: INestApplication, commands: readonly CommandSlice[]): void {
+  SwaggerModule.setup('api/docs', app, openApiDocument(commands), { jsonDocumentUrl: 'api/docs/openapi.json' });
 }

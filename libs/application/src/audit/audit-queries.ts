@@ -1,6 +1,6 @@
 import { Actor } from '@tip/domain';
 import { z } from 'zod';
-import { Forbidden } from '../command-pipeline/errors';
+import { Forbidden } from '../commands/errors';
 import { parseQuery, wholeNumber } from '../queries/query-parameters';
 
 /** Who may read the log as stored: auditors, and the platform itself. */

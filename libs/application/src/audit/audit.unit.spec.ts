@@ -1,5 +1,5 @@
 import { quotaStreamId, schoolClosureStreamId } from '@tip/domain';
-import { CommandValidationFailed, Forbidden } from '../command-pipeline/errors';
+import { CommandValidationFailed, Forbidden } from '../commands/errors';
 import { authorizeAudit, parseAsOf, parseLogPage } from './audit-queries';
 import { HistoricEvent, STREAM_CATEGORIES, streamCategoryOf, streamStateAsOf } from './stream-states';
 

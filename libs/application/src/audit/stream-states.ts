@@ -1,65 +1,21 @@
-import {
-  batchEvolver,
-  batchStreamId,
-  certificateEvolver,
-  Decider,
-  DomainEvent,
-  enrollmentEvolver,
-  enrollmentStreamId,
-  evolveQuotaLedger,
-  evolveSchoolClosure,
-  fold,
-  initialQuotaLedger,
-  initialSchoolClosureState,
-  inspectionDecider,
-  inspectionStreamId,
-  orgUnitDecider,
-  orgUnitStreamId,
-  programmeDecider,
-  programmeStreamId,
-  quotaStreamId,
-  schoolClosureStreamId,
-  teacherDecider,
-  teacherStreamId,
-} from '@tip/domain';
-import { certificateStreamId } from '../use-cases/enrollment.use-cases';
+import { DomainEvent, foldStream, STREAM_TYPES, StreamType } from '@tip/domain';
 
 /** A kind of stream, told by its id's prefix, and the pure fold that rebuilds its state. */
 export interface StreamCategory {
   /** The prefix without its dash: `quota`, `school-closure`, … */
   name: string;
   prefix: string;
-  fold(events: DomainEvent[]): unknown;
+  fold(events: readonly DomainEvent[]): unknown;
 }
 
-const MARK = '\u0000';
-
-function category<State, Event extends DomainEvent>(
-  streamIdOf: (id: string) => string,
-  evolver: Pick<Decider<never, Event, State>, 'evolve' | 'initialState'>,
-): StreamCategory {
-  // The prefix comes from the id function itself, so renaming a stream cannot leave this behind.
-  const sample = streamIdOf(MARK);
-  const prefix = sample.slice(0, sample.indexOf(MARK));
-  // A stream holds only its own category's events: the use cases write nothing else to it.
-  return { name: prefix.slice(0, -1), prefix, fold: (events) => fold(evolver, events as Event[]) };
+function category<State, Event extends DomainEvent>(type: StreamType<State, Event>): StreamCategory {
+  return { name: type.category, prefix: `${type.category}-`, fold: (events) => foldStream(type, events) };
 }
 
 /** Longest prefix first, so `school-closure-` is never taken for a shorter one. */
-export const STREAM_CATEGORIES: readonly StreamCategory[] = [
-  category(orgUnitStreamId, orgUnitDecider()),
-  category(teacherStreamId, teacherDecider()),
-  category(programmeStreamId, programmeDecider()),
-  category(batchStreamId, batchEvolver),
-  category((id) => quotaStreamId(id, id, id), { evolve: evolveQuotaLedger, initialState: initialQuotaLedger }),
-  category((id) => enrollmentStreamId(id, id), enrollmentEvolver),
-  category((id) => schoolClosureStreamId(id, id), {
-    evolve: evolveSchoolClosure,
-    initialState: initialSchoolClosureState,
-  }),
-  category(inspectionStreamId, inspectionDecider()),
-  category(certificateStreamId, certificateEvolver),
-].sort((a, b) => b.prefix.length - a.prefix.length);
+export const STREAM_CATEGORIES: readonly StreamCategory[] = STREAM_TYPES.map((type) => category(type)).sort(
+  (a, b) => b.prefix.length - a.prefix.length,
+);
 
 export function streamCategoryOf(streamId: string): StreamCategory | undefined {
   return STREAM_CATEGORIES.find(

@@ -1,16 +1,16 @@
 import { Actor, DomainEvent } from '@tip/domain';
 
-/** A stream as a use case sees it: its events in order, and the revision to expect when appending. */
+/** A stream as read: its events in order, and the revision to expect when appending. */
 export interface LoadedStream {
   streamId: string;
-  events: DomainEvent[];
+  events: readonly DomainEvent[];
   /** Revision of the last event, or 'no_stream' when the stream has none. */
   revision: number | 'no_stream';
 }
 
 export interface StreamWrite {
   streamId: string;
-  events: DomainEvent[];
+  events: readonly DomainEvent[];
   expectedRevision: number | 'no_stream';
 }
 

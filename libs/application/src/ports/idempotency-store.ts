@@ -1,4 +1,4 @@
-import type { CommandResult } from '../command-pipeline/command-pipeline';
+import type { CommandResult } from '../commands/command-result';
 
 export interface StoredCommandResult {
   requestHash: string;

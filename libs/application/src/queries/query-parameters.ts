@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommandValidationFailed } from '../command-pipeline/errors';
+import { CommandValidationFailed } from '../commands/errors';
 
 /** Query strings checked like command bodies: 400 naming each bad parameter (or `field`) and its rule. */
 export function parseQuery<S extends z.ZodTypeAny>(schema: S, query: unknown, field?: string): z.infer<S> {

@@ -9,3 +9,5 @@ export * from './enrollment.decider';
 export * from './training.decider';
 export * from './certificate.decider';
 export * from './certificate.state';
+export * from './enrollment.streams';
+export * from './enrollment.decisions';

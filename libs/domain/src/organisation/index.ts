@@ -10,3 +10,5 @@ export {
   isValidIdNumber,
   maskIdNumber,
 } from './id-number';
+export * from './organisation.streams';
+export * from './organisation.decisions';

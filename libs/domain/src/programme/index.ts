@@ -6,3 +6,5 @@ export * from './programme.commands';
 export * from './programme.events';
 export * from './programme.decider';
 export * from './batch';
+export * from './programme.streams';
+export * from './programme.decisions';

@@ -1,13 +1,15 @@
 import { Command } from '../shared/messages';
-import { Rulebook } from './rulebook';
 
 export interface LaunchProgrammeData {
   programmeId: string;
   name: string;
   /** The province the programme runs in (a city-run programme names its province too). */
   provinceId: string;
-  /** A preset name (`jiangsu-2.0`, …) or a full rulebook object, checked by validateRulebook. */
-  rulebook: string | Rulebook;
+  /**
+   * A preset name (`jiangsu-2.0`, …) or a full rulebook as sent, which the decision checks field by
+   * field (validateRulebook): until then it is any object.
+   */
+  rulebook: string | object;
 }
 export type LaunchProgramme = Command<'LaunchProgramme', LaunchProgrammeData>;
 

@@ -14,3 +14,5 @@ export {
 } from './school-closure.state';
 export type { ExcellentVideo, GroupVideo, SchoolClosureState, SchoolClosureStatus } from './school-closure.state';
 export * from './school-closure.decider';
+export * from './school-closure.streams';
+export * from './school-closure.decisions';

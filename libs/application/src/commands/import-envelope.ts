@@ -1,0 +1,56 @@
+import { Actor, ROLES } from '@tip/domain';
+import { z } from 'zod';
+import { Clock } from '../ports/clock';
+import { CommandRequest } from './command-result';
+import { CommandValidationFailed, Forbidden } from './errors';
+import { problemsOf } from './problems';
+
+/** Who acts and when: the caller now, or (sent by `system` importing history) the original actor at the original time. */
+export interface Envelope {
+  /** The command's own fields, without `at` and `actor`. */
+  fields: Record<string, unknown>;
+  actor: Actor;
+  /** Business time, ISO-8601. */
+  now: string;
+  /** `system`, when it imports history on behalf of `actor`. */
+  importedBy?: Actor;
+  traceparent?: string;
+}
+
+const importFields = z
+  .object({
+    at: z
+      .string()
+      .datetime({ offset: true })
+      .refine((at) => !Number.isNaN(Date.parse(at)), 'must be a real instant (offsets up to ±23:59)')
+      .optional(),
+    actor: z
+      .object({ sub: z.string().min(1).max(200), role: z.enum(ROLES), unitId: z.string().min(1).max(100).optional() })
+      .strict()
+      .optional(),
+  })
+  .passthrough();
+
+/** Only a well-formed W3C trace context travels on (version-traceid-parentid-flags). */
+const TRACEPARENT = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
+
+/** Separates `at`/`actor` (honoured for `system` only) from the command's own fields. */
+export function openEnvelope(request: CommandRequest, clock: Clock): Envelope {
+  const body = request.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new CommandValidationFailed([{ field: 'body', rule: 'must be a JSON object' }]);
+  }
+  const envelope = importFields.safeParse(body);
+  if (!envelope.success) throw new CommandValidationFailed(problemsOf(envelope.error));
+  const { at, actor: onBehalfOf, ...fields } = envelope.data;
+  if ((at !== undefined || onBehalfOf !== undefined) && request.caller.role !== 'system') {
+    throw new Forbidden('Only system may set "at" and "actor" (importing history)');
+  }
+  return {
+    fields,
+    actor: onBehalfOf ?? request.caller,
+    now: at === undefined ? clock.now().toISOString() : new Date(at).toISOString(),
+    importedBy: onBehalfOf ? request.caller : undefined,
+    traceparent: request.traceparent && TRACEPARENT.test(request.traceparent) ? request.traceparent : undefined,
+  };
+}

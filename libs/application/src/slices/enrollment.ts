@@ -1,0 +1,277 @@
+import { createHash } from 'node:crypto';
+import {
+  assessPracticeDecision,
+  batchStream,
+  batchStreamId,
+  birthDateOf,
+  certificateStream,
+  certificateStreamId,
+  confirmEnrollmentDecision,
+  enrollmentStream,
+  enrollmentStreamId,
+  enrollTeacherDecision,
+  EnrollTeacherFacts,
+  GRADES,
+  issueCertificateDecision,
+  one,
+  orgUnitStream,
+  orgUnitStreamId,
+  recordOfflineHoursDecision,
+  recordOnlineHoursDecision,
+  recordPeerReviewDecision,
+  returnEvidenceDecision,
+  revokeCertificateDecision,
+  RuleViolation,
+  selectAbilityPointsDecision,
+  submitPracticeEvidenceDecision,
+  teacherStream,
+  teacherStreamId,
+  transferTeacherDecision,
+  withdrawTeacherDecision,
+} from '@tip/domain';
+import { z } from 'zod';
+import { defineCommand, defineCommandWithFacts } from '../commands/command-slice';
+import { foundIn, onTeacher } from '../commands/scope';
+import { identifier } from './identifiers';
+import { commonAncestor } from './organisation';
+import { schoolFinishedAt } from './school-records';
+
+const onRecord = { batchId: identifier, teacherId: identifier };
+const hours = z.number().positive().max(200);
+/** Admins act on a record through the school it belongs to, which a transfer may have left behind. */
+const recordScope = (data: { batchId: string; teacherId: string }) => onTeacher(data.teacherId, data.batchId);
+
+export const enrollTeacher = defineCommandWithFacts({
+  name: 'EnrollTeacher',
+  description:
+    "Enrolls one of the school's teachers in a period of a batch, taking one of the school's seats for that " +
+    'period. Sent by system or a school-admin of the teacher’s school while the period is open. Refuses ' +
+    'SCHOOL_CLOSED, UNKNOWN_TEACHER, UNKNOWN_BATCH, UNKNOWN_PERIOD, ALREADY_ENROLLED (in another period), ' +
+    'EXEMPT_TEACHER (near retirement, where the rulebook exempts), ID_NUMBER_UNAVAILABLE (erased, needed for ' +
+    'the exemption), NO_SEAT_LEFT.',
+  schema: z.object({ batchId: identifier, periodId: identifier, teacherId: identifier }).strict(),
+  roles: ['school-admin'],
+  scope: (data) => onTeacher(data.teacherId),
+  // The birth date is inside the protected ID number: revealed only when an exemption needs it.
+  facts: async ({ data }, services): Promise<EnrollTeacherFacts> => {
+    const batch = await services.read(batchStream, batchStreamId(data.batchId));
+    if (batch.status !== 'scheduled' || !batch.rulebook.exemption) return {};
+    const teacher = await services.read(teacherStream, teacherStreamId(data.teacherId));
+    if (teacher.status !== 'registered') return {};
+    const idNumber = await services.idNumbers.reveal(data.teacherId, teacher.idNumberProtected);
+    if (!idNumber) {
+      // The key was erased (crypto-shredding): the exemption cannot be judged without the number.
+      throw new RuleViolation(
+        'ID_NUMBER_UNAVAILABLE',
+        `Teacher ${data.teacherId}'s ID number has been erased; register it again`,
+        { teacherId: data.teacherId },
+      );
+    }
+    return { birthDate: birthDateOf(idNumber) };
+  },
+  decision: enrollTeacherDecision,
+});
+
+export const confirmEnrollment = defineCommand({
+  name: 'ConfirmEnrollment',
+  description:
+    'The teacher confirms their enrollment (学员及时登录系统确认), soon after being enrolled. Sent by system or ' +
+    'the teacher themself; confirming twice appends nothing. Refuses SCHOOL_CLOSED, NOT_ENROLLED.',
+  schema: z.object(onRecord).strict(),
+  roles: ['teacher'],
+  scope: recordScope,
+  decision: confirmEnrollmentDecision,
+});
+
+export const withdrawTeacher = defineCommand({
+  name: 'WithdrawTeacher',
+  description:
+    'Takes a teacher out of the batch; the seat is free again for the school. Sent by system or a school-admin ' +
+    "of the record's school at any time before closure; withdrawing twice appends nothing. Refuses " +
+    'SCHOOL_CLOSED, NOT_ENROLLED.',
+  schema: z.object({ ...onRecord, reason: z.string().trim().min(1).max(500) }).strict(),
+  roles: ['school-admin'],
+  scope: recordScope,
+  decision: withdrawTeacherDecision,
+});
+
+export const selectAbilityPoints = defineCommand({
+  name: 'SelectAbilityPoints',
+  description:
+    "Picks the micro-ability points (能力点) a teacher trains: the teacher within the rulebook's deadline after " +
+    'enrollment (Jiangsu: a week), the school-admin after it. Sent by system, the teacher or a school-admin of ' +
+    'the school. Refuses SCHOOL_CLOSED, NOT_ENROLLED, DEADLINE_PASSED, DEADLINE_NOT_PASSED, BAD_POINT_CHOICE.',
+  schema: z.object({ ...onRecord, points: z.array(z.string().trim().min(1).max(20)).max(30) }).strict(),
+  roles: ['teacher', 'school-admin'],
+  scope: recordScope,
+  decision: selectAbilityPointsDecision,
+});
+
+export const recordOnlineHours = defineCommand({
+  name: 'RecordOnlineHours',
+  description:
+    "One record of the course platform's feed of online study hours, during the study window. Sent by system " +
+    'only; the same recordId twice appends nothing. Refuses SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, ' +
+    'OUTSIDE_STUDY_WINDOW.',
+  schema: z
+    .object({
+      ...onRecord,
+      recordId: z.string().trim().min(1).max(100),
+      courseId: z.string().trim().min(1).max(100),
+      hours,
+    })
+    .strict(),
+  // The course platform's feed: system only.
+  roles: [],
+  scope: recordScope,
+  decision: recordOnlineHoursDecision,
+});
+
+export const submitPracticeEvidence = defineCommand({
+  name: 'SubmitPracticeEvidence',
+  description:
+    'The teacher submits practice evidence (线下实践应用成果) for an ability point, once online study has ' +
+    'passed where the rulebook asks. Sent by system or the teacher themself. Refuses SCHOOL_CLOSED, ' +
+    'NOT_ENROLLED, ONLINE_NOT_PASSED, UNKNOWN_ABILITY_POINT.',
+  schema: z
+    .object({
+      ...onRecord,
+      abilityPoint: z.string().trim().min(1).max(50),
+      evidenceRef: z.string().trim().min(1).max(500),
+    })
+    .strict(),
+  roles: ['teacher'],
+  scope: recordScope,
+  decision: submitPracticeEvidenceDecision,
+});
+
+export const recordPeerReview = defineCommand({
+  name: 'RecordPeerReview',
+  description:
+    "The teacher watched and commented a peer's video pushed to them (观看与点评), during offline practice. " +
+    'Sent by system or the teacher themself. Refuses SCHOOL_CLOSED, NOT_ENROLLED.',
+  schema: z
+    .object({ ...onRecord, videoId: z.string().trim().min(1).max(200), comment: z.string().trim().min(1).max(2000) })
+    .strict(),
+  roles: ['teacher'],
+  scope: recordScope,
+  decision: recordPeerReviewDecision,
+});
+
+export const returnEvidence = defineCommand({
+  name: 'ReturnEvidence',
+  description:
+    "The group leader sends a point's evidence back for rework before grading it. Sent by system or a " +
+    "group-leader of the record's school. Refuses SCHOOL_CLOSED, NOT_ENROLLED, EVIDENCE_MISSING.",
+  schema: z
+    .object({
+      ...onRecord,
+      abilityPoint: z.string().trim().min(1).max(50),
+      reason: z.string().trim().min(1).max(2000),
+    })
+    .strict(),
+  roles: ['group-leader'],
+  scope: recordScope,
+  decision: returnEvidenceDecision,
+});
+
+export const assessPractice = defineCommand({
+  name: 'AssessPractice',
+  description:
+    'Grades the evidence awaiting assessment (fail, pass, excellent), one point or all. Sent by system, a ' +
+    "group-leader or a school-admin of the record's school. Refuses SCHOOL_CLOSED, NOT_ENROLLED, " +
+    'EVIDENCE_MISSING, ONLINE_NOT_PASSED.',
+  schema: z
+    .object({ ...onRecord, grade: z.enum(GRADES), abilityPoint: z.string().trim().min(1).max(50).optional() })
+    .strict(),
+  roles: ['group-leader', 'school-admin'],
+  scope: recordScope,
+  decision: assessPracticeDecision,
+});
+
+export const recordOfflineHours = defineCommandWithFacts({
+  name: 'RecordOfflineHours',
+  description:
+    "Sets a teacher's offline hours in a category, within the rulebook's time after the whole school finished " +
+    "(Jiangsu: a week). Sent by system or a school-admin of the record's school. Refuses SCHOOL_CLOSED, " +
+    'NOT_ENROLLED, BAD_HOURS, UNKNOWN_HOURS_CATEGORY, PEER_REVIEW_MISSING, EVIDENCE_MISSING, DEADLINE_PASSED.',
+  schema: z.object({ ...onRecord, hours, category: z.string().trim().min(1).max(50).optional() }).strict(),
+  roles: ['school-admin'],
+  scope: recordScope,
+  // Offline hours are due within a week after the whole school finished: found from its records.
+  facts: async ({ data }, services) => {
+    const enrollment = await services.read(enrollmentStream, enrollmentStreamId(data.batchId, data.teacherId));
+    if (enrollment.status === 'not-enrolled') return {};
+    return { schoolFinishedAt: await schoolFinishedAt(services, data.batchId, enrollment.schoolId) };
+  },
+  decision: recordOfflineHoursDecision,
+});
+
+/**
+ * Public verification codes, short enough to type (60 bits), drawn from the command id: random
+ * for a plain command, fixed by the Idempotency-Key for a retried one, so a retry gets the same
+ * code. A code only shows a certificate's validity and masked holder.
+ */
+function certificateCodeFor(commandId: string): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = createHash('sha256').update(`certificate:${commandId}`).digest();
+  return `TIP-${[...bytes.subarray(0, 12)].map((byte) => alphabet[byte % alphabet.length]).join('')}`;
+}
+
+export const issueCertificate = defineCommand({
+  name: 'IssueCertificate',
+  description:
+    'Certifies a teacher who met the rulebook (hours in every category and in total, and a passing grade where ' +
+    "practice is graded); the server draws the certificate's public code. Sent by system or a school-admin of " +
+    "the record's school; a teacher holding a valid certificate gets nothing more. Refuses SCHOOL_CLOSED, " +
+    'NOT_ENROLLED, REQUIREMENTS_NOT_MET.',
+  schema: z
+    .object(onRecord)
+    .strict()
+    .transform((data) => ({ ...data, certificateCode: '' })),
+  roles: ['school-admin'],
+  scope: recordScope,
+  complete: async (data, { commandId }) => ({ ...data, certificateCode: certificateCodeFor(commandId) }),
+  decision: issueCertificateDecision,
+});
+
+export const revokeCertificate = defineCommand({
+  name: 'RevokeCertificate',
+  description:
+    'Revokes a certificate by its code (a mistake or fraud found later). Sent by system or a province-admin ' +
+    "over the certificate's school; revoking twice appends nothing. Refuses SCHOOL_CLOSED, NOT_FOUND.",
+  schema: z
+    .object({ certificateCode: z.string().trim().min(1).max(40), reason: z.string().trim().min(1).max(2000) })
+    .strict(),
+  roles: ['province-admin'],
+  scope: (data) =>
+    foundIn({ certificate: one(certificateStream, certificateStreamId(data.certificateCode)) }, (roles, read) => {
+      const certificate = read(roles.certificate);
+      return certificate.status === 'not-issued' ? undefined : certificate.schoolId;
+    }),
+  decision: revokeCertificateDecision,
+});
+
+export const transferTeacher = defineCommand({
+  name: 'TransferTeacher',
+  description:
+    'Moves a teacher to another school; each open record follows them with its seat (released at the old ' +
+    'school, taken at the new). Sent by system or an admin of both schools’ common ancestor. Refuses ' +
+    'UNKNOWN_TEACHER, UNKNOWN_SCHOOL, SCHOOL_CLOSED (either school), NO_SEAT_LEFT (at the new school).',
+  schema: z.object({ teacherId: identifier, toSchoolId: identifier }).strict(),
+  roles: ['province-admin', 'city-admin', 'county-admin'],
+  scope: (data) =>
+    foundIn(
+      {
+        teacher: one(teacherStream, teacherStreamId(data.teacherId)),
+        toSchool: one(orgUnitStream, orgUnitStreamId(data.toSchoolId)),
+      },
+      (roles, read) => {
+        const teacher = read(roles.teacher);
+        const school = read(roles.toSchool);
+        if (teacher.status !== 'registered' || school.status !== 'registered') return undefined;
+        return commonAncestor(teacher.ancestry, [...school.ancestry, school.unitId]);
+      },
+    ),
+  decision: transferTeacherDecision,
+});

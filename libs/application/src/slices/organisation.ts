@@ -1,0 +1,92 @@
+import {
+  isValidIdNumber,
+  one,
+  orgUnitStream,
+  orgUnitStreamId,
+  registerOrgUnitDecision,
+  registerTeacherDecision,
+  teacherStream,
+  teacherStreamId,
+} from '@tip/domain';
+import { z } from 'zod';
+import { defineCommand } from '../commands/command-slice';
+import { atUnit, foundIn, systemOnly } from '../commands/scope';
+import { identifier } from './identifiers';
+
+export const registerOrgUnit = defineCommand({
+  name: 'RegisterOrgUnit',
+  description:
+    'Registers a province, city, county or school under its parent. Sent once per unit before anything ' +
+    'happens there (imports rerun it: the same data again appends nothing), by system or the admin of the ' +
+    'parent or an ancestor of it; a province only by system. Refuses UNKNOWN_PARENT, BAD_HIERARCHY, ' +
+    'UNIT_ALREADY_REGISTERED (other data under the same id).',
+  schema: z
+    .object({
+      unitId: identifier,
+      kind: z.enum(['province', 'city', 'county', 'school']),
+      name: z.string().trim().min(1).max(200),
+      parentId: identifier.optional(),
+      fullTimeTeachers: z.number().int().min(0).max(1_000_000).optional(),
+    })
+    .strict(),
+  roles: ['province-admin', 'city-admin', 'county-admin'],
+  // The admin of the parent (or of an ancestor of it) registers a unit; a province only system.
+  scope: (data) => (data.parentId === undefined ? systemOnly : atUnit(data.parentId)),
+  decision: registerOrgUnitDecision,
+});
+
+export const registerTeacher = defineCommand({
+  name: 'RegisterTeacher',
+  description:
+    "Registers a teacher at a school (the school's teacher sheet), before enrollment. Sent by system or a " +
+    'school-admin of the school; re-registering an existing teacher needs an admin over both their school and ' +
+    'this one. The ID number is validated and kept encrypted, never in an event. Refuses UNKNOWN_SCHOOL, ' +
+    'INVALID_ID_NUMBER, TEACHER_ALREADY_REGISTERED (other data under the same id).',
+  schema: z
+    .object({
+      teacherId: identifier,
+      schoolId: identifier,
+      name: z.string().trim().min(1).max(100),
+      idNumber: z.string().trim().min(1).max(32),
+      gender: z.enum(['male', 'female']),
+      stage: z.string().trim().min(1).max(50),
+      subject: z.string().trim().min(1).max(50),
+      fullTime: z.boolean(),
+      birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
+    })
+    .strict()
+    // Filled by complete(); a caller cannot set it (strict() refuses the field).
+    .transform((data) => ({ ...data, idNumberProtected: '' })),
+  roles: ['school-admin'],
+  // An existing teacher is only re-registered by an admin over both their school and this one:
+  // otherwise any school could probe who is registered where.
+  scope: (data) =>
+    foundIn(
+      {
+        teacher: one(teacherStream, teacherStreamId(data.teacherId)),
+        school: one(orgUnitStream, orgUnitStreamId(data.schoolId)),
+      },
+      (roles, read) => {
+        const school = read(roles.school);
+        if (school.status !== 'registered') return undefined;
+        const teacher = read(roles.teacher);
+        if (teacher.status !== 'registered') return school.unitId;
+        return commonAncestor([...school.ancestry, school.unitId], teacher.ancestry);
+      },
+    ),
+  // Only a valid number is worth a key; an invalid one is refused by the decision.
+  complete: async (data, { services }) => {
+    const idNumber = data.idNumber.toUpperCase();
+    if (!isValidIdNumber(idNumber)) return data;
+    return { ...data, idNumberProtected: await services.idNumbers.protect(data.teacherId, idNumber) };
+  },
+  decision: registerTeacherDecision,
+});
+
+/** The deepest unit two paths from the province share: whose admin may act on both. */
+export function commonAncestor(first: readonly string[], second: readonly string[]): string | undefined {
+  let shared: string | undefined;
+  for (let index = 0; index < Math.min(first.length, second.length) && first[index] === second[index]; index++)
+    shared = first[index];
+  return shared;
+}

@@ -1,0 +1,104 @@
+import {
+  applyForClosureDecision,
+  approveClosureDecision,
+  closeSchoolDecision,
+  rejectClosureDecision,
+  submitGroupVideoDecision,
+  uploadExcellentVideoDecision,
+  uploadSchoolPlanDecision,
+} from '@tip/domain';
+import { z } from 'zod';
+import { defineCommand, defineCommandWithFacts } from '../commands/command-slice';
+import { atUnit } from '../commands/scope';
+import { identifier } from './identifiers';
+import { schoolFacts } from './school-records';
+
+const target = { batchId: identifier, schoolId: identifier };
+const reference = z.string().trim().min(1).max(500);
+const atSchool = <Data extends { schoolId: string }>(data: Data) => atUnit(data.schoolId);
+
+export const uploadSchoolPlan = defineCommandWithFacts({
+  name: 'UploadSchoolPlan',
+  description:
+    "Uploads the school's plan (规划书), once enough of its enrolled teachers have picked their ability points " +
+    '(Jiangsu: 90%); another document replaces it until closure. Sent by system or a school-admin of the school. ' +
+    'Refuses SCHOOL_CLOSED, UNKNOWN_BATCH, PLAN_THRESHOLD_NOT_MET.',
+  schema: z.object({ ...target, documentRef: reference }).strict(),
+  roles: ['school-admin'],
+  scope: atSchool,
+  facts: async ({ data }, services) => schoolFacts(services, data.batchId, data.schoolId),
+  decision: uploadSchoolPlanDecision,
+});
+
+export const submitGroupVideo = defineCommand({
+  name: 'SubmitGroupVideo',
+  description:
+    "A teaching group's one video of a group session (faces visible), during offline practice; another one " +
+    'replaces it until closure. Sent by system or a group-leader of the school. Refuses SCHOOL_CLOSED.',
+  schema: z.object({ ...target, groupId: identifier, videoRef: reference }).strict(),
+  roles: ['group-leader'],
+  scope: atSchool,
+  decision: submitGroupVideoDecision,
+});
+
+export const uploadExcellentVideo = defineCommand({
+  name: 'UploadExcellentVideo',
+  description:
+    "Uploads an excellent teacher's work for one subject, after grading and before applying for closure. Sent " +
+    'by system or a school-admin of the school. Refuses SCHOOL_CLOSED, TEACHER_NOT_IN_SCHOOL, NOT_EXCELLENT, ' +
+    'VIDEO_ALREADY_USED.',
+  schema: z
+    .object({ ...target, teacherId: identifier, subject: z.string().trim().min(1).max(50), videoRef: reference })
+    .strict(),
+  roles: ['school-admin'],
+  scope: atSchool,
+  decision: uploadExcellentVideoDecision,
+});
+
+export const applyForClosure = defineCommandWithFacts({
+  name: 'ApplyForClosure',
+  description:
+    'The school applies to its county for closure (申请结项) once its teachers are assessed and enough passed, ' +
+    'with its plan and excellent videos. Sent by system or a school-admin of the school. Refuses SCHOOL_CLOSED, ' +
+    'PLAN_NOT_UPLOADED, UNKNOWN_BATCH, CLOSURE_THRESHOLD_NOT_MET, EXCELLENT_VIDEOS_SHORT.',
+  schema: z.object(target).strict(),
+  roles: ['school-admin'],
+  scope: atSchool,
+  facts: async ({ data }, services) => schoolFacts(services, data.batchId, data.schoolId),
+  decision: applyForClosureDecision,
+});
+
+const answer = z.object({ ...target, reason: z.string().trim().min(1).max(2000).optional() }).strict();
+
+export const approveClosure = defineCommand({
+  name: 'ApproveClosure',
+  description:
+    "The county accepts a school's application for closure (验收). Sent by system or a county-admin over the " +
+    'school. Refuses SCHOOL_CLOSED, NOT_APPLIED.',
+  schema: answer,
+  roles: ['county-admin'],
+  scope: atSchool,
+  decision: approveClosureDecision,
+});
+
+export const rejectClosure = defineCommand({
+  name: 'RejectClosure',
+  description:
+    "The county sends a school's application for closure back; the school may apply again. Sent by system or a " +
+    'county-admin over the school. Refuses SCHOOL_CLOSED, NOT_APPLIED.',
+  schema: answer,
+  roles: ['county-admin'],
+  scope: atSchool,
+  decision: rejectClosureDecision,
+});
+
+export const closeSchool = defineCommand({
+  name: 'CloseSchool',
+  description:
+    'The school uploads the signed paper and closes (结项) after approval; nothing happens there after. Sent by ' +
+    'system or a school-admin of the school. Refuses SCHOOL_CLOSED, NOT_APPROVED.',
+  schema: z.object({ ...target, signedDocumentRef: reference }).strict(),
+  roles: ['school-admin'],
+  scope: atSchool,
+  decision: closeSchoolDecision,
+});

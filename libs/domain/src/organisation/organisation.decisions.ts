@@ -1,0 +1,33 @@
+import { decision, one } from '../shared/decision';
+import { RegisterOrgUnit, RegisterTeacher } from './organisation.commands';
+import { decideRegisterOrgUnit, orgUnitStreamId } from './org-unit.decider';
+import { orgUnitStream, teacherStream } from './organisation.streams';
+import { decideRegisterTeacher, teacherStreamId } from './teacher.decider';
+
+/** The unit's own stream, and its parent's (none for a province), whose ancestry it joins. */
+export const registerOrgUnitDecision = decision<RegisterOrgUnit>()
+  .reads(({ data }) => ({
+    unit: one(orgUnitStream, orgUnitStreamId(data.unitId)),
+    parent: one(orgUnitStream, data.parentId === undefined ? undefined : orgUnitStreamId(data.parentId)),
+  }))
+  .decides(
+    (command, roles, read) => ({
+      unit: decideRegisterOrgUnit(
+        command,
+        read(roles.unit),
+        roles.parent.streamId === undefined ? undefined : read(roles.parent),
+      ),
+    }),
+    { about: (roles) => roles.unit },
+  );
+
+/** The teacher's stream, and the school's, whose ancestry the teacher's registration copies. */
+export const registerTeacherDecision = decision<RegisterTeacher>()
+  .reads(({ data }) => ({
+    teacher: one(teacherStream, teacherStreamId(data.teacherId)),
+    school: one(orgUnitStream, orgUnitStreamId(data.schoolId)),
+  }))
+  .decides(
+    (command, roles, read) => ({ teacher: decideRegisterTeacher(command, read(roles.teacher), read(roles.school)) }),
+    { about: (roles) => roles.teacher },
+  );

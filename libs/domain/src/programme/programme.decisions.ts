@@ -1,0 +1,38 @@
+import { orgUnitStreamId } from '../organisation/org-unit.decider';
+import { orgUnitStream } from '../organisation/organisation.streams';
+import { decision, one } from '../shared/decision';
+import { batchStreamId } from './batch';
+import { LaunchProgramme, ScheduleBatch } from './programme.commands';
+import { decideLaunchProgramme, decideScheduleBatch, programmeStreamId } from './programme.decider';
+import { batchStream, programmeStream } from './programme.streams';
+
+/** The programme's stream and its province's, which must be a registered province. */
+export const launchProgrammeDecision = decision<LaunchProgramme>()
+  .reads(({ data }) => ({
+    programme: one(programmeStream, programmeStreamId(data.programmeId)),
+    province: one(orgUnitStream, orgUnitStreamId(data.provinceId)),
+  }))
+  .decides(
+    (command, roles, read) => ({
+      programme: decideLaunchProgramme(command, read(roles.programme), read(roles.province)),
+    }),
+    { about: (roles) => roles.programme },
+  );
+
+/**
+ * BatchScheduled goes to the programme's stream and, as a copy, to the batch's own, so a batch's
+ * periods and rulebook are one read away; both in one atomic append. The batch's stream also
+ * tells whether another programme took the id.
+ */
+export const scheduleBatchDecision = decision<ScheduleBatch>()
+  .reads(({ data }) => ({
+    programme: one(programmeStream, programmeStreamId(data.programmeId), { mirror: true }),
+    batch: one(batchStream, batchStreamId(data.batchId)),
+  }))
+  .decides(
+    (command, roles, read) => {
+      const scheduled = decideScheduleBatch(command, read(roles.programme), read(roles.batch));
+      return { programme: scheduled, batch: scheduled };
+    },
+    { about: (roles) => roles.batch },
+  );

@@ -1,0 +1,44 @@
+import { orgUnitStreamId } from '../organisation/org-unit.decider';
+import { orgUnitStream } from '../organisation/organisation.streams';
+import { batchStreamId, requireScheduledPeriod } from '../programme/batch';
+import { batchStream } from '../programme/programme.streams';
+import { decision, one } from '../shared/decision';
+import { AllocateQuota, RevokeQuota } from './quota.commands';
+import { decideAllocateQuota, decideRevokeQuota, QuotaTransferContext, QuotaTransferDecision } from './quota.decider';
+import { quotaStreamId } from './quota.ledger';
+import { quotaLedgerStream } from './quota.streams';
+
+/**
+ * Seats move between two ledgers of one period, appended together: the giver's (`from`) and the
+ * child's (`to`). The batch must have the period; the two units say whether they are parent and
+ * child, and whether the giver is a province (which gives without a cap).
+ */
+function quotaTransfer<C extends AllocateQuota | RevokeQuota>(
+  decide: (command: C, context: QuotaTransferContext) => QuotaTransferDecision,
+) {
+  return decision<C>()
+    .reads(({ data }) => ({
+      batch: one(batchStream, batchStreamId(data.batchId)),
+      from: one(quotaLedgerStream, quotaStreamId(data.batchId, data.periodId, data.fromUnitId)),
+      to: one(quotaLedgerStream, quotaStreamId(data.batchId, data.periodId, data.toUnitId)),
+      fromUnit: one(orgUnitStream, orgUnitStreamId(data.fromUnitId)),
+      toUnit: one(orgUnitStream, orgUnitStreamId(data.toUnitId)),
+    }))
+    .decides(
+      (command, roles, read) => {
+        requireScheduledPeriod(read(roles.batch), command.data.batchId, command.data.periodId);
+        const fromUnit = read(roles.fromUnit);
+        const toUnit = read(roles.toUnit);
+        return decide(command, {
+          from: read(roles.from),
+          to: read(roles.to),
+          fromKind: fromUnit.status === 'registered' ? fromUnit.kind : undefined,
+          toParentId: toUnit.status === 'registered' ? toUnit.parentId : undefined,
+        });
+      },
+      { about: (roles) => roles.from },
+    );
+}
+
+export const allocateQuotaDecision = quotaTransfer<AllocateQuota>(decideAllocateQuota);
+export const revokeQuotaDecision = quotaTransfer<RevokeQuota>(decideRevokeQuota);
