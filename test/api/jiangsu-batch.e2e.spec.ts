@@ -955,15 +955,28 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       ).body.position,
     );
     const asAuditor: Actor = { sub: 'auditor', role: 'auditor' };
+    // Nine full-time teachers are registered and required (T-10 and T-11 are part-time). Of the nine,
+    // all enrolled and T-07 failed; T-10 took part and passed without being required: one of the others.
     const teachers = {
-      enrolled: 10,
-      confirmed: 10,
-      pointsSelected: 10,
-      onlinePassed: 10,
-      assessed: 10,
-      passed: 9,
+      required: 9,
+      enrolled: 9,
+      confirmed: 9,
+      pointsSelected: 9,
+      onlinePassed: 9,
+      assessed: 9,
+      passed: 8,
       excellent: 4,
-      certified: 9,
+      trained: 8,
+      certified: 8,
+      othersEnrolled: 1,
+      othersTrained: 1,
+    };
+    // Batch 1 is held to its 20% share of all teachers from the end of 2020 (it is long past).
+    const measures = {
+      requiredSource: 'registered',
+      rates: { participationPercent: 100, passPercent: 88.9, completionPercent: 88.9 },
+      target: { percent: 20, aimPercent: null },
+      behind: false,
     };
     // T-01 has 29 online hours, the others 27; all ten have 25 offline.
     const hoursCredited = { total: 29 + 9 * 27 + 10 * 25, byCategory: { online: 29 + 9 * 27, offline: 250 } };
@@ -990,7 +1003,8 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     for (const [unitId, kind, seats] of [
       ['320102', 'county', { received: 30, handedOn: 10, used: 0, left: 20 }],
       ['320100', 'city', { received: 100, handedOn: 30, used: 0, left: 70 }],
-      ['320000', 'province', { received: 0, handedOn: 100, used: 0, left: -100 }],
+      // Seats start at the province: it has none "left", it issues what it hands on.
+      ['320000', 'province', { received: 0, handedOn: 100, used: 0, left: null }],
     ] as const) {
       const unit = await api.get(cityAdmin, `/views/units/${unitId}/progress?batchId=${BATCH}`);
       if (kind === 'province') expect(unit.status).toBe(403);
@@ -1000,7 +1014,10 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
         unitId,
         kind,
         teachers,
+        ...measures,
         hoursCredited,
+        // Jiangsu recognises only the hours of those who passed (T-10's too): T-07 failed, and its 27 + 25 are not.
+        hoursRecognised: hoursCredited.total - 52,
         schools: { total: 1, closed: 1 },
         seats: [{ periodId: PERIOD, ...seats }],
       });
@@ -1011,8 +1028,9 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       batchId: BATCH,
       provinceId: '320000',
       teachers,
+      ...measures,
       schools: { total: 1, closed: 1 },
-      cities: [{ unitId: '320100', name: '南京市', teachers }],
+      cities: [{ unitId: '320100', name: '南京市', teachers, ...measures }],
     });
 
     const transcript = await api.get(asTeacher('T-01'), `/views/teachers/T-01/transcript?batchId=${BATCH}`);
@@ -1071,7 +1089,8 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       ],
     });
 
-    // Week 45 (2 – 8 Nov 2020): enrolled and confirmed, nine picked; week 46: the tenth pick, 15 online hours each.
+    // Week 45 (2 – 8 Nov 2020): enrolled and confirmed, the nine required picked; week 46: T-10 (part-time,
+    // one of the others) picks late, and all ten get 15 online hours.
     const notice = async (week: string) =>
       (await api.get<Body>(asAuditor, `/notices/weekly?unitId=320100&batchId=${BATCH}&week=${week}`)).body;
     const week45 = await notice('2020-W45');
@@ -1084,38 +1103,45 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     });
     expect(week45.unit).toMatchObject({
       unitId: '320100',
-      thisWeek: { enrolled: 10, confirmed: 10, pointsSelected: 9, hoursCredited: 0 },
-      change: { enrolled: 10, pointsSelected: 9 },
+      thisWeek: { required: 9, enrolled: 9, confirmed: 9, pointsSelected: 9, othersEnrolled: 1, hoursCredited: 0 },
+      change: { enrolled: 9, pointsSelected: 9, othersEnrolled: 1 },
     });
     expect(week46.unit).toMatchObject({
-      thisWeek: { enrolled: 10, pointsSelected: 10, hoursCredited: 150, seatsReceived: 100 },
-      lastWeek: { enrolled: 10, pointsSelected: 9, hoursCredited: 0 },
-      change: { enrolled: 0, pointsSelected: 1, hoursCredited: 150 },
+      thisWeek: { enrolled: 9, pointsSelected: 9, hoursCredited: 150, seatsReceived: 100 },
+      lastWeek: { enrolled: 9, pointsSelected: 9, hoursCredited: 0 },
+      change: { enrolled: 0, pointsSelected: 0, hoursCredited: 150 },
     });
     expect((week46.levels as Body[]).map((level) => level.kind)).toEqual(['county', 'school']);
-    // Nobody has passed yet three weeks into a year-long batch: every unit with seats is behind the
-    // pace. 秦淮区, registered in 2021, is not in a 2020 notice.
+    // Nobody is trained two weeks into the batch, while 15 of the 61 days to the end of 2020 (20%)
+    // are gone: every unit with teachers is behind 20 × 15 / 61 = 4.9%. 秦淮区, registered in 2021,
+    // is not in a 2020 notice.
+    expect(week46.targetPercent).toBe(4.9);
     expect(week46.levels).toMatchObject([
-      { kind: 'county', rows: [{ unitId: '320102', rank: 1, behind: true }] },
-      { kind: 'school', rows: [{ unitId: SCHOOL, thisWeek: { enrolled: 10, seatsReceived: 10 }, behind: true }] },
+      { kind: 'county', rows: [{ unitId: '320102', rank: 1, behind: true, behindByPoints: 4.9 }] },
+      {
+        kind: 'school',
+        rows: [{ unitId: SCHOOL, thisWeek: { enrolled: 9, required: 9, completionPercent: 0 }, behind: true }],
+      },
     ]);
     expect((week46.levels as { rows: unknown[] }[])[0].rows).toHaveLength(1);
     const week27 = await notice('2021-W27');
-    // 253 of the batch's 365 days are gone by 12 July; 玄武区 has 9 passed of its 30 seats, 秦淮区 no seats at all.
+    // 253 of the batch's 365 days are gone by 12 July, and the target is batch 1's 20% share since
+    // the end of 2020. 玄武区 has 8 of its 9 teachers trained; 秦淮区 none required, so it ranks last.
     expect(week27.pacePercent).toBe(69.3);
+    expect(week27.targetPercent).toBe(20);
     expect(week27.levels).toMatchObject([
       {
         kind: 'county',
         rows: [
-          { unitId: '320102', rank: 1, progressPercent: 30, behind: true },
-          { unitId: '320104', rank: 2, progressPercent: 0, behind: false },
+          { unitId: '320102', rank: 1, progressPercent: 88.9, behind: false },
+          { unitId: '320104', rank: 2, requiredSource: 'none', progressPercent: 0, behind: false },
         ],
       },
-      { kind: 'school', rows: [{ unitId: SCHOOL, progressPercent: 90, behind: false }] },
+      { kind: 'school', rows: [{ unitId: SCHOOL, progressPercent: 88.9, behind: false }] },
     ]);
     expect(week27.unit).toMatchObject({
-      thisWeek: { passed: 9, schoolsClosed: 1, schoolsTotal: 1 },
-      progressPercent: 9,
+      thisWeek: { required: 9, passed: 8, trained: 8, completionPercent: 88.9, schoolsClosed: 1, schoolsTotal: 1 },
+      progressPercent: 88.9,
     });
     // A past week reads the same after later events: the notice is history, not today's view.
     expect(await notice('2020-W45')).toEqual(week45);

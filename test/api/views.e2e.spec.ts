@@ -177,25 +177,33 @@ describe('views over HTTP', () => {
       unit: { thisWeek: { enrolled: number }; change: { enrolled: number } };
       levels: {
         kind: string;
-        rows: { unitId: string; name: string; rank: number; thisWeek: { enrolled: number } }[];
+        rows: { unitId: string; name: string; rank: number; thisWeek: { enrolled: number; required: number } }[];
       }[];
     }>(countyAdmin, path);
     expect(json.status).toBe(200);
-    expect(json.body.unit).toMatchObject({ thisWeek: { enrolled: 6 }, change: { enrolled: 3 } });
+    // S-1 and S-2 have three registered teachers each, S-3 and S-4 declare five full-time teachers, S-5 neither.
+    expect(json.body.unit).toMatchObject({
+      requiredSource: 'mixed',
+      thisWeek: { required: 16, enrolled: 6, participationPercent: 37.5, completionPercent: 0 },
+      change: { enrolled: 3 },
+    });
     const [level] = json.body.levels;
     expect(level.kind).toBe('school');
-    // S-5 came in week 3 too; ranks are by progress (nobody passed), then by enrolled.
-    expect(level.rows.map((row) => [row.unitId, row.thisWeek.enrolled])).toEqual([
-      ['S-1', 3],
-      ['S-2', 3],
-      ['S-3', 0],
-      ['S-4', 0],
-      ['S-5', 0],
+    // S-5 came in week 3 too; nobody is trained yet: 0% ties at rank 1, S-5 (nobody required) comes last.
+    expect(level.rows.map((row) => [row.unitId, row.rank, row.thisWeek.enrolled, row.thisWeek.required])).toEqual([
+      ['S-1', 1, 3, 3],
+      ['S-2', 1, 3, 3],
+      ['S-3', 1, 0, 5],
+      ['S-4', 1, 0, 5],
+      ['S-5', 5, 0, 0],
     ]);
 
     const csv = await api.get<string>(countyAdmin, `${path}&format=csv`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect(csv.headers.get('content-disposition')).toContain('weekly-notice-2021-W03.csv');
+    // Named by unit, batch and week: Chinese for browsers that read RFC 5987, ids in ASCII for the rest.
+    expect(csv.headers.get('content-disposition')).toBe(
+      `attachment; filename="weekly-notice-320703-${BATCH}-2021-W03.csv"; filename*=UTF-8''${encodeURIComponent('连云区-第一批-2021-W03-周通报.csv')}`,
+    );
     const records: string[][] = parseCsv(csv.body.replace(/^\uFEFF/, ''));
     expect(records.find((record) => record.includes('S-2'))).toContain('<b>学校2</b> & "其他"');
 
@@ -211,7 +219,8 @@ describe('views over HTTP', () => {
     const html = await api.get<string>(countyAdmin, `${path}&format=html`);
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
     const document = parse(html.body);
-    expect(document.querySelectorAll('table')).toHaveLength(2);
+    // The county and its schools, each as two tables: counts, then rates and hours.
+    expect(document.querySelectorAll('table')).toHaveLength(4);
     expect(document.querySelector('b')).toBeNull();
     expect(document.textContent).toContain('<b>学校1</b> & "其他"');
   });

@@ -10,5 +10,5 @@ export * from './enrollment';
 export * from './school-closure';
 export * from './inspection';
 export * from './shared/seeded-random';
-export { startOfLocalDay, endOfLocalDay, localDateOf } from './shared/calendar';
+export { startOfLocalDay, endOfLocalDay, localDateOf, isCalendarDate } from './shared/calendar';
 export * from './stream-types';

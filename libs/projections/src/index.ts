@@ -12,3 +12,7 @@ export * from './inspections/inspections.entities';
 export * from './views/progress.views';
 export * from './views/inspection.views';
 export * from './views/weekly-notice.query';
+export * from './progress/training-status';
+export * from './notices/notice-measures';
+export * from './notices/notice-summary';
+export * from './views/teacher-figures.query';

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res, StreamableFile, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { z } from 'zod';
-import { identifier, minPosition, parseQuery } from '@tip/application';
+import { Clock, CLOCK, identifier, minPosition, parseQuery, wholeNumber } from '@tip/application';
 import {
   InspectionViews,
   inspectionsReadModel,
@@ -12,8 +12,12 @@ import {
   renderNoticeCsv,
   renderNoticeHtml,
   renderNoticeXlsx,
+  TRAINING_STATUSES,
+  TrainingStatus,
+  WeeklyNotice,
   WeeklyNoticeQuery,
 } from '@tip/projections';
+import { isCalendarDate } from '@tip/domain';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
 
 import { READ_MODEL_HOST } from './read-models.provider';
@@ -29,8 +33,53 @@ const noticeQuery = z.object({
     .string()
     .refine((week) => parseIsoWeek(week) !== undefined, 'must be an ISO week that exists, such as 2021-W03'),
   format: z.enum(['json', 'csv', 'xlsx', 'html']).default('json'),
+  // 文号 as the office numbers its documents, e.g. 连教办师〔2016〕9号: printed as given.
+  documentNumber: z
+    .string()
+    .trim()
+    .min(1)
+    .max(60)
+    .regex(/^[^\p{Cc}<>]*$/u, 'must be printable text without < or >')
+    .optional(),
+  issuedOn: z
+    .string()
+    .refine((date) => isCalendarDate(date), 'must be a date such as 2021-01-25')
+    .optional(),
   minPosition,
 });
+const teacherListQuery = z.object({
+  batchId: identifier,
+  status: z
+    .string()
+    .transform((text) => text.split(',').map((each) => each.trim()))
+    .refine(
+      (statuses) => statuses.every((each) => (TRAINING_STATUSES as readonly string[]).includes(each)),
+      `must be one or more of ${TRAINING_STATUSES.join(', ')}, separated by commas`,
+    )
+    .transform((statuses) => statuses as TrainingStatus[])
+    .optional(),
+  page: wholeNumber.refine((page) => page >= 1, 'must be 1 or more').default('1'),
+  pageSize: wholeNumber.refine((size) => size >= 1 && size <= 500, 'must be between 1 and 500').default('50'),
+  minPosition,
+});
+
+/**
+ * Downloads are named by unit, batch and week: the Chinese names for browsers that read RFC 5987
+ * (every current one), the ids in plain ASCII for the rest.
+ */
+function noticeDisposition(notice: WeeklyNotice, format: 'csv' | 'xlsx'): string {
+  const safe = (text: string) => text.replace(/[\\/:*?"<>|\p{Cc}]/gu, '_').trim();
+  const name = `${safe(notice.unit.name)}-${safe(notice.batchName)}-${notice.week}-周通报.${format}`;
+  const ascii = `weekly-notice-${notice.unit.unitId}-${notice.batchId}-${notice.week}.${format}`.replace(
+    /[^\w.-]/g,
+    '_',
+  );
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
 
 const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -42,14 +91,26 @@ const CONTENT_TYPES = {
 @Controller()
 @UseGuards(AuthGuard)
 export class ViewsController {
-  constructor(@Inject(READ_MODEL_HOST) private readonly host: ReadModelHost) {}
+  constructor(
+    @Inject(READ_MODEL_HOST) private readonly host: ReadModelHost,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Get('views/units/:unitId/progress')
   async unitProgress(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
     const { batchId, minPosition } = parseQuery(inBatch, query);
     return this.progress(minPosition, async (views) => {
       assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
-      return views.unitProgress(unitId, batchId);
+      return views.unitProgress(unitId, batchId, this.clock.now().getTime());
+    });
+  }
+
+  @Get('views/units/:unitId/teachers')
+  async unitTeachers(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { batchId, status, page, pageSize, minPosition } = parseQuery(teacherListQuery, query);
+    return this.progress(minPosition, async (views) => {
+      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
+      return views.unitTeachers(unitId, batchId, { statuses: status, page, pageSize });
     });
   }
 
@@ -62,7 +123,7 @@ export class ViewsController {
     const { minPosition } = parseQuery(justPosition, query);
     return this.progress(minPosition, async (views) => {
       assertMayReadUnit(request.actor, [(await views.batch(batchId)).provinceId]);
-      return views.batchProgress(batchId);
+      return views.batchProgress(batchId, this.clock.now().getTime());
     });
   }
 
@@ -96,17 +157,16 @@ export class ViewsController {
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const { unitId, batchId, week, format, minPosition } = parseQuery(noticeQuery, query);
+    const { unitId, batchId, week, format, documentNumber, issuedOn, minPosition } = parseQuery(noticeQuery, query);
     await this.host.waitFor(progressReadModel, minPosition);
     const notice = await this.host.read(progressReadModel, async (manager) => {
       assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
-      return new WeeklyNoticeQuery(manager).notice(unitId, batchId, week);
+      return new WeeklyNoticeQuery(manager).notice(unitId, batchId, week, { documentNumber, issuedOn });
     });
     if (format === 'json') return notice;
     response.type(CONTENT_TYPES[format]);
     if (format === 'html') return renderNoticeHtml(notice);
-    // Plain ASCII file names: the unit and batch ids are caller-chosen and may be any script.
-    response.attachment(`weekly-notice-${week}.${format}`);
+    response.setHeader('content-disposition', noticeDisposition(notice, format));
     return format === 'csv' ? renderNoticeCsv(notice) : new StreamableFile(await renderNoticeXlsx(notice));
   }
 

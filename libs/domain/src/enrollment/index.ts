@@ -11,3 +11,4 @@ export * from './certificate.decider';
 export * from './certificate.state';
 export * from './enrollment.streams';
 export * from './enrollment.decisions';
+export * from './training-outcome';

@@ -8,3 +8,4 @@ export * from './programme.decider';
 export * from './batch';
 export * from './programme.streams';
 export * from './programme.decisions';
+export * from './coverage-target';

@@ -1,20 +1,28 @@
-import type { NoticeFigures, UnitKind } from './weekly-notice';
+import type { NoticeFigures, RequiredSource, UnitKind } from './weekly-notice';
 
-/** Column headers of the figures, as the programme office words them in its notices. */
+/** Column headers of the figures, as the programme offices word them in their notices. */
 export const FIGURE_LABELS: Readonly<Record<keyof NoticeFigures, string>> = {
-  seatsReceived: '分配名额',
-  enrolled: '报名人数',
+  required: '应训人数',
+  enrolled: '参训人数',
   confirmed: '确认人数',
   pointsSelected: '已选能力点',
   onlinePassed: '线上合格',
   assessed: '已考核',
   passed: '合格(含优秀)',
   excellent: '优秀',
+  trained: '完成人数',
   certified: '已发证书',
-  hoursCredited: '认定学时',
+  othersEnrolled: '其他参训人数',
+  othersTrained: '其他完成人数',
+  hoursCredited: '已计学时',
+  hoursRecognised: '认定学时',
+  seatsReceived: '分配名额',
   excellentVideos: '优秀视频',
   schoolsTotal: '参训学校',
   schoolsClosed: '已结项学校',
+  participationPercent: '参训率',
+  passPercent: '合格率',
+  completionPercent: '完成率',
 };
 
 export const KIND_LABELS: Readonly<Record<UnitKind, string>> = {
@@ -24,27 +32,33 @@ export const KIND_LABELS: Readonly<Record<UnitKind, string>> = {
   school: '学校',
 };
 
+export const SOURCE_LABELS: Readonly<Record<RequiredSource, string>> = {
+  registered: '登记',
+  declared: '申报',
+  mixed: '登记+申报',
+  none: '无',
+};
+
 export const COLUMN_LABELS = {
   level: '层级',
   rank: '排名',
   unitId: '单位代码',
   name: '单位名称',
+  requiredSource: '应训人数来源',
   thisWeek: '本周',
   lastWeek: '上周',
   change: '变化',
-  progress: '完成率%',
-  pace: '时间进度%',
+  target: '目标进度',
+  behindBy: '落后(百分点)',
   behind: '滞后',
+  counts: '培训人数',
+  rates: '比率与学时',
 } as const;
 
 export const BEHIND_MARK = { yes: '是', no: '' } as const;
 
-/** "2021-W03" reads as 第3周; anything else is shown as given rather than guessed at. */
-export function noticeTitle(batchName: string, isoWeek: string): string {
-  const match = /-W(\d{1,2})$/.exec(isoWeek);
-  const week = match ? Number(match[1]) : isoWeek;
-  return `${batchName} 第${week}周 培训进度周通报`;
-}
+/** Section numbers of a Chinese document: 一、二、… */
+export const CHINESE_ORDINALS = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
 
 export interface NoticePeriod {
   weekStartsOn: string;
@@ -54,6 +68,7 @@ export interface NoticePeriod {
   asOf: string;
   /** Already formatted, without the % sign. */
   pace: string;
+  target: string;
 }
 
 export function noticePeriodLine(p: NoticePeriod): string {
@@ -61,5 +76,12 @@ export function noticePeriodLine(p: NoticePeriod): string {
     `统计周期：${p.weekStartsOn} 至 ${p.weekEndsOn}（${p.week}）`,
     `数据截至：${p.asOf}（北京时间）`,
     `时间进度：${p.pace}%`,
+    `目标进度：${p.target}%`,
   ].join('\u3000'); // ideographic space, as in printed notices
+}
+
+/** 2016-12-12 → 2016年12月12日, as a document's date of issue is written. */
+export function chineseDate(date: string): string {
+  const [year, month, day] = date.split('-').map(Number);
+  return `${year}年${month}月${day}日`;
 }

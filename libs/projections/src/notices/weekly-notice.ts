@@ -1,16 +1,47 @@
-import type { Figures } from '../progress/progress.figures';
-
-/** The figures a weekly notice (周通报) reports for one unit, as of the end of a week: unit progress without the breakdowns. */
-export type NoticeFigures = Omit<
-  Figures,
-  'seatsHandedOn' | 'seatsUsed' | 'hoursByCategory' | 'excellentVideosBySubject'
-> & {
+/** The counts a weekly notice (周通报) reports for one unit as of the end of a week; they add up the tree. */
+export interface NoticeCounts {
+  /** 应训人数: teachers required (see `requiredSource`); exempt teachers are not among them. */
+  required: number;
+  /** 参训人数: active enrollments of required teachers (so are the figures below, to trained). */
+  enrolled: number;
+  confirmed: number;
+  pointsSelected: number;
+  onlinePassed: number;
+  /** 已考核: teachers with an overall grade. */
+  assessed: number;
+  /** 合格(含优秀): graded pass or excellent. */
+  passed: number;
+  excellent: number;
+  /** 完成人数: finished as the rulebook has it (passed where it grades; hours and certificate where it does not). */
+  trained: number;
+  certified: number;
+  /** Taking part though not required (part-time, or exempt of their own will): in no rate. */
+  othersEnrolled: number;
+  othersTrained: number;
+  hoursCredited: number;
+  /** 认定学时: hours of trained teachers only. */
+  hoursRecognised: number;
+  seatsReceived: number;
+  excellentVideos: number;
   /** Schools below the unit taking part in the batch (1 for a school that does). */
   schoolsTotal: number;
-};
+  schoolsClosed: number;
+}
 
-export const NOTICE_FIGURES: readonly (keyof NoticeFigures)[] = [
-  'seatsReceived',
+/** The rates, in percent rounded to one decimal; null where the denominator is 0. */
+export interface NoticeRates {
+  /** 参训率: enrolled ÷ required. */
+  participationPercent: number | null;
+  /** 合格率: passed ÷ assessed. */
+  passPercent: number | null;
+  /** 完成率: trained ÷ required. */
+  completionPercent: number | null;
+}
+
+export type NoticeFigures = NoticeCounts & NoticeRates;
+
+export const NOTICE_COUNTS: readonly (keyof NoticeCounts)[] = [
+  'required',
   'enrolled',
   'confirmed',
   'pointsSelected',
@@ -18,29 +49,56 @@ export const NOTICE_FIGURES: readonly (keyof NoticeFigures)[] = [
   'assessed',
   'passed',
   'excellent',
+  'trained',
   'certified',
+  'othersEnrolled',
+  'othersTrained',
   'hoursCredited',
+  'hoursRecognised',
+  'seatsReceived',
   'excellentVideos',
   'schoolsTotal',
   'schoolsClosed',
 ];
 
+export const NOTICE_RATES: readonly (keyof NoticeRates)[] = [
+  'participationPercent',
+  'passPercent',
+  'completionPercent',
+];
+
+export const NOTICE_FIGURES: readonly (keyof NoticeFigures)[] = [...NOTICE_COUNTS, ...NOTICE_RATES];
+
 export type UnitKind = 'province' | 'city' | 'county' | 'school';
+
+/**
+ * Where a unit's `required` comes from: its schools' registered full-time teachers, a declared
+ * total (`fullTimeTeachers`) where no teacher is registered yet, both (children differ), or
+ * neither (0).
+ */
+export type RequiredSource = 'registered' | 'declared' | 'mixed' | 'none';
 
 export interface NoticeRow {
   unitId: string;
   name: string;
   kind: UnitKind;
-  /** 1 = best progress within its level; ties share a rank. */
+  /** The unit above it (null for a province). */
+  parentId: string | null;
+  /** By 完成率 within its level, best first; equal rates share a rank and the next rank skips (1, 1, 3). */
   rank: number;
+  requiredSource: RequiredSource;
   thisWeek: NoticeFigures;
   lastWeek: NoticeFigures;
-  /** thisWeek − lastWeek, figure by figure. */
+  /** thisWeek − lastWeek; rates in percentage points (null where either week has none). */
   change: NoticeFigures;
-  /** passed ÷ seatsReceived, in percent (0 when no seats); what the ranking is by. */
-  progressPercent: number;
-  /** Fell behind the batch's pace toward its share: it has seats, and progressPercent < the notice's pacePercent. */
+  /** The share of all teachers the batch must have trained by the end of the week (the same for every unit). */
+  targetPercent: number;
+  /** 完成率 is under the target (both as shown, to one decimal). */
   behind: boolean;
+  /** target − 完成率 in percentage points when behind, else 0. */
+  behindByPoints: number;
+  /** 完成率 (0 where nothing is required); kept under its earlier name for callers that read it. */
+  progressPercent: number;
 }
 
 export interface NoticeLevel {
@@ -48,9 +106,23 @@ export interface NoticeLevel {
   rows: NoticeRow[];
 }
 
+/** How the notice is headed, as a bureau heads what it sends. */
+export interface NoticeHeading {
+  /** The issuing office (项目办), as configured for the unit at the end of the week, else the unit's name + 项目办. */
+  issuingOffice: string;
+  /** 文号, when the caller gives one. */
+  documentNumber: string | null;
+  /** Date of issue (YYYY-MM-DD): the caller's, else the Monday after the week. */
+  issuedOn: string;
+  title: string;
+}
+
 export interface WeeklyNotice {
   batchId: string;
   batchName: string;
+  programmeId: string;
+  programmeName: string;
+  heading: NoticeHeading;
   /** ISO week, e.g. 2021-W03, in Asia/Shanghai. */
   week: string;
   previousWeek: string;
@@ -60,8 +132,17 @@ export interface WeeklyNotice {
   /** The instant the figures are taken at: the end of the week (exclusive), ISO-8601. */
   asOf: string;
   timeZone: 'Asia/Shanghai';
-  /** Share of the batch's time elapsed by the end of the week, in percent: the pace every unit is held to. */
+  /** Share of the batch's time gone by at the end of the week, in percent (时间进度). */
   pacePercent: number;
+  /** The batch's coverage target at the end of the week and of the week before (the rulebook's milestones). */
+  targetPercent: number;
+  lastWeekTargetPercent: number;
+  /** What the rulebook asks units to aim for (争取达到), where it names an aim. */
+  aimPercent: number | null;
+  /** Does the batch hand out seats? (a programme without quotas shows none) */
+  quotas: boolean;
+  /** The summary paragraph, in Chinese, from the figures below. */
+  summary: string;
   /** The unit the notice is for. */
   unit: NoticeRow;
   /** Every kind of unit below the unit, down to the schools, each ranked (a city-direct school is with the schools). */

@@ -45,6 +45,8 @@ export class BatchRow {
   @Column({ name: 'share_percent', type: 'double precision' }) sharePercent!: number;
   @Column({ type: 'jsonb' }) periods!: { periodId: string; startsOn: string; endsOn: string }[];
   @Column({ name: 'rulebook_id', type: 'text' }) rulebookId!: string;
+  /** The batch's copy of the rulebook (coverage targets, batch plan, what finishes a teacher). */
+  @Column({ type: 'jsonb' }) rulebook!: Record<string, unknown>;
 }
 
 /**
@@ -58,6 +60,8 @@ export class TeacherRecordRow {
   @Column({ name: 'school_id', type: 'text' }) schoolId!: string;
   @Column({ name: 'period_id', type: 'text' }) periodId!: string;
   @Column({ type: 'text' }) status!: string;
+  /** Where the teacher stands (TrainingStatus): what the teachers list filters by. */
+  @Column({ name: 'training_status', type: 'text' }) trainingStatus!: string;
   @Column({ type: 'jsonb' }) record!: Record<string, unknown>;
   @Column({
     type: 'bigint',
@@ -103,6 +107,8 @@ export class SchoolParticipationRow {
 
 /**
  * Totals a unit's teachers, seats and closed schools add up to; one row per batch and unit.
+ * Teacher figures count the teachers the programme requires (full-time, not exempt); the others
+ * taking part are counted apart.
  * (Schools taking part are counted from school_participation when asked.)
  */
 export abstract class ProgressFigures {
@@ -117,7 +123,14 @@ export abstract class ProgressFigures {
   @Column({ type: 'integer', default: 0 }) passed!: number;
   @Column({ type: 'integer', default: 0 }) excellent!: number;
   @Column({ type: 'integer', default: 0 }) certified!: number;
+  /** Finished as the rulebook has it (isTrained): passed where it grades, hours and certificate where it does not. */
+  @Column({ type: 'integer', default: 0 }) trained!: number;
+  /** Taking part though not required (part-time, or exempt and voluntary): not in the figures above nor in any rate. */
+  @Column({ name: 'others_enrolled', type: 'integer', default: 0 }) othersEnrolled!: number;
+  @Column({ name: 'others_trained', type: 'integer', default: 0 }) othersTrained!: number;
   @Column({ name: 'hours_credited', type: 'double precision', default: 0 }) hoursCredited!: number;
+  /** 认定学时: the hours of trained teachers (recognisedHours). */
+  @Column({ name: 'hours_recognised', type: 'double precision', default: 0 }) hoursRecognised!: number;
   @Column({ name: 'hours_by_category', type: 'jsonb', default: {} }) hoursByCategory!: Record<string, number>;
   @Column({ name: 'excellent_videos', type: 'integer', default: 0 }) excellentVideos!: number;
   @Column({ name: 'excellent_videos_by_subject', type: 'jsonb', default: {} }) excellentVideosBySubject!: Record<
@@ -144,6 +157,30 @@ export class UnitWeeklyChangeRow extends ProgressFigures {
   @PrimaryColumn({ type: 'text' }) week!: string;
 }
 
+/**
+ * A unit's declared number of full-time teachers (专任教师) from a point in time: what "teachers
+ * required" falls back on where the teachers are not registered yet. Kept by time, so a past
+ * week's notice uses the figure declared then.
+ */
+@Entity({ name: 'unit_declarations' })
+export class UnitDeclarationRow {
+  @PrimaryColumn({ name: 'unit_id', type: 'text' }) unitId!: string;
+  @PrimaryColumn({ name: 'declared_at', type: 'text' }) declaredAt!: string;
+  @Column({ name: 'full_time_teachers', type: 'integer' }) fullTimeTeachers!: number;
+}
+
+/**
+ * Registered teachers at or below a unit (their school's ancestry, the school included), as
+ * changes by ISO week: a week's figure is the sum of every week up to it.
+ */
+@Entity({ name: 'unit_teacher_changes' })
+export class UnitTeacherChangeRow {
+  @PrimaryColumn({ name: 'unit_id', type: 'text' }) unitId!: string;
+  @PrimaryColumn({ type: 'text' }) week!: string;
+  @Column({ type: 'integer', default: 0 }) teachers!: number;
+  @Column({ name: 'full_time', type: 'integer', default: 0 }) fullTime!: number;
+}
+
 export const progressEntities = [
   UnitRow,
   TeacherRow,
@@ -155,4 +192,6 @@ export const progressEntities = [
   SchoolParticipationRow,
   UnitProgressRow,
   UnitWeeklyChangeRow,
+  UnitDeclarationRow,
+  UnitTeacherChangeRow,
 ];

@@ -1,12 +1,15 @@
 import {
   chosenAbilityPoints,
   currentCertificate,
+  Enrollment,
   EnrollmentState,
   hoursCredited,
   isActiveEnrollment,
+  isTrained,
   onlinePassed,
   overallGrade,
   QuotaLedger,
+  recognisedHours,
   SchoolClosureState,
   seatsHandedOn,
   seatsUsed,
@@ -34,8 +37,19 @@ export function recordFigures(state: EnrollmentState): FigureDelta {
   return figures;
 }
 
+/**
+ * The programme's figures count the teachers it requires: full-time and not exempt. A part-time
+ * teacher (or an exempt one taking part of their own will) is counted among the others, so that
+ * every rate is a share of the same teachers its denominator counts; hours are hours, whoever's.
+ */
 function figuresOf(state: EnrollmentState): FigureDelta {
   if (!isActiveEnrollment(state)) return {};
+  const hours = {
+    hoursCredited: totalHoursCredited(state),
+    hoursByCategory: hoursCredited(state),
+    hoursRecognised: recognisedHours(state),
+  };
+  if (!isRequiredTeacher(state)) return { othersEnrolled: 1, othersTrained: one(isTrained(state)), ...hours };
   const grade = overallGrade(state);
   return {
     enrolled: 1,
@@ -46,9 +60,14 @@ function figuresOf(state: EnrollmentState): FigureDelta {
     passed: one(grade === 'pass' || grade === 'excellent'),
     excellent: one(grade === 'excellent'),
     certified: one(currentCertificate(state) !== undefined),
-    hoursCredited: totalHoursCredited(state),
-    hoursByCategory: hoursCredited(state),
+    trained: one(isTrained(state)),
+    ...hours,
   };
+}
+
+/** Among the teachers required: full-time (as registered when enrolled) and not exempt. */
+function isRequiredTeacher(state: Enrollment): boolean {
+  return state.fullTime;
 }
 
 export function ledgerFigures(ledger: QuotaLedger): FigureDelta {

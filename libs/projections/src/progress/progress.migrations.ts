@@ -82,3 +82,65 @@ export class ProgressReadModel1763800000000 implements MigrationInterface {
     await queryRunner.query(`drop function ${schema}.jsonb_add(jsonb, jsonb)`);
   }
 }
+
+/**
+ * Progress against the targets: teachers required (registered per unit and week, or declared),
+ * trained and recognised hours, each teacher's training status, the batch's rulebook. The new figures come
+ * from the whole history, so the read model starts again from the first event: in-process
+ * projectors do that by themselves; where Kafka workers build it, run `tip rebuild progress`.
+ */
+export class ProgressTargets1764900000000 implements MigrationInterface {
+  name = 'ProgressTargets1764900000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    for (const table of [
+      'units',
+      'teachers',
+      'programmes',
+      'batches',
+      'teacher_records',
+      'quota_ledgers',
+      'school_closures',
+      'school_participation',
+      'unit_progress',
+      'unit_weekly_changes',
+      'kafka_partitions',
+    ]) {
+      await queryRunner.query(`truncate ${schema}.${table}`);
+    }
+    await queryRunner.query(`update ${schema}.projection_checkpoint set position = 0, updated_at = now()`);
+    await queryRunner.query(`alter table ${schema}.batches add column rulebook jsonb not null`);
+    await queryRunner.query(`alter table ${schema}.teacher_records add column training_status text not null`);
+    for (const table of ['unit_progress', 'unit_weekly_changes']) {
+      await queryRunner.query(`alter table ${schema}.${table}
+        add column trained integer not null default 0,
+        add column others_enrolled integer not null default 0,
+        add column others_trained integer not null default 0,
+        add column hours_recognised double precision not null default 0`);
+    }
+    // The teachers list: a unit's teachers (through their school) with where they stand.
+    await queryRunner.query(`create index teachers_school on ${schema}.teachers (school_id, teacher_id)`);
+    await queryRunner.query(`create table ${schema}.unit_declarations (
+      unit_id text not null, declared_at text not null, full_time_teachers integer not null,
+      primary key (unit_id, declared_at))`);
+    await queryRunner.query(`create table ${schema}.unit_teacher_changes (
+      unit_id text not null, week text not null,
+      teachers integer not null default 0, full_time integer not null default 0,
+      primary key (unit_id, week))`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(`drop table ${schema}.unit_teacher_changes`);
+    await queryRunner.query(`drop table ${schema}.unit_declarations`);
+    await queryRunner.query(`drop index ${schema}.teachers_school`);
+    for (const table of ['unit_progress', 'unit_weekly_changes']) {
+      await queryRunner.query(
+        `alter table ${schema}.${table} drop column trained, drop column others_enrolled, drop column others_trained, drop column hours_recognised`,
+      );
+    }
+    await queryRunner.query(`alter table ${schema}.teacher_records drop column training_status`);
+    await queryRunner.query(`alter table ${schema}.batches drop column rulebook`);
+  }
+}

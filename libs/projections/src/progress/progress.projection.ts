@@ -11,6 +11,7 @@ import {
   OrgUnitRegistered,
   ProgrammeLaunched,
   QuotaEvent,
+  Rulebook,
   QuotaLedger,
   SchoolClosureEvent,
   SchoolClosureState,
@@ -39,8 +40,11 @@ import {
   SchoolParticipationRow,
   TeacherRecordRow,
   TeacherRow,
+  UnitDeclarationRow,
   UnitRow,
+  UnitTeacherChangeRow,
 } from './progress.entities';
+import { trainingStatus } from './training-status';
 
 /** Streams whose events this read model counts; copies (a batch's own stream, certificates) are skipped. */
 const category = (event: RecordedEvent) =>
@@ -65,6 +69,8 @@ export const progressProjection: Projection = {
     school_participation: 'counter',
     unit_progress: 'counter',
     unit_weekly_changes: 'counter',
+    unit_declarations: 'state',
+    unit_teacher_changes: 'counter',
   },
 
   handles: (event) => category(event) !== undefined,
@@ -72,8 +78,15 @@ export const progressProjection: Projection = {
   prefetch(event, rows: PeekRows): RowRef[] {
     const data = event.data as Record<string, string>;
     switch (category(event)) {
-      case 'teacher':
-        return event.type === 'TeacherMovedSchool' ? [{ table: 'teachers', key: [data.teacherId] }] : [];
+      case 'teacher': {
+        if (event.type !== 'TeacherMovedSchool') return [];
+        // The school the teacher leaves: its ancestry loses the teacher.
+        const teacher = rows.peek<TeacherRow>('teachers', data.teacherId);
+        return [
+          { table: 'teachers', key: [data.teacherId] },
+          ...(teacher ? [{ table: 'units', key: [teacher.schoolId] }] : []),
+        ];
+      }
       case 'programme':
         return event.type === 'BatchScheduled' ? [{ table: 'programmes', key: [data.programmeId] }] : [];
       case 'quota': {
@@ -90,6 +103,7 @@ export const progressProjection: Projection = {
         );
         return [
           { table: 'teacher_records', key: [data.batchId, data.teacherId] },
+          { table: 'batches', key: [data.batchId] },
           ...schools.map((id) => ({ table: 'units', key: [id] })),
         ];
       }
@@ -124,6 +138,16 @@ export const progressProjection: Projection = {
 };
 
 function unitRegistered({ data, metadata }: Recorded<OrgUnitRegistered>): ViewChange[] {
+  const declared: ViewChange[] =
+    data.fullTimeTeachers === undefined
+      ? []
+      : [
+          {
+            op: 'put',
+            table: 'unit_declarations',
+            row: { ...declaration(data.unitId, metadata.businessTime, data.fullTimeTeachers) },
+          },
+        ];
   const row: UnitRow = {
     unitId: data.unitId,
     kind: data.kind,
@@ -133,7 +157,11 @@ function unitRegistered({ data, metadata }: Recorded<OrgUnitRegistered>): ViewCh
     fullTimeTeachers: data.fullTimeTeachers ?? null,
     registeredAt: metadata.businessTime,
   };
-  return [{ op: 'put', table: 'units', row: { ...row } }];
+  return [{ op: 'put', table: 'units', row: { ...row } }, ...declared];
+}
+
+function declaration(unitId: string, declaredAt: string, fullTimeTeachers: number): UnitDeclarationRow {
+  return { unitId, declaredAt, fullTimeTeachers };
 }
 
 function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>, rows: ViewRows): ViewChange[] {
@@ -141,14 +169,31 @@ function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>,
     const { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked } =
       event.data as TeacherRegistered['data'];
     const row: TeacherRow = { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked };
-    return [{ op: 'put', table: 'teachers', row: { ...row } }];
+    return [
+      { op: 'put', table: 'teachers', row: { ...row } },
+      ...teachersCounted(event.data.ancestry, fullTime, 1, event),
+    ];
   }
   if (event.type === 'TeacherMovedSchool') {
-    const { teacherId, toSchoolId } = event.data as TeacherMovedSchool['data'];
+    const { teacherId, toSchoolId, ancestry } = event.data as TeacherMovedSchool['data'];
     const teacher = rows.get<TeacherRow>('teachers', teacherId);
-    return teacher ? [{ op: 'put', table: 'teachers', row: { ...teacher, schoolId: toSchoolId } }] : [];
+    if (!teacher) return [];
+    return [
+      { op: 'put', table: 'teachers', row: { ...teacher, schoolId: toSchoolId } },
+      ...teachersCounted(chainOf(rows, teacher.schoolId), teacher.fullTime, -1, event),
+      ...teachersCounted(ancestry, teacher.fullTime, 1, event),
+    ];
   }
   return [];
+}
+
+/** A teacher joins (+1) or leaves (−1) every unit of a school's chain, in the event's week. */
+function teachersCounted(chain: readonly string[], fullTime: boolean, sign: 1 | -1, event: EventPlace): ViewChange[] {
+  const week = isoWeekOf(event.metadata.businessTime);
+  return chain.map((unitId): ViewChange => {
+    const row: UnitTeacherChangeRow = { unitId, week, teachers: sign, fullTime: fullTime ? sign : 0 };
+    return { op: 'add', table: 'unit_teacher_changes', row: { ...row } };
+  });
 }
 
 function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, rows: ViewRows): ViewChange[] {
@@ -171,6 +216,7 @@ function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, r
     sharePercent,
     periods,
     rulebookId: rulebook.id,
+    rulebook: rulebook as unknown as Record<string, unknown>,
   };
   return [{ op: 'put', table: 'batches', row: { ...row } }];
 }
@@ -207,12 +253,15 @@ function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewCh
   const before = (stored?.record as EnrollmentState | undefined) ?? initialEnrollment();
   const after = evolveEnrollment(before, event);
   if (after.status === 'not-enrolled') return [];
+  const batch = rows.get<BatchRow>('batches', batchId);
+  if (!batch) throw new AwaitingEvents(`batch ${batchId} is not scheduled in the read model yet`);
   const record: TeacherRecordRow = {
     batchId,
     teacherId,
     schoolId: after.schoolId,
     periodId: after.periodId,
     status: after.status,
+    trainingStatus: trainingStatus(after, (batch.rulebook as unknown as Rulebook).abilityPoints !== null),
     record: after as unknown as Record<string, unknown>,
     lastPosition: event.position,
   };

@@ -181,7 +181,7 @@ describe('the progress projector', () => {
       event(`batch-${BATCH}`, 'BatchScheduled', { programmeId: 'NOPE', batchId: BATCH }),
     ]);
     expect(then.progress('S1')).toMatchObject({ certified: 0 });
-    expect(then.tables.get('batches')).toBeUndefined();
+    expect(then.tables.get('batches')?.map((batch) => batch.programmeId)).toEqual(['PG']);
   });
 
   it("keeps the earliest time a school took part, whichever period's seats arrive first", () => {
@@ -209,5 +209,153 @@ describe('the progress projector', () => {
   it("waits for a school's registration it has not seen yet, rather than count in the wrong place", () => {
     const [, enrollment] = enrolled('T9', 'S9');
     expect(() => rowsOf([...world(), enrollment])).toThrow(/org unit S9 is not registered/);
+  });
+
+  describe('progress against the targets', () => {
+    const teacher = (teacherId: string, schoolId: string, fullTime: boolean, at?: string) =>
+      event(
+        `teacher-${teacherId}`,
+        'TeacherRegistered',
+        {
+          teacherId,
+          schoolId,
+          ancestry: ['P', 'C', 'X', schoolId],
+          name: `教师${teacherId}`,
+          gender: 'female',
+          stage: '小学',
+          subject: '数学',
+          fullTime,
+          idNumberMasked: '320703********1234',
+          idNumberProtected: 'v1:secret',
+        },
+        at,
+      );
+    const changes = (tables: ReturnType<typeof rowsOf>['tables'], unitId: string) =>
+      tables
+        .get('unit_teacher_changes')
+        ?.filter((row) => row.unitId === unitId)
+        .map(({ week, teachers, fullTime }) => ({ week, teachers, fullTime }));
+
+    it("counts registered teachers, and the full-time among them, up the school's ancestry by week", () => {
+      const { tables } = rowsOf([
+        ...world(),
+        teacher('T1', 'S1', true, '2021-01-12T09:00:00+08:00'),
+        teacher('T2', 'S1', false, '2021-01-12T09:00:00+08:00'),
+        teacher('T3', 'S2', true, '2021-01-19T09:00:00+08:00'),
+      ]);
+      expect(changes(tables, 'S1')).toEqual([{ week: '2021-W02', teachers: 2, fullTime: 1 }]);
+      expect(changes(tables, 'C')).toEqual([
+        { week: '2021-W02', teachers: 2, fullTime: 1 },
+        { week: '2021-W03', teachers: 1, fullTime: 1 },
+      ]);
+    });
+
+    it("moves a transferred teacher from the old school's count to the new one's in the week of the move", () => {
+      const { tables } = rowsOf([
+        ...world(),
+        teacher('T1', 'S1', true, '2021-01-12T09:00:00+08:00'),
+        event(
+          'teacher-T1',
+          'TeacherMovedSchool',
+          { teacherId: 'T1', fromSchoolId: 'S1', toSchoolId: 'S2', ancestry: ['P', 'C', 'X', 'S2'] },
+          '2021-01-19T09:00:00+08:00',
+        ),
+      ]);
+      expect(changes(tables, 'S1')).toEqual([
+        { week: '2021-W02', teachers: 1, fullTime: 1 },
+        { week: '2021-W03', teachers: -1, fullTime: -1 },
+      ]);
+      expect(changes(tables, 'S2')).toEqual([{ week: '2021-W03', teachers: 1, fullTime: 1 }]);
+      expect(changes(tables, 'X')).toEqual([
+        { week: '2021-W02', teachers: 1, fullTime: 1 },
+        { week: '2021-W03', teachers: 0, fullTime: 0 },
+      ]);
+    });
+
+    it("keeps a unit's declared full-time teachers with the time they were declared", () => {
+      const declaring = event('org-unit-X2', 'OrgUnitRegistered', {
+        unitId: 'X2',
+        kind: 'county',
+        name: '灌云县',
+        parentId: 'C',
+        ancestry: ['P', 'C'],
+        fullTimeTeachers: 3822,
+      });
+      expect(rowsOf([...world(), declaring]).tables.get('unit_declarations')).toEqual([
+        { unitId: 'X2', declaredAt: '2021-01-12T01:00:00.000Z', fullTimeTeachers: 3822 },
+      ]);
+    });
+
+    it('counts a teacher trained on a pass, and recognises the hours only then (Jiangsu)', () => {
+      const through = [
+        ...world(),
+        ...enrolled('T1', 'S1'),
+        onRecord('T1', 'EnrollmentConfirmed', { confirmedAt: '2021-01-12T02:00:00.000Z' }),
+        onRecord('T1', 'AbilityPointsSelected', {
+          points: ['A1'],
+          selectedBy: { sub: 'T1', role: 'teacher' },
+          selectedAt: '2021-01-13T01:00:00.000Z',
+        }),
+        online('T1', 'R1', 25),
+        onRecord('T1', 'PracticeEvidenceSubmitted', {
+          abilityPoint: 'A1',
+          evidenceRef: 'a1',
+          submittedAt: '2021-03-01T01:00:00.000Z',
+        }),
+        onRecord('T1', 'OfflineHoursRecorded', {
+          category: 'offline',
+          hours: 25,
+          recordedBy: { sub: 'sa', role: 'school-admin' },
+          recordedAt: '2021-03-02T01:00:00.000Z',
+        }),
+      ];
+      const assessed = (grade: string) =>
+        onRecord(
+          'T1',
+          'PracticeAssessed',
+          {
+            abilityPoint: 'A1',
+            evidenceRefs: ['a1'],
+            grade,
+            pointGrade: grade,
+            overallGrade: grade,
+            assessedBy: { sub: 'gl', role: 'group-leader' },
+            assessedAt: '2021-04-01T01:00:00.000Z',
+          },
+          '2021-04-01T09:00:00+08:00',
+        );
+      const status = (tables: ReturnType<typeof rowsOf>['tables']) =>
+        tables.get('teacher_records')?.[0]?.trainingStatus;
+      const ungraded = rowsOf(through);
+      expect(ungraded.progress('C')).toMatchObject({ trained: 0, hoursCredited: 50, hoursRecognised: 0 });
+      expect(status(ungraded.tables)).toBe('awaiting-grade');
+      const failed = rowsOf([...through, assessed('fail')]);
+      expect(failed.progress('C')).toMatchObject({ assessed: 1, passed: 0, trained: 0, hoursRecognised: 0 });
+      expect(status(failed.tables)).toBe('failed');
+      const passed = rowsOf([...through, assessed('pass')]);
+      expect(passed.progress('C')).toMatchObject({ assessed: 1, passed: 1, trained: 1, hoursRecognised: 50 });
+      expect(passed.weekly('C', '2021-W13')).toMatchObject({ trained: 1, hoursRecognised: 50, hoursCredited: 0 });
+      expect(status(passed.tables)).toBe('trained');
+    });
+
+    it.each([
+      ['not confirmed', 'not-confirmed', []],
+      ['confirmed, no points chosen', 'no-points', ['confirmed']],
+      ['points chosen, 10 of 25 online hours', 'online-not-passed', ['confirmed', 'points', 'online10']],
+    ])('gives a teacher %s the status %s', (_, expected, steps) => {
+      const events = [...world(), ...enrolled('T1', 'S1')];
+      if (steps.includes('confirmed'))
+        events.push(onRecord('T1', 'EnrollmentConfirmed', { confirmedAt: '2021-01-12T02:00:00.000Z' }));
+      if (steps.includes('points'))
+        events.push(
+          onRecord('T1', 'AbilityPointsSelected', {
+            points: ['A1'],
+            selectedBy: { sub: 'T1', role: 'teacher' },
+            selectedAt: '2021-01-13T01:00:00.000Z',
+          }),
+        );
+      if (steps.includes('online10')) events.push(online('T1', 'R1', 10));
+      expect(rowsOf(events).tables.get('teacher_records')?.[0]?.trainingStatus).toBe(expected);
+    });
   });
 });

@@ -76,7 +76,31 @@ export const online = (teacherId: string, recordId: string, hours: number, at?: 
     at,
   );
 
+export const scheduled = () => {
+  const batch = {
+    programmeId: 'PG',
+    batchId: BATCH,
+    name: '第一批',
+    startsOn: '2021-01-11',
+    endsOn: '2021-12-31',
+    sharePercent: 20,
+    periods: [{ periodId: '1', startsOn: '2021-01-11', endsOn: '2021-02-28' }],
+    rulebook,
+  };
+  return [
+    event(
+      'programme-PG',
+      'ProgrammeLaunched',
+      { programmeId: 'PG', name: '提升工程2.0', provinceId: 'P', rulebook },
+      '2021-01-05T09:00:00+08:00',
+    ),
+    event('programme-PG', 'BatchScheduled', batch, '2021-01-05T09:00:00+08:00'),
+    event(`batch-${BATCH}`, 'BatchScheduled', batch, '2021-01-05T09:00:00+08:00'),
+  ];
+};
+
 export const world = () => [
+  ...scheduled(),
   unit('P', 'province', []),
   unit('C', 'city', ['P']),
   unit('X', 'county', ['P', 'C']),

@@ -23,6 +23,18 @@ import {
   UnitProgressRow,
   UnitRow,
 } from '../progress/progress.entities';
+import { behindOf, ratesOf, Required } from '../notices/notice-measures';
+import type { NoticeCounts } from '../notices/weekly-notice';
+import { TRAINING_STATUSES, TrainingStatus } from '../progress/training-status';
+import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
+
+export interface TeacherListQuery {
+  /** Only teachers in these statuses; all when empty. */
+  statuses?: readonly TrainingStatus[];
+  /** 1-based. */
+  page: number;
+  pageSize: number;
+}
 
 /** A unit or teacher the caller asked about is not in the read model (yet). */
 export class ViewNotFound extends Error {}
@@ -39,7 +51,11 @@ const ZERO: Omit<ProgressFigures, never> = {
   passed: 0,
   excellent: 0,
   certified: 0,
+  trained: 0,
+  othersEnrolled: 0,
+  othersTrained: 0,
   hoursCredited: 0,
+  hoursRecognised: 0,
   hoursByCategory: {},
   excellentVideos: 0,
   excellentVideosBySubject: {},
@@ -68,13 +84,16 @@ export class ProgressViews {
     return teacher;
   }
 
-  async unitProgress(unitId: string, batchId: string) {
+  /** A unit's progress in a batch now (`atMs`): its figures, teachers required, the rates and the target. */
+  async unitProgress(unitId: string, batchId: string, atMs: number) {
     // Queries one after another: the reader is one transaction on one connection.
     const unit = await this.unit(unitId);
-    await this.batch(batchId);
+    const batch = await this.batch(batchId);
     const figures = await this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId });
     const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
     const schools = await this.schoolsTakingPart(batchId, [unitId]);
+    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), [null]);
+    const targets = await BatchTargets.of(this.reader, batch);
     const closure =
       unit.kind === 'school'
         ? await this.reader.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId })
@@ -88,13 +107,13 @@ export class ProgressViews {
       name: unit.name,
       kind: unit.kind,
       batchId,
-      ...progressOf(figures ?? ZERO, schools.get(unitId) ?? 0),
-      seats: seatsOf(ledgers),
+      ...progressOf(figures ?? ZERO, schools.get(unitId) ?? 0, required.get(unitId), targets, atMs),
+      seats: seatsOf(ledgers, batch),
       ...(unit.kind === 'school' ? { closure: closureOf(participation, closure) } : {}),
     };
   }
 
-  async batchProgress(batchId: string) {
+  async batchProgress(batchId: string, atMs: number) {
     const batch = await this.batch(batchId);
     const province = await this.reader.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId });
     const cities = await this.reader
@@ -103,8 +122,18 @@ export class ProgressViews {
     const unitIds = [batch.provinceId, ...cities.map((city) => city.unitId)];
     const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) });
     const schools = await this.schoolsTakingPart(batchId, unitIds);
+    const [required] = province
+      ? await requiredAt(this.reader, await unitsAtOrBelow(this.reader, province, null), [null])
+      : [new Map()];
+    const targets = await BatchTargets.of(this.reader, batch);
     const of = (unitId: string) =>
-      progressOf(figures.find((row) => row.unitId === unitId) ?? ZERO, schools.get(unitId) ?? 0);
+      progressOf(
+        figures.find((row) => row.unitId === unitId) ?? ZERO,
+        schools.get(unitId) ?? 0,
+        required.get(unitId),
+        targets,
+        atMs,
+      );
     return {
       batchId,
       name: batch.name,
@@ -140,10 +169,57 @@ export class ProgressViews {
         handedOn: total,
         handedOnTo: handedOn.map(([childId, seats]) => ({ unitId: childId, name: nameOf(childId), seats })),
         used,
-        left: received - total - used,
+        left: seatsLeft(received, total, used),
       };
     });
     return { unitId, name: unit.name, kind: unit.kind, batchId, periods };
+  }
+
+  /**
+   * The teachers of a unit's schools with where each stands in the batch, a page at a time
+   * (by school, then teacher id), optionally only some statuses; with the count of every
+   * status over the whole unit. ID numbers are masked as registered.
+   */
+  async unitTeachers(unitId: string, batchId: string, query: TeacherListQuery) {
+    const unit = await this.unit(unitId);
+    await this.batch(batchId);
+    const teachers = this.reader.connection.getMetadata(TeacherRow).tablePath;
+    const units = this.reader.connection.getMetadata(UnitRow).tablePath;
+    const records = this.reader.connection.getMetadata(TeacherRecordRow).tablePath;
+    const from = `from ${teachers} t join ${units} s on s.unit_id = t.school_id
+      left join ${records} r on r.batch_id = $2 and r.teacher_id = t.teacher_id
+      where (s.unit_id = $1 or s.ancestry @> $3::jsonb)`;
+    const status = `coalesce(r.training_status, 'not-enrolled')`;
+    const scope = [unitId, batchId, JSON.stringify([unitId])];
+    const counted: { status: TrainingStatus; count: number }[] = await this.reader.query(
+      `select ${status} as status, count(*)::int as count ${from} group by 1`,
+      scope,
+    );
+    const counts = Object.fromEntries(
+      TRAINING_STATUSES.map((each) => [each, counted.find((row) => row.status === each)?.count ?? 0]),
+    ) as Record<TrainingStatus, number>;
+    const statuses = query.statuses?.length ? query.statuses : [...TRAINING_STATUSES];
+    const total = statuses.reduce((sum, each) => sum + counts[each], 0);
+    const rows: Record<string, unknown>[] = await this.reader.query(
+      `select t.teacher_id as "teacherId", t.name, t.id_number_masked as "idNumberMasked", t.gender,
+              t.stage, t.subject, t.full_time as "fullTime", t.school_id as "schoolId", s.name as "schoolName",
+              ${status} as status, r.period_id as "periodId"
+       ${from} and ${status} = any($4)
+       order by t.school_id, t.teacher_id limit $5 offset $6`,
+      [...scope, statuses, query.pageSize, (query.page - 1) * query.pageSize],
+    );
+    return {
+      unitId,
+      name: unit.name,
+      kind: unit.kind,
+      batchId,
+      statuses,
+      counts,
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+      teachers: rows.map((row) => ({ ...row, periodId: row.periodId ?? null })),
+    };
   }
 
   async transcript(teacherId: string, batchId: string | undefined) {
@@ -208,9 +284,38 @@ export async function schoolCounts(
   return new Map(rows.map((row) => [String(row.unit_id), before.map((_, index) => Number(row[`c${index}`]))]));
 }
 
-function progressOf(figures: ProgressFigures, schoolsTotal: number) {
+function progressOf(
+  figures: ProgressFigures,
+  schoolsTotal: number,
+  required: Required | undefined,
+  targets: BatchTargets,
+  atMs: number,
+) {
+  const counts: NoticeCounts = {
+    required: required?.required ?? 0,
+    enrolled: figures.enrolled,
+    confirmed: figures.confirmed,
+    pointsSelected: figures.pointsSelected,
+    onlinePassed: figures.onlinePassed,
+    assessed: figures.assessed,
+    passed: figures.passed,
+    excellent: figures.excellent,
+    trained: figures.trained,
+    certified: figures.certified,
+    othersEnrolled: figures.othersEnrolled,
+    othersTrained: figures.othersTrained,
+    hoursCredited: figures.hoursCredited,
+    hoursRecognised: figures.hoursRecognised,
+    seatsReceived: figures.seatsReceived,
+    excellentVideos: figures.excellentVideos,
+    schoolsTotal,
+    schoolsClosed: figures.schoolsClosed,
+  };
+  const rates = ratesOf(counts);
+  const targetPercent = targets.targetAt(atMs);
   return {
     teachers: {
+      required: counts.required,
       enrolled: figures.enrolled,
       confirmed: figures.confirmed,
       pointsSelected: figures.pointsSelected,
@@ -218,21 +323,40 @@ function progressOf(figures: ProgressFigures, schoolsTotal: number) {
       assessed: figures.assessed,
       passed: figures.passed,
       excellent: figures.excellent,
+      trained: figures.trained,
       certified: figures.certified,
+      othersEnrolled: figures.othersEnrolled,
+      othersTrained: figures.othersTrained,
     },
+    requiredSource: required?.source ?? 'none',
+    rates,
+    target: { percent: targetPercent, aimPercent: targets.aimAt(atMs), asOf: new Date(atMs).toISOString() },
+    ...behindOf({ ...counts, ...rates }, targetPercent),
     hoursCredited: { total: figures.hoursCredited, byCategory: figures.hoursByCategory },
+    hoursRecognised: figures.hoursRecognised,
     excellentVideos: { total: figures.excellentVideos, bySubject: figures.excellentVideosBySubject },
     schools: { total: schoolsTotal, closed: figures.schoolsClosed },
     seatTotals: {
       received: figures.seatsReceived,
       handedOn: figures.seatsHandedOn,
       used: figures.seatsUsed,
-      left: figures.seatsReceived - figures.seatsHandedOn - figures.seatsUsed,
+      left: seatsLeft(figures.seatsReceived, figures.seatsHandedOn, figures.seatsUsed),
     },
   };
 }
 
-function seatsOf(ledgers: readonly QuotaLedgerRow[]) {
+/**
+ * Seats a unit has still to hand on or fill; null where seats start (the province, or the city
+ * running its own programme): it received none and hands on what it issues.
+ */
+export function seatsLeft(received: number, handedOn: number, used: number): number | null {
+  if (received === 0 && handedOn + used > 0) return null;
+  return received - handedOn - used;
+}
+
+/** The unit's own ledger per period, in the batch's order of periods (not the ids' text order). */
+function seatsOf(ledgers: readonly QuotaLedgerRow[], batch: BatchRow) {
+  const order = new Map(batch.periods.map((period, index) => [period.periodId, index]));
   return ledgers
     .map((ledger) => {
       const handedOn = Object.values(ledger.handedOn).reduce((sum, seats) => sum + seats, 0);
@@ -242,10 +366,10 @@ function seatsOf(ledgers: readonly QuotaLedgerRow[]) {
         received: ledger.received,
         handedOn,
         used,
-        left: ledger.received - handedOn - used,
+        left: seatsLeft(ledger.received, handedOn, used),
       };
     })
-    .sort((a, b) => (a.periodId < b.periodId ? -1 : a.periodId > b.periodId ? 1 : 0));
+    .sort((a, b) => (order.get(a.periodId) ?? Infinity) - (order.get(b.periodId) ?? Infinity));
 }
 
 function closureOf(participation: SchoolParticipationRow | null, row: SchoolClosureRow | null) {

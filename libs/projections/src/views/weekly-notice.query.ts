@@ -1,13 +1,24 @@
 import { EntityManager } from 'typeorm';
-import { endOfLocalDay, startOfLocalDay } from '@tip/domain';
+import { endOfLocalDay, Rulebook, startOfLocalDay } from '@tip/domain';
 import { parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
-import { NOTICE_FIGURES, NoticeFigures, NoticeRow, UnitKind, WeeklyNotice } from '../notices/weekly-notice';
-import { BatchRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
+import { levelsOf, MeasureUnit, noticeRow, roundTo, zeroCounts } from '../notices/notice-measures';
+import { noticeSummary } from '../notices/notice-summary';
+import { NOTICE_COUNTS, NoticeCounts, NoticeHeading, WeeklyNotice } from '../notices/weekly-notice';
+import { BatchRow, ProgrammeRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
 import { schoolCounts, ViewNotFound } from './progress.views';
+import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
-const KINDS: readonly UnitKind[] = ['province', 'city', 'county', 'school'];
 const column = (figure: string) => figure.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
+
+/** The counts kept week by week in unit_weekly_changes (required and schools are counted elsewhere). */
+const WEEKLY_COUNTS = NOTICE_COUNTS.filter((figure) => figure !== 'required' && figure !== 'schoolsTotal');
+
+export interface NoticeOptions {
+  /** 文号: the document number the office gives the notice. */
+  documentNumber?: string;
+  /** YYYY-MM-DD; default the Monday after the week. */
+  issuedOn?: string;
+}
 
 /**
  * The weekly notice (周通报) from the week-by-week changes: the figures as of a week's end are the
@@ -16,80 +27,69 @@ const round = (value: number, places: number) => Math.round(value * 10 ** places
 export class WeeklyNoticeQuery {
   constructor(private readonly reader: EntityManager) {}
 
-  async notice(unitId: string, batchId: string, weekText: string): Promise<WeeklyNotice> {
+  async notice(unitId: string, batchId: string, weekText: string, options: NoticeOptions = {}): Promise<WeeklyNotice> {
     const week = parseIsoWeek(weekText);
     if (!week) throw new RangeError(`${weekText} is not an ISO week such as 2021-W03`);
     const previousWeek = previousIsoWeek(week);
+    const [until, from] = [new Date(week.untilMs).toISOString(), new Date(week.fromMs).toISOString()];
     // One after another: the reader is one transaction, one connection (pg queues, and will refuse, overlapping queries).
     const unit = await this.reader.getRepository(UnitRow).findOneBy({ unitId });
     const batch = await this.reader.getRepository(BatchRow).findOneBy({ batchId });
     if (!unit) throw new ViewNotFound(`No org unit ${unitId}`);
     if (!batch) throw new ViewNotFound(`No batch ${batchId}`);
+    const programme = await this.reader.getRepository(ProgrammeRow).findOneBy({ programmeId: batch.programmeId });
 
-    const below: Pick<UnitRow, 'unitId' | 'name' | 'kind'>[] = await this.reader.query(
-      `select unit_id as "unitId", name, kind from ${this.reader.connection.getMetadata(UnitRow).tablePath} where ancestry @> $1::jsonb and registered_at::timestamptz < $2`,
-      [JSON.stringify([unitId]), new Date(week.untilMs).toISOString()],
-    );
-    const unitIds = [unitId, ...below.map((each) => each.unitId)];
-    const figures = await this.figures(batchId, unitIds, week.week, previousWeek);
-    const schools = await schoolCounts(this.reader, batchId, unitIds, [
-      new Date(week.untilMs).toISOString(),
-      new Date(week.fromMs).toISOString(),
-    ]);
-    for (const unitIdWithSchools of unitIds) {
-      const [thisWeek, lastWeek] = schools.get(unitIdWithSchools) ?? [0, 0];
-      const entry = figures.get(unitIdWithSchools) ?? { thisWeek: zero(), lastWeek: zero() };
-      figures.set(unitIdWithSchools, {
-        thisWeek: { ...entry.thisWeek, schoolsTotal: thisWeek },
-        lastWeek: { ...entry.lastWeek, schoolsTotal: lastWeek },
+    const units = await unitsAtOrBelow(this.reader, unit, until);
+    const unitIds = units.map((each) => each.unitId);
+    const counts = await this.counts(batchId, unitIds, week.week, previousWeek);
+    const schools = await schoolCounts(this.reader, batchId, unitIds, [until, from]);
+    const [requiredNow, requiredBefore] = await requiredAt(this.reader, units, [until, from]);
+    const targets = await BatchTargets.of(this.reader, batch);
+    const [targetPercent, lastWeekTargetPercent] = [targets.targetAt(week.untilMs), targets.targetAt(week.fromMs)];
+
+    const rowOf = (each: MeasureUnit) => {
+      const entry = counts.get(each.unitId) ?? { thisWeek: zeroCounts(), lastWeek: zeroCounts() };
+      const [schoolsNow, schoolsBefore] = schools.get(each.unitId) ?? [0, 0];
+      const required = requiredNow.get(each.unitId) ?? { required: 0, source: 'none' as const };
+      return noticeRow({
+        unit: each,
+        requiredSource: required.source,
+        thisWeek: { ...entry.thisWeek, required: required.required, schoolsTotal: schoolsNow },
+        lastWeek: {
+          ...entry.lastWeek,
+          required: requiredBefore.get(each.unitId)?.required ?? 0,
+          schoolsTotal: schoolsBefore,
+        },
+        targetPercent,
       });
-    }
-    const pacePercent = paceOf(batch, week.untilMs);
-    const rowOf = (each: Pick<UnitRow, 'unitId' | 'name' | 'kind'>, share?: number): NoticeRow => {
-      const { thisWeek, lastWeek } = figures.get(each.unitId) ?? { thisWeek: zero(), lastWeek: zero() };
-      const seats = share ?? thisWeek.seatsReceived;
-      const progressPercent = seats > 0 ? round((thisWeek.passed / seats) * 100, 1) : 0;
-      return {
-        unitId: each.unitId,
-        name: each.name,
-        kind: each.kind,
-        rank: 0,
-        thisWeek,
-        lastWeek,
-        change: changeOf(thisWeek, lastWeek),
-        progressPercent,
-        // A unit with no share yet has nothing to be behind on.
-        behind: seats > 0 && progressPercent < pacePercent,
-      };
     };
-
-    const children = below.filter((each) => KINDS.indexOf(each.kind) === KINDS.indexOf(unit.kind) + 1);
-    // A province receives no seats (it is where they come from): its share is what its cities received.
-    const ownShare =
-      unit.kind === 'province'
-        ? children.reduce((sum, child) => sum + (figures.get(child.unitId)?.thisWeek.seatsReceived ?? 0), 0)
-        : undefined;
-    const levels = KINDS.slice(KINDS.indexOf(unit.kind) + 1)
-      .map((kind) => ({ kind, rows: ranked(below.filter((each) => each.kind === kind).map((each) => rowOf(each))) }))
-      .filter((level) => level.rows.length > 0);
-    return {
+    const [root, ...below] = units;
+    const partial: Omit<WeeklyNotice, 'summary'> = {
       batchId,
       batchName: batch.name,
+      programmeId: batch.programmeId,
+      programmeName: programme?.name ?? batch.programmeId,
+      heading: heading(unit, batch, programme, week, options),
       week: week.week,
       previousWeek,
       weekStartsOn: week.startsOn,
       weekEndsOn: week.endsOn,
-      asOf: new Date(week.untilMs).toISOString(),
+      asOf: until,
       timeZone: 'Asia/Shanghai',
-      pacePercent,
-      unit: { ...rowOf(unit, ownShare), rank: 1 },
-      levels,
+      pacePercent: paceOf(batch, week.untilMs),
+      targetPercent,
+      lastWeekTargetPercent,
+      aimPercent: targets.aimAt(week.untilMs),
+      quotas: (batch.rulebook as unknown as Rulebook & { quotas?: boolean }).quotas !== false,
+      unit: { ...rowOf(root), rank: 1 },
+      levels: levelsOf(root, below.map(rowOf)),
     };
+    return { ...partial, summary: noticeSummary(partial) };
   }
 
-  /** Per unit: the figures as of the end of the week and of the week before, in one scan. */
-  private async figures(batchId: string, unitIds: string[], week: string, previousWeek: string) {
-    const sums = NOTICE_FIGURES.filter((figure) => figure !== 'schoolsTotal').flatMap((figure) => [
+  /** Per unit: the counts as of the end of the week and of the week before, in one scan. */
+  private async counts(batchId: string, unitIds: string[], week: string, previousWeek: string) {
+    const sums = WEEKLY_COUNTS.flatMap((figure) => [
       `coalesce(sum(${column(figure)}), 0)::float8 as "${figure}_this"`,
       `coalesce(sum(${column(figure)}) filter (where week <= $4), 0)::float8 as "${figure}_last"`,
     ]);
@@ -100,43 +100,38 @@ export class WeeklyNoticeQuery {
     );
     return new Map(
       rows.map((row) => {
-        const pick = (suffix: string) =>
-          Object.fromEntries(
-            NOTICE_FIGURES.map((figure) => [figure, round(Number(row[`${figure}_${suffix}`] ?? 0), 2)]),
-          ) as unknown as NoticeFigures;
+        const pick = (suffix: string): NoticeCounts => ({
+          ...zeroCounts(),
+          ...Object.fromEntries(
+            WEEKLY_COUNTS.map((figure) => [figure, roundTo(Number(row[`${figure}_${suffix}`] ?? 0), 2)]),
+          ),
+        });
         return [String(row.unit_id), { thisWeek: pick('this'), lastWeek: pick('last') }];
       }),
     );
   }
 }
 
-/** The share of the batch's time gone by at an instant, in percent: the pace every unit is held to. */
+/** The share of the batch's time gone by at an instant, in percent (时间进度). */
 export function paceOf(batch: Pick<BatchRow, 'startsOn' | 'endsOn'>, atMs: number): number {
   const [from, until] = [startOfLocalDay(batch.startsOn), endOfLocalDay(batch.endsOn)];
-  return round(Math.min(100, Math.max(0, ((atMs - from) / (until - from)) * 100)), 1);
+  return roundTo(Math.min(100, Math.max(0, ((atMs - from) / (until - from)) * 100)), 1);
 }
 
-/** Best progress first; equal progress shares a rank (1, 2, 2, 4). */
-function ranked(rows: NoticeRow[]): NoticeRow[] {
-  const sorted = [...rows].sort(
-    (a, b) =>
-      b.progressPercent - a.progressPercent ||
-      b.thisWeek.enrolled - a.thisWeek.enrolled ||
-      (a.unitId < b.unitId ? -1 : 1),
-  );
-  let rank = 0;
-  return sorted.map((row, index) => {
-    if (index === 0 || sorted[index - 1].progressPercent !== row.progressPercent) rank = index + 1;
-    return { ...row, rank };
-  });
-}
-
-function changeOf(thisWeek: NoticeFigures, lastWeek: NoticeFigures): NoticeFigures {
-  return Object.fromEntries(
-    NOTICE_FIGURES.map((figure) => [figure, round(thisWeek[figure] - lastWeek[figure], 2)]),
-  ) as unknown as NoticeFigures;
-}
-
-function zero(): NoticeFigures {
-  return Object.fromEntries(NOTICE_FIGURES.map((figure) => [figure, 0])) as unknown as NoticeFigures;
+function heading(
+  unit: UnitRow,
+  batch: BatchRow,
+  programme: ProgrammeRow | null,
+  week: { week: string; endsOn: string; untilMs: number },
+  options: NoticeOptions,
+): NoticeHeading {
+  const [year, number] = week.week.split('-W').map(Number);
+  // A batch named by its id (as an import may leave it) adds nothing a reader can use.
+  const batchPart = batch.name === batch.batchId ? '' : batch.name;
+  return {
+    issuingOffice: `${unit.name}项目办`,
+    documentNumber: options.documentNumber ?? null,
+    issuedOn: options.issuedOn ?? new Date(week.untilMs + 8 * 3_600_000).toISOString().slice(0, 10),
+    title: `关于${programme?.name ?? ''}${batchPart}培训进度的通报（${year}年第${number}周）`,
+  };
 }

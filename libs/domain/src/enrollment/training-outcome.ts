@@ -1,0 +1,42 @@
+import { EnrollmentRules } from './enrollment.events';
+import {
+  currentCertificate,
+  EnrollmentState,
+  hoursCredited,
+  isActiveEnrollment,
+  overallGrade,
+  totalHoursCredited,
+} from './enrollment.state';
+
+/**
+ * What finishes a teacher, as the rulebook has it: where practice is graded, a pass or better
+ * (Jiangsu's 达到合格以上成绩, Ningde's 通过相应的测评, Yueyang's 校本应用考核); where nothing is
+ * graded (Lianyungang), the rulebook's hours met and the certificate issued (省市两级培训均合格，获相应学时，发…合格证书).
+ */
+export function isTrained(state: EnrollmentState): boolean {
+  if (!isActiveEnrollment(state)) return false;
+  if (state.rules.practiceGraded) {
+    const grade = overallGrade(state);
+    return grade === 'pass' || grade === 'excellent';
+  }
+  return meetsHours(state.rules, hoursCredited(state)) && currentCertificate(state) !== undefined;
+}
+
+/**
+ * 认定学时: the hours the programme recognises, which are a trained teacher's (Jiangsu: 达到合格以上
+ * 成绩的教师，将认定获得…相应学时); hours of a teacher not (yet) trained are credited, not recognised.
+ */
+export function recognisedHours(state: EnrollmentState): number {
+  if (!isTrained(state)) return 0;
+  return totalHoursCredited(state);
+}
+
+function meetsHours(rules: EnrollmentRules, credited: Readonly<Record<string, number>>): boolean {
+  let total = 0;
+  for (const category of rules.hours.categories) {
+    const hours = credited[category.id] ?? 0;
+    if (hours < category.minimumHours) return false;
+    total += hours;
+  }
+  return total >= rules.hours.minimumTotal;
+}

@@ -1,0 +1,81 @@
+import { chineseDate } from './notice-labels';
+import type { NoticeRow, WeeklyNotice } from './weekly-notice';
+
+/** At most this many units behind are named; the rest are counted. */
+const NAMED_BEHIND = 5;
+
+const percent = (value: number) => `${value.toFixed(1)}%`;
+const points = (value: number) => `${Math.abs(value).toFixed(1)}个百分点`;
+
+function countChange(value: number, unit: string): string {
+  if (value > 0) return `增加${value}${unit}`;
+  if (value < 0) return `减少${-value}${unit}`;
+  return '无变化';
+}
+
+function rateChange(value: number | null): string {
+  if (value === null) return '无可比数据';
+  if (value > 0) return `提高${points(value)}`;
+  if (value < 0) return `下降${points(value)}`;
+  return '持平';
+}
+
+/**
+ * The paragraph a bureau writes above the tables, from the figures alone: coverage and pass
+ * rates of the unit against the target, the change since last week, which units directly below
+ * are behind and by how much, which improved most this week.
+ */
+export function noticeSummary(notice: Omit<WeeklyNotice, 'summary'>): string {
+  const { unit } = notice;
+  const now = unit.thisWeek;
+  const sentences: string[] = [];
+  const asOf = `截至${chineseDate(notice.weekEndsOn)}`;
+  if (now.required === 0) {
+    sentences.push(
+      `${asOf}，${unit.name}尚无应训教师人数（既未登记教师，也未申报专任教师数），已参训${now.enrolled}人，完成培训${now.trained}人。`,
+    );
+  } else {
+    const target = `按计划应达到${percent(notice.targetPercent)}${notice.aimPercent === null ? '' : `（争取达到${percent(notice.aimPercent)}）`}`;
+    const standing = unit.behind ? `，落后${points(unit.behindByPoints)}` : '，已达到目标';
+    const grading =
+      now.assessed === 0
+        ? '尚无教师完成考核'
+        : `已考核${now.assessed}人，合格（含优秀）${now.passed}人，合格率${percent(now.passPercent ?? 0)}`;
+    sentences.push(
+      `${asOf}，${unit.name}应训教师${now.required}人，已参训${now.enrolled}人，参训率${percent(now.participationPercent ?? 0)}；` +
+        `完成培训${now.trained}人，完成率${percent(now.completionPercent ?? 0)}，${target}${standing}；${grading}。`,
+    );
+  }
+  sentences.push(
+    `与上周相比，参训人数${countChange(unit.change.enrolled, '人')}，完成人数${countChange(unit.change.trained, '人')}，完成率${rateChange(unit.change.completionPercent)}。`,
+  );
+
+  const children = notice.levels.flatMap((level) => level.rows).filter((row) => row.parentId === unit.unitId);
+  if (children.length > 0) {
+    const behind = children
+      .filter((row) => row.behind)
+      .sort((a, b) => b.behindByPoints - a.behindByPoints || a.rank - b.rank);
+    if (behind.length === 0) {
+      sentences.push(`直属的${children.length}个单位完成率均达到目标。`);
+    } else {
+      const named = behind
+        .slice(0, NAMED_BEHIND)
+        .map((row) => `${row.name}（落后${points(row.behindByPoints)}）`)
+        .join('、');
+      const more = behind.length > NAMED_BEHIND ? `等${behind.length}个单位` : '';
+      sentences.push(`直属的${children.length}个单位中，${behind.length}个完成率低于目标：${named}${more}。`);
+    }
+    sentences.push(mostImproved(children));
+  }
+  return sentences.join('');
+}
+
+function mostImproved(children: readonly NoticeRow[]): string {
+  const improved = children
+    .filter((row) => (row.change.completionPercent ?? 0) > 0)
+    .sort((a, b) => (b.change.completionPercent ?? 0) - (a.change.completionPercent ?? 0) || a.rank - b.rank);
+  if (improved.length === 0) return '本周各直属单位完成率均无提高。';
+  const best = improved[0].change.completionPercent ?? 0;
+  const leaders = improved.filter((row) => row.change.completionPercent === best).map((row) => row.name);
+  return `本周完成率提高最快的是${leaders.join('、')}（提高${points(best)}）。`;
+}

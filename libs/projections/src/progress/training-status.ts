@@ -1,0 +1,29 @@
+import { EnrollmentState, isActiveEnrollment, isTrained, onlinePassed, overallGrade } from '@tip/domain';
+
+/**
+ * Where a teacher stands in a batch, by the first thing still missing: what a county admin
+ * filters the teachers list by to chase the ones behind. Under a rulebook that grades nothing
+ * (Lianyungang), `awaiting-grade` means online study is passed and the remaining hours or the
+ * certificate are still to come.
+ */
+export const TRAINING_STATUSES = [
+  'not-enrolled',
+  'not-confirmed',
+  'no-points',
+  'online-not-passed',
+  'awaiting-grade',
+  'failed',
+  'trained',
+] as const;
+export type TrainingStatus = (typeof TRAINING_STATUSES)[number];
+
+/** `pointsRequired`: the batch's rulebook has ability points to choose (2.0). */
+export function trainingStatus(state: EnrollmentState, pointsRequired: boolean): TrainingStatus {
+  if (!isActiveEnrollment(state)) return 'not-enrolled';
+  if (isTrained(state)) return 'trained';
+  if (state.rules.practiceGraded && overallGrade(state) === 'fail') return 'failed';
+  if (state.status === 'enrolled') return 'not-confirmed';
+  if (pointsRequired && state.abilityPoints === null) return 'no-points';
+  if (!onlinePassed(state)) return 'online-not-passed';
+  return 'awaiting-grade';
+}

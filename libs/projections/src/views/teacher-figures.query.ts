@@ -1,0 +1,98 @@
+import { EntityManager } from 'typeorm';
+import { batchTargetPercent, coverageCurves, CoverageCurves, PlannedBatch, Rulebook } from '@tip/domain';
+import { isoWeekOf } from '../notices/iso-week';
+import { MeasureUnit, requiredTeachers, Required, roundTo, TeacherInputs } from '../notices/notice-measures';
+import { BatchRow, UnitDeclarationRow, UnitRow, UnitTeacherChangeRow } from '../progress/progress.entities';
+
+const tableOf = (reader: EntityManager, entity: Parameters<EntityManager['connection']['getMetadata']>[0]) =>
+  reader.connection.getMetadata(entity).tablePath;
+
+/**
+ * A unit and every unit below it registered before an instant (all of them when null), as the
+ * measures need them: the unit first.
+ */
+export async function unitsAtOrBelow(
+  reader: EntityManager,
+  unit: UnitRow,
+  before: string | null,
+): Promise<MeasureUnit[]> {
+  const below: MeasureUnit[] = await reader.query(
+    `select unit_id as "unitId", name, kind, parent_id as "parentId" from ${tableOf(reader, UnitRow)}
+     where ancestry @> $1::jsonb and ($2::timestamptz is null or registered_at::timestamptz < $2::timestamptz)`,
+    [JSON.stringify([unit.unitId]), before],
+  );
+  return [{ unitId: unit.unitId, name: unit.name, kind: unit.kind, parentId: unit.parentId }, ...below];
+}
+
+/**
+ * Teachers required per unit at each instant given (null: now), with where each figure comes
+ * from: registered teachers counted by week up to the instant's week, the declarations made
+ * before it.
+ */
+export async function requiredAt(
+  reader: EntityManager,
+  units: readonly MeasureUnit[],
+  instants: readonly (string | null)[],
+): Promise<Map<string, Required>[]> {
+  const unitIds = units.map((unit) => unit.unitId);
+  const weeks = instants.map((instant) => (instant === null ? null : isoWeekOf(Date.parse(instant) - 1)));
+  const sums = weeks.flatMap((_, index) => [
+    `coalesce(sum(teachers) filter (where $${index + 2}::text is null or week <= $${index + 2}), 0)::int as t${index}`,
+    `coalesce(sum(full_time) filter (where $${index + 2}::text is null or week <= $${index + 2}), 0)::int as f${index}`,
+  ]);
+  const counted: Record<string, string | number>[] = await reader.query(
+    `select unit_id, ${sums.join(', ')} from ${tableOf(reader, UnitTeacherChangeRow)} where unit_id = any($1) group by unit_id`,
+    [unitIds, ...weeks],
+  );
+  const teachers = new Map(counted.map((row) => [String(row.unit_id), row]));
+  const results: Map<string, Required>[] = [];
+  for (const [index, instant] of instants.entries()) {
+    const declared: { unitId: string; fullTimeTeachers: number }[] = await reader.query(
+      `select distinct on (unit_id) unit_id as "unitId", full_time_teachers as "fullTimeTeachers"
+       from ${tableOf(reader, UnitDeclarationRow)}
+       where unit_id = any($1) and ($2::timestamptz is null or declared_at::timestamptz < $2::timestamptz)
+       order by unit_id, declared_at desc`,
+      [unitIds, instant],
+    );
+    const declarations = new Map(declared.map((row) => [row.unitId, row.fullTimeTeachers]));
+    results.push(
+      requiredTeachers(units, (unitId): TeacherInputs => {
+        const row = teachers.get(unitId);
+        return {
+          registered: Number(row?.[`t${index}`] ?? 0),
+          requiredRegistered: Number(row?.[`f${index}`] ?? 0),
+          declared: declarations.get(unitId) ?? null,
+        };
+      }),
+    );
+  }
+  return results;
+}
+
+/** The batch's coverage target (and aim) at instants: its programme's curve, less the batches before it. */
+export class BatchTargets {
+  private constructor(
+    private readonly batchId: string,
+    private readonly curves: CoverageCurves,
+    private readonly batches: PlannedBatch[],
+  ) {}
+
+  static async of(reader: EntityManager, batch: BatchRow): Promise<BatchTargets> {
+    const batches = await reader.getRepository(BatchRow).find({
+      where: { programmeId: batch.programmeId },
+      select: { batchId: true, startsOn: true, endsOn: true, sharePercent: true },
+    });
+    const rulebook = batch.rulebook as unknown as Rulebook;
+    return new BatchTargets(batch.batchId, coverageCurves(rulebook, batches), batches);
+  }
+
+  targetAt(atMs: number): number {
+    return roundTo(batchTargetPercent(this.curves.target, this.batches, this.batchId, atMs), 1);
+  }
+
+  aimAt(atMs: number): number | null {
+    return this.curves.aim === null
+      ? null
+      : roundTo(batchTargetPercent(this.curves.aim, this.batches, this.batchId, atMs), 1);
+  }
+}
