@@ -225,6 +225,67 @@ describe('views over HTTP', () => {
     expect(document.textContent).toContain('<b>学校1</b> & "其他"');
   });
 
+  it("lists a unit's teachers with where each stands, paged, filtered by status, ID numbers masked", async () => {
+    // T-1-1 confirms and picks points; the others stay as enrolled.
+    await act('2021-01-20T09:00:00+08:00', 'ConfirmEnrollment', {
+      batchId: BATCH,
+      teacherId: 'T-1-1',
+      actor: { sub: 'T-1-1', role: 'teacher', unitId: 'S-1' },
+    });
+    type List = {
+      total: number;
+      counts: Record<string, number>;
+      teachers: { teacherId: string; schoolName: string; status: string; idNumberMasked: string }[];
+    };
+    const list = (query: string) =>
+      api.get<List>(countyAdmin, `/views/units/320703/teachers?batchId=${BATCH}&minPosition=${position}${query}`);
+    const first = await list('&pageSize=4');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      total: 6,
+      page: 1,
+      pageSize: 4,
+      counts: { 'not-confirmed': 5, 'no-points': 1, trained: 0, 'not-enrolled': 0 },
+    });
+    expect(first.body.teachers.map((teacher) => [teacher.teacherId, teacher.status])).toEqual([
+      ['T-1-1', 'no-points'],
+      ['T-1-2', 'not-confirmed'],
+      ['T-1-3', 'not-confirmed'],
+      ['T-2-1', 'not-confirmed'],
+    ]);
+    expect(first.body.teachers[0]).toMatchObject({
+      schoolName: '<b>学校1</b> & "其他"',
+      idNumberMasked: expect.stringMatching(/^320703\*{8}\d{3}[\dX]$/),
+    });
+    expect(JSON.stringify(first.body)).not.toMatch(/32070319850101/);
+    const second = await list('&pageSize=4&page=2');
+    expect(second.body.teachers.map((teacher) => teacher.teacherId)).toEqual(['T-2-2', 'T-2-3']);
+    const chased = await list('&status=no-points,trained');
+    expect(chased.body).toMatchObject({ total: 1, teachers: [{ teacherId: 'T-1-1' }] });
+
+    const school = await api.get<List>(
+      { sub: 's2', role: 'school-admin', unitId: 'S-2' },
+      `/views/units/S-2/teachers?batchId=${BATCH}`,
+    );
+    expect(school.body.teachers.map((teacher) => teacher.teacherId)).toEqual(['T-2-1', 'T-2-2', 'T-2-3']);
+    expect((await api.get(countyAdmin, `/views/units/320700/teachers?batchId=${BATCH}`)).status).toBe(403);
+    expect(
+      (await api.get({ sub: 'T-1-1', role: 'teacher', unitId: 'S-1' }, `/views/units/S-1/teachers?batchId=${BATCH}`))
+        .status,
+    ).toBe(403);
+    for (const [query, field] of [
+      ['&status=lazy', 'status'],
+      ['&page=0', 'page'],
+      ['&pageSize=501', 'pageSize'],
+    ]) {
+      const refused = await list(query);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({
+        error: { code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field })] },
+      });
+    }
+  });
+
   it('shows an inspection sample with the seed, the rule and its findings', async () => {
     const drawn = await api.send(importer, 'DrawInspectionSample', {
       sampleId: 'INS-1',
@@ -273,6 +334,7 @@ describe('views over HTTP', () => {
       '/api/views/batches/{batchId}/progress',
       '/api/views/teachers/{teacherId}/transcript',
       '/api/views/units/{unitId}/quota',
+      '/api/views/units/{unitId}/teachers',
       '/api/notices/weekly',
       '/api/inspections/{sampleId}',
     ]) {

@@ -1,5 +1,5 @@
 import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
-import { NOTICE_FIGURES } from '@tip/projections';
+import { NOTICE_COUNTS, NOTICE_RATES, TRAINING_STATUSES } from '@tip/projections';
 import { json, refused } from './openapi-common';
 
 const minPosition: ParameterObject = {
@@ -22,21 +22,64 @@ const counts = (names: string[]) => ({
   type: 'object',
   properties: Object.fromEntries(names.map((name) => [name, { type: 'integer' }])),
 });
+const percent = (description: string) => ({ type: 'number', nullable: true, description });
+const rates = {
+  type: 'object',
+  properties: {
+    participationPercent: percent(
+      '参训率: enrolled ÷ required, in percent to one decimal; null when nobody is required',
+    ),
+    passPercent: percent('合格率: passed ÷ assessed; null when nobody is assessed'),
+    completionPercent: percent('完成率: trained ÷ required; null when nobody is required'),
+  },
+};
+const requiredSource = {
+  type: 'string',
+  enum: ['registered', 'declared', 'mixed', 'none'],
+  description:
+    'Where teachers.required comes from: registered full-time teachers (exempt aside), a declared fullTimeTeachers total where none is registered yet, both (children differ), or neither',
+};
 const progress = {
-  teachers: counts([
-    'enrolled',
-    'confirmed',
-    'pointsSelected',
-    'onlinePassed',
-    'assessed',
-    'passed',
-    'excellent',
-    'certified',
-  ]),
+  teachers: {
+    ...counts([
+      'required',
+      'enrolled',
+      'confirmed',
+      'pointsSelected',
+      'onlinePassed',
+      'assessed',
+      'passed',
+      'excellent',
+      'trained',
+      'certified',
+      'othersEnrolled',
+      'othersTrained',
+    ]),
+    description:
+      'required: teachers the programme requires (full-time, not exempt); enrolled … certified count those teachers; trained: finished as the rulebook has it (a pass where it grades, hours and certificate where it does not); othersEnrolled/othersTrained: taking part though not required (part-time, exempt volunteers), in no rate',
+  },
+  requiredSource,
+  rates,
+  target: {
+    type: 'object',
+    description:
+      'The batch’s coverage target now: the rulebook’s milestones and batch shares, as a share of all teachers',
+    properties: {
+      percent: { type: 'number' },
+      aimPercent: { type: 'number', nullable: true, description: '争取达到, where the rulebook names an aim' },
+      asOf: { type: 'string', format: 'date-time' },
+    },
+  },
+  behind: { type: 'boolean', description: 'completionPercent (as shown) is under target.percent' },
+  behindByPoints: {
+    type: 'number',
+    description: 'target − completionPercent in percentage points when behind, else 0',
+  },
   hoursCredited: {
     type: 'object',
     properties: { total: { type: 'number' }, byCategory: { type: 'object', additionalProperties: { type: 'number' } } },
   },
+  hoursRecognised: { type: 'number', description: '认定学时: the hours of trained teachers only' },
   excellentVideos: {
     type: 'object',
     properties: {
@@ -45,7 +88,15 @@ const progress = {
     },
   },
   schools: counts(['total', 'closed']),
-  seatTotals: counts(['received', 'handedOn', 'used', 'left']),
+  seatTotals: {
+    type: 'object',
+    properties: {
+      received: { type: 'integer' },
+      handedOn: { type: 'integer' },
+      used: { type: 'integer' },
+      left: { type: 'integer', nullable: true, description: 'null where seats start (the unit issuing them)' },
+    },
+  },
   position: {
     type: 'integer',
     description: 'The read model’s position when the answer was read: it includes every event up to here',
@@ -53,7 +104,10 @@ const progress = {
 };
 const figures = {
   type: 'object',
-  properties: Object.fromEntries(NOTICE_FIGURES.map((figure) => [figure, { type: 'number' }])),
+  properties: Object.fromEntries([
+    ...NOTICE_COUNTS.map((figure) => [figure, { type: 'number' }]),
+    ...NOTICE_RATES.map((rate) => [rate, { type: 'number', nullable: true }]),
+  ]),
 };
 const noticeRow = {
   type: 'object',
@@ -61,12 +115,16 @@ const noticeRow = {
     unitId: { type: 'string' },
     name: { type: 'string' },
     kind: { type: 'string', enum: ['province', 'city', 'county', 'school'] },
-    rank: { type: 'integer' },
+    parentId: { type: 'string', nullable: true },
+    rank: { type: 'integer', description: 'By completionPercent within the level; ties share a rank (1, 1, 3)' },
+    requiredSource,
     thisWeek: figures,
     lastWeek: figures,
-    change: figures,
-    progressPercent: { type: 'number', description: 'passed ÷ seats received' },
-    behind: { type: 'boolean', description: 'has seats and progressPercent < pacePercent' },
+    change: { ...figures, description: 'thisWeek − lastWeek; rates in percentage points' },
+    targetPercent: { type: 'number' },
+    behind: { type: 'boolean', description: 'thisWeek.completionPercent < targetPercent (both to one decimal)' },
+    behindByPoints: { type: 'number' },
+    progressPercent: { type: 'number', description: 'completionPercent, 0 where nobody is required' },
   },
 };
 
@@ -108,7 +166,7 @@ export function viewPaths(): OpenAPIObject['paths'] {
           seats: {
             type: 'array',
             items: counts(['received', 'handedOn', 'used', 'left']),
-            description: 'Per period, the unit’s own ledger',
+            description: 'Per period in the batch’s order, the unit’s own ledger (left null where seats start)',
           },
           closure: {
             type: 'object',
@@ -172,7 +230,7 @@ export function viewPaths(): OpenAPIObject['paths'] {
                 handedOn: { type: 'integer' },
                 handedOnTo: { type: 'array', items: { type: 'object' } },
                 used: { type: 'integer' },
-                left: { type: 'integer' },
+                left: { type: 'integer', nullable: true },
               },
             },
           },
@@ -182,7 +240,7 @@ export function viewPaths(): OpenAPIObject['paths'] {
     ),
     '/api/notices/weekly': view(
       'weeklyNotice',
-      'The weekly notice (周通报) for a unit and every level below it: this week, last week, the change, ranked, the units behind the batch’s pace flagged. Weeks are ISO weeks in Asia/Shanghai; a past week is the history as of its end and never changes.',
+      'The weekly notice (周通报) for a unit and every level below it, headed as a bureau sends it (issuing office, 文号, date of issue, programme and batch names) with a summary paragraph: teachers required, enrolled, confirmed, online passed, assessed, passed, trained, 参训率, 合格率, 完成率 this week, last week and the change; ranked by 完成率 (ties share a rank: 1, 1, 3); the units under the batch’s coverage target flagged. Weeks are ISO weeks in Asia/Shanghai; a past week is the history as of its end and never changes. csv: UTF-8 with BOM, one row per unit; xlsx: one sheet per level, headers frozen, rates as percent cells; html: fits an A4 landscape page and a 1280-px screen, each level as two tables (counts; rates and hours). Files are named by unit, batch and week.',
       [
         { name: 'unitId', in: 'query', required: true, schema: { type: 'string' } },
         batchId(true),
@@ -199,6 +257,21 @@ export function viewPaths(): OpenAPIObject['paths'] {
           required: false,
           schema: { type: 'string', enum: ['json', 'csv', 'xlsx', 'html'], default: 'json' },
         },
+        {
+          name: 'documentNumber',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', maxLength: 60 },
+          description: '文号 printed under the issuing office, e.g. 连教办师〔2016〕9号',
+          example: '连教办师〔2016〕9号',
+        },
+        {
+          name: 'issuedOn',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', format: 'date' },
+          description: 'Date of issue; default the Monday after the week',
+        },
         minPosition,
       ],
       {},
@@ -208,9 +281,37 @@ export function viewPaths(): OpenAPIObject['paths'] {
             schema: {
               type: 'object',
               properties: {
+                batchId: { type: 'string' },
+                batchName: { type: 'string' },
+                programmeId: { type: 'string' },
+                programmeName: { type: 'string' },
+                heading: {
+                  type: 'object',
+                  properties: {
+                    issuingOffice: { type: 'string' },
+                    documentNumber: { type: 'string', nullable: true },
+                    issuedOn: { type: 'string', format: 'date' },
+                    title: { type: 'string' },
+                  },
+                },
                 week: { type: 'string' },
                 previousWeek: { type: 'string' },
-                pacePercent: { type: 'number' },
+                weekStartsOn: { type: 'string', format: 'date' },
+                weekEndsOn: { type: 'string', format: 'date' },
+                asOf: { type: 'string', format: 'date-time' },
+                pacePercent: { type: 'number', description: '时间进度: share of the batch’s days gone by' },
+                targetPercent: {
+                  type: 'number',
+                  description: 'The batch’s coverage target at the end of the week, as a share of all teachers',
+                },
+                lastWeekTargetPercent: { type: 'number' },
+                aimPercent: {
+                  type: 'number',
+                  nullable: true,
+                  description: '争取达到, where the rulebook names an aim',
+                },
+                quotas: { type: 'boolean', description: 'Does the batch hand out seats?' },
+                summary: { type: 'string', description: 'The summary paragraph, in Chinese, from the figures' },
                 unit: noticeRow,
                 levels: {
                   type: 'array',
@@ -227,6 +328,66 @@ export function viewPaths(): OpenAPIObject['paths'] {
             schema: { type: 'string', format: 'binary' },
           },
           'text/html': { schema: { type: 'string' } },
+        },
+      },
+    ),
+    '/api/views/units/{unitId}/teachers': view(
+      'unitTeachers',
+      'The teachers of a unit’s schools with where each stands in the batch, for chasing the ones behind: paged (by school, then teacher id), filtered by status; ID numbers masked',
+      [
+        inPath('unitId'),
+        batchId(true),
+        {
+          name: 'status',
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+          description: `One or more of ${TRAINING_STATUSES.join(', ')}, separated by commas. Under a rulebook that grades nothing, awaiting-grade means online study is passed and the remaining hours or the certificate are still to come`,
+          example: 'online-not-passed,awaiting-grade',
+        },
+        { name: 'page', in: 'query', required: false, schema: { type: 'integer', minimum: 1, default: 1 } },
+        {
+          name: 'pageSize',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+        },
+        minPosition,
+      ],
+      {
+        type: 'object',
+        properties: {
+          unitId: { type: 'string' },
+          batchId: { type: 'string' },
+          statuses: { type: 'array', items: { type: 'string', enum: [...TRAINING_STATUSES] } },
+          counts: {
+            type: 'object',
+            description: 'Teachers in each status over the whole unit, whatever the filter',
+            properties: Object.fromEntries(TRAINING_STATUSES.map((status) => [status, { type: 'integer' }])),
+          },
+          total: { type: 'integer', description: 'Teachers matching the filter' },
+          page: { type: 'integer' },
+          pageSize: { type: 'integer' },
+          teachers: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                teacherId: { type: 'string' },
+                name: { type: 'string' },
+                idNumberMasked: { type: 'string' },
+                gender: { type: 'string' },
+                stage: { type: 'string', description: '学段' },
+                subject: { type: 'string' },
+                fullTime: { type: 'boolean' },
+                schoolId: { type: 'string' },
+                schoolName: { type: 'string' },
+                status: { type: 'string', enum: [...TRAINING_STATUSES] },
+                periodId: { type: 'string', nullable: true },
+              },
+            },
+          },
+          position: { type: 'integer' },
         },
       },
     ),
