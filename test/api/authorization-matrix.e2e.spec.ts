@@ -44,6 +44,16 @@ const cases: Record<string, Case> = {
     inside: 'S-1',
     outside: 'S-2',
   },
+  SetIssuingOffice: {
+    body: (s) => ({ unitId: 'S-1', issuingOffice: `校一项目办${s}` }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  DeclareFullTimeTeachers: {
+    body: (s) => ({ unitId: 'S-1', fullTimeTeachers: s.length }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
   LaunchProgramme: {
     body: (s) => ({ programmeId: `P-${s}`, name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }),
     inside: 'P',

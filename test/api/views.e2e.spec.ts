@@ -225,6 +225,51 @@ describe('views over HTTP', () => {
     expect(document.textContent).toContain('<b>学校1</b> & "其他"');
   });
 
+  it('heads a notice with the office named for the unit then, and counts a later declaration from its week on', async () => {
+    await act('2021-01-27T09:00:00+08:00', 'SetIssuingOffice', {
+      unitId: '320703',
+      issuingOffice: '连云区教育局项目办',
+    });
+    await act('2021-01-27T09:00:00+08:00', 'DeclareFullTimeTeachers', { unitId: 'S-5', fullTimeTeachers: 8 });
+    type Notice = {
+      heading: { issuingOffice: string; documentNumber: string | null; issuedOn: string; title: string };
+      unit: { thisWeek: { required: number } };
+    };
+    const notice = (week: string, extra = '') =>
+      api.get<Notice>(
+        countyAdmin,
+        `/notices/weekly?unitId=320703&batchId=${BATCH}&week=${week}&minPosition=${position}${extra}`,
+      );
+    const before = await notice('2021-W03');
+    expect(before.body.heading).toEqual({
+      issuingOffice: '连云区项目办',
+      documentNumber: null,
+      issuedOn: '2021-01-25',
+      title: '关于提升工程2.0第一批培训进度的通报（2021年第3周）',
+    });
+    expect(before.body.unit.thisWeek.required).toBe(16);
+    const after = await notice(
+      '2021-W04',
+      `&documentNumber=${encodeURIComponent('连教办师〔2021〕3号')}&issuedOn=2021-02-01`,
+    );
+    expect(after.body.heading).toMatchObject({
+      issuingOffice: '连云区教育局项目办',
+      documentNumber: '连教办师〔2021〕3号',
+      issuedOn: '2021-02-01',
+    });
+    expect(after.body.unit.thisWeek.required).toBe(24);
+    for (const [query, field] of [
+      ['&issuedOn=2021-02-30', 'issuedOn'],
+      [`&documentNumber=${encodeURIComponent('<script>')}`, 'documentNumber'],
+    ]) {
+      const refused = await notice('2021-W04', query);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { details: [expect.objectContaining({ field })] } });
+    }
+    const unknown = await api.send(importer, 'SetIssuingOffice', { unitId: 'NOPE', issuingOffice: '某项目办' });
+    expect(unknown).toMatchObject({ status: 422, body: { error: { code: 'UNKNOWN_UNIT' } } });
+  });
+
   it("lists a unit's teachers with where each stands, paged, filtered by status, ID numbers masked", async () => {
     // T-1-1 confirms and picks points; the others stay as enrolled.
     await act('2021-01-20T09:00:00+08:00', 'ConfirmEnrollment', {

@@ -2,14 +2,18 @@ import { ReadModel } from './engine/read-model';
 import { InspectionsReadModel1763800000001 } from './inspections/inspections.migrations';
 import { inspectionEntities } from './inspections/inspections.entities';
 import { inspectionsProjection } from './inspections/inspections.projection';
-import { ProgressReadModel1763800000000, ProgressTargets1764900000000 } from './progress/progress.migrations';
+import {
+  ProgressIssuingOffices1764900000001,
+  ProgressReadModel1763800000000,
+  ProgressTargets1764900000000,
+} from './progress/progress.migrations';
 import { progressEntities } from './progress/progress.entities';
 import { progressProjection } from './progress/progress.projection';
 
 export const progressReadModel: ReadModel = {
   projection: progressProjection,
   entities: progressEntities,
-  migrations: [ProgressReadModel1763800000000, ProgressTargets1764900000000],
+  migrations: [ProgressReadModel1763800000000, ProgressTargets1764900000000, ProgressIssuingOffices1764900000001],
 };
 
 export const inspectionsReadModel: ReadModel = {

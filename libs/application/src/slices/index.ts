@@ -15,7 +15,7 @@ import {
   withdrawTeacher,
 } from './enrollment';
 import { drawInspectionSample, recordInspectionFinding } from './inspection';
-import { registerOrgUnit, registerTeacher } from './organisation';
+import { declareFullTimeTeachers, registerOrgUnit, registerTeacher, setIssuingOffice } from './organisation';
 import { launchProgramme, scheduleBatch } from './programme';
 import { allocateQuota, revokeQuota } from './quota';
 import {
@@ -32,6 +32,8 @@ import {
 export const contractCommands: readonly CommandSlice[] = [
   registerOrgUnit,
   registerTeacher,
+  setIssuingOffice,
+  declareFullTimeTeachers,
   launchProgramme,
   scheduleBatch,
   allocateQuota,

@@ -3,7 +3,9 @@ import {
   one,
   orgUnitStream,
   orgUnitStreamId,
+  declareFullTimeTeachersDecision,
   registerOrgUnitDecision,
+  setIssuingOfficeDecision,
   registerTeacherDecision,
   teacherStream,
   teacherStreamId,
@@ -19,7 +21,8 @@ export const registerOrgUnit = defineCommand({
     'Registers a province, city, county or school under its parent. Sent once per unit before anything ' +
     'happens there (imports rerun it: the same data again appends nothing), by system or the admin of the ' +
     'parent or an ancestor of it; a province only by system. Refuses UNKNOWN_PARENT, BAD_HIERARCHY, ' +
-    'UNIT_ALREADY_REGISTERED (other data under the same id).',
+    'UNIT_ALREADY_REGISTERED (other data under the same id). `fullTimeTeachers` (专任教师, any kind of unit) ' +
+    "stands for the unit's teachers required until its teachers are registered.",
   schema: z
     .object({
       unitId: identifier,
@@ -33,6 +36,43 @@ export const registerOrgUnit = defineCommand({
   // The admin of the parent (or of an ancestor of it) registers a unit; a province only system.
   scope: (data) => (data.parentId === undefined ? systemOnly : atUnit(data.parentId)),
   decision: registerOrgUnitDecision,
+});
+
+const ADMINS = ['province-admin', 'city-admin', 'county-admin', 'school-admin'] as const;
+
+export const setIssuingOffice = defineCommand({
+  name: 'SetIssuingOffice',
+  description:
+    "Names the office that heads the unit's weekly notices (its 项目办, e.g. 连云港市教育局项目办) from now on; " +
+    'earlier weeks keep the name they had. Sent by system or an admin of the unit or above it; the same name ' +
+    'again appends nothing. Refuses UNKNOWN_UNIT.',
+  schema: z
+    .object({
+      unitId: identifier,
+      issuingOffice: z
+        .string()
+        .trim()
+        .min(1)
+        .max(100)
+        .regex(/^[^\p{Cc}<>]*$/u, 'must be printable text without < or >'),
+    })
+    .strict(),
+  roles: [...ADMINS],
+  scope: (data) => atUnit(data.unitId),
+  decision: setIssuingOfficeDecision,
+});
+
+export const declareFullTimeTeachers = defineCommand({
+  name: 'DeclareFullTimeTeachers',
+  description:
+    "Declares the unit's full-time teachers (专任教师) from now on, for any kind of unit: the figure its teachers " +
+    "required fall back on while its teachers are not registered, and a school's excellent-video denominator. " +
+    'Sent by system or an admin of the unit or above it; the figure in force again appends nothing. Refuses ' +
+    'UNKNOWN_UNIT.',
+  schema: z.object({ unitId: identifier, fullTimeTeachers: z.number().int().min(0).max(1_000_000) }).strict(),
+  roles: [...ADMINS],
+  scope: (data) => atUnit(data.unitId),
+  decision: declareFullTimeTeachersDecision,
 });
 
 export const registerTeacher = defineCommand({

@@ -1,4 +1,5 @@
 import {
+  declaredFullTimeTeachers,
   assessmentFinishedAt,
   batchStream,
   batchStreamId,
@@ -87,9 +88,7 @@ export async function schoolFacts(
     assessed: grades.length,
     passed: grades.filter((grade) => grade === 'pass' || grade === 'excellent').length,
     fullTimeTeachers:
-      school.status === 'registered' && school.fullTimeTeachers !== undefined
-        ? school.fullTimeTeachers
-        : registeredFullTime,
+      (school.status === 'registered' ? declaredFullTimeTeachers(school) : undefined) ?? registeredFullTime,
     subjectsTaught: [
       ...new Set(
         enrolled.flatMap((record) => (record.teacher.status === 'registered' ? [record.teacher.subject] : [])),

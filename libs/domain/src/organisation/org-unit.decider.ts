@@ -1,14 +1,30 @@
 import { Decider } from '../shared/decider';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
-import { OrgUnitCommand, OrgUnitKind, RegisterOrgUnit } from './organisation.commands';
-import { OrgUnitEvent, OrgUnitRegistered, OrgUnitRegisteredData } from './organisation.events';
+import {
+  DeclareFullTimeTeachers,
+  OrgUnitCommand,
+  OrgUnitKind,
+  RegisterOrgUnit,
+  SetIssuingOffice,
+} from './organisation.commands';
+import {
+  FullTimeTeachersDeclared,
+  IssuingOfficeSet,
+  OrgUnitEvent,
+  OrgUnitRegistered,
+  OrgUnitRegisteredData,
+} from './organisation.events';
 
 /** One stream per org unit. */
 export function orgUnitStreamId(unitId: string): string {
   return `org-unit-${unitId}`;
 }
 
-export type RegisteredOrgUnit = { status: 'registered' } & OrgUnitRegisteredData;
+export type RegisteredOrgUnit = { status: 'registered' } & OrgUnitRegisteredData & {
+    /** Declared after registration (DeclareFullTimeTeachers); the registration's figure stays as registered. */
+    declaredFullTimeTeachers?: number;
+    issuingOffice?: string;
+  };
 export type OrgUnitState = { status: 'unregistered' } | RegisteredOrgUnit;
 
 /**
@@ -39,8 +55,12 @@ export function orgUnitDecider(lookups: OrgUnitLookups = {}): Decider<OrgUnitCom
       switch (command.type) {
         case 'RegisterOrgUnit':
           return decideRegisterOrgUnit(command, unit, lookups.parent);
+        case 'SetIssuingOffice':
+          return decideSetIssuingOffice(command, unit);
+        case 'DeclareFullTimeTeachers':
+          return decideDeclareFullTimeTeachers(command, unit);
         default:
-          return assertNever(command.type);
+          return assertNever(command);
       }
     },
     evolve: evolveOrgUnit,
@@ -52,8 +72,14 @@ export function evolveOrgUnit(state: OrgUnitState, event: OrgUnitEvent): OrgUnit
   switch (event.type) {
     case 'OrgUnitRegistered':
       return { status: 'registered', ...event.data };
+    case 'IssuingOfficeSet':
+      return state.status === 'registered' ? { ...state, issuingOffice: event.data.issuingOffice } : state;
+    case 'FullTimeTeachersDeclared':
+      return state.status === 'registered'
+        ? { ...state, declaredFullTimeTeachers: event.data.fullTimeTeachers }
+        : state;
     default:
-      return assertNever(event.type);
+      return assertNever(event);
   }
 }
 
@@ -74,18 +100,7 @@ export function decideRegisterOrgUnit(
     });
   }
 
-  if (fullTimeTeachers !== undefined) {
-    if (kind !== 'school') {
-      throw new RuleViolation('VALIDATION_FAILED', 'Only a school has full-time teachers', {
-        problems: [{ field: 'fullTimeTeachers', problem: 'allowed for schools only' }],
-      });
-    }
-    if (!Number.isInteger(fullTimeTeachers) || fullTimeTeachers < 0) {
-      throw new RuleViolation('VALIDATION_FAILED', 'fullTimeTeachers must be a whole number ≥ 0', {
-        problems: [{ field: 'fullTimeTeachers', problem: 'must be a whole number ≥ 0' }],
-      });
-    }
-  }
+  if (fullTimeTeachers !== undefined) requireWholeNumber(fullTimeTeachers);
 
   if (kind === 'province') {
     if (parentId !== undefined) {
@@ -114,6 +129,48 @@ export function decideRegisterOrgUnit(
     });
   }
   return [registered({ unitId, kind, name, parentId, fullTimeTeachers }, [...parent.ancestry, parent.unitId])];
+}
+
+/** Names the office that heads the unit's notices. Refuses UNKNOWN_UNIT; the same name again appends nothing. */
+export function decideSetIssuingOffice(command: SetIssuingOffice, unit: OrgUnitState): IssuingOfficeSet[] {
+  const { unitId, issuingOffice } = command.data;
+  const registered = requireRegistered(unit, unitId);
+  if (registered.issuingOffice === issuingOffice) return [];
+  return [{ type: 'IssuingOfficeSet', data: { unitId, issuingOffice } }];
+}
+
+/**
+ * Declares the unit's full-time teachers from now on (any kind of unit). Refuses UNKNOWN_UNIT and
+ * a figure that is not a whole number ≥ 0; the figure in force again appends nothing.
+ */
+export function decideDeclareFullTimeTeachers(
+  command: DeclareFullTimeTeachers,
+  unit: OrgUnitState,
+): FullTimeTeachersDeclared[] {
+  const { unitId, fullTimeTeachers } = command.data;
+  const registered = requireRegistered(unit, unitId);
+  requireWholeNumber(fullTimeTeachers);
+  if (declaredFullTimeTeachers(registered) === fullTimeTeachers) return [];
+  return [{ type: 'FullTimeTeachersDeclared', data: { unitId, fullTimeTeachers } }];
+}
+
+/** The unit's full-time teachers in force: the latest declaration, else the registration's; undefined when never given. */
+export function declaredFullTimeTeachers(unit: RegisteredOrgUnit): number | undefined {
+  return unit.declaredFullTimeTeachers ?? unit.fullTimeTeachers;
+}
+
+function requireRegistered(unit: OrgUnitState, unitId: string): RegisteredOrgUnit {
+  if (unit.status !== 'registered')
+    throw new RuleViolation('UNKNOWN_UNIT', `Unit ${unitId} is not registered`, { unitId });
+  return unit;
+}
+
+function requireWholeNumber(fullTimeTeachers: number): void {
+  if (!Number.isInteger(fullTimeTeachers) || fullTimeTeachers < 0) {
+    throw new RuleViolation('VALIDATION_FAILED', 'fullTimeTeachers must be a whole number ≥ 0', {
+      problems: [{ field: 'fullTimeTeachers', problem: 'must be a whole number ≥ 0' }],
+    });
+  }
 }
 
 /** Is the unit the scope unit itself or inside its subtree? False for an unregistered unit. */

@@ -1,9 +1,14 @@
 import { fold } from '../shared/decider';
 import { specFor } from '../shared/given-when-then';
 import { CommandMetadata } from '../shared/messages';
-import { RegisterOrgUnit, RegisterOrgUnitData } from './organisation.commands';
-import { OrgUnitRegistered } from './organisation.events';
-import { isWithin, orgUnitDecider, OrgUnitState, orgUnitStreamId } from './org-unit.decider';
+import {
+  DeclareFullTimeTeachers,
+  RegisterOrgUnit,
+  RegisterOrgUnitData,
+  SetIssuingOffice,
+} from './organisation.commands';
+import { FullTimeTeachersDeclared, IssuingOfficeSet, OrgUnitEvent, OrgUnitRegistered } from './organisation.events';
+import { declaredFullTimeTeachers, isWithin, orgUnitDecider, OrgUnitState, orgUnitStreamId } from './org-unit.decider';
 
 const metadata: CommandMetadata = { now: '2020-10-20T09:00:00+08:00', actor: { sub: 'importer', role: 'system' } };
 const register = (data: RegisterOrgUnitData): RegisterOrgUnit => ({ type: 'RegisterOrgUnit', data, metadata });
@@ -34,7 +39,7 @@ const school = registered({
   ancestry: ['320000', '320700', '320706'],
 });
 
-const stateOf = (...events: OrgUnitRegistered[]): OrgUnitState => fold(orgUnitDecider(), events);
+const stateOf = (...events: OrgUnitEvent[]): OrgUnitState => fold(orgUnitDecider(), events);
 const unregistered: OrgUnitState = { status: 'unregistered' };
 
 describe('OrgUnit', () => {
@@ -125,12 +130,21 @@ describe('OrgUnit', () => {
         .thenRefuses('BAD_HIERARCHY', { kind, parentKind: parent.data.kind });
     });
 
-    it('refuses full-time teachers on a unit that is not a school', () => {
-      given(stateOf(jiangsu))
-        .when(register({ unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000', fullTimeTeachers: 10 }))
-        .thenRefuses('VALIDATION_FAILED', {
-          problems: [{ field: 'fullTimeTeachers', problem: 'allowed for schools only' }],
-        });
+    it('keeps the full-time teachers a unit of any kind declares (teachers required until registered)', () => {
+      given(stateOf(lianyungang))
+        .when(
+          register({ unitId: '320721', kind: 'county', name: '赣榆区', parentId: '320700', fullTimeTeachers: 6342 }),
+        )
+        .then(
+          registered({
+            unitId: '320721',
+            kind: 'county',
+            name: '赣榆区',
+            parentId: '320700',
+            fullTimeTeachers: 6342,
+            ancestry: ['320000', '320700'],
+          }),
+        );
     });
 
     it('refuses a negative or fractional number of full-time teachers', () => {
@@ -198,6 +212,69 @@ describe('OrgUnit', () => {
           }),
         )
         .thenRefuses('UNIT_ALREADY_REGISTERED', { fields: ['parentId'] });
+    });
+  });
+
+  describe('its issuing office (项目办)', () => {
+    const office = (issuingOffice: string): SetIssuingOffice => ({
+      type: 'SetIssuingOffice',
+      data: { unitId: '320700', issuingOffice },
+      metadata,
+    });
+    const set = (issuingOffice: string): IssuingOfficeSet => ({
+      type: 'IssuingOfficeSet',
+      data: { unitId: '320700', issuingOffice },
+    });
+
+    it('is named, and renamed', () => {
+      specFor(orgUnitDecider())(lianyungang).when(office('连云港市教育局项目办')).then(set('连云港市教育局项目办'));
+      specFor(orgUnitDecider())(lianyungang, set('连云港市教育局项目办'))
+        .when(office('连云港市教师发展中心'))
+        .then(set('连云港市教师发展中心'));
+    });
+
+    it('appends nothing for the name it already has', () => {
+      specFor(orgUnitDecider())(lianyungang, set('连云港市教育局项目办'))
+        .when(office('连云港市教育局项目办'))
+        .thenNothingHappens();
+    });
+
+    it('refuses a unit that is not registered (UNKNOWN_UNIT)', () => {
+      specFor(orgUnitDecider())().when(office('某项目办')).thenRefuses('UNKNOWN_UNIT', { unitId: '320700' });
+    });
+  });
+
+  describe('its declared full-time teachers', () => {
+    const declare = (unitId: string, fullTimeTeachers: number): DeclareFullTimeTeachers => ({
+      type: 'DeclareFullTimeTeachers',
+      data: { unitId, fullTimeTeachers },
+      metadata,
+    });
+    const declared = (unitId: string, fullTimeTeachers: number): FullTimeTeachersDeclared => ({
+      type: 'FullTimeTeachersDeclared',
+      data: { unitId, fullTimeTeachers },
+    });
+
+    it('replaces what the registration gave, and is what the unit declares from then on', () => {
+      specFor(orgUnitDecider())(school).when(declare('S-320706-001', 126)).then(declared('S-320706-001', 126));
+      const after = stateOf(school, declared('S-320706-001', 126));
+      expect(after.status === 'registered' && declaredFullTimeTeachers(after)).toBe(126);
+      // The registration itself is unchanged, so rerunning the import is still a no-op.
+      expect(after).toMatchObject({ fullTimeTeachers: 120 });
+    });
+
+    it('is declared for a county or a city too', () => {
+      specFor(orgUnitDecider())(lianyungang).when(declare('320700', 30105)).then(declared('320700', 30105));
+    });
+
+    it('appends nothing for the figure in force', () => {
+      specFor(orgUnitDecider())(school).when(declare('S-320706-001', 120)).thenNothingHappens();
+    });
+
+    it('refuses a fraction, a negative figure (VALIDATION_FAILED) and an unknown unit (UNKNOWN_UNIT)', () => {
+      specFor(orgUnitDecider())(school).when(declare('S-320706-001', -1)).thenRefuses('VALIDATION_FAILED');
+      specFor(orgUnitDecider())(school).when(declare('S-320706-001', 2.5)).thenRefuses('VALIDATION_FAILED');
+      specFor(orgUnitDecider())().when(declare('S-9', 10)).thenRefuses('UNKNOWN_UNIT');
     });
   });
 

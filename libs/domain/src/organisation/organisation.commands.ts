@@ -9,12 +9,29 @@ export interface RegisterOrgUnitData {
   name: string;
   /** None for a province; required for every other kind. */
   parentId?: string;
-  /** 专任教师: the denominator of the excellent-video rule. Schools only. */
+  /**
+   * 专任教师 declared for the unit: a school's is the denominator of the excellent-video rule; any
+   * unit's stands for its teachers required until its teachers are registered.
+   */
   fullTimeTeachers?: number;
 }
 export type RegisterOrgUnit = Command<'RegisterOrgUnit', RegisterOrgUnitData>;
 
-export type OrgUnitCommand = RegisterOrgUnit;
+/** The office that signs the unit's notices (its 项目办), as the notices head them. */
+export interface SetIssuingOfficeData {
+  unitId: string;
+  issuingOffice: string;
+}
+export type SetIssuingOffice = Command<'SetIssuingOffice', SetIssuingOfficeData>;
+
+/** The unit's full-time teachers (专任教师) as it declares them now, e.g. from the year's staff statistics. */
+export interface DeclareFullTimeTeachersData {
+  unitId: string;
+  fullTimeTeachers: number;
+}
+export type DeclareFullTimeTeachers = Command<'DeclareFullTimeTeachers', DeclareFullTimeTeachersData>;
+
+export type OrgUnitCommand = RegisterOrgUnit | SetIssuingOffice | DeclareFullTimeTeachers;
 
 export type Gender = 'male' | 'female';
 

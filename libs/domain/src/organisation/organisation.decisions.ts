@@ -1,6 +1,11 @@
 import { decision, one } from '../shared/decision';
-import { RegisterOrgUnit, RegisterTeacher } from './organisation.commands';
-import { decideRegisterOrgUnit, orgUnitStreamId } from './org-unit.decider';
+import { DeclareFullTimeTeachers, RegisterOrgUnit, RegisterTeacher, SetIssuingOffice } from './organisation.commands';
+import {
+  decideDeclareFullTimeTeachers,
+  decideRegisterOrgUnit,
+  decideSetIssuingOffice,
+  orgUnitStreamId,
+} from './org-unit.decider';
 import { orgUnitStream, teacherStream } from './organisation.streams';
 import { decideRegisterTeacher, teacherStreamId } from './teacher.decider';
 
@@ -31,3 +36,17 @@ export const registerTeacherDecision = decision<RegisterTeacher>()
     (command, roles, read) => ({ teacher: decideRegisterTeacher(command, read(roles.teacher), read(roles.school)) }),
     { about: (roles) => roles.teacher },
   );
+
+/** The unit's own stream alone. */
+export const setIssuingOfficeDecision = decision<SetIssuingOffice>()
+  .reads(({ data }) => ({ unit: one(orgUnitStream, orgUnitStreamId(data.unitId)) }))
+  .decides((command, roles, read) => ({ unit: decideSetIssuingOffice(command, read(roles.unit)) }), {
+    about: (roles) => roles.unit,
+  });
+
+/** The unit's own stream alone. */
+export const declareFullTimeTeachersDecision = decision<DeclareFullTimeTeachers>()
+  .reads(({ data }) => ({ unit: one(orgUnitStream, orgUnitStreamId(data.unitId)) }))
+  .decides((command, roles, read) => ({ unit: decideDeclareFullTimeTeachers(command, read(roles.unit)) }), {
+    about: (roles) => roles.unit,
+  });

@@ -12,7 +12,15 @@ export interface OrgUnitRegisteredData {
 }
 export type OrgUnitRegistered = DomainEvent<'OrgUnitRegistered', OrgUnitRegisteredData>;
 
-export type OrgUnitEvent = OrgUnitRegistered;
+export type IssuingOfficeSet = DomainEvent<'IssuingOfficeSet', { unitId: string; issuingOffice: string }>;
+
+/** Replaces the unit's declared full-time teachers from now on (a registration's figure included). */
+export type FullTimeTeachersDeclared = DomainEvent<
+  'FullTimeTeachersDeclared',
+  { unitId: string; fullTimeTeachers: number }
+>;
+
+export type OrgUnitEvent = OrgUnitRegistered | IssuingOfficeSet | FullTimeTeachersDeclared;
 
 export interface TeacherRegisteredData {
   teacherId: string;

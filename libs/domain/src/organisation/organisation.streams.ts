@@ -3,10 +3,10 @@ import { OrgUnitEvent, TeacherEvent } from './organisation.events';
 import { evolveOrgUnit, OrgUnitState } from './org-unit.decider';
 import { evolveTeacher, TeacherState } from './teacher.decider';
 
-/** `org-unit-{unitId}`: a unit's registration. */
+/** `org-unit-{unitId}`: a unit's registration, its issuing office, its declared full-time teachers. */
 export const orgUnitStream = streamType<OrgUnitState, OrgUnitEvent>({
   category: 'org-unit',
-  eventTypes: { OrgUnitRegistered: true },
+  eventTypes: { OrgUnitRegistered: true, IssuingOfficeSet: true, FullTimeTeachersDeclared: true },
   evolve: evolveOrgUnit,
   initialState: () => ({ status: 'unregistered' }),
 });

@@ -169,6 +169,14 @@ export class UnitDeclarationRow {
   @Column({ name: 'full_time_teachers', type: 'integer' }) fullTimeTeachers!: number;
 }
 
+/** The office heading a unit's notices (its 项目办) from a point in time: a past week's notice keeps the name it had. */
+@Entity({ name: 'unit_offices' })
+export class UnitOfficeRow {
+  @PrimaryColumn({ name: 'unit_id', type: 'text' }) unitId!: string;
+  @PrimaryColumn({ name: 'set_at', type: 'text' }) setAt!: string;
+  @Column({ name: 'issuing_office', type: 'text' }) issuingOffice!: string;
+}
+
 /**
  * Registered teachers at or below a unit (their school's ancestry, the school included), as
  * changes by ISO week: a week's figure is the sum of every week up to it.
@@ -193,5 +201,6 @@ export const progressEntities = [
   UnitProgressRow,
   UnitWeeklyChangeRow,
   UnitDeclarationRow,
+  UnitOfficeRow,
   UnitTeacherChangeRow,
 ];

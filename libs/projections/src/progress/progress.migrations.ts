@@ -144,3 +144,18 @@ export class ProgressTargets1764900000000 implements MigrationInterface {
     await queryRunner.query(`alter table ${schema}.batches drop column rulebook`);
   }
 }
+
+/** The office heading each unit's notices, by time; a new event, so nothing needs projecting again. */
+export class ProgressIssuingOffices1764900000001 implements MigrationInterface {
+  name = 'ProgressIssuingOffices1764900000001';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`create table ${schemaOf(queryRunner)}.unit_offices (
+      unit_id text not null, set_at text not null, issuing_office text not null,
+      primary key (unit_id, set_at))`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`drop table ${schemaOf(queryRunner)}.unit_offices`);
+  }
+}

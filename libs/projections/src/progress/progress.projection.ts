@@ -1,4 +1,5 @@
 import {
+  assertNever,
   BatchScheduled,
   EnrollmentEvent,
   EnrollmentState,
@@ -8,6 +9,7 @@ import {
   initialEnrollment,
   initialQuotaLedger,
   initialSchoolClosureState,
+  OrgUnitEvent,
   OrgUnitRegistered,
   ProgrammeLaunched,
   QuotaEvent,
@@ -41,6 +43,7 @@ import {
   TeacherRecordRow,
   TeacherRow,
   UnitDeclarationRow,
+  UnitOfficeRow,
   UnitRow,
   UnitTeacherChangeRow,
 } from './progress.entities';
@@ -70,6 +73,7 @@ export const progressProjection: Projection = {
     unit_progress: 'counter',
     unit_weekly_changes: 'counter',
     unit_declarations: 'state',
+    unit_offices: 'state',
     unit_teacher_changes: 'counter',
   },
 
@@ -120,7 +124,7 @@ export const progressProjection: Projection = {
   project(event, rows): ViewChange[] {
     switch (category(event)) {
       case 'org-unit':
-        return unitRegistered(recorded<OrgUnitRegistered>(event));
+        return unitChanged(recorded<OrgUnitEvent>(event));
       case 'teacher':
         return teacherChanged(recorded<TeacherRegistered | TeacherMovedSchool>(event), rows);
       case 'programme':
@@ -136,6 +140,33 @@ export const progressProjection: Projection = {
     }
   },
 };
+
+function unitChanged(event: Recorded<OrgUnitEvent>): ViewChange[] {
+  switch (event.type) {
+    case 'OrgUnitRegistered':
+      return unitRegistered(event);
+    case 'IssuingOfficeSet': {
+      const row: UnitOfficeRow = {
+        unitId: event.data.unitId,
+        setAt: event.metadata.businessTime,
+        issuingOffice: event.data.issuingOffice,
+      };
+      return [{ op: 'put', table: 'unit_offices', row: { ...row } }];
+    }
+    case 'FullTimeTeachersDeclared': {
+      const { unitId, fullTimeTeachers } = event.data;
+      return [
+        {
+          op: 'put',
+          table: 'unit_declarations',
+          row: { ...declaration(unitId, event.metadata.businessTime, fullTimeTeachers) },
+        },
+      ];
+    }
+    default:
+      return assertNever(event);
+  }
+}
 
 function unitRegistered({ data, metadata }: Recorded<OrgUnitRegistered>): ViewChange[] {
   const declared: ViewChange[] =

@@ -4,7 +4,7 @@ import { parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
 import { levelsOf, MeasureUnit, noticeRow, roundTo, zeroCounts } from '../notices/notice-measures';
 import { noticeSummary } from '../notices/notice-summary';
 import { NOTICE_COUNTS, NoticeCounts, NoticeHeading, WeeklyNotice } from '../notices/weekly-notice';
-import { BatchRow, ProgrammeRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
+import { BatchRow, ProgrammeRow, UnitOfficeRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
 import { schoolCounts, ViewNotFound } from './progress.views';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
@@ -38,6 +38,11 @@ export class WeeklyNoticeQuery {
     if (!unit) throw new ViewNotFound(`No org unit ${unitId}`);
     if (!batch) throw new ViewNotFound(`No batch ${batchId}`);
     const programme = await this.reader.getRepository(ProgrammeRow).findOneBy({ programmeId: batch.programmeId });
+    const [office]: { issuingOffice: string }[] = await this.reader.query(
+      `select issuing_office as "issuingOffice" from ${this.reader.connection.getMetadata(UnitOfficeRow).tablePath}
+       where unit_id = $1 and set_at::timestamptz < $2::timestamptz order by set_at desc limit 1`,
+      [unitId, until],
+    );
 
     const units = await unitsAtOrBelow(this.reader, unit, until);
     const unitIds = units.map((each) => each.unitId);
@@ -69,7 +74,7 @@ export class WeeklyNoticeQuery {
       batchName: batch.name,
       programmeId: batch.programmeId,
       programmeName: programme?.name ?? batch.programmeId,
-      heading: heading(unit, batch, programme, week, options),
+      heading: heading(unit, office?.issuingOffice, batch, programme, week, options),
       week: week.week,
       previousWeek,
       weekStartsOn: week.startsOn,
@@ -120,6 +125,7 @@ export function paceOf(batch: Pick<BatchRow, 'startsOn' | 'endsOn'>, atMs: numbe
 
 function heading(
   unit: UnitRow,
+  issuingOffice: string | undefined,
   batch: BatchRow,
   programme: ProgrammeRow | null,
   week: { week: string; endsOn: string; untilMs: number },
@@ -129,7 +135,7 @@ function heading(
   // A batch named by its id (as an import may leave it) adds nothing a reader can use.
   const batchPart = batch.name === batch.batchId ? '' : batch.name;
   return {
-    issuingOffice: `${unit.name}项目办`,
+    issuingOffice: issuingOffice ?? `${unit.name}项目办`,
     documentNumber: options.documentNumber ?? null,
     issuedOn: options.issuedOn ?? new Date(week.untilMs + 8 * 3_600_000).toISOString().slice(0, 10),
     title: `关于${programme?.name ?? ''}${batchPart}培训进度的通报（${year}年第${number}周）`,
