@@ -4,7 +4,7 @@ import { batchEvolver } from '../programme/batch';
 import { initialQuotaLedger } from '../quota/quota.ledger';
 import { EnrollTeacher } from './enrollment.commands';
 import { decideEnrollTeacher, decideTransferTeacher } from './enrollment.decider';
-import { enrollmentAfter, enrollmentWorld } from './enrollment.spec-world';
+import { enrollmentAfter, enrollmentWorld } from './enrollment.spec-fixtures';
 import { initialEnrollment, seatLedgerStreamId } from './enrollment.state';
 
 const ENROLLED_AT = '2020-11-02T09:00:00+08:00';
@@ -24,7 +24,8 @@ describe('Enrollment', () => {
 
     it('copies the hours rule of the batch into the record', () => {
       const [enrolled] = js.enrolled('T1', ENROLLED_AT);
-      expect(enrolled.event.type === 'TeacherEnrolled' && enrolled.event.data.rules).toEqual({
+      expect(enrolled.event).toMatchObject({ type: 'TeacherEnrolled' });
+      expect(enrolled.event.data).toHaveProperty('rules', {
         hours: js.rulebook.hours,
         onlineCategoryId: 'online',
         practiceGraded: true,
@@ -97,10 +98,10 @@ describe('Enrollment', () => {
         .thenRefuses('NOT_ENROLLED');
     });
 
-    it('moves nothing on a transfer', () => {
+    it('moves only the teacher on a transfer', () => {
       given(...withSeats)
         .when(js.transfer('T1', 'S2', LATER))
-        .thenNothingHappens();
+        .then(js.moved('T1', 'S2'));
     });
   });
 
@@ -184,13 +185,13 @@ describe('Enrollment', () => {
       const again = '2020-11-10T09:00:00+08:00';
       given(...withdrawn)
         .when(js.enroll('T1', again))
-        .then(...js.enrolled('T1', again));
+        .then(...js.enrolled('T1', again, { rejoining: true }));
     });
 
-    it('moves nothing on a transfer', () => {
+    it('moves only the teacher on a transfer: a withdrawn record stays', () => {
       given(...withdrawn)
         .when(js.transfer('T1', 'S2', LATER))
-        .thenNothingHappens();
+        .then(js.moved('T1', 'S2'));
     });
   });
 
@@ -267,7 +268,7 @@ describe('Enrollment', () => {
     it('refuses an unknown school (UNKNOWN_SCHOOL)', () => {
       given(...enrolled)
         .when(js.transfer('T1', 'S-404', at))
-        .thenRefuses('UNKNOWN_SCHOOL', { toSchoolId: 'S-404' });
+        .thenRefuses('UNKNOWN_SCHOOL', { teacherId: 'T1' });
     });
 
     it('refuses a move into a closed school (SCHOOL_CLOSED)', () => {
@@ -290,9 +291,9 @@ describe('Enrollment', () => {
         totalHours: 50,
         grade: 'pass',
       });
-      specFor(closedWorld.decider)(...enrolled, certified)
+      specFor(closedWorld.decider)(...enrolled, ...certified)
         .when(closedWorld.transfer('T1', 'S2', at))
-        .thenNothingHappens();
+        .then(closedWorld.moved('T1', 'S2'));
     });
 
     it('refuses a school that is not a school (UNKNOWN_SCHOOL)', () => {

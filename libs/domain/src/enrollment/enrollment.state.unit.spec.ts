@@ -1,6 +1,6 @@
 import { fold } from '../shared/decider';
 import { presetRulebook } from '../programme/rulebook';
-import { enrollmentAfter, enrollmentWorld } from './enrollment.spec-world';
+import { enrollmentAfter, enrollmentWorld } from './enrollment.spec-fixtures';
 import { isPracticeGraded, offlineHoursCategories, onlineMinimumBeforePractice } from './enrollment.rules';
 import {
   assessedPoints,
@@ -141,13 +141,13 @@ describe('Enrollment record', () => {
   describe('certificate', () => {
     const certified = [
       ...enrolled,
-      js.issued('T1', 'C-1', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' }),
+      ...js.issued('T1', 'C-1', at, { hours: { online: 25, offline: 25 }, totalHours: 50, grade: 'pass' }),
     ];
 
     it('is held until revoked', () => {
       expect(hasCertificate(stateOf(...certified))).toBe(true);
       expect(isOpenEnrollment(stateOf(...certified))).toBe(false);
-      const revoked = stateOf(...certified, js.revoked('T1', 'C-1', '造假', at));
+      const revoked = stateOf(...certified, ...js.revoked('T1', 'C-1', '造假', at));
       expect(hasCertificate(revoked)).toBe(false);
       expect(certificateOf(revoked, 'C-1')?.revocation).toEqual({ reason: '造假', revokedAt: at });
       expect(isOpenEnrollment(revoked)).toBe(true);

@@ -2,7 +2,7 @@ import { specFor } from '../shared/given-when-then';
 import { fold } from '../shared/decider';
 import { batchEvolver } from '../programme/batch';
 import { Rulebook } from '../programme/rulebook';
-import { enrollmentAfter, enrollmentWorld, platform, schoolAdmin } from './enrollment.spec-world';
+import { enrollmentAfter, enrollmentWorld, platform, schoolAdmin } from './enrollment.spec-fixtures';
 import { decideRecordOnlineHours, decideSelectAbilityPoints } from './training.decider';
 
 // Jiangsu batch 1, period P1 (2020-11-01 – 2020-11-30); T1 at school S1.

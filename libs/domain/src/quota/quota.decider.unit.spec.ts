@@ -18,7 +18,7 @@ import {
   seatReleased,
   seatTaken,
   takeSeat,
-} from './quota.spec-world';
+} from './quota.spec-fixtures';
 
 // 江苏 → 南京 → 玄武区 → schools; 南京外国语学校 hangs directly under the city (市直属学校).
 const tree: OrgTree = {
@@ -314,7 +314,7 @@ describe('Quota ledger', () => {
 
     it('folds each level into its own ledger', () => {
       const world = fold(quotaWorldDecider(tree), [...chain, seatTaken('xuanwu-1', 'T-0001')]);
-      const ledger = (unitId: string) => world[quotaStreamId(BATCH, PERIOD, unitId)];
+      const ledger = (unitId: string) => ledgerOf(world, quotaStreamId(BATCH, PERIOD, unitId));
 
       expect(ledger('jiangsu')).toEqual({ received: 0, handedOn: { nanjing: 3600 }, seatHolders: [] });
       expect(seatsLeft(ledger('nanjing'))).toBe(3600 - 906);

@@ -13,7 +13,7 @@ import {
   releaseSeat,
   revoke,
   takeSeat,
-} from './quota.spec-world';
+} from './quota.spec-fixtures';
 
 const tree: OrgTree = {
   js: { kind: 'province' },

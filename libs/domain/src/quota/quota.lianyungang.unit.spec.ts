@@ -13,7 +13,7 @@ import {
   revoked,
   seatTaken,
   takeSeat,
-} from './quota.spec-world';
+} from './quota.spec-fixtures';
 
 /**
  * The shape of fixtures/lianyungang-2016-quotas.csv (seed 000): every one of the 14 periods gives
@@ -63,7 +63,7 @@ function periodQuota(periodId: string) {
   ];
 }
 
-const given = specFor(quotaWorldDecider(tree));
+const given = specFor(quotaWorldDecider(tree, periods));
 const period = (periodId: string) => ({ batchId: BATCH, periodId });
 const teachersOf = (schoolId: string, count: number, periodId: string) =>
   Array.from({ length: count }, (_, i) => seatTaken(schoolId, `CW-${i + 1}`, period(periodId)));
@@ -134,7 +134,7 @@ describe('Quota ledger, Lianyungang 2016', () => {
   });
 
   describe('when all 14 periods were split', () => {
-    const world = fold(quotaWorldDecider(tree), periods.flatMap(periodQuota));
+    const world = fold(quotaWorldDecider(tree, periods), periods.flatMap(periodQuota));
     const ledger = (unitId: string, periodId: string) => ledgerOf(world, quotaStreamId(BATCH, periodId, unitId));
 
     it('keeps one ledger per period, each with exactly that period’s seats', () => {

@@ -5,7 +5,7 @@ import { DomainEvent } from './messages';
  * every member of the event union (the compiler refuses one left out or one too many); it is how
  * events read back from the store are known to be this stream's, without a cast anywhere.
  */
-export interface StreamType<State, Event extends DomainEvent> {
+export interface StreamDefinition<State, Event extends DomainEvent> {
   /** The stream id's prefix without its dash: `quota`, `school-closure`, … */
   readonly category: string;
   readonly eventTypes: { readonly [Type in Event['type']]: true };
@@ -13,34 +13,55 @@ export interface StreamType<State, Event extends DomainEvent> {
   initialState(): State;
 }
 
+export interface StreamType<State, Event extends DomainEvent> extends StreamDefinition<State, Event> {
+  /** Is this event one the stream holds? Events carry their type; the store keeps their data as the deciders wrote it. */
+  holds(event: DomainEvent): event is Event;
+  /**
+   * Rebuilds the state from the stream's events as read. An event the stream does not hold means
+   * the stream is not what the caller thinks (an id of another kind): a bug, not data to skip.
+   * Folded once per array of events: a decision reads its streams more than once.
+   */
+  fold(events: readonly DomainEvent[]): State;
+}
+
 /** A stream type, checked: its `eventTypes` must list the event union exactly. */
 export function streamType<State, Event extends DomainEvent>(
-  definition: StreamType<State, Event>,
+  definition: StreamDefinition<State, Event>,
 ): StreamType<State, Event> {
-  return definition;
+  const names: ReadonlySet<string> = new Set(Object.keys(definition.eventTypes));
+  const folded = new WeakMap<readonly DomainEvent[], State>();
+  const holds = (event: DomainEvent): event is Event => names.has(event.type);
+  return {
+    ...definition,
+    holds,
+    fold(events) {
+      if (folded.has(events)) {
+        const known = folded.get(events);
+        if (known !== undefined) return known;
+      }
+      let state = definition.initialState();
+      for (const event of events) {
+        if (!holds(event)) throw new Error(`A ${definition.category} stream does not hold ${event.type} events`);
+        state = definition.evolve(state, event);
+      }
+      folded.set(events, state);
+      return state;
+    },
+  };
 }
 
-/** Is this event one the stream type holds? Events carry their type; the store keeps their data as the deciders wrote it. */
-export function isEventOf<State, Event extends DomainEvent>(
-  stream: StreamType<State, Event>,
-  event: DomainEvent,
-): event is Event {
-  return Object.hasOwn(stream.eventTypes, event.type);
-}
-
-/**
- * Rebuilds a stream's state from its events as read. An event the stream type does not hold
- * means the stream is not what the caller thinks it is (an id of another kind): a bug, not data
- * to skip.
- */
+/** Rebuilds a stream's state from its events as read (see StreamType.fold). */
 export function foldStream<State, Event extends DomainEvent>(
   stream: StreamType<State, Event>,
   events: readonly DomainEvent[],
 ): State {
-  let state = stream.initialState();
-  for (const event of events) {
-    if (!isEventOf(stream, event)) throw new Error(`A ${stream.category} stream does not hold ${event.type} events`);
-    state = stream.evolve(state, event);
-  }
-  return state;
+  return stream.fold(events);
+}
+
+/** Is this event one the stream type holds? */
+export function isEventOf<State, Event extends DomainEvent>(
+  stream: StreamType<State, Event>,
+  event: DomainEvent,
+): event is Event {
+  return stream.holds(event);
 }

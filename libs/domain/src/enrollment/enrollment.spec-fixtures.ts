@@ -1,21 +1,23 @@
 /**
- * For specs only (not exported): one batch's enrollment streams and school quota ledgers side by
- * side, so given/when/then covers decisions that append to several streams at once. It does what
- * the application handlers do — pick the streams, fold, decide, tag each event with its stream —
- * minus the I/O. The batch, the teachers, the schools and their closure are fixed facts here, as
- * they are other contexts' streams in production.
+ * For specs only (not exported): the commands and events of one batch's enrollments, and the
+ * streams around them as other contexts hold them (the batch, its schools and teachers, closed
+ * schools). Commands are decided by the very decisions production runs, over streams in memory.
  */
-import { Decider } from '../shared/decider';
-import { Actor } from '../shared/messages';
-import { assertNever } from '../shared/rule-violation';
-import { fold } from '../shared/decider';
-import { batchEvolver, BatchState } from '../programme/batch';
+import { batchStreamId } from '../programme/batch';
+import { batchStream } from '../programme/programme.streams';
 import { Period } from '../programme/programme.commands';
 import { BatchScheduled } from '../programme/programme.events';
 import { presetRulebook, Rulebook } from '../programme/rulebook';
+import { orgUnitStreamId } from '../organisation/org-unit.decider';
 import { Gender } from '../organisation/organisation.commands';
-import { QuotaEvent } from '../quota/quota.events';
-import { evolveQuotaLedger, initialQuotaLedger, QuotaLedger, quotaStreamId } from '../quota/quota.ledger';
+import { teacherStreamId } from '../organisation/teacher.decider';
+import { quotaStreamId } from '../quota/quota.ledger';
+import { schoolClosureStreamId } from '../school-closure/school-closure.state';
+import { decisionsInMemory, StreamEvent, StreamsInMemory } from '../shared/decisions-in-memory';
+import { DecisionPlan } from '../shared/decision';
+import { Actor } from '../shared/messages';
+import { assertNever } from '../shared/rule-violation';
+import { foldStream } from '../shared/stream';
 import {
   AssessPractice,
   ConfirmEnrollment,
@@ -34,45 +36,28 @@ import {
   WithdrawTeacher,
 } from './enrollment.commands';
 import {
-  decideConfirmEnrollment,
-  decideEnrollTeacher,
-  decideTransferTeacher,
-  decideWithdrawTeacher,
-  SchoolLookup,
-  TeacherLookup,
-} from './enrollment.decider';
+  assessPracticeDecision,
+  confirmEnrollmentDecision,
+  enrollTeacherDecision,
+  issueCertificateDecision,
+  recordOfflineHoursDecision,
+  recordOnlineHoursDecision,
+  recordPeerReviewDecision,
+  returnEvidenceDecision,
+  revokeCertificateDecision,
+  selectAbilityPointsDecision,
+  submitPracticeEvidenceDecision,
+  transferTeacherDecision,
+  withdrawTeacherDecision,
+} from './enrollment.decisions';
 import { ActorRef, EnrollmentEvent } from './enrollment.events';
 import { enrollmentRulesOf } from './enrollment.rules';
-import {
-  certificateOf,
-  EnrollmentState,
-  enrollmentStreamId,
-  evolveEnrollment,
-  initialEnrollment,
-  seatLedgerStreamId,
-} from './enrollment.state';
-import {
-  decideAssessPractice,
-  decideRecordOfflineHours,
-  decideRecordOnlineHours,
-  decideRecordPeerReview,
-  decideReturnEvidence,
-  decideSelectAbilityPoints,
-  decideSubmitPracticeEvidence,
-} from './training.decider';
-import { decideIssueCertificate, decideRevokeCertificate } from './certificate.decider';
+import { EnrollmentState, enrollmentStreamId } from './enrollment.state';
+import { certificateStreamId, enrollmentStream } from './enrollment.streams';
+
+export type { StreamEvent } from '../shared/decisions-in-memory';
 
 export type Preset = 'jiangsu-2.0' | 'lianyungang-1.0' | 'ningde-1.0' | 'yueyang-2.0';
-
-/** An event as it lands on one stream. */
-export type StreamEvent =
-  | { stream: 'enrollment'; streamId: string; event: EnrollmentEvent }
-  | { stream: 'quota'; streamId: string; event: QuotaEvent };
-
-export interface World {
-  enrollments: Readonly<Record<string, EnrollmentState>>;
-  ledgers: Readonly<Record<string, QuotaLedger>>;
-}
 
 export interface TeacherFacts {
   schoolId: string;
@@ -165,164 +150,106 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
       rulebook,
     },
   };
-  const batch: BatchState = fold(batchEvolver, [batchScheduled]);
+  const batch = foldStream(batchStream, [batchScheduled]);
   const period = periods[0].periodId;
   const teachers = facts.teachers ?? DEFAULT_TEACHERS;
   const schools = facts.schools ?? ['S1', 'S2', 'S3'];
-  const closed = (schoolId: string) => (facts.closedSchools ?? []).includes(schoolId);
   const finishedAt = (schoolId: string) => facts.schoolFinishedAt?.[schoolId];
   const teacherFacts = (teacherId: string): TeacherFacts | undefined =>
     Object.hasOwn(teachers, teacherId) ? teachers[teacherId] : undefined;
   const schoolOf = (teacherId: string) => teacherFacts(teacherId)?.schoolId ?? 'S1';
 
-  const enrollmentOf = (world: World, streamId: string) =>
-    Object.hasOwn(world.enrollments, streamId) ? world.enrollments[streamId] : initialEnrollment();
-  const ledgerOf = (world: World, streamId: string) =>
-    Object.hasOwn(world.ledgers, streamId) ? world.ledgers[streamId] : initialQuotaLedger();
-  const onEnrollment =
-    (streamId: string) =>
-    (event: EnrollmentEvent): StreamEvent => ({ stream: 'enrollment', streamId, event });
-  const onLedger =
-    (streamId: string) =>
-    (event: QuotaEvent): StreamEvent => ({ stream: 'quota', streamId, event });
-
-  const decider: Decider<EnrollmentCommand, StreamEvent, World> = {
-    decide(command, world) {
-      if (command.type === 'TransferTeacher') {
-        // As the handler does: every enrollment of the teacher, decided together.
-        return Object.keys(world.enrollments)
-          .filter((streamId) => {
-            const state = world.enrollments[streamId];
-            return state.status !== 'not-enrolled' && state.teacherId === command.data.teacherId;
-          })
-          .flatMap((streamId) => {
-            const enrollment = enrollmentOf(world, streamId);
-            if (enrollment.status === 'not-enrolled') return [];
-            const { toSchoolId } = command.data;
-            const fromId = quotaStreamId(enrollment.batchId, enrollment.periodId, enrollment.schoolId);
-            const toId = quotaStreamId(enrollment.batchId, enrollment.periodId, toSchoolId);
-            const toSchool: SchoolLookup = schools.includes(toSchoolId)
-              ? { status: 'registered', unitId: toSchoolId, kind: 'school' }
-              : { status: 'unregistered' };
-            const decision = decideTransferTeacher(command, {
-              enrollment,
-              fromSchoolClosed: closed(enrollment.schoolId),
-              toSchoolClosed: closed(toSchoolId),
-              toSchool,
-              fromSeatLedger: ledgerOf(world, fromId),
-              toSeatLedger: ledgerOf(world, toId),
-            });
-            return [
-              ...decision.enrollment.map(onEnrollment(streamId)),
-              ...decision.fromSeat.map(onLedger(fromId)),
-              ...decision.toSeat.map(onLedger(toId)),
-            ];
-          });
-      }
-      if (command.type === 'RevokeCertificate') {
-        // As the handler does: find the stream holding the code.
-        const streamId =
-          Object.keys(world.enrollments).find(
-            (id) => certificateOf(world.enrollments[id], command.data.certificateCode) !== undefined,
-          ) ?? 'none';
-        const enrollment = enrollmentOf(world, streamId);
-        const schoolClosed = enrollment.status !== 'not-enrolled' && closed(enrollment.schoolId);
-        return decideRevokeCertificate(command, { enrollment, schoolClosed }).map(onEnrollment(streamId));
-      }
-
-      const streamId = enrollmentStreamId(command.data.batchId, command.data.teacherId);
-      const enrollment = enrollmentOf(world, streamId);
-      const context = {
-        enrollment,
-        batch,
-        schoolClosed: enrollment.status !== 'not-enrolled' && closed(enrollment.schoolId),
-      };
-      const tag = onEnrollment(streamId);
-      switch (command.type) {
-        case 'EnrollTeacher': {
-          const found = teacherFacts(command.data.teacherId);
-          const teacher: TeacherLookup = found
-            ? {
-                status: 'registered',
-                teacherId: command.data.teacherId,
-                schoolId: found.schoolId,
-                gender: found.gender,
-                fullTime: found.fullTime,
-              }
-            : { status: 'unregistered' };
-          const ledgerId = quotaStreamId(command.data.batchId, command.data.periodId, found?.schoolId ?? 'none');
-          const decision = decideEnrollTeacher(command, {
-            enrollment,
-            batch,
-            schoolClosed: found !== undefined && closed(found.schoolId),
-            teacher,
-            seatLedger: ledgerOf(world, ledgerId),
-            birthDate: found?.birthDate,
-          });
-          return [...decision.enrollment.map(tag), ...decision.seat.map(onLedger(ledgerId))];
-        }
-        case 'WithdrawTeacher': {
-          const ledgerId = seatLedgerStreamId(enrollment) ?? 'none';
-          const decision = decideWithdrawTeacher(command, { ...context, seatLedger: ledgerOf(world, ledgerId) });
-          return [...decision.enrollment.map(tag), ...decision.seat.map(onLedger(ledgerId))];
-        }
-        case 'ConfirmEnrollment':
-          return decideConfirmEnrollment(command, context).map(tag);
-        case 'SelectAbilityPoints':
-          return decideSelectAbilityPoints(command, context).map(tag);
-        case 'RecordOnlineHours':
-          return decideRecordOnlineHours(command, context).map(tag);
-        case 'SubmitPracticeEvidence':
-          return decideSubmitPracticeEvidence(command, context).map(tag);
-        case 'RecordPeerReview':
-          return decideRecordPeerReview(command, context).map(tag);
-        case 'ReturnEvidence':
-          return decideReturnEvidence(command, context).map(tag);
-        case 'AssessPractice':
-          return decideAssessPractice(command, context).map(tag);
-        case 'RecordOfflineHours': {
-          const schoolFinishedAt = enrollment.status === 'not-enrolled' ? undefined : finishedAt(enrollment.schoolId);
-          return decideRecordOfflineHours(command, { ...context, schoolFinishedAt }).map(tag);
-        }
-        case 'IssueCertificate':
-          return decideIssueCertificate(command, context).map(tag);
-        default:
-          return assertNever(command);
-      }
+  const stream = (teacherId: string) => enrollmentStreamId(batchId, teacherId);
+  const onStream = (teacherId: string, event: EnrollmentEvent): StreamEvent => ({ streamId: stream(teacherId), event });
+  const teacherAt = (teacherId: string, schoolId: string) => ({ teacherId, schoolId });
+  const moved = (teacher: { teacherId: string; schoolId: string }, toSchoolId: string): StreamEvent => ({
+    streamId: teacherStreamId(teacher.teacherId),
+    event: {
+      type: 'TeacherMovedSchool',
+      data: {
+        teacherId: teacher.teacherId,
+        fromSchoolId: teacher.schoolId,
+        toSchoolId,
+        ancestry: ancestryOf(toSchoolId),
+      },
     },
-    evolve(world, tagged) {
-      switch (tagged.stream) {
-        case 'enrollment':
-          return {
-            ...world,
-            enrollments: {
-              ...world.enrollments,
-              [tagged.streamId]: evolveEnrollment(enrollmentOf(world, tagged.streamId), tagged.event),
-            },
-          };
-        case 'quota':
-          return {
-            ...world,
-            ledgers: {
-              ...world.ledgers,
-              [tagged.streamId]: evolveQuotaLedger(ledgerOf(world, tagged.streamId), tagged.event),
-            },
-          };
-        default:
-          return assertNever(tagged);
-      }
-    },
-    initialState: () => ({ enrollments: {}, ledgers: {} }),
+  });
+
+  // What other contexts' streams hold: the batch, its schools (under county C of city … of province P),
+  // the registered teachers, the schools closed in the batch.
+  const ancestryOf = (schoolId: string) => ['P', 'PC', 'C', schoolId];
+  const background: StreamEvent[] = [
+    { streamId: batchStreamId(batchId), event: batchScheduled },
+    ...schools.map((schoolId): StreamEvent => ({
+      streamId: orgUnitStreamId(schoolId),
+      event: {
+        type: 'OrgUnitRegistered',
+        data: { unitId: schoolId, kind: 'school', name: `学校 ${schoolId}`, parentId: 'C', ancestry: ['P', 'PC', 'C'] },
+      },
+    })),
+    ...Object.entries(teachers).map(([teacherId, teacher]): StreamEvent => ({
+      streamId: teacherStreamId(teacherId),
+      event: {
+        type: 'TeacherRegistered',
+        data: {
+          teacherId,
+          schoolId: teacher.schoolId,
+          ancestry: ancestryOf(teacher.schoolId),
+          name: `教师 ${teacherId}`,
+          gender: teacher.gender,
+          stage: '初中',
+          subject: '数学',
+          fullTime: teacher.fullTime,
+          idNumberMasked: '320102********0011',
+          idNumberProtected: `protected-${teacherId}`,
+        },
+      },
+    })),
+    ...(facts.closedSchools ?? []).map((schoolId): StreamEvent => ({
+      streamId: schoolClosureStreamId(batchId, schoolId),
+      event: { type: 'SchoolClosed', data: { batchId, schoolId, signedDocumentRef: `signed-${schoolId}` } },
+    })),
+  ];
+
+  // What the application gathers before deciding: a birth date from the ID number, when the school finished.
+  const planOf = (command: EnrollmentCommand): DecisionPlan => {
+    switch (command.type) {
+      case 'EnrollTeacher':
+        return enrollTeacherDecision.plan(command, { birthDate: teacherFacts(command.data.teacherId)?.birthDate });
+      case 'RecordOfflineHours':
+        return recordOfflineHoursDecision.plan(command, {
+          schoolFinishedAt: finishedAt(schoolOf(command.data.teacherId)),
+        });
+      case 'ConfirmEnrollment':
+        return confirmEnrollmentDecision.plan(command, undefined);
+      case 'WithdrawTeacher':
+        return withdrawTeacherDecision.plan(command, undefined);
+      case 'TransferTeacher':
+        return transferTeacherDecision.plan(command, undefined);
+      case 'SelectAbilityPoints':
+        return selectAbilityPointsDecision.plan(command, undefined);
+      case 'RecordOnlineHours':
+        return recordOnlineHoursDecision.plan(command, undefined);
+      case 'SubmitPracticeEvidence':
+        return submitPracticeEvidenceDecision.plan(command, undefined);
+      case 'RecordPeerReview':
+        return recordPeerReviewDecision.plan(command, undefined);
+      case 'ReturnEvidence':
+        return returnEvidenceDecision.plan(command, undefined);
+      case 'AssessPractice':
+        return assessPracticeDecision.plan(command, undefined);
+      case 'IssueCertificate':
+        return issueCertificateDecision.plan(command, undefined);
+      case 'RevokeCertificate':
+        return revokeCertificateDecision.plan(command, undefined);
+      default:
+        return assertNever(command);
+    }
   };
+  const decider = decisionsInMemory(planOf, background);
 
   const meta = (at: string, actor: Actor) => ({ now: at, actor });
-  const stream = (teacherId: string) => enrollmentStreamId(batchId, teacherId);
   const seatStream = (schoolId: string, periodId = period) => quotaStreamId(batchId, periodId, schoolId);
-  const onStream = (teacherId: string, event: EnrollmentEvent): StreamEvent => ({
-    stream: 'enrollment',
-    streamId: stream(teacherId),
-    event,
-  });
   const seatData = (teacherId: string, schoolId: string, periodId: string) => ({
     batchId,
     periodId,
@@ -420,19 +347,26 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
     // ── events, as the streams hold them ──
     /** Seats a school received for a period. */
     seats: (schoolId: string, seats: number, periodId = period): StreamEvent => ({
-      stream: 'quota',
       streamId: seatStream(schoolId, periodId),
       event: { type: 'QuotaReceived', data: { batchId, periodId, fromUnitId: 'county', toUnitId: schoolId, seats } },
     }),
     /** TeacherEnrolled and the SeatTaken appended with it. */
+    /**
+     * TeacherEnrolled, the SeatTaken appended with it, and (the first time in the batch, unless
+     * `rejoining`) the teacher's own note that they take part in the batch.
+     */
     enrolled: (
       teacherId: string,
       at: string,
-      options: { periodId?: string; schoolId?: string } = {},
+      options: { periodId?: string; schoolId?: string; rejoining?: boolean } = {},
     ): StreamEvent[] => {
       const periodId = options.periodId ?? period;
       const schoolId = options.schoolId ?? schoolOf(teacherId);
       const fullTime = teacherFacts(teacherId)?.fullTime ?? true;
+      const joined: StreamEvent = {
+        streamId: teacherStreamId(teacherId),
+        event: { type: 'TeacherJoinedBatch', data: { teacherId, batchId } },
+      };
       return [
         onStream(teacherId, {
           type: 'TeacherEnrolled',
@@ -447,10 +381,10 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
           },
         }),
         {
-          stream: 'quota',
           streamId: seatStream(schoolId, periodId),
           event: { type: 'SeatTaken', data: seatData(teacherId, schoolId, periodId) },
         },
+        ...(options.rejoining ? [] : [joined]),
       ];
     },
     confirmed: (teacherId: string, at: string): StreamEvent =>
@@ -469,12 +403,12 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
           data: { batchId, periodId, teacherId, schoolId, reason, withdrawnAt: at },
         }),
         {
-          stream: 'quota',
           streamId: seatStream(schoolId, periodId),
           event: { type: 'SeatReleased', data: seatData(teacherId, schoolId, periodId) },
         },
       ];
     },
+    /** The teacher's move to the school, then the record's transfer with its seat. */
     transferred: (
       teacherId: string,
       fromSchoolId: string,
@@ -482,17 +416,16 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
       at: string,
       periodId = period,
     ): StreamEvent[] => [
+      moved(teacherAt(teacherId, fromSchoolId), toSchoolId),
       onStream(teacherId, {
         type: 'TeacherTransferred',
         data: { batchId, periodId, teacherId, fromSchoolId, toSchoolId, transferredAt: at },
       }),
       {
-        stream: 'quota',
         streamId: seatStream(fromSchoolId, periodId),
         event: { type: 'SeatReleased', data: seatData(teacherId, fromSchoolId, periodId) },
       },
       {
-        stream: 'quota',
         streamId: seatStream(toSchoolId, periodId),
         event: { type: 'SeatTaken', data: seatData(teacherId, toSchoolId, periodId) },
       },
@@ -583,8 +516,8 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
         schoolId?: string;
         periodId?: string;
       },
-    ): StreamEvent =>
-      onStream(teacherId, {
+    ): StreamEvent[] => {
+      const issued: EnrollmentEvent = {
         type: 'CertificateIssued',
         data: {
           certificateCode,
@@ -597,20 +530,30 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
           grade: certified.grade,
           issuedAt: at,
         },
-      }),
-    revoked: (teacherId: string, certificateCode: string, reason: string, at: string): StreamEvent =>
-      onStream(teacherId, {
+      };
+      // The record's event, and its copy on the certificate's own stream.
+      return [onStream(teacherId, issued), { streamId: certificateStreamId(certificateCode), event: issued }];
+    },
+    revoked: (teacherId: string, certificateCode: string, reason: string, at: string): StreamEvent[] => {
+      const revoked: EnrollmentEvent = {
         type: 'CertificateRevoked',
         data: { certificateCode, batchId, teacherId, reason, revokedAt: at },
-      }),
+      };
+      return [onStream(teacherId, revoked), { streamId: certificateStreamId(certificateCode), event: revoked }];
+    },
+    /** The teacher's own stream: now at another school. */
+    moved: (teacherId: string, toSchoolId: string): StreamEvent =>
+      moved(teacherAt(teacherId, schoolOf(teacherId)), toSchoolId),
+    /** A record as the streams fold it. */
+    recordOf: (streams: StreamsInMemory, teacherId: string): EnrollmentState =>
+      foldStream(enrollmentStream, streams.get(stream(teacherId)) ?? []),
   };
 }
 
-/** The enrollment state a world's events fold to, for query specs. */
+/** The enrollment state a stream's events fold to, for query specs. */
 export function enrollmentAfter(events: StreamEvent[], streamId: string): EnrollmentState {
-  return events.reduce(
-    (state, tagged) =>
-      tagged.stream === 'enrollment' && tagged.streamId === streamId ? evolveEnrollment(state, tagged.event) : state,
-    initialEnrollment(),
+  return foldStream(
+    enrollmentStream,
+    events.filter((each) => each.streamId === streamId).map((each) => each.event),
   );
 }
