@@ -1,5 +1,5 @@
 import { fold } from '../shared/decider';
-import { presetRulebook } from '../programme/rulebook';
+import { presetRulebook } from '../programme/rulebook-presets';
 import { enrollmentAfter, enrollmentWorld } from './enrollment.spec-fixtures';
 import { isPracticeGraded, offlineHoursCategories, onlineMinimumBeforePractice } from './enrollment.rules';
 import {

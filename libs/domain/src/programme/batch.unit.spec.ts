@@ -10,7 +10,7 @@ import {
 } from './batch';
 import { Period } from './programme.commands';
 import { BatchScheduled } from './programme.events';
-import { presetRulebook } from './rulebook';
+import { presetRulebook } from './rulebook-presets';
 
 const scheduled = (rulebookName: string, startsOn: string, endsOn: string, periods: Period[]): BatchState =>
   fold(batchEvolver, [

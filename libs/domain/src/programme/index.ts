@@ -1,4 +1,5 @@
 export * from './rulebook';
+export * from './rulebook-presets';
 export * from './rulebook-validation';
 export * from './rulebook-queries';
 export * from './ability-point-catalogues';

@@ -5,7 +5,8 @@ import { isSameData } from './plain-data';
 import { LaunchProgramme, Period, ProgrammeCommand, ScheduleBatch } from './programme.commands';
 import { BatchScheduled, ProgrammeEvent, ProgrammeLaunched, ProgrammeLaunchedData } from './programme.events';
 import { BatchState } from './batch';
-import { presetRulebook, Rulebook } from './rulebook';
+import { Rulebook } from './rulebook';
+import { presetRulebook } from './rulebook-presets';
 import { validateRulebook } from './rulebook-validation';
 
 /** One stream per programme. */

@@ -4,7 +4,8 @@ import { BatchState } from './batch';
 import { LaunchProgramme, LaunchProgrammeData, Period, ScheduleBatch, ScheduleBatchData } from './programme.commands';
 import { BatchScheduled, ProgrammeEvent, ProgrammeLaunched } from './programme.events';
 import { programmeDecider, ProgrammeLookups, ProvinceLookup, programmeStreamId } from './programme.decider';
-import { presetRulebook, Rulebook } from './rulebook';
+import { Rulebook } from './rulebook';
+import { presetRulebook } from './rulebook-presets';
 
 const metadata: CommandMetadata = {
   now: '2020-10-20T09:00:00+08:00',

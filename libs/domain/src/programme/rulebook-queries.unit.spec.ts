@@ -1,4 +1,4 @@
-import { presetRulebook } from './rulebook';
+import { presetRulebook } from './rulebook-presets';
 import {
   abilityPointChoiceProblems,
   abilityPointDeadline,

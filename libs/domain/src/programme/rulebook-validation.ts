@@ -1,14 +1,8 @@
 import { RuleViolation } from '../shared/rule-violation';
 import { isCalendarDate } from '../shared/calendar';
 import { isRecord, isSameData } from './plain-data';
-import {
-  HOURS_MODES,
-  isPresetRulebookName,
-  presetRulebook,
-  Rulebook,
-  STUDY_LIMIT_ANCHORS,
-  STUDY_LIMIT_UNITS,
-} from './rulebook';
+import { HOURS_MODES, Rulebook, STUDY_LIMIT_ANCHORS, STUDY_LIMIT_UNITS } from './rulebook';
+import { isPresetRulebookName, presetRulebook } from './rulebook-presets';
 
 /** One bad field of a candidate rulebook: a path such as `hours.categories[1].minimumHours`. */
 export interface RulebookProblem {

@@ -1,9 +1,3 @@
-import { RuleViolation } from '../shared/rule-violation';
-import { JIANGSU_2_0 } from './rulebooks/jiangsu-2.0';
-import { LIANYUNGANG_1_0 } from './rulebooks/lianyungang-1.0';
-import { NINGDE_1_0 } from './rulebooks/ningde-1.0';
-import { YUEYANG_2_0 } from './rulebooks/yueyang-2.0';
-
 /**
  * A rulebook: every rule that differs between regions, as data. A programme fixes its rulebook
  * when launched; a batch copies it when scheduled. Every field is present: `null` says "this
@@ -163,29 +157,4 @@ export interface CoverageTarget {
   by: string;
   minPercent: number;
   aimPercent: number | null;
-}
-
-const PRESETS: Readonly<Record<string, Rulebook>> = {
-  'jiangsu-2.0': JIANGSU_2_0,
-  'lianyungang-1.0': LIANYUNGANG_1_0,
-  'ningde-1.0': NINGDE_1_0,
-  'yueyang-2.0': YUEYANG_2_0,
-};
-
-export const PRESET_RULEBOOK_NAMES: readonly string[] = Object.keys(PRESETS);
-
-/** A built-in rulebook by name; refuses an unknown name with UNKNOWN_RULEBOOK. */
-export function presetRulebook(name: string): Rulebook {
-  const preset = Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : undefined;
-  if (preset === undefined) {
-    throw new RuleViolation('UNKNOWN_RULEBOOK', `No rulebook named ${name}`, {
-      rulebook: name,
-      known: PRESET_RULEBOOK_NAMES,
-    });
-  }
-  return preset;
-}
-
-export function isPresetRulebookName(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(PRESETS, name);
 }

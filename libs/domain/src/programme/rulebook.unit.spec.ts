@@ -1,6 +1,7 @@
 import { RuleViolation } from '../shared/rule-violation';
 import { MOE_2_0_A13_B10_C7 } from './ability-point-catalogues';
-import { PRESET_RULEBOOK_NAMES, presetRulebook, Rulebook } from './rulebook';
+import { Rulebook } from './rulebook';
+import { PRESET_RULEBOOK_NAMES, presetRulebook } from './rulebook-presets';
 import { RulebookProblem, validateRulebook } from './rulebook-validation';
 
 function problemsOf(candidate: unknown): RulebookProblem[] {

@@ -6,7 +6,7 @@
  */
 import { orgUnitStreamId } from '../organisation/org-unit.decider';
 import { batchStreamId } from '../programme/batch';
-import { presetRulebook } from '../programme/rulebook';
+import { presetRulebook } from '../programme/rulebook-presets';
 import { decision, one } from '../shared/decision';
 import { Decider } from '../shared/decider';
 import { decisionsInMemory, StreamEvent, StreamsInMemory } from '../shared/decisions-in-memory';

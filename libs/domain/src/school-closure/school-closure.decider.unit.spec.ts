@@ -4,7 +4,8 @@ import { CommandMetadata } from '../shared/messages';
 import { RuleViolation } from '../shared/rule-violation';
 import { batchEvolver, BatchState } from '../programme/batch';
 import { BatchScheduled } from '../programme/programme.events';
-import { presetRulebook, Rulebook } from '../programme/rulebook';
+import { Rulebook } from '../programme/rulebook';
+import { presetRulebook } from '../programme/rulebook-presets';
 import {
   ApplyForClosure,
   ApproveClosure,

@@ -117,7 +117,10 @@ function ordered(item: unknown, depth: number): unknown {
       }
       return orderedObject(item as Record<string, unknown>, depth);
     }
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       throw new RefusedValue(`must be JSON data, not ${typeof item}`);
   }
 }
@@ -235,7 +238,10 @@ function encodeChecked(item: unknown, depth: number): string {
       }
       return encodeObject(item as Record<string, unknown>, depth);
     }
-    default:
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       throw new RefusedValue(`must be JSON data, not ${typeof item}`);
   }
 }

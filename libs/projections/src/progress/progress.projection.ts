@@ -116,6 +116,7 @@ export const progressProjection: Projection = {
           { table: 'school_closures', key: [data.batchId, data.schoolId] },
           { table: 'units', key: [data.schoolId] },
         ];
+      case undefined:
       default:
         return [];
     }
@@ -135,6 +136,7 @@ export const progressProjection: Projection = {
         return recordChanged(recorded<EnrollmentEvent>(event), rows);
       case 'school-closure':
         return closureChanged(recorded<SchoolClosureEvent>(event), rows);
+      case undefined:
       default:
         return [];
     }
@@ -376,7 +378,8 @@ function ledgerUnitOf(event: Recorded<QuotaEvent>): string {
     case 'QuotaReceived':
     case 'QuotaTakenBack':
       return event.data.toUnitId;
-    default:
+    case 'SeatTaken':
+    case 'SeatReleased':
       return event.data.schoolId;
   }
 }
