@@ -1,0 +1,15 @@
+import { ReadModel } from '../engine/read-model';
+import { progressEntities } from './progress.entities';
+import {
+  ProgressIssuingOffices1764900000001,
+  ProgressReadModel1763800000000,
+  ProgressTargets1764900000000,
+} from './progress.migrations';
+import { progressProjection } from './progress.projection';
+
+/** Progress per unit and batch, transcripts, quota ledgers, targets (schema rm_progress). */
+export const progressReadModel: ReadModel = {
+  projection: progressProjection,
+  entities: progressEntities,
+  migrations: [ProgressReadModel1763800000000, ProgressTargets1764900000000, ProgressIssuingOffices1764900000001],
+};
