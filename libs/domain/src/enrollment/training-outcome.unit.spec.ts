@@ -1,4 +1,4 @@
-import { presetRulebook } from '../programme/rulebook';
+import { presetRulebook } from '../programme/rulebook-presets';
 import { EnrollmentEvent } from './enrollment.events';
 import { enrollmentRulesOf } from './enrollment.rules';
 import { evolveEnrollment, initialEnrollment } from './enrollment.state';

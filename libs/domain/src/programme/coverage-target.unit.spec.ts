@@ -1,6 +1,6 @@
 import { endOfLocalDay, startOfLocalDay } from '../shared/calendar';
 import { batchTargetPercent, coverageCurves, percentOn, PlannedBatch } from './coverage-target';
-import { presetRulebook } from './rulebook';
+import { presetRulebook } from './rulebook-presets';
 
 const at = (instant: string) => Date.parse(instant);
 const DAY = 86_400_000;
