@@ -1,6 +1,6 @@
 // Tests are split by suffix (*.unit.spec.ts needs nothing; *.int.spec.ts and *.e2e.spec.ts
 // talk to a real PostgreSQL that globalSetup starts once per run; *.kafka.spec.ts also get a real
-// Kafka broker, started by their own globalSetup).
+// Kafka broker, started by their own globalSetup; *.oidc.spec.ts get a real OpenID provider, Keycloak).
 const swc = [
   '@swc/jest',
   {
@@ -39,6 +39,13 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.kafka.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/kafka-global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/jest/kafka-global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'oidc',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.oidc.spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/oidc-global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/jest/oidc-global-teardown.ts',
     },
   ],
 };

@@ -1,5 +1,5 @@
 import { contractCommands } from '@tip/application';
-import { Actor, idNumberCheckCharacter, Role, ROLES } from '@tip/domain';
+import { Actor, idNumberCheckCharacter, Role, ROLES, UNIT_KINDS_OF_ROLE } from '@tip/domain';
 import { createPostgresEventStore } from '@tip/event-store';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
@@ -142,6 +142,25 @@ const cases: Record<string, Case> = {
     inside: 'C-1',
     outside: 'C-2',
   },
+  AddUser: {
+    body: (s) => ({
+      userId: `U-${s}`,
+      name: '新账号',
+      role: 'school-admin',
+      unitId: 'S-1',
+      password: 'a long password',
+    }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  ResetPassword: {
+    body: () => ({ userId: 'U-MATRIX', password: 'another long password' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  DisableUser: { body: () => ({ userId: 'U-MATRIX', reason: '调离' }), inside: 'S-1', outside: 'S-2' },
+  EnableUser: { body: () => ({ userId: 'U-MATRIX' }), inside: 'S-1', outside: 'S-2' },
+  RevokeToken: { body: (s) => ({ jti: `J-${s}`, reason: '轮换' }), inside: 'S-1', outside: 'S-2' },
   RecordInspectionFinding: {
     body: () => ({ sampleId: 'X', schoolId: 'S-1', outcome: 'satisfactory', notes: '' }),
     inside: 'S-1',
@@ -161,8 +180,10 @@ describe('Authorization matrix', () => {
       ['RegisterOrgUnit', { unitId: 'P-OTHER', kind: 'province', name: '外省' }],
       ['RegisterOrgUnit', { unitId: 'C-1', kind: 'city', name: '市一', parentId: 'P' }],
       ['RegisterOrgUnit', { unitId: 'C-2', kind: 'city', name: '市二', parentId: 'P' }],
-      ['RegisterOrgUnit', { unitId: 'S-1', kind: 'school', name: '校一', parentId: 'C-1' }],
-      ['RegisterOrgUnit', { unitId: 'S-2', kind: 'school', name: '校二', parentId: 'C-2' }],
+      ['RegisterOrgUnit', { unitId: 'K-1', kind: 'county', name: '县一', parentId: 'C-1' }],
+      ['RegisterOrgUnit', { unitId: 'K-2', kind: 'county', name: '县二', parentId: 'C-2' }],
+      ['RegisterOrgUnit', { unitId: 'S-1', kind: 'school', name: '校一', parentId: 'K-1' }],
+      ['RegisterOrgUnit', { unitId: 'S-2', kind: 'school', name: '校二', parentId: 'K-2' }],
       ['LaunchProgramme', { programmeId: 'PROG', name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }],
       [
         'RegisterTeacher',
@@ -229,16 +250,39 @@ describe('Authorization matrix', () => {
     expect(Object.keys(cases).sort()).toEqual(contractCommands.map((command) => command.name).sort());
   });
 
+  // An actor's unit must fit its role (a school admin belongs to a school): each role acts from
+  // the unit of its kind on S-1's branch (inside) or on the other branch (outside), and may act
+  // where that unit is the target or one of its ancestors.
+  const PATHS: Record<string, string[]> = {
+    P: ['P'],
+    'P-OTHER': ['P-OTHER'],
+    'C-1': ['P', 'C-1'],
+    'C-2': ['P', 'C-2'],
+    'K-1': ['P', 'C-1', 'K-1'],
+    'K-2': ['P', 'C-2', 'K-2'],
+    'S-1': ['P', 'C-1', 'K-1', 'S-1'],
+    'S-2': ['P', 'C-2', 'K-2', 'S-2'],
+  };
+  const BRANCHES = {
+    inside: { province: 'P', city: 'C-1', county: 'K-1', school: 'S-1' },
+    outside: { province: 'P-OTHER', city: 'C-2', county: 'K-2', school: 'S-2' },
+  } as const;
+  const unitOf = (role: Role, where: 'inside' | 'outside'): string | undefined => {
+    const { kinds } = UNIT_KINDS_OF_ROLE[role];
+    return kinds === 'any' ? undefined : BRANCHES[where][kinds[0]];
+  };
+
   for (const command of contractCommands) {
     for (const role of ROLES) {
       for (const where of ['inside', 'outside'] as const) {
-        const allowed = role === 'system' || (command.roles.includes(role as Role) && where === 'inside');
+        const row = cases[command.name];
+        const unitId = unitOf(role, where);
+        const teacherSelf = row.teacherScoped && role === 'teacher';
+        const inScope = teacherSelf ? where === 'inside' : unitId !== undefined && PATHS[row.inside].includes(unitId);
+        const allowed = role === 'system' || (command.roles.includes(role as Role) && inScope);
         it(`${command.name} by a ${role} ${where} its scope is ${allowed ? 'allowed' : 'forbidden'}`, async () => {
-          const row = cases[command.name];
-          const unitId = where === 'inside' ? row.inside : row.outside;
-          const sub =
-            row.teacherScoped && role === 'teacher' ? (where === 'inside' ? 'T-1' : 'T-2') : `${role}-${where}`;
-          const actor: Actor = { sub, role, unitId };
+          const sub = teacherSelf ? (where === 'inside' ? 'T-1' : 'T-2') : `${role}-${where}`;
+          const actor: Actor = { sub, role, ...(unitId ? { unitId } : {}) };
           const response = await send(actor, command.name, row.body(`${role}-${where}`));
           if (allowed) {
             expect(response.status).not.toBe(403);

@@ -17,8 +17,13 @@ import {
 } from '@tip/application';
 import { EventStore, runMigrations } from '@tip/event-store';
 import { AuditController } from './audit/audit.controller';
-import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard';
+import { AUTHENTICATOR, Authenticator, AuthGuard } from './auth/auth.guard';
+import { AuthController } from './auth/auth.controller';
+import { OidcSignIn, OidcSettings } from './auth/oidc';
+import { OIDC_SIGN_IN, OidcController } from './auth/oidc.controller';
 import { TokenVerifier } from '@tip/auth';
+import { SignInService, TokenRevocationList, UnitDirectory } from '@tip/application';
+import { PostgresCredentialVault } from './infrastructure/postgres-credential-vault';
 import { NoopController } from './bench/noop.controller';
 import { CertificatesController } from './certificates/certificates.controller';
 import { CommandsController } from './commands/commands.controller';
@@ -51,9 +56,21 @@ export interface AppOptions {
   benchRoutes?: boolean;
   /** Where the read models are built and how long views wait for minPosition; in process, 5 s by default. */
   readModels?: ReadModelSettings;
+  /** Bearer tokens and sessions: lifetimes in seconds, how often the revocation list is read again. */
+  auth?: {
+    tokenMaxTtlSeconds?: number;
+    sessionTtlSeconds?: number;
+    revocationRefreshMs?: number;
+    /** scrypt's cost; tests pass a cheap one (no setting weakens it in production). */
+    scrypt?: { N: number; r: number; p: number };
+    /** Sign-in through an OpenID provider, when configured. */
+    oidc?: OidcSettings;
+  };
 }
 
 const APP_POOL = Symbol('APP_POOL');
+const CREDENTIAL_VAULT = Symbol('CREDENTIAL_VAULT');
+const TOKEN_REVOCATIONS = Symbol('TOKEN_REVOCATIONS');
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
@@ -68,6 +85,8 @@ export class AppModule implements OnApplicationShutdown {
       imports: [CqrsModule.forRoot()],
       controllers: [
         HealthController,
+        AuthController,
+        OidcController,
         CommandsController,
         CertificatesController,
         ViewsController,
@@ -85,7 +104,34 @@ export class AppModule implements OnApplicationShutdown {
         ...readModelProviders,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: RANDOMNESS, useValue: options.randomness ?? systemRandomness },
-        { provide: TOKEN_VERIFIER, useValue: new TokenVerifier(options.jwtSecret) },
+        {
+          provide: CREDENTIAL_VAULT,
+          inject: [APP_POOL],
+          useFactory: (pool: Pool) => new PostgresCredentialVault(pool, options.auth?.scrypt),
+        },
+        {
+          provide: AUTHENTICATOR,
+          inject: [EVENT_STREAMS, CLOCK, CREDENTIAL_VAULT, TOKEN_REVOCATIONS],
+          useFactory: (
+            streams: EventStreams,
+            clock: Clock,
+            credentials: PostgresCredentialVault,
+            revocations: TokenRevocationList,
+          ) =>
+            new Authenticator(
+              new TokenVerifier(options.jwtSecret, { maxTtlSeconds: options.auth?.tokenMaxTtlSeconds, clock }),
+              revocations,
+              new UnitDirectory(streams),
+              new SignInService({
+                streams,
+                clock,
+                credentials,
+                sessionTtlSeconds: options.auth?.sessionTtlSeconds ?? 8 * 3600,
+                // Its own key, derived from the token secret.
+                csrfKey: createHash('sha256').update(`tip-csrf:${options.jwtSecret}`).digest('hex'),
+              }),
+            ),
+        },
         { provide: APP_FILTER, useClass: ErrorFilter },
         {
           provide: APP_POOL,
@@ -97,14 +143,40 @@ export class AppModule implements OnApplicationShutdown {
           },
         },
         {
+          provide: OIDC_SIGN_IN,
+          inject: [AUTHENTICATOR, CLOCK],
+          useFactory: (authenticator: Authenticator, clock: Clock) =>
+            options.auth?.oidc
+              ? new OidcSignIn(
+                  options.auth.oidc,
+                  authenticator.units,
+                  createHash('sha256').update(`tip-oidc:${options.jwtSecret}`).digest('hex'),
+                  () => clock.now(),
+                )
+              : null,
+        },
+        {
+          provide: TOKEN_REVOCATIONS,
+          inject: [EVENT_STORE, CLOCK],
+          useFactory: (store: EventStore, clock: Clock) =>
+            new TokenRevocationList(new EventStoreStreams(store), clock, options.auth?.revocationRefreshMs ?? 1000),
+        },
+        {
           provide: EVENT_STREAMS,
-          inject: [EVENT_STORE],
-          useFactory: (store: EventStore) => new EventStoreStreams(store),
+          inject: [EVENT_STORE, TOKEN_REVOCATIONS],
+          useFactory: (store: EventStore, revocations: TokenRevocationList) =>
+            revocations.noticing(new EventStoreStreams(store)),
         },
         {
           provide: COMMAND_GATEWAY,
-          inject: [EVENT_STREAMS, CLOCK, RANDOMNESS, APP_POOL],
-          useFactory: (streams: EventStreams, clock: Clock, randomness: Randomness, pool: Pool) =>
+          inject: [EVENT_STREAMS, CLOCK, RANDOMNESS, APP_POOL, CREDENTIAL_VAULT],
+          useFactory: (
+            streams: EventStreams,
+            clock: Clock,
+            randomness: Randomness,
+            pool: Pool,
+            credentials: PostgresCredentialVault,
+          ) =>
             new CommandGateway({
               commands: contractCommands,
               streams,
@@ -114,6 +186,7 @@ export class AppModule implements OnApplicationShutdown {
               // A key of its own, derived from the token secret: never stored beside the hashes.
               requestHashKey: createHash('sha256').update(`tip-idempotency:${options.jwtSecret}`).digest('hex'),
               idNumbers: new PostgresIdNumberVault(pool),
+              credentials,
             }),
         },
         ...contractBus.map((registration) => registration.handler),

@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { serveOpenApi } from './docs/openapi';
 import { resolveJwtSecret } from '@tip/auth';
 import { TipConfig } from './config';
+import { OidcSettings } from './auth/oidc';
 import { eventStoreSettingsOf } from './infrastructure/event-store.provider';
 import { ReadModelSettings } from './views/read-models.provider';
 
@@ -26,7 +27,10 @@ const EMBEDDED_DATABASE = 'tip';
  * Starts TIP: the embedded PostgreSQL unless DATABASE_URL names a server, then the HTTP API.
  * `stop()` closes the API first and the database last, so nothing is cut off mid-write.
  */
-export async function startTip(config: TipConfig, options: { clock?: Clock } = {}): Promise<RunningTip> {
+export async function startTip(
+  config: TipConfig,
+  options: { clock?: Clock; scrypt?: { N: number; r: number; p: number } } = {},
+): Promise<RunningTip> {
   const logger = new Logger('TIP');
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
@@ -53,12 +57,21 @@ export async function startTip(config: TipConfig, options: { clock?: Clock } = {
         clock: options.clock,
         benchRoutes: config.TIP_BENCH_ROUTES,
         readModels: readModelSettings(config),
+        auth: {
+          tokenMaxTtlSeconds: config.TIP_TOKEN_MAX_TTL,
+          sessionTtlSeconds: config.TIP_SESSION_TTL,
+          revocationRefreshMs: config.TIP_TOKEN_REVOCATION_REFRESH_MS,
+          scrypt: options.scrypt,
+          oidc: oidcSettings(config),
+        },
       }),
       {
         logger: logLevels(config.TIP_LOG_LEVEL),
         abortOnError: false,
       },
     );
+    if (config.TIP_TRUST_PROXY !== undefined)
+      app.getHttpAdapter().getInstance().set('trust proxy', trustProxy(config.TIP_TRUST_PROXY));
     app.setGlobalPrefix('api');
     serveOpenApi(app, contractCommands);
     await app.listen(config.PORT, '0.0.0.0');
@@ -96,6 +109,29 @@ function readModelSettings(config: TipConfig): ReadModelSettings {
     },
     relayInProcess: config.TIP_RELAY === 'inprocess',
   };
+}
+
+function oidcSettings(config: TipConfig): OidcSettings | undefined {
+  const { TIP_OIDC_ISSUER, TIP_OIDC_CLIENT_ID, TIP_OIDC_CLIENT_SECRET, TIP_OIDC_REDIRECT_URI } = config;
+  if (!TIP_OIDC_ISSUER || !TIP_OIDC_CLIENT_ID || !TIP_OIDC_CLIENT_SECRET || !TIP_OIDC_REDIRECT_URI) return undefined;
+  return {
+    issuer: TIP_OIDC_ISSUER,
+    clientId: TIP_OIDC_CLIENT_ID,
+    clientSecret: TIP_OIDC_CLIENT_SECRET,
+    redirectUri: TIP_OIDC_REDIRECT_URI,
+    scopes: config.TIP_OIDC_SCOPES,
+    subClaim: config.TIP_OIDC_SUB_CLAIM,
+    nameClaim: config.TIP_OIDC_NAME_CLAIM,
+    roleClaim: config.TIP_OIDC_ROLE_CLAIM,
+    unitClaim: config.TIP_OIDC_UNIT_CLAIM,
+    roleMap: config.TIP_OIDC_ROLE_MAP,
+  };
+}
+
+/** "true", a hop count, or Express's own words ("loopback", addresses). */
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {

@@ -1,8 +1,27 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { kafkaEnvironment } from '@tip/messaging';
+import { durationSeconds } from '@tip/auth';
+import { ROLES } from '@tip/domain';
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** "12h", "30m", "7d", "90s" or plain seconds, within bounds; in seconds. */
+const duration = (fallback: string, max: number) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, context) => {
+      const seconds = /^\d+$/.test(text.trim()) ? Number(text) : durationSeconds(text);
+      if (seconds === undefined || seconds < 60 || seconds > max) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must be a duration such as 30m, 12h or 7d, from 1 minute to ${max / 3600} hours`,
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    });
 
 const schema = z
   .object({
@@ -24,6 +43,43 @@ const schema = z
       .optional(),
     /** HS256 secret for bearer tokens; generated and kept in TIP_DATA_DIR when unset. */
     TIP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** The longest lifetime a bearer token may have; longer ones are refused at the door. */
+    TIP_TOKEN_MAX_TTL: duration('12h', 30 * 86400),
+    /** How long a signed-in session lasts. */
+    TIP_SESSION_TTL: duration('8h', 7 * 86400),
+    /** How often each API process reads the token revocation list again (0: on every request). */
+    TIP_TOKEN_REVOCATION_REFRESH_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+    /** Express's "trust proxy": behind a TLS-terminating proxy, whose X-Forwarded-For/-Proto to believe. */
+    TIP_TRUST_PROXY: z.string().min(1).optional(),
+    /** Sign-in through an OpenID provider (production): its issuer URL; unset, only local accounts. */
+    TIP_OIDC_ISSUER: z.string().url().optional(),
+    TIP_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    TIP_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    /** This API's callback as registered with the provider: https://tip.example.org/api/auth/oidc/callback */
+    TIP_OIDC_REDIRECT_URI: z.string().url().optional(),
+    TIP_OIDC_SCOPES: z.string().min(1).default('openid profile'),
+    /** Which claims say who the person is, their name, TIP role and unit. */
+    TIP_OIDC_SUB_CLAIM: z.string().min(1).default('preferred_username'),
+    TIP_OIDC_NAME_CLAIM: z.string().min(1).default('name'),
+    TIP_OIDC_ROLE_CLAIM: z.string().min(1).default('tip_role'),
+    TIP_OIDC_UNIT_CLAIM: z.string().min(1).default('tip_unit'),
+    /** JSON: the provider's role values → TIP roles, e.g. {"县级管理员":"county-admin"}. */
+    TIP_OIDC_ROLE_MAP: z
+      .string()
+      .default('{}')
+      .transform((text, context) => {
+        try {
+          const parsed = z.record(z.enum(ROLES)).safeParse(JSON.parse(text));
+          if (parsed.success) return parsed.data;
+        } catch {
+          // reported below
+        }
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `must be a JSON object of provider role → one of ${ROLES.join(', ')}`,
+        });
+        return z.NEVER;
+      }),
     TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
     /** Where the read models are built: in this process (the embedded default), or by projector workers fed from Kafka. */
     TIP_PROJECTIONS: z.enum(['inprocess', 'kafka']).default('inprocess'),
@@ -45,6 +101,13 @@ const schema = z
         path: ['KURRENTDB_CONNECTION_STRING'],
         message: 'is required when TIP_EVENT_STORE=kurrentdb',
       });
+    }
+    if (config.TIP_OIDC_ISSUER) {
+      for (const name of ['TIP_OIDC_CLIENT_ID', 'TIP_OIDC_CLIENT_SECRET', 'TIP_OIDC_REDIRECT_URI'] as const) {
+        if (!config[name]) {
+          context.addIssue({ code: z.ZodIssueCode.custom, path: [name], message: 'is required with TIP_OIDC_ISSUER' });
+        }
+      }
     }
     if (config.TIP_PROJECTIONS === 'kafka' && !config.KAFKA_BROKERS) {
       context.addIssue({

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, Role } from '@tip/domain';
-import { mintToken, resolveJwtSecret } from '@tip/auth';
+import { DEFAULT_TOKEN_MAX_TTL_SECONDS, durationSeconds, mintToken, resolveJwtSecret } from '@tip/auth';
+import { choosePassword, sendAccountCommand } from './accounts';
 import { TipClient } from './api-client';
 import { databaseOptionsFrom, withDatabase } from './database';
 import { parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
@@ -23,21 +25,130 @@ function role(value: string): Role {
   return value as Role;
 }
 
-program
+/** The API's limit for a token's lifetime (TIP_TOKEN_MAX_TTL), so the CLI mints none it would refuse. */
+function maxTokenSeconds(): number {
+  const configured = process.env.TIP_TOKEN_MAX_TTL;
+  if (!configured) return DEFAULT_TOKEN_MAX_TTL_SECONDS;
+  return /^\d+$/.test(configured) ? Number(configured) : (durationSeconds(configured) ?? DEFAULT_TOKEN_MAX_TTL_SECONDS);
+}
+
+/** An operator's client of the running API, signed with a short-lived system token. */
+async function operatorClient(url: string, sub: string): Promise<TipClient> {
+  return new TipClient(url, await mintToken(await secretOf(), { sub, role: 'system' }, '5m'));
+}
+
+const token = program
   .command('token')
-  .description('mint a bearer token (signed with TIP_JWT_SECRET, or the secret in TIP_DATA_DIR)')
-  .addOption(new Option('--role <role>', 'the actor’s role').argParser(role).makeOptionMandatory())
+  .description(
+    'mint a bearer token (signed with TIP_JWT_SECRET, or the secret in TIP_DATA_DIR); `token revoke` ends one',
+  )
+  .addOption(new Option('--role <role>', 'the actor’s role').argParser(role))
   .option('--unit <unitId>', 'the actor’s org unit (a teacher’s school)')
   .option('--sub <id>', 'the actor’s id', 'operator')
-  .option('--expires <duration>', 'lifetime, e.g. 30m, 12h, 7d', '12h')
-  .action(async (options: { role: Role; unit?: string; sub: string; expires: string }) => {
+  .option('--expires <duration>', 'lifetime, e.g. 30m, 12h (at most TIP_TOKEN_MAX_TTL, 12h by default)', '12h')
+  .action(async (options: { role?: Role; unit?: string; sub: string; expires: string }) => {
+    if (!options.role) throw new InvalidArgumentError('--role is required: one of ' + ROLES.join(', '));
+    const seconds = durationSeconds(options.expires);
+    if (seconds === undefined)
+      throw new InvalidArgumentError(`--expires: not a duration: ${options.expires} (say 30m, 12h)`);
+    if (seconds > maxTokenSeconds()) {
+      throw new InvalidArgumentError(`--expires: at most ${maxTokenSeconds() / 3600} h (TIP_TOKEN_MAX_TTL)`);
+    }
+    const jti = randomUUID();
     console.log(
-      await mintToken(
-        await secretOf(),
-        { sub: options.sub, role: options.role, unitId: options.unit },
-        options.expires,
-      ),
+      await mintToken(await secretOf(), { sub: options.sub, role: options.role, unitId: options.unit }, seconds, {
+        jti,
+      }),
     );
+    console.error(`jti ${jti}: revoke it with \`tip token revoke --jti ${jti}\``);
+  });
+
+token
+  .command('revoke')
+  .description('revoke one token (--jti) or every token of a subject issued until now (--sub), through the running API')
+  .option('--jti <id>', 'the token’s id (printed when it was minted)')
+  .option('--sub <id>', 'the subject whose tokens all end')
+  .requiredOption('--reason <text>', 'why, for the audit log')
+  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .action(async (options: { jti?: string; sub?: string; reason: string; url: string }) => {
+    if ((options.jti === undefined) === (options.sub === undefined)) {
+      throw new InvalidArgumentError('give either --jti or --sub');
+    }
+    await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'RevokeToken', {
+      ...(options.jti ? { jti: options.jti } : { sub: options.sub }),
+      reason: options.reason,
+    });
+    console.log(
+      options.jti ? `Revoked token ${options.jti}.` : `Revoked every token of ${options.sub} issued until now.`,
+    );
+  });
+
+const user = program.command('user').description('local accounts for people: add, disable, enable, reset-password');
+
+user
+  .command('add')
+  .description(
+    'add an account (the first province or system admin too); prints a generated password unless --password-stdin',
+  )
+  .argument('<userId>', 'the sign-in name (a teacher’s is their teacher id)')
+  .addOption(new Option('--role <role>', 'the account’s role').argParser(role).makeOptionMandatory())
+  .option('--unit <unitId>', 'the unit the role belongs to (a school admin’s school, a county admin’s county …)')
+  .requiredOption('--name <name>', 'the person’s name')
+  .option('--password-stdin', 'read the password from standard input')
+  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .action(
+    async (
+      userId: string,
+      options: { role: Role; unit?: string; name: string; passwordStdin?: boolean; url: string },
+    ) => {
+      const { password, generated } = await choosePassword(options.passwordStdin === true);
+      await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'AddUser', {
+        userId,
+        name: options.name,
+        role: options.role,
+        ...(options.unit ? { unitId: options.unit } : {}),
+        password,
+      });
+      console.log(`Added ${options.role} ${userId}${options.unit ? ` of ${options.unit}` : ''}.`);
+      if (generated) console.log(`Password: ${password}`);
+    },
+  );
+
+user
+  .command('disable')
+  .description('stop an account from signing in; its open sessions end at once')
+  .argument('<userId>')
+  .requiredOption('--reason <text>', 'why, for the audit log')
+  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .action(async (userId: string, options: { reason: string; url: string }) => {
+    await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'DisableUser', {
+      userId,
+      reason: options.reason,
+    });
+    console.log(`Disabled ${userId}.`);
+  });
+
+user
+  .command('enable')
+  .description('let a disabled account sign in again')
+  .argument('<userId>')
+  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .action(async (userId: string, options: { url: string }) => {
+    await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'EnableUser', { userId });
+    console.log(`Enabled ${userId}.`);
+  });
+
+user
+  .command('reset-password')
+  .description('set a new password (ends the account’s open sessions); prints a generated one unless --password-stdin')
+  .argument('<userId>')
+  .option('--password-stdin', 'read the password from standard input')
+  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .action(async (userId: string, options: { passwordStdin?: boolean; url: string }) => {
+    const { password, generated } = await choosePassword(options.passwordStdin === true);
+    await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'ResetPassword', { userId, password });
+    console.log(`Reset the password of ${userId}.`);
+    if (generated) console.log(`Password: ${password}`);
   });
 
 program

@@ -13,3 +13,5 @@ export { contractCommands } from './slices';
 export { identifier } from './slices/identifiers';
 export * from './audit';
 export * from './queries/query-parameters';
+export * from './ports/credential-vault';
+export * from './accounts';

@@ -1,3 +1,4 @@
+import { sessionStream, signInStream, tokenRevocationsStream, userStream } from './accounts/accounts.streams';
 import { certificateStream, enrollmentStream } from './enrollment/enrollment.streams';
 import { inspectionStream } from './inspection/inspection.streams';
 import { orgUnitStream, teacherStream } from './organisation/organisation.streams';
@@ -18,4 +19,8 @@ export const STREAM_TYPES: readonly StreamType<unknown, DomainEvent>[] = [
   certificateStream,
   schoolClosureStream,
   inspectionStream,
+  userStream,
+  signInStream,
+  sessionStream,
+  tokenRevocationsStream,
 ];

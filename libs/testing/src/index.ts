@@ -19,3 +19,6 @@ export {
   TEST_KAFKA_BROKERS_ENV,
 } from './kafka/test-kafka';
 export type { KafkaRequirement } from './kafka/test-kafka';
+export { describeWithOidc, testOidcProvider, TestOidcUnavailableError, TEST_OIDC_ISSUER_ENV } from './oidc/test-oidc';
+export { ensureKeycloak, startKeycloak, KeycloakUnavailableError, KeycloakStartError } from './oidc/keycloak';
+export type { Keycloak, KeycloakDistribution } from './oidc/keycloak';

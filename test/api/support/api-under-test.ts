@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mintToken } from '@tip/auth';
 import { Actor } from '@tip/domain';
+import { Clock } from '@tip/application';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { RunningTip, startTip } from '../../../apps/api/src/bootstrap';
 import { loadConfig } from '../../../apps/api/src/config';
@@ -33,7 +34,10 @@ export interface ApiUnderTest {
   stop(): Promise<void>;
 }
 
-export async function startApiUnderTest(environment: Record<string, string> = {}): Promise<ApiUnderTest> {
+export async function startApiUnderTest(
+  environment: Record<string, string> = {},
+  options: { clock?: Clock } = {},
+): Promise<ApiUnderTest> {
   const secret = randomBytes(32).toString('hex');
   const database = await createTestDatabase();
   const tip = await startTip(
@@ -44,8 +48,10 @@ export async function startApiUnderTest(environment: Record<string, string> = {}
       TIP_LOG_LEVEL: 'warn',
       ...environment,
     }),
+    // Hashing at production cost (0.3 s a password here) would be most of an account test's time.
+    { scrypt: { N: 2 ** 12, r: 8, p: 1 }, ...options },
   );
-  const token = (actor: Actor) => mintToken(secret, actor);
+  const token = (actor: Actor) => mintToken(secret, actor, '12h', { now: options.clock?.now() });
   return {
     tip,
     database,

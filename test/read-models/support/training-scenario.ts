@@ -14,6 +14,7 @@ import {
   apiMigrations,
   PostgresIdempotencyStore,
 } from '../../../apps/api/src/infrastructure/postgres-idempotency-store';
+import { PostgresCredentialVault } from '../../../apps/api/src/infrastructure/postgres-credential-vault';
 import { PostgresIdNumberVault } from '../../../apps/api/src/infrastructure/postgres-id-number-vault';
 
 /**
@@ -726,6 +727,7 @@ export async function commandPipelineOver(
     idempotency: new PostgresIdempotencyStore(pool),
     requestHashKey: 'scenario-request-hash-key',
     idNumbers: new PostgresIdNumberVault(pool),
+    credentials: new PostgresCredentialVault(pool),
   });
   return { pipeline, close: () => pool.end() };
 }

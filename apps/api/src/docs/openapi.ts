@@ -4,6 +4,7 @@ import { CommandSlice, DEFAULT_LOG_PAGE, MAX_LOG_PAGE, STREAM_CATEGORIES } from 
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { errorBody, json, refused } from './openapi-common';
 import { viewPaths } from './view-paths';
+import { authPaths, sessionSecurityScheme } from './auth-paths';
 
 const commandResult = {
   type: 'object',
@@ -276,7 +277,7 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       },
     },
   };
-  Object.assign(paths, viewPaths(), auditPaths());
+  Object.assign(paths, viewPaths(), auditPaths(), authPaths());
   paths['/api/health'] = {
     get: {
       operationId: 'health',
@@ -291,7 +292,12 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       version: '0.1.0',
       description: 'The system of record for the teacher IT-ability training programme',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        session: sessionSecurityScheme,
+      },
+    },
     paths,
   };
 }

@@ -1,10 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
-import { CommandConflict, CommandValidationFailed, Forbidden, UnknownCommand } from '@tip/application';
+import type { Request, Response } from 'express';
+import { CommandConflict, CommandValidationFailed, Forbidden, SignInRefused, UnknownCommand } from '@tip/application';
 import { RuleViolation } from '@tip/domain';
 import { DuplicateEventIdError, InvalidAppendError } from '@tip/event-store';
 import { InvalidToken } from '@tip/auth';
 import { ViewBehindError, ViewNotFound } from '@tip/projections';
+import { OidcNotPermitted, OidcRoundTripFailed } from '../auth/oidc';
+import { chineseMessage, prefersChinese } from './messages.zh-CN';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -18,6 +20,16 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.translate(exception);
+    // The code stays; the message follows the caller's language.
+    response.vary('Accept-Language');
+    const request = host.switchToHttp().getRequest<Request | undefined>();
+    if (prefersChinese(request?.headers?.['accept-language'])) {
+      body.error.message = chineseMessage(body.error.code, body.error.details) ?? body.error.message;
+      response.setHeader('Content-Language', 'zh-CN');
+    }
+    if (exception instanceof SignInRefused && exception.until !== undefined) {
+      response.setHeader('Retry-After', Math.max(1, Math.ceil((Date.parse(exception.until) - Date.now()) / 1000)));
+    }
     if (status === 500)
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(status).json(body);
@@ -34,6 +46,9 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof InvalidToken) return [401, error('UNAUTHENTICATED', exception.message)];
     if (exception instanceof Forbidden) return [403, error('FORBIDDEN', exception.message)];
+    if (exception instanceof SignInRefused) return signInRefusal(exception);
+    if (exception instanceof OidcNotPermitted) return [403, error(exception.code, exception.message)];
+    if (exception instanceof OidcRoundTripFailed) return [401, error('SIGN_IN_FAILED', exception.message)];
     if (exception instanceof UnknownCommand) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof ViewNotFound) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof ViewBehindError) {
@@ -80,6 +95,24 @@ export class ErrorFilter implements ExceptionFilter {
         : exception.message;
     const details = code === 'VALIDATION_FAILED' ? [{ field: 'body', rule: message }] : undefined;
     return [status, details ? { error: { code, message, details } } : { error: { code, message } }];
+  }
+}
+
+/** Unknown user and wrong password answer alike, so the answer tells nobody which accounts exist. */
+function signInRefusal(refusal: SignInRefused): [number, ErrorBody] {
+  const until = refusal.until === undefined ? undefined : { until: refusal.until };
+  switch (refusal.reason) {
+    case 'unknown-user':
+    case 'wrong-password':
+      return [401, { error: { code: 'SIGN_IN_FAILED', message: refusal.message } }];
+    case 'throttled':
+      return [429, { error: { code: 'SIGN_IN_THROTTLED', message: refusal.message, details: until } }];
+    case 'locked':
+      return [423, { error: { code: 'ACCOUNT_LOCKED', message: refusal.message, details: until } }];
+    case 'disabled':
+      return [403, { error: { code: 'ACCOUNT_DISABLED', message: refusal.message } }];
+    case 'not-permitted':
+      return [403, { error: { code: 'SIGN_IN_NOT_PERMITTED', message: refusal.message } }];
   }
 }
 

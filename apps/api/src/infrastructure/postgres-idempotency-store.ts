@@ -17,6 +17,12 @@ export const apiMigrations: Migration[] = [
     sql: `create table tip_teacher_keys (
             teacher_id text primary key, key bytea not null, created_at timestamptz not null default now())`,
   },
+  {
+    version: 3,
+    name: 'credential keys (password hashes sealed outside the log)',
+    sql: `create table tip_credential_keys (
+            user_id text primary key, key bytea not null, created_at timestamptz not null default now())`,
+  },
 ];
 
 /** Answers to commands sent with an Idempotency-Key, kept in the event store's database. */

@@ -14,7 +14,11 @@ describe('stream categories', () => {
       'programme-',
       'quota-',
       'school-closure-',
+      'session-',
+      'sign-ins-',
       'teacher-',
+      'token-revocations-',
+      'user-',
     ]);
     expect(streamCategoryOf(quotaStreamId('LYG-2016', '1', '320700'))?.name).toBe('quota');
     expect(streamCategoryOf('certificate-TIP-ABC')?.name).toBe('certificate');

@@ -1,5 +1,6 @@
 import { Clock, Pause, systemClock, systemPause } from '../ports/clock';
 import { EventStreams } from '../ports/event-streams';
+import { CredentialVault } from '../ports/credential-vault';
 import { IdNumberVault } from '../ports/id-number-vault';
 import { IdempotencyStore } from '../ports/idempotency-store';
 import { Randomness, systemRandomness } from '../ports/randomness';
@@ -23,6 +24,7 @@ export interface CommandGatewayOptions {
   /** Secret for hashing requests sent with an Idempotency-Key. */
   requestHashKey: string;
   idNumbers: IdNumberVault;
+  credentials: CredentialVault;
   /** Command ids and retry jitter; random by default. */
   randomness?: Randomness;
   /** Process time for how long a contended stream stays so; the system clock by default. */
@@ -47,8 +49,10 @@ export class CommandGateway {
 
   constructor(private readonly options: CommandGatewayOptions) {
     this.commands = new Map(options.commands.map((command) => [command.name, command]));
-    this.services = commandServices(options.idNumbers, async (streamIds) =>
-      (await options.streams.loadMany([...streamIds])).map((stream) => stream.events),
+    this.services = commandServices(
+      options.idNumbers,
+      async (streamIds) => (await options.streams.loadMany([...streamIds])).map((stream) => stream.events),
+      options.credentials,
     );
     const randomness = options.randomness ?? systemRandomness;
     const contended = new ContendedStreams(options.timer ?? systemClock);

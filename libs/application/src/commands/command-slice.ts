@@ -9,6 +9,7 @@ import {
   StreamType,
 } from '@tip/domain';
 import { ZodType, ZodTypeDef } from 'zod';
+import { CredentialVault } from '../ports/credential-vault';
 import { IdNumberVault } from '../ports/id-number-vault';
 import { CommandValidationFailed } from './errors';
 import { problemsOf } from './problems';
@@ -17,6 +18,8 @@ import { Scope } from './scope';
 /** What a command may use before deciding, for what its pure decision cannot do itself. */
 export interface CommandServices {
   idNumbers: IdNumberVault;
+  /** Seals password hashes (accounts) outside the log. */
+  credentials: CredentialVault;
   /**
    * Reads and folds a stream, for facts gathered across many streams (a school's teachers'
    * records for its closure). Such facts are read once, before deciding, and are not re-checked
@@ -112,9 +115,11 @@ export function defineCommandWithFacts<Type extends string, Data extends object,
 export function commandServices(
   idNumbers: IdNumberVault,
   loadMany: (streamIds: readonly string[]) => Promise<(readonly DomainEvent[])[]>,
+  credentials: CredentialVault,
 ): CommandServices {
   return {
     idNumbers,
+    credentials,
     loadMany,
     read: async (type, streamId) => foldStream(type, (await loadMany([streamId]))[0] ?? []),
   };

@@ -14,6 +14,7 @@ import {
   transferTeacher,
   withdrawTeacher,
 } from './enrollment';
+import { accountCommands } from './accounts';
 import { drawInspectionSample, recordInspectionFinding } from './inspection';
 import { declareFullTimeTeachers, registerOrgUnit, registerTeacher, setIssuingOffice } from './organisation';
 import { launchProgramme, scheduleBatch } from './programme';
@@ -60,4 +61,5 @@ export const contractCommands: readonly CommandSlice[] = [
   closeSchool,
   drawInspectionSample,
   recordInspectionFinding,
+  ...accountCommands,
 ];

@@ -355,7 +355,7 @@ let exitHookInstalled = false;
  * SIGTERMs the JVM, SIGKILLs it 15 s later if need be and removes its directory. The watchdog
  * ends when the JVM does (removing the directory too if this process is gone by then).
  */
-function watchOverParent(pid: number, dir: string): void {
+export function watchOverParent(pid: number, dir: string): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {

@@ -171,7 +171,7 @@ async function mavenCopyDependencies(
  * waits until `done()` or the lock is released; a lock whose process is gone is taken over.
  * Returns the release, or undefined when `done()` became true while waiting.
  */
-async function acquireLock(
+export async function acquireLock(
   lockFile: string,
   done: () => boolean,
   timeoutMs: number,
@@ -217,10 +217,14 @@ export interface RunResult {
 }
 
 /** Runs a command to completion; rejects only when it cannot be started (ENOENT…). */
-export function run(command: string, args: readonly string[], options: { timeoutMs: number }): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { timeoutMs: number; env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     // The environment is passed on explicitly: under Jest, process.env is the test's own copy.
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,0 +1,3 @@
+export * from './sign-in.service';
+export * from './token-revocation-list';
+export * from './unit-directory';
