@@ -1,4 +1,4 @@
-import { CommandResult, IdempotencyStore, StoredCommandResult } from '@tip/application';
+import { CommandOutcome, CommandResult, IdempotencyStore, StoredCommandOutcome } from '@tip/application';
 import { Pool } from 'pg';
 import { Migration } from '@tip/event-store';
 
@@ -29,20 +29,25 @@ export const apiMigrations: Migration[] = [
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
-  async find(key: string): Promise<StoredCommandResult | undefined> {
-    const { rows } = await this.pool.query<{ request_hash: string; result: CommandResult }>(
+  async find(key: string): Promise<StoredCommandOutcome | undefined> {
+    const { rows } = await this.pool.query<{ request_hash: string; result: CommandOutcome | CommandResult }>(
       'select request_hash, result from tip_idempotency_keys where key = $1',
       [key],
     );
-    return rows[0] ? { requestHash: rows[0].request_hash, result: rows[0].result } : undefined;
+    return rows[0] ? { requestHash: rows[0].request_hash, outcome: outcomeOf(rows[0].result) } : undefined;
   }
 
-  async save(key: string, requestHash: string, result: CommandResult): Promise<StoredCommandResult> {
+  async save(key: string, requestHash: string, outcome: CommandOutcome): Promise<StoredCommandOutcome> {
     await this.pool.query(
       'insert into tip_idempotency_keys (key, request_hash, result) values ($1, $2, $3) on conflict (key) do nothing',
-      [key, requestHash, JSON.stringify(result)],
+      [key, requestHash, JSON.stringify(outcome)],
     );
     const stored = await this.find(key);
-    return stored ?? { requestHash, result };
+    return stored ?? { requestHash, outcome };
   }
+}
+
+/** Rows written before refusals were kept hold the result itself. */
+function outcomeOf(stored: CommandOutcome | CommandResult): CommandOutcome {
+  return 'kind' in stored ? stored : { kind: 'done', result: stored };
 }

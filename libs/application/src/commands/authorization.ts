@@ -38,19 +38,22 @@ async function unitFound(finder: UnitFinder, reads: StreamReads): Promise<string
   return finder.unitOf(await reads.read(finder.streamIds));
 }
 
+/**
+ * The unit found must lie in the actor's subtree. A target nobody can place (an unknown school,
+ * two schools in different provinces) is nobody's to act on but system's. Whatever the reason,
+ * the answer is the same and names nothing beyond the actor's own unit: an outsider cannot tell
+ * an unknown target from another region's, nor learn where a teacher is or whose a school is.
+ */
 async function requireWithin(
   access: Access,
   unitId: string | undefined,
   actor: Actor,
   reads: StreamReads,
 ): Promise<void> {
-  // A target nobody can place (an unknown school, two schools in different provinces) is
-  // nobody's to act on but system's: failing closed, the business code is system's to hear.
-  if (unitId === undefined) throw new Forbidden(`${access.name}: the target is unknown or outside every scope`);
+  const outside = () =>
+    new Forbidden(`${access.name} is outside the scope of this ${actor.role} (unit ${actor.unitId ?? 'none'})`);
+  if (unitId === undefined || actor.unitId === undefined) throw outside();
   const streamId = orgUnitStreamId(unitId);
   const unit = foldStream(orgUnitStream, (await reads.read([streamId])).get(streamId) ?? []);
-  if (unit.status !== 'registered') throw new Forbidden(`${access.name}: unit ${unitId} is not registered`);
-  if (actor.unitId === undefined || ![...unit.ancestry, unit.unitId].includes(actor.unitId)) {
-    throw new Forbidden(`Unit ${unitId} is outside the scope of ${actor.role} ${actor.sub}`);
-  }
+  if (unit.status !== 'registered' || ![...unit.ancestry, unit.unitId].includes(actor.unitId)) throw outside();
 }

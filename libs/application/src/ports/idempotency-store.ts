@@ -1,15 +1,20 @@
 import type { CommandResult } from '../commands/command-result';
 
-export interface StoredCommandResult {
+/** What a command sent with an Idempotency-Key answered first: its result, or the rule that refused it (422). */
+export type CommandOutcome =
+  | { kind: 'done'; result: CommandResult }
+  | { kind: 'refused'; code: string; message: string; details?: Record<string, unknown> };
+
+export interface StoredCommandOutcome {
   requestHash: string;
-  result: CommandResult;
+  outcome: CommandOutcome;
 }
 
 /** Remembers what a command sent with an Idempotency-Key answered, per caller and key. */
 export interface IdempotencyStore {
-  find(key: string): Promise<StoredCommandResult | undefined>;
+  find(key: string): Promise<StoredCommandOutcome | undefined>;
   /** Saves unless the key is taken; returns whatever is stored for the key afterwards. */
-  save(key: string, requestHash: string, result: CommandResult): Promise<StoredCommandResult>;
+  save(key: string, requestHash: string, outcome: CommandOutcome): Promise<StoredCommandOutcome>;
 }
 
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');

@@ -76,7 +76,7 @@ export const confirmEnrollment = defineCommand({
   name: 'ConfirmEnrollment',
   description:
     'The teacher confirms their enrollment (学员及时登录系统确认), soon after being enrolled. Sent by system or ' +
-    'the teacher themself; confirming twice appends nothing. Refuses SCHOOL_CLOSED, NOT_ENROLLED.',
+    'the teacher themself; confirming twice appends nothing. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED.',
   schema: z.object(onRecord).strict(),
   roles: ['teacher'],
   scope: recordScope,
@@ -87,7 +87,7 @@ export const withdrawTeacher = defineCommand({
   name: 'WithdrawTeacher',
   description:
     'Takes a teacher out of the batch; the seat is free again for the school. Sent by system or a school-admin ' +
-    "of the record's school at any time before closure; withdrawing twice appends nothing. Refuses " +
+    "of the record's school at any time before closure; withdrawing twice appends nothing. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, " +
     'SCHOOL_CLOSED, NOT_ENROLLED.',
   schema: z.object({ ...onRecord, reason: z.string().trim().min(1).max(500) }).strict(),
   roles: ['school-admin'],
@@ -100,7 +100,7 @@ export const selectAbilityPoints = defineCommand({
   description:
     "Picks the micro-ability points (能力点) a teacher trains: the teacher within the rulebook's deadline after " +
     'enrollment (Jiangsu: a week), the school-admin after it. Sent by system, the teacher or a school-admin of ' +
-    'the school. Refuses SCHOOL_CLOSED, NOT_ENROLLED, DEADLINE_PASSED, DEADLINE_NOT_PASSED, BAD_POINT_CHOICE.',
+    'the school. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, DEADLINE_PASSED, DEADLINE_NOT_PASSED, BAD_POINT_CHOICE.',
   schema: z.object({ ...onRecord, points: z.array(z.string().trim().min(1).max(20)).max(30) }).strict(),
   roles: ['teacher', 'school-admin'],
   scope: recordScope,
@@ -111,7 +111,7 @@ export const recordOnlineHours = defineCommand({
   name: 'RecordOnlineHours',
   description:
     "One record of the course platform's feed of online study hours, during the study window. Sent by system " +
-    'only; the same recordId twice appends nothing. Refuses SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, ' +
+    'only; the same recordId twice appends nothing. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, ' +
     'OUTSIDE_STUDY_WINDOW.',
   schema: z
     .object({
@@ -131,7 +131,7 @@ export const submitPracticeEvidence = defineCommand({
   name: 'SubmitPracticeEvidence',
   description:
     'The teacher submits practice evidence (线下实践应用成果) for an ability point, once online study has ' +
-    'passed where the rulebook asks. Sent by system or the teacher themself. Refuses SCHOOL_CLOSED, ' +
+    'passed where the rulebook asks. Sent by system or the teacher themself. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, ' +
     'NOT_ENROLLED, ONLINE_NOT_PASSED, UNKNOWN_ABILITY_POINT.',
   schema: z
     .object({
@@ -149,7 +149,7 @@ export const recordPeerReview = defineCommand({
   name: 'RecordPeerReview',
   description:
     "The teacher watched and commented a peer's video pushed to them (观看与点评), during offline practice. " +
-    'Sent by system or the teacher themself. Refuses SCHOOL_CLOSED, NOT_ENROLLED.',
+    'Sent by system or the teacher themself. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED.',
   schema: z
     .object({ ...onRecord, videoId: z.string().trim().min(1).max(200), comment: z.string().trim().min(1).max(2000) })
     .strict(),
@@ -162,7 +162,7 @@ export const returnEvidence = defineCommand({
   name: 'ReturnEvidence',
   description:
     "The group leader sends a point's evidence back for rework before grading it. Sent by system or a " +
-    "group-leader of the record's school. Refuses SCHOOL_CLOSED, NOT_ENROLLED, EVIDENCE_MISSING.",
+    "group-leader of the record's school. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, EVIDENCE_MISSING.",
   schema: z
     .object({
       ...onRecord,
@@ -179,7 +179,7 @@ export const assessPractice = defineCommand({
   name: 'AssessPractice',
   description:
     'Grades the evidence awaiting assessment (fail, pass, excellent), one point or all. Sent by system, a ' +
-    "group-leader or a school-admin of the record's school. Refuses SCHOOL_CLOSED, NOT_ENROLLED, " +
+    "group-leader or a school-admin of the record's school. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, " +
     'EVIDENCE_MISSING, ONLINE_NOT_PASSED.',
   schema: z
     .object({ ...onRecord, grade: z.enum(GRADES), abilityPoint: z.string().trim().min(1).max(50).optional() })
@@ -193,7 +193,7 @@ export const recordOfflineHours = defineCommandWithFacts({
   name: 'RecordOfflineHours',
   description:
     "Sets a teacher's offline hours in a category, within the rulebook's time after the whole school finished " +
-    "(Jiangsu: a week). Sent by system or a school-admin of the record's school. Refuses SCHOOL_CLOSED, " +
+    "(Jiangsu: a week). Sent by system or a school-admin of the record's school. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, " +
     'NOT_ENROLLED, BAD_HOURS, UNKNOWN_HOURS_CATEGORY, PEER_REVIEW_MISSING, EVIDENCE_MISSING, DEADLINE_PASSED.',
   schema: z.object({ ...onRecord, hours, category: z.string().trim().min(1).max(50).optional() }).strict(),
   roles: ['school-admin'],
@@ -223,7 +223,7 @@ export const issueCertificate = defineCommand({
   description:
     'Certifies a teacher who met the rulebook (hours in every category and in total, and a passing grade where ' +
     "practice is graded); the server draws the certificate's public code. Sent by system or a school-admin of " +
-    "the record's school; a teacher holding a valid certificate gets nothing more. Refuses SCHOOL_CLOSED, " +
+    "the record's school; a teacher holding a valid certificate gets nothing more. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, " +
     'NOT_ENROLLED, REQUIREMENTS_NOT_MET.',
   schema: z
     .object(onRecord)

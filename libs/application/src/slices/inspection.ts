@@ -54,7 +54,7 @@ export const drawInspectionSample = defineCommandWithFacts({
   description:
     "Draws the schools to inspect under a unit (the province, or a city), at least the rulebook's rate " +
     '(Jiangsu: 10%), reproducibly from the seed; the same request again appends nothing. Sent by system or an ' +
-    'inspector over the unit, during or after the batch. Refuses SAMPLE_ALREADY_DRAWN, UNKNOWN_BATCH, ' +
+    'inspector over the unit, during or after the batch. Refuses UNKNOWN_UNIT, SAMPLE_ALREADY_DRAWN, UNKNOWN_BATCH, ' +
     'RATE_TOO_LOW, NOTHING_TO_SAMPLE.',
   schema: z
     .object({
@@ -82,7 +82,7 @@ export const recordInspectionFinding = defineCommand({
   description:
     'Records what the experts found at a sampled school (satisfactory, needs-improvement, unsatisfactory); a ' +
     'different finding supersedes the last. Sent by system or an inspector over the school. Refuses ' +
-    'UNKNOWN_SAMPLE, NOT_IN_SAMPLE.',
+    'UNKNOWN_SCHOOL, UNKNOWN_SAMPLE, NOT_IN_SAMPLE.',
   schema: z
     .object({
       sampleId: identifier,

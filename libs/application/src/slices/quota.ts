@@ -19,7 +19,7 @@ export const allocateQuota = defineCommand({
   description:
     'Hands seats of one period of a batch from a unit to one of its children (province → city → county or ' +
     'city-direct school → school), as each period opens. Sent by system or an admin of the giving unit or ' +
-    'above. Refuses UNKNOWN_BATCH, UNKNOWN_PERIOD, NOT_A_CHILD, QUOTA_EXCEEDED (a province gives without a cap).',
+    'above. Refuses UNKNOWN_BATCH, UNKNOWN_PERIOD, UNKNOWN_UNIT, NOT_A_CHILD, QUOTA_EXCEEDED (a province gives without a cap).',
   schema: transfer,
   roles: ['province-admin', 'city-admin', 'county-admin'],
   scope: (data) => atUnit(data.fromUnitId),

@@ -22,7 +22,7 @@ export const uploadSchoolPlan = defineCommandWithFacts({
   description:
     "Uploads the school's plan (规划书), once enough of its enrolled teachers have picked their ability points " +
     '(Jiangsu: 90%); another document replaces it until closure. Sent by system or a school-admin of the school. ' +
-    'Refuses SCHOOL_CLOSED, UNKNOWN_BATCH, PLAN_THRESHOLD_NOT_MET.',
+    'Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, SCHOOL_CLOSED, PLAN_THRESHOLD_NOT_MET.',
   schema: z.object({ ...target, documentRef: reference }).strict(),
   roles: ['school-admin'],
   scope: atSchool,
@@ -34,7 +34,7 @@ export const submitGroupVideo = defineCommand({
   name: 'SubmitGroupVideo',
   description:
     "A teaching group's one video of a group session (faces visible), during offline practice; another one " +
-    'replaces it until closure. Sent by system or a group-leader of the school. Refuses SCHOOL_CLOSED.',
+    'replaces it until closure. Sent by system or a group-leader of the school. Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, SCHOOL_CLOSED.',
   schema: z.object({ ...target, groupId: identifier, videoRef: reference }).strict(),
   roles: ['group-leader'],
   scope: atSchool,
@@ -45,7 +45,7 @@ export const uploadExcellentVideo = defineCommand({
   name: 'UploadExcellentVideo',
   description:
     "Uploads an excellent teacher's work for one subject, after grading and before applying for closure. Sent " +
-    'by system or a school-admin of the school. Refuses SCHOOL_CLOSED, TEACHER_NOT_IN_SCHOOL, NOT_EXCELLENT, ' +
+    'by system or a school-admin of the school. Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, UNKNOWN_TEACHER, SCHOOL_CLOSED, TEACHER_NOT_IN_SCHOOL, NOT_EXCELLENT, ' +
     'VIDEO_ALREADY_USED.',
   schema: z
     .object({ ...target, teacherId: identifier, subject: z.string().trim().min(1).max(50), videoRef: reference })
@@ -59,8 +59,8 @@ export const applyForClosure = defineCommandWithFacts({
   name: 'ApplyForClosure',
   description:
     'The school applies to its county for closure (申请结项) once its teachers are assessed and enough passed, ' +
-    'with its plan and excellent videos. Sent by system or a school-admin of the school. Refuses SCHOOL_CLOSED, ' +
-    'PLAN_NOT_UPLOADED, UNKNOWN_BATCH, CLOSURE_THRESHOLD_NOT_MET, EXCELLENT_VIDEOS_SHORT.',
+    'with its plan and excellent videos. Sent by system or a school-admin of the school. Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, SCHOOL_CLOSED, ' +
+    'PLAN_NOT_UPLOADED, CLOSURE_THRESHOLD_NOT_MET, EXCELLENT_VIDEOS_SHORT.',
   schema: z.object(target).strict(),
   roles: ['school-admin'],
   scope: atSchool,
@@ -74,7 +74,7 @@ export const approveClosure = defineCommand({
   name: 'ApproveClosure',
   description:
     "The county accepts a school's application for closure (验收). Sent by system or a county-admin over the " +
-    'school. Refuses SCHOOL_CLOSED, NOT_APPLIED.',
+    'school. Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, SCHOOL_CLOSED, NOT_APPLIED.',
   schema: answer,
   roles: ['county-admin'],
   scope: atSchool,
@@ -85,7 +85,7 @@ export const rejectClosure = defineCommand({
   name: 'RejectClosure',
   description:
     "The county sends a school's application for closure back; the school may apply again. Sent by system or a " +
-    'county-admin over the school. Refuses SCHOOL_CLOSED, NOT_APPLIED.',
+    'county-admin over the school. Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, SCHOOL_CLOSED, NOT_APPLIED.',
   schema: answer,
   roles: ['county-admin'],
   scope: atSchool,
@@ -96,7 +96,7 @@ export const closeSchool = defineCommand({
   name: 'CloseSchool',
   description:
     'The school uploads the signed paper and closes (结项) after approval; nothing happens there after. Sent by ' +
-    'system or a school-admin of the school. Refuses SCHOOL_CLOSED, NOT_APPROVED.',
+    'system or a school-admin of the school. Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, SCHOOL_CLOSED, NOT_APPROVED.',
   schema: z.object({ ...target, signedDocumentRef: reference }).strict(),
   roles: ['school-admin'],
   scope: atSchool,

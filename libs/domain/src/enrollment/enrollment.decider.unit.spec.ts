@@ -98,6 +98,22 @@ describe('Enrollment', () => {
         .thenRefuses('NOT_ENROLLED');
     });
 
+    it('refuses a record command naming a teacher nobody registered (UNKNOWN_TEACHER)', () => {
+      given(...withSeats)
+        .when(js.confirm('T-404', LATER))
+        .thenRefuses('UNKNOWN_TEACHER', { teacherId: 'T-404' });
+      given(...withSeats)
+        .when(js.offline('T-404', 10, LATER))
+        .thenRefuses('UNKNOWN_TEACHER');
+    });
+
+    it('refuses a record command naming a batch nobody scheduled (UNKNOWN_BATCH)', () => {
+      const command = js.withdraw('T1', '调离', LATER);
+      given(...withSeats)
+        .when({ ...command, data: { ...command.data, batchId: 'B-404' } })
+        .thenRefuses('UNKNOWN_BATCH', { batchId: 'B-404' });
+    });
+
     it('moves only the teacher on a transfer', () => {
       given(...withSeats)
         .when(js.transfer('T1', 'S2', LATER))

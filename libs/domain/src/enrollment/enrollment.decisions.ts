@@ -1,8 +1,11 @@
 import { orgUnitStreamId } from '../organisation/org-unit.decider';
+import { requireTeacher } from '../organisation/organisation.lookups';
 import { orgUnitStream, teacherStream } from '../organisation/organisation.streams';
-import { decideJoinBatch, decideMoveTeacher, teacherStreamId } from '../organisation/teacher.decider';
+import { decideJoinBatch, decideMoveTeacher, TeacherState, teacherStreamId } from '../organisation/teacher.decider';
+import { requireScheduledBatch } from '../programme/batch.lookups';
 import { BatchState, batchStreamId } from '../programme/batch';
 import { BatchEvent } from '../programme/programme.events';
+import { TeacherEvent } from '../organisation/organisation.events';
 import { batchStream } from '../programme/programme.streams';
 import { quotaStreamId } from '../quota/quota.ledger';
 import { quotaLedgerStream } from '../quota/quota.streams';
@@ -64,20 +67,31 @@ type RecordCommand = Command<string, { batchId: string; teacherId: string }>;
 interface RecordRoles {
   enrollment: OneStream<EnrollmentState, EnrollmentEvent>;
   batch: OneStream<BatchState, BatchEvent>;
+  teacher: OneStream<TeacherState, TeacherEvent>;
   closure: OneStream<SchoolClosureState, SchoolClosureEvent>;
 }
 
+/** The record, the batch (its rules) and the teacher, as a command on one record reads them first. */
+const recordReads = ({ data }: RecordCommand) => ({
+  enrollment: one(enrollmentStream, enrollmentStreamId(data.batchId, data.teacherId)),
+  batch: one(batchStream, batchStreamId(data.batchId)),
+  teacher: one(teacherStream, teacherStreamId(data.teacherId)),
+});
+
 /**
- * A command on one teacher's record in one batch: the record, the batch (its rules), and the
- * closure of the record's school.
+ * A command on one teacher's record in one batch: the record, the batch (its rules), the teacher,
+ * and the closure of the record's school.
  */
 function onRecord<C extends RecordCommand, Facts = undefined>() {
   return decision<C, Facts>()
-    .reads(({ data }) => ({
-      enrollment: one(enrollmentStream, enrollmentStreamId(data.batchId, data.teacherId)),
-      batch: one(batchStream, batchStreamId(data.batchId)),
-    }))
+    .reads(recordReads)
     .then(({ data }, { enrollment }, read) => ({ closure: closureOf(data.batchId, schoolOfRecord(read(enrollment))) }));
+}
+
+/** The batch and the teacher a record command names exist (UNKNOWN_BATCH, UNKNOWN_TEACHER), before any rule of the record. */
+function requireNamed({ data }: RecordCommand, roles: Pick<RecordRoles, 'batch' | 'teacher'>, read: Read): void {
+  requireScheduledBatch(read(roles.batch), data.batchId);
+  requireTeacher(read(roles.teacher), data.teacherId);
 }
 
 function contextOf(roles: RecordRoles, read: Read): EnrollmentContext {
@@ -92,9 +106,13 @@ function contextOf(roles: RecordRoles, read: Read): EnrollmentContext {
 function recordDecision<C extends RecordCommand>(
   decide: (command: C, context: EnrollmentContext) => EnrollmentEvent[],
 ): Decision<C> {
-  return onRecord<C>().decides((command, roles, read) => ({ enrollment: decide(command, contextOf(roles, read)) }), {
-    about: (roles) => roles.enrollment,
-  });
+  return onRecord<C>().decides(
+    (command, roles, read) => {
+      requireNamed(command, roles, read);
+      return { enrollment: decide(command, contextOf(roles, read)) };
+    },
+    { about: (roles) => roles.enrollment },
+  );
 }
 
 /** What the application reads before EnrollTeacher: the birth date lies inside the protected ID number. */
@@ -146,10 +164,7 @@ export const confirmEnrollmentDecision = recordDecision<ConfirmEnrollment>(decid
 
 /** The record, then the ledger holding its seat, released with the withdrawal. */
 export const withdrawTeacherDecision = decision<WithdrawTeacher>()
-  .reads(({ data }) => ({
-    enrollment: one(enrollmentStream, enrollmentStreamId(data.batchId, data.teacherId)),
-    batch: one(batchStream, batchStreamId(data.batchId)),
-  }))
+  .reads(recordReads)
   .then(({ data }, { enrollment }, read) => {
     const record = read(enrollment);
     return {
@@ -158,8 +173,10 @@ export const withdrawTeacherDecision = decision<WithdrawTeacher>()
     };
   })
   .decides(
-    (command, roles, read) =>
-      decideWithdrawTeacher(command, { ...contextOf(roles, read), seatLedger: read(roles.seat) }),
+    (command, roles, read) => {
+      requireNamed(command, roles, read);
+      return decideWithdrawTeacher(command, { ...contextOf(roles, read), seatLedger: read(roles.seat) });
+    },
     { about: (roles) => roles.enrollment },
   );
 
@@ -177,12 +194,11 @@ export interface RecordOfflineHoursFacts {
 }
 
 export const recordOfflineHoursDecision = onRecord<RecordOfflineHours, RecordOfflineHoursFacts>().decides(
-  (command, roles, read, facts) => ({
-    enrollment: decideRecordOfflineHours(command, {
-      ...contextOf(roles, read),
-      schoolFinishedAt: facts.schoolFinishedAt,
-    }),
-  }),
+  (command, roles, read, facts) => {
+    requireNamed(command, roles, read);
+    const context = { ...contextOf(roles, read), schoolFinishedAt: facts.schoolFinishedAt };
+    return { enrollment: decideRecordOfflineHours(command, context) };
+  },
   { about: (roles) => roles.enrollment },
 );
 
@@ -194,14 +210,14 @@ const isRevoked = (event: EnrollmentEvent): event is CertificateRevoked => event
  * keeps a copy, so the code alone finds the record for verification and revocation.
  */
 export const issueCertificateDecision = decision<IssueCertificate>()
-  .reads(({ data }) => ({
-    enrollment: one(enrollmentStream, enrollmentStreamId(data.batchId, data.teacherId)),
-    batch: one(batchStream, batchStreamId(data.batchId)),
-    certificate: one(certificateStream, certificateStreamId(data.certificateCode), { mirror: true }),
+  .reads((command) => ({
+    ...recordReads(command),
+    certificate: one(certificateStream, certificateStreamId(command.data.certificateCode), { mirror: true }),
   }))
   .then(({ data }, { enrollment }, read) => ({ closure: closureOf(data.batchId, schoolOfRecord(read(enrollment))) }))
   .decides(
     (command, roles, read) => {
+      requireNamed(command, roles, read);
       const issued = decideIssueCertificate(command, contextOf(roles, read));
       return { enrollment: issued, certificate: issued.filter(isIssued) };
     },

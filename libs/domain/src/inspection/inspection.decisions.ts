@@ -1,3 +1,6 @@
+import { orgUnitStreamId } from '../organisation/org-unit.decider';
+import { requireSchool, requireUnit } from '../organisation/organisation.lookups';
+import { orgUnitStream } from '../organisation/organisation.streams';
 import { batchStreamId } from '../programme/batch';
 import { batchStream } from '../programme/programme.streams';
 import { decision, one } from '../shared/decision';
@@ -16,16 +19,25 @@ export const drawInspectionSampleDecision = decision<DrawInspectionSample, DrawI
   .reads(({ data }) => ({
     sample: one(inspectionStream, inspectionStreamId(data.sampleId)),
     batch: one(batchStream, batchStreamId(data.batchId)),
+    scopeUnit: one(orgUnitStream, orgUnitStreamId(data.scopeUnitId)),
   }))
   .decides(
-    (command, roles, read, facts) => ({
-      sample: decideDrawInspectionSample(command, read(roles.sample), read(roles.batch), facts.candidates),
-    }),
+    (command, roles, read, facts) => {
+      requireUnit(read(roles.scopeUnit), command.data.scopeUnitId);
+      return { sample: decideDrawInspectionSample(command, read(roles.sample), read(roles.batch), facts.candidates) };
+    },
     { about: (roles) => roles.sample },
   );
 
 export const recordInspectionFindingDecision = decision<RecordInspectionFinding>()
-  .reads(({ data }) => ({ sample: one(inspectionStream, inspectionStreamId(data.sampleId)) }))
-  .decides((command, roles, read) => ({ sample: decideRecordInspectionFinding(command, read(roles.sample)) }), {
-    about: (roles) => roles.sample,
-  });
+  .reads(({ data }) => ({
+    sample: one(inspectionStream, inspectionStreamId(data.sampleId)),
+    school: one(orgUnitStream, orgUnitStreamId(data.schoolId)),
+  }))
+  .decides(
+    (command, roles, read) => {
+      requireSchool(read(roles.school), command.data.schoolId);
+      return { sample: decideRecordInspectionFinding(command, read(roles.sample)) };
+    },
+    { about: (roles) => roles.sample },
+  );

@@ -12,3 +12,4 @@ export {
 } from './id-number';
 export * from './organisation.streams';
 export * from './organisation.decisions';
+export * from './organisation.lookups';

@@ -1,4 +1,5 @@
 import { decision, one } from '../shared/decision';
+import { RuleViolation } from '../shared/rule-violation';
 import { DeclareFullTimeTeachers, RegisterOrgUnit, RegisterTeacher, SetIssuingOffice } from './organisation.commands';
 import {
   decideDeclareFullTimeTeachers,
@@ -6,23 +7,35 @@ import {
   decideSetIssuingOffice,
   orgUnitStreamId,
 } from './org-unit.decider';
+import { actsOver } from './organisation.lookups';
 import { orgUnitStream, teacherStream } from './organisation.streams';
 import { decideRegisterTeacher, teacherStreamId } from './teacher.decider';
 
-/** The unit's own stream, and its parent's (none for a province), whose ancestry it joins. */
+/**
+ * The unit's own stream, and its parent's (none for a province), whose ancestry it joins. A unit
+ * registered already is compared field by field (imports rerun) only for those who act over it:
+ * to anyone else, any data is refused alike, so nobody learns another region's units field by field.
+ */
 export const registerOrgUnitDecision = decision<RegisterOrgUnit>()
   .reads(({ data }) => ({
     unit: one(orgUnitStream, orgUnitStreamId(data.unitId)),
     parent: one(orgUnitStream, data.parentId === undefined ? undefined : orgUnitStreamId(data.parentId)),
   }))
   .decides(
-    (command, roles, read) => ({
-      unit: decideRegisterOrgUnit(
-        command,
-        read(roles.unit),
-        roles.parent.streamId === undefined ? undefined : read(roles.parent),
-      ),
-    }),
+    (command, roles, read) => {
+      const unit = read(roles.unit);
+      if (unit.status === 'registered' && !actsOver(command.metadata.actor, unit)) {
+        const { unitId } = command.data;
+        throw new RuleViolation('UNIT_ALREADY_REGISTERED', `Unit ${unitId} is already registered`, { unitId });
+      }
+      return {
+        unit: decideRegisterOrgUnit(
+          command,
+          unit,
+          roles.parent.streamId === undefined ? undefined : read(roles.parent),
+        ),
+      };
+    },
     { about: (roles) => roles.unit },
   );
 

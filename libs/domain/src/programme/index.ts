@@ -10,3 +10,4 @@ export * from './batch';
 export * from './programme.streams';
 export * from './programme.decisions';
 export * from './coverage-target';
+export * from './batch.lookups';

@@ -1,21 +1,34 @@
 import { orgUnitStreamId } from '../organisation/org-unit.decider';
 import { orgUnitStream } from '../organisation/organisation.streams';
 import { decision, one } from '../shared/decision';
+import { RuleViolation } from '../shared/rule-violation';
 import { batchStreamId } from './batch';
 import { LaunchProgramme, ScheduleBatch } from './programme.commands';
 import { decideLaunchProgramme, decideScheduleBatch, programmeStreamId } from './programme.decider';
 import { batchStream, programmeStream } from './programme.streams';
 
-/** The programme's stream and its province's, which must be a registered province. */
+/**
+ * The programme's stream and its province's, which must be a registered province. A programme
+ * launched already is compared field by field only for its own province (and system): another
+ * province's admin learns that the id is taken, not what it holds.
+ */
 export const launchProgrammeDecision = decision<LaunchProgramme>()
   .reads(({ data }) => ({
     programme: one(programmeStream, programmeStreamId(data.programmeId)),
     province: one(orgUnitStream, orgUnitStreamId(data.provinceId)),
   }))
   .decides(
-    (command, roles, read) => ({
-      programme: decideLaunchProgramme(command, read(roles.programme), read(roles.province)),
-    }),
+    (command, roles, read) => {
+      const programme = read(roles.programme);
+      const { actor } = command.metadata;
+      if (programme.status === 'launched' && actor.role !== 'system' && actor.unitId !== programme.provinceId) {
+        const { programmeId } = command.data;
+        throw new RuleViolation('PROGRAMME_ALREADY_LAUNCHED', `Programme ${programmeId} is already launched`, {
+          programmeId,
+        });
+      }
+      return { programme: decideLaunchProgramme(command, programme, read(roles.province)) };
+    },
     { about: (roles) => roles.programme },
   );
 

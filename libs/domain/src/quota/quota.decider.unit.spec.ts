@@ -73,10 +73,16 @@ describe('Quota ledger', () => {
         .thenRefuses('NOT_A_CHILD', { fromUnitId: 'jiangsu', toUnitId: 'xuanwu', toParentId: 'nanjing' });
     });
 
-    it('refuses to give seats to an unknown unit', () => {
+    it('refuses to give seats to an unknown unit (UNKNOWN_UNIT)', () => {
       given()
         .when(allocate('jiangsu', 'atlantis', 10))
-        .thenRefuses('NOT_A_CHILD', { toUnitId: 'atlantis' });
+        .thenRefuses('UNKNOWN_UNIT', { unitId: 'atlantis' });
+    });
+
+    it('refuses seats from an unknown unit (UNKNOWN_UNIT)', () => {
+      given()
+        .when(revoke('atlantis', 'nanjing', 10))
+        .thenRefuses('UNKNOWN_UNIT', { unitId: 'atlantis' });
     });
 
     it('refuses to give seats to itself', () => {
@@ -143,9 +149,9 @@ describe('Quota ledger', () => {
         .thenRefuses('BAD_SEATS', { seats: '5' });
     });
 
-    it('checks the seats before anything else, even for a province', () => {
+    it('checks the seats before how the units are related, even for a province', () => {
       given()
-        .when(allocate('jiangsu', 'atlantis', 0))
+        .when(allocate('jiangsu', 'xuanwu', 0))
         .thenRefuses('BAD_SEATS');
     });
 

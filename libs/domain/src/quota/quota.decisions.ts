@@ -1,4 +1,5 @@
 import { orgUnitStreamId } from '../organisation/org-unit.decider';
+import { requireUnit } from '../organisation/organisation.lookups';
 import { orgUnitStream } from '../organisation/organisation.streams';
 import { batchStreamId, requireScheduledPeriod } from '../programme/batch';
 import { batchStream } from '../programme/programme.streams';
@@ -10,8 +11,9 @@ import { quotaLedgerStream } from './quota.streams';
 
 /**
  * Seats move between two ledgers of one period, appended together: the giver's (`from`) and the
- * child's (`to`). The batch must have the period; the two units say whether they are parent and
- * child, and whether the giver is a province (which gives without a cap).
+ * child's (`to`). The batch must have the period and both units must be registered (UNKNOWN_UNIT);
+ * they say whether they are parent and child, and whether the giver is a province (which gives
+ * without a cap).
  */
 function quotaTransfer<C extends AllocateQuota | RevokeQuota>(
   decide: (command: C, context: QuotaTransferContext) => QuotaTransferDecision,
@@ -26,14 +28,15 @@ function quotaTransfer<C extends AllocateQuota | RevokeQuota>(
     }))
     .decides(
       (command, roles, read) => {
-        requireScheduledPeriod(read(roles.batch), command.data.batchId, command.data.periodId);
-        const fromUnit = read(roles.fromUnit);
-        const toUnit = read(roles.toUnit);
+        const { batchId, periodId, fromUnitId, toUnitId } = command.data;
+        requireScheduledPeriod(read(roles.batch), batchId, periodId);
+        const fromUnit = requireUnit(read(roles.fromUnit), fromUnitId);
+        const toUnit = requireUnit(read(roles.toUnit), toUnitId);
         return decide(command, {
           from: read(roles.from),
           to: read(roles.to),
-          fromKind: fromUnit.status === 'registered' ? fromUnit.kind : undefined,
-          toParentId: toUnit.status === 'registered' ? toUnit.parentId : undefined,
+          fromKind: fromUnit.kind,
+          toParentId: toUnit.parentId,
         });
       },
       { about: (roles) => roles.from },
