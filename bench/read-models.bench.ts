@@ -52,6 +52,7 @@ import {
   readModelDataSource,
   rebuildReadModel,
   rebuildReadModels,
+  renderNoticeCsv,
   renderNoticeHtml,
   renderNoticeXlsx,
   WeeklyNotice,
@@ -797,6 +798,7 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
       const units = 1 + notice.levels.reduce((sum, level) => sum + level.rows.length, 0);
       const cases: [string, () => Promise<unknown>][] = [
         ['query', () => notices.notice(CITY, BATCH, week)],
+        ['query + csv', async () => renderNoticeCsv(await notices.notice(CITY, BATCH, week))],
         ['query + xlsx', async () => renderNoticeXlsx(await notices.notice(CITY, BATCH, week))],
         ['query + html', async () => renderNoticeHtml(await notices.notice(CITY, BATCH, week))],
       ];
@@ -816,8 +818,9 @@ export async function readModelBenchmarks(database: BenchDatabase, rows: BenchRo
       }
       const renderOnly = await latencies(20, () => renderNoticeXlsx(notice));
       const htmlOnly = await latencies(20, async () => renderNoticeHtml(notice));
+      const csvOnly = await latencies(20, async () => renderNoticeCsv(notice));
       console.error(
-        `  rendering alone: xlsx p50 ${renderOnly.percentile(50).toFixed(1)} ms, html p50 ${htmlOnly.percentile(50).toFixed(1)} ms`,
+        `  rendering alone: xlsx p50 ${renderOnly.percentile(50).toFixed(1)} ms, html p50 ${htmlOnly.percentile(50).toFixed(1)} ms, csv p50 ${csvOnly.percentile(50).toFixed(1)} ms`,
       );
     } finally {
       await dataSource.destroy();
@@ -842,6 +845,9 @@ function checkNotice(notice: WeeklyNotice, history: History): void {
     ['passed', figures.passed, expected.passed],
     ['excellent', figures.excellent, expected.excellent],
     ['certified', figures.certified, expected.certified],
+    // Every teacher is full-time and registered: all of them are required, and a pass trains.
+    ['required', figures.required, expected.teachers],
+    ['trained', figures.trained, expected.passed],
     ['schoolsTotal', figures.schoolsTotal, history.schools],
     ['schoolsClosed', figures.schoolsClosed, expected.schoolsClosed],
   ];

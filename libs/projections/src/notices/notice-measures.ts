@@ -7,7 +7,6 @@ import type {
   RequiredSource,
   UnitKind,
 } from './weekly-notice';
-import { NOTICE_COUNTS, NOTICE_RATES } from './weekly-notice';
 
 /**
  * The measures of progress against the targets, from the counts the read model keeps: teachers
@@ -101,26 +100,84 @@ export function ratesOf(counts: NoticeCounts): NoticeRates {
   };
 }
 
-export function figuresOf(counts: NoticeCounts): NoticeFigures {
-  return { ...counts, ...ratesOf(counts) };
+// A notice builds these for every unit of a city or a province: object literals of one shape,
+// not objects grown key by key (a fifth of a 1,000-school notice's time went there).
+export function figuresOf(c: NoticeCounts): NoticeFigures {
+  return {
+    required: c.required,
+    enrolled: c.enrolled,
+    confirmed: c.confirmed,
+    pointsSelected: c.pointsSelected,
+    onlinePassed: c.onlinePassed,
+    assessed: c.assessed,
+    passed: c.passed,
+    excellent: c.excellent,
+    trained: c.trained,
+    certified: c.certified,
+    othersEnrolled: c.othersEnrolled,
+    othersTrained: c.othersTrained,
+    hoursCredited: c.hoursCredited,
+    hoursRecognised: c.hoursRecognised,
+    seatsReceived: c.seatsReceived,
+    excellentVideos: c.excellentVideos,
+    schoolsTotal: c.schoolsTotal,
+    schoolsClosed: c.schoolsClosed,
+    participationPercent: percentOf(c.enrolled, c.required),
+    passPercent: percentOf(c.passed, c.assessed),
+    completionPercent: percentOf(c.trained, c.required),
+  };
 }
 
 export function zeroCounts(): NoticeCounts {
-  return Object.fromEntries(NOTICE_COUNTS.map((figure) => [figure, 0])) as unknown as NoticeCounts;
+  return {
+    required: 0,
+    enrolled: 0,
+    confirmed: 0,
+    pointsSelected: 0,
+    onlinePassed: 0,
+    assessed: 0,
+    passed: 0,
+    excellent: 0,
+    trained: 0,
+    certified: 0,
+    othersEnrolled: 0,
+    othersTrained: 0,
+    hoursCredited: 0,
+    hoursRecognised: 0,
+    seatsReceived: 0,
+    excellentVideos: 0,
+    schoolsTotal: 0,
+    schoolsClosed: 0,
+  };
 }
 
-/** Figure by figure; rates in percentage points, null where either side has none. */
-export function changeOf(thisWeek: NoticeFigures, lastWeek: NoticeFigures): NoticeFigures {
-  const counts = Object.fromEntries(
-    NOTICE_COUNTS.map((figure) => [figure, roundTo(thisWeek[figure] - lastWeek[figure], 2)]),
-  ) as unknown as NoticeCounts;
-  const rates = Object.fromEntries(
-    NOTICE_RATES.map((rate) => {
-      const [now, before] = [thisWeek[rate], lastWeek[rate]];
-      return [rate, now === null || before === null ? null : roundTo(now - before, 1)];
-    }),
-  ) as unknown as NoticeRates;
-  return { ...counts, ...rates };
+/** Figure by figure (hours rounded to hundredths); rates in percentage points, null where either side has none. */
+export function changeOf(a: NoticeFigures, b: NoticeFigures): NoticeFigures {
+  const points = (now: number | null, before: number | null) =>
+    now === null || before === null ? null : roundTo(now - before, 1);
+  return {
+    required: a.required - b.required,
+    enrolled: a.enrolled - b.enrolled,
+    confirmed: a.confirmed - b.confirmed,
+    pointsSelected: a.pointsSelected - b.pointsSelected,
+    onlinePassed: a.onlinePassed - b.onlinePassed,
+    assessed: a.assessed - b.assessed,
+    passed: a.passed - b.passed,
+    excellent: a.excellent - b.excellent,
+    trained: a.trained - b.trained,
+    certified: a.certified - b.certified,
+    othersEnrolled: a.othersEnrolled - b.othersEnrolled,
+    othersTrained: a.othersTrained - b.othersTrained,
+    hoursCredited: roundTo(a.hoursCredited - b.hoursCredited, 2),
+    hoursRecognised: roundTo(a.hoursRecognised - b.hoursRecognised, 2),
+    seatsReceived: a.seatsReceived - b.seatsReceived,
+    excellentVideos: a.excellentVideos - b.excellentVideos,
+    schoolsTotal: a.schoolsTotal - b.schoolsTotal,
+    schoolsClosed: a.schoolsClosed - b.schoolsClosed,
+    participationPercent: points(a.participationPercent, b.participationPercent),
+    passPercent: points(a.passPercent, b.passPercent),
+    completionPercent: points(a.completionPercent, b.completionPercent),
+  };
 }
 
 /** Behind when 完成率 (as shown) is under the target (as shown); a unit with nobody required is not. */

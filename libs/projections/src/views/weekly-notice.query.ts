@@ -56,15 +56,15 @@ export class WeeklyNoticeQuery {
       const entry = counts.get(each.unitId) ?? { thisWeek: zeroCounts(), lastWeek: zeroCounts() };
       const [schoolsNow, schoolsBefore] = schools.get(each.unitId) ?? [0, 0];
       const required = requiredNow.get(each.unitId) ?? { required: 0, source: 'none' as const };
+      entry.thisWeek.required = required.required;
+      entry.thisWeek.schoolsTotal = schoolsNow;
+      entry.lastWeek.required = requiredBefore.get(each.unitId)?.required ?? 0;
+      entry.lastWeek.schoolsTotal = schoolsBefore;
       return noticeRow({
         unit: each,
         requiredSource: required.source,
-        thisWeek: { ...entry.thisWeek, required: required.required, schoolsTotal: schoolsNow },
-        lastWeek: {
-          ...entry.lastWeek,
-          required: requiredBefore.get(each.unitId)?.required ?? 0,
-          schoolsTotal: schoolsBefore,
-        },
+        thisWeek: entry.thisWeek,
+        lastWeek: entry.lastWeek,
         targetPercent,
       });
     };
@@ -105,12 +105,12 @@ export class WeeklyNoticeQuery {
     );
     return new Map(
       rows.map((row) => {
-        const pick = (suffix: string): NoticeCounts => ({
-          ...zeroCounts(),
-          ...Object.fromEntries(
-            WEEKLY_COUNTS.map((figure) => [figure, roundTo(Number(row[`${figure}_${suffix}`] ?? 0), 2)]),
-          ),
-        });
+        const pick = (suffix: string): NoticeCounts => {
+          // Filled in place: every unit's counts keep the one shape zeroCounts gives them.
+          const counts = zeroCounts();
+          for (const figure of WEEKLY_COUNTS) counts[figure] = roundTo(Number(row[`${figure}_${suffix}`] ?? 0), 2);
+          return counts;
+        };
         return [String(row.unit_id), { thisWeek: pick('this'), lastWeek: pick('last') }];
       }),
     );
