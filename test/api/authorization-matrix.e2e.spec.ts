@@ -44,6 +44,12 @@ const cases: Record<string, Case> = {
     inside: 'S-1',
     outside: 'S-2',
   },
+  ExemptTeacher: {
+    body: () => ({ programmeId: 'PROG', teacherId: 'T-1' }),
+    inside: 'S-1',
+    outside: 'S-2',
+    teacherScoped: true,
+  },
   SetIssuingOffice: {
     body: (s) => ({ unitId: 'S-1', issuingOffice: `校一项目办${s}` }),
     inside: 'S-1',

@@ -10,6 +10,7 @@ export * from './enrollment';
 export * from './school-closure';
 export * from './inspection';
 export * from './accounts';
+export * from './exemption';
 export * from './shared/seeded-random';
 export { startOfLocalDay, endOfLocalDay, localDateOf, isCalendarDate } from './shared/calendar';
 export * from './stream-types';

@@ -1,5 +1,6 @@
 import { sessionStream, signInStream, tokenRevocationsStream, userStream } from './accounts/accounts.streams';
 import { certificateStream, enrollmentStream } from './enrollment/enrollment.streams';
+import { exemptionStream } from './exemption/exemption.streams';
 import { inspectionStream } from './inspection/inspection.streams';
 import { orgUnitStream, teacherStream } from './organisation/organisation.streams';
 import { batchStream, programmeStream } from './programme/programme.streams';
@@ -23,4 +24,5 @@ export const STREAM_TYPES: readonly StreamType<unknown, DomainEvent>[] = [
   signInStream,
   sessionStream,
   tokenRevocationsStream,
+  exemptionStream,
 ];

@@ -384,6 +384,11 @@ export function viewPaths(): OpenAPIObject['paths'] {
                 schoolName: { type: 'string' },
                 status: { type: 'string', enum: [...TRAINING_STATUSES] },
                 periodId: { type: 'string', nullable: true },
+                exempt: {
+                  type: 'boolean',
+                  description: 'The programme’s rulebook exempts the teacher (ExemptTeacher)',
+                },
+                required: { type: 'boolean', description: 'Full-time and not exempt: among the teachers required' },
               },
             },
           },

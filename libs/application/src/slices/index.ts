@@ -15,6 +15,7 @@ import {
   withdrawTeacher,
 } from './enrollment';
 import { accountCommands } from './accounts';
+import { exemptTeacher } from './exemption';
 import { drawInspectionSample, recordInspectionFinding } from './inspection';
 import { declareFullTimeTeachers, registerOrgUnit, registerTeacher, setIssuingOffice } from './organisation';
 import { launchProgramme, scheduleBatch } from './programme';
@@ -39,6 +40,7 @@ export const contractCommands: readonly CommandSlice[] = [
   scheduleBatch,
   allocateQuota,
   revokeQuota,
+  exemptTeacher,
   enrollTeacher,
   confirmEnrollment,
   withdrawTeacher,

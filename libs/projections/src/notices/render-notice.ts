@@ -209,7 +209,8 @@ const SIGNED_FMT: Record<Format, string | undefined> = {
 
 function cellValue(value: string | number | null, column: Column): ExcelJS.CellValue {
   if (value === null) return null;
-  if (typeof value === 'string') return value;
+  // An empty text (a unit not behind) is an empty cell.
+  if (typeof value === 'string') return value === '' ? null : value;
   // A rate and its change are percents in Excel; behind-by stays in points.
   if (column.format === 'percent' || (column.format === 'points' && column.signed)) return value / 100;
   return value;

@@ -24,6 +24,8 @@ export class TeacherRow {
   @Column({ type: 'text' }) subject!: string;
   @Column({ name: 'full_time', type: 'boolean' }) fullTime!: boolean;
   @Column({ name: 'id_number_masked', type: 'text' }) idNumberMasked!: string;
+  /** Programmes whose rulebook exempts the teacher (ExemptTeacher, or a voluntary enrollment): not required there. */
+  @Column({ name: 'exempt_in', type: 'jsonb', default: [] }) exemptIn!: string[];
 }
 
 @Entity({ name: 'programmes' })
@@ -189,6 +191,16 @@ export class UnitTeacherChangeRow {
   @Column({ name: 'full_time', type: 'integer', default: 0 }) fullTime!: number;
 }
 
+/** Exempt teachers at or below a unit in a programme, as changes by ISO week (like unit_teacher_changes). */
+@Entity({ name: 'unit_exempt_changes' })
+export class UnitExemptChangeRow {
+  @PrimaryColumn({ name: 'programme_id', type: 'text' }) programmeId!: string;
+  @PrimaryColumn({ name: 'unit_id', type: 'text' }) unitId!: string;
+  @PrimaryColumn({ type: 'text' }) week!: string;
+  @Column({ type: 'integer', default: 0 }) teachers!: number;
+  @Column({ name: 'full_time', type: 'integer', default: 0 }) fullTime!: number;
+}
+
 export const progressEntities = [
   UnitRow,
   TeacherRow,
@@ -203,4 +215,5 @@ export const progressEntities = [
   UnitDeclarationRow,
   UnitOfficeRow,
   UnitTeacherChangeRow,
+  UnitExemptChangeRow,
 ];

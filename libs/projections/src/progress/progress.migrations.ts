@@ -159,3 +159,49 @@ export class ProgressIssuingOffices1764900000001 implements MigrationInterface {
     await queryRunner.query(`drop table ${schemaOf(queryRunner)}.unit_offices`);
   }
 }
+
+/**
+ * Exempt teachers (ExemptTeacher, and exempt volunteers' enrollments) leave a programme's teachers
+ * required: the teachers know the programmes that exempt them, and exemptions are counted per unit
+ * and week. Voluntary enrollments already in the log count too, so the read model starts again from
+ * the first event (with Kafka projector workers: `tip rebuild progress`).
+ */
+export class ProgressExemptions1764900000002 implements MigrationInterface {
+  name = 'ProgressExemptions1764900000002';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(
+      `truncate ${[...PROGRESS_TABLES, 'kafka_partitions'].map((table) => `${schema}.${table}`).join(', ')}`,
+    );
+    await queryRunner.query(`update ${schema}.projection_checkpoint set position = 0, updated_at = now()`);
+    await queryRunner.query(`alter table ${schema}.teachers add column exempt_in jsonb not null default '[]'`);
+    await queryRunner.query(`create table ${schema}.unit_exempt_changes (
+      programme_id text not null, unit_id text not null, week text not null,
+      teachers integer not null default 0, full_time integer not null default 0,
+      primary key (programme_id, unit_id, week))`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(`drop table ${schema}.unit_exempt_changes`);
+    await queryRunner.query(`alter table ${schema}.teachers drop column exempt_in`);
+  }
+}
+
+/** Every table the progress projector writes (as of the exemptions), for migrations that start it again. */
+const PROGRESS_TABLES = [
+  'units',
+  'teachers',
+  'programmes',
+  'batches',
+  'teacher_records',
+  'quota_ledgers',
+  'school_closures',
+  'school_participation',
+  'unit_progress',
+  'unit_weekly_changes',
+  'unit_declarations',
+  'unit_offices',
+  'unit_teacher_changes',
+];

@@ -3,6 +3,7 @@ import {
   BatchScheduled,
   EnrollmentEvent,
   EnrollmentState,
+  ExemptionEvent,
   evolveEnrollment,
   evolveQuotaLedger,
   evolveSchoolClosure,
@@ -43,6 +44,7 @@ import {
   TeacherRecordRow,
   TeacherRow,
   UnitDeclarationRow,
+  UnitExemptChangeRow,
   UnitOfficeRow,
   UnitRow,
   UnitTeacherChangeRow,
@@ -51,7 +53,7 @@ import { trainingStatus } from './training-status';
 
 /** Streams whose events this read model counts; copies (a batch's own stream, certificates) are skipped. */
 const category = (event: RecordedEvent) =>
-  /^(org-unit|teacher|programme|quota|enrollment|school-closure)-/.exec(event.streamId)?.[1];
+  /^(org-unit|teacher|programme|quota|enrollment|school-closure|exemption)-/.exec(event.streamId)?.[1];
 
 /**
  * Progress per school, county, city, province and batch; teacher transcripts; quota ledgers.
@@ -75,6 +77,7 @@ export const progressProjection: Projection = {
     unit_declarations: 'state',
     unit_offices: 'state',
     unit_teacher_changes: 'counter',
+    unit_exempt_changes: 'counter',
   },
 
   handles: (event) => category(event) !== undefined,
@@ -116,6 +119,13 @@ export const progressProjection: Projection = {
           { table: 'school_closures', key: [data.batchId, data.schoolId] },
           { table: 'units', key: [data.schoolId] },
         ];
+      case 'exemption': {
+        const teacher = rows.peek<TeacherRow>('teachers', data.teacherId);
+        return [
+          { table: 'teachers', key: [data.teacherId] },
+          ...[data.schoolId, teacher?.schoolId].flatMap((id) => (id ? [{ table: 'units', key: [id] }] : [])),
+        ];
+      }
       case undefined:
       default:
         return [];
@@ -136,6 +146,8 @@ export const progressProjection: Projection = {
         return recordChanged(recorded<EnrollmentEvent>(event), rows);
       case 'school-closure':
         return closureChanged(recorded<SchoolClosureEvent>(event), rows);
+      case 'exemption':
+        return exempted(recorded<ExemptionEvent>(event), rows);
       case undefined:
       default:
         return [];
@@ -201,7 +213,17 @@ function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>,
   if (event.type === 'TeacherRegistered') {
     const { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked } =
       event.data as TeacherRegistered['data'];
-    const row: TeacherRow = { teacherId, schoolId, name, gender, stage, subject, fullTime, idNumberMasked };
+    const row: TeacherRow = {
+      teacherId,
+      schoolId,
+      name,
+      gender,
+      stage,
+      subject,
+      fullTime,
+      idNumberMasked,
+      exemptIn: [],
+    };
     return [
       { op: 'put', table: 'teachers', row: { ...row } },
       ...teachersCounted(event.data.ancestry, fullTime, 1, event),
@@ -211,13 +233,54 @@ function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>,
     const { teacherId, toSchoolId, ancestry } = event.data as TeacherMovedSchool['data'];
     const teacher = rows.get<TeacherRow>('teachers', teacherId);
     if (!teacher) return [];
+    const leaving = chainOf(rows, teacher.schoolId);
     return [
       { op: 'put', table: 'teachers', row: { ...teacher, schoolId: toSchoolId } },
-      ...teachersCounted(chainOf(rows, teacher.schoolId), teacher.fullTime, -1, event),
+      ...teachersCounted(leaving, teacher.fullTime, -1, event),
       ...teachersCounted(ancestry, teacher.fullTime, 1, event),
+      // Exempt where they were exempt: the exemption moves with the teacher.
+      ...teacher.exemptIn.flatMap((programmeId) => [
+        ...exemptCounted(programmeId, leaving, teacher.fullTime, -1, event),
+        ...exemptCounted(programmeId, ancestry, teacher.fullTime, 1, event),
+      ]),
     ];
   }
   return [];
+}
+
+/**
+ * A programme exempts the teacher (ExemptTeacher): the teacher leaves its teachers required at
+ * every unit of their school's chain from this week on. A registration not seen yet is on its way
+ * (another Kafka partition): wait for it.
+ */
+function exempted(event: Recorded<ExemptionEvent>, rows: ViewRows): ViewChange[] {
+  const { programmeId, teacherId } = event.data;
+  const teacher = rows.get<TeacherRow>('teachers', teacherId);
+  if (!teacher) throw new AwaitingEvents(`teacher ${teacherId} is not registered in the read model yet`);
+  return exemptionOf(teacher, programmeId, rows, event);
+}
+
+/** The changes that exempt a teacher in a programme; none when exempt there already. */
+function exemptionOf(teacher: TeacherRow, programmeId: string, rows: ViewRows, event: EventPlace): ViewChange[] {
+  if (teacher.exemptIn.includes(programmeId)) return [];
+  return [
+    { op: 'put', table: 'teachers', row: { ...teacher, exemptIn: [...teacher.exemptIn, programmeId] } },
+    ...exemptCounted(programmeId, chainOf(rows, teacher.schoolId), teacher.fullTime, 1, event),
+  ];
+}
+
+function exemptCounted(
+  programmeId: string,
+  chain: readonly string[],
+  fullTime: boolean,
+  sign: 1 | -1,
+  event: EventPlace,
+): ViewChange[] {
+  const week = isoWeekOf(event.metadata.businessTime);
+  return chain.map((unitId): ViewChange => {
+    const row: UnitExemptChangeRow = { programmeId, unitId, week, teachers: sign, fullTime: fullTime ? sign : 0 };
+    return { op: 'add', table: 'unit_exempt_changes', row: { ...row } };
+  });
 }
 
 /** A teacher joins (+1) or leaves (−1) every unit of a school's chain, in the event's week. */

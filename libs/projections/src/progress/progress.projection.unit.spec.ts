@@ -272,6 +272,43 @@ describe('the progress projector', () => {
       ]);
     });
 
+    it("takes an exempt teacher out of the programme's count from the week of the exemption, and moves it with the teacher", () => {
+      const exemptedEvent = event(
+        'exemption-ND:T1',
+        'TeacherExempted',
+        { programmeId: 'ND', teacherId: 'T1', schoolId: 'S1', yearsBeforeRetirement: 5 },
+        '2021-01-19T09:00:00+08:00',
+      );
+      const moved = event(
+        'teacher-T1',
+        'TeacherMovedSchool',
+        { teacherId: 'T1', fromSchoolId: 'S1', toSchoolId: 'S2', ancestry: ['P', 'C', 'X', 'S2'] },
+        '2021-01-26T09:00:00+08:00',
+      );
+      const { tables } = rowsOf([
+        ...world(),
+        teacher('T1', 'S1', true, '2021-01-12T09:00:00+08:00'),
+        exemptedEvent,
+        exemptedEvent,
+        moved,
+      ]);
+      const exempt = (unitId: string) =>
+        tables
+          .get('unit_exempt_changes')
+          ?.filter((row) => row.unitId === unitId)
+          .map(({ programmeId, week, fullTime }) => ({ programmeId, week, fullTime }));
+      expect(exempt('S1')).toEqual([
+        { programmeId: 'ND', week: '2021-W03', fullTime: 1 },
+        { programmeId: 'ND', week: '2021-W04', fullTime: -1 },
+      ]);
+      expect(exempt('S2')).toEqual([{ programmeId: 'ND', week: '2021-W04', fullTime: 1 }]);
+      expect(exempt('C')).toEqual([
+        { programmeId: 'ND', week: '2021-W03', fullTime: 1 },
+        { programmeId: 'ND', week: '2021-W04', fullTime: 0 },
+      ]);
+      expect(tables.get('teachers')).toMatchObject([{ teacherId: 'T1', schoolId: 'S2', exemptIn: ['ND'] }]);
+    });
+
     it("keeps a unit's declared full-time teachers with the time they were declared", () => {
       const declaring = event('org-unit-X2', 'OrgUnitRegistered', {
         unitId: 'X2',

@@ -1,6 +1,7 @@
 import { ReadModel } from '../engine/read-model';
 import { progressEntities } from './progress.entities';
 import {
+  ProgressExemptions1764900000002,
   ProgressIssuingOffices1764900000001,
   ProgressReadModel1763800000000,
   ProgressTargets1764900000000,
@@ -11,5 +12,10 @@ import { progressProjection } from './progress.projection';
 export const progressReadModel: ReadModel = {
   projection: progressProjection,
   entities: progressEntities,
-  migrations: [ProgressReadModel1763800000000, ProgressTargets1764900000000, ProgressIssuingOffices1764900000001],
+  migrations: [
+    ProgressReadModel1763800000000,
+    ProgressTargets1764900000000,
+    ProgressIssuingOffices1764900000001,
+    ProgressExemptions1764900000002,
+  ],
 };

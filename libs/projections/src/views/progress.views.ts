@@ -92,7 +92,9 @@ export class ProgressViews {
     const figures = await this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId });
     const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
     const schools = await this.schoolsTakingPart(batchId, [unitId]);
-    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), [null]);
+    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), batch.programmeId, [
+      null,
+    ]);
     const targets = await BatchTargets.of(this.reader, batch);
     const closure =
       unit.kind === 'school'
@@ -123,7 +125,7 @@ export class ProgressViews {
     const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) });
     const schools = await this.schoolsTakingPart(batchId, unitIds);
     const [required] = province
-      ? await requiredAt(this.reader, await unitsAtOrBelow(this.reader, province, null), [null])
+      ? await requiredAt(this.reader, await unitsAtOrBelow(this.reader, province, null), batch.programmeId, [null])
       : [new Map()];
     const targets = await BatchTargets.of(this.reader, batch);
     const of = (unitId: string) =>
@@ -182,7 +184,7 @@ export class ProgressViews {
    */
   async unitTeachers(unitId: string, batchId: string, query: TeacherListQuery) {
     const unit = await this.unit(unitId);
-    await this.batch(batchId);
+    const batch = await this.batch(batchId);
     const teachers = this.reader.connection.getMetadata(TeacherRow).tablePath;
     const units = this.reader.connection.getMetadata(UnitRow).tablePath;
     const records = this.reader.connection.getMetadata(TeacherRecordRow).tablePath;
@@ -203,10 +205,11 @@ export class ProgressViews {
     const rows: Record<string, unknown>[] = await this.reader.query(
       `select t.teacher_id as "teacherId", t.name, t.id_number_masked as "idNumberMasked", t.gender,
               t.stage, t.subject, t.full_time as "fullTime", t.school_id as "schoolId", s.name as "schoolName",
-              ${status} as status, r.period_id as "periodId"
+              ${status} as status, r.period_id as "periodId",
+              t.exempt_in @> jsonb_build_array($7::text) as exempt
        ${from} and ${status} = any($4)
        order by t.school_id, t.teacher_id limit $5 offset $6`,
-      [...scope, statuses, query.pageSize, (query.page - 1) * query.pageSize],
+      [...scope, statuses, query.pageSize, (query.page - 1) * query.pageSize, batch.programmeId],
     );
     return {
       unitId,
@@ -218,7 +221,12 @@ export class ProgressViews {
       total,
       page: query.page,
       pageSize: query.pageSize,
-      teachers: rows.map((row) => ({ ...row, periodId: row.periodId ?? null })),
+      // required: among the teachers the programme requires (full-time, not exempt).
+      teachers: rows.map((row) => ({
+        ...row,
+        periodId: row.periodId ?? null,
+        required: row.fullTime === true && row.exempt !== true,
+      })),
     };
   }
 

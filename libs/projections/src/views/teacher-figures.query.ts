@@ -2,7 +2,13 @@ import { EntityManager } from 'typeorm';
 import { batchTargetPercent, coverageCurves, CoverageCurves, PlannedBatch, Rulebook } from '@tip/domain';
 import { isoWeekOf } from '../notices/iso-week';
 import { MeasureUnit, requiredTeachers, Required, roundTo, TeacherInputs } from '../notices/notice-measures';
-import { BatchRow, UnitDeclarationRow, UnitRow, UnitTeacherChangeRow } from '../progress/progress.entities';
+import {
+  BatchRow,
+  UnitDeclarationRow,
+  UnitExemptChangeRow,
+  UnitRow,
+  UnitTeacherChangeRow,
+} from '../progress/progress.entities';
 
 const tableOf = (reader: EntityManager, entity: Parameters<EntityManager['connection']['getMetadata']>[0]) =>
   reader.connection.getMetadata(entity).tablePath;
@@ -25,26 +31,34 @@ export async function unitsAtOrBelow(
 }
 
 /**
- * Teachers required per unit at each instant given (null: now), with where each figure comes
- * from: registered teachers counted by week up to the instant's week, the declarations made
- * before it.
+ * Teachers required per unit in a programme at each instant given (null: now), with where each
+ * figure comes from: registered full-time teachers less those the programme exempts, counted by
+ * week up to the instant's week; the declarations made before it.
  */
 export async function requiredAt(
   reader: EntityManager,
   units: readonly MeasureUnit[],
+  programmeId: string,
   instants: readonly (string | null)[],
 ): Promise<Map<string, Required>[]> {
   const unitIds = units.map((unit) => unit.unitId);
   const weeks = instants.map((instant) => (instant === null ? null : isoWeekOf(Date.parse(instant) - 1)));
-  const sums = weeks.flatMap((_, index) => [
-    `coalesce(sum(teachers) filter (where $${index + 2}::text is null or week <= $${index + 2}), 0)::int as t${index}`,
-    `coalesce(sum(full_time) filter (where $${index + 2}::text is null or week <= $${index + 2}), 0)::int as f${index}`,
-  ]);
+  const sums = (offset: number) =>
+    weeks.flatMap((_, index) => [
+      `coalesce(sum(teachers) filter (where $${index + offset}::text is null or week <= $${index + offset}), 0)::int as t${index}`,
+      `coalesce(sum(full_time) filter (where $${index + offset}::text is null or week <= $${index + offset}), 0)::int as f${index}`,
+    ]);
   const counted: Record<string, string | number>[] = await reader.query(
-    `select unit_id, ${sums.join(', ')} from ${tableOf(reader, UnitTeacherChangeRow)} where unit_id = any($1) group by unit_id`,
+    `select unit_id, ${sums(2).join(', ')} from ${tableOf(reader, UnitTeacherChangeRow)} where unit_id = any($1) group by unit_id`,
     [unitIds, ...weeks],
   );
+  const exempt: Record<string, string | number>[] = await reader.query(
+    `select unit_id, ${sums(3).join(', ')} from ${tableOf(reader, UnitExemptChangeRow)}
+     where programme_id = $1 and unit_id = any($2) group by unit_id`,
+    [programmeId, unitIds, ...weeks],
+  );
   const teachers = new Map(counted.map((row) => [String(row.unit_id), row]));
+  const exempted = new Map(exempt.map((row) => [String(row.unit_id), row]));
   const results: Map<string, Required>[] = [];
   for (const [index, instant] of instants.entries()) {
     const declared: { unitId: string; fullTimeTeachers: number }[] = await reader.query(
@@ -58,9 +72,10 @@ export async function requiredAt(
     results.push(
       requiredTeachers(units, (unitId): TeacherInputs => {
         const row = teachers.get(unitId);
+        const exemptFullTime = Number(exempted.get(unitId)?.[`f${index}`] ?? 0);
         return {
           registered: Number(row?.[`t${index}`] ?? 0),
-          requiredRegistered: Number(row?.[`f${index}`] ?? 0),
+          requiredRegistered: Number(row?.[`f${index}`] ?? 0) - exemptFullTime,
           declared: declarations.get(unitId) ?? null,
         };
       }),

@@ -48,7 +48,7 @@ export class WeeklyNoticeQuery {
     const unitIds = units.map((each) => each.unitId);
     const counts = await this.counts(batchId, unitIds, week.week, previousWeek);
     const schools = await schoolCounts(this.reader, batchId, unitIds, [until, from]);
-    const [requiredNow, requiredBefore] = await requiredAt(this.reader, units, [until, from]);
+    const [requiredNow, requiredBefore] = await requiredAt(this.reader, units, batch.programmeId, [until, from]);
     const targets = await BatchTargets.of(this.reader, batch);
     const [targetPercent, lastWeekTargetPercent] = [targets.targetAt(week.untilMs), targets.targetAt(week.fromMs)];
 
