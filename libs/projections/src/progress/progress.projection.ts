@@ -112,6 +112,7 @@ export const progressProjection: Projection = {
           { table: 'teacher_records', key: [data.batchId, data.teacherId] },
           { table: 'batches', key: [data.batchId] },
           ...schools.map((id) => ({ table: 'units', key: [id] })),
+          ...(event.type === 'TeacherEnrolled' ? [{ table: 'teachers', key: [data.teacherId] }] : []),
         ];
       }
       case 'school-closure':
@@ -371,6 +372,12 @@ function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewCh
     changes.push(
       ...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), recordFigures(before)), event),
     );
+  }
+  // An exempt teacher taking part of their own will is exempt in the programme, ExemptTeacher or not.
+  if (event.type === 'TeacherEnrolled' && (event.data as { voluntary?: boolean }).voluntary === true) {
+    const teacher = rows.get<TeacherRow>('teachers', teacherId);
+    if (!teacher) throw new AwaitingEvents(`teacher ${teacherId} is not registered in the read model yet`);
+    changes.push(...exemptionOf(teacher, batch.programmeId, rows, event));
   }
   return changes;
 }

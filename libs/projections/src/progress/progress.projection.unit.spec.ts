@@ -309,6 +309,18 @@ describe('the progress projector', () => {
       expect(tables.get('teachers')).toMatchObject([{ teacherId: 'T1', schoolId: 'S2', exemptIn: ['ND'] }]);
     });
 
+    it('counts a teacher enrolled as an exempt volunteer as exempt in the programme', () => {
+      const [seat, enrollment] = enrolled('T1', 'S1', '2021-01-19T09:00:00+08:00');
+      const voluntary = { ...enrollment, data: { ...enrollment.data, voluntary: true } };
+      const { tables } = rowsOf([...world(), teacher('T1', 'S1', true, '2021-01-12T09:00:00+08:00'), seat, voluntary]);
+      expect(tables.get('teachers')).toMatchObject([{ teacherId: 'T1', exemptIn: ['PG'] }]);
+      expect(tables.get('unit_exempt_changes')?.find((row) => row.unitId === 'X')).toMatchObject({
+        programmeId: 'PG',
+        week: '2021-W03',
+        fullTime: 1,
+      });
+    });
+
     it("keeps a unit's declared full-time teachers with the time they were declared", () => {
       const declaring = event('org-unit-X2', 'OrgUnitRegistered', {
         unitId: 'X2',
