@@ -77,6 +77,10 @@ describe('Commands naming what does not exist', () => {
     RegisterTeacher: [[teacher('T-9', 'NOPE'), 'UNKNOWN_SCHOOL']],
     SetIssuingOffice: [[{ unitId: 'NOPE', issuingOffice: '项目办' }, 'UNKNOWN_UNIT']],
     DeclareFullTimeTeachers: [[{ unitId: 'NOPE', fullTimeTeachers: 10 }, 'UNKNOWN_UNIT']],
+    ExemptTeacher: [
+      [{ programmeId: 'NOPE', teacherId: 'T-1' }, 'UNKNOWN_PROGRAMME'],
+      [{ programmeId: 'JS', teacherId: 'NOPE' }, 'UNKNOWN_TEACHER'],
+    ],
     LaunchProgramme: [[{ programmeId: 'X', name: 'x', provinceId: 'NOPE', rulebook: 'jiangsu-2.0' }, 'UNKNOWN_UNIT']],
     ScheduleBatch: [
       [

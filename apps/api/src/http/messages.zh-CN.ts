@@ -62,6 +62,7 @@ export const ZH_CN_MESSAGES: Readonly<Record<string, string>> = {
   SCHOOL_CLOSED: '学校已结项，不能再做任何操作',
   ALREADY_ENROLLED: '该教师已报名本批次',
   EXEMPT_TEACHER: '该教师按规则免于参训（如自愿参加，请注明自愿）',
+  NOT_EXEMPT: '按项目规则，该教师不属于免训对象（或该项目没有免训规定）',
   NOT_ENROLLED: '该教师未报名本批次或已退出',
   DEADLINE_PASSED: '已超过规定期限',
   DEADLINE_NOT_PASSED: '尚未到期：期限内须由教师本人选择能力点',

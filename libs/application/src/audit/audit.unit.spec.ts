@@ -9,6 +9,7 @@ describe('stream categories', () => {
       'batch-',
       'certificate-',
       'enrollment-',
+      'exemption-',
       'inspection-',
       'org-unit-',
       'programme-',
