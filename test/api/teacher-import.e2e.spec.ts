@@ -29,10 +29,19 @@ describe('tip import-teachers', () => {
     await api?.stop();
   });
 
-  const importSheet = (file: string) =>
+  const importSheet = (file: string, ...options: string[]) =>
     run(
       process.execPath,
-      ['-r', './scripts/register.js', 'apps/cli/src/main.ts', 'import-teachers', file, '--url', api.tip.url],
+      [
+        '-r',
+        './scripts/register.js',
+        'apps/cli/src/main.ts',
+        'import-teachers',
+        file,
+        '--url',
+        api.tip.url,
+        ...options,
+      ],
       {
         cwd: root,
         env: { ...process.env, TIP_JWT_SECRET: api.secret },
@@ -56,7 +65,8 @@ describe('tip import-teachers', () => {
     const first = await importSheet(file);
     expect(first.code).toBe(1);
     expect(first.stdout).toContain('Registered 2 of 3 teachers.');
-    expect(first.stderr).toContain('T-3');
+    // The refusal names the sheet's line: the header is line 1, T-3 line 4.
+    expect(first.stderr).toContain('Line 4 (T-3): RegisterTeacher was refused (422 INVALID_ID_NUMBER)');
     const again = await importSheet(file);
     expect(again.stdout).toContain('Registered 2 of 3 teachers.');
     const retry = await api.send({ sub: 'x', role: 'system' }, 'RegisterTeacher', {
@@ -71,5 +81,25 @@ describe('tip import-teachers', () => {
       birthDate: '1985-03-12',
     });
     expect(retry.body.events).toEqual([]);
+  });
+
+  it('reports in Chinese with --lang zh (the API answering in Chinese too), naming the line', async () => {
+    const bad = '320707198503121234';
+    const sheet = [
+      'teacher_id,school_id,name,id_number,gender,stage,subject,full_time',
+      '',
+      `T-9,S-1,赵敏,${bad.slice(0, 17)}${idNumberCheckCharacter(bad.slice(0, 17)) === '0' ? '1' : '0'},女,初中,语文,是`,
+    ].join('\n');
+    const file = path.join(dir, 'teachers-zh.csv');
+    await writeFile(file, sheet);
+    const refused = await importSheet(file, '--lang', 'zh');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('已登记 0 名教师，共 1 名。');
+    expect(refused.stderr).toContain('第 3 行（T-9）：RegisterTeacher 被拒绝 (422 INVALID_ID_NUMBER): 身份证号无效');
+
+    await writeFile(file, sheet.replace(',是', ',也许'));
+    const unreadable = await importSheet(file, '--lang', 'zh');
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toContain('第 3 行：是否专任（full_time）须为 是/否（或 yes/no）');
   });
 });

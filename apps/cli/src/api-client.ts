@@ -3,6 +3,8 @@ export class TipClient {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string,
+    /** Asked of the API, so its refusals come back in the operator's language. */
+    private readonly acceptLanguage?: string,
   ) {}
 
   async send(
@@ -15,6 +17,7 @@ export class TipClient {
       headers: {
         'content-type': 'application/json',
         authorization: `Bearer ${this.token}`,
+        ...(this.acceptLanguage ? { 'accept-language': this.acceptLanguage } : {}),
         ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
       },
       body: JSON.stringify(body),

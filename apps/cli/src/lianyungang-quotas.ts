@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { BilingualError } from './language';
 
 /** One row of a quota table: a unit's seats in one period (the Lianyungang 2016 notice's shape). */
 export interface QuotaRow {
@@ -8,9 +9,12 @@ export interface QuotaRow {
   unit: string;
   unitKind: 'county' | 'school';
   quota: number;
+  /** The CSV line it was read from. */
+  line: number;
 }
 
-export class QuotaTableError extends Error {}
+/** A table refused whole, naming the line (in English as `.message`, or in Chinese). */
+export class QuotaTableError extends BilingualError {}
 
 const HEADER = ['period', 'period_start', 'period_end', 'unit', 'unit_kind', 'quota'];
 
@@ -21,24 +25,32 @@ export function parseQuotaTable(text: string): QuotaRow[] {
     skip_empty_lines: true,
     trim: true,
     relax_column_count: true,
-  }) as string[][];
+    info: true,
+  }) as unknown as { record: string[]; info: { lines: number } }[];
   const [header, ...rows] = records;
-  if (!header || header.join(',') !== HEADER.join(',')) {
-    throw new QuotaTableError(`The first line must be "${HEADER.join(',')}"`);
+  if (!header || header.record.join(',') !== HEADER.join(',')) {
+    throw new QuotaTableError(`The first line must be "${HEADER.join(',')}"`, `第一行须为 "${HEADER.join(',')}"`);
   }
-  return rows.map((row, index) => {
-    const line = index + 2;
-    if (row.length !== HEADER.length)
-      throw new QuotaTableError(`Line ${line}: expected ${HEADER.length} columns, found ${row.length}`);
+  return rows.map(({ record: row, info }) => {
+    const line = info.lines;
+    const refuse = (english: string, chinese: string) =>
+      new QuotaTableError(`Line ${line}: ${english}`, `第 ${line} 行：${chinese}`);
+    if (row.length !== HEADER.length) {
+      throw refuse(
+        `expected ${HEADER.length} columns, found ${row.length}`,
+        `应有 ${HEADER.length} 列，实有 ${row.length} 列`,
+      );
+    }
     const [period, periodStart, periodEnd, unit, unitKind, quota] = row;
     if (!/^\d{4}-\d{2}-\d{2}$/.test(periodStart) || !/^\d{4}-\d{2}-\d{2}$/.test(periodEnd)) {
-      throw new QuotaTableError(`Line ${line}: period dates must be YYYY-MM-DD`);
+      throw refuse('period dates must be YYYY-MM-DD', '学习期起止日期须为 YYYY-MM-DD');
     }
-    if (unitKind !== 'county' && unitKind !== 'school')
-      throw new QuotaTableError(`Line ${line}: unit_kind must be county or school`);
-    if (!/^\d+$/.test(quota)) throw new QuotaTableError(`Line ${line}: quota must be a whole number`);
-    if (!unit) throw new QuotaTableError(`Line ${line}: unit is empty`);
-    return { period, periodStart, periodEnd, unit, unitKind, quota: Number(quota) };
+    if (unitKind !== 'county' && unitKind !== 'school') {
+      throw refuse('unit_kind must be county or school', '单位类型（unit_kind）须为 county 或 school');
+    }
+    if (!/^\d+$/.test(quota)) throw refuse('quota must be a whole number', '名额须为非负整数');
+    if (!unit) throw refuse('unit is empty', '单位为空');
+    return { period, periodStart, periodEnd, unit, unitKind, quota: Number(quota), line };
   });
 }
 
@@ -57,6 +69,8 @@ export interface PlannedCommand {
   body: Record<string, unknown>;
   /** Same row, same key: rerunning an import appends nothing twice. */
   idempotencyKey: string;
+  /** The CSV line the command comes from (the first row of its unit or period). */
+  line: number;
 }
 
 /**
@@ -78,6 +92,7 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
     name: 'RegisterOrgUnit',
     body: { unitId: row.unit, kind: row.unitKind, name: row.unit, parentId: target.cityId },
     idempotencyKey: key('unit', row.unit),
+    line: rows.find((candidate) => candidate.unit === row.unit)?.line ?? row.line,
   }));
   commands.push({
     name: 'ScheduleBatch',
@@ -96,6 +111,7 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
       actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
     },
     idempotencyKey: key('batch'),
+    line: rows[0]?.line ?? 2,
   });
   for (const period of periods) {
     const at = `${period.startsOn}T00:00:00+08:00`;
@@ -119,6 +135,7 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
         actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
       },
       idempotencyKey: key('grant', period.periodId),
+      line: periodRows[0].line,
     });
     for (const row of periodRows) {
       if (row.quota === 0) continue;
@@ -130,6 +147,7 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
           actor: { sub: target.cityAdmin, role: 'city-admin', unitId: target.cityId },
         },
         idempotencyKey: key('allocate', period.periodId, row.unit),
+        line: row.line,
       });
     }
   }

@@ -37,6 +37,15 @@ describe('the Lianyungang 2016 quota table', () => {
     expect(grants.map((grant) => grant.body.seats)).toEqual(Array(14).fill(3600));
     expect(grants[0].body.at).toBe('2016-03-10T00:00:00+08:00');
     expect(new Set(commands.map((command) => command.idempotencyKey)).size).toBe(commands.length);
+    // A refusal names the CSV line of the row the command comes from.
+    const last = rows[rows.length - 1];
+    const allocation = commands.find(
+      (command) =>
+        command.name === 'AllocateQuota' &&
+        command.body.toUnitId === last.unit &&
+        command.body.periodId === last.period,
+    );
+    expect([rows[0].line, last.line, allocation?.line]).toEqual([2, rows.length + 1, rows.length + 1]);
   });
 
   it('refuses a table whose rows are off, naming the line', () => {
@@ -44,7 +53,13 @@ describe('the Lianyungang 2016 quota table', () => {
       parseQuotaTable(
         'period,period_start,period_end,unit,unit_kind,quota\n1,2016-03-10,2016-04-18,赣榆区,county,many\n',
       ),
-    ).toThrow(new QuotaTableError('Line 2: quota must be a whole number'));
+    ).toThrow('Line 2: quota must be a whole number');
+    try {
+      parseQuotaTable('period,period_start,period_end,unit,unit_kind,quota\n\n1,2016-03-10,2016-04-18,赣榆区,town,5\n');
+    } catch (error) {
+      expect((error as QuotaTableError).in('zh')).toBe('第 3 行：单位类型（unit_kind）须为 county 或 school');
+    }
+    expect.assertions(3);
     expect(() => parseQuotaTable('unit,quota\n')).toThrow(QuotaTableError);
   });
 });

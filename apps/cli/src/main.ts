@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -10,7 +10,8 @@ import { TipClient } from './api-client';
 import { databaseOptionsFrom, withDatabase } from './database';
 import { parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
 import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMessage } from './rebuild';
-import { parseTeacherTable } from './teachers-csv';
+import { parseTeacherSheet } from './teachers-csv';
+import { acceptLanguage, BilingualError, Language, languageOf, lineLabel } from './language';
 import { verifyEventStore } from './verify';
 
 const program = new Command('tip')
@@ -160,9 +161,14 @@ program
   .requiredOption('--province <unitId>', 'the province granting the seats')
   .requiredOption('--city <unitId>', 'the city handing them on to the table’s units')
   .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .option('--lang <zh|en>', 'the language of refusals (default: from LANG)')
   .action(
-    async (csv: string, options: { programme: string; batch: string; province: string; city: string; url: string }) => {
-      const rows = parseQuotaTable(await readFile(csv, 'utf8'));
+    async (
+      csv: string,
+      options: { programme: string; batch: string; province: string; city: string; url: string; lang?: string },
+    ) => {
+      const language = languageOf(options.lang);
+      const rows = inLanguage(language, () => parseQuotaTable(readFileSync(csv, 'utf8')));
       const commands = planQuotaImport(rows, {
         programmeId: options.programme,
         batchId: options.batch,
@@ -174,6 +180,7 @@ program
       const client = new TipClient(
         options.url,
         await mintToken(await secretOf(), { sub: 'quota-import', role: 'system' }, '1h'),
+        acceptLanguage(language),
       );
       const progress = new SingleBar(
         { format: 'importing {bar} {value}/{total} commands | {eta_formatted} left' },
@@ -184,9 +191,7 @@ program
         for (const command of commands) {
           const result = await client.send(command.name, command.body, command.idempotencyKey);
           if (result.status !== 200) {
-            throw new Error(
-              `${command.name} ${JSON.stringify(command.body)} was refused (${result.status}): ${JSON.stringify(result.body)}`,
-            );
+            throw new Error(`${at(language, command.line)}${refusal(language, command.name, result)}`);
           }
           progress.increment();
         }
@@ -208,11 +213,14 @@ program
   )
   .argument('<csv>', 'the sheet')
   .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
-  .action(async (csv: string, options: { url: string }) => {
-    const rows = parseTeacherTable(await readFile(csv, 'utf8'));
+  .option('--lang <zh|en>', 'the language of refusals (default: from LANG)')
+  .action(async (csv: string, options: { url: string; lang?: string }) => {
+    const language = languageOf(options.lang);
+    const rows = inLanguage(language, () => parseTeacherSheet(readFileSync(csv, 'utf8')));
     const client = new TipClient(
       options.url,
       await mintToken(await secretOf(), { sub: 'teacher-import', role: 'system' }, '1h'),
+      acceptLanguage(language),
     );
     const progress = new SingleBar(
       { format: 'registering {bar} {value}/{total} teachers | {eta_formatted} left' },
@@ -221,18 +229,24 @@ program
     progress.start(rows.length, 0);
     const refused: string[] = [];
     try {
-      for (const row of rows) {
+      for (const { line, row } of rows) {
         const result = await client.send('RegisterTeacher', row, encodeURIComponent(`teacher-import|${row.teacherId}`));
         // One bad row (a mistyped ID number) should not stop the others: report it and go on.
-        if (result.status !== 200) refused.push(`${row.teacherId}: ${JSON.stringify(result.body)}`);
+        if (result.status !== 200) {
+          refused.push(`${at(language, line, row.teacherId)}${refusal(language, 'RegisterTeacher', result)}`);
+        }
         progress.increment();
       }
     } finally {
       progress.stop();
     }
-    console.log(`Registered ${rows.length - refused.length} of ${rows.length} teachers.`);
+    console.log(
+      language === 'zh'
+        ? `已登记 ${rows.length - refused.length} 名教师，共 ${rows.length} 名。`
+        : `Registered ${rows.length - refused.length} of ${rows.length} teachers.`,
+    );
     if (refused.length > 0) {
-      console.error(`Refused:\n${refused.join('\n')}`);
+      console.error(`${language === 'zh' ? '未通过：' : 'Refused:'}\n${refused.join('\n')}`);
       process.exitCode = 1;
     }
   });
@@ -266,6 +280,30 @@ program
       rebuildReadModels(connectionString, names),
     );
   });
+
+/** "Line 4 (T-3): " or "第 4 行（T-3）：". */
+function at(language: Language, line: number, subject?: string): string {
+  if (language === 'zh') return `${lineLabel(language, line)}${subject ? `（${subject}）` : ''}：`;
+  return `${lineLabel(language, line)}${subject ? ` (${subject})` : ''}: `;
+}
+
+/** A parse error in the operator's language. */
+function inLanguage<T>(language: Language, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof BilingualError) throw new Error(error.in(language));
+    throw error;
+  }
+}
+
+/** "422 INVALID_ID_NUMBER: …" from the API's answer (its message already in the asked language). */
+function refusal(language: Language, name: string, result: { status: number; body: Record<string, unknown> }): string {
+  const error = (result.body as { error?: { code?: string; message?: string; details?: unknown } }).error;
+  const details = error?.details === undefined ? '' : ` ${JSON.stringify(error.details)}`;
+  const verb = language === 'zh' ? '被拒绝' : 'was refused';
+  return `${name} ${verb} (${result.status} ${error?.code ?? ''}): ${error?.message ?? JSON.stringify(result.body)}${details}`;
+}
 
 program.parseAsync().catch((error: Error) => {
   console.error(error.message);

@@ -1,5 +1,5 @@
 import { idNumberCheckCharacter } from '@tip/domain';
-import { parseTeacherTable, TeacherTableError } from './teachers-csv';
+import { parseTeacherSheet, parseTeacherTable, TeacherTableError } from './teachers-csv';
 
 const idNumber = '32070719850312123' + idNumberCheckCharacter('32070719850312123');
 const header = 'teacher_id,school_id,name,id_number,gender,stage,subject,full_time';
@@ -39,7 +39,24 @@ describe('teacher sheets', () => {
   it('refuses a sheet missing columns, or with a bad row, naming the line', () => {
     expect(() => parseTeacherTable('teacher_id,name\nT-1,王芳\n')).toThrow(/Missing column\(s\): school_id/);
     expect(() => parseTeacherTable(`${header}\nT-1,S-1,王芳,${idNumber},?,小学,语文,是\n`)).toThrow(
-      new TeacherTableError('Line 2: gender must be male/female or 男/女'),
+      'Line 2: gender must be male/female or 男/女',
     );
+  });
+
+  it('names the line in the file, blank lines and quoted line breaks counted, in English or Chinese', () => {
+    const sheet = `${header}\n\nT-1,S-1,"王\n芳",${idNumber},女,小学,语文,是\nT-2,S-1,李雷,${idNumber},男,初中,数学,也许\n`;
+    let refusal: unknown;
+    try {
+      parseTeacherSheet(sheet);
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(TeacherTableError);
+    expect((refusal as TeacherTableError).in('en')).toBe('Line 5: full_time must be yes/no or 是/否');
+    expect((refusal as TeacherTableError).in('zh')).toBe('第 5 行：是否专任（full_time）须为 是/否（或 yes/no）');
+    expect(parseTeacherSheet(sheet.replace('也许', '否')).map(({ line, row }) => [line, row.teacherId])).toEqual([
+      [4, 'T-1'],
+      [5, 'T-2'],
+    ]);
   });
 });
