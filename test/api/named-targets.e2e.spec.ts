@@ -61,13 +61,20 @@ describe('Commands naming what does not exist', () => {
     await ok('RegisterTeacher', teacher('T-1', 'S-1'));
     await ok('RegisterTeacher', teacher('T-2', 'S-2'));
     await ok('EnrollTeacher', { batchId: 'B1', periodId: '1', teacherId: 'T-1', at: '2020-11-02T09:00:00+08:00' });
-    await ok('DrawInspectionSample', {
+    const last = await ok('DrawInspectionSample', {
       sampleId: 'SAMPLE-1',
       batchId: 'B1',
       scopeUnitId: 'P',
       ratePercent: 100,
       seed: 7,
     });
+    // The log is read up to the position readers can safely reach, a moment behind the last
+    // append: count from there, or the first case counts the set-up's last event as its own.
+    for (let tries = 0; tries < 100; tries++) {
+      const tail = await api.get<{ events: unknown[] }>(system, `/audit/events?fromPosition=${last.body.position}`);
+      if (tail.body.events.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
   afterAll(async () => api?.stop());
 
@@ -193,6 +200,18 @@ describe('Commands naming what does not exist', () => {
       [{ sampleId: 'NOPE', schoolId: 'S-1', outcome: 'satisfactory', notes: '' }, 'UNKNOWN_SAMPLE'],
       [{ sampleId: 'SAMPLE-1', schoolId: 'NOPE', outcome: 'satisfactory', notes: '' }, 'UNKNOWN_SCHOOL'],
     ],
+    AddUser: [
+      [
+        { userId: 'U-9', name: '丁', role: 'school-admin', unitId: 'NOPE', password: 'a long password' },
+        'UNKNOWN_UNIT',
+      ],
+      [{ userId: 'NOPE', name: '丁', role: 'teacher', unitId: 'S-1', password: 'a long password' }, 'UNKNOWN_TEACHER'],
+    ],
+    ResetPassword: [[{ userId: 'NOPE', password: 'a long password' }, 'UNKNOWN_USER']],
+    DisableUser: [[{ userId: 'NOPE', reason: 'x' }, 'UNKNOWN_USER']],
+    EnableUser: [[{ userId: 'NOPE' }, 'UNKNOWN_USER']],
+    // Names nothing that must exist: a token is known only to whoever holds it.
+    RevokeToken: [],
   };
 
   it('has a case for every command the API serves', () => {
