@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { BaseClient, custom, generators, Issuer } from 'openid-client';
+import type { BaseClient } from 'openid-client';
 import { Actor, Role, ROLES, roleFitsUnit } from '@tip/domain';
 import { UnitDirectory } from '@tip/application';
 
@@ -45,8 +45,18 @@ interface Transaction {
 
 export const OIDC_COOKIE = 'tip_oidc';
 
-// openid-client gives up on the provider after 3.5 s; a busy provider's first token answer takes longer.
-custom.setHttpOptionsDefaults({ timeout: 20_000 });
+type OpenIdClient = typeof import('openid-client');
+let library: Promise<OpenIdClient> | undefined;
+
+/** Loaded on first use: it costs some 0.3 s at start-up, and many deployments sign in with passwords only. */
+function openIdClient(): Promise<OpenIdClient> {
+  library ??= import('openid-client').then((loaded) => {
+    // It gives up on the provider after 3.5 s; a busy provider's first token answer takes longer.
+    loaded.custom.setHttpOptionsDefaults({ timeout: 20_000 });
+    return loaded;
+  });
+  return library;
+}
 
 /**
  * The authorization-code flow with PKCE, state and nonce (openid-client 5: the CommonJS line, as
@@ -64,25 +74,28 @@ export class OidcSignIn {
   ) {}
 
   private clientOf(): Promise<BaseClient> {
-    this.client ??= Issuer.discover(this.settings.issuer).then(
-      (issuer) =>
-        new issuer.Client({
-          client_id: this.settings.clientId,
-          client_secret: this.settings.clientSecret,
-          redirect_uris: [this.settings.redirectUri],
-          response_types: ['code'],
-        }),
-      (error: Error) => {
-        this.client = undefined;
-        throw new OidcRoundTripFailed(`The identity provider cannot be reached: ${error.message}`);
-      },
-    );
+    this.client ??= openIdClient()
+      .then(({ Issuer }) => Issuer.discover(this.settings.issuer))
+      .then(
+        (issuer) =>
+          new issuer.Client({
+            client_id: this.settings.clientId,
+            client_secret: this.settings.clientSecret,
+            redirect_uris: [this.settings.redirectUri],
+            response_types: ['code'],
+          }),
+        (error: Error) => {
+          this.client = undefined;
+          throw new OidcRoundTripFailed(`The identity provider cannot be reached: ${error.message}`);
+        },
+      );
     return this.client;
   }
 
   /** Where to send the browser, and the sealed transaction to keep in a cookie until it returns. */
   async start(returnTo: string): Promise<{ url: string; transaction: string }> {
     const client = await this.clientOf();
+    const { generators } = await openIdClient();
     const transaction: Transaction = {
       state: generators.state(),
       nonce: generators.nonce(),
