@@ -241,6 +241,8 @@ async function startKeycloakIn(
         ...extraArgs,
       ],
       {
+        // Its own process group: kc.sh runs the JVM as its child, and both must stop.
+        detached: true,
         stdio: ['ignore', out, out],
         env: {
           ...process.env,
@@ -272,10 +274,17 @@ async function startKeycloakIn(
       return '(no log)';
     }
   };
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
   const stop = async () => {
     if (!exited) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      signalGroup('SIGTERM');
+      const killer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
       await exit;
       clearTimeout(killer);
     }
