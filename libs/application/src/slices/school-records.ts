@@ -10,6 +10,7 @@ import {
   enrollmentStreamId,
   foldStream,
   isActiveEnrollment,
+  isVoluntary,
   orgUnitStream,
   orgUnitStreamId,
   overallGrade,
@@ -77,7 +78,9 @@ export async function schoolFacts(
   const enrolled = (await schoolTeacherRecords(services, batchId, schoolId)).filter((record) =>
     isActiveEnrollment(record.enrollment),
   );
-  const grades = enrolled.map((record) => overallGrade(record.enrollment)).filter((grade) => grade !== null);
+  // 参考教师: every active enrolled teacher, exempt volunteers aside; graded or not.
+  const candidates = enrolled.filter((record) => !isVoluntary(record.enrollment));
+  const grades = candidates.map((record) => overallGrade(record.enrollment)).filter((grade) => grade !== null);
   const school = await services.read(orgUnitStream, orgUnitStreamId(schoolId));
   const registeredFullTime = enrolled.filter(
     (record) => record.teacher.status === 'registered' && record.teacher.fullTime,
@@ -85,6 +88,7 @@ export async function schoolFacts(
   return {
     enrolled: enrolled.length,
     pointsChosen: enrolled.filter((record) => chosenAbilityPoints(record.enrollment).length > 0).length,
+    candidates: candidates.length,
     assessed: grades.length,
     passed: grades.filter((grade) => grade === 'pass' || grade === 'excellent').length,
     fullTimeTeachers:

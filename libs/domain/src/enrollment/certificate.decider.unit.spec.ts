@@ -1,6 +1,13 @@
 import { specFor } from '../shared/given-when-then';
 import { EnrollmentCommand } from './enrollment.commands';
-import { enrollmentAfter, enrollmentWorld, schoolAdmin, StreamEvent } from './enrollment.spec-fixtures';
+import {
+  cityAdmin,
+  countyAdmin,
+  enrollmentAfter,
+  enrollmentWorld,
+  schoolAdmin,
+  StreamEvent,
+} from './enrollment.spec-fixtures';
 import { currentCertificate, hasCertificate, hoursCredited, overallGrade } from './enrollment.state';
 
 describe('Certificate', () => {
@@ -198,7 +205,7 @@ describe('Certificate', () => {
 
     it('refuses with the practice hours missing (REQUIREMENTS_NOT_MET)', () => {
       specFor(lyg.decider)(...studied)
-        .when(lyg.issue('T1', 'LYG-0001', at))
+        .when(lyg.issue('T1', 'LYG-0001', at, { as: cityAdmin }))
         .thenRefuses('REQUIREMENTS_NOT_MET', {
           missing: [
             { requirement: 'hours', category: 'practice', required: 20, credited: 0 },
@@ -209,7 +216,7 @@ describe('Certificate', () => {
 
     it('certifies on the hours of both levels alone (省市两级培训均合格), with no grade', () => {
       specFor(lyg.decider)(...studied, lyg.offlineRecorded('T1', 'practice', 20, '2017-09-01T09:00:00+08:00'))
-        .when(lyg.issue('T1', 'LYG-0001', at))
+        .when(lyg.issue('T1', 'LYG-0001', at, { as: cityAdmin }))
         .then(
           ...lyg.issued('T1', 'LYG-0001', at, {
             hours: { online: 30, 'application-integration': 90, practice: 20 },
@@ -233,19 +240,54 @@ describe('Certificate', () => {
 
     it('refuses before the practice is assessed (REQUIREMENTS_NOT_MET)', () => {
       specFor(nd.decider)(...studied)
-        .when(nd.issue('T1', 'ND-0001', at))
+        .when(nd.issue('T1', 'ND-0001', at, { kind: 'online-proof', as: cityAdmin }))
         .thenRefuses('REQUIREMENTS_NOT_MET', { missing: [{ requirement: 'grade', grade: null }] });
     });
 
-    it('certifies 80 hours and a pass', () => {
-      specFor(nd.decider)(
-        ...studied,
-        nd.assessed('T1', '教学实践', ['nd-ev-1'], { grade: 'pass', pointGrade: 'pass', overallGrade: 'pass' }, at),
-      )
-        .when(nd.issue('T1', 'ND-0001', at))
+    const assessed = [
+      ...studied,
+      nd.assessed('T1', '教学实践', ['nd-ev-1'], { grade: 'pass', pointGrade: 'pass', overallGrade: 'pass' }, at),
+    ];
+
+    it('issues, once 80 hours and a pass are in, the 50-hour online proof', () => {
+      specFor(nd.decider)(...assessed)
+        .when(nd.issue('T1', 'ND-0001', at, { kind: 'online-proof', as: cityAdmin }))
         .then(
-          ...nd.issued('T1', 'ND-0001', at, { hours: { online: 50, practice: 30 }, totalHours: 80, grade: 'pass' }),
+          ...nd.issued('T1', 'ND-0001', at, {
+            kind: 'online-proof',
+            hours: { online: 50 },
+            totalHours: 50,
+            grade: 'pass',
+          }),
         );
+    });
+
+    it('issues the 30-hour practice proof beside it', () => {
+      const onlineProof = nd.issued('T1', 'ND-0001', at, {
+        kind: 'online-proof',
+        hours: { online: 50 },
+        totalHours: 50,
+        grade: 'pass',
+      });
+      specFor(nd.decider)(...assessed, ...onlineProof)
+        .when(nd.issue('T1', 'ND-0002', at, { kind: 'practice-proof', as: cityAdmin }))
+        .then(
+          ...nd.issued('T1', 'ND-0002', at, {
+            kind: 'practice-proof',
+            hours: { practice: 30 },
+            totalHours: 30,
+            grade: 'pass',
+          }),
+        );
+      specFor(nd.decider)(...assessed, ...onlineProof)
+        .when(nd.issue('T1', 'ND-0003', at, { kind: 'online-proof', as: cityAdmin }))
+        .thenNothingHappens();
+    });
+
+    it('asks which proof when none is named (UNKNOWN_CERTIFICATE_KIND)', () => {
+      specFor(nd.decider)(...assessed)
+        .when(nd.issue('T1', 'ND-0001', at, { as: cityAdmin }))
+        .thenRefuses('UNKNOWN_CERTIFICATE_KIND', { kind: null, kinds: ['online-proof', 'practice-proof'] });
     });
   });
 
@@ -273,7 +315,7 @@ describe('Certificate', () => {
 
     it('refuses while a chosen point is unassessed (REQUIREMENTS_NOT_MET)', () => {
       specFor(yy.decider)(...studied)
-        .when(yy.issue('T1', 'YY-0001', at))
+        .when(yy.issue('T1', 'YY-0001', at, { as: countyAdmin }))
         .thenRefuses('REQUIREMENTS_NOT_MET', { missing: [{ requirement: 'grade', grade: null }] });
     });
 
@@ -282,11 +324,12 @@ describe('Certificate', () => {
         ...studied,
         yy.assessed('T1', 'C2', ['yy-ev-2'], { grade: 'pass', pointGrade: 'pass', overallGrade: 'pass' }, at),
       )
-        .when(yy.issue('T1', 'YY-0001', at))
+        .when(yy.issue('T1', 'YY-0001', at, { as: countyAdmin }))
         .then(
           ...yy.issued('T1', 'YY-0001', at, {
             hours: { workshop: 60, 'school-based': 10, 'school-based-assessment': 10 },
             totalHours: 80,
+            credits: 80,
             grade: 'pass',
           }),
         );

@@ -1,5 +1,5 @@
 import { Command } from '../shared/messages';
-import { BatchState, requireScheduledPeriod, ScheduledBatchState } from '../programme/batch';
+import { BatchState, requireBatchRunning, requireScheduledPeriod, ScheduledBatchState } from '../programme/batch';
 import { Rulebook } from '../programme/rulebook';
 import { notEnrolled, schoolClosed } from './enrollment.errors';
 import { ActorRef } from './enrollment.events';
@@ -48,6 +48,11 @@ export function requireBatch(batch: BatchState, batchId: string, periodId: strin
 
 export function rulebookOf(batch: BatchState, enrollment: Enrollment): Rulebook {
   return requireBatch(batch, enrollment.batchId, enrollment.periodId).rulebook;
+}
+
+/** Refuses BATCH_ENDED once the enrollment's batch is over (extensions included). */
+export function requireRunningBatch(batch: BatchState, enrollment: Enrollment, at: string): void {
+  requireBatchRunning(requireBatch(batch, enrollment.batchId, enrollment.periodId), at);
 }
 
 export function actorOf(command: Command): ActorRef {

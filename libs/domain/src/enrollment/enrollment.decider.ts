@@ -1,4 +1,5 @@
 import { isExemptFromTraining } from '../programme/rulebook-queries';
+import { requireInsideProgramme } from '../programme/batch';
 import { Gender } from '../organisation/organisation.commands';
 import { decideReleaseSeat, decideTakeSeat } from '../quota/quota.decider';
 import { QuotaEvent } from '../quota/quota.events';
@@ -22,7 +23,15 @@ import { isActiveEnrollment, isOpenEnrollment } from './enrollment.state';
  */
 export type TeacherLookup =
   | { status: 'unregistered' }
-  | { status: 'registered'; teacherId: string; schoolId: string; gender: Gender; fullTime: boolean };
+  | {
+      status: 'registered';
+      teacherId: string;
+      schoolId: string;
+      gender: Gender;
+      fullTime: boolean;
+      /** The school's ancestors and the school, province first (for a city-run programme's territory). */
+      ancestry?: string[];
+    };
 
 /** A school as the organisation context tells it; a folded OrgUnitState fits as it is. */
 export type SchoolLookup = { status: 'unregistered' } | { status: 'registered'; unitId: string; kind: string };
@@ -49,8 +58,10 @@ export interface EnrollmentSeatDecision {
 
 /**
  * Refuses, in order: SCHOOL_CLOSED, UNKNOWN_TEACHER, UNKNOWN_BATCH / UNKNOWN_PERIOD,
- * ALREADY_ENROLLED (an identical retry appends nothing), EXEMPT_TEACHER, NO_SEAT_LEFT.
- * Enrolling again after a withdrawal starts a fresh record.
+ * OUTSIDE_PROGRAMME (a school outside the city that runs the programme), ALREADY_ENROLLED (an
+ * identical retry appends nothing), EXEMPT_TEACHER (unless `voluntary`: exempt means not required,
+ * not forbidden), NO_SEAT_LEFT (only where the programme hands out seats; without quotas the
+ * school's period ledger is its roster, uncapped). Enrolling again after a withdrawal starts a fresh record.
  */
 export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeacherContext): EnrollmentSeatDecision {
   const { batchId, periodId, teacherId } = command.data;
@@ -65,6 +76,7 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
   if (teacher.teacherId !== teacherId)
     throw new Error(`Loaded teacher ${teacher.teacherId} but the command names ${teacherId}`);
   const batch = requireBatch(context.batch, batchId, periodId);
+  if (teacher.ancestry !== undefined) requireInsideProgramme(batch, teacher.schoolId, teacher.ancestry);
 
   if (isActiveEnrollment(enrollment)) {
     if (enrollment.periodId === periodId) return { enrollment: [], seat: [] };
@@ -81,17 +93,19 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
   }
 
   const rulebook = batch.rulebook;
+  let voluntary = false;
   if (rulebook.exemption !== null) {
     if (context.birthDate === undefined)
       throw new Error('The application must supply the birth date where the rulebook has exemptions');
     const person = { gender: teacher.gender, birthDate: context.birthDate };
-    if (isExemptFromTraining(rulebook, person, now)) {
+    voluntary = isExemptFromTraining(rulebook, person, now);
+    if (voluntary && command.data.voluntary !== true) {
       // The birth date stays out of the details: with the masked ID number it would reveal the whole number.
       throw new EnrollmentRuleViolation(
         'EXEMPT_TEACHER',
-        `Teacher ${teacherId} is fewer than ${rulebook.exemption.yearsBeforeRetirement} years from retirement and is not required to train`,
+        `Teacher ${teacherId} is fewer than ${rulebook.exemption.yearsBeforeRetirement} years from retirement and is not required to train; send voluntary: true if they take part all the same`,
         // No retirement date: with the masked ID number it would give the birth date away.
-        { teacherId, yearsBeforeRetirement: rulebook.exemption.yearsBeforeRetirement },
+        { teacherId, yearsBeforeRetirement: rulebook.exemption.yearsBeforeRetirement, voluntaryAllowed: true },
       );
     }
   }
@@ -103,6 +117,7 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
       metadata: command.metadata,
     },
     context.seatLedger,
+    { capped: rulebook.quotas },
   );
   return {
     enrollment: [
@@ -116,6 +131,7 @@ export function decideEnrollTeacher(command: EnrollTeacher, context: EnrollTeach
           fullTime: teacher.fullTime,
           enrolledAt: now,
           rules: enrollmentRulesOf(rulebook),
+          voluntary,
         },
       },
     ],
@@ -174,6 +190,8 @@ export function decideWithdrawTeacher(
  */
 export interface TransferTeacherContext {
   enrollment: EnrollmentContext['enrollment'];
+  /** false where the batch's programme hands out no seats: the new school's roster takes the teacher uncapped. */
+  seatsCapped?: boolean;
   fromSchoolClosed: boolean;
   toSchoolClosed: boolean;
   toSchool: SchoolLookup;
@@ -218,6 +236,7 @@ export function decideTransferTeacher(command: TransferTeacher, context: Transfe
   const toSeat = decideTakeSeat(
     { type: 'TakeSeat', data: { batchId, periodId, schoolId: toSchoolId, teacherId }, metadata },
     context.toSeatLedger,
+    { capped: context.seatsCapped ?? true },
   );
   const fromSeat = decideReleaseSeat(
     { type: 'ReleaseSeat', data: { batchId, periodId, schoolId: fromSchoolId, teacherId }, metadata },

@@ -29,6 +29,8 @@ describe('Enrollment', () => {
         hours: js.rulebook.hours,
         onlineCategoryId: 'online',
         practiceGraded: true,
+        certificateKinds: ['hours'],
+        creditsPerHour: null,
       });
     });
 

@@ -8,6 +8,8 @@ import { RuleViolation } from '../shared/rule-violation';
  * - POINT_NOT_CHOSEN: evidence for an ability point the teacher did not choose;
  * - UNKNOWN_HOURS_CATEGORY: offline hours for a category the rulebook does not have (or none
  *   named where the rulebook has several).
+ * - PRACTICE_NOT_GRADED: AssessPractice under a rulebook that grades nothing (Lianyungang).
+ * BATCH_ENDED comes from requireBatchRunning, OUTSIDE_PROGRAMME from requireInsideProgramme.
  * UNKNOWN_BATCH and UNKNOWN_PERIOD come from requireScheduledPeriod (programme context).
  */
 export type EnrollmentRuleCode =
@@ -28,6 +30,9 @@ export type EnrollmentRuleCode =
   | 'EVIDENCE_MISSING'
   | 'PEER_REVIEW_MISSING'
   | 'REQUIREMENTS_NOT_MET'
+  | 'RETAKES_EXHAUSTED'
+  | 'PRACTICE_NOT_GRADED'
+  | 'UNKNOWN_CERTIFICATE_KIND'
   | 'NOT_FOUND';
 
 export class EnrollmentRuleViolation extends RuleViolation {

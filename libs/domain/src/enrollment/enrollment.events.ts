@@ -19,6 +19,10 @@ export interface EnrollmentRules {
   onlineCategoryId: string | null;
   /** Does a certificate need a pass or excellent grade? (see isPracticeGraded) */
   practiceGraded: boolean;
+  /** The rulebook's certificate kinds: the record is certified once it holds each (absent before kinds: one). */
+  certificateKinds?: string[];
+  /** 学分 per 学时 where the rulebook converts (Yueyang: 1); absent or null: no credits. */
+  creditsPerHour?: number | null;
 }
 
 export type TeacherEnrolled = DomainEvent<
@@ -32,6 +36,11 @@ export type TeacherEnrolled = DomainEvent<
     fullTime: boolean;
     enrolledAt: string;
     rules: EnrollmentRules;
+    /**
+     * An exempt teacher taking part voluntarily (Ningde: 距退休不满五年): left out of every target
+     * and denominator, certified like anyone. Absent in events recorded before exemption was voluntary.
+     */
+    voluntary?: boolean;
   }
 >;
 
@@ -99,15 +108,22 @@ export type EvidenceReturned = DomainEvent<
   }
 >;
 
-/** One per ability point graded; carries the point's and the overall grade that follow, for the read side. */
+/**
+ * One per ability point graded: one attempt. A failed point is retaken with new evidence and graded
+ * again; the last grade counts and every attempt stays on record. Carries the point's and the
+ * overall grade that follow, for the read side.
+ */
 export type PracticeAssessed = DomainEvent<
   'PracticeAssessed',
   {
     batchId: string;
     teacherId: string;
     abilityPoint: string;
+    /** The evidence graded; empty where the rulebook grades without evidence (Yueyang). */
     evidenceRefs: string[];
     grade: Grade;
+    /** This point's attempt, from 1 (absent in events recorded before retakes were counted). */
+    attempt?: number;
     /** The point's grade once this evidence is graded. */
     pointGrade: Grade | null;
     /** The teacher's overall grade once this evidence is graded; null while anything is left to grade. */
@@ -130,9 +146,15 @@ export type CertificateIssued = DomainEvent<
     periodId: string;
     teacherId: string;
     schoolId: string;
-    /** Hours credited per rulebook category when issued. */
+    /** The rulebook's kind, its name and issuer (absent in events recorded before kinds: the only one). */
+    kind?: string;
+    name?: string;
+    issuer?: string;
+    /** Hours credited when issued, per rulebook category the certificate states. */
     hours: Record<string, number>;
     totalHours: number;
+    /** 学分 where the rulebook converts hours to credits. */
+    credits?: number;
     /** null when the rulebook grades no practice (Lianyungang). */
     grade: Grade | null;
     issuedAt: string;

@@ -132,6 +132,8 @@ export const schoolAdmin = (schoolId = 'S1'): Actor => ({
 });
 export const groupLeader: Actor = { sub: 'leader-1', role: 'group-leader', unitId: 'S1' };
 export const provinceAdmin: Actor = { sub: 'province-1', role: 'province-admin', unitId: 'P' };
+export const cityAdmin: Actor = { sub: 'city-1', role: 'city-admin', unitId: 'C' };
+export const countyAdmin: Actor = { sub: 'county-1', role: 'county-admin', unitId: 'county' };
 export const platform: Actor = { sub: 'course-platform', role: 'system' };
 export const ref = (actor: Actor): ActorRef => ({ sub: actor.sub, role: actor.role });
 
@@ -334,10 +336,15 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
       data: { batchId, teacherId, hours, ...(category === undefined ? {} : { category }) },
       metadata: meta(at, schoolAdmin(schoolOf(teacherId))),
     }),
-    issue: (teacherId: string, certificateCode: string, at: string): IssueCertificate => ({
+    issue: (
+      teacherId: string,
+      certificateCode: string,
+      at: string,
+      options: { kind?: string; as?: Actor } = {},
+    ): IssueCertificate => ({
       type: 'IssueCertificate',
-      data: { batchId, teacherId, certificateCode },
-      metadata: meta(at, schoolAdmin(schoolOf(teacherId))),
+      data: { batchId, teacherId, certificateCode, ...(options.kind === undefined ? {} : { kind: options.kind }) },
+      metadata: meta(at, options.as ?? schoolAdmin(schoolOf(teacherId))),
     }),
     revoke: (certificateCode: string, reason: string, at: string): RevokeCertificate => ({
       type: 'RevokeCertificate',
@@ -379,6 +386,7 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
             fullTime,
             enrolledAt: at,
             rules: enrollmentRulesOf(rulebook),
+            voluntary: false,
           },
         }),
         {
@@ -479,7 +487,7 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
       teacherId: string,
       abilityPoint: string,
       evidenceRefs: string[],
-      grades: { grade: Grade; pointGrade: Grade | null; overallGrade: Grade | null },
+      grades: { grade: Grade; pointGrade: Grade | null; overallGrade: Grade | null; attempt?: number },
       at: string,
     ): StreamEvent =>
       onStream(teacherId, {
@@ -489,7 +497,10 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
           teacherId,
           abilityPoint,
           evidenceRefs,
-          ...grades,
+          grade: grades.grade,
+          attempt: grades.attempt ?? 1,
+          pointGrade: grades.pointGrade,
+          overallGrade: grades.overallGrade,
           assessedBy: ref(groupLeader),
           assessedAt: at,
         },
@@ -516,8 +527,11 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
         grade: Grade | null;
         schoolId?: string;
         periodId?: string;
+        kind?: string;
+        credits?: number;
       },
     ): StreamEvent[] => {
+      const kind = rulebook.certificates.find((each) => each.kind === certified.kind) ?? rulebook.certificates[0];
       const issued: EnrollmentEvent = {
         type: 'CertificateIssued',
         data: {
@@ -526,6 +540,10 @@ export function enrollmentWorld(preset: Preset, facts: WorldFacts = {}) {
           periodId: certified.periodId ?? period,
           teacherId,
           schoolId: certified.schoolId ?? schoolOf(teacherId),
+          kind: kind.kind,
+          name: kind.name,
+          issuer: kind.issuer,
+          ...(certified.credits === undefined ? {} : { credits: certified.credits }),
           hours: certified.hours,
           totalHours: certified.totalHours,
           grade: certified.grade,

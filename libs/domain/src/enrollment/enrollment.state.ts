@@ -44,13 +44,32 @@ export interface OfflineHoursEntry {
   recordedAt: string;
 }
 
+/** The kind of a certificate recorded before rulebooks named kinds: the rulebook's only one. */
+export const LEGACY_CERTIFICATE_KIND = 'certificate';
+
 export interface Certificate {
   certificateCode: string;
+  /** The rulebook's certificate kind. */
+  kind: string;
   issuedAt: string;
   hours: Record<string, number>;
   totalHours: number;
+  /** 学分 where the rulebook converts; null otherwise. */
+  credits: number | null;
   grade: Grade | null;
   revocation: { reason: string; revokedAt: string } | null;
+}
+
+/** One grading of one point: the first, or a retake. The last attempt's grade is the point's grade. */
+export interface AssessmentAttempt {
+  abilityPoint: string;
+  /** From 1, per point. */
+  attempt: number;
+  grade: Grade;
+  /** The evidence graded; empty where the rulebook grades without evidence. */
+  evidenceRefs: string[];
+  assessedBy: ActorRef;
+  assessedAt: string;
 }
 
 export interface AbilityPointChoice {
@@ -71,6 +90,8 @@ export interface Enrollment {
   /** The school the teacher trains with now (changes on transfer). */
   schoolId: string;
   fullTime: boolean;
+  /** An exempt teacher taking part voluntarily: outside every target and denominator. */
+  voluntary: boolean;
   enrolledAt: string;
   confirmedAt: string | null;
   withdrawal: { reason: string; withdrawnAt: string } | null;
@@ -80,6 +101,8 @@ export interface Enrollment {
   onlineHours: OnlineHoursEntry[];
   evidence: EvidenceItem[];
   peerReviews: PeerReview[];
+  /** Every grading, oldest first (the transcript shows them all). */
+  attempts: AssessmentAttempt[];
   /** The latest entry per category. */
   offlineHours: OfflineHoursEntry[];
   /** Every certificate ever issued, oldest first; at most the last one is unrevoked. */
@@ -105,6 +128,7 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
       teacherId,
       schoolId,
       fullTime,
+      voluntary: event.data.voluntary ?? false,
       enrolledAt,
       confirmedAt: null,
       withdrawal: null,
@@ -114,6 +138,7 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
       onlineHours: [],
       evidence: [],
       peerReviews: [],
+      attempts: [],
       offlineHours: [],
       certificates: [],
       lastAssessedAt: null,
@@ -176,11 +201,20 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
         ),
       };
     }
-    case 'PracticeAssessed':
+    case 'PracticeAssessed': {
+      const { abilityPoint, evidenceRefs, grade, assessedBy, assessedAt } = event.data;
+      // Records folded before attempts were kept have none; their attempts count from here.
+      const attempts = state.attempts ?? [];
+      const attempt = event.data.attempt ?? attemptsOf(state, abilityPoint).length + 1;
       return {
-        ...withGraded(state, event.data.abilityPoint, event.data.evidenceRefs, event.data.grade),
-        lastAssessedAt: event.data.assessedAt,
+        ...withGraded(state, abilityPoint, evidenceRefs, grade),
+        attempts: [
+          ...attempts,
+          { abilityPoint, attempt, grade, evidenceRefs: [...evidenceRefs], assessedBy, assessedAt },
+        ],
+        lastAssessedAt: assessedAt,
       };
+    }
     case 'PeerReviewRecorded': {
       const { videoId, comment, reviewedAt } = event.data;
       return {
@@ -198,11 +232,13 @@ export function evolveEnrollment(state: EnrollmentState, event: EnrollmentEvent)
     }
     case 'CertificateIssued': {
       const { certificateCode, issuedAt, hours, totalHours, grade } = event.data;
+      const kind = event.data.kind ?? LEGACY_CERTIFICATE_KIND;
+      const credits = event.data.credits ?? null;
       return {
         ...state,
         certificates: [
           ...state.certificates,
-          { certificateCode, issuedAt, hours, totalHours, grade, revocation: null },
+          { certificateCode, kind, issuedAt, hours, totalHours, credits, grade, revocation: null },
         ],
       };
     }
@@ -254,9 +290,14 @@ export function isActiveEnrollment(state: EnrollmentState): state is Enrollment 
   return state.status === 'enrolled' || state.status === 'confirmed';
 }
 
-/** Active and not yet certified: what a transfer moves. */
+/** An exempt teacher taking part voluntarily: outside every target and denominator (参考教师 too). */
+export function isVoluntary(state: EnrollmentState): boolean {
+  return state.status !== 'not-enrolled' && state.voluntary === true;
+}
+
+/** Active and not yet fully certified: what a transfer moves. */
 export function isOpenEnrollment(state: EnrollmentState): boolean {
-  return isActiveEnrollment(state) && !hasCertificate(state);
+  return isActiveEnrollment(state) && !isFullyCertified(state);
 }
 
 /**
@@ -308,28 +349,35 @@ export function chosenAbilityPoints(state: EnrollmentState): string[] {
   return state.status === 'not-enrolled' || state.abilityPoints === null ? [] : [...state.abilityPoints.points];
 }
 
+/** A point's gradings, oldest first. */
+export function attemptsOf(state: EnrollmentState, abilityPoint: string): AssessmentAttempt[] {
+  if (state.status === 'not-enrolled') return [];
+  return (state.attempts ?? []).filter((attempt) => attempt.abilityPoint === abilityPoint);
+}
+
 /**
- * A point's grade from its evidence (returned evidence aside): null while none is graded or some
- * still awaits grading; fail if any evidence failed; excellent only if all of it is excellent;
- * pass otherwise.
+ * A point's grade: its last attempt's (a retake replaces a fail; every attempt stays on record);
+ * null while it has never been graded. New evidence awaiting a retake leaves the last grade standing
+ * until it is graded.
  */
 export function pointGrade(state: EnrollmentState, abilityPoint: string): Grade | null {
-  if (state.status === 'not-enrolled') return null;
-  const items = state.evidence.filter((item) => item.abilityPoint === abilityPoint && item.status !== 'returned');
-  const grades = items.map((item) => item.grade);
-  if (grades.length === 0 || grades.includes(null)) return null;
-  return combineGrades(grades.filter((grade): grade is Grade => grade !== null));
+  return attemptsOf(state, abilityPoint).at(-1)?.grade ?? null;
 }
 
 /**
  * The points assessed for the overall grade: the chosen ability points when the teacher has
- * chosen any (2.0); otherwise (1.0) every piece of practice with evidence.
+ * chosen any (2.0); otherwise (1.0) every piece of practice with evidence or a grade.
  */
 export function assessedPoints(state: EnrollmentState): string[] {
   if (state.status === 'not-enrolled') return [];
   const chosen = chosenAbilityPoints(state);
   if (chosen.length > 0) return chosen;
-  return [...new Set(state.evidence.filter((item) => item.status !== 'returned').map((item) => item.abilityPoint))];
+  return [
+    ...new Set([
+      ...state.evidence.filter((item) => item.status !== 'returned').map((item) => item.abilityPoint),
+      ...(state.attempts ?? []).map((attempt) => attempt.abilityPoint),
+    ]),
+  ];
 }
 
 /** The points with their grades, in the order assessedPoints gives. */
@@ -356,14 +404,37 @@ export function assessmentFinishedAt(state: EnrollmentState): string | undefined
   return state.lastAssessedAt ?? undefined;
 }
 
-/** The valid (unrevoked) certificate, if any. */
-export function currentCertificate(state: EnrollmentState): Certificate | undefined {
+/** The valid (unrevoked) certificate of a kind (any kind when none is named), if any. */
+export function currentCertificate(state: EnrollmentState, kind?: string): Certificate | undefined {
   if (state.status === 'not-enrolled') return undefined;
-  return state.certificates.find((certificate) => certificate.revocation === null);
+  return state.certificates.find(
+    (certificate) => certificate.revocation === null && (kind === undefined || certificate.kind === kind),
+  );
 }
 
-export function hasCertificate(state: EnrollmentState): boolean {
-  return currentCertificate(state) !== undefined;
+export function hasCertificate(state: EnrollmentState, kind?: string): boolean {
+  return currentCertificate(state, kind) !== undefined;
+}
+
+/** Every valid certificate, oldest first. */
+export function currentCertificates(state: EnrollmentState): Certificate[] {
+  if (state.status === 'not-enrolled') return [];
+  return state.certificates.filter((certificate) => certificate.revocation === null);
+}
+
+/** Holds a valid certificate of every kind the rulebook issues (of any kind, for records before kinds). */
+export function isFullyCertified(state: EnrollmentState): boolean {
+  if (state.status === 'not-enrolled') return false;
+  const kinds = state.rules.certificateKinds;
+  if (kinds === undefined || kinds.length === 0) return hasCertificate(state);
+  return kinds.every((kind) => hasCertificate(state, kind));
+}
+
+/** 学分 for hours where the rulebook converts (Yueyang: 80学时 计80学分); null where it does not. */
+export function creditsFor(state: EnrollmentState, hours: number): number | null {
+  if (state.status === 'not-enrolled') return null;
+  const rate = state.rules.creditsPerHour ?? null;
+  return rate === null ? null : sumHours([hours * rate]);
 }
 
 /** A certificate of this record by code, revoked or not. */

@@ -117,14 +117,14 @@ describe('Enrollment record', () => {
       ]);
     });
 
-    it('has no point grade while some of its evidence awaits assessment', () => {
+    it('keeps the last grade while new evidence (a retake) awaits assessment', () => {
       const state = stateOf(
         ...picked,
         js.submitted('T1', 'A1', 'e1', at),
         js.assessed('T1', 'A1', ['e1'], { grade: 'pass', pointGrade: 'pass', overallGrade: null }, at),
         js.submitted('T1', 'A1', 'e2', at),
       );
-      expect(pointGrades(state)[0]).toEqual({ abilityPoint: 'A1', grade: null });
+      expect(pointGrades(state)[0]).toEqual({ abilityPoint: 'A1', grade: 'pass' });
     });
 
     it('assesses the chosen points in 2.0, and the pieces of practice with evidence in 1.0', () => {
@@ -160,7 +160,8 @@ describe('Enrollment rules per rulebook', () => {
     ['jiangsu-2.0', true, ['offline'], 25],
     ['lianyungang-1.0', false, ['application-integration', 'practice'], 0],
     ['ningde-1.0', true, ['practice'], 0],
-    ['yueyang-2.0', true, ['school-based', 'school-based-assessment'], 0],
+    // The workshop's offline sessions are recorded by the county or city centre beside the platform feed.
+    ['yueyang-2.0', true, ['workshop', 'school-based', 'school-based-assessment'], 0],
   ])(
     '%s: practice graded %p, offline categories %p, online hours before practice %p',
     (preset, graded, categories, online) => {

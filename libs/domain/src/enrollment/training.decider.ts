@@ -1,4 +1,6 @@
 import { Role } from '../shared/messages';
+import { NotPermitted } from '../shared/rule-violation';
+import { AssessmentRule, Rulebook } from '../programme/rulebook';
 import { studyWindowOf, isWithinStudyWindow } from '../programme/batch';
 import { addToInstant, instantMs, isoOf } from '../shared/calendar';
 import {
@@ -9,6 +11,7 @@ import {
 } from '../programme/rulebook-queries';
 import {
   AssessPractice,
+  Grade,
   RecordOfflineHours,
   RecordOnlineHours,
   RecordPeerReview,
@@ -23,12 +26,14 @@ import {
   isPlausibleHours,
   MAX_HOURS_PER_ENTRY,
   requireActive,
+  requireRunningBatch,
   rulebookOf,
 } from './enrollment.context';
 import { badHours, EnrollmentRuleViolation } from './enrollment.errors';
 import { EnrollmentEvent, PracticeAssessed } from './enrollment.events';
-import { offlineHoursCategories, onlineMinimumBeforePractice } from './enrollment.rules';
+import { adminLevelOf, offlineHoursCategories, onlineMinimumBeforePractice } from './enrollment.rules';
 import {
+  attemptsOf,
   chosenAbilityPoints,
   Enrollment,
   hasPeerReviewed,
@@ -152,7 +157,9 @@ export function decideRecordOnlineHours(command: RecordOnlineHours, context: Enr
 /**
  * Refuses SCHOOL_CLOSED, NOT_ENROLLED, ONLINE_NOT_PASSED where online study must pass first
  * (Jiangsu: 在线学习合格后方可参加线下实践应用考核), POINT_NOT_CHOSEN where the rulebook has ability
- * points. The same evidence again appends nothing unless it was returned (then it is resubmitted).
+ * points, then RETAKES_EXHAUSTED: new evidence for a point already graded is a retake, allowed while
+ * the point has had fewer gradings than the rulebook's cap. The same evidence again appends nothing
+ * unless it was returned (then it is resubmitted).
  */
 export function decideSubmitPracticeEvidence(
   command: SubmitPracticeEvidence,
@@ -176,6 +183,7 @@ export function decideSubmitPracticeEvidence(
     (item) => item.abilityPoint === abilityPoint && item.evidenceRef === evidenceRef,
   );
   if (earlier !== undefined && earlier.status !== 'returned') return [];
+  if (rulebook.assessment !== null) requireRetakeLeft(enrollment, abilityPoint, rulebook.assessment);
   return [
     {
       type: 'PracticeEvidenceSubmitted',
@@ -220,24 +228,47 @@ export function decideReturnEvidence(command: ReturnEvidence, context: Enrollmen
 }
 
 /**
- * Grades the evidence awaiting assessment (of one point, or of every point): one PracticeAssessed
- * per point, in the order the points' evidence came in. Graded evidence is final: a point fails if
- * any of its evidence failed and is excellent only if all of it is (see pointGrade, overallGrade).
- * Refuses SCHOOL_CLOSED, NOT_ENROLLED, ONLINE_NOT_PASSED (where online study must pass first),
- * EVIDENCE_MISSING (nothing awaits assessment).
+ * Grades points: one PracticeAssessed (one attempt) per point. Where the rulebook grades evidence
+ * (Jiangsu, Ningde), the points with evidence awaiting assessment (one point, or every point), in
+ * the order their evidence came in. Where it grades without evidence (Yueyang's 校本应用考核), the
+ * named point or every chosen point (a 1.0 rulebook without points grades `abilityPoint`, default
+ * 'practice'); a point whose last grade already is this grade is left as it is. The last grade
+ * counts (see pointGrade); every attempt stays on record.
+ * Refuses SCHOOL_CLOSED, NOT_ENROLLED, PRACTICE_NOT_GRADED (the rulebook grades nothing:
+ * Lianyungang), BATCH_ENDED, ONLINE_NOT_PASSED (where online study must pass first), then
+ * EVIDENCE_MISSING (nothing awaits assessment) or POINT_NOT_CHOSEN, and RETAKES_EXHAUSTED.
  */
 export function decideAssessPractice(command: AssessPractice, context: EnrollmentContext): EnrollmentEvent[] {
   const { batchId, teacherId, grade, abilityPoint } = command.data;
+  const now = command.metadata.now;
   const enrollment = requireActive(context, batchId, teacherId);
-  requireOnlinePassed(enrollment, onlineMinimumBeforePractice(rulebookOf(context.batch, enrollment)));
-  const pending = pendingEvidence(enrollment, abilityPoint);
-  if (pending.length === 0) throw evidenceMissing(enrollment, abilityPoint);
+  const rulebook = rulebookOf(context.batch, enrollment);
+  const rule = rulebook.assessment;
+  if (rule === null) {
+    throw new EnrollmentRuleViolation(
+      'PRACTICE_NOT_GRADED',
+      `Rulebook ${rulebook.id} grades no practice: its certificate rests on hours alone`,
+      { rulebook: rulebook.id },
+    );
+  }
+  requireRunningBatch(context.batch, enrollment, now);
+  requireOnlinePassed(enrollment, onlineMinimumBeforePractice(rulebook));
+
+  const graded = rule.evidenceRequired
+    ? pointsWithPendingEvidence(enrollment, abilityPoint)
+    : pointsToGradeWithoutEvidence(enrollment, rulebook, abilityPoint, grade);
+  graded.forEach((each) => requireRetakeLeft(enrollment, each.point, rule));
 
   const events: PracticeAssessed[] = [];
   let after: Enrollment = enrollment;
-  for (const point of [...new Set(pending.map((item) => item.abilityPoint))]) {
-    const evidenceRefs = pending.filter((item) => item.abilityPoint === point).map((item) => item.evidenceRef);
+  for (const { point, evidenceRefs } of graded) {
     after = withGraded(after, point, evidenceRefs, grade);
+    const attempt = attemptsOf(after, point).length + 1;
+    const assessedBy = actorOf(command);
+    after = {
+      ...after,
+      attempts: [...after.attempts, { abilityPoint: point, attempt, grade, evidenceRefs, assessedBy, assessedAt: now }],
+    };
     events.push({
       type: 'PracticeAssessed',
       data: {
@@ -246,14 +277,76 @@ export function decideAssessPractice(command: AssessPractice, context: Enrollmen
         abilityPoint: point,
         evidenceRefs,
         grade,
+        attempt,
         pointGrade: pointGrade(after, point),
         overallGrade: overallGrade(after),
-        assessedBy: actorOf(command),
-        assessedAt: command.metadata.now,
+        assessedBy,
+        assessedAt: now,
       },
     });
   }
   return events;
+}
+
+interface PointToGrade {
+  point: string;
+  evidenceRefs: string[];
+}
+
+/** The points with evidence awaiting assessment; EVIDENCE_MISSING when there are none. */
+function pointsWithPendingEvidence(enrollment: Enrollment, abilityPoint: string | undefined): PointToGrade[] {
+  const pending = pendingEvidence(enrollment, abilityPoint);
+  if (pending.length === 0) throw evidenceMissing(enrollment, abilityPoint);
+  return [...new Set(pending.map((item) => item.abilityPoint))].map((point) => ({
+    point,
+    evidenceRefs: pending.filter((item) => item.abilityPoint === point).map((item) => item.evidenceRef),
+  }));
+}
+
+/**
+ * Grading without evidence: the named point or every chosen one, less those already at this grade
+ * (an identical retry grades nothing). Any evidence the teacher sent anyway is graded with it.
+ */
+function pointsToGradeWithoutEvidence(
+  enrollment: Enrollment,
+  rulebook: Rulebook,
+  abilityPoint: string | undefined,
+  grade: Grade,
+): PointToGrade[] {
+  let points: string[];
+  if (rulebook.abilityPoints === null) {
+    points = [abilityPoint ?? 'practice'];
+  } else {
+    const chosen = chosenAbilityPoints(enrollment);
+    points = abilityPoint === undefined ? chosen : [abilityPoint];
+    if (points.length === 0 || points.some((point) => !chosen.includes(point))) {
+      throw new EnrollmentRuleViolation(
+        'POINT_NOT_CHOSEN',
+        abilityPoint === undefined
+          ? 'The teacher has chosen no ability points to grade'
+          : `Ability point ${abilityPoint} is not one the teacher chose`,
+        { ...(abilityPoint === undefined ? {} : { abilityPoint }), chosen },
+      );
+    }
+  }
+  return points
+    .filter((point) => pointGrade(enrollment, point) !== grade)
+    .map((point) => ({
+      point,
+      evidenceRefs: pendingEvidence(enrollment, point).map((item) => item.evidenceRef),
+    }));
+}
+
+/** RETAKES_EXHAUSTED once a point has had as many gradings as the rulebook allows. */
+function requireRetakeLeft(enrollment: Enrollment, abilityPoint: string, rule: AssessmentRule): void {
+  const attempts = attemptsOf(enrollment, abilityPoint);
+  const max = rule.maxAttemptsPerPoint;
+  if (max === null || attempts.length < max) return;
+  throw new EnrollmentRuleViolation(
+    'RETAKES_EXHAUSTED',
+    `Ability point ${abilityPoint} has been graded ${attempts.length} times, the most the rulebook allows`,
+    { abilityPoint, attempts: attempts.length, maxAttemptsPerPoint: max, lastGrade: attempts.at(-1)?.grade ?? null },
+  );
 }
 
 /**
@@ -274,19 +367,9 @@ export function decideRecordOfflineHours(
   const enrollment = requireActive(context, batchId, teacherId);
   if (!isPlausibleHours(hours)) throw badHours(hours, MAX_HOURS_PER_ENTRY);
   const rulebook = rulebookOf(context.batch, enrollment);
-  const categories = offlineHoursCategories(rulebook).map((each) => each.id);
-  const category = command.data.category ?? (categories.length === 1 ? categories[0] : undefined);
-  if (category === undefined || !categories.includes(category)) {
-    throw new EnrollmentRuleViolation(
-      'UNKNOWN_HOURS_CATEGORY',
-      `Offline hours go to one of the categories ${categories.join(', ')}`,
-      {
-        category: command.data.category ?? null,
-        categories,
-      },
-    );
-  }
+  const category = recordableCategory(rulebook, command);
   if (enrollment.offlineHours.some((entry) => entry.category === category && entry.hours === hours)) return [];
+  requireRunningBatch(context.batch, enrollment, command.metadata.now);
 
   const practice = rulebook.offlinePractice;
   const evidenceMissing = practice.evidenceRequired && !hasSubmittedEvidence(enrollment);
@@ -327,6 +410,40 @@ export function decideRecordOfflineHours(
       data: { batchId, teacherId, category, hours, recordedBy: actorOf(command), recordedAt: now },
     },
   ];
+}
+
+/**
+ * The category an offline entry credits: the one named, or the only one the actor's level records.
+ * Refuses UNKNOWN_HOURS_CATEGORY (no such category, or none named where several fit); a category
+ * recorded by another level is not the actor's to credit (NotPermitted, 403).
+ */
+function recordableCategory(rulebook: Rulebook, command: RecordOfflineHours): string {
+  const role = command.metadata.actor.role;
+  const level = adminLevelOf(role) ?? undefined;
+  const anyRecorder = offlineHoursCategories(rulebook).map((each) => each.id);
+  const mine = role === 'system' ? anyRecorder : offlineHoursCategories(rulebook, level).map((each) => each.id);
+  const named = command.data.category;
+  if (named !== undefined && !mine.includes(named) && anyRecorder.includes(named)) {
+    const recordedBy = rulebook.hours.categories.find((each) => each.id === named)?.recordedBy ?? [];
+    throw new NotPermitted(
+      `${named} hours are recorded by ${recordedBy.filter((each) => each !== 'platform').join(' or ')}`,
+      {
+        category: named,
+        recordedBy,
+      },
+    );
+  }
+  const category = named ?? (mine.length === 1 ? mine[0] : undefined);
+  if (category === undefined || !mine.includes(category)) {
+    throw new EnrollmentRuleViolation(
+      'UNKNOWN_HOURS_CATEGORY',
+      mine.length === 0
+        ? `Rulebook ${rulebook.id} has no hours this role records`
+        : `Offline hours go to one of the categories ${mine.join(', ')}`,
+      { category: named ?? null, categories: mine },
+    );
+  }
+  return category;
 }
 
 function pickerOf(role: Role): 'teacher' | 'school' | 'system' {

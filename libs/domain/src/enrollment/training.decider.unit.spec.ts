@@ -1,4 +1,5 @@
 import { specFor } from '../shared/given-when-then';
+import { NotPermitted } from '../shared/rule-violation';
 import { fold } from '../shared/decider';
 import { batchEvolver } from '../programme/batch';
 import { Rulebook } from '../programme/rulebook';
@@ -533,17 +534,25 @@ describe('Assessing practice', () => {
         .then(js.assessed('T1', 'A1', ['ev-1'], { grade: 'pass', pointGrade: 'pass', overallGrade: null }, MARCH));
     });
 
-    it('makes a point excellent only if all its evidence is excellent', () => {
+    it('grades new evidence on a graded point as its next attempt, whose grade the point now has', () => {
       const firstExcellent = [
         ...both,
         js.assessed('T1', 'A1', ['ev-1'], { grade: 'excellent', pointGrade: 'excellent', overallGrade: null }, MARCH),
       ];
       given(...firstExcellent, js.submitted('T1', 'A1', 'ev-3', MARCH))
         .when(js.assess('T1', 'pass', MARCH, 'A1'))
-        .then(js.assessed('T1', 'A1', ['ev-3'], { grade: 'pass', pointGrade: 'pass', overallGrade: null }, MARCH));
+        .then(
+          js.assessed(
+            'T1',
+            'A1',
+            ['ev-3'],
+            { grade: 'pass', pointGrade: 'pass', overallGrade: null, attempt: 2 },
+            MARCH,
+          ),
+        );
     });
 
-    it('fails a point if any of its evidence fails, and the teacher with it', () => {
+    it('lets the last grade count: a failed attempt after an excellent one fails the point and the teacher', () => {
       const gradedB2 = js.assessed(
         'T1',
         'B2',
@@ -564,7 +573,15 @@ describe('Assessing practice', () => {
         js.submitted('T1', 'A1', 'ev-3', MARCH),
       )
         .when(js.assess('T1', 'fail', MARCH))
-        .then(js.assessed('T1', 'A1', ['ev-3'], { grade: 'fail', pointGrade: 'fail', overallGrade: 'fail' }, MARCH));
+        .then(
+          js.assessed(
+            'T1',
+            'A1',
+            ['ev-3'],
+            { grade: 'fail', pointGrade: 'fail', overallGrade: 'fail', attempt: 2 },
+            MARCH,
+          ),
+        );
     });
 
     it('passes a teacher with one excellent and one passed point', () => {
@@ -738,9 +755,14 @@ describe('Offline hours', () => {
         .then(yy.offlineRecorded('T1', 'school-based', 10, at));
     });
 
-    it('refuses the workshop category (UNKNOWN_HOURS_CATEGORY)', () => {
+    it('refuses the school admin the workshop category, which the county records (403)', () => {
+      const world = fold(yy.decider, yyEnrolled);
+      expect(() => yy.decider.decide(yy.offline('T1', 10, at, 'workshop'), world)).toThrow(NotPermitted);
+    });
+
+    it('refuses a category the rulebook does not have (UNKNOWN_HOURS_CATEGORY)', () => {
       specFor(yy.decider)(...yyEnrolled)
-        .when(yy.offline('T1', 10, at, 'workshop'))
+        .when(yy.offline('T1', 10, at, 'seminar'))
         .thenRefuses('UNKNOWN_HOURS_CATEGORY', { categories: ['school-based', 'school-based-assessment'] });
     });
   });
@@ -749,6 +771,12 @@ describe('Offline hours', () => {
 /** The Jiangsu batch under another (custom) rulebook. */
 function withRulebook(rulebook: Rulebook) {
   if (js.batch.status !== 'scheduled') throw new Error('the spec world schedules its batch');
-  const { status: _status, ...scheduled } = js.batch;
+  const {
+    status: _status,
+    scheduledEndsOn: _end,
+    extensions: _extensions,
+    ownerUnitId: _owner,
+    ...scheduled
+  } = js.batch;
   return fold(batchEvolver, [{ type: 'BatchScheduled', data: { ...scheduled, rulebook } }]);
 }

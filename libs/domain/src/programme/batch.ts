@@ -1,24 +1,89 @@
 import { Decider } from '../shared/decider';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
-import { addToInstant, endOfLocalDay, instantMs, isoOf, startOfLocalDay } from '../shared/calendar';
+import { addToInstant, endOfLocalDay, instantMs, isoOf, localDateOf, startOfLocalDay } from '../shared/calendar';
 import { Period } from './programme.commands';
 import { BatchEvent, BatchScheduledData } from './programme.events';
+import { storedRulebook } from './rulebook-upgrade';
 
 /** One stream per batch, holding a copy of its BatchScheduled. */
 export function batchStreamId(batchId: string): string {
   return `batch-${batchId}`;
 }
 
-export type ScheduledBatchState = { status: 'scheduled' } & BatchScheduledData;
+export interface BatchExtension {
+  endsOn: string;
+  previousEndsOn: string;
+  reason: string;
+}
+
+/**
+ * A scheduled batch. `endsOn` is its last day now (extensions included); `scheduledEndsOn` the
+ * day it was scheduled to end. `ownerUnitId` is null for a batch scheduled before programmes had
+ * owners (run by its province).
+ */
+export type ScheduledBatchState = { status: 'scheduled' } & Omit<BatchScheduledData, 'ownerUnitId'> & {
+    ownerUnitId: string | null;
+    scheduledEndsOn: string;
+    extensions: BatchExtension[];
+  };
 export type BatchState = { status: 'unscheduled' } | ScheduledBatchState;
 
 export function evolveBatch(state: BatchState, event: BatchEvent): BatchState {
   switch (event.type) {
     case 'BatchScheduled':
-      return { status: 'scheduled', ...event.data };
+      return {
+        status: 'scheduled',
+        ...event.data,
+        rulebook: storedRulebook(event.data.rulebook),
+        ownerUnitId: event.data.ownerUnitId ?? null,
+        scheduledEndsOn: event.data.endsOn,
+        extensions: [],
+      };
+    case 'BatchExtended': {
+      if (state.status !== 'scheduled') return state;
+      const { endsOn, previousEndsOn, reason } = event.data;
+      return { ...state, endsOn, extensions: [...state.extensions, { endsOn, previousEndsOn, reason }] };
+    }
     default:
-      return assertNever(event.type);
+      return assertNever(event);
   }
+}
+
+/**
+ * 一年周期内 / 2021年10月31日结束第一批次所有考核: after the batch's last day (China local date,
+ * extensions included) nothing more is assessed, credited offline, certified or applied for.
+ */
+export function isBatchEnded(batch: ScheduledBatchState, at: string): boolean {
+  return localDateOf(at) > batch.endsOn;
+}
+
+/** Refuses BATCH_ENDED after the batch's last day. */
+export function requireBatchRunning(batch: ScheduledBatchState, at: string): void {
+  if (!isBatchEnded(batch, at)) return;
+  throw new RuleViolation('BATCH_ENDED', `Batch ${batch.batchId} ended on ${batch.endsOn}`, {
+    batchId: batch.batchId,
+    endsOn: batch.endsOn,
+    at,
+    ...(batch.extensions.length > 0 ? { extendedFrom: batch.scheduledEndsOn } : {}),
+  });
+}
+
+/**
+ * Is the unit (given with its ancestry, province first) inside the programme's territory? A
+ * batch recorded before owners has the whole province.
+ */
+export function isInsideProgramme(batch: ScheduledBatchState, unitPath: readonly string[]): boolean {
+  return batch.ownerUnitId === null || unitPath.includes(batch.ownerUnitId);
+}
+
+/** Refuses OUTSIDE_PROGRAMME for a unit outside the owner's subtree (a city-run programme's other cities). */
+export function requireInsideProgramme(batch: ScheduledBatchState, unitId: string, unitPath: readonly string[]): void {
+  if (isInsideProgramme(batch, unitPath)) return;
+  throw new RuleViolation(
+    'OUTSIDE_PROGRAMME',
+    `${unitId} is outside the programme of batch ${batch.batchId}, which ${batch.ownerUnitId} runs`,
+    { batchId: batch.batchId, unitId, ownerUnitId: batch.ownerUnitId },
+  );
 }
 
 /** Folds a batch stream: `fold(batchEvolver, events)`. */

@@ -2,6 +2,7 @@ export * from './rulebook';
 export * from './rulebook-presets';
 export * from './rulebook-validation';
 export * from './rulebook-queries';
+export * from './rulebook-upgrade';
 export * from './ability-point-catalogues';
 export * from './programme.commands';
 export * from './programme.events';

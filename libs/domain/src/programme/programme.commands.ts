@@ -10,6 +10,12 @@ export interface LaunchProgrammeData {
    * field (validateRulebook): until then it is any object.
    */
   rulebook: string | object;
+  /**
+   * The unit that runs the programme: the province (the default) or one of its cities (three of
+   * the four notices are a city's own). Its admin schedules and extends the batches, and everything
+   * of the programme happens inside its subtree.
+   */
+  ownerUnitId?: string;
 }
 export type LaunchProgramme = Command<'LaunchProgramme', LaunchProgrammeData>;
 
@@ -36,4 +42,13 @@ export interface ScheduleBatchData {
 }
 export type ScheduleBatch = Command<'ScheduleBatch', ScheduleBatchData>;
 
-export type ProgrammeCommand = LaunchProgramme | ScheduleBatch;
+/** The programme's owner moves a batch's end later (real programmes do extend), with the reason. */
+export interface ExtendBatchData {
+  batchId: string;
+  /** YYYY-MM-DD, the new last day of the batch; later than its current end. */
+  endsOn: string;
+  reason: string;
+}
+export type ExtendBatch = Command<'ExtendBatch', ExtendBatchData>;
+
+export type ProgrammeCommand = LaunchProgramme | ScheduleBatch | ExtendBatch;

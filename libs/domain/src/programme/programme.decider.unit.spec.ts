@@ -1,6 +1,7 @@
 import { specFor } from '../shared/given-when-then';
 import { CommandMetadata } from '../shared/messages';
-import { BatchState } from './batch';
+import { fold } from '../shared/decider';
+import { batchEvolver, BatchState } from './batch';
 import { LaunchProgramme, LaunchProgrammeData, Period, ScheduleBatch, ScheduleBatchData } from './programme.commands';
 import { BatchScheduled, ProgrammeEvent, ProgrammeLaunched } from './programme.events';
 import { programmeDecider, ProgrammeLookups, ProvinceLookup, programmeStreamId } from './programme.decider';
@@ -22,7 +23,7 @@ const launch = (data: Partial<LaunchProgrammeData> = {}): LaunchProgramme => ({
 });
 const launched = (rulebook: Rulebook = jiangsu, programmeId = 'JS-2.0'): ProgrammeLaunched => ({
   type: 'ProgrammeLaunched',
-  data: { programmeId, name: '江苏省提升工程2.0', provinceId: '320000', rulebook },
+  data: { programmeId, name: '江苏省提升工程2.0', provinceId: '320000', ownerUnitId: '320000', rulebook },
 });
 
 // Batch 1's three online periods lie in 2020-11-01 – 2021-01-30; the seed leaves their dates to
@@ -62,7 +63,7 @@ const schedule = (data: ScheduleBatchData, overrides: Partial<ScheduleBatchData>
 });
 const scheduled = (data: ScheduleBatchData, rulebook: Rulebook = jiangsu): BatchScheduled => ({
   type: 'BatchScheduled',
-  data: { ...data, rulebook },
+  data: { ...data, rulebook, ownerUnitId: '320000' },
 });
 
 const given = (lookups: ProgrammeLookups, ...events: ProgrammeEvent[]) => specFor(programmeDecider(lookups))(...events);
@@ -262,7 +263,7 @@ describe('Programme', () => {
     });
 
     it('refuses a batch id another programme already uses (BATCH_OVERLAPS_RULES: batch-id-taken)', () => {
-      const other: BatchState = { status: 'scheduled', ...scheduled({ ...batch2, programmeId: 'NJ-2.0' }).data };
+      const other: BatchState = fold(batchEvolver, [scheduled({ ...batch2, programmeId: 'NJ-2.0' })]);
       given({ batch: other }, launched(), scheduled(batch1))
         .when(schedule(batch2))
         .thenRefuses('BATCH_OVERLAPS_RULES', { rule: 'batch-id-taken', takenBy: 'NJ-2.0' });
@@ -294,7 +295,7 @@ describe('Programme', () => {
     });
 
     it('allows a batch starting on the same day as the previous one', () => {
-      const twin = { ...batch2, batchId: 'JS-B2b', sharePercent: 10 };
+      const twin = { ...batch2, batchId: 'JS-B2b', sharePercent: 40 };
       given({}, launched(), scheduled(batch1), scheduled(batch2)).when(schedule(twin)).then(scheduled(twin));
     });
   });

@@ -6,7 +6,7 @@ import { BatchEvent, ProgrammeEvent } from './programme.events';
 /** `programme-{programmeId}`: the programme, its rulebook and its batches. */
 export const programmeStream = streamType<ProgrammeState, ProgrammeEvent>({
   category: 'programme',
-  eventTypes: { ProgrammeLaunched: true, BatchScheduled: true },
+  eventTypes: { ProgrammeLaunched: true, BatchScheduled: true, BatchExtended: true },
   evolve: evolveProgramme,
   initialState: () => ({ status: 'not-launched' }),
 });
@@ -14,7 +14,7 @@ export const programmeStream = streamType<ProgrammeState, ProgrammeEvent>({
 /** `batch-{batchId}`: a copy of the batch's own events, so its periods and rules are one read away. */
 export const batchStream = streamType<BatchState, BatchEvent>({
   category: 'batch',
-  eventTypes: { BatchScheduled: true },
+  eventTypes: { BatchScheduled: true, BatchExtended: true },
   evolve: evolveBatch,
   initialState: () => ({ status: 'unscheduled' }),
 });

@@ -39,10 +39,13 @@ export function meetsPlanThreshold(rulebook: Rulebook, counts: { picked: number;
   return counts.enrolled > 0 && atLeastPercent(counts.picked, counts.enrolled, rulebook.planThresholdPercent);
 }
 
-/** 结项: do pass + excellent reach the threshold of those assessed? True when the rulebook sets none. */
-export function meetsClosureThreshold(rulebook: Rulebook, counts: { passed: number; assessed: number }): boolean {
+/**
+ * 结项: do pass + excellent reach the threshold of the 参考教师 (every active enrolled teacher, not
+ * only those graded)? True when the rulebook sets none.
+ */
+export function meetsClosureThreshold(rulebook: Rulebook, counts: { passed: number; candidates: number }): boolean {
   if (rulebook.closureThresholdPercent === null) return true;
-  return counts.assessed > 0 && atLeastPercent(counts.passed, counts.assessed, rulebook.closureThresholdPercent);
+  return counts.candidates > 0 && atLeastPercent(counts.passed, counts.candidates, rulebook.closureThresholdPercent);
 }
 
 /** How many excellent videos a school with this many full-time teachers must upload (0 without the rule). */

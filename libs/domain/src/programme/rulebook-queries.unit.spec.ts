@@ -62,15 +62,19 @@ describe('Rulebook queries', () => {
       expect(meetsPlanThreshold(jiangsu, { picked: 0, enrolled: 0 })).toBe(false);
     });
 
-    it("lets Jiangsu's school apply for closure at 90% of those assessed", () => {
-      expect(meetsClosureThreshold(jiangsu, { passed: 27, assessed: 30 })).toBe(true);
-      expect(meetsClosureThreshold(jiangsu, { passed: 26, assessed: 30 })).toBe(false);
-      expect(meetsClosureThreshold(jiangsu, { passed: 0, assessed: 0 })).toBe(false);
+    it("lets Jiangsu's school apply for closure at 90% of its 参考教师", () => {
+      expect(meetsClosureThreshold(jiangsu, { passed: 27, candidates: 30 })).toBe(true);
+      expect(meetsClosureThreshold(jiangsu, { passed: 26, candidates: 30 })).toBe(false);
+      expect(meetsClosureThreshold(jiangsu, { passed: 0, candidates: 0 })).toBe(false);
+    });
+
+    it('counts every enrolled teacher, not only those graded: 9 of 10 graded pass, but 100 are enrolled', () => {
+      expect(meetsClosureThreshold(jiangsu, { passed: 9, candidates: 100 })).toBe(false);
     });
 
     it('sets no plan or closure threshold where the seed has none (Ningde, Yueyang)', () => {
       expect(meetsPlanThreshold(ningde, { picked: 0, enrolled: 10 })).toBe(true);
-      expect(meetsClosureThreshold(yueyang, { passed: 1, assessed: 10 })).toBe(true);
+      expect(meetsClosureThreshold(yueyang, { passed: 1, candidates: 10 })).toBe(true);
     });
   });
 

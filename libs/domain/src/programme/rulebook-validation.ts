@@ -1,8 +1,9 @@
 import { RuleViolation } from '../shared/rule-violation';
 import { isCalendarDate } from '../shared/calendar';
 import { isRecord, isSameData } from './plain-data';
-import { HOURS_MODES, Rulebook, STUDY_LIMIT_ANCHORS, STUDY_LIMIT_UNITS } from './rulebook';
+import { ADMIN_LEVELS, HOURS_MODES, HOURS_RECORDERS, Rulebook, STUDY_LIMIT_ANCHORS, STUDY_LIMIT_UNITS } from './rulebook';
 import { isPresetRulebookName, presetRulebook } from './rulebook-presets';
+import { completeRulebook } from './rulebook-upgrade';
 
 /** One bad field of a candidate rulebook: a path such as `hours.categories[1].minimumHours`. */
 export interface RulebookProblem {
@@ -16,8 +17,10 @@ export interface RulebookProblem {
  * fields are refused, so a typo cannot silently drop a rule. Throws
  * RuleViolation('BAD_RULEBOOK', …, { problems }) naming every bad field.
  */
-export function validateRulebook(candidate: unknown): Rulebook {
+export function validateRulebook(given: unknown): Rulebook {
   const problems: RulebookProblem[] = [];
+  // The fields added since the first release may be left out (see completeRulebook).
+  const candidate = completeRulebook(given);
   const rulebook = rulebookShape(candidate, 'rulebook', problems);
   if (rulebook !== undefined) problems.push(...consistencyProblems(rulebook, candidate));
   if (rulebook === undefined || problems.length > 0) {
@@ -145,9 +148,16 @@ const rulebookShape: Check<Rulebook> = shape({
     issuedOn: nullable(date()),
   }),
   hours: shape({
-    categories: list(shape({ id: text(), label: text(), mode: oneOf(HOURS_MODES), minimumHours: hours }), {
-      nonEmpty: true,
-    }),
+    categories: list(
+      shape({
+        id: text(),
+        label: text(),
+        mode: oneOf(HOURS_MODES),
+        minimumHours: hours,
+        recordedBy: list(oneOf(HOURS_RECORDERS), { nonEmpty: true }),
+      }),
+      { nonEmpty: true },
+    ),
     minimumTotal: hours,
   }),
   onlineStudy: nullable(
@@ -202,6 +212,27 @@ const rulebookShape: Check<Rulebook> = shape({
   funding: nullable(shape({ yuanPerHourPerTeacher: number({ min: 0 }) })),
   batchSharesPercent: nullable(list(positivePercent, { nonEmpty: true })),
   coverageTargets: list(shape({ by: date(), minPercent: percent, aimPercent: nullable(percent) })),
+  quotas: bool(),
+  assessment: nullable(shape({ evidenceRequired: bool(), maxAttemptsPerPoint: nullable(positiveWhole) })),
+  closure: nullable(shape({ allAssessedFirst: bool() })),
+  certificates: list(
+    shape({
+      kind: text(),
+      name: text(),
+      issuer: text(),
+      issuedBy: list(oneOf(ADMIN_LEVELS), { nonEmpty: true }),
+      categories: list(text(), { nonEmpty: true }),
+    }),
+    { nonEmpty: true },
+  ),
+  creditsPerHour: nullable(number({ min: 0, above: true })),
+  pilotSchools: nullable(
+    shape({
+      ownerPilots: number({ min: 0, integer: true }),
+      perCounty: number({ min: 0, integer: true }),
+      dueBy: date(),
+    }),
+  ),
   notes: list(text()),
 });
 
@@ -219,6 +250,33 @@ function consistencyProblems(rulebook: Rulebook, candidate: unknown): RulebookPr
   const sumOfMinimums = rulebook.hours.categories.reduce((sum, category) => sum + category.minimumHours, 0);
   if (rulebook.hours.minimumTotal < sumOfMinimums) {
     add('hours.minimumTotal', `must be at least the sum of the category minimums (${sumOfMinimums})`);
+  }
+
+  rulebook.hours.categories.forEach((category, index) => {
+    const fedByPlatform = category.recordedBy.includes('platform');
+    if (fedByPlatform && category.id !== rulebook.onlineStudy?.categoryId) {
+      add(`hours.categories[${index}].recordedBy`, 'only the online study category is fed by the platform');
+    }
+    if (!fedByPlatform && category.id === rulebook.onlineStudy?.categoryId) {
+      add(`hours.categories[${index}].recordedBy`, 'the online study category is fed by the platform');
+    }
+    duplicates(category.recordedBy).forEach((recorder) =>
+      add(`hours.categories[${index}].recordedBy`, `${recorder} appears more than once`),
+    );
+  });
+
+  duplicates(rulebook.certificates.map((certificate) => certificate.kind)).forEach((kind) =>
+    add('certificates', `kind ${kind} appears more than once`),
+  );
+  rulebook.certificates.forEach((certificate, index) => {
+    certificate.categories
+      .filter((category) => !categoryIds.includes(category))
+      .forEach((category) => add(`certificates[${index}].categories`, `${category} names no hours category`));
+  });
+
+  if (rulebook.closure === null) {
+    if (rulebook.closureThresholdPercent !== null) add('closureThresholdPercent', 'needs a closure rule (closure)');
+    if (rulebook.excellentVideos !== null) add('excellentVideos', 'needs a closure rule (closure)');
   }
 
   const online = rulebook.onlineStudy;

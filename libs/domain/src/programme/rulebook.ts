@@ -27,10 +27,22 @@ export interface Rulebook {
   /** Teachers the programme does not require to train. */
   exemption: ExemptionRule | null;
   funding: FundingRule | null;
-  /** Share of all teachers per batch, in batch order (Jiangsu: 20, 40, 40). */
+  /** Share of all teachers per batch, in batch order (Jiangsu: 20, 40, 40); null leaves each batch's share free. */
   batchSharesPercent: number[] | null;
   /** Share of all teachers trained by a date. */
   coverageTargets: CoverageTarget[];
+  /** 配额: seats handed down to the schools; false: schools enroll without seats (Ningde, Yueyang). */
+  quotas: boolean;
+  /** How practice is graded; null: the rulebook grades nothing and certifies on hours alone (Lianyungang). */
+  assessment: AssessmentRule | null;
+  /** 结项 (整校推进); null: the programme has no school closure (Lianyungang, Ningde). */
+  closure: ClosureRule | null;
+  /** The certificates the programme issues and who issues each; at least one. */
+  certificates: CertificateKindRule[];
+  /** 学分 per 学时 where the rulebook converts hours to credits (Yueyang: 80学时 计80学分); null: no credits. */
+  creditsPerHour: number | null;
+  /** 试点学校; null: the rulebook names no pilots. */
+  pilotSchools: PilotSchoolRule | null;
   notes: string[];
 }
 
@@ -47,12 +59,25 @@ export interface RulebookSource {
 export const HOURS_MODES = ['online', 'offline', 'blended'] as const;
 export type HoursMode = (typeof HOURS_MODES)[number];
 
+/** The admin levels of the hierarchy, as the org-unit kinds spell them. */
+export const ADMIN_LEVELS = ['school', 'county', 'city', 'province'] as const;
+export type AdminLevel = (typeof ADMIN_LEVELS)[number];
+
+/** Who credits a category's hours: the course-platform feed (RecordOnlineHours), or an admin level (RecordOfflineHours). */
+export const HOURS_RECORDERS = ['platform', ...ADMIN_LEVELS] as const;
+export type HoursRecorder = (typeof HOURS_RECORDERS)[number];
+
 export interface HoursCategory {
   id: string;
   /** The notice's own words. */
   label: string;
   mode: HoursMode;
   minimumHours: number;
+  /**
+   * Who credits these hours. 'platform' only on the online category; several recorders add up
+   * (Yueyang's blended workshop: the platform feed plus the offline sessions its county records).
+   */
+  recordedBy: HoursRecorder[];
 }
 
 export interface HoursRule {
@@ -150,6 +175,46 @@ export interface ExemptionRule {
 
 export interface FundingRule {
   yuanPerHourPerTeacher: number;
+}
+
+export interface AssessmentRule {
+  /** Grading needs practice evidence awaiting assessment (Jiangsu, Ningde); false: graded without (Yueyang). */
+  evidenceRequired: boolean;
+  /**
+   * Gradings a point may have in all, the first included (a failed point is retaken with new
+   * evidence, and the last grade counts); null: no cap. RETAKES_EXHAUSTED beyond it.
+   */
+  maxAttemptsPerPoint: number | null;
+}
+
+export interface ClosureRule {
+  /**
+   * 整校推进: every 参考教师 (active enrolled teacher, exempt volunteers aside) must be graded before
+   * the school applies (ASSESSMENT_INCOMPLETE); otherwise ungraded teachers count as not passed.
+   */
+  allAssessedFirst: boolean;
+}
+
+export interface CertificateKindRule {
+  /** Stable id, named by IssueCertificate's `kind`. */
+  kind: string;
+  /** The notice's name for it. */
+  name: string;
+  /** Who issues it, in the notice's words. */
+  issuer: string;
+  /** The admin levels that issue it in the system (system always may); another level is refused (403). */
+  issuedBy: AdminLevel[];
+  /** The hours categories it certifies: the hours it states. Every kind needs the whole rulebook met. */
+  categories: string[];
+}
+
+export interface PilotSchoolRule {
+  /** Pilots directly under the programme's owner (Yueyang: 市十二中、洞氮小学 of the city). */
+  ownerPilots: number;
+  /** Pilots each county (县市区) must have at least (Yueyang: 2所以上). */
+  perCounty: number;
+  /** YYYY-MM-DD: by when the pilots are due (Yueyang: 2021年12月底). */
+  dueBy: string;
 }
 
 export interface CoverageTarget {

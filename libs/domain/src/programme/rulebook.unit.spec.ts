@@ -201,10 +201,14 @@ describe('Rulebook', () => {
     it('refuses repeated category ids and an online rule pointing at no category or an offline one', () => {
       const custom = customRulebook();
       const online = custom.onlineStudy ?? null;
+      // The platform-fed category is then no longer the online one, which is named too.
       expect(fieldsOf({ ...custom, onlineStudy: online && { ...online, categoryId: 'web' } })).toEqual([
+        'rulebook.hours.categories[0].recordedBy',
         'rulebook.onlineStudy.categoryId',
       ]);
       expect(fieldsOf({ ...custom, onlineStudy: online && { ...online, categoryId: 'offline' } })).toEqual([
+        'rulebook.hours.categories[0].recordedBy',
+        'rulebook.hours.categories[1].recordedBy',
         'rulebook.onlineStudy.categoryId',
       ]);
       expect(
@@ -212,7 +216,7 @@ describe('Rulebook', () => {
           ...custom,
           hours: { ...custom.hours, categories: [custom.hours.categories[0], custom.hours.categories[0]] },
         }),
-      ).toEqual(['rulebook.hours.categories']);
+      ).toEqual(['rulebook.hours.categories', 'rulebook.certificates[0].categories']);
     });
 
     it('refuses a dimension rule over points that name no dimension, and minimums beyond the catalogue', () => {

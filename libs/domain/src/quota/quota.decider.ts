@@ -9,7 +9,16 @@ import {
   RevokeQuota,
   TakeSeat,
 } from './quota.commands';
-import { badSeats, noSeatLeft, notAChild, quotaExceeded, quotaInUse, revokeExceedsAllocation } from './quota.errors';
+import {
+  badSeats,
+  noQuotas,
+  noSeatLeft,
+  notAChild,
+  outsideProgramme,
+  quotaExceeded,
+  quotaInUse,
+  revokeExceedsAllocation,
+} from './quota.errors';
 import { QuotaEvent } from './quota.events';
 import { evolveQuotaLedger, handedOnTo, holdsSeat, initialQuotaLedger, QuotaLedger, seatsLeft } from './quota.ledger';
 
@@ -29,6 +38,36 @@ export interface QuotaTransferContext {
   /** Only a province gives without a cap; an unknown giver is capped like any other. */
   fromKind: QuotaUnitKind | undefined;
   toParentId: string | undefined;
+  /**
+   * The batch's programme: the unit that runs it (null: a batch scheduled before programmes had
+   * owners, run by its province) and whether it hands out seats at all. Absent: a province-run
+   * programme with quotas, as before.
+   */
+  programme?: { ownerUnitId: string | null; quotas: boolean };
+  /** The giver's ancestors and itself, province first: a city-run programme's seats stay in the city. */
+  fromPath?: readonly string[];
+}
+
+/**
+ * A programme without quotas (Ningde, Yueyang) hands out no seats; a city-run one's seats start
+ * at the city and stay inside it (OUTSIDE_PROGRAMME for a giver above or beside it).
+ */
+function requireQuotasHere(data: QuotaTransferData, context: QuotaTransferContext): void {
+  const programme = context.programme;
+  if (programme === undefined) return;
+  if (!programme.quotas) {
+    throw noQuotas(data.batchId);
+  }
+  const owner = programme.ownerUnitId;
+  if (owner !== null && !(context.fromPath ?? [data.fromUnitId]).includes(owner)) {
+    throw outsideProgramme(data.batchId, data.fromUnitId, owner);
+  }
+}
+
+/** The origin of seats hands on without a cap: the programme's owner (a province before owners). */
+function isOriginOfSeats(data: QuotaTransferData, context: QuotaTransferContext): boolean {
+  const owner = context.programme?.ownerUnitId ?? null;
+  return owner === null ? context.fromKind === 'province' : data.fromUnitId === owner;
 }
 
 /** Events for each of the two streams, appended together or not at all. */
@@ -37,11 +76,15 @@ export interface QuotaTransferDecision {
   to: QuotaEvent[];
 }
 
-/** Refuses BAD_SEATS, NOT_A_CHILD, then QUOTA_EXCEEDED (details { left, requested }). */
+/**
+ * Refuses BAD_SEATS, NO_QUOTAS, OUTSIDE_PROGRAMME, NOT_A_CHILD, then QUOTA_EXCEEDED (details
+ * { left, requested }); the programme's owner is the origin of seats and is not capped.
+ */
 export function decideAllocateQuota(command: AllocateQuota, context: QuotaTransferContext): QuotaTransferDecision {
   const data = transferData(command.data);
+  requireQuotasHere(data, context);
   assertParentOf(data, context.toParentId);
-  if (context.fromKind !== 'province') {
+  if (!isOriginOfSeats(data, context)) {
     const left = seatsLeft(context.from);
     if (data.seats > left) throw quotaExceeded(left, data.seats);
   }
@@ -57,6 +100,7 @@ export function decideAllocateQuota(command: AllocateQuota, context: QuotaTransf
  */
 export function decideRevokeQuota(command: RevokeQuota, context: QuotaTransferContext): QuotaTransferDecision {
   const data = transferData(command.data);
+  requireQuotasHere(data, context);
   assertParentOf(data, context.toParentId);
   const allocated = handedOnTo(context.from, data.toUnitId);
   if (data.seats > allocated) throw revokeExceedsAllocation(allocated, data.seats);
@@ -65,10 +109,19 @@ export function decideRevokeQuota(command: RevokeQuota, context: QuotaTransferCo
   return { from: [{ type: 'QuotaRevoked', data }], to: [{ type: 'QuotaTakenBack', data: { ...data } }] };
 }
 
-/** Refuses NO_SEAT_LEFT; a teacher who already holds a seat in this ledger gets nothing more (retries are safe). */
-export function decideTakeSeat(command: TakeSeat, ledger: QuotaLedger): QuotaEvent[] {
+/**
+ * Refuses NO_SEAT_LEFT; a teacher who already holds a seat in this ledger gets nothing more (retries
+ * are safe). In a programme without quotas (`capped: false`) the school's ledger is only its roster
+ * of the period: the place is taken without a seat to spend.
+ */
+export function decideTakeSeat(
+  command: TakeSeat,
+  ledger: QuotaLedger,
+  options: { capped: boolean } = { capped: true },
+): QuotaEvent[] {
   const data = seatData(command.data);
   if (holdsSeat(ledger, data.teacherId)) return [];
+  if (!options.capped) return [{ type: 'SeatTaken', data }];
   const left = seatsLeft(ledger);
   if (left < 1) throw noSeatLeft(data.schoolId, Math.max(left, 0));
   return [{ type: 'SeatTaken', data }];

@@ -6,7 +6,14 @@ import { RuleViolation } from '../shared/rule-violation';
  * taking back seats the child has passed on or used (`QUOTA_IN_USE`), and callers fix it differently.
  */
 export type QuotaRuleCode =
-  'BAD_SEATS' | 'NOT_A_CHILD' | 'QUOTA_EXCEEDED' | 'QUOTA_IN_USE' | 'REVOKE_EXCEEDS_ALLOCATION' | 'NO_SEAT_LEFT';
+  | 'BAD_SEATS'
+  | 'NOT_A_CHILD'
+  | 'QUOTA_EXCEEDED'
+  | 'QUOTA_IN_USE'
+  | 'REVOKE_EXCEEDS_ALLOCATION'
+  | 'NO_SEAT_LEFT'
+  | 'NO_QUOTAS'
+  | 'OUTSIDE_PROGRAMME';
 
 class QuotaRuleViolation extends RuleViolation {
   constructor(
@@ -16,6 +23,26 @@ class QuotaRuleViolation extends RuleViolation {
   ) {
     super(code, message, details);
   }
+}
+
+/** A programme whose rulebook hands out no seats (quotas: false). */
+export function noQuotas(batchId: string): RuleViolation {
+  return new QuotaRuleViolation(
+    'NO_QUOTAS',
+    `Batch ${batchId} belongs to a programme without quotas: schools enroll without seats`,
+    {
+      batchId,
+    },
+  );
+}
+
+/** A unit above or beside the city that runs the programme. */
+export function outsideProgramme(batchId: string, unitId: string, ownerUnitId: string): RuleViolation {
+  return new QuotaRuleViolation(
+    'OUTSIDE_PROGRAMME',
+    `${unitId} is outside the programme of batch ${batchId}, which ${ownerUnitId} runs`,
+    { batchId, unitId, ownerUnitId },
+  );
 }
 
 export function badSeats(seats: unknown): RuleViolation {

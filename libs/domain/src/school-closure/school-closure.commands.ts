@@ -43,7 +43,18 @@ export interface CloseSchoolData extends SchoolClosureTarget {
 }
 export type CloseSchool = Command<'CloseSchool', CloseSchoolData>;
 
+/**
+ * 试点学校: the school trains first and is due to finish (close) by `finishBy` (YYYY-MM-DD). Sent by
+ * the admin of the programme's owner (the owner's own pilots: Yueyang's 市十二中、洞氮小学) or by a
+ * city or county admin (the county's pilots, 每个县市区…2所以上).
+ */
+export interface DesignatePilotSchoolData extends SchoolClosureTarget {
+  finishBy: string;
+}
+export type DesignatePilotSchool = Command<'DesignatePilotSchool', DesignatePilotSchoolData>;
+
 export type SchoolClosureCommand =
+  | DesignatePilotSchool
   | UploadSchoolPlan
   | SubmitGroupVideo
   | UploadExcellentVideo

@@ -1,13 +1,17 @@
 import { Decider } from '../shared/decider';
 import { assertNever } from '../shared/rule-violation';
-import { BatchState } from '../programme/batch';
+import { BatchState, requireBatchRunning, requireInsideProgramme, ScheduledBatchState } from '../programme/batch';
 import { Rulebook } from '../programme/rulebook';
+import { isCalendarDate } from '../shared/calendar';
+import { Actor } from '../shared/messages';
+import { NotPermitted } from '../shared/rule-violation';
 import { excellentVideosRequired, meetsClosureThreshold, meetsPlanThreshold } from '../programme/rulebook-queries';
 import {
   ApplyForClosure,
   ApproveClosure,
   CloseSchool,
   ClosureDecisionData,
+  DesignatePilotSchool,
   RejectClosure,
   SchoolClosureCommand,
   SchoolClosureTarget,
@@ -16,8 +20,12 @@ import {
   UploadSchoolPlan,
 } from './school-closure.commands';
 import {
+  assessmentIncomplete,
+  badDate,
   closureThresholdNotMet,
   excellentVideosShort,
+  noClosure,
+  unknownSchool,
   notApplied,
   notApproved,
   notExcellent,
@@ -34,6 +42,8 @@ import {
   ClosureRejected,
   ExcellentVideoReplaced,
   ExcellentVideoUploaded,
+  PilotSchoolDesignated,
+  PilotScope,
   GroupVideoReplaced,
   GroupVideoSubmitted,
   SchoolClosed,
@@ -71,7 +81,12 @@ export interface ExcellentVideoFacts {
 
 /** For ApplyForClosure. The excellent videos are not a fact: this stream itself holds them. */
 export interface ClosureApplicationFacts {
-  /** 参考教师: enrolled teachers with a grade (fail, pass or excellent). */
+  /**
+   * 参考教师 (整校推进): every active enrolled teacher of the school, withdrawn teachers and exempt
+   * volunteers aside — not only those graded so far.
+   */
+  candidates: number;
+  /** Of those, teachers with a grade (fail, pass or excellent). */
   assessed: number;
   /** 考核合格（含优秀）: of those, pass or excellent. */
   passed: number;
@@ -88,6 +103,8 @@ export interface ClosureApplicationFacts {
  */
 export interface SchoolClosureLookups {
   batch?: BatchState;
+  /** For DesignatePilotSchool: the school's org-unit stream, folded (a folded OrgUnitState fits). */
+  school?: PilotSchoolLookup;
   plan?: SchoolPlanFacts;
   excellentVideo?: ExcellentVideoFacts;
   application?: ClosureApplicationFacts;
@@ -100,6 +117,13 @@ export function schoolClosureDecider(
   return {
     decide: (command, state) => {
       switch (command.type) {
+        case 'DesignatePilotSchool':
+          return decideDesignatePilotSchool(
+            command,
+            state,
+            required(lookups.batch, 'batch'),
+            required(lookups.school, 'school'),
+          );
         case 'UploadSchoolPlan':
           return decideUploadSchoolPlan(
             command,
@@ -204,12 +228,14 @@ export function decideUploadExcellentVideo(
 }
 
 /**
- * Refuses SCHOOL_CLOSED, PLAN_NOT_UPLOADED, UNKNOWN_BATCH, CLOSURE_THRESHOLD_NOT_MET (pass +
- * excellent ≥ the rulebook's share of those assessed; none assessed never meets a threshold; a
- * rulebook without one sets no pass condition), then EXCELLENT_VIDEOS_SHORT (videos ≥ ⌈share ×
- * full-time teachers⌉ and, where the rulebook says so, every subject taught covered; no rule, no
- * condition). An application pending or approved appends nothing; after a rejection the school
- * applies again and is checked afresh.
+ * Refuses SCHOOL_CLOSED, PLAN_NOT_UPLOADED, UNKNOWN_BATCH, NO_CLOSURE (the rulebook has no 结项),
+ * BATCH_ENDED, ASSESSMENT_INCOMPLETE (整校推进, where the rulebook asks every 参考教师 graded
+ * first), CLOSURE_THRESHOLD_NOT_MET (pass + excellent ≥ the rulebook's share of the 参考教师 —
+ * every active enrolled teacher, not only those graded; none never meets a threshold; a rulebook
+ * without one sets no pass condition), then EXCELLENT_VIDEOS_SHORT (videos ≥ ⌈share × full-time
+ * teachers⌉ and, where the rulebook says so, every subject taught covered; no rule, no condition).
+ * An application pending or approved appends nothing; after a rejection the school applies again
+ * and is checked afresh.
  */
 export function decideApplyForClosure(
   command: ApplyForClosure,
@@ -222,8 +248,13 @@ export function decideApplyForClosure(
   if (state.status === 'applied' || state.status === 'approved') return [];
   if (state.planDocumentRef === null) throw planNotUploaded(schoolId);
   const rulebook = rulebookOf(batch, batchId);
+  if (rulebook.closure === null) throw noClosure(rulebook.id);
+  requireBatchRunning(scheduled(batch, batchId), command.metadata.now);
+  if (rulebook.closure.allAssessedFirst && facts.assessed < facts.candidates) {
+    throw assessmentIncomplete(facts.candidates, facts.assessed);
+  }
   if (!meetsClosureThreshold(rulebook, facts)) {
-    throw closureThresholdNotMet(facts.passed, facts.assessed, rulebook.closureThresholdPercent);
+    throw closureThresholdNotMet(facts.passed, facts.candidates, facts.assessed, rulebook.closureThresholdPercent);
   }
   const videosRequired = excellentVideosRequired(rulebook, facts.fullTimeTeachers);
   const covered = excellentSubjects(state);
@@ -236,6 +267,7 @@ export function decideApplyForClosure(
         batchId,
         schoolId,
         rulebookId: rulebook.id,
+        candidates: facts.candidates,
         assessed: facts.assessed,
         passed: facts.passed,
         closureThresholdPercent: rulebook.closureThresholdPercent,
@@ -273,7 +305,59 @@ export function decideCloseSchool(command: CloseSchool, state: SchoolClosureStat
   const { batchId, schoolId, signedDocumentRef } = command.data;
   refuseIfClosed(state, command.data);
   if (state.status !== 'approved') throw notApproved(schoolId, state.status);
-  return [{ type: 'SchoolClosed', data: { batchId, schoolId, signedDocumentRef } }];
+  return [{ type: 'SchoolClosed', data: { batchId, schoolId, signedDocumentRef, closedAt: command.metadata.now } }];
+}
+
+/** A school as the organisation context tells it; a folded OrgUnitState fits as it is. */
+export type PilotSchoolLookup =
+  { status: 'unregistered' } | { status: 'registered'; unitId: string; kind: string; ancestry: string[] };
+
+/**
+ * Makes the school a pilot of the batch, due by `finishBy`. The admin of the programme's owner
+ * designates the owner's own pilots (scope 'programme'); a city or county admin beneath it
+ * designates its county's (scope 'county'); a province admin may act only as the owner.
+ * Refuses SCHOOL_CLOSED, UNKNOWN_BATCH, UNKNOWN_SCHOOL, OUTSIDE_PROGRAMME, BAD_DATE, and
+ * NotPermitted (403) for a province admin of a city's programme. The same designation again
+ * appends nothing; another finishBy re-dates the pilot.
+ */
+export function decideDesignatePilotSchool(
+  command: DesignatePilotSchool,
+  state: SchoolClosureState,
+  batch: BatchState,
+  school: PilotSchoolLookup,
+): PilotSchoolDesignated[] {
+  const { batchId, schoolId, finishBy } = command.data;
+  refuseIfClosed(state, command.data);
+  const running = scheduled(batch, batchId);
+  if (school.status !== 'registered' || school.kind !== 'school') throw unknownSchool(schoolId);
+  if (school.unitId !== schoolId) throw new Error(`Loaded school ${school.unitId} but the command names ${schoolId}`);
+  requireInsideProgramme(running, schoolId, [...school.ancestry, schoolId]);
+  if (!isCalendarDate(finishBy)) throw badDate('finishBy', finishBy);
+  const scope = pilotScopeOf(running, command.metadata.actor);
+  const current = state.pilot ?? null;
+  if (current !== null && current.finishBy === finishBy && current.scope === scope) return [];
+  return [
+    {
+      type: 'PilotSchoolDesignated',
+      data: { batchId, schoolId, finishBy, scope, designatedAt: command.metadata.now },
+    },
+  ];
+}
+
+function pilotScopeOf(batch: ScheduledBatchState, actor: Actor): PilotScope {
+  const owner = batch.ownerUnitId;
+  const isOwner = owner === null ? actor.role === 'province-admin' || actor.role === 'system' : actor.unitId === owner;
+  if (actor.role === 'system') return isOwner || actor.unitId === undefined ? 'programme' : 'county';
+  if (isOwner) return 'programme';
+  if (actor.role === 'province-admin') {
+    throw new NotPermitted(
+      `Pilots of batch ${batch.batchId} are designated by ${owner}, which runs it, or beneath it`,
+      {
+        ownerUnitId: owner,
+      },
+    );
+  }
+  return 'county';
 }
 
 function checkExcellentVideos(
@@ -306,8 +390,12 @@ function refuseIfClosed(state: SchoolClosureState, target: SchoolClosureTarget):
 }
 
 function rulebookOf(batch: BatchState, batchId: string): Rulebook {
+  return scheduled(batch, batchId).rulebook;
+}
+
+function scheduled(batch: BatchState, batchId: string): ScheduledBatchState {
   if (batch.status !== 'scheduled') throw unknownBatch(batchId);
-  return batch.rulebook;
+  return batch;
 }
 
 /** Copies only the known fields; an absent reason stays absent, so events survive a JSON round trip. */

@@ -57,6 +57,7 @@ const unscheduled: BatchState = { status: 'unscheduled' };
 const SUBJECTS = ['数学', '英语', '语文'];
 const excellentTeacher: ExcellentVideoFacts = { teacher: { schoolId: SCHOOL, grade: 'excellent' } };
 const readyToClose: ClosureApplicationFacts = {
+  candidates: 20,
   assessed: 20,
   passed: 18,
   fullTimeTeachers: 10,
@@ -129,6 +130,7 @@ const closureApplied = (overrides: Partial<ClosureAppliedData> = {}): SchoolClos
   data: {
     ...target,
     rulebookId: 'jiangsu-2.0',
+    candidates: 20,
     assessed: 20,
     passed: 18,
     closureThresholdPercent: 90,
@@ -150,7 +152,7 @@ const closureRejected = (reason?: string): SchoolClosureEvent => ({
 });
 const schoolClosed = (signedDocumentRef: string): SchoolClosureEvent => ({
   type: 'SchoolClosed',
-  data: { ...target, signedDocumentRef },
+  data: { ...target, signedDocumentRef, closedAt: metadata.now },
 });
 
 /** The histories the state machine passes through. */
@@ -347,21 +349,21 @@ describe('School closure', () => {
     });
 
     it('counts excellent teachers as passed: exactly 90% is enough', () => {
-      givenWith({ application: { ...readyToClose, assessed: 10, passed: 9 } })(...withPlan)
+      givenWith({ application: { ...readyToClose, candidates: 10, assessed: 10, passed: 9 } })(...withPlan)
         .when(applyForClosure())
-        .then(closureApplied({ assessed: 10, passed: 9 }));
+        .then(closureApplied({ candidates: 10, assessed: 10, passed: 9 }));
     });
 
-    it('refuses closure below 90% of the assessed, naming the counts', () => {
-      givenWith({ application: { ...readyToClose, assessed: 19, passed: 17 } })(...withPlan)
+    it('refuses closure below 90% of the 参考教师, naming the counts', () => {
+      givenWith({ application: { ...readyToClose, candidates: 19, assessed: 19, passed: 17 } })(...withPlan)
         .when(applyForClosure())
-        .thenRefuses('CLOSURE_THRESHOLD_NOT_MET', { passed: 17, assessed: 19, requiredPercent: 90 });
+        .thenRefuses('CLOSURE_THRESHOLD_NOT_MET', { passed: 17, candidates: 19, requiredPercent: 90 });
     });
 
-    it('refuses closure when nobody has been assessed', () => {
-      givenWith({ application: { ...readyToClose, assessed: 0, passed: 0 } })(...withPlan)
+    it('refuses closure when the school has no 参考教师', () => {
+      givenWith({ application: { ...readyToClose, candidates: 0, assessed: 0, passed: 0 } })(...withPlan)
         .when(applyForClosure())
-        .thenRefuses('CLOSURE_THRESHOLD_NOT_MET', { passed: 0, assessed: 0 });
+        .thenRefuses('CLOSURE_THRESHOLD_NOT_MET', { passed: 0, candidates: 0 });
     });
 
     it('refuses closure with fewer videos than 30% of the full-time teachers (⌈3.3⌉ = 4 for 11)', () => {
@@ -480,9 +482,9 @@ describe('School closure', () => {
 
   describe('when rejected', () => {
     it('applies again and is checked afresh', () => {
-      givenWith({ application: { ...readyToClose, assessed: 21, passed: 19 } })(...rejected)
+      givenWith({ application: { ...readyToClose, candidates: 21, assessed: 21, passed: 19 } })(...rejected)
         .when(applyForClosure())
-        .then(closureApplied({ assessed: 21, passed: 19 }));
+        .then(closureApplied({ candidates: 21, assessed: 21, passed: 19 }));
     });
 
     it('refuses the new application if the school now falls short', () => {
@@ -587,58 +589,77 @@ describe('School closure', () => {
         application: closureApplied().data,
         rejectionReason: null,
         signedDocumentRef: 'signed-1.jpg',
+        closedAt: metadata.now,
+        pilot: null,
       });
     });
   });
 
-  describe.each(['yueyang-2.0', 'lianyungang-1.0', 'ningde-1.0'])(
-    'under %s (no plan, closure or excellent-video rule)',
-    (preset) => {
-      const noRules = scheduled(presetRulebook(preset));
-      const nothingKnown: SchoolClosureLookups = {
-        batch: noRules,
-        plan: { enrolled: 0, pointsChosen: 0 },
-        application: { assessed: 0, passed: 0, fullTimeTeachers: 40, subjectsTaught: SUBJECTS },
-      };
+  describe('under yueyang-2.0 (整校推进 without a pass threshold; no plan or excellent-video rule)', () => {
+    const yueyang = scheduled(presetRulebook('yueyang-2.0'));
+    const allGraded: SchoolClosureLookups = {
+      batch: yueyang,
+      plan: { enrolled: 0, pointsChosen: 0 },
+      application: { candidates: 12, assessed: 12, passed: 3, fullTimeTeachers: 40, subjectsTaught: SUBJECTS },
+    };
 
-      it('takes the plan whatever share has chosen points', () => {
-        givenWith(nothingKnown)().when(uploadPlan('plan-v1')).then(planUploaded('plan-v1'));
-        givenWith({ ...nothingKnown, plan: { enrolled: 10, pointsChosen: 1 } })()
-          .when(uploadPlan('plan-v1'))
-          .then(planUploaded('plan-v1'));
-      });
+    it('takes the plan whatever share has chosen points', () => {
+      givenWith(allGraded)().when(uploadPlan('plan-v1')).then(planUploaded('plan-v1'));
+      givenWith({ ...allGraded, plan: { enrolled: 10, pointsChosen: 1 } })()
+        .when(uploadPlan('plan-v1'))
+        .then(planUploaded('plan-v1'));
+    });
 
-      it('still wants the plan before an application', () => {
-        givenWith(nothingKnown)().when(applyForClosure()).thenRefuses('PLAN_NOT_UPLOADED');
-      });
+    it('still wants the plan before an application', () => {
+      givenWith(allGraded)().when(applyForClosure()).thenRefuses('PLAN_NOT_UPLOADED');
+    });
 
-      it('applies with no pass threshold and no excellent videos, recording that no rule applied', () => {
-        givenWith(nothingKnown)(planUploaded('plan-v1'))
-          .when(applyForClosure())
-          .then(
-            closureApplied({
-              rulebookId: preset,
-              assessed: 0,
-              passed: 0,
-              closureThresholdPercent: null,
-              fullTimeTeachers: 40,
-              excellentVideos: 0,
-              excellentVideosRequired: 0,
-              excellentSubjects: [],
-            }),
-          );
-      });
+    it('applies once every 参考教师 is graded, with no pass threshold and no excellent videos', () => {
+      givenWith(allGraded)(planUploaded('plan-v1'))
+        .when(applyForClosure())
+        .then(
+          closureApplied({
+            rulebookId: 'yueyang-2.0',
+            candidates: 12,
+            assessed: 12,
+            passed: 3,
+            closureThresholdPercent: null,
+            fullTimeTeachers: 40,
+            excellentVideos: 0,
+            excellentVideosRequired: 0,
+            excellentSubjects: [],
+          }),
+        );
+    });
 
-      it('goes through the county and closes as in Jiangsu', () => {
-        givenWith(nothingKnown)(planUploaded('plan-v1'), closureApplied({ rulebookId: preset }))
-          .when(closeSchool('signed.jpg'))
-          .thenRefuses('NOT_APPROVED');
-        givenWith(nothingKnown)(planUploaded('plan-v1'), closureApplied({ rulebookId: preset }), closureApproved())
-          .when(closeSchool('signed.jpg'))
-          .then(schoolClosed('signed.jpg'));
-      });
-    },
-  );
+    it('goes through the county and closes as in Jiangsu', () => {
+      givenWith(allGraded)(planUploaded('plan-v1'), closureApplied({ rulebookId: 'yueyang-2.0' }))
+        .when(closeSchool('signed.jpg'))
+        .thenRefuses('NOT_APPROVED');
+      givenWith(allGraded)(planUploaded('plan-v1'), closureApplied({ rulebookId: 'yueyang-2.0' }), closureApproved())
+        .when(closeSchool('signed.jpg'))
+        .then(schoolClosed('signed.jpg'));
+    });
+  });
+
+  describe.each(['lianyungang-1.0', 'ningde-1.0'])('under %s (no 结项 in the notice)', (preset) => {
+    const noClosure = scheduled(presetRulebook(preset));
+    const nothingKnown: SchoolClosureLookups = {
+      batch: noClosure,
+      plan: { enrolled: 0, pointsChosen: 0 },
+      application: { candidates: 0, assessed: 0, passed: 0, fullTimeTeachers: 40, subjectsTaught: SUBJECTS },
+    };
+
+    it('takes the plan whatever share has chosen points', () => {
+      givenWith(nothingKnown)().when(uploadPlan('plan-v1')).then(planUploaded('plan-v1'));
+    });
+
+    it('refuses an application: the rulebook has no closure (NO_CLOSURE)', () => {
+      givenWith(nothingKnown)(planUploaded('plan-v1'))
+        .when(applyForClosure())
+        .thenRefuses('NO_CLOSURE', { rulebook: preset });
+    });
+  });
 
   describe('under a rulebook counting videos but not subjects', () => {
     const base = presetRulebook('jiangsu-2.0');

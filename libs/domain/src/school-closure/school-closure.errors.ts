@@ -18,7 +18,11 @@ export type SchoolClosureRuleCode =
   | 'CLOSURE_THRESHOLD_NOT_MET'
   | 'EXCELLENT_VIDEOS_SHORT'
   | 'NOT_APPLIED'
-  | 'NOT_APPROVED';
+  | 'NOT_APPROVED'
+  | 'ASSESSMENT_INCOMPLETE'
+  | 'NO_CLOSURE'
+  | 'UNKNOWN_SCHOOL'
+  | 'BAD_DATE';
 
 class SchoolClosureRuleViolation extends RuleViolation {
   constructor(
@@ -94,14 +98,42 @@ export function videoAlreadyUsed(videoRef: string, teacherId: string, subject: s
 
 export function closureThresholdNotMet(
   passed: number,
+  candidates: number,
   assessed: number,
   requiredPercent: number | null,
 ): RuleViolation {
   return new SchoolClosureRuleViolation(
     'CLOSURE_THRESHOLD_NOT_MET',
-    `${passed} of ${assessed} assessed teachers passed; ${requiredPercent}% must pass`,
-    { passed, assessed, requiredPercent },
+    `${passed} of the school's ${candidates} 参考教师 (active enrolled teachers) passed; ${requiredPercent}% must pass`,
+    { passed, candidates, assessed, requiredPercent },
   );
+}
+
+/** 整校推进: every 参考教师 is graded before the school applies. */
+export function assessmentIncomplete(candidates: number, assessed: number): RuleViolation {
+  return new SchoolClosureRuleViolation(
+    'ASSESSMENT_INCOMPLETE',
+    `${candidates - assessed} of the school's ${candidates} 参考教师 are not graded yet; the rulebook closes whole schools`,
+    { candidates, assessed, ungraded: candidates - assessed },
+  );
+}
+
+/** The rulebook has no 结项 (Lianyungang, Ningde). */
+export function noClosure(rulebookId: string): RuleViolation {
+  return new SchoolClosureRuleViolation('NO_CLOSURE', `Rulebook ${rulebookId} has no school closure (结项)`, {
+    rulebook: rulebookId,
+  });
+}
+
+export function unknownSchool(schoolId: string): RuleViolation {
+  return new SchoolClosureRuleViolation('UNKNOWN_SCHOOL', `${schoolId} is not a registered school`, { schoolId });
+}
+
+export function badDate(field: string, value: string): RuleViolation {
+  return new SchoolClosureRuleViolation('BAD_DATE', `${field} must be a real date written YYYY-MM-DD`, {
+    field,
+    value,
+  });
 }
 
 export interface ExcellentVideoShortfall {

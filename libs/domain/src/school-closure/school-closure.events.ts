@@ -36,7 +36,11 @@ export interface ClosureAppliedData {
   batchId: string;
   schoolId: string;
   rulebookId: string;
+  /** 参考教师: active enrolled teachers, exempt volunteers aside (absent in applications before it was counted). */
+  candidates?: number;
+  /** Of those, graded. */
   assessed: number;
+  /** Of those, pass or excellent. */
   passed: number;
   /** null: the rulebook sets no pass threshold. */
   closureThresholdPercent: number | null;
@@ -50,9 +54,25 @@ export type ClosureApplied = DomainEvent<'ClosureApplied', ClosureAppliedData>;
 
 export type ClosureApproved = DomainEvent<'ClosureApproved', ClosureDecisionData>;
 export type ClosureRejected = DomainEvent<'ClosureRejected', ClosureDecisionData>;
-export type SchoolClosed = DomainEvent<'SchoolClosed', CloseSchoolData>;
+export type SchoolClosed = DomainEvent<'SchoolClosed', CloseSchoolData & { closedAt?: string }>;
+
+/** Whose pilot a school is: the programme owner's own, or its county's. */
+export const PILOT_SCOPES = ['programme', 'county'] as const;
+export type PilotScope = (typeof PILOT_SCOPES)[number];
+
+export interface PilotSchoolDesignatedData {
+  batchId: string;
+  schoolId: string;
+  finishBy: string;
+  /** 'programme': designated by the admin of the programme's owner; 'county': by a city or county admin beneath it. */
+  scope: PilotScope;
+  designatedAt: string;
+}
+/** The school is a pilot of the batch, due to finish by `finishBy`; a later designation re-dates it. */
+export type PilotSchoolDesignated = DomainEvent<'PilotSchoolDesignated', PilotSchoolDesignatedData>;
 
 export type SchoolClosureEvent =
+  | PilotSchoolDesignated
   | SchoolPlanUploaded
   | SchoolPlanReplaced
   | GroupVideoSubmitted

@@ -1,5 +1,6 @@
 import { assertNever } from '../shared/rule-violation';
-import { ClosureAppliedData, SchoolClosureEvent } from './school-closure.events';
+import { localDateOf } from '../shared/calendar';
+import { ClosureAppliedData, PilotScope, SchoolClosureEvent } from './school-closure.events';
 
 /**
  * One stream per school per batch: `school-closure-{batchId}:{schoolId}`. Ids never contain ':'
@@ -40,10 +41,15 @@ export interface SchoolClosureState {
   /** The county's latest rejection reason, if it gave one; cleared by the next application. */
   rejectionReason: string | null;
   signedDocumentRef: string | null;
+  /** When the school closed (absent for closures recorded before the time was kept). */
+  closedAt?: string | null;
+  /** 试点学校: whose pilot, due by when; null when the school is no pilot. */
+  pilot?: { finishBy: string; scope: PilotScope; designatedAt: string } | null;
 }
 
 export function initialSchoolClosureState(): SchoolClosureState {
   return {
+    pilot: null,
     status: 'open',
     planDocumentRef: null,
     groupVideos: [],
@@ -51,6 +57,7 @@ export function initialSchoolClosureState(): SchoolClosureState {
     application: null,
     rejectionReason: null,
     signedDocumentRef: null,
+    closedAt: null,
   };
 }
 
@@ -85,10 +92,30 @@ export function evolveSchoolClosure(state: SchoolClosureState, event: SchoolClos
     case 'ClosureRejected':
       return { ...state, status: 'rejected', rejectionReason: event.data.reason ?? null };
     case 'SchoolClosed':
-      return { ...state, status: 'closed', signedDocumentRef: event.data.signedDocumentRef };
+      return {
+        ...state,
+        status: 'closed',
+        signedDocumentRef: event.data.signedDocumentRef,
+        closedAt: event.data.closedAt ?? null,
+      };
+    case 'PilotSchoolDesignated': {
+      const { finishBy, scope, designatedAt } = event.data;
+      return { ...state, pilot: { finishBy, scope, designatedAt } };
+    }
     default:
       return assertNever(event);
   }
+}
+
+/**
+ * A pilot is late once its finishBy day has passed (China local date of `asOf`) without the school
+ * closing, or when it closed after that day. Not a pilot: never late.
+ */
+export function isPilotLate(state: SchoolClosureState, asOf: string): boolean {
+  const pilot = state.pilot ?? null;
+  if (pilot === null) return false;
+  if (state.status === 'closed') return state.closedAt != null && localDateOf(state.closedAt) > pilot.finishBy;
+  return localDateOf(asOf) > pilot.finishBy;
 }
 
 /** 结项后学校不可再进行任何操作: other contexts ask this before acting on the school or its teachers. */

@@ -6,6 +6,7 @@ import { evolveSchoolClosure, initialSchoolClosureState, SchoolClosureState } fr
 export const schoolClosureStream = streamType<SchoolClosureState, SchoolClosureEvent>({
   category: 'school-closure',
   eventTypes: {
+    PilotSchoolDesignated: true,
     SchoolPlanUploaded: true,
     SchoolPlanReplaced: true,
     GroupVideoSubmitted: true,

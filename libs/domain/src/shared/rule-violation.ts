@@ -17,3 +17,17 @@ export class RuleViolation extends Error {
 export function assertNever(value: never): never {
   throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
 }
+
+/**
+ * The rulebook names who may do this, and the actor is another (a certificate kind the city issues,
+ * hours the county records): the API answers 403, like any other act outside the actor's remit.
+ */
+export class NotPermitted extends Error {
+  constructor(
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'NotPermitted';
+  }
+}

@@ -1,5 +1,6 @@
 import {
   assertNever,
+  BatchExtended,
   BatchScheduled,
   EnrollmentEvent,
   EnrollmentState,
@@ -12,9 +13,11 @@ import {
   initialSchoolClosureState,
   OrgUnitEvent,
   OrgUnitRegistered,
+  ProgrammeEvent,
   ProgrammeLaunched,
   QuotaEvent,
   Rulebook,
+  storedRulebook,
   QuotaLedger,
   SchoolClosureEvent,
   SchoolClosureState,
@@ -95,6 +98,7 @@ export const progressProjection: Projection = {
         ];
       }
       case 'programme':
+        if (event.type === 'BatchExtended') return [{ table: 'batches', key: [data.batchId] }];
         return event.type === 'BatchScheduled' ? [{ table: 'programmes', key: [data.programmeId] }] : [];
       case 'quota': {
         const unitId = ledgerUnitOf(recorded<QuotaEvent>(event));
@@ -140,7 +144,7 @@ export const progressProjection: Projection = {
       case 'teacher':
         return teacherChanged(recorded<TeacherRegistered | TeacherMovedSchool>(event), rows);
       case 'programme':
-        return programmeChanged(recorded<ProgrammeLaunched | BatchScheduled>(event), rows);
+        return programmeChanged(recorded<ProgrammeEvent>(event), rows);
       case 'quota':
         return ledgerChanged(recorded<QuotaEvent>(event), rows);
       case 'enrollment':
@@ -293,7 +297,13 @@ function teachersCounted(chain: readonly string[], fullTime: boolean, sign: 1 | 
   });
 }
 
-function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, rows: ViewRows): ViewChange[] {
+function programmeChanged(event: Recorded<ProgrammeEvent>, rows: ViewRows): ViewChange[] {
+  if (event.type === 'BatchExtended') {
+    // The batch now ends later (ExtendBatch): its pace runs to the new end.
+    const { batchId, endsOn } = event.data as BatchExtended['data'];
+    const batch = rows.get<BatchRow>('batches', batchId);
+    return batch ? [{ op: 'put', table: 'batches', row: { ...batch, endsOn } }] : [];
+  }
   if (event.type === 'ProgrammeLaunched') {
     const { programmeId, provinceId, name, rulebook } = event.data as ProgrammeLaunched['data'];
     const row: ProgrammeRow = { programmeId, provinceId, name, rulebookId: rulebook.id };
@@ -313,7 +323,7 @@ function programmeChanged(event: Recorded<ProgrammeLaunched | BatchScheduled>, r
     sharePercent,
     periods,
     rulebookId: rulebook.id,
-    rulebook: rulebook as unknown as Record<string, unknown>,
+    rulebook: storedRulebook(rulebook) as unknown as Record<string, unknown>,
   };
   return [{ op: 'put', table: 'batches', row: { ...row } }];
 }

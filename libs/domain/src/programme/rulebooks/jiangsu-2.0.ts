@@ -20,8 +20,9 @@ export const JIANGSU_2_0: Rulebook = deepFreeze({
   hours: {
     // 每位教师培训不少于50学时…不少于25学时的线上课程学习；线下实践应用不少于25学时
     categories: [
-      { id: 'online', label: '线上课程学习', mode: 'online', minimumHours: 25 },
-      { id: 'offline', label: '线下实践应用', mode: 'offline', minimumHours: 25 },
+      { id: 'online', label: '线上课程学习', mode: 'online', minimumHours: 25, recordedBy: ['platform'] },
+      // 线下实践应用学时由校级管理员…统一录入管理系统
+      { id: 'offline', label: '线下实践应用', mode: 'offline', minimumHours: 25, recordedBy: ['school'] },
     ],
     minimumTotal: 50,
   },
@@ -67,6 +68,25 @@ export const JIANGSU_2_0: Rulebook = deepFreeze({
     // 到2022年，以整校推进的形式完成全省中小学教师能力提升工程2.0培训
     { by: '2022-12-31', minPercent: 100, aimPercent: null },
   ],
+  // 培训名额由省教育厅…下发到各设区市，再由各设区市教育局统筹分配安排至各县（市、区）
+  quotas: true,
+  // 教研组长负责审核本组教师提交的个人线下实践应用成果，并给出考核结果
+  assessment: { evidenceRequired: true, maxAttemptsPerPoint: null },
+  // 考核合格（含优秀）占该校参考教师总数90%以上视为整校达标; 整校推进, 全校培训完成
+  closure: { allAssessedFirst: true },
+  certificates: [
+    {
+      kind: 'hours',
+      // 达到合格以上成绩的教师，将认定获得能力提升工程2.0项目培训相应学时
+      name: '能力提升工程2.0项目培训学时认定',
+      // 学员考核为合格的由校级管理员在系统内记录
+      issuer: '校级管理员（江苏省中小学教师培训学时认定和管理系统）',
+      issuedBy: ['school'],
+      categories: ['online', 'offline'],
+    },
+  ],
+  creditsPerHour: null,
+  pilotSchools: null,
   notes: [
     '"每位学员须在一个月内完成在线学习" does not say from when; the month is counted from enrollment (as DOMAIN.md reads it) and stays inside the teacher\'s period.',
     '"在一周内完成能力点的选择" follows "学员及时登录系统确认"; the week is counted from enrollment, not from confirmation.',
@@ -77,5 +97,7 @@ export const JIANGSU_2_0: Rulebook = deepFreeze({
     'The seed shows no issue date.',
     'No exemptions and no per-hour funding rate: the seed has neither (经费纳入年度预算).',
     'Grades are 不合格 / 合格 / 优秀; teachers passing within the time are credited the hours (达到合格以上成绩的教师，将认定获得…相应学时).',
+    'The seed says nothing of retakes: a failed point may be retaken with new evidence, the last grade counts, and no cap is encoded.',
+    '参考教师 are every active enrolled teacher of the school; 整校推进 and "全校培训完成" are read as: all of them graded before the school applies for closure.',
   ],
 });

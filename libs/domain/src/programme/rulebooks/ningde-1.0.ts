@@ -19,8 +19,14 @@ export const NINGDE_1_0: Rulebook = deepFreeze({
   hours: {
     // 全员培训的内容由网络培训学习(50学时)和以网络与校本研修为主的教学实践(30学时)两部分组成
     categories: [
-      { id: 'online', label: '网络培训学习', mode: 'online', minimumHours: 50 },
-      { id: 'practice', label: '以网络与校本研修为主的教学实践', mode: 'blended', minimumHours: 30 },
+      { id: 'online', label: '网络培训学习', mode: 'online', minimumHours: 50, recordedBy: ['platform'] },
+      {
+        id: 'practice',
+        label: '以网络与校本研修为主的教学实践',
+        mode: 'blended',
+        minimumHours: 30,
+        recordedBy: ['school'],
+      },
     ],
     minimumTotal: 80,
   },
@@ -53,6 +59,31 @@ export const NINGDE_1_0: Rulebook = deepFreeze({
     // 2017年底基本完成全市中小学…教师每人80学时的提升工程专题培训
     { by: '2017-12-31', minPercent: 100, aimPercent: null },
   ],
+  // 由市级统筹, 县(市、区)、市直中小学校…组织实施全员培训: no seats are handed out
+  quotas: false,
+  // 提交应用实践成果,并通过相应的测评
+  assessment: { evidenceRequired: true, maxAttemptsPerPoint: null },
+  closure: null,
+  // 经"市工程办"审核,可获得培训机构出具的网络培训合格证明(50学时),及培训机构与各级教师进修院校联合出具的
+  // 网络研修与教学实践合格证明(30学时)
+  certificates: [
+    {
+      kind: 'online-proof',
+      name: '网络培训合格证明',
+      issuer: '福建教育学院（培训机构）',
+      issuedBy: ['city'],
+      categories: ['online'],
+    },
+    {
+      kind: 'practice-proof',
+      name: '网络研修与教学实践合格证明',
+      issuer: '培训机构与各级教师进修院校联合出具',
+      issuedBy: ['city'],
+      categories: ['practice'],
+    },
+  ],
+  creditsPerHour: null,
+  pilotSchools: null,
   notes: [
     'A 1.0 programme: no ability points. Teachers take a pre-training diagnostic test (训前诊断测评) and choose courses by its result; the test is not modelled.',
     'The seed gives no online window, period length, plan, closure, excellent-video or sampling rule.',
@@ -60,5 +91,8 @@ export const NINGDE_1_0: Rulebook = deepFreeze({
     'The 30%/40% target for 2016 is for localities starting in the second half-year; the first movers (福安市, 市直 schools, 福鼎一中, 宁德师院附小) aim to finish within 2016. "2017年底基本完成" is encoded as 100% by 2017-12-31.',
     "Certificates: the institution's 50-hour online proof and the jointly issued 30-hour practice proof together ground the provincial 结业证书.",
     'The per-hour rate funds the whole-staff training from continuing-education budgets: 3 yuan × 80 hours = 240 yuan per teacher.',
+    'Both proofs follow the whole 80 hours and the assessment (学员完成全部80学时…并通过相应的测评后); the city (市工程办, which reviews) records their issue, naming the institution that issues each.',
+    'An exempt teacher (距退休不满五年) is not required, not forbidden: they may enroll voluntarily and are left out of every target.',
+    'No 结项 and no seats: the notice has neither.',
   ],
 });
