@@ -423,23 +423,24 @@ function recordableCategory(rulebook: Rulebook, command: RecordOfflineHours): st
   const anyRecorder = offlineHoursCategories(rulebook).map((each) => each.id);
   const mine = role === 'system' ? anyRecorder : offlineHoursCategories(rulebook, level).map((each) => each.id);
   const named = command.data.category;
-  if (named !== undefined && !mine.includes(named) && anyRecorder.includes(named)) {
-    const recordedBy = rulebook.hours.categories.find((each) => each.id === named)?.recordedBy ?? [];
+  // Another level's hours (named, or all there are when this level records none) are not the actor's to credit.
+  const othersOnly = named === undefined ? mine.length === 0 && anyRecorder.length > 0 : anyRecorder.includes(named);
+  if (othersOnly && !mine.includes(named ?? '')) {
+    const admins = (id: string) =>
+      (rulebook.hours.categories.find((each) => each.id === id)?.recordedBy ?? []).filter(
+        (each) => each !== 'platform',
+      );
+    const recordedBy = [...new Set(named === undefined ? anyRecorder.flatMap(admins) : admins(named))];
     throw new NotPermitted(
-      `${named} hours are recorded by ${recordedBy.filter((each) => each !== 'platform').join(' or ')}`,
-      {
-        category: named,
-        recordedBy,
-      },
+      `${named === undefined ? `Offline hours of rulebook ${rulebook.id}` : `${named} hours`} are recorded by ${recordedBy.join(' or ')}`,
+      { category: named ?? null, recordedBy },
     );
   }
   const category = named ?? (mine.length === 1 ? mine[0] : undefined);
   if (category === undefined || !mine.includes(category)) {
     throw new EnrollmentRuleViolation(
       'UNKNOWN_HOURS_CATEGORY',
-      mine.length === 0
-        ? `Rulebook ${rulebook.id} has no hours this role records`
-        : `Offline hours go to one of the categories ${mine.join(', ')}`,
+      `Offline hours go to one of the categories ${mine.join(', ')}`,
       { category: named ?? null, categories: mine },
     );
   }

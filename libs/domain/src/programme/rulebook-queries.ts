@@ -137,6 +137,13 @@ export function trainingFundingYuan(rulebook: Rulebook, teachers: number): numbe
   return rulebook.funding.yuanPerHourPerTeacher * rulebook.hours.minimumTotal * teachers;
 }
 
+/** 3元/学时•人: what these credited hours are funded with; null where the rulebook has no rate. */
+export function fundingYuanForHours(rulebook: Rulebook, hours: number): number | null {
+  if (rulebook.funding === null) return null;
+  // In fen, so 12.5 hours at 3 yuan is 37.5 and not 37.49999….
+  return Math.round(hours * 100 * rulebook.funding.yuanPerHourPerTeacher) / 100;
+}
+
 function atLeastPercent(part: number, whole: number, percent: number): boolean {
   return part * 100 >= percent * whole;
 }
