@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CommandConflict, CommandValidationFailed, Forbidden, SignInRefused, UnknownCommand } from '@tip/application';
-import { RuleViolation } from '@tip/domain';
+import { NotPermitted, RuleViolation } from '@tip/domain';
 import { DuplicateEventIdError, InvalidAppendError } from '@tip/event-store';
 import { InvalidToken } from '@tip/auth';
 import { ViewBehindError, ViewNotFound } from '@tip/projections';
@@ -49,6 +49,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof SignInRefused) return signInRefusal(exception);
     if (exception instanceof OidcNotPermitted) return [403, error(exception.code, exception.message)];
     if (exception instanceof OidcRoundTripFailed) return [401, error('SIGN_IN_FAILED', exception.message)];
+    // The rulebook names another level for this (a certificate the city issues, hours the county records).
+    if (exception instanceof NotPermitted) return [403, error('FORBIDDEN', exception.message, exception.details)];
     if (exception instanceof UnknownCommand) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof ViewNotFound) return [404, error('NOT_FOUND', exception.message)];
     if (exception instanceof ViewBehindError) {

@@ -45,11 +45,15 @@ export const enrollTeacher = defineCommandWithFacts({
   name: 'EnrollTeacher',
   description:
     "Enrolls one of the school's teachers in a period of a batch, taking one of the school's seats for that " +
-    'period. Sent by system or a school-admin of the teacher’s school while the period is open. Refuses ' +
-    'SCHOOL_CLOSED, UNKNOWN_TEACHER, UNKNOWN_BATCH, UNKNOWN_PERIOD, ALREADY_ENROLLED (in another period), ' +
-    'EXEMPT_TEACHER (near retirement, where the rulebook exempts), ID_NUMBER_UNAVAILABLE (erased, needed for ' +
-    'the exemption), NO_SEAT_LEFT.',
-  schema: z.object({ batchId: identifier, periodId: identifier, teacherId: identifier }).strict(),
+    'period where the programme hands out seats (quotas: false enrolls without). `voluntary: true` lets a ' +
+    'teacher the rulebook exempts (Ningde: fewer than five years from retirement) take part all the same. Sent ' +
+    'by system or a school-admin of the teacher’s school while the period is open. Refuses SCHOOL_CLOSED, ' +
+    'UNKNOWN_TEACHER, UNKNOWN_BATCH, UNKNOWN_PERIOD, OUTSIDE_PROGRAMME (a school outside the city that runs ' +
+    'it), ALREADY_ENROLLED (in another period), EXEMPT_TEACHER (exempt, without voluntary), ' +
+    'ID_NUMBER_UNAVAILABLE (erased, needed for the exemption), NO_SEAT_LEFT.',
+  schema: z
+    .object({ batchId: identifier, periodId: identifier, teacherId: identifier, voluntary: z.boolean().optional() })
+    .strict(),
   roles: ['school-admin'],
   scope: (data) => onTeacher(data.teacherId),
   // The birth date is inside the protected ID number: revealed only when an exemption needs it.
@@ -131,8 +135,9 @@ export const submitPracticeEvidence = defineCommand({
   name: 'SubmitPracticeEvidence',
   description:
     'The teacher submits practice evidence (线下实践应用成果) for an ability point, once online study has ' +
-    'passed where the rulebook asks. Sent by system or the teacher themself. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, ' +
-    'NOT_ENROLLED, ONLINE_NOT_PASSED, UNKNOWN_ABILITY_POINT.',
+    'passed where the rulebook asks; new evidence for a graded point is a retake. Sent by system or the ' +
+    'teacher themself. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, ONLINE_NOT_PASSED, ' +
+    'POINT_NOT_CHOSEN, RETAKES_EXHAUSTED (the point has had as many gradings as the rulebook allows).',
   schema: z
     .object({
       ...onRecord,
@@ -178,9 +183,12 @@ export const returnEvidence = defineCommand({
 export const assessPractice = defineCommand({
   name: 'AssessPractice',
   description:
-    'Grades the evidence awaiting assessment (fail, pass, excellent), one point or all. Sent by system, a ' +
-    "group-leader or a school-admin of the record's school. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, " +
-    'EVIDENCE_MISSING, ONLINE_NOT_PASSED.',
+    'Grades practice (fail, pass, excellent), one point or all: the evidence awaiting assessment, or the chosen ' +
+    'points where the rulebook grades without evidence (Yueyang). A retake is graded as the next attempt; the ' +
+    "last grade counts. Sent by system, a group-leader or a school-admin of the record's school until the " +
+    "batch's end. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, PRACTICE_NOT_GRADED (the " +
+    'rulebook grades nothing: Lianyungang), BATCH_ENDED, ONLINE_NOT_PASSED, EVIDENCE_MISSING, POINT_NOT_CHOSEN, ' +
+    'RETAKES_EXHAUSTED.',
   schema: z
     .object({ ...onRecord, grade: z.enum(GRADES), abilityPoint: z.string().trim().min(1).max(50).optional() })
     .strict(),
@@ -192,11 +200,14 @@ export const assessPractice = defineCommand({
 export const recordOfflineHours = defineCommandWithFacts({
   name: 'RecordOfflineHours',
   description:
-    "Sets a teacher's offline hours in a category, within the rulebook's time after the whole school finished " +
-    "(Jiangsu: a week). Sent by system or a school-admin of the record's school. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, " +
-    'NOT_ENROLLED, BAD_HOURS, UNKNOWN_HOURS_CATEGORY, PEER_REVIEW_MISSING, EVIDENCE_MISSING, DEADLINE_PASSED.',
+    "Sets a teacher's hours in a category an admin records, within the rulebook's time after the whole school " +
+    "finished (Jiangsu: a week) and before the batch's end. Each category names the levels that record it: " +
+    "the school's offline hours; Yueyang's workshop hours also by the county (its training institution) or the " +
+    "city centre, added to the platform's feed. Sent by system or such an admin over the record's school; " +
+    'another level is refused (403). Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, UNKNOWN_HOURS_CATEGORY, ' +
+    'BATCH_ENDED, PEER_REVIEW_MISSING, EVIDENCE_MISSING, DEADLINE_PASSED.',
   schema: z.object({ ...onRecord, hours, category: z.string().trim().min(1).max(50).optional() }).strict(),
-  roles: ['school-admin'],
+  roles: ['school-admin', 'county-admin', 'city-admin'],
   scope: recordScope,
   // Offline hours are due within a week after the whole school finished: found from its records.
   facts: async ({ data }, services) => {
@@ -222,14 +233,17 @@ export const issueCertificate = defineCommand({
   name: 'IssueCertificate',
   description:
     'Certifies a teacher who met the rulebook (hours in every category and in total, and a passing grade where ' +
-    "practice is graded); the server draws the certificate's public code. Sent by system or a school-admin of " +
-    "the record's school; a teacher holding a valid certificate gets nothing more. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, " +
-    'NOT_ENROLLED, REQUIREMENTS_NOT_MET.',
+    "practice is graded) with one of the rulebook's certificate kinds (`kind`; default its only one: Ningde " +
+    "issues two proofs); the server draws the certificate's public code. Sent by system or an admin of the " +
+    'level the rulebook names for that kind (Jiangsu: the school; Lianyungang and Ningde: the city; Yueyang: ' +
+    "the county or city), over the record's school; another level is refused (403). A teacher holding a valid " +
+    'certificate of the kind gets nothing more. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, UNKNOWN_CERTIFICATE_KIND, ' +
+    'BATCH_ENDED, REQUIREMENTS_NOT_MET.',
   schema: z
-    .object(onRecord)
+    .object({ ...onRecord, kind: z.string().trim().min(1).max(50).optional() })
     .strict()
     .transform((data) => ({ ...data, certificateCode: '' })),
-  roles: ['school-admin'],
+  roles: ['school-admin', 'county-admin', 'city-admin', 'province-admin'],
   scope: recordScope,
   complete: async (data, { commandId }) => ({ ...data, certificateCode: certificateCodeFor(commandId) }),
   decision: issueCertificateDecision,

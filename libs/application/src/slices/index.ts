@@ -18,12 +18,13 @@ import { accountCommands } from './accounts';
 import { exemptTeacher } from './exemption';
 import { drawInspectionSample, recordInspectionFinding } from './inspection';
 import { declareFullTimeTeachers, registerOrgUnit, registerTeacher, setIssuingOffice } from './organisation';
-import { launchProgramme, scheduleBatch } from './programme';
+import { extendBatch, launchProgramme, scheduleBatch } from './programme';
 import { allocateQuota, revokeQuota } from './quota';
 import {
   applyForClosure,
   approveClosure,
   closeSchool,
+  designatePilotSchool,
   rejectClosure,
   submitGroupVideo,
   uploadExcellentVideo,
@@ -38,6 +39,7 @@ export const contractCommands: readonly CommandSlice[] = [
   declareFullTimeTeachers,
   launchProgramme,
   scheduleBatch,
+  extendBatch,
   allocateQuota,
   revokeQuota,
   exemptTeacher,
@@ -61,6 +63,7 @@ export const contractCommands: readonly CommandSlice[] = [
   approveClosure,
   rejectClosure,
   closeSchool,
+  designatePilotSchool,
   drawInspectionSample,
   recordInspectionFinding,
   ...accountCommands,

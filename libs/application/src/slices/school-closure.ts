@@ -2,6 +2,7 @@ import {
   applyForClosureDecision,
   approveClosureDecision,
   closeSchoolDecision,
+  designatePilotSchoolDecision,
   rejectClosureDecision,
   submitGroupVideoDecision,
   uploadExcellentVideoDecision,
@@ -15,6 +16,7 @@ import { schoolFacts } from './school-records';
 
 const target = { batchId: identifier, schoolId: identifier };
 const reference = z.string().trim().min(1).max(500);
+const calendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const atSchool = <Data extends { schoolId: string }>(data: Data) => atUnit(data.schoolId);
 
 export const uploadSchoolPlan = defineCommandWithFacts({
@@ -69,6 +71,20 @@ export const applyForClosure = defineCommandWithFacts({
 });
 
 const answer = z.object({ ...target, reason: z.string().trim().min(1).max(2000).optional() }).strict();
+
+export const designatePilotSchool = defineCommand({
+  name: 'DesignatePilotSchool',
+  description:
+    'Makes a school a pilot (试点学校) of a batch, due to finish (close) by finishBy; the views flag a county ' +
+    "short of the rulebook's pilots (Yueyang: 2 of the city's own and at least 2 per county) and a pilot " +
+    "late. Sent by system, the admin of the programme's owner (the owner's own pilots), or a city or county " +
+    "admin over the school (the county's); a province admin of a city's programme is refused (403). " +
+    'Refuses SCHOOL_CLOSED, UNKNOWN_BATCH, UNKNOWN_SCHOOL, OUTSIDE_PROGRAMME, BAD_DATE.',
+  schema: z.object({ ...target, finishBy: calendarDate }).strict(),
+  roles: ['province-admin', 'city-admin', 'county-admin'],
+  scope: atSchool,
+  decision: designatePilotSchoolDecision,
+});
 
 export const approveClosure = defineCommand({
   name: 'ApproveClosure',

@@ -253,6 +253,10 @@ export const revokeCertificateDecision = decision<RevokeCertificate>()
     { about: (roles) => roles.certificate },
   );
 
+function seatsCappedIn(batch: BatchState): boolean {
+  return batch.status !== 'scheduled' || batch.rulebook.quotas;
+}
+
 /** By batch, each batch's value (or, for a batch not in the record, the fallback). */
 function byBatch<Value>(record: Readonly<Record<string, Value>>, batchId: string, fallback: Value): Value {
   return Object.hasOwn(record, batchId) ? record[batchId] : fallback;
@@ -293,6 +297,8 @@ export const transferTeacherDecision = decision<TransferTeacher>()
           guard: true,
         },
       ),
+      // Whether each batch hands out seats: without quotas the new school's roster takes the teacher uncapped.
+      batches: each(batchStream, perBatch(batchStreamId)),
     };
   })
   .then(({ data }, { records }, read) => {
@@ -324,6 +330,7 @@ export const transferTeacherDecision = decision<TransferTeacher>()
       const toClosures = read(roles.toClosures);
       const fromSeats = read(roles.fromSeats);
       const toSeats = read(roles.toSeats);
+      const batches = read(roles.batches);
       const open = schoolClosureStream.initialState();
       const empty = quotaLedgerStream.initialState();
       const decided = Object.entries(read(roles.records)).map(([batchId, enrollment]) => {
@@ -334,6 +341,7 @@ export const transferTeacherDecision = decision<TransferTeacher>()
           toSchool,
           fromSeatLedger: byBatch(fromSeats, batchId, empty),
           toSeatLedger: byBatch(toSeats, batchId, empty),
+          seatsCapped: seatsCappedIn(byBatch<BatchState>(batches, batchId, { status: 'unscheduled' })),
         });
         return [batchId, decision] as const;
       });

@@ -12,6 +12,7 @@ import {
   ApplyForClosure,
   ApproveClosure,
   CloseSchool,
+  DesignatePilotSchool,
   RejectClosure,
   SchoolClosureCommand,
   SubmitGroupVideo,
@@ -23,6 +24,7 @@ import {
   decideApplyForClosure,
   decideApproveClosure,
   decideCloseSchool,
+  decideDesignatePilotSchool,
   decideRejectClosure,
   decideSubmitGroupVideo,
   decideUploadExcellentVideo,
@@ -98,6 +100,20 @@ export const applyForClosureDecision = atSchool<ApplyForClosure, ClosureApplicat
   },
   { about: (roles) => roles.closure },
 );
+
+/** The school's own stream says it is a registered school, and where it hangs (inside the programme?). */
+export const designatePilotSchoolDecision = decision<DesignatePilotSchool>()
+  .reads(({ data }) => ({
+    closure: one(schoolClosureStream, schoolClosureStreamId(data.batchId, data.schoolId)),
+    batch: one(batchStream, batchStreamId(data.batchId)),
+    school: one(orgUnitStream, orgUnitStreamId(data.schoolId)),
+  }))
+  .decides(
+    (command, roles, read) => ({
+      closure: decideDesignatePilotSchool(command, read(roles.closure), read(roles.batch), read(roles.school)),
+    }),
+    { about: (roles) => roles.closure },
+  );
 
 export const approveClosureDecision = atSchool<ApproveClosure>().decides(
   (command, roles, read) => {
