@@ -78,6 +78,11 @@ const cases: Record<string, Case> = {
     inside: 'P',
     outside: 'P-OTHER',
   },
+  ExtendBatch: {
+    body: () => ({ batchId: 'B-EXT', endsOn: '2022-06-30', reason: '延期' }),
+    inside: 'P',
+    outside: 'P-OTHER',
+  },
   AllocateQuota: {
     body: () => ({ batchId: 'B', periodId: '1', fromUnitId: 'C-1', toUnitId: 'S-1', seats: 1 }),
     inside: 'C-1',
@@ -132,6 +137,11 @@ const cases: Record<string, Case> = {
   },
   UploadExcellentVideo: {
     body: () => ({ batchId: 'B', schoolId: 'S-1', teacherId: 'T-1', subject: '语文', videoRef: 'e.mp4' }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
+  DesignatePilotSchool: {
+    body: () => ({ batchId: 'B', schoolId: 'S-1', finishBy: '2021-12-31' }),
     inside: 'S-1',
     outside: 'S-2',
   },
@@ -191,6 +201,19 @@ describe('Authorization matrix', () => {
       ['RegisterOrgUnit', { unitId: 'S-1', kind: 'school', name: '校一', parentId: 'K-1' }],
       ['RegisterOrgUnit', { unitId: 'S-2', kind: 'school', name: '校二', parentId: 'K-2' }],
       ['LaunchProgramme', { programmeId: 'PROG', name: 'x', provinceId: 'P', rulebook: 'jiangsu-2.0' }],
+      // A batch of the province's programme, for ExtendBatch to find its owner.
+      [
+        'ScheduleBatch',
+        {
+          programmeId: 'PROG',
+          batchId: 'B-EXT',
+          name: 'x',
+          startsOn: '2021-01-01',
+          endsOn: '2021-12-31',
+          sharePercent: 20,
+          periods: [{ periodId: '1', startsOn: '2021-01-01', endsOn: '2021-01-31' }],
+        },
+      ],
       [
         'RegisterTeacher',
         {

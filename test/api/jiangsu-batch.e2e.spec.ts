@@ -854,6 +854,8 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
       batchId: BATCH,
       schoolId: SCHOOL,
       rulebookId: 'jiangsu-2.0',
+      // 参考教师: every active enrolled teacher, all ten graded (整校推进).
+      candidates: 10,
       assessed: 10,
       passed: 9,
       closureThresholdPercent: 90,
@@ -881,7 +883,7 @@ describe('A whole Jiangsu 2.0 batch over HTTP', () => {
     const [closed] = expectEvents(await act(schoolAdmin, '2021-06-20T09:00:00', 'CloseSchool', signed), [
       'SchoolClosed',
     ]);
-    expect(closed).toEqual({ type: 'SchoolClosed', ...signed });
+    expect(closed).toEqual({ type: 'SchoolClosed', ...signed, closedAt: '2021-06-20T01:00:00.000Z' });
   });
 
   it('12. after closure the school and its teachers can do nothing more: every command gets SCHOOL_CLOSED', async () => {

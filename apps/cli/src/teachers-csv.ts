@@ -26,6 +26,8 @@ export interface TeacherRow {
   subject: string;
   fullTime: boolean;
   birthDate: string;
+  /** 联系电话, where the sheet has the optional phone column and the row fills it. */
+  phone?: string;
 }
 
 const GENDERS: Record<string, 'male' | 'female'> = { male: 'male', female: 'female', 男: 'male', 女: 'female' };
@@ -40,7 +42,7 @@ export interface TeacherSheetRow {
 
 /**
  * A teacher sheet (teacher_id, school_id, name, id_number, gender, stage, subject, full_time,
- * optional birth_date): genders and yes/no in English or Chinese; the birth date, when absent,
+ * optional birth_date and phone): genders and yes/no in English or Chinese; the birth date, when absent,
  * is read from the ID number. The whole sheet is refused, naming the line, if a row is off.
  */
 export function parseTeacherTable(text: string): TeacherRow[] {
@@ -84,6 +86,8 @@ export function parseTeacherSheet(text: string): TeacherSheetRow[] {
         subject: record.subject,
         fullTime: YES.has(fullTime),
         birthDate,
+        // Checked by RegisterTeacher (INVALID_PHONE), which refuses that row alone.
+        ...(record.phone ? { phone: record.phone } : {}),
       },
     };
   });

@@ -36,6 +36,14 @@ describe('teacher sheets', () => {
     ]);
   });
 
+  it('reads the optional phone column (联系电话), leaving it out where a row has none', () => {
+    const rows = parseTeacherTable(
+      `${header},phone\nT-1,S-1,王芳,${idNumber},女,小学,语文,是,13873012345\nT-2,S-1,李雷,${idNumber},男,初中,数学,否,\n`,
+    );
+    expect(rows[0].phone).toBe('13873012345');
+    expect(rows[1]).not.toHaveProperty('phone');
+  });
+
   it('refuses a sheet missing columns, or with a bad row, naming the line', () => {
     expect(() => parseTeacherTable('teacher_id,name\nT-1,王芳\n')).toThrow(/Missing column\(s\): school_id/);
     expect(() => parseTeacherTable(`${header}\nT-1,S-1,王芳,${idNumber},?,小学,语文,是\n`)).toThrow(

@@ -1,5 +1,7 @@
 import {
   isValidIdNumber,
+  isValidPhoneNumber,
+  normalisePhoneNumber,
   one,
   orgUnitStream,
   orgUnitStreamId,
@@ -80,8 +82,9 @@ export const registerTeacher = defineCommand({
   description:
     "Registers a teacher at a school (the school's teacher sheet), before enrollment. Sent by system or a " +
     'school-admin of the school; re-registering an existing teacher needs an admin over both their school and ' +
-    'this one. The ID number is validated and kept encrypted, never in an event. Refuses UNKNOWN_SCHOOL, ' +
-    'INVALID_ID_NUMBER, TEACHER_ALREADY_REGISTERED (other data under the same id).',
+    "this one. The ID number and the optional phone (联系电话, on Yueyang's participant sheet) are validated and " +
+    "kept encrypted with the teacher's own key, never in an event, which carries them masked. Refuses " +
+    'UNKNOWN_SCHOOL, INVALID_ID_NUMBER, INVALID_PHONE, TEACHER_ALREADY_REGISTERED (other data under the same id).',
   schema: z
     .object({
       teacherId: identifier,
@@ -93,6 +96,7 @@ export const registerTeacher = defineCommand({
       subject: z.string().trim().min(1).max(50),
       fullTime: z.boolean(),
       birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
+      phone: z.string().trim().min(1).max(20).optional(),
     })
     .strict()
     // Filled by complete(); a caller cannot set it (strict() refuses the field).
@@ -118,7 +122,11 @@ export const registerTeacher = defineCommand({
   complete: async (data, { services }) => {
     const idNumber = data.idNumber.toUpperCase();
     if (!isValidIdNumber(idNumber)) return data;
-    return { ...data, idNumberProtected: await services.idNumbers.protect(data.teacherId, idNumber) };
+    const protectedId = { ...data, idNumberProtected: await services.idNumbers.protect(data.teacherId, idNumber) };
+    // The phone goes through the same protection, under the same key: erasing the teacher forgets both.
+    if (data.phone === undefined || !isValidPhoneNumber(data.phone)) return protectedId;
+    const phone = normalisePhoneNumber(data.phone);
+    return { ...protectedId, phone, phoneProtected: await services.idNumbers.protect(data.teacherId, phone) };
   },
   decision: registerTeacherDecision,
 });

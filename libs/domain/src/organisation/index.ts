@@ -10,6 +10,7 @@ export {
   isValidIdNumber,
   maskIdNumber,
 } from './id-number';
+export { isValidPhoneNumber, maskPhoneNumber, normalisePhoneNumber } from './phone-number';
 export * from './organisation.streams';
 export * from './organisation.decisions';
 export * from './organisation.lookups';

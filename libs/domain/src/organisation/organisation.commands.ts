@@ -53,6 +53,10 @@ export interface RegisterTeacherData {
   fullTime: boolean;
   /** YYYY-MM-DD; must agree with the date of birth inside the ID number. */
   birthDate: string;
+  /** 联系电话, optional (Yueyang's participant sheet has it); validated, never stored in an event. */
+  phone?: string;
+  /** Filled by the application when a phone is given: encrypted with the teacher's key, like the ID number. */
+  phoneProtected?: string;
 }
 export type RegisterTeacher = Command<'RegisterTeacher', RegisterTeacherData>;
 

@@ -36,6 +36,10 @@ export interface TeacherRegisteredData {
   idNumberMasked: string;
   /** Opaque ciphertext from the application; the key lives outside the event store. */
   idNumberProtected: string;
+  /** 联系电话 masked (138****5678), where the sheet gave one. */
+  phoneMasked?: string;
+  /** The phone encrypted with the same per-teacher key: erased with it. */
+  phoneProtected?: string;
   // No plain date of birth: the mask hides exactly those 8 digits, so mask + birth date would be
   // the whole ID number and crypto-shredding would forget nothing. Whoever needs the date of birth
   // (exemptions) decrypts idNumberProtected and reads it with birthDateOf.

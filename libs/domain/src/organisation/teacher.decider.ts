@@ -2,6 +2,7 @@ import { Decider } from '../shared/decider';
 import { assertNever, RuleViolation } from '../shared/rule-violation';
 import { localDateOf } from '../shared/calendar';
 import { birthDateOf, idNumberProblem, maskIdNumber } from './id-number';
+import { isValidPhoneNumber, maskPhoneNumber } from './phone-number';
 import { TeacherCommand, RegisterTeacher } from './organisation.commands';
 import {
   TeacherEvent,
@@ -81,6 +82,18 @@ export function decideRegisterTeacher(
     });
   }
   const idNumberMasked = maskIdNumber(idNumber);
+  const { phone } = command.data;
+  if (phone !== undefined && !isValidPhoneNumber(phone)) {
+    // The number itself stays out of the details: it is personal data, and wrong is all it needs to know.
+    throw new RuleViolation(
+      'INVALID_PHONE',
+      'The phone number is neither a mobile number nor a landline with its area code',
+      {
+        teacherId,
+      },
+    );
+  }
+  const phoneMasked = phone === undefined ? undefined : maskPhoneNumber(phone);
 
   if (teacher.status === 'registered') {
     // The protected value is ciphertext (not comparable), so the mask and the other fields are
@@ -90,6 +103,8 @@ export function decideRegisterTeacher(
       (field) => teacher[field] !== command.data[field],
     );
     if (teacher.idNumberMasked !== idNumberMasked) differing.push('idNumber');
+    // A sheet without phones (an older import) re-registers as before; a different phone is other data.
+    if (phoneMasked !== undefined && teacher.phoneMasked !== phoneMasked) differing.push('phone');
     if (differing.length === 0) return [];
     throw new RuleViolation(
       'TEACHER_ALREADY_REGISTERED',
@@ -125,9 +140,19 @@ export function decideRegisterTeacher(
         fullTime,
         idNumberMasked,
         idNumberProtected,
+        ...(phoneMasked === undefined
+          ? {}
+          : { phoneMasked, phoneProtected: requiredProtection(command.data.phoneProtected) }),
       },
     },
   ];
+}
+
+function requiredProtection(phoneProtected: string | undefined): string {
+  if (phoneProtected === undefined || phoneProtected.length === 0) {
+    throw new Error('The application must fill phoneProtected before deciding');
+  }
+  return phoneProtected;
 }
 
 /** Is the teacher's school the scope unit or inside its subtree? */
