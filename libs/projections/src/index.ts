@@ -10,6 +10,7 @@ export * from './read-models';
 export * from './progress/progress.entities';
 export * from './inspections/inspections.entities';
 export * from './views/progress.views';
+export * from './views/funding.views';
 export * from './views/inspection.views';
 export * from './views/weekly-notice.query';
 export * from './progress/training-status';

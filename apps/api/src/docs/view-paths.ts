@@ -238,6 +238,36 @@ export function viewPaths(): OpenAPIObject['paths'] {
         },
       },
     ),
+    '/api/views/units/{unitId}/funding': view(
+      'unitFunding',
+      'Funding as the rulebook pays it (Ningde: 3 yuan per hour per teacher): hours credited × the rate, for the unit and per child unit. 404 naming the reason where the rulebook sets no rate.',
+      [inPath('unitId'), batchId(true), minPosition],
+      {
+        type: 'object',
+        properties: {
+          unitId: { type: 'string' },
+          batchId: { type: 'string' },
+          rulebookId: { type: 'string' },
+          yuanPerHourPerTeacher: { type: 'number' },
+          hoursCredited: { type: 'number' },
+          yuan: { type: 'number' },
+          children: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                unitId: { type: 'string' },
+                name: { type: 'string' },
+                kind: { type: 'string' },
+                hoursCredited: { type: 'number' },
+                yuan: { type: 'number' },
+              },
+            },
+          },
+          position: { type: 'integer' },
+        },
+      },
+    ),
     '/api/notices/weekly': view(
       'weeklyNotice',
       'The weekly notice (周通报) for a unit and every level below it, headed as a bureau sends it (issuing office, 文号, date of issue, programme and batch names) with a summary paragraph: teachers required, enrolled, confirmed, online passed, assessed, passed, trained, 参训率, 合格率, 完成率 this week, last week and the change; ranked by 完成率 (ties share a rank: 1, 1, 3); the units under the batch’s coverage target flagged. Weeks are ISO weeks in Asia/Shanghai; a past week is the history as of its end and never changes. csv: UTF-8 with BOM, one row per unit; xlsx: one sheet per level, headers frozen, rates as percent cells; html: fits an A4 landscape page and a 1280-px screen, each level as two tables (counts; rates and hours). Files are named by unit, batch and week.',

@@ -1,8 +1,10 @@
 import { Controller, Get, Header, Inject, Param, Query, Req, Res, StreamableFile, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
+import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Clock, CLOCK, identifier, minPosition, parseQuery, wholeNumber } from '@tip/application';
 import {
+  FundingViews,
   InspectionViews,
   inspectionsReadModel,
   parseIsoWeek,
@@ -150,6 +152,15 @@ export class ViewsController {
     });
   }
 
+  @Get('views/units/:unitId/funding')
+  async unitFunding(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { batchId, minPosition } = parseQuery(inBatch, query);
+    return this.progress(minPosition, async (views, manager) => {
+      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
+      return new FundingViews(manager).unitFunding(unitId, batchId);
+    });
+  }
+
   @Get('notices/weekly')
   @Header('cache-control', 'no-store')
   async weeklyNotice(
@@ -191,11 +202,11 @@ export class ViewsController {
   /** A progress view once its read model reached minPosition, with the position it was read at. */
   private async progress<T extends object>(
     minPosition: number | undefined,
-    read: (views: ProgressViews) => Promise<T>,
+    read: (views: ProgressViews, manager: EntityManager) => Promise<T>,
   ): Promise<T & { position: number }> {
     await this.host.waitFor(progressReadModel, minPosition);
     return this.host.read(progressReadModel, async (manager, position) => ({
-      ...(await read(new ProgressViews(manager))),
+      ...(await read(new ProgressViews(manager), manager)),
       position,
     }));
   }

@@ -1,10 +1,12 @@
 import { EntityManager, In } from 'typeorm';
 import {
   Certificate,
+  creditsFor,
   Enrollment,
   EnrollmentState,
   hoursCredited,
   initialSchoolClosureState,
+  isVoluntary,
   onlineHoursCredited,
   onlinePassed,
   overallGrade,
@@ -394,10 +396,15 @@ function closureOf(participation: SchoolParticipationRow | null, row: SchoolClos
   };
 }
 
-/** One batch of a transcript: every hour with where it came from, the points and their grades, the certificate. */
+/**
+ * One batch of a transcript: every hour with where it came from (and the credits they make, where
+ * the rulebook converts), the points with every grading (a retake is a later attempt; the last
+ * grade counts), the certificates.
+ */
 function transcriptOf(record: Enrollment) {
   const state: EnrollmentState = record;
   const certificate: Certificate | undefined = record.certificates.at(-1);
+  const total = totalHoursCredited(state);
   return {
     batchId: record.batchId,
     periodId: record.periodId,
@@ -407,8 +414,12 @@ function transcriptOf(record: Enrollment) {
     confirmedAt: record.confirmedAt,
     withdrawal: record.withdrawal,
     transfers: record.transfers,
+    // An exempt teacher taking part of their own will (Ningde): outside every target.
+    voluntary: isVoluntary(state),
+    // 80学时 计80学分 (Yueyang); null where the rulebook has no credits.
+    credits: creditsFor(state, total),
     hours: {
-      total: totalHoursCredited(state),
+      total,
       byCategory: hoursCredited(state),
       online: {
         credited: onlineHoursCredited(state),
@@ -427,7 +438,8 @@ function transcriptOf(record: Enrollment) {
         ...record.offlineHours.map((entry) => ({
           category: entry.category,
           hours: entry.hours,
-          source: 'school',
+          // The level that recorded them: the school, or (Yueyang's workshop) the county or city.
+          source: recorderOf(entry.recordedBy.role),
           recordedBy: entry.recordedBy.sub,
           at: entry.recordedAt,
         })),
@@ -442,15 +454,39 @@ function transcriptOf(record: Enrollment) {
         }
       : null,
     grade: overallGrade(state),
+    // Every grading, oldest first: a failed point's retakes stay on record.
+    attempts: (record.attempts ?? []).map((attempt) => ({
+      abilityPoint: attempt.abilityPoint,
+      attempt: attempt.attempt,
+      grade: attempt.grade,
+      evidenceRefs: attempt.evidenceRefs,
+      assessedBy: attempt.assessedBy.sub,
+      at: attempt.assessedAt,
+    })),
+    certificates: record.certificates.map((each) => ({
+      code: each.certificateCode,
+      kind: each.kind,
+      status: each.revocation ? 'revoked' : 'valid',
+      issuedAt: each.issuedAt,
+      hours: each.hours,
+      totalHours: each.totalHours,
+      credits: each.credits ?? null,
+    })),
     certificate: certificate
       ? {
           code: certificate.certificateCode,
           status: certificate.revocation ? 'revoked' : 'valid',
           issuedAt: certificate.issuedAt,
+          kind: certificate.kind,
           totalHours: certificate.totalHours,
+          credits: certificate.credits ?? null,
           grade: certificate.grade,
           revocation: certificate.revocation,
         }
       : null,
   };
+}
+
+function recorderOf(role: string): string {
+  return role === 'county-admin' ? 'county' : role === 'city-admin' ? 'city' : 'school';
 }
