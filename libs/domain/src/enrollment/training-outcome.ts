@@ -1,8 +1,8 @@
 import { EnrollmentRules } from './enrollment.events';
 import {
-  currentCertificate,
   EnrollmentState,
   hoursCredited,
+  isFullyCertified,
   isActiveEnrollment,
   overallGrade,
   totalHoursCredited,
@@ -19,7 +19,7 @@ export function isTrained(state: EnrollmentState): boolean {
     const grade = overallGrade(state);
     return grade === 'pass' || grade === 'excellent';
   }
-  return meetsHours(state.rules, hoursCredited(state)) && currentCertificate(state) !== undefined;
+  return meetsHours(state.rules, hoursCredited(state)) && isFullyCertified(state);
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   chosenAbilityPoints,
-  currentCertificate,
+  isFullyCertified,
+  isVoluntary,
   Enrollment,
   EnrollmentState,
   hoursCredited,
@@ -59,7 +60,8 @@ function figuresOf(state: EnrollmentState): FigureDelta {
     assessed: one(grade !== null),
     passed: one(grade === 'pass' || grade === 'excellent'),
     excellent: one(grade === 'excellent'),
-    certified: one(currentCertificate(state) !== undefined),
+    // Certified once every kind the rulebook issues is held (Ningde: both proofs).
+    certified: one(isFullyCertified(state)),
     trained: one(isTrained(state)),
     ...hours,
   };
@@ -67,7 +69,7 @@ function figuresOf(state: EnrollmentState): FigureDelta {
 
 /** Among the teachers required: full-time (as registered when enrolled) and not exempt. */
 function isRequiredTeacher(state: Enrollment): boolean {
-  return state.fullTime;
+  return state.fullTime && !isVoluntary(state);
 }
 
 export function ledgerFigures(ledger: QuotaLedger): FigureDelta {

@@ -1,5 +1,5 @@
 import { EntityManager, In } from 'typeorm';
-import { fundingYuanForHours, isPresetRulebookName, presetRulebook, Rulebook, storedRulebook } from '@tip/domain';
+import { completeRulebook, fundingYuanForHours, Rulebook } from '@tip/domain';
 import { BatchRow, UnitProgressRow, UnitRow } from '../progress/progress.entities';
 import { ViewNotFound } from './progress.views';
 
@@ -17,7 +17,7 @@ export class FundingViews {
     const batch = await this.reader.getRepository(BatchRow).findOneBy({ batchId });
     if (!batch) throw new ViewNotFound(`No batch ${batchId}`);
     const rulebook = rulebookOf(batch);
-    if (rulebook?.funding == null) {
+    if (rulebook.funding === null) {
       throw new ViewNotFound(
         `Batch ${batchId} follows rulebook ${batch.rulebookId}, which sets no funding rate per hour: it has no funding view`,
       );
@@ -50,9 +50,8 @@ export class FundingViews {
   }
 }
 
-/** The batch's rulebook as the read model holds it: its own copy where kept, else the preset it names. */
-function rulebookOf(batch: BatchRow): Rulebook | undefined {
-  const kept = (batch as BatchRow & { rulebook?: Rulebook }).rulebook;
-  if (kept !== undefined && kept !== null) return storedRulebook(kept);
-  return isPresetRulebookName(batch.rulebookId) ? presetRulebook(batch.rulebookId) : undefined;
+/** The batch's own copy of its rulebook, as the read model keeps it (completed if it predates newer fields). */
+function rulebookOf(batch: BatchRow): Rulebook {
+  const completed: unknown = completeRulebook(batch.rulebook);
+  return completed as Rulebook;
 }
