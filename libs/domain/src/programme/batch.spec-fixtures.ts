@@ -6,7 +6,8 @@ import { fold } from '../shared/decider';
 import { batchEvolver, BatchState } from './batch';
 import { Period } from './programme.commands';
 import { BatchExtended, BatchScheduled } from './programme.events';
-import { presetRulebook, Rulebook } from './rulebook';
+import { Rulebook } from './rulebook';
+import { presetRulebook } from './rulebook-presets';
 
 export type PresetName = 'jiangsu-2.0' | 'lianyungang-1.0' | 'ningde-1.0' | 'yueyang-2.0';
 

@@ -6,7 +6,8 @@ import { batchScheduledOf, NOTICE_BATCHES, noticeBatch, rulebookLike } from './b
 import { ExtendBatch, LaunchProgramme, ScheduleBatch, ScheduleBatchData } from './programme.commands';
 import { BatchExtended, BatchScheduled, ProgrammeEvent, ProgrammeLaunched } from './programme.events';
 import { programmeDecider, ProgrammeLookups, ProvinceLookup } from './programme.decider';
-import { presetRulebook, Rulebook } from './rulebook';
+import { Rulebook } from './rulebook';
+import { presetRulebook } from './rulebook-presets';
 
 const at = (now: string, actor: Actor): CommandMetadata => ({ now, actor });
 const provinceAdmin: Actor = { sub: 'js-admin', role: 'province-admin', unitId: '320000' };

@@ -1,7 +1,14 @@
 import { RuleViolation } from '../shared/rule-violation';
 import { isCalendarDate } from '../shared/calendar';
 import { isRecord, isSameData } from './plain-data';
-import { ADMIN_LEVELS, HOURS_MODES, HOURS_RECORDERS, Rulebook, STUDY_LIMIT_ANCHORS, STUDY_LIMIT_UNITS } from './rulebook';
+import {
+  ADMIN_LEVELS,
+  HOURS_MODES,
+  HOURS_RECORDERS,
+  Rulebook,
+  STUDY_LIMIT_ANCHORS,
+  STUDY_LIMIT_UNITS,
+} from './rulebook';
 import { isPresetRulebookName, presetRulebook } from './rulebook-presets';
 import { completeRulebook } from './rulebook-upgrade';
 
