@@ -92,6 +92,21 @@ export const ZH_CN_MESSAGES: Readonly<Record<string, string>> = {
   SAMPLE_ALREADY_DRAWN: '该抽检已抽取，且条件与本次不同',
   UNKNOWN_SAMPLE: '没有该抽检',
   NOT_IN_SAMPLE: '该学校不在本次抽检样本中',
+
+  // The regions' programmes: dates, plans, owners, quotas, grades, certificates, pilots.
+  BATCH_ENDED: '该批次已结束，不能再考核、录入线下学时、发证或申请结项（如需延期，请项目主办单位延长批次）',
+  NOT_LATER: '新的结束日期须晚于批次当前的结束日期',
+  BATCH_SHARE_MISMATCH: '批次比例与规则的分批计划不符（如江苏：20%、40%、40%）',
+  BAD_OWNER: '项目须由本省或本省所辖的设区市主办',
+  OUTSIDE_PROGRAMME: '该单位不在此项目主办单位的管辖范围内',
+  NO_QUOTAS: '该项目不下发名额，学校直接报名即可',
+  RETAKES_EXHAUSTED: '该能力点的考核次数已达规则上限，不能再补考',
+  PRACTICE_NOT_GRADED: '该项目规则不对实践成果评定等级，合格证书以学时为准',
+  UNKNOWN_CERTIFICATE_KIND: '该项目没有这种证书，请在规则列出的证书种类中选择',
+  ASSESSMENT_INCOMPLETE: '整校推进：本校仍有参考教师未完成考核，全部考核后方可申请结项',
+  NO_CLOSURE: '该项目规则没有结项环节',
+  BAD_DATE: '日期无效，请按 YYYY-MM-DD 填写真实存在的日期',
+  INVALID_PHONE: '联系电话无效（应为手机号码，或带区号的固定电话）',
 };
 
 /** Does the caller prefer Chinese? By Accept-Language's order and weights (zh, zh-CN, zh-Hans …). */
