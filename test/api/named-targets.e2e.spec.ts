@@ -103,6 +103,7 @@ describe('Commands naming what does not exist', () => {
         'UNKNOWN_PROGRAMME',
       ],
     ],
+    ExtendBatch: [[{ batchId: 'NOPE', endsOn: '2022-12-31', reason: '延期' }, 'UNKNOWN_BATCH']],
     AllocateQuota: [
       [{ batchId: 'NOPE', periodId: '1', fromUnitId: 'K-1', toUnitId: 'S-1', seats: 1 }, 'UNKNOWN_BATCH'],
       [{ batchId: 'B1', periodId: '1', fromUnitId: 'K-1', toUnitId: 'NOPE', seats: 1 }, 'UNKNOWN_UNIT'],
@@ -175,6 +176,10 @@ describe('Commands naming what does not exist', () => {
       [{ ...school, schoolId: 'NOPE', teacherId: 'T-1', subject: '语文', videoRef: 'v' }, 'UNKNOWN_SCHOOL'],
       [{ ...school, batchId: 'NOPE', teacherId: 'T-1', subject: '语文', videoRef: 'v' }, 'UNKNOWN_BATCH'],
       [{ ...school, teacherId: 'NOPE', subject: '语文', videoRef: 'v' }, 'UNKNOWN_TEACHER'],
+    ],
+    DesignatePilotSchool: [
+      [{ ...school, schoolId: 'NOPE', finishBy: '2021-12-31' }, 'UNKNOWN_SCHOOL'],
+      [{ ...school, batchId: 'NOPE', finishBy: '2021-12-31' }, 'UNKNOWN_BATCH'],
     ],
     ApplyForClosure: [
       [{ ...school, schoolId: 'NOPE' }, 'UNKNOWN_SCHOOL'],
