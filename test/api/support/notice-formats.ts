@@ -43,6 +43,8 @@ export async function xlsxTable(
     }
     const unitColumn = names.indexOf('单位代码') + 1;
     for (let r = headerRow + 2; r <= sheet.rowCount; r++) {
+      // The summary under the unit's figures is one cell merged across the row: no unit's.
+      if (sheet.getCell(r, unitColumn).isMerged) continue;
       const unitId = sheet.getCell(r, unitColumn).value;
       if (typeof unitId !== 'string' || unitId === '') continue;
       table.set(

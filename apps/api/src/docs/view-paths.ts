@@ -341,6 +341,7 @@ export function viewPaths(): OpenAPIObject['paths'] {
                   description: '争取达到, where the rulebook names an aim',
                 },
                 quotas: { type: 'boolean', description: 'Does the batch hand out seats?' },
+                graded: { type: 'boolean', description: 'Does the rulebook grade practice (a 合格率 to report)?' },
                 summary: { type: 'string', description: 'The summary paragraph, in Chinese, from the figures' },
                 unit: noticeRow,
                 levels: {

@@ -166,6 +166,7 @@ describe('The summary paragraph', () => {
     lastWeekTargetPercent: 19,
     aimPercent: null,
     quotas: true,
+    graded: true,
     unit: root,
     levels: [
       { kind: 'county', rows: ranked(rows.filter((each) => each.kind === 'county')) },
@@ -191,6 +192,19 @@ describe('The summary paragraph', () => {
         '与上周相比，参训人数增加100人，完成人数增加30人，完成率提高3.0个百分点。' +
         '直属的4个单位中，3个完成率低于目标：新海高中（落后17.0个百分点）、东海县（落后11.5个百分点）、灌云县（落后10.0个百分点）。' +
         '本周完成率提高最快的是灌云县（提高5.0个百分点）。',
+    );
+  });
+
+  it('reports no pass rate where the rulebook grades nothing (Lianyungang)', () => {
+    const root = row(
+      'C',
+      'P',
+      { required: 1000, enrolled: 600, trained: 150 },
+      { required: 1000, enrolled: 600, trained: 150 },
+    );
+    expect(noticeSummary({ ...notice([], root), graded: false })).toBe(
+      '截至2016年12月11日，连云港市应训教师1000人，已参训600人，参训率60.0%；完成培训150人，完成率15.0%，按计划应达到20.0%，落后5.0个百分点。' +
+        '与上周相比，参训人数无变化，完成人数无变化，完成率持平。',
     );
   });
 

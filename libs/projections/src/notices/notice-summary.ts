@@ -37,13 +37,15 @@ export function noticeSummary(notice: Omit<WeeklyNotice, 'summary'>): string {
   } else {
     const target = `按计划应达到${percent(notice.targetPercent)}${notice.aimPercent === null ? '' : `（争取达到${percent(notice.aimPercent)}）`}`;
     const standing = unit.behind ? `，落后${points(unit.behindByPoints)}` : '，已达到目标';
-    const grading =
-      now.assessed === 0
-        ? '尚无教师完成考核'
-        : `已考核${now.assessed}人，合格（含优秀）${now.passed}人，合格率${percent(now.passPercent ?? 0)}`;
+    // A rulebook that grades nothing (Lianyungang) has no pass rate to report.
+    const grading = !notice.graded
+      ? ''
+      : now.assessed === 0
+        ? '；尚无教师完成考核'
+        : `；已考核${now.assessed}人，合格（含优秀）${now.passed}人，合格率${percent(now.passPercent ?? 0)}`;
     sentences.push(
       `${asOf}，${unit.name}应训教师${now.required}人，已参训${now.enrolled}人，参训率${percent(now.participationPercent ?? 0)}；` +
-        `完成培训${now.trained}人，完成率${percent(now.completionPercent ?? 0)}，${target}${standing}；${grading}。`,
+        `完成培训${now.trained}人，完成率${percent(now.completionPercent ?? 0)}，${target}${standing}${grading}。`,
     );
   }
   sentences.push(

@@ -102,6 +102,7 @@ const partial: Omit<WeeklyNotice, 'summary'> = {
   lastWeekTargetPercent: 19.5,
   aimPercent: null,
   quotas: true,
+  graded: true,
   unit: { ...city, rank: 1 },
   levels: [
     { kind: 'county', rows: ranked(counties) },

@@ -141,6 +141,8 @@ export interface WeeklyNotice {
   aimPercent: number | null;
   /** Does the batch hand out seats? (a programme without quotas shows none) */
   quotas: boolean;
+  /** Does the rulebook grade practice? (Lianyungang grades nothing: no 合格率 to speak of) */
+  graded: boolean;
   /** The summary paragraph, in Chinese, from the figures below. */
   summary: string;
   /** The unit the notice is for. */

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { endOfLocalDay, Rulebook, startOfLocalDay } from '@tip/domain';
+import { endOfLocalDay, isPracticeGraded, Rulebook, startOfLocalDay } from '@tip/domain';
 import { parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
 import { levelsOf, MeasureUnit, noticeRow, roundTo, zeroCounts } from '../notices/notice-measures';
 import { noticeSummary } from '../notices/notice-summary';
@@ -86,6 +86,7 @@ export class WeeklyNoticeQuery {
       lastWeekTargetPercent,
       aimPercent: targets.aimAt(week.untilMs),
       quotas: (batch.rulebook as unknown as Rulebook & { quotas?: boolean }).quotas !== false,
+      graded: isPracticeGraded(batch.rulebook as unknown as Rulebook),
       unit: { ...rowOf(root), rank: 1 },
       levels: levelsOf(root, below.map(rowOf)),
     };
