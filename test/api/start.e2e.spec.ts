@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createPostgresEventStore } from '@tip/event-store';
-import { createTestDatabase, TestDatabase } from '@tip/testing';
+import { checkoutReadableBy, createTestDatabase, ReadableCheckout, TestDatabase } from '@tip/testing';
 import {
   Account,
   cleanUp,
@@ -16,6 +16,7 @@ import {
   processUid,
   readPostmaster,
   refusesConnections,
+  REPO_ROOT,
   TipProcess,
 } from './tip-process';
 
@@ -149,6 +150,7 @@ function ownUid(): number {
 
 describe('npm start (scripts/start.js)', () => {
   let database: TestDatabase | undefined;
+  let checkout: ReadableCheckout | undefined;
 
   afterEach(async () => {
     try {
@@ -156,6 +158,8 @@ describe('npm start (scripts/start.js)', () => {
     } finally {
       await database?.drop();
       database = undefined;
+      await checkout?.release();
+      checkout = undefined;
     }
   }, 120_000);
 
@@ -207,8 +211,9 @@ describe('npm start (scripts/start.js)', () => {
       const dataDir = await makeTempDir(account);
       const env: Record<string, string> = { TIP_DATA_DIR: dataDir, PORT: '0' };
       if (account) env.HOME = dataDir;
+      checkout = account ? await checkoutReadableBy(account, REPO_ROOT) : undefined;
 
-      const tip = TipProcess.start({ env, runAs: account });
+      const tip = TipProcess.start({ env, runAs: account, repoRoot: checkout?.root });
       const ready = await tip.waitForReady();
       expect(await processUid(tip.pid)).toBe(expectedUid);
       await expectHealthy(ready.url);

@@ -11,7 +11,7 @@ import { stripVTControlCharacters } from 'node:util';
  */
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
-const START_SCRIPT = path.join(REPO_ROOT, 'scripts', 'start.js');
+const START_SCRIPT_IN_REPO = path.join('scripts', 'start.js');
 
 /** Generous enough for a cold swc compile plus initdb on a slow CI machine. */
 export const START_TIMEOUT_MS = 60_000;
@@ -46,6 +46,8 @@ export interface StartOptions {
   env: Record<string, string>;
   /** Run the app as this account (needs root). */
   runAs?: Account;
+  /** Run the app from this checkout (one the account can read, see checkoutReadableBy); this repository by default. */
+  repoRoot?: string;
 }
 
 export interface Ready {
@@ -100,8 +102,9 @@ export class TipProcess {
     for (const name of APP_VARIABLES) delete env[name];
     Object.assign(env, options.env);
     if (env.TIP_DATA_DIR) dataDirs.add(env.TIP_DATA_DIR);
-    const child = spawn(process.execPath, [START_SCRIPT], {
-      cwd: REPO_ROOT,
+    const repoRoot = options.repoRoot ?? REPO_ROOT;
+    const child = spawn(process.execPath, [path.join(repoRoot, START_SCRIPT_IN_REPO)], {
+      cwd: repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.runAs ? { uid: options.runAs.uid, gid: options.runAs.gid } : {}),

@@ -38,6 +38,7 @@ export async function startTip(
     const dataDir = path.join(config.TIP_DATA_DIR, 'postgres');
     logger.log(`Starting embedded PostgreSQL in ${dataDir}`);
     embedded = await startEmbeddedPostgres({ dataDir, port: config.TIP_EMBEDDED_PG_PORT });
+    for (const note of embedded.notes) logger.log(note);
     databaseUrl = embedded.connectionString(EMBEDDED_DATABASE);
     await ensureDatabase(embedded.connectionString('postgres'), EMBEDDED_DATABASE);
     logger.log(`Embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);

@@ -21,6 +21,7 @@ import {
   processInfo,
   processState,
 } from './processes';
+import { clusterDirOf, DEFAULT_SERVICE_HOME, placeForServiceUser } from './placement';
 import { checkServiceUserAccess, isRoot, resolveServiceUser, ServiceUser } from './service-user';
 import { connectionString, postgresArguments } from './settings';
 
@@ -33,11 +34,20 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
   /** PostgreSQL settings (`-c name=value`) that override the defaults in DEFAULT_SETTINGS. */
   settings?: Record<string, string>;
+  /**
+   * As root: where the service user's cluster and programs go when it cannot reach them where
+   * they are (a clone in a private folder). Default DEFAULT_SERVICE_HOME, /var/lib/tip.
+   */
+  serviceHome?: string;
 }
 
 export interface EmbeddedPostgres {
   readonly port: number;
   readonly user: string;
+  /** Where the cluster lives: `<dataDir>/pg`, or (as root, see `serviceHome`) the directory it links to. */
+  readonly clusterDir: string;
+  /** What the launcher placed outside the data directory and why: worth a line in the caller's log. */
+  readonly notes: readonly string[];
   /** URL for the superuser; `database` defaults to "postgres". */
   connectionString(database?: string): string;
   /** Fast shutdown; resolves once the server has exited. Safe to call more than once. */
@@ -74,15 +84,27 @@ interface LogSink {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const packageDir = binariesPackageDir();
-  const binDir = path.join(packageDir, 'native', 'bin');
-  const layout = layoutOf(options.dataDir);
-  const runAs = isRoot() ? await resolveServiceUser(layout.pgDir) : undefined;
+  const dataLayout = layoutOf(options.dataDir);
+  const runAs = isRoot() ? await resolveServiceUser(await clusterDirOf(dataLayout.pgDir)) : undefined;
 
-  await makeDataDir(layout.dataDir, runAs !== undefined);
-  const sink = options.log ? callbackSink(options.log) : fileSink(layout.logFile);
+  await makeDataDir(dataLayout.dataDir, runAs !== undefined);
+  const sink = options.log ? callbackSink(options.log) : fileSink(dataLayout.logFile);
+  const placement = runAs
+    ? await placeForServiceUser(
+        runAs,
+        binariesPackageDir(),
+        dataLayout.dataDir,
+        dataLayout.pgDir,
+        options.serviceHome ?? DEFAULT_SERVICE_HOME,
+      )
+    : { packageDir: binariesPackageDir(), clusterDir: await clusterDirOf(dataLayout.pgDir), notes: [] };
+  for (const note of placement.notes) sink.notice(note);
+  // From here on the cluster is named by its real path: that is what PostgreSQL is given and reports.
+  const layout: Layout = { ...dataLayout, pgDir: placement.clusterDir };
+  const packageDir = placement.packageDir;
+  const binDir = path.join(packageDir, 'native', 'bin');
   const libraryPath = await prepareLibraries(packageDir, layout.dataDir, sink);
-  if (runAs) await checkServiceUserAccess(runAs, layout.dataDir, path.join(binDir, 'postgres'));
+  if (runAs) await checkServiceUserAccess(runAs, path.dirname(layout.pgDir), path.join(binDir, 'postgres'));
   const env = childEnv(libraryPath);
 
   const initialised = await isInitialised(layout);
@@ -90,7 +112,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!initialised) await initdb(binDir, layout, credentials, runAs, env, sink);
   await stopStaleServer(layout.pgDir, sink);
 
-  const launch = { binDir, pgDir: layout.pgDir, dataDir: layout.dataDir, env, runAs, credentials, sink };
+  const launch = {
+    binDir,
+    pgDir: layout.pgDir,
+    workDir: path.dirname(layout.pgDir),
+    env,
+    runAs,
+    credentials,
+    sink,
+    notes: placement.notes,
+  };
   if (options.port !== undefined) return launchServer(launch, options.port, options.settings);
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
@@ -108,11 +139,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 interface Launch {
   binDir: string;
   pgDir: string;
-  dataDir: string;
+  /** The cluster's parent directory: the service user's working directory. */
+  workDir: string;
   env: NodeJS.ProcessEnv;
   runAs: ServiceUser | undefined;
   credentials: Credentials;
   sink: LogSink;
+  notes: readonly string[];
 }
 
 async function launchServer(
@@ -120,7 +153,7 @@ async function launchServer(
   port: number,
   settings: Record<string, string> | undefined,
 ): Promise<EmbeddedPostgres> {
-  const { binDir, pgDir, dataDir, env, runAs, credentials, sink } = launch;
+  const { binDir, pgDir, workDir, env, runAs, credentials, sink } = launch;
   const args = postgresArguments(pgDir, port, settings);
   await sink.mark();
   const output = sink.stdio();
@@ -128,7 +161,7 @@ async function launchServer(
   try {
     // Own process group: a Ctrl-C in the terminal reaches only Node, which then stops us in order.
     child = spawn(path.join(binDir, 'postgres'), args, {
-      cwd: dataDir,
+      cwd: workDir,
       env,
       detached: true,
       stdio: ['ignore', output.out, output.out],
@@ -138,7 +171,7 @@ async function launchServer(
     output.close();
   }
   sink.consume(child);
-  const server = new RunningServer(child, port, credentials, sink);
+  const server = new RunningServer(child, port, credentials, sink, pgDir, launch.notes);
   try {
     await server.waitUntilReady(pgDir);
   } catch (error) {
@@ -157,9 +190,10 @@ export type RunningEmbeddedPostgres = Omit<EmbeddedPostgres, 'stop'>;
  */
 export async function findRunningEmbeddedPostgres(dataDir: string): Promise<RunningEmbeddedPostgres | undefined> {
   const layout = layoutOf(dataDir);
+  const clusterDir = await clusterDirOf(layout.pgDir);
   let text: string;
   try {
-    text = await readFile(path.join(layout.pgDir, 'postmaster.pid'), 'utf8');
+    text = await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8');
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
@@ -168,10 +202,16 @@ export async function findRunningEmbeddedPostgres(dataDir: string): Promise<Runn
   if (lock?.port === undefined || (await processState(lock.pid)) !== 'running') return undefined;
   // After a crash the pid may belong to another program by now.
   const argv = await processCommandLine(lock.pid);
-  if (argv && !isPostmasterFor(argv, layout.pgDir)) return undefined;
+  if (argv && !isPostmasterFor(argv, clusterDir)) return undefined;
   const { user, password } = await loadCredentials(layout, true);
   const port = lock.port;
-  return { port, user, connectionString: (database = 'postgres') => connectionString(user, password, port, database) };
+  return {
+    port,
+    user,
+    clusterDir,
+    notes: [],
+    connectionString: (database = 'postgres') => connectionString(user, password, port, database),
+  };
 }
 
 /** Recreates the binaries package's library symlinks (see hydrate-symlinks.js). Idempotent. */
@@ -192,6 +232,8 @@ class RunningServer implements EmbeddedPostgres {
     readonly port: number,
     private readonly credentials: Credentials,
     private readonly sink: LogSink,
+    readonly clusterDir: string,
+    readonly notes: readonly string[],
   ) {
     this.user = credentials.user;
     this.exited = new Promise((resolve) => {
@@ -430,7 +472,7 @@ async function initdb(
   }
   await handOver(layout.pgDir);
   // The service user must read the password file, so it lives in a private directory it owns.
-  const scratch = path.join(layout.dataDir, `.initdb-${randomBytes(4).toString('hex')}`);
+  const scratch = path.join(path.dirname(layout.pgDir), `.initdb-${randomBytes(4).toString('hex')}`);
   await mkdir(scratch, { mode: 0o700 });
   try {
     await handOver(scratch);
@@ -449,7 +491,7 @@ async function initdb(
       '--no-instructions',
     ];
     const { output, exit } = await runToCompletion(path.join(binDir, 'initdb'), args, {
-      cwd: layout.dataDir,
+      cwd: path.dirname(layout.pgDir),
       env,
       ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
     });

@@ -69,7 +69,7 @@ export function ancestorsOf(target: string): string[] {
 }
 
 /** Returns the first of `paths` the user cannot reach (with `test -x`), or undefined if all are fine. */
-async function firstInaccessible(user: ServiceUser, paths: readonly string[]): Promise<string | undefined> {
+export async function firstInaccessible(user: ServiceUser, paths: readonly string[]): Promise<string | undefined> {
   // Asking the kernel as that user also honours ACLs and the exact group rules spawn applies.
   const script = 'for p in "$@"; do [ -x "$p" ] || { printf %s "$p"; exit 1; }; done';
   try {

@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import * as path from 'node:path';
 import { TEST_DATABASE_URL_ENV } from '../postgres';
 import { takeTestServer } from './test-server';
 
@@ -12,5 +13,10 @@ export default async function globalTeardown(): Promise<void> {
     await started.server.stop();
   } finally {
     await rm(started.dir, { recursive: true, force: true });
+    // As root with a private temp folder, the cluster was placed under /var/lib/tip: ours alone.
+    const { clusterDir } = started.server;
+    if (path.relative(started.dir, clusterDir).startsWith('..')) {
+      await rm(path.dirname(clusterDir), { recursive: true, force: true });
+    }
   }
 }
