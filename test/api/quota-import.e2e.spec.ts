@@ -135,3 +135,53 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
     expect((await api.get(cityAdmin, '/views/units/320000/quota?batchId=LYG-2016')).status).toBe(403);
   });
 });
+
+describe('tip import-quotas before the steps it relies on', () => {
+  let api: ApiUnderTest;
+
+  beforeAll(async () => {
+    api = await startApiUnderTest();
+  });
+  afterAll(() => api?.stop());
+
+  const importTable = () =>
+    run(
+      process.execPath,
+      [
+        '-r',
+        './scripts/register.js',
+        'apps/cli/src/main.ts',
+        'import-quotas',
+        fixture,
+        '--programme',
+        'LYG-1.0',
+        '--batch',
+        'LYG-2016',
+        '--province',
+        '320000',
+        '--city',
+        '320700',
+      ],
+      // TIP_URL stands for --url, as the README's walkthrough uses it.
+      { cwd: root, env: { ...process.env, TIP_JWT_SECRET: api.secret, TIP_URL: api.tip.url } },
+    ).then(
+      (done) => ({ code: 0, ...done }),
+      (failed: { code: number; stdout: string; stderr: string }) => failed,
+    );
+  const send = (name: string, body: unknown) => api.send({ sub: 'setup', role: 'system' }, name, body);
+
+  it('says which step is missing: the city, then the programme (the import itself is the case above)', async () => {
+    expect((await send('RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' })).status).toBe(200);
+    const withoutCity = await importTable();
+    expect(withoutCity.code).toBe(1);
+    expect(withoutCity.stderr).toContain(
+      'The city 320700 is not registered. Register the province 320000 and the city 320700 under it first',
+    );
+
+    const city = { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' };
+    expect((await send('RegisterOrgUnit', city)).status).toBe(200);
+    const withoutProgramme = await importTable();
+    expect(withoutProgramme.code).toBe(1);
+    expect(withoutProgramme.stderr).toContain('The programme LYG-1.0 is not launched in the province 320000');
+  });
+});

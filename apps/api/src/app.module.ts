@@ -41,6 +41,7 @@ import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
 import { READ_MODEL_SETTINGS, ReadModelSettings, readModelProviders } from './views/read-models.provider';
+import { RulebooksController } from './rulebooks/rulebooks.controller';
 import { ViewsController } from './views/views.controller';
 
 export interface AppOptions {
@@ -91,6 +92,7 @@ export class AppModule implements OnApplicationShutdown {
         CertificatesController,
         ViewsController,
         AuditController,
+        RulebooksController,
         ...(options.benchRoutes ? [NoopController] : []),
       ],
       providers: [

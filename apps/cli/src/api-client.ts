@@ -12,7 +12,7 @@ export class TipClient {
     body: unknown,
     idempotencyKey?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.baseUrl.replace(/\/$/, '')}/commands/${name}`, {
+    const response = await this.fetch(`/commands/${name}`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -23,5 +23,25 @@ export class TipClient {
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** GET a path under the API; JSON answers parsed. */
+  async get(path: string): Promise<{ status: number; body: unknown }> {
+    const response = await this.fetch(path, { headers: { authorization: `Bearer ${this.token}` } });
+    return { status: response.status, body: (await response.json()) as unknown };
+  }
+
+  private async fetch(path: string, init: RequestInit): Promise<Response> {
+    const url = `${this.baseUrl.replace(/\/$/, '')}${path}`;
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      // fetch says only "fetch failed"; the cause says why (ECONNREFUSED: nothing listens there).
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      throw new Error(
+        `Cannot reach TIP at ${this.baseUrl} (${cause}). Is it running (npm start)? Point to it with --url or TIP_URL.`,
+        { cause: error },
+      );
+    }
   }
 }

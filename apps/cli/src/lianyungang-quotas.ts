@@ -153,3 +153,55 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
   }
   return commands;
 }
+
+/**
+ * When a command of the import was refused because a step the import relies on is missing (the
+ * city registered under the province, the programme launched): which step, and what to do, in
+ * both languages. Undefined for any other refusal.
+ */
+export function missingStepBehind(
+  command: PlannedCommand,
+  body: unknown,
+  target: ImportTarget,
+): BilingualError | undefined {
+  const code = errorCodeOf(body);
+  const again = 'then run import-quotas again (what it has imported already is not imported twice).';
+  const againZh = '然后重新运行 import-quotas（已导入的不会重复导入）。';
+  const { provinceId, cityId, programmeId } = target;
+  if (command.name === 'RegisterOrgUnit' && code === 'UNKNOWN_PARENT') {
+    return new BilingualError(
+      `The city ${cityId} is not registered. Register the province ${provinceId} and the city ${cityId} under it ` +
+        `first (RegisterOrgUnit, as the README's "Start here" shows), ${again}`,
+      `市 ${cityId} 尚未登记。请先登记省 ${provinceId} 及其下的市 ${cityId}（RegisterOrgUnit，见 README 的 "Start here"），${againZh}`,
+    );
+  }
+  if (command.name === 'RegisterOrgUnit' && code === 'BAD_HIERARCHY') {
+    return new BilingualError(
+      `${cityId} is registered, but not as a city: the table's counties and schools go under a city. ${again}`,
+      `${cityId} 已登记，但不是市：表中的县区和学校须登记在市之下。${againZh}`,
+    );
+  }
+  if (command.name === 'ScheduleBatch' && (code === 'UNKNOWN_PROGRAMME' || code === 'FORBIDDEN')) {
+    return new BilingualError(
+      `The programme ${programmeId} is not launched in the province ${provinceId}. Launch it first ` +
+        `(LaunchProgramme with one of the rulebooks \`tip rulebooks\` lists), ${again}`,
+      `项目 ${programmeId} 尚未在省 ${provinceId} 启动。请先启动（LaunchProgramme，规则集见 \`tip rulebooks\`），${againZh}`,
+    );
+  }
+  if (command.name === 'AllocateQuota' && code === 'NOT_A_CHILD') {
+    return new BilingualError(
+      `The seats go from the province ${provinceId} to the city ${cityId}, then to the table's units, but one of ` +
+        `them is not directly under the other. Check --province and --city, ${again}`,
+      `名额由省 ${provinceId} 下达到市 ${cityId}，再到表中各单位，但其中有一级并非直属下级。请检查 --province 和 --city，${againZh}`,
+    );
+  }
+  return undefined;
+}
+
+function errorCodeOf(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
+  const { error } = body;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
+}

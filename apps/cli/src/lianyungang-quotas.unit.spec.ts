@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseQuotaTable, planQuotaImport, QuotaTableError } from './lianyungang-quotas';
+import { missingStepBehind, parseQuotaTable, planQuotaImport, QuotaTableError } from './lianyungang-quotas';
 
 const fixture = path.resolve(__dirname, '../../../fixtures/lianyungang-2016-quotas.csv');
 const target = {
@@ -61,5 +61,36 @@ describe('the Lianyungang 2016 quota table', () => {
     }
     expect.assertions(3);
     expect(() => parseQuotaTable('unit,quota\n')).toThrow(QuotaTableError);
+  });
+});
+
+describe('a refused import command', () => {
+  const commands = planQuotaImport(parseQuotaTable(readFileSync(fixture, 'utf8')), target);
+  const first = (name: string) => {
+    const command = commands.find((planned) => planned.name === name);
+    if (!command) throw new Error(`no ${name} planned`);
+    return command;
+  };
+  const refusal = (code: string) => ({ error: { code, message: 'refused' } });
+
+  it('says to register the province and the city first when the city is unknown', () => {
+    const missing = missingStepBehind(first('RegisterOrgUnit'), refusal('UNKNOWN_PARENT'), target);
+    expect(missing?.in('en')).toMatch(
+      /^The city 320700 is not registered\. Register the province 320000 and the city 320700 under it first/,
+    );
+    expect(missing?.in('zh')).toMatch(/^市 320700 尚未登记。请先登记省 320000 及其下的市 320700/);
+  });
+
+  it('says to launch the programme first when it is not launched (or not in that province)', () => {
+    for (const code of ['UNKNOWN_PROGRAMME', 'FORBIDDEN']) {
+      expect(missingStepBehind(first('ScheduleBatch'), refusal(code), target)?.in('en')).toMatch(
+        /^The programme LYG-1\.0 is not launched in the province 320000\. Launch it first .*tip rulebooks/,
+      );
+    }
+  });
+
+  it('names no missing step for any other refusal', () => {
+    expect(missingStepBehind(first('AllocateQuota'), refusal('QUOTA_EXCEEDED'), target)).toBeUndefined();
+    expect(missingStepBehind(first('RegisterOrgUnit'), { unexpected: true }, target)).toBeUndefined();
   });
 });

@@ -8,8 +8,9 @@ import { DEFAULT_TOKEN_MAX_TTL_SECONDS, durationSeconds, mintToken, resolveJwtSe
 import { choosePassword, sendAccountCommand } from './accounts';
 import { TipClient } from './api-client';
 import { databaseOptionsFrom, withDatabase } from './database';
-import { parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
+import { missingStepBehind, parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
 import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMessage } from './rebuild';
+import { renderRulebooks } from './rulebooks';
 import { parseTeacherSheet } from './teachers-csv';
 import { acceptLanguage, BilingualError, Language, languageOf, lineLabel } from './language';
 import { verifyEventStore } from './verify';
@@ -20,6 +21,9 @@ const program = new Command('tip')
 
 const secretOf = async () =>
   (await resolveJwtSecret(process.env.TIP_JWT_SECRET, path.resolve(process.env.TIP_DATA_DIR ?? './data'))).secret;
+
+/** Where the API is: TIP_URL, else where `npm start` serves by default. */
+const apiUrlOption = () => new Option('--url <url>', 'the API').env('TIP_URL').default('http://127.0.0.1:3000/api');
 
 function role(value: string): Role {
   if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${ROLES.join(', ')}`);
@@ -70,7 +74,7 @@ token
   .option('--jti <id>', 'the token’s id (printed when it was minted)')
   .option('--sub <id>', 'the subject whose tokens all end')
   .requiredOption('--reason <text>', 'why, for the audit log')
-  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .addOption(apiUrlOption())
   .action(async (options: { jti?: string; sub?: string; reason: string; url: string }) => {
     if ((options.jti === undefined) === (options.sub === undefined)) {
       throw new InvalidArgumentError('give either --jti or --sub');
@@ -96,7 +100,7 @@ user
   .option('--unit <unitId>', 'the unit the role belongs to (a school admin’s school, a county admin’s county …)')
   .requiredOption('--name <name>', 'the person’s name')
   .option('--password-stdin', 'read the password from standard input')
-  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .addOption(apiUrlOption())
   .action(
     async (
       userId: string,
@@ -120,7 +124,7 @@ user
   .description('stop an account from signing in; its open sessions end at once')
   .argument('<userId>')
   .requiredOption('--reason <text>', 'why, for the audit log')
-  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .addOption(apiUrlOption())
   .action(async (userId: string, options: { reason: string; url: string }) => {
     await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'DisableUser', {
       userId,
@@ -133,7 +137,7 @@ user
   .command('enable')
   .description('let a disabled account sign in again')
   .argument('<userId>')
-  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .addOption(apiUrlOption())
   .action(async (userId: string, options: { url: string }) => {
     await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'EnableUser', { userId });
     console.log(`Enabled ${userId}.`);
@@ -144,12 +148,24 @@ user
   .description('set a new password (ends the account’s open sessions); prints a generated one unless --password-stdin')
   .argument('<userId>')
   .option('--password-stdin', 'read the password from standard input')
-  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .addOption(apiUrlOption())
   .action(async (userId: string, options: { passwordStdin?: boolean; url: string }) => {
     const { password, generated } = await choosePassword(options.passwordStdin === true);
     await sendAccountCommand(await operatorClient(options.url, 'tip-cli'), 'ResetPassword', { userId, password });
     console.log(`Reset the password of ${userId}.`);
     if (generated) console.log(`Password: ${password}`);
+  });
+
+program
+  .command('rulebooks')
+  .description('list the preset rulebooks LaunchProgramme takes by name, with their main figures (GET /api/rulebooks)')
+  .addOption(apiUrlOption())
+  .option('--json', 'print the API’s answer as it is')
+  .action(async (options: { url: string; json?: boolean }) => {
+    const answer = await (await operatorClient(options.url, 'rulebooks')).get('/rulebooks');
+    if (answer.status !== 200)
+      throw new Error(`GET /rulebooks answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    console.log(options.json ? JSON.stringify(answer.body, null, 2) : renderRulebooks(answer.body));
   });
 
 program
@@ -160,7 +176,7 @@ program
   .requiredOption('--batch <id>', 'the batch to schedule (one period per table period)')
   .requiredOption('--province <unitId>', 'the province granting the seats')
   .requiredOption('--city <unitId>', 'the city handing them on to the table’s units')
-  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .addOption(apiUrlOption())
   .option('--lang <zh|en>', 'the language of refusals (default: from LANG)')
   .action(
     async (
@@ -169,14 +185,15 @@ program
     ) => {
       const language = languageOf(options.lang);
       const rows = inLanguage(language, () => parseQuotaTable(readFileSync(csv, 'utf8')));
-      const commands = planQuotaImport(rows, {
+      const target = {
         programmeId: options.programme,
         batchId: options.batch,
         provinceId: options.province,
         cityId: options.city,
         provinceAdmin: 'quota-import',
         cityAdmin: 'quota-import',
-      });
+      };
+      const commands = planQuotaImport(rows, target);
       const client = new TipClient(
         options.url,
         await mintToken(await secretOf(), { sub: 'quota-import', role: 'system' }, '1h'),
@@ -191,7 +208,10 @@ program
         for (const command of commands) {
           const result = await client.send(command.name, command.body, command.idempotencyKey);
           if (result.status !== 200) {
-            throw new Error(`${at(language, command.line)}${refusal(language, command.name, result)}`);
+            const missing = missingStepBehind(command, result.body, target)?.in(language);
+            throw new Error(
+              `${missing ? `${missing}\n` : ''}${at(language, command.line)}${refusal(language, command.name, result)}`,
+            );
           }
           progress.increment();
         }
@@ -212,7 +232,7 @@ program
     'register the teachers of a sheet (teacher_id,school_id,name,id_number,gender,stage,subject,full_time[,birth_date])',
   )
   .argument('<csv>', 'the sheet')
-  .option('--url <url>', 'the API', 'http://127.0.0.1:3000/api')
+  .addOption(apiUrlOption())
   .option('--lang <zh|en>', 'the language of refusals (default: from LANG)')
   .action(async (csv: string, options: { url: string; lang?: string }) => {
     const language = languageOf(options.lang);

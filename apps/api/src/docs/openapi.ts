@@ -3,6 +3,7 @@ import { OpenAPIObject, ParameterObject, SwaggerModule } from '@nestjs/swagger';
 import { CommandSlice, DEFAULT_LOG_PAGE, MAX_LOG_PAGE, STREAM_CATEGORIES } from '@tip/application';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { errorBody, json, refused } from './openapi-common';
+import { rulebookPaths } from './rulebook-paths';
 import { viewPaths } from './view-paths';
 import { authPaths, sessionSecurityScheme } from './auth-paths';
 
@@ -231,7 +232,7 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       post: {
         operationId: command.name,
         tags: ['commands'],
-        summary: `${command.name} (roles: system, ${command.roles.join(', ')})`,
+        summary: `${command.name} (roles: ${['system', ...command.roles].join(', ')})`,
         description: command.description,
         security: [{ bearer: [] }],
         parameters: [
@@ -277,7 +278,7 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       },
     },
   };
-  Object.assign(paths, viewPaths(), auditPaths(), authPaths());
+  Object.assign(paths, rulebookPaths(), viewPaths(), auditPaths(), authPaths());
   paths['/api/health'] = {
     get: {
       operationId: 'health',
