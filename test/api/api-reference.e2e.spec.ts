@@ -16,6 +16,7 @@ const IMPORT_FIELDS = new Set(['at', 'actor']);
 
 interface Operation {
   summary?: string;
+  description?: string;
   parameters?: { name: string; in: string }[];
   requestBody?: { content: { 'application/json': { schema: { properties?: object; required?: string[] } } } };
 }
@@ -56,6 +57,10 @@ function documentedFields(fieldsItem: string): Map<string, boolean> {
   let text = fieldsItem;
   while (/\([^()]*\)/.test(text)) text = text.replace(/\([^()]*\)/g, '');
   return new Map([...text.matchAll(/`([A-Za-z][A-Za-z0-9]*)`(\?)?/g)].map((match) => [match[1], match[2] !== '?']));
+}
+
+function codesIn(text: string): Set<string> {
+  return new Set([...text.matchAll(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)].map((match) => match[0]));
 }
 
 function rolesOf(operation: Operation): string[] {
@@ -102,7 +107,7 @@ describe('docs/API.md agrees with the OpenAPI document served at /api/docs', () 
         })),
       );
 
-  it('documents every command, with its fields, which of them are optional, and who may send it', () => {
+  it('documents every command: its fields, which of them are optional, who may send it, and its refusals', () => {
     const problems: string[] = [];
     for (const { name, operation } of commands()) {
       const section = commandSections.get(name);
@@ -138,7 +143,12 @@ describe('docs/API.md agrees with the OpenAPI document served at /api/docs', () 
         if (who.has(role) && !roles.includes(role))
           problems.push(`${name}: Who names \`${role}\`, who may not send it`);
       }
-      if (item(section, 'Refused') === undefined) problems.push(`${name}: no "- **Refused**:" item`);
+      // The OpenAPI description ends with "Refuses CODE, CODE (…)": the same codes, no more, no fewer.
+      const served = codesIn(/Refuses (.*)$/s.exec(operation.description ?? '')?.[1] ?? '');
+      const listed = codesIn(item(section, 'Refused') ?? '');
+      for (const code of served) if (!listed.has(code)) problems.push(`${name}: Refused lacks \`${code}\``);
+      for (const code of listed)
+        if (!served.has(code)) problems.push(`${name}: Refused names \`${code}\`, which /api/docs does not`);
     }
     expect(problems).toEqual([]);
   });
