@@ -2,7 +2,7 @@ import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { ApiUnderTest, CommandResponse, startApiUnderTest } from './support/api-under-test';
 
 /**
- * One whole Jiangsu 2.0 batch (DOMAIN.md, "The life of a batch"), over HTTP only, for one school
+ * One whole Jiangsu 2.0 batch (the life of a batch as Jiangsu's 2020 notice sets it), over HTTP only, for one school
  * of ten teachers. Business time is walked through the batch's calendar by `system` sending each
  * command as its actor at its time (`at` and `actor`, as an import of history would), so every
  * deadline applies without waiting. Each `it` carries on from the one before.

@@ -2,7 +2,7 @@
 // globals only when it is called).
 export { createTestDatabase, testServerUrl, TestDatabaseUnavailableError, TEST_DATABASE_URL_ENV } from './postgres';
 export type { TestDatabase, TestDatabaseOptions } from './postgres';
-export { checkoutReadableBy } from './readable-checkout';
+export { checkoutReadableBy, hardLinkedCheckout } from './readable-checkout';
 export type { ReadableCheckout } from './readable-checkout';
 export { startKafkaBroker, KafkaBrokerStartError } from './kafka/kafka-broker';
 export type { KafkaBroker, KafkaBrokerOptions, KafkaStopOptions } from './kafka/kafka-broker';

@@ -37,7 +37,14 @@ export async function checkoutReadableBy(
     () => false,
   );
   if (readable) return { root: repoRoot, release: async () => undefined };
+  return hardLinkedCheckout(repoRoot);
+}
 
+/**
+ * A copy of the repository, with its node_modules, made of hard links in a new temporary folder
+ * (mode 0755): a place to run it where what it writes (./data, downloads) lands in the copy.
+ */
+export async function hardLinkedCheckout(repoRoot: string): Promise<ReadableCheckout> {
   const root = await mkdtemp(path.join(tmpdir(), 'tip-checkout-'));
   try {
     await chmod(root, 0o755);

@@ -47,7 +47,7 @@ export interface Rulebook {
 }
 
 export interface RulebookSource {
-  /** File name in shared/seeds/, or null for a rulebook not taken from a seed. */
+  /** The file of the policy notice the preset was read from (in the collection its authors used), or null for a rulebook not taken from one. */
   seed: string | null;
   title: string;
   issuer: string;

@@ -88,7 +88,7 @@ export const JIANGSU_2_0: Rulebook = deepFreeze({
   creditsPerHour: null,
   pilotSchools: null,
   notes: [
-    '"每位学员须在一个月内完成在线学习" does not say from when; the month is counted from enrollment (as DOMAIN.md reads it) and stays inside the teacher\'s period.',
+    '"每位学员须在一个月内完成在线学习" does not say from when; the month is counted from enrollment (as TIP reads the notice throughout) and stays inside the teacher\'s period.',
     '"在一周内完成能力点的选择" follows "学员及时登录系统确认"; the week is counted from enrollment, not from confirmation.',
     'The seed does not say how many ability points a teacher picks nor which dimensions they must cover: minPoints 1 only says a choice names at least one point; no dimension rule is encoded.',
     'The seed names no ability points; the catalogue is the Ministry framework as numbered A1–A13, B1–B10, C1–C7 (see its source).',
