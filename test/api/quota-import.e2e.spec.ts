@@ -80,7 +80,8 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
     const head = (await store.stats()).headPosition;
     await importTable();
     expect((await store.stats()).headPosition).toBe(head);
-  });
+    // Two imports of some 360 commands each, one HTTP round trip apiece: ~25 s on a busy 2-core machine.
+  }, 180_000);
 
   it('shows every unit its seats per period, exactly as the table has them, in the quota and progress views', async () => {
     const rows = readFileSync(fixture, 'utf8')
