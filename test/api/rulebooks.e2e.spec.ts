@@ -18,6 +18,14 @@ describe('the preset rulebooks: GET /api/rulebooks and tip rulebooks', () => {
 
   beforeAll(async () => {
     api = await startApiUnderTest();
+    // A token's unit must be registered: the teacher below reads from a school of their own.
+    for (const unit of [
+      { unitId: '320000', kind: 'province', name: '江苏省' },
+      { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' },
+      { unitId: 'S-1', kind: 'school', name: '外国语学校', parentId: '320700' },
+    ]) {
+      expect((await api.send({ sub: 'setup', role: 'system' }, 'RegisterOrgUnit', unit)).status).toBe(200);
+    }
   });
   afterAll(() => api?.stop());
 

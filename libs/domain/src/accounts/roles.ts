@@ -4,7 +4,7 @@ import { Role } from '../shared/messages';
 import { RuleViolation } from '../shared/rule-violation';
 
 /**
- * Which kind of unit each role belongs to (DOMAIN.md's "who uses it"): a school admin to a
+ * Which kind of unit each role belongs to (who uses TIP, by role): a school admin to a
  * school, a county admin to a county, an inspector to the province it samples. `system` and
  * auditors stand above the hierarchy: a unit is optional for them, and any registered one fits.
  */
