@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Actor, fold, QuotaEvent, quotaLedgerDecider, quotaStreamId, seatsLeft } from '@tip/domain';
@@ -9,6 +11,13 @@ import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
 const fixture = path.resolve(root, 'fixtures/lianyungang-2016-quotas.csv');
+
+async function ledgerOf(store: PostgresEventStore, period: string, unit: string) {
+  return fold(
+    quotaLedgerDecider,
+    (await store.readStream(quotaStreamId('LYG-2016', period, unit))) as unknown as QuotaEvent[],
+  );
+}
 
 describe('tip import-quotas: the Lianyungang 2016 table through the API', () => {
   let api: ApiUnderTest;
@@ -60,11 +69,7 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
       },
     );
 
-  const ledger = async (period: string, unit: string) =>
-    fold(
-      quotaLedgerDecider,
-      (await store.readStream(quotaStreamId('LYG-2016', period, unit))) as unknown as QuotaEvent[],
-    );
+  const ledger = (period: string, unit: string) => ledgerOf(store, period, unit);
 
   it('imports every period and unit as-is, and a rerun changes nothing', async () => {
     const { stdout } = await importTable();
@@ -139,11 +144,26 @@ describe('tip import-quotas: the Lianyungang 2016 table through the API', () => 
 
 describe('tip import-quotas before the steps it relies on', () => {
   let api: ApiUnderTest;
+  let store: PostgresEventStore;
+  let dir: string;
+  // Two rows of the table's shape: the flow is the point here, not the volume.
+  const table = [
+    'period,period_start,period_end,unit,unit_kind,quota',
+    '1,2016-03-10,2016-04-18,赣榆区,county,906',
+    '1,2016-03-10,2016-04-18,苍梧小学,school,11',
+  ].join('\n');
 
   beforeAll(async () => {
     api = await startApiUnderTest();
+    store = await createPostgresEventStore({ connectionString: api.database.url });
+    dir = await mkdtemp(path.join(tmpdir(), 'tip-quota-steps-'));
+    await writeFile(path.join(dir, 'quotas.csv'), table);
   });
-  afterAll(() => api?.stop());
+  afterAll(async () => {
+    await store?.close();
+    await api?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   const importTable = () =>
     run(
@@ -153,7 +173,7 @@ describe('tip import-quotas before the steps it relies on', () => {
         './scripts/register.js',
         'apps/cli/src/main.ts',
         'import-quotas',
-        fixture,
+        path.join(dir, 'quotas.csv'),
         '--programme',
         'LYG-1.0',
         '--batch',
@@ -171,7 +191,7 @@ describe('tip import-quotas before the steps it relies on', () => {
     );
   const send = (name: string, body: unknown) => api.send({ sub: 'setup', role: 'system' }, name, body);
 
-  it('says which step is missing: the city, then the programme (the import itself is the case above)', async () => {
+  it('says which step is missing, the city and then the programme, and goes on once it is done', async () => {
     expect((await send('RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' })).status).toBe(200);
     const withoutCity = await importTable();
     expect(withoutCity.code).toBe(1);
@@ -184,5 +204,16 @@ describe('tip import-quotas before the steps it relies on', () => {
     const withoutProgramme = await importTable();
     expect(withoutProgramme.code).toBe(1);
     expect(withoutProgramme.stderr).toContain('The programme LYG-1.0 is not launched in the province 320000');
-  });
+
+    const programme = { programmeId: 'LYG-1.0', name: '连云港市', provinceId: '320000', rulebook: 'lianyungang-1.0' };
+    expect((await send('LaunchProgramme', programme)).status).toBe(200);
+    // The refusals before are not kept: the same import now goes through, and once only.
+    const done = await importTable();
+    expect({ code: done.code, stderr: done.stderr }).toMatchObject({ code: 0 });
+    expect(done.stdout).toContain('Imported 2 rows: 1 periods × 2 units, 917 seats.');
+    expect((await ledgerOf(store, '1', '赣榆区')).received).toBe(906);
+    const head = (await store.stats()).headPosition;
+    expect((await importTable()).code).toBe(0);
+    expect((await store.stats()).headPosition).toBe(head);
+  }, 120_000);
 });

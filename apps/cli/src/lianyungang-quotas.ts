@@ -67,8 +67,13 @@ export interface ImportTarget {
 export interface PlannedCommand {
   name: string;
   body: Record<string, unknown>;
-  /** Same row, same key: rerunning an import appends nothing twice. */
-  idempotencyKey: string;
+  /**
+   * Same row, same key: rerunning an import appends nothing twice. Only allocations carry one:
+   * a key keeps its first answer, a refusal too, so a registration or the batch refused because
+   * a step before the import was missing would stay refused after that step is done. Those two
+   * need none — the same data again appends nothing.
+   */
+  idempotencyKey?: string;
   /** The CSV line the command comes from (the first row of its unit or period). */
   line: number;
 }
@@ -91,7 +96,6 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
   const commands: PlannedCommand[] = units.map((row) => ({
     name: 'RegisterOrgUnit',
     body: { unitId: row.unit, kind: row.unitKind, name: row.unit, parentId: target.cityId },
-    idempotencyKey: key('unit', row.unit),
     line: rows.find((candidate) => candidate.unit === row.unit)?.line ?? row.line,
   }));
   commands.push({
@@ -110,7 +114,6 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
       at: `${periods.map((period) => period.startsOn).sort()[0]}T00:00:00+08:00`,
       actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
     },
-    idempotencyKey: key('batch'),
     line: rows[0]?.line ?? 2,
   });
   for (const period of periods) {
@@ -134,7 +137,7 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
         at,
         actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
       },
-      idempotencyKey: key('grant', period.periodId),
+      idempotencyKey: key('grant', period.periodId, target.provinceId, target.cityId),
       line: periodRows[0].line,
     });
     for (const row of periodRows) {
@@ -146,7 +149,7 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
           at,
           actor: { sub: target.cityAdmin, role: 'city-admin', unitId: target.cityId },
         },
-        idempotencyKey: key('allocate', period.periodId, row.unit),
+        idempotencyKey: key('allocate', period.periodId, target.cityId, row.unit),
         line: row.line,
       });
     }

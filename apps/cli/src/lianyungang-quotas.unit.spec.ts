@@ -36,7 +36,14 @@ describe('the Lianyungang 2016 quota table', () => {
     );
     expect(grants.map((grant) => grant.body.seats)).toEqual(Array(14).fill(3600));
     expect(grants[0].body.at).toBe('2016-03-10T00:00:00+08:00');
-    expect(new Set(commands.map((command) => command.idempotencyKey)).size).toBe(commands.length);
+    const allocations = commands.filter((command) => command.name === 'AllocateQuota');
+    expect(new Set(allocations.map((command) => command.idempotencyKey)).size).toBe(allocations.length);
+    expect(allocations.every((command) => command.idempotencyKey !== undefined)).toBe(true);
+    // Registrations and the batch are idempotent by their data, and must not keep a refusal.
+    expect(commands.filter((command) => command.idempotencyKey === undefined).map((command) => command.name)).toEqual([
+      ...Array(23).fill('RegisterOrgUnit'),
+      'ScheduleBatch',
+    ]);
     // A refusal names the CSV line of the row the command comes from.
     const last = rows[rows.length - 1];
     const allocation = commands.find(
