@@ -29,6 +29,7 @@ import { CertificatesController } from './certificates/certificates.controller';
 import { CommandsController } from './commands/commands.controller';
 import { COMMAND_GATEWAY, contractBus } from './commands/command-bus';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
 import { ErrorFilter } from './http/error.filter';
 import {
   DATABASE_URL,
@@ -36,7 +37,9 @@ import {
   EVENT_STORE_SETTINGS,
   EventStoreSettings,
   eventStoreProvider,
+  METRICS,
 } from './infrastructure/event-store.provider';
+import { TipMetrics } from '@tip/observability';
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
@@ -86,6 +89,7 @@ export class AppModule implements OnApplicationShutdown {
       imports: [CqrsModule.forRoot()],
       controllers: [
         HealthController,
+        MetricsController,
         AuthController,
         OidcController,
         CommandsController,
@@ -97,6 +101,7 @@ export class AppModule implements OnApplicationShutdown {
       ],
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
+        { provide: METRICS, useFactory: () => new TipMetrics() },
         { provide: EVENT_STORE_SETTINGS, useValue: options.eventStore ?? { kind: 'postgres' } },
         eventStoreProvider,
         {
@@ -137,9 +142,11 @@ export class AppModule implements OnApplicationShutdown {
         { provide: APP_FILTER, useClass: ErrorFilter },
         {
           provide: APP_POOL,
-          useFactory: async () => {
+          inject: [METRICS],
+          useFactory: async (metrics: TipMetrics) => {
             const pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'tip-api' });
             pool.on('error', () => undefined);
+            metrics.observePool('api', pool);
             await runMigrations(pool, apiMigrations, 'tip_api_migrations');
             return pool;
           },

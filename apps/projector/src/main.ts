@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { kafkaEnvironment, messageBroker, parseEnvironment, runWorker, workerLogger } from '@tip/messaging';
+import { metricsEnvironment, PoolLike, serveMetrics, TipMetrics } from '@tip/observability';
 import { READ_MODELS, ReadModelHost } from '@tip/projections';
 
 /**
@@ -18,6 +19,7 @@ const environment = z.object({
     .default(names.join(','))
     .transform((list) => list.split(',').map((name) => name.trim()))
     .refine((list) => list.every((name) => names.includes(name)), `must name read models among ${names.join(', ')}`),
+  ...metricsEnvironment,
 });
 
 runWorker('tip-projector', async () => {
@@ -40,8 +42,35 @@ runWorker('tip-projector', async () => {
     logger,
   });
   logger.info('building read models from Kafka', { readModels: config.TIP_READ_MODELS, topic: config.TIP_KAFKA_TOPIC });
+  const metrics = new TipMetrics();
+  for (const readModel of readModels) {
+    const driver = host.dataSource(readModel).driver as unknown as { master?: PoolLike };
+    metrics.observePool(`read-model:${readModel.projection.name}`, driver.master);
+  }
+  // How far behind the log each read model is shows in the API's metrics, which know the head.
+  metrics.gauges(
+    [
+      {
+        name: 'tip_read_model_position',
+        help: "Global position each read model has taken in (the lowest of its partitions' watermarks)",
+      },
+    ],
+    ['read_model'],
+    async () => ({
+      tip_read_model_position: await Promise.all(
+        readModels.map(async (readModel) => ({
+          labels: { read_model: readModel.projection.name },
+          value: await host.position(readModel),
+        })),
+      ),
+    }),
+  );
+  const server =
+    config.TIP_METRICS_PORT === undefined ? undefined : await serveMetrics(metrics, config.TIP_METRICS_PORT);
+  if (server) logger.info(`metrics at http://127.0.0.1:${server.port}/metrics`);
   return {
     stop: async () => {
+      await server?.close();
       await host.close();
       await broker.close();
     },

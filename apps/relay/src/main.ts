@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { openEventStore } from '@tip/event-store';
+import { openEventStore, PostgresEventStore } from '@tip/event-store';
 import { EventRelay, kafkaEnvironment, messageBroker, parseEnvironment, runWorker, workerLogger } from '@tip/messaging';
+import { metricsEnvironment, serveMetrics, TipMetrics } from '@tip/observability';
 
 /**
  * The relay: publishes every event of the log to Kafka, from its checkpoint (at least once, in
@@ -10,6 +11,7 @@ const environment = z.object({
   DATABASE_URL: z.string().url(),
   ...kafkaEnvironment,
   KAFKA_BROKERS: kafkaEnvironment.KAFKA_BROKERS.unwrap(),
+  ...metricsEnvironment,
 });
 
 runWorker('tip-relay', async () => {
@@ -32,8 +34,34 @@ runWorker('tip-relay', async () => {
     logger,
   });
   logger.info('relaying the event log', { topic: config.TIP_KAFKA_TOPIC, brokers: config.KAFKA_BROKERS });
+  const metrics = new TipMetrics();
+  if (store instanceof PostgresEventStore) metrics.observePool('event-store', store.pool);
+  metrics.gauges(
+    [
+      { name: 'tip_event_store_head_position', help: 'Global position of the newest committed event' },
+      { name: 'tip_kafka_relay_position', help: 'Position of the last event this process published to Kafka' },
+      {
+        name: 'tip_kafka_relay_lag_positions',
+        help: "How far the relay is behind the event store's head, in global positions",
+      },
+    ],
+    [],
+    async () => {
+      const { headPosition } = await store.stats();
+      const one = (value: number) => [{ labels: {}, value }];
+      return {
+        tip_event_store_head_position: one(headPosition),
+        tip_kafka_relay_position: one(relay.position),
+        tip_kafka_relay_lag_positions: one(Math.max(0, headPosition - relay.position)),
+      };
+    },
+  );
+  const server =
+    config.TIP_METRICS_PORT === undefined ? undefined : await serveMetrics(metrics, config.TIP_METRICS_PORT);
+  if (server) logger.info(`metrics at http://127.0.0.1:${server.port}/metrics`);
   return {
     stop: async () => {
+      await server?.close();
       await relay.stop();
       await broker.close();
       await store.close();

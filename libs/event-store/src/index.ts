@@ -5,6 +5,7 @@ export * from './port/expected-revision';
 export * from './port/canonical-json';
 export * from './port/hash-chain';
 export * from './port/logger';
+export * from './port/observer';
 export * from './port/upcasting';
 export * from './port/validation';
 export * from './port/verification';

@@ -1,5 +1,6 @@
 import { EventStore } from './port/event-store';
 import { EventStoreLogger } from './port/logger';
+import { EventStoreObserver } from './port/observer';
 import { createKurrentDbEventStore } from './kurrentdb/create-kurrentdb-event-store';
 import { createPostgresEventStore } from './postgres/postgres-event-store';
 
@@ -17,11 +18,12 @@ export function openEventStore(
   environment: EventStoreEnvironment,
   postgresUrl: string,
   logger?: EventStoreLogger,
+  observer?: EventStoreObserver,
 ): Promise<EventStore> {
   const kind = environment.TIP_EVENT_STORE ?? 'postgres';
-  if (kind === 'postgres') return createPostgresEventStore({ connectionString: postgresUrl, logger });
+  if (kind === 'postgres') return createPostgresEventStore({ connectionString: postgresUrl, logger, observer });
   if (kind !== 'kurrentdb') throw new Error(`TIP_EVENT_STORE must be postgres or kurrentdb, not "${kind}"`);
   if (!environment.KURRENTDB_CONNECTION_STRING)
     throw new Error('KURRENTDB_CONNECTION_STRING is required when TIP_EVENT_STORE=kurrentdb');
-  return createKurrentDbEventStore({ connectionString: environment.KURRENTDB_CONNECTION_STRING, logger });
+  return createKurrentDbEventStore({ connectionString: environment.KURRENTDB_CONNECTION_STRING, logger, observer });
 }

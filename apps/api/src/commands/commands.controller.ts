@@ -1,7 +1,10 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CommandResult, UnknownCommand } from '@tip/application';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
+import { TipMetrics } from '@tip/observability';
+import { errorCodeOf } from '../http/error.filter';
+import { METRICS } from '../infrastructure/event-store.provider';
 import { contractBus } from './command-bus';
 
 const messages = new Map(contractBus.map((registration) => [registration.name, registration.message]));
@@ -9,7 +12,10 @@ const messages = new Map(contractBus.map((registration) => [registration.name, r
 @Controller('commands')
 @UseGuards(AuthGuard)
 export class CommandsController {
-  constructor(private readonly commandBus: CommandBus) {}
+  constructor(
+    private readonly commandBus: CommandBus,
+    @Inject(METRICS) private readonly metrics: TipMetrics,
+  ) {}
 
   @Post(':name')
   @HttpCode(200)
@@ -22,6 +28,10 @@ export class CommandsController {
   ): Promise<CommandResult> {
     const Message = messages.get(name);
     if (Message === undefined) throw new UnknownCommand(name);
-    return this.commandBus.execute(new Message({ name, body, caller: request.actor, idempotencyKey, traceparent }));
+    return this.metrics.timeCommand(
+      name,
+      () => this.commandBus.execute(new Message({ name, body, caller: request.actor, idempotencyKey, traceparent })),
+      errorCodeOf,
+    );
   }
 }

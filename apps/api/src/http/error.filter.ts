@@ -35,7 +35,8 @@ export class ErrorFilter implements ExceptionFilter {
     response.status(status).json(body);
   }
 
-  private translate(exception: unknown): [number, ErrorBody] {
+  /** The status and body an error is answered with. */
+  translate(exception: unknown): [number, ErrorBody] {
     const error = (code: string, message: string, details?: unknown): ErrorBody => ({
       error: details === undefined ? { code, message } : { code, message, details },
     });
@@ -98,6 +99,13 @@ export class ErrorFilter implements ExceptionFilter {
     const details = code === 'VALIDATION_FAILED' ? [{ field: 'body', rule: message }] : undefined;
     return [status, details ? { error: { code, message, details } } : { error: { code, message } }];
   }
+}
+
+const answers = new ErrorFilter();
+
+/** The code an error is answered with: commands are counted by it. */
+export function errorCodeOf(exception: unknown): string {
+  return answers.translate(exception)[1].error.code;
 }
 
 /** Unknown user and wrong password answer alike, so the answer tells nobody which accounts exist. */

@@ -1,9 +1,11 @@
 import { Logger, Provider } from '@nestjs/common';
 import { EventStore, EventStoreLogger, openEventStore } from '@tip/event-store';
+import { TipMetrics } from '@tip/observability';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const DATABASE_URL = Symbol('DATABASE_URL');
 export const EVENT_STORE_SETTINGS = Symbol('EVENT_STORE_SETTINGS');
+export const METRICS = Symbol('METRICS');
 
 /**
  * Which adapter holds the events (TIP_EVENT_STORE). With KurrentDB, PostgreSQL (DATABASE_URL or
@@ -35,13 +37,18 @@ export function nestEventStoreLogger(context: string): EventStoreLogger {
 
 export const eventStoreProvider: Provider = {
   provide: EVENT_STORE,
-  inject: [DATABASE_URL, { token: EVENT_STORE_SETTINGS, optional: true }],
-  useFactory: (connectionString: string, settings: EventStoreSettings | undefined): Promise<EventStore> =>
+  inject: [DATABASE_URL, { token: EVENT_STORE_SETTINGS, optional: true }, { token: METRICS, optional: true }],
+  useFactory: (
+    connectionString: string,
+    settings: EventStoreSettings | undefined,
+    metrics: TipMetrics | undefined,
+  ): Promise<EventStore> =>
     openEventStore(
       settings?.kind === 'kurrentdb'
         ? { TIP_EVENT_STORE: 'kurrentdb', KURRENTDB_CONNECTION_STRING: settings.connectionString }
         : {},
       connectionString,
       nestEventStoreLogger('EventStore'),
+      metrics?.eventStoreObserver,
     ),
 };

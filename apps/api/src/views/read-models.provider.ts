@@ -16,6 +16,8 @@ export type ReadModelSettings = { viewWaitMs: number } & (
 @Injectable()
 export class InProcessRelay implements OnApplicationShutdown {
   private relay: Promise<{ relay: EventRelay; broker: MessageBroker } | undefined> = Promise.resolve(undefined);
+  /** The relay once it runs: metrics read how far it has published. */
+  started: EventRelay | undefined;
 
   constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(READ_MODEL_SETTINGS) settings: ReadModelSettings) {
     if (settings.projections === 'kafka' && settings.relayInProcess) {
@@ -41,6 +43,7 @@ export class InProcessRelay implements OnApplicationShutdown {
         }
       };
       this.relay = start();
+      void this.relay.then((running) => (this.started = running?.relay));
     }
   }
 

@@ -57,6 +57,7 @@ import { chainHash, GENESIS_HASH } from '../port/hash-chain';
 import { forEachConcurrently } from '../port/concurrently';
 import { silentLogger } from '../port/logger';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
+import { eventsIn, observedAppend } from '../port/observer';
 import { validateStreamId } from '../port/validation';
 import {
   byGlobalOrder,
@@ -247,15 +248,17 @@ export class KurrentDbEventStore implements EventStore {
     };
   }
 
-  async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
-    const prepared = this.prepare(appends, this.settings.maxEventsPerAppend);
-    const expectations = appends.map((append) => append.expectedRevision);
-    const result =
-      prepared.length === 1
-        ? await this.appendOne(prepared[0], expectations[0])
-        : await this.appendMany(prepared, expectations);
-    this.wake.emit('appended');
-    return result;
+  appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
+    return observedAppend(this.settings.observer, eventsIn(appends), async () => {
+      const prepared = this.prepare(appends, this.settings.maxEventsPerAppend);
+      const expectations = appends.map((append) => append.expectedRevision);
+      const result =
+        prepared.length === 1
+          ? await this.appendOne(prepared[0], expectations[0])
+          : await this.appendMany(prepared, expectations);
+      this.wake.emit('appended');
+      return result;
+    });
   }
 
   /** Validates and encodes, refusing KurrentDB's reserved stream names too, before anything is sent. */

@@ -1,4 +1,5 @@
 import { EventStoreLogger, silentLogger } from './logger';
+import { EventStoreObserver } from './observer';
 import { EventSchemaRegistry } from './upcasting';
 import { DEFAULT_MAX_EVENT_BYTES } from './validation';
 
@@ -11,6 +12,8 @@ export interface CommonEventStoreOptions {
   maxEventBytes?: number;
   /** At most this many events in one append call. */
   maxEventsPerAppend?: number;
+  /** Told of every append and commit, for metrics. */
+  observer?: EventStoreObserver;
 }
 
 export type StoreSettings = Required<CommonEventStoreOptions>;
@@ -23,5 +26,6 @@ export function storeSettings(options: CommonEventStoreOptions): StoreSettings {
     logger: options.logger ?? silentLogger,
     maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
     maxEventsPerAppend: options.maxEventsPerAppend ?? 10_000,
+    observer: options.observer ?? {},
   };
 }

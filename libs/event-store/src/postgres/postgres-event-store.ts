@@ -18,6 +18,7 @@ import {
 import { ExpectedRevision } from '../port/expected-revision';
 import { forEachConcurrently, readAhead } from '../port/concurrently';
 import { silentLogger } from '../port/logger';
+import { eventsIn, observedAppend } from '../port/observer';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
 import { validateStreamId } from '../port/validation';
 import {
@@ -223,11 +224,13 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendToStreams(appends: StreamAppend[]): Promise<AppendResult> {
-    const prepared = prepareAppend(appends, this.prepareContext(this.settings.maxEventsPerAppend));
-    const result = await this.batcher.submit(prepared);
-    this.localAppends.emit('appended', result.lastPosition);
-    this.notifier.appended(result.lastPosition);
-    return result;
+    return observedAppend(this.settings.observer, eventsIn(appends), async () => {
+      const prepared = prepareAppend(appends, this.prepareContext(this.settings.maxEventsPerAppend));
+      const result = await this.batcher.submit(prepared);
+      this.localAppends.emit('appended', result.lastPosition);
+      this.notifier.appended(result.lastPosition);
+      return result;
+    });
   }
 
   async importEvents(
@@ -310,6 +313,7 @@ export class PostgresEventStore implements EventStore {
   private async executeAppends(batch: PreparedAppend[]): Promise<AppendResult[]> {
     type Row = { first_position: string; next_revisions: string[]; last_hashes: (string | null)[] };
     let rows: Row[];
+    const started = process.hrtime.bigint();
     try {
       ({ rows } = await this.appendConnection.query<Row>({
         name: 'tip_append_events',
@@ -323,6 +327,11 @@ export class PostgresEventStore implements EventStore {
       for (const append of batch) for (const stream of append.streams) this.heads.forget(stream.streamId);
       throw error;
     }
+    this.settings.observer.committed?.({
+      appends: batch.length,
+      events: batch.reduce((sum, append) => sum + append.eventCount, 0),
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
     const nextRevisions = rows[0].next_revisions.map(Number);
     rememberHeads(batch, nextRevisions, rows[0].last_hashes, this.heads);
     return resultsOf(batch, Number(rows[0].first_position), nextRevisions);
