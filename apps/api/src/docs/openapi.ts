@@ -286,6 +286,19 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } },
     },
   };
+  paths['/api/metrics'] = {
+    get: {
+      operationId: 'metrics',
+      tags: ['operations'],
+      summary: "Prometheus's text format: commands, appends, read models' lag, pools, Node (no token)",
+      responses: {
+        200: {
+          description: 'The metrics (README, "Metrics")',
+          content: { 'text/plain': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  };
   return {
     openapi: '3.0.3',
     info: {
