@@ -214,6 +214,11 @@ describe('Audit over HTTP', () => {
   });
 
   it('verifies every hash chain, and names an event altered behind the store', async () => {
+    // A stream of this test's own, so no other test reads what it alters.
+    const tampered = 'org-unit-TAMPERED';
+    expect(
+      (await api.send(system, 'RegisterOrgUnit', { unitId: 'TAMPERED', kind: 'province', name: '原' })).status,
+    ).toBe(200);
     const intact = await get('verify');
     expect(intact).toMatchObject({ status: 200, body: { ok: true, problems: [] } });
     expect(intact.body.eventsChecked).toBeGreaterThan(6);
@@ -223,20 +228,19 @@ describe('Audit over HTTP', () => {
     await client.connect();
     try {
       await client.query(
-        `update tip_events set data = jsonb_set(data::jsonb, '{seats}', '500') where stream_id = $1 and stream_revision = 1`,
-        [cityLedger],
+        `update tip_events set data = jsonb_set(data::jsonb, '{name}', '"改"') where stream_id = $1 and stream_revision = 0`,
+        [tampered],
       );
     } finally {
       await client.end();
     }
-    const { body: listed } = await get(`streams/${cityLedger}`);
-    const altered = (listed.events as LoggedEvent[])[1];
-    const tampered = await get('verify');
-    expect(tampered).toMatchObject({
+    const { body: listed } = await get(`streams/${tampered}`);
+    const altered = (listed.events as LoggedEvent[])[0];
+    expect(await get('verify')).toMatchObject({
       status: 200,
       body: {
         ok: false,
-        firstProblem: { kind: 'altered', streamId: cityLedger, revision: 1, position: altered.position },
+        firstProblem: { kind: 'altered', streamId: tampered, revision: 0, position: altered.position },
       },
     });
   });

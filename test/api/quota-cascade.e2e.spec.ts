@@ -16,13 +16,15 @@ describe('Quota cascade over HTTP', () => {
   const cityAdmin: Actor = { sub: 'c-admin', role: 'city-admin', unitId: '320700' };
   const countyAdmin: Actor = { sub: 'g-admin', role: 'county-admin', unitId: '320707' };
   const otherCountyAdmin: Actor = { sub: 'h-admin', role: 'county-admin', unitId: '320722' };
-  const allocation = (fromUnitId: string, toUnitId: string, seats: number) => ({
+  /** Period 1 holds the cascade every test reads; a test that moves seats does so in a period of its own. */
+  const allocation = (fromUnitId: string, toUnitId: string, seats: number, periodId = '1') => ({
     batchId: 'LYG-2016',
-    periodId: '1',
+    periodId,
     fromUnitId,
     toUnitId,
     seats,
   });
+  let cascade: Awaited<ReturnType<ApiUnderTest['send']>>[] = [];
 
   beforeAll(async () => {
     const units = [
@@ -51,10 +53,31 @@ describe('Quota cascade over HTTP', () => {
       periods: [
         { periodId: '1', startsOn: '2016-03-10', endsOn: '2016-04-18' },
         { periodId: '2', startsOn: '2016-04-19', endsOn: '2016-05-28' },
+        { periodId: '3', startsOn: '2016-05-29', endsOn: '2016-07-07' },
+        { periodId: '4', startsOn: '2016-07-08', endsOn: '2016-08-16' },
+        { periodId: '5', startsOn: '2016-08-17', endsOn: '2016-09-25' },
       ],
     });
     expect(scheduled).toMatchObject({ status: 200, body: { streamId: 'batch-LYG-2016', version: 1 } });
+    // Period 1: the province → city → county → school cascade the tests below read and never change.
+    cascade = [
+      await send(provinceAdmin, 'AllocateQuota', allocation('320000', '320700', 100)),
+      await send(cityAdmin, 'AllocateQuota', allocation('320700', '320707', 60)),
+      await send(cityAdmin, 'AllocateQuota', allocation('320700', 'S-LYG-01', 10)),
+      await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 20)),
+    ];
   });
+
+  /** The same cascade in another period, for a test that moves seats there. */
+  async function cascadeIn(periodId: string): Promise<void> {
+    for (const [actor, from, to, seats] of [
+      [provinceAdmin, '320000', '320700', 100],
+      [cityAdmin, '320700', '320707', 60],
+      [countyAdmin, '320707', 'S-GY-01', 20],
+    ] as const) {
+      expect((await send(actor, 'AllocateQuota', allocation(from, to, seats, periodId))).status).toBe(200);
+    }
+  }
 
   it("lets only the programme's province schedule its batches", async () => {
     const refused = await send(cityAdmin, 'ScheduleBatch', {
@@ -73,12 +96,12 @@ describe('Quota cascade over HTTP', () => {
     const refused = await send(provinceAdmin, 'AllocateQuota', { ...allocation('320000', '320700', 1), periodId: '9' });
     expect(refused).toMatchObject({
       status: 422,
-      body: { error: { code: 'UNKNOWN_PERIOD', details: { periods: ['1', '2'] } } },
+      body: { error: { code: 'UNKNOWN_PERIOD', details: { periods: ['1', '2', '3', '4', '5'] } } },
     });
   });
 
   it('hands seats down province → city → county → school and to a city-direct school', async () => {
-    const province = await send(provinceAdmin, 'AllocateQuota', allocation('320000', '320700', 100));
+    const [province, ...below] = cascade;
     expect(province).toMatchObject({ status: 200, body: { streamId: 'quota-LYG-2016:1:320000', version: 1 } });
     expect(province.body.events).toEqual([
       {
@@ -99,9 +122,7 @@ describe('Quota cascade over HTTP', () => {
       },
     ]);
     expect(province.body.position).toEqual(expect.any(Number));
-    expect((await send(cityAdmin, 'AllocateQuota', allocation('320700', '320707', 60))).status).toBe(200);
-    expect((await send(cityAdmin, 'AllocateQuota', allocation('320700', 'S-LYG-01', 10))).status).toBe(200);
-    expect((await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 20))).status).toBe(200);
+    expect(below.map((response) => response.status)).toEqual([200, 200, 200]);
   });
 
   it('refuses to hand on more than is left, naming what is left', async () => {
@@ -136,13 +157,14 @@ describe('Quota cascade over HTTP', () => {
   });
 
   it('never takes back seats already handed on or used', async () => {
+    await cascadeIn('2');
     // 赣榆区 received 60 and handed 20 to its school: 40 left.
-    const refused = await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 41));
+    const refused = await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 41, '2'));
     expect(refused).toMatchObject({
       status: 422,
       body: { error: { code: 'QUOTA_IN_USE', details: { left: 40, requested: 41 } } },
     });
-    expect((await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 10))).status).toBe(200);
+    expect((await send(cityAdmin, 'RevokeQuota', allocation('320700', '320707', 10, '2'))).status).toBe(200);
   });
 
   it('answers malformed and unknown requests with a 4xx that names the field and rule', async () => {
@@ -165,11 +187,12 @@ describe('Quota cascade over HTTP', () => {
   });
 
   it('answers a repeated Idempotency-Key with the first result, and refuses it for another body', async () => {
+    await cascadeIn('3');
     const key = { 'idempotency-key': `allocate-${Date.now()}` };
-    const first = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1), key);
-    const again = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1), key);
+    const first = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1, '3'), key);
+    const again = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 1, '3'), key);
     expect(again).toEqual(first);
-    const other = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 2), key);
+    const other = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 2, '3'), key);
     expect(other).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
   });
 
@@ -180,16 +203,18 @@ describe('Quota cascade over HTTP', () => {
       name: '赣榆区第二小学',
       parentId: '320707',
     });
-    // The county has 60 − 10 revoked − 20 − 1 handed on = 29 left; 20 allocations of 3 race for them.
+    await cascadeIn('4');
+    await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-01', 11, '4'));
+    // The county has 60 − 20 − 11 handed on = 29 left; 20 allocations of 3 race for them.
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, () => send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3))),
+      Array.from({ length: 20 }, () => send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3, '4'))),
     );
     const statuses = outcomes.map((outcome) => outcome.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(9);
     expect(outcomes.filter((outcome) => outcome.status !== 200).map((outcome) => outcome.body.error?.code)).toEqual(
       Array(11).fill('QUOTA_EXCEEDED'),
     );
-    const last = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3));
+    const last = await send(countyAdmin, 'AllocateQuota', allocation('320707', 'S-GY-02', 3, '4'));
     expect(last.body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { left: 2 } });
   });
 
@@ -219,8 +244,9 @@ describe('Quota cascade over HTTP', () => {
   });
 
   it('lets system import history as another actor at its original time', async () => {
+    expect((await send(provinceAdmin, 'AllocateQuota', allocation('320000', '320700', 10, '5'))).status).toBe(200);
     const imported = await send(system, 'AllocateQuota', {
-      ...allocation('320700', '320722', 5),
+      ...allocation('320700', '320722', 5, '5'),
       at: '2016-03-10T01:00:00Z',
       actor: cityAdmin,
     });
