@@ -67,6 +67,40 @@ export default [
     },
   },
   {
+    // Commands read time, ids and chance only through the application's ports (Clock, Randomness, Pause).
+    files: ['libs/application/src/{commands,slices,audit,queries}/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval'],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Time comes from the Clock port.' },
+        { object: 'Math', property: 'random', message: 'Chance comes from the Randomness port.' },
+        { object: 'performance', property: 'now', message: 'Time comes from the Clock port.' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          name: 'node:crypto',
+          importNames: ['randomUUID', 'randomBytes', 'randomInt'],
+          message: 'Use the Randomness port.',
+        },
+        {
+          name: 'crypto',
+          importNames: ['randomUUID', 'randomBytes', 'randomInt'],
+          message: 'Use the Randomness port.',
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Time comes from the Clock port.',
+        },
+      ],
+    },
+  },
+  {
     // Every switch over a union names every member (or fails to lint): checked with the types.
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     ignores: ['**/*.spec.ts'],

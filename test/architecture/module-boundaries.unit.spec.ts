@@ -17,6 +17,8 @@ const probes: Record<string, string> = {
   'libs/event-store/src/PROBE/uses-domain.ts': "import { fold } from '@tip/domain';\nexport const f = fold;\n",
   'libs/application/src/PROBE/a.ts': "import { b } from './b';\nexport const a = () => b;\n",
   'libs/application/src/PROBE/b.ts': "import { a } from './a';\nexport const b = () => a;\n",
+  'libs/application/src/commands/PROBE/time.ts':
+    "import { randomUUID } from 'node:crypto';\nexport const now = () => [Date.now(), new Date(), Math.random(), randomUUID()];\n",
   'libs/application/src/PROBE/switch.ts':
     "export function size(kind: 'city' | 'county' | 'school'): number {\n  switch (kind) {\n    case 'city':\n      return 3;\n    case 'county':\n      return 2;\n    default:\n      return 1;\n  }\n}\n",
 };
@@ -78,6 +80,10 @@ describe('module boundaries', () => {
 
   it('keeps ambient time and randomness out of the domain', () => {
     expect(errors('libs/domain/src/PROBE/clock.ts', boundary)).toHaveLength(3);
+  });
+
+  it('keeps ambient time, ids and randomness out of the command path: they come through ports', () => {
+    expect(errors('libs/application/src/commands/PROBE/time.ts', boundary)).toHaveLength(4);
   });
 
   it('lets infrastructure depend on the domain', () => {
