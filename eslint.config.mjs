@@ -68,7 +68,7 @@ export default [
   },
   {
     // Commands read time, ids and chance only through the application's ports (Clock, Randomness, Pause).
-    files: ['libs/application/src/{commands,slices,audit,queries}/**/*.ts'],
+    files: ['libs/application/src/{accounts,commands,slices,audit,queries}/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: {
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval'],

@@ -118,10 +118,11 @@ export class AppModule implements OnApplicationShutdown {
         },
         {
           provide: AUTHENTICATOR,
-          inject: [EVENT_STREAMS, CLOCK, CREDENTIAL_VAULT, TOKEN_REVOCATIONS],
+          inject: [EVENT_STREAMS, CLOCK, RANDOMNESS, CREDENTIAL_VAULT, TOKEN_REVOCATIONS],
           useFactory: (
             streams: EventStreams,
             clock: Clock,
+            randomness: Randomness,
             credentials: PostgresCredentialVault,
             revocations: TokenRevocationList,
           ) =>
@@ -132,6 +133,7 @@ export class AppModule implements OnApplicationShutdown {
               new SignInService({
                 streams,
                 clock,
+                randomness,
                 credentials,
                 sessionTtlSeconds: options.auth?.sessionTtlSeconds ?? 8 * 3600,
                 // Its own key, derived from the token secret.
@@ -166,9 +168,14 @@ export class AppModule implements OnApplicationShutdown {
         },
         {
           provide: TOKEN_REVOCATIONS,
-          inject: [EVENT_STORE, CLOCK],
-          useFactory: (store: EventStore, clock: Clock) =>
-            new TokenRevocationList(new EventStoreStreams(store), clock, options.auth?.revocationRefreshMs ?? 1000),
+          inject: [EVENT_STORE, CLOCK, RANDOMNESS],
+          useFactory: (store: EventStore, clock: Clock, randomness: Randomness) =>
+            new TokenRevocationList(
+              new EventStoreStreams(store),
+              clock,
+              randomness,
+              options.auth?.revocationRefreshMs ?? 1000,
+            ),
         },
         {
           provide: EVENT_STREAMS,

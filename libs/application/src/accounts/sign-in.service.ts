@@ -1,22 +1,18 @@
-import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
   Actor,
   checkSession,
   decideSignIn,
   decideSignOut,
-  evolveSession,
-  evolveSignIns,
-  initialSessionState,
-  initialSignInState,
   SessionCheck,
   SessionEndReason,
-  SessionEvent,
   SessionStarted,
-  SignInEvent,
   SignInFailureReason,
   SignInOrigin,
+  sessionStream,
   sessionStreamId,
   signInGate,
+  signInStream,
   signInStreamId,
   userStream,
   userStreamId,
@@ -26,6 +22,7 @@ import {
 import { Clock } from '../ports/clock';
 import { CredentialVault } from '../ports/credential-vault';
 import { EventStreams, StreamConflict } from '../ports/event-streams';
+import { Randomness } from '../ports/randomness';
 
 const accountOf = (events: readonly DomainEvent[]) => foldStream(userStream, events);
 
@@ -67,6 +64,8 @@ export interface StartedSession {
 export interface SignInServiceOptions {
   streams: EventStreams;
   clock: Clock;
+  /** Session secrets and command ids. */
+  randomness: Randomness;
   credentials: CredentialVault;
   /** How long a session lives, in seconds (TIP_SESSION_TTL). */
   sessionTtlSeconds: number;
@@ -99,7 +98,7 @@ export class SignInService {
       signInStreamId(userId),
       userStreamId(userId),
     ]);
-    const attempts = (attemptsStream.events as SignInEvent[]).reduce(evolveSignIns, initialSignInState());
+    const attempts = foldStream(signInStream, attemptsStream.events);
     const account = accountOf(accountStream.events);
     // A closed gate costs no hashing, and an unknown user costs as much as a known one.
     let passwordMatches: boolean | undefined;
@@ -109,7 +108,7 @@ export class SignInService {
           ? await this.options.credentials.matchesNothing(password)
           : await this.options.credentials.matches(userId, password, account.passwordHashProtected);
     }
-    const token = randomBytes(32).toString('base64url');
+    const token = this.options.randomness.secret(32);
     const sessionId = sessionIdOf(token);
     const expiresAt = new Date(now.getTime() + this.options.sessionTtlSeconds * 1000).toISOString();
     const decision = decideSignIn(
@@ -121,11 +120,11 @@ export class SignInService {
       attempts,
       account,
     );
-    const started = decision.session[0] as SessionStarted | undefined;
+    const started = decision.session.find((event): event is SessionStarted => event.type === 'SessionStarted');
     const actor: Actor = started
       ? { sub: userId, role: started.data.role, ...(started.data.unitId ? { unitId: started.data.unitId } : {}) }
       : SIGN_IN_RECORDER;
-    const commandId = randomUUID();
+    const commandId = this.options.randomness.uuid();
     await this.options.streams.write(
       [
         { streamId: attemptsStream.streamId, events: decision.signIns, expectedRevision: attemptsStream.revision },
@@ -158,7 +157,7 @@ export class SignInService {
     from: SignInOrigin;
   }): Promise<StartedSession> {
     const now = this.options.clock.now();
-    const token = randomBytes(32).toString('base64url');
+    const token = this.options.randomness.secret(32);
     const sessionId = sessionIdOf(token);
     const expiresAt = new Date(now.getTime() + this.options.sessionTtlSeconds * 1000).toISOString();
     const started: SessionStarted = {
@@ -175,7 +174,7 @@ export class SignInService {
         expiresAt,
       },
     };
-    const commandId = randomUUID();
+    const commandId = this.options.randomness.uuid();
     await this.options.streams.write(
       [{ streamId: sessionStreamId(sessionId), events: [started], expectedRevision: 'no_stream' }],
       { commandId, correlationId: commandId, now: now.toISOString(), actor: person.actor },
@@ -195,8 +194,8 @@ export class SignInService {
     const now = this.options.clock.now().toISOString();
     const streamId = signInStreamId(userId);
     const loaded = await this.options.streams.load(streamId);
-    const attempts = (loaded.events as SignInEvent[]).reduce(evolveSignIns, initialSignInState());
-    const commandId = randomUUID();
+    const attempts = foldStream(signInStream, loaded.events);
+    const commandId = this.options.randomness.uuid();
     await this.options.streams
       .write(
         [
@@ -223,8 +222,10 @@ export class SignInService {
   /** Who a session's cookie acts as now, or why it acts as nobody. */
   async check(token: string): Promise<SessionCheck> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return { valid: false, why: 'unknown' };
-    const session = (await this.options.streams.load(sessionStreamId(sessionIdOf(token)))).events as SessionEvent[];
-    const state = session.reduce(evolveSession, initialSessionState());
+    const state = foldStream(
+      sessionStream,
+      (await this.options.streams.load(sessionStreamId(sessionIdOf(token)))).events,
+    );
     const account =
       state.status !== 'none' && state.method === 'password'
         ? accountOf((await this.options.streams.load(userStreamId(state.userId))).events)
@@ -237,14 +238,14 @@ export class SignInService {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return;
     const streamId = sessionStreamId(sessionIdOf(token));
     const loaded = await this.options.streams.load(streamId);
-    const state = (loaded.events as SessionEvent[]).reduce(evolveSession, initialSessionState());
+    const state = foldStream(sessionStream, loaded.events);
     const now = this.options.clock.now().toISOString();
     const ended = decideSignOut(
       { type: 'SignOut', data: { sessionId: sessionIdOf(token), reason }, metadata: { now, actor: SIGN_IN_RECORDER } },
       state,
     );
     if (ended.length === 0 || state.status === 'none') return;
-    const commandId = randomUUID();
+    const commandId = this.options.randomness.uuid();
     const actor: Actor = { sub: state.userId, role: state.role, ...(state.unitId ? { unitId: state.unitId } : {}) };
     await this.options.streams
       .write([{ streamId, events: ended, expectedRevision: loaded.revision }], {

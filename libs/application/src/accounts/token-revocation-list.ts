@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   Actor,
   decideRevokeToken,
@@ -12,6 +11,7 @@ import {
 
 const tokenRevocationsOf = (events: readonly DomainEvent[]) => foldStream(tokenRevocationsStream, events);
 import { Clock } from '../ports/clock';
+import { Randomness } from '../ports/randomness';
 import { EventStreams, StreamConflict, StreamWrite, WriteContext, WriteResult } from '../ports/event-streams';
 
 /**
@@ -27,6 +27,7 @@ export class TokenRevocationList {
   constructor(
     private readonly streams: EventStreams,
     private readonly clock: Clock,
+    private readonly randomness: Randomness,
     private readonly refreshMs: number,
   ) {}
 
@@ -59,7 +60,7 @@ export class TokenRevocationList {
         { type: 'RevokeToken', data: { ...target, reason }, metadata: { now, actor } },
         tokenRevocationsOf(stream.events),
       );
-      const commandId = randomUUID();
+      const commandId = this.randomness.uuid();
       try {
         if (events.length > 0) {
           await this.streams.write(

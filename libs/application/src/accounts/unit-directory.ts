@@ -1,4 +1,4 @@
-import { fold, OrgUnitEvent, orgUnitDecider, OrgUnitState, orgUnitStreamId } from '@tip/domain';
+import { foldStream, OrgUnitState, orgUnitStream, orgUnitStreamId } from '@tip/domain';
 import { EventStreams } from '../ports/event-streams';
 
 /**
@@ -16,7 +16,7 @@ export class UnitDirectory {
   async unit(unitId: string): Promise<OrgUnitState> {
     const cached = this.known.get(unitId);
     if (cached) return cached;
-    const unit = fold(orgUnitDecider(), (await this.streams.load(orgUnitStreamId(unitId))).events as OrgUnitEvent[]);
+    const unit = foldStream(orgUnitStream, (await this.streams.load(orgUnitStreamId(unitId))).events);
     if (unit.status === 'registered') {
       if (this.known.size >= this.capacity) this.known.clear();
       this.known.set(unitId, unit);
