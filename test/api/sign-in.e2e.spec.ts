@@ -233,29 +233,38 @@ describe('Sign-in with a password', () => {
     expect(answer.body.error.details).toEqual([{ field: 'password', rule: 'Required' }]);
   });
 
-  it('slows down after repeated failures, then locks the account for 15 minutes', async () => {
-    expect((await addUser('zhao', 'county-admin', '320703', 'zhao password 1')).status).toBe(200);
-    for (let failure = 1; failure <= 3; failure++) expect((await login('zhao', 'wrong')).status).toBe(401);
-    // The third failure makes the next attempt wait a second, even with the right password.
-    const tooSoon = await login('zhao', 'zhao password 1');
-    expect(tooSoon.status).toBe(429);
-    expect(tooSoon.body.error.code).toBe('SIGN_IN_THROTTLED');
-    expect(tooSoon.headers.get('retry-after')).toBeTruthy();
-    for (let failure = 4; failure <= 10; failure++) {
+  /** Zhao's failures, throttling, lock-out and sign-in: told once, for whichever test asks first. */
+  let zhaosStory: Promise<string> | undefined;
+  const tellZhaosStory = () =>
+    (zhaosStory ??= (async () => {
+      expect((await addUser('zhao', 'county-admin', '320703', 'zhao password 1')).status).toBe(200);
+      for (let failure = 1; failure <= 3; failure++) expect((await login('zhao', 'wrong')).status).toBe(401);
+      // The third failure makes the next attempt wait a second, even with the right password.
+      const tooSoon = await login('zhao', 'zhao password 1');
+      expect(tooSoon.status).toBe(429);
+      expect(tooSoon.body.error.code).toBe('SIGN_IN_THROTTLED');
+      expect(tooSoon.headers.get('retry-after')).toBeTruthy();
+      for (let failure = 4; failure <= 10; failure++) {
+        advance(60);
+        expect((await login('zhao', 'wrong')).status).toBe(401);
+      }
       advance(60);
-      expect((await login('zhao', 'wrong')).status).toBe(401);
-    }
-    advance(60);
-    const locked = await login('zhao', 'zhao password 1');
-    expect(locked.status).toBe(423);
-    expect(locked.body.error).toMatchObject({ code: 'ACCOUNT_LOCKED', details: { until: expect.any(String) } });
-    advance(13 * 60);
-    expect((await login('zhao', 'zhao password 1')).status).toBe(423);
-    advance(60);
-    expect((await login('zhao', 'zhao password 1')).status).toBe(200);
+      const locked = await login('zhao', 'zhao password 1');
+      expect(locked.status).toBe(423);
+      expect(locked.body.error).toMatchObject({ code: 'ACCOUNT_LOCKED', details: { until: expect.any(String) } });
+      advance(13 * 60);
+      expect((await login('zhao', 'zhao password 1')).status).toBe(423);
+      advance(60);
+      expect((await login('zhao', 'zhao password 1')).status).toBe(200);
+      return new Date(clock.at).toISOString();
+    })());
+
+  it('slows down after repeated failures, then locks the account for 15 minutes', async () => {
+    await tellZhaosStory();
   });
 
   it('records every sign-in and failure with who, when and from where', async () => {
+    const signedInAt = await tellZhaosStory();
     const attempts = await api.get<{
       events: { type: string; data: Json; metadata: Json }[];
     }>({ sub: 'a', role: 'auditor' }, '/audit/streams/sign-ins-zhao');
@@ -267,28 +276,31 @@ describe('Sign-in with a password', () => {
     const signedIn = attempts.body.events[attempts.body.events.length - 1];
     expect(signedIn.data.from).toEqual({ ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: expect.any(String) });
     expect(signedIn.metadata.actor).toEqual({ sub: 'zhao', role: 'county-admin', unitId: '320703' });
-    expect(signedIn.metadata.businessTime).toBe(new Date(clock.at).toISOString());
+    expect(signedIn.metadata.businessTime).toBe(signedInAt);
   });
 
   it('ends the sessions of an account disabled, and refuses its sign-in', async () => {
-    const cookie = cookieHeader(await login('wang', 'correct horse battery'));
-    expect((await api.send(SYSTEM, 'DisableUser', { userId: 'wang', reason: '调离' })).status).toBe(200);
+    // An account of its own: the other tests sign in as wang whatever this one does.
+    expect((await addUser('qian', 'county-admin', '320703', 'qian password 1')).status).toBe(200);
+    const cookie = cookieHeader(await login('qian', 'qian password 1'));
+    expect((await api.send(SYSTEM, 'DisableUser', { userId: 'qian', reason: '调离' })).status).toBe(200);
     expect((await call('GET', '/auth/me', { cookie })).status).toBe(401);
-    const refused = await login('wang', 'correct horse battery');
+    const refused = await login('qian', 'qian password 1');
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('ACCOUNT_DISABLED');
-    expect((await api.send(SYSTEM, 'EnableUser', { userId: 'wang' })).status).toBe(200);
-    expect((await login('wang', 'correct horse battery')).status).toBe(200);
+    expect((await api.send(SYSTEM, 'EnableUser', { userId: 'qian' })).status).toBe(200);
+    expect((await login('qian', 'qian password 1')).status).toBe(200);
   });
 
   it('ends older sessions when the password is reset', async () => {
-    const cookie = cookieHeader(await login('wang', 'correct horse battery'));
-    expect((await api.send(SYSTEM, 'ResetPassword', { userId: 'wang', password: 'a new long password' })).status).toBe(
+    expect((await addUser('sun', 'county-admin', '320703', 'sun password 1')).status).toBe(200);
+    const cookie = cookieHeader(await login('sun', 'sun password 1'));
+    expect((await api.send(SYSTEM, 'ResetPassword', { userId: 'sun', password: 'a new long password' })).status).toBe(
       200,
     );
     expect((await call('GET', '/auth/me', { cookie })).status).toBe(401);
-    expect((await login('wang', 'correct horse battery')).status).toBe(401);
-    expect((await login('wang', 'a new long password')).status).toBe(200);
+    expect((await login('sun', 'sun password 1')).status).toBe(401);
+    expect((await login('sun', 'a new long password')).status).toBe(200);
   });
 });
 
