@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import { parse } from 'node-html-parser';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
-import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+import { ApiUnderTest, CommandResponse, startApiUnderTest } from './support/api-under-test';
 
 /**
  * The read side's contract beyond one scenario: read-your-writes through minPosition, 503
@@ -17,6 +17,7 @@ const schools = ['S-1', 'S-2', 'S-3', 'S-4'];
 describe('views over HTTP', () => {
   let api: ApiUnderTest;
   let position = 0;
+  let registered: CommandResponse;
 
   const act = async (when: string, name: string, body: Record<string, unknown>) => {
     const response = await api.send(importer, name, { ...body, at: when });
@@ -102,16 +103,17 @@ describe('views over HTTP', () => {
         });
       }
     }
-  });
-  afterAll(async () => api?.stop());
-
-  it('answers once the read model has reached minPosition, and says how far it reaches', async () => {
-    const registered = await act('2021-01-20T09:00:00+08:00', 'RegisterOrgUnit', {
+    // A school that came in week 3 with neither teachers nor a declaration.
+    registered = await act('2021-01-20T09:00:00+08:00', 'RegisterOrgUnit', {
       unitId: 'S-5',
       kind: 'school',
       name: '新学校',
       parentId: '320703',
     });
+  });
+  afterAll(async () => api?.stop());
+
+  it('answers once the read model has reached minPosition, and says how far it reaches', async () => {
     const view = await api.get(
       countyAdmin,
       `/views/units/S-5/progress?batchId=${BATCH}&minPosition=${registered.body.position}`,
