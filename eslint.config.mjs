@@ -2,6 +2,7 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import importX from 'eslint-plugin-import-x';
+import vue from 'eslint-plugin-vue';
 
 const bannedInDomain = [
   '@nestjs/*',
@@ -46,6 +47,8 @@ function boundaries({ inTests }) {
         sourceTag: 'type:testing',
         onlyDependOnLibsWithTags: ['type:testing', 'type:infrastructure', 'type:application', 'type:domain'],
       },
+      // The web app runs in the browser and talks to the API over HTTP only: no server code in its bundle.
+      { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:web'] },
     ],
   };
 }
@@ -54,6 +57,17 @@ export default [
   { ignores: ['**/node_modules/**', 'coverage/**', '**/dist/**', 'data/**', 'tmp/**', 'bench/results/**', '.nx/**'] },
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
+  ...vue.configs['flat/recommended'].map((config) => ({ ...config, files: ['apps/web/**/*.vue'] })),
+  {
+    files: ['apps/web/**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, sourceType: 'module' } },
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      // Page files are named for what they are (LoginPage.vue); the route gives the name.
+      'vue/multi-word-component-names': 'off',
+    },
+  },
   // Prettier formats; lint checks the format (`prettier --check` in `npm run lint`), not style rules of its own.
   prettier,
   {

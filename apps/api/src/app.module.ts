@@ -46,6 +46,7 @@ import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault
 import { READ_MODEL_SETTINGS, ReadModelSettings, readModelProviders } from './views/read-models.provider';
 import { RulebooksController } from './rulebooks/rulebooks.controller';
 import { ViewsController } from './views/views.controller';
+import { DashboardController } from './views/dashboard.controller';
 
 export interface AppOptions {
   databaseUrl: string;
@@ -95,6 +96,7 @@ export class AppModule implements OnApplicationShutdown {
         CommandsController,
         CertificatesController,
         ViewsController,
+        DashboardController,
         AuditController,
         RulebooksController,
         ...(options.benchRoutes ? [NoopController] : []),

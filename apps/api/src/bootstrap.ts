@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import * as path from 'node:path';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
 import { Clock, contractCommands } from '@tip/application';
@@ -12,6 +13,7 @@ import { TipConfig } from './config';
 import { OidcSettings } from './auth/oidc';
 import { eventStoreSettingsOf } from './infrastructure/event-store.provider';
 import { ReadModelSettings } from './views/read-models.provider';
+import { serveWebApp } from './web/serve-web-app';
 
 export interface RunningTip {
   app: INestApplication;
@@ -50,7 +52,7 @@ export async function startTip(
         `Tokens are signed with the secret in ${jwt.generatedIn}; mint one with: npm run tip -- token --role province-admin --unit <unitId> --sub <you>`,
       );
     }
-    const app = await NestFactory.create(
+    const app = await NestFactory.create<NestExpressApplication>(
       AppModule.register({
         databaseUrl,
         eventStore: eventStoreSettingsOf(config),
@@ -75,6 +77,7 @@ export async function startTip(
       app.getHttpAdapter().getInstance().set('trust proxy', trustProxy(config.TIP_TRUST_PROXY));
     app.setGlobalPrefix('api');
     serveOpenApi(app, contractCommands);
+    serveWebApp(app);
     await app.listen(config.PORT, '0.0.0.0');
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -17,3 +17,4 @@ export * from './progress/training-status';
 export * from './notices/notice-measures';
 export * from './notices/notice-summary';
 export * from './views/teacher-figures.query';
+export * from './views/dashboard.views';

@@ -9,11 +9,15 @@ const READ_ALL = new Set(['system', 'auditor']);
  * teacher reads only its own transcript.
  */
 export function assertMayReadUnit(actor: Actor, unitPath: readonly string[]): void {
-  if (READ_ALL.has(actor.role)) return;
+  if (readsEverything(actor)) return;
   if (actor.role !== 'teacher' && actor.unitId !== undefined && unitPath.includes(actor.unitId)) return;
   throw new Forbidden(
     `A ${actor.role} of ${actor.unitId ?? 'no unit'} may not read ${unitPath[unitPath.length - 1] ?? 'this unit'}`,
   );
+}
+
+export function readsEverything(actor: Actor): boolean {
+  return READ_ALL.has(actor.role);
 }
 
 export function assertMayReadTranscript(actor: Actor, teacherId: string, schoolPath: readonly string[]): void {

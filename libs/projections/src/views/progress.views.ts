@@ -41,7 +41,7 @@ export interface TeacherListQuery {
 /** A unit or teacher the caller asked about is not in the read model (yet). */
 export class ViewNotFound extends Error {}
 
-const ZERO: Omit<ProgressFigures, never> = {
+export const ZERO_FIGURES: Omit<ProgressFigures, never> = {
   seatsReceived: 0,
   seatsHandedOn: 0,
   seatsUsed: 0,
@@ -111,7 +111,7 @@ export class ProgressViews {
       name: unit.name,
       kind: unit.kind,
       batchId,
-      ...progressOf(figures ?? ZERO, schools.get(unitId) ?? 0, required.get(unitId), targets, atMs),
+      ...progressOf(figures ?? ZERO_FIGURES, schools.get(unitId) ?? 0, required.get(unitId), targets, atMs),
       seats: seatsOf(ledgers, batch),
       ...(unit.kind === 'school' ? { closure: closureOf(participation, closure) } : {}),
     };
@@ -132,7 +132,7 @@ export class ProgressViews {
     const targets = await BatchTargets.of(this.reader, batch);
     const of = (unitId: string) =>
       progressOf(
-        figures.find((row) => row.unitId === unitId) ?? ZERO,
+        figures.find((row) => row.unitId === unitId) ?? ZERO_FIGURES,
         schools.get(unitId) ?? 0,
         required.get(unitId),
         targets,
@@ -294,7 +294,7 @@ export async function schoolCounts(
   return new Map(rows.map((row) => [String(row.unit_id), before.map((_, index) => Number(row[`c${index}`]))]));
 }
 
-function progressOf(
+export function progressOf(
   figures: ProgressFigures,
   schoolsTotal: number,
   required: Required | undefined,

@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+
+/** Where scripts/build-web.js puts the built web app. */
+export const WEB_APP_DIR = path.resolve(__dirname, '../../../../dist/web');
+
+/** The app's page may load only what it was built with, from here; inline styles are what Element Plus and ECharts set. */
+const PAGE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; " +
+    "frame-src 'self'; frame-ancestors 'self'; object-src 'none'; base-uri 'self'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'same-origin',
+  'cache-control': 'no-cache',
+};
+
+/**
+ * Serves the web app at `/` beside the API at `/api`: the built files as they are (the hashed
+ * ones under assets/ for a year), and the app's page for every other GET that asks for HTML,
+ * so a link like /units/320700 opens the page the app routes to.
+ */
+export function serveWebApp(app: NestExpressApplication, dir = WEB_APP_DIR): boolean {
+  const index = path.join(dir, 'index.html');
+  if (!existsSync(index)) {
+    new Logger('Web').log(`The web app is not built (no ${index}): run npm run build:web; serving the API only`);
+    return false;
+  }
+  app.useStaticAssets(dir, {
+    index: false,
+    dotfiles: 'ignore',
+    setHeaders: (response, file) => {
+      response.setHeader('x-content-type-options', 'nosniff');
+      response.setHeader(
+        'cache-control',
+        file.startsWith(path.join(dir, 'assets') + path.sep) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const isApi = request.path === '/api' || request.path.startsWith('/api/');
+    if (isApi || (request.method !== 'GET' && request.method !== 'HEAD') || !request.accepts('html')) return next();
+    response.set(PAGE_HEADERS).sendFile(index);
+  });
+  return true;
+}

@@ -1,0 +1,15 @@
+import { http } from './http';
+import type { AuditEvent } from './types';
+
+const path = encodeURIComponent;
+
+/** The auditors' window on the log (roles auditor and system). */
+export const auditApi = {
+  stream: (streamId: string) =>
+    http.get<{ streamId: string; events: AuditEvent[] }>(`/audit/streams/${path(streamId)}`),
+  stateAsOf: (streamId: string, asOf: string) => http.get<unknown>(`/audit/streams/${path(streamId)}/state`, { asOf }),
+  events: (fromPosition: number, limit = 50) =>
+    http.get<{ events: AuditEvent[]; nextPosition?: number }>('/audit/events', { fromPosition, limit }),
+  verify: () => http.get<Record<string, unknown> & { ok?: boolean; intact?: boolean }>('/audit/verify'),
+  checkpoints: () => http.get<{ checkpoints: Record<string, unknown>[] }>('/audit/checkpoints'),
+};

@@ -1,0 +1,146 @@
+import { EntityManager, In } from 'typeorm';
+import { isoWeekOf, parseIsoWeek } from '../notices/iso-week';
+import { percentOf } from '../notices/notice-measures';
+import { BatchRow, ProgrammeRow, UnitProgressRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
+import { progressOf, ProgressViews, ZERO_FIGURES } from './progress.views';
+import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
+
+/** What the web app's dashboards read beyond the contract's views: the batches, a unit's children, its weekly trend. */
+export class DashboardViews {
+  private readonly progress: ProgressViews;
+
+  constructor(private readonly reader: EntityManager) {
+    this.progress = new ProgressViews(reader);
+  }
+
+  /**
+   * The batches a caller can pick from: those of programmes run by a unit on the caller's path
+   * (its own unit or one above it); every batch when the caller reads everything.
+   */
+  async batches(visibleTo: { unitPath: readonly string[] } | 'all') {
+    const batches = await this.reader.getRepository(BatchRow).find({ order: { startsOn: 'DESC', batchId: 'ASC' } });
+    const programmes = await this.reader
+      .getRepository(ProgrammeRow)
+      .findBy({ programmeId: In([...new Set(batches.map((batch) => batch.programmeId))]) });
+    const visible =
+      visibleTo === 'all' ? batches : batches.filter((batch) => visibleTo.unitPath.includes(batch.provinceId));
+    return {
+      batches: visible.map((batch) => ({
+        batchId: batch.batchId,
+        name: batch.name,
+        programmeId: batch.programmeId,
+        programmeName: programmes.find((each) => each.programmeId === batch.programmeId)?.name ?? null,
+        provinceId: batch.provinceId,
+        rulebookId: batch.rulebookId,
+        startsOn: batch.startsOn,
+        endsOn: batch.endsOn,
+        sharePercent: batch.sharePercent,
+        periods: batch.periods,
+      })),
+    };
+  }
+
+  /**
+   * Every unit one level below, each with the figures, rates, target and `behind` of its own
+   * progress view (what the dashboards' bar chart draws); `path` names the units from `pathFrom`
+   * (the caller's own) down to this one.
+   */
+  async children(unitId: string, batchId: string, atMs: number, pathFrom?: string) {
+    const unit = await this.progress.unit(unitId);
+    const batch = await this.progress.batch(batchId);
+    // The caller's own unit is on the path above, or is this unit itself (then nothing above is named).
+    const from = pathFrom === undefined ? 0 : unit.ancestry.indexOf(pathFrom);
+    const above = from < 0 ? [] : unit.ancestry.slice(from);
+    const named = await this.reader.getRepository(UnitRow).findBy({ unitId: In(above) });
+    const children = await this.reader
+      .getRepository(UnitRow)
+      .find({ where: { parentId: unitId }, order: { unitId: 'ASC' } });
+    const childIds = children.map((child) => child.unitId);
+    const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(childIds) });
+    const schools = await this.progress.schoolsTakingPart(batchId, childIds);
+    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), [null]);
+    const targets = await BatchTargets.of(this.reader, batch);
+    return {
+      unitId,
+      name: unit.name,
+      kind: unit.kind,
+      batchId,
+      path: [...above.flatMap((id) => named.filter((each) => each.unitId === id)), unit].map((each) => ({
+        unitId: each.unitId,
+        name: each.name,
+        kind: each.kind,
+      })),
+      targetPercent: targets.targetAt(atMs),
+      children: children.map((child) => ({
+        unitId: child.unitId,
+        name: child.name,
+        kind: child.kind,
+        ...progressOf(
+          figures.find((each) => each.unitId === child.unitId) ?? ZERO_FIGURES,
+          schools.get(child.unitId) ?? 0,
+          required.get(child.unitId),
+          targets,
+          atMs,
+        ),
+      })),
+    };
+  }
+
+  /**
+   * The unit's 完成率 and the batch's target as of the end of every week of the batch so far (the
+   * last one: the week under way, as of `atMs`), from the same week-by-week changes and
+   * teachers-required figures the weekly notice adds up.
+   */
+  async trend(unitId: string, batchId: string, atMs: number) {
+    const unit = await this.progress.unit(unitId);
+    const batch = await this.progress.batch(batchId);
+    const changes: { week: string; enrolled: number; passed: number; trained: number; certified: number }[] =
+      await this.reader.query(
+        `select week, sum(enrolled)::int as enrolled, sum(passed)::int as passed, sum(trained)::int as trained,
+                sum(certified)::int as certified
+         from ${this.reader.connection.getMetadata(UnitWeeklyChangeRow).tablePath}
+         where batch_id = $1 and unit_id = $2 group by week order by week`,
+        [batchId, unitId],
+      );
+    const first = isoWeekOf(Date.parse(`${batch.startsOn}T00:00:00+08:00`));
+    const lastOfBatch = isoWeekOf(Date.parse(`${batch.endsOn}T23:59:59+08:00`));
+    // Up to the week under way, within the batch; before the batch starts, its first week alone.
+    const last = [first, [lastOfBatch, isoWeekOf(atMs)].sort()[0]].sort()[1];
+    const weeks: { week: string; endsOn: string; asOfMs: number }[] = [];
+    for (let week = parseIsoWeek(first); week && week.week <= last; week = parseIsoWeek(isoWeekOf(week.untilMs))) {
+      weeks.push({ week: week.week, endsOn: week.endsOn, asOfMs: Math.min(week.untilMs, atMs) });
+    }
+    const required = await requiredAt(
+      this.reader,
+      await unitsAtOrBelow(this.reader, unit, null),
+      weeks.map((week) => new Date(week.asOfMs).toISOString()),
+    );
+    const targets = await BatchTargets.of(this.reader, batch);
+    // What happened before the batch's first week counts from that week.
+    const weekOf = (week: string) => (week < first ? first : week);
+    const totals = { enrolled: 0, passed: 0, trained: 0, certified: 0 };
+    return {
+      unitId,
+      name: unit.name,
+      kind: unit.kind,
+      batchId,
+      weeks: weeks.map(({ week, endsOn, asOfMs }, index) => {
+        for (const change of changes.filter((each) => weekOf(each.week) === week)) {
+          totals.enrolled += change.enrolled;
+          totals.passed += change.passed;
+          totals.trained += change.trained;
+          totals.certified += change.certified;
+        }
+        const requiredThen = required[index].get(unitId)?.required ?? 0;
+        return {
+          week,
+          endsOn,
+          required: requiredThen,
+          ...totals,
+          completionPercent: percentOf(totals.trained, requiredThen),
+          targetPercent: targets.targetAt(asOfMs),
+        };
+      }),
+    };
+  }
+}
