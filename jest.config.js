@@ -1,6 +1,7 @@
 // Tests are split by suffix (*.unit.spec.ts needs nothing; *.int.spec.ts and *.e2e.spec.ts
 // talk to a real PostgreSQL that globalSetup starts once per run; *.kafka.spec.ts also get a real
-// Kafka broker, started by their own globalSetup; *.oidc.spec.ts get a real OpenID provider, Keycloak).
+// Kafka broker, started by their own globalSetup; *.oidc.spec.ts get a real OpenID provider, Keycloak;
+// *.browser.spec.ts drive Debian's Chromium against the built web app, with the same PostgreSQL).
 const swc = [
   '@swc/jest',
   {
@@ -46,6 +47,13 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.oidc.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/oidc-global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/jest/oidc-global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.browser.spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest/browser-global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
     },
   ],
 };

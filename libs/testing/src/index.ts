@@ -24,3 +24,13 @@ export type { KafkaRequirement } from './kafka/test-kafka';
 export { describeWithOidc, testOidcProvider, TestOidcUnavailableError, TEST_OIDC_ISSUER_ENV } from './oidc/test-oidc';
 export { ensureKeycloak, startKeycloak, KeycloakUnavailableError, KeycloakStartError } from './oidc/keycloak';
 export type { Keycloak, KeycloakDistribution } from './oidc/keycloak';
+export {
+  BrowserUnavailableError,
+  CHROMIUM_ENV,
+  CHROMIUM_FLAGS,
+  chromiumPath,
+  chromiumUnavailableReason,
+  describeWithBrowser,
+  launchChromium,
+  TEST_BROWSER_UNAVAILABLE_ENV,
+} from './browser/chromium';

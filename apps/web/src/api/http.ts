@@ -42,8 +42,12 @@ export function apiUrl(path: string, query: Query = {}): string {
 
 async function request<T>(method: 'GET' | 'POST', path: string, query: Query, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', 'accept-language': language };
-  // A header a cross-site form cannot send: state-changing calls are safe from CSRF on top of SameSite=Strict.
-  if (method !== 'GET') headers['x-requested-with'] = 'XMLHttpRequest';
+  // Double submit: the session's CSRF token, readable by this page only, goes back as a header on
+  // every state-changing call (on top of the SameSite=Strict session cookie).
+  if (method !== 'GET') {
+    const csrf = csrfToken();
+    if (csrf) headers['x-csrf-token'] = csrf;
+  }
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -60,7 +64,8 @@ async function request<T>(method: 'GET' | 'POST', path: string, query: Query, bo
   const parsed: unknown = text ? safeJson(text) : undefined;
   if (!response.ok) {
     const error = (parsed as Partial<ApiErrorBody> | undefined)?.error;
-    if (response.status === 401 && !path.startsWith('/auth/login')) onUnauthenticated?.();
+    // Asking who is signed in, or signing in, answers 401 as a matter of course.
+    if (response.status === 401 && !path.startsWith('/auth/')) onUnauthenticated?.();
     throw new ApiError(
       response.status,
       error?.code ?? `HTTP_${response.status}`,
@@ -69,6 +74,16 @@ async function request<T>(method: 'GET' | 'POST', path: string, query: Query, bo
     );
   }
   return parsed as T;
+}
+
+const CSRF_COOKIE = 'tip_csrf';
+
+function csrfToken(): string | undefined {
+  for (const pair of document.cookie.split(';')) {
+    const [name, ...value] = pair.trim().split('=');
+    if (name === CSRF_COOKIE) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -56,6 +56,7 @@ const zhCN = {
     notFound: '您访问的页面不存在。',
     backHome: '返回首页',
     code: '错误代码',
+    until: '解除时间：{time}',
     // Why the API refused, in the words of the notices; the API's own message is shown beside it.
     explain: {
       NETWORK: '无法连接服务器。',
@@ -66,8 +67,10 @@ const zhCN = {
       CONFLICT: '数据已被他人修改，请刷新后重试。',
       VIEW_BEHIND: '数据正在更新，请稍后刷新。',
       UNAVAILABLE: '服务暂时不可用，请稍后重试。',
+      SIGN_IN_FAILED: '账号或密码错误。',
+      SIGN_IN_THROTTLED: '登录失败次数过多，请稍后再试。',
       ACCOUNT_LOCKED: '账号因多次登录失败已被锁定，请稍后再试或联系管理员。',
-      INVALID_CREDENTIALS: '账号或密码错误。',
+      ACCOUNT_DISABLED: '账号已被停用，请联系管理员。',
       ALREADY_ENROLLED: '该教师已报名本批次。',
       BAD_HOURS: '学时数不符合要求。',
       BAD_POINT_CHOICE: '所选能力点不符合本批次的选点规则。',
@@ -249,6 +252,13 @@ const zhCN = {
     byCategory: '各类学时',
     sources: '学时来源',
     sourceKinds: { 'course-platform': '网络研修平台', school: '学校认定' } as Record<string, string>,
+    // The presets' hour categories; a rulebook's own ones show as they are named.
+    categories: {
+      online: '网络研修',
+      offline: '线下实践应用',
+      application: '应用整合',
+      practice: '校本实践',
+    } as Record<string, string>,
     onlinePassed: '网络研修',
     passed: '已合格',
     notPassed: '未合格',

@@ -40,13 +40,3 @@ export function timeLeft(deadline: string, nowMs: number): { days: number; hours
   const hours = Math.floor(left / 3_600_000);
   return { days: Math.floor(hours / 24), hours: hours % 24 };
 }
-
-/** The ISO week (Monday to Sunday, Beijing time) an instant falls in, e.g. 2021-W03. */
-export function isoWeekOf(ms: number): string {
-  const local = new Date(ms + 8 * 3_600_000);
-  const midnight = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
-  const thursday = new Date(midnight + (3 - ((local.getUTCDay() + 6) % 7)) * 86_400_000);
-  const year = thursday.getUTCFullYear();
-  const week = 1 + Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / 86_400_000 / 7);
-  return `${year}-W${String(week).padStart(2, '0')}`;
-}
