@@ -34,3 +34,4 @@ export {
   launchChromium,
   TEST_BROWSER_UNAVAILABLE_ENV,
 } from './browser/chromium';
+export { ensureWebAppBuilt } from './browser/web-build';

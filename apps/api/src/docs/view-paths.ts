@@ -427,6 +427,94 @@ export function viewPaths(): OpenAPIObject['paths'] {
         },
       },
     ),
+    '/api/views/batches': view(
+      'batches',
+      'The batches a caller can pick from: those of programmes run by a unit on the caller’s path (every batch for auditors and system), newest first',
+      [minPosition],
+      {
+        type: 'object',
+        properties: {
+          batches: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                batchId: { type: 'string' },
+                name: { type: 'string' },
+                programmeId: { type: 'string' },
+                programmeName: { type: 'string', nullable: true },
+                provinceId: { type: 'string' },
+                rulebookId: { type: 'string' },
+                startsOn: { type: 'string', format: 'date' },
+                endsOn: { type: 'string', format: 'date' },
+                sharePercent: { type: 'number' },
+                periods: { type: 'array', items: { type: 'object' } },
+              },
+            },
+          },
+          position: { type: 'integer' },
+        },
+      },
+    ),
+    '/api/views/units/{unitId}/children': view(
+      'unitChildren',
+      'Every unit one level below, each with the figures, rates, target and `behind` of its own progress view (what the dashboards’ bar chart draws); `path` names the units from the caller’s own down to this one',
+      [inPath('unitId'), batchId(true), minPosition],
+      {
+        type: 'object',
+        properties: {
+          unitId: { type: 'string' },
+          name: { type: 'string' },
+          kind: { type: 'string' },
+          batchId: { type: 'string' },
+          path: { type: 'array', items: { type: 'object' } },
+          targetPercent: { type: 'number', description: 'The batch’s coverage target now' },
+          children: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                unitId: { type: 'string' },
+                name: { type: 'string' },
+                kind: { type: 'string' },
+                ...progress,
+              },
+            },
+          },
+          position: { type: 'integer' },
+        },
+      },
+    ),
+    '/api/views/units/{unitId}/trend': view(
+      'unitTrend',
+      'The unit’s 完成率 (trained ÷ required) and the batch’s target as of the end of every week of the batch so far (ISO weeks, Asia/Shanghai; the last is the week under way)',
+      [inPath('unitId'), batchId(true), minPosition],
+      {
+        type: 'object',
+        properties: {
+          unitId: { type: 'string' },
+          batchId: { type: 'string' },
+          weeks: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                week: { type: 'string', example: '2021-W03' },
+                endsOn: { type: 'string', format: 'date' },
+                required: { type: 'integer' },
+                enrolled: { type: 'integer' },
+                passed: { type: 'integer' },
+                trained: { type: 'integer' },
+                certified: { type: 'integer' },
+                completionPercent: { type: 'number', nullable: true },
+                targetPercent: { type: 'number' },
+              },
+            },
+          },
+          position: { type: 'integer' },
+        },
+      },
+    ),
     '/api/inspections/{sampleId}': view(
       'inspectionSample',
       'A spot-check sample: the schools drawn, the seed, the rule used, findings so far',

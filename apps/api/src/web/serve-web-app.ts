@@ -40,8 +40,9 @@ export function serveWebApp(app: NestExpressApplication, dir = WEB_APP_DIR): boo
     },
   });
   app.use((request: Request, response: Response, next: NextFunction) => {
-    const isApi = request.path === '/api' || request.path.startsWith('/api/');
-    if (isApi || (request.method !== 'GET' && request.method !== 'HEAD') || !request.accepts('html')) return next();
+    // The API, and a built file that is not there (an old tab asking for last version's chunk), are not pages.
+    const notAPage = request.path === '/api' || request.path.startsWith('/api/') || request.path.startsWith('/assets/');
+    if (notAPage || (request.method !== 'GET' && request.method !== 'HEAD') || !request.accepts('html')) return next();
     response.set(PAGE_HEADERS).sendFile(index);
   });
   return true;

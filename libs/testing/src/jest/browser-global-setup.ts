@@ -1,12 +1,6 @@
-import * as path from 'node:path';
 import { chromiumUnavailableReason, TEST_BROWSER_UNAVAILABLE_ENV } from '../browser/chromium';
+import { ensureWebAppBuilt } from '../browser/web-build';
 import postgresGlobalSetup from './global-setup';
-
-// Plain JavaScript shared with `npm start`: builds dist/web only when apps/web changed.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ensureWebBuilt } = require(path.resolve(__dirname, '../../../../scripts/build-web.js')) as {
-  ensureWebBuilt(options?: { log?: (line: string) => void }): Promise<boolean>;
-};
 
 /**
  * The browser project's globalSetup: the test PostgreSQL (as for the int project), the web app
@@ -15,7 +9,7 @@ const { ensureWebBuilt } = require(path.resolve(__dirname, '../../../../scripts/
  */
 export default async function browserGlobalSetup(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`\n[browser] ${line}\n`);
-  await ensureWebBuilt({ log });
+  log(await ensureWebAppBuilt());
   const reason = chromiumUnavailableReason();
   if (reason) {
     if (process.env.CI === 'true') throw new Error(`CI=true and no browser for the browser tests: ${reason}`);

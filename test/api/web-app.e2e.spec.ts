@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { mintToken } from '@tip/auth';
+import { Actor } from '@tip/domain';
+import { createTestDatabase, ensureWebAppBuilt, TestDatabase } from '@tip/testing';
+import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
+import { loadConfig } from '../../apps/api/src/config';
+import {
+  BATCH,
+  COUNTIES,
+  expectedCompletion,
+  expectedPacePercent,
+  NOW,
+  PROVINCE,
+  SCHOOLS,
+  seedScenario,
+} from '../web/support/scenario';
+
+/**
+ * The web app beside the API on one origin, and the views its dashboards read: the batches in
+ * the caller's scope, a unit's children against the batch's pace, and its week-by-week trend.
+ */
+const COUNTY = COUNTIES[0];
+const countyAdmin: Actor = { sub: 'xw', role: 'county-admin', unitId: COUNTY.unitId };
+const schoolAdmin: Actor = { sub: 's2', role: 'school-admin', unitId: SCHOOLS[1].schoolId };
+const teacher: Actor = { sub: 'T-XW-01-1', role: 'teacher', unitId: SCHOOLS[0].schoolId };
+const auditor: Actor = { sub: 'audit', role: 'auditor' };
+const system: Actor = { sub: 'importer', role: 'system' };
+
+describe('the web app and its views over HTTP', () => {
+  let tip: RunningTip;
+  let database: TestDatabase;
+  let secret: string;
+  let origin: string;
+
+  const get = async (actor: Actor | undefined, url: string, headers: Record<string, string> = {}) => {
+    const authorization: Record<string, string> = actor
+      ? { authorization: `Bearer ${await mintToken(secret, actor)}` }
+      : {};
+    const response = await fetch(`${origin}${url}`, { headers: { ...authorization, ...headers } });
+    const text = await response.text();
+    const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
+    return { status: response.status, headers: response.headers, text, body: json ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    await ensureWebAppBuilt();
+    secret = randomBytes(32).toString('hex');
+    database = await createTestDatabase();
+    tip = await startTip(
+      loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }),
+      { clock: { now: () => new Date(NOW) } },
+    );
+    origin = tip.url.replace(/\/api$/, '');
+    await seedScenario(tip.url, secret);
+    // A second province with a batch of its own, which nobody in Jiangsu may see.
+    const token = await mintToken(secret, system);
+    const send = async (name: string, body: Record<string, unknown>) => {
+      const response = await fetch(`${tip.url}/commands/${name}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...body, at: '2021-01-04T09:00:00+08:00' }),
+      });
+      expect({ name, status: response.status }).toEqual({ name, status: 200 });
+    };
+    await send('RegisterOrgUnit', { unitId: '330000', kind: 'province', name: '浙江省' });
+    await send('LaunchProgramme', {
+      programmeId: 'ZJ',
+      name: '浙江提升工程',
+      provinceId: '330000',
+      rulebook: 'jiangsu-2.0',
+    });
+    await send('ScheduleBatch', {
+      programmeId: 'ZJ',
+      batchId: 'ZJ-2021',
+      name: '浙江第一批',
+      startsOn: '2021-02-01',
+      endsOn: '2021-12-31',
+      sharePercent: 20,
+      periods: [{ periodId: '1', startsOn: '2021-02-01', endsOn: '2021-03-31' }],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await tip?.stop();
+    await database?.drop();
+  });
+
+  describe('serving the app', () => {
+    it('answers / and any page of the app with the app, under a content security policy', async () => {
+      for (const page of ['/', '/login', `/units/${COUNTY.unitId}`, '/verify/ABC']) {
+        const response = await get(undefined, page, { accept: 'text/html' });
+        expect({ page, status: response.status }).toEqual({ page, status: 200 });
+        expect(response.text).toContain('<div id="app">');
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+        expect(response.headers.get('cache-control')).toBe('no-cache');
+      }
+    });
+
+    it('serves the built files, the hashed ones cacheable for a year', async () => {
+      const page = await get(undefined, '/', { accept: 'text/html' });
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.text)?.[1];
+      expect(script).toBeDefined();
+      const asset = await get(undefined, script ?? '');
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toContain('javascript');
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    });
+
+    it('leaves /api to the API: unknown routes are JSON 404s, never the page', async () => {
+      const unknown = await get(undefined, '/api/nothing-here', { accept: 'text/html' });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      const missingAsset = await get(undefined, '/assets/missing.js', { accept: '*/*' });
+      expect(missingAsset.status).toBe(404);
+      expect(missingAsset.text).not.toContain('<div id="app">');
+      const health = await get(undefined, '/api/health');
+      expect(health.headers.get('content-type')).toContain('application/json');
+    });
+  });
+
+  describe('GET /api/views/batches', () => {
+    it('lists the batches of programmes on the caller’s path, and every batch to auditors', async () => {
+      const ids = async (actor: Actor) =>
+        ((await get(actor, '/api/views/batches')).body.batches as { batchId: string }[]).map((each) => each.batchId);
+      expect(await ids(countyAdmin)).toEqual([BATCH]);
+      expect(await ids(schoolAdmin)).toEqual([BATCH]);
+      expect(await ids(teacher)).toEqual([BATCH]);
+      expect((await ids(auditor)).sort()).toEqual([BATCH, 'ZJ-2021']);
+      const [batch] = (await get(countyAdmin, '/api/views/batches')).body.batches;
+      expect(batch).toMatchObject({
+        batchId: BATCH,
+        name: '第一批',
+        programmeName: '江苏省中小学教师信息技术应用能力提升工程2.0',
+        startsOn: '2020-11-01',
+        endsOn: '2021-10-31',
+        periods: [{ periodId: '1' }, { periodId: '2' }],
+      });
+    });
+
+    it('answers 401 without a token', async () => {
+      expect((await get(undefined, '/api/views/batches')).status).toBe(401);
+    });
+  });
+
+  describe('GET /api/views/units/{unitId}/children', () => {
+    it("gives each child's figures and passed ÷ seats against the batch's pace, worked out by hand", async () => {
+      const response = await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/children?batchId=${BATCH}`);
+      expect(response.status).toBe(200);
+      const completion = expectedCompletion();
+      const pace = expectedPacePercent();
+      expect(response.body.pacePercent).toBe(pace);
+      expect(
+        response.body.children.map((child: { unitId: string; progressPercent: number; behind: boolean }) => [
+          child.unitId,
+          child.progressPercent,
+          child.behind,
+        ]),
+      ).toEqual(
+        SCHOOLS.filter((school) => school.countyId === COUNTY.unitId).map((school) => [
+          school.schoolId,
+          completion.get(school.schoolId),
+          (completion.get(school.schoolId) ?? 0) < pace,
+        ]),
+      );
+      expect(response.body.children[0]).toMatchObject({
+        name: SCHOOLS[0].name,
+        kind: 'school',
+        teachers: { enrolled: 6, passed: 5, certified: 1 },
+        seatTotals: { received: 6 },
+      });
+    });
+
+    it("names the path down from the caller's own unit, and nothing above it", async () => {
+      const school = SCHOOLS[0].schoolId;
+      const asCounty = await get(countyAdmin, `/api/views/units/${school}/children?batchId=${BATCH}`);
+      expect(asCounty.body.path.map((unit: { unitId: string }) => unit.unitId)).toEqual([COUNTY.unitId, school]);
+      expect(asCounty.body.children).toEqual([]);
+      const asAuditor = await get(auditor, `/api/views/units/${school}/children?batchId=${BATCH}`);
+      expect(asAuditor.body.path.map((unit: { unitId: string }) => unit.unitId)).toEqual([
+        PROVINCE.unitId,
+        COUNTY.unitId.slice(0, 4) + '00',
+        COUNTY.unitId,
+        school,
+      ]);
+    });
+
+    it('refuses a unit outside the caller’s subtree (403), a missing batch (400) and an unknown one (404)', async () => {
+      expect((await get(schoolAdmin, `/api/views/units/${COUNTY.unitId}/children?batchId=${BATCH}`)).status).toBe(403);
+      expect((await get(countyAdmin, `/api/views/units/${COUNTIES[1].unitId}/children?batchId=${BATCH}`)).status).toBe(
+        403,
+      );
+      const missing = await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/children`);
+      expect(missing).toMatchObject({ status: 400, body: { error: { details: [{ field: 'batchId' }] } } });
+      expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/children?batchId=NOPE`)).status).toBe(404);
+    });
+  });
+
+  describe('GET /api/views/units/{unitId}/trend', () => {
+    it('gives the figures as of every week from the batch’s first to the one under way', async () => {
+      const response = await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/trend?batchId=${BATCH}`);
+      expect(response.status).toBe(200);
+      const weeks = response.body.weeks as {
+        week: string;
+        enrolled: number;
+        passed: number;
+        seatsReceived: number;
+        progressPercent: number;
+        pacePercent: number;
+      }[];
+      // 2020-11-01 is the Sunday of 2020-W44; NOW (2021-03-15) is in 2021-W11; 2020 has 53 weeks.
+      expect(weeks[0].week).toBe('2020-W44');
+      expect(weeks.at(-1)?.week).toBe('2021-W11');
+      expect(weeks).toHaveLength(9 + 11 + 1);
+      // Seats came before the batch began: they count from its first week. Enrolled in W45, graded in 2021-W05.
+      expect(weeks[0]).toMatchObject({ seatsReceived: 12, enrolled: 0, passed: 0 });
+      expect(weeks.find((week) => week.week === '2020-W45')).toMatchObject({ enrolled: 10, passed: 0 });
+      expect(weeks.find((week) => week.week === '2021-W04')).toMatchObject({ passed: 0 });
+      expect(weeks.find((week) => week.week === '2021-W05')).toMatchObject({ passed: 6, progressPercent: 50 });
+      expect(weeks.at(-1)).toMatchObject({ passed: 6, progressPercent: expectedCompletion().get(COUNTY.unitId) });
+      expect(weeks.at(-1)?.pacePercent).toBe(expectedPacePercent());
+      for (const [index, week] of weeks.entries()) {
+        if (index > 0) expect(week.pacePercent).toBeGreaterThanOrEqual(weeks[index - 1].pacePercent);
+      }
+    });
+
+    it("counts a province's share as what its cities received", async () => {
+      const response = await get(auditor, `/api/views/units/${PROVINCE.unitId}/trend?batchId=${BATCH}`);
+      expect(response.body.weeks.at(-1)).toMatchObject({
+        seatsReceived: 24,
+        passed: 9,
+        progressPercent: expectedCompletion().get(PROVINCE.unitId),
+      });
+    });
+  });
+});
