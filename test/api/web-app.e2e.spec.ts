@@ -8,7 +8,7 @@ import {
   BATCH,
   COUNTIES,
   expectedCompletion,
-  expectedPacePercent,
+  EXPECTED_TARGET_PERCENT,
   NOW,
   PROVINCE,
   SCHOOLS,
@@ -142,31 +142,39 @@ describe('the web app and its views over HTTP', () => {
   });
 
   describe('GET /api/views/units/{unitId}/children', () => {
-    it("gives each child's figures and passed ÷ seats against the batch's pace, worked out by hand", async () => {
+    it("gives each child's figures, 完成率 and target as its own progress view does, worked out by hand", async () => {
       const response = await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/children?batchId=${BATCH}`);
       expect(response.status).toBe(200);
       const completion = expectedCompletion();
-      const pace = expectedPacePercent();
-      expect(response.body.pacePercent).toBe(pace);
-      expect(
-        response.body.children.map((child: { unitId: string; progressPercent: number; behind: boolean }) => [
-          child.unitId,
-          child.progressPercent,
-          child.behind,
-        ]),
-      ).toEqual(
+      expect(response.body.targetPercent).toBe(EXPECTED_TARGET_PERCENT);
+      const rows = response.body.children as {
+        unitId: string;
+        rates: { completionPercent: number };
+        target: { percent: number };
+        behind: boolean;
+      }[];
+      expect(rows.map((child) => [child.unitId, child.rates.completionPercent, child.behind])).toEqual(
         SCHOOLS.filter((school) => school.countyId === COUNTY.unitId).map((school) => [
           school.schoolId,
           completion.get(school.schoolId),
-          (completion.get(school.schoolId) ?? 0) < pace,
+          (completion.get(school.schoolId) ?? 0) < EXPECTED_TARGET_PERCENT,
         ]),
       );
       expect(response.body.children[0]).toMatchObject({
         name: SCHOOLS[0].name,
         kind: 'school',
-        teachers: { enrolled: 6, passed: 5, certified: 1 },
-        seatTotals: { received: 6 },
+        teachers: { required: 6, enrolled: 6, passed: 5, trained: 5, certified: 1 },
+        target: { percent: EXPECTED_TARGET_PERCENT },
       });
+      // Each row is what the child's own progress view says.
+      for (const child of rows) {
+        const own = await get(countyAdmin, `/api/views/units/${child.unitId}/progress?batchId=${BATCH}`);
+        expect({ unitId: child.unitId, rates: own.body.rates, behind: own.body.behind }).toEqual({
+          unitId: child.unitId,
+          rates: child.rates,
+          behind: child.behind,
+        });
+      }
     });
 
     it("names the path down from the caller's own unit, and nothing above it", async () => {
@@ -195,39 +203,41 @@ describe('the web app and its views over HTTP', () => {
   });
 
   describe('GET /api/views/units/{unitId}/trend', () => {
-    it('gives the figures as of every week from the batch’s first to the one under way', async () => {
+    it('gives 完成率 and the target as of every week from the batch’s first to the one under way', async () => {
       const response = await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/trend?batchId=${BATCH}`);
       expect(response.status).toBe(200);
       const weeks = response.body.weeks as {
         week: string;
+        required: number;
         enrolled: number;
-        passed: number;
-        seatsReceived: number;
-        progressPercent: number;
-        pacePercent: number;
+        trained: number;
+        completionPercent: number | null;
+        targetPercent: number;
       }[];
       // 2020-11-01 is the Sunday of 2020-W44; NOW (2021-03-15) is in 2021-W11; 2020 has 53 weeks.
       expect(weeks[0].week).toBe('2020-W44');
       expect(weeks.at(-1)?.week).toBe('2021-W11');
       expect(weeks).toHaveLength(9 + 11 + 1);
-      // Seats came before the batch began: they count from its first week. Enrolled in W45, graded in 2021-W05.
-      expect(weeks[0]).toMatchObject({ seatsReceived: 12, enrolled: 0, passed: 0 });
-      expect(weeks.find((week) => week.week === '2020-W45')).toMatchObject({ enrolled: 10, passed: 0 });
-      expect(weeks.find((week) => week.week === '2021-W04')).toMatchObject({ passed: 0 });
-      expect(weeks.find((week) => week.week === '2021-W05')).toMatchObject({ passed: 6, progressPercent: 50 });
-      expect(weeks.at(-1)).toMatchObject({ passed: 6, progressPercent: expectedCompletion().get(COUNTY.unitId) });
-      expect(weeks.at(-1)?.pacePercent).toBe(expectedPacePercent());
+      // Teachers registered before the batch are required from its first week; enrolled in W45, graded in 2021-W05.
+      expect(weeks[0]).toMatchObject({ required: 12, enrolled: 0, trained: 0, completionPercent: 0 });
+      expect(weeks.find((week) => week.week === '2020-W45')).toMatchObject({ enrolled: 12, trained: 0 });
+      expect(weeks.find((week) => week.week === '2021-W04')).toMatchObject({ trained: 0 });
+      expect(weeks.find((week) => week.week === '2021-W05')).toMatchObject({ trained: 6, completionPercent: 50 });
+      expect(weeks.at(-1)).toMatchObject({ trained: 6, completionPercent: expectedCompletion().get(COUNTY.unitId) });
+      // The target climbs to 20% by the end of 2020 and stays there.
+      expect(weeks.find((week) => week.week === '2020-W53')?.targetPercent).toBe(EXPECTED_TARGET_PERCENT);
+      expect(weeks.at(-1)?.targetPercent).toBe(EXPECTED_TARGET_PERCENT);
       for (const [index, week] of weeks.entries()) {
-        if (index > 0) expect(week.pacePercent).toBeGreaterThanOrEqual(weeks[index - 1].pacePercent);
+        if (index > 0) expect(week.targetPercent).toBeGreaterThanOrEqual(weeks[index - 1].targetPercent);
       }
     });
 
-    it("counts a province's share as what its cities received", async () => {
+    it("adds up a province's teachers from every school below it", async () => {
       const response = await get(auditor, `/api/views/units/${PROVINCE.unitId}/trend?batchId=${BATCH}`);
       expect(response.body.weeks.at(-1)).toMatchObject({
-        seatsReceived: 24,
-        passed: 9,
-        progressPercent: expectedCompletion().get(PROVINCE.unitId),
+        required: SCHOOLS.reduce((sum, school) => sum + school.grades.length, 0),
+        trained: 9,
+        completionPercent: expectedCompletion().get(PROVINCE.unitId),
       });
     });
   });

@@ -26,6 +26,8 @@ export interface Positioned {
 }
 
 export interface TeacherCounts {
+  /** 应训: the teachers required (exempt aside), from the registered teachers or a declared total. */
+  required: number;
   enrolled: number;
   confirmed: number;
   pointsSelected: number;
@@ -33,15 +35,33 @@ export interface TeacherCounts {
   assessed: number;
   passed: number;
   excellent: number;
+  /** Finished as the rulebook says (passed where it grades). */
+  trained: number;
   certified: number;
+}
+
+export interface Rates {
+  /** 参训率: enrolled ÷ required */
+  participationPercent: number | null;
+  /** 合格率: passed ÷ assessed */
+  passPercent: number | null;
+  /** 完成率: trained ÷ required */
+  completionPercent: number | null;
 }
 
 export interface ProgressFigures {
   teachers: TeacherCounts;
+  requiredSource: 'registered' | 'declared' | 'mixed' | 'none';
+  rates: Rates;
+  /** The batch's coverage target now, in percent of the teachers required. */
+  target: { percent: number; aimPercent: number | null; asOf: string };
+  /** 完成率 under the target, and by how many points. */
+  behind: boolean;
+  behindByPoints: number;
   hoursCredited: { total: number; byCategory: Record<string, number> };
   excellentVideos: { total: number; bySubject: Record<string, number> };
   schools: { total: number; closed: number };
-  seatTotals: { received: number; handedOn: number; used: number; left: number };
+  seatTotals: { received: number; handedOn: number; used: number; left: number | null };
 }
 
 export interface SeatsOfPeriod {
@@ -49,7 +69,7 @@ export interface SeatsOfPeriod {
   received: number;
   handedOn: number;
   used: number;
-  left: number;
+  left: number | null;
 }
 
 export type ClosureStatus =
@@ -78,9 +98,6 @@ export interface ChildProgress extends ProgressFigures {
   unitId: string;
   name: string;
   kind: UnitKind;
-  /** passed ÷ seats received, in percent. */
-  progressPercent: number;
-  behind: boolean;
 }
 
 export interface UnitChildren extends Positioned {
@@ -90,20 +107,21 @@ export interface UnitChildren extends Positioned {
   batchId: string;
   /** From the caller's own unit down to this one. */
   path: UnitRef[];
-  /** The share of the batch's time gone by: the target every unit is held to today. */
-  pacePercent: number;
+  /** The batch's coverage target now: what every unit is held to today. */
+  targetPercent: number;
   children: ChildProgress[];
 }
 
 export interface TrendWeek {
   week: string;
-  endsOn: string | null;
-  seatsReceived: number;
+  endsOn: string;
+  required: number;
   enrolled: number;
   passed: number;
+  trained: number;
   certified: number;
-  progressPercent: number;
-  pacePercent: number;
+  completionPercent: number | null;
+  targetPercent: number;
 }
 
 export interface UnitTrend extends Positioned {
@@ -138,7 +156,7 @@ export interface QuotaPeriod extends BatchPeriod {
   handedOn: number;
   handedOnTo: { unitId: string; name: string | null; seats: number }[];
   used: number;
-  left: number;
+  left: number | null;
 }
 
 export interface UnitQuota extends Positioned {
@@ -257,8 +275,14 @@ export interface TeacherListRow {
 
 export interface TeacherList extends Positioned {
   unitId: string;
+  name: string;
+  kind: UnitKind;
   batchId: string;
+  /** Teachers in each status over the whole unit, whatever the filter. */
+  counts: Record<TeacherStatus, number>;
   total: number;
+  page: number;
+  pageSize: number;
   teachers: TeacherListRow[];
 }
 
