@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mintToken } from '@tip/auth';
-import { Actor } from '@tip/domain';
+import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { createTestDatabase, ensureWebAppBuilt, TestDatabase } from '@tip/testing';
 import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
 import { loadConfig } from '../../apps/api/src/config';
@@ -239,6 +239,63 @@ describe('the web app and its views over HTTP', () => {
         trained: 9,
         completionPercent: expectedCompletion().get(PROVINCE.unitId),
       });
+    });
+  });
+
+  describe('GET /api/views/units/{unitId}/teachers', () => {
+    it("says until when a teacher without ability points may still pick them (the school admin's countdown)", async () => {
+      const token = await mintToken(secret, system);
+      const school = SCHOOLS[2].schoolId;
+      const send = async (name: string, body: Record<string, unknown>, at: string, actor?: Actor) => {
+        const response = await fetch(`${tip.url}/commands/${name}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ ...body, at, ...(actor ? { actor } : {}) }),
+        });
+        expect({ name, status: response.status, body: await response.json() }).toMatchObject({ name, status: 200 });
+      };
+      await send(
+        'RegisterTeacher',
+        {
+          teacherId: 'T-LATE',
+          schoolId: school,
+          name: '迟到',
+          idNumber: `32010419900101123${idNumberCheckCharacter('32010419900101123')}`,
+          gender: 'male',
+          stage: '小学',
+          subject: '数学',
+          fullTime: true,
+          birthDate: '1990-01-01',
+        },
+        '2021-03-10T09:00:00+08:00',
+      );
+      const admin: Actor = { sub: 'qh', role: 'school-admin', unitId: school };
+      await send(
+        'EnrollTeacher',
+        { batchId: BATCH, periodId: '1', teacherId: 'T-LATE' },
+        '2021-03-12T10:00:00+08:00',
+        admin,
+      );
+      await send('ConfirmEnrollment', { batchId: BATCH, teacherId: 'T-LATE' }, '2021-03-12T20:00:00+08:00', {
+        sub: 'T-LATE',
+        role: 'teacher',
+        unitId: school,
+      });
+      const list = await get(auditor, `/api/views/units/${school}/teachers?batchId=${BATCH}&status=no-points`);
+      expect(list.status).toBe(200);
+      // Jiangsu: one week from enrollment (2021-03-12 10:00 Beijing time).
+      expect(list.body.teachers).toEqual([
+        expect.objectContaining({
+          teacherId: 'T-LATE',
+          status: 'no-points',
+          abilityPointDeadline: '2021-03-19T02:00:00.000Z',
+        }),
+      ]);
+      const others = await get(
+        auditor,
+        `/api/views/units/${school}/teachers?batchId=${BATCH}&status=online-not-passed,awaiting-grade`,
+      );
+      for (const teacher of others.body.teachers) expect(teacher.abilityPointDeadline).toBeNull();
     });
   });
 });

@@ -11,5 +11,19 @@ export const auditApi = {
   events: (fromPosition: number, limit = 50) =>
     http.get<{ events: AuditEvent[]; nextPosition?: number }>('/audit/events', { fromPosition, limit }),
   verify: () => http.get<Record<string, unknown> & { ok?: boolean; intact?: boolean }>('/audit/verify'),
-  checkpoints: () => http.get<{ checkpoints: Record<string, unknown>[] }>('/audit/checkpoints'),
+  /** Signed tree heads over the whole log, newest first, with the log's public key. */
+  checkpoints: () =>
+    http.get<{
+      algorithm: string;
+      keyId: string;
+      publicKey: string;
+      checkpoints: {
+        id: number;
+        treeSize: number;
+        rootHash: string;
+        signedAt: string;
+        reason: string;
+        signature: string;
+      }[];
+    }>('/audit/checkpoints'),
 };

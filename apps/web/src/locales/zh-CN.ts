@@ -341,6 +341,7 @@ const zhCN = {
     rootHash: '根哈希',
     signedAt: '签名时间',
     keyId: '密钥',
+    reason: '签名原因',
     signature: '签名',
   },
 };

@@ -1,5 +1,6 @@
 import { EntityManager, In } from 'typeorm';
 import {
+  abilityPointDeadline,
   Certificate,
   creditsFor,
   Enrollment,
@@ -11,6 +12,7 @@ import {
   onlinePassed,
   overallGrade,
   pointGrades,
+  Rulebook,
   SchoolClosureState,
   totalHoursCredited,
 } from '@tip/domain';
@@ -207,7 +209,7 @@ export class ProgressViews {
     const rows: Record<string, unknown>[] = await this.reader.query(
       `select t.teacher_id as "teacherId", t.name, t.id_number_masked as "idNumberMasked", t.gender,
               t.stage, t.subject, t.full_time as "fullTime", t.school_id as "schoolId", s.name as "schoolName",
-              ${status} as status, r.period_id as "periodId",
+              ${status} as status, r.period_id as "periodId", r.record->>'enrolledAt' as "enrolledAt",
               t.exempt_in @> jsonb_build_array($7::text) as exempt
        ${from} and ${status} = any($4)
        order by t.school_id, t.teacher_id limit $5 offset $6`,
@@ -224,10 +226,15 @@ export class ProgressViews {
       page: query.page,
       pageSize: query.pageSize,
       // required: among the teachers the programme requires (full-time, not exempt).
-      teachers: rows.map((row) => ({
+      teachers: rows.map(({ enrolledAt, ...row }) => ({
         ...row,
         periodId: row.periodId ?? null,
         required: row.fullTime === true && row.exempt !== true,
+        // Until when the teacher may still pick ability points themself (then the school admin picks).
+        abilityPointDeadline:
+          row.status === 'no-points' && typeof enrolledAt === 'string'
+            ? abilityPointDeadline(batch.rulebook as unknown as Rulebook, enrolledAt)
+            : null,
       })),
     };
   }
