@@ -34,7 +34,7 @@ describe('the web app and its views over HTTP', () => {
 
   const get = async (actor: Actor | undefined, url: string, headers: Record<string, string> = {}) => {
     const authorization: Record<string, string> = actor
-      ? { authorization: `Bearer ${await mintToken(secret, actor)}` }
+      ? { authorization: `Bearer ${await mintToken(secret, actor, '1h', { now: new Date(NOW) })}` }
       : {};
     const response = await fetch(`${origin}${url}`, { headers: { ...authorization, ...headers } });
     const text = await response.text();
@@ -53,7 +53,7 @@ describe('the web app and its views over HTTP', () => {
     origin = tip.url.replace(/\/api$/, '');
     await seedScenario(tip.url, secret);
     // A second province with a batch of its own, which nobody in Jiangsu may see.
-    const token = await mintToken(secret, system);
+    const token = await mintToken(secret, system, '1h', { now: new Date(NOW) });
     const send = async (name: string, body: Record<string, unknown>) => {
       const response = await fetch(`${tip.url}/commands/${name}`, {
         method: 'POST',
@@ -244,7 +244,7 @@ describe('the web app and its views over HTTP', () => {
 
   describe('GET /api/views/units/{unitId}/teachers', () => {
     it("says until when a teacher without ability points may still pick them (the school admin's countdown)", async () => {
-      const token = await mintToken(secret, system);
+      const token = await mintToken(secret, system, '1h', { now: new Date(NOW) });
       const school = SCHOOLS[2].schoolId;
       const send = async (name: string, body: Record<string, unknown>, at: string, actor?: Actor) => {
         const response = await fetch(`${tip.url}/commands/${name}`, {

@@ -129,9 +129,12 @@ function idNumberOf(index: number): string {
   return `${first17}${idNumberCheckCharacter(first17)}`;
 }
 
-/** Sends the whole scenario to the API at `url` (…/api), signed with `secret`; throws on the first refusal. */
-export async function seedScenario(url: string, secret: string): Promise<void> {
-  const token = await mintToken(secret, importer);
+/**
+ * Sends the whole scenario to the API at `url` (…/api), signed with `secret` by a token issued at
+ * `now` (the API's clock); throws on the first refusal.
+ */
+export async function seedScenario(url: string, secret: string, now = new Date(NOW)): Promise<void> {
+  const token = await mintToken(secret, importer, '1h', { now });
   const act = async (actor: Actor, when: string, name: string, body: Record<string, unknown>) => {
     const response = await fetch(`${url}/commands/${name}`, {
       method: 'POST',

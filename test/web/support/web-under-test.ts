@@ -49,6 +49,8 @@ export interface WebUnderTest {
   newPage(options?: BrowserContextOptions): Promise<{ context: BrowserContext; page: Page }>;
   /** Signs in through the sign-in page and waits for the page the role starts on. */
   signIn(page: Page, userId: string, password?: string): Promise<void>;
+  /** Fills in the sign-in page and sends it, waiting for nothing (for refusals). */
+  submitSignIn(page: Page, userId: string, password: string): Promise<void>;
   /** A full-page screenshot in the test output, and (TIP_UPDATE_SCREENSHOTS=1) a copy for the docs. */
   screenshot(page: Page, name: string): Promise<void>;
   /** GET /api… as the system (for comparing what the page shows with what the API says). */
@@ -70,8 +72,8 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
       { clock },
     );
     const url = tip.url;
-    await seedScenario(url, secret);
-    const system = await mintToken(secret, { sub: 'operator', role: 'system' });
+    await seedScenario(url, secret, clock.now());
+    const system = await mintToken(secret, { sub: 'operator', role: 'system' }, '1h', { now: clock.now() });
     for (const account of accounts) {
       const response = await fetch(`${url}/commands/AddUser`, {
         method: 'POST',
@@ -90,7 +92,7 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
   const [started, db, chromium] = [tip, database, browser];
   const origin = started.url.replace(/\/api$/, '');
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const system = await mintToken(secret, { sub: 'checker', role: 'system' });
+  const checker = () => mintToken(secret, { sub: 'checker', role: 'system' }, '1h', { now: clock.now() });
 
   return {
     origin,
@@ -111,11 +113,14 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
       await page.clock.setFixedTime(clock.now());
       return { context, page };
     },
-    async signIn(page, userId, password = PASSWORD) {
-      await page.goto('/login');
+    async submitSignIn(page, userId, password) {
+      if (new URL(page.url()).pathname !== '/login') await page.goto('/login');
       await page.locator('input[name="username"]').fill(userId);
       await page.locator('input[name="password"]').fill(password);
       await page.getByTestId('login-submit').click();
+    },
+    async signIn(page, userId, password = PASSWORD) {
+      await this.submitSignIn(page, userId, password);
       await page.waitForURL((url) => !url.pathname.startsWith('/login'));
     },
     async screenshot(page, name) {
@@ -127,7 +132,9 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
       }
     },
     async api<T>(pathUnderApi: string) {
-      const response = await fetch(`${started.url}${pathUnderApi}`, { headers: { authorization: `Bearer ${system}` } });
+      const response = await fetch(`${started.url}${pathUnderApi}`, {
+        headers: { authorization: `Bearer ${await checker()}` },
+      });
       if (response.status !== 200) throw new Error(`GET ${pathUnderApi}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     },
