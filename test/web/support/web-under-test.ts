@@ -58,6 +58,13 @@ export interface WebUnderTest {
   stop(): Promise<void>;
 }
 
+async function submitSignIn(page: Page, userId: string, password: string): Promise<void> {
+  if (new URL(page.url()).pathname !== '/login') await page.goto('/login');
+  await page.locator('input[name="username"]').fill(userId);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByTestId('login-submit').click();
+}
+
 /** The API on a fresh database with the scenario and its accounts, and one Chromium. */
 export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTest> {
   const secret = randomBytes(32).toString('hex');
@@ -113,14 +120,9 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
       await page.clock.setFixedTime(clock.now());
       return { context, page };
     },
-    async submitSignIn(page, userId, password) {
-      if (new URL(page.url()).pathname !== '/login') await page.goto('/login');
-      await page.locator('input[name="username"]').fill(userId);
-      await page.locator('input[name="password"]').fill(password);
-      await page.getByTestId('login-submit').click();
-    },
+    submitSignIn,
     async signIn(page, userId, password = PASSWORD) {
-      await this.submitSignIn(page, userId, password);
+      await submitSignIn(page, userId, password);
       await page.waitForURL((url) => !url.pathname.startsWith('/login'));
     },
     async screenshot(page, name) {
