@@ -133,8 +133,9 @@ function idNumberOf(index: number): string {
  * Sends the whole scenario to the API at `url` (…/api), signed with `secret` by a token issued at
  * `now` (the API's clock); throws on the first refusal.
  */
-export async function seedScenario(url: string, secret: string, now = new Date(NOW)): Promise<void> {
+export async function seedScenario(url: string, secret: string, now = new Date(NOW)): Promise<number> {
   const token = await mintToken(secret, importer, '1h', { now });
+  let position = 0;
   const act = async (actor: Actor, when: string, name: string, body: Record<string, unknown>) => {
     const response = await fetch(`${url}/commands/${name}`, {
       method: 'POST',
@@ -143,6 +144,7 @@ export async function seedScenario(url: string, secret: string, now = new Date(N
     });
     if (response.status !== 200)
       throw new Error(`${name} ${JSON.stringify(body)}: ${response.status} ${await response.text()}`);
+    position = Math.max(position, Number(((await response.json()) as { position?: number }).position ?? 0));
   };
 
   const registered = '2020-10-08T09:00:00';
@@ -258,4 +260,6 @@ export async function seedScenario(url: string, secret: string, now = new Date(N
     batchId: BATCH,
     teacherId: CERTIFIED_TEACHER.teacherId,
   });
+  // The global position of the last event: views read with it as minPosition see the whole scenario.
+  return position;
 }

@@ -75,11 +75,18 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
   try {
     database = await createTestDatabase();
     tip = await startTip(
-      loadConfig({ DATABASE_URL: database.url, PORT: '0', TIP_JWT_SECRET: secret, TIP_LOG_LEVEL: 'warn' }),
+      // Views wait for the scenario's last event as long as a loaded machine needs.
+      loadConfig({
+        DATABASE_URL: database.url,
+        PORT: '0',
+        TIP_JWT_SECRET: secret,
+        TIP_LOG_LEVEL: 'warn',
+        TIP_VIEW_WAIT_MS: '60000',
+      }),
       { clock },
     );
     const url = tip.url;
-    await seedScenario(url, secret, clock.now());
+    const seeded = await seedScenario(url, secret, clock.now());
     const system = await mintToken(secret, { sub: 'operator', role: 'system' }, '1h', { now: clock.now() });
     for (const account of accounts) {
       const response = await fetch(`${url}/commands/AddUser`, {
@@ -89,6 +96,11 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
       });
       if (response.status !== 200) throw new Error(`AddUser ${account.userId}: ${await response.text()}`);
     }
+    // The pages read without minPosition: every read model has the scenario before the first page opens.
+    const ready = await fetch(`${url}/views/batches?minPosition=${seeded}`, {
+      headers: { authorization: `Bearer ${system}` },
+    });
+    if (ready.status !== 200) throw new Error(`The read models did not reach the scenario: ${await ready.text()}`);
     browser = await launchChromium();
   } catch (error) {
     await browser?.close();
