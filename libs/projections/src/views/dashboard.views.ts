@@ -58,7 +58,9 @@ export class DashboardViews {
     const childIds = children.map((child) => child.unitId);
     const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(childIds) });
     const schools = await this.progress.schoolsTakingPart(batchId, childIds);
-    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), [null]);
+    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), batch.programmeId, [
+      null,
+    ]);
     const targets = await BatchTargets.of(this.reader, batch);
     return {
       unitId,
@@ -113,6 +115,7 @@ export class DashboardViews {
     const required = await requiredAt(
       this.reader,
       await unitsAtOrBelow(this.reader, unit, null),
+      batch.programmeId,
       weeks.map((week) => new Date(week.asOfMs).toISOString()),
     );
     const targets = await BatchTargets.of(this.reader, batch);
