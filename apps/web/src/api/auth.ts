@@ -19,4 +19,6 @@ export const authApi = {
     userOf(await http.post<SessionAnswer>('/auth/login', { username, password })),
   me: async () => userOf(await http.get<SessionAnswer>('/auth/me')),
   logout: () => http.post<unknown>('/auth/logout'),
+  /** Whether an OpenID provider is set up beside passwords (TIP_OIDC_ISSUER), and where its sign-in starts. */
+  methods: () => http.get<{ password: boolean; oidc: { loginUrl: string } | null }>('/auth/methods'),
 };

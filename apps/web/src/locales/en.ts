@@ -40,6 +40,8 @@ const en: DeepPartial<Messages> = {
     usernameRequired: 'Enter your account',
     passwordRequired: 'Enter your password',
     failed: 'Sign-in failed',
+    or: 'or',
+    oidc: 'Sign in with single sign-on',
   },
   dashboard: {
     completion: 'Completion',

@@ -48,6 +48,8 @@ const zhCN = {
     usernameRequired: '请输入账号',
     passwordRequired: '请输入密码',
     failed: '登录失败',
+    or: '或',
+    oidc: '统一身份认证登录',
   },
   errors: {
     forbiddenTitle: '无权访问',
