@@ -55,6 +55,8 @@ export interface WebUnderTest {
   screenshot(page: Page, name: string): Promise<void>;
   /** GET /api… as the system (for comparing what the page shows with what the API says). */
   api<T>(pathUnderApi: string): Promise<T>;
+  /** A bearer token of the system role at the API's clock, for set-up the scenario lacks. */
+  systemToken(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -65,8 +67,15 @@ async function submitSignIn(page: Page, userId: string, password: string): Promi
   await page.getByTestId('login-submit').click();
 }
 
+export interface WebUnderTestOptions {
+  /** A port known before the start (an OpenID provider's redirect URI names it); else any free port. */
+  port?: number;
+  /** More configuration, as environment variables (TIP_OIDC_*). */
+  config?: Record<string, string>;
+}
+
 /** The API on a fresh database with the scenario and its accounts, and one Chromium. */
-export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTest> {
+export async function startWebUnderTest(accounts: Account[], options: WebUnderTestOptions = {}): Promise<WebUnderTest> {
   const secret = randomBytes(32).toString('hex');
   const clock = new TestClock(NOW);
   let database: TestDatabase | undefined;
@@ -78,10 +87,11 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
       // Views wait for the scenario's last event as long as a loaded machine needs.
       loadConfig({
         DATABASE_URL: database.url,
-        PORT: '0',
+        PORT: String(options.port ?? 0),
         TIP_JWT_SECRET: secret,
         TIP_LOG_LEVEL: 'warn',
         TIP_VIEW_WAIT_MS: '60000',
+        ...options.config,
       }),
       { clock },
     );
@@ -145,6 +155,7 @@ export async function startWebUnderTest(accounts: Account[]): Promise<WebUnderTe
         await page.screenshot({ path: path.join(DOCS_SCREENSHOT_DIR, `${name}.png`) });
       }
     },
+    systemToken: checker,
     async api<T>(pathUnderApi: string) {
       const response = await fetch(`${started.url}${pathUnderApi}`, {
         headers: { authorization: `Bearer ${await checker()}` },
