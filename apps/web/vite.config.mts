@@ -3,6 +3,7 @@ import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
 import { defineConfig } from 'vite';
+import { compression } from 'vite-plugin-compression2';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -14,7 +15,12 @@ export default defineConfig({
   root: here('.'),
   base: '/',
   // Element Plus components and their styles come in per use, not as the whole library.
-  plugins: [vue(), Components({ resolvers: [ElementPlusResolver()], dts: false })],
+  // Brotli and gzip copies beside each file, made once here rather than per request by the API.
+  plugins: [
+    vue(),
+    Components({ resolvers: [ElementPlusResolver()], dts: false }),
+    compression({ algorithms: ['brotliCompress', 'gzip'], threshold: 1024, logLevel: 'silent' }),
+  ],
   resolve: { alias: { '@': here('./src') } },
   define: {
     __VUE_OPTIONS_API__: 'false',

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { get as httpGet } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { mintToken } from '@tip/auth';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { createTestDatabase, ensureWebAppBuilt, TestDatabase } from '@tip/testing';
@@ -113,6 +115,38 @@ describe('the web app and its views over HTTP', () => {
       expect(asset.status).toBe(200);
       expect(asset.headers.get('content-type')).toContain('javascript');
       expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    });
+
+    it('sends the built files brotli- or gzip-compressed as the browser accepts, the same bytes once unpacked', async () => {
+      // node:http, not fetch: fetch asks for compression itself and unpacks before the test sees it.
+      const raw = (url: string, acceptEncoding?: string) =>
+        new Promise<{ headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+          httpGet(
+            `${origin}${url}`,
+            { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+            },
+          ).on('error', reject);
+        });
+      const page = await get(undefined, '/', { accept: 'text/html' });
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(page.text)?.[1] ?? '';
+      const plain = await raw(script);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      const brotli = await raw(script, 'gzip, deflate, br');
+      expect(brotli.headers).toMatchObject({
+        'content-encoding': 'br',
+        vary: expect.stringContaining('Accept-Encoding'),
+      });
+      expect(brotli.headers['content-type']).toContain('javascript');
+      expect(brotli.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(brotliDecompressSync(brotli.body).equals(plain.body)).toBe(true);
+      expect(brotli.body.length).toBeLessThan(plain.body.length / 2);
+      const gzip = await raw(script, 'gzip');
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(gzip.body).equals(plain.body)).toBe(true);
     });
 
     it('leaves /api to the API: unknown routes are JSON 404s, never the page', async () => {
