@@ -12,6 +12,7 @@ import {
   expectedCompletion,
   EXPECTED_TARGET_PERCENT,
   NOW,
+  PILOTS,
   PROVINCE,
   SCHOOLS,
   seedScenario,
@@ -88,6 +89,38 @@ describe('the web app and its views over HTTP', () => {
       sharePercent: 20,
       periods: [{ periodId: '1', startsOn: '2021-02-01', endsOn: '2021-03-31' }],
     });
+    // A city-run programme whose rulebook asks for pilots (Yueyang: at least 2 per county): the city's
+    // own school and two of 华容县's are pilots, 岳阳县 has none yet.
+    for (const unit of [
+      { unitId: '430000', kind: 'province', name: '湖南省' },
+      { unitId: '430600', kind: 'city', name: '岳阳市', parentId: '430000' },
+      { unitId: '430621', kind: 'county', name: '岳阳县', parentId: '430600' },
+      { unitId: '430623', kind: 'county', name: '华容县', parentId: '430600' },
+      { unitId: 'YY-SZ12', kind: 'school', name: '岳阳市第十二中学', parentId: '430600' },
+      { unitId: 'HR-01', kind: 'school', name: '华容县第一中学', parentId: '430623' },
+      { unitId: 'HR-02', kind: 'school', name: '华容县实验小学', parentId: '430623' },
+    ]) {
+      await send('RegisterOrgUnit', unit);
+    }
+    await send('LaunchProgramme', {
+      programmeId: 'YY',
+      name: '岳阳市提升工程2.0',
+      provinceId: '430000',
+      ownerUnitId: '430600',
+      rulebook: 'yueyang-2.0',
+    });
+    await send('ScheduleBatch', {
+      programmeId: 'YY',
+      batchId: 'YY-2021',
+      name: '2021年试点',
+      startsOn: '2021-06-01',
+      endsOn: '2023-12-31',
+      sharePercent: 10,
+      periods: [{ periodId: '1', startsOn: '2021-06-01', endsOn: '2023-12-31' }],
+    });
+    for (const schoolId of ['YY-SZ12', 'HR-01', 'HR-02']) {
+      await send('DesignatePilotSchool', { batchId: 'YY-2021', schoolId, finishBy: '2021-12-31' });
+    }
     // Every test reads without minPosition: the read models have it all first.
     expect((await get(auditor, `/api/views/batches?minPosition=${position}`)).status).toBe(200);
   }, 120_000);
@@ -168,7 +201,7 @@ describe('the web app and its views over HTTP', () => {
       expect(await ids(countyAdmin)).toEqual([BATCH]);
       expect(await ids(schoolAdmin)).toEqual([BATCH]);
       expect(await ids(teacher)).toEqual([BATCH]);
-      expect((await ids(auditor)).sort()).toEqual([BATCH, 'ZJ-2021']);
+      expect((await ids(auditor)).sort()).toEqual([BATCH, 'YY-2021', 'ZJ-2021']);
       const [batch] = (await get(countyAdmin, '/api/views/batches')).body.batches;
       expect(batch).toMatchObject({
         batchId: BATCH,
@@ -283,6 +316,76 @@ describe('the web app and its views over HTTP', () => {
         trained: 9,
         completionPercent: expectedCompletion().get(PROVINCE.unitId),
       });
+    });
+  });
+
+  describe('GET /api/views/units/{unitId}/pilot-schools', () => {
+    it("lists the batch's pilots at or below the unit, due first first, with closure and lateness as of today", async () => {
+      const county = await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools?batchId=${BATCH}`);
+      expect(county.status).toBe(200);
+      // 实验小学 was due on 2021-03-01 and has not closed by NOW (2021-03-15): late.
+      expect(county.body).toMatchObject({
+        unitId: COUNTY.unitId,
+        batchId: BATCH,
+        rule: null,
+        countiesShort: [],
+        total: 1,
+        closed: 0,
+        late: 1,
+        pilots: [
+          {
+            schoolId: 'S-XW-01',
+            name: '玄武区实验小学',
+            parentId: COUNTY.unitId,
+            parentName: COUNTY.name,
+            scope: 'programme',
+            finishBy: '2021-03-01',
+            closureStatus: 'open',
+            closedAt: null,
+            late: true,
+          },
+        ],
+      });
+      const province = await get(auditor, `/api/views/units/${PROVINCE.unitId}/pilot-schools?batchId=${BATCH}`);
+      expect(
+        province.body.pilots.map((pilot: { schoolId: string; finishBy: string; scope: string; late: boolean }) => ({
+          schoolId: pilot.schoolId,
+          finishBy: pilot.finishBy,
+          scope: pilot.scope,
+          late: pilot.late,
+        })),
+      ).toEqual(PILOTS.map((pilot) => ({ ...pilot })));
+      expect(province.body).toMatchObject({ total: 2, late: 1 });
+      // A school that is no pilot: nothing, not an error.
+      const school = await get(auditor, `/api/views/units/${SCHOOLS[1].schoolId}/pilot-schools?batchId=${BATCH}`);
+      expect(school.body).toMatchObject({ total: 0, pilots: [] });
+    });
+
+    it("names the counties short of the rulebook's pilots per county (Yueyang: 2)", async () => {
+      const city = await get(auditor, '/api/views/units/430600/pilot-schools?batchId=YY-2021');
+      expect(city.status).toBe(200);
+      expect(city.body).toMatchObject({
+        rule: { ownerPilots: 2, perCounty: 2, dueBy: '2021-12-31' },
+        countiesShort: [{ unitId: '430621', name: '岳阳县', pilots: 0, required: 2 }],
+        total: 3,
+        late: 0,
+      });
+      // The city's own school is the programme's pilot; 华容县's are too, as the system designated them.
+      expect(city.body.pilots.map((pilot: { schoolId: string }) => pilot.schoolId)).toEqual([
+        'HR-01',
+        'HR-02',
+        'YY-SZ12',
+      ]);
+      const county = await get(auditor, '/api/views/units/430623/pilot-schools?batchId=YY-2021');
+      expect(county.body).toMatchObject({ countiesShort: [], total: 2 });
+    });
+
+    it('refuses a unit outside the caller’s subtree (403) and an unknown batch (404)', async () => {
+      expect((await get(schoolAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools?batchId=${BATCH}`)).status).toBe(
+        403,
+      );
+      expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools?batchId=NOPE`)).status).toBe(404);
+      expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools`)).status).toBe(400);
     });
   });
 

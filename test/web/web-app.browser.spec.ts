@@ -129,6 +129,11 @@ describeWithBrowser('The web app in Chromium', () => {
     const [trend, target] = await chartData(page, 'trend-chart');
     expect(trend.at(-1)?.value).toBe(completion.get(COUNTY.unitId));
     expect(target.at(-1)?.value).toBe(EXPECTED_TARGET_PERCENT);
+    // The county's one pilot school, due on 2021-03-01 and not closed by today: late.
+    const pilots = page.getByTestId('pilot-schools');
+    expect(await textOf(pilots, '逾期')).toContain('共 1 所，已结项 0 所，逾期 1 所');
+    const pilotRow = pilots.locator('tr', { hasText: SCHOOL.name });
+    expect(await textOf(pilotRow, '逾期')).toMatch(/玄武区实验小学.*玄武区.*项目办试点.*2021-03-01.*参训中.*逾期/);
     await web.screenshot(page, 'county-dashboard');
 
     // Down to the school, then to its teachers.

@@ -79,6 +79,15 @@ export const TEACHERS: TeacherOf[] = SCHOOLS.flatMap((school, schoolIndex) =>
   }),
 );
 
+/**
+ * 试点学校: 实验小学 the province's own, due before the scenario's today (so late); 平江中学 姑苏区's,
+ * due in the summer.
+ */
+export const PILOTS = [
+  { schoolId: 'S-XW-01', finishBy: '2021-03-01', scope: 'programme', late: true },
+  { schoolId: 'S-GS-01', finishBy: '2021-06-30', scope: 'county', late: false },
+] as const;
+
 /** The teacher whose certificate the phone test looks for. */
 export const CERTIFIED_TEACHER = TEACHERS[0];
 
@@ -260,6 +269,18 @@ export async function seedScenario(url: string, secret: string, now = new Date(N
     batchId: BATCH,
     teacherId: CERTIFIED_TEACHER.teacherId,
   });
+  for (const pilot of PILOTS) {
+    const school = SCHOOLS.find((each) => each.schoolId === pilot.schoolId) as SchoolPlan;
+    const designator: Actor =
+      pilot.scope === 'programme'
+        ? provinceAdmin
+        : { sub: `admin-${school.countyId}`, role: 'county-admin', unitId: school.countyId };
+    await act(designator, '2020-11-05T09:00:00', 'DesignatePilotSchool', {
+      batchId: BATCH,
+      schoolId: pilot.schoolId,
+      finishBy: pilot.finishBy,
+    });
+  }
   // The global position of the last event: views read with it as minPosition see the whole scenario.
   return position;
 }

@@ -485,6 +485,68 @@ export function viewPaths(): OpenAPIObject['paths'] {
         },
       },
     ),
+    '/api/views/units/{unitId}/pilot-schools': view(
+      'unitPilotSchools',
+      'The batch’s pilot schools (试点学校, DesignatePilotSchool) at or below the unit, due first first: whose pilot, finishBy, closure status, late as of now (past finishBy unclosed, or closed after it); where the rulebook asks for pilots, the counties with fewer than it asks',
+      [inPath('unitId'), batchId(true), minPosition],
+      {
+        type: 'object',
+        properties: {
+          unitId: { type: 'string' },
+          name: { type: 'string' },
+          kind: { type: 'string' },
+          batchId: { type: 'string' },
+          rule: {
+            type: 'object',
+            nullable: true,
+            description: 'The rulebook’s pilotSchools (null: it names no pilots)',
+            properties: {
+              ownerPilots: { type: 'integer' },
+              perCounty: { type: 'integer' },
+              dueBy: { type: 'string', format: 'date' },
+            },
+          },
+          countiesShort: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                unitId: { type: 'string' },
+                name: { type: 'string' },
+                pilots: { type: 'integer' },
+                required: { type: 'integer' },
+              },
+            },
+          },
+          total: { type: 'integer' },
+          closed: { type: 'integer' },
+          late: { type: 'integer' },
+          pilots: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                schoolId: { type: 'string' },
+                name: { type: 'string' },
+                parentId: {
+                  type: 'string',
+                  nullable: true,
+                  description: 'Its county (or city, for a city’s own school)',
+                },
+                parentName: { type: 'string', nullable: true },
+                scope: { type: 'string', enum: ['programme', 'county'] },
+                finishBy: { type: 'string', format: 'date' },
+                designatedAt: { type: 'string', format: 'date-time' },
+                closureStatus: { type: 'string' },
+                closedAt: { type: 'string', format: 'date-time', nullable: true },
+                late: { type: 'boolean' },
+              },
+            },
+          },
+          position: { type: 'integer' },
+        },
+      },
+    ),
     '/api/views/units/{unitId}/trend': view(
       'unitTrend',
       'The unit’s 完成率 (trained ÷ required) and the batch’s target as of the end of every week of the batch so far (ISO weeks, Asia/Shanghai; the last is the week under way)',

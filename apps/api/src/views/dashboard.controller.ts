@@ -9,7 +9,10 @@ import { assertMayReadUnit, readsEverything } from './view-access';
 const inBatch = z.object({ batchId: identifier, minPosition });
 const justPosition = z.object({ minPosition });
 
-/** What the web app's dashboards read: the batches to pick from, a unit's children for the bar chart, its weekly trend. */
+/**
+ * What the web app's dashboards read: the batches to pick from, a unit's children for the bar
+ * chart, its weekly trend, its pilot schools.
+ */
 @Controller('views')
 @UseGuards(AuthGuard)
 export class DashboardController {
@@ -47,6 +50,15 @@ export class DashboardController {
     return this.read(minPosition, async (views, manager) => {
       assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
       return views.trend(unitId, batchId, this.clock.now().getTime());
+    });
+  }
+
+  @Get('units/:unitId/pilot-schools')
+  async pilotSchools(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { batchId, minPosition } = parseQuery(inBatch, query);
+    return this.read(minPosition, async (views, manager) => {
+      assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
+      return views.pilotSchools(unitId, batchId, this.clock.now().getTime());
     });
   }
 

@@ -132,6 +132,33 @@ export interface UnitTrend extends Positioned {
   weeks: TrendWeek[];
 }
 
+export interface PilotSchool {
+  schoolId: string;
+  name: string;
+  parentId: string | null;
+  parentName: string | null;
+  /** 'programme': the programme owner's own pilot; 'county': its county's. */
+  scope: 'programme' | 'county';
+  finishBy: string;
+  designatedAt: string;
+  closureStatus: string;
+  closedAt: string | null;
+  late: boolean;
+}
+
+export interface UnitPilotSchools extends Positioned {
+  unitId: string;
+  name: string;
+  kind: UnitKind;
+  batchId: string;
+  rule: { ownerPilots: number; perCounty: number; dueBy: string } | null;
+  countiesShort: { unitId: string; name: string; pilots: number; required: number }[];
+  total: number;
+  closed: number;
+  late: number;
+  pilots: PilotSchool[];
+}
+
 export interface BatchPeriod {
   periodId: string;
   startsOn: string;

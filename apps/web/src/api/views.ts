@@ -6,6 +6,7 @@ import type {
   TeacherStatus,
   Transcript,
   UnitChildren,
+  UnitPilotSchools,
   UnitProgress,
   UnitQuota,
   UnitTrend,
@@ -22,6 +23,8 @@ export const viewsApi = {
     http.get<UnitChildren>(`/views/units/${path(unitId)}/children`, { batchId }),
   unitTrend: (unitId: string, batchId: string) =>
     http.get<UnitTrend>(`/views/units/${path(unitId)}/trend`, { batchId }),
+  unitPilotSchools: (unitId: string, batchId: string) =>
+    http.get<UnitPilotSchools>(`/views/units/${path(unitId)}/pilot-schools`, { batchId }),
   unitQuota: (unitId: string, batchId: string) =>
     http.get<UnitQuota>(`/views/units/${path(unitId)}/quota`, { batchId }),
   unitTeachers: (

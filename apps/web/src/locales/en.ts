@@ -50,6 +50,10 @@ const en: DeepPartial<Messages> = {
     onTrack: 'On track',
     trend: 'Week by week',
     behindUnits: 'Units behind target',
+    pilots: 'Pilot schools',
+    finishBy: 'Finish by',
+    pilotLate: 'Late',
+    pilotOnTime: 'On time',
   },
 };
 

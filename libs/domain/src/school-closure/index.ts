@@ -8,6 +8,7 @@ export {
   excellentVideoOf,
   groupVideoOf,
   initialSchoolClosureState,
+  isPilotLate,
   isSchoolClosed,
   SCHOOL_CLOSURE_STATUSES,
   schoolClosureStreamId,

@@ -1,7 +1,15 @@
 import { EntityManager, In } from 'typeorm';
+import { isPilotLate, PilotSchoolRule, SchoolClosureState } from '@tip/domain';
 import { isoWeekOf, parseIsoWeek } from '../notices/iso-week';
 import { percentOf } from '../notices/notice-measures';
-import { BatchRow, ProgrammeRow, UnitProgressRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
+import {
+  BatchRow,
+  ProgrammeRow,
+  SchoolClosureRow,
+  UnitProgressRow,
+  UnitRow,
+  UnitWeeklyChangeRow,
+} from '../progress/progress.entities';
 import { progressOf, ProgressViews, ZERO_FIGURES } from './progress.views';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
@@ -85,6 +93,75 @@ export class DashboardViews {
           atMs,
         ),
       })),
+    };
+  }
+
+  /**
+   * The batch's pilot schools (试点学校) at or below the unit: whose pilot each is, the day it must
+   * finish by, how far its closure has come, and whether it is late (past that day unclosed, or
+   * closed after it) as of `atMs`; those due first come first. Where the rulebook asks for pilots
+   * (Yueyang: at least 2 per county), the counties at or below the unit that have fewer.
+   */
+  async pilotSchools(unitId: string, batchId: string, atMs: number) {
+    const unit = await this.progress.unit(unitId);
+    const batch = await this.progress.batch(batchId);
+    const rule = (batch.rulebook.pilotSchools as PilotSchoolRule | null | undefined) ?? null;
+    const rows: { schoolId: string; name: string; parentId: string | null; closure: SchoolClosureState }[] =
+      await this.reader.query(
+        `select c.school_id as "schoolId", s.name, s.parent_id as "parentId", c.closure
+         from ${this.reader.connection.getMetadata(SchoolClosureRow).tablePath} c
+         join ${this.reader.connection.getMetadata(UnitRow).tablePath} s on s.unit_id = c.school_id
+         where c.batch_id = $1 and jsonb_typeof(c.closure->'pilot') = 'object'
+           and (s.unit_id = $2 or s.ancestry @> $3::jsonb)`,
+        [batchId, unitId, JSON.stringify([unitId])],
+      );
+    const parents = await this.reader
+      .getRepository(UnitRow)
+      .findBy({ unitId: In([...new Set(rows.flatMap((row) => (row.parentId ? [row.parentId] : [])))]) });
+    const asOf = new Date(atMs).toISOString();
+    const pilots = rows
+      .map(({ schoolId, name, parentId, closure }) => {
+        const pilot = closure.pilot as NonNullable<SchoolClosureState['pilot']>;
+        return {
+          schoolId,
+          name,
+          // The county it belongs to (or the city, for a school run by the city itself).
+          parentId,
+          parentName: parents.find((parent) => parent.unitId === parentId)?.name ?? null,
+          scope: pilot.scope,
+          finishBy: pilot.finishBy,
+          designatedAt: pilot.designatedAt,
+          closureStatus: closure.status,
+          closedAt: closure.closedAt ?? null,
+          late: isPilotLate(closure, asOf),
+        };
+      })
+      .sort((a, b) =>
+        a.finishBy === b.finishBy ? (a.schoolId < b.schoolId ? -1 : 1) : a.finishBy < b.finishBy ? -1 : 1,
+      );
+    const counties: { unitId: string; name: string }[] = rule
+      ? await this.reader.query(
+          `select unit_id as "unitId", name from ${this.reader.connection.getMetadata(UnitRow).tablePath}
+           where kind = 'county' and (unit_id = $1 or ancestry @> $2::jsonb) order by unit_id`,
+          [unitId, JSON.stringify([unitId])],
+        )
+      : [];
+    return {
+      unitId,
+      name: unit.name,
+      kind: unit.kind,
+      batchId,
+      rule,
+      countiesShort: counties.flatMap((county) => {
+        const designated = pilots.filter((pilot) => pilot.parentId === county.unitId).length;
+        return rule && designated < rule.perCounty
+          ? [{ unitId: county.unitId, name: county.name, pilots: designated, required: rule.perCounty }]
+          : [];
+      }),
+      total: pilots.length,
+      closed: pilots.filter((pilot) => pilot.closureStatus === 'closed').length,
+      late: pilots.filter((pilot) => pilot.late).length,
+      pilots,
     };
   }
 
