@@ -250,6 +250,7 @@ describeWithBrowser('The web app in Chromium', () => {
     await web.submitSignIn(page, 'qh-admin', 'not-the-password');
     const alert = page.getByTestId('api-error');
     expect(await textOf(alert, '账号或密码错误')).toContain('账号或密码错误');
+    expect(await textOf(alert, '用户名或密码错误')).toContain('用户名或密码错误');
     expect(new URL(page.url()).pathname).toBe('/login');
     await web.screenshot(page, 'login-refused');
 
@@ -269,6 +270,8 @@ describeWithBrowser('The web app in Chromium', () => {
       await web.submitSignIn(page, 'qh-admin', PASSWORD);
       expect(await textOf(alert, '账号因多次登录失败已被锁定')).toContain('账号因多次登录失败已被锁定');
       expect(await textOf(alert, 'ACCOUNT_LOCKED')).toContain('ACCOUNT_LOCKED');
+      // The API's own message comes in Chinese too: the page asks for zh-CN.
+      expect(await textOf(alert, '账号已临时锁定')).toContain('登录失败次数过多，账号已临时锁定');
       expect(new URL(page.url()).pathname).toBe('/login');
     }
     await web.screenshot(page, 'login-locked');
