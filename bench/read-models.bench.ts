@@ -467,6 +467,8 @@ function planHistory(scale: number): History {
           periodId,
           teacherId,
           schoolId,
+          // Jiangsu issues one kind, as IssueCertificate records it today.
+          kind: 'hours',
           hours: { online: 26, offline: 25 },
           totalHours: 51,
           grade: overall,
