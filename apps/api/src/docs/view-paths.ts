@@ -39,6 +39,29 @@ const requiredSource = {
   description:
     'Where teachers.required comes from: registered full-time teachers (exempt aside), a declared fullTimeTeachers total where none is registered yet, both (children differ), or neither',
 };
+const pilots = {
+  type: 'object',
+  nullable: true,
+  description:
+    'Pilot schools (试点学校) at or below the unit where the rulebook designates pilots (Yueyang), else null: short when fewer are counted than asked of the unit, late counting pilots past their finishBy without closing (or closed after it)',
+  properties: {
+    total: { type: 'integer', description: 'Pilot schools at or below the unit' },
+    late: { type: 'integer', description: 'Of them, past their finishBy without closing, or closed after it' },
+    required: {
+      type: 'integer',
+      nullable: true,
+      description: 'Asked of the unit: the owner’s own pilots, or at least this many for a county; null: none',
+    },
+    askedAs: { type: 'string', enum: ['owner', 'county'], nullable: true },
+    counted: {
+      type: 'integer',
+      description: 'The pilots that count towards required: the owner’s own, the county’s (all, elsewhere)',
+    },
+    short: { type: 'boolean', description: 'counted < required' },
+    dueBy: { type: 'string', format: 'date', description: 'The rulebook’s day the pilots are due by' },
+    finishBy: { type: 'string', format: 'date', nullable: true, description: 'A pilot school: due to close by' },
+  },
+};
 const progress = {
   teachers: {
     ...counts([
@@ -88,6 +111,7 @@ const progress = {
     },
   },
   schools: counts(['total', 'closed']),
+  pilots,
   seatTotals: {
     type: 'object',
     properties: {
@@ -125,6 +149,7 @@ const noticeRow = {
     behind: { type: 'boolean', description: 'thisWeek.completionPercent < targetPercent (both to one decimal)' },
     behindByPoints: { type: 'number' },
     progressPercent: { type: 'number', description: 'completionPercent, 0 where nobody is required' },
+    pilots,
   },
 };
 
@@ -342,6 +367,17 @@ export function viewPaths(): OpenAPIObject['paths'] {
                 },
                 quotas: { type: 'boolean', description: 'Does the batch hand out seats?' },
                 graded: { type: 'boolean', description: 'Does the rulebook grade practice (a 合格率 to report)?' },
+                pilotSchools: {
+                  type: 'object',
+                  nullable: true,
+                  description:
+                    'The rulebook’s ask of pilot schools (Yueyang: 2 of the owner’s own, 2 per county, by a day)',
+                  properties: {
+                    ownerPilots: { type: 'integer' },
+                    perCounty: { type: 'integer' },
+                    dueBy: { type: 'string', format: 'date' },
+                  },
+                },
                 summary: { type: 'string', description: 'The summary paragraph, in Chinese, from the figures' },
                 unit: noticeRow,
                 levels: {

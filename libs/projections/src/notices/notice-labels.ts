@@ -53,6 +53,12 @@ export const COLUMN_LABELS = {
   behind: '滞后',
   counts: '培训人数',
   rates: '比率与学时',
+  pilots: '试点学校',
+  pilotsCounted: '试点校(所)',
+  pilotsRequired: '应有试点校(所)',
+  pilotsShort: '试点不足',
+  pilotsLate: '逾期试点校(所)',
+  pilotFinishBy: '试点完成期限',
 } as const;
 
 export const BEHIND_MARK = { yes: '是', no: '' } as const;

@@ -7,6 +7,7 @@ import type {
   RequiredSource,
   UnitKind,
 } from './weekly-notice';
+import type { PilotStanding } from './pilot-measures';
 
 /**
  * The measures of progress against the targets, from the counts the read model keeps: teachers
@@ -194,9 +195,11 @@ export interface RowInputs {
   thisWeek: NoticeCounts;
   lastWeek: NoticeCounts;
   targetPercent: number;
+  /** The unit's pilots, where the rulebook designates pilots. */
+  pilots?: PilotStanding | null;
 }
 
-export function noticeRow({ unit, requiredSource, thisWeek, lastWeek, targetPercent }: RowInputs): NoticeRow {
+export function noticeRow({ unit, requiredSource, thisWeek, lastWeek, targetPercent, pilots }: RowInputs): NoticeRow {
   const now = figuresOf(thisWeek);
   const before = figuresOf(lastWeek);
   return {
@@ -212,6 +215,7 @@ export function noticeRow({ unit, requiredSource, thisWeek, lastWeek, targetPerc
     targetPercent: roundTo(targetPercent, 1),
     ...behindOf(now, targetPercent),
     progressPercent: now.completionPercent ?? 0,
+    pilots: pilots ?? null,
   };
 }
 

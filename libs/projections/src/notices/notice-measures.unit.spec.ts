@@ -167,6 +167,7 @@ describe('The summary paragraph', () => {
     aimPercent: null,
     quotas: true,
     graded: true,
+    pilotSchools: null,
     unit: root,
     levels: [
       { kind: 'county', rows: ranked(rows.filter((each) => each.kind === 'county')) },
@@ -206,6 +207,45 @@ describe('The summary paragraph', () => {
       '截至2016年12月11日，连云港市应训教师1000人，已参训600人，参训率60.0%；完成培训150人，完成率15.0%，按计划应达到20.0%，落后5.0个百分点。' +
         '与上周相比，参训人数无变化，完成人数无变化，完成率持平。',
     );
+  });
+
+  it('names, where the rulebook designates pilots, the owner’s own pilots, the counties short and the pilots late', () => {
+    const rule = { ownerPilots: 2, perCounty: 2, dueBy: '2021-12-31' };
+    const standing = (counted: number, required: number | null, late: number, finishBy: string | null = null) => ({
+      total: counted,
+      late,
+      required,
+      askedAs: required === null ? null : required === 1 ? ('owner' as const) : ('county' as const),
+      counted,
+      short: required !== null && counted < required,
+      dueBy: rule.dueBy,
+      finishBy,
+    });
+    const withPilots = (each: NoticeRow, pilots: ReturnType<typeof standing>): NoticeRow => ({ ...each, pilots });
+    const root = withPilots(row('C', 'P', { required: 10 }, { required: 10 }), {
+      ...standing(1, 1, 1),
+      askedAs: 'owner',
+      required: 2,
+      short: true,
+    });
+    const children = [
+      withPilots(row('X1', 'C', { required: 4 }, { required: 4 }), standing(2, 2, 0)),
+      withPilots(row('X2', 'C', { required: 3 }, { required: 3 }), standing(1, 2, 0)),
+      withPilots(row('X3', 'C', { required: 2 }, { required: 2 }), standing(0, 2, 0)),
+      withPilots(row('S9', 'C', { required: 1 }, { required: 1 }), standing(1, null, 1, '2021-12-31')),
+    ];
+    const summary = noticeSummary({ ...notice(children, root), pilotSchools: rule });
+    expect(summary).toContain(
+      '试点学校（2021年12月31日前完成）：连云港市自身试点校1所（应有2所）；2个县（市、区）试点校不足2所：灌云县（1所）、东海县（0所）；1所试点校逾期：新海高中（应于2021年12月31日前完成）。',
+    );
+    const onTrack = children.map((each) =>
+      withPilots(each, each.kind === 'county' ? standing(2, 2, 0) : standing(1, null, 0, '2021-12-31')),
+    );
+    expect(noticeSummary({ ...notice(onTrack, root), pilotSchools: rule })).toContain(
+      '3个县（市、区）试点校均达到2所以上；试点校均未逾期。',
+    );
+    // No pilots in the rulebook: not a word about them.
+    expect(noticeSummary(notice(children, root))).not.toContain('试点');
   });
 
   it('says so when nothing is required yet, and when every unit below is on target', () => {

@@ -69,7 +69,48 @@ export function noticeSummary(notice: Omit<WeeklyNotice, 'summary'>): string {
     }
     sentences.push(mostImproved(children));
   }
+  sentences.push(pilotSentence(notice));
   return sentences.join('');
+}
+
+/** Names the first NAMED_BEHIND, and counts the rest. */
+function named(rows: readonly NoticeRow[], text: (row: NoticeRow) => string): string {
+  const more = rows.length > NAMED_BEHIND ? `等${rows.length}个` : '';
+  return `${rows.slice(0, NAMED_BEHIND).map(text).join('、')}${more}`;
+}
+
+/**
+ * Where the rulebook designates pilots (Yueyang): the owner's own pilots against its ask, the
+ * counties short of theirs, the pilots late (past their finishBy without closing, or closed after it).
+ */
+function pilotSentence(notice: Omit<WeeklyNotice, 'summary'>): string {
+  const rule = notice.pilotSchools;
+  if (rule === null) return '';
+  const rows = [notice.unit, ...notice.levels.flatMap((level) => level.rows)];
+  const parts: string[] = [];
+  const owner = rows.find((row) => row.pilots?.askedAs === 'owner');
+  if (owner?.pilots) parts.push(`${owner.name}自身试点校${owner.pilots.counted}所（应有${rule.ownerPilots}所）`);
+  const counties = rows.filter((row) => row.pilots?.askedAs === 'county');
+  const short = counties.filter((row) => row.pilots?.short);
+  if (counties.length > 0 && short.length === 0) {
+    parts.push(`${counties.length}个县（市、区）试点校均达到${rule.perCounty}所以上`);
+  } else if (short.length > 0) {
+    const list = named(short, (row) => `${row.name}（${row.pilots?.counted ?? 0}所）`);
+    parts.push(`${short.length}个县（市、区）试点校不足${rule.perCounty}所：${list}`);
+  }
+  const late = rows
+    .filter((row) => row.kind === 'school' && row.pilots?.finishBy && row.pilots.late > 0)
+    .sort((a, b) => {
+      const [x, y] = [a.pilots?.finishBy ?? '', b.pilots?.finishBy ?? ''];
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+  if (late.length === 0) {
+    parts.push('试点校均未逾期');
+  } else {
+    const list = named(late, (row) => `${row.name}（应于${chineseDate(row.pilots?.finishBy ?? '')}前完成）`);
+    parts.push(`${late.length}所试点校逾期：${list}`);
+  }
+  return `试点学校（${chineseDate(rule.dueBy)}前完成）：${parts.join('；')}。`;
 }
 
 function mostImproved(children: readonly NoticeRow[]): string {

@@ -28,8 +28,11 @@ interface Column {
   signed?: boolean;
   /** In Excel character widths. */
   width: number;
-  /** The HTML table that shows it: 1 the counts, 2 the rates and hours, both (rank, name); null for CSV and XLSX only. */
-  part: 1 | 2 | 'both' | null;
+  /**
+   * The HTML table that shows it: 1 the counts, 2 the rates and hours, 3 the pilot schools, both
+   * (rank, name: every table); null for CSV and XLSX only.
+   */
+  part: 1 | 2 | 3 | 'both' | null;
   value(row: NoticeRow, notice: WeeklyNotice): string | number | null;
 }
 
@@ -108,8 +111,36 @@ function columnsOf(notice: WeeklyNotice): Column[] {
       part: 2,
       value: (r) => r.thisWeek.schoolsClosed,
     },
+    ...(notice.pilotSchools ? pilotColumns : []),
   ];
 }
+
+/** Where the rulebook designates pilots: each unit's against its ask (owner's own, a county's), and the late ones. */
+const pilotColumns: Column[] = [
+  { label: COLUMN_LABELS.pilotsCounted, format: 'count', width: 9, part: 3, value: (r) => r.pilots?.counted ?? null },
+  {
+    label: COLUMN_LABELS.pilotsRequired,
+    format: 'count',
+    width: 10,
+    part: 3,
+    value: (r) => r.pilots?.required ?? null,
+  },
+  {
+    label: COLUMN_LABELS.pilotsShort,
+    format: 'text',
+    width: 8,
+    part: 3,
+    value: (r) => (r.pilots?.short ? BEHIND_MARK.yes : BEHIND_MARK.no),
+  },
+  { label: COLUMN_LABELS.pilotsLate, format: 'count', width: 10, part: 3, value: (r) => r.pilots?.late ?? null },
+  {
+    label: COLUMN_LABELS.pilotFinishBy,
+    format: 'text',
+    width: 12,
+    part: 3,
+    value: (r) => r.pilots?.finishBy ?? '',
+  },
+];
 
 /** The notice's own unit is shown as a level of its own, ahead of the levels below it. */
 function sections(notice: WeeklyNotice): NoticeLevel[] {
@@ -335,6 +366,7 @@ col.rank { width: 3.5% } col.name { width: 15% } col.source { width: 4% }
 thead { display: table-header-group }
 tr { break-inside: avoid }
 tr.behind td { background: #ffc7ce }
+tr.pilot-alert td { background: #ffe699 }
 footer { text-align: right; margin-top: 12pt; line-height: 1.8 }
 * { -webkit-print-color-adjust: exact; print-color-adjust: exact }
 `;
@@ -345,7 +377,15 @@ const COL_CLASS: Partial<Record<string, string>> = {
   [COLUMN_LABELS.requiredSource]: 'source',
 };
 
-function htmlTable(notice: WeeklyNotice, level: NoticeLevel, columns: readonly Column[]): string {
+/** A unit short of pilots, or a pilot late: marked in the pilots' table. */
+const pilotAlert = (row: NoticeRow): boolean => row.pilots !== null && (row.pilots.short || row.pilots.late > 0);
+
+function htmlTable(
+  notice: WeeklyNotice,
+  level: NoticeLevel,
+  columns: readonly Column[],
+  alert: (row: NoticeRow) => boolean = () => false,
+): string {
   const colgroup = columns.map((c) => `<col${COL_CLASS[c.label] ? ` class="${COL_CLASS[c.label]}"` : ''}>`).join('');
   const top = columns.map((c, i) => {
     if (!c.group) return `<th rowspan="2">${escapeHtml(c.label)}</th>`;
@@ -356,11 +396,12 @@ function htmlTable(notice: WeeklyNotice, level: NoticeLevel, columns: readonly C
   const rows = level.rows.map((row) => {
     const cells = columns.map((c) => {
       const text = escapeHtml(display(c.value(row, notice), c, true));
-      return c.format === 'text' && c.label !== COLUMN_LABELS.behind
+      return c.format === 'text' && c.label !== COLUMN_LABELS.behind && c.label !== COLUMN_LABELS.pilotsShort
         ? `<td class="text">${text}</td>`
         : `<td>${text}</td>`;
     });
-    const attributes = `data-unit-id="${escapeHtml(row.unitId)}"${row.behind ? ' class="behind"' : ''}`;
+    const classes = [row.behind ? 'behind' : '', alert(row) ? 'pilot-alert' : ''].filter((each) => each);
+    const attributes = `data-unit-id="${escapeHtml(row.unitId)}"${classes.length ? ` class="${classes.join(' ')}"` : ''}`;
     return `<tr ${attributes}>${cells.join('')}</tr>`;
   });
   return `<table><colgroup>${colgroup}</colgroup>${head}<tbody>${rows.join('\n')}</tbody></table>`;
@@ -368,7 +409,7 @@ function htmlTable(notice: WeeklyNotice, level: NoticeLevel, columns: readonly C
 
 export function renderNoticeHtml(notice: WeeklyNotice): string {
   const columns = columnsOf(notice);
-  const part = (n: 1 | 2) => columns.filter((c) => c.part === n || c.part === 'both');
+  const part = (n: 1 | 2 | 3) => columns.filter((c) => c.part === n || c.part === 'both');
   const title = escapeHtml(notice.heading.title);
   const body = sections(notice).map((level, index) => {
     const heading = index === 0 ? `${notice.unit.name}（合计）` : KIND_LABELS[level.kind];
@@ -378,6 +419,9 @@ export function renderNoticeHtml(notice: WeeklyNotice): string {
       htmlTable(notice, level, part(1)),
       `<h3>（二）${COLUMN_LABELS.rates}</h3>`,
       htmlTable(notice, level, part(2)),
+      ...(notice.pilotSchools
+        ? [`<h3>（三）${COLUMN_LABELS.pilots}</h3>`, htmlTable(notice, level, part(3), pilotAlert)]
+        : []),
       '</section>',
     ].join('\n');
   });

@@ -103,6 +103,7 @@ const partial: Omit<WeeklyNotice, 'summary'> = {
   aimPercent: null,
   quotas: true,
   graded: true,
+  pilotSchools: null,
   unit: { ...city, rank: 1 },
   levels: [
     { kind: 'county', rows: ranked(counties) },
@@ -323,5 +324,80 @@ describe('renderNoticeHtml', () => {
       .querySelectorAll('section')
       .flatMap((section) => section.querySelectorAll('table')[0].querySelectorAll('tr.behind'));
     expect(behind.map((tr) => tr.getAttribute('data-unit-id'))).toEqual(['320700', '320707', '32070701']);
+  });
+});
+
+describe('A notice where the rulebook designates pilots (Yueyang)', () => {
+  const rule = { ownerPilots: 2, perCounty: 2, dueBy: '2021-12-31' };
+  const standing = (over: Partial<NonNullable<NoticeRow['pilots']>>): NoticeRow['pilots'] => ({
+    total: 0,
+    late: 0,
+    required: null,
+    askedAs: null,
+    counted: 0,
+    short: false,
+    dueBy: rule.dueBy,
+    finishBy: null,
+    ...over,
+  });
+  const pilots: Record<string, NoticeRow['pilots']> = {
+    '320700': standing({ total: 3, late: 1, required: 2, askedAs: 'owner', counted: 2 }),
+    '320706': standing({ total: 1, late: 1, required: 2, askedAs: 'county', counted: 1, short: true }),
+    '320707': standing({ required: 2, askedAs: 'county', short: true }),
+    '32070601': standing({ total: 1, late: 1, counted: 1, finishBy: '2021-12-31' }),
+  };
+  const withPilots = (each: NoticeRow): NoticeRow => ({ ...each, pilots: pilots[each.unitId] ?? standing({}) });
+  const yueyang: WeeklyNotice = {
+    ...notice,
+    pilotSchools: rule,
+    unit: withPilots(notice.unit),
+    levels: notice.levels.map((level) => ({ ...level, rows: level.rows.map(withPilots) })),
+  };
+
+  it('gives each unit its pilots against its ask, short, late and the pilot’s finishBy in csv', () => {
+    const [header, ...rows] = parseCsv(renderNoticeCsv(yueyang), { bom: true }) as string[][];
+    const cells = (unitId: string) =>
+      ['试点校(所)', '应有试点校(所)', '试点不足', '逾期试点校(所)', '试点完成期限'].map(
+        (column) => rows.find((r) => r[2] === unitId)?.[header.indexOf(column)],
+      );
+    expect(cells('320700')).toEqual(['2', '2', '', '1', '']);
+    expect(cells('320706')).toEqual(['1', '2', '是', '1', '']);
+    expect(cells('320707')).toEqual(['0', '2', '是', '0', '']);
+    expect(cells('32070601')).toEqual(['1', '', '', '1', '2021-12-31']);
+    // Not a pilot rulebook: no pilot columns at all.
+    expect(renderNoticeCsv(notice)).not.toContain('试点');
+  });
+
+  it('shows a third table per level in html, the short and late rows marked', () => {
+    const root = parseHtml(renderNoticeHtml(yueyang));
+    for (const section of root.querySelectorAll('section')) {
+      expect(section.querySelectorAll('h3').map((h) => h.text)).toEqual([
+        '（一）培训人数',
+        '（二）比率与学时',
+        '（三）试点学校',
+      ]);
+    }
+    const alerts = root
+      .querySelectorAll('section')
+      .flatMap((section) => section.querySelectorAll('table')[2].querySelectorAll('tr.pilot-alert'))
+      .map((tr) => tr.getAttribute('data-unit-id'));
+    expect(alerts).toEqual(['320700', '320706', '320707', '32070601']);
+  });
+
+  it('carries the pilot columns in xlsx, read back as numbers and marks', async () => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(new Uint8Array(await renderNoticeXlsx(yueyang)).buffer);
+    const ws = workbook.worksheets[1];
+    const header = (label: string) => {
+      for (let c = 1; c <= ws.columnCount; c++) if (ws.getCell(4, c).value === label) return c;
+      throw new Error(`no column ${label}`);
+    };
+    const rowOf = (unitId: string) => {
+      for (let r = 6; r <= ws.rowCount; r++) if (ws.getCell(r, 3).value === unitId) return r;
+      throw new Error(`no row ${unitId}`);
+    };
+    expect(ws.getCell(rowOf('320706'), header('试点校(所)')).value).toBe(1);
+    expect(ws.getCell(rowOf('320706'), header('试点不足')).value).toBe('是');
+    expect(ws.getCell(rowOf('320707'), header('逾期试点校(所)')).value).toBe(0);
   });
 });

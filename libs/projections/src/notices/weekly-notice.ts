@@ -1,3 +1,6 @@
+import type { PilotSchoolRule } from '@tip/domain';
+import type { PilotStanding } from './pilot-measures';
+
 /** The counts a weekly notice (周通报) reports for one unit as of the end of a week; they add up the tree. */
 export interface NoticeCounts {
   /** 应训人数: teachers required (see `requiredSource`); exempt teachers are not among them. */
@@ -99,6 +102,12 @@ export interface NoticeRow {
   behindByPoints: number;
   /** 完成率 (0 where nothing is required); kept under its earlier name for callers that read it. */
   progressPercent: number;
+  /**
+   * Pilot schools at the end of the week, where the rulebook designates pilots (else null): the
+   * unit is `short` of the pilots asked of it (the owner's own, a county's), `late` counts pilots
+   * past their finishBy without closing.
+   */
+  pilots: PilotStanding | null;
 }
 
 export interface NoticeLevel {
@@ -143,6 +152,8 @@ export interface WeeklyNotice {
   quotas: boolean;
   /** Does the rulebook grade practice? (Lianyungang grades nothing: no 合格率 to speak of) */
   graded: boolean;
+  /** What the rulebook asks of pilot schools (Yueyang: 2 of the owner's own, 2 per county, by a date); null: none. */
+  pilotSchools: PilotSchoolRule | null;
   /** The summary paragraph, in Chinese, from the figures below. */
   summary: string;
   /** The unit the notice is for. */

@@ -34,6 +34,16 @@ export class ProgrammeRow {
   @Column({ name: 'province_id', type: 'text' }) provinceId!: string;
   @Column({ type: 'text' }) name!: string;
   @Column({ name: 'rulebook_id', type: 'text' }) rulebookId!: string;
+  /** The province or city that runs the programme (null: launched before owners, its province). */
+  @Column({ name: 'owner_unit_id', type: 'text', nullable: true }) ownerUnitId!: string | null;
+}
+
+/** An ExtendBatch as the batch row keeps it: the new last day, the one before, why, and when (business time). */
+export interface BatchExtensionEntry {
+  endsOn: string;
+  previousEndsOn: string;
+  reason: string;
+  at: string;
 }
 
 @Entity({ name: 'batches' })
@@ -43,12 +53,19 @@ export class BatchRow {
   @Column({ name: 'province_id', type: 'text' }) provinceId!: string;
   @Column({ type: 'text' }) name!: string;
   @Column({ name: 'starts_on', type: 'text' }) startsOn!: string;
+  /** The last day in force now, extensions included. */
   @Column({ name: 'ends_on', type: 'text' }) endsOn!: string;
+  /** The last day as scheduled, before any extension. */
+  @Column({ name: 'scheduled_ends_on', type: 'text' }) scheduledEndsOn!: string;
+  /** Every ExtendBatch, oldest first: a past week is judged by the end in force then. */
+  @Column({ type: 'jsonb', default: [] }) extensions!: BatchExtensionEntry[];
   @Column({ name: 'share_percent', type: 'double precision' }) sharePercent!: number;
   @Column({ type: 'jsonb' }) periods!: { periodId: string; startsOn: string; endsOn: string }[];
   @Column({ name: 'rulebook_id', type: 'text' }) rulebookId!: string;
   /** The batch's copy of the rulebook (coverage targets, batch plan, what finishes a teacher). */
   @Column({ type: 'jsonb' }) rulebook!: Record<string, unknown>;
+  /** The province or city that runs the batch's programme (null: scheduled before owners, its province). */
+  @Column({ name: 'owner_unit_id', type: 'text', nullable: true }) ownerUnitId!: string | null;
 }
 
 /**
@@ -201,6 +218,21 @@ export class UnitExemptChangeRow {
   @Column({ name: 'full_time', type: 'integer', default: 0 }) fullTime!: number;
 }
 
+/**
+ * A school made a pilot (试点学校) of a batch, one row per designation: a later one re-dates the
+ * pilot from its own time on, so a past week is judged by the designation in force then.
+ */
+@Entity({ name: 'pilot_designations' })
+export class PilotDesignationRow {
+  @PrimaryColumn({ name: 'batch_id', type: 'text' }) batchId!: string;
+  @PrimaryColumn({ name: 'school_id', type: 'text' }) schoolId!: string;
+  /** Business time of the designation. */
+  @PrimaryColumn({ name: 'designated_at', type: 'text' }) designatedAt!: string;
+  @Column({ name: 'finish_by', type: 'text' }) finishBy!: string;
+  /** 'programme': one of the owner's own pilots; 'county': its county's. */
+  @Column({ type: 'text' }) scope!: string;
+}
+
 export const progressEntities = [
   UnitRow,
   TeacherRow,
@@ -216,4 +248,5 @@ export const progressEntities = [
   UnitOfficeRow,
   UnitTeacherChangeRow,
   UnitExemptChangeRow,
+  PilotDesignationRow,
 ];

@@ -189,6 +189,41 @@ export class ProgressExemptions1764900000002 implements MigrationInterface {
   }
 }
 
+/**
+ * The regions' rules on the read side: who runs a programme (its owner), a batch's end as scheduled
+ * and every extension with its reason and time, and pilot schools by designation. All of it is in
+ * events already logged, so the read model starts again from the first event (with Kafka projector
+ * workers: `tip rebuild progress`).
+ */
+export class ProgressRegions1765000000000 implements MigrationInterface {
+  name = 'ProgressRegions1765000000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(
+      `truncate ${[...PROGRESS_TABLES, 'unit_exempt_changes', 'kafka_partitions'].map((table) => `${schema}.${table}`).join(', ')}`,
+    );
+    await queryRunner.query(`update ${schema}.projection_checkpoint set position = 0, updated_at = now()`);
+    await queryRunner.query(`alter table ${schema}.programmes add column owner_unit_id text`);
+    await queryRunner.query(`alter table ${schema}.batches
+      add column owner_unit_id text,
+      add column scheduled_ends_on text not null,
+      add column extensions jsonb not null default '[]'`);
+    await queryRunner.query(`create table ${schema}.pilot_designations (
+      batch_id text not null, school_id text not null, designated_at text not null,
+      finish_by text not null, scope text not null, primary key (batch_id, school_id, designated_at))`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(`drop table ${schema}.pilot_designations`);
+    await queryRunner.query(
+      `alter table ${schema}.batches drop column owner_unit_id, drop column scheduled_ends_on, drop column extensions`,
+    );
+    await queryRunner.query(`alter table ${schema}.programmes drop column owner_unit_id`);
+  }
+}
+
 /** Every table the progress projector writes (as of the exemptions), for migrations that start it again. */
 const PROGRESS_TABLES = [
   'units',

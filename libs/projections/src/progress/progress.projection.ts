@@ -13,6 +13,7 @@ import {
   initialSchoolClosureState,
   OrgUnitEvent,
   OrgUnitRegistered,
+  PilotSchoolDesignated,
   ProgrammeEvent,
   ProgrammeLaunched,
   QuotaEvent,
@@ -40,6 +41,7 @@ import {
 import { closureFigures, difference, FigureDelta, ledgerFigures, negated, recordFigures } from './progress.figures';
 import {
   BatchRow,
+  PilotDesignationRow,
   ProgrammeRow,
   QuotaLedgerRow,
   SchoolClosureRow,
@@ -81,6 +83,7 @@ export const progressProjection: Projection = {
     unit_offices: 'state',
     unit_teacher_changes: 'counter',
     unit_exempt_changes: 'counter',
+    pilot_designations: 'state',
   },
 
   handles: (event) => category(event) !== undefined,
@@ -299,17 +302,26 @@ function teachersCounted(chain: readonly string[], fullTime: boolean, sign: 1 | 
 
 function programmeChanged(event: Recorded<ProgrammeEvent>, rows: ViewRows): ViewChange[] {
   if (event.type === 'BatchExtended') {
-    // The batch now ends later (ExtendBatch): its pace runs to the new end.
-    const { batchId, endsOn } = event.data as BatchExtended['data'];
+    // The batch now ends later (ExtendBatch): kept with its reason and time, so views show why
+    // and a past week is still judged by the end in force then.
+    const { batchId, endsOn, previousEndsOn, reason } = event.data as BatchExtended['data'];
     const batch = rows.get<BatchRow>('batches', batchId);
-    return batch ? [{ op: 'put', table: 'batches', row: { ...batch, endsOn } }] : [];
+    if (!batch) return [];
+    const extension = { endsOn, previousEndsOn, reason, at: event.metadata.businessTime };
+    return [{ op: 'put', table: 'batches', row: { ...batch, endsOn, extensions: [...batch.extensions, extension] } }];
   }
   if (event.type === 'ProgrammeLaunched') {
-    const { programmeId, provinceId, name, rulebook } = event.data as ProgrammeLaunched['data'];
-    const row: ProgrammeRow = { programmeId, provinceId, name, rulebookId: rulebook.id };
+    const { programmeId, provinceId, name, rulebook, ownerUnitId } = event.data as ProgrammeLaunched['data'];
+    const row: ProgrammeRow = {
+      programmeId,
+      provinceId,
+      name,
+      rulebookId: rulebook.id,
+      ownerUnitId: ownerUnitId ?? null,
+    };
     return [{ op: 'put', table: 'programmes', row: { ...row } }];
   }
-  const { programmeId, batchId, name, startsOn, endsOn, sharePercent, periods, rulebook } =
+  const { programmeId, batchId, name, startsOn, endsOn, sharePercent, periods, rulebook, ownerUnitId } =
     event.data as BatchScheduled['data'];
   const programme = rows.get<ProgrammeRow>('programmes', programmeId);
   if (!programme) return [];
@@ -320,10 +332,13 @@ function programmeChanged(event: Recorded<ProgrammeEvent>, rows: ViewRows): View
     name,
     startsOn,
     endsOn,
+    scheduledEndsOn: endsOn,
+    extensions: [],
     sharePercent,
     periods,
     rulebookId: rulebook.id,
     rulebook: storedRulebook(rulebook) as unknown as Record<string, unknown>,
+    ownerUnitId: ownerUnitId ?? programme.ownerUnitId,
   };
   return [{ op: 'put', table: 'batches', row: { ...row } }];
 }
@@ -402,6 +417,12 @@ const CLOSURE_STEP: Partial<Record<SchoolClosureEvent['type'], string>> = {
 
 function closureChanged(event: Recorded<SchoolClosureEvent>, rows: ViewRows): ViewChange[] {
   const { batchId, schoolId } = event.data;
+  const designation: ViewChange[] = [];
+  if (event.type === 'PilotSchoolDesignated') {
+    const { finishBy, scope } = event.data as PilotSchoolDesignated['data'];
+    const row: PilotDesignationRow = { batchId, schoolId, designatedAt: event.metadata.businessTime, finishBy, scope };
+    designation.push({ op: 'put', table: 'pilot_designations', row: { ...row } });
+  }
   const stored = rows.get<SchoolClosureRow>('school_closures', batchId, schoolId);
   const before = (stored?.closure as SchoolClosureState | undefined) ?? initialSchoolClosureState();
   const after = evolveSchoolClosure(before, event);
@@ -416,6 +437,7 @@ function closureChanged(event: Recorded<SchoolClosureEvent>, rows: ViewRows): Vi
   };
   return [
     { op: 'put', table: 'school_closures', row: { ...closure } },
+    ...designation,
     ...added(batchId, chainOf(rows, schoolId), difference(closureFigures(after), closureFigures(before)), event),
   ];
 }

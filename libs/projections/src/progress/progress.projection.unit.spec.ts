@@ -407,4 +407,75 @@ describe('the progress projector', () => {
       expect(rowsOf(events).tables.get('teacher_records')?.[0]?.trainingStatus).toBe(expected);
     });
   });
+
+  it('keeps a batch as scheduled, each extension with its reason and time, and who runs the programme', () => {
+    const extended = (endsOn: string, previousEndsOn: string, reason: string, at: string) =>
+      event('programme-PG', 'BatchExtended', { programmeId: 'PG', batchId: BATCH, endsOn, previousEndsOn, reason }, at);
+    const { tables } = rowsOf([
+      ...world(),
+      extended('2022-03-31', '2021-12-31', '疫情停课，延长三个月', '2021-12-20T09:00:00+08:00'),
+      extended('2022-06-30', '2022-03-31', '补考', '2022-03-25T09:00:00+08:00'),
+    ]);
+    expect(tables.get('programmes')).toMatchObject([{ programmeId: 'PG', ownerUnitId: null }]);
+    expect(tables.get('batches')).toMatchObject([
+      {
+        batchId: BATCH,
+        endsOn: '2022-06-30',
+        scheduledEndsOn: '2021-12-31',
+        ownerUnitId: null,
+        extensions: [
+          {
+            endsOn: '2022-03-31',
+            previousEndsOn: '2021-12-31',
+            reason: '疫情停课，延长三个月',
+            at: '2021-12-20T01:00:00.000Z',
+          },
+          { endsOn: '2022-06-30', previousEndsOn: '2022-03-31', reason: '补考', at: '2022-03-25T01:00:00.000Z' },
+        ],
+      },
+    ]);
+  });
+
+  it('keeps every pilot designation by its time, so a re-dated pilot still reads as it was in the weeks before', () => {
+    const designated = (schoolId: string, finishBy: string, scope: string, at: string) =>
+      event(
+        `school-closure-${BATCH}:${schoolId}`,
+        'PilotSchoolDesignated',
+        { batchId: BATCH, schoolId, finishBy, scope, designatedAt: new Date(at).toISOString() },
+        at,
+      );
+    const { tables } = rowsOf([
+      ...world(),
+      designated('S1', '2021-12-31', 'county', '2021-05-25T09:00:00+08:00'),
+      designated('S1', '2022-06-30', 'county', '2021-11-02T09:00:00+08:00'),
+      designated('S2', '2021-12-31', 'programme', '2021-05-25T09:00:00+08:00'),
+    ]);
+    expect(tables.get('pilot_designations')).toEqual([
+      {
+        batchId: BATCH,
+        schoolId: 'S1',
+        designatedAt: '2021-05-25T01:00:00.000Z',
+        finishBy: '2021-12-31',
+        scope: 'county',
+      },
+      {
+        batchId: BATCH,
+        schoolId: 'S1',
+        designatedAt: '2021-11-02T01:00:00.000Z',
+        finishBy: '2022-06-30',
+        scope: 'county',
+      },
+      {
+        batchId: BATCH,
+        schoolId: 'S2',
+        designatedAt: '2021-05-25T01:00:00.000Z',
+        finishBy: '2021-12-31',
+        scope: 'programme',
+      },
+    ]);
+    expect(tables.get('school_closures')).toMatchObject([
+      { schoolId: 'S1', closure: { pilot: { finishBy: '2022-06-30' } } },
+      { schoolId: 'S2', closure: { pilot: { scope: 'programme' } } },
+    ]);
+  });
 });

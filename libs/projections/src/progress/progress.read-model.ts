@@ -4,6 +4,7 @@ import {
   ProgressExemptions1764900000002,
   ProgressIssuingOffices1764900000001,
   ProgressReadModel1763800000000,
+  ProgressRegions1765000000000,
   ProgressTargets1764900000000,
 } from './progress.migrations';
 import { progressProjection } from './progress.projection';
@@ -17,5 +18,6 @@ export const progressReadModel: ReadModel = {
     ProgressTargets1764900000000,
     ProgressIssuingOffices1764900000001,
     ProgressExemptions1764900000002,
+    ProgressRegions1765000000000,
   ],
 };

@@ -30,6 +30,7 @@ import {
 import { behindOf, ratesOf, Required } from '../notices/notice-measures';
 import type { NoticeCounts } from '../notices/weekly-notice';
 import { TRAINING_STATUSES, TrainingStatus } from '../progress/training-status';
+import { pilotsAt } from './pilots.query';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
 export interface TeacherListQuery {
@@ -96,9 +97,9 @@ export class ProgressViews {
     const figures = await this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId });
     const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
     const schools = await this.schoolsTakingPart(batchId, [unitId]);
-    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), batch.programmeId, [
-      null,
-    ]);
+    const units = await unitsAtOrBelow(this.reader, unit, null);
+    const [required] = await requiredAt(this.reader, units, batch.programmeId, [null]);
+    const pilots = await pilotsAt(this.reader, batch, unit, units, [null], new Date(atMs).toISOString());
     const targets = await BatchTargets.of(this.reader, batch);
     const closure =
       unit.kind === 'school'
@@ -115,6 +116,8 @@ export class ProgressViews {
       batchId,
       ...progressOf(figures ?? ZERO_FIGURES, schools.get(unitId) ?? 0, required.get(unitId), targets, atMs),
       seats: seatsOf(ledgers, batch),
+      // Where the rulebook designates pilots (Yueyang): this unit's, short of the ask or late.
+      pilots: pilots?.[0].get(unitId) ?? null,
       ...(unit.kind === 'school' ? { closure: closureOf(participation, closure) } : {}),
     };
   }
@@ -128,18 +131,21 @@ export class ProgressViews {
     const unitIds = [batch.provinceId, ...cities.map((city) => city.unitId)];
     const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) });
     const schools = await this.schoolsTakingPart(batchId, unitIds);
-    const [required] = province
-      ? await requiredAt(this.reader, await unitsAtOrBelow(this.reader, province, null), batch.programmeId, [null])
-      : [new Map()];
+    const units = province ? await unitsAtOrBelow(this.reader, province, null) : [];
+    const [required] = province ? await requiredAt(this.reader, units, batch.programmeId, [null]) : [new Map()];
+    const [pilots] =
+      (province && (await pilotsAt(this.reader, batch, province, units, [null], new Date(atMs).toISOString()))) || [];
     const targets = await BatchTargets.of(this.reader, batch);
-    const of = (unitId: string) =>
-      progressOf(
+    const of = (unitId: string) => ({
+      ...progressOf(
         figures.find((row) => row.unitId === unitId) ?? ZERO_FIGURES,
         schools.get(unitId) ?? 0,
         required.get(unitId),
         targets,
         atMs,
-      );
+      ),
+      pilots: pilots?.get(unitId) ?? null,
+    });
     return {
       batchId,
       name: batch.name,

@@ -5,6 +5,7 @@ import { levelsOf, MeasureUnit, noticeRow, roundTo, zeroCounts } from '../notice
 import { noticeSummary } from '../notices/notice-summary';
 import { NOTICE_COUNTS, NoticeCounts, NoticeHeading, WeeklyNotice } from '../notices/weekly-notice';
 import { BatchRow, ProgrammeRow, UnitOfficeRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
+import { pilotRuleOf, pilotsAt } from './pilots.query';
 import { schoolCounts, ViewNotFound } from './progress.views';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
@@ -49,6 +50,7 @@ export class WeeklyNoticeQuery {
     const counts = await this.counts(batchId, unitIds, week.week, previousWeek);
     const schools = await schoolCounts(this.reader, batchId, unitIds, [until, from]);
     const [requiredNow, requiredBefore] = await requiredAt(this.reader, units, batch.programmeId, [until, from]);
+    const [pilots] = (await pilotsAt(this.reader, batch, unit, units, [until], until)) ?? [];
     const targets = await BatchTargets.of(this.reader, batch);
     const [targetPercent, lastWeekTargetPercent] = [targets.targetAt(week.untilMs), targets.targetAt(week.fromMs)];
 
@@ -66,6 +68,7 @@ export class WeeklyNoticeQuery {
         thisWeek: entry.thisWeek,
         lastWeek: entry.lastWeek,
         targetPercent,
+        pilots: pilots?.get(each.unitId) ?? null,
       });
     };
     const [root, ...below] = units;
@@ -87,6 +90,7 @@ export class WeeklyNoticeQuery {
       aimPercent: targets.aimAt(week.untilMs),
       quotas: (batch.rulebook as unknown as Rulebook & { quotas?: boolean }).quotas !== false,
       graded: isPracticeGraded(batch.rulebook as unknown as Rulebook),
+      pilotSchools: pilotRuleOf(batch),
       unit: { ...rowOf(root), rank: 1 },
       levels: levelsOf(root, below.map(rowOf)),
     };
