@@ -62,6 +62,24 @@ const pilots = {
     finishBy: { type: 'string', format: 'date', nullable: true, description: 'A pilot school: due to close by' },
   },
 };
+const extensions = {
+  type: 'array',
+  description: 'Every ExtendBatch made by then, oldest first: the new last day, the one before, the reason, when',
+  items: {
+    type: 'object',
+    properties: {
+      endsOn: { type: 'string', format: 'date' },
+      previousEndsOn: { type: 'string', format: 'date' },
+      reason: { type: 'string' },
+      at: { type: 'string', format: 'date-time', description: 'Business time of the extension' },
+    },
+  },
+};
+const batchEnd = {
+  endsOn: { type: 'string', format: 'date', description: 'The batch’s last day in force now, extensions included' },
+  scheduledEndsOn: { type: 'string', format: 'date', description: 'The last day as the batch was scheduled' },
+  extensions,
+};
 const progress = {
   teachers: {
     ...counts([
@@ -193,6 +211,7 @@ export function viewPaths(): OpenAPIObject['paths'] {
             items: counts(['received', 'handedOn', 'used', 'left']),
             description: 'Per period in the batch’s order, the unit’s own ledger (left null where seats start)',
           },
+          batchEnd: { type: 'object', properties: batchEnd },
           closure: {
             type: 'object',
             description: 'Schools only: status and the date of each step',
@@ -211,6 +230,8 @@ export function viewPaths(): OpenAPIObject['paths'] {
           batchId: { type: 'string' },
           name: { type: 'string' },
           provinceId: { type: 'string' },
+          startsOn: { type: 'string', format: 'date' },
+          ...batchEnd,
           ...progress,
           cities: {
             type: 'array',
@@ -354,7 +375,19 @@ export function viewPaths(): OpenAPIObject['paths'] {
                 weekStartsOn: { type: 'string', format: 'date' },
                 weekEndsOn: { type: 'string', format: 'date' },
                 asOf: { type: 'string', format: 'date-time' },
-                pacePercent: { type: 'number', description: '时间进度: share of the batch’s days gone by' },
+                batchStartsOn: { type: 'string', format: 'date' },
+                batchEndsOn: {
+                  type: 'string',
+                  format: 'date',
+                  description: 'The batch’s last day in force at the end of the week (extensions made by then)',
+                },
+                batchScheduledEndsOn: { type: 'string', format: 'date' },
+                extensions,
+                pacePercent: {
+                  type: 'number',
+                  description:
+                    '时间进度: share of the batch’s days gone by, up to the end in force at the end of the week',
+                },
                 targetPercent: {
                   type: 'number',
                   description: 'The batch’s coverage target at the end of the week, as a share of all teachers',

@@ -75,12 +75,18 @@ export interface NoticePeriod {
   /** Already formatted, without the % sign. */
   pace: string;
   target: string;
+  /** The batch's last day in force, and the day it was scheduled to end when it has been extended since. */
+  batchEndsOn?: string;
+  extendedFrom?: string;
 }
 
 export function noticePeriodLine(p: NoticePeriod): string {
   return [
     `统计周期：${p.weekStartsOn} 至 ${p.weekEndsOn}（${p.week}）`,
     `数据截至：${p.asOf}（北京时间）`,
+    ...(p.batchEndsOn
+      ? [`批次结束：${p.batchEndsOn}${p.extendedFrom ? `（原定${p.extendedFrom}，已延期）` : ''}`]
+      : []),
     `时间进度：${p.pace}%`,
     `目标进度：${p.target}%`,
   ].join('\u3000'); // ideographic space, as in printed notices

@@ -161,6 +161,10 @@ describe('The summary paragraph', () => {
     weekEndsOn: '2016-12-11',
     asOf: '2016-12-11T16:00:00.000Z',
     timeZone: 'Asia/Shanghai',
+    batchStartsOn: '2016-01-01',
+    batchEndsOn: '2016-12-31',
+    batchScheduledEndsOn: '2016-12-31',
+    extensions: [],
     pacePercent: 50,
     targetPercent: 20,
     lastWeekTargetPercent: 19,
@@ -246,6 +250,23 @@ describe('The summary paragraph', () => {
     );
     // No pilots in the rulebook: not a word about them.
     expect(noticeSummary(notice(children, root))).not.toContain('试点');
+  });
+
+  it('tells of the batch’s extensions made by then, each with its reason', () => {
+    const root = row('C', 'P', { required: 10 }, { required: 10 });
+    const extended = {
+      ...notice([], root),
+      batchScheduledEndsOn: '2016-12-31',
+      batchEndsOn: '2017-06-30',
+      extensions: [
+        { endsOn: '2017-03-31', previousEndsOn: '2016-12-31', reason: '硬件培训推迟', at: '2016-11-01T01:00:00.000Z' },
+        { endsOn: '2017-06-30', previousEndsOn: '2017-03-31', reason: '补训', at: '2016-12-01T01:00:00.000Z' },
+      ],
+    };
+    expect(noticeSummary(extended)).toContain(
+      '本批次原定2016年12月31日结束，已延期（延至2017年3月31日，原因：硬件培训推迟；延至2017年6月30日，原因：补训），现于2017年6月30日结束。',
+    );
+    expect(noticeSummary(notice([], root))).not.toContain('延期');
   });
 
   it('says so when nothing is required yet, and when every unit below is on target', () => {

@@ -70,7 +70,16 @@ export function noticeSummary(notice: Omit<WeeklyNotice, 'summary'>): string {
     sentences.push(mostImproved(children));
   }
   sentences.push(pilotSentence(notice));
+  sentences.push(extensionSentence(notice));
   return sentences.join('');
+}
+
+/** A batch extended (ExtendBatch) by the end of the week: its end as scheduled, the end now, and why. */
+function extensionSentence(notice: Omit<WeeklyNotice, 'summary'>): string {
+  const { extensions } = notice;
+  if (extensions.length === 0) return '';
+  const reasons = extensions.map((each) => `延至${chineseDate(each.endsOn)}，原因：${each.reason}`).join('；');
+  return `本批次原定${chineseDate(notice.batchScheduledEndsOn)}结束，已延期（${reasons}），现于${chineseDate(notice.batchEndsOn)}结束。`;
 }
 
 /** Names the first NAMED_BEHIND, and counts the rest. */

@@ -185,6 +185,9 @@ function periodLine(notice: WeeklyNotice): string {
     asOf: localDateTime(notice.asOf),
     pace: notice.pacePercent.toFixed(1),
     target: notice.targetPercent.toFixed(1),
+    ...(notice.extensions.length > 0
+      ? { batchEndsOn: notice.batchEndsOn, extendedFrom: notice.batchScheduledEndsOn }
+      : {}),
   });
 }
 

@@ -97,6 +97,10 @@ const partial: Omit<WeeklyNotice, 'summary'> = {
   weekEndsOn: '2021-01-24',
   asOf: '2021-01-24T16:00:00.000Z',
   timeZone: 'Asia/Shanghai',
+  batchStartsOn: '2020-11-01',
+  batchEndsOn: '2021-10-31',
+  batchScheduledEndsOn: '2021-10-31',
+  extensions: [],
   pacePercent: 45,
   targetPercent: TARGET,
   lastWeekTargetPercent: 19.5,
@@ -274,6 +278,20 @@ describe('renderNoticeHtml', () => {
     expect(css).toMatch(/@page\s*{\s*size:\s*A4 landscape;\s*margin:\s*12mm\s*}/);
     expect(css).toMatch(/table-layout:\s*fixed/);
     expect(root.querySelectorAll('script, link, img')).toHaveLength(0);
+  });
+
+  it('names the batch’s end in the period line once it has been extended, and the end as scheduled', () => {
+    expect(root.querySelector('p.period')?.text).not.toContain('批次结束');
+    const extension = {
+      endsOn: '2021-12-31',
+      previousEndsOn: '2021-10-31',
+      reason: '疫情',
+      at: '2021-01-20T01:00:00.000Z',
+    };
+    const extended = { ...notice, batchEndsOn: '2021-12-31', extensions: [extension] };
+    expect(parseHtml(renderNoticeHtml(extended)).querySelector('p.period')?.text).toContain(
+      '批次结束：2021-12-31（原定2021-10-31，已延期）',
+    );
   });
 
   it('is headed as a bureau heads it: office, 文号, title, period, summary; signed and dated at the foot', () => {

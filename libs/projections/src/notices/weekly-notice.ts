@@ -1,6 +1,15 @@
 import type { PilotSchoolRule } from '@tip/domain';
 import type { PilotStanding } from './pilot-measures';
 
+/** An extension of the batch (ExtendBatch): the new last day, the one before, why, and when. */
+export interface BatchExtension {
+  endsOn: string;
+  previousEndsOn: string;
+  reason: string;
+  /** Business time of the extension. */
+  at: string;
+}
+
 /** The counts a weekly notice (周通报) reports for one unit as of the end of a week; they add up the tree. */
 export interface NoticeCounts {
   /** 应训人数: teachers required (see `requiredSource`); exempt teachers are not among them. */
@@ -141,7 +150,14 @@ export interface WeeklyNotice {
   /** The instant the figures are taken at: the end of the week (exclusive), ISO-8601. */
   asOf: string;
   timeZone: 'Asia/Shanghai';
-  /** Share of the batch's time gone by at the end of the week, in percent (时间进度). */
+  /** The batch's first day, and its last as in force at the end of the week (extensions made by then included). */
+  batchStartsOn: string;
+  batchEndsOn: string;
+  /** The last day as the batch was scheduled. */
+  batchScheduledEndsOn: string;
+  /** Every ExtendBatch made by the end of the week, oldest first, with its reason and time (business time). */
+  extensions: BatchExtension[];
+  /** Share of the batch's time gone by at the end of the week, in percent (时间进度), up to the end in force then. */
   pacePercent: number;
   /** The batch's coverage target at the end of the week and of the week before (the rulebook's milestones). */
   targetPercent: number;

@@ -1,3 +1,4 @@
+import type { BatchExtension } from '../notices/weekly-notice';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** Org units as registered; `ancestry` runs from the province down to the parent. */
@@ -39,12 +40,7 @@ export class ProgrammeRow {
 }
 
 /** An ExtendBatch as the batch row keeps it: the new last day, the one before, why, and when (business time). */
-export interface BatchExtensionEntry {
-  endsOn: string;
-  previousEndsOn: string;
-  reason: string;
-  at: string;
-}
+export type BatchExtensionEntry = BatchExtension;
 
 @Entity({ name: 'batches' })
 export class BatchRow {

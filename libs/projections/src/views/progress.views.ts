@@ -30,6 +30,7 @@ import {
 import { behindOf, ratesOf, Required } from '../notices/notice-measures';
 import type { NoticeCounts } from '../notices/weekly-notice';
 import { TRAINING_STATUSES, TrainingStatus } from '../progress/training-status';
+import { endsOnAt, extensionsBefore } from '../progress/batch-end';
 import { pilotsAt } from './pilots.query';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
@@ -116,6 +117,7 @@ export class ProgressViews {
       batchId,
       ...progressOf(figures ?? ZERO_FIGURES, schools.get(unitId) ?? 0, required.get(unitId), targets, atMs),
       seats: seatsOf(ledgers, batch),
+      batchEnd: batchEndOf(batch, atMs),
       // Where the rulebook designates pilots (Yueyang): this unit's, short of the ask or late.
       pilots: pilots?.[0].get(unitId) ?? null,
       ...(unit.kind === 'school' ? { closure: closureOf(participation, closure) } : {}),
@@ -153,7 +155,7 @@ export class ProgressViews {
       provinceId: batch.provinceId,
       provinceName: province?.name ?? null,
       startsOn: batch.startsOn,
-      endsOn: batch.endsOn,
+      ...batchEndOf(batch, atMs),
       sharePercent: batch.sharePercent,
       ...of(batch.provinceId),
       cities: cities.map((city) => ({ unitId: city.unitId, name: city.name, ...of(city.unitId) })),
@@ -365,6 +367,15 @@ export function progressOf(
       used: figures.seatsUsed,
       left: seatsLeft(figures.seatsReceived, figures.seatsHandedOn, figures.seatsUsed),
     },
+  };
+}
+
+/** The batch's last day in force at the instant, the day it was scheduled to end, and each extension made by then with its reason. */
+function batchEndOf(batch: BatchRow, atMs: number) {
+  return {
+    endsOn: endsOnAt(batch, atMs),
+    scheduledEndsOn: batch.scheduledEndsOn,
+    extensions: extensionsBefore(batch, atMs),
   };
 }
 

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { batchTargetPercent, coverageCurves, CoverageCurves, PlannedBatch, Rulebook } from '@tip/domain';
 import { isoWeekOf } from '../notices/iso-week';
+import { BatchDates, endsOnAt } from '../progress/batch-end';
 import { MeasureUnit, requiredTeachers, Required, roundTo, TeacherInputs } from '../notices/notice-measures';
 import {
   BatchRow,
@@ -84,30 +85,64 @@ export async function requiredAt(
   return results;
 }
 
-/** The batch's coverage target (and aim) at instants: its programme's curve, less the batches before it. */
+/**
+ * The batch's coverage target (and aim) at instants: its programme's curve, less the batches before
+ * it. Every batch's end is the one in force at the instant asked, so extending a batch moves the
+ * target from the extension on, never in the weeks before it.
+ */
 export class BatchTargets {
+  private readonly curves = new Map<string, CoverageCurves>();
+
   private constructor(
     private readonly batchId: string,
-    private readonly curves: CoverageCurves,
-    private readonly batches: PlannedBatch[],
+    private readonly rulebook: Rulebook,
+    private readonly batches: readonly (PlannedBatch & BatchDates)[],
   ) {}
 
   static async of(reader: EntityManager, batch: BatchRow): Promise<BatchTargets> {
     const batches = await reader.getRepository(BatchRow).find({
       where: { programmeId: batch.programmeId },
-      select: { batchId: true, startsOn: true, endsOn: true, sharePercent: true },
+      select: {
+        batchId: true,
+        startsOn: true,
+        endsOn: true,
+        scheduledEndsOn: true,
+        extensions: true,
+        sharePercent: true,
+      },
     });
-    const rulebook = batch.rulebook as unknown as Rulebook;
-    return new BatchTargets(batch.batchId, coverageCurves(rulebook, batches), batches);
+    return BatchTargets.from(batch, batches);
+  }
+
+  /** From rows already read: the batch and every batch of its programme (itself included). */
+  static from(
+    batch: Pick<BatchRow, 'batchId' | 'rulebook'>,
+    batches: readonly (PlannedBatch & BatchDates)[],
+  ): BatchTargets {
+    return new BatchTargets(batch.batchId, batch.rulebook as unknown as Rulebook, batches);
   }
 
   targetAt(atMs: number): number {
-    return roundTo(batchTargetPercent(this.curves.target, this.batches, this.batchId, atMs), 1);
+    const { curves, planned } = this.at(atMs);
+    return roundTo(batchTargetPercent(curves.target, planned, this.batchId, atMs), 1);
   }
 
   aimAt(atMs: number): number | null {
-    return this.curves.aim === null
-      ? null
-      : roundTo(batchTargetPercent(this.curves.aim, this.batches, this.batchId, atMs), 1);
+    const { curves, planned } = this.at(atMs);
+    return curves.aim === null ? null : roundTo(batchTargetPercent(curves.aim, planned, this.batchId, atMs), 1);
+  }
+
+  /** The batches as planned at an instant (each with the end in force then), and their curves. */
+  private at(atMs: number): { curves: CoverageCurves; planned: PlannedBatch[] } {
+    const planned = this.batches.map(({ batchId, startsOn, sharePercent, ...dates }) => ({
+      batchId,
+      startsOn,
+      sharePercent,
+      endsOn: endsOnAt(dates, atMs),
+    }));
+    const key = planned.map((batch) => batch.endsOn).join();
+    let curves = this.curves.get(key);
+    if (!curves) this.curves.set(key, (curves = coverageCurves(this.rulebook, planned)));
+    return { curves, planned };
   }
 }

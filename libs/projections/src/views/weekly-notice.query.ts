@@ -8,6 +8,7 @@ import { BatchRow, ProgrammeRow, UnitOfficeRow, UnitRow, UnitWeeklyChangeRow } f
 import { pilotRuleOf, pilotsAt } from './pilots.query';
 import { schoolCounts, ViewNotFound } from './progress.views';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
+import { BatchDates, endsOnAt, extensionsBefore } from '../progress/batch-end';
 
 const column = (figure: string) => figure.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
@@ -84,6 +85,11 @@ export class WeeklyNoticeQuery {
       weekEndsOn: week.endsOn,
       asOf: until,
       timeZone: 'Asia/Shanghai',
+      batchStartsOn: batch.startsOn,
+      batchEndsOn: endsOnAt(batch, week.untilMs),
+      batchScheduledEndsOn: batch.scheduledEndsOn,
+      // Extensions made by the end of the week: a later one is not this week's news.
+      extensions: extensionsBefore(batch, week.untilMs),
       pacePercent: paceOf(batch, week.untilMs),
       targetPercent,
       lastWeekTargetPercent,
@@ -122,9 +128,12 @@ export class WeeklyNoticeQuery {
   }
 }
 
-/** The share of the batch's time gone by at an instant, in percent (时间进度). */
-export function paceOf(batch: Pick<BatchRow, 'startsOn' | 'endsOn'>, atMs: number): number {
-  const [from, until] = [startOfLocalDay(batch.startsOn), endOfLocalDay(batch.endsOn)];
+/**
+ * The share of the batch's time gone by at an instant, in percent (时间进度), up to the end in force
+ * then: a later extension leaves past weeks' pace as it was.
+ */
+export function paceOf(batch: Pick<BatchRow, 'startsOn'> & BatchDates, atMs: number): number {
+  const [from, until] = [startOfLocalDay(batch.startsOn), endOfLocalDay(endsOnAt(batch, atMs))];
   return roundTo(Math.min(100, Math.max(0, ((atMs - from) / (until - from)) * 100)), 1);
 }
 
