@@ -8,7 +8,8 @@ import { Body, scenarioOver } from './support/scenario';
  * the city's own two, 华容县's two, 岳阳县's one. Seen on 2022-01-05 (the clock of this API), 岳阳县
  * is short of pilots and every pilot still open after 2021-12-31 is late, except 华容县实验小学,
  * which its county re-dated to 2022-06-30 in November; the notice for 2021-W40 still shows it due
- * by 2021-12-31 and nothing late.
+ * by 2021-12-31 and nothing late. The batch's progress is the city's, which runs it: its teachers,
+ * its admin.
  */
 const BATCH = 'YY-2021';
 const NOW = new Date('2022-01-05T12:00:00+08:00');
@@ -28,7 +29,7 @@ interface Pilots {
   finishBy: string | null;
 }
 
-describe('Pilot schools in the views and the weekly notice (Yueyang)', () => {
+describe('Yueyang’s city-run programme on the read side: pilot schools, the batch at the city', () => {
   let api: ApiUnderTest;
   const { act, expectEvents, view } = scenarioOver(() => api);
   const progress = async (actor: Actor, unitId: string) => {
@@ -46,11 +47,29 @@ describe('Pilot schools in the views and the weekly notice (Yueyang)', () => {
       [importer, { unitId: '430600', kind: 'city', name: '岳阳市', parentId: '430000' }],
       [cityAdmin, { unitId: '430623', kind: 'county', name: '华容县', parentId: '430600' }],
       [cityAdmin, { unitId: '430621', kind: 'county', name: '岳阳县', parentId: '430600' }],
-      [cityAdmin, { unitId: 'YY-SZ12', kind: 'school', name: '岳阳市第十二中学', parentId: '430600' }],
-      [cityAdmin, { unitId: 'YY-DD', kind: 'school', name: '洞氮小学', parentId: '430600' }],
-      [huarongAdmin, { unitId: 'HR-01', kind: 'school', name: '华容县第一中学', parentId: '430623' }],
-      [huarongAdmin, { unitId: 'HR-02', kind: 'school', name: '华容县实验小学', parentId: '430623' }],
-      [yueyangxianAdmin, { unitId: 'YX-01', kind: 'school', name: '岳阳县第一中学', parentId: '430621' }],
+      [
+        cityAdmin,
+        { unitId: 'YY-SZ12', kind: 'school', name: '岳阳市第十二中学', parentId: '430600', fullTimeTeachers: 120 },
+      ],
+      [cityAdmin, { unitId: 'YY-DD', kind: 'school', name: '洞氮小学', parentId: '430600', fullTimeTeachers: 40 }],
+      [
+        huarongAdmin,
+        { unitId: 'HR-01', kind: 'school', name: '华容县第一中学', parentId: '430623', fullTimeTeachers: 90 },
+      ],
+      [
+        huarongAdmin,
+        { unitId: 'HR-02', kind: 'school', name: '华容县实验小学', parentId: '430623', fullTimeTeachers: 30 },
+      ],
+      [
+        yueyangxianAdmin,
+        { unitId: 'YX-01', kind: 'school', name: '岳阳县第一中学', parentId: '430621', fullTimeTeachers: 80 },
+      ],
+      // Another city of the province, outside the city's programme: its 500 teachers are not Yueyang's.
+      [importer, { unitId: '430100', kind: 'city', name: '长沙市', parentId: '430000' }],
+      [
+        importer,
+        { unitId: 'CS-01', kind: 'school', name: '长沙市第一中学', parentId: '430100', fullTimeTeachers: 500 },
+      ],
     ] as const) {
       expectEvents(await act(actor, '2021-05-10T09:00:00', 'RegisterOrgUnit', body), ['OrgUnitRegistered']);
     }
@@ -157,5 +176,36 @@ describe('Pilot schools in the views and the weekly notice (Yueyang)', () => {
     expect(rows.get('HR-02')).toMatchObject({ finishBy: '2021-12-31', late: 0 });
     expect(rows.get('430621')).toMatchObject({ short: true, late: 0 });
     expect(json.body.summary).toContain('试点校均未逾期');
+  });
+
+  it('answers the batch’s progress at the city that runs it: its admin reads it, its teachers are the ones required', async () => {
+    const batch = await view<Body & { children: Body[]; cities: Body[] }>(
+      cityAdmin,
+      `/views/batches/${BATCH}/progress`,
+    );
+    expect(batch.status).toBe(200);
+    // 120 + 40 city-direct, 90 + 30 in 华容县, 80 in 岳阳县: 360, not the province's 860.
+    expect(batch.body).toMatchObject({
+      ownerUnitId: '430600',
+      ownerName: '岳阳市',
+      provinceId: '430000',
+      teachers: { required: 360 },
+      requiredSource: 'declared',
+      pilots: { askedAs: 'owner', counted: 2, late: 4 },
+      cities: [],
+    });
+    expect(batch.body.children.map((row) => [row.unitId, (row.teachers as Body).required])).toEqual([
+      ['430621', 80],
+      ['430623', 120],
+      ['YY-DD', 40],
+      ['YY-SZ12', 120],
+    ]);
+    expect(batch.body.children[0]).toMatchObject({ kind: 'county', pilots: { short: true } });
+    // The province above reads it too; another city's admin, or a county's, does not.
+    const provinceAdmin: Actor = { sub: 'hn-admin', role: 'province-admin', unitId: '430000' };
+    expect((await view(provinceAdmin, `/views/batches/${BATCH}/progress`)).status).toBe(200);
+    const changsha: Actor = { sub: 'cs-admin', role: 'city-admin', unitId: '430100' };
+    expect((await view(changsha, `/views/batches/${BATCH}/progress`)).status).toBe(403);
+    expect((await view(huarongAdmin, `/views/batches/${BATCH}/progress`)).status).toBe(403);
   });
 });

@@ -222,7 +222,7 @@ export function viewPaths(): OpenAPIObject['paths'] {
     ),
     '/api/views/batches/{batchId}/progress': view(
       'batchProgress',
-      'The batch’s totals and one row per city',
+      'The batch’s totals at the unit that runs its programme, and one row per unit directly below it',
       [inPath('batchId'), minPosition],
       {
         type: 'object',
@@ -230,14 +230,40 @@ export function viewPaths(): OpenAPIObject['paths'] {
           batchId: { type: 'string' },
           name: { type: 'string' },
           provinceId: { type: 'string' },
+          provinceName: { type: 'string', nullable: true },
+          ownerUnitId: {
+            type: 'string',
+            description:
+              'The unit that runs the programme (the province, or a city running its own): the figures are its',
+          },
+          ownerName: { type: 'string', nullable: true },
           startsOn: { type: 'string', format: 'date' },
           ...batchEnd,
           ...progress,
-          cities: {
+          children: {
             type: 'array',
+            description: 'One row per unit directly below the owner (a city’s counties and city-direct schools)',
             items: {
               type: 'object',
-              properties: { unitId: { type: 'string' }, name: { type: 'string' }, ...progress },
+              properties: {
+                unitId: { type: 'string' },
+                name: { type: 'string' },
+                kind: { type: 'string' },
+                ...progress,
+              },
+            },
+          },
+          cities: {
+            type: 'array',
+            description: 'The rows of children that are cities (all of them for a province-run programme)',
+            items: {
+              type: 'object',
+              properties: {
+                unitId: { type: 'string' },
+                name: { type: 'string' },
+                kind: { type: 'string' },
+                ...progress,
+              },
             },
           },
         },

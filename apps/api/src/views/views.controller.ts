@@ -124,7 +124,9 @@ export class ViewsController {
   ) {
     const { minPosition } = parseQuery(justPosition, query);
     return this.progress(minPosition, async (views) => {
-      assertMayReadUnit(request.actor, [(await views.batch(batchId)).provinceId]);
+      // The unit that runs the programme: its admins (and those above) read the batch's totals.
+      const batch = await views.batch(batchId);
+      assertMayReadUnit(request.actor, await views.schoolAncestry(batch.ownerUnitId ?? batch.provinceId));
       return views.batchProgress(batchId, this.clock.now().getTime());
     });
   }

@@ -31,7 +31,7 @@ import { behindOf, ratesOf, Required } from '../notices/notice-measures';
 import type { NoticeCounts } from '../notices/weekly-notice';
 import { TRAINING_STATUSES, TrainingStatus } from '../progress/training-status';
 import { endsOnAt, extensionsBefore } from '../progress/batch-end';
-import { pilotsAt } from './pilots.query';
+import { ownerOf, pilotsAt } from './pilots.query';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
 export interface TeacherListQuery {
@@ -124,19 +124,28 @@ export class ProgressViews {
     };
   }
 
+  /**
+   * The batch's totals at the unit that runs its programme (the province, or the city running its
+   * own), and one row per unit directly below it; `cities` keeps the rows that are cities.
+   */
   async batchProgress(batchId: string, atMs: number) {
     const batch = await this.batch(batchId);
+    const ownerUnitId = ownerOf(batch);
     const province = await this.reader.getRepository(UnitRow).findOneBy({ unitId: batch.provinceId });
-    const cities = await this.reader
+    const owner =
+      ownerUnitId === batch.provinceId
+        ? province
+        : await this.reader.getRepository(UnitRow).findOneBy({ unitId: ownerUnitId });
+    const children = await this.reader
       .getRepository(UnitRow)
-      .find({ where: { parentId: batch.provinceId }, order: { unitId: 'ASC' } });
-    const unitIds = [batch.provinceId, ...cities.map((city) => city.unitId)];
+      .find({ where: { parentId: ownerUnitId }, order: { unitId: 'ASC' } });
+    const unitIds = [ownerUnitId, ...children.map((child) => child.unitId)];
     const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(unitIds) });
     const schools = await this.schoolsTakingPart(batchId, unitIds);
-    const units = province ? await unitsAtOrBelow(this.reader, province, null) : [];
-    const [required] = province ? await requiredAt(this.reader, units, batch.programmeId, [null]) : [new Map()];
+    const units = owner ? await unitsAtOrBelow(this.reader, owner, null) : [];
+    const [required] = owner ? await requiredAt(this.reader, units, batch.programmeId, [null]) : [new Map()];
     const [pilots] =
-      (province && (await pilotsAt(this.reader, batch, province, units, [null], new Date(atMs).toISOString()))) || [];
+      (owner && (await pilotsAt(this.reader, batch, owner, units, [null], new Date(atMs).toISOString()))) || [];
     const targets = await BatchTargets.of(this.reader, batch);
     const of = (unitId: string) => ({
       ...progressOf(
@@ -148,17 +157,26 @@ export class ProgressViews {
       ),
       pilots: pilots?.get(unitId) ?? null,
     });
+    const rows = children.map((child) => ({
+      unitId: child.unitId,
+      name: child.name,
+      kind: child.kind,
+      ...of(child.unitId),
+    }));
     return {
       batchId,
       name: batch.name,
       programmeId: batch.programmeId,
       provinceId: batch.provinceId,
       provinceName: province?.name ?? null,
+      ownerUnitId,
+      ownerName: owner?.name ?? null,
       startsOn: batch.startsOn,
       ...batchEndOf(batch, atMs),
       sharePercent: batch.sharePercent,
-      ...of(batch.provinceId),
-      cities: cities.map((city) => ({ unitId: city.unitId, name: city.name, ...of(city.unitId) })),
+      ...of(ownerUnitId),
+      children: rows,
+      cities: rows.filter((row) => row.kind === 'city'),
     };
   }
 
