@@ -1,12 +1,14 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
-import { parseQuotaTable, planQuotaImport, QuotaRow } from '../../apps/cli/src/lianyungang-quotas';
+import { parseQuotaTable, QuotaRow } from '../../apps/cli/src/lianyungang-quotas';
 import { csvTable, htmlTable, xlsxTable } from './support/notice-formats';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 /**
- * Lianyungang 2016 (seed 000): the real quota table imported as `tip import-quotas` plans it, and
+ * Lianyungang 2016 (seed 000): the city's own programme, the real quota table imported by `tip import-quotas`, and
  * the city's notice for 2016-W49 (5–11 December) listing every county and city-direct school,
  * every figure worked out below by hand. The rulebook grades nothing: a teacher is trained with
  * the 30 + 90 + 20 hours and the certificate (省市两级培训均合格，发…合格证书), so the city is not
@@ -15,10 +17,10 @@ import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 const BATCH = 'LYG-2016';
 const importer: Actor = { sub: 'importer', role: 'system' };
 const cityAdmin: Actor = { sub: 'lyg-city', role: 'city-admin', unitId: '320700' };
-const table = readFileSync(path.resolve(__dirname, '../../fixtures/lianyungang-2016-quotas.csv'), 'utf8');
-const rows: QuotaRow[] = parseQuotaTable(table);
-// The notice is of 2016: periods 1–7 (the seventh starts on 5 December) are the ones handed out by then.
-const rowsOf2016 = rows.filter((row) => row.periodStart < '2016-12-12');
+const run = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+const fixture = path.resolve(root, 'fixtures/lianyungang-2016-quotas.csv');
+const rows: QuotaRow[] = parseQuotaTable(readFileSync(fixture, 'utf8'));
 const units = [...new Map(rows.map((row) => [row.unit, row])).values()];
 const counties = units.filter((row) => row.unitKind === 'county');
 const cityDirect = units.filter((row) => row.unitKind === 'school');
@@ -27,13 +29,8 @@ const SCHOOL = '新海高中';
 describe('A Lianyungang 2016 weekly notice, figured by hand', () => {
   let api: ApiUnderTest;
   let position = 0;
-  const act = async (at: string, name: string, body: Record<string, unknown>, key?: string) => {
-    const response = await api.send(
-      importer,
-      name,
-      { ...body, ...(at ? { at: `${at}+08:00` } : {}) },
-      key ? { 'idempotency-key': key } : {},
-    );
+  const act = async (at: string, name: string, body: Record<string, unknown>) => {
+    const response = await api.send(importer, name, { ...body, at: `${at}+08:00` });
     expect({ name, body, status: response.status, error: response.body.error }).toMatchObject({
       status: 200,
       error: undefined,
@@ -56,44 +53,42 @@ describe('A Lianyungang 2016 weekly notice, figured by hand', () => {
       name: '连云港市',
       parentId: '320000',
     });
+    // The city's own programme (市教育局主办): its seats start at the city, not with a grant from the province.
     await act('2016-03-02T09:00:00', 'LaunchProgramme', {
       programmeId: 'LYG-1.0',
       name: '连云港市中小学教师教育技术能力（高级）全员培训',
       provinceId: '320000',
       rulebook: 'lianyungang-1.0',
+      ownerUnitId: '320700',
     });
-    // The units as the import registers them, as of the notice's date (连教办师〔2016〕9号).
-    for (const row of units) {
-      await act('2016-03-02T09:00:00', 'RegisterOrgUnit', {
-        unitId: row.unit,
-        kind: row.unitKind,
-        name: row.unit,
-        parentId: '320700',
-      });
-    }
-    const target = {
-      programmeId: 'LYG-1.0',
-      batchId: BATCH,
-      provinceId: '320000',
-      cityId: '320700',
-      cityAdmin: 'lyg-city',
-      provinceAdmin: 'js-province',
-    };
-    for (const command of planQuotaImport(rowsOf2016, target)) {
-      await act('', command.name, command.body, command.idempotencyKey);
-    }
+    // The real import: `tip import-quotas` registers the units, schedules the batch and hands the
+    // seats on, each as of its period's first day (the units as of 10 March 2016).
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-r',
+        './scripts/register.js',
+        'apps/cli/src/main.ts',
+        'import-quotas',
+        fixture,
+        ...['--programme', 'LYG-1.0', '--batch', BATCH, '--province', '320000', '--city', '320700'],
+        ...['--url', api.tip.url],
+      ],
+      { cwd: root, env: { ...process.env, TIP_JWT_SECRET: api.secret } },
+    );
+    expect(stdout).toContain('Imported 322 rows: 14 periods × 23 units, 50400 seats.');
     // Each unit declares its full-time teachers: here, seven periods of its seats (赣榆区 906 × 7 = 6,342).
     for (const row of units) {
-      await act('2016-03-05T09:00:00', 'DeclareFullTimeTeachers', {
+      await act('2016-03-11T09:00:00', 'DeclareFullTimeTeachers', {
         unitId: row.unit,
         fullTimeTeachers: row.quota * 7,
       });
     }
-    await act('2016-03-05T09:00:00', 'SetIssuingOffice', { unitId: '320700', issuingOffice: '连云港市教育局办公室' });
+    await act('2016-03-11T09:00:00', 'SetIssuingOffice', { unitId: '320700', issuingOffice: '连云港市教育局办公室' });
     // 新海高中 registers its four training teachers: from then on its required is theirs.
     for (let index = 1; index <= 4; index++) {
       const first17 = `32070619${80 + index}0101${String(100 + index)}`;
-      await act('2016-03-08T09:00:00', 'RegisterTeacher', {
+      await act('2016-03-11T09:00:00', 'RegisterTeacher', {
         teacherId: `XH-${index}`,
         schoolId: SCHOOL,
         name: `新海教师${index}`,
@@ -135,7 +130,7 @@ describe('A Lianyungang 2016 weekly notice, figured by hand', () => {
     await cityHours('XH-2', '2016-12-06T09:00:00');
     await act('2016-12-07T09:00:00', 'IssueCertificate', { batchId: BATCH, teacherId: 'XH-2' });
     await cityHours('XH-3', '2016-12-08T09:00:00');
-  });
+  }, 180_000);
   afterAll(async () => api?.stop());
 
   // ── By hand ──────────────────────────────────────────────────────────────────────────────
@@ -162,6 +157,11 @@ describe('A Lianyungang 2016 weekly notice, figured by hand', () => {
     expect(countyLevel.rows.map((row) => row.name).sort()).toEqual(counties.map((row) => row.unit).sort());
     expect(schoolLevel.kind).toBe('school');
     expect(schoolLevel.rows.map((row) => row.name).sort()).toEqual(cityDirect.map((row) => row.unit).sort());
+    // Each county received its seats of periods 1–7 from the city (the seventh starts on 5 December).
+    const ganyu = countyLevel.rows.find((row) => row.name === '赣榆区') as unknown as {
+      thisWeek: { seatsReceived: number };
+    };
+    expect(ganyu.thisWeek.seatsReceived).toBe(906 * 7);
     // Nobody trained in the counties yet: all 0.0%, tied at rank 1, all behind by 27.0 points.
     expect(new Set(countyLevel.rows.map((row) => [row.rank, row.behind].join()))).toEqual(new Set(['1,true']));
     // 新海高中 2 of 4 = 50.0% leads; the other thirteen tie at 0.0%, rank 2.
@@ -187,7 +187,8 @@ describe('A Lianyungang 2016 weekly notice, figured by hand', () => {
         trained: 2,
         completionPercent: 0, // 2 / 25,057 = 0.008%
         hoursRecognised: 2 * 140,
-        seatsReceived: 3600 * 7,
+        // The city runs the programme: its seats start there, none received.
+        seatsReceived: 0,
       },
       lastWeek: { trained: 1, hoursRecognised: 140 },
       behind: true,

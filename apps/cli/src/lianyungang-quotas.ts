@@ -62,6 +62,11 @@ export interface ImportTarget {
   /** Acts for the city when the city hands seats on; the province admin when it grants them. */
   cityAdmin: string;
   provinceAdmin: string;
+  /**
+   * The city runs the programme itself (LaunchProgramme with `ownerUnitId` = the city): its seats
+   * start at the city, so there is no grant from the province, and the city schedules the batch.
+   */
+  cityRuns?: boolean;
 }
 
 export interface PlannedCommand {
@@ -81,8 +86,9 @@ export interface PlannedCommand {
 /**
  * The commands that replay a quota table: the units (counties and city-direct schools under
  * the city), the batch with one period per table period, then per period the province's grant
- * to the city and the city's allocation to each unit, each at its period's first day, as the
- * admin who did it.
+ * to the city (none where the city runs the programme) and the city's allocation to each unit,
+ * each at its period's first day, as the admin who did it. The units are registered as of the
+ * first period's first day too: a notice of those weeks lists them.
  */
 export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): PlannedCommand[] {
   // Header values are Latin-1, and unit names are Chinese: the key is URI-encoded.
@@ -93,9 +99,12 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
     ).values(),
   ];
   const units = [...new Map(rows.map((row) => [row.unit, row])).values()];
+  const firstDay = `${periods.map((period) => period.startsOn).sort()[0]}T00:00:00+08:00`;
+  const provinceAdmin = { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId };
+  const cityAdmin = { sub: target.cityAdmin, role: 'city-admin', unitId: target.cityId };
   const commands: PlannedCommand[] = units.map((row) => ({
     name: 'RegisterOrgUnit',
-    body: { unitId: row.unit, kind: row.unitKind, name: row.unit, parentId: target.cityId },
+    body: { unitId: row.unit, kind: row.unitKind, name: row.unit, parentId: target.cityId, at: firstDay },
     line: rows.find((candidate) => candidate.unit === row.unit)?.line ?? row.line,
   }));
   commands.push({
@@ -111,8 +120,9 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
         .reverse()[0],
       sharePercent: 100,
       periods,
-      at: `${periods.map((period) => period.startsOn).sort()[0]}T00:00:00+08:00`,
-      actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
+      at: firstDay,
+      // The programme's owner schedules its batches.
+      actor: target.cityRuns ? cityAdmin : provinceAdmin,
     },
     line: rows[0]?.line ?? 2,
   });
@@ -126,20 +136,23 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
       toUnitId,
       seats,
     });
-    commands.push({
-      name: 'AllocateQuota',
-      body: {
-        ...transfer(
-          target.provinceId,
-          target.cityId,
-          periodRows.reduce((sum, row) => sum + row.quota, 0),
-        ),
-        at,
-        actor: { sub: target.provinceAdmin, role: 'province-admin', unitId: target.provinceId },
-      },
-      idempotencyKey: key('grant', period.periodId, target.provinceId, target.cityId),
-      line: periodRows[0].line,
-    });
+    // A city running its own programme is where its seats start: the province grants none (and would be refused).
+    if (!target.cityRuns) {
+      commands.push({
+        name: 'AllocateQuota',
+        body: {
+          ...transfer(
+            target.provinceId,
+            target.cityId,
+            periodRows.reduce((sum, row) => sum + row.quota, 0),
+          ),
+          at,
+          actor: provinceAdmin,
+        },
+        idempotencyKey: key('grant', period.periodId, target.provinceId, target.cityId),
+        line: periodRows[0].line,
+      });
+    }
     for (const row of periodRows) {
       if (row.quota === 0) continue;
       commands.push({
@@ -147,7 +160,7 @@ export function planQuotaImport(rows: QuotaRow[], target: ImportTarget): Planned
         body: {
           ...transfer(target.cityId, row.unit, row.quota),
           at,
-          actor: { sub: target.cityAdmin, role: 'city-admin', unitId: target.cityId },
+          actor: cityAdmin,
         },
         idempotencyKey: key('allocate', period.periodId, target.cityId, row.unit),
         line: row.line,
@@ -199,6 +212,21 @@ export function missingStepBehind(
     );
   }
   return undefined;
+}
+
+/**
+ * The unit that runs a programme, from its stream as GET /api/audit/streams/programme-{id} gives it
+ * (the ProgrammeLaunched event's `ownerUnitId`); null when it names none (its province runs it) or
+ * the programme is not launched (ScheduleBatch then says so).
+ */
+export function programmeOwnerOf(stream: unknown): string | null {
+  if (typeof stream !== 'object' || stream === null || !('events' in stream) || !Array.isArray(stream.events))
+    return null;
+  const launched = (stream.events as { type?: unknown; data?: { ownerUnitId?: unknown } }[]).find(
+    (event) => event.type === 'ProgrammeLaunched',
+  );
+  const owner = launched?.data?.ownerUnitId;
+  return typeof owner === 'string' ? owner : null;
 }
 
 function errorCodeOf(body: unknown): string | undefined {

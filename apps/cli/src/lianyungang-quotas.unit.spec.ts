@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { missingStepBehind, parseQuotaTable, planQuotaImport, QuotaTableError } from './lianyungang-quotas';
+import {
+  missingStepBehind,
+  parseQuotaTable,
+  planQuotaImport,
+  programmeOwnerOf,
+  QuotaTableError,
+} from './lianyungang-quotas';
 
 const fixture = path.resolve(__dirname, '../../../fixtures/lianyungang-2016-quotas.csv');
 const target = {
@@ -53,6 +59,35 @@ describe('the Lianyungang 2016 quota table', () => {
         command.body.periodId === last.period,
     );
     expect([rows[0].line, last.line, allocation?.line]).toEqual([2, rows.length + 1, rows.length + 1]);
+  });
+
+  it('registers the units as of the first period’s first day, so the notices of those weeks list them', () => {
+    const registrations = planQuotaImport(rows, target).filter((command) => command.name === 'RegisterOrgUnit');
+    expect(new Set(registrations.map((command) => command.body.at))).toEqual(new Set(['2016-03-10T00:00:00+08:00']));
+  });
+
+  it('grants nothing from the province where the city runs the programme, and lets the city schedule the batch', () => {
+    const commands = planQuotaImport(rows, { ...target, cityRuns: true });
+    const allocations = commands.filter((command) => command.name === 'AllocateQuota');
+    expect(allocations.filter((command) => command.body.fromUnitId === '320000')).toEqual([]);
+    expect(allocations).toHaveLength(rows.filter((row) => row.quota > 0).length);
+    expect(commands.find((command) => command.name === 'ScheduleBatch')?.body.actor).toEqual({
+      sub: 'c',
+      role: 'city-admin',
+      unitId: '320700',
+    });
+    expect(planQuotaImport(rows, target).find((command) => command.name === 'ScheduleBatch')?.body.actor).toEqual({
+      sub: 'p',
+      role: 'province-admin',
+      unitId: '320000',
+    });
+  });
+
+  it('reads who runs the programme from its stream', () => {
+    const launched = (data: Record<string, unknown>) => ({ events: [{ type: 'ProgrammeLaunched', data }] });
+    expect(programmeOwnerOf(launched({ programmeId: 'LYG-1.0', ownerUnitId: '320700' }))).toBe('320700');
+    expect(programmeOwnerOf(launched({ programmeId: 'LYG-1.0' }))).toBeNull();
+    expect(programmeOwnerOf({ error: { code: 'NOT_FOUND' } })).toBeNull();
   });
 
   it('refuses a table whose rows are off, naming the line', () => {

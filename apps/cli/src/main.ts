@@ -8,7 +8,7 @@ import { DEFAULT_TOKEN_MAX_TTL_SECONDS, durationSeconds, mintToken, resolveJwtSe
 import { choosePassword, sendAccountCommand } from './accounts';
 import { TipClient } from './api-client';
 import { databaseOptionsFrom, withDatabase } from './database';
-import { missingStepBehind, parseQuotaTable, planQuotaImport } from './lianyungang-quotas';
+import { missingStepBehind, parseQuotaTable, planQuotaImport, programmeOwnerOf } from './lianyungang-quotas';
 import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMessage } from './rebuild';
 import { renderRulebooks } from './rulebooks';
 import { parseTeacherSheet } from './teachers-csv';
@@ -193,12 +193,15 @@ program
         provinceAdmin: 'quota-import',
         cityAdmin: 'quota-import',
       };
-      const commands = planQuotaImport(rows, target);
       const client = new TipClient(
         options.url,
         await mintToken(await secretOf(), { sub: 'quota-import', role: 'system' }, '1h'),
         acceptLanguage(language),
       );
+      // A city running its own programme is where its seats start: no grant from the province.
+      const programme = await client.get(`/audit/streams/${encodeURIComponent(`programme-${options.programme}`)}`);
+      const cityRuns = programme.status === 200 && programmeOwnerOf(programme.body) === options.city;
+      const commands = planQuotaImport(rows, { ...target, cityRuns });
       const progress = new SingleBar(
         { format: 'importing {bar} {value}/{total} commands | {eta_formatted} left' },
         Presets.shades_classic,
