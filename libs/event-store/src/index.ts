@@ -9,6 +9,7 @@ export * from './port/observer';
 export * from './port/upcasting';
 export * from './port/validation';
 export * from './port/verification';
+export { canonicalInstant } from './port/iso-instant';
 export {
   createPostgresEventStore,
   PostgresEventStore,

@@ -3,6 +3,7 @@ import { DuplicateEventIdError, InvalidAppendError, WrongExpectedRevisionError }
 import { NewEvent, RecordedEvent } from '../port/event';
 import { EventStore } from '../port/event-store';
 import { EventSchemaRegistry } from '../port/upcasting';
+import { canonicalJson } from '../port/canonical-json';
 
 /** Ways to change stored events behind the store's back, where the backing store allows it. */
 export interface Tampering {
@@ -726,6 +727,48 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         } finally {
           await upcasting.close();
         }
+      });
+    });
+
+    describe('the log as stored (readLog)', () => {
+      it('gives every event exactly as stored: canonical texts, times in one form, event id and chain hash', async () => {
+        const streamId = streamName('logged');
+        const eventId = randomUUID().toUpperCase();
+        const appended = await store.appendToStream(streamId, [
+          newEvent(
+            'HoursRecorded',
+            { zeta: 1, alpha: { b: [1, 'two'], a: null }, name: '王芳' },
+            { eventId, businessTime: '2021-01-04T10:00:00.123456+08:00', schemaVersion: 3 },
+          ),
+          newEvent('B', {}, { businessTime: '2021-01-04T02:00:00Z' }),
+        ]);
+        const logged = (
+          await eventually(
+            () => store.readLog({ fromPosition: appended.events[0].position, maxCount: 1000 }),
+            (events) => events.filter((event) => event.streamId === streamId).length === 2,
+          )
+        ).filter((event) => event.streamId === streamId);
+        const audited = await store.readStreamForAudit(streamId);
+        expect(logged.map((event) => [event.position, event.revision, event.hash])).toEqual(
+          audited.map((event) => [event.position, event.revision, event.hash]),
+        );
+        const [first, second] = logged;
+        expect(first).toMatchObject({
+          streamId,
+          eventId: eventId.toLowerCase(),
+          type: 'HoursRecorded',
+          schemaVersion: 3,
+          businessTime: '2021-01-04T02:00:00.123456Z',
+          data: '{"alpha":{"a":null,"b":[1,"two"]},"name":"王芳","zeta":1}',
+        });
+        expect(second.businessTime).toBe('2021-01-04T02:00:00.000000Z');
+        expect(first.recordedTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+        expect(first.recordedTime).toBe(
+          `${audited[0].metadata.recordedTime.slice(0, 23)}${first.recordedTime.slice(23)}`,
+        );
+        // The metadata text is what was hashed: canonical, with the store's recorded time in it.
+        expect(JSON.parse(first.metadata)).toEqual(audited[0].metadata);
+        expect(first.metadata).toBe(canonicalJson(audited[0].metadata));
       });
     });
 

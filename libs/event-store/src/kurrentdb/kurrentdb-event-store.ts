@@ -36,7 +36,7 @@ import {
   UnsupportedOperationError,
   WrongExpectedRevisionError,
 } from '../port/errors';
-import { AuditedEvent, NewEvent, RecordedEvent } from '../port/event';
+import { AuditedEvent, LoggedEvent, NewEvent, RecordedEvent } from '../port/event';
 import {
   AppendedEvent,
   AppendResult,
@@ -45,6 +45,7 @@ import {
   EventStoreStats,
   ImportOptions,
   ImportResult,
+  LogScanItem,
   ReadAllOptions,
   ReadStreamOptions,
   StreamAppend,
@@ -92,6 +93,7 @@ import {
   streamStateOf,
   TIP_STREAMS_REGEX,
   toEventData,
+  toLoggedEvent,
 } from './kurrentdb-mapping';
 import { KurrentDbSubscription, Page } from './kurrentdb-subscription';
 import { PositionIndex, ReadStart } from './position-index';
@@ -744,6 +746,31 @@ export class KurrentDbEventStore implements EventStore {
     if (maxCount <= 0) return [];
     const { events } = await this.readTipEvents(options.fromPosition ?? 0, maxCount);
     return events.map((event) => this.settings.schemas.upcast(event.recorded));
+  }
+
+  async readLog(options: ReadAllOptions = {}): Promise<LoggedEvent[]> {
+    const maxCount = options.maxCount ?? 1000;
+    if (maxCount <= 0) return [];
+    const { events } = await this.readTipEvents(options.fromPosition ?? 0, maxCount);
+    return events.map(toLoggedEvent);
+  }
+
+  /**
+   * KurrentDB shows committed events in log order and nothing is held back, so the scan is
+   * readLog page after page; the stream ends KurrentDB keeps are its own, not a record of TIP's.
+   */
+  async *scanLog(options: { pageSize?: number } = {}): AsyncGenerator<LogScanItem> {
+    const pageSize = options.pageSize ?? 5000;
+    const head = await this.headPosition();
+    yield { kind: 'start', safePosition: head };
+    for (let from = 0; ;) {
+      const events = (await this.readLog({ fromPosition: from, maxCount: pageSize })).filter(
+        (event) => event.position <= head,
+      );
+      if (events.length === 0) return;
+      yield { kind: 'events', events };
+      from = events[events.length - 1].position + 1;
+    }
   }
 
   /**

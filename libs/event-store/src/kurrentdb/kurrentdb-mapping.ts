@@ -10,7 +10,9 @@ import {
   STREAM_EXISTS,
 } from '@kurrent/kurrentdb-client';
 import { InvalidAppendError } from '../port/errors';
-import { EventMetadata, RecordedEvent } from '../port/event';
+import { EventMetadata, LoggedEvent, RecordedEvent } from '../port/event';
+import { canonicalJson } from '../port/canonical-json';
+import { canonicalInstant } from '../port/iso-instant';
 import { ExpectedRevision } from '../port/expected-revision';
 
 /**
@@ -59,6 +61,8 @@ export interface DecodedEvent {
   recorded: RecordedEvent;
   eventId: string;
   hash: Buffer;
+  /** TIP's metadata as the text that was hashed (`tipMetadata`). */
+  metadataJson: string;
   exactPosition: Position;
 }
 
@@ -150,6 +154,7 @@ export function decodeRecorded(event: KurrentRecordedEvent, fallbackPosition?: P
       },
       eventId: base.eventId,
       hash: Buffer.from(hashHex, 'hex'),
+      metadataJson,
       exactPosition,
     },
   };
@@ -224,4 +229,31 @@ export function satisfies(expected: ExpectedRevision, actual: number): boolean {
     default:
       return actual === expected;
   }
+}
+
+/**
+ * The event as KurrentDB keeps it, in the log's shape: the data is stored as the canonical text
+ * (key order kept), so its canonical encoding gives that text back; the times, which KurrentDB
+ * keeps only inside TIP's metadata, in the log's one form.
+ */
+export function toLoggedEvent(event: DecodedEvent): LoggedEvent {
+  const { recorded } = event;
+  const instant = (text: string, name: string) => {
+    const canonical = canonicalInstant(text);
+    if (!canonical) throw new Error(`event ${event.eventId} has no valid ${name} in its metadata: "${text}"`);
+    return canonical;
+  };
+  return {
+    position: recorded.position,
+    streamId: recorded.streamId,
+    revision: recorded.revision,
+    eventId: event.eventId,
+    type: recorded.type,
+    schemaVersion: recorded.metadata.schemaVersion,
+    businessTime: instant(recorded.metadata.businessTime, 'businessTime'),
+    recordedTime: instant(recorded.metadata.recordedTime, 'recordedTime'),
+    data: canonicalJson(recorded.data),
+    metadata: event.metadataJson,
+    hash: event.hash.toString('hex'),
+  };
 }

@@ -1,4 +1,4 @@
-import { AuditedEvent, NewEvent, RecordedEvent } from './event';
+import { AuditedEvent, LoggedEvent, NewEvent, RecordedEvent } from './event';
 import { ExpectedRevision } from './expected-revision';
 import { VerificationReport } from './verification';
 
@@ -103,6 +103,20 @@ export interface EventStoreStats {
   oldestOpenTransactionSeconds: number;
 }
 
+/** One step of a whole-log scan (scanLog), in this order: start, then events, then stream heads. */
+export type LogScanItem =
+  | {
+      kind: 'start';
+      /**
+       * Readers' horizon when the scan began: every event up to here is committed and no open
+       * transaction can still add one before it. A Merkle tree may cover this prefix.
+       */
+      safePosition: number;
+    }
+  | { kind: 'events'; events: LoggedEvent[] }
+  /** Where the store keeps each stream's end apart from its events (PostgreSQL's tip_streams). */
+  | { kind: 'heads'; heads: { streamId: string; revision: number; lastHash: string }[] };
+
 /** The port every event store adapter implements; the contract suite holds them to it. */
 export interface EventStore {
   appendToStream(
@@ -128,6 +142,17 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Events as stored (not upcast) with their hashes, for auditors. */
   readStreamForAudit(streamId: string): Promise<AuditedEvent[]>;
+  /**
+   * The global log as stored, in order, with readAll's guarantee (nothing a late commit could
+   * still precede): what the Merkle tree is built from and auditors export.
+   */
+  readLog(options?: ReadAllOptions): Promise<LoggedEvent[]>;
+  /**
+   * The whole log in global order in one consistent view, a page at a time, for verification:
+   * beyond readLog's safe prefix it includes whatever else the view holds, and afterwards the
+   * store's own record of each stream's end where it keeps one.
+   */
+  scanLog(options?: { pageSize?: number }): AsyncIterable<LogScanItem>;
   subscribeToAll(options: SubscriptionOptions): Subscription;
   /** Walks every stream's hash chain and names the first altered, inserted or missing event. */
   verify(options?: { onProgress?: (eventsChecked: number) => void }): Promise<VerificationReport>;

@@ -58,3 +58,26 @@ export interface RecordedEvent<E extends Event = Event> {
 export interface AuditedEvent extends RecordedEvent {
   hash: string;
 }
+
+/**
+ * An event exactly as the store keeps it, for what must not depend on how TIP reads events
+ * back: the Merkle tree's leaves, verification and the auditors' export. Nothing is upcast or
+ * parsed.
+ */
+export interface LoggedEvent {
+  position: number;
+  streamId: string;
+  revision: number;
+  /** Lower-case UUID. */
+  eventId: string;
+  type: string;
+  schemaVersion: number;
+  /** The stored instants in UTC with microseconds, always in this form: 2021-01-04T02:00:00.000000Z */
+  businessTime: string;
+  recordedTime: string;
+  /** Data and metadata as the stored canonical JSON text. */
+  data: string;
+  metadata: string;
+  /** The stored chain hash, hex. */
+  hash: string;
+}

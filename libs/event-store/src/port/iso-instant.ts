@@ -88,6 +88,24 @@ export function parseIsoInstant(text: string): ParsedInstant | undefined {
   return { seconds: days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds, microseconds };
 }
 
+/**
+ * The instant in the one form the audit log writes every stored time in: UTC, microseconds,
+ * `2021-01-04T02:00:00.000000Z`; undefined for text that is no instant.
+ */
+export function canonicalInstant(text: string): string | undefined {
+  const parsed = parseIsoInstant(text);
+  return parsed && formatInstant(parsed);
+}
+
+export function formatInstant({ seconds, microseconds }: ParsedInstant): string {
+  const days = Math.floor(seconds / 86_400);
+  const secondOfDay = seconds - days * 86_400;
+  const date = new Date((days + POSTGRES_EPOCH_DAYS) * 86_400_000).toISOString().slice(0, 10);
+  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+  const time = `${pad(Math.floor(secondOfDay / 3600))}:${pad(Math.floor((secondOfDay % 3600) / 60))}:${pad(secondOfDay % 60)}`;
+  return `${date}T${time}.${pad(microseconds, 6)}Z`;
+}
+
 /** The events of one command share their business time: the last instant found valid is not parsed again. */
 let lastValidInstant: string | undefined;
 

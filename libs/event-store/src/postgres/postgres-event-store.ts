@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { DatabaseError, Pool } from 'pg';
 import { DuplicateEventIdError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
-import { AuditedEvent, NewEvent, RecordedEvent } from '../port/event';
+import { AuditedEvent, LoggedEvent, NewEvent, RecordedEvent } from '../port/event';
 import {
   AppendResult,
   EventStore,
   EventStoreStats,
   ImportOptions,
   ImportResult,
+  LogScanItem,
   ReadAllOptions,
   ReadStreamOptions,
   StreamAppend,
@@ -46,7 +47,16 @@ import { AppendConnection } from './append-connection';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
 import { PostgresSubscription } from './postgres-subscription';
-import { EVENT_COLUMNS, EventRow, EventTuple, toRecordedEvent, tupleToRecordedEvent } from './rows';
+import {
+  EVENT_COLUMNS,
+  EventRow,
+  EventTuple,
+  LOG_COLUMNS,
+  LogTuple,
+  toRecordedEvent,
+  tupleToLoggedEvent,
+  tupleToRecordedEvent,
+} from './rows';
 import { eventStoreMigrations, NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION_SQLSTATE } from './schema';
 
 export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
@@ -420,6 +430,72 @@ export class PostgresEventStore implements EventStore {
       values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
     });
     return rows.map((row) => this.settings.schemas.upcast(tupleToRecordedEvent(row)));
+  }
+
+  /** As readAll, but the rows as stored: texts unparsed, times in the log's one form. */
+  async readLog(options: ReadAllOptions = {}): Promise<LoggedEvent[]> {
+    const { rows } = await this.pool.query<LogTuple>({
+      name: 'tip_read_log',
+      rowMode: 'array',
+      text: `select ${LOG_COLUMNS} from tip_events
+             where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+             order by position limit $2`,
+      values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
+    });
+    return rows.map(tupleToLoggedEvent);
+  }
+
+  /**
+   * One REPEATABLE READ snapshot for the whole scan, so appends running meanwhile cannot look
+   * like tampering; the connection is dropped unless the scan commits (as verify() does).
+   */
+  async *scanLog(options: { pageSize?: number } = {}): AsyncGenerator<LogScanItem> {
+    const pageSize = options.pageSize ?? 5000;
+    const client = await this.pool.connect();
+    let committed = false;
+    try {
+      await client.query('begin isolation level repeatable read read only');
+      const { rows: safe } = await client.query<{ position: string }>(
+        `select position from tip_events where transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+         order by position desc limit 1`,
+      );
+      yield { kind: 'start', safePosition: Number(safe[0]?.position ?? 0) };
+      let after = -1;
+      for (;;) {
+        const { rows } = await client.query<LogTuple>({
+          name: 'tip_scan_log',
+          rowMode: 'array',
+          text: `select ${LOG_COLUMNS} from tip_events where position > $1 order by position limit $2`,
+          values: [after, pageSize],
+        });
+        if (rows.length === 0) break;
+        after = Number(rows[rows.length - 1][0]);
+        yield { kind: 'events', events: rows.map(tupleToLoggedEvent) };
+        if (rows.length < pageSize) break;
+      }
+      let afterStream: string | null = null;
+      for (;;) {
+        const heads: { rows: [string, string, string][] } = await client.query<[string, string, string]>({
+          name: 'tip_scan_heads',
+          rowMode: 'array',
+          text: `select stream_id, revision, encode(last_hash, 'hex') from tip_streams
+                 where $1::text is null or stream_id > $1 order by stream_id limit $2`,
+          values: [afterStream, pageSize],
+        });
+        const rows = heads.rows;
+        if (rows.length === 0) break;
+        afterStream = rows[rows.length - 1][0];
+        yield {
+          kind: 'heads',
+          heads: rows.map(([streamId, revision, lastHash]) => ({ streamId, revision: Number(revision), lastHash })),
+        };
+        if (rows.length < pageSize) break;
+      }
+      await client.query('commit');
+      committed = true;
+    } finally {
+      client.release(!committed);
+    }
   }
 
   async readStreamForAudit(streamId: string): Promise<AuditedEvent[]> {

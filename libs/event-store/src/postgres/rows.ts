@@ -1,4 +1,4 @@
-import { EventMetadata, RecordedEvent } from '../port/event';
+import { EventMetadata, LoggedEvent, RecordedEvent } from '../port/event';
 
 /** The columns every read selects, in the shape `pg` returns them (bigint as string). */
 export interface EventRow {
@@ -44,5 +44,43 @@ export function tupleToRecordedEvent(row: EventTuple): RecordedEvent {
     streamId: row[1],
     revision: Number(row[2]),
     position: Number(row[0]),
+  };
+}
+
+/** An instant as stored, in the log's one form (see LoggedEvent). */
+const instantAsLogged = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** The columns of the log as stored (readLog), as an array: texts are the stored texts, never parsed. */
+export const LOG_COLUMNS =
+  'position, stream_id, stream_revision, event_id::text, event_type, schema_version, ' +
+  `${instantAsLogged('business_time')}, ${instantAsLogged('recorded_time')}, data::text, metadata::text, hash`;
+
+export type LogTuple = [
+  position: string,
+  streamId: string,
+  streamRevision: string,
+  eventId: string,
+  eventType: string,
+  schemaVersion: number,
+  businessTime: string,
+  recordedTime: string,
+  data: string,
+  metadata: string,
+  hash: Buffer,
+];
+
+export function tupleToLoggedEvent(row: LogTuple): LoggedEvent {
+  return {
+    position: Number(row[0]),
+    streamId: row[1],
+    revision: Number(row[2]),
+    eventId: row[3],
+    type: row[4],
+    schemaVersion: row[5],
+    businessTime: row[6],
+    recordedTime: row[7],
+    data: row[8],
+    metadata: row[9],
+    hash: row[10].toString('hex'),
   };
 }

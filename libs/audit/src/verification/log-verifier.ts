@@ -1,0 +1,625 @@
+import {
+  canonicalInstant,
+  chainHashHex,
+  contentHashHexOfCanonical,
+  GENESIS_HASH_HEX,
+  LoggedEvent,
+  LogScanItem,
+} from '@tip/event-store';
+import { Checkpoint, checkpointSignatureProblem } from '../checkpoints/checkpoint';
+import { eventLeafHash } from '../merkle/event-leaf';
+import { MerkleFrontier } from '../merkle/merkle-tree';
+import { CHUNK_SIZE } from '../tree/tree-schema';
+import type { LeafChunk } from '../tree/merkle-tree-store';
+
+export type LogProblemKind =
+  /** The event's content is not what its chain or its recorded leaf says. */
+  | 'altered'
+  /** An event its chain or the tree never held. */
+  | 'inserted'
+  /** An event its chain or the tree held is gone. */
+  | 'missing'
+  /** The event stands at another position than the tree recorded. */
+  | 'moved'
+  /** A stream's revisions are not in global order. */
+  | 'out-of-order'
+  /** The event's columns disagree with its own metadata. */
+  | 'inconsistent'
+  /** The log's tree does not match a signed head or a kept checkpoint. */
+  | 'tree'
+  /** A head or checkpoint that is not genuine. */
+  | 'signature';
+
+/** Which check named the problem. */
+export type LogCheck = 'hash-chain' | 'tree-leaves' | 'signed-head' | 'checkpoint' | 'event-fields';
+
+export interface LogProblem {
+  kind: LogProblemKind;
+  check: LogCheck;
+  message: string;
+  position?: number;
+  streamId?: string;
+  revision?: number;
+  eventId?: string;
+}
+
+/** A tree size and root the log must reproduce: a signed head from the database, or a checkpoint an auditor kept. */
+export interface Anchor {
+  source: 'signed head' | 'kept checkpoint';
+  checkpoint: Checkpoint;
+}
+
+export interface AnchorResult {
+  source: Anchor['source'];
+  treeSize: number;
+  rootHash: string;
+  signedAt: string;
+  /** The log's tree at that size has this root; absent when it was not reached. */
+  matches?: boolean;
+  signatureOk: boolean;
+  signatureChecked?: boolean;
+}
+
+export interface LogVerificationReport {
+  ok: boolean;
+  eventsChecked: number;
+  streamsChecked: number;
+  /** The tree over the log's safe prefix, as recomputed from the events. */
+  tree: { size: number; rootHash: string; lastPosition: number };
+  /** The newest signed head and how the log fares against it. */
+  latestHead?: AnchorResult;
+  /** Every kept checkpoint given, in the order given. */
+  checkpoints: AnchorResult[];
+  /** Signed heads whose root was compared with the log's. */
+  headsChecked: number;
+  /** Events after the newest signed head: covered by the hash chains only, until the next head. */
+  eventsAfterLatestHead: number;
+  /** Every problem found, up to the limit, in the order found. */
+  problems: LogProblem[];
+  problemCount: number;
+  firstProblem?: LogProblem;
+}
+
+export interface VerifyLogInput {
+  scan: AsyncIterable<LogScanItem>;
+  /** The tree as the builder stored it, for naming the events that differ (optional). */
+  storedLeaves?: (fromChunk: number) => Promise<LeafChunk[]>;
+  /** Signed heads from the database, oldest first. */
+  heads: Checkpoint[];
+  /** Checkpoints an auditor kept. */
+  kept: Checkpoint[];
+  /** The only key heads may be signed with (an auditor's pinned key); else each head's own. */
+  trustedKey?: Buffer;
+  maxProblems?: number;
+  onProgress?(eventsChecked: number): void;
+}
+
+interface StreamChain {
+  revision: number;
+  /** Stored hash of the stream's last event: the next one chains from it. */
+  hash: string;
+  position: number;
+  /** An event whose hash did not chain: altered, unless the next one chains past it (inserted). */
+  suspect?: { event: LoggedEvent; chainedFrom: string };
+  headSeen?: boolean;
+}
+
+interface RecordedLeaf {
+  index: number;
+  position: number;
+  leaf: Buffer;
+}
+
+/**
+ * Checks the whole log in one pass in global order: each stream's hash chain, each event's
+ * columns against its metadata, the Merkle tree over the safe prefix against every signed head
+ * and kept checkpoint, and, when the stored leaves are genuine (they hash to a signed root),
+ * which positions hold another event than the tree recorded. It goes on past every problem and
+ * reports each (up to `maxProblems`).
+ */
+export async function verifyLog(input: VerifyLogInput): Promise<LogVerificationReport> {
+  const run = new Verification(input);
+  for await (const item of input.scan) {
+    switch (item.kind) {
+      case 'start':
+        run.start(item.safePosition);
+        break;
+      case 'events':
+        await run.events(item.events);
+        break;
+      case 'heads':
+        run.heads(item.heads);
+        break;
+    }
+  }
+  return run.finish();
+}
+
+class Verification {
+  private readonly problems: LogProblem[] = [];
+  private problemCount = 0;
+  private readonly maxProblems: number;
+  private safePosition = 0;
+  private eventsChecked = 0;
+  private readonly chains = new Map<string, StreamChain>();
+  private readonly frontier = MerkleFrontier.empty();
+  private lastTreePosition = 0;
+  private sawHeads = false;
+  // Anchors by tree size, checked as the tree reaches each size.
+  private readonly anchors: { anchor: Anchor; result: AnchorResult }[];
+  private nextAnchor = 0;
+  // The stored tree, read ahead of the events, and a tree of its own leaves to check them.
+  private recorded: RecordedLeaf[] = [];
+  private recordedAt = 0;
+  private nextChunk = 0;
+  private recordedDone: boolean;
+  private readonly recordedFrontier = MerkleFrontier.empty();
+  private readonly leafMismatches: { event: LoggedEvent; recorded: RecordedLeaf }[] = [];
+  private readonly unexpected: { event: LoggedEvent }[] = [];
+  private readonly vanished: RecordedLeaf[] = [];
+  /** Whether the stored leaves hash to every signed root they reach (else they cannot name events). */
+  private recordedGenuine = true;
+  private nextRecordedAnchor = 0;
+  /** How many stored leaves a signed root vouches for. */
+  private confirmedLeaves = 0;
+
+  constructor(private readonly input: VerifyLogInput) {
+    this.maxProblems = input.maxProblems ?? 1000;
+    this.recordedDone = !input.storedLeaves;
+    const anchors: Anchor[] = [
+      ...input.heads.map((checkpoint): Anchor => ({ source: 'signed head', checkpoint })),
+      ...input.kept.map((checkpoint): Anchor => ({ source: 'kept checkpoint', checkpoint })),
+    ];
+    this.anchors = anchors
+      .map((anchor) => ({
+        anchor,
+        result: {
+          source: anchor.source,
+          treeSize: anchor.checkpoint.treeSize,
+          rootHash: anchor.checkpoint.rootHash,
+          signedAt: anchor.checkpoint.signedAt,
+          signatureOk: true,
+        },
+      }))
+      .sort((a, b) => a.anchor.checkpoint.treeSize - b.anchor.checkpoint.treeSize);
+  }
+
+  private report(problem: LogProblem): void {
+    this.problemCount += 1;
+    if (this.problems.length < this.maxProblems) this.problems.push(problem);
+  }
+
+  start(safePosition: number): void {
+    this.safePosition = safePosition;
+    // A head or checkpoint of the empty tree is checked at once.
+    this.reachAnchors();
+  }
+
+  async events(events: LoggedEvent[]): Promise<void> {
+    const last = events[events.length - 1];
+    if (last) await this.readRecordedUpTo(Math.min(last.position, this.safePosition));
+    for (const event of events) {
+      this.eventsChecked += 1;
+      this.checkFields(event);
+      this.checkChain(event);
+      if (event.position <= this.safePosition) this.addLeaf(event);
+    }
+    this.input.onProgress?.(this.eventsChecked);
+  }
+
+  /** Stored leaves up to `position`, and the ones recorded at positions no event holds any more. */
+  private async readRecordedUpTo(position: number): Promise<void> {
+    while (
+      !this.recordedDone &&
+      (this.recorded.length === 0 || this.recorded[this.recorded.length - 1].position < position)
+    ) {
+      const chunks = (await this.input.storedLeaves?.(this.nextChunk)) ?? [];
+      if (chunks.length === 0) {
+        this.recordedDone = true;
+        break;
+      }
+      for (const chunk of chunks) {
+        if (chunk.chunk !== this.nextChunk) {
+          this.report({
+            kind: 'missing',
+            check: 'tree-leaves',
+            message: `the stored tree lacks leaf chunk ${this.nextChunk} (it was deleted from tip_merkle_chunks)`,
+          });
+          this.recordedGenuine = false;
+        }
+        chunk.leaves.forEach((leaf, at) => {
+          const position = chunk.positions[at];
+          // Leaves the builder added after this scan began belong to events it cannot see.
+          if (position <= this.safePosition)
+            this.recorded.push({ index: chunk.chunk * CHUNK_SIZE + at, position, leaf });
+        });
+        this.nextChunk = chunk.chunk + 1;
+      }
+    }
+  }
+
+  private takeRecordedBefore(position: number): void {
+    // Leaves recorded at positions below this event's whose events are gone.
+    while (this.recordedAt < this.recorded.length && this.recorded[this.recordedAt].position < position) {
+      this.vanished.push(this.recorded[this.recordedAt]);
+      this.trackRecorded(this.recorded[this.recordedAt]);
+      this.recordedAt += 1;
+    }
+  }
+
+  private trackRecorded(recorded: RecordedLeaf): void {
+    if (recorded.index !== this.recordedFrontier.size) {
+      this.recordedGenuine = false;
+      return;
+    }
+    this.recordedFrontier.append(recorded.leaf);
+    // The stored leaves name events only as far as a signed root vouches for them.
+    while (this.nextRecordedAnchor < this.anchors.length) {
+      const { checkpoint } = this.anchors[this.nextRecordedAnchor].anchor;
+      if (checkpoint.treeSize > this.recordedFrontier.size) break;
+      this.nextRecordedAnchor += 1;
+      if (checkpoint.treeSize !== this.recordedFrontier.size) continue;
+      if (this.recordedFrontier.root().toString('hex') === checkpoint.rootHash)
+        this.confirmedLeaves = checkpoint.treeSize;
+      else this.recordedGenuine = false;
+    }
+  }
+
+  private addLeaf(event: LoggedEvent): void {
+    const leaf = eventLeafHash(event);
+    this.frontier.append(leaf);
+    this.lastTreePosition = event.position;
+    this.takeRecordedBefore(event.position);
+    const recorded = this.recorded[this.recordedAt];
+    if (recorded && recorded.position === event.position) {
+      this.trackRecorded(recorded);
+      this.recordedAt += 1;
+      if (!recorded.leaf.equals(leaf)) this.leafMismatches.push({ event, recorded });
+    } else if (!this.recordedDone || recorded) {
+      // Within the stored tree (a recorded leaf lies beyond it): a position the tree never had.
+      this.unexpected.push({ event });
+    }
+    this.reachAnchors();
+  }
+
+  /** Compares the tree with every anchor of the size it has reached. */
+  private reachAnchors(): void {
+    while (
+      this.nextAnchor < this.anchors.length &&
+      this.anchors[this.nextAnchor].anchor.checkpoint.treeSize <= this.frontier.size
+    ) {
+      const { anchor, result } = this.anchors[this.nextAnchor++];
+      if (anchor.checkpoint.treeSize !== this.frontier.size) continue;
+      this.compareAnchor(anchor, result);
+    }
+  }
+
+  private compareAnchor(anchor: Anchor, result: AnchorResult): void {
+    const { checkpoint } = anchor;
+    const root = this.frontier.root().toString('hex');
+    result.matches = root === checkpoint.rootHash;
+    // Checking every minute's signature would cost more than the rest of the walk: a head is
+    // checked when its root does not match, when it closes a week, and the newest one (finish()).
+    if (!result.matches || anchor.source === 'kept checkpoint' || checkpoint.reason === 'week-end')
+      this.checkSignature(anchor, result);
+    if (!result.matches) {
+      this.report({
+        kind: 'tree',
+        check: anchor.source === 'kept checkpoint' ? 'checkpoint' : 'signed-head',
+        message:
+          `the first ${checkpoint.treeSize} events of the log no longer hash to the root of the ${anchor.source} ` +
+          `signed at ${checkpoint.signedAt} (${checkpoint.rootHash.slice(0, 16)}…, now ${root.slice(0, 16)}…): ` +
+          'history it covers was changed',
+      });
+    }
+  }
+
+  private checkSignature(anchor: Anchor, result: AnchorResult): void {
+    if (result.signatureChecked) return;
+    result.signatureChecked = true;
+    const problem = checkpointSignatureProblem(anchor.checkpoint, this.input.trustedKey);
+    result.signatureOk = problem === undefined;
+    if (problem) {
+      this.report({
+        kind: 'signature',
+        check: anchor.source === 'kept checkpoint' ? 'checkpoint' : 'signed-head',
+        message: `the ${anchor.source} of ${anchor.checkpoint.treeSize} events signed at ${anchor.checkpoint.signedAt} is not genuine: ${problem}`,
+      });
+    }
+  }
+
+  private checkFields(event: LoggedEvent): void {
+    const differences: string[] = [];
+    const { metadata } = event;
+    if (!metadata.includes(`"eventId":"${event.eventId}"`))
+      differences.push('event_id differs from the metadata’s eventId');
+    if (!metadata.includes(`"schemaVersion":${event.schemaVersion}`))
+      differences.push('schema_version differs from the metadata’s schemaVersion');
+    for (const [name, column, stored] of [
+      ['businessTime', 'business_time', event.businessTime],
+      ['recordedTime', 'recorded_time', event.recordedTime],
+    ] as const) {
+      const inMetadata = stringMember(metadata, name);
+      if (inMetadata === undefined || canonicalInstant(inMetadata) !== stored) {
+        differences.push(`${column} (${stored}) differs from the metadata’s ${name} (${inMetadata ?? 'none'})`);
+      }
+    }
+    if (differences.length > 0) {
+      this.report({
+        kind: 'inconsistent',
+        check: 'event-fields',
+        ...where(event),
+        message: `event at position ${event.position} (stream "${event.streamId}", revision ${event.revision}): ${differences.join('; ')}`,
+      });
+    }
+  }
+
+  private checkChain(event: LoggedEvent): void {
+    const chain = this.chains.get(event.streamId);
+    const expected = chain ? chain.revision + 1 : 0;
+    const content = contentHashHexOfCanonical(event.streamId, event.type, event.data, event.metadata);
+    if (chain?.suspect) this.settleSuspect(chain, event, content);
+    if (event.revision < expected) {
+      this.report({
+        kind: 'out-of-order',
+        check: 'hash-chain',
+        ...where(event),
+        message:
+          `revision ${event.revision} of stream "${event.streamId}" stands at position ${event.position}, after revision ` +
+          `${chain?.revision} at position ${chain?.position}: the stream's events are not in global order`,
+      });
+      return;
+    }
+    if (event.revision > expected) {
+      this.report({
+        kind: 'missing',
+        check: 'hash-chain',
+        ...where(event),
+        revision: expected,
+        message: `revisions ${expected}..${event.revision - 1} of stream "${event.streamId}" are missing before position ${event.position}`,
+      });
+      this.chains.set(event.streamId, {
+        revision: event.revision,
+        hash: event.hash,
+        position: event.position,
+        headSeen: chain?.headSeen,
+      });
+      return;
+    }
+    const previous = chain?.hash ?? GENESIS_HASH_HEX;
+    const next: StreamChain = {
+      revision: event.revision,
+      hash: event.hash,
+      position: event.position,
+      headSeen: chain?.headSeen,
+    };
+    if (chainHashHex(previous, content) !== event.hash) next.suspect = { event, chainedFrom: previous };
+    this.chains.set(event.streamId, next);
+  }
+
+  /** A suspect followed by an event that chains from what came before it was inserted; otherwise it was altered. */
+  private settleSuspect(chain: StreamChain, next: LoggedEvent, nextContent: string): void {
+    const suspect = chain.suspect;
+    if (!suspect) return;
+    chain.suspect = undefined;
+    const skipped =
+      next.revision === suspect.event.revision + 1 && chainHashHex(suspect.chainedFrom, nextContent) === next.hash;
+    this.reportSuspect(suspect.event, skipped);
+    if (skipped) {
+      // Carry on as if the intruder were not there: the next event chains from what preceded it.
+      chain.revision = next.revision - 1;
+      chain.hash = suspect.chainedFrom;
+    }
+  }
+
+  private reportSuspect(event: LoggedEvent, inserted: boolean): void {
+    this.report({
+      kind: inserted ? 'inserted' : 'altered',
+      check: 'hash-chain',
+      ...where(event),
+      message: inserted
+        ? `event at revision ${event.revision} of stream "${event.streamId}" (position ${event.position}) is not part of its chain`
+        : `event at revision ${event.revision} of stream "${event.streamId}" (position ${event.position}) does not match its hash`,
+    });
+  }
+
+  heads(heads: { streamId: string; revision: number; lastHash: string }[]): void {
+    this.sawHeads = true;
+    this.settleAllSuspects();
+    for (const head of heads) {
+      const chain = this.chains.get(head.streamId);
+      if (!chain) {
+        this.report({
+          kind: 'missing',
+          check: 'hash-chain',
+          streamId: head.streamId,
+          revision: 0,
+          message: `stream "${head.streamId}" has no events, but the store recorded it up to revision ${head.revision}: every event was deleted`,
+        });
+        continue;
+      }
+      chain.headSeen = true;
+      if (head.revision > chain.revision) {
+        this.report({
+          kind: 'missing',
+          check: 'hash-chain',
+          streamId: head.streamId,
+          revision: chain.revision + 1,
+          message: `revisions ${chain.revision + 1}..${head.revision} of stream "${head.streamId}" are missing at its end`,
+        });
+      } else if (head.revision < chain.revision || head.lastHash !== chain.hash) {
+        this.report({
+          kind: head.revision < chain.revision ? 'inserted' : 'altered',
+          check: 'hash-chain',
+          streamId: head.streamId,
+          revision: chain.revision,
+          position: chain.position,
+          message: `the end of stream "${head.streamId}" differs from the store's record (revision ${head.revision})`,
+        });
+      }
+    }
+  }
+
+  private settleAllSuspects(): void {
+    for (const chain of this.chains.values()) {
+      if (chain.suspect) {
+        this.reportSuspect(chain.suspect.event, false);
+        chain.suspect = undefined;
+      }
+    }
+  }
+
+  finish(): LogVerificationReport {
+    this.settleAllSuspects();
+    if (this.sawHeads) {
+      for (const [streamId, chain] of this.chains) {
+        if (chain.headSeen) continue;
+        this.report({
+          kind: 'inserted',
+          check: 'hash-chain',
+          streamId,
+          revision: 0,
+          message: `stream "${streamId}" has events but the store never created it`,
+        });
+      }
+    }
+    this.finishTree();
+    this.problems.sort(byPosition);
+    const latest = this.latestHead();
+    return {
+      ok: this.problemCount === 0,
+      eventsChecked: this.eventsChecked,
+      streamsChecked: this.chains.size,
+      tree: {
+        size: this.frontier.size,
+        rootHash: this.frontier.root().toString('hex'),
+        lastPosition: this.lastTreePosition,
+      },
+      latestHead: latest?.result,
+      checkpoints: this.anchors.filter((each) => each.anchor.source === 'kept checkpoint').map((each) => each.result),
+      headsChecked: this.anchors.filter(
+        (each) => each.anchor.source === 'signed head' && each.result.matches !== undefined,
+      ).length,
+      eventsAfterLatestHead: Math.max(0, this.frontier.size - (latest?.anchor.checkpoint.treeSize ?? 0)),
+      problems: this.problems,
+      problemCount: this.problemCount,
+      firstProblem: this.problems[0],
+    };
+  }
+
+  /** The largest signed head the walk reached (one signed after the scan began cannot be). */
+  private latestHead(): { anchor: Anchor; result: AnchorResult } | undefined {
+    let latest: { anchor: Anchor; result: AnchorResult } | undefined;
+    for (const each of this.anchors) {
+      if (each.anchor.source === 'signed head' && each.result.matches !== undefined) latest = each;
+    }
+    return latest;
+  }
+
+  private finishTree(): void {
+    // Recorded leaves left over lie past the last event: their events are gone.
+    this.takeRecordedBefore(Number.MAX_SAFE_INTEGER);
+    for (let at = this.nextAnchor; at < this.anchors.length; at++) {
+      const { anchor } = this.anchors[at];
+      if (anchor.checkpoint.lastPosition > this.safePosition && anchor.source === 'signed head') continue;
+      this.report({
+        kind: 'missing',
+        check: anchor.source === 'kept checkpoint' ? 'checkpoint' : 'signed-head',
+        message:
+          `the ${anchor.source} signed at ${anchor.checkpoint.signedAt} covers ${anchor.checkpoint.treeSize} events, ` +
+          `but the log now holds only ${this.frontier.size} up to position ${this.safePosition}: events it covered were deleted`,
+      });
+    }
+    const latest = this.latestHead();
+    if (latest && latest.result.matches !== undefined) this.checkSignature(latest.anchor, latest.result);
+    this.nameLeafProblems();
+  }
+
+  /** With genuine stored leaves, the positions where the log differs from what the tree recorded. */
+  private nameLeafProblems(): void {
+    if (this.leafMismatches.length + this.unexpected.length + this.vanished.length === 0) return;
+    if (!this.recordedGenuine) {
+      this.report({
+        kind: 'tree',
+        check: 'tree-leaves',
+        message:
+          'the stored Merkle leaves (tip_merkle_chunks) do not hash to the signed heads: they were rewritten too, ' +
+          'so they cannot name the events that differ',
+      });
+      return;
+    }
+    // An event found at another recorded position was moved there (two events swapped, say).
+    const candidates = [...this.leafMismatches.map((each) => each.recorded), ...this.vanished].slice(0, 2000);
+    const moved = new Set<LoggedEvent>();
+    const claimed = new Set<RecordedLeaf>();
+    for (const { event } of [...this.leafMismatches, ...this.unexpected].slice(0, 2000)) {
+      for (const recorded of candidates) {
+        if (recorded.position === event.position || claimed.has(recorded)) continue;
+        if (eventLeafHash({ ...event, position: recorded.position }).equals(recorded.leaf)) {
+          moved.add(event);
+          claimed.add(recorded);
+          this.report({
+            kind: 'moved',
+            check: 'tree-leaves',
+            ...where(event),
+            message:
+              `event ${event.eventId} (stream "${event.streamId}", revision ${event.revision}) stands at position ${event.position}, ` +
+              `but the tree recorded it at position ${recorded.position}`,
+          });
+          break;
+        }
+      }
+    }
+    for (const { event, recorded } of this.leafMismatches) {
+      if (moved.has(event)) continue;
+      const vouched = recorded.index < this.confirmedLeaves;
+      this.report({
+        kind: 'altered',
+        check: 'tree-leaves',
+        ...where(event),
+        message:
+          `the event at position ${event.position} (stream "${event.streamId}", revision ${event.revision}) is not the one the tree recorded there` +
+          (vouched ? '' : ' (no signed head covers it yet: the event or the stored leaf was changed)'),
+      });
+    }
+    for (const { event } of this.unexpected) {
+      if (moved.has(event)) continue;
+      this.report({
+        kind: 'inserted',
+        check: 'tree-leaves',
+        ...where(event),
+        message: `the event at position ${event.position} (stream "${event.streamId}", revision ${event.revision}) was not in the log when the tree recorded it`,
+      });
+    }
+    for (const recorded of this.vanished) {
+      if (claimed.has(recorded)) continue;
+      this.report({
+        kind: 'missing',
+        check: 'tree-leaves',
+        position: recorded.position,
+        message:
+          `the event the tree recorded at position ${recorded.position} (leaf ${recorded.index}) is gone` +
+          (recorded.index < this.confirmedLeaves
+            ? ''
+            : ' (no signed head covers it yet: the event or the stored leaf was changed)'),
+      });
+    }
+  }
+}
+
+function where(event: LoggedEvent): Pick<LogProblem, 'position' | 'streamId' | 'revision' | 'eventId'> {
+  return { position: event.position, streamId: event.streamId, revision: event.revision, eventId: event.eventId };
+}
+
+/** The value of a top-level string member of canonical JSON, found without parsing it. */
+function stringMember(json: string, name: string): string | undefined {
+  const key = `"${name}":"`;
+  const at = json.indexOf(key);
+  if (at < 0) return undefined;
+  const end = json.indexOf('"', at + key.length);
+  return end < 0 ? undefined : json.slice(at + key.length, end);
+}
+
+function byPosition(a: LogProblem, b: LogProblem): number {
+  return (a.position ?? Number.MAX_SAFE_INTEGER) - (b.position ?? Number.MAX_SAFE_INTEGER);
+}
