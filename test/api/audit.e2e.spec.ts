@@ -1,4 +1,4 @@
-import { Client } from 'pg';
+import { asAttacker } from '@tip/testing';
 import { Actor } from '@tip/domain';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
@@ -30,6 +30,14 @@ describe('Audit over HTTP', () => {
   }> {
     const headers: Record<string, string> = actor ? { authorization: `Bearer ${await api.token(actor)}` } : {};
     const response = await fetch(`${api.tip.url}/audit/${path}`, { headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async function post(path: string, actor: Actor = auditor) {
+    const response = await fetch(`${api.tip.url}/audit/${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await api.token(actor)}` },
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
@@ -213,35 +221,70 @@ describe('Audit over HTTP', () => {
       expect(document.paths[`/api/audit/${path}`]?.get).toBeDefined();
   });
 
-  it('verifies every hash chain, and names an event altered behind the store', async () => {
-    // A stream of this test's own, so no other test reads what it alters.
-    const tampered = 'org-unit-TAMPERED';
+  it('verifies the whole log, and names an event altered behind the store, against a head the auditor kept', async () => {
+    // A stream of this test's own, put back as it was afterwards: the other tests find the log intact.
+    const tamperedStream = 'org-unit-TAMPERED';
     expect(
       (await api.send(system, 'RegisterOrgUnit', { unitId: 'TAMPERED', kind: 'province', name: '原' })).status,
     ).toBe(200);
-    const intact = await get('verify');
-    expect(intact).toMatchObject({ status: 200, body: { ok: true, problems: [] } });
+    const checkpoint = await post('checkpoints');
+    expect(checkpoint.status).toBe(200);
+    const keptHead = `verify?treeSize=${checkpoint.body.treeSize}&rootHash=${checkpoint.body.rootHash}`;
+    const intact = await get(keptHead);
+    expect(intact).toMatchObject({
+      status: 200,
+      body: { ok: true, problems: [], checkpoints: [{ matches: true }], latestHead: { matches: true } },
+    });
     expect(intact.body.eventsChecked).toBeGreaterThan(6);
     expect(intact.body.firstProblem).toBeUndefined();
 
-    const client = new Client({ connectionString: api.database.url });
-    await client.connect();
-    try {
-      await client.query(
-        `update tip_events set data = jsonb_set(data::jsonb, '{name}', '"改"') where stream_id = $1 and stream_revision = 0`,
-        [tampered],
+    // The stored text itself is written back afterwards: the leaf commits to its bytes.
+    let original = '';
+    await asAttacker(api.database.url, async (client) => {
+      const { rows } = await client.query<{ stored: string }>(
+        `select data::text as stored from tip_events where stream_id = $1 and stream_revision = 0`,
+        [tamperedStream],
       );
+      original = rows[0].stored;
+      await client.query(`update tip_events set data = $2::json where stream_id = $1 and stream_revision = 0`, [
+        tamperedStream,
+        original.replace('"原"', '"改"'),
+      ]);
+    });
+    let tampered: Awaited<ReturnType<typeof get>>;
+    let altered: LoggedEvent;
+    try {
+      altered = ((await get(`streams/${tamperedStream}`)).body.events as LoggedEvent[])[0];
+      tampered = await get(keptHead);
     } finally {
-      await client.end();
+      await asAttacker(api.database.url, (client) =>
+        client.query(`update tip_events set data = $2::json where stream_id = $1 and stream_revision = 0`, [
+          tamperedStream,
+          original,
+        ]),
+      );
     }
-    const { body: listed } = await get(`streams/${tampered}`);
-    const altered = (listed.events as LoggedEvent[])[0];
-    expect(await get('verify')).toMatchObject({
+    expect(tampered).toMatchObject({
       status: 200,
       body: {
         ok: false,
-        firstProblem: { kind: 'altered', streamId: tampered, revision: 0, position: altered.position },
+        firstProblem: { kind: 'altered', streamId: tamperedStream, revision: 0, position: altered.position },
+        checkpoints: [{ matches: false }],
       },
+    });
+    const problems = tampered.body.problems as { check: string; kind: string; position?: number }[];
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ check: 'hash-chain', kind: 'altered', position: altered.position }),
+        expect.objectContaining({ check: 'tree-leaves', kind: 'altered', position: altered.position }),
+        expect.objectContaining({ check: 'checkpoint', kind: 'tree' }),
+      ]),
+    );
+    expect((await get(keptHead)).body).toMatchObject({ ok: true, problems: [] });
+    const badKept = await get('verify?treeSize=3');
+    expect(badKept).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'rootHash' }] } },
     });
   });
 });

@@ -28,6 +28,8 @@ const APP_VARIABLES = [
   'TIP_EMBEDDED_PG_PORT',
   'TIP_EVENT_STORE',
   'TIP_LOG_LEVEL',
+  'TIP_KEYS_DIR',
+  'TIP_KMS_MODULE',
 ];
 
 export interface Account {

@@ -16,7 +16,8 @@ import {
   systemRandomness,
 } from '@tip/application';
 import { EventStore, runMigrations } from '@tip/event-store';
-import { AuditController } from './audit/audit.controller';
+import { AuditController, PublicAuditController } from './audit/audit.controller';
+import { AUDIT_SETTINGS, AuditSettings, auditLogProvider } from './audit/audit-log.provider';
 import { AUTHENTICATOR, Authenticator, AuthGuard } from './auth/auth.guard';
 import { AuthController } from './auth/auth.controller';
 import { OidcSignIn, OidcSettings } from './auth/oidc';
@@ -71,6 +72,8 @@ export interface AppOptions {
     /** Sign-in through an OpenID provider, when configured. */
     oidc?: OidcSettings;
   };
+  /** Where the tree-head signing key lives (never the database), and how often heads are signed. */
+  audit: AuditSettings;
 }
 
 const APP_POOL = Symbol('APP_POOL');
@@ -99,6 +102,7 @@ export class AppModule implements OnApplicationShutdown {
         DashboardController,
         AuditController,
         RulebooksController,
+        PublicAuditController,
         ...(options.benchRoutes ? [NoopController] : []),
       ],
       providers: [
@@ -111,6 +115,8 @@ export class AppModule implements OnApplicationShutdown {
           useValue: options.readModels ?? { projections: 'inprocess', viewWaitMs: 5000 },
         },
         ...readModelProviders,
+        { provide: AUDIT_SETTINGS, useValue: options.audit },
+        auditLogProvider,
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         { provide: RANDOMNESS, useValue: options.randomness ?? systemRandomness },
         {

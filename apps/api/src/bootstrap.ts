@@ -9,6 +9,7 @@ import { Clock, contractCommands } from '@tip/application';
 import { AppModule } from './app.module';
 import { serveOpenApi } from './docs/openapi';
 import { resolveJwtSecret } from '@tip/auth';
+import { keySettingsFrom } from '@tip/audit';
 import { TipConfig } from './config';
 import { OidcSettings } from './auth/oidc';
 import { eventStoreSettingsOf } from './infrastructure/event-store.provider';
@@ -66,6 +67,10 @@ export async function startTip(
           revocationRefreshMs: config.TIP_TOKEN_REVOCATION_REFRESH_MS,
           scrypt: options.scrypt,
           oidc: oidcSettings(config),
+        },
+        audit: {
+          keys: keySettingsFrom(config, config.TIP_DATA_DIR),
+          checkpointIntervalMs: config.TIP_CHECKPOINT_INTERVAL_MS,
         },
       }),
       {

@@ -41,6 +41,12 @@ const schema = z
         'must be a KurrentDB connection string such as kurrentdb://host:2113?tls=false',
       )
       .optional(),
+    /** Where the tree-head signing key (and the personal-data key-encryption keys) live; default $TIP_DATA_DIR/keys. */
+    TIP_KEYS_DIR: z.string().min(1).optional(),
+    /** A module that provides those keys from a KMS or HSM instead (see the README). */
+    TIP_KMS_MODULE: z.string().min(1).optional(),
+    /** A signed tree head at least this often while events arrive. */
+    TIP_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
     /** HS256 secret for bearer tokens; generated and kept in TIP_DATA_DIR when unset. */
     TIP_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** The longest lifetime a bearer token may have; longer ones are refused at the door. */

@@ -13,7 +13,8 @@ import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMe
 import { renderRulebooks } from './rulebooks';
 import { parseTeacherSheet } from './teachers-csv';
 import { acceptLanguage, BilingualError, Language, languageOf, lineLabel } from './language';
-import { verifyEventStore } from './verify';
+import { exportLog, printCheckpoint, UsageError, verifyEventStore } from './verify';
+import { KeyFileError, keySettingsFrom } from '@tip/audit';
 
 const program = new Command('tip')
   .description('TIP operators’ tool: tokens, imports, verification and read-model rebuilds')
@@ -274,15 +275,53 @@ program
     }
   });
 
+const keySettings = () => keySettingsFrom(process.env, path.resolve(process.env.TIP_DATA_DIR ?? './data'));
+
+function positiveWhole(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('a whole number ≥ 1');
+  return parsed;
+}
+
+/** Runs an audit command on the database; a problem the user can fix ends it with its message and exit 2. */
+async function auditCommand(work: (connectionString: string) => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), work);
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof KeyFileError)) throw error;
+    console.error(error.message);
+    process.exitCode = 2;
+  }
+}
+
 program
   .command('verify')
   .description(
-    'check every hash chain in the database (DATABASE_URL, or the embedded PostgreSQL of TIP_DATA_DIR); exit 1 naming the first broken event',
+    'check the whole log in the database (DATABASE_URL, or the embedded PostgreSQL of TIP_DATA_DIR): every hash chain, ' +
+      'every event, and the Merkle tree against every signed head and each kept checkpoint; exit 1 naming every problem found',
+  )
+  .option('--against <checkpoint.json...>', 'checkpoints kept earlier (GET /api/audit/checkpoints, tip checkpoint)', [])
+  .option('--public-key <base64>', 'the key heads must be signed with (default: this deployment’s, from its keys)')
+  .option('--max-problems <n>', 'problems listed at most', positiveWhole, 100)
+  .action(async (options: { against: string[]; publicKey?: string; maxProblems: number }) => {
+    await auditCommand((connectionString) => verifyEventStore(connectionString, { ...options, keys: keySettings() }));
+  });
+
+program
+  .command('checkpoint')
+  .description(
+    'sign a tree head over the log as it is now (with the key in TIP_KEYS_DIR) and print it as a checkpoint to keep',
   )
   .action(async () => {
-    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), (connectionString) =>
-      verifyEventStore(connectionString),
-    );
+    await auditCommand((connectionString) => printCheckpoint(connectionString, keySettings()));
+  });
+
+program
+  .command('export-log')
+  .description('write the whole log, its signed heads and stored tree as NDJSON, for python3 tools/verify-log.py')
+  .argument('<file>', 'where to write it')
+  .action(async (file: string) => {
+    await auditCommand((connectionString) => exportLog(connectionString, file, keySettings()));
   });
 
 program

@@ -1,52 +1,271 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
 import { Presets, SingleBar } from 'cli-progress';
-import { openEventStore } from '@tip/event-store';
+import { Pool } from 'pg';
+import {
+  AnchorResult,
+  CheckpointError,
+  CheckpointSigner,
+  exportAuditLog,
+  KeptTreeHead,
+  KeyFileError,
+  KeySettings,
+  LogVerificationReport,
+  MerkleTreeStore,
+  openCheckpointSigner,
+  parseCheckpoint,
+  toCheckpoint,
+  TreeHeads,
+  verifyAuditLog,
+  verifyLog,
+} from '@tip/audit';
+import { EventStore, openEventStore } from '@tip/event-store';
 
 export interface VerifyOutput {
-  /** The summary, and the first broken event if any. */
+  /** The summary and each problem. */
   print(line: string): void;
   /** Where the progress bar is drawn. */
   progress: NodeJS.WritableStream;
 }
 
-/** Walks every stream's hash chain: 0 when all are intact, 1 naming the first broken event. */
+export interface VerifyCommandOptions {
+  /** Files of checkpoints an auditor kept (GET /api/audit/checkpoints, `tip checkpoint`). */
+  against: string[];
+  /** The log's public key (base64); by default the one of this deployment's signing key. */
+  publicKey?: string;
+  /** Problems printed at most. */
+  maxProblems: number;
+  keys: KeySettings;
+}
+
+/** A command-line problem the user can fix (a bad file, a bad key): printed, exit 2. */
+export class UsageError extends Error {}
+
+/**
+ * Checks the whole log in the database: every hash chain, every event's columns, and the Merkle
+ * tree over the log against every signed head and each checkpoint given. 0 when intact, 1 with
+ * every problem named (up to the limit).
+ */
 export async function verifyEventStore(
   connectionString: string,
+  options: VerifyCommandOptions,
   output: VerifyOutput = { print: console.log, progress: process.stderr },
 ): Promise<number> {
-  const store = await openEventStore(process.env, connectionString);
-  const bar = new SingleBar(
-    {
-      stream: output.progress,
-      format: 'verifying {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left',
-    },
-    Presets.shades_classic,
-  );
-  try {
+  const against = await readKeptCheckpoints(options.against);
+  const trustedKey = await trustedKeyOf(options, against);
+  return withAuditSources(connectionString, async ({ store, tree, heads }) => {
+    const bar = new SingleBar(
+      {
+        stream: output.progress,
+        format: 'verifying {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left',
+      },
+      Presets.shades_classic,
+    );
     const started = Date.now();
     const speed = (checked: number) => Math.round((checked * 1000) / Math.max(Date.now() - started, 1));
-    // The head position bounds the count (rolled-back appends leave gaps): a total for the ETA.
-    bar.start((await store.stats()).headPosition, 0, { speed: 0 });
-    const report = await store.verify({ onProgress: (checked) => bar.update(checked, { speed: speed(checked) }) });
-    bar.setTotal(report.eventsChecked);
-    bar.stop();
-    output.print(
-      `Checked ${report.eventsChecked} events in ${report.streamsChecked} streams in ${((Date.now() - started) / 1000).toFixed(1)} s.`,
-    );
-    const first = report.firstProblem;
-    if (!first) {
-      output.print('Every hash chain is intact.');
-      return 0;
+    try {
+      // The head position bounds the count (rolled-back appends leave gaps): a total for the ETA.
+      bar.start((await store.stats()).headPosition, 0, { speed: 0 });
+      const onProgress = (checked: number) => bar.update(checked, { speed: speed(checked) });
+      const report =
+        tree && heads
+          ? await verifyAuditLog(
+              { store, tree, heads },
+              { against, trustedKey, maxProblems: options.maxProblems, onProgress },
+            )
+          : await verifyLog({
+              scan: store.scanLog(),
+              heads: [],
+              kept: against,
+              trustedKey,
+              maxProblems: options.maxProblems,
+              onProgress,
+            });
+      bar.setTotal(report.eventsChecked);
+      bar.stop();
+      printReport(report, options.against, (Date.now() - started) / 1000, output.print, trustedKey === undefined);
+      return report.ok ? 0 : 1;
+    } finally {
+      bar.stop();
     }
-    output.print(
-      `BROKEN: ${report.problems.length === 1 ? 'one problem' : `${report.problems.length} problems`}; the first, in global order:`,
+  });
+}
+
+function printReport(
+  report: LogVerificationReport,
+  files: string[],
+  seconds: number,
+  print: (line: string) => void,
+  unpinned: boolean,
+): void {
+  print(`Checked ${report.eventsChecked} events in ${report.streamsChecked} streams in ${seconds.toFixed(1)} s.`);
+  print(`The Merkle tree over the first ${report.tree.size} events has root ${report.tree.rootHash}.`);
+  const state = (result: AnchorResult) =>
+    result.matches === undefined ? 'not reached' : result.matches ? 'matches' : 'DOES NOT MATCH';
+  if (report.latestHead) {
+    print(
+      `Newest signed head: ${report.latestHead.treeSize} events, signed at ${report.latestHead.signedAt}: ${state(report.latestHead)} ` +
+        `(${report.headsChecked} signed heads compared).`,
     );
-    output.print(`  ${first.kind}: ${first.message}`);
-    output.print(
-      `  stream ${first.streamId}, revision ${first.revision}, position ${first.position ?? '(none)'}, event id ${first.eventId ?? '(none)'}`,
+  } else {
+    print('No signed tree head covers the log yet: the hash chains are all that protect it.');
+  }
+  report.checkpoints.forEach((result, index) =>
+    print(
+      `Kept checkpoint ${files[index]}: ${result.treeSize} events, signed at ${result.signedAt}: ${state(result)}.`,
+    ),
+  );
+  if (report.eventsAfterLatestHead > 0 && report.latestHead) {
+    print(`${report.eventsAfterLatestHead} events after the newest head are covered by their hash chains only.`);
+  }
+  if (unpinned)
+    print(
+      'Warning: no public key to trust was found or given (--public-key): heads were checked against their own keys.',
     );
-    return 1;
+  if (report.ok) {
+    print('INTACT: every hash chain, every event and the tree agree with every signed head.');
+    return;
+  }
+  print(`BROKEN: ${report.problemCount === 1 ? 'one problem' : `${report.problemCount} problems`}, in global order:`);
+  for (const problem of report.problems) print(`  [${problem.check}] ${problem.kind}: ${problem.message}`);
+  if (report.problemCount > report.problems.length) {
+    print(`  … and ${report.problemCount - report.problems.length} more (--max-problems raises the limit)`);
+  }
+}
+
+async function readKeptCheckpoints(files: string[]): Promise<KeptTreeHead[]> {
+  const kept: KeptTreeHead[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(
+        `Cannot read the checkpoint ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    try {
+      kept.push(parseCheckpoint(JSON.parse(text), file));
+    } catch (error) {
+      if (error instanceof CheckpointError) throw new UsageError(error.message);
+      throw new UsageError(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return kept;
+}
+
+/** The key heads must carry: the one given, else this deployment's own, else the first kept checkpoint's. */
+async function trustedKeyOf(options: VerifyCommandOptions, kept: KeptTreeHead[]): Promise<Buffer | undefined> {
+  if (options.publicKey) {
+    const key = Buffer.from(options.publicKey, 'base64');
+    if (key.length !== 32) throw new UsageError('--public-key must be a 32-byte Ed25519 key in base64');
+    return key;
+  }
+  const signer = await existingSigner(options.keys);
+  if (signer) return signer.publicKey;
+  const first = kept.find((each) => 'publicKey' in each);
+  return first && 'publicKey' in first ? Buffer.from(first.publicKey, 'base64') : undefined;
+}
+
+/** This deployment's signing key if it is here to read; tools never make one. */
+async function existingSigner(keys: KeySettings): Promise<CheckpointSigner | undefined> {
+  try {
+    return (await openCheckpointSigner(keys, { create: false })).signer;
+  } catch (error) {
+    if (error instanceof KeyFileError && /There is no tree-head signing key/.test(error.message)) return undefined;
+    throw error;
+  }
+}
+
+interface AuditSources {
+  store: EventStore;
+  pool: Pool;
+  /** Absent when the audit tables were never made (no process of this release has run yet). */
+  tree?: MerkleTreeStore;
+  heads?: TreeHeads;
+}
+
+async function withAuditSources<T>(
+  connectionString: string,
+  work: (sources: AuditSources, signer?: CheckpointSigner) => Promise<T>,
+  signer?: CheckpointSigner,
+): Promise<T> {
+  const store = await openEventStore(process.env, connectionString);
+  const pool = new Pool({ connectionString, max: 2, application_name: 'tip-cli' });
+  pool.on('error', () => undefined);
+  try {
+    const { rows } = await pool.query<{ present: boolean }>(
+      "select to_regclass('tip_merkle_tree') is not null as present",
+    );
+    if (!rows[0].present) return await work({ store, pool }, signer);
+    const tree = new MerkleTreeStore(pool, store);
+    const unsigned: CheckpointSigner = {
+      keyId: '',
+      publicKey: Buffer.alloc(32),
+      sign: () => Promise.reject(new Error('this tool holds no signing key')),
+    };
+    const heads = new TreeHeads(pool, tree, signer ?? unsigned, () => new Date());
+    return await work({ store, pool, tree, heads }, signer);
   } finally {
-    bar.stop();
+    await pool.end();
     await store.close();
   }
+}
+
+/**
+ * Writes the log for verifiers outside TIP (tools/verify-log.py): signs a fresh head first when
+ * the signing key is here, so that the export is covered to its end.
+ */
+export async function exportLog(
+  connectionString: string,
+  file: string,
+  keys: KeySettings,
+  print: (line: string) => void = console.log,
+): Promise<number> {
+  const signer = await existingSigner(keys);
+  return withAuditSources(
+    connectionString,
+    async ({ store, tree, heads }) => {
+      if (!tree || !heads) throw new UsageError('There is no Merkle tree in this database yet: start TIP once first.');
+      const out = createWriteStream(file, { encoding: 'utf8' });
+      const write = async (line: string) => {
+        if (!out.write(`${line}\n`)) await once(out, 'drain');
+      };
+      try {
+        const { events, head } = await exportAuditLog({ store, tree, heads, canSign: signer !== undefined }, write);
+        print(
+          `Exported ${events} events to ${file}` +
+            (head
+              ? `; the newest head covers ${head.treeSize} of them (signed at ${head.signedAt}).`
+              : '; no head is signed yet.'),
+        );
+      } finally {
+        out.end();
+        await once(out, 'finish');
+      }
+      return 0;
+    },
+    signer,
+  );
+}
+
+/** Signs a head over the log as it is now and prints it as a checkpoint to keep. */
+export async function printCheckpoint(
+  connectionString: string,
+  keys: KeySettings,
+  print: (line: string) => void = console.log,
+): Promise<number> {
+  const signer = await existingSigner(keys);
+  return withAuditSources(
+    connectionString,
+    async ({ heads }) => {
+      if (!heads) throw new UsageError('There is no Merkle tree in this database yet: start TIP once first.');
+      const head = signer ? await heads.sign('request') : await heads.latest();
+      if (!head) throw new UsageError('No tree head is signed yet, and the signing key is not here to sign one.');
+      print(JSON.stringify(toCheckpoint(head), null, 2));
+      return 0;
+    },
+    signer,
+  );
 }

@@ -6,7 +6,7 @@ import type { CheckpointSigner } from './keys/checkpoint-signer';
 import { AuditProofs } from './proofs/audit-proofs';
 import { MerkleTreeStore } from './tree/merkle-tree-store';
 import { AUDIT_MIGRATIONS_TABLE, auditMigrations } from './tree/tree-schema';
-import { LogVerificationReport, verifyLog } from './verification/log-verifier';
+import { KeptTreeHead, LogVerificationReport, verifyLog } from './verification/log-verifier';
 
 /** Creates or updates the audit tables; run as the database's owner, like the event store's migrations. */
 export function migrateAuditTables(ownerPool: Pool): Promise<number[]> {
@@ -26,12 +26,50 @@ export interface AuditLogOptions {
 }
 
 export interface VerifyOptions {
-  /** Checkpoints an auditor kept earlier. */
-  against?: Checkpoint[];
+  /** Tree heads an auditor kept earlier. */
+  against?: KeptTreeHead[];
   /** The only key heads may be signed with; by default this deployment's. */
   trustedKey?: Buffer;
   maxProblems?: number;
   onProgress?(eventsChecked: number): void;
+}
+
+/** A signed head as stored: a checkpoint and the order it was stored in. */
+export type StoredCheckpoint = Checkpoint & { id: number };
+
+/**
+ * Every signed head of the database, oldest first, as checkpoints. Paged, so that a long
+ * history does not come in one result.
+ */
+export async function storedCheckpoints(heads: Pick<TreeHeads, 'list'>): Promise<StoredCheckpoint[]> {
+  const checkpoints: StoredCheckpoint[] = [];
+  let beforeId: number | undefined;
+  for (;;) {
+    const page = await heads.list({ limit: 10_000, beforeId });
+    if (page.length === 0) break;
+    checkpoints.push(...page.map((head) => ({ id: head.id, ...toCheckpoint(head) })));
+    beforeId = page[page.length - 1].id;
+  }
+  return checkpoints.sort((a, b) => a.treeSize - b.treeSize || a.timestamp - b.timestamp);
+}
+
+/**
+ * The whole log against its tree, every signed head and the heads an auditor kept. Needs no
+ * signing key: `tip verify` runs it with the public key only.
+ */
+export async function verifyAuditLog(
+  sources: { store: EventStore; tree: MerkleTreeStore; heads: Pick<TreeHeads, 'list'> },
+  options: VerifyOptions = {},
+): Promise<LogVerificationReport> {
+  return verifyLog({
+    scan: sources.store.scanLog(),
+    storedLeaves: (fromChunk) => sources.tree.chunksFrom(fromChunk, 64),
+    heads: await storedCheckpoints(sources.heads),
+    kept: options.against ?? [],
+    trustedKey: options.trustedKey,
+    maxProblems: options.maxProblems,
+    onProgress: options.onProgress,
+  });
 }
 
 /**
@@ -66,30 +104,11 @@ export class AuditLog {
     return this.schedule.stop();
   }
 
-  /** Every signed head, oldest first, as checkpoints. */
-  async allCheckpoints(): Promise<Checkpoint[]> {
-    const checkpoints: Checkpoint[] = [];
-    // Paged by id so that a long history does not come in one result.
-    let beforeId: number | undefined;
-    for (;;) {
-      const page = await this.heads.list({ limit: 10_000, beforeId });
-      if (page.length === 0) break;
-      checkpoints.push(...page.map(toCheckpoint));
-      beforeId = page[page.length - 1].id;
-    }
-    return checkpoints.sort((a, b) => a.treeSize - b.treeSize || a.timestamp - b.timestamp);
-  }
-
-  /** The whole log against its tree, every signed head and the checkpoints given. */
-  async verify(options: VerifyOptions = {}): Promise<LogVerificationReport> {
-    return verifyLog({
-      scan: this.options.store.scanLog(),
-      storedLeaves: (fromChunk) => this.tree.chunksFrom(fromChunk, 64),
-      heads: await this.allCheckpoints(),
-      kept: options.against ?? [],
-      trustedKey: options.trustedKey ?? this.options.signer.publicKey,
-      maxProblems: options.maxProblems,
-      onProgress: options.onProgress,
-    });
+  /** The whole log against its tree, every signed head and the heads given. */
+  verify(options: VerifyOptions = {}): Promise<LogVerificationReport> {
+    return verifyAuditLog(
+      { store: this.options.store, tree: this.tree, heads: this.heads },
+      { ...options, trustedKey: options.trustedKey ?? this.options.signer.publicKey },
+    );
   }
 }

@@ -11,3 +11,4 @@ export * from './keys/audit-keys';
 export * from './proofs/audit-proofs';
 export * from './verification/log-verifier';
 export * from './audit-log';
+export * from './export/log-export';

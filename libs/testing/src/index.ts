@@ -1,6 +1,12 @@
 // No jest imports here: bench code imports this library too (describeWithKafka uses Jest's
 // globals only when it is called).
-export { createTestDatabase, testServerUrl, TestDatabaseUnavailableError, TEST_DATABASE_URL_ENV } from './postgres';
+export {
+  asAttacker,
+  createTestDatabase,
+  testServerUrl,
+  TestDatabaseUnavailableError,
+  TEST_DATABASE_URL_ENV,
+} from './postgres';
 export type { TestDatabase, TestDatabaseOptions } from './postgres';
 export { checkoutReadableBy, hardLinkedCheckout } from './readable-checkout';
 export type { ReadableCheckout } from './readable-checkout';

@@ -37,6 +37,8 @@ export interface TestDatabaseOptions {
    * databases have, instead of the test server's byte order (C).
    */
   icuLocale?: string;
+  /** A copy of this database of the test server (which nobody may be connected to). */
+  template?: string;
 }
 
 /** Creates a fresh database `tip_test_<hex>` on the test server. */
@@ -48,6 +50,11 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     if (!/^[A-Za-z0-9-]+$/.test(options.icuLocale))
       throw new TypeError(`"${options.icuLocale}" is not an ICU locale name`);
     clauses = ` TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale}'`;
+  }
+  if (options.template !== undefined) {
+    if (!/^[a-z0-9_]+$/.test(options.template))
+      throw new TypeError(`"${options.template}" is not a test database name`);
+    clauses += ` TEMPLATE "${options.template}"`;
   }
   await withAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"${clauses}`));
   const url = new URL(adminUrl);
@@ -69,6 +76,22 @@ async function withAdmin<T>(adminUrl: string, work: (client: Client) => Promise<
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Runs `work` on the database as an attacker with the owner's rights would: triggers (the
+ * events table's refusal to change) are switched off for the session, which takes a superuser
+ * (the test server's URL is one).
+ */
+export async function asAttacker<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("set session_replication_role = 'replica'");
     return await work(client);
   } finally {
     await client.end();

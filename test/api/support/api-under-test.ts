@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { mintToken } from '@tip/auth';
 import { Actor } from '@tip/domain';
 import { Clock } from '@tip/application';
@@ -19,6 +22,8 @@ export interface ApiUnderTest {
   tip: RunningTip;
   database: TestDatabase;
   secret: string;
+  /** The API's own keys directory (tree-head signing key), removed by stop(). */
+  keysDir: string;
   token(actor: Actor): Promise<string>;
   send(
     actor: Actor | undefined,
@@ -40,12 +45,14 @@ export async function startApiUnderTest(
 ): Promise<ApiUnderTest> {
   const secret = randomBytes(32).toString('hex');
   const database = await createTestDatabase();
+  const keysDir = await mkdtemp(path.join(tmpdir(), 'tip-api-keys-'));
   const tip = await startTip(
     loadConfig({
       DATABASE_URL: database.url,
       PORT: '0',
       TIP_JWT_SECRET: secret,
       TIP_LOG_LEVEL: 'warn',
+      TIP_KEYS_DIR: keysDir,
       ...environment,
     }),
     // Hashing at production cost (0.3 s a password here) would be most of an account test's time.
@@ -56,6 +63,7 @@ export async function startApiUnderTest(
     tip,
     database,
     secret,
+    keysDir,
     token,
     async send(actor, name, body, headers = {}) {
       const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
@@ -81,6 +89,7 @@ export async function startApiUnderTest(
     async stop() {
       await tip.stop();
       await database.drop();
+      await rm(keysDir, { recursive: true, force: true });
     },
   };
 }

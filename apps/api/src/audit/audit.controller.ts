@@ -3,24 +3,32 @@ import {
   Controller,
   ExecutionContext,
   Get,
+  HttpCode,
   Inject,
   Injectable,
   NotFoundException,
   Param,
+  Post,
   Query,
+  Res,
   UseGuards,
 } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   authorizeAudit,
+  CommandValidationFailed,
   parseAsOf,
   parseLogPage,
   STREAM_CATEGORIES,
   streamCategoryOf,
   streamStateAsOf,
 } from '@tip/application';
-import type { EventStore, RecordedEvent, VerificationReport } from '@tip/event-store';
+import { exportAuditLog, LogVerificationReport, ProofRequestError, toCheckpoint } from '@tip/audit';
+import type { EventStore, RecordedEvent } from '@tip/event-store';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
 import { EVENT_STORE } from '../infrastructure/event-store.provider';
+import { AUDIT_LOG, RunningAuditLog } from './audit-log.provider';
+import { parseCheckpointPage, parseConsistencyQuery, parseInclusionQuery, parseKeptHead } from './audit-queries';
 
 @Injectable()
 export class AuditorsOnly implements CanActivate {
@@ -41,10 +49,14 @@ const logEntry = ({ streamId, revision, position, type, data, metadata }: Record
 });
 
 /** The auditors' window on the log: streams as stored, state at a past business time, the whole log, the hash chains. */
+/** The auditors' window on the log: streams as stored, state at a past business time, the whole log, proofs, verification. */
 @Controller('audit')
 @UseGuards(AuthGuard, AuditorsOnly)
 export class AuditController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(AUDIT_LOG) private readonly audit: RunningAuditLog,
+  ) {}
 
   @Get('streams/:streamId')
   async stream(@Param('streamId') streamId: string) {
@@ -81,10 +93,87 @@ export class AuditController {
     return { events: events.map(logEntry), nextPosition: last ? last.position + 1 : page.fromPosition };
   }
 
-  /** 200 whether intact or not: the report is the answer, `ok` says which. */
+  /**
+   * The whole log against its tree and every signed head, and against the head the caller kept
+   * (treeSize and rootHash). 200 whether intact or not: the report is the answer, `ok` says which.
+   */
   @Get('verify')
-  verify(): Promise<VerificationReport> {
-    return this.store.verify();
+  verify(@Query() query: Record<string, unknown>): Promise<LogVerificationReport> {
+    const kept = parseKeptHead(query);
+    return this.audit.log.verify({ against: kept ? [kept] : [], maxProblems: 100 });
+  }
+
+  /** Signs a head over the log as it is now (when it has grown since the last): a checkpoint to keep. */
+  @Post('checkpoints')
+  @HttpCode(200)
+  async signNow() {
+    return toCheckpoint(await this.audit.log.heads.sign('request'));
+  }
+
+  /** RFC 9162 PATH of one event in the tree of `treeSize` leaves, with the event as stored. */
+  @Get('proofs/inclusion')
+  inclusion(@Query() query: Record<string, unknown>) {
+    const { position, treeSize } = parseInclusionQuery(query);
+    return proofAnswer(() => this.audit.log.proofs.inclusion(position, treeSize));
+  }
+
+  /**
+   * The whole log as NDJSON (tip-log/1) for tools/verify-log.py: events as stored, every signed
+   * head and the stored leaves, after a fresh head is signed over it.
+   */
+  @Get('export')
+  async export(@Res() response: Response): Promise<void> {
+    const { log } = this.audit;
+    response.status(200).type('application/x-ndjson');
+    await exportAuditLog({ store: this.store, tree: log.tree, heads: log.heads, canSign: true }, async (line) => {
+      if (!response.write(`${line}\n`)) await new Promise((resolve) => response.once('drain', resolve));
+    });
+    response.end();
+  }
+}
+
+/**
+ * What anyone may read: the signed tree heads with the log's public key, and consistency
+ * proofs between heads. They show sizes and hashes, nothing of what the events say.
+ */
+@Controller('audit')
+export class PublicAuditController {
+  constructor(@Inject(AUDIT_LOG) private readonly audit: RunningAuditLog) {}
+
+  @Get('checkpoints')
+  async checkpoints(@Query() query: Record<string, unknown>) {
+    const { limit, before } = parseCheckpointPage(query);
+    const { log } = this.audit;
+    const [latest, page] = await Promise.all([
+      log.heads.latest(),
+      log.heads.list({ limit: limit + 1, beforeId: before }),
+    ]);
+    return {
+      algorithm: 'Ed25519',
+      keyId: log.signer.keyId,
+      publicKey: log.signer.publicKey.toString('base64'),
+      latest: latest ? toCheckpoint(latest) : null,
+      checkpoints: page.slice(0, limit).map((head) => ({ id: head.id, ...toCheckpoint(head) })),
+      before: page.length > limit ? page[limit - 1].id : null,
+    };
+  }
+
+  /** RFC 9162 PROOF that the tree of `to` leaves extends the tree of `from` leaves. */
+  @Get('proofs/consistency')
+  consistency(@Query() query: Record<string, unknown>) {
+    const { from, to } = parseConsistencyQuery(query);
+    return proofAnswer(() => this.audit.log.proofs.consistency(from, to));
+  }
+}
+
+/** A proof the tree cannot give is the caller's 400 (or 404 for an event it does not hold), naming the field. */
+async function proofAnswer<T>(prove: () => Promise<T>): Promise<T> {
+  try {
+    return await prove();
+  } catch (error) {
+    if (!(error instanceof ProofRequestError)) throw error;
+    if (error.notFound) throw new NotFoundException(error.message);
+    throw new CommandValidationFailed([{ field: error.field, rule: error.rule }], 'query');
   }
 }
 

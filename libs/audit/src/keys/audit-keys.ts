@@ -33,7 +33,6 @@ export function keySettingsFrom(
 
 export function loadKmsModule(settings: KeySettings): KmsModule | undefined {
   if (!settings.kmsModule) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(settings.kmsModule) as KmsModule;
 }
 

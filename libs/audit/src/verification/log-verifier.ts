@@ -43,10 +43,48 @@ export interface LogProblem {
   eventId?: string;
 }
 
-/** A tree size and root the log must reproduce: a signed head from the database, or a checkpoint an auditor kept. */
-export interface Anchor {
+/**
+ * A tree size and root an auditor holds: a checkpoint kept whole (its signature is checked too),
+ * or just the size and root of one (what a URL can carry).
+ */
+export type KeptTreeHead = Checkpoint | { treeSize: number; rootHash: string; signedAt?: string };
+
+/** A tree size and root the log must reproduce: a signed head from the database, or one an auditor kept. */
+interface Anchor {
   source: 'signed head' | 'kept checkpoint';
-  checkpoint: Checkpoint;
+  treeSize: number;
+  rootHash: string;
+  signedAt: string;
+  lastPosition?: number;
+  reason?: string;
+  /** The whole checkpoint, whose signature can be checked; absent for a bare size and root. */
+  signed?: Checkpoint;
+  /** One of the heads stored last: its signature is checked even when its root matches. */
+  recent?: boolean;
+}
+
+/**
+ * Signatures checked even when the root matches: a head forged into the table over an altered
+ * log would match it. Every signature would cost more than the rest of the walk for a year of
+ * minutes, so it is the heads stored last, and each week's, the newest and any that mismatch.
+ */
+const RECENT_HEADS_CHECKED = 100;
+
+function isCheckpoint(kept: KeptTreeHead): kept is Checkpoint {
+  return 'signature' in kept && 'format' in kept;
+}
+
+function anchorOf(source: Anchor['source'], kept: KeptTreeHead): Anchor {
+  const signed = isCheckpoint(kept) ? kept : undefined;
+  return {
+    source,
+    treeSize: kept.treeSize,
+    rootHash: kept.rootHash,
+    signedAt: kept.signedAt ?? 'an unknown time',
+    lastPosition: signed?.lastPosition,
+    reason: signed?.reason,
+    signed,
+  };
 }
 
 export interface AnchorResult {
@@ -84,10 +122,10 @@ export interface VerifyLogInput {
   scan: AsyncIterable<LogScanItem>;
   /** The tree as the builder stored it, for naming the events that differ (optional). */
   storedLeaves?: (fromChunk: number) => Promise<LeafChunk[]>;
-  /** Signed heads from the database, oldest first. */
-  heads: Checkpoint[];
-  /** Checkpoints an auditor kept. */
-  kept: Checkpoint[];
+  /** Signed heads from the database, with the order they were stored in. */
+  heads: (Checkpoint & { id?: number })[];
+  /** Tree heads an auditor kept. */
+  kept: KeptTreeHead[];
   /** The only key heads may be signed with (an auditor's pinned key); else each head's own. */
   trustedKey?: Buffer;
   maxProblems?: number;
@@ -147,6 +185,7 @@ class Verification {
   private sawHeads = false;
   // Anchors by tree size, checked as the tree reaches each size.
   private readonly anchors: { anchor: Anchor; result: AnchorResult }[];
+  private readonly kept: Anchor[];
   private nextAnchor = 0;
   // The stored tree, read ahead of the events, and a tree of its own leaves to check them.
   private recorded: RecordedLeaf[] = [];
@@ -166,22 +205,24 @@ class Verification {
   constructor(private readonly input: VerifyLogInput) {
     this.maxProblems = input.maxProblems ?? 1000;
     this.recordedDone = !input.storedLeaves;
+    const recent = new Set([...input.heads].sort((a, b) => (b.id ?? 0) - (a.id ?? 0)).slice(0, RECENT_HEADS_CHECKED));
     const anchors: Anchor[] = [
-      ...input.heads.map((checkpoint): Anchor => ({ source: 'signed head', checkpoint })),
-      ...input.kept.map((checkpoint): Anchor => ({ source: 'kept checkpoint', checkpoint })),
+      ...input.heads.map((head) => ({ ...anchorOf('signed head', head), recent: recent.has(head) })),
+      ...input.kept.map((kept) => anchorOf('kept checkpoint', kept)),
     ];
+    this.kept = anchors.filter((anchor) => anchor.source === 'kept checkpoint');
     this.anchors = anchors
       .map((anchor) => ({
         anchor,
         result: {
           source: anchor.source,
-          treeSize: anchor.checkpoint.treeSize,
-          rootHash: anchor.checkpoint.rootHash,
-          signedAt: anchor.checkpoint.signedAt,
+          treeSize: anchor.treeSize,
+          rootHash: anchor.rootHash,
+          signedAt: anchor.signedAt,
           signatureOk: true,
         },
       }))
-      .sort((a, b) => a.anchor.checkpoint.treeSize - b.anchor.checkpoint.treeSize);
+      .sort((a, b) => a.anchor.treeSize - b.anchor.treeSize);
   }
 
   private report(problem: LogProblem): void {
@@ -255,12 +296,11 @@ class Verification {
     this.recordedFrontier.append(recorded.leaf);
     // The stored leaves name events only as far as a signed root vouches for them.
     while (this.nextRecordedAnchor < this.anchors.length) {
-      const { checkpoint } = this.anchors[this.nextRecordedAnchor].anchor;
-      if (checkpoint.treeSize > this.recordedFrontier.size) break;
+      const { anchor } = this.anchors[this.nextRecordedAnchor];
+      if (anchor.treeSize > this.recordedFrontier.size) break;
       this.nextRecordedAnchor += 1;
-      if (checkpoint.treeSize !== this.recordedFrontier.size) continue;
-      if (this.recordedFrontier.root().toString('hex') === checkpoint.rootHash)
-        this.confirmedLeaves = checkpoint.treeSize;
+      if (anchor.treeSize !== this.recordedFrontier.size) continue;
+      if (this.recordedFrontier.root().toString('hex') === anchor.rootHash) this.confirmedLeaves = anchor.treeSize;
       else this.recordedGenuine = false;
     }
   }
@@ -286,44 +326,43 @@ class Verification {
   private reachAnchors(): void {
     while (
       this.nextAnchor < this.anchors.length &&
-      this.anchors[this.nextAnchor].anchor.checkpoint.treeSize <= this.frontier.size
+      this.anchors[this.nextAnchor].anchor.treeSize <= this.frontier.size
     ) {
       const { anchor, result } = this.anchors[this.nextAnchor++];
-      if (anchor.checkpoint.treeSize !== this.frontier.size) continue;
+      if (anchor.treeSize !== this.frontier.size) continue;
       this.compareAnchor(anchor, result);
     }
   }
 
   private compareAnchor(anchor: Anchor, result: AnchorResult): void {
-    const { checkpoint } = anchor;
     const root = this.frontier.root().toString('hex');
-    result.matches = root === checkpoint.rootHash;
+    result.matches = root === anchor.rootHash;
     // Checking every minute's signature would cost more than the rest of the walk: a head is
     // checked when its root does not match, when it closes a week, and the newest one (finish()).
-    if (!result.matches || anchor.source === 'kept checkpoint' || checkpoint.reason === 'week-end')
+    if (!result.matches || anchor.source === 'kept checkpoint' || anchor.reason === 'week-end')
       this.checkSignature(anchor, result);
     if (!result.matches) {
       this.report({
         kind: 'tree',
         check: anchor.source === 'kept checkpoint' ? 'checkpoint' : 'signed-head',
         message:
-          `the first ${checkpoint.treeSize} events of the log no longer hash to the root of the ${anchor.source} ` +
-          `signed at ${checkpoint.signedAt} (${checkpoint.rootHash.slice(0, 16)}…, now ${root.slice(0, 16)}…): ` +
+          `the first ${anchor.treeSize} events of the log no longer hash to the root of the ${anchor.source} ` +
+          `signed at ${anchor.signedAt} (${anchor.rootHash.slice(0, 16)}…, now ${root.slice(0, 16)}…): ` +
           'history it covers was changed',
       });
     }
   }
 
   private checkSignature(anchor: Anchor, result: AnchorResult): void {
-    if (result.signatureChecked) return;
+    if (result.signatureChecked || !anchor.signed) return;
     result.signatureChecked = true;
-    const problem = checkpointSignatureProblem(anchor.checkpoint, this.input.trustedKey);
+    const problem = checkpointSignatureProblem(anchor.signed, this.input.trustedKey);
     result.signatureOk = problem === undefined;
     if (problem) {
       this.report({
         kind: 'signature',
         check: anchor.source === 'kept checkpoint' ? 'checkpoint' : 'signed-head',
-        message: `the ${anchor.source} of ${anchor.checkpoint.treeSize} events signed at ${anchor.checkpoint.signedAt} is not genuine: ${problem}`,
+        message: `the ${anchor.source} of ${anchor.treeSize} events signed at ${anchor.signedAt} is not genuine: ${problem}`,
       });
     }
   }
@@ -496,11 +535,13 @@ class Verification {
         lastPosition: this.lastTreePosition,
       },
       latestHead: latest?.result,
-      checkpoints: this.anchors.filter((each) => each.anchor.source === 'kept checkpoint').map((each) => each.result),
+      checkpoints: this.kept.map(
+        (kept) => this.anchors.find((each) => each.anchor === kept)?.result ?? notReached(kept),
+      ),
       headsChecked: this.anchors.filter(
         (each) => each.anchor.source === 'signed head' && each.result.matches !== undefined,
       ).length,
-      eventsAfterLatestHead: Math.max(0, this.frontier.size - (latest?.anchor.checkpoint.treeSize ?? 0)),
+      eventsAfterLatestHead: Math.max(0, this.frontier.size - (latest?.anchor.treeSize ?? 0)),
       problems: this.problems,
       problemCount: this.problemCount,
       firstProblem: this.problems[0],
@@ -521,33 +562,36 @@ class Verification {
     this.takeRecordedBefore(Number.MAX_SAFE_INTEGER);
     for (let at = this.nextAnchor; at < this.anchors.length; at++) {
       const { anchor } = this.anchors[at];
-      if (anchor.checkpoint.lastPosition > this.safePosition && anchor.source === 'signed head') continue;
+      // A head signed after this scan began may cover events it cannot see.
+      if (anchor.source === 'signed head' && (anchor.lastPosition ?? 0) > this.safePosition) continue;
       this.report({
         kind: 'missing',
         check: anchor.source === 'kept checkpoint' ? 'checkpoint' : 'signed-head',
         message:
-          `the ${anchor.source} signed at ${anchor.checkpoint.signedAt} covers ${anchor.checkpoint.treeSize} events, ` +
+          `the ${anchor.source} signed at ${anchor.signedAt} covers ${anchor.treeSize} events, ` +
           `but the log now holds only ${this.frontier.size} up to position ${this.safePosition}: events it covered were deleted`,
       });
     }
     const latest = this.latestHead();
     if (latest && latest.result.matches !== undefined) this.checkSignature(latest.anchor, latest.result);
+    for (const { anchor, result } of this.anchors)
+      if (anchor.recent && result.matches !== undefined) this.checkSignature(anchor, result);
     this.nameLeafProblems();
   }
 
   /** With genuine stored leaves, the positions where the log differs from what the tree recorded. */
   private nameLeafProblems(): void {
-    if (this.leafMismatches.length + this.unexpected.length + this.vanished.length === 0) return;
     if (!this.recordedGenuine) {
       this.report({
         kind: 'tree',
         check: 'tree-leaves',
         message:
-          'the stored Merkle leaves (tip_merkle_chunks) do not hash to the signed heads: they were rewritten too, ' +
+          'the stored Merkle leaves (tip_merkle_chunks) do not hash to the signed heads: they were rewritten, ' +
           'so they cannot name the events that differ',
       });
       return;
     }
+    if (this.leafMismatches.length + this.unexpected.length + this.vanished.length === 0) return;
     // An event found at another recorded position was moved there (two events swapped, say).
     const candidates = [...this.leafMismatches.map((each) => each.recorded), ...this.vanished].slice(0, 2000);
     const moved = new Set<LoggedEvent>();
@@ -605,6 +649,16 @@ class Verification {
       });
     }
   }
+}
+
+function notReached(anchor: Anchor): AnchorResult {
+  return {
+    source: anchor.source,
+    treeSize: anchor.treeSize,
+    rootHash: anchor.rootHash,
+    signedAt: anchor.signedAt,
+    signatureOk: true,
+  };
 }
 
 function where(event: LoggedEvent): Pick<LogProblem, 'position' | 'streamId' | 'revision' | 'eventId'> {
