@@ -1,3 +1,12 @@
+import {
+  Checkpoint,
+  checkpointSignatureProblem,
+  eventLeafHash,
+  InclusionProof,
+  parseCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '@tip/audit';
 import { asAttacker } from '@tip/testing';
 import { Actor } from '@tip/domain';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
@@ -217,8 +226,90 @@ describe('Audit over HTTP', () => {
     const document = (await (await fetch(`${api.tip.url}/docs/openapi.json`)).json()) as {
       paths: Record<string, { get?: unknown }>;
     };
-    for (const path of ['streams/{streamId}', 'streams/{streamId}/state', 'events', 'verify'])
+    for (const path of [
+      'streams/{streamId}',
+      'streams/{streamId}/state',
+      'events',
+      'verify',
+      'checkpoints',
+      'proofs/inclusion',
+      'proofs/consistency',
+      'export',
+    ])
       expect(document.paths[`/api/audit/${path}`]?.get).toBeDefined();
+  });
+
+  it('publishes signed tree heads with the public key to anyone, and signs one on request for auditors', async () => {
+    const signed = await post('checkpoints');
+    expect(signed).toMatchObject({ status: 200, body: { format: 'tip-checkpoint/1', reason: 'request' } });
+    expect(checkpointSignatureProblem(parseCheckpoint(signed.body))).toBeUndefined();
+    const published = await get('checkpoints', null);
+    expect(published).toMatchObject({
+      status: 200,
+      body: { algorithm: 'Ed25519', keyId: signed.body.keyId, publicKey: signed.body.publicKey, latest: signed.body },
+    });
+    expect((published.body.checkpoints as Checkpoint[])[0]).toMatchObject({ treeSize: signed.body.treeSize });
+    expect((await post('checkpoints', provinceAdmin)).status).toBe(403);
+    expect(await get('checkpoints?limit=0', null)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'limit' }] } },
+    });
+  });
+
+  it('proves an event included in a signed head and one head consistent with another, as RFC 9162 checks them', async () => {
+    const older = parseCheckpoint((await post('checkpoints')).body);
+    expect(
+      (await api.send(system, 'RegisterOrgUnit', { unitId: 'LATER', kind: 'province', name: '后来' })).status,
+    ).toBe(200);
+    const newer = parseCheckpoint((await post('checkpoints')).body);
+    expect(newer.treeSize).toBeGreaterThan(older.treeSize);
+
+    const { body: listed } = await get(`streams/${cityLedger}`);
+    const position = (listed.events as LoggedEvent[])[0].position;
+    const inclusion = await get(`proofs/inclusion?position=${position}&treeSize=${older.treeSize}`);
+    expect(inclusion.status).toBe(200);
+    const proof = inclusion.body as unknown as InclusionProof;
+    expect(proof.event).toMatchObject({ position, streamId: cityLedger, revision: 0 });
+    const leaf = eventLeafHash(proof.event);
+    const path = proof.auditPath.map((each) => Buffer.from(each, 'hex'));
+    expect(verifyInclusion(leaf, proof.leafIndex, older.treeSize, path, Buffer.from(older.rootHash, 'hex'))).toBe(true);
+
+    const consistency = await get(`proofs/consistency?from=${older.treeSize}&to=${newer.treeSize}`, null);
+    expect(consistency.status).toBe(200);
+    const steps = (consistency.body.consistencyPath as string[]).map((each) => Buffer.from(each, 'hex'));
+    const [oldRoot, newRoot] = [older, newer].map((head) => Buffer.from(head.rootHash, 'hex'));
+    expect(verifyConsistency(older.treeSize, newer.treeSize, oldRoot, newRoot, steps)).toBe(true);
+
+    expect(await get(`proofs/inclusion?position=${position}&treeSize=${newer.treeSize + 1}`)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', details: [{ field: 'treeSize' }] } },
+    });
+    expect(await get(`proofs/inclusion?position=99999999&treeSize=${newer.treeSize}`)).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND' } },
+    });
+    expect(await get(`proofs/consistency?from=${newer.treeSize}&to=${older.treeSize}`, null)).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ field: 'from' }] } },
+    });
+    expect((await get(`proofs/inclusion?position=${position}&treeSize=${older.treeSize}`, provinceAdmin)).status).toBe(
+      403,
+    );
+  });
+
+  it('exports the log as NDJSON covered by a fresh head, for the independent verifier', async () => {
+    const response = await fetch(`${api.tip.url}/audit/export`, {
+      headers: { authorization: `Bearer ${await api.token(auditor)}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string; head?: Checkpoint; events?: number });
+    const events = lines.filter((line) => line.kind === 'event');
+    expect(lines[0]).toMatchObject({ kind: 'header', format: 'tip-log/1', head: { treeSize: events.length } });
+    expect(lines.at(-1)).toEqual({ kind: 'end', events: events.length });
   });
 
   it('verifies the whole log, and names an event altered behind the store, against a head the auditor kept', async () => {

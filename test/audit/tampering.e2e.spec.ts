@@ -583,6 +583,55 @@ describe('Tampering with the database behind TIP’s back', () => {
     }
   });
 
+  it('lets the independent verifier check the proofs TIP gives: a later head extends the kept one, an event is in it', async () => {
+    if (!python.command) return;
+    const copy = await createTestDatabase({ template: pristine.name });
+    const store = await createPostgresEventStore({ connectionString: copy.url });
+    const pool = new Pool({ connectionString: copy.url, max: 2 });
+    try {
+      await store.appendToStream('org-unit-S-03', [event('OrgUnitRegistered', { unitId: 'S-03', kind: 'school' })]);
+      const { signer } = await openCheckpointSigner(keys, { create: false });
+      const audit = new AuditLog({ pool, store, signer });
+      const newer = toCheckpoint(await audit.heads.sign('request'));
+      const files = {
+        newer: path.join(dir, 'newer.json'),
+        consistency: path.join(dir, 'consistency.json'),
+        inclusion: path.join(dir, 'inclusion.json'),
+      };
+      await writeFile(files.newer, JSON.stringify(newer));
+      const consistency = await audit.proofs.consistency(kept.treeSize, newer.treeSize);
+      await writeFile(files.consistency, JSON.stringify(consistency));
+      await writeFile(files.inclusion, JSON.stringify(await audit.proofs.inclusion(at.hours2, newer.treeSize)));
+      const run = (...args: string[]) =>
+        spawnSync(python.command as string, [path.join(REPO, 'tools/verify-log.py'), ...args], { encoding: 'utf8' });
+
+      const consistent = run('consistency', '--old', keptFile, '--new', files.newer, '--proof', files.consistency);
+      expect(consistent.stdout).toContain(
+        `CONSISTENT: the head of ${newer.treeSize} events extends the kept one of 15.`,
+      );
+      expect(consistent.status).toBe(0);
+      const included = run('inclusion', '--head', files.newer, '--proof', files.inclusion);
+      expect(included.stdout).toContain(`INCLUDED: the event at position ${at.hours2} is leaf`);
+      expect(included.status).toBe(0);
+
+      // A proof spoiled in one step, and a head whose size was changed, are refused.
+      const spoiled = { ...consistency, consistencyPath: [...consistency.consistencyPath] };
+      spoiled.consistencyPath[0] = spoiled.consistencyPath[0].replace(/^./, (digit) => (digit === '0' ? '1' : '0'));
+      await writeFile(files.consistency, JSON.stringify(spoiled));
+      const refused = run('consistency', '--old', keptFile, '--new', files.newer, '--proof', files.consistency);
+      expect(refused.stdout).toContain('BROKEN: the proof does not show that the tree of');
+      expect(refused.status).toBe(1);
+      await writeFile(files.newer, JSON.stringify({ ...newer, treeSize: newer.treeSize + 1 }));
+      const forged = run('inclusion', '--head', files.newer, '--proof', files.inclusion);
+      expect(forged.stdout).toContain('BROKEN: its signature does not match its tree size, root hash and timestamp');
+      expect(forged.status).toBe(1);
+    } finally {
+      await pool.end();
+      await store.close();
+      await copy.drop();
+    }
+  });
+
   describe.each(CASES.map((each) => [each.name, each] as const))('%s', (_name, tampering) => {
     it('is named by tip verify, GET /api/audit/verify and tools/verify-log.py against the kept checkpoint', async () => {
       const { cli, http, py } = await checkAll((client) => tampering.tamper(client, at));

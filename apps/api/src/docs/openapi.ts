@@ -6,6 +6,7 @@ import { errorBody, json, refused } from './openapi-common';
 import { rulebookPaths } from './rulebook-paths';
 import { viewPaths } from './view-paths';
 import { authPaths, sessionSecurityScheme } from './auth-paths';
+import { transparencyPaths } from './audit-paths';
 
 const commandResult = {
   type: 'object',
@@ -53,18 +54,6 @@ const loggedEvent = {
     type: { type: 'string' },
     data: { type: 'object' },
     metadata,
-  },
-};
-const problem = {
-  type: 'object',
-  required: ['kind', 'streamId', 'revision', 'message'],
-  properties: {
-    kind: { type: 'string', enum: ['altered', 'inserted', 'missing'] },
-    streamId: { type: 'string' },
-    revision: { type: 'integer' },
-    position: { type: 'integer' },
-    eventId: { type: 'string' },
-    message: { type: 'string' },
   },
 };
 
@@ -177,22 +166,6 @@ function auditPaths(): OpenAPIObject['paths'] {
       },
       { 400: refused('VALIDATION_FAILED: fromPosition or limit') },
     ),
-    '/api/audit/verify': audit(
-      'auditVerify',
-      'Checks every hash chain; names the first altered, inserted or missing event',
-      [],
-      {
-        type: 'object',
-        required: ['ok', 'streamsChecked', 'eventsChecked', 'problems'],
-        properties: {
-          ok: { type: 'boolean' },
-          streamsChecked: { type: 'integer' },
-          eventsChecked: { type: 'integer' },
-          firstProblem: problem,
-          problems: { type: 'array', items: problem, description: 'At most 100, earliest first' },
-        },
-      },
-    ),
   };
 }
 
@@ -278,7 +251,7 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       },
     },
   };
-  Object.assign(paths, rulebookPaths(), viewPaths(), auditPaths(), authPaths());
+  Object.assign(paths, rulebookPaths(), viewPaths(), auditPaths(), authPaths(), transparencyPaths());
   paths['/api/health'] = {
     get: {
       operationId: 'health',
