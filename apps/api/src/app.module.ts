@@ -15,7 +15,7 @@ import {
   systemClock,
   systemRandomness,
 } from '@tip/application';
-import { EventStore, runMigrations } from '@tip/event-store';
+import { EventStore, migrateAs } from '@tip/event-store';
 import { AuditController, PublicAuditController } from './audit/audit.controller';
 import { AUDIT_SETTINGS, AuditSettings, auditLogProvider } from './audit/audit-log.provider';
 import { AUTHENTICATOR, Authenticator, AuthGuard } from './auth/auth.guard';
@@ -35,6 +35,7 @@ import { ErrorFilter } from './http/error.filter';
 import {
   DATABASE_URL,
   EVENT_STORE,
+  OWNER_DATABASE_URL,
   EVENT_STORE_SETTINGS,
   EventStoreSettings,
   eventStoreProvider,
@@ -42,7 +43,7 @@ import {
 } from './infrastructure/event-store.provider';
 import { TipMetrics } from '@tip/observability';
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
-import { apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
+import { apiGrants, apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
 import { READ_MODEL_SETTINGS, ReadModelSettings, readModelProviders } from './views/read-models.provider';
 import { RulebooksController } from './rulebooks/rulebooks.controller';
@@ -50,7 +51,10 @@ import { ViewsController } from './views/views.controller';
 import { DashboardController } from './views/dashboard.controller';
 
 export interface AppOptions {
+  /** The application's role: may read and insert events, never change them. */
   databaseUrl: string;
+  /** The owner of TIP's tables, who runs the migrations (TIP_DATABASE_OWNER_URL, or the embedded superuser). */
+  ownerDatabaseUrl?: string;
   /** Where the events live (TIP_EVENT_STORE); PostgreSQL at databaseUrl by default. */
   eventStore?: EventStoreSettings;
   jwtSecret: string;
@@ -108,6 +112,7 @@ export class AppModule implements OnApplicationShutdown {
       providers: [
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         { provide: METRICS, useFactory: () => new TipMetrics() },
+        { provide: OWNER_DATABASE_URL, useValue: options.ownerDatabaseUrl },
         { provide: EVENT_STORE_SETTINGS, useValue: options.eventStore ?? { kind: 'postgres' } },
         eventStoreProvider,
         {
@@ -157,7 +162,7 @@ export class AppModule implements OnApplicationShutdown {
             const pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'tip-api' });
             pool.on('error', () => undefined);
             metrics.observePool('api', pool);
-            await runMigrations(pool, apiMigrations, 'tip_api_migrations');
+            await migrateAs(options.ownerDatabaseUrl, pool, apiMigrations, 'tip_api_migrations', apiGrants);
             return pool;
           },
         },

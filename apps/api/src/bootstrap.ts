@@ -13,6 +13,7 @@ import { keySettingsFrom } from '@tip/audit';
 import { TipConfig } from './config';
 import { OidcSettings } from './auth/oidc';
 import { eventStoreSettingsOf } from './infrastructure/event-store.provider';
+import { embeddedDatabaseRoles, warnIfApplicationMayRewrite } from './infrastructure/database-roles';
 import { ReadModelSettings } from './views/read-models.provider';
 import { serveWebApp } from './web/serve-web-app';
 
@@ -37,13 +38,14 @@ export async function startTip(
   const logger = new Logger('TIP');
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
+  let ownerDatabaseUrl = config.TIP_DATABASE_OWNER_URL;
   if (!databaseUrl) {
     const dataDir = path.join(config.TIP_DATA_DIR, 'postgres');
     logger.log(`Starting embedded PostgreSQL in ${dataDir}`);
     embedded = await startEmbeddedPostgres({ dataDir, port: config.TIP_EMBEDDED_PG_PORT });
     for (const note of embedded.notes) logger.log(note);
-    databaseUrl = embedded.connectionString(EMBEDDED_DATABASE);
     await ensureDatabase(embedded.connectionString('postgres'), EMBEDDED_DATABASE);
+    ({ databaseUrl, ownerUrl: ownerDatabaseUrl } = await embeddedDatabaseRoles(embedded, dataDir, EMBEDDED_DATABASE));
     logger.log(`Embedded PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
   }
   try {
@@ -56,6 +58,7 @@ export async function startTip(
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.register({
         databaseUrl,
+        ownerDatabaseUrl,
         eventStore: eventStoreSettingsOf(config),
         jwtSecret: jwt.secret,
         clock: options.clock,
@@ -80,6 +83,7 @@ export async function startTip(
     );
     if (config.TIP_TRUST_PROXY !== undefined)
       app.getHttpAdapter().getInstance().set('trust proxy', trustProxy(config.TIP_TRUST_PROXY));
+    if (config.TIP_EVENT_STORE === 'postgres') await warnIfApplicationMayRewrite(databaseUrl);
     app.setGlobalPrefix('api');
     serveOpenApi(app, contractCommands);
     serveWebApp(app);

@@ -26,8 +26,10 @@ const duration = (fallback: string, max: number) =>
 const schema = z
   .object({
     PORT: port.default(3000),
-    /** A PostgreSQL server to use instead of the embedded one. */
+    /** A PostgreSQL server to use instead of the embedded one, as the application's role. */
     DATABASE_URL: z.string().url().optional(),
+    /** The owner of TIP's tables on that server: runs the migrations and grants the application's role. */
+    TIP_DATABASE_OWNER_URL: z.string().url().optional(),
     /** Where the embedded PostgreSQL keeps its data (and the generated secrets). */
     TIP_DATA_DIR: z.string().min(1).default('./data'),
     TIP_EMBEDDED_PG_PORT: port.optional(),

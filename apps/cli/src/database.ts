@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { findRunningEmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
+import { findApplicationRole, findRunningEmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
 
 export interface DatabaseOptions {
   /** A PostgreSQL server to use as it is (DATABASE_URL). */
@@ -27,8 +27,12 @@ export async function withDatabase<T>(
 ): Promise<T> {
   if (options.databaseUrl) return work(options.databaseUrl);
   const dataDir = path.join(options.dataDir, 'postgres');
+  // As the application's role, as the API connects (the superuser until a release that has one ran).
+  const urlOf = async (server: { port: number; connectionString(database?: string): string }) =>
+    (await findApplicationRole(dataDir, server.port))?.connectionString(EMBEDDED_DATABASE) ??
+    server.connectionString(EMBEDDED_DATABASE);
   const running = await findRunningEmbeddedPostgres(dataDir);
-  if (running) return work(running.connectionString(EMBEDDED_DATABASE));
+  if (running) return work(await urlOf(running));
   // Starting on a mistyped directory would create an empty cluster and report on nothing.
   const initialised = await stat(path.join(dataDir, 'pg', 'PG_VERSION')).then(
     () => true,
@@ -45,7 +49,7 @@ export async function withDatabase<T>(
   const stopAndExit = () => void server.stop().finally(() => process.exit(130));
   for (const signal of signals) process.once(signal, stopAndExit);
   try {
-    return await work(server.connectionString(EMBEDDED_DATABASE));
+    return await work(await urlOf(server));
   } finally {
     for (const signal of signals) process.off(signal, stopAndExit);
     await server.stop();

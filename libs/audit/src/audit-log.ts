@@ -1,16 +1,20 @@
 import type { Pool } from 'pg';
-import { EventStore, EventStoreLogger, runMigrations } from '@tip/event-store';
+import { EventStore, EventStoreLogger, migrateAs } from '@tip/event-store';
 import { Checkpoint } from './checkpoints/checkpoint';
 import { CheckpointSchedule, toCheckpoint, TreeHeads } from './checkpoints/tree-heads';
 import type { CheckpointSigner } from './keys/checkpoint-signer';
 import { AuditProofs } from './proofs/audit-proofs';
 import { MerkleTreeStore } from './tree/merkle-tree-store';
-import { AUDIT_MIGRATIONS_TABLE, auditMigrations } from './tree/tree-schema';
+import { AUDIT_MIGRATIONS_TABLE, auditGrants, auditMigrations } from './tree/tree-schema';
 import { KeptTreeHead, LogVerificationReport, verifyLog } from './verification/log-verifier';
 
-/** Creates or updates the audit tables; run as the database's owner, like the event store's migrations. */
-export function migrateAuditTables(ownerPool: Pool): Promise<number[]> {
-  return runMigrations(ownerPool, auditMigrations, AUDIT_MIGRATIONS_TABLE);
+/**
+ * Creates or updates the audit tables as the database's owner, like the event store's
+ * migrations, and grants the application's role (the pool's) what it needs; without an owner's
+ * URL the pool's role migrates itself.
+ */
+export function migrateAuditTables(pool: Pool, ownerConnectionString?: string): Promise<void> {
+  return migrateAs(ownerConnectionString, pool, auditMigrations, AUDIT_MIGRATIONS_TABLE, auditGrants);
 }
 
 export interface AuditLogOptions {

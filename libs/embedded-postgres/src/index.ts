@@ -11,3 +11,5 @@ export {
   PostgresStartError,
   PostgresStopError,
 } from './errors';
+export { APPLICATION_ROLE, ensureApplicationRole, findApplicationRole } from './roles';
+export type { ApplicationRole } from './roles';

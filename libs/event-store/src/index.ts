@@ -17,7 +17,8 @@ export {
   POSTGRES_IMPORT_CHUNK_SIZE,
 } from './postgres/postgres-event-store';
 export { PostgresSubscription, SubscriptionState } from './postgres/postgres-subscription';
-export { runMigrations, Migration } from './postgres/migrations';
+export { migrateAs, MigrationNeedsOwnerError, runMigrations, Migration } from './postgres/migrations';
+export { quoteIdentifier } from './postgres/schema';
 // Types only: the KurrentDB client is loaded by createKurrentDbEventStore, when a process asks for it.
 export type {
   KurrentDbCheckpointStore,

@@ -19,9 +19,13 @@ export function openEventStore(
   postgresUrl: string,
   logger?: EventStoreLogger,
   observer?: EventStoreObserver,
+  /** The tables' owner, who migrates (PostgreSQL only); without it the role of postgresUrl does. */
+  ownerUrl?: string,
 ): Promise<EventStore> {
   const kind = environment.TIP_EVENT_STORE ?? 'postgres';
-  if (kind === 'postgres') return createPostgresEventStore({ connectionString: postgresUrl, logger, observer });
+  if (kind === 'postgres') {
+    return createPostgresEventStore({ connectionString: postgresUrl, ownerConnectionString: ownerUrl, logger, observer });
+  }
   if (kind !== 'kurrentdb') throw new Error(`TIP_EVENT_STORE must be postgres or kurrentdb, not "${kind}"`);
   if (!environment.KURRENTDB_CONNECTION_STRING)
     throw new Error('KURRENTDB_CONNECTION_STRING is required when TIP_EVENT_STORE=kurrentdb');

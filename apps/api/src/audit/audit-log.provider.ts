@@ -3,7 +3,12 @@ import { Pool } from 'pg';
 import { Clock, CLOCK } from '@tip/application';
 import { AuditLog, KeySettings, migrateAuditTables, openCheckpointSigner } from '@tip/audit';
 import type { EventStore } from '@tip/event-store';
-import { DATABASE_URL, EVENT_STORE, nestEventStoreLogger } from '../infrastructure/event-store.provider';
+import {
+  DATABASE_URL,
+  EVENT_STORE,
+  nestEventStoreLogger,
+  OWNER_DATABASE_URL,
+} from '../infrastructure/event-store.provider';
 
 export const AUDIT_LOG = Symbol('AUDIT_LOG');
 
@@ -21,8 +26,14 @@ export const AUDIT_SETTINGS = Symbol('AUDIT_SETTINGS');
  */
 export const auditLogProvider: Provider = {
   provide: AUDIT_LOG,
-  inject: [DATABASE_URL, EVENT_STORE, CLOCK, AUDIT_SETTINGS],
-  useFactory: async (databaseUrl: string, store: EventStore, clock: Clock, settings: AuditSettings) => {
+  inject: [DATABASE_URL, EVENT_STORE, CLOCK, AUDIT_SETTINGS, { token: OWNER_DATABASE_URL, optional: true }],
+  useFactory: async (
+    databaseUrl: string,
+    store: EventStore,
+    clock: Clock,
+    settings: AuditSettings,
+    ownerDatabaseUrl: string | undefined,
+  ) => {
     const logger = new Logger('Audit');
     const { signer, createdFile } = await openCheckpointSigner(settings.keys, { create: true });
     if (createdFile)
@@ -32,7 +43,7 @@ export const auditLogProvider: Provider = {
     );
     const pool = new Pool({ connectionString: databaseUrl, max: 3, application_name: 'tip-audit' });
     pool.on('error', (error) => logger.warn(`audit connection lost: ${error.message}`));
-    await migrateAuditTables(pool);
+    await migrateAuditTables(pool, ownerDatabaseUrl);
     const audit = new AuditLog({
       pool,
       store,

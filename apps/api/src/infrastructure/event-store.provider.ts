@@ -4,6 +4,8 @@ import { TipMetrics } from '@tip/observability';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const DATABASE_URL = Symbol('DATABASE_URL');
+/** The owner's URL, for migrations; undefined when the application's role migrates itself. */
+export const OWNER_DATABASE_URL = Symbol('OWNER_DATABASE_URL');
 export const EVENT_STORE_SETTINGS = Symbol('EVENT_STORE_SETTINGS');
 export const METRICS = Symbol('METRICS');
 
@@ -37,11 +39,17 @@ export function nestEventStoreLogger(context: string): EventStoreLogger {
 
 export const eventStoreProvider: Provider = {
   provide: EVENT_STORE,
-  inject: [DATABASE_URL, { token: EVENT_STORE_SETTINGS, optional: true }, { token: METRICS, optional: true }],
+  inject: [
+    DATABASE_URL,
+    { token: EVENT_STORE_SETTINGS, optional: true },
+    { token: METRICS, optional: true },
+    { token: OWNER_DATABASE_URL, optional: true },
+  ],
   useFactory: (
     connectionString: string,
     settings: EventStoreSettings | undefined,
     metrics: TipMetrics | undefined,
+    ownerConnectionString: string | undefined,
   ): Promise<EventStore> =>
     openEventStore(
       settings?.kind === 'kurrentdb'
@@ -50,5 +58,6 @@ export const eventStoreProvider: Provider = {
       connectionString,
       nestEventStoreLogger('EventStore'),
       metrics?.eventStoreObserver,
+      ownerConnectionString,
     ),
 };

@@ -1,6 +1,6 @@
 import { CommandOutcome, CommandResult, IdempotencyStore, StoredCommandOutcome } from '@tip/application';
 import { Pool } from 'pg';
-import { Migration } from '@tip/event-store';
+import { Migration, quoteIdentifier } from '@tip/event-store';
 
 /** The API's own tables, beside the event store's. */
 export const apiMigrations: Migration[] = [
@@ -24,6 +24,16 @@ export const apiMigrations: Migration[] = [
             user_id text primary key, key bytea not null, created_at timestamptz not null default now())`,
   },
 ];
+
+/** The application's role keeps answers and teachers' keys (erasing and re-wrapping them too). */
+export function apiGrants(role: string): string {
+  const to = quoteIdentifier(role);
+  return /* sql */ `
+    grant select on tip_api_migrations to ${to};
+    grant select, insert on tip_idempotency_keys to ${to};
+    grant select, insert, update, delete on tip_teacher_keys to ${to};
+  `;
+}
 
 /** Answers to commands sent with an Idempotency-Key, kept in the event store's database. */
 export class PostgresIdempotencyStore implements IdempotencyStore {

@@ -1,4 +1,4 @@
-import type { Migration } from '@tip/event-store';
+import { Migration, quoteIdentifier } from '@tip/event-store';
 
 /** The audit tables' own record of applied migrations, beside the event store's. */
 export const AUDIT_MIGRATIONS_TABLE = 'tip_audit_migrations';
@@ -76,3 +76,16 @@ export const auditMigrations: Migration[] = [
     `,
   },
 ];
+
+/** What the application's role may do with the audit tables: grow the tree, add heads, never change one. */
+export function auditGrants(role: string): string {
+  const to = quoteIdentifier(role);
+  return /* sql */ `
+    grant select on ${AUDIT_MIGRATIONS_TABLE} to ${to};
+    grant select, insert, update on tip_merkle_tree, tip_merkle_chunks to ${to};
+    grant select, insert on tip_merkle_nodes to ${to};
+    revoke all on tip_tree_heads from ${to};
+    grant select, insert on tip_tree_heads to ${to};
+    grant usage on sequence tip_tree_heads_id_seq to ${to};
+  `;
+}

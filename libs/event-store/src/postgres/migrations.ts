@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 
 export interface Migration {
   version: number;
@@ -22,6 +22,9 @@ export async function runMigrations(
   const applied: number[] = [];
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    // A role that may not create tables (the application's) finds nothing to do on a database
+    // its owner has migrated, without trying to.
+    if (await upToDate(client, migrations, table)) return applied;
     await client.query(
       `create table if not exists ${table} (version integer primary key, name text not null, applied_at timestamptz not null default now())`,
     );
@@ -46,4 +49,53 @@ export async function runMigrations(
     client.release();
   }
   return applied;
+}
+
+async function upToDate(client: PoolClient, migrations: Migration[], table: string): Promise<boolean> {
+  const { rows } = await client.query<{ present: boolean }>('select to_regclass($1) is not null as present', [table]);
+  if (!rows[0].present) return false;
+  const done = new Set(
+    (await client.query<{ version: number }>(`select version from ${table}`)).rows.map((row) => row.version),
+  );
+  return migrations.every((migration) => done.has(migration.version));
+}
+
+/** A database that needs migrating, reached through a role that may not: the owner must run them. */
+export class MigrationNeedsOwnerError extends Error {}
+
+/**
+ * Migrates as the owner (`ownerConnectionString`), then grants the application's role what it
+ * needs (`grants`); without an owner, migrates as the application itself, the one-role setup.
+ */
+export async function migrateAs(
+  ownerConnectionString: string | undefined,
+  appPool: Pool,
+  migrations: Migration[],
+  table: string,
+  grants?: (role: string) => string,
+): Promise<void> {
+  if (!ownerConnectionString) {
+    await runMigrations(appPool, migrations, table).catch((error: unknown) => {
+      if (error instanceof Error && /permission denied/.test(error.message)) {
+        throw new MigrationNeedsOwnerError(
+          `${error.message}. The role TIP connects as may not change the schema: give the owner's URL ` +
+            '(TIP_DATABASE_OWNER_URL) so that it runs the migrations.',
+        );
+      }
+      throw error;
+    });
+    return;
+  }
+  const owner = new Pool({ connectionString: ownerConnectionString, max: 1, application_name: 'tip-migrations' });
+  owner.on('error', () => undefined);
+  try {
+    await runMigrations(owner, migrations, table);
+    if (grants) {
+      const { rows } = await appPool.query<{ role: string }>('select current_user as role');
+      const { rows: same } = await owner.query<{ role: string }>('select current_user as role');
+      if (rows[0].role !== same[0].role) await owner.query(grants(rows[0].role));
+    }
+  } finally {
+    await owner.end();
+  }
 }

@@ -1,5 +1,5 @@
 import { Client, Pool } from 'pg';
-import { createTestDatabase, TestDatabaseOptions } from '@tip/testing';
+import { asAttacker, createTestDatabase, TestDatabaseOptions } from '@tip/testing';
 import { eventStoreContract, eventually, newEvent } from '../contract/event-store.contract';
 import { DuplicateEventIdError, TransactionHorizonError } from '../port/errors';
 import { RecordedEvent } from '../port/event';
@@ -8,13 +8,17 @@ import { PostgresSubscription } from './postgres-subscription';
 
 const fastPolling = { pollIntervalMs: 200, leaseRetryMs: 50 };
 
+/** Behind the store's back, as the table's owner could (the append-only trigger switched off). */
 function tamperingOver(store: PostgresEventStore) {
+  const url = store.pool.options.connectionString as string;
   return {
     updateEventData: async (eventId: string, data: Record<string, unknown>) => {
-      await store.pool.query('update tip_events set data = $2 where event_id = $1', [eventId, data]);
+      await asAttacker(url, (client) =>
+        client.query('update tip_events set data = $2 where event_id = $1', [eventId, data]),
+      );
     },
     deleteEvent: async (eventId: string) => {
-      await store.pool.query('delete from tip_events where event_id = $1', [eventId]);
+      await asAttacker(url, (client) => client.query('delete from tip_events where event_id = $1', [eventId]));
     },
   };
 }
@@ -387,7 +391,7 @@ describe('PostgreSQL event store', () => {
     const pool = new Pool({ connectionString: shared });
     try {
       const { rows } = await pool.query('select version from tip_schema_migrations order by version');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     } finally {
       await pool.end();
       await Promise.all(stores.map((each) => each.close()));
@@ -504,9 +508,11 @@ describe('PostgreSQL event store', () => {
     const restored = await freshDatabase();
     const seeded = await createPostgresEventStore({ connectionString: restored });
     const result = await seeded.appendToStream('restored', [newEvent('E')]);
-    await seeded.pool.query(`update tip_events set transaction_id = '999999999999'::xid8 where position = $1`, [
-      result.lastPosition,
-    ]);
+    await asAttacker(restored, (client) =>
+      client.query(`update tip_events set transaction_id = '999999999999'::xid8 where position = $1`, [
+        result.lastPosition,
+      ]),
+    );
     await seeded.close();
     await expect(createPostgresEventStore({ connectionString: restored })).rejects.toBeInstanceOf(
       TransactionHorizonError,
@@ -724,9 +730,9 @@ describe('PostgreSQL event store', () => {
     try {
       const result = await isolated.appendToStream('grades', [newEvent('A'), newEvent('B')]);
       // Someone makes room at revision 1 and slips an event in, with a plausible-looking hash.
-      await isolated.pool.query(`update tip_events set stream_revision = 2 where event_id = $1`, [
-        result.events[1].eventId,
-      ]);
+      await asAttacker(isolated.pool.options.connectionString as string, (client) =>
+        client.query(`update tip_events set stream_revision = 2 where event_id = $1`, [result.events[1].eventId]),
+      );
       await isolated.pool.query(
         `insert into tip_events select position + 1000, transaction_id, stream_id, 1, gen_random_uuid(), 'Forged', schema_version,
            '{}'::jsonb, metadata, business_time, recorded_time, hash from tip_events where event_id = $1`,

@@ -42,7 +42,7 @@ import {
   StreamHeads,
 } from './append-payload';
 import { CopiedChunk, copyAppend, EncodedImport, encodeForImport, withoutStreams } from './copy-import';
-import { runMigrations } from './migrations';
+import { migrateAs } from './migrations';
 import { AppendConnection } from './append-connection';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
@@ -57,10 +57,16 @@ import {
   tupleToLoggedEvent,
   tupleToRecordedEvent,
 } from './rows';
-import { eventStoreMigrations, NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION_SQLSTATE } from './schema';
+import { eventStoreGrants, eventStoreMigrations, NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION_SQLSTATE } from './schema';
 
 export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
+  /** The application's role: reads and inserts events, never changes them. */
   connectionString: string;
+  /**
+   * The owner of the tables, who runs the migrations and grants the application's role what it
+   * needs; without it the application's role migrates (one role for both, as before).
+   */
+  ownerConnectionString?: string;
   poolSize?: number;
   /** Fallback polling when no notification arrives (missed NOTIFY, another database host). */
   pollIntervalMs?: number;
@@ -121,7 +127,13 @@ export async function createPostgresEventStore(options: PostgresEventStoreOption
   // An idle pooled connection that dies must not take the process with it.
   pool.on('error', (error) => logger.warn('event store connection lost', { error: error.message }));
   try {
-    await runMigrations(pool, eventStoreMigrations);
+    await migrateAs(
+      options.ownerConnectionString,
+      pool,
+      eventStoreMigrations,
+      'tip_schema_migrations',
+      eventStoreGrants,
+    );
     await assertTransactionHorizon(pool);
   } catch (error) {
     await pool.end();

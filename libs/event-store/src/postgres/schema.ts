@@ -694,4 +694,45 @@ export const eventStoreMigrations: Migration[] = [
       alter table tip_subscription_checkpoints alter column name type text collate "C";
     `,
   },
+  {
+    version: 5,
+    name: 'events are append-only',
+    sql: /* sql */ `
+      -- The second line behind the application's role, which may only read and insert events:
+      -- whoever may still change the table (its owner) meets this first. A migration that must
+      -- rewrite rows drops the trigger and puts it back in the same transaction.
+      create function tip_events_refuse_change() returns trigger language plpgsql as $fn$
+      begin
+        raise exception 'tip_events is append-only: % refused (events are never changed or removed)', tg_op
+          using errcode = 'insufficient_privilege';
+      end
+      $fn$;
+      create trigger tip_events_append_only before update or delete on tip_events
+        for each row execute function tip_events_refuse_change();
+      create trigger tip_events_no_truncate before truncate on tip_events
+        for each statement execute function tip_events_refuse_change();
+    `,
+  },
 ];
+
+/**
+ * What the application's role may do with the event store's tables: read and insert events
+ * (never update, delete or truncate them), move stream heads and checkpoints, take positions.
+ * Run by the owner after the migrations; `role` is a role name (quoted here).
+ */
+export function eventStoreGrants(role: string): string {
+  const to = quoteIdentifier(role);
+  return /* sql */ `
+    grant usage on schema public to ${to};
+    revoke all on tip_events from ${to};
+    grant select, insert on tip_events to ${to};
+    grant select, insert, update on tip_streams to ${to};
+    grant select, insert, update, delete on tip_subscription_checkpoints to ${to};
+    grant select on tip_schema_migrations to ${to};
+    grant usage, select, update on sequence tip_event_position_seq to ${to};
+  `;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
