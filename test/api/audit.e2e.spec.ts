@@ -8,6 +8,7 @@ import {
   verifyInclusion,
 } from '@tip/audit';
 import { asAttacker } from '@tip/testing';
+import ExcelJS from 'exceljs';
 import { Actor } from '@tip/domain';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
@@ -295,6 +296,41 @@ describe('Audit over HTTP', () => {
     expect((await get(`proofs/inclusion?position=${position}&treeSize=${older.treeSize}`, provinceAdmin)).status).toBe(
       403,
     );
+  });
+
+  it('has each weekly notice name the signed tree head of the history its figures came from, in every format', async () => {
+    const path = `notices/weekly?unitId=320700&batchId=LYG-2016&week=2016-W11`;
+    const notice = await api.get<{ source: { position: number; treeSize: number; rootHash: string; keyId: string } }>(
+      auditor,
+      `/${path}`,
+    );
+    expect(notice.status).toBe(200);
+    const { source } = notice.body;
+    expect(source).toMatchObject({
+      position: expect.any(Number),
+      treeSize: expect.any(Number),
+      rootHash: expect.any(String),
+    });
+    // The head is among the published ones, genuine, and of exactly the events up to the notice's position.
+    const published = await get('checkpoints?limit=1000', null);
+    const head = (published.body.checkpoints as Checkpoint[]).find(
+      (each) => each.treeSize === source.treeSize && each.rootHash === source.rootHash,
+    );
+    expect(head).toMatchObject({ lastPosition: source.position, keyId: source.keyId });
+    expect(checkpointSignatureProblem(parseCheckpoint(head))).toBeUndefined();
+    const log = (await get(`events?limit=10000`)).body.events as LoggedEvent[];
+    expect(log.filter((event) => event.position <= source.position)).toHaveLength(source.treeSize);
+
+    const line = `数据来源：事件日志前 ${source.treeSize} 条（至位置 ${source.position}），签名树头根哈希 ${source.rootHash}`;
+    for (const format of ['csv', 'html'] as const) {
+      expect((await api.get<string>(auditor, `/${path}&format=${format}`)).body).toContain(line);
+    }
+    const xlsx = await api.get(auditor, `/${path}&format=xlsx`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(new Uint8Array(xlsx.bytes).buffer);
+    const cells: unknown[] = [];
+    workbook.worksheets[0].eachRow((row) => cells.push(...(row.values as unknown[])));
+    expect(cells.some((cell) => typeof cell === 'string' && cell.startsWith(line))).toBe(true);
   });
 
   it('exports the log as NDJSON covered by a fresh head, for the independent verifier', async () => {

@@ -438,6 +438,18 @@ export function viewPaths(): OpenAPIObject['paths'] {
                   },
                 },
                 summary: { type: 'string', description: 'The summary paragraph, in Chinese, from the figures' },
+                source: {
+                  type: 'object',
+                  description:
+                    'The history the figures were computed from: every event up to position, the first treeSize leaves of the Merkle tree whose signed head (GET /api/audit/checkpoints) has rootHash',
+                  properties: {
+                    position: { type: 'integer' },
+                    treeSize: { type: 'integer' },
+                    rootHash: { type: 'string' },
+                    signedAt: { type: 'string', format: 'date-time' },
+                    keyId: { type: 'string' },
+                  },
+                },
                 unit: noticeRow,
                 levels: {
                   type: 'array',

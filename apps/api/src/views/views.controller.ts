@@ -1,4 +1,16 @@
-import { Controller, Get, Header, Inject, Param, Query, Req, Res, StreamableFile, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Logger,
+  Param,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+  UseGuards,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -6,6 +18,7 @@ import { Clock, CLOCK, identifier, minPosition, parseQuery, wholeNumber } from '
 import {
   FundingViews,
   InspectionViews,
+  NoticeSource,
   inspectionsReadModel,
   parseIsoWeek,
   ProgressViews,
@@ -23,6 +36,7 @@ import { isCalendarDate } from '@tip/domain';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
 
 import { READ_MODEL_HOST } from './read-models.provider';
+import { AUDIT_LOG, RunningAuditLog } from '../audit/audit-log.provider';
 import { assertMayReadTranscript, assertMayReadUnit } from './view-access';
 
 const inBatch = z.object({ batchId: identifier, minPosition });
@@ -96,6 +110,7 @@ export class ViewsController {
   constructor(
     @Inject(READ_MODEL_HOST) private readonly host: ReadModelHost,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(AUDIT_LOG) private readonly audit: RunningAuditLog,
   ) {}
 
   @Get('views/units/:unitId/progress')
@@ -172,15 +187,37 @@ export class ViewsController {
   ) {
     const { unitId, batchId, week, format, documentNumber, issuedOn, minPosition } = parseQuery(noticeQuery, query);
     await this.host.waitFor(progressReadModel, minPosition);
-    const notice = await this.host.read(progressReadModel, async (manager) => {
+    const { notice, position } = await this.host.read(progressReadModel, async (manager, position) => {
       assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
-      return new WeeklyNoticeQuery(manager).notice(unitId, batchId, week, { documentNumber, issuedOn });
+      return {
+        notice: await new WeeklyNoticeQuery(manager).notice(unitId, batchId, week, { documentNumber, issuedOn }),
+        position,
+      };
     });
+    notice.source = await this.sourceOf(position);
     if (format === 'json') return notice;
     response.type(CONTENT_TYPES[format]);
     if (format === 'html') return renderNoticeHtml(notice);
     response.setHeader('content-disposition', noticeDisposition(notice, format));
     return format === 'csv' ? renderNoticeCsv(notice) : new StreamableFile(await renderNoticeXlsx(notice));
+  }
+
+  /** The signed head of exactly the history a notice's figures were computed from. */
+  private async sourceOf(position: number): Promise<NoticeSource | undefined> {
+    try {
+      const head = await this.audit.log.heads.headOfPrefix(position);
+      return {
+        position,
+        treeSize: head.treeSize,
+        rootHash: head.rootHash.toString('hex'),
+        signedAt: new Date(head.timestamp).toISOString(),
+        keyId: head.keyId,
+      };
+    } catch (error) {
+      // The notice is still right; it only cannot name its history yet (the tree is behind).
+      new Logger('Notices').warn(`No signed head for position ${position}: ${String(error)}`);
+      return undefined;
+    }
   }
 
   @Get('inspections/:sampleId')

@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import type { EventStoreLogger } from '@tip/event-store';
 import type { CheckpointSigner } from '../keys/checkpoint-signer';
+import { EMPTY_TREE_ROOT } from '../merkle/merkle-tree';
 import { MerkleTreeStore } from '../tree/merkle-tree-store';
+import { CHUNK_SIZE } from '../tree/tree-schema';
 import { Checkpoint, CHECKPOINT_FORMAT, HeadReason, treeHeadData } from './checkpoint';
 import { shanghaiIsoWeekOf, weekEndAtOrBefore } from './shanghai-week';
 
@@ -128,6 +130,37 @@ export class TreeHeads {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * A signed head of exactly the log's events up to `position` (a read model's position, whose
+   * figures came from those events): the one already signed for that prefix, else a new one.
+   * The tree is brought up to the log first; a position it cannot reach yet is refused.
+   */
+  async headOfPrefix(position: number): Promise<SignedTreeHead> {
+    const state = await this.tree.catchUp();
+    if (position > state.lastPosition) {
+      throw new Error(`The Merkle tree reaches position ${state.lastPosition}, not yet ${position}`);
+    }
+    const size = await this.tree.sizeAt(position);
+    const { rows } = await this.pool.query<HeadRow>(
+      `select ${HEAD_COLUMNS} from tip_tree_heads where tree_size = $1 and key_id = $2 order by id limit 1`,
+      [size, this.signer.keyId],
+    );
+    if (rows[0]) return toHead(rows[0]);
+    const [root] = size > 0 ? await this.tree.subtreeRoots([[0, size]], state.size) : [EMPTY_TREE_ROOT];
+    const lastPosition =
+      size > 0
+        ? ((await this.tree.chunks([Math.floor((size - 1) / CHUNK_SIZE)]))[0]?.positions[(size - 1) % CHUNK_SIZE] ?? 0)
+        : 0;
+    const timestamp = this.now().getTime();
+    const signature = await this.signer.sign(treeHeadData(timestamp, size, root));
+    const inserted = await this.pool.query<HeadRow>(
+      `insert into tip_tree_heads (tree_size, root_hash, timestamp_ms, last_position, key_id, public_key, signature, reason)
+       values ($1, $2, $3, $4, $5, $6, $7, 'request') returning ${HEAD_COLUMNS}`,
+      [size, root, timestamp, lastPosition, this.signer.keyId, this.signer.publicKey, signature],
+    );
+    return toHead(inserted.rows[0]);
   }
 
   /** The head of the largest tree (the newest of equals). */

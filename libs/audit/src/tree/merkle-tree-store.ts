@@ -189,6 +189,18 @@ export class MerkleTreeStore {
     return rows.map(decodeChunk);
   }
 
+  /** How many leaves of the tree are events at or before `position` (the tree holds every such event it reached). */
+  async sizeAt(position: number, client: Pool | PoolClient = this.pool): Promise<number> {
+    const { rows } = await client.query<{ chunk: string; positions: Buffer; leaves: Buffer }>(
+      `select chunk, positions, leaves from tip_merkle_chunks
+       where first_position <= $1 order by first_position desc limit 1`,
+      [position],
+    );
+    if (rows.length === 0) return 0;
+    const chunk = decodeChunk(rows[0]);
+    return chunk.chunk * CHUNK_SIZE + chunk.positions.filter((each) => each <= position).length;
+  }
+
   /** The leaf index and hash of the event at `position`, if the tree holds it. */
   async leafAt(
     position: number,

@@ -97,3 +97,14 @@ export function chineseDate(date: string): string {
   const [year, month, day] = date.split('-').map(Number);
   return `${year}年${month}月${day}日`;
 }
+
+/** The line that names the signed history a notice's figures came from. */
+export function noticeSourceLine(
+  source: { position: number; treeSize: number; rootHash: string; signedAt: string; keyId: string },
+  signedAtLocal: string,
+): string {
+  return (
+    `数据来源：事件日志前 ${source.treeSize} 条（至位置 ${source.position}），` +
+    `签名树头根哈希 ${source.rootHash}，${signedAtLocal}（北京时间）由密钥 ${source.keyId.slice(0, 16)} 签名`
+  );
+}

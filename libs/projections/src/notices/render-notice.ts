@@ -9,6 +9,7 @@ import {
   FIGURE_LABELS,
   KIND_LABELS,
   noticePeriodLine,
+  noticeSourceLine,
   SOURCE_LABELS,
 } from './notice-labels';
 import type { NoticeCounts, NoticeLevel, NoticeRates, NoticeRow, WeeklyNotice } from './weekly-notice';
@@ -191,6 +192,10 @@ function periodLine(notice: WeeklyNotice): string {
   });
 }
 
+function sourceLine(notice: WeeklyNotice): string | undefined {
+  return notice.source && noticeSourceLine(notice.source, localDateTime(notice.source.signedAt));
+}
+
 function issueLine(notice: WeeklyNotice): string {
   const { issuingOffice, documentNumber, issuedOn } = notice.heading;
   return [issuingOffice, documentNumber, chineseDate(issuedOn)].filter((part) => part).join('\u3000');
@@ -211,7 +216,13 @@ export function renderNoticeCsv(notice: WeeklyNotice): string {
       }),
     ),
   );
-  return stringify([columns.map(headerText), ...rows], { bom: true, record_delimiter: 'windows' });
+  const source = sourceLine(notice);
+  // A last row of the table's width, so that the file stays a rectangle for strict readers.
+  const sourceRow = source ? [[source, ...columns.slice(1).map(() => '')]] : [];
+  return stringify([columns.map(headerText), ...rows, ...sourceRow], {
+    bom: true,
+    record_delimiter: 'windows',
+  });
 }
 
 // ── XLSX ───────────────────────────────────────────────────────────────────────────────────
@@ -312,6 +323,8 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
       summary.height = 15 * Math.ceil(notice.summary.length / 120 + 1);
       sheet.mergeCells(summary.number, 1, summary.number, columns.length);
       summary.commit();
+      const source = sourceLine(notice);
+      if (source) sheet.addRow([source]).commit();
     }
     sheet.commit();
   }
@@ -359,6 +372,7 @@ hr.rule { border: 0; border-top: 1.5pt solid #c00; margin: 4pt 0 8pt }
 h1 { font-size: 14pt; margin: 0 0 4pt }
 p.period { margin: 0 0 6pt }
 p.summary { text-indent: 2em; line-height: 1.6; margin: 0 0 8pt }
+p.source { font-size: 8pt; color: #555; word-break: break-all; margin: 8pt 0 0 }
 h2 { font-size: 11pt; margin: 10pt 0 3pt; break-after: avoid }
 h3 { font-size: 9pt; margin: 6pt 0 2pt; break-after: avoid }
 table { border-collapse: collapse; width: 100%; table-layout: fixed }
@@ -443,6 +457,7 @@ export function renderNoticeHtml(notice: WeeklyNotice): string {
     '</header>',
     `<p class="summary">${escapeHtml(notice.summary)}</p>`,
     ...body,
+    ...(notice.source ? [`<p class="source">${escapeHtml(sourceLine(notice) ?? '')}</p>`] : []),
     `<footer><div>${escapeHtml(issuingOffice)}</div><div>${escapeHtml(chineseDate(issuedOn))}</div></footer>`,
     '</body></html>',
     '',

@@ -174,6 +174,23 @@ export interface WeeklyNotice {
   summary: string;
   /** The unit the notice is for. */
   unit: NoticeRow;
+  /** The history the figures were computed from, under a signed tree head (set where the log is signed). */
+  source?: NoticeSource;
   /** Every kind of unit below the unit, down to the schools, each ranked (a city-direct school is with the schools). */
   levels: NoticeLevel[];
+}
+
+/**
+ * Which history a notice came from: every event of the log up to `position` (the read model had
+ * taken in exactly those), which are the first `treeSize` leaves of the Merkle tree whose signed
+ * head has `rootHash`. An auditor checks the signature, then recomputes the figures from them.
+ */
+export interface NoticeSource {
+  position: number;
+  treeSize: number;
+  rootHash: string;
+  /** When the head was signed, ISO-8601. */
+  signedAt: string;
+  /** The signing key (SHA-256 of its public key). */
+  keyId: string;
 }
