@@ -13,7 +13,7 @@ import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMe
 import { renderRulebooks } from './rulebooks';
 import { parseTeacherSheet } from './teachers-csv';
 import { acceptLanguage, BilingualError, Language, languageOf, lineLabel } from './language';
-import { exportLog, printCheckpoint, UsageError, verifyEventStore } from './verify';
+import { exportLog, printCheckpoint, printPublicKey, UsageError, verifyEventStore } from './verify';
 import { KeyFileError, keySettingsFrom } from '@tip/audit';
 
 const program = new Command('tip')
@@ -314,6 +314,19 @@ program
   )
   .action(async () => {
     await auditCommand((connectionString) => printCheckpoint(connectionString, keySettings()));
+  });
+
+program
+  .command('public-key')
+  .description('print the public key tree heads are signed with (from TIP_KEYS_DIR), to publish for auditors')
+  .action(async () => {
+    try {
+      process.exitCode = await printPublicKey(keySettings());
+    } catch (error) {
+      if (!(error instanceof UsageError || error instanceof KeyFileError)) throw error;
+      console.error(error.message);
+      process.exitCode = 2;
+    }
   });
 
 program

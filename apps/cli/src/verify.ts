@@ -7,6 +7,7 @@ import {
   AnchorResult,
   CheckpointError,
   CheckpointSigner,
+  ed25519PublicKey,
   exportAuditLog,
   KeptTreeHead,
   KeyFileError,
@@ -268,4 +269,14 @@ export async function printCheckpoint(
     },
     signer,
   );
+}
+
+/** This deployment's tree-head public key, to publish where auditors look (README, the bureau's site). */
+export async function printPublicKey(keys: KeySettings, print: (line: string) => void = console.log): Promise<number> {
+  const signer = await existingSigner(keys);
+  if (!signer) throw new UsageError(`There is no tree-head signing key in ${keys.keysDir}: start TIP once first.`);
+  print(`Ed25519 public key (base64): ${signer.publicKey.toString('base64')}`);
+  print(`Key id (SHA-256 of it, hex): ${signer.keyId}`);
+  print(ed25519PublicKey(signer.publicKey).export({ format: 'pem', type: 'spki' }).toString().trim());
+  return 0;
 }
