@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { createPostgresEventStore } from '@tip/event-store';
-import { PostgresIdNumberVault } from '../../apps/api/src/infrastructure/postgres-id-number-vault';
+import { EnvelopeVault, FileKeyEncryptionKeys } from '@tip/audit';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 const idNumber = (first17: string) => `${first17}${idNumberCheckCharacter(first17)}`;
@@ -145,7 +145,8 @@ describe('Teachers over HTTP', () => {
   });
 
   it('forgets an ID number for good when its key is erased (crypto-shredding)', async () => {
-    const vault = new PostgresIdNumberVault(pool);
+    // The vault as the API keeps it: data keys wrapped by the key-encryption key in its keys directory.
+    const vault = new EnvelopeVault(pool, new FileKeyEncryptionKeys(api.keysDir));
     const { rows } = await pool.query<{ protected: string }>(
       "select data->>'idNumberProtected' as protected from tip_events where stream_id = 'teacher-T-0001'",
     );

@@ -44,7 +44,7 @@ import {
 import { TipMetrics } from '@tip/observability';
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiGrants, apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
-import { PostgresIdNumberVault } from './infrastructure/postgres-id-number-vault';
+import { EnvelopeVault, migratePersonalDataTables, openKeyEncryptionKeys } from '@tip/audit';
 import { READ_MODEL_SETTINGS, ReadModelSettings, readModelProviders } from './views/read-models.provider';
 import { RulebooksController } from './rulebooks/rulebooks.controller';
 import { ViewsController } from './views/views.controller';
@@ -83,6 +83,8 @@ export interface AppOptions {
 const APP_POOL = Symbol('APP_POOL');
 const CREDENTIAL_VAULT = Symbol('CREDENTIAL_VAULT');
 const TOKEN_REVOCATIONS = Symbol('TOKEN_REVOCATIONS');
+/** Teachers' personal data under envelope encryption (data keys wrapped by a KEK outside the database). */
+const PERSONAL_DATA_VAULT = Symbol('PERSONAL_DATA_VAULT');
 
 @Module({})
 export class AppModule implements OnApplicationShutdown {
@@ -191,6 +193,17 @@ export class AppModule implements OnApplicationShutdown {
             ),
         },
         {
+          provide: PERSONAL_DATA_VAULT,
+          inject: [APP_POOL, AUDIT_SETTINGS],
+          useFactory: async (pool: Pool, settings: AuditSettings) => {
+            // After the API's own migrations (APP_POOL), which made tip_teacher_keys first.
+            await migratePersonalDataTables(pool, options.ownerDatabaseUrl);
+            const vault = new EnvelopeVault(pool, await openKeyEncryptionKeys(settings.keys));
+            await vault.open();
+            return vault;
+          },
+        },
+        {
           provide: EVENT_STREAMS,
           inject: [EVENT_STORE, TOKEN_REVOCATIONS],
           useFactory: (store: EventStore, revocations: TokenRevocationList) =>
@@ -198,13 +211,14 @@ export class AppModule implements OnApplicationShutdown {
         },
         {
           provide: COMMAND_GATEWAY,
-          inject: [EVENT_STREAMS, CLOCK, RANDOMNESS, APP_POOL, CREDENTIAL_VAULT],
+          inject: [EVENT_STREAMS, CLOCK, RANDOMNESS, APP_POOL, CREDENTIAL_VAULT, PERSONAL_DATA_VAULT],
           useFactory: (
             streams: EventStreams,
             clock: Clock,
             randomness: Randomness,
             pool: Pool,
             credentials: PostgresCredentialVault,
+            vault: EnvelopeVault,
           ) =>
             new CommandGateway({
               commands: contractCommands,
@@ -214,7 +228,7 @@ export class AppModule implements OnApplicationShutdown {
               idempotency: new PostgresIdempotencyStore(pool),
               // A key of its own, derived from the token secret: never stored beside the hashes.
               requestHashKey: createHash('sha256').update(`tip-idempotency:${options.jwtSecret}`).digest('hex'),
-              idNumbers: new PostgresIdNumberVault(pool),
+              idNumbers: vault,
               credentials,
             }),
         },

@@ -12,3 +12,6 @@ export * from './proofs/audit-proofs';
 export * from './verification/log-verifier';
 export * from './audit-log';
 export * from './export/log-export';
+export * from './personal-data/key-encryption-keys';
+export * from './personal-data/envelope-vault';
+export * from './personal-data/personal-data-schema';

@@ -10,6 +10,8 @@ export {
 export type { TestDatabase, TestDatabaseOptions } from './postgres';
 export { checkoutReadableBy, hardLinkedCheckout } from './readable-checkout';
 export type { ReadableCheckout } from './readable-checkout';
+export { candidatesNear, walSegmentsSince, walWindowFrom } from './postgres-wal';
+export type { WalWindow } from './postgres-wal';
 export { startKafkaBroker, KafkaBrokerStartError } from './kafka/kafka-broker';
 export type { KafkaBroker, KafkaBrokerOptions, KafkaStopOptions } from './kafka/kafka-broker';
 export {

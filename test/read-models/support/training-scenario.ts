@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Pool } from 'pg';
 import {
   CommandGateway,
@@ -15,7 +18,7 @@ import {
   PostgresIdempotencyStore,
 } from '../../../apps/api/src/infrastructure/postgres-idempotency-store';
 import { PostgresCredentialVault } from '../../../apps/api/src/infrastructure/postgres-credential-vault';
-import { PostgresIdNumberVault } from '../../../apps/api/src/infrastructure/postgres-id-number-vault';
+import { EnvelopeVault, FileKeyEncryptionKeys, migratePersonalDataTables } from '@tip/audit';
 
 /**
  * A long, randomised but replayable Jiangsu 2.0 batch (one province, two cities, five counties,
@@ -720,16 +723,26 @@ export async function commandPipelineOver(
 ): Promise<{ pipeline: CommandGateway; close(): Promise<void> }> {
   const pool = new Pool({ connectionString, max: 4, application_name: 'tip-scenario' });
   await runMigrations(pool, apiMigrations, 'tip_api_migrations');
+  const keysDir = await mkdtemp(path.join(tmpdir(), 'tip-scenario-keys-'));
+  await migratePersonalDataTables(pool);
+  const vault = new EnvelopeVault(pool, new FileKeyEncryptionKeys(keysDir));
+  await vault.open();
   const pipeline = new CommandGateway({
     commands: contractCommands,
     streams: new EventStoreStreams(store),
     clock: systemClock,
     idempotency: new PostgresIdempotencyStore(pool),
     requestHashKey: 'scenario-request-hash-key',
-    idNumbers: new PostgresIdNumberVault(pool),
+    idNumbers: vault,
     credentials: new PostgresCredentialVault(pool),
   });
-  return { pipeline, close: () => pool.end() };
+  return {
+    pipeline,
+    close: async () => {
+      await pool.end();
+      await rm(keysDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Outcomes by command: `EnrollTeacher ok`, `EnrollTeacher NO_SEAT_LEFT`, … */
