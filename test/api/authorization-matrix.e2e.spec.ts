@@ -125,6 +125,11 @@ const cases: Record<string, Case> = {
     outside: 'S-2',
   },
   TransferTeacher: { body: () => ({ teacherId: 'T-1', toSchoolId: 'S-1' }), inside: 'S-1', outside: 'S-2' },
+  EraseTeacherPersonalData: {
+    body: (s) => ({ teacherId: 'T-ERASE', reason: `本人申请 ${s}` }),
+    inside: 'S-1',
+    outside: 'S-2',
+  },
   UploadSchoolPlan: {
     body: () => ({ batchId: 'B', schoolId: 'S-1', documentRef: 'plan.pdf' }),
     inside: 'S-1',
@@ -220,6 +225,20 @@ describe('Authorization matrix', () => {
           teacherId: 'T-1',
           schoolId: 'S-1',
           name: '王芳',
+          idNumber,
+          gender: 'female',
+          stage: '小学',
+          subject: '语文',
+          fullTime: true,
+          birthDate: '1985-03-12',
+        },
+      ],
+      [
+        'RegisterTeacher',
+        {
+          teacherId: 'T-ERASE',
+          schoolId: 'S-1',
+          name: '张三',
           idNumber,
           gender: 'female',
           stage: '小学',

@@ -14,6 +14,7 @@ import { renderRulebooks } from './rulebooks';
 import { parseTeacherSheet } from './teachers-csv';
 import { acceptLanguage, BilingualError, Language, languageOf, lineLabel } from './language';
 import { exportLog, printCheckpoint, printPublicKey, UsageError, verifyEventStore } from './verify';
+import { rotateKeys } from './keys';
 import { KeyFileError, keySettingsFrom } from '@tip/audit';
 
 const program = new Command('tip')
@@ -327,6 +328,21 @@ program
       console.error(error.message);
       process.exitCode = 2;
     }
+  });
+
+program
+  .command('keys')
+  .description(
+    'personal-data keys: `rotate` re-wraps every teacher’s data key under a new key-encryption key and destroys the old',
+  )
+  .argument('<action>', 'rotate')
+  .action(async (action: string) => {
+    if (action !== 'rotate') {
+      console.error(`keys: unknown action "${action}" (rotate)`);
+      process.exitCode = 2;
+      return;
+    }
+    await auditCommand((connectionString) => rotateKeys(connectionString, keySettings()));
   });
 
 program

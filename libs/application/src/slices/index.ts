@@ -17,7 +17,13 @@ import {
 import { accountCommands } from './accounts';
 import { exemptTeacher } from './exemption';
 import { drawInspectionSample, recordInspectionFinding } from './inspection';
-import { declareFullTimeTeachers, registerOrgUnit, registerTeacher, setIssuingOffice } from './organisation';
+import {
+  declareFullTimeTeachers,
+  eraseTeacherPersonalData,
+  registerOrgUnit,
+  registerTeacher,
+  setIssuingOffice,
+} from './organisation';
 import { extendBatch, launchProgramme, scheduleBatch } from './programme';
 import { allocateQuota, revokeQuota } from './quota';
 import {
@@ -35,6 +41,7 @@ import {
 export const contractCommands: readonly CommandSlice[] = [
   registerOrgUnit,
   registerTeacher,
+  eraseTeacherPersonalData,
   setIssuingOffice,
   declareFullTimeTeachers,
   launchProgramme,

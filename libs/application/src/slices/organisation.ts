@@ -6,6 +6,7 @@ import {
   orgUnitStream,
   orgUnitStreamId,
   declareFullTimeTeachersDecision,
+  eraseTeacherPersonalDataDecision,
   registerOrgUnitDecision,
   setIssuingOfficeDecision,
   registerTeacherDecision,
@@ -138,3 +139,28 @@ export function commonAncestor(first: readonly string[], second: readonly string
     shared = first[index];
   return shared;
 }
+
+export const eraseTeacherPersonalData = defineCommand({
+  name: 'EraseTeacherPersonalData',
+  description:
+    "Erases a teacher's personal data on the teacher's request (PIPL art. 47): the key that protects their ID " +
+    'number and phone is destroyed, so the ciphertexts in their events decrypt no more, and an event records who ' +
+    'erased them and why (the log itself stays whole and verifiable). Sent by system or a province-admin over the ' +
+    "teacher's school; asked again, it records nothing more. Copies of the key in WAL segments and backups taken " +
+    'before open it until the next `tip keys rotate`. Refuses NOT_FOUND (no such teacher).',
+  schema: z.object({ teacherId: identifier, reason: z.string().trim().min(1).max(500) }).strict(),
+  roles: ['province-admin'],
+  scope: (data) =>
+    foundIn({ teacher: one(teacherStream, teacherStreamId(data.teacherId)) }, (roles, read) => {
+      const teacher = read(roles.teacher);
+      return teacher.status === 'registered' ? teacher.schoolId : undefined;
+    }),
+  // The key goes before the event is appended: a failed append leaves the data erased and the
+  // command to be sent again (it records the erasure then), never an erasure recorded while the
+  // key survives.
+  complete: async (data, { services }) => {
+    await services.idNumbers.forget(data.teacherId);
+    return data;
+  },
+  decision: eraseTeacherPersonalDataDecision,
+});

@@ -60,4 +60,14 @@ export interface RegisterTeacherData {
 }
 export type RegisterTeacher = Command<'RegisterTeacher', RegisterTeacherData>;
 
-export type TeacherCommand = RegisterTeacher;
+/**
+ * Erases a teacher's personal data on request (PIPL art. 47): the application destroys the key
+ * that protects the ID number and phone; the event records who asked and why.
+ */
+export interface EraseTeacherPersonalDataData {
+  teacherId: string;
+  reason: string;
+}
+export type EraseTeacherPersonalData = Command<'EraseTeacherPersonalData', EraseTeacherPersonalDataData>;
+
+export type TeacherCommand = RegisterTeacher | EraseTeacherPersonalData;

@@ -1,6 +1,12 @@
 import { decision, one } from '../shared/decision';
 import { RuleViolation } from '../shared/rule-violation';
-import { DeclareFullTimeTeachers, RegisterOrgUnit, RegisterTeacher, SetIssuingOffice } from './organisation.commands';
+import {
+  DeclareFullTimeTeachers,
+  EraseTeacherPersonalData,
+  RegisterOrgUnit,
+  RegisterTeacher,
+  SetIssuingOffice,
+} from './organisation.commands';
 import {
   decideDeclareFullTimeTeachers,
   decideRegisterOrgUnit,
@@ -9,7 +15,7 @@ import {
 } from './org-unit.decider';
 import { actsOver } from './organisation.lookups';
 import { orgUnitStream, teacherStream } from './organisation.streams';
-import { decideRegisterTeacher, teacherStreamId } from './teacher.decider';
+import { decideEraseTeacherPersonalData, decideRegisterTeacher, teacherStreamId } from './teacher.decider';
 
 /**
  * The unit's own stream, and its parent's (none for a province), whose ancestry it joins. A unit
@@ -62,4 +68,11 @@ export const declareFullTimeTeachersDecision = decision<DeclareFullTimeTeachers>
   .reads(({ data }) => ({ unit: one(orgUnitStream, orgUnitStreamId(data.unitId)) }))
   .decides((command, roles, read) => ({ unit: decideDeclareFullTimeTeachers(command, read(roles.unit)) }), {
     about: (roles) => roles.unit,
+  });
+
+/** The teacher's own stream: the erasure is recorded there. */
+export const eraseTeacherPersonalDataDecision = decision<EraseTeacherPersonalData>()
+  .reads(({ data }) => ({ teacher: one(teacherStream, teacherStreamId(data.teacherId)) }))
+  .decides((command, roles, read) => ({ teacher: decideEraseTeacherPersonalData(command, read(roles.teacher)) }), {
+    about: (roles) => roles.teacher,
   });

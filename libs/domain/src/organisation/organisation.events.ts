@@ -55,4 +55,14 @@ export type TeacherMovedSchool = DomainEvent<
   { teacherId: string; fromSchoolId: string; toSchoolId: string; ancestry: string[] }
 >;
 
-export type TeacherEvent = TeacherRegistered | TeacherJoinedBatch | TeacherMovedSchool;
+/**
+ * The teacher's personal data was erased: the key protecting the ciphertexts in TeacherRegistered
+ * is gone, so they decrypt no more; the masks stay (they hide what identifies). The log itself is
+ * never changed.
+ */
+export type TeacherPersonalDataErased = DomainEvent<
+  'TeacherPersonalDataErased',
+  { teacherId: string; reason: string; erasedAt: string }
+>;
+
+export type TeacherEvent = TeacherRegistered | TeacherJoinedBatch | TeacherMovedSchool | TeacherPersonalDataErased;

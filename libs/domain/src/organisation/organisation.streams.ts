@@ -14,7 +14,12 @@ export const orgUnitStream = streamType<OrgUnitState, OrgUnitEvent>({
 /** `teacher-{teacherId}`: a teacher's registration, school and the batches they take part in. */
 export const teacherStream = streamType<TeacherState, TeacherEvent>({
   category: 'teacher',
-  eventTypes: { TeacherRegistered: true, TeacherJoinedBatch: true, TeacherMovedSchool: true },
+  eventTypes: {
+    TeacherRegistered: true,
+    TeacherJoinedBatch: true,
+    TeacherMovedSchool: true,
+    TeacherPersonalDataErased: true,
+  },
   evolve: evolveTeacher,
   initialState: () => ({ status: 'unregistered' }),
 });

@@ -3,11 +3,12 @@ import { assertNever, RuleViolation } from '../shared/rule-violation';
 import { localDateOf } from '../shared/calendar';
 import { birthDateOf, idNumberProblem, maskIdNumber } from './id-number';
 import { isValidPhoneNumber, maskPhoneNumber } from './phone-number';
-import { TeacherCommand, RegisterTeacher } from './organisation.commands';
+import { EraseTeacherPersonalData, TeacherCommand, RegisterTeacher } from './organisation.commands';
 import {
   TeacherEvent,
   TeacherJoinedBatch,
   TeacherMovedSchool,
+  TeacherPersonalDataErased,
   TeacherRegistered,
   TeacherRegisteredData,
 } from './organisation.events';
@@ -18,7 +19,12 @@ export function teacherStreamId(teacherId: string): string {
   return `teacher-${teacherId}`;
 }
 
-export type RegisteredTeacher = { status: 'registered'; batches: string[] } & TeacherRegisteredData;
+export type RegisteredTeacher = {
+  status: 'registered';
+  batches: string[];
+  /** Erased on request: its protected ID number and phone decrypt no more. */
+  personalDataErased?: boolean;
+} & TeacherRegisteredData;
 export type TeacherState = { status: 'unregistered' } | RegisteredTeacher;
 
 /**
@@ -40,8 +46,10 @@ export function teacherDecider(lookups: TeacherLookups = {}): Decider<TeacherCom
       switch (command.type) {
         case 'RegisterTeacher':
           return decideRegisterTeacher(command, teacher, lookups.school);
+        case 'EraseTeacherPersonalData':
+          return decideEraseTeacherPersonalData(command, teacher);
         default:
-          return assertNever(command.type);
+          return assertNever(command);
       }
     },
     evolve: evolveTeacher,
@@ -59,6 +67,9 @@ export function evolveTeacher(state: TeacherState, event: TeacherEvent): Teacher
     case 'TeacherMovedSchool':
       if (state.status !== 'registered') return state;
       return { ...state, schoolId: event.data.toSchoolId, ancestry: event.data.ancestry };
+    case 'TeacherPersonalDataErased':
+      if (state.status !== 'registered') return state;
+      return { ...state, personalDataErased: true };
     default:
       return assertNever(event);
   }
@@ -153,6 +164,22 @@ function requiredProtection(phoneProtected: string | undefined): string {
     throw new Error('The application must fill phoneProtected before deciding');
   }
   return phoneProtected;
+}
+
+/**
+ * Records an erasure of a registered teacher's personal data (NOT_FOUND otherwise); once erased,
+ * asking again records nothing more.
+ */
+export function decideEraseTeacherPersonalData(
+  command: EraseTeacherPersonalData,
+  teacher: TeacherState,
+): TeacherPersonalDataErased[] {
+  const { teacherId, reason } = command.data;
+  if (teacher.status !== 'registered') {
+    throw new RuleViolation('NOT_FOUND', `Teacher ${teacherId} is not registered`, { teacherId });
+  }
+  if (teacher.personalDataErased) return [];
+  return [{ type: 'TeacherPersonalDataErased', data: { teacherId, reason, erasedAt: command.metadata.now } }];
 }
 
 /** Is the teacher's school the scope unit or inside its subtree? */

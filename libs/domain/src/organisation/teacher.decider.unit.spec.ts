@@ -1,7 +1,7 @@
 import { fold } from '../shared/decider';
 import { specFor } from '../shared/given-when-then';
 import { CommandMetadata } from '../shared/messages';
-import { RegisterTeacher, RegisterTeacherData } from './organisation.commands';
+import { EraseTeacherPersonalData, RegisterTeacher, RegisterTeacherData } from './organisation.commands';
 import { OrgUnitRegistered, TeacherRegistered } from './organisation.events';
 import { orgUnitDecider, OrgUnitState } from './org-unit.decider';
 import {
@@ -33,6 +33,12 @@ const register = (overrides: Partial<RegisterTeacherData> = {}): RegisterTeacher
     ...overrides,
   },
   metadata,
+});
+
+const erase = (reason: string): EraseTeacherPersonalData => ({
+  type: 'EraseTeacherPersonalData',
+  data: { teacherId: 'T-0001', reason },
+  metadata: { ...metadata, actor: { sub: 'p-admin', role: 'province-admin', unitId: '320000' } },
 });
 
 const unit = (data: OrgUnitRegistered['data']): OrgUnitState =>
@@ -141,6 +147,12 @@ describe('Teacher', () => {
     });
   });
 
+  describe('when its personal data is to be erased but it is not registered', () => {
+    it('refuses (NOT_FOUND)', () => {
+      specFor(teacherDecider())().when(erase('本人申请')).thenRefuses('NOT_FOUND', { teacherId: 'T-0001' });
+    });
+  });
+
   describe('when registered', () => {
     const given = (...events: TeacherRegistered[]) => specFor(teacherDecider({ school }))(...events);
 
@@ -160,6 +172,24 @@ describe('Teacher', () => {
       given(teacherRegistered)
         .when(register({ idNumber: '11010519491231002X', birthDate: '1949-12-31' }))
         .thenRefuses('TEACHER_ALREADY_REGISTERED', { fields: ['idNumber'] });
+    });
+
+    it('records the erasure of its personal data, who asked and why', () => {
+      given(teacherRegistered)
+        .when(erase('本人申请删除个人信息'))
+        .then({
+          type: 'TeacherPersonalDataErased',
+          data: { teacherId: 'T-0001', reason: '本人申请删除个人信息', erasedAt: metadata.now },
+        });
+    });
+
+    it('records an erasure once: asked again, nothing more happens', () => {
+      specFor(teacherDecider())(teacherRegistered, {
+        type: 'TeacherPersonalDataErased',
+        data: { teacherId: 'T-0001', reason: '本人申请', erasedAt: metadata.now },
+      })
+        .when(erase('again'))
+        .thenNothingHappens();
     });
 
     it('is within its school and every unit above it', () => {
