@@ -168,6 +168,8 @@ describe('Commands naming what does not exist', () => {
       [{ ...record, teacherId: 'NOPE' }, 'UNKNOWN_TEACHER'],
     ],
     RevokeCertificate: [[{ certificateCode: 'TIP-NOPE', reason: 'r' }, 'NOT_FOUND']],
+    // The contract's code for this command.
+    EraseTeacherPersonalData: [[{ teacherId: 'NOPE', reason: '本人申请' }, 'NOT_FOUND']],
     UploadSchoolPlan: [
       [{ ...school, schoolId: 'NOPE', documentRef: 'd' }, 'UNKNOWN_SCHOOL'],
       [{ ...school, batchId: 'NOPE', documentRef: 'd' }, 'UNKNOWN_BATCH'],
