@@ -772,6 +772,33 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
       });
     });
 
+    describe('the whole log in one view (scanLog)', () => {
+      it('starts with the safe position, then gives every event in global order, as readLog does', async () => {
+        const streamId = streamName('scanned');
+        const appended = await store.appendToStream(streamId, [newEvent('A'), newEvent('B'), newEvent('C')]);
+        await eventually(
+          () => store.readLog({ fromPosition: appended.lastPosition, maxCount: 1 }),
+          (events) => events.length === 1,
+        );
+        const items = [];
+        for await (const item of store.scanLog({ pageSize: 2 })) items.push(item);
+        const [start] = items;
+        expect(start).toMatchObject({ kind: 'start' });
+        expect(start.kind === 'start' && start.safePosition).toBeGreaterThanOrEqual(appended.lastPosition);
+        const events = items.flatMap((item) => (item.kind === 'events' ? item.events : []));
+        const positions = events.map((event) => event.position);
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+        const mine = events.filter((event) => event.streamId === streamId);
+        expect(mine.map((event) => [event.revision, event.type])).toEqual([
+          [0, 'A'],
+          [1, 'B'],
+          [2, 'C'],
+        ]);
+        const logged = await store.readLog({ fromPosition: appended.events[0].position, maxCount: 3 });
+        expect(mine).toEqual(logged.filter((event) => event.streamId === streamId));
+      });
+    });
+
     describe('tamper evidence', () => {
       it('verifies an untouched log', async () => {
         await store.appendToStream(streamName('clean'), [newEvent('A'), newEvent('B')]);
