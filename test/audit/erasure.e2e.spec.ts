@@ -8,7 +8,8 @@ import { ApiUnderTest, startApiUnderTest } from '../api/support/api-under-test';
 
 /**
  * Erasure that erases (PIPL art. 47), through the API and `tip keys rotate`: the attack of
- * issue 17 — a key deleted by hand recovered from pg_wal — replayed before and after the rotation.
+ * issue 17 — a key deleted by hand recovered from pg_wal — replayed before and after the rotation,
+ * for the ID number and for the phone of Yueyang's participant sheet (联系电话), kept under the same key.
  */
 describe('EraseTeacherPersonalData and tip keys rotate', () => {
   let api: ApiUnderTest;
@@ -20,16 +21,21 @@ describe('EraseTeacherPersonalData and tip keys rotate', () => {
   const provinceAdmin: Actor = { sub: 'p-admin', role: 'province-admin', unitId: '320000' };
   const otherProvince: Actor = { sub: 'o-admin', role: 'province-admin', unitId: '110000' };
   const number = (first17: string) => `${first17}${idNumberCheckCharacter(first17)}`;
-  const erased = { teacherId: 'T-ERASED', idNumber: number('32070719850312123') };
-  const kept = { teacherId: 'T-KEPT', idNumber: number('32070719900101456') };
+  const erased = { teacherId: 'T-ERASED', idNumber: number('32070719850312123'), phone: '13873012345' };
+  const kept = { teacherId: 'T-KEPT', idNumber: number('32070719900101456'), phone: '0730-8963658' };
 
-  const protectedNumberOf = async (teacherId: string): Promise<string> => {
+  const protectedFieldOf = async (
+    teacherId: string,
+    field: 'idNumberProtected' | 'phoneProtected',
+  ): Promise<string> => {
     const { rows } = await pool.query<{ protected: string }>(
-      `select data->>'idNumberProtected' as protected from tip_events where stream_id = $1 and event_type = 'TeacherRegistered'`,
-      [`teacher-${teacherId}`],
+      `select data->>$2 as protected from tip_events where stream_id = $1 and event_type = 'TeacherRegistered'`,
+      [`teacher-${teacherId}`, field],
     );
     return rows[0].protected;
   };
+  const protectedNumberOf = (teacherId: string) => protectedFieldOf(teacherId, 'idNumberProtected');
+  const protectedPhoneOf = (teacherId: string) => protectedFieldOf(teacherId, 'phoneProtected');
 
   beforeAll(async () => {
     api = await startApiUnderTest();
@@ -45,7 +51,7 @@ describe('EraseTeacherPersonalData and tip keys rotate', () => {
       expect((await api.send(system, 'RegisterOrgUnit', unit)).status).toBe(200);
     }
     window = await walWindowFrom(api.database.url);
-    for (const { teacherId, idNumber } of [erased, kept]) {
+    for (const { teacherId, idNumber, phone } of [erased, kept]) {
       const registered = await api.send(schoolAdmin, 'RegisterTeacher', {
         teacherId,
         schoolId: 'S-1',
@@ -56,6 +62,7 @@ describe('EraseTeacherPersonalData and tip keys rotate', () => {
         subject: '语文',
         fullTime: true,
         birthDate: `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`,
+        phone,
       });
       expect(registered.status).toBe(200);
     }
@@ -80,8 +87,10 @@ describe('EraseTeacherPersonalData and tip keys rotate', () => {
 
   it('appends an event saying who erased and why, and destroys the wrapped key; the log stays verifiable', async () => {
     const protectedNumber = await protectedNumberOf(erased.teacherId);
+    const protectedPhone = await protectedPhoneOf(erased.teacherId);
     const vault = new EnvelopeVault(pool, keks);
     expect(await vault.reveal(erased.teacherId, protectedNumber)).toBe(erased.idNumber);
+    expect(await vault.reveal(erased.teacherId, protectedPhone)).toBe(erased.phone);
 
     const answer = await api.send(provinceAdmin, 'EraseTeacherPersonalData', {
       teacherId: erased.teacherId,
@@ -103,6 +112,7 @@ describe('EraseTeacherPersonalData and tip keys rotate', () => {
       (await pool.query('select 1 from tip_teacher_keys where teacher_id = $1', [erased.teacherId])).rowCount,
     ).toBe(0);
     expect(await vault.reveal(erased.teacherId, protectedNumber)).toBeUndefined();
+    expect(await vault.reveal(erased.teacherId, protectedPhone)).toBeUndefined();
     // Asked again: nothing more is recorded.
     const again = await api.send(provinceAdmin, 'EraseTeacherPersonalData', {
       teacherId: erased.teacherId,
@@ -112,18 +122,23 @@ describe('EraseTeacherPersonalData and tip keys rotate', () => {
     expect((await api.get<{ ok: boolean }>({ sub: 'a', role: 'auditor' }, '/audit/verify')).body.ok).toBe(true);
   });
 
-  it('leaves the number in the WAL, wrapped, until the next rotation: the window the README names', async () => {
+  it('leaves the ID number and the phone in the WAL, wrapped, until the next rotation: the window the README names', async () => {
     expect(await recoverFromWal(erased.teacherId, await protectedNumberOf(erased.teacherId))).toBe(erased.idNumber);
+    expect(await recoverFromWal(erased.teacherId, await protectedPhoneOf(erased.teacherId))).toBe(erased.phone);
   });
 
-  it('closes the window with tip keys rotate: no WAL segment yields the erased number, the others still read', async () => {
+  it('closes the window with tip keys rotate: no WAL segment yields the erased number or phone, the others still read', async () => {
     const printed: string[] = [];
     expect(await rotateKeys(api.database.url, { keysDir: api.keysDir }, (line) => printed.push(line))).toBe(0);
     expect(printed[0]).toMatch(/^Re-wrapped 1 teachers' data keys under key-encryption key \S+; destroyed \S+\.$/);
     expect(await recoverFromWal(erased.teacherId, await protectedNumberOf(erased.teacherId))).toBeUndefined();
+    expect(await recoverFromWal(erased.teacherId, await protectedPhoneOf(erased.teacherId))).toBeUndefined();
     // The API process, which held the old KEK, reads and writes under the new one.
     expect(await new EnvelopeVault(pool, keks).reveal(kept.teacherId, await protectedNumberOf(kept.teacherId))).toBe(
       kept.idNumber,
+    );
+    expect(await new EnvelopeVault(pool, keks).reveal(kept.teacherId, await protectedPhoneOf(kept.teacherId))).toBe(
+      kept.phone,
     );
     const another = await api.send(schoolAdmin, 'RegisterTeacher', {
       teacherId: 'T-AFTER',
