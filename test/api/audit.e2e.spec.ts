@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import {
   Checkpoint,
   checkpointSignatureProblem,
@@ -11,6 +15,10 @@ import { asAttacker } from '@tip/testing';
 import ExcelJS from 'exceljs';
 import { Actor } from '@tip/domain';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+import { pythonForTests } from '../audit/python';
+
+const REPO = path.resolve(__dirname, '../..');
+const python = pythonForTests();
 
 interface LoggedEvent {
   streamId?: string;
@@ -51,7 +59,18 @@ describe('Audit over HTTP', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  let dir: string;
+
+  /** tools/verify-log.py run in the test's folder, as an auditor runs it on the files they keep. */
+  function verifyLog(...args: string[]) {
+    return spawnSync(python.command as string, [path.join(REPO, 'tools/verify-log.py'), ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+  }
+
   beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tip-audit-http-'));
     api = await startApiUnderTest();
     const units = [
       { unitId: '320000', kind: 'province', name: '江苏省' },
@@ -89,7 +108,10 @@ describe('Audit over HTTP', () => {
       expect((await api.send(system, 'AllocateQuota', { ...allocation, at, actor: provinceAdmin })).status).toBe(200);
     }
   });
-  afterAll(async () => api?.stop());
+  afterAll(async () => {
+    await api?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('lists a stream as stored: every event in order, with its metadata and hash', async () => {
     const { status, body } = await get(`streams/${cityLedger}`);
@@ -241,8 +263,14 @@ describe('Audit over HTTP', () => {
   });
 
   it('publishes signed tree heads with the public key to anyone, and signs one on request for auditors', async () => {
+    // A head over the log as it is now: signed for the request, or the minute's head if it came first.
+    expect(
+      (await api.send(system, 'DeclareFullTimeTeachers', { unitId: 'S-GY-01', fullTimeTeachers: 81 })).status,
+    ).toBe(200);
+    const logged = (await get('events?limit=10000')).body.events as LoggedEvent[];
     const signed = await post('checkpoints');
-    expect(signed).toMatchObject({ status: 200, body: { format: 'tip-checkpoint/1', reason: 'request' } });
+    expect(signed).toMatchObject({ status: 200, body: { format: 'tip-checkpoint/1', treeSize: logged.length } });
+    expect(['request', 'interval']).toContain(signed.body.reason);
     expect(checkpointSignatureProblem(parseCheckpoint(signed.body))).toBeUndefined();
     const published = await get('checkpoints', null);
     expect(published).toMatchObject({
@@ -346,6 +374,69 @@ describe('Audit over HTTP', () => {
     const events = lines.filter((line) => line.kind === 'event');
     expect(lines[0]).toMatchObject({ kind: 'header', format: 'tip-log/1', head: { treeSize: events.length } });
     expect(lines.at(-1)).toEqual({ kind: 'end', events: events.length });
+  });
+
+  it('gives an auditor what tools/verify-log.py needs: a kept head, the export and a proof, all over HTTP', async () => {
+    // The auditor's routine: keep the published head, come back later for the whole log and a
+    // consistency proof, and check both with the independent verifier, never with TIP's code.
+    if (!python.command) return;
+    const published = await get('checkpoints', null);
+    const kept = published.body.latest as Checkpoint;
+    await writeFile(path.join(dir, 'kept.json'), JSON.stringify(kept));
+    const later = await api.send(system, 'RegisterOrgUnit', {
+      unitId: 'S-GY-02',
+      kind: 'school',
+      name: '赣榆区第二实验小学',
+      parentId: '320707',
+    });
+    expect(later.status).toBe(200);
+    const exported = await fetch(`${api.tip.url}/audit/export`, {
+      headers: { authorization: `Bearer ${await api.token(auditor)}` },
+    });
+    expect(exported.status).toBe(200);
+    const lines = (await exported.text()).trim().split('\n');
+    await writeFile(path.join(dir, 'log.ndjson'), lines.join('\n') + '\n');
+    const newer = (JSON.parse(lines[0]) as { head: Checkpoint }).head;
+    expect(newer.treeSize).toBeGreaterThan(kept.treeSize);
+    await writeFile(path.join(dir, 'newer.json'), JSON.stringify(newer));
+    const proof = await get(`proofs/consistency?from=${kept.treeSize}&to=${newer.treeSize}`, null);
+    expect(proof.status).toBe(200);
+    await writeFile(path.join(dir, 'consistency.json'), JSON.stringify(proof.body));
+
+    const log = verifyLog(
+      'log',
+      'log.ndjson',
+      '--checkpoint',
+      'kept.json',
+      '--public-key',
+      published.body.publicKey as string,
+    );
+    expect(log.stdout).toContain(`Kept checkpoint of ${kept.treeSize} events signed at ${kept.signedAt}: matches.`);
+    expect(log.stdout).toContain('INTACT: no problem found.');
+    expect(log.status).toBe(0);
+    const consistent = verifyLog(
+      'consistency',
+      '--old',
+      'kept.json',
+      '--new',
+      'newer.json',
+      '--proof',
+      'consistency.json',
+    );
+    expect(consistent.stdout).toContain(
+      `CONSISTENT: the head of ${newer.treeSize} events extends the kept one of ${kept.treeSize}.`,
+    );
+    expect(consistent.status).toBe(0);
+    // Another deployment's key signed none of these heads.
+    const stranger = verifyLog(
+      'log',
+      'log.ndjson',
+      '--checkpoint',
+      'kept.json',
+      '--public-key',
+      Buffer.alloc(32, 7).toString('base64'),
+    );
+    expect(stranger.status).toBe(1);
   });
 
   it('verifies the whole log, and names an event altered behind the store, against a head the auditor kept', async () => {
