@@ -24,7 +24,12 @@ export function openEventStore(
 ): Promise<EventStore> {
   const kind = environment.TIP_EVENT_STORE ?? 'postgres';
   if (kind === 'postgres') {
-    return createPostgresEventStore({ connectionString: postgresUrl, ownerConnectionString: ownerUrl, logger, observer });
+    return createPostgresEventStore({
+      connectionString: postgresUrl,
+      ownerConnectionString: ownerUrl,
+      logger,
+      observer,
+    });
   }
   if (kind !== 'kurrentdb') throw new Error(`TIP_EVENT_STORE must be postgres or kurrentdb, not "${kind}"`);
   if (!environment.KURRENTDB_CONNECTION_STRING)
