@@ -10,6 +10,8 @@ export type NoticeTable = Map<string, Record<string, string | number | null>>;
 
 export function csvTable(text: string): NoticeTable {
   const [header, ...rows] = parseCsv(text, { bom: true }) as string[][];
+  // The last row may name the signed history the figures came from (数据来源：…): no unit's.
+  if (rows.at(-1)?.[0]?.startsWith('数据来源：')) rows.pop();
   const unitColumn = header.indexOf('单位代码');
   return new Map(rows.map((row) => [row[unitColumn], Object.fromEntries(header.map((name, i) => [name, row[i]]))]));
 }
