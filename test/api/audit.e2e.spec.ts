@@ -264,10 +264,13 @@ describe('Audit over HTTP', () => {
 
   it('publishes signed tree heads with the public key to anyone, and signs one on request for auditors', async () => {
     // A head over the log as it is now: signed for the request, or the minute's head if it came first.
-    expect(
-      (await api.send(system, 'DeclareFullTimeTeachers', { unitId: 'S-GY-01', fullTimeTeachers: 81 })).status,
-    ).toBe(200);
-    const logged = (await get('events?limit=10000')).body.events as LoggedEvent[];
+    const declared = await api.send(system, 'DeclareFullTimeTeachers', { unitId: 'S-GY-01', fullTimeTeachers: 81 });
+    expect(declared.status).toBe(200);
+    // Readers see the log up to its safe position, a moment behind the last append: wait for it.
+    let logged: LoggedEvent[] = [];
+    while (!logged.some((event) => event.position === declared.body.position)) {
+      logged = (await get('events?limit=10000')).body.events as LoggedEvent[];
+    }
     const signed = await post('checkpoints');
     expect(signed).toMatchObject({ status: 200, body: { format: 'tip-checkpoint/1', treeSize: logged.length } });
     expect(['request', 'interval']).toContain(signed.body.reason);
@@ -380,6 +383,7 @@ describe('Audit over HTTP', () => {
     // The auditor's routine: keep the published head, come back later for the whole log and a
     // consistency proof, and check both with the independent verifier, never with TIP's code.
     if (!python.command) return;
+    expect((await post('checkpoints')).status).toBe(200);
     const published = await get('checkpoints', null);
     const kept = published.body.latest as Checkpoint;
     await writeFile(path.join(dir, 'kept.json'), JSON.stringify(kept));
