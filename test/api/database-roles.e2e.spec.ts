@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { mintToken, resolveJwtSecret } from '@tip/auth';
 import { cleanUp, makeTempDir, readPostmaster, TipProcess } from './tip-process';
 
 /**
@@ -12,11 +13,12 @@ describe('npm start with the embedded PostgreSQL: who may change what', () => {
   let dataDir: string;
   let tip: TipProcess;
   let port: number;
+  let url: string;
 
   beforeAll(async () => {
     dataDir = await makeTempDir();
     tip = TipProcess.start({ env: { PORT: '0', TIP_DATA_DIR: dataDir, TIP_LOG_LEVEL: 'log' } });
-    await tip.waitForReady();
+    ({ url } = await tip.waitForReady());
     const postmaster = await readPostmaster(dataDir);
     if (!postmaster) throw new Error(`no running PostgreSQL in ${dataDir}:\n${tip.tail()}`);
     port = postmaster.port;
@@ -70,6 +72,27 @@ describe('npm start with the embedded PostgreSQL: who may change what', () => {
       await app.end();
     }
     expect((await stat(path.join(dataDir, 'postgres', 'app-role.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('serves commands that keep keys beside the events as tip_app: an account added signs in', async () => {
+    const token = await mintToken((await resolveJwtSecret(undefined, dataDir)).secret, { sub: 'ops', role: 'system' });
+    const added = await fetch(`${url}/commands/AddUser`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        userId: 'first-admin',
+        name: '审计员',
+        role: 'auditor',
+        password: 'correct horse battery',
+      }),
+    });
+    expect({ status: added.status, body: await added.text() }).toMatchObject({ status: 200 });
+    const signedIn = await fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'first-admin', password: 'correct horse battery' }),
+    });
+    expect(signedIn.status).toBe(200);
   });
 
   it('keeps the tree-head signing key outside the database, readable by its owner alone', async () => {

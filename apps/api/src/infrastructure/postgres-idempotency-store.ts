@@ -25,13 +25,17 @@ export const apiMigrations: Migration[] = [
   },
 ];
 
-/** The application's role keeps answers and teachers' keys (erasing and re-wrapping them too). */
+/**
+ * The application's role keeps answers, teachers' keys (erasing and re-wrapping them too) and
+ * accounts' keys (deleting one ends that password).
+ */
 export function apiGrants(role: string): string {
   const to = quoteIdentifier(role);
   return /* sql */ `
     grant select on tip_api_migrations to ${to};
     grant select, insert on tip_idempotency_keys to ${to};
     grant select, insert, update, delete on tip_teacher_keys to ${to};
+    grant select, insert, delete on tip_credential_keys to ${to};
   `;
 }
 
