@@ -30,6 +30,7 @@ const APP_VARIABLES = [
   'TIP_LOG_LEVEL',
   'TIP_KEYS_DIR',
   'TIP_KMS_MODULE',
+  'TIP_LOG_FORMAT',
 ];
 
 export interface Account {
@@ -119,6 +120,11 @@ export class TipProcess {
   get pid(): number {
     if (this.child.pid === undefined) throw new Error(`the app did not start:\n${this.output}`);
     return this.child.pid;
+  }
+
+  /** Everything the app printed so far (stdout and stderr), exactly as printed. */
+  get rawOutput(): string {
+    return this.text;
   }
 
   /** Everything the app printed so far (stdout and stderr), without colour codes. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Pool } from 'pg';
@@ -41,7 +41,9 @@ import {
   eventStoreProvider,
   METRICS,
 } from './infrastructure/event-store.provider';
-import { TipMetrics } from '@tip/observability';
+import { accessLogOptions, TipMetrics } from '@tip/observability';
+import type { Logger as PinoRoot } from 'pino';
+import { LoggerModule } from 'nestjs-pino';
 import { EventStoreStreams } from './infrastructure/event-streams.adapter';
 import { apiGrants, apiMigrations, PostgresIdempotencyStore } from './infrastructure/postgres-idempotency-store';
 import { EnvelopeVault, migratePersonalDataTables, openKeyEncryptionKeys } from '@tip/audit';
@@ -62,6 +64,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Command ids and retry jitter; random unless a test fixes them. */
   randomness?: Randomness;
+  /** The process's logger: access lines and every log line of a request carry its id and traceparent. */
+  logger: PinoRoot;
   /** Mounts the benchmarks' no-op baseline route. */
   benchRoutes?: boolean;
   /** Where the read models are built and how long views wait for minPosition; in process, 5 s by default. */
@@ -96,7 +100,13 @@ export class AppModule implements OnApplicationShutdown {
   static register(options: AppOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [
+        CqrsModule.forRoot(),
+        LoggerModule.forRoot({
+          pinoHttp: accessLogOptions(options.logger),
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        }),
+      ],
       controllers: [
         HealthController,
         MetricsController,

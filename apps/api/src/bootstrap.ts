@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import * as path from 'node:path';
 import { INestApplication, Logger } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import { createLogger } from '@tip/observability';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Client } from 'pg';
@@ -35,6 +37,10 @@ export async function startTip(
   config: TipConfig,
   options: { clock?: Clock; scrypt?: { N: number; r: number; p: number } } = {},
 ): Promise<RunningTip> {
+  const root = createLogger({ name: 'tip', level: config.TIP_LOG_LEVEL, format: config.TIP_LOG_FORMAT });
+  // Nest's own lines and every `new Logger(context)` go through pino too, from the first line on.
+  const nestLogger = new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: root } }), {});
+  Logger.overrideLogger(nestLogger);
   const logger = new Logger('TIP');
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
@@ -61,6 +67,7 @@ export async function startTip(
         ownerDatabaseUrl,
         eventStore: eventStoreSettingsOf(config),
         jwtSecret: jwt.secret,
+        logger: root,
         clock: options.clock,
         benchRoutes: config.TIP_BENCH_ROUTES,
         readModels: readModelSettings(config),
@@ -77,7 +84,7 @@ export async function startTip(
         },
       }),
       {
-        logger: logLevels(config.TIP_LOG_LEVEL),
+        logger: nestLogger,
         abortOnError: false,
       },
     );
@@ -156,9 +163,4 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   } finally {
     await client.end();
   }
-}
-
-function logLevels(level: TipConfig['TIP_LOG_LEVEL']) {
-  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { kafkaEnvironment } from '@tip/messaging';
 import { durationSeconds } from '@tip/auth';
 import { ROLES } from '@tip/domain';
+import { loggingEnvironment } from '@tip/observability';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -89,6 +90,8 @@ const schema = z
         return z.NEVER;
       }),
     TIP_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+    /** json lines (the default), or pretty for people at a terminal. */
+    ...loggingEnvironment,
     /** Where the read models are built: in this process (the embedded default), or by projector workers fed from Kafka. */
     TIP_PROJECTIONS: z.enum(['inprocess', 'kafka']).default('inprocess'),
     /** With TIP_PROJECTIONS=kafka: publish the event log to Kafka from this process, or leave it to apps/relay. */

@@ -1,6 +1,7 @@
-import pino from 'pino';
+import type pino from 'pino';
 import { z } from 'zod';
 import { EventStoreLogger } from '@tip/event-store';
+import { createLogger, LOG_FORMATS } from '@tip/observability';
 
 export class EnvironmentError extends Error {}
 
@@ -12,8 +13,10 @@ export function parseEnvironment<S extends z.ZodTypeAny>(schema: S, environment:
   throw new EnvironmentError(`Invalid configuration:\n${problems}`);
 }
 
-export function workerLogger(name: string, level = 'info'): EventStoreLogger & { raw: pino.Logger } {
-  const raw = pino({ name, level });
+/** JSON lines, or pretty ones with TIP_LOG_FORMAT=pretty, as the API writes them. */
+export function workerLogger(name: string): EventStoreLogger & { raw: pino.Logger } {
+  const format = LOG_FORMATS.find((each) => each === process.env.TIP_LOG_FORMAT) ?? 'json';
+  const raw = createLogger({ name, level: 'log', format });
   return {
     raw,
     info: (message, details) => raw.info(details ?? {}, message),
