@@ -7,6 +7,7 @@ import { ROLES, Role } from '@tip/domain';
 import { DEFAULT_TOKEN_MAX_TTL_SECONDS, durationSeconds, mintToken, resolveJwtSecret } from '@tip/auth';
 import { choosePassword, sendAccountCommand } from './accounts';
 import { TipClient } from './api-client';
+import { backupEmbedded, restoreEmbedded } from './backup';
 import { databaseOptionsFrom, withDatabase } from './database';
 import { missingStepBehind, parseQuotaTable, planQuotaImport, programmeOwnerOf } from './lianyungang-quotas';
 import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMessage } from './rebuild';
@@ -369,6 +370,40 @@ program
     }
     process.exitCode = await withDatabase(databaseOptionsFrom(process.env), (connectionString) =>
       rebuildReadModels(connectionString, names),
+    );
+  });
+
+program
+  .command('backup')
+  .description(
+    'copy the embedded TIP of TIP_DATA_DIR (PostgreSQL, secrets, keys) into one file, consistently, while it runs',
+  )
+  .argument(
+    '<file>',
+    'the backup to write (a gzipped tar); an existing file is replaced only once the new one is whole',
+  )
+  .action(async (file: string) => {
+    if (process.env.DATABASE_URL) {
+      throw new Error(
+        'DATABASE_URL names an external PostgreSQL: back it up with its own tools (the README explains point-in-time recovery)',
+      );
+    }
+    const report = await backupEmbedded(databaseOptionsFrom(process.env).dataDir, path.resolve(file));
+    console.log(
+      `Backed up ${report.files} files and ${report.walSegments} WAL segments (${report.startLsn} to ${report.stopLsn}) ` +
+        `into ${report.file} (${(report.bytes / 1024 / 1024).toFixed(1)} MB)`,
+    );
+  });
+
+program
+  .command('restore')
+  .description('unpack a backup into a new data directory; start TIP (or tip verify) there to bring it up')
+  .argument('<file>', 'a backup written by tip backup')
+  .requiredOption('--data-dir <dir>', 'the new TIP_DATA_DIR: must not exist, or be empty')
+  .action(async (file: string, options: { dataDir: string }) => {
+    const { files } = await restoreEmbedded(path.resolve(file), options.dataDir);
+    console.log(
+      `Restored ${files} files into ${path.resolve(options.dataDir)}; check it with TIP_DATA_DIR=${path.resolve(options.dataDir)} npm run tip -- verify`,
     );
   });
 

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, appendFileSync } from 'node:fs';
-import { chmod, chown, mkdir, open, readFile, realpath, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, readdir, realpath, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -179,6 +179,37 @@ async function launchServer(
     throw error;
   }
   return server;
+}
+
+/**
+ * Makes the directory a cluster restored into `dataDir` goes to, as initdb's would be made: empty,
+ * mode 0700, owned by the user the server will run as (as root, the service user, under
+ * `serviceHome` when the data directory is out of its reach). The restored files must be given
+ * to `owner`, when there is one.
+ */
+export async function prepareClusterDirectory(options: {
+  dataDir: string;
+  serviceHome?: string;
+}): Promise<{ clusterDir: string; owner?: { uid: number; gid: number } }> {
+  const dataLayout = layoutOf(options.dataDir);
+  const runAs = isRoot() ? await resolveServiceUser(await clusterDirOf(dataLayout.pgDir)) : undefined;
+  await makeDataDir(dataLayout.dataDir, runAs !== undefined);
+  const { clusterDir } = runAs
+    ? await placeForServiceUser(
+        runAs,
+        binariesPackageDir(),
+        dataLayout.dataDir,
+        dataLayout.pgDir,
+        options.serviceHome ?? DEFAULT_SERVICE_HOME,
+      )
+    : { clusterDir: await clusterDirOf(dataLayout.pgDir) };
+  await mkdir(clusterDir, { recursive: true, mode: 0o700 });
+  if ((await readdir(clusterDir)).length > 0) {
+    throw new DataDirectoryError(clusterDir, `${clusterDir} already holds files: restore into a new data directory`);
+  }
+  if (!runAs) return { clusterDir };
+  await chown(clusterDir, runAs.uid, runAs.gid);
+  return { clusterDir, owner: { uid: runAs.uid, gid: runAs.gid } };
 }
 
 /** A server another process started on a data directory: ours to use, not to stop. */

@@ -1,4 +1,9 @@
-export { startEmbeddedPostgres, findRunningEmbeddedPostgres, hydrateSymlinks } from './embedded-postgres';
+export {
+  startEmbeddedPostgres,
+  findRunningEmbeddedPostgres,
+  hydrateSymlinks,
+  prepareClusterDirectory,
+} from './embedded-postgres';
 export type { EmbeddedPostgres, EmbeddedPostgresOptions, RunningEmbeddedPostgres } from './embedded-postgres';
 export { DEFAULT_SETTINGS } from './settings';
 export { DEFAULT_SERVICE_HOME, serviceDirName } from './placement';
