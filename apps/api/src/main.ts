@@ -1,20 +1,26 @@
 import { Logger } from '@nestjs/common';
+import { startTracing } from '@tip/observability';
 import { RunningTip, startTip } from './bootstrap';
 import { loadConfig } from './config';
 
 async function main(): Promise<void> {
+  // Before the HTTP server exists, so that its requests are traced; nothing is loaded without an endpoint.
+  const tracing = startTracing('tip-api');
   const logger = new Logger('TIP');
   const running: { tip?: RunningTip; stopRequested?: string } = {};
 
   const stop = (signal: string) => {
     logger.log(`${signal} received: stopping the API, then the database`);
-    (running.tip?.stop() ?? Promise.resolve()).then(
-      () => process.exit(0),
-      (error: Error) => {
-        logger.error(`Shutdown failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
+    (running.tip?.stop() ?? Promise.resolve())
+      // The last spans are sent before the process goes.
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: Error) => {
+          logger.error(`Shutdown failed: ${error.message}`);
+          process.exit(1);
+        },
+      );
   };
   // Listen before starting: a signal during start-up (initdb takes seconds) must still stop
   // the embedded PostgreSQL, once it is up, rather than leave it running on its own.

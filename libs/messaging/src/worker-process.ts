@@ -1,7 +1,7 @@
 import type pino from 'pino';
 import { z } from 'zod';
 import { EventStoreLogger } from '@tip/event-store';
-import { createLogger, LOG_FORMATS } from '@tip/observability';
+import { createLogger, LOG_FORMATS, startTracing } from '@tip/observability';
 
 export class EnvironmentError extends Error {}
 
@@ -31,19 +31,23 @@ export function workerLogger(name: string): EventStoreLogger & { raw: pino.Logge
  */
 export function runWorker(name: string, start: () => Promise<{ stop(): Promise<void> }>): void {
   const logger = workerLogger(name);
+  // With OTEL_EXPORTER_OTLP_ENDPOINT set, a worker's projections continue the traces of the commands.
+  const tracing = startTracing(name);
   let running: { stop(): Promise<void> } | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received: stopping`);
-    (running?.stop() ?? Promise.resolve()).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('stop failed', { error: String(error) });
-        process.exit(1);
-      },
-    );
+    (running?.stop() ?? Promise.resolve())
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('stop failed', { error: String(error) });
+          process.exit(1);
+        },
+      );
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop(signal));
   start().then(

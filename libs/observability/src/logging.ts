@@ -31,7 +31,6 @@ export type TipLogLevel = keyof typeof PINO_LEVELS;
 export function createLogger(options: { name: string; level?: TipLogLevel; format?: LogFormat }): Logger {
   const level: LevelWithSilent = PINO_LEVELS[options.level ?? 'log'];
   if (options.format === 'pretty') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as typeof import('pino-pretty');
     return pino(
       { name: options.name, level },

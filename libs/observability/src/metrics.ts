@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStoreObserver } from '@tip/event-store';
+import { inSpan, tracingEnabled } from './tracing';
 
 /** What a pg Pool shows of itself (pg's Pool, or TypeORM's driver pool underneath). */
 export interface PoolLike {
@@ -83,6 +84,10 @@ export class TipMetrics {
 
   /** What the event store is told to report to. */
   readonly eventStoreObserver: EventStoreObserver = {
+    // With tracing on, each append is a span of its own under the command's.
+    ...(tracingEnabled()
+      ? { appending: <T>(events: number, work: () => Promise<T>) => inSpan('append', { 'tip.events': events }, work) }
+      : {}),
     appended: ({ events, seconds, outcome }) => {
       this.appendSeconds.observe({ outcome }, seconds);
       this.appendEvents.observe(events);

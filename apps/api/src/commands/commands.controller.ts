@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, UseGuard
 import { CommandBus } from '@nestjs/cqrs';
 import { CommandResult, UnknownCommand } from '@tip/application';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
-import { TipMetrics } from '@tip/observability';
+import { activeTraceparent, inSpan, TipMetrics } from '@tip/observability';
 import { errorCodeOf } from '../http/error.filter';
 import { METRICS } from '../infrastructure/event-store.provider';
 import { contractBus } from './command-bus';
@@ -30,7 +30,19 @@ export class CommandsController {
     if (Message === undefined) throw new UnknownCommand(name);
     return this.metrics.timeCommand(
       name,
-      () => this.commandBus.execute(new Message({ name, body, caller: request.actor, idempotencyKey, traceparent })),
+      () =>
+        inSpan(`command ${name}`, { 'tip.command': name }, () =>
+          this.commandBus.execute(
+            // With tracing on, the events carry the command's own span, so their projection continues its trace.
+            new Message({
+              name,
+              body,
+              caller: request.actor,
+              idempotencyKey,
+              traceparent: activeTraceparent() ?? traceparent,
+            }),
+          ),
+        ),
       errorCodeOf,
     );
   }

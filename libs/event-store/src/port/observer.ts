@@ -10,6 +10,8 @@ export type AppendOutcome = 'ok' | 'conflict' | 'refused' | 'error';
 export interface EventStoreObserver {
   /** One caller's append settled: the events it carried, how long it took and how it ended. */
   appended?(sample: { events: number; seconds: number; outcome: AppendOutcome }): void;
+  /** Wraps one caller's append (a tracing span around it). */
+  appending?<T>(events: number, append: () => Promise<T>): Promise<T>;
   /** One transaction committed the appends of one or more callers (group commit). */
   committed?(sample: { appends: number; events: number; seconds: number }): void;
 }
@@ -32,6 +34,10 @@ export async function observedAppend<T>(
   events: number,
   append: () => Promise<T>,
 ): Promise<T> {
+  if (observer.appending) {
+    const { appending, ...rest } = observer;
+    return appending(events, () => observedAppend(rest, events, append));
+  }
   if (!observer.appended) return append();
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
 import { MessageConsumer } from '@tip/messaging';
+import { inProjectionSpan } from '@tip/observability';
 import { consumeIntoReadModel, KafkaFeed } from '../kafka/kafka-feed';
 import { liveSchemaOf, migrateReadModel, readModelDataSource, ReadModel } from './read-model';
 import { ProjectionRunner } from './projection-runner';
@@ -158,7 +159,13 @@ export class ReadModelHost {
     const subscription = this.store.subscribeToAll({
       name: `read-model:${name}`,
       batchSize: this.options.batchSize ?? 2000,
-      handle: (events) => runner.handle(events),
+      handle: (events) =>
+        inProjectionSpan(
+          name,
+          events.map((event) => event.metadata.traceparent),
+          events.length,
+          () => runner.handle(events),
+        ),
       // The checkpoint is written by the runner in the same transaction as the rows.
       checkpoints: { load: () => runner.checkpoint(), store: async () => undefined },
     });

@@ -2,6 +2,7 @@ import { EventStoreLogger } from '@tip/event-store';
 import { MessageBroker, MessageConsumer, receivedMessage } from '@tip/messaging';
 import { ProjectionRunner } from '../engine/projection-runner';
 import { AwaitingEvents } from '../engine/view-changes';
+import { inProjectionSpan } from '@tip/observability';
 
 /** Projectors fed by the relay's topic instead of the event store's subscription. */
 export interface KafkaFeed {
@@ -46,7 +47,12 @@ export async function consumeIntoReadModel(
       });
       for (let attempt = 1; ; attempt++) {
         try {
-          await runner.handlePartition(topic, partition, items);
+          await inProjectionSpan(
+            runner.name,
+            items.map((item) => (item.kind === 'event' ? item.event.metadata.traceparent : undefined)),
+            items.length,
+            () => runner.handlePartition(topic, partition, items),
+          );
           return;
         } catch (error) {
           // Out of global order across partitions, or crossing another worker: worth a retry.
