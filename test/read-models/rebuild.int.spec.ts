@@ -35,6 +35,10 @@ const SEED = Number(process.env.TIP_SCENARIO_SEED ?? 20_201_102);
 /** Enrollment to online study first; the rest (practice, grades, hours, certificates, closure, inspections) while a rebuild runs. */
 const SPLIT_AT = cst('2021-03-01T00:00:00');
 
+// Each test drives a generated history through the command path and rebuilds every read model:
+// some 25 s on an idle 2-core machine, and a loaded one may take several times that.
+jest.setTimeout(120_000);
+
 describe('Rebuilding the read models', () => {
   let database: TestDatabase;
   let store: PostgresEventStore;

@@ -21,8 +21,9 @@ describe('readAhead', () => {
     const produced: number[] = [];
     const iterator = readAhead(numbers(10, produced), 2);
     expect(await iterator.next()).toEqual({ done: false, value: 0 });
-    // While the consumer works on item 0, items 1 and 2 are produced.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // While the consumer works on item 0, items 1 and 2 are produced: the source gets many turns
+    // of the event loop (counted, not timed, so a busy machine cannot cut them short), and stops at 2.
+    for (let turn = 0; turn < 100; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(produced).toEqual([0, 1, 2]);
     await iterator.return(undefined);
   });
