@@ -169,6 +169,10 @@ describe('Junk input', () => {
       });
       expect(response.status).toBe(401);
     }
-    expect((await fetch(`${url()}/commands/RegisterOrgUnit`)).status).toBe(404);
+    const wrongMethod = await fetch(`${url()}/commands/RegisterOrgUnit`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
+    expect((await fetch(`${url()}/commands`)).status).toBe(404);
   });
 });

@@ -156,11 +156,18 @@ describe('views over HTTP', () => {
   });
 
   it("answers 404 for what is not there, 401 without a token, 403 outside the actor's subtree", async () => {
-    expect((await api.get(countyAdmin, `/views/units/NOPE/progress?batchId=${BATCH}`)).status).toBe(404);
-    expect((await api.get(countyAdmin, `/views/units/320703/progress?batchId=NOPE`)).status).toBe(404);
-    expect((await api.get(countyAdmin, `/views/teachers/NOPE/transcript`)).status).toBe(404);
+    const auditor: Actor = { sub: 'auditor', role: 'auditor' };
+    expect((await api.get(auditor, `/views/units/NOPE/progress?batchId=${BATCH}`)).status).toBe(404);
+    expect((await api.get(auditor, `/views/units/320703/progress?batchId=NOPE`)).status).toBe(404);
+    expect((await api.get(auditor, `/views/teachers/NOPE/transcript`)).status).toBe(404);
+    expect((await api.get(auditor, `/views/batches/NOPE/progress`)).status).toBe(404);
+    expect((await api.get(auditor, `/inspections/NOPE`)).status).toBe(404);
     expect((await api.get(countyAdmin, `/views/teachers/T-1-1/transcript?batchId=OTHER`)).status).toBe(404);
-    expect((await api.get(inspector, `/inspections/NOPE`)).status).toBe(404);
+    // Inside one's subtree nothing is missing that one could not know of; outside, missing and existing look alike.
+    expect((await api.get(countyAdmin, `/views/units/NOPE/progress?batchId=${BATCH}`)).status).toBe(403);
+    expect((await api.get(countyAdmin, `/views/units/320703/progress?batchId=NOPE`)).status).toBe(403);
+    expect((await api.get(countyAdmin, `/views/teachers/NOPE/transcript`)).status).toBe(403);
+    expect((await api.get(inspector, `/inspections/NOPE`)).status).toBe(403);
     expect((await api.get(undefined, `/views/units/320703/progress?batchId=${BATCH}`)).status).toBe(401);
     expect((await api.get(countyAdmin, `/views/units/320700/progress?batchId=${BATCH}`)).status).toBe(403);
     expect((await api.get(countyAdmin, `/views/batches/${BATCH}/progress`)).status).toBe(403);

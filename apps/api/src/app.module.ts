@@ -29,7 +29,7 @@ import { NoopController } from './bench/noop.controller';
 import { CertificatesController } from './certificates/certificates.controller';
 import { CommandsController } from './commands/commands.controller';
 import { COMMAND_GATEWAY, contractBus } from './commands/command-bus';
-import { HealthController } from './health/health.controller';
+import { HealthController, Readiness, READINESS } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { ErrorFilter } from './http/error.filter';
 import {
@@ -49,6 +49,7 @@ import { apiGrants, apiMigrations, PostgresIdempotencyStore } from './infrastruc
 import { EnvelopeVault, migratePersonalDataTables, openKeyEncryptionKeys } from '@tip/audit';
 import { READ_MODEL_SETTINGS, ReadModelSettings, readModelProviders } from './views/read-models.provider';
 import { RulebooksController } from './rulebooks/rulebooks.controller';
+import { ViewAccess } from './views/view-access';
 import { ViewsController } from './views/views.controller';
 import { DashboardController } from './views/dashboard.controller';
 
@@ -82,6 +83,8 @@ export interface AppOptions {
   };
   /** Where the tree-head signing key lives (never the database), and how often heads are signed. */
   audit: AuditSettings;
+  /** When /api/health/ready says ready; read models at most 10,000 positions behind by default. */
+  readiness?: Readiness;
 }
 
 const APP_POOL = Symbol('APP_POOL');
@@ -166,6 +169,7 @@ export class AppModule implements OnApplicationShutdown {
               }),
             ),
         },
+        { provide: READINESS, useValue: options.readiness ?? { maxLag: 10_000 } },
         { provide: APP_FILTER, useClass: ErrorFilter },
         {
           provide: APP_POOL,
@@ -244,6 +248,7 @@ export class AppModule implements OnApplicationShutdown {
         },
         ...contractBus.map((registration) => registration.handler),
         AuthGuard,
+        ViewAccess,
       ],
     };
   }

@@ -10,6 +10,7 @@ import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres'
 import { Clock, contractCommands } from '@tip/application';
 import { AppModule } from './app.module';
 import { serveOpenApi } from './docs/openapi';
+import { refuseOtherMethods } from './http/method-not-allowed';
 import { resolveJwtSecret } from '@tip/auth';
 import { keySettingsFrom } from '@tip/audit';
 import { TipConfig } from './config';
@@ -82,6 +83,7 @@ export async function startTip(
           keys: keySettingsFrom(config, config.TIP_DATA_DIR),
           checkpointIntervalMs: config.TIP_CHECKPOINT_INTERVAL_MS,
         },
+        readiness: { maxLag: config.TIP_READY_MAX_LAG },
       }),
       {
         logger: nestLogger,
@@ -94,10 +96,11 @@ export async function startTip(
     app.setGlobalPrefix('api');
     serveOpenApi(app, contractCommands);
     serveWebApp(app);
-    await app.listen(config.PORT, '0.0.0.0');
+    refuseOtherMethods(app);
+    await app.listen(config.PORT, config.TIP_HOST);
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
-    const url = `http://127.0.0.1:${port}/api`;
+    const url = `http://${urlHost(config.TIP_HOST)}:${port}/api`;
     let stopping: Promise<void> | undefined;
     return {
       app,
@@ -113,6 +116,13 @@ export async function startTip(
     await embedded?.stop();
     throw error;
   }
+}
+
+/** How to reach the listener: any-address binds are reached on loopback; IPv6 literals go in brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function readModelSettings(config: TipConfig): ReadModelSettings {

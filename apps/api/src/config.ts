@@ -27,6 +27,11 @@ const duration = (fallback: string, max: number) =>
 const schema = z
   .object({
     PORT: port.default(3000),
+    /** Address to listen on: loopback unless a deployment says otherwise (0.0.0.0 in a container). */
+    TIP_HOST: z
+      .string()
+      .regex(/^[\w.:-]{1,253}$/, 'must be an IP address or a host name, such as 127.0.0.1 or 0.0.0.0')
+      .default('127.0.0.1'),
     /** A PostgreSQL server to use instead of the embedded one, as the application's role. */
     DATABASE_URL: z.string().url().optional(),
     /** The owner of TIP's tables on that server: runs the migrations and grants the application's role. */
@@ -99,6 +104,8 @@ const schema = z
     ...kafkaEnvironment,
     /** How long a view waits for its read model to reach `minPosition` before 503 VIEW_BEHIND. */
     TIP_VIEW_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+    /** /api/health/ready answers 503 while a read model is more than this many positions behind the event store's head. */
+    TIP_READY_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
     /** Mounts POST /api/bench/noop, the benchmarks' baseline. */
     TIP_BENCH_ROUTES: z
       .enum(['0', '1'])

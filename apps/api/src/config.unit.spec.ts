@@ -33,3 +33,11 @@ describe('configuration: where the events are stored', () => {
     expect(() => loadConfig({ TIP_EVENT_STORE: 'mongodb' })).toThrow(/TIP_EVENT_STORE/);
   });
 });
+
+describe('configuration: where the API listens', () => {
+  it('listens on loopback unless TIP_HOST says otherwise', () => {
+    expect(loadConfig({}).TIP_HOST).toBe('127.0.0.1');
+    expect(loadConfig({ TIP_HOST: '0.0.0.0' }).TIP_HOST).toBe('0.0.0.0');
+    expect(() => loadConfig({ TIP_HOST: 'not a host' })).toThrow(/TIP_HOST: must be an IP address or a host name/);
+  });
+});

@@ -17,9 +17,10 @@ import { acceptLanguage, BilingualError, Language, languageOf, lineLabel } from 
 import { exportLog, printCheckpoint, printPublicKey, UsageError, verifyEventStore } from './verify';
 import { rotateKeys } from './keys';
 import { KeyFileError, keySettingsFrom } from '@tip/audit';
+import { listParked, retryParked } from './projections';
 
 const program = new Command('tip')
-  .description('TIP operators’ tool: tokens, imports, verification and read-model rebuilds')
+  .description('TIP operators’ tool: tokens, imports, verification, read-model rebuilds and parked events')
   .showHelpAfterError();
 
 const secretOf = async () =>
@@ -404,6 +405,36 @@ program
     const { files } = await restoreEmbedded(path.resolve(file), options.dataDir);
     console.log(
       `Restored ${files} files into ${path.resolve(options.dataDir)}; check it with TIP_DATA_DIR=${path.resolve(options.dataDir)} npm run tip -- verify`,
+    );
+  });
+
+const projections = program
+  .command('projections')
+  .description('events a read model could not handle: parked aside, listed, retried after a fix');
+
+projections
+  .command('parked')
+  .description(`list the parked events (${knownReadModels().join(', ')}; none: all), oldest first`)
+  .argument('[names...]', 'the read models')
+  .action(async (names: string[]) => {
+    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), (connectionString) =>
+      listParked(connectionString, names),
+    );
+  });
+
+function position(value: string, previous: number[] = []): number[] {
+  if (!/^\d{1,15}$/.test(value)) throw new InvalidArgumentError('a position, a whole number');
+  return [...previous, Number(value)];
+}
+
+projections
+  .command('retry')
+  .description('apply parked events now, read again from the log (after a fix); exit 1 if any stays parked')
+  .argument('[names...]', 'the read models (none: all)')
+  .option('--position <position>', 'only the event at this position (repeatable)', position)
+  .action(async (names: string[], options: { position?: number[] }) => {
+    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), (connectionString) =>
+      retryParked(connectionString, names, options.position ?? []),
     );
   });
 

@@ -10,6 +10,7 @@ export * from './port/upcasting';
 export * from './port/validation';
 export * from './port/verification';
 export { canonicalInstant } from './port/iso-instant';
+export * from './port/unavailable';
 export {
   createPostgresEventStore,
   PostgresEventStore,

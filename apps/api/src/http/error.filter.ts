@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { CommandConflict, CommandValidationFailed, Forbidden, SignInRefused, UnknownCommand } from '@tip/application';
 import { NotPermitted, RuleViolation } from '@tip/domain';
-import { DuplicateEventIdError, InvalidAppendError } from '@tip/event-store';
+import { DuplicateEventIdError, InvalidAppendError, isDatabaseUnavailable } from '@tip/event-store';
 import { InvalidToken } from '@tip/auth';
 import { ViewBehindError, ViewNotFound } from '@tip/projections';
 import { OidcNotPermitted, OidcRoundTripFailed } from '../auth/oidc';
@@ -32,6 +32,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (status === 500)
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (body.error.code === 'UNAVAILABLE') response.setHeader('retry-after', '2');
     response.status(status).json(body);
   }
 
@@ -69,14 +70,21 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof DuplicateEventIdError)
       return [409, error('CONFLICT', 'This command overlaps one already recorded; retry with a new Idempotency-Key')];
     if (exception instanceof RuleViolation) {
-      // The domain guards its own input too; a shape problem is still the caller's 400.
-      return [
-        exception.code === 'VALIDATION_FAILED' ? 400 : 422,
-        error(exception.code, exception.message, exception.details),
-      ];
+      // The domain guards its own input too; a shape problem is still the caller's 400, in the one shape.
+      if (exception.code === 'VALIDATION_FAILED')
+        return [400, error('VALIDATION_FAILED', exception.message, fieldProblems(exception))];
+      return [422, error(exception.code, exception.message, exception.details)];
     }
     if (exception instanceof HttpException) return this.translateHttp(exception);
     if (isBodyParserError(exception)) return this.translateHttp(new HttpException(exception.message, exception.status));
+    // A body sent with Content-Encoding that it does not have (zlib says so, without a status).
+    if (isZlibError(exception)) {
+      const rule = 'must be compressed as its Content-Encoding says (gzip, deflate or br)';
+      return [400, error('VALIDATION_FAILED', `body: ${rule}`, [{ field: 'body', rule }])];
+    }
+    // The caller sent nothing wrong: the database is away (restarting, unreachable). Say so, without its details.
+    if (isDatabaseUnavailable(exception))
+      return [503, error('UNAVAILABLE', 'The database is not reachable at the moment; try again shortly')];
     return [500, error('INTERNAL', 'Something went wrong on our side; it has been logged')];
   }
 
@@ -89,9 +97,11 @@ export class ErrorFilter implements ExceptionFilter {
           ? 'PAYLOAD_TOO_LARGE'
           : status === HttpStatus.UNSUPPORTED_MEDIA_TYPE
             ? 'UNSUPPORTED_MEDIA_TYPE'
-            : status < 500
-              ? 'VALIDATION_FAILED'
-              : 'INTERNAL';
+            : status === HttpStatus.METHOD_NOT_ALLOWED
+              ? 'METHOD_NOT_ALLOWED'
+              : status < 500
+                ? 'VALIDATION_FAILED'
+                : 'INTERNAL';
     const message =
       status === HttpStatus.BAD_REQUEST && /JSON/i.test(exception.message)
         ? 'The body is not valid JSON'
@@ -124,6 +134,24 @@ function signInRefusal(refusal: SignInRefused): [number, ErrorBody] {
     case 'not-permitted':
       return [403, { error: { code: 'SIGN_IN_NOT_PERMITTED', message: refusal.message } }];
   }
+}
+
+/** The domain's `{problems: [{field, problem}]}` as every VALIDATION_FAILED is shaped: `[{field, rule}]`. */
+function fieldProblems(violation: RuleViolation): { field: string; rule: string }[] {
+  const problems = (violation.details as { problems?: unknown } | undefined)?.problems;
+  const listed = Array.isArray(problems)
+    ? problems.flatMap((problem: { field?: unknown; problem?: unknown; rule?: unknown }) =>
+        typeof problem?.field === 'string'
+          ? [{ field: problem.field, rule: String(problem.rule ?? problem.problem ?? violation.message) }]
+          : [],
+      )
+    : [];
+  return listed.length > 0 ? listed : [{ field: 'body', rule: violation.message }];
+}
+
+function isZlibError(exception: unknown): boolean {
+  const code = (exception as { code?: unknown } | null)?.code;
+  return exception instanceof Error && typeof code === 'string' && code.startsWith('Z_');
 }
 
 /** Express's body parser reports malformed or oversized bodies with a status of its own. */

@@ -4,14 +4,16 @@ import { Clock, CLOCK, identifier, minPosition, parseQuery } from '@tip/applicat
 import { DashboardViews, ProgressViews, progressReadModel, ReadModelHost } from '@tip/projections';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
 import { READ_MODEL_HOST } from './read-models.provider';
-import { assertMayReadUnit, readsEverything } from './view-access';
+import { readsEverything, ViewAccess } from './view-access';
 
 const inBatch = z.object({ batchId: identifier, minPosition });
 const justPosition = z.object({ minPosition });
+const unitPath = z.object({ unitId: identifier });
 
 /**
  * What the web app's dashboards read: the batches to pick from, a unit's children for the bar
- * chart, its weekly trend, its pilot schools.
+ * chart, its weekly trend, its pilot schools. Like every view, who may read is settled first
+ * (ViewAccess), and the answer says `degraded` while the progress read model has parked an event.
  */
 @Controller('views')
 @UseGuards(AuthGuard)
@@ -19,6 +21,7 @@ export class DashboardController {
   constructor(
     @Inject(READ_MODEL_HOST) private readonly host: ReadModelHost,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly access: ViewAccess,
   ) {}
 
   @Get('batches')
@@ -34,10 +37,12 @@ export class DashboardController {
   }
 
   @Get('units/:unitId/children')
-  async children(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async children(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { unitId } = parseQuery(unitPath, params);
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    return this.read(minPosition, async (views, manager) => {
-      assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
+    return this.read(minPosition, async (views) => {
       // The path down from the caller's own unit: nothing above it is named.
       const from = readsEverything(request.actor) ? undefined : request.actor.unitId;
       return views.children(unitId, batchId, this.clock.now().getTime(), from);
@@ -45,19 +50,23 @@ export class DashboardController {
   }
 
   @Get('units/:unitId/trend')
-  async trend(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async trend(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { unitId } = parseQuery(unitPath, params);
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    return this.read(minPosition, async (views, manager) => {
-      assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
+    return this.read(minPosition, async (views) => {
       return views.trend(unitId, batchId, this.clock.now().getTime());
     });
   }
 
   @Get('units/:unitId/pilot-schools')
-  async pilotSchools(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async pilotSchools(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { unitId } = parseQuery(unitPath, params);
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    return this.read(minPosition, async (views, manager) => {
-      assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
+    return this.read(minPosition, async (views) => {
       return views.pilotSchools(unitId, batchId, this.clock.now().getTime());
     });
   }
@@ -65,11 +74,12 @@ export class DashboardController {
   private async read<T extends object>(
     minPosition: number | undefined,
     read: (views: DashboardViews, manager: ConstructorParameters<typeof DashboardViews>[0]) => Promise<T>,
-  ): Promise<T & { position: number }> {
+  ): Promise<T & { position: number; degraded: boolean }> {
     await this.host.waitFor(progressReadModel, minPosition);
-    return this.host.read(progressReadModel, async (manager, position) => ({
+    return this.host.read(progressReadModel, async (manager, position, degraded) => ({
       ...(await read(new DashboardViews(manager), manager)),
       position,
+      degraded,
     }));
   }
 }

@@ -34,14 +34,17 @@ import {
 } from '@tip/projections';
 import { isCalendarDate } from '@tip/domain';
 import { AuthenticatedRequest, AuthGuard } from '../auth/auth.guard';
-
 import { READ_MODEL_HOST } from './read-models.provider';
 import { AUDIT_LOG, RunningAuditLog } from '../audit/audit-log.provider';
-import { assertMayReadTranscript, assertMayReadUnit } from './view-access';
+import { ViewAccess } from './view-access';
 
 const inBatch = z.object({ batchId: identifier, minPosition });
 const anyBatch = z.object({ batchId: identifier.optional(), minPosition });
 const justPosition = z.object({ minPosition });
+const unitPath = z.object({ unitId: identifier });
+const batchPath = z.object({ batchId: identifier });
+const teacherPath = z.object({ teacherId: identifier });
+const samplePath = z.object({ sampleId: identifier });
 const noticeQuery = z.object({
   unitId: identifier,
   batchId: identifier,
@@ -103,7 +106,11 @@ const CONTENT_TYPES = {
   html: 'text/html; charset=utf-8',
 } as const;
 
-/** The read side: every answer comes from a read model, once it has reached `minPosition`, read in one snapshot. */
+/**
+ * The read side: every answer comes from a read model, once it has reached `minPosition`, read in
+ * one snapshot, with `degraded: true` when that read model parked an event. Who may read is
+ * settled first (ViewAccess), before any wait or look-up in a read model.
+ */
 @Controller()
 @UseGuards(AuthGuard)
 export class ViewsController {
@@ -111,71 +118,61 @@ export class ViewsController {
     @Inject(READ_MODEL_HOST) private readonly host: ReadModelHost,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AUDIT_LOG) private readonly audit: RunningAuditLog,
+    private readonly access: ViewAccess,
   ) {}
 
   @Get('views/units/:unitId/progress')
-  async unitProgress(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async unitProgress(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { unitId } = parseQuery(unitPath, params);
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    return this.progress(minPosition, async (views) => {
-      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
-      return views.unitProgress(unitId, batchId, this.clock.now().getTime());
-    });
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
+    return this.progress(minPosition, (views) => views.unitProgress(unitId, batchId, this.clock.now().getTime()));
   }
 
   @Get('views/units/:unitId/teachers')
-  async unitTeachers(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async unitTeachers(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { unitId } = parseQuery(unitPath, params);
     const { batchId, status, page, pageSize, minPosition } = parseQuery(teacherListQuery, query);
-    return this.progress(minPosition, async (views) => {
-      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
-      return views.unitTeachers(unitId, batchId, { statuses: status, page, pageSize });
-    });
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
+    return this.progress(minPosition, (views) =>
+      views.unitTeachers(unitId, batchId, { statuses: status, page, pageSize }),
+    );
   }
 
   @Get('views/batches/:batchId/progress')
-  async batchProgress(
-    @Param('batchId') batchId: string,
-    @Query() query: unknown,
-    @Req() request: AuthenticatedRequest,
-  ) {
+  async batchProgress(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { batchId } = parseQuery(batchPath, params);
     const { minPosition } = parseQuery(justPosition, query);
-    return this.progress(minPosition, async (views) => {
-      // The unit that runs the programme: its admins (and those above) read the batch's totals.
-      const batch = await views.batch(batchId);
-      assertMayReadUnit(request.actor, await views.schoolAncestry(batch.ownerUnitId ?? batch.provinceId));
-      return views.batchProgress(batchId, this.clock.now().getTime());
-    });
+    await this.access.batch(request.actor, batchId);
+    return this.progress(minPosition, (views) => views.batchProgress(batchId, this.clock.now().getTime()));
   }
 
   @Get('views/teachers/:teacherId/transcript')
-  async transcript(
-    @Param('teacherId') teacherId: string,
-    @Query() query: unknown,
-    @Req() request: AuthenticatedRequest,
-  ) {
+  async transcript(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { teacherId } = parseQuery(teacherPath, params);
     const { batchId, minPosition } = parseQuery(anyBatch, query);
-    return this.progress(minPosition, async (views) => {
-      const teacher = await views.teacher(teacherId);
-      assertMayReadTranscript(request.actor, teacherId, await views.schoolAncestry(teacher.schoolId));
-      return views.transcript(teacherId, batchId);
-    });
+    await this.access.transcript(request.actor, teacherId);
+    return this.progress(minPosition, (views) => views.transcript(teacherId, batchId));
   }
 
   @Get('views/units/:unitId/quota')
-  async unitQuota(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async unitQuota(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { unitId } = parseQuery(unitPath, params);
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    return this.progress(minPosition, async (views) => {
-      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
-      return views.unitQuota(unitId, batchId);
-    });
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
+    return this.progress(minPosition, (views) => views.unitQuota(unitId, batchId));
   }
 
   @Get('views/units/:unitId/funding')
-  async unitFunding(@Param('unitId') unitId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async unitFunding(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { unitId } = parseQuery(unitPath, params);
     const { batchId, minPosition } = parseQuery(inBatch, query);
-    return this.progress(minPosition, async (views, manager) => {
-      assertMayReadUnit(request.actor, await views.schoolAncestry(unitId));
-      return new FundingViews(manager).unitFunding(unitId, batchId);
-    });
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
+    return this.progress(minPosition, (_views, manager) => new FundingViews(manager).unitFunding(unitId, batchId));
   }
 
   @Get('notices/weekly')
@@ -186,16 +183,21 @@ export class ViewsController {
     @Res({ passthrough: true }) response: Response,
   ) {
     const { unitId, batchId, week, format, documentNumber, issuedOn, minPosition } = parseQuery(noticeQuery, query);
+    await this.access.unit(request.actor, unitId);
+    await this.access.batchConcerning(request.actor, batchId);
     await this.host.waitFor(progressReadModel, minPosition);
-    const { notice, position } = await this.host.read(progressReadModel, async (manager, position) => {
-      assertMayReadUnit(request.actor, await new ProgressViews(manager).schoolAncestry(unitId));
-      return {
+    const { notice, position, degraded } = await this.host.read(
+      progressReadModel,
+      async (manager, position, degraded) => ({
         notice: await new WeeklyNoticeQuery(manager).notice(unitId, batchId, week, { documentNumber, issuedOn }),
         position,
-      };
-    });
+        degraded,
+      }),
+    );
     notice.source = await this.sourceOf(position);
-    if (format === 'json') return notice;
+    // Every format says so; JSON in the body too.
+    response.setHeader('tip-degraded', String(degraded));
+    if (format === 'json') return { ...notice, degraded };
     response.type(CONTENT_TYPES[format]);
     if (format === 'html') return renderNoticeHtml(notice);
     response.setHeader('content-disposition', noticeDisposition(notice, format));
@@ -221,32 +223,28 @@ export class ViewsController {
   }
 
   @Get('inspections/:sampleId')
-  async inspection(@Param('sampleId') sampleId: string, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+  async inspection(@Param() params: unknown, @Query() query: unknown, @Req() request: AuthenticatedRequest) {
+    const { sampleId } = parseQuery(samplePath, params);
     const { minPosition } = parseQuery(justPosition, query);
+    await this.access.sample(request.actor, sampleId);
     await this.host.waitFor(inspectionsReadModel, minPosition);
-    const sample = await this.host.read(inspectionsReadModel, async (manager, position) => ({
+    return this.host.read(inspectionsReadModel, async (manager, position, degraded) => ({
       ...(await new InspectionViews(manager).sample(sampleId)),
       position,
+      degraded,
     }));
-    // The sample's scope is a unit of the progress read model.
-    assertMayReadUnit(
-      request.actor,
-      await this.host.read(progressReadModel, (manager) =>
-        new ProgressViews(manager).schoolAncestry(sample.scopeUnitId),
-      ),
-    );
-    return sample;
   }
 
   /** A progress view once its read model reached minPosition, with the position it was read at. */
   private async progress<T extends object>(
     minPosition: number | undefined,
     read: (views: ProgressViews, manager: EntityManager) => Promise<T>,
-  ): Promise<T & { position: number }> {
+  ): Promise<T & { position: number; degraded: boolean }> {
     await this.host.waitFor(progressReadModel, minPosition);
-    return this.host.read(progressReadModel, async (manager, position) => ({
+    return this.host.read(progressReadModel, async (manager, position, degraded) => ({
       ...(await read(new ProgressViews(manager), manager)),
       position,
+      degraded,
     }));
   }
 }

@@ -5,7 +5,7 @@ import { progressReadModel } from '../read-models';
 import { enrolled, online, world } from '../progress/progress.test-events';
 import { projectInMemory } from './in-memory';
 import { ProjectionRunner } from './projection-runner';
-import { migrateReadModel, readModelDataSource, ReadModel } from './read-model';
+import { migrateReadModel, readModelDataSource } from './read-model';
 
 /** The runner's promise: every event's changes land exactly once, with the checkpoint, or not at all. */
 describe('ProjectionRunner on PostgreSQL', () => {
@@ -62,23 +62,6 @@ describe('ProjectionRunner on PostgreSQL', () => {
 
   const checkpoint = async () =>
     Number((await dataSource.query(`select position from ${schema}.projection_checkpoint`))[0].position);
-
-  it('writes a failing batch not at all: no row, no checkpoint', async () => {
-    const poison = events[events.length - 2].position;
-    const failing: ReadModel = {
-      ...progressReadModel,
-      projection: {
-        ...progressReadModel.projection,
-        project(event, rows) {
-          if (event.position === poison) throw new Error('a projector bug');
-          return progressReadModel.projection.project(event, rows);
-        },
-      },
-    };
-    await expect(new ProjectionRunner(dataSource, schema, failing).handle(events)).rejects.toThrow('a projector bug');
-    expect(await stored()).toEqual({});
-    expect(await checkpoint()).toBe(0);
-  });
 
   it('writes every table as the projector decides, batch by batch, and the checkpoint with them', async () => {
     const runner = new ProjectionRunner(dataSource, schema, progressReadModel);

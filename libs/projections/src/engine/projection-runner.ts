@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
-import { RecordedEvent } from '@tip/event-store';
+import { isDatabaseUnavailable, RecordedEvent } from '@tip/event-store';
+import { describeFailure, failsTheSameWayAgain, isPassingTrouble, ParkedEvent } from './parking';
 import { ReadModel, SWAP_LOCK_SPACE } from './read-model';
 import { RowCache } from './row-cache';
 import { TableSql } from './table-sql';
-import { AwaitingEvents, Row, RowNotLoaded, RowRef } from './view-changes';
+import { AwaitingEvents, Row, RowNotLoaded, RowRef, ViewChange } from './view-changes';
 
 /**
  * Wall time per phase of the batches handled, in ms, summed by "readModel:phase" (for benches;
@@ -25,6 +26,44 @@ async function timedPhase<T>(phase: string, work: () => Promise<T>): Promise<T> 
 /** A partition's message as the runner sees it: an event, or the relay's watermark. */
 export type PartitionItem =
   { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
+
+/** A parked event as `tip projections parked` and health show it. */
+export interface ParkedEventRow {
+  readModel: string;
+  position: number;
+  eventId: string;
+  streamId: string;
+  eventType: string;
+  error: string;
+  attempts: number;
+  firstAttempt: string;
+  lastAttempt: string;
+}
+
+interface RawParkedRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  event_type: string;
+  error: string;
+  attempts: number;
+  first_attempt: Date;
+  last_attempt: Date;
+}
+
+export interface RetryOutcome {
+  position: number;
+  outcome: 'applied' | 'gone' | 'failed';
+  error?: string;
+}
+
+type Changes = ReturnType<RowCache['takeChanges']> & { parked: ParkedEvent[] };
+
+/** Rolls a retry back when the projector parks the event again. */
+class RetryFailed extends Error {}
+
+/** Failures of unknown kind (neither the projector's nor a refusal the database repeats) parked at the third alike. */
+const FAILURES_BEFORE_PARKING = 3;
 
 export interface ProjectionRunnerOptions {
   /** Rows kept in memory per table between batches. */
@@ -49,6 +88,14 @@ export class ProjectionRunner {
   private writing: Promise<void> | undefined;
   /** Which copy of the tables `committed` and the cache are of: the checkpoint table's oid. */
   private copy: string | undefined;
+  /** The copy's generation when the cache was filled: a retry elsewhere moves it. */
+  private generation: string | undefined;
+  /** Events the projector could not handle in the batch under way: parked with its rows. */
+  private parking: ParkedEvent[] = [];
+  /** Parked in the transaction under way: announced ('parked') once it commits. */
+  private justParked: ParkedEvent[] = [];
+  /** Failures of unknown kind, by position: parked once the same error came back often enough. */
+  private readonly failures = new Map<number, { error: string; count: number }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -110,7 +157,7 @@ export class ProjectionRunner {
     // A safe point: everything handed over is committed, so forgetting rows loses nothing.
     this.cache.trim();
     const position = this.ahead;
-    const changes = this.cache.takeChanges();
+    const changes = this.takeChanges();
     this.writing = timedPhase(`${this.name}:transaction`, () =>
       this.dataSource.transaction(async (manager) => {
         await timedPhase(`${this.name}:flush`, () => this.write(manager, changes));
@@ -140,8 +187,33 @@ export class ProjectionRunner {
     }
   }
 
-  /** One batch in its own transaction; waits while a rebuilt copy is being swapped in. */
+  /**
+   * One batch in its own transaction; waits while a rebuilt copy is being swapped in. An event
+   * the projector cannot handle is parked and the batch goes on. When the database refuses the
+   * batch's rows, the events are taken one at a time to find the one at fault, which is parked
+   * once its failure is known to come back (see parking.ts); the database being away is waited
+   * out (thrown, for the subscription to retry), never parked.
+   */
   async handle(events: readonly RecordedEvent[]): Promise<void> {
+    try {
+      await this.handleBatch(events);
+    } catch (error) {
+      if (isPassingTrouble(error) || events.length === 0) throw error;
+      for (const event of events) {
+        try {
+          await this.handleBatch([event]);
+        } catch (single) {
+          if (isPassingTrouble(single) || !this.failsForGood(event.position, single)) throw single;
+          await this.parkAlone(event, single);
+        }
+      }
+    }
+    this.failures.clear();
+    this.cache.trim();
+    this.progress.emit('advanced', this.committed);
+  }
+
+  private async handleBatch(events: readonly RecordedEvent[]): Promise<void> {
     try {
       await timedPhase(`${this.name}:transaction`, () =>
         this.dataSource.transaction(async (manager) => {
@@ -153,8 +225,44 @@ export class ProjectionRunner {
       this.forget();
       throw error;
     }
-    this.cache.trim();
-    this.progress.emit('advanced', this.committed);
+    this.announceParked();
+  }
+
+  /** Emits 'parked' (readModel, position, error) for each event parked by the transaction just committed. */
+  private announceParked(): void {
+    for (const { event, error } of this.justParked.splice(0))
+      this.progress.emit('parked', { readModel: this.name, position: event.position, type: event.type, error });
+  }
+
+  /** Parks an event the database keeps refusing, and moves the checkpoint past it. */
+  private async parkAlone(event: RecordedEvent, error: unknown): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
+      const [row]: { position: string }[] = await manager.query(
+        `select position from "${this.schema}".projection_checkpoint where name = $1 for update`,
+        [this.name],
+      );
+      if (Number(row?.position ?? 0) >= event.position) return;
+      await this.writeParked(manager, [{ event, error: describeFailure(error) }]);
+      this.justParked.push({ event, error: describeFailure(error) });
+      await manager.query(
+        `update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`,
+        [this.name, event.position],
+      );
+    });
+    this.failures.delete(event.position);
+    this.announceParked();
+    this.forget();
+  }
+
+  /** True once a failure of this event is known to come back: at once when it says so, else the third time alike. */
+  private failsForGood(position: number, error: unknown): boolean {
+    if (failsTheSameWayAgain(error)) return true;
+    const description = describeFailure(error);
+    const earlier = this.failures.get(position);
+    const count = earlier?.error === description ? earlier.count + 1 : 1;
+    this.failures.set(position, { error: description, count });
+    return count >= FAILURES_BEFORE_PARKING;
   }
 
   /**
@@ -163,17 +271,20 @@ export class ProjectionRunner {
    */
   async handleWithin(manager: EntityManager, events: readonly RecordedEvent[]): Promise<void> {
     try {
-      const rows: { position: string; copy: string }[] = await manager.query(
-        `select position, tableoid::bigint as copy from "${this.schema}".projection_checkpoint where name = $1 for update`,
+      const rows: { position: string; copy: string; generation: string }[] = await manager.query(
+        `select position, tableoid::bigint as copy, generation from "${this.schema}".projection_checkpoint where name = $1 for update`,
         [this.name],
       );
       const checkpoint = rows[0] ? Number(rows[0].position) : 0;
       const copy = rows[0]?.copy;
+      const generation = rows[0]?.generation;
       // Another copy of the tables was swapped in (a rebuild): what we cached is of the old ones,
       // even when the new copy stands at the very position we reached (nothing came meanwhile).
-      if (checkpoint !== this.committed || copy !== this.copy) this.cache.clear();
+      // A retried parked event changed rows behind our back: the same.
+      if (checkpoint !== this.committed || copy !== this.copy || generation !== this.generation) this.cache.clear();
       this.committed = checkpoint;
       this.copy = copy;
+      this.generation = generation;
       const fresh = events.filter((event) => event.position > checkpoint);
       if (fresh.length === 0) return;
       await timedPhase(`${this.name}:project`, () => this.project(manager, fresh));
@@ -199,8 +310,39 @@ export class ProjectionRunner {
    * stream, which Kafka keeps on one partition. Events a rebuild already took in (at or below
    * the read model's checkpoint) are skipped. Throws AwaitingEvents, after committing what came
    * before, when an event needs one another partition has not delivered yet: call again later.
+   * Given the topic's partition count, an event still awaiting when every other partition has
+   * passed it is parked: what it waits for will never come. Events the projector or the
+   * database refuse are parked as in `handle`.
    */
-  async handlePartition(topic: string, partition: number, messages: readonly PartitionItem[]): Promise<void> {
+  async handlePartition(
+    topic: string,
+    partition: number,
+    messages: readonly PartitionItem[],
+    partitions?: number,
+  ): Promise<void> {
+    try {
+      await this.handlePartitionBatch(topic, partition, messages, partitions);
+    } catch (error) {
+      if (error instanceof AwaitingEvents || isPassingTrouble(error) || messages.length === 0) throw error;
+      for (const message of messages) {
+        try {
+          await this.handlePartitionBatch(topic, partition, [message], partitions);
+        } catch (single) {
+          if (single instanceof AwaitingEvents || isPassingTrouble(single) || message.kind !== 'event') throw single;
+          if (!this.failsForGood(message.event.position, single)) throw single;
+          await this.parkPartitionMessage(topic, partition, message, single);
+        }
+      }
+    }
+    this.failures.clear();
+  }
+
+  private async handlePartitionBatch(
+    topic: string,
+    partition: number,
+    messages: readonly PartitionItem[],
+    partitions: number | undefined,
+  ): Promise<void> {
     let stopped: { awaiting: RecordedEvent; reason: AwaitingEvents } | undefined;
     let progressed = false;
     try {
@@ -212,8 +354,13 @@ export class ProjectionRunner {
           `insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`,
           [this.name, topic, partition],
         );
-        const [stored]: { applied_offset: string; applied_position: string; watermark: string }[] = await manager.query(
-          `select applied_offset, applied_position, watermark from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
+        const [stored]: {
+          applied_offset: string;
+          applied_position: string;
+          watermark: string;
+          awaiting_position: string | null;
+        }[] = await manager.query(
+          `select applied_offset, applied_position, watermark, awaiting_position from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
           [this.name, topic, partition],
         );
         const applied = Number(stored.applied_offset);
@@ -229,14 +376,29 @@ export class ProjectionRunner {
         });
         // An event waiting for another partition's: what comes before it is applied now, so that
         // every partition gets as far as it can (and none waits on one that waits on it).
-        stopped = await this.project(manager, events, true);
+        stopped = await this.project(
+          manager,
+          events,
+          partitions === undefined
+            ? undefined
+            : (event) => this.othersHavePassed(manager, topic, partition, partitions, event.position),
+        );
+        const awaitingPosition = stopped ? String(stopped.awaiting.position) : null;
         const done = stopped
           ? fresh.slice(
               0,
               fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting),
             )
           : fresh;
-        if (done.length === 0) return;
+        if (done.length === 0) {
+          // Where this partition waits, for the other partitions to tell what is awaited for good.
+          if (awaitingPosition !== stored.awaiting_position)
+            await manager.query(
+              `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
+              [this.name, topic, partition, awaitingPosition],
+            );
+          return;
+        }
         await this.flush(manager);
         const watermark = Math.max(
           Number(stored.watermark),
@@ -247,8 +409,8 @@ export class ProjectionRunner {
           ...done.map((message) => (message.kind === 'event' ? message.event.position : 0)),
         );
         await manager.query(
-          `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
-          [this.name, topic, partition, done[done.length - 1].offset, position, watermark],
+          `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
+          [this.name, topic, partition, done[done.length - 1].offset, position, watermark, awaitingPosition],
         );
         progressed = true;
       });
@@ -256,8 +418,63 @@ export class ProjectionRunner {
       this.forget();
       throw error;
     }
+    this.announceParked();
     if (progressed) this.progress.emit('advanced');
     if (stopped) throw stopped.reason;
+  }
+
+  /**
+   * Whether every other partition has applied everything before `position`: its watermark has
+   * passed it, or it waits itself at a later event. Then an event still awaiting another waits
+   * for nothing that will come (the lowest such wait always qualifies, so none wait on each other).
+   */
+  private async othersHavePassed(
+    manager: EntityManager,
+    topic: string,
+    partition: number,
+    partitions: number,
+    position: number,
+  ): Promise<boolean> {
+    const [row]: { passed: number }[] = await manager.query(
+      `select count(*)::int as passed from "${this.schema}".kafka_partitions
+       where name = $1 and topic = $2 and partition < $3 and partition <> $4
+         and (watermark >= $5 or awaiting_position > $5)`,
+      [this.name, topic, partitions, partition, position],
+    );
+    return (row?.passed ?? 0) >= partitions - 1;
+  }
+
+  /** Parks a partition's event the database keeps refusing, and moves the partition past it. */
+  private async parkPartitionMessage(
+    topic: string,
+    partition: number,
+    message: PartitionItem & { kind: 'event' },
+    error: unknown,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
+      const table = `"${this.schema}".kafka_partitions`;
+      await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [
+        this.name,
+        topic,
+        partition,
+      ]);
+      const [stored]: { applied_offset: string }[] = await manager.query(
+        `select applied_offset from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
+        [this.name, topic, partition],
+      );
+      if (stored && Number(stored.applied_offset) >= message.offset) return;
+      await this.writeParked(manager, [{ event: message.event, error: describeFailure(error) }]);
+      this.justParked.push({ event: message.event, error: describeFailure(error) });
+      await manager.query(
+        `update ${table} set applied_offset = $4, applied_position = greatest(applied_position, $5), awaiting_position = null, updated_at = now()
+         where name = $1 and topic = $2 and partition = $3`,
+        [this.name, topic, partition, message.offset, message.event.position],
+      );
+    });
+    this.failures.delete(message.event.position);
+    this.announceParked();
+    this.forget();
   }
 
   /**
@@ -279,8 +496,124 @@ export class ProjectionRunner {
 
   private forget(): void {
     this.cache.clear();
+    this.parking = [];
+    this.justParked = [];
     this.committed = -1;
     this.copy = undefined;
+    this.generation = undefined;
+  }
+
+  /** The parked events, oldest first. */
+  async parked(manager: EntityManager = this.dataSource.manager, limit = 1000): Promise<ParkedEventRow[]> {
+    const rows: RawParkedRow[] = await manager.query(
+      `select position, event_id, stream_id, event_type, error, attempts, first_attempt, last_attempt
+       from "${this.schema}".parked_events where name = $1 order by position limit $2`,
+      [this.name, limit],
+    );
+    return rows.map((row) => ({
+      readModel: this.name,
+      position: Number(row.position),
+      eventId: row.event_id,
+      streamId: row.stream_id,
+      eventType: row.event_type,
+      error: row.error,
+      attempts: row.attempts,
+      firstAttempt: new Date(row.first_attempt).toISOString(),
+      lastAttempt: new Date(row.last_attempt).toISOString(),
+    }));
+  }
+
+  async parkedCount(manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const [row]: { count: number }[] = await manager.query(
+      `select count(*)::int as count from "${this.schema}".parked_events where name = $1`,
+      [this.name],
+    );
+    return row?.count ?? 0;
+  }
+
+  /** Whether the read model skipped an event: its views then say `degraded`. */
+  async isDegraded(manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const [row]: { degraded: boolean }[] = await manager.query(
+      `select exists (select from "${this.schema}".parked_events where name = $1) as degraded`,
+      [this.name],
+    );
+    return row?.degraded ?? false;
+  }
+
+  /**
+   * Applies parked events now, oldest first (after a fix: a projector that handles them, the
+   * unit they named registered since). `read` gets an event from the log by its position, so the
+   * upcasters of today apply. No batch of any projector of this read model runs meanwhile (the
+   * swap lock, taken exclusively per event). An event that fails again stays parked, with the
+   * new error and one more attempt. Events are applied after later ones of theirs were: a
+   * rebuild gives the exact result where order matters.
+   */
+  async retryParked(
+    read: (position: number) => Promise<RecordedEvent | undefined>,
+    positions?: readonly number[],
+  ): Promise<RetryOutcome[]> {
+    const wanted = positions ? new Set(positions) : undefined;
+    const outcomes: RetryOutcome[] = [];
+    for (const row of await this.parked(undefined, 1_000_000)) {
+      if (wanted && !wanted.has(row.position)) continue;
+      const event = await read(row.position);
+      if (!event) {
+        outcomes.push({ position: row.position, outcome: 'failed', error: 'the event is no longer in the log' });
+        continue;
+      }
+      try {
+        const applied = await this.dataSource.transaction(async (manager) => {
+          await manager.query('select pg_advisory_xact_lock($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
+          const [still]: unknown[] = await manager.query(
+            `select from "${this.schema}".parked_events where name = $1 and position = $2 for update`,
+            [this.name, row.position],
+          );
+          if (!still) return 'gone' as const;
+          this.forget();
+          await this.project(manager, [event]);
+          const again = this.parking.splice(0);
+          if (again.length > 0) throw new RetryFailed(again[0].error);
+          await this.flush(manager);
+          await manager.query(`delete from "${this.schema}".parked_events where name = $1 and position = $2`, [
+            this.name,
+            row.position,
+          ]);
+          await manager.query(
+            `update "${this.schema}".projection_checkpoint set generation = generation + 1 where name = $1`,
+            [this.name],
+          );
+          return 'applied' as const;
+        });
+        outcomes.push({ position: row.position, outcome: applied });
+      } catch (error) {
+        this.forget();
+        if (isDatabaseUnavailable(error)) throw error;
+        const description = error instanceof RetryFailed ? error.message : describeFailure(error);
+        await this.dataSource.query(
+          `update "${this.schema}".parked_events set error = $3, attempts = attempts + 1, last_attempt = now()
+           where name = $1 and position = $2`,
+          [this.name, row.position, description],
+        );
+        outcomes.push({ position: row.position, outcome: 'failed', error: description });
+      }
+    }
+    return outcomes;
+  }
+
+  private takeChanges(): Changes {
+    return { ...this.cache.takeChanges(), parked: this.parking.splice(0) };
+  }
+
+  private async writeParked(manager: EntityManager, parked: readonly ParkedEvent[]): Promise<void> {
+    for (const { event, error } of parked) {
+      await manager.query(
+        `insert into "${this.schema}".parked_events (name, position, event_id, stream_id, event_type, event, error)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (name, position) do update
+           set error = excluded.error, attempts = parked_events.attempts + 1, last_attempt = now()`,
+        [this.name, event.position, event.metadata.eventId, event.streamId, event.type, JSON.stringify(event), error],
+      );
+    }
   }
 
   /**
@@ -291,24 +624,43 @@ export class ProjectionRunner {
   private async project(
     manager: EntityManager,
     events: readonly RecordedEvent[],
-    stopWhenAwaiting = false,
+    awaitedForGood?: (event: RecordedEvent) => Promise<boolean>,
   ): Promise<{ awaiting: RecordedEvent; reason: AwaitingEvents } | undefined> {
     const { projection } = this.readModel;
     const relevant = events.filter((event) => projection.handles(event));
+    // What to fetch, as far as each event tells (one that cannot say fetches as it goes).
+    const wanted = (event: RecordedEvent) => {
+      try {
+        return projection.prefetch(event, this.cache);
+      } catch {
+        return [];
+      }
+    };
     // Two rounds: the second sees rows the first brought (a teacher's record names the school).
     for (let round = 0; round < 2; round++) {
-      await this.load(manager, this.cache.missing(relevant.flatMap((event) => projection.prefetch(event, this.cache))));
+      await this.load(manager, this.cache.missing(relevant.flatMap(wanted)));
     }
     for (const event of relevant) {
       for (;;) {
+        let changes: ViewChange[];
         try {
-          this.cache.apply(projection.project(event, this.cache));
-          break;
+          changes = projection.project(event, this.cache);
         } catch (error) {
-          if (error instanceof AwaitingEvents && stopWhenAwaiting) return { awaiting: event, reason: error };
-          if (!(error instanceof RowNotLoaded)) throw error;
-          await this.load(manager, [error.ref]);
+          if (error instanceof RowNotLoaded) {
+            await this.load(manager, [error.ref]);
+            continue;
+          }
+          // In global order (no callback) what an event awaits would have come before it.
+          if (error instanceof AwaitingEvents && awaitedForGood && !(await awaitedForGood(event)))
+            return { awaiting: event, reason: error };
+          // The projector decides from the event and the rows loaded in this transaction: the
+          // same again would fail the same way. Parked with the batch's rows; the batch goes on.
+          this.parking.push({ event, error: describeFailure(error) });
+          break;
         }
+        // Outside the parking: changes the engine cannot take fail the batch (see handle).
+        this.cache.apply(changes);
+        break;
       }
     }
     return undefined;
@@ -325,13 +677,12 @@ export class ProjectionRunner {
   }
 
   private async flush(manager: EntityManager): Promise<void> {
-    await this.write(manager, this.cache.takeChanges());
+    await this.write(manager, this.takeChanges());
   }
 
-  private async write(
-    manager: EntityManager,
-    { puts, deletes, counters }: ReturnType<RowCache['takeChanges']>,
-  ): Promise<void> {
+  private async write(manager: EntityManager, { puts, deletes, counters, parked }: Changes): Promise<void> {
+    if (parked.length > 0) await this.writeParked(manager, parked);
+    this.justParked.push(...parked);
     for (const [table, keys] of deletes)
       await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).delete(manager, keys));
     for (const [table, rows] of puts)

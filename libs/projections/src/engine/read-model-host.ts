@@ -5,7 +5,7 @@ import { MessageConsumer } from '@tip/messaging';
 import { inProjectionSpan } from '@tip/observability';
 import { consumeIntoReadModel, KafkaFeed } from '../kafka/kafka-feed';
 import { liveSchemaOf, migrateReadModel, readModelDataSource, ReadModel } from './read-model';
-import { ProjectionRunner } from './projection-runner';
+import { ParkedEventRow, ProjectionRunner } from './projection-runner';
 
 /** 503 VIEW_BEHIND: the read model did not reach the position asked for in time. */
 export class ViewBehindError extends Error {
@@ -81,6 +81,16 @@ export class ReadModelHost {
       throw error;
     }
     const host = new ReadModelHost(hosted, store, options);
+    for (const each of hosted.values()) {
+      each.runner.progress.on(
+        'parked',
+        (parked: { readModel: string; position: number; type: string; error: string }) =>
+          options.logger.error(
+            `Read model ${parked.readModel} parked the event at position ${parked.position} and went on; see tip projections parked`,
+            { ...parked },
+          ),
+      );
+    }
     const { kafka } = options;
     if (kafka?.broker) {
       const feed = { ...kafka, broker: kafka.broker };
@@ -106,11 +116,24 @@ export class ReadModelHost {
    * Reads a view in one snapshot of the read model, with the position it stands at: an answer
    * never mixes rows written before and after a batch.
    */
-  read<T>(readModel: ReadModel, work: (manager: EntityManager, position: number) => Promise<T>): Promise<T> {
+  read<T>(
+    readModel: ReadModel,
+    work: (manager: EntityManager, position: number, degraded: boolean) => Promise<T>,
+  ): Promise<T> {
     return this.dataSource(readModel).transaction('REPEATABLE READ', async (manager) => {
       await manager.query('set transaction read only');
-      return work(manager, await this.position(readModel, manager));
+      const { runner } = this.get(readModel.projection.name);
+      return work(manager, await this.position(readModel, manager), await runner.isDegraded(manager));
     });
+  }
+
+  parkedCount(readModel: ReadModel): Promise<number> {
+    return this.get(readModel.projection.name).runner.parkedCount();
+  }
+
+  /** The events the read model's projectors parked, oldest first. */
+  parked(readModel: ReadModel, limit?: number): Promise<ParkedEventRow[]> {
+    return this.get(readModel.projection.name).runner.parked(undefined, limit);
   }
 
   /** Resolves once the read model has reached minPosition; ViewBehindError after the timeout. */
@@ -178,7 +201,7 @@ export class ReadModelHost {
         if (this.stopping) return;
         // A projector that got somewhere before it stopped starts its backoff afresh.
         if (advanced) attempt = 0;
-        const delay = Math.min(30_000, 500 * 2 ** attempt);
+        const delay = Math.min(5_000, 500 * 2 ** attempt);
         this.options.logger.error(`Read model ${name} stopped; restarting in ${delay} ms`, { error: String(error) });
         runner.progress.removeAllListeners('advanced');
         setTimeout(() => !this.stopping && this.run(hosted, attempt + 1), delay).unref();

@@ -45,7 +45,7 @@ export function readModelDataSource(
     url: connectionString,
     schema,
     entities: readModel.entities,
-    migrations: readModel.migrations,
+    migrations: [...readModel.migrations, ...ENGINE_MIGRATIONS],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'all',
     synchronize: false,
@@ -103,3 +103,44 @@ export async function createEngineObjects(queryRunner: QueryRunner, projectionNa
             group by key) as sums
     $$`);
 }
+
+/**
+ * Parking (every read model, after its own first migration): events its projector cannot handle
+ * wait in `parked_events` with the error, and the checkpoint goes on past them. A rebuilt copy
+ * gets its own table, so what a rebuild could not handle is parked there, and a rebuild after a
+ * fix starts with none. `generation` moves when a parked event is applied out of turn (a retry),
+ * telling a projector that rows it keeps in memory may be stale; `awaiting_position` is where a
+ * Kafka partition waits for another partition's event.
+ */
+export class ParkedEvents1765000000000 implements MigrationInterface {
+  name = 'ParkedEvents1765000000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(`create table ${schema}.parked_events (
+      name text not null,
+      position bigint not null,
+      event_id text not null,
+      stream_id text not null,
+      event_type text not null,
+      event jsonb not null,
+      error text not null,
+      attempts integer not null default 1,
+      first_attempt timestamptz not null default now(),
+      last_attempt timestamptz not null default now(),
+      primary key (name, position))`);
+    await queryRunner.query(
+      `alter table ${schema}.projection_checkpoint add column generation bigint not null default 0`,
+    );
+    await queryRunner.query(`alter table ${schema}.kafka_partitions add column awaiting_position bigint`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(`alter table ${schema}.kafka_partitions drop column awaiting_position`);
+    await queryRunner.query(`alter table ${schema}.projection_checkpoint drop column generation`);
+    await queryRunner.query(`drop table ${schema}.parked_events`);
+  }
+}
+
+const ENGINE_MIGRATIONS: MigrationClass[] = [ParkedEvents1765000000000];

@@ -51,7 +51,7 @@ export async function consumeIntoReadModel(
             runner.name,
             items.map((item) => (item.kind === 'event' ? item.event.metadata.traceparent : undefined)),
             items.length,
-            () => runner.handlePartition(topic, partition, items),
+            () => runner.handlePartition(topic, partition, items, feed.partitions),
           );
           return;
         } catch (error) {
