@@ -75,6 +75,70 @@ describe('the edge of the HTTP API', () => {
     expect((await fetch(`${api.tip.url}/nowhere`, { method: 'PUT' })).status).toBe(404);
   });
 
+  const refusedNaming = async (name: string, body: Record<string, unknown>, field: string) => {
+    const response = await api.send(system, name, body);
+    expect({ status: response.status, body: response.body }).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: expect.any(String),
+          details: expect.arrayContaining([{ field, rule: expect.any(String) }]),
+        },
+      },
+    });
+    // Never the event store's own names for it.
+    expect(JSON.stringify(response.body)).not.toMatch(/events\[|streamIds|metadata/);
+  };
+
+  it.each([
+    ['an offset past ±23:59', '2020-11-03T08:00:00+25:00'],
+    ['a year before 1000', '0999-11-03T08:00:00Z'],
+    ['a year before 1000 once in UTC', '1000-01-01T00:00:00+01:00'],
+    ['a year past 9999 once in UTC', '9999-12-31T23:00:00-05:00'],
+    ['a day that does not exist', '2021-02-30T08:00:00+08:00'],
+  ])('refuses `at` with %s, naming at', async (_, at) => {
+    await refusedNaming('RegisterOrgUnit', { unitId: 'P-AT', kind: 'province', name: '省', at }, 'at');
+  });
+
+  it('refuses text no event can hold under the caller’s field name', async () => {
+    await refusedNaming('RegisterOrgUnit', { unitId: 'P-NUL', kind: 'province', name: 'a\u0000b' }, 'name');
+    await refusedNaming('RegisterOrgUnit', { unitId: 'P-SUR', kind: 'province', name: 'a\ud800b' }, 'name');
+    await refusedNaming('RegisterOrgUnit', { unitId: 'P-CTL', kind: 'province', name: 'a\u0007b' }, 'name');
+    await refusedNaming('RevokeCertificate', { certificateCode: 'TIP-\u0001X', reason: 'r' }, 'certificateCode');
+    await refusedNaming('RevokeCertificate', { certificateCode: 'TIP-\nX', reason: 'r' }, 'certificateCode');
+    await refusedNaming(
+      'LaunchProgramme',
+      { programmeId: 'PG', name: 'n', provinceId: 'P', rulebook: { hours: { 'on\u0000line': 1 } } },
+      'rulebook.hours',
+    );
+    await refusedNaming(
+      'RegisterOrgUnit',
+      { unitId: 'P-ACT', kind: 'province', name: '省', actor: { sub: 'x', role: 'system', unitId: 'a:b' } },
+      'actor.unitId',
+    );
+  });
+
+  it('counts lengths in characters, not UTF-16 units: 𠮷 is one', async () => {
+    const accepted = await api.send(system, 'RegisterOrgUnit', {
+      unitId: 'P-LONG',
+      kind: 'province',
+      name: '𠮷'.repeat(200),
+    });
+    expect(accepted.status).toBe(200);
+    await refusedNaming('RegisterOrgUnit', { unitId: 'P-LONGER', kind: 'province', name: '𠮷'.repeat(201) }, 'name');
+    expect(
+      (await api.send(system, 'RegisterOrgUnit', { unitId: '𠮷'.repeat(11), kind: 'province', name: '省' })).status,
+    ).toBe(200);
+  });
+
+  it('answers a malformed certificate code with 400 naming it, an unknown one with 404', async () => {
+    const malformed = await fetch(`${api.tip.url}/certificates/%00`);
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { details: [{ field: 'code' }] } });
+    expect((await fetch(`${api.tip.url}/certificates/TIP-NOSUCHCODE`)).status).toBe(404);
+  });
+
   it('gives the domain’s own shape refusals the one VALIDATION_FAILED shape: details [{field, rule}]', async () => {
     const response = await api.send(system, 'RegisterOrgUnit', {
       unitId: 'P-FTT',

@@ -11,6 +11,15 @@ export * from './commands/command-gateway';
 export { uuidFrom } from './commands/uuid-from';
 export { contractCommands } from './slices';
 export { identifier } from './slices/identifiers';
+export {
+  certificateCode,
+  CERTIFICATE_CODE,
+  characterCount,
+  instant,
+  jsonSchemaHints,
+  text,
+  unstorableText,
+} from './slices/text';
 export * from './audit';
 export * from './queries/query-parameters';
 export * from './ports/credential-vault';

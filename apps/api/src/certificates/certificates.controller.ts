@@ -1,4 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
+import { z } from 'zod';
+import { certificateCode, parseQuery } from '@tip/application';
 import { certificateStreamId, fold, TeacherEvent, teacherDecider, teacherStreamId } from '@tip/domain';
 import type { EventStore } from '@tip/event-store';
 import { EVENT_STORE } from '../infrastructure/event-store.provider';
@@ -28,8 +30,8 @@ export class CertificatesController {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @Get(':code')
-  async verify(@Param('code') code: string) {
-    if (!/^[A-Za-z0-9-]{1,40}$/.test(code)) throw new NotFoundException(`No certificate has the code ${code}`);
+  async verify(@Param() params: unknown) {
+    const { code } = parseQuery(z.object({ code: certificateCode }), params);
     const events = await this.store.readStream(certificateStreamId(code));
     const issued = events.find((event) => event.type === 'CertificateIssued');
     if (!issued) throw new NotFoundException(`No certificate has the code ${code}`);

@@ -4,6 +4,8 @@ import { Clock } from '../ports/clock';
 import { CommandRequest } from './command-result';
 import { CommandValidationFailed, Forbidden } from './errors';
 import { problemsOf } from './problems';
+import { identifier } from '../slices/identifiers';
+import { instant, text, unstorableText } from '../slices/text';
 
 /** Who acts and when: the caller now, or (sent by `system` importing history) the original actor at the original time. */
 export interface Envelope {
@@ -19,13 +21,9 @@ export interface Envelope {
 
 const importFields = z
   .object({
-    at: z
-      .string()
-      .datetime({ offset: true })
-      .refine((at) => !Number.isNaN(Date.parse(at)), 'must be a real instant (offsets up to ±23:59)')
-      .optional(),
+    at: instant.optional(),
     actor: z
-      .object({ sub: z.string().min(1).max(200), role: z.enum(ROLES), unitId: z.string().min(1).max(100).optional() })
+      .object({ sub: text(200), role: z.enum(ROLES), unitId: identifier.optional() })
       .strict()
       .optional(),
   })
@@ -40,6 +38,9 @@ export function openEnvelope(request: CommandRequest, clock: Clock): Envelope {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new CommandValidationFailed([{ field: 'body', rule: 'must be a JSON object' }]);
   }
+  // What no event can hold, anywhere in the body, is refused here under the caller's field name.
+  const unstorable = unstorableText(body);
+  if (unstorable.length > 0) throw new CommandValidationFailed(unstorable);
   const envelope = importFields.safeParse(body);
   if (!envelope.success) throw new CommandValidationFailed(problemsOf(envelope.error));
   const { at, actor: onBehalfOf, ...fields } = envelope.data;

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { systemOnly } from '../commands/scope';
 import { identifier } from './identifiers';
+import { text } from './text';
 
 /** A password as an operator may set it: 10 to 200 characters. */
 const password = z
@@ -31,7 +32,7 @@ export const addUser = defineCommand({
   schema: z
     .object({
       userId: identifier,
-      name: z.string().trim().min(1).max(100),
+      name: text(100),
       role: z.enum(ROLES),
       unitId: identifier.optional(),
       password,
@@ -98,7 +99,7 @@ export const revokeToken = defineCommand({
     .object({
       jti: z.string().min(1).max(100).optional(),
       sub: z.string().min(1).max(200).optional(),
-      reason: z.string().trim().min(1).max(500),
+      reason: text(500),
     })
     .strict()
     .refine((data) => (data.jti === undefined) !== (data.sub === undefined), {

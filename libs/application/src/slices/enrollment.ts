@@ -33,6 +33,7 @@ import { z } from 'zod';
 import { defineCommand, defineCommandWithFacts } from '../commands/command-slice';
 import { foundIn, onTeacher } from '../commands/scope';
 import { identifier } from './identifiers';
+import { certificateCode, text } from './text';
 import { commonAncestor } from './organisation';
 import { schoolFinishedAt } from './school-records';
 
@@ -93,7 +94,7 @@ export const withdrawTeacher = defineCommand({
     'Takes a teacher out of the batch; the seat is free again for the school. Sent by system or a school-admin ' +
     "of the record's school at any time before closure; withdrawing twice appends nothing. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, " +
     'SCHOOL_CLOSED, NOT_ENROLLED.',
-  schema: z.object({ ...onRecord, reason: z.string().trim().min(1).max(500) }).strict(),
+  schema: z.object({ ...onRecord, reason: text(500) }).strict(),
   roles: ['school-admin'],
   scope: recordScope,
   decision: withdrawTeacherDecision,
@@ -105,7 +106,7 @@ export const selectAbilityPoints = defineCommand({
     "Picks the micro-ability points (能力点) a teacher trains: the teacher within the rulebook's deadline after " +
     'enrollment (Jiangsu: a week), the school-admin after it. Sent by system, the teacher or a school-admin of ' +
     'the school. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, DEADLINE_PASSED, DEADLINE_NOT_PASSED, BAD_POINT_CHOICE.',
-  schema: z.object({ ...onRecord, points: z.array(z.string().trim().min(1).max(20)).max(30) }).strict(),
+  schema: z.object({ ...onRecord, points: z.array(text(20)).max(30) }).strict(),
   roles: ['teacher', 'school-admin'],
   scope: recordScope,
   decision: selectAbilityPointsDecision,
@@ -120,8 +121,8 @@ export const recordOnlineHours = defineCommand({
   schema: z
     .object({
       ...onRecord,
-      recordId: z.string().trim().min(1).max(100),
-      courseId: z.string().trim().min(1).max(100),
+      recordId: text(100),
+      courseId: text(100),
       hours,
     })
     .strict(),
@@ -141,8 +142,8 @@ export const submitPracticeEvidence = defineCommand({
   schema: z
     .object({
       ...onRecord,
-      abilityPoint: z.string().trim().min(1).max(50),
-      evidenceRef: z.string().trim().min(1).max(500),
+      abilityPoint: text(50),
+      evidenceRef: text(500),
     })
     .strict(),
   roles: ['teacher'],
@@ -155,9 +156,7 @@ export const recordPeerReview = defineCommand({
   description:
     "The teacher watched and commented a peer's video pushed to them (观看与点评), during offline practice. " +
     'Sent by system or the teacher themself. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED.',
-  schema: z
-    .object({ ...onRecord, videoId: z.string().trim().min(1).max(200), comment: z.string().trim().min(1).max(2000) })
-    .strict(),
+  schema: z.object({ ...onRecord, videoId: text(200), comment: text(2000) }).strict(),
   roles: ['teacher'],
   scope: recordScope,
   decision: recordPeerReviewDecision,
@@ -171,8 +170,8 @@ export const returnEvidence = defineCommand({
   schema: z
     .object({
       ...onRecord,
-      abilityPoint: z.string().trim().min(1).max(50),
-      reason: z.string().trim().min(1).max(2000),
+      abilityPoint: text(50),
+      reason: text(2000),
     })
     .strict(),
   roles: ['group-leader'],
@@ -189,9 +188,7 @@ export const assessPractice = defineCommand({
     "batch's end. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, PRACTICE_NOT_GRADED (the " +
     'rulebook grades nothing: Lianyungang), BATCH_ENDED, ONLINE_NOT_PASSED, EVIDENCE_MISSING, POINT_NOT_CHOSEN, ' +
     'RETAKES_EXHAUSTED.',
-  schema: z
-    .object({ ...onRecord, grade: z.enum(GRADES), abilityPoint: z.string().trim().min(1).max(50).optional() })
-    .strict(),
+  schema: z.object({ ...onRecord, grade: z.enum(GRADES), abilityPoint: text(50).optional() }).strict(),
   roles: ['group-leader', 'school-admin'],
   scope: recordScope,
   decision: assessPracticeDecision,
@@ -206,7 +203,7 @@ export const recordOfflineHours = defineCommandWithFacts({
     "city centre, added to the platform's feed. Sent by system or such an admin over the record's school; " +
     'another level is refused (403). Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, BAD_HOURS, UNKNOWN_HOURS_CATEGORY, ' +
     'BATCH_ENDED, PEER_REVIEW_MISSING, EVIDENCE_MISSING, DEADLINE_PASSED.',
-  schema: z.object({ ...onRecord, hours, category: z.string().trim().min(1).max(50).optional() }).strict(),
+  schema: z.object({ ...onRecord, hours, category: text(50).optional() }).strict(),
   roles: ['school-admin', 'county-admin', 'city-admin'],
   scope: recordScope,
   // Offline hours are due within a week after the whole school finished: found from its records.
@@ -254,9 +251,7 @@ export const revokeCertificate = defineCommand({
   description:
     'Revokes a certificate by its code (a mistake or fraud found later). Sent by system or a province-admin ' +
     "over the certificate's school; revoking twice appends nothing. Refuses SCHOOL_CLOSED, NOT_FOUND.",
-  schema: z
-    .object({ certificateCode: z.string().trim().min(1).max(40), reason: z.string().trim().min(1).max(2000) })
-    .strict(),
+  schema: z.object({ certificateCode, reason: text(2000) }).strict(),
   roles: ['province-admin'],
   scope: (data) =>
     foundIn({ certificate: one(certificateStream, certificateStreamId(data.certificateCode)) }, (roles, read) => {

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { CommandServices, defineCommand, defineCommandWithFacts } from '../commands/command-slice';
 import { atUnit } from '../commands/scope';
 import { identifier } from './identifiers';
+import { text } from './text';
 
 /**
  * The schools taking part in a batch under a unit: followed down the quota cascade, period by
@@ -62,7 +63,7 @@ export const drawInspectionSample = defineCommandWithFacts({
       batchId: identifier,
       scopeUnitId: identifier,
       ratePercent: z.number().gt(0).max(100),
-      seed: z.union([z.string().trim().min(1).max(100), z.number().int()]),
+      seed: z.union([text(100), z.number().int()]),
     })
     .strict()
     // A missing sample id is derived from the command once it has an id (complete).
@@ -88,7 +89,7 @@ export const recordInspectionFinding = defineCommand({
       sampleId: identifier,
       schoolId: identifier,
       outcome: z.enum(INSPECTION_OUTCOMES),
-      notes: z.string().trim().max(5000),
+      notes: text(5000, { min: 0 }),
     })
     .strict(),
   roles: ['inspector'],

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { atUnit, foundIn, systemOnly } from '../commands/scope';
 import { identifier } from './identifiers';
+import { text } from './text';
 
 export const registerOrgUnit = defineCommand({
   name: 'RegisterOrgUnit',
@@ -30,7 +31,7 @@ export const registerOrgUnit = defineCommand({
     .object({
       unitId: identifier,
       kind: z.enum(['province', 'city', 'county', 'school']),
-      name: z.string().trim().min(1).max(200),
+      name: text(200),
       parentId: identifier.optional(),
       fullTimeTeachers: z.number().int().min(0).max(1_000_000).optional(),
     })
@@ -90,11 +91,11 @@ export const registerTeacher = defineCommand({
     .object({
       teacherId: identifier,
       schoolId: identifier,
-      name: z.string().trim().min(1).max(100),
-      idNumber: z.string().trim().min(1).max(32),
+      name: text(100),
+      idNumber: text(32),
       gender: z.enum(['male', 'female']),
-      stage: z.string().trim().min(1).max(50),
-      subject: z.string().trim().min(1).max(50),
+      stage: text(50),
+      subject: text(50),
       fullTime: z.boolean(),
       birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
       phone: z.string().trim().min(1).max(20).optional(),

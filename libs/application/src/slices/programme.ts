@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { atUnit, foundIn } from '../commands/scope';
 import { identifier } from './identifiers';
+import { text } from './text';
 
 const calendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 
@@ -27,10 +28,10 @@ export const launchProgramme = defineCommand({
   schema: z
     .object({
       programmeId: identifier,
-      name: z.string().trim().min(1).max(200),
+      name: text(200),
       provinceId: identifier,
       // A preset's name, or a whole rulebook the domain checks field by field.
-      rulebook: z.union([z.string().min(1).max(100), z.record(z.unknown())]),
+      rulebook: z.union([text(100), z.record(z.unknown())]),
       ownerUnitId: identifier.optional(),
     })
     .strict(),
@@ -51,7 +52,7 @@ export const scheduleBatch = defineCommand({
     .object({
       programmeId: identifier,
       batchId: identifier,
-      name: z.string().trim().min(1).max(200),
+      name: text(200),
       startsOn: calendarDate,
       endsOn: calendarDate,
       sharePercent: z.number().min(0).max(100),

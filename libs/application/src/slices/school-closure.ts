@@ -12,10 +12,11 @@ import { z } from 'zod';
 import { defineCommand, defineCommandWithFacts } from '../commands/command-slice';
 import { atUnit } from '../commands/scope';
 import { identifier } from './identifiers';
+import { text } from './text';
 import { schoolFacts } from './school-records';
 
 const target = { batchId: identifier, schoolId: identifier };
-const reference = z.string().trim().min(1).max(500);
+const reference = text(500);
 const calendarDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const atSchool = <Data extends { schoolId: string }>(data: Data) => atUnit(data.schoolId);
 
@@ -49,9 +50,7 @@ export const uploadExcellentVideo = defineCommand({
     "Uploads an excellent teacher's work for one subject, after grading and before applying for closure. Sent " +
     'by system or a school-admin of the school. Refuses UNKNOWN_BATCH, UNKNOWN_SCHOOL, UNKNOWN_TEACHER, SCHOOL_CLOSED, TEACHER_NOT_IN_SCHOOL, NOT_EXCELLENT, ' +
     'VIDEO_ALREADY_USED.',
-  schema: z
-    .object({ ...target, teacherId: identifier, subject: z.string().trim().min(1).max(50), videoRef: reference })
-    .strict(),
+  schema: z.object({ ...target, teacherId: identifier, subject: text(50), videoRef: reference }).strict(),
   roles: ['school-admin'],
   scope: atSchool,
   decision: uploadExcellentVideoDecision,
@@ -70,7 +69,7 @@ export const applyForClosure = defineCommandWithFacts({
   decision: applyForClosureDecision,
 });
 
-const answer = z.object({ ...target, reason: z.string().trim().min(1).max(2000).optional() }).strict();
+const answer = z.object({ ...target, reason: text(2000).optional() }).strict();
 
 export const designatePilotSchool = defineCommand({
   name: 'DesignatePilotSchool',

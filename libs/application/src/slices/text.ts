@@ -1,0 +1,110 @@
+import { z, ZodTypeDef } from 'zod';
+
+/**
+ * Schema building blocks for what callers type: every rule the event store would apply later is
+ * applied here, so a refusal names the caller's field (`name`), never an internal one
+ * (`events[0].data.name`). Lengths count characters (code points, as JSON Schema's maxLength
+ * does), not UTF-16 units: 𠮷 is one character.
+ */
+
+/** How a block shows in the OpenAPI document, where zod's own rendering would say less (a refine) or wrong (a \p pattern). */
+export const jsonSchemaHints = new WeakMap<ZodTypeDef, Record<string, unknown>>();
+
+function hinted<T extends z.ZodTypeAny>(schema: T, hint: Record<string, unknown>): T {
+  jsonSchemaHints.set(schema._def, hint);
+  return schema;
+}
+
+export const characterCount = (value: string): number => {
+  let count = 0;
+  for (const _ of value) count += 1;
+  return count;
+};
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_EXCEPT_LINE_BREAKS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/**
+ * Text as people write it (names, reasons, notes): trimmed; tabs and line breaks allowed, other
+ * control characters (U+0000 among them) and lone surrogates not; `min` to `max` characters.
+ */
+export function text(max: number, { min = 1 }: { min?: number } = {}) {
+  return hinted(
+    z
+      .string()
+      .trim()
+      .superRefine((value, context) => {
+        if (CONTROL_EXCEPT_LINE_BREAKS.test(value))
+          context.addIssue({
+            code: 'custom',
+            message: 'must not contain control characters (U+0000 to U+001F) other than tabs and line breaks',
+          });
+        if (!value.isWellFormed())
+          context.addIssue({ code: 'custom', message: 'must be well-formed Unicode (no lone surrogates)' });
+        const length = characterCount(value);
+        if (length < min || length > max)
+          context.addIssue({
+            code: 'custom',
+            message: min === 0 ? `must be at most ${max} characters` : `must be ${min} to ${max} characters`,
+          });
+      }),
+    {
+      type: 'string',
+      minLength: min,
+      maxLength: max,
+      description: `${min === 0 ? 'Up to' : `${min} to`} ${max} characters (code points); no control characters but tabs and line breaks`,
+    },
+  );
+}
+
+/** A certificate's public code, as TIP draws them (TIP-XXXXXXXXXXXX): letters, digits and "-", up to 40. */
+export const CERTIFICATE_CODE = /^[A-Za-z0-9-]{1,40}$/;
+export const certificateCode = hinted(
+  z.string().regex(CERTIFICATE_CODE, 'must be 1 to 40 letters (A-Z, a-z), digits or "-"'),
+  { type: 'string', pattern: CERTIFICATE_CODE.source, minLength: 1, maxLength: 40 },
+);
+
+const EARLIEST = Date.UTC(1000, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * A business time: an ISO-8601 instant with its offset, that exists (no 30 February, offsets
+ * within ±23:59) and lies in years 1000 to 9999 once in UTC, as the event store keeps it.
+ */
+export const instant = hinted(
+  z
+    .string()
+    .datetime({ offset: true })
+    .refine((value) => {
+      const at = Date.parse(value);
+      return !Number.isNaN(at) && at >= EARLIEST && at <= LATEST;
+    }, 'must be a real instant (offsets up to ±23:59) from 1000-01-01T00:00:00Z to 9999-12-31T23:59:59Z'),
+  {
+    type: 'string',
+    format: 'date-time',
+    description:
+      'ISO-8601 instant with its offset (2020-11-03T08:00:00+08:00), a date that exists, offsets up to ±23:59, years 1000 to 9999 in UTC',
+  },
+);
+
+/**
+ * Strings anywhere in a body (values and keys, however deep: a rulebook) that no event can hold:
+ * U+0000 and lone surrogates. Named by their path in the body.
+ */
+export function unstorableText(value: unknown, path = ''): { field: string; rule: string }[] {
+  const here = path || 'body';
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return [{ field: here, rule: 'must not contain the character U+0000' }];
+    if (!value.isWellFormed()) return [{ field: here, rule: 'must be well-formed Unicode (no lone surrogates)' }];
+    return [];
+  }
+  if (value === null || typeof value !== 'object') return [];
+  if (Array.isArray(value))
+    return value.flatMap((item, index) => unstorableText(item, path ? `${path}.${index}` : `${index}`));
+  return Object.entries(value).flatMap(([key, item]) => {
+    const field = path ? `${path}.${key}` : key;
+    if (key.includes('\u0000') || !key.isWellFormed())
+      return [{ field: path || 'body', rule: 'field names must be well-formed Unicode without U+0000' }];
+    return unstorableText(item, field);
+  });
+}
