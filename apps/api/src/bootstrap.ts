@@ -25,6 +25,11 @@ export interface RunningTip {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000/api */
   url: string;
   databaseUrl: string;
+  /**
+   * Settles with the reason when TIP cannot go on: the embedded PostgreSQL died and could not be
+   * started again. The process should then exit non-zero, for its supervisor to start it afresh.
+   */
+  failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -46,10 +51,22 @@ export async function startTip(
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
   let ownerDatabaseUrl = config.TIP_DATABASE_OWNER_URL;
+  let fail: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (fail = resolve));
   if (!databaseUrl) {
     const dataDir = path.join(config.TIP_DATA_DIR, 'postgres');
     logger.log(`Starting embedded PostgreSQL in ${dataDir}`);
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.TIP_EMBEDDED_PG_PORT });
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: config.TIP_EMBEDDED_PG_PORT,
+      // Meanwhile commands and views answer 503 UNAVAILABLE; pools reconnect once it is back.
+      supervise: {
+        onRestarting: (attempt, reason) =>
+          logger.error(`Embedded PostgreSQL ${reason}; starting it again (attempt ${attempt})`),
+        onRestarted: () => logger.warn('Embedded PostgreSQL is back; commands and views resume'),
+        onGiveUp: (error) => fail(error),
+      },
+    });
     for (const note of embedded.notes) logger.log(note);
     await ensureDatabase(embedded.connectionString('postgres'), EMBEDDED_DATABASE);
     ({ databaseUrl, ownerUrl: ownerDatabaseUrl } = await embeddedDatabaseRoles(embedded, dataDir, EMBEDDED_DATABASE));
@@ -106,6 +123,7 @@ export async function startTip(
       app,
       url,
       databaseUrl,
+      failed,
       stop: () =>
         (stopping ??= (async () => {
           await app.close();

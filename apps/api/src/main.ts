@@ -40,6 +40,12 @@ async function main(): Promise<void> {
 
   const tip = await startTip(loadConfig(process.env));
   running.tip = tip;
+  void tip.failed.then((error) => {
+    logger.error(`${error.message}\nStopping with exit code 1, for a process supervisor to start TIP again`);
+    // Closing may hang on a database that is gone: exit regardless after a while.
+    setTimeout(() => process.exit(1), 10_000);
+    tip.stop().finally(() => process.exit(1));
+  });
   if (running.stopRequested) return stop(running.stopRequested);
   logger.log(`TIP is ready at ${tip.url} (health: ${tip.url}/health)`);
 }

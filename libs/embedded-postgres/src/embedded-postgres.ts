@@ -39,6 +39,22 @@ export interface EmbeddedPostgresOptions {
    * they are (a clone in a private folder). Default DEFAULT_SERVICE_HOME, /var/lib/tip.
    */
   serviceHome?: string;
+  /** Restart the server when it dies on its own (kill -9, a crash), on the same port; see Supervision. */
+  supervise?: Supervision;
+}
+
+/**
+ * What a supervised server does when it exits without being asked: starts again on the same port
+ * and data directory (PostgreSQL replays its WAL, so every commit it acknowledged is there), with
+ * backoff, for `giveUpAfterMs`; then it gives up and says so, for the caller to exit (and a
+ * process supervisor to start everything afresh).
+ */
+export interface Supervision {
+  onRestarting?(attempt: number, reason: string): void;
+  onRestarted?(attempt: number): void;
+  onGiveUp(error: Error): void;
+  /** How long to keep trying after a crash; 60 s by default. */
+  giveUpAfterMs?: number;
 }
 
 export interface EmbeddedPostgres {
@@ -122,6 +138,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     sink,
     notes: placement.notes,
   };
+  const server = await firstLaunch(launch, options);
+  return options.supervise ? new SupervisedServer(server, launch, options.settings, options.supervise) : server;
+}
+
+async function firstLaunch(launch: Launch, options: EmbeddedPostgresOptions): Promise<RunningServer> {
   if (options.port !== undefined) return launchServer(launch, options.port, options.settings);
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
@@ -131,7 +152,87 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       // The free port we picked can be taken by someone else before PostgreSQL binds it.
       const raced = error instanceof PostgresStartError && /Address already in use/.test(error.logTail);
       if (!raced || attempt >= 3) throw error;
-      sink.notice(`Port ${port} was taken before PostgreSQL could use it; trying another`);
+      launch.sink.notice(`Port ${port} was taken before PostgreSQL could use it; trying another`);
+    }
+  }
+}
+
+const RESTART_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000];
+
+/**
+ * A server brought back whenever it dies on its own. Same port and credentials throughout, so
+ * connection pools need nothing but to reconnect. Restarts wait a little more each time (a
+ * killed postmaster's backends must leave its shared memory before a new one may start).
+ */
+class SupervisedServer implements EmbeddedPostgres {
+  readonly port: number;
+  readonly user: string;
+  readonly clusterDir: string;
+  readonly notes: readonly string[];
+  private current: RunningServer;
+  private stopping = false;
+  private reviving: Promise<void> | undefined;
+
+  constructor(
+    first: RunningServer,
+    private readonly launch: Launch,
+    private readonly settings: Record<string, string> | undefined,
+    private readonly supervision: Supervision,
+  ) {
+    this.current = first;
+    this.port = first.port;
+    this.user = first.user;
+    this.clusterDir = first.clusterDir;
+    this.notes = first.notes;
+    this.watch(first);
+  }
+
+  connectionString(database?: string): string {
+    return this.current.connectionString(database);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.reviving;
+    await this.current.stop();
+  }
+
+  private watch(server: RunningServer): void {
+    void server.whenExited().then((reason) => {
+      if (this.stopping || server.stoppedOnPurpose || server !== this.current) return;
+      this.reviving = this.revive(reason);
+    });
+  }
+
+  private async revive(reason: string): Promise<void> {
+    const deadline = Date.now() + (this.supervision.giveUpAfterMs ?? 60_000);
+    for (let attempt = 1; !this.stopping; attempt++) {
+      this.launch.sink.notice(`PostgreSQL ${reason}; starting it again (attempt ${attempt})`);
+      this.supervision.onRestarting?.(attempt, reason);
+      try {
+        const server = await launchServer(this.launch, this.port, this.settings);
+        this.current = server;
+        this.watch(server);
+        if (this.stopping) return;
+        this.launch.sink.notice(`PostgreSQL is back on port ${this.port}`);
+        this.supervision.onRestarted?.(attempt);
+        return;
+      } catch (error) {
+        const delay = RESTART_DELAYS_MS[Math.min(attempt - 1, RESTART_DELAYS_MS.length - 1)];
+        if (Date.now() + delay > deadline) {
+          const failure = new PostgresStartError(
+            `PostgreSQL ${reason} and could not be started again within ` +
+              `${Math.round((this.supervision.giveUpAfterMs ?? 60_000) / 1000)} s (${attempt} attempts): ` +
+              (error instanceof Error ? error.message : String(error)),
+            error instanceof PostgresStartError ? error.logTail : '',
+            { cause: error },
+          );
+          this.launch.sink.notice(failure.message);
+          this.supervision.onGiveUp(failure);
+          return;
+        }
+        await sleep(delay);
+      }
     }
   }
 }
@@ -152,7 +253,7 @@ async function launchServer(
   launch: Launch,
   port: number,
   settings: Record<string, string> | undefined,
-): Promise<EmbeddedPostgres> {
+): Promise<RunningServer> {
   const { binDir, pgDir, workDir, env, runAs, credentials, sink } = launch;
   const args = postgresArguments(pgDir, port, settings);
   await sink.mark();
@@ -257,6 +358,17 @@ class RunningServer implements EmbeddedPostgres {
   private readonly closed: Promise<void>;
   private exitDescription: string | undefined;
   private stopping: Promise<void> | undefined;
+
+  /** Whether stop() was called: an exit then is no crash. */
+  get stoppedOnPurpose(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  /** Resolves with how the server exited ("was killed by SIGKILL"), whenever it does. */
+  async whenExited(): Promise<string> {
+    await this.exited;
+    return this.exitDescription ?? 'exited';
+  }
 
   constructor(
     private readonly child: ChildProcess,

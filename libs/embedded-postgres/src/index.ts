@@ -4,7 +4,12 @@ export {
   hydrateSymlinks,
   prepareClusterDirectory,
 } from './embedded-postgres';
-export type { EmbeddedPostgres, EmbeddedPostgresOptions, RunningEmbeddedPostgres } from './embedded-postgres';
+export type {
+  EmbeddedPostgres,
+  EmbeddedPostgresOptions,
+  RunningEmbeddedPostgres,
+  Supervision,
+} from './embedded-postgres';
 export { DEFAULT_SETTINGS } from './settings';
 export { DEFAULT_SERVICE_HOME, serviceDirName } from './placement';
 export {

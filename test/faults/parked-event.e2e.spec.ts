@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Actor, enrollmentRulesOf, enrollmentStreamId, presetRulebook } from '@tip/domain';
 import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
-import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+import { ApiUnderTest, startApiUnderTest } from '../api/support/api-under-test';
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
