@@ -1,8 +1,10 @@
 import { INestApplication } from '@nestjs/common';
 import { OpenAPIObject, ParameterObject, SwaggerModule } from '@nestjs/swagger';
-import { CommandSlice, DEFAULT_LOG_PAGE, MAX_LOG_PAGE, STREAM_CATEGORIES } from '@tip/application';
-import { zodToJsonSchema } from 'zod-to-json-schema';
-import { errorBody, json, refused } from './openapi-common';
+import type { ResponsesObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { CommandSlice, DEFAULT_LOG_PAGE, jsonSchemaHints, MAX_LOG_PAGE, STREAM_CATEGORIES } from '@tip/application';
+import { ROLES } from '@tip/domain';
+import { ignoreOverride, zodToJsonSchema } from 'zod-to-json-schema';
+import { errorBody, identifierSchema, json, refused, unavailable } from './openapi-common';
 import { rulebookPaths } from './rulebook-paths';
 import { viewPaths } from './view-paths';
 import { authPaths, sessionSecurityScheme } from './auth-paths';
@@ -21,12 +23,22 @@ const commandResult = {
 };
 
 const importFields = {
-  at: { type: 'string', format: 'date-time', description: 'Business time of an imported command (system only)' },
+  at: {
+    type: 'string',
+    format: 'date-time',
+    description:
+      'Business time of an imported command (system only): ISO-8601 with its offset (up to ±23:59), a date that exists, years 1000 to 9999 in UTC',
+  },
   actor: {
     type: 'object',
     description: 'The original actor of an imported command (system only)',
-    properties: { sub: { type: 'string' }, role: { type: 'string' }, unitId: { type: 'string' } },
+    properties: {
+      sub: { type: 'string', minLength: 1, maxLength: 200 },
+      role: { type: 'string', enum: [...ROLES] },
+      unitId: identifierSchema,
+    },
     required: ['sub', 'role'],
+    additionalProperties: false,
   },
 };
 
@@ -169,6 +181,111 @@ function auditPaths(): OpenAPIObject['paths'] {
   };
 }
 
+const partUp = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string', enum: ['up', 'down'] } },
+};
+const parkedEvent = {
+  type: 'object',
+  required: ['readModel', 'position', 'eventType', 'error', 'attempts', 'firstAttempt', 'lastAttempt'],
+  properties: {
+    readModel: { type: 'string' },
+    position: { type: 'integer' },
+    eventType: { type: 'string' },
+    error: { type: 'string', description: 'Why the projector could not handle it' },
+    attempts: { type: 'integer' },
+    firstAttempt: { type: 'string', format: 'date-time' },
+    lastAttempt: { type: 'string', format: 'date-time' },
+  },
+};
+const healthBody = {
+  type: 'object',
+  required: ['status', 'eventStore', 'readModels'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'degraded', 'unavailable'] },
+    eventStore: {
+      ...partUp,
+      properties: {
+        ...partUp.properties,
+        headPosition: { type: 'integer' },
+        safePosition: { type: 'integer' },
+        heldBackEvents: { type: 'integer' },
+        oldestOpenTransactionSeconds: { type: 'number' },
+      },
+    },
+    readModels: {
+      type: 'object',
+      required: ['status', 'views', 'parked'],
+      properties: {
+        status: { type: 'string', enum: ['up', 'down'] },
+        latencyMs: { type: 'number' },
+        views: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            required: ['position', 'behindBy', 'parked'],
+            properties: {
+              position: { type: 'integer' },
+              behindBy: { type: 'integer', nullable: true, description: 'Positions behind the event store’s head' },
+              parked: { type: 'integer', description: 'Events parked (see tip projections parked)' },
+            },
+          },
+        },
+        parked: { type: 'array', items: parkedEvent, description: 'The first 20 parked events, oldest first' },
+      },
+    },
+  },
+};
+
+/** Health for people, supervisors and probes: no token, no database details. */
+function healthPaths(): OpenAPIObject['paths'] {
+  const operation = (operationId: string, summary: string, responses: ResponsesObject) => ({
+    get: { operationId, tags: ['operations'], summary, responses },
+  });
+  return {
+    '/api/health': operation('health', 'Each part, each read model’s lag and parked events', {
+      200: { description: '`ok`, or `degraded` when a read model parked an event', ...json(healthBody) },
+      503: { description: '`unavailable`: a part does not answer', ...json(healthBody) },
+    }),
+    '/api/health/live': operation(
+      'healthLive',
+      'Liveness: the process serves HTTP (a database outage does not fail it)',
+      {
+        200: {
+          description: 'Live',
+          ...json({ type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['live'] } } }),
+        },
+      },
+    ),
+    '/api/health/ready': operation(
+      'healthReady',
+      'Readiness: database and event store answer, read models answer, none parked an event, none lags more than TIP_READY_MAX_LAG',
+      {
+        200: {
+          description: 'Ready',
+          ...json({
+            type: 'object',
+            required: ['status'],
+            properties: { status: { type: 'string', enum: ['ready'] } },
+          }),
+        },
+        503: {
+          description: 'Not ready, with the reasons',
+          ...json({
+            type: 'object',
+            required: ['status', 'reasons'],
+            properties: {
+              status: { type: 'string', enum: ['not-ready'] },
+              reasons: { type: 'array', items: { type: 'string' } },
+            },
+          }),
+        },
+      },
+    ),
+  };
+}
+
 /**
  * Identifier patterns use Unicode classes (\p{L}, for names like 赣榆区) that OpenAPI's
  * ECMA-262 patterns without the u flag cannot express: they become a description instead.
@@ -198,7 +315,13 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
     // Typed loosely on purpose: the generic zod types make the compiler recurse without end here.
     const toJsonSchema = zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>;
     const schema = unicodePatternsDescribed(
-      toJsonSchema(command.schema, { target: 'openApi3', $refStrategy: 'none', pipeStrategy: 'input' }),
+      toJsonSchema(command.schema, {
+        target: 'openApi3',
+        $refStrategy: 'none',
+        pipeStrategy: 'input',
+        // TIP's schema blocks (text, identifiers, instants) say in JSON Schema what their refinements check.
+        override: (def: object) => jsonSchemaHints.get(def as never) ?? ignoreOverride,
+      }),
     );
     const properties = { ...((schema.properties as Record<string, unknown>) ?? {}), ...importFields };
     paths[`/api/commands/${command.name}`] = {
@@ -209,7 +332,14 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
         description: command.description,
         security: [{ bearer: [] }],
         parameters: [
-          { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } },
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            schema: { type: 'string', minLength: 1, maxLength: 200 },
+            description:
+              'The same key with the same body returns the first answer and appends nothing; another body, 409',
+          },
           {
             name: 'traceparent',
             in: 'header',
@@ -231,10 +361,13 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
             description: 'CONFLICT: idempotency key reused, or unresolvable concurrency',
             content: { 'application/json': { schema: errorBody } },
           },
+          413: refused('PAYLOAD_TOO_LARGE: the body is over 1 MB'),
+          415: refused('UNSUPPORTED_MEDIA_TYPE: the body is not application/json'),
           422: {
-            description: 'A business rule, with its own code',
+            description: 'A business rule, with its own code (the description above names them)',
             content: { 'application/json': { schema: errorBody } },
           },
+          503: unavailable,
         },
       },
     };
@@ -244,21 +377,40 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       operationId: 'verifyCertificate',
       tags: ['certificates'],
       summary: 'Anyone may check a certificate: valid or revoked, masked holder, batch, hours (no token)',
-      parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'string', maxLength: 40 } }],
+      parameters: [
+        {
+          name: 'code',
+          in: 'path',
+          required: true,
+          schema: { type: 'string', pattern: '^[A-Za-z0-9-]{1,40}$', minLength: 1, maxLength: 40 },
+        },
+      ],
       responses: {
-        200: { description: 'The certificate' },
-        404: { description: 'NOT_FOUND', content: { 'application/json': { schema: errorBody } } },
+        200: {
+          description: 'The certificate',
+          ...json({
+            type: 'object',
+            required: ['code', 'status', 'holder', 'batchId', 'hours', 'totalHours', 'grade', 'issuedAt'],
+            properties: {
+              code: { type: 'string' },
+              status: { type: 'string', enum: ['valid', 'revoked'] },
+              revokedAt: { type: 'string', format: 'date-time', description: 'When revoked' },
+              holder: { type: 'string', description: 'The first character of the name, then *' },
+              batchId: { type: 'string' },
+              hours: { type: 'object', additionalProperties: { type: 'number' } },
+              totalHours: { type: 'number' },
+              grade: { type: 'string', nullable: true },
+              issuedAt: { type: 'string' },
+            },
+          }),
+        },
+        400: refused('VALIDATION_FAILED: code is not 1 to 40 letters, digits or "-"'),
+        404: refused('NOT_FOUND: no certificate has this code'),
+        503: unavailable,
       },
     },
   };
-  Object.assign(paths, rulebookPaths(), viewPaths(), auditPaths(), authPaths(), transparencyPaths());
-  paths['/api/health'] = {
-    get: {
-      operationId: 'health',
-      tags: ['operations'],
-      responses: { 200: { description: 'Every part answers' }, 503: { description: 'A part is down' } },
-    },
-  };
+  Object.assign(paths, rulebookPaths(), viewPaths(), auditPaths(), authPaths(), transparencyPaths(), healthPaths());
   paths['/api/metrics'] = {
     get: {
       operationId: 'metrics',

@@ -1,22 +1,23 @@
 import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
 import { NOTICE_COUNTS, NOTICE_RATES, TRAINING_STATUSES } from '@tip/projections';
-import { json, refused } from './openapi-common';
+import { identifierSchema, json, refused } from './openapi-common';
 
 const minPosition: ParameterObject = {
   name: 'minPosition',
   in: 'query',
   required: false,
-  schema: { type: 'integer', minimum: 0 },
+  schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999 },
   description:
-    'Read your writes: answer once the read model has reached this global position (a command result’s `position`); 503 VIEW_BEHIND after 5 s',
+    'Read your writes: answer once the read model has reached this global position (a command result’s `position`, up to 15 digits); 503 VIEW_BEHIND after 5 s',
 };
+/** Caller-chosen ids, as the commands check them (apps/api/src/docs/openapi-common.ts). */
 const batchId = (required: boolean): ParameterObject => ({
   name: 'batchId',
   in: 'query',
   required,
-  schema: { type: 'string' },
+  schema: identifierSchema,
 });
-const inPath = (name: string): ParameterObject => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const inPath = (name: string): ParameterObject => ({ name, in: 'path', required: true, schema: identifierSchema });
 
 const counts = (names: string[]) => ({
   type: 'object',
@@ -171,6 +172,19 @@ const noticeRow = {
   },
 };
 
+/** Every view says whether its read model parked an event (skipped it): see /api/health. */
+function withDegraded(answer: object): object {
+  const properties = (answer as { properties?: object }).properties;
+  if (!properties) return answer;
+  return {
+    ...answer,
+    properties: {
+      ...properties,
+      degraded: { type: 'boolean', description: 'The read model parked an event: this answer may lack its effect' },
+    },
+  };
+}
+
 function view(operationId: string, summary: string, parameters: ParameterObject[], answer: object, content?: object) {
   return {
     get: {
@@ -180,12 +194,16 @@ function view(operationId: string, summary: string, parameters: ParameterObject[
       security: [{ bearer: [] }],
       parameters,
       responses: {
-        200: { description: 'The answer', ...(content ?? json(answer)) },
+        200: { description: 'The answer', ...(content ?? json(withDegraded(answer))) },
         400: refused('VALIDATION_FAILED: a parameter, named in details'),
         401: refused('UNAUTHENTICATED'),
-        403: refused('FORBIDDEN: outside the actor’s subtree (a teacher reads only their own transcript)'),
-        404: refused('NOT_FOUND'),
-        503: refused('VIEW_BEHIND: the read model did not reach minPosition within 5 s'),
+        403: refused(
+          'FORBIDDEN: outside the actor’s subtree, whether the id exists or not (a teacher reads only their own transcript); decided before any wait',
+        ),
+        404: refused('NOT_FOUND: only to system and auditor, or inside the actor’s subtree'),
+        503: refused(
+          'VIEW_BEHIND: the read model did not reach minPosition within 5 s; UNAVAILABLE: the database is not reachable (Retry-After)',
+        ),
       },
     },
   };
@@ -344,7 +362,7 @@ export function viewPaths(): OpenAPIObject['paths'] {
       'weeklyNotice',
       'The weekly notice (周通报) for a unit and every level below it, headed as a bureau sends it (issuing office, 文号, date of issue, programme and batch names) with a summary paragraph: teachers required, enrolled, confirmed, online passed, assessed, passed, trained, 参训率, 合格率, 完成率 this week, last week and the change; ranked by 完成率 (ties share a rank: 1, 1, 3); the units under the batch’s coverage target flagged. Weeks are ISO weeks in Asia/Shanghai; a past week is the history as of its end and never changes. csv: UTF-8 with BOM, one row per unit; xlsx: one sheet per level, headers frozen, rates as percent cells; html: fits an A4 landscape page and a 1280-px screen, each level as two tables (counts; rates and hours). Files are named by unit, batch and week.',
       [
-        { name: 'unitId', in: 'query', required: true, schema: { type: 'string' } },
+        { name: 'unitId', in: 'query', required: true, schema: identifierSchema },
         batchId(true),
         {
           name: 'week',
@@ -479,11 +497,19 @@ export function viewPaths(): OpenAPIObject['paths'] {
           name: 'status',
           in: 'query',
           required: false,
-          schema: { type: 'string' },
+          schema: {
+            type: 'string',
+            pattern: `^(${TRAINING_STATUSES.join('|')})(,(${TRAINING_STATUSES.join('|')}))*$`,
+          },
           description: `One or more of ${TRAINING_STATUSES.join(', ')}, separated by commas. Under a rulebook that grades nothing, awaiting-grade means online study is passed and the remaining hours or the certificate are still to come`,
           example: 'online-not-passed,awaiting-grade',
         },
-        { name: 'page', in: 'query', required: false, schema: { type: 'integer', minimum: 1, default: 1 } },
+        {
+          name: 'page',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 999_999_999_999_999, default: 1 },
+        },
         {
           name: 'pageSize',
           in: 'query',

@@ -52,6 +52,8 @@ export function text(max: number, { min = 1 }: { min?: number } = {}) {
       type: 'string',
       minLength: min,
       maxLength: max,
+      // The same rules as a pattern both ECMA-262 (without the u flag) and other dialects read alike.
+      pattern: `^${min > 0 ? '(?=[\\s\\S]*[^\\s\\uFEFF])' : ''}[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$`,
       description: `${min === 0 ? 'Up to' : `${min} to`} ${max} characters (code points); no control characters but tabs and line breaks`,
     },
   );
