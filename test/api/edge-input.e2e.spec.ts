@@ -140,18 +140,14 @@ describe('the edge of the HTTP API', () => {
   });
 
   it('gives the domain’s own shape refusals the one VALIDATION_FAILED shape: details [{field, rule}]', async () => {
-    const response = await api.send(system, 'RegisterOrgUnit', {
-      unitId: 'P-FTT',
-      kind: 'province',
-      name: '省',
-      fullTimeTeachers: 3,
-    });
+    // Neither jti nor sub: a rule between fields the domain checks itself.
+    const response = await api.send(system, 'RevokeToken', { reason: 'lost' });
     expect(response.status).toBe(400);
     expect(response.body).toEqual({
       error: {
         code: 'VALIDATION_FAILED',
         message: expect.any(String),
-        details: [{ field: 'fullTimeTeachers', rule: 'allowed for schools only' }],
+        details: [{ field: 'jti', rule: expect.any(String) }],
       },
     });
   });
