@@ -1,39 +1,19 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
+import { ChildProcess } from 'node:child_process';
 import { READ_MODELS, ReadModelHost } from '@tip/projections';
 import { describeWithKafka, KafkaBroker, startKafkaBroker } from '@tip/testing';
 import { snapshotDifferences } from '../read-models/support/read-model-snapshot';
 import { cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
-import { collectingLogger, converged, groupsStable, PARTITIONS, TwoWays, twoWays, viewsOf } from './kafka-support';
-
-const root = path.resolve(__dirname, '../..');
-
-/** A projector worker as operators run it: its own process (apps/projector). */
-function spawnWorker(databaseUrl: string, brokers: string, topic: string): ChildProcess {
-  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/projector/src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      KAFKA_BROKERS: brokers,
-      TIP_KAFKA_TOPIC: topic,
-      TIP_KAFKA_PARTITIONS: String(PARTITIONS),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Its log, to read when a test here fails.
-  const log = createWriteStream(path.join(tmpdir(), `tip-projector-${child.pid}.log`));
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  return child;
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) =>
-    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
-  );
+import {
+  collectingLogger,
+  converged,
+  exited,
+  groupsStable,
+  PARTITIONS,
+  spawnWorker,
+  TwoWays,
+  twoWays,
+  viewsOf,
+} from './kafka-support';
 
 /**
  * What goes wrong in production, with a broker of the test's own: the broker stops while the

@@ -1,4 +1,8 @@
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { CommandGateway } from '@tip/application';
@@ -45,6 +49,39 @@ export async function startWorker(
   };
 }
 
+const root = path.resolve(__dirname, '../..');
+
+/** A projector worker as operators run it: its own process (apps/projector). */
+export function spawnWorker(
+  databaseUrl: string,
+  brokers: string,
+  topic: string,
+  environment: Record<string, string> = {},
+): ChildProcess {
+  const child = spawn(process.execPath, ['-r', './scripts/register.js', 'apps/projector/src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      KAFKA_BROKERS: brokers,
+      TIP_KAFKA_TOPIC: topic,
+      TIP_KAFKA_PARTITIONS: String(PARTITIONS),
+      ...environment,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Its log, to read when a test here fails.
+  const log = createWriteStream(path.join(tmpdir(), `tip-projector-${child.pid}.log`));
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+export const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
+
 /** Waits until every read model a host reads has reached the store's head. */
 export async function converged(host: ReadModelHost, store: EventStore, timeoutMs = 90_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
@@ -75,14 +112,19 @@ export async function viewsOf(databaseUrl: string): Promise<Snapshot> {
 }
 
 /** Waits until every read model's consumer group has this many members, settled. */
-export async function groupsStable(brokers: string, members: number, timeoutMs = 60_000): Promise<void> {
+export async function groupsStable(
+  brokers: string,
+  members: number,
+  timeoutMs = 60_000,
+  groupPrefix = 'tip-read-model-',
+): Promise<void> {
   const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { groups } = await admin.describeGroups(
-        READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`),
+        READ_MODELS.map((readModel) => `${groupPrefix}${readModel.projection.name}`),
       );
       if (groups.every((group) => group.state === 'Stable' && group.members.length === members)) return;
       if (Date.now() > deadline)

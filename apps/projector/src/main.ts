@@ -20,6 +20,11 @@ const environment = z.object({
     .transform((list) => list.split(',').map((name) => name.trim()))
     .refine((list) => list.every((name) => names.includes(name)), `must name read models among ${names.join(', ')}`),
   ...metricsEnvironment,
+  /** Consumer groups are this prefix and the read model's name: two installations can share a Kafka cluster. */
+  TIP_KAFKA_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be letters, digits, ".", "_" or "-" (a Kafka group id)')
+    .default('tip-read-model-'),
 });
 
 runWorker('tip-projector', async () => {
@@ -38,7 +43,12 @@ runWorker('tip-projector', async () => {
   const readModels = READ_MODELS.filter((readModel) => config.TIP_READ_MODELS.includes(readModel.projection.name));
   const host = await ReadModelHost.open(config.DATABASE_URL, undefined, readModels, {
     runProjectors: false,
-    kafka: { topic: config.TIP_KAFKA_TOPIC, partitions: config.TIP_KAFKA_PARTITIONS, broker },
+    kafka: {
+      topic: config.TIP_KAFKA_TOPIC,
+      partitions: config.TIP_KAFKA_PARTITIONS,
+      broker,
+      groupPrefix: config.TIP_KAFKA_GROUP_PREFIX,
+    },
     logger,
   });
   logger.info('building read models from Kafka', { readModels: config.TIP_READ_MODELS, topic: config.TIP_KAFKA_TOPIC });
