@@ -75,7 +75,7 @@ export const disableUser = defineCommand({
   description:
     'Stops an account from signing in (`tip user disable`); its open sessions end at once. Sent by system ' +
     'only; disabling twice changes nothing. Refuses UNKNOWN_USER.',
-  schema: z.object({ userId: identifier, reason: z.string().trim().min(1).max(500) }).strict(),
+  schema: z.object({ userId: identifier, reason: text(500) }).strict(),
   roles: [],
   scope: () => systemOnly,
   decision: disableUserDecision,

@@ -237,7 +237,7 @@ export const issueCertificate = defineCommand({
     'certificate of the kind gets nothing more. Refuses UNKNOWN_BATCH, UNKNOWN_TEACHER, SCHOOL_CLOSED, NOT_ENROLLED, UNKNOWN_CERTIFICATE_KIND, ' +
     'BATCH_ENDED, REQUIREMENTS_NOT_MET.',
   schema: z
-    .object({ ...onRecord, kind: z.string().trim().min(1).max(50).optional() })
+    .object({ ...onRecord, kind: text(50).optional() })
     .strict()
     .transform((data) => ({ ...data, certificateCode: '' })),
   roles: ['school-admin', 'county-admin', 'city-admin', 'province-admin'],

@@ -98,7 +98,7 @@ export const registerTeacher = defineCommand({
       subject: text(50),
       fullTime: z.boolean(),
       birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'),
-      phone: z.string().trim().min(1).max(20).optional(),
+      phone: text(20).optional(),
     })
     .strict()
     // Filled by complete(); a caller cannot set it (strict() refuses the field).

@@ -78,7 +78,7 @@ export const extendBatch = defineCommand({
     "Moves a batch's last day later, with the reason (shown in views and notices): until then assessment, " +
     'offline hours, certificates and closure applications are taken. Sent by system or an admin of the ' +
     "programme's owner. Refuses UNKNOWN_BATCH, NOT_LATER (the new end is not after the current one).",
-  schema: z.object({ batchId: identifier, endsOn: calendarDate, reason: z.string().trim().min(1).max(2000) }).strict(),
+  schema: z.object({ batchId: identifier, endsOn: calendarDate, reason: text(2000) }).strict(),
   roles: ['province-admin', 'city-admin'],
   // The batch names its programme's owner (a batch scheduled before owners were recorded: system only).
   scope: (data) =>
