@@ -115,8 +115,9 @@ describe('Rebuilding the read models', () => {
     const afresh = await snapshotAll();
 
     expect(snapshotDifferences(live, afresh)).toEqual([]);
-    expect(afresh['progress.projection_checkpoint']).toEqual([{ name: 'progress', position: String(position) }]);
-    expect(afresh['inspections.projection_checkpoint']).toEqual([{ name: 'inspections', position: String(position) }]);
+    // A fresh copy: no parked event has been applied out of turn in it yet (generation 0).
+    for (const name of ['progress', 'inspections'])
+      expect(afresh[`${name}.projection_checkpoint`]).toEqual([{ name, position: String(position), generation: '0' }]);
     // A history worth comparing: every kind of progress row is there in numbers.
     expect(live['progress.teacher_records'].length).toBeGreaterThan(100);
     expect(live['progress.unit_weekly_changes'].length).toBeGreaterThan(100);

@@ -153,7 +153,12 @@ function auditPaths(): OpenAPIObject['paths'] {
       'auditEvents',
       'The global event log in order, for external replay',
       [
-        { name: 'fromPosition', in: 'query', required: false, schema: { type: 'integer', minimum: 0, default: 0 } },
+        {
+          name: 'fromPosition',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999, default: 0 },
+        },
         {
           name: 'limit',
           in: 'query',

@@ -11,6 +11,7 @@ export const ZH_CN_MESSAGES: Readonly<Record<string, string>> = {
   NOT_FOUND: '未找到所请求的内容',
   CONFLICT: '请求冲突：该幂等键已用于不同的请求，或数据正被同时修改，请稍后重试',
   PAYLOAD_TOO_LARGE: '请求内容过大',
+  METHOD_NOT_ALLOWED: '此路径不支持该请求方法（Allow 头列出可用的方法）',
   UNSUPPORTED_MEDIA_TYPE: '不支持的内容类型，请以 JSON（application/json）提交',
   VIEW_BEHIND: '统计数据尚未更新到所需位置，请稍后重试',
   UNAVAILABLE: '服务暂时不可用（数据库未连接），请稍后重试',

@@ -10,13 +10,16 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { systemOnly } from '../commands/scope';
 import { identifier } from './identifiers';
-import { text } from './text';
+import { hinted, text } from './text';
 
 /** A password as an operator may set it: 10 to 200 characters. */
-const password = z
-  .string()
-  .refine((value) => [...value].length >= 10, 'must be at least 10 characters')
-  .refine((value) => [...value].length <= 200, 'must be at most 200 characters');
+const password = hinted(
+  z
+    .string()
+    .refine((value) => [...value].length >= 10, 'must be at least 10 characters')
+    .refine((value) => [...value].length <= 200, 'must be at most 200 characters'),
+  { type: 'string', minLength: 10, maxLength: 200, description: '10 to 200 characters (code points)' },
+);
 
 // Accounts are made by the operator (`tip user add`, with a system token): no role below system
 // hands out sign-ins, so no admin can make themself a peer or a superior.
@@ -94,7 +97,8 @@ export const revokeToken = defineCommand({
   name: 'RevokeToken',
   description:
     "Revokes a machine caller's bearer token by its jti, or every token of a subject issued until now " +
-    '(`tip token revoke`). Sent by system only; revoking a jti twice changes nothing.',
+    '(`tip token revoke`). Sent by system only; revoking a jti twice changes nothing. Refuses nothing beyond ' +
+    'the common answers (400 for neither or both of jti and sub).',
   schema: z
     .object({
       jti: z.string().min(1).max(100).optional(),

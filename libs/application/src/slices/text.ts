@@ -10,7 +10,7 @@ import { z, ZodTypeDef } from 'zod';
 /** How a block shows in the OpenAPI document, where zod's own rendering would say less (a refine) or wrong (a \p pattern). */
 export const jsonSchemaHints = new WeakMap<ZodTypeDef, Record<string, unknown>>();
 
-function hinted<T extends z.ZodTypeAny>(schema: T, hint: Record<string, unknown>): T {
+export function hinted<T extends z.ZodTypeAny>(schema: T, hint: Record<string, unknown>): T {
   jsonSchemaHints.set(schema._def, hint);
   return schema;
 }
