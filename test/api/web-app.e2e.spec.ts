@@ -268,14 +268,15 @@ describe('the web app and its views over HTTP', () => {
       ]);
     });
 
-    it('refuses a unit outside the caller’s subtree (403), a missing batch (400) and an unknown one (404)', async () => {
+    it('refuses a unit outside the caller’s subtree (403), a missing batch (400) and an unknown one (403 as one elsewhere; 404 to those who read everything)', async () => {
       expect((await get(schoolAdmin, `/api/views/units/${COUNTY.unitId}/children?batchId=${BATCH}`)).status).toBe(403);
       expect((await get(countyAdmin, `/api/views/units/${COUNTIES[1].unitId}/children?batchId=${BATCH}`)).status).toBe(
         403,
       );
       const missing = await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/children`);
       expect(missing).toMatchObject({ status: 400, body: { error: { details: [{ field: 'batchId' }] } } });
-      expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/children?batchId=NOPE`)).status).toBe(404);
+      expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/children?batchId=NOPE`)).status).toBe(403);
+      expect((await get(system, `/api/views/units/${COUNTY.unitId}/children?batchId=NOPE`)).status).toBe(404);
     });
   });
 
@@ -380,11 +381,13 @@ describe('the web app and its views over HTTP', () => {
       expect(county.body).toMatchObject({ countiesShort: [], total: 2 });
     });
 
-    it('refuses a unit outside the caller’s subtree (403) and an unknown batch (404)', async () => {
+    it('refuses a unit outside the caller’s subtree (403) and an unknown batch (403 to an admin, 404 to those who read everything)', async () => {
       expect((await get(schoolAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools?batchId=${BATCH}`)).status).toBe(
         403,
       );
-      expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools?batchId=NOPE`)).status).toBe(404);
+      // An unknown batch answers as a batch elsewhere would (issue 13: no hint of what exists outside).
+      expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools?batchId=NOPE`)).status).toBe(403);
+      expect((await get(system, `/api/views/units/${COUNTY.unitId}/pilot-schools?batchId=NOPE`)).status).toBe(404);
       expect((await get(countyAdmin, `/api/views/units/${COUNTY.unitId}/pilot-schools`)).status).toBe(400);
     });
   });
