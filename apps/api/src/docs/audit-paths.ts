@@ -5,7 +5,8 @@ const whole = (name: string, description: string, required = true): ParameterObj
   name,
   in: 'query',
   required,
-  schema: { type: 'integer', minimum: 0 },
+  // As the server reads them: whole numbers of up to 15 digits.
+  schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999 },
   description,
 });
 
