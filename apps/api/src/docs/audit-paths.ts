@@ -199,7 +199,9 @@ export function transparencyPaths(): OpenAPIObject['paths'] {
               },
             }),
           },
-          400: refused('VALIDATION_FAILED: from or to'),
+          400: refused(
+            'VALIDATION_FAILED: from or to, naming which: to at most the tree so far, from at most to (a relation the schema cannot state)',
+          ),
         },
       },
     },
