@@ -6,6 +6,8 @@ interface RouteLayer {
   match(path: string): boolean;
 }
 
+const EVERY_METHOD = ['get', 'post', 'put', 'patch', 'delete'];
+
 /**
  * 405 with an Allow header for a path the API serves with other methods (a PUT on a command, a
  * POST on a view); a path nobody serves stays 404. Looks at Express's own routes, so it knows
@@ -17,7 +19,9 @@ export function refuseOtherMethods(app: INestApplication): void {
     const allowed = new Set<string>();
     for (const layer of express.router.stack) {
       if (!layer.route || !layer.match(request.path)) continue;
-      if (layer.route.methods._all) return next();
+      // A route for every method is middleware mounted as one (Nest mounts the access log's so), not
+      // what a path serves: TIP serves no path by every method.
+      if (layer.route.methods._all || EVERY_METHOD.every((method) => layer.route?.methods[method])) continue;
       for (const [method, on] of Object.entries(layer.route.methods)) if (on) allowed.add(method.toUpperCase());
     }
     if (allowed.has('GET')) allowed.add('HEAD');
