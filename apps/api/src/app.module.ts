@@ -15,7 +15,7 @@ import {
   systemClock,
   systemRandomness,
 } from '@tip/application';
-import { EventStore, migrateAs } from '@tip/event-store';
+import { createPool, EventStore, migrateAs } from '@tip/event-store';
 import { AuditController, PublicAuditController } from './audit/audit.controller';
 import { AUDIT_SETTINGS, AuditSettings, auditLogProvider } from './audit/audit-log.provider';
 import { AUTHENTICATOR, Authenticator, AuthGuard } from './auth/auth.guard';
@@ -175,8 +175,10 @@ export class AppModule implements OnApplicationShutdown {
           provide: APP_POOL,
           inject: [METRICS],
           useFactory: async (metrics: TipMetrics) => {
-            const pool = new Pool({ connectionString: options.databaseUrl, max: 4, application_name: 'tip-api' });
-            pool.on('error', () => undefined);
+            const pool = createPool(
+              { connectionString: options.databaseUrl, max: 4, application_name: 'tip-api' },
+              () => undefined,
+            );
             metrics.observePool('api', pool);
             await migrateAs(options.ownerDatabaseUrl, pool, apiMigrations, 'tip_api_migrations', apiGrants);
             return pool;

@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { createPool } from '@tip/event-store';
 import { EnvelopeVault, KeySettings, openKeyEncryptionKeys } from '@tip/audit';
 import { UsageError } from './verify';
 
@@ -12,8 +12,7 @@ export async function rotateKeys(
   keys: KeySettings,
   print: (line: string) => void = console.log,
 ): Promise<number> {
-  const pool = new Pool({ connectionString, max: 2, application_name: 'tip-keys' });
-  pool.on('error', () => undefined);
+  const pool = createPool({ connectionString, max: 2, application_name: 'tip-keys' }, () => undefined);
   try {
     const { rows } = await pool.query<{ present: boolean }>(
       "select to_regclass('tip_kek_state') is not null as present",

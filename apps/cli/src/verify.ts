@@ -21,7 +21,7 @@ import {
   verifyAuditLog,
   verifyLog,
 } from '@tip/audit';
-import { EventStore, openEventStore } from '@tip/event-store';
+import { createPool, EventStore, openEventStore } from '@tip/event-store';
 
 export interface VerifyOutput {
   /** The summary and each problem. */
@@ -193,8 +193,7 @@ async function withAuditSources<T>(
   signer?: CheckpointSigner,
 ): Promise<T> {
   const store = await openEventStore(process.env, connectionString);
-  const pool = new Pool({ connectionString, max: 2, application_name: 'tip-cli' });
-  pool.on('error', () => undefined);
+  const pool = createPool({ connectionString, max: 2, application_name: 'tip-cli' }, () => undefined);
   try {
     const { rows } = await pool.query<{ present: boolean }>(
       "select to_regclass('tip_merkle_tree') is not null as present",

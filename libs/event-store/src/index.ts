@@ -20,6 +20,7 @@ export {
 export { PostgresSubscription, SubscriptionState } from './postgres/postgres-subscription';
 export { migrateAs, MigrationNeedsOwnerError, runMigrations, Migration } from './postgres/migrations';
 export { quoteIdentifier } from './postgres/schema';
+export { ConnectionLossTolerantClient, createPool } from './postgres/pool';
 // Types only: the KurrentDB client is loaded by createKurrentDbEventStore, when a process asks for it.
 export type {
   KurrentDbCheckpointStore,

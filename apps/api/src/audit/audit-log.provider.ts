@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, Provider } from '@nestjs/com
 import { Pool } from 'pg';
 import { Clock, CLOCK } from '@tip/application';
 import { AuditLog, KeySettings, migrateAuditTables, openCheckpointSigner } from '@tip/audit';
-import type { EventStore } from '@tip/event-store';
+import { createPool, type EventStore } from '@tip/event-store';
 import {
   DATABASE_URL,
   EVENT_STORE,
@@ -41,8 +41,9 @@ export const auditLogProvider: Provider = {
     logger.log(
       `Tree heads are signed with Ed25519 key ${signer.keyId}; public key ${signer.publicKey.toString('base64')}`,
     );
-    const pool = new Pool({ connectionString: databaseUrl, max: 3, application_name: 'tip-audit' });
-    pool.on('error', (error) => logger.warn(`audit connection lost: ${error.message}`));
+    const pool = createPool({ connectionString: databaseUrl, max: 3, application_name: 'tip-audit' }, (error) =>
+      logger.warn(`audit connection lost: ${error.message}`),
+    );
     await migrateAuditTables(pool, ownerDatabaseUrl);
     const audit = new AuditLog({
       pool,

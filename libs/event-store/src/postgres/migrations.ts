@@ -1,4 +1,5 @@
 import { Pool, PoolClient } from 'pg';
+import { createPool } from './pool';
 
 export interface Migration {
   version: number;
@@ -86,8 +87,10 @@ export async function migrateAs(
     });
     return;
   }
-  const owner = new Pool({ connectionString: ownerConnectionString, max: 1, application_name: 'tip-migrations' });
-  owner.on('error', () => undefined);
+  const owner = createPool(
+    { connectionString: ownerConnectionString, max: 1, application_name: 'tip-migrations' },
+    () => undefined,
+  );
   try {
     await runMigrations(owner, migrations, table);
     if (grants) {

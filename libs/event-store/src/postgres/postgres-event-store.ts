@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DatabaseError, Pool } from 'pg';
+import { createPool } from './pool';
 import { DuplicateEventIdError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
 import { AuditedEvent, LoggedEvent, NewEvent, RecordedEvent } from '../port/event';
 import {
@@ -117,15 +118,16 @@ function serverOptions(options: PostgresEventStoreOptions): string {
 
 /** Creates the store: connects, migrates the schema and refuses a database restored behind our back. */
 export async function createPostgresEventStore(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
-  const pool = new Pool({
-    connectionString: options.connectionString,
-    max: options.poolSize ?? 16,
-    application_name: 'tip-event-store',
-    options: serverOptions(options),
-  });
   const logger = options.logger ?? silentLogger;
-  // An idle pooled connection that dies must not take the process with it.
-  pool.on('error', (error) => logger.warn('event store connection lost', { error: error.message }));
+  const pool = createPool(
+    {
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 16,
+      application_name: 'tip-event-store',
+      options: serverOptions(options),
+    },
+    (error) => logger.warn('event store connection lost', { error: error.message }),
+  );
   try {
     await migrateAs(
       options.ownerConnectionString,

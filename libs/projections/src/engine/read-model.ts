@@ -1,4 +1,5 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { ConnectionLossTolerantClient } from '@tip/event-store';
 import { Projection } from './view-changes';
 
 // TypeORM's own type for entity classes; kept loose because entity classes differ in shape.
@@ -50,7 +51,8 @@ export function readModelDataSource(
     migrationsTransactionMode: 'all',
     synchronize: false,
     applicationName: options.applicationName ?? `tip-rm-${readModel.projection.name}`,
-    extra: { max: options.poolSize ?? 3 },
+    // A read model's connections may be lost under a transaction (a database restart) without taking the process down.
+    extra: { max: options.poolSize ?? 3, Client: ConnectionLossTolerantClient },
   });
 }
 
