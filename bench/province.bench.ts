@@ -1,0 +1,350 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { PassThrough, Readable } from 'node:stream';
+import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { keySettingsFrom } from '@tip/audit';
+import { createPostgresEventStore, EventStore, StreamAppend } from '@tip/event-store';
+import {
+  DashboardViews,
+  isoWeekOf,
+  liveSchemaOf,
+  progressReadModel,
+  ProgressViews,
+  READ_MODELS,
+  readModelDataSource,
+  rebuildReadModels,
+  renderNoticeCsv,
+  renderNoticeHtml,
+  renderNoticeXlsx,
+  WeeklyNotice,
+  WeeklyNoticeQuery,
+} from '@tip/projections';
+import { verifyEventStore } from '../apps/cli/src/verify';
+import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
+import {
+  BATCH,
+  describeTally,
+  makeProvinceHistory,
+  PROVINCE,
+  ProvinceHistory,
+  READ_AT,
+} from './province/province-history';
+
+/**
+ * A province on one machine (issue 19): a Jiangsu-sized batch decided by the real command pipeline
+ * (bench/province/province-history.ts), loaded county by county through the bulk import, then the
+ * operator's figures over it, each beside a baseline taken in the same run on the same data:
+ * import, full rebuild and its memory, `tip verify`, the province's weekly notice in every
+ * format, the dashboard's first view, and the views under 200 concurrent readers.
+ * BENCH_SCALE=1 is the whole province (~25 million events); 0.1 keeps all 13,000 schools with a
+ * tenth of the teachers; 0.002 is a quick look.
+ */
+
+const IMPORT_CHUNK = 5000;
+const PAGE = 5000;
+const MB = 1024 * 1024;
+
+/** The process's resident memory, sampled while `work` runs: the peak, and the samples in order. */
+async function watchingMemory<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number; samples: number[] }> {
+  const samples: number[] = [];
+  const sample = () => samples.push(process.memoryUsage().rss / MB);
+  sample();
+  const timer = setInterval(sample, 250);
+  try {
+    const result = await work();
+    sample();
+    return { result, peakMb: Math.max(...samples), samples };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** The baseline of the import: the same rows by plain text COPY into a table with no key, index or check. */
+const BARE = `create unlogged table if not exists bench_bare (stream_id text, stream_revision bigint, event_type text, data jsonb, metadata jsonb)`;
+const copyText = (value: string) =>
+  value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+
+async function copyBare(pool: Pool, appends: StreamAppend[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    function* lines() {
+      for (const append of appends) {
+        let revision = append.expectedRevision === 'no_stream' ? 0 : Number(append.expectedRevision) + 1;
+        for (const event of append.events)
+          yield `${copyText(append.streamId)}\t${revision++}\t${event.type}\t${copyText(JSON.stringify(event.data))}\t${copyText(JSON.stringify(event.metadata))}\n`;
+      }
+    }
+    await pipeline(Readable.from(lines()), client.query(copyFrom('copy bench_bare from stdin')));
+  } finally {
+    client.release();
+  }
+}
+
+async function readAllPages(store: EventStore): Promise<number> {
+  let read = 0;
+  let from = 0;
+  for (;;) {
+    const page = await store.readAll({ fromPosition: from, maxCount: PAGE });
+    read += page.length;
+    if (page.length < PAGE) return read;
+    from = page[page.length - 1].position + 1;
+  }
+}
+
+async function latencies(calls: number, action: () => Promise<unknown>): Promise<LatencyRecorder> {
+  for (let warm = 0; warm < 3; warm++) await action();
+  const recorder = new LatencyRecorder();
+  for (let call = 0; call < calls; call++) {
+    const started = process.hrtime.bigint();
+    await action();
+    recorder.record(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return recorder;
+}
+
+/** `readers` loops calling `action` until `calls` calls are done in all; each call's latency. */
+async function concurrently(readers: number, calls: number, action: (call: number) => Promise<unknown>) {
+  const recorder = new LatencyRecorder();
+  let next = 0;
+  const seconds = await timed(() =>
+    Promise.all(
+      Array.from({ length: readers }, async () => {
+        while (next < calls) {
+          const call = next++;
+          const started = process.hrtime.bigint();
+          await action(call);
+          recorder.record(Number(process.hrtime.bigint() - started) / 1e6);
+        }
+      }),
+    ),
+  );
+  return { recorder, perSecond: calls / seconds };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
+  const url = await database.fresh();
+  const store = await createPostgresEventStore({ connectionString: url });
+  const pool = new Pool({ connectionString: url, max: 2 });
+  const keysDir = await mkdtemp(path.join(tmpdir(), 'tip-bench-province-keys-'));
+  try {
+    await pool.query(BARE);
+
+    // ── The history, decided county by county and imported as each county is done ───────────
+    let importSeconds = 0;
+    let bareSeconds = 0;
+    let imported = 0;
+    /** Resident memory after each county's import: flat, or growing with the log? */
+    const memoryAfterCounty: number[] = [];
+    console.error(`province: deciding and importing the batch at BENCH_SCALE=${scale}`);
+    const started = Date.now();
+    const making = await watchingMemory(() =>
+      makeProvinceHistory(scale, async ({ appends, events, teachersDone }) => {
+        importSeconds += await timed(() => store.importEvents(appends, { chunkSize: IMPORT_CHUNK }));
+        bareSeconds += await timed(() => copyBare(pool, appends));
+        imported += events;
+        memoryAfterCounty.push(process.memoryUsage().rss / MB);
+        if (memoryAfterCounty.length % 10 === 1)
+          console.error(
+            `  ${count(imported)} events, ${count(teachersDone)} teachers, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+          );
+      }),
+    );
+    const history: ProvinceHistory = making.result;
+    console.error(
+      `  ${count(history.events)} events (${(history.events / history.plan.teachers).toFixed(1)} a teacher), ` +
+        `${count(history.plan.teachers)} teachers, ${count(history.plan.schools)} schools; decided in ${history.decideSeconds.toFixed(0)} s ` +
+        `(${count(history.events / history.decideSeconds)} events/s through the command pipeline)\n  commands: ${describeTally(history.tally)}`,
+    );
+    const tenth = memoryAfterCounty[Math.floor(memoryAfterCounty.length / 10)];
+    const last = memoryAfterCounty[memoryAfterCounty.length - 1];
+    rows.push({
+      benchmark: `bulk import of the province (importEvents, binary COPY, chunks of ${IMPORT_CHUNK}), ${count(imported)} events, county by county (target ≥ 120,000 events/s)`,
+      unit: 'events/s',
+      ours: imported / importSeconds,
+      baseline: imported / bareSeconds,
+      baselineName: 'text COPY of the same rows, unlogged table without key or index',
+    });
+    rows.push({
+      benchmark: `resident memory after the last county's import, beside after the first tenth of the counties (memory flat: ≈ 1×)`,
+      unit: 'MB',
+      ours: last,
+      baseline: tenth,
+      baselineName: `RSS after ${Math.floor(memoryAfterCounty.length / 10)} of ${memoryAfterCounty.length} hand-overs; peak ${count(making.peakMb)} MB`,
+    });
+    await pool.query('drop table bench_bare');
+    await pool.query('vacuum analyze tip_events');
+
+    // ── Full rebuild of every read model, beside reading the log ───────────────────────────────
+    await readAllPages(store); // warm: the log in the buffer cache for both sides
+    let read = 0;
+    const readTimes: number[] = [];
+    for (let run = 0; run < 3; run++) readTimes.push(await timed(async () => (read = await readAllPages(store))));
+    if (read !== imported) throw new Error(`readAll saw ${read} events, ${imported} were imported`);
+    const readRate = read / median(readTimes);
+    const before = process.memoryUsage().rss / MB;
+    const rebuilding = await watchingMemory(() =>
+      timed(() => rebuildReadModels(url, store, READ_MODELS, { pageSize: PAGE })),
+    );
+    rows.push({
+      benchmark: `full rebuild of all ${READ_MODELS.length} read models in one pass (tip rebuild), ${count(read)} events (target ≥ 100,000 events/s and ≥ 0.4× readAll)`,
+      unit: 'events/s',
+      ours: read / rebuilding.result,
+      baseline: readRate,
+      baselineName: `store.readAll, pages of ${PAGE}, median of 3`,
+    });
+    const half = rebuilding.samples.slice(0, Math.ceil(rebuilding.samples.length / 2));
+    rows.push({
+      benchmark: `peak resident memory during the rebuild (target < 1,536 MB; not growing: ≈ 1× its first half's peak)`,
+      unit: 'MB',
+      ours: rebuilding.peakMb,
+      baseline: Math.max(...half),
+      baselineName: `peak RSS in the rebuild's first half (${count(before)} MB before it)`,
+    });
+
+    // ── tip verify over the whole province, beside scanning the log it checks ────────────────────
+    const scanSeconds = await timed(async () => {
+      let scanned = 0;
+      for await (const item of store.scanLog()) if (item.kind === 'events') scanned += item.events.length;
+      if (scanned !== imported) throw new Error(`scanLog saw ${scanned} events, ${imported} were imported`);
+    });
+    const printed: string[] = [];
+    let exitCode = -1;
+    const verifySeconds = await timed(async () => {
+      exitCode = await verifyEventStore(
+        url,
+        { against: [], maxProblems: 10, keys: keySettingsFrom({}, keysDir) },
+        { print: (line) => printed.push(line), progress: new PassThrough().resume() },
+      );
+    });
+    if (exitCode !== 0) throw new Error(`tip verify found the province's log broken:\n${printed.join('\n')}`);
+    rows.push({
+      benchmark: `tip verify (every hash chain, catch-up) of the whole province, ${count(imported)} events (target ≥ 200,000 events/s)`,
+      unit: 'events/s',
+      ours: imported / verifySeconds,
+      baseline: imported / scanSeconds,
+      baselineName: 'store.scanLog alone (what verify reads)',
+    });
+
+    // ── The views over the province ─────────────────────────────────────────────────────────────
+    const dataSource = readModelDataSource(url, progressReadModel, liveSchemaOf(progressReadModel), { poolSize: 10 });
+    await dataSource.initialize();
+    try {
+      const notices = new WeeklyNoticeQuery(dataSource.manager);
+      const progress = new ProgressViews(dataSource.manager);
+      const dashboard = new DashboardViews(dataSource.manager);
+      const week = isoWeekOf(READ_AT);
+      const notice: WeeklyNotice = await notices.notice(PROVINCE, BATCH, week);
+      checkNotice(notice, history);
+      const table = `"${liveSchemaOf(progressReadModel)}".unit_weekly_changes`;
+      const baseline = await latencies(30, () =>
+        pool.query(
+          `select count(*), sum(enrolled), sum(passed), sum(hours_credited), sum(schools_closed) from ${table} where batch_id = $1 and week <= $2`,
+          [BATCH, week],
+        ),
+      );
+      const { rows: counted } = await pool.query<{ count: string }>(`select count(*) from ${table}`);
+      const baselineName = `select count/sums over unit_weekly_changes (${count(Number(counted[0].count))} rows)`;
+      const units = notice.levels.reduce((sum, level) => sum + level.rows.length, 0);
+      const cases: [string, string, () => Promise<unknown>][] = [
+        ['json (query)', '1,000', () => notices.notice(PROVINCE, BATCH, week)],
+        ['csv', '1,000', async () => renderNoticeCsv(await notices.notice(PROVINCE, BATCH, week))],
+        ['html', '1,000', async () => renderNoticeHtml(await notices.notice(PROVINCE, BATCH, week))],
+        ['xlsx', '3,000', async () => renderNoticeXlsx(await notices.notice(PROVINCE, BATCH, week))],
+      ];
+      for (const [format, target, action] of cases) {
+        const ours = await latencies(20, action);
+        rows.push({
+          benchmark: `weekly notice of the province, ${format}, ${count(units)} units below, 20 calls (target p99 < ${target} ms)`,
+          unit: 'ms p50',
+          ours: ours.percentile(50),
+          baseline: baseline.percentile(50),
+          baselineName,
+          p50Ms: ours.percentile(50),
+          p95Ms: ours.percentile(95),
+          p99Ms: ours.percentile(99),
+          baselineP99Ms: baseline.percentile(99),
+        });
+      }
+
+      // The dashboard's first view: the browser asks for the four at once.
+      const firstView = async (unitId: string) => {
+        const [, { children }] = await Promise.all([
+          progress.unitProgress(unitId, BATCH, READ_AT),
+          dashboard.children(unitId, BATCH, READ_AT),
+          dashboard.trend(unitId, BATCH, READ_AT),
+          dashboard.pilotSchools(unitId, BATCH, READ_AT),
+        ]);
+        return children.length;
+      };
+      if ((await firstView(PROVINCE)) !== history.plan.cities.length)
+        throw new Error('The province dashboard does not show its cities');
+      const first = await latencies(20, () => firstView(PROVINCE));
+      rows.push({
+        benchmark: `dashboard's first view of the province (progress, children, trend, pilot schools at once), 20 loads (target < 1,500 ms)`,
+        unit: 'ms p50',
+        ours: first.percentile(50),
+        baseline: baseline.percentile(50),
+        baselineName,
+        p50Ms: first.percentile(50),
+        p95Ms: first.percentile(95),
+        p99Ms: first.percentile(99),
+        baselineP99Ms: baseline.percentile(99),
+      });
+
+      // 200 readers at once, each opening a county's or a school's progress, as dashboards do.
+      const counties = history.plan.counties.map((county) => county.unitId);
+      const schools = history.plan.counties.flatMap((county) => county.schools.map((school) => school.unitId));
+      const unitOf = (call: number) =>
+        call % 4 === 0 ? counties[call % counties.length] : schools[(call * 7919) % schools.length];
+      const calls = 4000;
+      const plain = await concurrently(200, calls, (call) =>
+        pool.query(`select unit_id from "${liveSchemaOf(progressReadModel)}".units where unit_id = $1`, [unitOf(call)]),
+      );
+      const views = await concurrently(200, calls, (call) => progress.unitProgress(unitOf(call), BATCH, READ_AT));
+      rows.push({
+        benchmark: `unit progress view under 200 concurrent readers (counties and schools), ${count(calls)} calls, pool of 10 (target p99 < 50 ms)`,
+        unit: 'calls/s',
+        ours: views.perSecond,
+        baseline: plain.perSecond,
+        baselineName: 'primary-key select of the unit, same 200 readers',
+        p50Ms: views.recorder.percentile(50),
+        p95Ms: views.recorder.percentile(95),
+        p99Ms: views.recorder.percentile(99),
+        baselineP99Ms: plain.recorder.percentile(99),
+      });
+    } finally {
+      await dataSource.destroy();
+    }
+  } finally {
+    await pool.end();
+    await store.close();
+    await rm(keysDir, { recursive: true, force: true });
+  }
+}
+
+/** The province's figures must add up to what was decided: the rebuild took in every event and got it right. */
+function checkNotice(notice: WeeklyNotice, history: ProvinceHistory): void {
+  const figures = notice.unit.thisWeek;
+  const decided = (type: string) => history.eventTypes.get(type) ?? 0;
+  const pairs: [string, number, number][] = [
+    ['enrolled', figures.enrolled, decided('TeacherEnrolled')],
+    ['confirmed', figures.confirmed, decided('EnrollmentConfirmed')],
+    ['required', figures.required, history.plan.teachers],
+    ['schoolsTotal', figures.schoolsTotal, history.plan.schools],
+    ['schoolsClosed', figures.schoolsClosed, decided('SchoolClosed')],
+  ];
+  console.error(
+    `  notice ${notice.week} for ${notice.unit.name}: ${pairs.map(([name, got]) => `${name} ${got}`).join(', ')}`,
+  );
+  const wrong = pairs.filter(([, got, want]) => got !== want);
+  if (wrong.length > 0)
+    throw new Error(
+      `The province's notice disagrees with the history: ${wrong.map(([name, got, want]) => `${name} ${got}, expected ${want}`).join('; ')}`,
+    );
+}
