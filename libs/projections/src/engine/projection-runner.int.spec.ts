@@ -1,11 +1,41 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { RecordedEvent } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { progressReadModel } from '../read-models';
 import { enrolled, online, world } from '../progress/progress.test-events';
 import { projectInMemory } from './in-memory';
-import { ProjectionRunner } from './projection-runner';
-import { migrateReadModel, readModelDataSource } from './read-model';
+import { PartitionItem, ProjectionRunner } from './projection-runner';
+import { migrateReadModel, readModelDataSource, ReadModel } from './read-model';
+
+/** Every table as stored, plain rows in key order. */
+async function stored(dataSource: DataSource): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, unknown[]> = {};
+  for (const entity of progressReadModel.entities) {
+    const metadata = dataSource.getMetadata(entity);
+    const rows = await dataSource
+      .getRepository(entity)
+      .find({ order: Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyName, 'ASC'])) });
+    if (rows.length > 0) tables[metadata.tableName] = rows.map((row) => ({ ...row }));
+  }
+  return tables;
+}
+
+const byKey = (rows: Record<string, unknown>[], keys: string[]) =>
+  [...rows].sort((a, b) =>
+    keys.map((key) => String(a[key])).join('\u0000') < keys.map((key) => String(b[key])).join('\u0000') ? -1 : 1,
+  );
+
+/** The same tables as the pure projector makes them from these events in memory. */
+function inMemory(dataSource: DataSource, events: readonly RecordedEvent[]): Record<string, unknown[]> {
+  const tables: Record<string, unknown[]> = {};
+  for (const [table, rows] of projectInMemory(progressReadModel, events)) {
+    const entity = progressReadModel.entities.find((each) => dataSource.getMetadata(each).tableName === table);
+    const keys = entity ? dataSource.getMetadata(entity).primaryColumns.map((column) => column.propertyName) : [];
+    tables[table] = byKey(rows, keys);
+  }
+  return tables;
+}
 
 /** The runner's promise: every event's changes land exactly once, with the checkpoint, or not at all. */
 describe('ProjectionRunner on PostgreSQL', () => {
@@ -33,33 +63,6 @@ describe('ProjectionRunner on PostgreSQL', () => {
     online('T2', 'R1', 30),
   ];
 
-  /** Every table as stored, plain rows in key order. */
-  async function stored(): Promise<Record<string, unknown[]>> {
-    const tables: Record<string, unknown[]> = {};
-    for (const entity of progressReadModel.entities) {
-      const metadata = dataSource.getMetadata(entity);
-      const rows = await dataSource
-        .getRepository(entity)
-        .find({ order: Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyName, 'ASC'])) });
-      if (rows.length > 0) tables[metadata.tableName] = rows.map((row) => ({ ...row }));
-    }
-    return tables;
-  }
-
-  const byKey = (rows: Record<string, unknown>[], keys: string[]) =>
-    [...rows].sort((a, b) =>
-      keys.map((key) => String(a[key])).join('\u0000') < keys.map((key) => String(b[key])).join('\u0000') ? -1 : 1,
-    );
-  function inMemory(): Record<string, unknown[]> {
-    const tables: Record<string, unknown[]> = {};
-    for (const [table, rows] of projectInMemory(progressReadModel, events)) {
-      const entity = progressReadModel.entities.find((each) => dataSource.getMetadata(each).tableName === table);
-      const keys = entity ? dataSource.getMetadata(entity).primaryColumns.map((column) => column.propertyName) : [];
-      tables[table] = byKey(rows, keys);
-    }
-    return tables;
-  }
-
   const checkpoint = async () =>
     Number((await dataSource.query(`select position from ${schema}.projection_checkpoint`))[0].position);
 
@@ -69,14 +72,90 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(await checkpoint()).toBe(events[9].position);
     await runner.handle(events.slice(10));
     expect(await checkpoint()).toBe(events[events.length - 1].position);
-    expect(await stored()).toEqual(inMemory());
+    expect(await stored(dataSource)).toEqual(inMemory(dataSource, events));
   });
 
   it('applies a batch delivered again (a retry, a restart) not twice: the checkpoint says what is in', async () => {
-    const before = await stored();
+    const before = await stored(dataSource);
     const restarted = new ProjectionRunner(dataSource, schema, progressReadModel);
     await restarted.handle(events.slice(5));
-    expect(await stored()).toEqual(before);
+    expect(await stored(dataSource)).toEqual(before);
     expect(await restarted.checkpoint()).toBe(events[events.length - 1].position);
+  });
+});
+
+/**
+ * A projector worker handles several Kafka partitions at once (kafkajs runs their batches
+ * concurrently), all through the read model's one runner: each batch must keep its own rows and
+ * changes, or one batch's start wipes what another has taken in but not written yet.
+ */
+describe('ProjectionRunner fed by Kafka partitions at once', () => {
+  const topic = 'tip.events.test';
+  const schema = 'rm_partitions_at_once';
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  const setup = [...world(), ...enrolled('T1', 'S1'), ...enrolled('T2', 'S2')];
+  const taken = online('T1', 'R1', 15);
+  // Reads a row nobody prefetches, so its batch waits on the database with `taken` in hand.
+  const slow = online('T1', 'R2', 12.5);
+  const other = online('T2', 'R1', 30);
+  const waitsMidBatch: ReadModel = {
+    ...progressReadModel,
+    projection: {
+      ...progressReadModel.projection,
+      project: (event, rows) => {
+        if (event.position === slow.position) rows.get('unit_offices', 'NOT-A-UNIT', 'never');
+        return progressReadModel.projection.project(event, rows);
+      },
+    },
+  };
+  const asMessages = (events: RecordedEvent[], from = 0): PartitionItem[] =>
+    events.map((each, index) => ({ kind: 'event', offset: from + index, event: each }));
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = readModelDataSource(database.url, progressReadModel, schema);
+    await dataSource.initialize();
+    await migrateReadModel(dataSource);
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('keeps each batch its own: one starting while another waits neither wipes nor takes its changes', async () => {
+    const runner = new ProjectionRunner(dataSource, schema, waitsMidBatch);
+    await runner.handlePartition(topic, 0, asMessages(setup), 2);
+    await runner.handlePartition(
+      topic,
+      1,
+      [{ kind: 'watermark', offset: 0, position: setup[setup.length - 1].position }],
+      2,
+    );
+
+    // Holds partition 0's batch in its read of unit_offices, after it has taken in `taken`.
+    const gate = new Client({ connectionString: database.url });
+    await gate.connect();
+    await gate.query('begin');
+    await gate.query(`lock table ${schema}.unit_offices in access exclusive mode`);
+    const held = runner.handlePartition(topic, 0, asMessages([taken, slow], setup.length), 2);
+    for (let waited = 0; ; waited += 20) {
+      const [{ waiting }] = (
+        await gate.query<{ waiting: number }>(
+          `select count(*)::int as waiting from pg_locks where relation = $1::regclass and not granted`,
+          [`${schema}.unit_offices`],
+        )
+      ).rows;
+      if (waiting > 0) break;
+      if (waited > 10_000) throw new Error('the batch of partition 0 never reached unit_offices');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Partition 1's batch, start to commit, while partition 0's is under way.
+    await runner.handlePartition(topic, 1, asMessages([other], 1), 2);
+    await gate.query('commit');
+    await gate.end();
+    await held;
+
+    expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...setup, taken, slow, other]));
   });
 });

@@ -59,6 +59,15 @@ export interface RetryOutcome {
 
 type Changes = ReturnType<RowCache['takeChanges']> & { parked: ParkedEvent[] };
 
+/** What a batch has in hand until it commits: the rows it read and changed, the events it parks. */
+interface BatchWork {
+  cache: RowCache;
+  /** Events the projector could not handle: parked with the batch's rows. */
+  parking: ParkedEvent[];
+  /** Parked in the transaction under way: announced ('parked') once it commits. */
+  justParked: ParkedEvent[];
+}
+
 /** Rolls a retry back when the projector parks the event again. */
 class RetryFailed extends Error {}
 
@@ -80,7 +89,11 @@ export class ProjectionRunner {
   /** Emits 'advanced' (position) after each commit. */
   readonly progress = new EventEmitter();
   private readonly tables = new Map<string, TableSql>();
-  private readonly cache: RowCache;
+  /**
+   * The batches in global order, one at a time: rows kept between them. Kafka partitions' batches
+   * each get their own (a worker runs several at once, and they share no rows).
+   */
+  private readonly work: BatchWork;
   private committed = -1;
   /** Rebuilds: the position projectAhead has taken in, written or not. */
   private ahead = 0;
@@ -90,10 +103,6 @@ export class ProjectionRunner {
   private copy: string | undefined;
   /** The copy's generation when the cache was filled: a retry elsewhere moves it. */
   private generation: string | undefined;
-  /** Events the projector could not handle in the batch under way: parked with its rows. */
-  private parking: ParkedEvent[] = [];
-  /** Parked in the transaction under way: announced ('parked') once it commits. */
-  private justParked: ParkedEvent[] = [];
   /** Failures of unknown kind, by position: parked once the same error came back often enough. */
   private readonly failures = new Map<number, { error: string; count: number }>();
 
@@ -113,7 +122,7 @@ export class ProjectionRunner {
         );
       this.tables.set(metadata.tableName, new TableSql(metadata, kind, schema));
     }
-    this.cache = new RowCache(this.tables, options.maxCachedRowsPerTable);
+    this.work = this.batchWork(options.maxCachedRowsPerTable);
     this.progress.setMaxListeners(0);
   }
 
@@ -144,7 +153,7 @@ export class ProjectionRunner {
 
   /** Changes taken in by projectAhead and not written yet. */
   get rowsAhead(): number {
-    return this.cache.pendingRows;
+    return this.work.cache.pendingRows;
   }
 
   /**
@@ -155,7 +164,7 @@ export class ProjectionRunner {
   async writeAhead(): Promise<void> {
     await this.writesDone();
     // A safe point: everything handed over is committed, so forgetting rows loses nothing.
-    this.cache.trim();
+    this.work.cache.trim();
     const position = this.ahead;
     const changes = this.takeChanges();
     this.writing = timedPhase(`${this.name}:transaction`, () =>
@@ -209,7 +218,7 @@ export class ProjectionRunner {
       }
     }
     this.failures.clear();
-    this.cache.trim();
+    this.work.cache.trim();
     this.progress.emit('advanced', this.committed);
   }
 
@@ -229,8 +238,8 @@ export class ProjectionRunner {
   }
 
   /** Emits 'parked' (readModel, position, error) for each event parked by the transaction just committed. */
-  private announceParked(): void {
-    for (const { event, error } of this.justParked.splice(0))
+  private announceParked(work: BatchWork = this.work): void {
+    for (const { event, error } of work.justParked.splice(0))
       this.progress.emit('parked', { readModel: this.name, position: event.position, type: event.type, error });
   }
 
@@ -244,7 +253,7 @@ export class ProjectionRunner {
       );
       if (Number(row?.position ?? 0) >= event.position) return;
       await this.writeParked(manager, [{ event, error: describeFailure(error) }]);
-      this.justParked.push({ event, error: describeFailure(error) });
+      this.work.justParked.push({ event, error: describeFailure(error) });
       await manager.query(
         `update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`,
         [this.name, event.position],
@@ -281,7 +290,8 @@ export class ProjectionRunner {
       // Another copy of the tables was swapped in (a rebuild): what we cached is of the old ones,
       // even when the new copy stands at the very position we reached (nothing came meanwhile).
       // A retried parked event changed rows behind our back: the same.
-      if (checkpoint !== this.committed || copy !== this.copy || generation !== this.generation) this.cache.clear();
+      if (checkpoint !== this.committed || copy !== this.copy || generation !== this.generation)
+        this.work.cache.clear();
       this.committed = checkpoint;
       this.copy = copy;
       this.generation = generation;
@@ -305,7 +315,8 @@ export class ProjectionRunner {
    * One batch of one Kafka partition, for projector workers sharing a topic's partitions. Each
    * partition's offset, highest event position and watermark are stored with the rows, so a
    * batch delivered again (same offsets) or published again (new offsets) is filtered out,
-   * whichever worker gets it. Several workers write at once: only rows this
+   * whichever worker gets it. Several workers write at once, and a worker runs several
+   * partitions' batches at once: each batch has rows and changes of its own, only rows its
    * transaction reads are trusted (no cache), counters merge, and every other row belongs to one
    * stream, which Kafka keeps on one partition. Events a rebuild already took in (at or below
    * the read model's checkpoint) are skipped. Throws AwaitingEvents, after committing what came
@@ -334,7 +345,8 @@ export class ProjectionRunner {
         }
       }
     }
-    this.failures.clear();
+    // Only this partition's: another's batch under way keeps counting its own failures.
+    for (const message of messages) if (message.kind === 'event') this.failures.delete(message.event.position);
   }
 
   private async handlePartitionBatch(
@@ -345,80 +357,78 @@ export class ProjectionRunner {
   ): Promise<void> {
     let stopped: { awaiting: RecordedEvent; reason: AwaitingEvents } | undefined;
     let progressed = false;
-    try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
-        this.cache.clear();
-        const table = `"${this.schema}".kafka_partitions`;
-        await manager.query(
-          `insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`,
-          [this.name, topic, partition],
-        );
-        const [stored]: {
-          applied_offset: string;
-          applied_position: string;
-          watermark: string;
-          awaiting_position: string | null;
-        }[] = await manager.query(
-          `select applied_offset, applied_position, watermark, awaiting_position from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
-          [this.name, topic, partition],
-        );
-        const applied = Number(stored.applied_offset);
-        const fresh = messages.filter((message) => message.offset > applied);
-        if (fresh.length === 0) return;
-        // A partition carries its streams' events in position order; lower again means published
-        // again (the relay is at least once), and what a rebuild took in is in already.
-        let highest = Math.max(await this.checkpoint(manager), Number(stored.applied_position));
-        const events = fresh.flatMap((message) => {
-          if (message.kind !== 'event' || message.event.position <= highest) return [];
-          highest = message.event.position;
-          return [message.event];
-        });
-        // An event waiting for another partition's: what comes before it is applied now, so that
-        // every partition gets as far as it can (and none waits on one that waits on it).
-        stopped = await this.project(
-          manager,
-          events,
-          partitions === undefined
-            ? undefined
-            : (event) => this.othersHavePassed(manager, topic, partition, partitions, event.position),
-        );
-        const awaitingPosition = stopped ? String(stopped.awaiting.position) : null;
-        const done = stopped
-          ? fresh.slice(
-              0,
-              fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting),
-            )
-          : fresh;
-        if (done.length === 0) {
-          // Where this partition waits, for the other partitions to tell what is awaited for good.
-          if (awaitingPosition !== stored.awaiting_position)
-            await manager.query(
-              `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
-              [this.name, topic, partition, awaitingPosition],
-            );
-          return;
-        }
-        await this.flush(manager);
-        const watermark = Math.max(
-          Number(stored.watermark),
-          ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)),
-        );
-        const position = Math.max(
-          Number(stored.applied_position),
-          ...done.map((message) => (message.kind === 'event' ? message.event.position : 0)),
-        );
-        await manager.query(
-          `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
-          [this.name, topic, partition, done[done.length - 1].offset, position, watermark, awaitingPosition],
-        );
-        progressed = true;
+    // Not the runner's own: other partitions' batches are under way meanwhile, each with its own.
+    const work = this.batchWork();
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
+      const table = `"${this.schema}".kafka_partitions`;
+      await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [
+        this.name,
+        topic,
+        partition,
+      ]);
+      const [stored]: {
+        applied_offset: string;
+        applied_position: string;
+        watermark: string;
+        awaiting_position: string | null;
+      }[] = await manager.query(
+        `select applied_offset, applied_position, watermark, awaiting_position from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
+        [this.name, topic, partition],
+      );
+      const applied = Number(stored.applied_offset);
+      const fresh = messages.filter((message) => message.offset > applied);
+      if (fresh.length === 0) return;
+      // A partition carries its streams' events in position order; lower again means published
+      // again (the relay is at least once), and what a rebuild took in is in already.
+      let highest = Math.max(await this.checkpoint(manager), Number(stored.applied_position));
+      const events = fresh.flatMap((message) => {
+        if (message.kind !== 'event' || message.event.position <= highest) return [];
+        highest = message.event.position;
+        return [message.event];
       });
-    } catch (error) {
-      this.forget();
-      throw error;
-    }
-    this.announceParked();
+      // An event waiting for another partition's: what comes before it is applied now, so that
+      // every partition gets as far as it can (and none waits on one that waits on it).
+      stopped = await this.project(
+        manager,
+        events,
+        partitions === undefined
+          ? undefined
+          : (event) => this.othersHavePassed(manager, topic, partition, partitions, event.position),
+        work,
+      );
+      const awaitingPosition = stopped ? String(stopped.awaiting.position) : null;
+      const done = stopped
+        ? fresh.slice(
+            0,
+            fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting),
+          )
+        : fresh;
+      if (done.length === 0) {
+        // Where this partition waits, for the other partitions to tell what is awaited for good.
+        if (awaitingPosition !== stored.awaiting_position)
+          await manager.query(
+            `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
+            [this.name, topic, partition, awaitingPosition],
+          );
+        return;
+      }
+      await this.flush(manager, work);
+      const watermark = Math.max(
+        Number(stored.watermark),
+        ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)),
+      );
+      const position = Math.max(
+        Number(stored.applied_position),
+        ...done.map((message) => (message.kind === 'event' ? message.event.position : 0)),
+      );
+      await manager.query(
+        `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
+        [this.name, topic, partition, done[done.length - 1].offset, position, watermark, awaitingPosition],
+      );
+      progressed = true;
+    });
+    this.announceParked(work);
     if (progressed) this.progress.emit('advanced');
     if (stopped) throw stopped.reason;
   }
@@ -451,6 +461,7 @@ export class ProjectionRunner {
     message: PartitionItem & { kind: 'event' },
     error: unknown,
   ): Promise<void> {
+    const work = this.batchWork();
     await this.dataSource.transaction(async (manager) => {
       await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
       const table = `"${this.schema}".kafka_partitions`;
@@ -464,8 +475,9 @@ export class ProjectionRunner {
         [this.name, topic, partition],
       );
       if (stored && Number(stored.applied_offset) >= message.offset) return;
-      await this.writeParked(manager, [{ event: message.event, error: describeFailure(error) }]);
-      this.justParked.push({ event: message.event, error: describeFailure(error) });
+      const parked = { event: message.event, error: describeFailure(error) };
+      await this.writeParked(manager, [parked]);
+      work.justParked.push(parked);
       await manager.query(
         `update ${table} set applied_offset = $4, applied_position = greatest(applied_position, $5), awaiting_position = null, updated_at = now()
          where name = $1 and topic = $2 and partition = $3`,
@@ -473,8 +485,7 @@ export class ProjectionRunner {
       );
     });
     this.failures.delete(message.event.position);
-    this.announceParked();
-    this.forget();
+    this.announceParked(work);
   }
 
   /**
@@ -494,10 +505,14 @@ export class ProjectionRunner {
     return Math.max(Number(row?.position ?? 0), await this.checkpoint(manager));
   }
 
+  private batchWork(maxCachedRowsPerTable?: number): BatchWork {
+    return { cache: new RowCache(this.tables, maxCachedRowsPerTable), parking: [], justParked: [] };
+  }
+
   private forget(): void {
-    this.cache.clear();
-    this.parking = [];
-    this.justParked = [];
+    this.work.cache.clear();
+    this.work.parking = [];
+    this.work.justParked = [];
     this.committed = -1;
     this.copy = undefined;
     this.generation = undefined;
@@ -571,7 +586,7 @@ export class ProjectionRunner {
           if (!still) return 'gone' as const;
           this.forget();
           await this.project(manager, [event]);
-          const again = this.parking.splice(0);
+          const again = this.work.parking.splice(0);
           if (again.length > 0) throw new RetryFailed(again[0].error);
           await this.flush(manager);
           await manager.query(`delete from "${this.schema}".parked_events where name = $1 and position = $2`, [
@@ -600,8 +615,8 @@ export class ProjectionRunner {
     return outcomes;
   }
 
-  private takeChanges(): Changes {
-    return { ...this.cache.takeChanges(), parked: this.parking.splice(0) };
+  private takeChanges(work: BatchWork = this.work): Changes {
+    return { ...work.cache.takeChanges(), parked: work.parking.splice(0) };
   }
 
   private async writeParked(manager: EntityManager, parked: readonly ParkedEvent[]): Promise<void> {
@@ -619,35 +634,37 @@ export class ProjectionRunner {
   /**
    * Applies the events in order. Returns the event that must wait for others (see
    * AwaitingEvents) when `stopWhenAwaiting`, having applied every event before it; otherwise a
-   * waiting event fails the batch.
+   * waiting event fails the batch. What it reads and changes is in `work`, to flush with it.
    */
   private async project(
     manager: EntityManager,
     events: readonly RecordedEvent[],
     awaitedForGood?: (event: RecordedEvent) => Promise<boolean>,
+    work: BatchWork = this.work,
   ): Promise<{ awaiting: RecordedEvent; reason: AwaitingEvents } | undefined> {
     const { projection } = this.readModel;
+    const { cache } = work;
     const relevant = events.filter((event) => projection.handles(event));
     // What to fetch, as far as each event tells (one that cannot say fetches as it goes).
     const wanted = (event: RecordedEvent) => {
       try {
-        return projection.prefetch(event, this.cache);
+        return projection.prefetch(event, cache);
       } catch {
         return [];
       }
     };
     // Two rounds: the second sees rows the first brought (a teacher's record names the school).
     for (let round = 0; round < 2; round++) {
-      await this.load(manager, this.cache.missing(relevant.flatMap(wanted)));
+      await this.load(manager, cache.missing(relevant.flatMap(wanted)), cache);
     }
     for (const event of relevant) {
       for (;;) {
         let changes: ViewChange[];
         try {
-          changes = projection.project(event, this.cache);
+          changes = projection.project(event, cache);
         } catch (error) {
           if (error instanceof RowNotLoaded) {
-            await this.load(manager, [error.ref]);
+            await this.load(manager, [error.ref], cache);
             continue;
           }
           // In global order (no callback) what an event awaits would have come before it.
@@ -655,34 +672,38 @@ export class ProjectionRunner {
             return { awaiting: event, reason: error };
           // The projector decides from the event and the rows loaded in this transaction: the
           // same again would fail the same way. Parked with the batch's rows; the batch goes on.
-          this.parking.push({ event, error: describeFailure(error) });
+          work.parking.push({ event, error: describeFailure(error) });
           break;
         }
         // Outside the parking: changes the engine cannot take fail the batch (see handle).
-        this.cache.apply(changes);
+        cache.apply(changes);
         break;
       }
     }
     return undefined;
   }
 
-  private async load(manager: EntityManager, refs: readonly RowRef[]): Promise<void> {
+  private async load(manager: EntityManager, refs: readonly RowRef[], cache: RowCache): Promise<void> {
     if (refs.length === 0) return;
     const byTable = new Map<string, RowRef['key'][]>();
     for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);
     const found = new Map<string, Row[]>();
     for (const [table, keys] of byTable)
       found.set(table, await timedPhase(`${this.name}:load:${table}`, () => this.table(table).load(manager, keys)));
-    this.cache.loaded(refs, found);
+    cache.loaded(refs, found);
   }
 
-  private async flush(manager: EntityManager): Promise<void> {
-    await this.write(manager, this.takeChanges());
+  private async flush(manager: EntityManager, work: BatchWork = this.work): Promise<void> {
+    await this.write(manager, this.takeChanges(work), work);
   }
 
-  private async write(manager: EntityManager, { puts, deletes, counters, parked }: Changes): Promise<void> {
+  private async write(
+    manager: EntityManager,
+    { puts, deletes, counters, parked }: Changes,
+    work: BatchWork = this.work,
+  ): Promise<void> {
     if (parked.length > 0) await this.writeParked(manager, parked);
-    this.justParked.push(...parked);
+    work.justParked.push(...parked);
     for (const [table, keys] of deletes)
       await timedPhase(`${this.name}:flush:${table}`, () => this.table(table).delete(manager, keys));
     for (const [table, rows] of puts)
