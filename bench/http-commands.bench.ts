@@ -194,6 +194,39 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       baselineP99Ms: noop.latency.percentile(99),
     });
 
+    // The hour feed: the same records in batches, beside the no-op route receiving the same batches.
+    const feedBatch = 500;
+    const feedBatches = Math.max(4, Math.round(40 * scale));
+    const feedBody = (batch: number) => ({
+      records: Array.from({ length: feedBatch }, (_, index) => ({
+        ...hoursBody(requests + batch * feedBatch + index),
+        recordId: `F-${batch}-${index}`,
+      })),
+    });
+    const feedClients = 4;
+    const noopFeed = await load(feedClients, feedBatches, async (batch) => {
+      const result = await client.post('bench/noop', feedBody(batch));
+      if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
+    });
+    const fed = await load(feedClients, feedBatches, async (batch) => {
+      const result = await client.post('feeds/online-hours', feedBody(batch));
+      const answer = result.body as { accepted?: number };
+      if (result.status !== 200 || answer.accepted !== feedBatch)
+        throw new Error(
+          `the hour feed did not accept the batch (${result.status}): ${JSON.stringify(result.body).slice(0, 500)}`,
+        );
+    });
+    rows.push({
+      benchmark: `hour feed (POST /api/feeds/online-hours), batches of ${feedBatch} records over ${hoursTeachers.length} teachers, ${feedClients} clients (target ≥ 20,000 records/s)`,
+      unit: 'records/s',
+      ours: (feedBatches * feedBatch) / fed.seconds,
+      baseline: (feedBatches * feedBatch) / noopFeed.seconds,
+      baselineName: 'same stack, no-op route, same batches',
+      p50Ms: fed.latency.percentile(50),
+      p99Ms: fed.latency.percentile(99),
+      baselineP99Ms: noopFeed.latency.percentile(99),
+    });
+
     const enrolTeachers = teacherIds('S-ENROL');
     const enrolBody = (index: number) => ({
       batchId: 'JS-1',

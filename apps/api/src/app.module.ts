@@ -28,6 +28,7 @@ import { PostgresCredentialVault } from './infrastructure/postgres-credential-va
 import { NoopController } from './bench/noop.controller';
 import { CertificatesController } from './certificates/certificates.controller';
 import { CommandsController } from './commands/commands.controller';
+import { FeedsController } from './commands/feeds.controller';
 import { COMMAND_GATEWAY, contractBus } from './commands/command-bus';
 import { HealthController, Readiness, READINESS } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -116,6 +117,7 @@ export class AppModule implements OnApplicationShutdown {
         AuthController,
         OidcController,
         CommandsController,
+        FeedsController,
         CertificatesController,
         ViewsController,
         DashboardController,

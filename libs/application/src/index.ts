@@ -8,6 +8,7 @@ export * from './commands/command-result';
 export * from './commands/command-slice';
 export * from './commands/scope';
 export * from './commands/command-gateway';
+export type { BatchAnswer } from './commands/command-batch';
 export { uuidFrom } from './commands/uuid-from';
 export { contractCommands } from './slices';
 export { identifier } from './slices/identifiers';

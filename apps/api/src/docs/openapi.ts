@@ -329,6 +329,9 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       }),
     );
     const properties = { ...((schema.properties as Record<string, unknown>) ?? {}), ...importFields };
+    // The hour feed takes the same records in batches.
+    if (command.name === 'RecordOnlineHours')
+      paths['/api/feeds/online-hours'] = feedPath(command.name, { ...schema, properties });
     paths[`/api/commands/${command.name}`] = {
       post: {
         operationId: command.name,
@@ -443,6 +446,80 @@ export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObjec
       },
     },
     paths,
+  };
+}
+
+/** The hour feed: RecordOnlineHours records in batches, each answered on its own. */
+function feedPath(command: string, record: object): OpenAPIObject['paths'][string] {
+  const answer = {
+    type: 'object',
+    required: ['accepted', 'duplicates', 'refused', 'records'],
+    properties: {
+      accepted: { type: 'integer' },
+      duplicates: { type: 'integer' },
+      refused: { type: 'integer' },
+      records: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['index', 'outcome'],
+          properties: {
+            index: { type: 'integer', description: "The record's place in the batch, from 0" },
+            line: { type: 'integer', description: 'NDJSON: its line, from 1' },
+            recordId: { type: 'string' },
+            outcome: { type: 'string', enum: ['accepted', 'duplicate', 'refused'] },
+            position: { type: 'integer', description: "accepted: the global position of the write's last event" },
+            code: { type: 'string', description: `refused: the code ${command} alone would answer` },
+            message: { type: 'string', description: 'refused: in Chinese with Accept-Language: zh-CN' },
+            problems: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['field', 'rule'],
+                properties: { field: { type: 'string' }, rule: { type: 'string' } },
+              },
+            },
+            details: {},
+          },
+        },
+      },
+    },
+  };
+  return {
+    post: {
+      operationId: 'feedOnlineHours',
+      tags: ['commands'],
+      summary: `The course platform's hour feed: ${command} records in batches of 1 to 5,000 (roles: system)`,
+      description:
+        `Each record is decided as ${command} alone would be and answered on its own: accepted, duplicate ` +
+        '(its recordId is on record; nothing appended) or refused with its code and [{field, rule}]. The ' +
+        'accepted records are appended in one atomic write.',
+      security: [{ bearer: [] }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['records'],
+              properties: { records: { type: 'array', items: record, minItems: 1, maxItems: 5000 } },
+            },
+          },
+          'application/x-ndjson': {
+            schema: { type: 'string', description: 'One record (a JSON object) a line, up to 4 MB' },
+          },
+        },
+      },
+      responses: {
+        200: { description: 'Every record answered', ...json(answer) },
+        400: refused('VALIDATION_FAILED: no records, more than 5,000, or no records array (field records)'),
+        401: refused('UNAUTHENTICATED'),
+        403: refused('FORBIDDEN: only system (the course platform) sends the feed'),
+        409: refused("CONFLICT: other writers kept changing the batch's streams"),
+        413: refused('PAYLOAD_TOO_LARGE: the body is over the limit'),
+        503: unavailable,
+      },
+    },
   };
 }
 

@@ -39,20 +39,23 @@ export class EventStoreStreams implements EventStreams {
         writes.map((write) => ({
           streamId: write.streamId,
           expectedRevision: write.expectedRevision,
-          events: write.events.map((event, index) => ({
-            type: event.type,
-            data: event.data as Record<string, unknown>,
-            metadata: {
-              eventId: uuidFrom(`${context.commandId}\n${write.streamId}\n${index}`),
-              businessTime: context.now,
-              actor: context.actor,
-              importedBy: context.importedBy,
-              commandId: context.commandId,
-              correlationId: context.correlationId,
-              causationId: context.commandId,
-              ...(context.traceparent ? { traceparent: context.traceparent } : {}),
-            },
-          })),
+          events: write.events.map((event, at) => {
+            const { context: own, index } = write.commands?.[at] ?? { context, index: at };
+            return {
+              type: event.type,
+              data: event.data as Record<string, unknown>,
+              metadata: {
+                eventId: uuidFrom(`${own.commandId}\n${write.streamId}\n${index}`),
+                businessTime: own.now,
+                actor: own.actor,
+                importedBy: own.importedBy,
+                commandId: own.commandId,
+                correlationId: own.correlationId,
+                causationId: own.commandId,
+                ...(own.traceparent ? { traceparent: own.traceparent } : {}),
+              },
+            };
+          }),
         })),
       );
       return {

@@ -5,6 +5,7 @@ import { IdNumberVault } from '../ports/id-number-vault';
 import { IdempotencyStore } from '../ports/idempotency-store';
 import { Randomness, systemRandomness } from '../ports/randomness';
 import { authorize } from './authorization';
+import { BatchAnswer, CommandBatch } from './command-batch';
 import { CommandServices, CommandSlice, commandServices } from './command-slice';
 import { CommandRequest, CommandResult } from './command-result';
 import { ConflictRetry } from './conflict-retry';
@@ -46,6 +47,7 @@ export class CommandGateway {
   private readonly idempotency: Idempotency;
   private readonly handler: DecisionHandler;
   private readonly retry: ConflictRetry;
+  private readonly batch: CommandBatch;
 
   constructor(private readonly options: CommandGatewayOptions) {
     this.commands = new Map(options.commands.map((command) => [command.name, command]));
@@ -64,6 +66,7 @@ export class CommandGateway {
       pause: options.pause ?? systemPause,
       maxAttempts: options.maxAttempts ?? 20,
     });
+    this.batch = new CommandBatch(options.streams, this.services, options.clock, randomness, this.retry);
   }
 
   commandNames(): string[] {
@@ -75,6 +78,14 @@ export class CommandGateway {
     const command = this.commands.get(request.name);
     if (command === undefined) throw new UnknownCommand(request.name);
     return this.run(command, request);
+  }
+
+  /**
+   * Many commands of one kind at once (the hour feed): each is checked, authorized and decided as
+   * `run` would, answered accepted or refused on its own, and all are appended in one write.
+   */
+  runBatch(command: CommandSlice, requests: readonly CommandRequest[]): Promise<BatchAnswer[]> {
+    return this.batch.run(command, requests);
   }
 
   async run(command: CommandSlice, request: CommandRequest): Promise<CommandResult> {

@@ -12,6 +12,12 @@ export interface StreamWrite {
   streamId: string;
   events: readonly DomainEvent[];
   expectedRevision: number | 'no_stream';
+  /**
+   * Per event, when one append carries the events of several commands (a batch of the hour
+   * feed): the command each event belongs to, and its place among that command's events on this
+   * stream. Without it every event is the write's own command's, in order.
+   */
+  commands?: readonly { context: WriteContext; index: number }[];
 }
 
 /** Who wrote, when, and under which command: becomes every event's metadata. */

@@ -24,6 +24,19 @@ export interface StreamType<State, Event extends DomainEvent> extends StreamDefi
   fold(events: readonly DomainEvent[]): State;
 }
 
+/** Histories made by adding events to another (see extendHistory): each one's shorter history. */
+const shorterOf = new WeakMap<readonly DomainEvent[], readonly DomainEvent[]>();
+
+/**
+ * A stream's history with events added, as a new array whose fold goes on from the shorter
+ * history's fold instead of starting over (many commands of a batch on one stream).
+ */
+export function extendHistory(history: readonly DomainEvent[], added: readonly DomainEvent[]): readonly DomainEvent[] {
+  const longer = [...history, ...added];
+  shorterOf.set(longer, history);
+  return longer;
+}
+
 /** A stream type, checked: its `eventTypes` must list the event union exactly. */
 export function streamType<State, Event extends DomainEvent>(
   definition: StreamDefinition<State, Event>,
@@ -39,8 +52,11 @@ export function streamType<State, Event extends DomainEvent>(
         const known = folded.get(events);
         if (known !== undefined) return known;
       }
-      let state = definition.initialState();
-      for (const event of events) {
+      const shorter = shorterOf.get(events);
+      const known = shorter === undefined ? undefined : folded.get(shorter);
+      let state = known ?? definition.initialState();
+      for (let at = known === undefined || shorter === undefined ? 0 : shorter.length; at < events.length; at++) {
+        const event = events[at];
         if (!holds(event)) throw new Error(`A ${definition.category} stream does not hold ${event.type} events`);
         state = definition.evolve(state, event);
       }

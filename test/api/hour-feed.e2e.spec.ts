@@ -1,0 +1,247 @@
+import { Actor, idNumberCheckCharacter } from '@tip/domain';
+import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+
+/**
+ * POST /api/feeds/online-hours: the course platform's hour records in batches, as JSON or NDJSON.
+ * Each record is answered on its own (accepted, duplicate, refused with its code, field and rule),
+ * the accepted ones are the events RecordOnlineHours appends, and sending a batch again appends
+ * nothing. The API's clock stands in the teachers' study window (2020-11-10).
+ */
+describe('The hour feed', () => {
+  let api: ApiUnderTest;
+  const platform: Actor = { sub: 'course-platform', role: 'system' };
+  const schoolAdmin: Actor = { sub: 'admin-S-1', role: 'school-admin', unitId: 'S-1' };
+  const now = new Date('2020-11-10T10:00:00+08:00');
+
+  interface FeedAnswer {
+    accepted: number;
+    duplicates: number;
+    refused: number;
+    records: {
+      index: number;
+      line?: number;
+      recordId?: string;
+      outcome: string;
+      position?: number;
+      code?: string;
+      message?: string;
+      problems?: { field: string; rule: string }[];
+    }[];
+  }
+
+  const feed = async (
+    actor: Actor,
+    body: string,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: FeedAnswer & { error?: { code: string; details?: unknown } } }> => {
+    const response = await fetch(`${api.tip.url}/feeds/online-hours`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, authorization: `Bearer ${await api.token(actor)}`, ...headers },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as FeedAnswer & { error?: { code: string } } };
+  };
+  const asJson = (records: unknown[], headers?: Record<string, string>) =>
+    feed(platform, JSON.stringify({ records }), 'application/json', headers);
+  const asNdjson = (lines: string[], headers?: Record<string, string>) =>
+    feed(platform, lines.join('\n'), 'application/x-ndjson', headers);
+  const record = (teacherId: string, recordId: string, hours = 2.5) => ({
+    batchId: 'B1',
+    teacherId,
+    recordId,
+    courseId: 'JS-ONLINE-1',
+    hours,
+  });
+  const onlineHoursOf = async (teacherId: string, minPosition: number) => {
+    const transcript = await api.get<{ batches: { hours: { online: { credited: number } } }[] }>(
+      platform,
+      `/views/teachers/${teacherId}/transcript?batchId=B1&minPosition=${minPosition}`,
+    );
+    expect(transcript.status).toBe(200);
+    return transcript.body.batches[0].hours.online.credited;
+  };
+
+  beforeAll(async () => {
+    api = await startApiUnderTest({}, { clock: { now: () => now } });
+    const setup = async (name: string, body: Record<string, unknown>) => {
+      const response = await api.send(platform, name, body);
+      expect([name, response.status, response.body.error]).toEqual([name, 200, undefined]);
+    };
+    const at = { at: '2020-10-20T09:00:00+08:00' };
+    await setup('RegisterOrgUnit', { unitId: 'P', kind: 'province', name: '江苏省' });
+    await setup('RegisterOrgUnit', { unitId: 'CITY', kind: 'city', name: '南京市', parentId: 'P' });
+    await setup('RegisterOrgUnit', { unitId: 'C-1', kind: 'county', name: '玄武区', parentId: 'CITY' });
+    await setup('RegisterOrgUnit', { unitId: 'S-1', kind: 'school', name: '实验小学', parentId: 'C-1' });
+    await setup('LaunchProgramme', {
+      programmeId: 'JS',
+      name: '提升工程2.0',
+      provinceId: 'P',
+      rulebook: 'jiangsu-2.0',
+      ...at,
+    });
+    await setup('ScheduleBatch', {
+      programmeId: 'JS',
+      batchId: 'B1',
+      name: '第一批',
+      startsOn: '2020-11-01',
+      endsOn: '2021-10-31',
+      sharePercent: 20,
+      periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2021-01-30' }],
+      ...at,
+    });
+    for (const [from, to] of [
+      ['P', 'CITY'],
+      ['CITY', 'C-1'],
+      ['C-1', 'S-1'],
+    ])
+      await setup('AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: from, toUnitId: to, seats: 5, ...at });
+    for (const [index, teacherId] of ['T-1', 'T-2', 'T-3'].entries()) {
+      const first17 = `32010219850312${String(index).padStart(3, '0')}`;
+      await setup('RegisterTeacher', {
+        teacherId,
+        schoolId: 'S-1',
+        name: `教师${index + 1}`,
+        idNumber: first17 + idNumberCheckCharacter(first17),
+        gender: 'female',
+        stage: '小学',
+        subject: '语文',
+        fullTime: true,
+        birthDate: '1985-03-12',
+      });
+    }
+    // T-1 and T-2 study; T-3 is registered, never enrolled.
+    for (const teacherId of ['T-1', 'T-2'])
+      await setup('EnrollTeacher', {
+        batchId: 'B1',
+        periodId: '1',
+        teacherId,
+        at: '2020-11-02T09:00:00+08:00',
+        actor: schoolAdmin,
+      });
+  });
+  afterAll(() => api?.stop());
+
+  it('answers every record of a JSON batch on its own and appends the accepted ones as RecordOnlineHours would', async () => {
+    const answer = await asJson([
+      record('T-1', 'F-1', 2.5),
+      record('T-1', 'F-1', 2.5), // the same record twice in one batch: recorded once
+      record('T-2', 'F-2', 3),
+      record('T-3', 'F-3'), // not enrolled
+      record('T-1', 'F-4', -1), // bad hours: the schema's rule
+      { ...record('T-1', 'F-5'), seconds: 60 }, // a field the command does not take
+      { ...record('T-1', 'F-6'), at: '2021-03-01T10:00:00+08:00' }, // after the study window
+      record('T-1', 'F-7', 1.5),
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ accepted: 3, duplicates: 1, refused: 4 });
+    const [first, twice, second, notEnrolled, badHours, unknownField, late, last] = answer.body.records;
+    expect(first).toMatchObject({ index: 0, recordId: 'F-1', outcome: 'accepted' });
+    expect(twice).toMatchObject({ index: 1, recordId: 'F-1', outcome: 'duplicate' });
+    expect(second).toMatchObject({ index: 2, recordId: 'F-2', outcome: 'accepted' });
+    expect(notEnrolled).toMatchObject({
+      index: 3,
+      outcome: 'refused',
+      code: 'NOT_ENROLLED',
+      problems: [{ field: 'teacherId', rule: expect.any(String) }],
+    });
+    expect(badHours).toMatchObject({ outcome: 'refused', code: 'VALIDATION_FAILED' });
+    expect(badHours.problems?.map((problem) => problem.field)).toEqual(['hours']);
+    expect(unknownField).toMatchObject({
+      outcome: 'refused',
+      code: 'VALIDATION_FAILED',
+      problems: [{ field: 'body', rule: expect.stringContaining('seconds') }],
+    });
+    expect(late).toMatchObject({
+      outcome: 'refused',
+      code: 'OUTSIDE_STUDY_WINDOW',
+      problems: [{ field: 'at', rule: expect.any(String) }],
+    });
+    expect(last).toMatchObject({ index: 7, recordId: 'F-7', outcome: 'accepted' });
+    const position = Math.max(...answer.body.records.map((each) => each.position ?? 0));
+    expect(position).toBeGreaterThan(0);
+    expect(await onlineHoursOf('T-1', position)).toBe(4);
+    expect(await onlineHoursOf('T-2', position)).toBe(3);
+
+    // The single command sees the feed's record as its own: the same recordId appends nothing.
+    const single = await api.send(platform, 'RecordOnlineHours', record('T-1', 'F-1', 2.5));
+    expect([single.status, single.body.events]).toEqual([200, []]);
+  });
+
+  it('appends nothing when a batch is sent again: every record it had accepted is a duplicate', async () => {
+    const batch = [record('T-2', 'G-1', 1), record('T-2', 'G-2', 1.25), record('T-3', 'G-3')];
+    const first = await asJson(batch);
+    expect(first.body).toMatchObject({ accepted: 2, duplicates: 0, refused: 1 });
+    const position = Math.max(...first.body.records.map((each) => each.position ?? 0));
+    const hours = await onlineHoursOf('T-2', position);
+
+    const again = await asJson(batch);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 2, refused: 1 });
+    expect(again.body.records.map((each) => each.outcome)).toEqual(['duplicate', 'duplicate', 'refused']);
+    expect(await onlineHoursOf('T-2', position)).toBe(hours);
+  });
+
+  it('takes NDJSON, one record a line, naming the line of each answer; a line that is not JSON is refused alone', async () => {
+    const answer = await asNdjson([
+      JSON.stringify(record('T-1', 'N-1', 1)),
+      '',
+      '{"batchId": "B1", "teacherId": "T-1",',
+      JSON.stringify(record('T-2', 'N-2', 1)),
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ accepted: 2, duplicates: 0, refused: 1 });
+    expect(answer.body.records).toMatchObject([
+      { index: 0, line: 1, recordId: 'N-1', outcome: 'accepted' },
+      {
+        index: 1,
+        line: 3,
+        outcome: 'refused',
+        code: 'VALIDATION_FAILED',
+        problems: [{ field: 'body', rule: 'must be a JSON object' }],
+      },
+      { index: 2, line: 4, recordId: 'N-2', outcome: 'accepted' },
+    ]);
+  });
+
+  it('explains refusals in Chinese when the caller asks for zh-CN, the codes unchanged', async () => {
+    const answer = await asNdjson([JSON.stringify(record('T-3', 'Z-1')), JSON.stringify(record('T-1', 'Z-2', 0))], {
+      'accept-language': 'zh-CN,zh;q=0.9',
+    });
+    expect(answer.status).toBe(200);
+    const [notEnrolled, zeroHours] = answer.body.records;
+    expect(notEnrolled.code).toBe('NOT_ENROLLED');
+    expect(notEnrolled.message).toMatch(/[\u4e00-\u9fff]/);
+    expect(notEnrolled.problems?.[0].rule).toBe(notEnrolled.message);
+    expect(zeroHours.code).toBe('VALIDATION_FAILED');
+    expect(zeroHours.message).toContain('hours');
+    expect(zeroHours.message).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it('refuses the whole request only for what is wrong with the whole: the caller, no records, too many', async () => {
+    const admin = await feed(schoolAdmin, JSON.stringify({ records: [record('T-1', 'X-1')] }), 'application/json');
+    expect([admin.status, admin.body.error?.code]).toEqual([403, 'FORBIDDEN']);
+
+    const empty = await asJson([]);
+    expect([empty.status, empty.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(empty.body.error?.details).toEqual([{ field: 'records', rule: expect.stringContaining('at least one') }]);
+
+    const notAList = await feed(platform, JSON.stringify(record('T-1', 'X-2')), 'application/json');
+    expect([notAList.status, notAList.body.error?.details]).toEqual([
+      400,
+      [{ field: 'records', rule: expect.stringContaining('array') }],
+    ]);
+
+    const tooMany = await asNdjson(Array.from({ length: 5001 }, (_, n) => JSON.stringify(record('T-1', `M-${n}`, 1))));
+    expect([tooMany.status, tooMany.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(tooMany.body.error?.details).toEqual([{ field: 'records', rule: expect.stringContaining('at most 5000') }]);
+    // Nothing of the refused requests was recorded.
+    const transcript = await api.get<{ batches: { hours: { sources: { recordId?: string }[] } }[] }>(
+      platform,
+      '/views/teachers/T-1/transcript?batchId=B1',
+    );
+    const recorded = transcript.body.batches[0].hours.sources.map((source) => source.recordId);
+    expect(recorded).toContain('F-1');
+    expect(recorded.filter((recordId) => recordId?.startsWith('X-') || recordId?.startsWith('M-'))).toEqual([]);
+  });
+});
