@@ -132,6 +132,17 @@ describeWithKafka('Kafka metrics: the relay and the projector workers', () => {
       `the workers taking in position ${position}`,
     );
     expect(valueOf(projector, 'nodejs_eventloop_lag_p99_seconds')).toEqual(expect.any(Number));
+    // The broker's own account: every group has committed all the relay published, on every partition.
+    const lagged = await scrapeUntil(
+      projectorMetrics,
+      (samples) =>
+        samples.filter((sample) => sample.name === 'tip_kafka_consumer_lag_messages').length === 4 &&
+        samples.every((sample) => sample.name !== 'tip_kafka_consumer_lag_messages' || sample.value === 0),
+      'the consumer groups at the end of every partition',
+    );
+    for (const readModel of ['progress', 'inspections'])
+      for (const partition of ['0', '1'])
+        expect(valueOf(lagged, 'tip_kafka_consumer_lag_messages', { read_model: readModel, partition })).toBe(0);
 
     const views = await scrapeUntil(
       `${api.tip.url}/metrics`,

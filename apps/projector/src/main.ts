@@ -75,6 +75,33 @@ runWorker('tip-projector', async () => {
       ),
     }),
   );
+  // The consumer groups' lag as the broker sees it: messages published and not yet committed, per partition.
+  metrics.gauges(
+    [
+      {
+        name: 'tip_kafka_consumer_lag_messages',
+        help: "Messages of the topic each read model's consumer group has not committed yet, per partition (broker offsets)",
+      },
+    ],
+    ['read_model', 'partition'],
+    async () => ({
+      tip_kafka_consumer_lag_messages: (
+        await Promise.all(
+          readModels.map(async (readModel) =>
+            (
+              await broker.consumerLag(
+                `${config.TIP_KAFKA_GROUP_PREFIX}${readModel.projection.name}`,
+                config.TIP_KAFKA_TOPIC,
+              )
+            ).map(({ partition, lag }) => ({
+              labels: { read_model: readModel.projection.name, partition: String(partition) },
+              value: lag,
+            })),
+          ),
+        )
+      ).flat(),
+    }),
+  );
   const server =
     config.TIP_METRICS_PORT === undefined ? undefined : await serveMetrics(metrics, config.TIP_METRICS_PORT);
   if (server) logger.info(`metrics at http://127.0.0.1:${server.port}/metrics`);

@@ -7,6 +7,7 @@ import {
   MessageConsumer,
   MessageProducer,
   OutgoingMessage,
+  PartitionLag,
 } from '../port/message-broker';
 
 export interface KafkaJsOptions {
@@ -139,6 +140,27 @@ export class KafkaJsBroker implements MessageBroker {
     }
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     return metadata.partitions.length;
+  }
+
+  async consumerLag(groupId: string, topic: string): Promise<PartitionLag[]> {
+    const admin = await this.adminClient();
+    const [ends, groups] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    // kafkajs answers -1 for a partition the group has not committed on.
+    const committed = new Map(
+      (groups.find((group) => group.topic === topic)?.partitions ?? [])
+        .map(({ partition, offset }) => [partition, Number(offset)] as const)
+        .filter(([, offset]) => offset >= 0),
+    );
+    return ends
+      .map(({ partition, high, low }) => {
+        const end = Number(high);
+        const at = committed.get(partition);
+        return { partition, end, committed: at ?? null, lag: Math.max(0, end - (at ?? Number(low))) };
+      })
+      .sort((a, b) => a.partition - b.partition);
   }
 
   async close(): Promise<void> {

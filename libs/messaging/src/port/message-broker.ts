@@ -47,10 +47,23 @@ export interface MessageConsumer {
   stop(): Promise<void>;
 }
 
+/** How far a consumer group is behind one partition, by the broker's own offsets. */
+export interface PartitionLag {
+  partition: number;
+  /** The partition's end: the offset the next message will get (the high watermark). */
+  end: number;
+  /** The group's committed offset (the next message it will read); null before it commits any. */
+  committed: number | null;
+  /** Messages between the two (from the partition's first kept message when nothing is committed). */
+  lag: number;
+}
+
 export interface MessageBroker {
   /** An idempotent producer: retries never duplicate, and a key's messages keep their order. */
   producer(): Promise<MessageProducer>;
   consume(options: ConsumerOptions): Promise<MessageConsumer>;
+  /** The group's lag on each partition of the topic, from the broker's offsets. */
+  consumerLag(groupId: string, topic: string): Promise<PartitionLag[]>;
   /** Creates the topic with that many partitions unless it exists; answers how many it has. */
   ensureTopic(topic: string, partitions: number): Promise<number>;
   close(): Promise<void>;
