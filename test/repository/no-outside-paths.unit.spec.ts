@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from './readme';
 
@@ -25,6 +25,28 @@ function repositoryFiles(): string[] {
         if (LEFT_OUT.has(entry.name)) return [];
         const relative = path.join(dir, entry.name);
         return entry.isDirectory() ? walk(relative) : [relative];
+      });
+    return walk('');
+  }
+}
+
+/** Committed paths with their git modes, or, in a copy without git history, its files (links as links). */
+function committedEntries(): { file: string; link: boolean }[] {
+  try {
+    return execFileSync('git', ['ls-files', '-s', '-z'], { cwd: REPO_ROOT, encoding: 'utf8' })
+      .split('\0')
+      .filter((line) => line !== '')
+      .map((line) => {
+        const [meta, file] = line.split('\t');
+        return { file, link: meta.startsWith('120000 ') };
+      });
+  } catch {
+    const walk = (dir: string): { file: string; link: boolean }[] =>
+      readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+        if (LEFT_OUT.has(entry.name)) return [];
+        const relative = path.join(dir, entry.name);
+        if (entry.isSymbolicLink()) return [{ file: relative, link: true }];
+        return entry.isDirectory() ? walk(relative) : [{ file: relative, link: false }];
       });
     return walk('');
   }
@@ -63,6 +85,20 @@ describe('the repository stands alone', () => {
       return bytes.includes(0) ? [] : problemsIn(file, bytes.toString('utf8'));
     });
     expect(problems).toEqual([]);
+  });
+
+  it('commits no link leading out of it, nor what an install or a run makes (a node_modules link to a worktree got in once)', () => {
+    const entries = committedEntries();
+    const made = entries.filter(({ file }) => LEFT_OUT.has(file.split(/[\\/]/)[0])).map(({ file }) => file);
+    const leading = entries
+      .filter(({ link }) => link)
+      .filter(({ file }) => {
+        const target = readlinkSync(path.join(REPO_ROOT, file));
+        const relative = path.relative(REPO_ROOT, path.resolve(path.dirname(path.join(REPO_ROOT, file)), target));
+        return relative.startsWith('..') || path.isAbsolute(relative);
+      })
+      .map(({ file }) => file);
+    expect({ made, leading }).toEqual({ made: [], leading: [] });
   });
 
   it('would see a test reading the quota table from beside the clone, as one did', () => {
