@@ -1,6 +1,7 @@
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { csvTable, htmlTable, xlsxTable } from './support/notice-formats';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+import { scenarioOver } from './support/scenario';
 
 /**
  * Jiangsu 2.0 (seed 004): 南京市's notice for batch 1 in 2020-W50 (7–13 December), every figure
@@ -44,20 +45,13 @@ const reached = (plan: Plan, step: 'enrolled' | 'confirmed' | 'points' | 'online
 
 describe('A Jiangsu weekly notice, figured by hand', () => {
   let api: ApiUnderTest;
-  let position = 0;
-  const act = async (at: string, name: string, body: Record<string, unknown>) => {
-    const response = await api.send(importer, name, { ...body, at: `${at}+08:00` });
-    expect({ name, body, status: response.status, error: response.body.error }).toMatchObject({
-      status: 200,
-      error: undefined,
-    });
-    position = Math.max(position, Number(response.body.position ?? 0));
-    return response;
-  };
+  const scenario = scenarioOver(() => api);
+  /** A command of the history, sent by the importer at its business time (China local), and accepted. */
+  const act = (at: string, name: string, body: Record<string, unknown>) => scenario.accepted(importer, at, name, body);
   const notice = <T = Record<string, unknown>>(format: string) =>
     api.get<T>(
       cityAdmin,
-      `/notices/weekly?unitId=320100&batchId=${BATCH}&week=2020-W50&format=${format}&minPosition=${position}`,
+      `/notices/weekly?unitId=320100&batchId=${BATCH}&week=2020-W50&format=${format}&minPosition=${scenario.position()}`,
     );
 
   beforeAll(async () => {

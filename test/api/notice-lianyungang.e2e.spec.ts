@@ -6,6 +6,7 @@ import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { parseQuotaTable, QuotaRow } from '../../apps/cli/src/lianyungang-quotas';
 import { csvTable, htmlTable, xlsxTable } from './support/notice-formats';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+import { scenarioOver } from './support/scenario';
 
 /**
  * Lianyungang 2016 (seed 000): the city's own programme, the real quota table imported by `tip import-quotas`, and
@@ -28,20 +29,13 @@ const SCHOOL = '新海高中';
 
 describe('A Lianyungang 2016 weekly notice, figured by hand', () => {
   let api: ApiUnderTest;
-  let position = 0;
-  const act = async (at: string, name: string, body: Record<string, unknown>) => {
-    const response = await api.send(importer, name, { ...body, at: `${at}+08:00` });
-    expect({ name, body, status: response.status, error: response.body.error }).toMatchObject({
-      status: 200,
-      error: undefined,
-    });
-    position = Math.max(position, Number(response.body.position ?? 0));
-    return response;
-  };
+  const scenario = scenarioOver(() => api);
+  /** A command of the history, sent by the importer at its business time (China local), and accepted. */
+  const act = (at: string, name: string, body: Record<string, unknown>) => scenario.accepted(importer, at, name, body);
   const notice = <T = Record<string, unknown>>(format: string) =>
     api.get<T>(
       cityAdmin,
-      `/notices/weekly?unitId=320700&batchId=${BATCH}&week=2016-W49&format=${format}&minPosition=${position}`,
+      `/notices/weekly?unitId=320700&batchId=${BATCH}&week=2016-W49&format=${format}&minPosition=${scenario.position()}`,
     );
 
   beforeAll(async () => {
@@ -244,7 +238,7 @@ describe('A Lianyungang 2016 weekly notice, figured by hand', () => {
   it("lists the school's teachers with where each stands: trained once certified, not on hours alone", async () => {
     const list = await api.get<{ teachers: { teacherId: string; status: string }[] }>(
       cityAdmin,
-      `/views/units/${encodeURIComponent(SCHOOL)}/teachers?batchId=${BATCH}&minPosition=${position}`,
+      `/views/units/${encodeURIComponent(SCHOOL)}/teachers?batchId=${BATCH}&minPosition=${scenario.position()}`,
     );
     expect(list.body.teachers.map((teacher) => [teacher.teacherId, teacher.status])).toEqual([
       ['XH-1', 'trained'],

@@ -1,6 +1,7 @@
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { csvTable, htmlTable, xlsxTable } from './support/notice-formats';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+import { scenarioOver } from './support/scenario';
 
 /**
  * Ningde 2016 (seed 002): a notice for 2016-W20 whose every figure is worked out below by hand
@@ -39,20 +40,13 @@ function idNumberOf(teacher: Teacher, index: number): string {
 
 describe('A Ningde weekly notice, figured by hand', () => {
   let api: ApiUnderTest;
-  let position = 0;
-  const act = async (at: string, name: string, body: Record<string, unknown>) => {
-    const response = await api.send(importer, name, { ...body, at: `${at}+08:00` });
-    expect({ name, body, status: response.status, error: response.body.error }).toMatchObject({
-      status: 200,
-      error: undefined,
-    });
-    position = Math.max(position, Number(response.body.position ?? 0));
-    return response;
-  };
+  const scenario = scenarioOver(() => api);
+  /** A command of the history, sent by the importer at its business time (China local), and accepted. */
+  const act = (at: string, name: string, body: Record<string, unknown>) => scenario.accepted(importer, at, name, body);
   const notice = <T = Record<string, unknown>>(format: string) =>
     api.get<T>(
       cityAdmin,
-      `/notices/weekly?unitId=350900&batchId=${BATCH}&week=2016-W20&format=${format}&minPosition=${position}`,
+      `/notices/weekly?unitId=350900&batchId=${BATCH}&week=2016-W20&format=${format}&minPosition=${scenario.position()}`,
     );
 
   beforeAll(async () => {
@@ -300,7 +294,7 @@ describe('A Ningde weekly notice, figured by hand', () => {
   it('lists the exempt teacher as not required, and the part-time one as taking part without being required', async () => {
     const list = await api.get<{
       teachers: { teacherId: string; status: string; exempt: boolean; required: boolean }[];
-    }>(cityAdmin, `/views/units/350981/teachers?batchId=${BATCH}&minPosition=${position}`);
+    }>(cityAdmin, `/views/units/350981/teachers?batchId=${BATCH}&minPosition=${scenario.position()}`);
     expect(list.body.teachers.find((teacher) => teacher.teacherId === 'FA1-5')).toMatchObject({
       status: 'not-enrolled',
       exempt: true,
@@ -308,7 +302,7 @@ describe('A Ningde weekly notice, figured by hand', () => {
     });
     const school = await api.get<{ teachers: { teacherId: string; status: string; required: boolean }[] }>(
       cityAdmin,
-      `/views/units/S-ND-1/teachers?batchId=${BATCH}&minPosition=${position}`,
+      `/views/units/S-ND-1/teachers?batchId=${BATCH}&minPosition=${scenario.position()}`,
     );
     expect(school.body.teachers.map((teacher) => [teacher.teacherId, teacher.status, teacher.required])).toEqual([
       ['ND1-1', 'trained', true],

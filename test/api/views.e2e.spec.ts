@@ -3,6 +3,7 @@ import { parse } from 'node-html-parser';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { ApiUnderTest, CommandResponse, startApiUnderTest } from './support/api-under-test';
+import { scenarioOver } from './support/scenario';
 
 /**
  * The read side's contract beyond one scenario: read-your-writes through minPosition, 503
@@ -16,37 +17,30 @@ const schools = ['S-1', 'S-2', 'S-3', 'S-4'];
 
 describe('views over HTTP', () => {
   let api: ApiUnderTest;
-  let position = 0;
   let registered: CommandResponse;
-
-  const act = async (when: string, name: string, body: Record<string, unknown>) => {
-    const response = await api.send(importer, name, { ...body, at: when });
-    expect({ name, status: response.status, error: response.body.error }).toEqual({
-      name,
-      status: 200,
-      error: undefined,
-    });
-    position = Math.max(position, Number(response.body.position ?? 0));
-    return response;
-  };
+  const scenario = scenarioOver(() => api);
+  const position = scenario.position;
+  /** A command sent by the importer at its business time (China local), and accepted. */
+  const act = (when: string, name: string, body: Record<string, unknown>) =>
+    scenario.accepted(importer, when, name, body);
 
   beforeAll(async () => {
     api = await startApiUnderTest({ TIP_VIEW_WAIT_MS: '300' });
-    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' });
-    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', {
+    await act('2021-01-04T09:00:00', 'RegisterOrgUnit', { unitId: '320000', kind: 'province', name: '江苏省' });
+    await act('2021-01-04T09:00:00', 'RegisterOrgUnit', {
       unitId: '320700',
       kind: 'city',
       name: '连云港市',
       parentId: '320000',
     });
-    await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', {
+    await act('2021-01-04T09:00:00', 'RegisterOrgUnit', {
       unitId: '320703',
       kind: 'county',
       name: '连云区',
       parentId: '320700',
     });
     for (const [index, schoolId] of schools.entries()) {
-      await act('2021-01-04T09:00:00+08:00', 'RegisterOrgUnit', {
+      await act('2021-01-04T09:00:00', 'RegisterOrgUnit', {
         unitId: schoolId,
         kind: 'school',
         name: `<b>学校${index + 1}</b> & "其他"`,
@@ -54,13 +48,13 @@ describe('views over HTTP', () => {
         fullTimeTeachers: 5,
       });
     }
-    await act('2021-01-05T09:00:00+08:00', 'LaunchProgramme', {
+    await act('2021-01-05T09:00:00', 'LaunchProgramme', {
       programmeId: 'P',
       name: '提升工程2.0',
       provinceId: '320000',
       rulebook: 'jiangsu-2.0',
     });
-    await act('2021-01-05T09:00:00+08:00', 'ScheduleBatch', {
+    await act('2021-01-05T09:00:00', 'ScheduleBatch', {
       programmeId: 'P',
       batchId: BATCH,
       name: '第一批',
@@ -70,7 +64,7 @@ describe('views over HTTP', () => {
       periods: [{ periodId: '1', startsOn: '2021-01-11', endsOn: '2021-02-28' }],
     });
     const allocate = (from: string, to: string, seats: number) =>
-      act('2021-01-06T09:00:00+08:00', 'AllocateQuota', {
+      act('2021-01-06T09:00:00', 'AllocateQuota', {
         batchId: BATCH,
         periodId: '1',
         fromUnitId: from,
@@ -84,7 +78,7 @@ describe('views over HTTP', () => {
       for (let number = 1; number <= 3; number++) {
         const teacherId = `T-${index + 1}-${number}`;
         const first17 = `32070319850101${String(100 + index * 10 + number).padStart(3, '0')}`;
-        await act('2021-01-07T09:00:00+08:00', 'RegisterTeacher', {
+        await act('2021-01-07T09:00:00', 'RegisterTeacher', {
           teacherId,
           schoolId,
           name: `教师${teacherId}`,
@@ -96,7 +90,7 @@ describe('views over HTTP', () => {
           birthDate: '1985-01-01',
         });
         // Week 2 enrolls the first school's teachers, week 3 the second's.
-        await act(index === 0 ? '2021-01-12T09:00:00+08:00' : '2021-01-19T09:00:00+08:00', 'EnrollTeacher', {
+        await act(index === 0 ? '2021-01-12T09:00:00' : '2021-01-19T09:00:00', 'EnrollTeacher', {
           batchId: BATCH,
           periodId: '1',
           teacherId,
@@ -104,7 +98,7 @@ describe('views over HTTP', () => {
       }
     }
     // A school that came in week 3 with neither teachers nor a declaration.
-    registered = await act('2021-01-20T09:00:00+08:00', 'RegisterOrgUnit', {
+    registered = await act('2021-01-20T09:00:00', 'RegisterOrgUnit', {
       unitId: 'S-5',
       kind: 'school',
       name: '新学校',
@@ -131,11 +125,11 @@ describe('views over HTTP', () => {
   it('gives 503 VIEW_BEHIND when the read model does not reach minPosition in time', async () => {
     const behind = await api.get(
       countyAdmin,
-      `/views/units/320703/progress?batchId=${BATCH}&minPosition=${position + 1_000_000}`,
+      `/views/units/320703/progress?batchId=${BATCH}&minPosition=${position() + 1_000_000}`,
     );
     expect(behind.status).toBe(503);
     expect(behind.body).toMatchObject({
-      error: { code: 'VIEW_BEHIND', details: { readModel: 'progress', minPosition: position + 1_000_000 } },
+      error: { code: 'VIEW_BEHIND', details: { readModel: 'progress', minPosition: position() + 1_000_000 } },
     });
   });
 
@@ -181,7 +175,7 @@ describe('views over HTTP', () => {
   });
 
   it('serves the weekly notice as json, csv, xlsx and html, each readable back', async () => {
-    const path = `/notices/weekly?unitId=320703&batchId=${BATCH}&week=2021-W03&minPosition=${position}`;
+    const path = `/notices/weekly?unitId=320703&batchId=${BATCH}&week=2021-W03&minPosition=${position()}`;
     const json = await api.get<{
       unit: { thisWeek: { enrolled: number }; change: { enrolled: number } };
       levels: {
@@ -235,11 +229,11 @@ describe('views over HTTP', () => {
   });
 
   it('heads a notice with the office named for the unit then, and counts a later declaration from its week on', async () => {
-    await act('2021-01-27T09:00:00+08:00', 'SetIssuingOffice', {
+    await act('2021-01-27T09:00:00', 'SetIssuingOffice', {
       unitId: '320703',
       issuingOffice: '连云区教育局项目办',
     });
-    await act('2021-01-27T09:00:00+08:00', 'DeclareFullTimeTeachers', { unitId: 'S-5', fullTimeTeachers: 8 });
+    await act('2021-01-27T09:00:00', 'DeclareFullTimeTeachers', { unitId: 'S-5', fullTimeTeachers: 8 });
     type Notice = {
       heading: { issuingOffice: string; documentNumber: string | null; issuedOn: string; title: string };
       unit: { thisWeek: { required: number } };
@@ -247,7 +241,7 @@ describe('views over HTTP', () => {
     const notice = (week: string, extra = '') =>
       api.get<Notice>(
         countyAdmin,
-        `/notices/weekly?unitId=320703&batchId=${BATCH}&week=${week}&minPosition=${position}${extra}`,
+        `/notices/weekly?unitId=320703&batchId=${BATCH}&week=${week}&minPosition=${position()}${extra}`,
       );
     const before = await notice('2021-W03');
     expect(before.body.heading).toEqual({
@@ -281,7 +275,7 @@ describe('views over HTTP', () => {
 
   it("lists a unit's teachers with where each stands, paged, filtered by status, ID numbers masked", async () => {
     // T-1-1 confirms and picks points; the others stay as enrolled.
-    await act('2021-01-20T09:00:00+08:00', 'ConfirmEnrollment', {
+    await act('2021-01-20T09:00:00', 'ConfirmEnrollment', {
       batchId: BATCH,
       teacherId: 'T-1-1',
       actor: { sub: 'T-1-1', role: 'teacher', unitId: 'S-1' },
@@ -292,7 +286,7 @@ describe('views over HTTP', () => {
       teachers: { teacherId: string; schoolName: string; status: string; idNumberMasked: string }[];
     };
     const list = (query: string) =>
-      api.get<List>(countyAdmin, `/views/units/320703/teachers?batchId=${BATCH}&minPosition=${position}${query}`);
+      api.get<List>(countyAdmin, `/views/units/320703/teachers?batchId=${BATCH}&minPosition=${position()}${query}`);
     const first = await list('&pageSize=4');
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({

@@ -17,6 +17,8 @@ import {
   SCHOOLS,
   seedScenario,
 } from '../web/support/scenario';
+import { apiClient } from './support/api-under-test';
+import { scenarioOver, ScenarioApi } from './support/scenario';
 
 /**
  * The web app beside the API on one origin, and the views its dashboards read: the batches in
@@ -34,6 +36,8 @@ describe('the web app and its views over HTTP', () => {
   let database: TestDatabase;
   let secret: string;
   let origin: string;
+  let client: ScenarioApi;
+  const scenario = scenarioOver(() => client);
 
   const get = async (actor: Actor | undefined, url: string, headers: Record<string, string> = {}) => {
     const authorization: Record<string, string> = actor
@@ -60,19 +64,11 @@ describe('the web app and its views over HTTP', () => {
       { clock: { now: () => new Date(NOW) } },
     );
     origin = tip.url.replace(/\/api$/, '');
+    client = apiClient(tip.url, secret, { now: () => new Date(NOW) });
     const seeded = await seedScenario(tip.url, secret, new Date(NOW));
     // A second province with a batch of its own, which nobody in Jiangsu may see.
-    const token = await mintToken(secret, system, '1h', { now: new Date(NOW) });
-    let position = seeded;
-    const send = async (name: string, body: Record<string, unknown>) => {
-      const response = await fetch(`${tip.url}/commands/${name}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ ...body, at: '2021-01-04T09:00:00+08:00' }),
-      });
-      expect({ name, status: response.status }).toEqual({ name, status: 200 });
-      position = Math.max(position, Number(((await response.json()) as { position?: number }).position ?? 0));
-    };
+    const send = (name: string, body: Record<string, unknown>) =>
+      scenario.accepted(system, '2021-01-04T09:00:00', name, body);
     await send('RegisterOrgUnit', { unitId: '330000', kind: 'province', name: '浙江省' });
     await send('LaunchProgramme', {
       programmeId: 'ZJ',
@@ -122,6 +118,7 @@ describe('the web app and its views over HTTP', () => {
       await send('DesignatePilotSchool', { batchId: 'YY-2021', schoolId, finishBy: '2021-12-31' });
     }
     // Every test reads without minPosition: the read models have it all first.
+    const position = Math.max(seeded, scenario.position());
     expect((await get(auditor, `/api/views/batches?minPosition=${position}`)).status).toBe(200);
   }, 120_000);
   afterAll(async () => {
@@ -394,19 +391,9 @@ describe('the web app and its views over HTTP', () => {
 
   describe('GET /api/views/units/{unitId}/teachers', () => {
     it("says until when a teacher without ability points may still pick them (the school admin's countdown)", async () => {
-      const token = await mintToken(secret, system, '1h', { now: new Date(NOW) });
       const school = SCHOOLS[2].schoolId;
-      let position = 0;
-      const send = async (name: string, body: Record<string, unknown>, at: string, actor?: Actor) => {
-        const response = await fetch(`${tip.url}/commands/${name}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ ...body, at, ...(actor ? { actor } : {}) }),
-        });
-        const answer = await response.json();
-        expect({ name, status: response.status, answer }).toMatchObject({ name, status: 200 });
-        position = Math.max(position, Number(answer.position ?? 0));
-      };
+      const send = (name: string, body: Record<string, unknown>, at: string, actor: Actor = system) =>
+        scenario.accepted(actor, at, name, body);
       await send(
         'RegisterTeacher',
         {
@@ -420,23 +407,18 @@ describe('the web app and its views over HTTP', () => {
           fullTime: true,
           birthDate: '1990-01-01',
         },
-        '2021-03-10T09:00:00+08:00',
+        '2021-03-10T09:00:00',
       );
       const admin: Actor = { sub: 'qh', role: 'school-admin', unitId: school };
-      await send(
-        'EnrollTeacher',
-        { batchId: BATCH, periodId: '1', teacherId: 'T-LATE' },
-        '2021-03-12T10:00:00+08:00',
-        admin,
-      );
-      await send('ConfirmEnrollment', { batchId: BATCH, teacherId: 'T-LATE' }, '2021-03-12T20:00:00+08:00', {
+      await send('EnrollTeacher', { batchId: BATCH, periodId: '1', teacherId: 'T-LATE' }, '2021-03-12T10:00:00', admin);
+      await send('ConfirmEnrollment', { batchId: BATCH, teacherId: 'T-LATE' }, '2021-03-12T20:00:00', {
         sub: 'T-LATE',
         role: 'teacher',
         unitId: school,
       });
       const list = await get(
         auditor,
-        `/api/views/units/${school}/teachers?batchId=${BATCH}&status=no-points&minPosition=${position}`,
+        `/api/views/units/${school}/teachers?batchId=${BATCH}&status=no-points&minPosition=${scenario.position()}`,
       );
       expect(list.status).toBe(200);
       // Jiangsu: one week from enrollment (2021-03-12 10:00 Beijing time).

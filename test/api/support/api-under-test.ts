@@ -39,6 +39,35 @@ export interface ApiUnderTest {
   stop(): Promise<void>;
 }
 
+/** Commands and views over HTTP against a running API at `url` (…/api), tokens minted with its secret at `clock`'s time. */
+export function apiClient(url: string, secret: string, clock?: Clock): Pick<ApiUnderTest, 'token' | 'send' | 'get'> {
+  const token = (actor: Actor) => mintToken(secret, actor, '12h', { now: clock?.now() });
+  return {
+    token,
+    async send(actor, name, body, headers = {}) {
+      const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
+      const response = await fetch(`${url}/commands/${name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authorization, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as CommandResponse['body'] };
+    },
+    async get(actor: Actor | undefined, path: string) {
+      const headers: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
+      const response = await fetch(`${url}${path}`, { headers });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
+      return {
+        status: response.status,
+        headers: response.headers,
+        bytes,
+        body: (json ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8')) as never,
+      };
+    },
+  };
+}
+
 export async function startApiUnderTest(
   environment: Record<string, string> = {},
   options: { clock?: Clock } = {},
@@ -58,34 +87,12 @@ export async function startApiUnderTest(
     // Hashing at production cost (0.3 s a password here) would be most of an account test's time.
     { scrypt: { N: 2 ** 12, r: 8, p: 1 }, ...options },
   );
-  const token = (actor: Actor) => mintToken(secret, actor, '12h', { now: options.clock?.now() });
   return {
     tip,
     database,
     secret,
     keysDir,
-    token,
-    async send(actor, name, body, headers = {}) {
-      const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
-      const response = await fetch(`${tip.url}/commands/${name}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...authorization, ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as CommandResponse['body'] };
-    },
-    async get(actor: Actor | undefined, path: string) {
-      const headers: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
-      const response = await fetch(`${tip.url}${path}`, { headers });
-      const bytes = Buffer.from(await response.arrayBuffer());
-      const json = (response.headers.get('content-type') ?? '').startsWith('application/json');
-      return {
-        status: response.status,
-        headers: response.headers,
-        bytes,
-        body: (json ? JSON.parse(bytes.toString('utf8')) : bytes.toString('utf8')) as never,
-      };
-    },
+    ...apiClient(tip.url, secret, options.clock),
     async stop() {
       await tip.stop();
       await database.drop();

@@ -1,6 +1,9 @@
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { ApiUnderTest, CommandResponse } from './api-under-test';
 
+/** What a scenario needs of the API: commands and views, as an actor. */
+export type ScenarioApi = Pick<ApiUnderTest, 'send' | 'get'>;
+
 export type Body = Record<string, unknown>;
 
 /** The platform itself, importing history: it sends each command as its actor at its business time. */
@@ -22,7 +25,7 @@ export function idNumberFor(areaCode: string, birthDate: string, gender: 'male' 
  * business time `when` (China local), through system's `at` and `actor` as an import of history
  * does, so every deadline and permission applies without waiting.
  */
-export function scenarioOver(api: () => ApiUnderTest) {
+export function scenarioOver(api: () => ScenarioApi) {
   /** The global position of the last event any command of the scenario appended: views wait for it. */
   let lastPosition = 0;
   const act = async (actor: Actor, when: string, name: string, body: Body): Promise<CommandResponse> => {
@@ -31,6 +34,16 @@ export function scenarioOver(api: () => ApiUnderTest) {
         ? await api().send(actor, name, { ...body, at: cst(when) })
         : await api().send(importer, name, { ...body, at: cst(when), actor });
     if (typeof response.body.position === 'number') lastPosition = Math.max(lastPosition, response.body.position);
+    return response;
+  };
+
+  /** `act`, expecting the command accepted (200, no error); the name and body say which one was not. */
+  const accepted = async (actor: Actor, when: string, name: string, body: Body): Promise<CommandResponse> => {
+    const response = await act(actor, when, name, body);
+    expect({ name, body, status: response.status, error: response.body.error }).toMatchObject({
+      status: 200,
+      error: undefined,
+    });
     return response;
   };
 
@@ -80,5 +93,15 @@ export function scenarioOver(api: () => ApiUnderTest) {
     return response.body;
   }
 
-  return { act, expectEvents, expectRefused, expectForbidden, view, verify };
+  return {
+    act,
+    accepted,
+    /** The global position of the last event appended so far: a view asked with it has every command sent. */
+    position: () => lastPosition,
+    expectEvents,
+    expectRefused,
+    expectForbidden,
+    view,
+    verify,
+  };
 }
