@@ -1,13 +1,6 @@
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { Actor, enrollmentRulesOf, enrollmentStreamId, presetRulebook } from '@tip/domain';
 import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
 import { ApiUnderTest, startApiUnderTest } from '../api/support/api-under-test';
-
-const run = promisify(execFile);
-const root = path.resolve(__dirname, '../..');
+import { parkedEventScenario } from './support/parked-event';
 
 /**
  * An accepted event the progress projector cannot handle (an enrollment at a school nobody
@@ -18,69 +11,14 @@ const root = path.resolve(__dirname, '../..');
 describe('a parked event over HTTP and the CLI', () => {
   let api: ApiUnderTest;
   let store: PostgresEventStore;
-  const system: Actor = { sub: 'importer', role: 'system' };
   let poisonPosition = 0;
-
-  const ok = async (name: string, body: Record<string, unknown>) => {
-    const response = await api.send(system, name, body);
-    expect({ name, status: response.status, error: response.body.error }).toEqual({
-      name,
-      status: 200,
-      error: undefined,
-    });
-    return Number(response.body.position);
-  };
-  const tip = (...args: string[]) =>
-    run(process.execPath, ['-r', './scripts/register.js', 'apps/cli/src/main.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: api.database.url },
-    }).then(
-      ({ stdout }) => ({ code: 0, stdout }),
-      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-    );
+  const { system, ok, tip, registerSchoolAndBatch, appendPoison } = parkedEventScenario(() => api);
 
   beforeAll(async () => {
     api = await startApiUnderTest({ TIP_VIEW_WAIT_MS: '5000' });
     store = await createPostgresEventStore({ connectionString: api.database.url });
-    await ok('RegisterOrgUnit', { unitId: 'P', kind: 'province', name: '省' });
-    await ok('RegisterOrgUnit', { unitId: 'C', kind: 'city', name: '市', parentId: 'P' });
-    await ok('RegisterOrgUnit', { unitId: 'X', kind: 'county', name: '区', parentId: 'C' });
-    await ok('RegisterOrgUnit', { unitId: 'S1', kind: 'school', name: '学校', parentId: 'X', fullTimeTeachers: 3 });
-    await ok('LaunchProgramme', { programmeId: 'PG', name: '提升工程', provinceId: 'P', rulebook: 'jiangsu-2.0' });
-    await ok('ScheduleBatch', {
-      programmeId: 'PG',
-      batchId: 'B',
-      name: '第一批',
-      startsOn: '2026-01-05',
-      endsOn: '2026-12-31',
-      sharePercent: 20,
-      periods: [{ periodId: '1', startsOn: '2026-01-05', endsOn: '2026-12-31' }],
-    });
-    // The poison: written through the event store port, as an import from an older platform would.
-    const commandId = randomUUID();
-    const { lastPosition } = await store.appendToStream(enrollmentStreamId('B', 'T-LOST'), [
-      {
-        type: 'TeacherEnrolled',
-        data: {
-          batchId: 'B',
-          teacherId: 'T-LOST',
-          periodId: '1',
-          schoolId: 'S-GONE',
-          fullTime: true,
-          enrolledAt: '2026-01-06T01:00:00.000Z',
-          rules: enrollmentRulesOf(presetRulebook('jiangsu-2.0')),
-        },
-        metadata: {
-          eventId: randomUUID(),
-          businessTime: '2026-01-06T01:00:00.000Z',
-          actor: { sub: 'old-platform', role: 'system' },
-          commandId,
-          correlationId: commandId,
-          causationId: commandId,
-        },
-      },
-    ]);
-    poisonPosition = lastPosition;
+    await registerSchoolAndBatch();
+    poisonPosition = await appendPoison(store);
   });
   afterAll(async () => {
     await store?.close();

@@ -1,15 +1,9 @@
-import { ChildProcess, execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { Actor, enrollmentRulesOf, enrollmentStreamId, presetRulebook } from '@tip/domain';
+import { ChildProcess } from 'node:child_process';
 import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
 import { describeWithKafka, testKafkaBrokers } from '@tip/testing';
 import { ApiUnderTest, startApiUnderTest } from '../api/support/api-under-test';
+import { parkedEventScenario } from '../faults/support/parked-event';
 import { exited, groupsStable, PARTITIONS, spawnWorker, uniqueTopic } from './kafka-support';
-
-const run = promisify(execFile);
-const root = path.resolve(__dirname, '../..');
 
 /**
  * The Kafka deployment's path for an event a projector cannot handle: the API publishes the log,
@@ -22,29 +16,12 @@ describeWithKafka('a parked event on the Kafka path, through projector worker pr
   let api: ApiUnderTest;
   let store: PostgresEventStore;
   let workers: ChildProcess[] = [];
-  const system: Actor = { sub: 'importer', role: 'system' };
   const topic = uniqueTopic();
   // Groups of this test's own: other suites' workers on the shared broker are no members of them.
   const groupPrefix = `${topic}-`;
   let poisonPosition = 0;
 
-  const ok = async (name: string, body: Record<string, unknown>) => {
-    const response = await api.send(system, name, body);
-    expect({ name, status: response.status, error: response.body.error }).toEqual({
-      name,
-      status: 200,
-      error: undefined,
-    });
-    return Number(response.body.position);
-  };
-  const tip = (...args: string[]) =>
-    run(process.execPath, ['-r', './scripts/register.js', 'apps/cli/src/main.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: api.database.url },
-    }).then(
-      ({ stdout }) => ({ code: 0, stdout }),
-      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-    );
+  const { system, ok, tip, registerSchoolAndBatch, appendPoison } = parkedEventScenario(() => api);
   const unitProgress = (unitId: string, minPosition: number) =>
     api.get(system, `/views/units/${unitId}/progress?batchId=B&minPosition=${minPosition}`);
 
@@ -60,47 +37,10 @@ describeWithKafka('a parked event on the Kafka path, through projector worker pr
     });
     workers = [1, 2].map(() => spawnWorker(api.database.url, brokers, topic, { TIP_KAFKA_GROUP_PREFIX: groupPrefix }));
     store = await createPostgresEventStore({ connectionString: api.database.url });
-    await ok('RegisterOrgUnit', { unitId: 'P', kind: 'province', name: '省' });
-    await ok('RegisterOrgUnit', { unitId: 'C', kind: 'city', name: '市', parentId: 'P' });
-    await ok('RegisterOrgUnit', { unitId: 'X', kind: 'county', name: '区', parentId: 'C' });
-    await ok('RegisterOrgUnit', { unitId: 'S1', kind: 'school', name: '学校', parentId: 'X', fullTimeTeachers: 3 });
-    await ok('LaunchProgramme', { programmeId: 'PG', name: '提升工程', provinceId: 'P', rulebook: 'jiangsu-2.0' });
-    await ok('ScheduleBatch', {
-      programmeId: 'PG',
-      batchId: 'B',
-      name: '第一批',
-      startsOn: '2026-01-05',
-      endsOn: '2026-12-31',
-      sharePercent: 20,
-      periods: [{ periodId: '1', startsOn: '2026-01-05', endsOn: '2026-12-31' }],
-    });
+    await registerSchoolAndBatch();
     // Both workers in every group before the poison comes, so "the other partitions" are really another process's.
     await groupsStable(brokers, 2, 90_000, groupPrefix);
-    // The poison: written through the event store port, as an import from an older platform would.
-    const commandId = randomUUID();
-    const { lastPosition } = await store.appendToStream(enrollmentStreamId('B', 'T-LOST'), [
-      {
-        type: 'TeacherEnrolled',
-        data: {
-          batchId: 'B',
-          teacherId: 'T-LOST',
-          periodId: '1',
-          schoolId: 'S-GONE',
-          fullTime: true,
-          enrolledAt: '2026-01-06T01:00:00.000Z',
-          rules: enrollmentRulesOf(presetRulebook('jiangsu-2.0')),
-        },
-        metadata: {
-          eventId: randomUUID(),
-          businessTime: '2026-01-06T01:00:00.000Z',
-          actor: { sub: 'old-platform', role: 'system' },
-          commandId,
-          correlationId: commandId,
-          causationId: commandId,
-        },
-      },
-    ]);
-    poisonPosition = lastPosition;
+    poisonPosition = await appendPoison(store);
   }, 180_000);
 
   afterAll(async () => {
