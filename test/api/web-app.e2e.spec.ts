@@ -90,6 +90,8 @@ describe('the web app and its views over HTTP', () => {
     for (const unit of [
       { unitId: '430000', kind: 'province', name: '湖南省' },
       { unitId: '430600', kind: 'city', name: '岳阳市', parentId: '430000' },
+      // Another city of the province, which runs nothing of its own.
+      { unitId: '430100', kind: 'city', name: '长沙市', parentId: '430000' },
       { unitId: '430621', kind: 'county', name: '岳阳县', parentId: '430600' },
       { unitId: '430623', kind: 'county', name: '华容县', parentId: '430600' },
       { unitId: 'YY-SZ12', kind: 'school', name: '岳阳市第十二中学', parentId: '430600' },
@@ -208,6 +210,24 @@ describe('the web app and its views over HTTP', () => {
         endsOn: '2021-10-31',
         periods: [{ periodId: '1' }, { periodId: '2' }],
       });
+    });
+
+    it("shows a city's programme to the city, the units below it and its province, and not to another city", async () => {
+      const ids = async (actor: Actor) =>
+        ((await get(actor, '/api/views/batches')).body.batches as { batchId: string }[]).map((each) => each.batchId);
+      const yueyang: Actor = { sub: 'yy', role: 'city-admin', unitId: '430600' };
+      const huarong: Actor = { sub: 'hr', role: 'county-admin', unitId: '430623' };
+      const hunan: Actor = { sub: 'hn', role: 'province-admin', unitId: '430000' };
+      const changsha: Actor = { sub: 'cs', role: 'city-admin', unitId: '430100' };
+      expect(await ids(yueyang)).toEqual(['YY-2021']);
+      expect(await ids(huarong)).toEqual(['YY-2021']);
+      expect(await ids(hunan)).toEqual(['YY-2021']);
+      expect(await ids(changsha)).toEqual([]);
+      // The list is what the views let each read: the other city is refused the batch too.
+      const children = (actor: Actor) => get(actor, `/api/views/units/${actor.unitId}/children?batchId=YY-2021`);
+      expect((await children(yueyang)).status).toBe(200);
+      expect((await children(hunan)).status).toBe(200);
+      expect((await children(changsha)).status).toBe(403);
     });
 
     it('answers 401 without a token', async () => {

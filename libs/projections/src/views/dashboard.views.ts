@@ -23,15 +23,28 @@ export class DashboardViews {
 
   /**
    * The batches a caller can pick from: those of programmes run by a unit on the caller's path
-   * (its own unit or one above it); every batch when the caller reads everything.
+   * (its own unit or one above it) or below its unit, as the views let it read them; every batch
+   * when the caller reads everything. A city's programme is its own: a sibling city sees none of it.
    */
   async batches(visibleTo: { unitPath: readonly string[] } | 'all') {
     const batches = await this.reader.getRepository(BatchRow).find({ order: { startsOn: 'DESC', batchId: 'ASC' } });
     const programmes = await this.reader
       .getRepository(ProgrammeRow)
       .findBy({ programmeId: In([...new Set(batches.map((batch) => batch.programmeId))]) });
-    const visible =
-      visibleTo === 'all' ? batches : batches.filter((batch) => visibleTo.unitPath.includes(batch.provinceId));
+    // Run by its owner, or (launched before owners) by its province.
+    const ownerOf = (batch: BatchRow) => batch.ownerUnitId ?? batch.provinceId;
+    let visible = batches;
+    if (visibleTo !== 'all') {
+      const { unitPath } = visibleTo;
+      const own = unitPath[unitPath.length - 1];
+      const elsewhere = [...new Set(batches.map(ownerOf).filter((owner) => !unitPath.includes(owner)))];
+      const below = new Set(
+        (await this.reader.getRepository(UnitRow).findBy({ unitId: In(elsewhere) }))
+          .filter((unit) => unit.ancestry.includes(own))
+          .map((unit) => unit.unitId),
+      );
+      visible = batches.filter((batch) => unitPath.includes(ownerOf(batch)) || below.has(ownerOf(batch)));
+    }
     return {
       batches: visible.map((batch) => ({
         batchId: batch.batchId,
