@@ -379,23 +379,53 @@ describe('the web app and its views over HTTP', () => {
       expect(school.body).toMatchObject({ total: 0, pilots: [] });
     });
 
-    it("names the counties short of the rulebook's pilots per county (Yueyang: 2)", async () => {
+    it("names the counties short of the rulebook's pilots per county (Yueyang: 2), as the weekly notice does", async () => {
       const city = await get(auditor, '/api/views/units/430600/pilot-schools?batchId=YY-2021');
       expect(city.status).toBe(200);
+      // The city's own school is the programme's pilot; 华容县's are too, as the system designated
+      // them: neither county has a pilot of its own (scope county), so both are short.
       expect(city.body).toMatchObject({
         rule: { ownerPilots: 2, perCounty: 2, dueBy: '2021-12-31' },
-        countiesShort: [{ unitId: '430621', name: '岳阳县', pilots: 0, required: 2 }],
+        countiesShort: [
+          { unitId: '430621', name: '岳阳县', pilots: 0, required: 2 },
+          { unitId: '430623', name: '华容县', pilots: 0, required: 2 },
+        ],
         total: 3,
         late: 0,
       });
-      // The city's own school is the programme's pilot; 华容县's are too, as the system designated them.
       expect(city.body.pilots.map((pilot: { schoolId: string }) => pilot.schoolId)).toEqual([
         'HR-01',
         'HR-02',
         'YY-SZ12',
       ]);
       const county = await get(auditor, '/api/views/units/430623/pilot-schools?batchId=YY-2021');
-      expect(county.body).toMatchObject({ countiesShort: [], total: 2 });
+      expect(county.body).toMatchObject({
+        countiesShort: [{ unitId: '430623', name: '华容县', pilots: 0, required: 2 }],
+        total: 2,
+      });
+      // The notice is the authority: its short counties, with their counts, are the dashboard's.
+      const notice = await get(auditor, '/api/notices/weekly?unitId=430600&batchId=YY-2021&week=2021-W10&format=json');
+      expect(notice.status).toBe(200);
+      const noticeShort = (
+        notice.body.levels as {
+          kind: string;
+          rows: { unitId: string; pilots: { counted: number; required: number; short: boolean } }[];
+        }[]
+      )
+        .filter((level) => level.kind === 'county')
+        .flatMap((level) => level.rows)
+        .filter((row) => row.pilots.short)
+        .map((row) => ({ unitId: row.unitId, pilots: row.pilots.counted, required: row.pilots.required }))
+        .sort((a, b) => (a.unitId < b.unitId ? -1 : 1));
+      expect(noticeShort).toEqual(
+        city.body.countiesShort.map(
+          ({ unitId, pilots, required }: { unitId: string; pilots: number; required: number }) => ({
+            unitId,
+            pilots,
+            required,
+          }),
+        ),
+      );
     });
 
     it('refuses a unit outside the caller’s subtree (403) and an unknown batch (403 to an admin, 404 to those who read everything)', async () => {

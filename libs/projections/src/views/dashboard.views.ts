@@ -10,6 +10,7 @@ import {
   UnitRow,
   UnitWeeklyChangeRow,
 } from '../progress/progress.entities';
+import { ownerOf, pilotsAt } from './pilots.query';
 import { progressOf, ProgressViews, ZERO_FIGURES } from './progress.views';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 
@@ -31,8 +32,6 @@ export class DashboardViews {
     const programmes = await this.reader
       .getRepository(ProgrammeRow)
       .findBy({ programmeId: In([...new Set(batches.map((batch) => batch.programmeId))]) });
-    // Run by its owner, or (launched before owners) by its province.
-    const ownerOf = (batch: BatchRow) => batch.ownerUnitId ?? batch.provinceId;
     let visible = batches;
     if (visibleTo !== 'all') {
       const { unitPath } = visibleTo;
@@ -113,7 +112,8 @@ export class DashboardViews {
    * The batch's pilot schools (试点学校) at or below the unit: whose pilot each is, the day it must
    * finish by, how far its closure has come, and whether it is late (past that day unclosed, or
    * closed after it) as of `atMs`; those due first come first. Where the rulebook asks for pilots
-   * (Yueyang: at least 2 per county), the counties at or below the unit that have fewer.
+   * (Yueyang: at least 2 per county), the counties at or below the unit with fewer of their own,
+   * counted as the weekly notice counts them.
    */
   async pilotSchools(unitId: string, batchId: string, atMs: number) {
     const unit = await this.progress.unit(unitId);
@@ -152,25 +152,26 @@ export class DashboardViews {
       .sort((a, b) =>
         a.finishBy === b.finishBy ? (a.schoolId < b.schoolId ? -1 : 1) : a.finishBy < b.finishBy ? -1 : 1,
       );
-    const counties: { unitId: string; name: string }[] = rule
-      ? await this.reader.query(
-          `select unit_id as "unitId", name from ${this.reader.connection.getMetadata(UnitRow).tablePath}
-           where kind = 'county' and (unit_id = $1 or ancestry @> $2::jsonb) order by unit_id`,
-          [unitId, JSON.stringify([unitId])],
-        )
-      : [];
+    // Short counties as the weekly notice judges them (pilotStandings): a county inside the
+    // programme, its county-scope pilots anywhere below it against the rulebook's perCounty.
+    const units = rule ? await unitsAtOrBelow(this.reader, unit, null) : [];
+    const [standings] = (await pilotsAt(this.reader, batch, unit, units, [null], asOf)) ?? [];
+    const countiesShort = units
+      .filter((each) => each.kind === 'county')
+      .sort((a, b) => (a.unitId < b.unitId ? -1 : 1))
+      .flatMap((county) => {
+        const standing = standings?.get(county.unitId);
+        return standing?.askedAs === 'county' && standing.short
+          ? [{ unitId: county.unitId, name: county.name, pilots: standing.counted, required: standing.required }]
+          : [];
+      });
     return {
       unitId,
       name: unit.name,
       kind: unit.kind,
       batchId,
       rule,
-      countiesShort: counties.flatMap((county) => {
-        const designated = pilots.filter((pilot) => pilot.parentId === county.unitId).length;
-        return rule && designated < rule.perCounty
-          ? [{ unitId: county.unitId, name: county.name, pilots: designated, required: rule.perCounty }]
-          : [];
-      }),
+      countiesShort,
       total: pilots.length,
       closed: pilots.filter((pilot) => pilot.closureStatus === 'closed').length,
       late: pilots.filter((pilot) => pilot.late).length,
