@@ -179,6 +179,20 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
       baselineName: `RSS after ${Math.floor(memoryAfterCounty.length / 10)} of ${memoryAfterCounty.length} hand-overs; peak ${count(making.peakMb)} MB`,
     });
     await pool.query('drop table bench_bare');
+    // What a province weighs on disk (infra/SIZING.md): the log with its indexes, beside its JSON alone.
+    const { rows: weighed } = await pool.query<{ total: string; json: string; events: string }>(
+      `select pg_total_relation_size('tip_events') as total,
+              (select sum(octet_length(data::text) + octet_length(metadata::text)) from tip_events) as json,
+              (select count(*) from tip_events) as events`,
+    );
+    const events = Number(weighed[0].events);
+    rows.push({
+      benchmark: `tip_events on disk per event (table, TOAST and indexes), ${count(events)} events`,
+      unit: 'bytes',
+      ours: Number(weighed[0].total) / events,
+      baseline: Number(weighed[0].json) / events,
+      baselineName: "the event's data and metadata as JSON text",
+    });
     await pool.query('vacuum analyze tip_events');
 
     // ── Full rebuild of every read model, beside reading the log ───────────────────────────────
