@@ -29,6 +29,10 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   try {
     for (const [, run] of selected) await run(database, rows, scale);
+  } catch (error) {
+    // What was measured before the failure is still worth seeing.
+    if (rows.length > 0) console.error(`measured before the failure:\n${formatTable(rows)}`);
+    throw error;
   } finally {
     await database.stop();
   }
