@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { EmbeddedPostgres, startEmbeddedPostgres } from '@tip/embedded-postgres';
+import type { EventStore } from '@tip/event-store';
 
 export interface BenchRow {
   benchmark: string;
@@ -33,6 +34,30 @@ export async function timed(action: () => Promise<unknown>): Promise<number> {
   const started = process.hrtime.bigint();
   await action();
   return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** Reads the whole log page by page, as a rebuild or a verify does; the number of events read. */
+export async function readAllPages(store: EventStore, pageSize: number): Promise<number> {
+  let read = 0;
+  let from = 0;
+  for (;;) {
+    const page = await store.readAll({ fromPosition: from, maxCount: pageSize });
+    read += page.length;
+    if (page.length < pageSize) return read;
+    from = page[page.length - 1].position + 1;
+  }
+}
+
+/** `action` called one after another, after three warm calls; each call's latency. */
+export async function latencies(calls: number, action: () => Promise<unknown>): Promise<LatencyRecorder> {
+  for (let warm = 0; warm < 3; warm++) await action();
+  const recorder = new LatencyRecorder();
+  for (let call = 0; call < calls; call++) {
+    const started = process.hrtime.bigint();
+    await action();
+    recorder.record(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return recorder;
 }
 
 /** One PostgreSQL server for the whole run (embedded unless TIP_BENCH_DATABASE_URL is set), a fresh database per benchmark. */

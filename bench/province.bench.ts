@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { keySettingsFrom } from '@tip/audit';
-import { createPostgresEventStore, EventStore, StreamAppend } from '@tip/event-store';
+import { createPostgresEventStore, StreamAppend } from '@tip/event-store';
 import {
   DashboardViews,
   isoWeekOf,
@@ -24,7 +24,7 @@ import {
   WeeklyNoticeQuery,
 } from '@tip/projections';
 import { verifyEventStore } from '../apps/cli/src/verify';
-import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
+import { BenchDatabase, BenchRow, latencies, LatencyRecorder, readAllPages, timed } from './harness';
 import {
   BATCH,
   describeTally,
@@ -82,28 +82,6 @@ async function copyBare(pool: Pool, appends: StreamAppend[]): Promise<void> {
   } finally {
     client.release();
   }
-}
-
-async function readAllPages(store: EventStore): Promise<number> {
-  let read = 0;
-  let from = 0;
-  for (;;) {
-    const page = await store.readAll({ fromPosition: from, maxCount: PAGE });
-    read += page.length;
-    if (page.length < PAGE) return read;
-    from = page[page.length - 1].position + 1;
-  }
-}
-
-async function latencies(calls: number, action: () => Promise<unknown>): Promise<LatencyRecorder> {
-  for (let warm = 0; warm < 3; warm++) await action();
-  const recorder = new LatencyRecorder();
-  for (let call = 0; call < calls; call++) {
-    const started = process.hrtime.bigint();
-    await action();
-    recorder.record(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return recorder;
 }
 
 /** `readers` loops calling `action` until `calls` calls are done in all; each call's latency. */
@@ -198,10 +176,10 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
     await pool.query('vacuum analyze tip_events');
 
     // ── Full rebuild of every read model, beside reading the log ───────────────────────────────
-    await readAllPages(store); // warm: the log in the buffer cache for both sides
+    await readAllPages(store, PAGE); // warm: the log in the buffer cache for both sides
     let read = 0;
     const readTimes: number[] = [];
-    for (let run = 0; run < 3; run++) readTimes.push(await timed(async () => (read = await readAllPages(store))));
+    for (let run = 0; run < 3; run++) readTimes.push(await timed(async () => (read = await readAllPages(store, PAGE))));
     if (read !== imported) throw new Error(`readAll saw ${read} events, ${imported} were imported`);
     const readRate = read / median(readTimes);
     const before = process.memoryUsage().rss / MB;

@@ -60,7 +60,7 @@ import {
   WeeklyNotice,
   WeeklyNoticeQuery,
 } from '@tip/projections';
-import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
+import { BenchDatabase, BenchRow, latencies, LatencyRecorder, readAllPages, timed } from './harness';
 
 // ── The history: one city of a Jiangsu 2.0 batch, as the domain would have recorded it ─────────
 
@@ -665,28 +665,6 @@ async function importHistory(store: EventStore, history: History): Promise<void>
 }
 
 // ── Measurements ───────────────────────────────────────────────────────────────────────────
-
-async function readAllPages(store: EventStore, pageSize: number): Promise<number> {
-  let read = 0;
-  let from = 0;
-  for (;;) {
-    const page = await store.readAll({ fromPosition: from, maxCount: pageSize });
-    read += page.length;
-    if (page.length < pageSize) return read;
-    from = page[page.length - 1].position + 1;
-  }
-}
-
-async function latencies(calls: number, action: () => Promise<unknown>): Promise<LatencyRecorder> {
-  for (let warm = 0; warm < 3; warm++) await action();
-  const recorder = new LatencyRecorder();
-  for (let call = 0; call < calls; call++) {
-    const started = process.hrtime.bigint();
-    await action();
-    recorder.record(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return recorder;
-}
 
 /** Each action once per round, in turn, after three warm rounds; one recorder per action. */
 async function interleavedLatencies(calls: number, actions: (() => Promise<unknown>)[]): Promise<LatencyRecorder[]> {
