@@ -360,13 +360,7 @@ export class ProjectionRunner {
     // Not the runner's own: other partitions' batches are under way meanwhile, each with its own.
     const work = this.batchWork();
     await this.dataSource.transaction(async (manager) => {
-      await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
-      const table = `"${this.schema}".kafka_partitions`;
-      await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [
-        this.name,
-        topic,
-        partition,
-      ]);
+      const table = await this.enterPartition(manager, topic, partition);
       const [stored]: {
         applied_offset: string;
         applied_position: string;
@@ -455,6 +449,18 @@ export class ProjectionRunner {
   }
 
   /** Parks a partition's event the database keeps refusing, and moves the partition past it. */
+  /** Holds off a swap for the transaction and makes sure the partition has its row; the row's table. */
+  private async enterPartition(manager: EntityManager, topic: string, partition: number): Promise<string> {
+    await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
+    const table = `"${this.schema}".kafka_partitions`;
+    await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [
+      this.name,
+      topic,
+      partition,
+    ]);
+    return table;
+  }
+
   private async parkPartitionMessage(
     topic: string,
     partition: number,
@@ -463,13 +469,7 @@ export class ProjectionRunner {
   ): Promise<void> {
     const work = this.batchWork();
     await this.dataSource.transaction(async (manager) => {
-      await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
-      const table = `"${this.schema}".kafka_partitions`;
-      await manager.query(`insert into ${table} (name, topic, partition) values ($1, $2, $3) on conflict do nothing`, [
-        this.name,
-        topic,
-        partition,
-      ]);
+      const table = await this.enterPartition(manager, topic, partition);
       const [stored]: { applied_offset: string }[] = await manager.query(
         `select applied_offset from ${table} where name = $1 and topic = $2 and partition = $3 for update`,
         [this.name, topic, partition],
