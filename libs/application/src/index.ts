@@ -9,6 +9,7 @@ export * from './commands/command-slice';
 export * from './commands/scope';
 export * from './commands/command-gateway';
 export type { BatchAnswer } from './commands/command-batch';
+export { importEnvelope } from './commands/import-envelope';
 export { uuidFrom } from './commands/uuid-from';
 export { contractCommands } from './slices';
 export { identifier } from './slices/identifiers';
@@ -17,6 +18,7 @@ export {
   CERTIFICATE_CODE,
   characterCount,
   instant,
+  jsonSchemaExtras,
   jsonSchemaHints,
   text,
   unstorableText,

@@ -1,12 +1,12 @@
 import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
 import { json, refused } from './openapi-common';
 
-const whole = (name: string, description: string, required = true): ParameterObject => ({
+const whole = (name: string, description: string, required = true, minimum = 0): ParameterObject => ({
   name,
   in: 'query',
   required,
   // As the server reads them: whole numbers of up to 15 digits.
-  schema: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999 },
+  schema: { type: 'integer', minimum, maximum: 999_999_999_999_999 },
   description,
 });
 
@@ -154,7 +154,10 @@ export function transparencyPaths(): OpenAPIObject['paths'] {
         summary:
           'RFC 9162 inclusion proof of one event in the tree of treeSize events, with the event as stored (roles: auditor, system)',
         security: auditors.security,
-        parameters: [whole('position', 'The event’s global position'), whole('treeSize', 'A signed head’s treeSize')],
+        parameters: [
+          whole('position', 'The event’s global position', true, 1),
+          whole('treeSize', 'A signed head’s treeSize', true, 1),
+        ],
         responses: {
           200: {
             description: 'The proof',
@@ -171,7 +174,9 @@ export function transparencyPaths(): OpenAPIObject['paths'] {
               },
             }),
           },
-          400: refused('VALIDATION_FAILED: position or treeSize'),
+          400: refused(
+            'VALIDATION_FAILED: position or treeSize, naming which: treeSize at most the tree so far, the event a leaf of that tree (relations the schema cannot state)',
+          ),
           401: auditors.responses401,
           403: auditors.responses403,
           404: refused('NOT_FOUND: no event at that position is in the tree'),
@@ -250,7 +255,9 @@ export function transparencyPaths(): OpenAPIObject['paths'] {
               },
             }),
           },
-          400: refused('VALIDATION_FAILED: treeSize or rootHash'),
+          400: refused(
+            'VALIDATION_FAILED: treeSize or rootHash, naming which: both or neither (a relation the schema cannot state)',
+          ),
           401: auditors.responses401,
           403: auditors.responses403,
         },

@@ -1,8 +1,15 @@
 import { INestApplication } from '@nestjs/common';
 import { OpenAPIObject, ParameterObject, SwaggerModule } from '@nestjs/swagger';
-import type { ResponsesObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { CommandSlice, DEFAULT_LOG_PAGE, jsonSchemaHints, MAX_LOG_PAGE, STREAM_CATEGORIES } from '@tip/application';
-import { ROLES } from '@tip/domain';
+import type { ResponsesObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import {
+  CommandSlice,
+  DEFAULT_LOG_PAGE,
+  importEnvelope,
+  jsonSchemaExtras,
+  jsonSchemaHints,
+  MAX_LOG_PAGE,
+  STREAM_CATEGORIES,
+} from '@tip/application';
 import { ignoreOverride, zodToJsonSchema } from 'zod-to-json-schema';
 import { errorBody, identifierSchema, json, refused, unavailable } from './openapi-common';
 import { rulebookPaths } from './rulebook-paths';
@@ -22,25 +29,31 @@ const commandResult = {
   },
 };
 
-const importFields = {
-  at: {
-    type: 'string',
-    format: 'date-time',
-    description:
-      'Business time of an imported command (system only): ISO-8601 with its offset (up to ±23:59), a date that exists, years 1000 to 9999 in UTC',
-  },
-  actor: {
-    type: 'object',
-    description: 'The original actor of an imported command (system only)',
-    properties: {
-      sub: { type: 'string', minLength: 1, maxLength: 200 },
-      role: { type: 'string', enum: [...ROLES] },
-      unitId: identifierSchema,
-    },
-    required: ['sub', 'role'],
-    additionalProperties: false,
-  },
-};
+/** Typed loosely on purpose: the generic zod types make the compiler recurse without end here. */
+const toJsonSchema = (schema: unknown): Record<string, unknown> =>
+  unicodePatternsDescribed(
+    (zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>)(schema, {
+      target: 'openApi3',
+      $refStrategy: 'none',
+      pipeStrategy: 'input',
+      // TIP's schema blocks (text, identifiers, instants) say in JSON Schema what their refinements check.
+      override: (def: object) => jsonSchemaHints.get(def as never) ?? ignoreOverride,
+      // And relations between fields that a refine checks (either jti or sub, …).
+      postProcess: (jsonSchema: object | undefined, def: object) => {
+        const extra = jsonSchemaExtras.get(def as never);
+        return jsonSchema && extra ? { ...jsonSchema, ...extra } : jsonSchema;
+      },
+    }),
+  );
+
+/** `at` and `actor`, from the schema that checks them, with who may send them. */
+function importFields(): Record<string, SchemaObject> {
+  const { at, actor } = toJsonSchema(importEnvelope).properties as Record<string, SchemaObject>;
+  return {
+    at: { ...at, description: `Business time of an imported command (system only): ${String(at.description)}` },
+    actor: { ...actor, description: 'The original actor of an imported command (system only)' },
+  };
+}
 
 const metadata = {
   type: 'object',
@@ -75,9 +88,11 @@ function auditPaths(): OpenAPIObject['paths'] {
     name: 'streamId',
     in: 'path',
     required: true,
-    schema: { type: 'string' },
-    description: 'e.g. quota-LYG-2016:1:320700',
+    // As the event store checks stream ids: 400 naming streamId otherwise.
+    schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001F\\u007F]*$' },
+    description: 'e.g. quota-LYG-2016:1:320700; 1 to 200 characters (code points), no control characters',
   };
+  const badStreamId = refused('VALIDATION_FAILED: streamId has control characters or more than 200 characters');
   const audit = (
     operationId: string,
     summary: string,
@@ -119,7 +134,7 @@ function auditPaths(): OpenAPIObject['paths'] {
           },
         },
       },
-      { 404: refused('NOT_FOUND: no such stream') },
+      { 400: badStreamId, 404: refused('NOT_FOUND: no such stream') },
     ),
     '/api/audit/streams/{streamId}/state': audit(
       'auditStreamState',
@@ -147,7 +162,10 @@ function auditPaths(): OpenAPIObject['paths'] {
           state: { type: 'object' },
         },
       },
-      { 400: refused('VALIDATION_FAILED: asOf'), 404: refused('NOT_FOUND: no such stream, or no known category') },
+      {
+        400: refused('VALIDATION_FAILED: asOf or streamId'),
+        404: refused('NOT_FOUND: no such stream, or no known category'),
+      },
     ),
     '/api/audit/events': audit(
       'auditEvents',
@@ -316,19 +334,10 @@ function unicodePatternsDescribed(schema: unknown): Record<string, unknown> {
  */
 export function openApiDocument(commands: readonly CommandSlice[]): OpenAPIObject {
   const paths: OpenAPIObject['paths'] = {};
+  const envelope = importFields();
   for (const command of commands) {
-    // Typed loosely on purpose: the generic zod types make the compiler recurse without end here.
-    const toJsonSchema = zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>;
-    const schema = unicodePatternsDescribed(
-      toJsonSchema(command.schema, {
-        target: 'openApi3',
-        $refStrategy: 'none',
-        pipeStrategy: 'input',
-        // TIP's schema blocks (text, identifiers, instants) say in JSON Schema what their refinements check.
-        override: (def: object) => jsonSchemaHints.get(def as never) ?? ignoreOverride,
-      }),
-    );
-    const properties = { ...((schema.properties as Record<string, unknown>) ?? {}), ...importFields };
+    const schema = toJsonSchema(command.schema);
+    const properties = { ...(schema.properties as Record<string, SchemaObject> | undefined), ...envelope };
     // The hour feed takes the same records in batches.
     if (command.name === 'RecordOnlineHours')
       paths['/api/feeds/online-hours'] = feedPath(command.name, { ...schema, properties });

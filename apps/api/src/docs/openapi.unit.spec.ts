@@ -1,4 +1,4 @@
-import { contractCommands } from '@tip/application';
+import { contractCommands, importEnvelope } from '@tip/application';
 import { ROLES } from '@tip/domain';
 import { openApiDocument } from './openapi';
 
@@ -13,6 +13,8 @@ type Schema = {
   properties?: Record<string, Schema>;
   items?: Schema;
   anyOf?: Schema[];
+  oneOf?: Schema[];
+  required?: string[];
   additionalProperties?: boolean | Schema;
 };
 interface Operation {
@@ -77,6 +79,38 @@ describe('the OpenAPI document', () => {
       expect(actor?.properties?.role.enum).toEqual([...ROLES]);
       expect(actor?.properties?.sub.maxLength).toBe(200);
     }
+  });
+
+  it('says what the server checks of `at` and `actor.sub`: whatever their patterns admit is accepted', () => {
+    const body = commands[0].operation.requestBody?.content['application/json'].schema;
+    const at = new RegExp(body?.properties?.at.pattern ?? '(no pattern)');
+    const sub = new RegExp(body?.properties?.actor.properties?.sub.pattern ?? '(no pattern)');
+    const accepted = (value: Record<string, unknown>) => importEnvelope.safeParse(value).success;
+    for (const instant of [
+      '2020-11-03T08:00:00+08:00',
+      '1000-01-01T00:00:00Z',
+      '1000-01-01T00:00:00-05:00',
+      '1000-01-01T05:00:00+00:00',
+      '9999-12-31T23:59:59.999999Z',
+      '9999-12-31T12:00:00+08:00',
+      '0150-02-03T00:52:26.000Z',
+      '0999-12-31T23:59:59Z',
+      '1000-01-01T00:30:00+01:00',
+      '9999-12-31T23:30:00-01:00',
+    ])
+      expect({ instant, admitted: at.test(instant) }).toEqual({ instant, admitted: accepted({ at: instant }) });
+    for (const name of ['mallory', '张三', 'a\tb', 'bell\u0007', 'nul\u0000', ' '])
+      expect({ name, admitted: sub.test(name) }).toEqual({
+        name,
+        admitted: accepted({ actor: { sub: name, role: 'system' } }),
+      });
+  });
+
+  it('says that RevokeToken takes jti or sub, not both', () => {
+    const body = operations.find(({ path }) => path === '/api/commands/RevokeToken')?.operation.requestBody?.content[
+      'application/json'
+    ].schema;
+    expect(body?.oneOf).toEqual([{ required: ['jti'] }, { required: ['sub'] }]);
   });
 
   it('bounds positions to 15 digits and gives Idempotency-Key its least length', () => {

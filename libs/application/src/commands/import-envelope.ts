@@ -19,7 +19,8 @@ export interface Envelope {
   traceparent?: string;
 }
 
-const importFields = z
+/** `at` and `actor` beside a command's own fields; the OpenAPI document shows them from this very schema. */
+export const importEnvelope = z
   .object({
     at: instant.optional(),
     actor: z
@@ -41,7 +42,7 @@ export function openEnvelope(request: CommandRequest, clock: Clock): Envelope {
   // What no event can hold, anywhere in the body, is refused here under the caller's field name.
   const unstorable = unstorableText(body);
   if (unstorable.length > 0) throw new CommandValidationFailed(unstorable);
-  const envelope = importFields.safeParse(body);
+  const envelope = importEnvelope.safeParse(body);
   if (!envelope.success) throw new CommandValidationFailed(problemsOf(envelope.error));
   const { at, actor: onBehalfOf, ...fields } = envelope.data;
   if ((at !== undefined || onBehalfOf !== undefined) && request.caller.role !== 'system') {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { systemOnly } from '../commands/scope';
 import { identifier } from './identifiers';
-import { hinted, text } from './text';
+import { hinted, text, withJsonSchema } from './text';
 
 /** A password as an operator may set it: 10 to 200 characters. */
 const password = hinted(
@@ -99,17 +99,20 @@ export const revokeToken = defineCommand({
     "Revokes a machine caller's bearer token by its jti, or every token of a subject issued until now " +
     '(`tip token revoke`). Sent by system only; revoking a jti twice changes nothing. Refuses nothing beyond ' +
     'the common answers (400 for neither or both of jti and sub).',
-  schema: z
-    .object({
-      jti: z.string().min(1).max(100).optional(),
-      sub: z.string().min(1).max(200).optional(),
-      reason: text(500),
-    })
-    .strict()
-    .refine((data) => (data.jti === undefined) !== (data.sub === undefined), {
-      message: 'give either jti (one token) or sub (every token of that subject), not both',
-      path: ['jti'],
-    }),
+  schema: withJsonSchema(
+    z
+      .object({
+        jti: z.string().min(1).max(100).optional(),
+        sub: z.string().min(1).max(200).optional(),
+        reason: text(500),
+      })
+      .strict()
+      .refine((data) => (data.jti === undefined) !== (data.sub === undefined), {
+        message: 'give either jti (one token) or sub (every token of that subject), not both',
+        path: ['jti'],
+      }),
+    { oneOf: [{ required: ['jti'] }, { required: ['sub'] }] },
+  ),
   roles: [],
   scope: () => systemOnly,
   decision: revokeTokenDecision,

@@ -15,6 +15,14 @@ export function hinted<T extends z.ZodTypeAny>(schema: T, hint: Record<string, u
   return schema;
 }
 
+/** What the OpenAPI document adds to zod's own rendering of a block: a relation a refine checks (`oneOf`, …). */
+export const jsonSchemaExtras = new WeakMap<ZodTypeDef, Record<string, unknown>>();
+
+export function withJsonSchema<T extends z.ZodTypeAny>(schema: T, extra: Record<string, unknown>): T {
+  jsonSchemaExtras.set(schema._def, extra);
+  return schema;
+}
+
 export const characterCount = (value: string): number => {
   let count = 0;
   for (const _ of value) count += 1;
@@ -84,6 +92,9 @@ export const instant = hinted(
   {
     type: 'string',
     format: 'date-time',
+    // What a pattern can say of "years 1000 to 9999 in UTC": four digits from 1000, and on the range's
+    // first and last day no offset that could carry the instant outside it. Whatever matches is accepted.
+    pattern: '^(?!1000-01-01T.*\\+(?!00:00$))(?!9999-12-31T.*-(?!00:00$))[1-9][0-9]{3}-',
     description:
       'ISO-8601 instant with its offset (2020-11-03T08:00:00+08:00), a date that exists, offsets up to ±23:59, years 1000 to 9999 in UTC',
   },

@@ -14,7 +14,8 @@ export function validateStreamId(streamId: unknown, field = 'streamId'): string 
   if (typeof streamId !== 'string' || streamId.length === 0) {
     throw new InvalidAppendError(field, 'must be a non-empty string');
   }
-  if (streamId.length > MAX_STREAM_ID_LENGTH) {
+  // Characters (code points), as PostgreSQL and JSON Schema count them; only a long id is worth counting.
+  if (streamId.length > MAX_STREAM_ID_LENGTH && [...streamId].length > MAX_STREAM_ID_LENGTH) {
     throw new InvalidAppendError(field, `must be at most ${MAX_STREAM_ID_LENGTH} characters`);
   }
   // eslint-disable-next-line no-control-regex

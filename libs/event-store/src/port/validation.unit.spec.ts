@@ -44,6 +44,9 @@ describe('event store input rules', () => {
     expect(() => validateStreamId('school-\ud800')).toThrow(/lone surrogates/);
     expect(validateStreamId('school-\ud83d\ude00')).toBe('school-\ud83d\ude00');
     expect(() => validateStreamId('x'.repeat(201))).toThrow(/at most 200/);
+    // Characters, not UTF-16 units: 200 × 𠮷 is 200 characters (400 units), 201 is one too many.
+    expect(validateStreamId('𠮷'.repeat(200))).toBe('𠮷'.repeat(200));
+    expect(() => validateStreamId('𠮷'.repeat(201))).toThrow(/at most 200/);
     expect(validateExpectedRevision(3, 'expectedRevision')).toBe(3);
     expect(() => validateExpectedRevision(1.5, 'expectedRevision')).toThrow(/revision ≥ 0/);
   });
