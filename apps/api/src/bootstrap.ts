@@ -65,6 +65,7 @@ export async function startTip(
           logger.error(`Embedded PostgreSQL ${reason}; starting it again (attempt ${attempt})`),
         onRestarted: () => logger.warn('Embedded PostgreSQL is back; commands and views resume'),
         onGiveUp: (error) => fail(error),
+        giveUpAfterMs: config.TIP_EMBEDDED_PG_RESTART_MS,
       },
     });
     for (const note of embedded.notes) logger.log(note);

@@ -39,6 +39,8 @@ const schema = z
     /** Where the embedded PostgreSQL keeps its data (and the generated secrets). */
     TIP_DATA_DIR: z.string().min(1).default('./data'),
     TIP_EMBEDDED_PG_PORT: port.optional(),
+    /** How long the embedded PostgreSQL is restarted after it dies before TIP gives up and exits with code 1. */
+    TIP_EMBEDDED_PG_RESTART_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
     /** Where events are stored; with kurrentdb, read models and idempotency keys stay in PostgreSQL all the same. */
     TIP_EVENT_STORE: z.enum(['postgres', 'kurrentdb']).default('postgres'),
     /** With TIP_EVENT_STORE=kurrentdb: kurrentdb://host:2113?tls=false, or a cluster's kurrentdb+discover://… */
