@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { Actor } from '@tip/domain';
+import { Actor, enrollmentRulesOf, enrollmentStreamId, presetRulebook } from '@tip/domain';
+import { createPostgresEventStore } from '@tip/event-store';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 import { parsePrometheusText, Sample, valueOf } from './support/prometheus';
 
@@ -113,6 +115,69 @@ describe('metrics over HTTP', () => {
     expect(valueOf(after, 'tip_event_store_held_back_events')).toBe(0);
     expect(valueOf(after, 'tip_read_model_lag_positions', { read_model: 'progress' })).toBe(0);
     expect(valueOf(after, 'tip_read_model_lag_positions', { read_model: 'inspections' })).toBe(0);
+  });
+
+  it('counts the events a read model parked, per read model', async () => {
+    const ok = async (name: string, body: Record<string, unknown>) => {
+      const response = await api.send(system, name, body);
+      expect({ name, status: response.status, error: response.body.error }).toEqual({
+        name,
+        status: 200,
+        error: undefined,
+      });
+      return Number(response.body.position);
+    };
+    await ok('RegisterOrgUnit', { unitId: 'PK', kind: 'province', name: '停省' });
+    await ok('LaunchProgramme', { programmeId: 'PK-PG', name: '提升工程', provinceId: 'PK', rulebook: 'jiangsu-2.0' });
+    await ok('ScheduleBatch', {
+      programmeId: 'PK-PG',
+      batchId: 'PK-B',
+      name: '第一批',
+      startsOn: '2026-01-05',
+      endsOn: '2026-12-31',
+      sharePercent: 20,
+      periods: [{ periodId: '1', startsOn: '2026-01-05', endsOn: '2026-12-31' }],
+    });
+    const before = await scrape();
+    expect(valueOf(before, 'tip_read_model_parked_events', { read_model: 'progress' })).toBe(0);
+
+    // An enrollment at a school nobody registered, as an import from an older platform may hold:
+    // the progress projector parks it (test/faults/parked-event.e2e.spec.ts follows it further).
+    const store = await createPostgresEventStore({ connectionString: api.database.url });
+    const commandId = randomUUID();
+    const enrolledAt = '2026-01-06T01:00:00.000Z';
+    await store
+      .appendToStream(enrollmentStreamId('PK-B', 'T-LOST'), [
+        {
+          type: 'TeacherEnrolled',
+          data: {
+            batchId: 'PK-B',
+            teacherId: 'T-LOST',
+            periodId: '1',
+            schoolId: 'S-GONE',
+            fullTime: true,
+            enrolledAt,
+            rules: enrollmentRulesOf(presetRulebook('jiangsu-2.0')),
+          },
+          metadata: {
+            eventId: randomUUID(),
+            businessTime: enrolledAt,
+            actor: { sub: 'old-platform', role: 'system' },
+            commandId,
+            correlationId: commandId,
+            causationId: commandId,
+          },
+        },
+      ])
+      .finally(() => store.close());
+    // A later write read back through the view: the projector has passed (and parked) the poison.
+    const later = await ok('RegisterOrgUnit', { unitId: 'PK-C', kind: 'city', name: '停市', parentId: 'PK' });
+    const view = await api.get(system, `/views/units/PK-C/progress?batchId=PK-B&minPosition=${later}`);
+    expect(view).toMatchObject({ status: 200, body: { degraded: true } });
+
+    const after = await scrape();
+    expect(valueOf(after, 'tip_read_model_parked_events', { read_model: 'progress' })).toBe(1);
+    expect(valueOf(after, 'tip_read_model_parked_events', { read_model: 'inspections' })).toBe(0);
   });
 
   it("reports each database pool's use, the process's memory and its event-loop delay", async () => {

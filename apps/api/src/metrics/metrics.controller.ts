@@ -46,6 +46,10 @@ export class MetricsController {
           name: 'tip_read_model_lag_positions',
           help: "How far each read model is behind the event store's head, in global positions (events, on PostgreSQL)",
         },
+        {
+          name: 'tip_read_model_parked_events',
+          help: 'Events each read model could not handle and set aside (tip projections parked / retry); 0 when healthy',
+        },
         { name: 'tip_kafka_relay_position', help: 'Position of the last event this process published to Kafka' },
         {
           name: 'tip_kafka_relay_lag_positions',
@@ -56,6 +60,7 @@ export class MetricsController {
       async () => {
         const stats = await store.stats();
         const positions = await Promise.all(READ_MODELS.map((readModel) => readModels.position(readModel)));
+        const parked = await Promise.all(READ_MODELS.map((readModel) => readModels.parkedCount(readModel)));
         const one = (value: number) => [{ labels: {}, value }];
         const samples: Samples = {
           tip_event_store_head_position: one(stats.headPosition),
@@ -69,6 +74,10 @@ export class MetricsController {
           tip_read_model_lag_positions: READ_MODELS.map((readModel, index) => ({
             labels: { read_model: readModel.projection.name },
             value: Math.max(0, stats.headPosition - positions[index]),
+          })),
+          tip_read_model_parked_events: READ_MODELS.map((readModel, index) => ({
+            labels: { read_model: readModel.projection.name },
+            value: parked[index],
           })),
         };
         if (relay.started) {
