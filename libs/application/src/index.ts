@@ -17,6 +17,7 @@ export {
   certificateCode,
   CERTIFICATE_CODE,
   characterCount,
+  characters,
   instant,
   jsonSchemaExtras,
   jsonSchemaHints,

@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { CommandValidationFailed, Forbidden, identifier } from '@tip/application';
+import { characters, CommandValidationFailed, Forbidden, identifier } from '@tip/application';
 import { AUTHENTICATOR, Authenticator, AuthenticatedRequest, AuthGuard } from './auth.guard';
 import { clearSessionCookies, cookiesOf, isSameOrigin, originOf, SESSION_COOKIE, setSessionCookies } from './cookies';
 
 const credentials = z
   .object({
     username: identifier,
-    password: z.string().min(1, 'is required').max(1000),
+    password: characters(1, 1000),
   })
   .strict();
 

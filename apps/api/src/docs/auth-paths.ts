@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { json, refused } from './openapi-common';
+import { identifierSchema, json, refused } from './openapi-common';
 
 const user = {
   type: 'object',
@@ -37,7 +37,7 @@ export function authPaths(): OpenAPIObject['paths'] {
                 additionalProperties: false,
                 required: ['username', 'password'],
                 properties: {
-                  username: { type: 'string', minLength: 1, maxLength: 64 },
+                  username: identifierSchema,
                   password: { type: 'string', minLength: 1, maxLength: 1000 },
                 },
               },

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { systemOnly } from '../commands/scope';
 import { identifier } from './identifiers';
-import { hinted, text, withJsonSchema } from './text';
+import { characters, hinted, text, withJsonSchema } from './text';
 
 /** A password as an operator may set it: 10 to 200 characters. */
 const password = hinted(
@@ -102,8 +102,8 @@ export const revokeToken = defineCommand({
   schema: withJsonSchema(
     z
       .object({
-        jti: z.string().min(1).max(100).optional(),
-        sub: z.string().min(1).max(200).optional(),
+        jti: characters(1, 100).optional(),
+        sub: characters(1, 200).optional(),
         reason: text(500),
       })
       .strict()

@@ -149,7 +149,7 @@ export const eraseTeacherPersonalData = defineCommand({
     'erased them and why (the log itself stays whole and verifiable). Sent by system or a province-admin over the ' +
     "teacher's school; asked again, it records nothing more. Copies of the key in WAL segments and backups taken " +
     'before open it until the next `tip keys rotate`. Refuses NOT_FOUND (no such teacher).',
-  schema: z.object({ teacherId: identifier, reason: z.string().trim().min(1).max(500) }).strict(),
+  schema: z.object({ teacherId: identifier, reason: text(500) }).strict(),
   roles: ['province-admin'],
   scope: (data) =>
     foundIn({ teacher: one(teacherStream, teacherStreamId(data.teacherId)) }, (roles, read) => {

@@ -67,6 +67,17 @@ export function text(max: number, { min = 1 }: { min?: number } = {}) {
   );
 }
 
+/** Any string of `min` to `max` characters, counted as JSON Schema counts them (code points, not UTF-16 units). */
+export function characters(min: number, max: number) {
+  return hinted(
+    z.string().refine((value) => {
+      const length = characterCount(value);
+      return length >= min && length <= max;
+    }, `must be ${min} to ${max} characters`),
+    { type: 'string', minLength: min, maxLength: max },
+  );
+}
+
 /** A certificate's public code, as TIP draws them (TIP-XXXXXXXXXXXX): letters, digits and "-", up to 40. */
 export const CERTIFICATE_CODE = /^[A-Za-z0-9-]{1,40}$/;
 export const certificateCode = hinted(
