@@ -11,7 +11,7 @@ import {
   STREAM_CATEGORIES,
 } from '@tip/application';
 import { ignoreOverride, zodToJsonSchema } from 'zod-to-json-schema';
-import { errorBody, identifierSchema, json, refused, unavailable } from './openapi-common';
+import { errorBody, json, refused, unavailable } from './openapi-common';
 import { rulebookPaths } from './rulebook-paths';
 import { viewPaths } from './view-paths';
 import { authPaths, sessionSecurityScheme } from './auth-paths';
