@@ -34,6 +34,7 @@ export interface RunningTip {
 }
 
 const EMBEDDED_DATABASE = 'tip';
+const JSON_BODY_LIMIT = '1mb';
 
 /**
  * Starts TIP: the embedded PostgreSQL unless DATABASE_URL names a server, then the HTTP API.
@@ -108,6 +109,8 @@ export async function startTip(
         abortOnError: false,
       },
     );
+    // The document promises 413 over 1 MB (a rulebook, 5,000 feed records); body-parser's own default is 100 kB.
+    app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
     if (config.TIP_TRUST_PROXY !== undefined)
       app.getHttpAdapter().getInstance().set('trust proxy', trustProxy(config.TIP_TRUST_PROXY));
     if (config.TIP_EVENT_STORE === 'postgres') await warnIfApplicationMayRewrite(databaseUrl);

@@ -501,8 +501,9 @@ function feedPath(command: string, record: object): OpenAPIObject['paths'][strin
       summary: `The course platform's hour feed: ${command} records in batches of 1 to 5,000 (roles: system)`,
       description:
         `Each record is decided as ${command} alone would be and answered on its own: accepted, duplicate ` +
-        '(its recordId is on record; nothing appended) or refused with its code and [{field, rule}]. The ' +
-        'accepted records are appended in one atomic write.',
+        '(its recordId is on record; nothing appended) or refused with its code and [{field, rule}], a record ' +
+        'that breaks its schema too (the batch is still 200). The accepted records are appended in one atomic ' +
+        'write. A JSON body is at most 1 MB, an NDJSON one 4 MB (413 beyond).',
       security: [{ bearer: [] }],
       requestBody: {
         required: true,
@@ -525,7 +526,7 @@ function feedPath(command: string, record: object): OpenAPIObject['paths'][strin
         401: refused('UNAUTHENTICATED'),
         403: refused('FORBIDDEN: only system (the course platform) sends the feed'),
         409: refused("CONFLICT: other writers kept changing the batch's streams"),
-        413: refused('PAYLOAD_TOO_LARGE: the body is over the limit'),
+        413: refused('PAYLOAD_TOO_LARGE: a JSON body over 1 MB, an NDJSON one over 4 MB'),
         503: unavailable,
       },
     },
