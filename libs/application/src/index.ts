@@ -21,6 +21,8 @@ export {
   instant,
   jsonSchemaExtras,
   jsonSchemaHints,
+  printable,
+  printableJsonSchema,
   text,
   unstorableText,
 } from './slices/text';

@@ -106,6 +106,21 @@ describe('the OpenAPI document', () => {
       });
   });
 
+  it('says what the server checks of an issuing office: whatever its pattern and lengths admit is accepted', () => {
+    const command = contractCommands.find(({ name }) => name === 'SetIssuingOffice');
+    const body = operations.find(({ path }) => path === '/api/commands/SetIssuingOffice')?.operation.requestBody
+      ?.content['application/json'].schema;
+    const office = body?.properties?.issuingOffice;
+    const pattern = new RegExp(office?.pattern ?? '(no pattern)');
+    for (const name of ['连云港市教育局项目办', 'a\u0082b', 'a<b', ' ', '\ufeff', 'x'.repeat(100), 'x'.repeat(101)]) {
+      const admitted = pattern.test(name) && [...name].length <= (office?.maxLength ?? 0);
+      expect({ name, admitted }).toEqual({
+        name,
+        admitted: command?.schema.safeParse({ unitId: 'U', issuingOffice: name }).success,
+      });
+    }
+  });
+
   it('says that RevokeToken takes jti or sub, not both', () => {
     const body = operations.find(({ path }) => path === '/api/commands/RevokeToken')?.operation.requestBody?.content[
       'application/json'

@@ -1,4 +1,5 @@
 import type { OpenAPIObject, ParameterObject } from '@nestjs/swagger';
+import { printableJsonSchema } from '@tip/application';
 import { NOTICE_COUNTS, NOTICE_RATES, TRAINING_STATUSES } from '@tip/projections';
 import { identifierSchema, json, refused } from './openapi-common';
 
@@ -381,8 +382,9 @@ export function viewPaths(): OpenAPIObject['paths'] {
           name: 'documentNumber',
           in: 'query',
           required: false,
-          schema: { type: 'string', maxLength: 60 },
-          description: '文号 printed under the issuing office, e.g. 连教办师〔2016〕9号',
+          schema: printableJsonSchema(60),
+          description:
+            '文号 printed under the issuing office, e.g. 连教办师〔2016〕9号; 1 to 60 characters, no control characters, < or >',
           example: '连教办师〔2016〕9号',
         },
         {

@@ -14,7 +14,7 @@ import {
 import type { Response } from 'express';
 import type { EntityManager } from 'typeorm';
 import { z } from 'zod';
-import { Clock, CLOCK, identifier, minPosition, parseQuery, wholeNumber } from '@tip/application';
+import { Clock, CLOCK, identifier, minPosition, parseQuery, printable, wholeNumber } from '@tip/application';
 import {
   FundingViews,
   InspectionViews,
@@ -53,13 +53,7 @@ const noticeQuery = z.object({
     .refine((week) => parseIsoWeek(week) !== undefined, 'must be an ISO week that exists, such as 2021-W03'),
   format: z.enum(['json', 'csv', 'xlsx', 'html']).default('json'),
   // 文号 as the office numbers its documents, e.g. 连教办师〔2016〕9号: printed as given.
-  documentNumber: z
-    .string()
-    .trim()
-    .min(1)
-    .max(60)
-    .regex(/^[^\p{Cc}<>]*$/u, 'must be printable text without < or >')
-    .optional(),
+  documentNumber: printable(60).optional(),
   issuedOn: z
     .string()
     .refine((date) => isCalendarDate(date), 'must be a date such as 2021-01-25')

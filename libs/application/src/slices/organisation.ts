@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { atUnit, foundIn, systemOnly } from '../commands/scope';
 import { identifier } from './identifiers';
-import { text } from './text';
+import { printable, text } from './text';
 
 export const registerOrgUnit = defineCommand({
   name: 'RegisterOrgUnit',
@@ -53,12 +53,7 @@ export const setIssuingOffice = defineCommand({
   schema: z
     .object({
       unitId: identifier,
-      issuingOffice: z
-        .string()
-        .trim()
-        .min(1)
-        .max(100)
-        .regex(/^[^\p{Cc}<>]*$/u, 'must be printable text without < or >'),
+      issuingOffice: printable(100),
     })
     .strict(),
   roles: [...ADMINS],

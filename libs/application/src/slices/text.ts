@@ -67,6 +67,39 @@ export function text(max: number, { min = 1 }: { min?: number } = {}) {
   );
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_OR_ANGLE = /[\u0000-\u001f\u007f-\u009f<>]/;
+
+/** How `printable(max)` shows in the OpenAPI document. */
+export const printableJsonSchema = (max: number) => ({
+  type: 'string',
+  minLength: 1,
+  maxLength: max,
+  pattern: '^(?=[\\s\\S]*[^\\s\\uFEFF])[^\\u0000-\\u001F\\u007F-\\u009F<>]*$',
+  description: `1 to ${max} characters (code points); no control characters, < or >`,
+});
+
+/**
+ * Text printed as given on a notice (an issuing office, a 文号): trimmed, 1 to `max` characters, no
+ * control characters (C0, DEL, C1) and no < or > (it goes into HTML).
+ */
+export function printable(max: number) {
+  return hinted(
+    z
+      .string()
+      .trim()
+      .superRefine((value, context) => {
+        if (CONTROL_OR_ANGLE.test(value))
+          context.addIssue({ code: 'custom', message: 'must be printable text without < or >' });
+        if (!value.isWellFormed())
+          context.addIssue({ code: 'custom', message: 'must be well-formed Unicode (no lone surrogates)' });
+        const length = characterCount(value);
+        if (length < 1 || length > max) context.addIssue({ code: 'custom', message: `must be 1 to ${max} characters` });
+      }),
+    printableJsonSchema(max),
+  );
+}
+
 /** Any string of `min` to `max` characters, counted as JSON Schema counts them (code points, not UTF-16 units). */
 export function characters(min: number, max: number) {
   return hinted(
