@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
-import { createPostgresEventStore } from '@tip/event-store';
+import { createPool, createPostgresEventStore } from '@tip/event-store';
 import { EnvelopeVault, FileKeyEncryptionKeys } from '@tip/audit';
 import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
@@ -26,7 +26,7 @@ describe('Teachers over HTTP', () => {
 
   beforeAll(async () => {
     api = await startApiUnderTest();
-    pool = new Pool({ connectionString: api.database.url });
+    pool = createPool({ connectionString: api.database.url }, () => undefined);
     for (const unit of [
       { unitId: '320000', kind: 'province', name: '江苏省' },
       { unitId: '320700', kind: 'city', name: '连云港市', parentId: '320000' },

@@ -5,6 +5,7 @@ import { Actor, idNumberCheckCharacter } from '@tip/domain';
 import { candidatesNear, walSegmentsSince, WalWindow, walWindowFrom } from '@tip/testing';
 import { rotateKeys } from '../../apps/cli/src/keys';
 import { ApiUnderTest, startApiUnderTest } from '../api/support/api-under-test';
+import { createPool } from '@tip/event-store';
 
 /**
  * Erasure that erases (PIPL art. 47), through the API and `tip keys rotate`: the attack of
@@ -39,7 +40,7 @@ describe('EraseTeacherPersonalData and tip keys rotate', () => {
 
   beforeAll(async () => {
     api = await startApiUnderTest();
-    pool = new Pool({ connectionString: api.database.url, max: 2 });
+    pool = createPool({ connectionString: api.database.url, max: 2 }, () => undefined);
     keks = new FileKeyEncryptionKeys(api.keysDir);
     for (const unit of [
       { unitId: '320000', kind: 'province', name: '江苏省' },

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Pool } from 'pg';
 import { AuditLog, eventLeafHash, fileCheckpointSigner, migrateAuditTables, rootOf } from '@tip/audit';
-import { LoggedEvent, NewEvent } from '@tip/event-store';
+import { createPool, LoggedEvent, NewEvent } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { InMemoryKurrentDb } from '../../libs/event-store/src/kurrentdb/in-memory-kurrentdb';
 import { KurrentDbEventStore } from '../../libs/event-store/src/kurrentdb/kurrentdb-event-store';
@@ -38,7 +38,7 @@ describe('The Merkle tree over a KurrentDB log', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new Pool({ connectionString: database.url, max: 2 });
+    pool = createPool({ connectionString: database.url, max: 2 }, () => undefined);
     await migrateAuditTables(pool);
     keysDir = await mkdtemp(path.join(tmpdir(), 'tip-kurrent-keys-'));
     store = new KurrentDbEventStore(new InMemoryKurrentDb().client(), { pollIntervalMs: 50 });

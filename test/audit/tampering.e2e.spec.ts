@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import {
   AuditLog,
   Checkpoint,
@@ -19,6 +19,7 @@ import {
 import {
   chainHashHex,
   contentHashHexOfCanonical,
+  createPool,
   createPostgresEventStore,
   GENESIS_HASH_HEX,
   NewEvent,
@@ -437,7 +438,7 @@ describe('Tampering with the database behind TIP’s back', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tip-tampering-'));
     keys = { keysDir: path.join(dir, 'keys') };
     const store = await createPostgresEventStore({ connectionString: pristine.url });
-    const pool = new Pool({ connectionString: pristine.url, max: 2 });
+    const pool = createPool({ connectionString: pristine.url, max: 2 }, () => undefined);
     try {
       const append = async (name: string, streamId: string, events: NewEvent[]) => {
         const result = await store.appendToStream(streamId, events);
@@ -587,7 +588,7 @@ describe('Tampering with the database behind TIP’s back', () => {
     if (!python.command) return;
     const copy = await createTestDatabase({ template: pristine.name });
     const store = await createPostgresEventStore({ connectionString: copy.url });
-    const pool = new Pool({ connectionString: copy.url, max: 2 });
+    const pool = createPool({ connectionString: copy.url, max: 2 }, () => undefined);
     try {
       await store.appendToStream('org-unit-S-03', [event('OrgUnitRegistered', { unitId: 'S-03', kind: 'school' })]);
       const { signer } = await openCheckpointSigner(keys, { create: false });

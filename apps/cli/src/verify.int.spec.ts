@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Pool } from 'pg';
 import { AuditLog, KeySettings, migrateAuditTables, openCheckpointSigner } from '@tip/audit';
-import { createPostgresEventStore, EventStore, NewEvent } from '@tip/event-store';
+import { createPool, createPostgresEventStore, EventStore, NewEvent } from '@tip/event-store';
 import { asAttacker, createTestDatabase, TestDatabase } from '@tip/testing';
 import { exportLog, printCheckpoint, UsageError, verifyEventStore } from './verify';
 
@@ -35,7 +35,7 @@ describe('tip verify, tip checkpoint, tip export-log', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     store = await createPostgresEventStore({ connectionString: database.url });
-    pool = new Pool({ connectionString: database.url, max: 2 });
+    pool = createPool({ connectionString: database.url, max: 2 }, () => undefined);
     await migrateAuditTables(pool);
     dir = await mkdtemp(path.join(tmpdir(), 'tip-cli-verify-'));
     keys = { keysDir: path.join(dir, 'keys') };

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client, Pool } from 'pg';
-import { createPostgresEventStore, LoggedEvent, NewEvent, PostgresEventStore } from '@tip/event-store';
+import { createPool, createPostgresEventStore, LoggedEvent, NewEvent, PostgresEventStore } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { AuditLog, migrateAuditTables, storedCheckpoints } from './audit-log';
 import { checkpointSignatureProblem } from './checkpoints/checkpoint';
@@ -58,7 +58,7 @@ describe('The audit log (Merkle tree and signed heads over the event store)', ()
   beforeAll(async () => {
     database = await createTestDatabase();
     store = await createPostgresEventStore({ connectionString: database.url });
-    pool = new Pool({ connectionString: database.url, max: 4 });
+    pool = createPool({ connectionString: database.url, max: 4 }, () => undefined);
     await migrateAuditTables(pool);
     keysDir = await mkdtemp(path.join(tmpdir(), 'tip-audit-keys-'));
     const { signer } = await fileCheckpointSigner(path.join(keysDir, 'signing.pem'), { create: true });

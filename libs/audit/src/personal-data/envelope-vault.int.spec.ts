@@ -13,6 +13,7 @@ import {
 } from '@tip/testing';
 import { EnvelopeVault, migratePersonalDataTables } from './envelope-vault';
 import { FileKeyEncryptionKeys, KeyEncryptionKeys } from './key-encryption-keys';
+import { createPool } from '@tip/event-store';
 
 describe('Teachers’ personal data under envelope encryption', () => {
   let database: TestDatabase;
@@ -23,7 +24,7 @@ describe('Teachers’ personal data under envelope encryption', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    pool = new Pool({ connectionString: database.url, max: 3 });
+    pool = createPool({ connectionString: database.url, max: 3 }, () => undefined);
     keysDir = await mkdtemp(path.join(tmpdir(), 'tip-vault-keys-'));
     keks = new FileKeyEncryptionKeys(keysDir);
     // A key table as an older release left it: one teacher's data key in plain.

@@ -1,10 +1,11 @@
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import { asAttacker, createTestDatabase, TestDatabaseOptions } from '@tip/testing';
 import { eventStoreContract, eventually, newEvent } from '../contract/event-store.contract';
 import { DuplicateEventIdError, TransactionHorizonError } from '../port/errors';
 import { RecordedEvent } from '../port/event';
 import { createPostgresEventStore, PostgresEventStore } from './postgres-event-store';
 import { PostgresSubscription } from './postgres-subscription';
+import { createPool } from './pool';
 
 const fastPolling = { pollIntervalMs: 200, leaseRetryMs: 50 };
 
@@ -388,7 +389,7 @@ describe('PostgreSQL event store', () => {
       createPostgresEventStore({ connectionString: shared }),
       createPostgresEventStore({ connectionString: shared }),
     ]);
-    const pool = new Pool({ connectionString: shared });
+    const pool = createPool({ connectionString: shared }, () => undefined);
     try {
       const { rows } = await pool.query('select version from tip_schema_migrations order by version');
       expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
