@@ -72,6 +72,28 @@ describe('the OpenAPI document', () => {
     expect(problems).toEqual([]);
   });
 
+  /** Every string in a schema, with where it is. */
+  function strings(schema: Schema | undefined, at: string): { at: string; schema: Schema }[] {
+    if (!schema) return [];
+    return [
+      ...(schema.type === 'string' ? [{ at, schema }] : []),
+      ...Object.entries(schema.properties ?? {}).flatMap(([name, each]) => strings(each, `${at}.${name}`)),
+      ...strings(schema.items, `${at}[]`),
+      ...(schema.anyOf ?? []).flatMap((each, index) => strings(each, `${at}|${index}`)),
+      ...(typeof schema.additionalProperties === 'object' ? strings(schema.additionalProperties, `${at}.*`) : []),
+    ];
+  }
+
+  it('says of every string a command takes that U+0000 is not in it, as the server refuses it everywhere', () => {
+    const mayHoldNul = commands
+      .flatMap(({ path, operation }) => strings(operation.requestBody?.content['application/json'].schema, path))
+      // An enum or a format of TIP's own (an identifier, fuzzed by its own strategy) says it already.
+      .filter(({ schema }) => schema.enum === undefined && schema.format === undefined)
+      .filter(({ schema }) => schema.pattern === undefined || new RegExp(schema.pattern).test('a\u0000b'))
+      .map(({ at }) => at);
+    expect(mayHoldNul).toEqual([]);
+  });
+
   it("closes the import actor: its role one of TIP's, nothing else in it", () => {
     for (const { operation } of commands) {
       const actor = operation.requestBody?.content['application/json'].schema.properties?.actor;

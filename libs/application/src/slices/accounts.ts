@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineCommand } from '../commands/command-slice';
 import { systemOnly } from '../commands/scope';
 import { identifier } from './identifiers';
-import { characters, hinted, text, withJsonSchema } from './text';
+import { characters, hinted, text, withJsonSchema, WITHOUT_NUL } from './text';
 
 /** A password as an operator may set it: 10 to 200 characters. */
 const password = hinted(
@@ -18,7 +18,13 @@ const password = hinted(
     .string()
     .refine((value) => [...value].length >= 10, 'must be at least 10 characters')
     .refine((value) => [...value].length <= 200, 'must be at most 200 characters'),
-  { type: 'string', minLength: 10, maxLength: 200, description: '10 to 200 characters (code points)' },
+  {
+    type: 'string',
+    minLength: 10,
+    maxLength: 200,
+    pattern: WITHOUT_NUL,
+    description: '10 to 200 characters (code points), U+0000 not among them',
+  },
 );
 
 // Accounts are made by the operator (`tip user add`, with a system token): no role below system

@@ -100,14 +100,17 @@ export function printable(max: number) {
   );
 }
 
-/** Any string of `min` to `max` characters, counted as JSON Schema counts them (code points, not UTF-16 units). */
+/** No event can hold U+0000, so a command refuses it in any string (unstorableText); the document says so. */
+export const WITHOUT_NUL = '^[^\\u0000]*$';
+
+/** Any string of `min` to `max` characters but U+0000, counted as JSON Schema counts them (code points, not UTF-16 units). */
 export function characters(min: number, max: number) {
   return hinted(
     z.string().refine((value) => {
       const length = characterCount(value);
       return length >= min && length <= max;
     }, `must be ${min} to ${max} characters`),
-    { type: 'string', minLength: min, maxLength: max },
+    { type: 'string', minLength: min, maxLength: max, pattern: WITHOUT_NUL },
   );
 }
 
