@@ -4,9 +4,9 @@ import { isDatabaseUnavailable, RecordedEvent } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { progressReadModel } from '../read-models';
 import { BATCH, enrolled, event, online, unit, world } from '../progress/progress.test-events';
-import { projectInMemory } from './in-memory';
 import { isPassingTrouble } from './parking';
 import { PartitionItem, ProjectionRunner } from './projection-runner';
+import { inMemory, stored } from './progress.test-tables';
 import { migrateReadModel, readModelDataSource, ReadModel } from './read-model';
 import { AwaitingEvents, ViewChange } from './view-changes';
 
@@ -41,31 +41,6 @@ describe('Parking: an event a projector cannot handle waits aside, the rest goes
     await migrateReadModel(dataSource);
     sources.push(dataSource);
     return dataSource;
-  }
-
-  /** Every table as stored, plain rows in key order. */
-  async function stored(dataSource: DataSource): Promise<Record<string, unknown[]>> {
-    const tables: Record<string, unknown[]> = {};
-    for (const entity of progressReadModel.entities) {
-      const metadata = dataSource.getMetadata(entity);
-      const rows = await dataSource
-        .getRepository(entity)
-        .find({ order: Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyName, 'ASC'])) });
-      if (rows.length > 0) tables[metadata.tableName] = rows.map((row) => ({ ...row }));
-    }
-    return tables;
-  }
-
-  /** The same tables as the pure projector makes them from these events in memory. */
-  function inMemory(dataSource: DataSource, events: RecordedEvent[]): Record<string, unknown[]> {
-    const tables: Record<string, unknown[]> = {};
-    for (const [table, rows] of projectInMemory(progressReadModel, events)) {
-      const entity = progressReadModel.entities.find((each) => dataSource.getMetadata(each).tableName === table);
-      const keys = entity ? dataSource.getMetadata(entity).primaryColumns.map((column) => column.propertyName) : [];
-      const key = (row: Record<string, unknown>) => keys.map((name) => String(row[name])).join('\u0000');
-      tables[table] = [...rows].sort((a, b) => (key(a) < key(b) ? -1 : 1));
-    }
-    return tables;
   }
 
   const checkpoint = async (dataSource: DataSource, schema: string) =>

@@ -4,38 +4,9 @@ import { RecordedEvent } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { progressReadModel } from '../read-models';
 import { enrolled, online, world } from '../progress/progress.test-events';
-import { projectInMemory } from './in-memory';
 import { PartitionItem, ProjectionRunner } from './projection-runner';
+import { inMemory, stored } from './progress.test-tables';
 import { migrateReadModel, readModelDataSource, ReadModel } from './read-model';
-
-/** Every table as stored, plain rows in key order. */
-async function stored(dataSource: DataSource): Promise<Record<string, unknown[]>> {
-  const tables: Record<string, unknown[]> = {};
-  for (const entity of progressReadModel.entities) {
-    const metadata = dataSource.getMetadata(entity);
-    const rows = await dataSource
-      .getRepository(entity)
-      .find({ order: Object.fromEntries(metadata.primaryColumns.map((column) => [column.propertyName, 'ASC'])) });
-    if (rows.length > 0) tables[metadata.tableName] = rows.map((row) => ({ ...row }));
-  }
-  return tables;
-}
-
-const byKey = (rows: Record<string, unknown>[], keys: string[]) =>
-  [...rows].sort((a, b) =>
-    keys.map((key) => String(a[key])).join('\u0000') < keys.map((key) => String(b[key])).join('\u0000') ? -1 : 1,
-  );
-
-/** The same tables as the pure projector makes them from these events in memory. */
-function inMemory(dataSource: DataSource, events: readonly RecordedEvent[]): Record<string, unknown[]> {
-  const tables: Record<string, unknown[]> = {};
-  for (const [table, rows] of projectInMemory(progressReadModel, events)) {
-    const entity = progressReadModel.entities.find((each) => dataSource.getMetadata(each).tableName === table);
-    const keys = entity ? dataSource.getMetadata(entity).primaryColumns.map((column) => column.propertyName) : [];
-    tables[table] = byKey(rows, keys);
-  }
-  return tables;
-}
 
 /** The runner's promise: every event's changes land exactly once, with the checkpoint, or not at all. */
 describe('ProjectionRunner on PostgreSQL', () => {
