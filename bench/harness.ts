@@ -16,6 +16,8 @@ export interface BenchRow {
   p95Ms?: number;
   p99Ms?: number;
   baselineP99Ms?: number;
+  /** Why there is no figure (ours and baseline are NaN): e.g. the data came from a cache. */
+  notMeasured?: string;
 }
 
 export class LatencyRecorder {
@@ -109,17 +111,21 @@ export function formatTable(rows: BenchRow[]): string {
     'baseline p99 ms',
     'baseline is',
   ];
-  const lines = rows.map((row) => [
-    row.benchmark,
-    `${number(row.ours)} ${row.unit}`,
-    `${number(row.baseline)} ${row.unit}`,
-    `${(row.ours / row.baseline).toFixed(2)}×`,
-    row.p50Ms === undefined ? '' : row.p50Ms.toFixed(2),
-    row.p95Ms === undefined ? '' : row.p95Ms.toFixed(2),
-    row.p99Ms === undefined ? '' : row.p99Ms.toFixed(2),
-    row.baselineP99Ms === undefined ? '' : row.baselineP99Ms.toFixed(2),
-    row.baselineName,
-  ]);
+  const lines = rows.map((row) =>
+    row.notMeasured !== undefined
+      ? [row.benchmark, row.notMeasured, '', '', '', '', '', '', row.baselineName]
+      : [
+          row.benchmark,
+          `${number(row.ours)} ${row.unit}`,
+          `${number(row.baseline)} ${row.unit}`,
+          `${(row.ours / row.baseline).toFixed(2)}×`,
+          row.p50Ms === undefined ? '' : row.p50Ms.toFixed(2),
+          row.p95Ms === undefined ? '' : row.p95Ms.toFixed(2),
+          row.p99Ms === undefined ? '' : row.p99Ms.toFixed(2),
+          row.baselineP99Ms === undefined ? '' : row.baselineP99Ms.toFixed(2),
+          row.baselineName,
+        ],
+  );
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
   const format = (cells: string[]) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
   return [format(header), format(widths.map((width) => '-'.repeat(width))), ...lines.map(format)].join('\n');

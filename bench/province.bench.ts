@@ -6,7 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { keySettingsFrom } from '@tip/audit';
-import { createPostgresEventStore, StreamAppend } from '@tip/event-store';
+import { createPostgresEventStore, EventStore, StreamAppend } from '@tip/event-store';
 import {
   DashboardViews,
   isoWeekOf,
@@ -33,6 +33,7 @@ import {
   ProvinceHistory,
   READ_AT,
 } from './province/province-history';
+import { restoreHistory, saveHistory } from './province/history-cache';
 
 /**
  * A province on one machine (issue 19): a Jiangsu-sized batch decided by the real command pipeline
@@ -41,7 +42,8 @@ import {
  * import, full rebuild and its memory, `tip verify`, the province's weekly notice in every
  * format, the dashboard's first view, and the views under 200 concurrent readers.
  * BENCH_SCALE=1 is the whole province (~25 million events); 0.1 keeps all 13,000 schools with a
- * tenth of the teachers; 0.002 is a quick look.
+ * tenth of the teachers; 0.002 is a quick look. BENCH_PROVINCE_CACHE=<dir> keeps the history
+ * between runs (./province/history-cache.ts): a run from the cache measures no import.
  */
 
 const IMPORT_CHUNK = 5000;
@@ -115,49 +117,36 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
     await pool.query(BARE);
 
     // ── The history, decided county by county and imported as each county is done ───────────
-    let importSeconds = 0;
-    let bareSeconds = 0;
-    let imported = 0;
-    /** Resident memory after each county's import: flat, or growing with the log? */
-    const memoryAfterCounty: number[] = [];
-    console.error(`province: deciding and importing the batch at BENCH_SCALE=${scale}`);
-    const started = Date.now();
-    const making = await watchingMemory(() =>
-      makeProvinceHistory(scale, async ({ appends, events, teachersDone }) => {
-        // One chunk at a time: chunks side by side may commit out of order, and a view built from the
-        // log would then meet a teacher's enrollment before the teacher.
-        importSeconds += await timed(() => store.importEvents(appends, { chunkSize: IMPORT_CHUNK, concurrency: 1 }));
-        bareSeconds += await timed(() => copyBare(pool, appends));
-        imported += events;
-        memoryAfterCounty.push(process.memoryUsage().rss / MB);
-        if (memoryAfterCounty.length % 10 === 1)
-          console.error(
-            `  ${count(imported)} events, ${count(teachersDone)} teachers, ${((Date.now() - started) / 1000).toFixed(0)} s`,
-          );
-      }),
-    );
-    const history: ProvinceHistory = making.result;
-    console.error(
-      `  ${count(history.events)} events (${(history.events / history.plan.teachers).toFixed(1)} a teacher), ` +
-        `${count(history.plan.teachers)} teachers, ${count(history.plan.schools)} schools; decided in ${history.decideSeconds.toFixed(0)} s ` +
-        `(${count(history.events / history.decideSeconds)} events/s through the command pipeline)\n  commands: ${describeTally(history.tally)}`,
-    );
-    const tenth = memoryAfterCounty[Math.floor(memoryAfterCounty.length / 10)];
-    const last = memoryAfterCounty[memoryAfterCounty.length - 1];
-    rows.push({
-      benchmark: `bulk import of the province (importEvents, binary COPY, chunks of ${IMPORT_CHUNK}, one at a time), ${count(imported)} events, county by county (target ≥ 120,000 events/s)`,
-      unit: 'events/s',
-      ours: imported / importSeconds,
-      baseline: imported / bareSeconds,
-      baselineName: 'text COPY of the same rows, unlogged table without key or index',
-    });
-    rows.push({
-      benchmark: `resident memory after the last county's import, beside after the first tenth of the counties (memory flat: ≈ 1×)`,
-      unit: 'MB',
-      ours: last,
-      baseline: tenth,
-      baselineName: `RSS after ${Math.floor(memoryAfterCounty.length / 10)} of ${memoryAfterCounty.length} hand-overs; peak ${count(making.peakMb)} MB`,
-    });
+    const cacheRoot = process.env.BENCH_PROVINCE_CACHE;
+    const cached = cacheRoot ? await restoreHistory(cacheRoot, scale, pool) : undefined;
+    let history: ProvinceHistory;
+    let imported: number;
+    if (cached) {
+      history = cached.history;
+      imported = history.events;
+      const notMeasured = `from cache (${cached.builtAt}, ${cached.commit}) — not measured`;
+      rows.push(
+        {
+          benchmark: `bulk import of the province, ${count(imported)} events (target ≥ 120,000 events/s)`,
+          unit: 'events/s',
+          ours: NaN,
+          baseline: NaN,
+          baselineName: `history restored by binary COPY in ${cached.restoreSeconds.toFixed(0)} s`,
+          notMeasured,
+        },
+        {
+          benchmark: `resident memory after the last county's import (memory flat: ≈ 1×)`,
+          unit: 'MB',
+          ours: NaN,
+          baseline: NaN,
+          baselineName: '',
+          notMeasured,
+        },
+      );
+    } else {
+      ({ history, imported } = await buildHistory(store, pool, rows, scale));
+      if (cacheRoot) console.error(`province: history saved to ${await saveHistory(cacheRoot, scale, pool, history)}`);
+    }
     await pool.query('drop table bench_bare');
     // What a province weighs on disk (infra/SIZING.md): the log with its indexes, beside its JSON alone.
     const { rows: weighed } = await pool.query<{ total: string; json: string; events: string }>(
@@ -364,6 +353,59 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
     await store.close();
     await rm(keysDir, { recursive: true, force: true });
   }
+}
+
+/** Decides the province's history county by county, importing each county as it is done, and measures the import. */
+async function buildHistory(
+  store: EventStore,
+  pool: Pool,
+  rows: BenchRow[],
+  scale: number,
+): Promise<{ history: ProvinceHistory; imported: number }> {
+  let importSeconds = 0;
+  let bareSeconds = 0;
+  let imported = 0;
+  /** Resident memory after each county's import: flat, or growing with the log? */
+  const memoryAfterCounty: number[] = [];
+  console.error(`province: deciding and importing the batch at BENCH_SCALE=${scale}`);
+  const started = Date.now();
+  const making = await watchingMemory(() =>
+    makeProvinceHistory(scale, async ({ appends, events, teachersDone }) => {
+      // One chunk at a time: chunks side by side may commit out of order, and a view built from the
+      // log would then meet a teacher's enrollment before the teacher.
+      importSeconds += await timed(() => store.importEvents(appends, { chunkSize: IMPORT_CHUNK, concurrency: 1 }));
+      bareSeconds += await timed(() => copyBare(pool, appends));
+      imported += events;
+      memoryAfterCounty.push(process.memoryUsage().rss / MB);
+      if (memoryAfterCounty.length % 10 === 1)
+        console.error(
+          `  ${count(imported)} events, ${count(teachersDone)} teachers, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+        );
+    }),
+  );
+  const history: ProvinceHistory = making.result;
+  console.error(
+    `  ${count(history.events)} events (${(history.events / history.plan.teachers).toFixed(1)} a teacher), ` +
+      `${count(history.plan.teachers)} teachers, ${count(history.plan.schools)} schools; decided in ${history.decideSeconds.toFixed(0)} s ` +
+      `(${count(history.events / history.decideSeconds)} events/s through the command pipeline)\n  commands: ${describeTally(history.tally)}`,
+  );
+  const tenth = memoryAfterCounty[Math.floor(memoryAfterCounty.length / 10)];
+  const last = memoryAfterCounty[memoryAfterCounty.length - 1];
+  rows.push({
+    benchmark: `bulk import of the province (importEvents, binary COPY, chunks of ${IMPORT_CHUNK}, one at a time), ${count(imported)} events, county by county (target ≥ 120,000 events/s)`,
+    unit: 'events/s',
+    ours: imported / importSeconds,
+    baseline: imported / bareSeconds,
+    baselineName: 'text COPY of the same rows, unlogged table without key or index',
+  });
+  rows.push({
+    benchmark: `resident memory after the last county's import, beside after the first tenth of the counties (memory flat: ≈ 1×)`,
+    unit: 'MB',
+    ours: last,
+    baseline: tenth,
+    baselineName: `RSS after ${Math.floor(memoryAfterCounty.length / 10)} of ${memoryAfterCounty.length} hand-overs; peak ${count(making.peakMb)} MB`,
+  });
+  return { history, imported };
 }
 
 /** The province's figures must add up to what was decided: the rebuild took in every event and got it right. */
