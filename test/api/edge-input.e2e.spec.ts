@@ -62,6 +62,22 @@ describe('the edge of the HTTP API', () => {
     });
   });
 
+  it.each(['/views/units/%FF/progress?batchId=B', '/audit/streams/%E4%B8', '/certificates/%'])(
+    'answers %s, whose percent-encoding is not UTF-8, with 400 in the contract shape naming the path',
+    async (path) => {
+      const response = await fetch(`${api.tip.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await response.json()).toEqual({
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: expect.any(String),
+          details: [{ field: 'path', rule: expect.stringMatching(/percent-encoded UTF-8/) }],
+        },
+      });
+    },
+  );
+
   it('answers a method a route does not have with 405 and the methods it does', async () => {
     const put = await fetch(`${api.tip.url}/commands/RegisterOrgUnit`, { method: 'PUT' });
     expect(put.status).toBe(405);

@@ -19,6 +19,7 @@ import { eventStoreSettingsOf } from './infrastructure/event-store.provider';
 import { embeddedDatabaseRoles, warnIfApplicationMayRewrite } from './infrastructure/database-roles';
 import { ReadModelSettings } from './views/read-models.provider';
 import { serveWebApp } from './web/serve-web-app';
+import { refuseMalformedPaths } from './http/malformed-path';
 
 export interface RunningTip {
   app: INestApplication;
@@ -115,6 +116,7 @@ export async function startTip(
       app.getHttpAdapter().getInstance().set('trust proxy', trustProxy(config.TIP_TRUST_PROXY));
     if (config.TIP_EVENT_STORE === 'postgres') await warnIfApplicationMayRewrite(databaseUrl);
     app.setGlobalPrefix('api');
+    refuseMalformedPaths(app);
     serveOpenApi(app, contractCommands);
     serveWebApp(app);
     refuseOtherMethods(app);

@@ -7,6 +7,7 @@ import { InvalidToken } from '@tip/auth';
 import { ViewBehindError, ViewNotFound } from '@tip/projections';
 import { OidcNotPermitted, OidcRoundTripFailed } from '../auth/oidc';
 import { chineseMessage, prefersChinese } from './messages.zh-CN';
+import { MalformedPath } from './malformed-path';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -46,6 +47,8 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof InvalidAppendError) {
       return [400, error('VALIDATION_FAILED', exception.message, [{ field: exception.field, rule: exception.rule }])];
     }
+    if (exception instanceof MalformedPath)
+      return [400, error('VALIDATION_FAILED', exception.message, [{ field: 'path', rule: MalformedPath.rule }])];
     if (exception instanceof InvalidToken) return [401, error('UNAUTHENTICATED', exception.message)];
     if (exception instanceof Forbidden) return [403, error('FORBIDDEN', exception.message)];
     if (exception instanceof SignInRefused) return signInRefusal(exception);
