@@ -180,32 +180,58 @@ describe('AppendBatcher (group commit)', () => {
   it.each([1, 2])(
     'splits callers of sizeable appends into two groups that take turns (%i in flight), so one prepares while the other commits',
     async (inFlight) => {
-      // A round trip that takes a while, as a real one does: callers answered meanwhile queue up.
-      const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
-      const batcher = database.batcher(inFlight, 1000);
       const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8'];
-      await Promise.all(
-        writers.map(async (writer) => {
-          for (let call = 0; call < 6; call++) await batcher.submit(append(writer, 10));
-        }),
-      );
+      const transactions = await runWriters({ writers, calls: 6, eventsEach: 10, inFlight });
       // After the first few transactions sort the writers out, each carries half of them.
-      const settled = database.transactions.slice(4);
+      const settled = transactions.slice(4);
       expect(settled.length).toBeGreaterThan(6);
       for (const transaction of settled.slice(0, -1)) expect(transaction).toHaveLength(4);
       expect(new Set([...settled[0], ...settled[1]])).toEqual(new Set(writers));
+      expect(transactions.flat()).toHaveLength(writers.length * 6);
     },
   );
 
   it('keeps callers of small appends in one transaction, where a second would cost more than it overlaps', async () => {
-    const database = fakeDatabase(new Set(), () => new Promise((resolve) => setTimeout(resolve, 2)));
-    const batcher = database.batcher(1, 1000);
     const writers = ['w1', 'w2', 'w3', 'w4', 'w5', 'w6'];
-    await Promise.all(
-      writers.map(async (writer) => {
-        for (let call = 0; call < 6; call++) await batcher.submit(append(writer, 1));
-      }),
-    );
-    expect(database.transactions.slice(1).map((transaction) => transaction.length)).toEqual([6, 6, 6, 6, 6, 5]);
+    const transactions = await runWriters({ writers, calls: 6, eventsEach: 1, inFlight: 1 });
+    expect(transactions.slice(1).map((transaction) => transaction.length)).toEqual([6, 6, 6, 6, 6, 5]);
   });
 });
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Writers that each append `calls` times, one after another, against a database whose round
+ * trips end only when the test says so: once every writer still at work has its next append
+ * queued or in flight and the batcher has had a few turns of the event loop. Round trips driven
+ * this way, not by a timer, make the batching the same on an idle machine and on a busy one.
+ */
+async function runWriters(run: { writers: string[]; calls: number; eventsEach: number; inFlight: number }) {
+  const roundTrips: Array<() => void> = [];
+  const database = fakeDatabase(new Set(), () => new Promise<void>((resolve) => roundTrips.push(resolve)));
+  const batcher = database.batcher(run.inFlight, 1000);
+  let working = run.writers.length;
+  let waiting = 0;
+  const done = Promise.all(
+    run.writers.map(async (writer) => {
+      for (let call = 0; call < run.calls; call++) {
+        waiting += 1;
+        await batcher.submit(append(writer, run.eventsEach));
+        waiting -= 1;
+      }
+      working -= 1;
+    }),
+  );
+  for (;;) {
+    let turns = 0;
+    // A writer just answered appends again within a turn; the batcher sends on the turn after.
+    while (working > 0 && (turns < 3 || waiting < working || roundTrips.length === 0)) {
+      if (++turns > 1000) throw new Error(`the batcher sent nothing for ${waiting} waiting appends`);
+      await nextTurn();
+    }
+    if (working === 0) break;
+    roundTrips.shift()?.();
+  }
+  await done;
+  return database.transactions;
+}
