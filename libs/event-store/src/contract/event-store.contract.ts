@@ -348,6 +348,24 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         expect(report.problems).toEqual([]);
       });
 
+      it('stores the history in the order given by default: no append takes positions before an earlier one', async () => {
+        const label = streamName('import-order');
+        // Streams that refer to each other, as a teacher's and the teacher's enrollment do: many
+        // small chunks, each of which could overtake the one before it if they went side by side.
+        const history = Array.from({ length: 120 }, (_, index) => ({
+          streamId: `${label}-${index}`,
+          expectedRevision: 'no_stream' as const,
+          events: [newEvent('TeacherRegistered', { index }), newEvent('TeacherEnrolled', { index })],
+        }));
+        await store.importEvents(history, { chunkSize: 4 });
+        const stored = await store.readStreams(history.map((append) => append.streamId));
+        const positions = history.flatMap((append) =>
+          (stored.get(append.streamId) ?? []).map((event) => event.position),
+        );
+        expect(positions).toHaveLength(240);
+        expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      });
+
       it('refuses a chunk whose stream is not where the history expects it, writing none of it', async () => {
         const existing = streamName('import-existing');
         await store.appendToStream(existing, [newEvent('AlreadyThere')]);

@@ -602,7 +602,8 @@ export class KurrentDbEventStore implements EventStore {
     const maxBytes = this.options.maxImportAppendBytes ?? 900 * 1024;
     let eventsImported = 0;
     let lastPosition = 0;
-    await forEachConcurrently(appends, options.concurrency ?? 2, async (append) => {
+    // One append at a time by default: the log keeps the history's order (see ImportOptions).
+    await forEachConcurrently(appends, options.concurrency ?? 1, async (append) => {
       // A stream without events has nothing to import (a guard means nothing outside one atomic append).
       if (!Array.isArray(append.events) || append.events.length === 0) return;
       const [stream] = this.prepare([append], Number.MAX_SAFE_INTEGER);

@@ -30,7 +30,14 @@ export interface AppendResult {
 export interface ImportOptions {
   /** Events per atomic append; by default what suits the adapter (PostgreSQL 5,000, KurrentDB 1,000). */
   chunkSize?: number;
-  /** Appends in flight at once; by default what suits the adapter (PostgreSQL 3, KurrentDB 2). */
+  /**
+   * Chunks (PostgreSQL) or appends (KurrentDB) in flight at once; by default one. One at a time,
+   * the history is stored in the order given: every append's events stand after every earlier
+   * append's in the global log, so a history whose streams refer to each other (a teacher, then
+   * the teacher's enrollment) replays as it was written. More than one may let a later chunk
+   * take its positions before an earlier one: only for histories whose streams are independent.
+   * PostgreSQL reads and encodes the next chunk while one is stored, either way.
+   */
   concurrency?: number;
   onProgress?(eventsImported: number): void;
 }
@@ -128,7 +135,8 @@ export interface EventStore {
   appendToStreams(appends: StreamAppend[]): Promise<AppendResult>;
   /**
    * Loads history in bulk: many streams, read as they come (an iterable or a stream), in atomic
-   * chunks, several at once. Each chunk keeps its streams' expected revisions. A rerun after a
+   * chunks, in the order given (see ImportOptions.concurrency). Each chunk keeps its streams'
+   * expected revisions. A rerun after a
    * failure finds, stream by stream, what is stored and goes on, whatever its chunk size; only
    * a stream longer than a chunk, stored in parts, needs the chunk size of the run it resumes.
    */

@@ -101,13 +101,18 @@ function expectedRevisionOf(code: number): ExpectedRevision {
  * Events per import transaction by default. Each COPY pays for setting up its batch of rows
  * (PostgreSQL 17 registers a slot per buffered row), so PostgreSQL spent about 8 µs per event
  * on 1,000-event chunks and 6 on 5,000. The price: with three chunks in flight at 100,000
- * events/s, each transaction stays open about 0.15 s, and holds subscribers back that long.
+ * events/s, each transaction stays open about 0.15 s (0.05 s one at a time), and holds subscribers back that long.
  */
 export const POSTGRES_IMPORT_CHUNK_SIZE = 5000;
 /** A chunk closes early once its rows hold this much, so that a few chunks of large events fit in memory. */
 const IMPORT_CHUNK_BYTES = 32 * 1024 * 1024;
-/** Import transactions at once: enough that the database always has one to work on while the next is encoded. */
-const IMPORT_CONCURRENCY = 3;
+/**
+ * Import transactions at once, by default. One, so that chunks take their positions in the
+ * history's order: with three, a later chunk's reservation could overtake an earlier one's, and
+ * a read model rebuilt from the log met teachers' enrollments before the teachers. The database
+ * still always has a chunk to work on: the next is encoded while one is stored (see below).
+ */
+const IMPORT_CONCURRENCY = 1;
 /** Import chunks validated and encoded before a worker asks for them. */
 const IMPORT_PREPARED_AHEAD = 1;
 
