@@ -374,12 +374,12 @@ class Verification {
       differences.push('event_id differs from the metadata’s eventId');
     if (!metadata.includes(`"schemaVersion":${event.schemaVersion}`))
       differences.push('schema_version differs from the metadata’s schemaVersion');
-    for (const [name, column, stored] of [
-      ['businessTime', 'business_time', event.businessTime],
-      ['recordedTime', 'recorded_time', event.recordedTime],
+    for (const [slot, name, column, stored] of [
+      [0, 'businessTime', 'business_time', event.businessTime],
+      [1, 'recordedTime', 'recorded_time', event.recordedTime],
     ] as const) {
       const inMetadata = stringMember(metadata, name);
-      if (inMetadata === undefined || canonicalInstant(inMetadata) !== stored) {
+      if (inMetadata === undefined || this.canonicalInstant(inMetadata, slot) !== stored) {
         differences.push(`${column} (${stored}) differs from the metadata’s ${name} (${inMetadata ?? 'none'})`);
       }
     }
@@ -391,6 +391,21 @@ class Verification {
         message: `event at position ${event.position} (stream "${event.streamId}", revision ${event.revision}): ${differences.join('; ')}`,
       });
     }
+  }
+
+  /** The events of a command, and of an append, share their times: each slot's last instant is not read again. */
+  private readonly lastInstants: [{ text: string; canonical?: string }, { text: string; canonical?: string }] = [
+    { text: '' },
+    { text: '' },
+  ];
+
+  private canonicalInstant(text: string, slot: 0 | 1): string | undefined {
+    const last = this.lastInstants[slot];
+    if (text !== last.text) {
+      last.text = text;
+      last.canonical = canonicalInstant(text);
+    }
+    return last.canonical;
   }
 
   private checkChain(event: LoggedEvent): void {

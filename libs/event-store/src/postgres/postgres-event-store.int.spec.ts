@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { asAttacker, createTestDatabase, TestDatabaseOptions } from '@tip/testing';
 import { eventStoreContract, eventually, newEvent } from '../contract/event-store.contract';
 import { DuplicateEventIdError, TransactionHorizonError } from '../port/errors';
-import { RecordedEvent } from '../port/event';
+import { LoggedEvent, RecordedEvent } from '../port/event';
 import { createPostgresEventStore, PostgresEventStore } from './postgres-event-store';
 import { PostgresSubscription } from './postgres-subscription';
 import { createPool } from './pool';
@@ -741,6 +741,64 @@ describe('PostgreSQL event store', () => {
       );
       const report = await isolated.verify();
       expect(report.problems[0]).toMatchObject({ kind: 'inserted', streamId: 'grades', revision: 1 });
+    } finally {
+      await isolated.close();
+    }
+  });
+});
+
+describe('scanLog, a binary COPY of the log', () => {
+  it('gives every row exactly as readLog prints it: times of any year, texts in any script, many pages', async () => {
+    const isolated = await createPostgresEventStore({ connectionString: await freshDatabase() });
+    try {
+      // Enough rows to arrive in many network chunks, cutting rows anywhere.
+      await isolated.importEvents(
+        Array.from({ length: 300 }, (_, stream) => ({
+          streamId: `教师-"${stream}"\\`,
+          expectedRevision: 'no_stream' as const,
+          events: Array.from({ length: 5 }, (_, index) =>
+            newEvent(
+              'HoursRecorded',
+              { note: '王芳 '.repeat(index * 40), index },
+              { businessTime: `2021-01-0${index + 1}T02:00:00.${index}Z` },
+            ),
+          ),
+        })),
+      );
+      // Rows no append writes, as the table's owner could: instants PostgreSQL prints in another width.
+      for (const [business, recorded] of [
+        ['0999-12-31T23:59:59.999999Z', '1000-01-01T00:00:00Z'],
+        ['9999-12-31T23:59:59.999999Z', '10000-01-01T00:00:00.000001Z'],
+        ['0001-01-01T00:00:00Z', '2021-01-04T02:00:00.5Z'],
+        ['1899-12-31T23:59:59.999999Z', '2199-12-31T23:59:59.999999Z'],
+        ['1900-01-01T00:00:00Z', '2200-01-01T00:00:00Z'],
+      ]) {
+        await isolated.pool.query(
+          `insert into tip_events (position, transaction_id, stream_id, stream_revision, event_id, event_type, schema_version,
+             data, metadata, business_time, recorded_time, hash)
+           values (nextval('tip_event_position_seq'), pg_current_xact_id(), $1, 0, gen_random_uuid(), 'Odd', 7, '{"a":"é"}', '{}', $2, $3, sha256('x'))`,
+          [`odd-${business}`, business, recorded],
+        );
+      }
+      const scanned: LoggedEvent[] = [];
+      for await (const item of isolated.scanLog({ pageSize: 64 }))
+        if (item.kind === 'events') scanned.push(...item.events);
+      const read: LoggedEvent[] = [];
+      for (let from = 0; ;) {
+        const page = await isolated.readLog({ fromPosition: from, maxCount: 500 });
+        read.push(...page);
+        if (page.length < 500) break;
+        from = page[page.length - 1].position + 1;
+      }
+      expect(scanned).toHaveLength(1505);
+      expect(scanned).toEqual(read);
+      expect(scanned.slice(-5).map((event) => [event.businessTime, event.recordedTime])).toEqual([
+        ['0999-12-31T23:59:59.999999Z', '1000-01-01T00:00:00.000000Z'],
+        ['9999-12-31T23:59:59.999999Z', '10000-01-01T00:00:00.000001Z'],
+        ['0001-01-01T00:00:00.000000Z', '2021-01-04T02:00:00.500000Z'],
+        ['1899-12-31T23:59:59.999999Z', '2199-12-31T23:59:59.999999Z'],
+        ['1900-01-01T00:00:00.000000Z', '2200-01-01T00:00:00.000000Z'],
+      ]);
     } finally {
       await isolated.close();
     }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DatabaseError, Pool } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { createPool } from './pool';
 import { DuplicateEventIdError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
 import { AuditedEvent, LoggedEvent, NewEvent, RecordedEvent } from '../port/event';
@@ -43,6 +44,7 @@ import {
   StreamHeads,
 } from './append-payload';
 import { CopiedChunk, copyAppend, EncodedImport, encodeForImport, withoutStreams } from './copy-import';
+import { LOG_COPY_COLUMNS, LogCopyDecoder } from './log-copy';
 import { migrateAs } from './migrations';
 import { AppendConnection } from './append-connection';
 import { AppendNotifier } from './append-notifier';
@@ -479,19 +481,23 @@ export class PostgresEventStore implements EventStore {
          order by position desc limit 1`,
       );
       yield { kind: 'start', safePosition: Number(safe[0]?.position ?? 0) };
-      let after = -1;
-      for (;;) {
-        const { rows } = await client.query<LogTuple>({
-          name: 'tip_scan_log',
-          rowMode: 'array',
-          text: `select ${LOG_COLUMNS} from tip_events where position > $1 order by position limit $2`,
-          values: [after, pageSize],
-        });
-        if (rows.length === 0) break;
-        after = Number(rows[rows.length - 1][0]);
-        yield { kind: 'events', events: rows.map(tupleToLoggedEvent) };
-        if (rows.length < pageSize) break;
+      // The whole log in one binary COPY: PostgreSQL formats nothing and sends rows as they are
+      // checked. In position order by the primary key, never by sorting a province's log.
+      await client.query('set local enable_sort = off');
+      const decoder = new LogCopyDecoder();
+      const copy = client.query(
+        copyTo(`copy (select ${LOG_COPY_COLUMNS} from tip_events order by position) to stdout (format binary)`),
+      );
+      let batch: LoggedEvent[] = [];
+      for await (const chunk of copy as AsyncIterable<Buffer>) {
+        for (const event of decoder.push(chunk)) batch.push(event);
+        if (batch.length >= pageSize) {
+          yield { kind: 'events', events: batch };
+          batch = [];
+        }
       }
+      decoder.end();
+      if (batch.length > 0) yield { kind: 'events', events: batch };
       let afterStream: string | null = null;
       for (;;) {
         const heads: { rows: [string, string, string][] } = await client.query<[string, string, string]>({
