@@ -1,5 +1,5 @@
-import { hash } from 'node:crypto';
 import type { LoggedEvent } from '@tip/event-store';
+import { sha256 } from './merkle-tree';
 
 /**
  * A leaf of the log's Merkle tree is one event as stored. Its input `d` (RFC 9162 2.1.1) is a
@@ -43,7 +43,7 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /** SHA-256(0x00 ‖ d) of the event's leaf input. */
 export function eventLeafHash(event: LeafFields): Buffer {
-  return hash('sha256', encode(event, true), 'buffer');
+  return sha256(encode(event, true));
 }
 
 /** The leaf input d itself (tests, documentation, other implementations). */
