@@ -1,5 +1,7 @@
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
-import { ApiUnderTest, startApiUnderTest } from './support/api-under-test';
+import { RunningTip, startTip } from '../../apps/api/src/bootstrap';
+import { loadConfig } from '../../apps/api/src/config';
+import { apiClient, ApiUnderTest, startApiUnderTest } from './support/api-under-test';
 
 /**
  * POST /api/feeds/online-hours: the course platform's hour records in batches, as JSON or NDJSON.
@@ -95,7 +97,7 @@ describe('The hour feed', () => {
       ['CITY', 'C-1'],
       ['C-1', 'S-1'],
     ])
-      await setup('AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: from, toUnitId: to, seats: 5, ...at });
+      await setup('AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: from, toUnitId: to, seats: 8, ...at });
     for (const [index, teacherId] of ['T-1', 'T-2', 'T-3'].entries()) {
       const first17 = `32010219850312${String(index).padStart(3, '0')}`;
       await setup('RegisterTeacher', {
@@ -110,8 +112,22 @@ describe('The hour feed', () => {
         birthDate: '1985-03-12',
       });
     }
-    // T-1 and T-2 study; T-3 is registered, never enrolled.
-    for (const teacherId of ['T-1', 'T-2'])
+    // T-1, T-2 and T-4 study; T-3, T-5, T-6 and T-7 are registered, never enrolled (until another API enrolls the last three).
+    for (const [index, teacherId] of ['T-4', 'T-5', 'T-6', 'T-7'].entries()) {
+      const first17 = `32010219850312${String(index + 3).padStart(3, '0')}`;
+      await setup('RegisterTeacher', {
+        teacherId,
+        schoolId: 'S-1',
+        name: `教师${index + 4}`,
+        idNumber: first17 + idNumberCheckCharacter(first17),
+        gender: 'male',
+        stage: '小学',
+        subject: '数学',
+        fullTime: true,
+        birthDate: '1985-03-12',
+      });
+    }
+    for (const teacherId of ['T-1', 'T-2', 'T-4'])
       await setup('EnrollTeacher', {
         batchId: 'B1',
         periodId: '1',
@@ -216,6 +232,90 @@ describe('The hour feed', () => {
     expect(zeroHours.code).toBe('VALIDATION_FAILED');
     expect(zeroHours.message).toContain('hours');
     expect(zeroHours.message).toMatch(/[\u4e00-\u9fff]/);
+  });
+
+  it('decides over what another API on the same log appended since it last read a teacher: its kept streams are checked, never trusted', async () => {
+    // A second API, as a second replica would be (same database, same keys): its writes are unknown to this API's kept streams.
+    let other: RunningTip | undefined;
+    try {
+      other = await startTip(
+        loadConfig({
+          DATABASE_URL: api.database.url,
+          PORT: '0',
+          TIP_JWT_SECRET: api.secret,
+          TIP_LOG_LEVEL: 'warn',
+          TIP_KEYS_DIR: api.keysDir,
+        }),
+        { scrypt: { N: 2 ** 12, r: 8, p: 1 }, clock: { now: () => now } },
+      );
+      const elsewhere = apiClient(other.url, api.secret, { now: () => now });
+      const sentElsewhere = async (name: string, body: Record<string, unknown>) => {
+        const response = await elsewhere.send(platform, name, body);
+        expect([name, response.status, response.body.error]).toEqual([name, 200, undefined]);
+        return response;
+      };
+
+      const enrollElsewhere = (teacherId: string) =>
+        sentElsewhere('EnrollTeacher', {
+          batchId: 'B1',
+          periodId: '1',
+          teacherId,
+          at: '2020-11-02T09:00:00+08:00',
+          actor: schoolAdmin,
+        });
+      const outcomes = (answer: Awaited<ReturnType<typeof asJson>>) =>
+        answer.body.records.map((each) => [each.recordId, each.outcome, each.code]);
+
+      // This API reads T-4 (enrolled) and T-5 (not enrolled) and keeps them.
+      const first = await asJson([record('T-4', 'K-1', 1), record('T-5', 'K-2', 1)]);
+      expect(outcomes(first)).toEqual([
+        ['K-1', 'accepted', undefined],
+        ['K-2', 'refused', 'NOT_ENROLLED'],
+      ]);
+
+      // The other API enrolls T-5: a refusal over what this API kept would be wrong; the append that
+      // records K-4 checks T-5's kept stream, fails, and the batch is decided again.
+      await enrollElsewhere('T-5');
+      const second = await asJson([record('T-4', 'K-4', 0.5), record('T-5', 'K-5', 1)]);
+      expect(outcomes(second)).toEqual([
+        ['K-4', 'accepted', undefined],
+        ['K-5', 'accepted', undefined],
+      ]);
+
+      // The other API records K-3 for T-4: it is on record here too (a duplicate, not recorded twice).
+      const elsewhereRecorded = await sentElsewhere('RecordOnlineHours', record('T-4', 'K-3', 2));
+      expect(elsewhereRecorded.body.events).toHaveLength(1);
+      const third = await asJson([record('T-4', 'K-3', 2), record('T-4', 'K-6', 0.25)]);
+      expect(outcomes(third)).toEqual([
+        ['K-3', 'duplicate', undefined],
+        ['K-6', 'accepted', undefined],
+      ]);
+      const position = Math.max(...third.body.records.map((each) => each.position ?? 0));
+      expect(await onlineHoursOf('T-4', position)).toBe(3.75);
+      expect(await onlineHoursOf('T-5', position)).toBe(1);
+
+      // A batch that appends nothing is not answered from kept streams: T-6 refused here, enrolled there, then accepted here.
+      const refusedFirst = await asJson([record('T-6', 'K-7', 1)]);
+      expect(outcomes(refusedFirst)).toEqual([['K-7', 'refused', 'NOT_ENROLLED']]);
+      await enrollElsewhere('T-6');
+      expect(outcomes(await asJson([record('T-6', 'K-7', 1)]))).toEqual([['K-7', 'accepted', undefined]]);
+
+      // The same for the single command: T-7 refused, enrolled by the other API, then recorded here.
+      const refused = await api.send(platform, 'RecordOnlineHours', record('T-7', 'K-8', 1));
+      expect([refused.status, refused.body.error?.code]).toEqual([422, 'NOT_ENROLLED']);
+      await enrollElsewhere('T-7');
+      const recorded = await api.send(platform, 'RecordOnlineHours', record('T-7', 'K-8', 1));
+      expect([recorded.status, recorded.body.events?.length]).toEqual([200, 1]);
+
+      // The other API withdraws T-4 and records K-9 for T-5: the feed refuses T-4's next record, the single command finds K-9 on record.
+      await sentElsewhere('WithdrawTeacher', { batchId: 'B1', teacherId: 'T-4', reason: '调离' });
+      await sentElsewhere('RecordOnlineHours', record('T-5', 'K-9', 1));
+      expect(outcomes(await asJson([record('T-4', 'K-10', 1)]))).toEqual([['K-10', 'refused', 'NOT_ENROLLED']]);
+      const single = await api.send(platform, 'RecordOnlineHours', record('T-5', 'K-9', 1));
+      expect([single.status, single.body.events]).toEqual([200, []]);
+    } finally {
+      await other?.stop();
+    }
   });
 
   it('refuses the whole request only for what is wrong with the whole: the caller, no records, too many', async () => {

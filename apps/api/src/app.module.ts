@@ -12,6 +12,7 @@ import {
   EventStreams,
   RANDOMNESS,
   Randomness,
+  StreamCache,
   systemClock,
   systemRandomness,
 } from '@tip/application';
@@ -248,6 +249,8 @@ export class AppModule implements OnApplicationShutdown {
               requestHashKey: createHash('sha256').update(`tip-idempotency:${options.jwtSecret}`).digest('hex'),
               idNumbers: vault,
               credentials,
+              // Teachers' streams kept folded between the hour feed's batches; each append checks them.
+              cache: new StreamCache(),
             }),
         },
         ...contractBus.map((registration) => registration.handler),

@@ -8,6 +8,7 @@ export * from './commands/command-result';
 export * from './commands/command-slice';
 export * from './commands/scope';
 export * from './commands/command-gateway';
+export { StreamCache } from './commands/stream-cache';
 export type { BatchAnswer } from './commands/command-batch';
 export { importEnvelope } from './commands/import-envelope';
 export { uuidFrom } from './commands/uuid-from';

@@ -9,6 +9,7 @@ import { ConflictRetry } from './conflict-retry';
 import { CommandValidationFailed, Forbidden } from './errors';
 import { Envelope, openEnvelope } from './import-envelope';
 import { KeyedMutex } from './keyed-mutex';
+import { CachedLoads, StreamCache } from './stream-cache';
 import { StreamReads } from './stream-reads';
 
 /** No decision reads in more stages than this (as DecisionHandler). */
@@ -46,6 +47,7 @@ export class CommandBatch {
     private readonly clock: Clock,
     private readonly randomness: Randomness,
     private readonly retry: ConflictRetry,
+    private readonly cache?: StreamCache,
   ) {}
 
   async run(command: CommandSlice, requests: readonly CommandRequest[]): Promise<BatchAnswer[]> {
@@ -61,7 +63,8 @@ export class CommandBatch {
       }
     }
     const decided = await this.turns.run(command.name, () =>
-      this.retry.run(command.name, () => this.attempt(command, accepted)),
+      // A retry follows a conflict, perhaps a stale cached stream: it reads every stream afresh.
+      this.retry.run(command.name, (attempt) => this.attempt(command, accepted, attempt === 1)),
     );
     for (const [index, answer] of decided) answers[index] = answer;
     return answers.map((answer) => {
@@ -73,9 +76,11 @@ export class CommandBatch {
   private async attempt(
     command: CommandSlice,
     accepted: readonly { index: number; envelope: Envelope; command: AcceptedCommand }[],
+    useCache: boolean,
   ): Promise<Map<number, BatchAnswer>> {
     const answers = new Map<number, BatchAnswer>();
     const reads = new StreamReads(this.streams);
+    const loads = new CachedLoads(this.streams, this.cache, useCache);
     const planned: Planned[] = [];
     for (const { index, envelope, command: one } of accepted) {
       try {
@@ -110,7 +115,7 @@ export class CommandBatch {
       });
       if (missing.size === 0) break;
       if (stage === MAX_STAGES) throw new Error(`A decision still named streams to read after ${MAX_STAGES} stages`);
-      for (const stream of await this.streams.loadMany([...missing])) {
+      for (const stream of await loads.load([...missing])) {
         loaded.set(stream.streamId, stream);
         histories.set(stream.streamId, stream.events);
       }
@@ -156,6 +161,9 @@ export class CommandBatch {
       if (stream === undefined) throw new Error(`A decision named ${streamId}, which it did not read`);
       return stream.revision;
     };
+    // Every stream taken from the cache is checked by the append, whoever's decision read it
+    // (refusals too): a stale one fails it, and the batch is decided again from fresh reads.
+    for (const streamId of loads.fromCache) guards.add(streamId);
     const streamWrites: StreamWrite[] = [
       ...[...writes].map(([streamId, write]) => ({ streamId, ...write, expectedRevision: revisionOf(streamId) })),
       ...[...guards]
@@ -163,8 +171,15 @@ export class CommandBatch {
         .map((streamId) => ({ streamId, events: [], expectedRevision: revisionOf(streamId) })),
     ];
     const first = planned[0]?.context;
-    const position =
-      writes.size > 0 && first !== undefined ? (await this.streams.write(streamWrites, first)).position : 0;
+    // Nothing to append, so nothing checks the cached streams: decided again over fresh reads.
+    if ((writes.size === 0 || first === undefined) && loads.fromCache.size > 0)
+      return this.attempt(command, accepted, false);
+    let position = 0;
+    if (writes.size > 0 && first !== undefined) {
+      const written = await this.streams.write(streamWrites, first);
+      loads.written(histories, written, new Set(writes.keys()));
+      position = written.position;
+    }
     for (const { index, result } of results)
       answers.set(index, {
         outcome: 'accepted',

@@ -14,6 +14,7 @@ import { DecisionHandler } from './decision-handler';
 import { UnknownCommand } from './errors';
 import { Idempotency } from './idempotency';
 import { openEnvelope } from './import-envelope';
+import { StreamCache } from './stream-cache';
 import { StreamReads } from './stream-reads';
 
 export interface CommandGatewayOptions {
@@ -33,6 +34,8 @@ export interface CommandGatewayOptions {
   pause?: Pause;
   /** Attempts when other writers keep changing the same streams (20). */
   maxAttempts?: number;
+  /** Streams kept between commands (see StreamCache), each checked by the append that used it; none when left out. */
+  cache?: StreamCache;
 }
 
 /**
@@ -59,14 +62,14 @@ export class CommandGateway {
     const randomness = options.randomness ?? systemRandomness;
     const contended = new ContendedStreams(options.timer ?? systemClock);
     this.idempotency = new Idempotency(options.idempotency, options.requestHashKey, randomness);
-    this.handler = new DecisionHandler(options.streams, contended);
+    this.handler = new DecisionHandler(options.streams, contended, options.cache);
     this.retry = new ConflictRetry({
       contended,
       randomness,
       pause: options.pause ?? systemPause,
       maxAttempts: options.maxAttempts ?? 20,
     });
-    this.batch = new CommandBatch(options.streams, this.services, options.clock, randomness, this.retry);
+    this.batch = new CommandBatch(options.streams, this.services, options.clock, randomness, this.retry, options.cache);
   }
 
   commandNames(): string[] {
@@ -98,7 +101,9 @@ export class CommandGateway {
       const plan = await accepted.prepare({ commandId, metadata: { now, actor }, services: this.services });
       const context = { commandId, correlationId: commandId, now, actor, importedBy, traceparent };
       return this.retry.run(command.name, (attempt) =>
-        this.handler.handle(plan, context, attempt === 1 ? reads.loaded : undefined),
+        attempt === 1
+          ? this.handler.handle(plan, context, reads.loaded, undefined, true)
+          : this.handler.handle(plan, context),
       );
     });
   }

@@ -1,7 +1,8 @@
-import { DecisionPlan, DomainEvent } from '@tip/domain';
+import { DecisionPlan, DomainEvent, extendHistory } from '@tip/domain';
 import { EventStreams, LoadedStream, StreamWrite, WriteContext } from '../ports/event-streams';
 import { CommandResult } from './command-result';
 import { ContendedStreams } from './contended-streams';
+import { CachedLoads, StreamCache } from './stream-cache';
 
 /** No decision reads in more stages than this; more means a plan that never settles. */
 const MAX_STAGES = 8;
@@ -17,22 +18,34 @@ export class DecisionHandler {
   constructor(
     private readonly streams: EventStreams,
     private readonly contended: ContendedStreams,
+    private readonly cache?: StreamCache,
   ) {}
 
+  /** `useCache`: streams may come from the cache (a first attempt; a retry reads afresh). */
   async handle(
     plan: DecisionPlan,
     context: WriteContext,
     prefetched?: ReadonlyMap<string, LoadedStream>,
     holding?: string,
+    useCache = false,
   ): Promise<CommandResult> {
-    const loaded = await this.read(plan, prefetched);
+    const loads = new CachedLoads(this.streams, this.cache, useCache);
+    const loaded = await this.read(plan, prefetched, loads);
     if (holding === undefined) {
       const contended = this.contended.contendedAmong(loaded.keys());
       if (contended !== undefined) {
         return this.contended.takeTurn(contended, () => this.handle(plan, context, undefined, contended));
       }
     }
-    const outcome = plan.decide(new Map([...loaded].map(([streamId, stream]) => [streamId, stream.events])));
+    const histories = new Map([...loaded].map(([streamId, stream]) => [streamId, stream.events]));
+    let outcome;
+    try {
+      outcome = plan.decide(histories);
+    } catch (error) {
+      // A refusal over cached streams is confirmed over fresh reads before it is answered.
+      if (loads.fromCache.size > 0) return this.handle(plan, context, prefetched, holding, false);
+      throw error;
+    }
     const revisionOf = (streamId: string) => {
       const stream = loaded.get(streamId);
       if (stream === undefined) throw new Error(`The decision named ${streamId}, which it did not read`);
@@ -42,6 +55,8 @@ export class DecisionHandler {
     const aboutVersion = aboutRevision === 'no_stream' ? 0 : aboutRevision + 1;
     const { commandId } = context;
     if (outcome.appends.length === 0) {
+      // Nothing appended checks the cached streams: decided again over fresh reads.
+      if (loads.fromCache.size > 0) return this.handle(plan, context, prefetched, holding, false);
       return { commandId, streamId: outcome.about, version: aboutVersion, position: 0, events: [] };
     }
     const writes: StreamWrite[] = [
@@ -50,9 +65,23 @@ export class DecisionHandler {
         events: append.events,
         expectedRevision: revisionOf(append.streamId),
       })),
-      ...outcome.guards.map((streamId) => ({ streamId, events: [], expectedRevision: revisionOf(streamId) })),
+      // The streams the decision rests on, and every stream taken from the cache: a stale one fails the append.
+      ...[...new Set([...outcome.guards, ...loads.fromCache])]
+        .filter((streamId) => !outcome.appends.some((append) => append.streamId === streamId))
+        .map((streamId) => ({ streamId, events: [], expectedRevision: revisionOf(streamId) })),
     ];
     const written = await this.streams.write(writes, context);
+    const appendedTo = new Set(outcome.appends.map((append) => append.streamId));
+    loads.written(
+      new Map(
+        outcome.appends.map((append) => [
+          append.streamId,
+          extendHistory(histories.get(append.streamId) ?? [], append.events),
+        ]),
+      ),
+      written,
+      appendedTo,
+    );
     const about = written.streams.find((stream) => stream.streamId === outcome.about);
     return {
       commandId,
@@ -69,6 +98,7 @@ export class DecisionHandler {
   private async read(
     plan: DecisionPlan,
     prefetched: ReadonlyMap<string, LoadedStream> | undefined,
+    loads: CachedLoads,
   ): Promise<Map<string, LoadedStream>> {
     const loaded = new Map<string, LoadedStream>();
     const histories = new Map<string, readonly DomainEvent[]>();
@@ -78,7 +108,7 @@ export class DecisionHandler {
       if (stage === MAX_STAGES) throw new Error(`A decision still named streams to read after ${MAX_STAGES} stages`);
       const known = missing.flatMap((streamId) => prefetched?.get(streamId) ?? []);
       const unknown = missing.filter((streamId) => !prefetched?.has(streamId));
-      const fetched = unknown.length > 0 ? await this.streams.loadMany(unknown) : [];
+      const fetched = unknown.length > 0 ? await loads.load(unknown) : [];
       for (const stream of [...known, ...fetched]) {
         loaded.set(stream.streamId, stream);
         histories.set(stream.streamId, stream.events);
