@@ -92,12 +92,14 @@ describe('The hour feed', () => {
       periods: [{ periodId: '1', startsOn: '2020-11-01', endsOn: '2021-01-30' }],
       ...at,
     });
-    for (const [from, to] of [
-      ['P', 'CITY'],
-      ['CITY', 'C-1'],
-      ['C-1', 'S-1'],
-    ])
-      await setup('AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: from, toUnitId: to, seats: 8, ...at });
+    await setup('RegisterOrgUnit', { unitId: 'S-2', kind: 'school', name: '附属小学', parentId: 'C-1' });
+    for (const [from, to, seats] of [
+      ['P', 'CITY', 9],
+      ['CITY', 'C-1', 9],
+      ['C-1', 'S-1', 8],
+      ['C-1', 'S-2', 1],
+    ] as const)
+      await setup('AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: from, toUnitId: to, seats, ...at });
     for (const [index, teacherId] of ['T-1', 'T-2', 'T-3'].entries()) {
       const first17 = `32010219850312${String(index).padStart(3, '0')}`;
       await setup('RegisterTeacher', {
@@ -112,12 +114,12 @@ describe('The hour feed', () => {
         birthDate: '1985-03-12',
       });
     }
-    // T-1, T-2 and T-4 study; T-3, T-5, T-6 and T-7 are registered, never enrolled (until another API enrolls the last three).
-    for (const [index, teacherId] of ['T-4', 'T-5', 'T-6', 'T-7'].entries()) {
+    // T-1, T-2 and T-4 study; T-3, T-5, T-6 and T-7 are registered, never enrolled (until another API enrolls the last three); T-8 and T-9 teach at S-2.
+    for (const [index, teacherId] of ['T-4', 'T-5', 'T-6', 'T-7', 'T-8', 'T-9'].entries()) {
       const first17 = `32010219850312${String(index + 3).padStart(3, '0')}`;
       await setup('RegisterTeacher', {
         teacherId,
-        schoolId: 'S-1',
+        schoolId: index < 4 ? 'S-1' : 'S-2',
         name: `教师${index + 4}`,
         idNumber: first17 + idNumberCheckCharacter(first17),
         gender: 'male',
@@ -266,15 +268,14 @@ describe('The hour feed', () => {
       const outcomes = (answer: Awaited<ReturnType<typeof asJson>>) =>
         answer.body.records.map((each) => [each.recordId, each.outcome, each.code]);
 
-      // This API reads T-4 (enrolled) and T-5 (not enrolled) and keeps them.
+      // This API records K-1 for T-4 and keeps T-4's record (the stream it wrote); T-5 is not enrolled.
       const first = await asJson([record('T-4', 'K-1', 1), record('T-5', 'K-2', 1)]);
       expect(outcomes(first)).toEqual([
         ['K-1', 'accepted', undefined],
         ['K-2', 'refused', 'NOT_ENROLLED'],
       ]);
 
-      // The other API enrolls T-5: a refusal over what this API kept would be wrong; the append that
-      // records K-4 checks T-5's kept stream, fails, and the batch is decided again.
+      // The other API enrolls T-5: this API sees it.
       await enrollElsewhere('T-5');
       const second = await asJson([record('T-4', 'K-4', 0.5), record('T-5', 'K-5', 1)]);
       expect(outcomes(second)).toEqual([
@@ -282,7 +283,9 @@ describe('The hour feed', () => {
         ['K-5', 'accepted', undefined],
       ]);
 
-      // The other API records K-3 for T-4: it is on record here too (a duplicate, not recorded twice).
+      // The other API records K-3 for T-4: what this API keeps of T-4's record is stale. The append
+      // made from it fails its revision check, and the batch, decided again over fresh reads, finds
+      // K-3 on record (a duplicate, not recorded twice).
       const elsewhereRecorded = await sentElsewhere('RecordOnlineHours', record('T-4', 'K-3', 2));
       expect(elsewhereRecorded.body.events).toHaveLength(1);
       const third = await asJson([record('T-4', 'K-3', 2), record('T-4', 'K-6', 0.25)]);
@@ -294,7 +297,7 @@ describe('The hour feed', () => {
       expect(await onlineHoursOf('T-4', position)).toBe(3.75);
       expect(await onlineHoursOf('T-5', position)).toBe(1);
 
-      // A batch that appends nothing is not answered from kept streams: T-6 refused here, enrolled there, then accepted here.
+      // T-6 refused here, enrolled there, then accepted here.
       const refusedFirst = await asJson([record('T-6', 'K-7', 1)]);
       expect(outcomes(refusedFirst)).toEqual([['K-7', 'refused', 'NOT_ENROLLED']]);
       await enrollElsewhere('T-6');
@@ -307,12 +310,32 @@ describe('The hour feed', () => {
       const recorded = await api.send(platform, 'RecordOnlineHours', record('T-7', 'K-8', 1));
       expect([recorded.status, recorded.body.events?.length]).toEqual([200, 1]);
 
-      // The other API withdraws T-4 and records K-9 for T-5: the feed refuses T-4's next record, the single command finds K-9 on record.
+      // The other API withdraws T-4 and records K-9 for T-5, both kept here: the feed refuses T-4's
+      // next record, the single command finds K-9 on record.
       await sentElsewhere('WithdrawTeacher', { batchId: 'B1', teacherId: 'T-4', reason: '调离' });
       await sentElsewhere('RecordOnlineHours', record('T-5', 'K-9', 1));
       expect(outcomes(await asJson([record('T-4', 'K-10', 1)]))).toEqual([['K-10', 'refused', 'NOT_ENROLLED']]);
       const single = await api.send(platform, 'RecordOnlineHours', record('T-5', 'K-9', 1));
       expect([single.status, single.body.events]).toEqual([200, []]);
+
+      // A refusal over kept streams is decided again over fresh reads before it is answered: S-2's
+      // one seat, taken here by T-8 (this API keeps S-2's seat ledger, now full), freed by the
+      // other API's withdrawal of T-8, goes to T-9 here.
+      const s2Admin: Actor = { sub: 'admin-S-2', role: 'school-admin', unitId: 'S-2' };
+      const enrollAtS2 = (teacherId: string) =>
+        api.send(platform, 'EnrollTeacher', {
+          batchId: 'B1',
+          periodId: '1',
+          teacherId,
+          at: '2020-11-03T09:00:00+08:00',
+          actor: s2Admin,
+        });
+      expect((await enrollAtS2('T-8')).status).toBe(200);
+      const noSeat = await enrollAtS2('T-9');
+      expect([noSeat.status, noSeat.body.error?.code]).toEqual([422, 'NO_SEAT_LEFT']);
+      await sentElsewhere('WithdrawTeacher', { batchId: 'B1', teacherId: 'T-8', reason: '调离' });
+      const seated = await enrollAtS2('T-9');
+      expect([seated.status, seated.body.error]).toEqual([200, undefined]);
     } finally {
       await other?.stop();
     }

@@ -177,7 +177,7 @@ export class CommandBatch {
     let position = 0;
     if (writes.size > 0 && first !== undefined) {
       const written = await this.streams.write(streamWrites, first);
-      loads.written(histories, written, new Set(writes.keys()));
+      loads.written(histories, streamWrites, written);
       position = written.position;
     }
     for (const { index, result } of results)

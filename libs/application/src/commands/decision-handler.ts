@@ -71,17 +71,9 @@ export class DecisionHandler {
         .map((streamId) => ({ streamId, events: [], expectedRevision: revisionOf(streamId) })),
     ];
     const written = await this.streams.write(writes, context);
-    const appendedTo = new Set(outcome.appends.map((append) => append.streamId));
-    loads.written(
-      new Map(
-        outcome.appends.map((append) => [
-          append.streamId,
-          extendHistory(histories.get(append.streamId) ?? [], append.events),
-        ]),
-      ),
-      written,
-      appendedTo,
-    );
+    for (const append of outcome.appends)
+      histories.set(append.streamId, extendHistory(histories.get(append.streamId) ?? [], append.events));
+    loads.written(histories, writes, written);
     const about = written.streams.find((stream) => stream.streamId === outcome.about);
     return {
       commandId,

@@ -1,5 +1,5 @@
 import { Histories } from '@tip/domain';
-import { EventStreams, LoadedStream, WriteResult } from '../ports/event-streams';
+import { EventStreams, LoadedStream, StreamWrite, WriteResult } from '../ports/event-streams';
 
 /** Streams kept by default: a feed's teachers, their records and the batches and schools they name. */
 export const DEFAULT_CACHED_EVENTS = 200_000;
@@ -68,8 +68,7 @@ export class StreamCache {
 
 /**
  * The streams one attempt at a decision reads: from the cache where it may (then the stream is
- * named in `fromCache`, to be guarded), the rest from the store in one round trip, kept in the
- * cache for the next command.
+ * named in `fromCache`, to be guarded), the rest from the store in one round trip.
  */
 export class CachedLoads {
   readonly fromCache = new Set<string>();
@@ -91,21 +90,24 @@ export class CachedLoads {
         this.fromCache.add(streamId);
       }
     }
-    if (unknown.length > 0)
-      for (const stream of await this.store.loadMany(unknown)) {
-        this.cache?.remember(stream);
-        found.push(stream);
-      }
+    if (unknown.length > 0) found.push(...(await this.store.loadMany(unknown)));
     return found;
   }
 
-  /** Keeps what a successful append wrote: the history decided over, at the revision the store gave it. */
-  written(histories: Histories, result: WriteResult, appendedTo: ReadonlySet<string>): void {
+  /**
+   * Keeps the streams a successful append wrote or checked, as decided over: a stream written at
+   * the revision the store gave it, a guard at the revision it was checked at. Only these are
+   * kept: a stream a command reads and neither writes nor guards (a batch's rules, a teacher) is
+   * read afresh each time, as kept it would have to be checked by every append that used it.
+   */
+  written(histories: Histories, writes: readonly StreamWrite[], result: WriteResult): void {
     if (this.cache === undefined) return;
-    for (const { streamId, revision } of result.streams) {
-      // A guard's answer is not a revision to keep (a stream without events has none).
-      const events = appendedTo.has(streamId) ? histories.get(streamId) : undefined;
-      if (events !== undefined) this.cache.remember({ streamId, events, revision });
+    const revisions = new Map(result.streams.map(({ streamId, revision }) => [streamId, revision]));
+    for (const write of writes) {
+      const events = histories.get(write.streamId);
+      const revision = write.events.length > 0 ? revisions.get(write.streamId) : write.expectedRevision;
+      if (events !== undefined && revision !== undefined)
+        this.cache.remember({ streamId: write.streamId, events, revision });
     }
   }
 }
