@@ -52,7 +52,9 @@ export function streamType<State, Event extends DomainEvent>(
         const known = folded.get(events);
         if (known !== undefined) return known;
       }
-      const shorter = shorterOf.get(events);
+      // The longest shorter history already folded (histories extended twice unfolded are walked back).
+      let shorter = shorterOf.get(events);
+      while (shorter !== undefined && !folded.has(shorter)) shorter = shorterOf.get(shorter);
       const known = shorter === undefined ? undefined : folded.get(shorter);
       let state = known ?? definition.initialState();
       for (let at = known === undefined || shorter === undefined ? 0 : shorter.length; at < events.length; at++) {
@@ -61,6 +63,9 @@ export function streamType<State, Event extends DomainEvent>(
         state = definition.evolve(state, event);
       }
       folded.set(events, state);
+      // Folded, it needs its shorter history no more: kept, every history a stream ever had would
+      // stay alive behind the newest (a cache of streams holds that for long).
+      shorterOf.delete(events);
       return state;
     },
   };

@@ -34,6 +34,14 @@ describe('folding a history extended with events', () => {
     expect(evolved).toBe(3);
   });
 
+  it('goes on from the last folded history when a history was extended twice before a fold', () => {
+    const history = [counted(1), counted(2)];
+    counter.fold(history);
+    const twice = extendHistory(extendHistory(history, [counted(3)]), [counted(4)]);
+    expect(counter.fold(twice)).toBe(10);
+    expect(evolved).toBe(4);
+  });
+
   it('still refuses an event the stream does not hold among the added ones', () => {
     const history = [counted(1)];
     counter.fold(history);
