@@ -11,8 +11,17 @@ import {
   UnitWeeklyChangeRow,
 } from '../progress/progress.entities';
 import { ownerOf, pilotsAt } from './pilots.query';
-import { progressOf, ProgressViews, ZERO_FIGURES } from './progress.views';
-import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
+import { progressOf, ProgressViews, ViewNotFound, ZERO_FIGURES } from './progress.views';
+import { rowFromJson } from './row-from-json';
+import {
+  BatchTargets,
+  requiredAt,
+  requiredNow,
+  schoolsTakingPartNow,
+  unitsAtOrBelow,
+  unitsNowFrom,
+  unitsNowSql,
+} from './teacher-figures.query';
 
 /** What the web app's dashboards read beyond the contract's views: the batches, a unit's children, its weekly trend. */
 export class DashboardViews {
@@ -66,22 +75,37 @@ export class DashboardViews {
    * (the caller's own) down to this one.
    */
   async children(unitId: string, batchId: string, atMs: number, pathFrom?: string) {
-    const unit = await this.progress.unit(unitId);
-    const batch = await this.progress.batch(batchId);
+    // One statement (see ProgressViews.unitProgress): the unit, its ancestors, its children in
+    // order with their figures, and every unit below it with what teachers required needs.
+    const [found]: Record<string, unknown>[] = await this.reader.query(
+      `select (select to_jsonb(u) from ${this.table(UnitRow)} u where u.unit_id = $1) as unit,
+              (select to_jsonb(b) from ${this.table(BatchRow)} b where b.batch_id = $2) as batch,
+              (select coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) from ${this.table(UnitRow)} a
+                where a.unit_id in (select jsonb_array_elements_text(u.ancestry) from ${this.table(UnitRow)} u
+                                    where u.unit_id = $1)) as above,
+              (select coalesce(jsonb_agg(to_jsonb(c) order by c.unit_id), '[]'::jsonb) from ${this.table(UnitRow)} c
+                where c.parent_id = $1) as children,
+              (select coalesce(jsonb_agg(to_jsonb(f)), '[]'::jsonb) from ${this.table(UnitProgressRow)} f
+                where f.batch_id = $2 and f.unit_id in (select c.unit_id from ${this.table(UnitRow)} c where c.parent_id = $1)) as figures,
+              ${BatchTargets.batchesSql(this.reader, '$2')} as batches,
+              ${unitsNowSql(this.reader, '$1', '$3::jsonb', '$2')} as units`,
+      [unitId, batchId, JSON.stringify([unitId])],
+    );
+    if (!found.unit) throw new ViewNotFound(`No org unit ${unitId}`);
+    if (!found.batch) throw new ViewNotFound(`No batch ${batchId}`);
+    const unit = rowFromJson(this.reader, UnitRow, found.unit);
+    const batch = rowFromJson(this.reader, BatchRow, found.batch);
     // The caller's own unit is on the path above, or is this unit itself (then nothing above is named).
     const from = pathFrom === undefined ? 0 : unit.ancestry.indexOf(pathFrom);
     const above = from < 0 ? [] : unit.ancestry.slice(from);
-    const named = await this.reader.getRepository(UnitRow).findBy({ unitId: In(above) });
-    const children = await this.reader
-      .getRepository(UnitRow)
-      .find({ where: { parentId: unitId }, order: { unitId: 'ASC' } });
+    const named = (found.above as unknown[]).map((each) => rowFromJson(this.reader, UnitRow, each));
+    const children = (found.children as unknown[]).map((each) => rowFromJson(this.reader, UnitRow, each));
     const childIds = children.map((child) => child.unitId);
-    const figures = await this.reader.getRepository(UnitProgressRow).findBy({ batchId, unitId: In(childIds) });
-    const schools = await this.progress.schoolsTakingPart(batchId, childIds);
-    const [required] = await requiredAt(this.reader, await unitsAtOrBelow(this.reader, unit, null), batch.programmeId, [
-      null,
-    ]);
-    const targets = await BatchTargets.of(this.reader, batch);
+    const figures = (found.figures as unknown[]).map((each) => rowFromJson(this.reader, UnitProgressRow, each));
+    const units = unitsNowFrom(found.units);
+    const schools = schoolsTakingPartNow(units, childIds);
+    const required = requiredNow(units);
+    const targets = BatchTargets.from(batch, BatchTargets.batchesFrom(found.batches));
     return {
       unitId,
       name: unit.name,
@@ -108,6 +132,10 @@ export class DashboardViews {
     };
   }
 
+  private table(entity: Parameters<EntityManager['connection']['getMetadata']>[0]): string {
+    return this.reader.connection.getMetadata(entity).tablePath;
+  }
+
   /**
    * The batch's pilot schools (试点学校) at or below the unit: whose pilot each is, the day it must
    * finish by, how far its closure has come, and whether it is late (past that day unclosed, or
@@ -116,31 +144,40 @@ export class DashboardViews {
    * counted as the weekly notice counts them.
    */
   async pilotSchools(unitId: string, batchId: string, atMs: number) {
-    const unit = await this.progress.unit(unitId);
-    const batch = await this.progress.batch(batchId);
+    const [found]: Record<string, unknown>[] = await this.reader.query(
+      `select (select to_jsonb(u) from ${this.table(UnitRow)} u where u.unit_id = $2) as unit,
+              (select to_jsonb(b) from ${this.table(BatchRow)} b where b.batch_id = $1) as batch,
+              (select coalesce(jsonb_agg(jsonb_build_object('schoolId', c.school_id, 'name', s.name,
+                        'parentId', s.parent_id, 'parentName', parent.name, 'closure', c.closure)), '[]'::jsonb)
+                 from ${this.table(SchoolClosureRow)} c
+                 join ${this.table(UnitRow)} s on s.unit_id = c.school_id
+                 left join ${this.table(UnitRow)} parent on parent.unit_id = s.parent_id
+                where c.batch_id = $1 and jsonb_typeof(c.closure->'pilot') = 'object'
+                  and (s.unit_id = $2 or s.ancestry @> $3::jsonb)) as pilots`,
+      [batchId, unitId, JSON.stringify([unitId])],
+    );
+    if (!found.unit) throw new ViewNotFound(`No org unit ${unitId}`);
+    if (!found.batch) throw new ViewNotFound(`No batch ${batchId}`);
+    const unit = rowFromJson(this.reader, UnitRow, found.unit);
+    const batch = rowFromJson(this.reader, BatchRow, found.batch);
     const rule = (batch.rulebook.pilotSchools as PilotSchoolRule | null | undefined) ?? null;
-    const rows: { schoolId: string; name: string; parentId: string | null; closure: SchoolClosureState }[] =
-      await this.reader.query(
-        `select c.school_id as "schoolId", s.name, s.parent_id as "parentId", c.closure
-         from ${this.reader.connection.getMetadata(SchoolClosureRow).tablePath} c
-         join ${this.reader.connection.getMetadata(UnitRow).tablePath} s on s.unit_id = c.school_id
-         where c.batch_id = $1 and jsonb_typeof(c.closure->'pilot') = 'object'
-           and (s.unit_id = $2 or s.ancestry @> $3::jsonb)`,
-        [batchId, unitId, JSON.stringify([unitId])],
-      );
-    const parents = await this.reader
-      .getRepository(UnitRow)
-      .findBy({ unitId: In([...new Set(rows.flatMap((row) => (row.parentId ? [row.parentId] : [])))]) });
+    const rows = found.pilots as {
+      schoolId: string;
+      name: string;
+      parentId: string | null;
+      parentName: string | null;
+      closure: SchoolClosureState;
+    }[];
     const asOf = new Date(atMs).toISOString();
     const pilots = rows
-      .map(({ schoolId, name, parentId, closure }) => {
+      .map(({ schoolId, name, parentId, parentName, closure }) => {
         const pilot = closure.pilot as NonNullable<SchoolClosureState['pilot']>;
         return {
           schoolId,
           name,
           // The county it belongs to (or the city, for a school run by the city itself).
           parentId,
-          parentName: parents.find((parent) => parent.unitId === parentId)?.name ?? null,
+          parentName,
           scope: pilot.scope,
           finishBy: pilot.finishBy,
           designatedAt: pilot.designatedAt,
@@ -185,16 +222,27 @@ export class DashboardViews {
    * teachers-required figures the weekly notice adds up.
    */
   async trend(unitId: string, batchId: string, atMs: number) {
-    const unit = await this.progress.unit(unitId);
-    const batch = await this.progress.batch(batchId);
-    const changes: { week: string; enrolled: number; passed: number; trained: number; certified: number }[] =
-      await this.reader.query(
-        `select week, sum(enrolled)::int as enrolled, sum(passed)::int as passed, sum(trained)::int as trained,
-                sum(certified)::int as certified
-         from ${this.reader.connection.getMetadata(UnitWeeklyChangeRow).tablePath}
-         where batch_id = $1 and unit_id = $2 group by week order by week`,
-        [batchId, unitId],
-      );
+    const [found]: Record<string, unknown>[] = await this.reader.query(
+      `select (select to_jsonb(u) from ${this.table(UnitRow)} u where u.unit_id = $2) as unit,
+              (select to_jsonb(b) from ${this.table(BatchRow)} b where b.batch_id = $1) as batch,
+              (select coalesce(jsonb_agg(to_jsonb(w) order by w.week), '[]'::jsonb) from (
+                 select week, sum(enrolled)::int as enrolled, sum(passed)::int as passed, sum(trained)::int as trained,
+                        sum(certified)::int as certified
+                 from ${this.table(UnitWeeklyChangeRow)} where batch_id = $1 and unit_id = $2 group by week) w) as changes,
+              ${BatchTargets.batchesSql(this.reader, '$1')} as batches`,
+      [batchId, unitId],
+    );
+    if (!found.unit) throw new ViewNotFound(`No org unit ${unitId}`);
+    if (!found.batch) throw new ViewNotFound(`No batch ${batchId}`);
+    const unit = rowFromJson(this.reader, UnitRow, found.unit);
+    const batch = rowFromJson(this.reader, BatchRow, found.batch);
+    const changes = found.changes as {
+      week: string;
+      enrolled: number;
+      passed: number;
+      trained: number;
+      certified: number;
+    }[];
     const first = isoWeekOf(Date.parse(`${batch.startsOn}T00:00:00+08:00`));
     const lastOfBatch = isoWeekOf(Date.parse(`${batch.endsOn}T23:59:59+08:00`));
     // Up to the week under way, within the batch; before the batch starts, its first week alone.
@@ -209,7 +257,7 @@ export class DashboardViews {
       batch.programmeId,
       weeks.map((week) => new Date(week.asOfMs).toISOString()),
     );
-    const targets = await BatchTargets.of(this.reader, batch);
+    const targets = BatchTargets.from(batch, BatchTargets.batchesFrom(found.batches));
     // What happened before the batch's first week counts from that week.
     const weekOf = (week: string) => (week < first ? first : week);
     const totals = { enrolled: 0, passed: 0, trained: 0, certified: 0 };

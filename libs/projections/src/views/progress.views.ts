@@ -32,7 +32,16 @@ import type { NoticeCounts } from '../notices/weekly-notice';
 import { TRAINING_STATUSES, TrainingStatus } from '../progress/training-status';
 import { endsOnAt, extensionsBefore } from '../progress/batch-end';
 import { ownerOf, pilotsAt } from './pilots.query';
-import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
+import {
+  BatchTargets,
+  requiredAt,
+  requiredNow,
+  schoolsTakingPartNow,
+  unitsAtOrBelow,
+  unitsNowFrom,
+  unitsNowSql,
+} from './teacher-figures.query';
+import { rowFromJson } from './row-from-json';
 
 export interface TeacherListQuery {
   /** Only teachers in these statuses; all when empty. */
@@ -92,24 +101,38 @@ export class ProgressViews {
 
   /** A unit's progress in a batch now (`atMs`): its figures, teachers required, the rates and the target. */
   async unitProgress(unitId: string, batchId: string, atMs: number) {
-    // Queries one after another: the reader is one transaction on one connection.
-    const unit = await this.unit(unitId);
-    const batch = await this.batch(batchId);
-    const figures = await this.reader.getRepository(UnitProgressRow).findOneBy({ batchId, unitId });
-    const ledgers = await this.reader.getRepository(QuotaLedgerRow).findBy({ batchId, unitId });
-    const schools = await this.schoolsTakingPart(batchId, [unitId]);
-    const units = await unitsAtOrBelow(this.reader, unit, null);
-    const [required] = await requiredAt(this.reader, units, batch.programmeId, [null]);
+    // One statement: a dashboard opens many of these at once, and each query of a view is a
+    // turn on the pool (a set of small ones, one after another, queued behind every other view).
+    const table = (entity: Parameters<EntityManager['connection']['getMetadata']>[0]) =>
+      this.reader.connection.getMetadata(entity).tablePath;
+    const [found]: Record<string, unknown>[] = await this.reader.query(
+      `select (select to_jsonb(u) from ${table(UnitRow)} u where u.unit_id = $1) as unit,
+              (select to_jsonb(b) from ${table(BatchRow)} b where b.batch_id = $2) as batch,
+              (select to_jsonb(f) from ${table(UnitProgressRow)} f where f.batch_id = $2 and f.unit_id = $1) as figures,
+              (select coalesce(jsonb_agg(to_jsonb(l)), '[]'::jsonb) from ${table(QuotaLedgerRow)} l
+                where l.batch_id = $2 and l.unit_id = $1) as ledgers,
+              (select to_jsonb(c) from ${table(SchoolClosureRow)} c where c.batch_id = $2 and c.school_id = $1) as closure,
+              (select to_jsonb(p) from ${table(SchoolParticipationRow)} p
+                where p.batch_id = $2 and p.school_id = $1) as participation,
+              ${BatchTargets.batchesSql(this.reader, '$2')} as batches,
+              ${unitsNowSql(this.reader, '$1', '$3::jsonb', '$2')} as units`,
+      [unitId, batchId, JSON.stringify([unitId])],
+    );
+    if (!found.unit) throw new ViewNotFound(`No org unit ${unitId}`);
+    if (!found.batch) throw new ViewNotFound(`No batch ${batchId}`);
+    const unit = rowFromJson(this.reader, UnitRow, found.unit);
+    const batch = rowFromJson(this.reader, BatchRow, found.batch);
+    const figures = found.figures ? rowFromJson(this.reader, UnitProgressRow, found.figures) : null;
+    const ledgers = (found.ledgers as unknown[]).map((each) => rowFromJson(this.reader, QuotaLedgerRow, each));
+    const units = unitsNowFrom(found.units);
+    const required = requiredNow(units);
+    const schools = schoolsTakingPartNow(units, [unitId]);
     const pilots = await pilotsAt(this.reader, batch, unit, units, [null], new Date(atMs).toISOString());
-    const targets = await BatchTargets.of(this.reader, batch);
-    const closure =
-      unit.kind === 'school'
-        ? await this.reader.getRepository(SchoolClosureRow).findOneBy({ batchId, schoolId: unitId })
-        : null;
+    const targets = BatchTargets.from(batch, BatchTargets.batchesFrom(found.batches));
+    const isSchool = unit.kind === 'school';
+    const closure = isSchool && found.closure ? rowFromJson(this.reader, SchoolClosureRow, found.closure) : null;
     const participation =
-      unit.kind === 'school'
-        ? await this.reader.getRepository(SchoolParticipationRow).findOneBy({ batchId, schoolId: unitId })
-        : null;
+      isSchool && found.participation ? rowFromJson(this.reader, SchoolParticipationRow, found.participation) : null;
     return {
       unitId,
       name: unit.name,
@@ -120,7 +143,7 @@ export class ProgressViews {
       batchEnd: batchEndOf(batch, atMs),
       // Where the rulebook designates pilots (Yueyang): this unit's, short of the ask or late.
       pilots: pilots?.[0].get(unitId) ?? null,
-      ...(unit.kind === 'school' ? { closure: closureOf(participation, closure) } : {}),
+      ...(isSchool ? { closure: closureOf(participation, closure) } : {}),
     };
   }
 
