@@ -70,13 +70,14 @@ async function columnsOf(client: PoolClient | Pool, table: string): Promise<stri
 
 const names = (columns: string[]) => columns.map((column) => `"${column.split(' ')[0]}"`).join(', ');
 
-function currentCommit(): string {
+/** The commit the run started at (the history is decided by the code loaded then, whatever HEAD is by the save). */
+const STARTED_AT = ((): string => {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: __dirname, encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
-}
+})();
 
 /** Saves the history just built (the store's tables as they stand) for later runs at this scale. */
 export async function saveHistory(root: string, scale: number, pool: Pool, history: ProvinceHistory): Promise<string> {
@@ -107,7 +108,7 @@ export async function saveHistory(root: string, scale: number, pool: Pool, histo
       eventTypes: [...history.eventTypes],
       decideSeconds: history.decideSeconds,
       builtAt: new Date().toISOString(),
-      commit: currentCommit(),
+      commit: STARTED_AT,
     };
     // The summary last, and the folder renamed into place whole: a run killed while saving leaves no half cache.
     await writeFile(path.join(partial, SUMMARY), JSON.stringify(summary, null, 2));
