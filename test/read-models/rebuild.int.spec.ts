@@ -71,6 +71,15 @@ describe('Rebuilding the read models', () => {
     for (const readModel of READ_MODELS) results.push(await rebuildReadModel(database.url, store, readModel));
     return results;
   };
+  /** Every index of the live read models, as made (the schema's name left out). */
+  const indexesOfAll = async (): Promise<string[]> => {
+    const sql = `select schemaname, indexdef from pg_indexes where schemaname = any($1) order by schemaname, indexname`;
+    const schemas = READ_MODELS.map((readModel) => liveSchemaOf(readModel));
+    const { rows } = await withClient(database.url, (client) =>
+      client.query<{ schemaname: string; indexdef: string }>(sql, [schemas]),
+    );
+    return rows.map((row) => row.indexdef.replaceAll(`${row.schemaname}.`, '<schema>.'));
+  };
   const readModelSchemas = async (): Promise<string[]> => {
     const sql = `select schema_name as name from information_schema.schemata where schema_name like 'rm\\_%' order by 1`;
     const { rows } = await withClient(database.url, (client) => client.query<{ name: string }>(sql));
@@ -106,6 +115,7 @@ describe('Rebuilding the read models', () => {
     await host.whenCaughtUp();
     const position = await head();
     const live = await snapshotAll();
+    const liveIndexes = await indexesOfAll();
     console.log(`first part: ${position} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const rebuilt = await rebuildAll();
@@ -115,6 +125,16 @@ describe('Rebuilding the read models', () => {
     const afresh = await snapshotAll();
 
     expect(snapshotDifferences(live, afresh)).toEqual([]);
+    // Loaded without its secondary indexes, the copy has every one of them again once swapped in.
+    expect(await indexesOfAll()).toEqual(liveIndexes);
+    expect(liveIndexes.some((index) => index.includes('units_ancestry'))).toBe(true);
+
+    // Held to a few rows, the rebuild writes what it holds over and over, reads rows back and
+    // upserts them and the counters: the same tables again.
+    for (const readModel of READ_MODELS)
+      await rebuildReadModel(database.url, store, readModel, { pageSize: 300, maxRowsInMemory: 50 });
+    expect(snapshotDifferences(live, await snapshotAll())).toEqual([]);
+    expect(await indexesOfAll()).toEqual(liveIndexes);
     // A fresh copy: no parked event has been applied out of turn in it yet (generation 0).
     for (const name of ['progress', 'inspections'])
       expect(afresh[`${name}.projection_checkpoint`]).toEqual([{ name, position: String(position), generation: '0' }]);

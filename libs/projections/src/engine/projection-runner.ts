@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
+import { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { isDatabaseUnavailable, RecordedEvent } from '@tip/event-store';
 import { describeFailure, failsTheSameWayAgain, isPassingTrouble, ParkedEvent } from './parking';
 import { ReadModel, SWAP_LOCK_SPACE } from './read-model';
 import { RowCache } from './row-cache';
 import { TableSql } from './table-sql';
-import { AwaitingEvents, Row, RowNotLoaded, RowRef, ViewChange } from './view-changes';
+import { AwaitingEvents, keyString, Row, RowNotLoaded, RowRef, ViewChange } from './view-changes';
 
 /**
  * Wall time per phase of the batches handled, in ms, summed by "readModel:phase" (for benches;
@@ -13,7 +14,7 @@ import { AwaitingEvents, Row, RowNotLoaded, RowRef, ViewChange } from './view-ch
  */
 export const projectionTimings = { enabled: false, phases: new Map<string, number>() };
 
-async function timedPhase<T>(phase: string, work: () => Promise<T>): Promise<T> {
+export async function timedPhase<T>(phase: string, work: () => Promise<T>): Promise<T> {
   if (!projectionTimings.enabled) return work();
   const started = performance.now();
   try {
@@ -77,6 +78,12 @@ const FAILURES_BEFORE_PARKING = 3;
 export interface ProjectionRunnerOptions {
   /** Rows kept in memory per table between batches. */
   maxCachedRowsPerTable?: number;
+  /**
+   * Rebuilds: the tables start empty and only this runner writes them until `finishAhead`, so a
+   * row it has not written is known absent without asking, and a row written for the first time
+   * goes in by COPY.
+   */
+  freshCopy?: boolean;
 }
 
 /**
@@ -105,6 +112,11 @@ export class ProjectionRunner {
   private generation: string | undefined;
   /** Failures of unknown kind, by position: parked once the same error came back often enough. */
   private readonly failures = new Map<number, { error: string; count: number }>();
+  /**
+   * A fresh copy being built (rebuilds): the keys of the rows written to it so far, per table;
+   * every other row is absent. Undefined once the copy is finished, or for live tables.
+   */
+  private written: Map<string, Set<string>> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -123,6 +135,7 @@ export class ProjectionRunner {
       this.tables.set(metadata.tableName, new TableSql(metadata, kind, schema));
     }
     this.work = this.batchWork(options.maxCachedRowsPerTable);
+    if (options.freshCopy) this.written = new Map([...this.tables.keys()].map((table) => [table, new Set<string>()]));
     this.progress.setMaxListeners(0);
   }
 
@@ -151,24 +164,29 @@ export class ProjectionRunner {
     this.ahead = fresh[fresh.length - 1].position;
   }
 
-  /** Changes taken in by projectAhead and not written yet. */
-  get rowsAhead(): number {
-    return this.work.cache.pendingRows;
+  /** Rows projectAhead holds in memory: cached ones, and counter rows merged but not written. */
+  get rowsHeld(): number {
+    return this.work.cache.heldRows;
   }
 
   /**
    * Writes what projectAhead took in, with the checkpoint, in one transaction — in the
    * background: projectAhead may go on meanwhile (it changes no row object it handed over).
-   * Waits for the write before it first; `writesDone` waits for the last.
+   * Waits for the write before it first; `writesDone` waits for the last. A fresh copy then
+   * forgets the rows it held (they are written, and read back when needed): memory stays bounded
+   * however long the log.
    */
   async writeAhead(): Promise<void> {
     await this.writesDone();
     // A safe point: everything handed over is committed, so forgetting rows loses nothing.
-    this.work.cache.trim();
+    if (this.written) this.work.cache.forgetRows();
+    else this.work.cache.trim();
     const position = this.ahead;
     const changes = this.takeChanges();
+    const fresh = this.written && this.freshRows(changes);
     this.writing = timedPhase(`${this.name}:transaction`, () =>
       this.dataSource.transaction(async (manager) => {
+        if (fresh) await this.copyFresh(manager, fresh);
         await timedPhase(`${this.name}:flush`, () => this.write(manager, changes));
         await manager.query(
           `update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`,
@@ -182,6 +200,58 @@ export class ProjectionRunner {
         this.committed = position;
       }),
     );
+  }
+
+  /**
+   * Writes the last of what projectAhead took in and leaves the fresh copy's ways: from here on
+   * the tables are read and written as live ones (the catch-up before a swap).
+   */
+  async finishAhead(): Promise<void> {
+    await this.writeAhead();
+    await this.writesDone();
+    this.written = undefined;
+    this.forget();
+  }
+
+  /**
+   * Of a fresh copy's changes, takes out the rows written for the first time (to COPY) and the
+   * deletes of rows never written (nothing to do); what stays is upserted as usual.
+   */
+  private freshRows(changes: Changes): Map<string, Row[]> {
+    const fresh = new Map<string, Row[]>();
+    const written = this.written as Map<string, Set<string>>;
+    const take = (table: string, rows: Row[]) => {
+      const keys = written.get(table) as Set<string>;
+      const { primaryKeys } = this.table(table);
+      const first: Row[] = [];
+      const again: Row[] = [];
+      for (const row of rows) {
+        const key = keyString(primaryKeys.map((column) => row[column]));
+        if (keys.has(key)) again.push(row);
+        else {
+          keys.add(key);
+          first.push(row);
+        }
+      }
+      fresh.set(table, first);
+      return again;
+    };
+    for (const [table, rows] of changes.puts) changes.puts.set(table, take(table, rows));
+    for (const [table, rows] of changes.counters) changes.counters.set(table, take(table, rows));
+    for (const [table, keys] of changes.deletes) {
+      const writtenKeys = written.get(table) as Set<string>;
+      changes.deletes.set(
+        table,
+        keys.filter((key) => writtenKeys.delete(keyString(key))),
+      );
+    }
+    return fresh;
+  }
+
+  private async copyFresh(manager: EntityManager, fresh: ReadonlyMap<string, Row[]>): Promise<void> {
+    const client = (manager.queryRunner as unknown as { databaseConnection: ClientBase }).databaseConnection;
+    for (const [table, rows] of fresh)
+      await timedPhase(`${this.name}:copy:${table}`, () => this.table(table).copy(client, rows));
   }
 
   /** Waits for the write writeAhead started, if any; throws what it failed with. */
@@ -684,6 +754,18 @@ export class ProjectionRunner {
   }
 
   private async load(manager: EntityManager, refs: readonly RowRef[], cache: RowCache): Promise<void> {
+    if (this.written && refs.length > 0) {
+      // A fresh copy holds only what this runner wrote: the rest is known absent, unasked.
+      const written = this.written;
+      const stored = refs.filter((ref) => written.get(ref.table)?.has(keyString(ref.key)));
+      cache.loaded(
+        refs.filter((ref) => !written.get(ref.table)?.has(keyString(ref.key))),
+        new Map(),
+      );
+      // What it wrote may still be on its way in the background: read it once committed.
+      if (stored.length > 0) await this.writesDone();
+      refs = stored;
+    }
     if (refs.length === 0) return;
     const byTable = new Map<string, RowRef['key'][]>();
     for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);

@@ -9,7 +9,7 @@ import {
   retiredSchemaOf,
   SWAP_LOCK_SPACE,
 } from './read-model';
-import { ProjectionRunner } from './projection-runner';
+import { ProjectionRunner, timedPhase } from './projection-runner';
 
 export interface RebuildProgress {
   readModel: string;
@@ -22,8 +22,12 @@ export interface RebuildProgress {
 
 export interface RebuildOptions {
   pageSize?: number;
-  /** Changed rows held in memory before they are written; default 100,000. */
-  writeEveryRows?: number;
+  /**
+   * Rows held in memory per read model (cached and changed) before they are written and
+   * forgotten: bounds the rebuild's memory however long the log; default 200,000. Below it, every
+   * row is written once, by COPY, when the log is done.
+   */
+  maxRowsInMemory?: number;
   onProgress?(progress: RebuildProgress): void;
 }
 
@@ -54,11 +58,46 @@ export async function rebuildReadModel(
   return result;
 }
 
+/**
+ * Drops the copy's indexes other than its keys (which loading needs, when rows held had to be
+ * written and are read back): one index built over the loaded rows costs less than keeping it
+ * up to date row by row. Their definitions, to make them again.
+ */
+async function dropSecondaryIndexes(dataSource: DataSource, schema: string): Promise<string[]> {
+  const indexes: { name: string; definition: string }[] = await dataSource.query(
+    `select index.relname as name, pg_get_indexdef(index.oid) as definition
+     from pg_index
+     join pg_class index on index.oid = pg_index.indexrelid
+     join pg_namespace namespace on namespace.oid = index.relnamespace
+     where namespace.nspname = $1 and not exists (select from pg_constraint where conindid = index.oid)
+     order by 1`,
+    [schema],
+  );
+  for (const { name } of indexes) await dataSource.query(`drop index ${quote(schema)}.${quote(name)}`);
+  return indexes.map(({ definition }) => definition);
+}
+
+/** The copy's secondary indexes made over its rows, two at a time, and the planner told what the tables hold. */
+async function madeAgain({ dataSource, readModel, indexes }: Rebuilding): Promise<void> {
+  const waiting = [...indexes];
+  await Promise.all(
+    [0, 1].map(async () => {
+      for (let definition = waiting.shift(); definition; definition = waiting.shift())
+        await dataSource.query(definition);
+    }),
+  );
+  const schema = rebuildSchemaOf(readModel);
+  for (const entity of readModel.entities)
+    await dataSource.query(`analyze ${quote(schema)}.${quote(dataSource.getMetadata(entity).tableName)}`);
+}
+
 interface Rebuilding {
   readModel: ReadModel;
   dataSource: DataSource;
   runner: ProjectionRunner;
   progress: RebuildProgress;
+  /** The copy's secondary indexes, made once its rows are in. */
+  indexes: string[];
 }
 
 /**
@@ -72,7 +111,7 @@ export async function rebuildReadModels(
   options: RebuildOptions = {},
 ): Promise<RebuildProgress[]> {
   const pageSize = options.pageSize ?? 5000;
-  const writeEvery = options.writeEveryRows ?? 100_000;
+  const maxRows = options.maxRowsInMemory ?? 200_000;
   const names = readModels.map((readModel) => readModel.projection.name);
   const rebuilding: Rebuilding[] = [];
   const lockSource =
@@ -104,14 +143,15 @@ export async function rebuildReadModels(
         applicationName: `tip-rebuild-${readModel.projection.name}`,
       });
       await dataSource.initialize();
+      await dataSource.query(`drop schema if exists ${quote(next)} cascade`);
+      await migrateReadModel(dataSource);
       rebuilding.push({
         readModel,
         dataSource,
-        runner: new ProjectionRunner(dataSource, next, readModel, { maxCachedRowsPerTable: 1_000_000 }),
+        runner: new ProjectionRunner(dataSource, next, readModel, { freshCopy: true }),
         progress: { readModel: readModel.projection.name, phase: 'building', eventsRead: 0, position: 0, headPosition },
+        indexes: await dropSecondaryIndexes(dataSource, next),
       });
-      await dataSource.query(`drop schema if exists ${quote(next)} cascade`);
-      await migrateReadModel(dataSource);
     }
     const report = (each: Rebuilding, events: readonly RecordedEvent[]) => {
       each.progress.eventsRead += events.length;
@@ -129,13 +169,13 @@ export async function rebuildReadModels(
       page = store.readAll({ fromPosition: events[events.length - 1].position + 1, maxCount: pageSize });
       for (const each of rebuilding) {
         await each.runner.projectAhead(events);
-        if (each.runner.rowsAhead >= writeEvery) await each.runner.writeAhead();
+        if (each.runner.rowsHeld >= maxRows) await each.runner.writeAhead();
         report(each, events);
       }
     }
     for (const each of rebuilding) {
-      await each.runner.writeAhead();
-      await each.runner.writesDone();
+      await each.runner.finishAhead();
+      await timedPhase(`${each.readModel.projection.name}:indexes`, () => madeAgain(each));
     }
 
     for (const each of rebuilding) await swapIn(each, store, pageSize, report, options);
@@ -149,12 +189,13 @@ export async function rebuildReadModels(
 }
 
 async function swapIn(
-  { readModel, dataSource, runner, progress }: Rebuilding,
+  rebuilt: Rebuilding,
   store: EventStore,
   pageSize: number,
   report: (each: Rebuilding, events: readonly RecordedEvent[]) => void,
   options: RebuildOptions,
 ): Promise<void> {
+  const { readModel, dataSource, runner, progress } = rebuilt;
   const name = readModel.projection.name;
   const [live, next, retired] = [liveSchemaOf(readModel), rebuildSchemaOf(readModel), retiredSchemaOf(readModel)];
   progress.phase = 'swapping';
@@ -166,7 +207,7 @@ async function swapIn(
       const events = await store.readAll({ fromPosition: progress.position + 1, maxCount: pageSize });
       if (events.length === 0) break;
       await runner.handleWithin(manager, events);
-      report({ readModel, dataSource, runner, progress }, events);
+      report(rebuilt, events);
     }
     await manager.query(`drop schema if exists ${quote(retired)} cascade`);
     await manager.query(`create schema if not exists ${quote(live)}`);
@@ -174,9 +215,6 @@ async function swapIn(
     await manager.query(`alter schema ${quote(next)} rename to ${quote(live)}`);
   });
   await dataSource.query(`drop schema if exists ${quote(retired)} cascade`);
-  // Fresh tables: let the planner know what they hold before views query them.
-  for (const entity of readModel.entities)
-    await dataSource.query(`analyze ${quote(live)}.${quote(dataSource.getMetadata(entity).tableName)}`);
   progress.phase = 'done';
   options.onProgress?.({ ...progress });
 }

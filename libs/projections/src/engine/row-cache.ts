@@ -90,12 +90,17 @@ export class RowCache implements ViewRows, PeekRows {
     return { puts, deletes, counters };
   }
 
-  /** Rows changed and counter rows merged since the last takeChanges. */
-  get pendingRows(): number {
+  /** Rows held: cached (absent ones too) and counter rows merged, the measure of its memory. */
+  get heldRows(): number {
     let count = 0;
-    for (const rows of this.dirty.values()) count += rows.size;
+    for (const rows of this.rows.values()) count += rows.size;
     for (const rows of this.counters.values()) count += rows.size;
     return count;
+  }
+
+  /** Forgets every cached row, keeping the changes not handed over yet (rebuilds, once what it held is written). */
+  forgetRows(): void {
+    this.rows.clear();
   }
 
   /** After a commit: keeps memory bounded by forgetting the biggest tables' rows. */

@@ -17,7 +17,6 @@ import {
   sumHours,
   totalHoursCredited,
 } from '@tip/domain';
-import { addNumberMaps } from '../engine/row-cache';
 import type { ProgressFigures } from './progress.entities';
 
 /** The additive figures of unit progress, as plain numbers (the columns of ProgressFigures). */
@@ -87,28 +86,45 @@ export function closureFigures(closure: SchoolClosureState): FigureDelta {
   };
 }
 
-/** after − before, figure by figure; undefined when nothing changed. */
+/** after − before, figure by figure; undefined when nothing changed. (Run for every event a rebuild projects: plain loops.) */
 export function difference(after: FigureDelta, before: FigureDelta): FigureDelta | undefined {
+  const [a, b] = [after as Record<string, unknown>, before as Record<string, unknown>];
   const delta: Record<string, unknown> = {};
   let changed = false;
-  for (const key of new Set([...Object.keys(after), ...Object.keys(before)]) as Set<keyof Figures>) {
-    const [a, b] = [after[key], before[key]];
-    if (typeof a === 'object' || typeof b === 'object') {
-      const map = addNumberMaps((a ?? {}) as Record<string, number>, negate((b ?? {}) as Record<string, number>));
-      const nonZero = Object.fromEntries(Object.entries(map).filter(([, value]) => value !== 0));
-      if (Object.keys(nonZero).length > 0) [delta[key], changed] = [nonZero, true];
-    } else {
-      const value = sumHours([(a as number | undefined) ?? 0, -((b as number | undefined) ?? 0)]);
-      if (value !== 0) [delta[key], changed] = [value, true];
-    }
-  }
+  for (const key in a) if (Object.hasOwn(a, key) && differs(key, a[key], b[key], delta)) changed = true;
+  for (const key in b)
+    if (Object.hasOwn(b, key) && !Object.hasOwn(a, key) && differs(key, undefined, b[key], delta)) changed = true;
   return changed ? (delta as FigureDelta) : undefined;
 }
 
-export function negated(figures: FigureDelta): FigureDelta {
-  return difference({}, figures) ?? {};
+/** Puts after − before of one figure in `delta` unless it is zero (every key zero, for maps); whether it did. */
+function differs(key: string, after: unknown, before: unknown, delta: Record<string, unknown>): boolean {
+  if (typeof after === 'object' || typeof before === 'object') {
+    const [a, b] = [(after ?? {}) as Record<string, number>, (before ?? {}) as Record<string, number>];
+    const map: Record<string, number> = {};
+    let nonZero = false;
+    for (const each in a) {
+      if (!Object.hasOwn(a, each)) continue;
+      // As addNumberMaps(a, negate(b)) adds them: a figure of `a` alone is kept as it is.
+      const value = Object.hasOwn(b, each) ? addHundredths(a[each], -b[each]) : a[each];
+      if (value !== 0) [map[each], nonZero] = [value, true];
+    }
+    for (const each in b) {
+      if (!Object.hasOwn(b, each) || Object.hasOwn(a, each)) continue;
+      const value = addHundredths(0, -b[each]);
+      if (value !== 0) [map[each], nonZero] = [value, true];
+    }
+    if (nonZero) delta[key] = map;
+    return nonZero;
+  }
+  const value = sumHours([(after as number | undefined) ?? 0, -((before as number | undefined) ?? 0)]);
+  if (value === 0) return false;
+  delta[key] = value;
+  return true;
 }
 
-function negate(map: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, -value]));
+const addHundredths = (a: number, b: number) => Math.round((a + b) * 100) / 100;
+
+export function negated(figures: FigureDelta): FigureDelta {
+  return difference({}, figures) ?? {};
 }
