@@ -119,9 +119,10 @@ export class RowCache implements ViewRows, PeekRows {
     const key = keyOf(this.shape(table).primaryKeys, delta);
     const rows = this.tableOf(this.counters, table);
     const current = rows.get(key);
-    // Counter rows are this cache's own until handed over (takeChanges starts new ones): merge in place.
-    if (current) mergeInto(current, delta);
-    else rows.set(key, { ...delta });
+    // Counter rows, and the objects of numbers in them, are this cache's own until handed over
+    // (takeChanges starts new ones): merged in place, with no new object per event.
+    if (current) mergeOwned(current, delta);
+    else rows.set(key, mergeOwned({}, delta));
   }
 
   private shape(table: string): TableShape {
@@ -165,6 +166,28 @@ function mergeInto(row: Row, delta: Row): void {
     else if (isNumberMap(value) && isNumberMap(before)) row[column] = addNumberMaps(before, value);
     else row[column] = value;
   }
+}
+
+/**
+ * mergeInto for a row whose objects of numbers nobody else holds: those add in place, and one
+ * taken from a delta (which other rows share) is copied first.
+ */
+function mergeOwned(row: Row, delta: Row): Row {
+  for (const column in delta) {
+    if (!Object.hasOwn(delta, column)) continue;
+    const value = delta[column];
+    const before = row[column];
+    if (typeof value === 'number') row[column] = typeof before === 'number' ? addNumbers(before, value) : value;
+    else if (typeof value === 'string') row[column] = typeof before === 'string' && before < value ? before : value;
+    else if (isNumberMap(value)) {
+      if (!isNumberMap(before)) row[column] = { ...value };
+      else
+        for (const key in value)
+          if (Object.hasOwn(value, key))
+            before[key] = addNumbers(Object.hasOwn(before, key) ? before[key] : 0, value[key]);
+    } else row[column] = value;
+  }
+  return row;
 }
 
 /** keyString of a row's key columns, without the array in between. */

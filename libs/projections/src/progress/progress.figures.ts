@@ -10,12 +10,10 @@ import {
   onlinePassed,
   overallGrade,
   QuotaLedger,
-  recognisedHours,
   SchoolClosureState,
   seatsHandedOn,
   seatsUsed,
   sumHours,
-  totalHoursCredited,
 } from '@tip/domain';
 import type { ProgressFigures } from './progress.entities';
 
@@ -44,12 +42,12 @@ export function recordFigures(state: EnrollmentState): FigureDelta {
  */
 function figuresOf(state: EnrollmentState): FigureDelta {
   if (!isActiveEnrollment(state)) return {};
-  const hours = {
-    hoursCredited: totalHoursCredited(state),
-    hoursByCategory: hoursCredited(state),
-    hoursRecognised: recognisedHours(state),
-  };
-  if (!isRequiredTeacher(state)) return { othersEnrolled: 1, othersTrained: one(isTrained(state)), ...hours };
+  // totalHoursCredited and recognisedHours, from one tally of the record's hours.
+  const hoursByCategory = hoursCredited(state);
+  const total = sumHours(Object.values(hoursByCategory));
+  const trained = isTrained(state);
+  const hours = { hoursCredited: total, hoursByCategory, hoursRecognised: trained ? total : 0 };
+  if (!isRequiredTeacher(state)) return { othersEnrolled: 1, othersTrained: one(trained), ...hours };
   const grade = overallGrade(state);
   return {
     enrolled: 1,
@@ -61,7 +59,7 @@ function figuresOf(state: EnrollmentState): FigureDelta {
     excellent: one(grade === 'excellent'),
     // Certified once every kind the rulebook issues is held (Ningde: both proofs).
     certified: one(isFullyCertified(state)),
-    trained: one(isTrained(state)),
+    trained: one(trained),
     ...hours,
   };
 }
