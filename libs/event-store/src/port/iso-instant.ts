@@ -100,11 +100,17 @@ export function canonicalInstant(text: string): string | undefined {
 export function formatInstant({ seconds, microseconds }: ParsedInstant): string {
   const days = Math.floor(seconds / 86_400);
   const secondOfDay = seconds - days * 86_400;
-  const date = new Date((days + POSTGRES_EPOCH_DAYS) * 86_400_000).toISOString().slice(0, 10);
-  const pad = (value: number, width = 2) => String(value).padStart(width, '0');
-  const time = `${pad(Math.floor(secondOfDay / 3600))}:${pad(Math.floor((secondOfDay % 3600) / 60))}:${pad(secondOfDay % 60)}`;
-  return `${date}T${time}.${pad(microseconds, 6)}Z`;
+  // A whole log is formatted when it is verified: the day's date is worked out once per day met.
+  if (days !== lastDay.days) {
+    lastDay.days = days;
+    lastDay.date = new Date((days + POSTGRES_EPOCH_DAYS) * 86_400_000).toISOString().slice(0, 10);
+  }
+  const fraction = microseconds === 0 ? '000000' : String(microseconds).padStart(6, '0');
+  return `${lastDay.date}T${TWO_DIGITS[Math.floor(secondOfDay / 3600)]}:${TWO_DIGITS[Math.floor((secondOfDay % 3600) / 60)]}:${TWO_DIGITS[secondOfDay % 60]}.${fraction}Z`;
 }
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, value) => String(value).padStart(2, '0'));
+const lastDay = { days: Number.NaN, date: '' };
 
 /** The events of one command share their business time: the last instant found valid is not parsed again. */
 let lastValidInstant: string | undefined;

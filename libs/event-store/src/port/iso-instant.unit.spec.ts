@@ -1,4 +1,4 @@
-import { isIsoInstant, parseIsoInstant } from './iso-instant';
+import { canonicalInstant, isIsoInstant, parseIsoInstant } from './iso-instant';
 
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 
@@ -54,5 +54,30 @@ describe('ISO-8601 instants', () => {
       seconds: Date.UTC(1969, 11, 31, 23, 59, 59) / 1000 - 946_684_800,
       microseconds: 999_500,
     });
+  });
+});
+
+describe('canonicalInstant', () => {
+  it('writes an instant in the log’s one form: UTC, microseconds, whatever day came before', () => {
+    // Days alternate, as the events of a log do: each is written from its own day, not the last one met.
+    expect(
+      [
+        '2021-01-04T02:00:00Z',
+        '2021-01-03T23:59:59.5+08:00',
+        '2021-01-04T10:00:00.000001+08:00',
+        '2024-02-29T24:00:00Z',
+        '1999-12-31T23:59:59.999999Z',
+        '2021-01-04T02:00:00.120Z',
+        'not an instant',
+      ].map(canonicalInstant),
+    ).toEqual([
+      '2021-01-04T02:00:00.000000Z',
+      '2021-01-03T15:59:59.500000Z',
+      '2021-01-04T02:00:00.000001Z',
+      '2024-03-01T00:00:00.000000Z',
+      '1999-12-31T23:59:59.999999Z',
+      '2021-01-04T02:00:00.120000Z',
+      undefined,
+    ]);
   });
 });
