@@ -24,7 +24,7 @@ export interface RebuildOptions {
   pageSize?: number;
   /**
    * Rows held in memory per read model (cached and changed) before they are written and
-   * forgotten: bounds the rebuild's memory however long the log; default 200,000. Below it, every
+   * forgotten: bounds the rebuild's memory however long the log; default 100,000. Below it, every
    * row is written once, by COPY, when the log is done.
    */
   maxRowsInMemory?: number;
@@ -111,7 +111,7 @@ export async function rebuildReadModels(
   options: RebuildOptions = {},
 ): Promise<RebuildProgress[]> {
   const pageSize = options.pageSize ?? 5000;
-  const maxRows = options.maxRowsInMemory ?? 200_000;
+  const maxRows = options.maxRowsInMemory ?? 100_000;
   const names = readModels.map((readModel) => readModel.projection.name);
   const rebuilding: Rebuilding[] = [];
   const lockSource =
