@@ -100,31 +100,21 @@ describe('The hour feed', () => {
       ['C-1', 'S-2', 1],
     ] as const)
       await setup('AllocateQuota', { batchId: 'B1', periodId: '1', fromUnitId: from, toUnitId: to, seats, ...at });
-    for (const [index, teacherId] of ['T-1', 'T-2', 'T-3'].entries()) {
+    // T-1, T-2 and T-4 study; T-3, T-5, T-6 and T-7 are registered, never enrolled (until another API enrolls the last three); T-8 and T-9 teach at S-2.
+    const teachers = [
+      ...['T-1', 'T-2', 'T-3', 'T-4', 'T-5', 'T-6', 'T-7'].map((id) => [id, 'S-1']),
+      ...['T-8', 'T-9'].map((id) => [id, 'S-2']),
+    ];
+    for (const [index, [teacherId, schoolId]] of teachers.entries()) {
       const first17 = `32010219850312${String(index).padStart(3, '0')}`;
       await setup('RegisterTeacher', {
         teacherId,
-        schoolId: 'S-1',
+        schoolId,
         name: `教师${index + 1}`,
         idNumber: first17 + idNumberCheckCharacter(first17),
-        gender: 'female',
+        gender: index < 3 ? 'female' : 'male',
         stage: '小学',
-        subject: '语文',
-        fullTime: true,
-        birthDate: '1985-03-12',
-      });
-    }
-    // T-1, T-2 and T-4 study; T-3, T-5, T-6 and T-7 are registered, never enrolled (until another API enrolls the last three); T-8 and T-9 teach at S-2.
-    for (const [index, teacherId] of ['T-4', 'T-5', 'T-6', 'T-7', 'T-8', 'T-9'].entries()) {
-      const first17 = `32010219850312${String(index + 3).padStart(3, '0')}`;
-      await setup('RegisterTeacher', {
-        teacherId,
-        schoolId: index < 4 ? 'S-1' : 'S-2',
-        name: `教师${index + 4}`,
-        idNumber: first17 + idNumberCheckCharacter(first17),
-        gender: 'male',
-        stage: '小学',
-        subject: '数学',
+        subject: index < 3 ? '语文' : '数学',
         fullTime: true,
         birthDate: '1985-03-12',
       });
