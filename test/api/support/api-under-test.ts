@@ -31,6 +31,8 @@ export interface ApiUnderTest {
     body: unknown,
     headers?: Record<string, string>,
   ): Promise<CommandResponse>;
+  /** The command as the actor, which must be accepted (200, no error): a refusal fails the test naming the command. */
+  accepted(actor: Actor | undefined, name: string, body: unknown): Promise<CommandResponse>;
   /** GET a path under /api as the actor (no token when undefined); JSON bodies parsed, others as text. */
   get<T = Record<string, unknown>>(
     actor: Actor | undefined,
@@ -40,18 +42,32 @@ export interface ApiUnderTest {
 }
 
 /** Commands and views over HTTP against a running API at `url` (…/api), tokens minted with its secret at `clock`'s time. */
-export function apiClient(url: string, secret: string, clock?: Clock): Pick<ApiUnderTest, 'token' | 'send' | 'get'> {
+export function apiClient(
+  url: string,
+  secret: string,
+  clock?: Clock,
+): Pick<ApiUnderTest, 'token' | 'send' | 'accepted' | 'get'> {
   const token = (actor: Actor) => mintToken(secret, actor, '12h', { now: clock?.now() });
+  const send: ApiUnderTest['send'] = async (actor, name, body, headers = {}) => {
+    const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
+    const response = await fetch(`${url}/commands/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authorization, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as CommandResponse['body'] };
+  };
   return {
     token,
-    async send(actor, name, body, headers = {}) {
-      const authorization: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
-      const response = await fetch(`${url}/commands/${name}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...authorization, ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
+    send,
+    async accepted(actor, name, body) {
+      const response = await send(actor, name, body);
+      expect({ name, status: response.status, error: response.body.error }).toEqual({
+        name,
+        status: 200,
+        error: undefined,
       });
-      return { status: response.status, body: (await response.json()) as CommandResponse['body'] };
+      return response;
     },
     async get(actor: Actor | undefined, path: string) {
       const headers: Record<string, string> = actor ? { authorization: `Bearer ${await token(actor)}` } : {};
