@@ -215,6 +215,24 @@ export class UnitExemptChangeRow {
 }
 
 /**
+ * Whether a unit's teachers could have been none while it had a declared figure: what lets a view
+ * judge teachers required from the rollups of the unit and its children, looking below them only at
+ * the few units this table names (see teacher-figures.query.ts). Counters over the unit's whole
+ * chain, so merging in any order gives the same row.
+ */
+@Entity({ name: 'unit_staffing' })
+export class UnitStaffingRow {
+  @PrimaryColumn({ name: 'unit_id', type: 'text' }) unitId!: string;
+  /** The first ISO week a teacher was registered (or moved) at or below the unit; null: none yet. */
+  @Column({ name: 'first_teachers_week', type: 'text', nullable: true, default: null }) firstTeachersWeek!:
+    string | null;
+  /** Teachers who moved out of the unit (to a school outside it): its count may have gone back to none. */
+  @Column({ name: 'teachers_left', type: 'integer', default: 0 }) teachersLeft!: number;
+  /** Declarations of full-time teachers made for the unit itself. */
+  @Column({ type: 'integer', default: 0 }) declarations!: number;
+}
+
+/**
  * A school made a pilot (试点学校) of a batch, one row per designation: a later one re-dates the
  * pilot from its own time on, so a past week is judged by the designation in force then.
  */
@@ -245,4 +263,5 @@ export const progressEntities = [
   UnitTeacherChangeRow,
   UnitExemptChangeRow,
   PilotDesignationRow,
+  UnitStaffingRow,
 ];

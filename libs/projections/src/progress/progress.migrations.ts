@@ -224,6 +224,31 @@ export class ProgressRegions1765000000000 implements MigrationInterface {
   }
 }
 
+/**
+ * Which units may have had a declared figure and no teachers (unit_staffing): views judge teachers
+ * required from the rollups of a unit and its children and look below them only at those. Built from
+ * events already logged, so the read model starts again from the first event (with Kafka projector
+ * workers: `tip rebuild progress`).
+ */
+export class ProgressStaffing1765100000000 implements MigrationInterface {
+  name = 'ProgressStaffing1765100000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(
+      `truncate ${[...PROGRESS_TABLES, 'unit_exempt_changes', 'pilot_designations', 'kafka_partitions'].map((table) => `${schema}.${table}`).join(', ')}`,
+    );
+    await queryRunner.query(`update ${schema}.projection_checkpoint set position = 0, updated_at = now()`);
+    await queryRunner.query(`create table ${schema}.unit_staffing (
+      unit_id text primary key, first_teachers_week text, teachers_left integer not null default 0,
+      declarations integer not null default 0)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`drop table ${schemaOf(queryRunner)}.unit_staffing`);
+  }
+}
+
 /** Every table the progress projector writes (as of the exemptions), for migrations that start it again. */
 const PROGRESS_TABLES = [
   'units',

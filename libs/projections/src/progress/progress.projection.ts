@@ -52,6 +52,7 @@ import {
   UnitExemptChangeRow,
   UnitOfficeRow,
   UnitRow,
+  UnitStaffingRow,
   UnitTeacherChangeRow,
 } from './progress.entities';
 import { trainingStatus } from './training-status';
@@ -84,6 +85,7 @@ export const progressProjection: Projection = {
     unit_teacher_changes: 'counter',
     unit_exempt_changes: 'counter',
     pilot_designations: 'state',
+    unit_staffing: 'counter',
   },
 
   handles: (event) => category(event) !== undefined,
@@ -183,6 +185,7 @@ function unitChanged(event: Recorded<OrgUnitEvent>): ViewChange[] {
           table: 'unit_declarations',
           row: { ...declaration(unitId, event.metadata.businessTime, fullTimeTeachers) },
         },
+        declarationCounted(unitId),
       ];
     }
     default:
@@ -200,6 +203,7 @@ function unitRegistered({ data, metadata }: Recorded<OrgUnitRegistered>): ViewCh
             table: 'unit_declarations',
             row: { ...declaration(data.unitId, metadata.businessTime, data.fullTimeTeachers) },
           },
+          declarationCounted(data.unitId),
         ];
   const row: UnitRow = {
     unitId: data.unitId,
@@ -215,6 +219,28 @@ function unitRegistered({ data, metadata }: Recorded<OrgUnitRegistered>): ViewCh
 
 function declaration(unitId: string, declaredAt: string, fullTimeTeachers: number): UnitDeclarationRow {
   return { unitId, declaredAt, fullTimeTeachers };
+}
+
+function declarationCounted(unitId: string): ViewChange {
+  const row: Partial<UnitStaffingRow> = { unitId, declarations: 1 };
+  return { op: 'add', table: 'unit_staffing', row: { ...row } };
+}
+
+/** Teachers arrive at every unit of a chain (registered, or moved in): none of them is without teachers from this week on. */
+function staffed(chain: readonly string[], event: EventPlace): ViewChange[] {
+  const firstTeachersWeek = isoWeekOf(event.metadata.businessTime);
+  return chain.map((unitId): ViewChange => {
+    const row: Partial<UnitStaffingRow> = { unitId, firstTeachersWeek };
+    return { op: 'add', table: 'unit_staffing', row: { ...row } };
+  });
+}
+
+/** A teacher moves out of units (the chain left, less the chain joined): each may be left without teachers. */
+function leftBy(units: readonly string[]): ViewChange[] {
+  return units.map((unitId): ViewChange => {
+    const row: Partial<UnitStaffingRow> = { unitId, teachersLeft: 1 };
+    return { op: 'add', table: 'unit_staffing', row: { ...row } };
+  });
 }
 
 function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>, rows: ViewRows): ViewChange[] {
@@ -235,6 +261,7 @@ function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>,
     return [
       { op: 'put', table: 'teachers', row: { ...row } },
       ...teachersCounted(event.data.ancestry, fullTime, 1, event),
+      ...staffed(event.data.ancestry, event),
     ];
   }
   if (event.type === 'TeacherMovedSchool') {
@@ -246,6 +273,8 @@ function teacherChanged(event: Recorded<TeacherRegistered | TeacherMovedSchool>,
       { op: 'put', table: 'teachers', row: { ...teacher, schoolId: toSchoolId } },
       ...teachersCounted(leaving, teacher.fullTime, -1, event),
       ...teachersCounted(ancestry, teacher.fullTime, 1, event),
+      ...leftBy(leaving.filter((unitId) => !ancestry.includes(unitId))),
+      ...staffed(ancestry, event),
       // Exempt where they were exempt: the exemption moves with the teacher.
       ...teacher.exemptIn.flatMap((programmeId) => [
         ...exemptCounted(programmeId, leaving, teacher.fullTime, -1, event),

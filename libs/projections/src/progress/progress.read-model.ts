@@ -5,6 +5,7 @@ import {
   ProgressIssuingOffices1764900000001,
   ProgressReadModel1763800000000,
   ProgressRegions1765000000000,
+  ProgressStaffing1765100000000,
   ProgressTargets1764900000000,
 } from './progress.migrations';
 import { progressProjection } from './progress.projection';
@@ -19,5 +20,6 @@ export const progressReadModel: ReadModel = {
     ProgressIssuingOffices1764900000001,
     ProgressExemptions1764900000002,
     ProgressRegions1765000000000,
+    ProgressStaffing1765100000000,
   ],
 };

@@ -15,13 +15,16 @@ import { progressOf, ProgressViews, ViewNotFound, ZERO_FIGURES } from './progres
 import { rowFromJson } from './row-from-json';
 import {
   BatchTargets,
-  requiredAt,
-  requiredNow,
-  schoolsTakingPartNow,
+  requiredFrom,
+  requiredInputsSql,
+  requiredInputsWeek,
+  schoolsTakingPartFrom,
+  schoolsTakingPartSql,
   unitsAtOrBelow,
-  unitsNowFrom,
-  unitsNowSql,
 } from './teacher-figures.query';
+
+/** The children of `$1`, as a text[] for the queries that judge each. */
+const CHILDREN = (table: string) => `array(select c.unit_id from ${table} c where c.parent_id = $1)`;
 
 /** What the web app's dashboards read beyond the contract's views: the batches, a unit's children, its weekly trend. */
 export class DashboardViews {
@@ -88,7 +91,8 @@ export class DashboardViews {
               (select coalesce(jsonb_agg(to_jsonb(f)), '[]'::jsonb) from ${this.table(UnitProgressRow)} f
                 where f.batch_id = $2 and f.unit_id in (select c.unit_id from ${this.table(UnitRow)} c where c.parent_id = $1)) as figures,
               ${BatchTargets.batchesSql(this.reader, '$2')} as batches,
-              ${unitsNowSql(this.reader, '$1', '$3::jsonb', '$2')} as units`,
+              ${requiredInputsSql(this.reader, CHILDREN(this.table(UnitRow)), '$1', '$3::jsonb', 'null', '$2')} as required,
+              ${schoolsTakingPartSql(this.reader, CHILDREN(this.table(UnitRow)), '$2')} as schools`,
       [unitId, batchId, JSON.stringify([unitId])],
     );
     if (!found.unit) throw new ViewNotFound(`No org unit ${unitId}`);
@@ -100,11 +104,9 @@ export class DashboardViews {
     const above = from < 0 ? [] : unit.ancestry.slice(from);
     const named = (found.above as unknown[]).map((each) => rowFromJson(this.reader, UnitRow, each));
     const children = (found.children as unknown[]).map((each) => rowFromJson(this.reader, UnitRow, each));
-    const childIds = children.map((child) => child.unitId);
     const figures = (found.figures as unknown[]).map((each) => rowFromJson(this.reader, UnitProgressRow, each));
-    const units = unitsNowFrom(found.units);
-    const schools = schoolsTakingPartNow(units, childIds);
-    const required = requiredNow(units);
+    const [required] = requiredFrom(found.required, children, [null]);
+    const schools = schoolsTakingPartFrom(found.schools);
     const targets = BatchTargets.from(batch, BatchTargets.batchesFrom(found.batches));
     return {
       unitId,
@@ -251,12 +253,12 @@ export class DashboardViews {
     for (let week = parseIsoWeek(first); week && week.week <= last; week = parseIsoWeek(isoWeekOf(week.untilMs))) {
       weeks.push({ week: week.week, endsOn: week.endsOn, asOfMs: Math.min(week.untilMs, atMs) });
     }
-    const required = await requiredAt(
-      this.reader,
-      await unitsAtOrBelow(this.reader, unit, null),
-      batch.programmeId,
-      weeks.map((week) => new Date(week.asOfMs).toISOString()),
+    const instants = weeks.map((week) => new Date(week.asOfMs).toISOString());
+    const [inputs]: { required: unknown }[] = await this.reader.query(
+      `select ${requiredInputsSql(this.reader, 'array[$1]::text[]', '$1', '$2::jsonb', '$3', '$4')} as required`,
+      [unitId, JSON.stringify([unitId]), requiredInputsWeek(instants), batchId],
     );
+    const required = requiredFrom(inputs.required, [unit], instants);
     const targets = BatchTargets.from(batch, BatchTargets.batchesFrom(found.batches));
     // What happened before the batch's first week counts from that week.
     const weekOf = (week: string) => (week < first ? first : week);

@@ -31,15 +31,15 @@ import { behindOf, ratesOf, Required } from '../notices/notice-measures';
 import type { NoticeCounts } from '../notices/weekly-notice';
 import { TRAINING_STATUSES, TrainingStatus } from '../progress/training-status';
 import { endsOnAt, extensionsBefore } from '../progress/batch-end';
-import { ownerOf, pilotsAt } from './pilots.query';
+import { ownerOf, pilotRuleOf, pilotsAt } from './pilots.query';
 import {
   BatchTargets,
   requiredAt,
-  requiredNow,
-  schoolsTakingPartNow,
+  requiredFrom,
+  requiredInputsSql,
+  schoolsTakingPartFrom,
+  schoolsTakingPartSql,
   unitsAtOrBelow,
-  unitsNowFrom,
-  unitsNowSql,
 } from './teacher-figures.query';
 import { rowFromJson } from './row-from-json';
 
@@ -115,7 +115,8 @@ export class ProgressViews {
               (select to_jsonb(p) from ${table(SchoolParticipationRow)} p
                 where p.batch_id = $2 and p.school_id = $1) as participation,
               ${BatchTargets.batchesSql(this.reader, '$2')} as batches,
-              ${unitsNowSql(this.reader, '$1', '$3::jsonb', '$2')} as units`,
+              ${requiredInputsSql(this.reader, 'array[$1]::text[]', '$1', '$3::jsonb', 'null', '$2')} as required,
+              ${schoolsTakingPartSql(this.reader, 'array[$1]::text[]', '$2')} as schools`,
       [unitId, batchId, JSON.stringify([unitId])],
     );
     if (!found.unit) throw new ViewNotFound(`No org unit ${unitId}`);
@@ -124,9 +125,10 @@ export class ProgressViews {
     const batch = rowFromJson(this.reader, BatchRow, found.batch);
     const figures = found.figures ? rowFromJson(this.reader, UnitProgressRow, found.figures) : null;
     const ledgers = (found.ledgers as unknown[]).map((each) => rowFromJson(this.reader, QuotaLedgerRow, each));
-    const units = unitsNowFrom(found.units);
-    const required = requiredNow(units);
-    const schools = schoolsTakingPartNow(units, [unitId]);
+    const [required] = requiredFrom(found.required, [unit], [null]);
+    const schools = schoolsTakingPartFrom(found.schools);
+    // Pilots are counted over every unit below, where the rulebook designates them (Yueyang).
+    const units = pilotRuleOf(batch) ? await unitsAtOrBelow(this.reader, unit, null) : [];
     const pilots = await pilotsAt(this.reader, batch, unit, units, [null], new Date(atMs).toISOString());
     const targets = BatchTargets.from(batch, BatchTargets.batchesFrom(found.batches));
     const isSchool = unit.kind === 'school';

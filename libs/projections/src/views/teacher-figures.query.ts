@@ -9,6 +9,7 @@ import {
   UnitDeclarationRow,
   UnitExemptChangeRow,
   UnitRow,
+  UnitStaffingRow,
   UnitTeacherChangeRow,
 } from '../progress/progress.entities';
 
@@ -32,80 +33,162 @@ export async function unitsAtOrBelow(
   return [{ unitId: unit.unitId, name: unit.name, kind: unit.kind, parentId: unit.parentId }, ...below];
 }
 
-/** A unit at or below another as a view needs it now: where it sits, its teachers, whether it takes part in the batch. */
-export interface UnitNow extends MeasureUnit {
-  ancestry: string[];
-  inputs: TeacherInputs;
-  /** A school that received seats in the batch (school_participation). */
-  takesPart: boolean;
+/** A unit whose teachers required a view judges from rollups: where it sits. */
+export interface JudgedUnit {
+  unitId: string;
+  kind: MeasureUnit['kind'];
+  ancestry: readonly string[];
+}
+
+/** The week whose changes count at an instant (null: every week). */
+const weekAt = (instant: string | null) => (instant === null ? null : isoWeekOf(Date.parse(instant) - 1));
+
+/**
+ * SQL for one jsonb object: what requiredFrom needs to judge the units `$asked` (a text[]), all at or
+ * below the unit `$root` (ancestry match `$path`), in the batch `$batch`'s programme, at instants
+ * from the week `$week` on (null: now only): the asked units' weekly teacher and exempt counts and
+ * declarations, and the units below the root that may have had a declared figure and no teachers
+ * then (unit_staffing), with theirs. Index lookups per asked unit and per such unit: a province's
+ * progress reads its own rows, not those of its 13,000 schools.
+ */
+export function requiredInputsSql(
+  reader: EntityManager,
+  asked: string,
+  root: string,
+  path: string,
+  week: string,
+  batch: string,
+): string {
+  return `(with asked as (select unnest(${asked}) as unit_id),
+     candidates as (select s.unit_id, u.ancestry from ${tableOf(reader, UnitStaffingRow)} s
+                    join ${tableOf(reader, UnitRow)} u on u.unit_id = s.unit_id
+                    where s.declarations > 0
+                      and (s.first_teachers_week is null or s.first_teachers_week > ${week}::text or s.teachers_left > 0)
+                      and (u.unit_id = ${root} or u.ancestry @> ${path})),
+     wanted as (select unit_id from asked union select unit_id from candidates)
+   select jsonb_build_object(
+     'candidates', (select coalesce(jsonb_agg(jsonb_build_array(unit_id, ancestry)), '[]'::jsonb) from candidates),
+     'teachers', (select coalesce(jsonb_agg(jsonb_build_array(c.unit_id, c.week, c.teachers, c.full_time)), '[]'::jsonb)
+                  from ${tableOf(reader, UnitTeacherChangeRow)} c where c.unit_id in (select unit_id from wanted)),
+     'exempt', (select coalesce(jsonb_agg(jsonb_build_array(x.unit_id, x.week, x.full_time)), '[]'::jsonb)
+                from ${tableOf(reader, UnitExemptChangeRow)} x
+                where x.unit_id in (select unit_id from asked)
+                  and x.programme_id = (select b.programme_id from ${tableOf(reader, BatchRow)} b where b.batch_id = ${batch})),
+     'declarations', (select coalesce(jsonb_agg(jsonb_build_array(d.unit_id, d.declared_at, d.full_time_teachers)), '[]'::jsonb)
+                      from ${tableOf(reader, UnitDeclarationRow)} d where d.unit_id in (select unit_id from wanted))))`;
 }
 
 /**
- * SQL for one jsonb array: the unit `$unit` (ancestry match `$path`, `[unitId]` as jsonb) and
- * every unit below it, the unit first, each with its registered teachers, its exempt teachers in
- * the batch `$batch`'s programme, its latest declaration and whether it takes part in the batch;
- * read with unitsNowFrom. One statement, index lookups per unit: what unitsAtOrBelow,
- * requiredAt(…, [null]) and schoolCounts(…, [null]) find in five.
+ * SQL for a jsonb object: per unit of `$asked` (a text[]), the schools at or below it taking part in
+ * the batch `$batch` now (school_participation), by index lookups per unit asked.
  */
-export function unitsNowSql(reader: EntityManager, unit: string, path: string, batch: string): string {
-  return `(select coalesce(jsonb_agg(jsonb_build_array(u.unit_id, u.name, u.kind, u.parent_id, u.ancestry,
-            coalesce(t.teachers, 0), coalesce(t.full_time, 0), coalesce(e.full_time, 0), d.full_time_teachers,
-            exists (select 1 from ${tableOf(reader, SchoolParticipationRow)} p where p.batch_id = ${batch} and p.school_id = u.unit_id))
-          order by u.root desc), '[]'::jsonb)
-     from (select *, true as root from ${tableOf(reader, UnitRow)} where unit_id = ${unit}
-           union all select *, false from ${tableOf(reader, UnitRow)} where ancestry @> ${path}) u
-     left join lateral (select sum(c.teachers)::int as teachers, sum(c.full_time)::int as full_time
-                        from ${tableOf(reader, UnitTeacherChangeRow)} c where c.unit_id = u.unit_id) t on true
-     left join lateral (select sum(x.full_time)::int as full_time from ${tableOf(reader, UnitExemptChangeRow)} x
-                        where x.unit_id = u.unit_id
-                          and x.programme_id = (select b.programme_id from ${tableOf(reader, BatchRow)} b where b.batch_id = ${batch})) e on true
-     left join lateral (select d.full_time_teachers from ${tableOf(reader, UnitDeclarationRow)} d
-                        where d.unit_id = u.unit_id order by d.declared_at desc limit 1) d on true)`;
+export function schoolsTakingPartSql(reader: EntityManager, asked: string, batch: string): string {
+  const [units, participation] = [tableOf(reader, UnitRow), tableOf(reader, SchoolParticipationRow)];
+  return `(select coalesce(jsonb_object_agg(a.unit_id,
+            (select count(*) from ${units} s join ${participation} p on p.batch_id = ${batch} and p.school_id = s.unit_id
+             where s.ancestry @> jsonb_build_array(a.unit_id))
+            + (select count(*) from ${participation} p where p.batch_id = ${batch} and p.school_id = a.unit_id)), '{}'::jsonb)
+          from unnest(${asked}) a(unit_id))`;
 }
 
-type UnitNowJson = [
-  string,
-  string,
-  MeasureUnit['kind'],
-  string | null,
-  string[],
-  number,
-  number,
-  number,
-  number | null,
-  boolean,
-];
-
-export function unitsNowFrom(json: unknown): UnitNow[] {
-  return (json as UnitNowJson[]).map(
-    ([unitId, name, kind, parentId, ancestry, registered, fullTime, exemptFullTime, declared, takesPart]) => ({
-      unitId,
-      name,
-      kind,
-      parentId,
-      ancestry,
-      inputs: { registered, requiredRegistered: fullTime - exemptFullTime, declared },
-      takesPart,
-    }),
-  );
+/** schoolsTakingPartSql's answer. */
+export function schoolsTakingPartFrom(json: unknown): Map<string, number> {
+  return new Map(Object.entries(json as Record<string, number>));
 }
 
-/** Teachers required now per unit, as requiredAt(…, [null]) has them. */
-export function requiredNow(units: readonly UnitNow[]): Map<string, Required> {
-  const inputs = new Map(units.map((unit) => [unit.unitId, unit.inputs]));
-  return requiredTeachers(units, (unitId) => inputs.get(unitId) as TeacherInputs);
+/** The earliest instant's week for requiredInputsSql (null when every instant is now). */
+export function requiredInputsWeek(instants: readonly (string | null)[]): string | null {
+  const weeks = instants.map(weekAt).filter((week): week is string => week !== null);
+  return weeks.length === 0 ? null : weeks.sort()[0];
 }
 
-/** Schools taking part now at or below each unit asked, as schoolCounts(…, [null]) counts them. */
-export function schoolsTakingPartNow(units: readonly UnitNow[], unitIds: readonly string[]): Map<string, number> {
-  const asked = new Set(unitIds);
-  const counts = new Map<string, number>();
-  for (const unit of units) {
-    if (!unit.takesPart) continue;
-    for (const each of [...unit.ancestry, unit.unitId])
-      if (asked.has(each)) counts.set(each, (counts.get(each) ?? 0) + 1);
-  }
-  return counts;
+interface RequiredInputsJson {
+  candidates: [string, string[]][];
+  teachers: [string, string, number, number][];
+  exempt: [string, string, number][];
+  declarations: [string, string, number][];
+}
+
+/**
+ * Teachers required at each unit judged, at each instant (null: now), from requiredInputsSql's
+ * answer: the same figures and sources as requiredAt over every unit at or below them. Below a unit
+ * with teachers the figure is its full-time teachers less the exempt (rolled up to it), plus the
+ * declared figure of every topmost unit below it that has one and no teachers (what requiredTeachers
+ * adds up child by child); a unit without teachers takes its own declared figure, or those below it.
+ * (A teacher is exempted only once registered, so no unit without teachers has exempt ones.)
+ */
+export function requiredFrom(
+  json: unknown,
+  judged: readonly JudgedUnit[],
+  instants: readonly (string | null)[],
+): Map<string, Required>[] {
+  const inputs = json as RequiredInputsJson;
+  const byUnit = <T extends [string, ...unknown[]]>(rows: readonly T[]) => {
+    const map = new Map<string, T[]>();
+    for (const row of rows) {
+      const list = map.get(row[0]);
+      if (list) list.push(row);
+      else map.set(row[0], [row]);
+    }
+    return map;
+  };
+  const teachers = byUnit(inputs.teachers);
+  const exempt = byUnit(inputs.exempt);
+  const declarations = byUnit(inputs.declarations);
+  return instants.map((instant) => {
+    const week = weekAt(instant);
+    const atMs = instant === null ? Infinity : Date.parse(instant);
+    const counted = (unitId: string) => {
+      let [registered, fullTime, exemptFullTime] = [0, 0, 0];
+      for (const [, changed, count, fullTimeCount] of teachers.get(unitId) ?? [])
+        if (week === null || changed <= week) [registered, fullTime] = [registered + count, fullTime + fullTimeCount];
+      for (const [, changed, fullTimeCount] of exempt.get(unitId) ?? [])
+        if (week === null || changed <= week) exemptFullTime += fullTimeCount;
+      return { registered, fullTime, exemptFullTime };
+    };
+    const declaredOf = (unitId: string): number | null => {
+      let latest: { at: number; figure: number } | null = null;
+      for (const [, declaredAt, figure] of declarations.get(unitId) ?? []) {
+        const at = Date.parse(declaredAt);
+        if (at < atMs && (latest === null || at > latest.at)) latest = { at, figure };
+      }
+      return latest?.figure ?? null;
+    };
+    // Units with a declared figure and no teachers at the instant: they count by their declaration.
+    const declaredOnly = inputs.candidates.flatMap(([unitId, ancestry]) => {
+      const declared = declaredOf(unitId);
+      return declared !== null && counted(unitId).registered === 0 ? [{ unitId, ancestry, declared }] : [];
+    });
+    const declaredIds = new Set(declaredOnly.map((each) => each.unitId));
+    const result = new Map<string, Required>();
+    for (const unit of judged) {
+      const own = counted(unit.unitId);
+      const declared = declaredOf(unit.unitId);
+      if (own.registered === 0 && declared !== null) {
+        result.set(unit.unitId, { required: declared, source: 'declared' });
+        continue;
+      }
+      if (unit.kind === 'school') {
+        result.set(
+          unit.unitId,
+          own.registered > 0
+            ? { required: own.fullTime - own.exemptFullTime, source: 'registered' }
+            : { required: 0, source: 'none' },
+        );
+        continue;
+      }
+      // The topmost such units strictly below this one: none of the units between them is one.
+      const topmost = declaredOnly.filter((each) => {
+        const at = each.ancestry.indexOf(unit.unitId);
+        return at >= 0 && !each.ancestry.slice(at + 1).some((between) => declaredIds.has(between));
+      });
+      const declaredBelow = topmost.reduce((sum, each) => sum + each.declared, 0);
+      const source =
+        own.registered === 0 ? (topmost.length > 0 ? 'declared' : 'none') : topmost.length > 0 ? 'mixed' : 'registered';
+      result.set(unit.unitId, { required: own.fullTime - own.exemptFullTime + declaredBelow, source });
+    }
+    return result;
+  });
 }
 
 /**
