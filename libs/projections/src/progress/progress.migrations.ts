@@ -249,6 +249,25 @@ export class ProgressStaffing1765100000000 implements MigrationInterface {
   }
 }
 
+/** What views ask of unit_staffing: the units with a declared figure and (maybe) no teachers, now or from a week on. */
+export class ProgressStaffingIndexes1765100000001 implements MigrationInterface {
+  name = 'ProgressStaffingIndexes1765100000001';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(`create index unit_staffing_without_teachers on ${schema}.unit_staffing (unit_id)
+      where declarations > 0 and (first_teachers_week is null or teachers_left > 0)`);
+    await queryRunner.query(`create index unit_staffing_first_teachers on ${schema}.unit_staffing (first_teachers_week)
+      where declarations > 0`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    const schema = schemaOf(queryRunner);
+    await queryRunner.query(`drop index ${schema}.unit_staffing_first_teachers`);
+    await queryRunner.query(`drop index ${schema}.unit_staffing_without_teachers`);
+  }
+}
+
 /** Every table the progress projector writes (as of the exemptions), for migrations that start it again. */
 const PROGRESS_TABLES = [
   'units',

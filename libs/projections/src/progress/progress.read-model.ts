@@ -6,6 +6,7 @@ import {
   ProgressReadModel1763800000000,
   ProgressRegions1765000000000,
   ProgressStaffing1765100000000,
+  ProgressStaffingIndexes1765100000001,
   ProgressTargets1764900000000,
 } from './progress.migrations';
 import { progressProjection } from './progress.projection';
@@ -21,5 +22,6 @@ export const progressReadModel: ReadModel = {
     ProgressExemptions1764900000002,
     ProgressRegions1765000000000,
     ProgressStaffing1765100000000,
+    ProgressStaffingIndexes1765100000001,
   ],
 };

@@ -60,11 +60,12 @@ export function requiredInputsSql(
   batch: string,
 ): string {
   return `(with asked as (select unnest(${asked}) as unit_id),
-     candidates as (select s.unit_id, u.ancestry from ${tableOf(reader, UnitStaffingRow)} s
-                    join ${tableOf(reader, UnitRow)} u on u.unit_id = s.unit_id
-                    where s.declarations > 0
-                      and (s.first_teachers_week is null or s.first_teachers_week > ${week}::text or s.teachers_left > 0)
-                      and (u.unit_id = ${root} or u.ancestry @> ${path})),
+     staffing as (select s.unit_id from ${tableOf(reader, UnitStaffingRow)} s
+                  where s.declarations > 0 and (s.first_teachers_week is null or s.teachers_left > 0)
+                  union select s.unit_id from ${tableOf(reader, UnitStaffingRow)} s
+                  where s.declarations > 0 and s.first_teachers_week > ${week}::text),
+     candidates as (select u.unit_id, u.ancestry from staffing s join ${tableOf(reader, UnitRow)} u on u.unit_id = s.unit_id
+                    where u.unit_id = ${root} or u.ancestry @> ${path}),
      wanted as (select unit_id from asked union select unit_id from candidates)
    select jsonb_build_object(
      'candidates', (select coalesce(jsonb_agg(jsonb_build_array(unit_id, ancestry)), '[]'::jsonb) from candidates),
@@ -84,10 +85,13 @@ export function requiredInputsSql(
  */
 export function schoolsTakingPartSql(reader: EntityManager, asked: string, batch: string): string {
   const [units, participation] = [tableOf(reader, UnitRow), tableOf(reader, SchoolParticipationRow)];
+  // Each unit below looked up by key (a county's 40 schools are 40 lookups, not a scan of the batch's schools).
+  const takesPart = (school: string) =>
+    `exists (select from ${participation} p where p.batch_id = ${batch} and p.school_id = ${school})`;
   return `(select coalesce(jsonb_object_agg(a.unit_id,
-            (select count(*) from ${units} s join ${participation} p on p.batch_id = ${batch} and p.school_id = s.unit_id
+            (select count(*) filter (where ${takesPart('s.unit_id')}) from ${units} s
              where s.ancestry @> jsonb_build_array(a.unit_id))
-            + (select count(*) from ${participation} p where p.batch_id = ${batch} and p.school_id = a.unit_id)), '{}'::jsonb)
+            + (${takesPart('a.unit_id')})::int), '{}'::jsonb)
           from unnest(${asked}) a(unit_id))`;
 }
 
