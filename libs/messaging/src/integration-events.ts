@@ -15,7 +15,10 @@ export const HEADERS = {
   schemaVersion: 'tip-schema-version',
   /** W3C trace context of the command that caused the event, when it had one. */
   traceparent: 'traceparent',
-  /** On a watermark: every event up to this position has been published before it, on every partition. */
+  /**
+   * On a watermark: every event of this partition up to this position comes before it; the lowest
+   * watermark over all partitions is how far the whole log has been published.
+   */
   watermark: 'tip-watermark',
 } as const;
 

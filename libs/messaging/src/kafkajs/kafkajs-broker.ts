@@ -63,6 +63,7 @@ export class KafkaJsBroker implements MessageBroker {
 
   async consume(options: ConsumerOptions): Promise<MessageConsumer> {
     let current: Consumer | undefined;
+    let offsets: OffsetCommits | undefined;
     let stopped = false;
     let restartTimer: NodeJS.Timeout | undefined;
     const start = async (): Promise<void> => {
@@ -73,6 +74,7 @@ export class KafkaJsBroker implements MessageBroker {
         allowAutoTopicCreation: false,
       });
       current = consumer;
+      offsets = new OffsetCommits(consumer, options.groupId, this.logger);
       // kafkajs restarts a crashed consumer only for its own retriable errors; ours (a handler that
       // failed, a database away) would leave the group for good. This one always comes back.
       consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -104,12 +106,10 @@ export class KafkaJsBroker implements MessageBroker {
             headers: fromKafkaHeaders(message.headers),
           }));
           await options.handle({ topic: batch.topic, partition: batch.partition, messages, heartbeat });
-          // Only once handled: a crash before this redelivers, and the handler sees it has the batch already.
+          // Only once handled: a crash before the commit redelivers, and the handler sees it has the batch already.
           const last = batch.messages[batch.messages.length - 1].offset;
           resolveOffset(last);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
-          ]);
+          offsets?.handled(batch.topic, batch.partition, Number(last) + 1);
           await heartbeat();
         },
       });
@@ -118,6 +118,7 @@ export class KafkaJsBroker implements MessageBroker {
     const stop = async () => {
       stopped = true;
       clearTimeout(restartTimer);
+      await offsets?.flush();
       await current?.disconnect();
     };
     this.closers.add(stop);
@@ -177,6 +178,50 @@ export class KafkaJsBroker implements MessageBroker {
       this.admin = admin;
     }
     return this.admin;
+  }
+}
+
+/** How long a handled batch's offset may wait to be committed with others. */
+const COMMIT_EVERY_MS = 200;
+
+/**
+ * Commits handled offsets at most every COMMIT_EVERY_MS, not once per batch: a broker round trip
+ * less per batch. The consumers' handlers keep what they applied (read models: the partition's
+ * offset, in the same transaction as the rows), so offsets handled but not yet committed when a
+ * worker dies are delivered again and filtered out; only the broker's lag figure trails.
+ */
+class OffsetCommits {
+  private readonly pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly groupId: string,
+    private readonly logger: EventStoreLogger | undefined,
+  ) {}
+
+  handled(topic: string, partition: number, next: number): void {
+    this.pending.set(`${topic}:${partition}`, { topic, partition, offset: String(next) });
+    this.timer ??= setTimeout(() => void this.flush(), COMMIT_EVERY_MS);
+  }
+
+  /** Commits what is pending now; a failure (a rebalance under way) is logged, and the batches come again. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const offsets = [...this.pending.values()];
+    this.pending.clear();
+    if (offsets.length === 0) return this.committing;
+    this.committing = this.committing
+      .then(() => this.consumer.commitOffsets(offsets))
+      .catch((error: unknown) =>
+        this.logger?.warn('Kafka offsets not committed; their messages will be delivered again', {
+          groupId: this.groupId,
+          error: String(error),
+        }),
+      );
+    return this.committing;
   }
 }
 

@@ -37,7 +37,10 @@ export interface MessageProducer {
 export interface ConsumerOptions {
   groupId: string;
   topic: string;
-  /** Called per partition batch, one at a time per partition; offsets are committed after it resolves. */
+  /**
+   * Called per partition batch, one at a time per partition; offsets are committed after it
+   * resolves, a moment later and with others': a handled batch may be delivered again.
+   */
   handle(batch: PartitionBatch): Promise<void>;
   /** Where a group with no committed offset starts; default the beginning. */
   fromBeginning?: boolean;
