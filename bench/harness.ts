@@ -25,6 +25,9 @@ export class LatencyRecorder {
   record(milliseconds: number): void {
     this.samples.push(milliseconds);
   }
+  get count(): number {
+    return this.samples.length;
+  }
   percentile(p: number): number {
     if (this.samples.length === 0) return 0;
     const sorted = [...this.samples].sort((a, b) => a - b);
