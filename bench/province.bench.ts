@@ -5,8 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { keySettingsFrom } from '@tip/audit';
-import { createPostgresEventStore, EventStore, StreamAppend } from '@tip/event-store';
+import { defaultHashWorkers, keySettingsFrom, verifyLog } from '@tip/audit';
+import { createPostgresEventStore, EventStore, NewEvent, StreamAppend } from '@tip/event-store';
 import {
   DashboardViews,
   isoWeekOf,
@@ -147,6 +147,14 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
       ({ history, imported } = await buildHistory(store, pool, rows, scale));
       if (cacheRoot) console.error(`province: history saved to ${await saveHistory(cacheRoot, scale, pool, history)}`);
     }
+    if (process.env.BENCH_PROVINCE_ONLY === 'store') {
+      // The event store's figures alone: verify, then the cached history imported again.
+      if (!cached) throw new Error('BENCH_PROVINCE_ONLY=store needs the history from BENCH_PROVINCE_CACHE');
+      await pool.query('vacuum analyze tip_events');
+      await verifyBenchmarks(url, store, rows, imported, keysDir);
+      await reimportBenchmarks(database, store, rows, imported);
+      return;
+    }
     await pool.query('drop table bench_bare');
     // What a province weighs on disk (infra/SIZING.md): the log with its indexes, beside its JSON alone.
     const { rows: weighed } = await pool.query<{ total: string; json: string; events: string }>(
@@ -204,29 +212,7 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
       baselineName: `peak RSS in the rebuild's first half (${count(before)} MB before it)`,
     });
 
-    // ── tip verify over the whole province, beside scanning the log it checks ────────────────────
-    const scanSeconds = await timed(async () => {
-      let scanned = 0;
-      for await (const item of store.scanLog()) if (item.kind === 'events') scanned += item.events.length;
-      if (scanned !== imported) throw new Error(`scanLog saw ${scanned} events, ${imported} were imported`);
-    });
-    const printed: string[] = [];
-    let exitCode = -1;
-    const verifySeconds = await timed(async () => {
-      exitCode = await verifyEventStore(
-        url,
-        { against: [], maxProblems: 10, keys: keySettingsFrom({}, keysDir) },
-        { print: (line) => printed.push(line), progress: new PassThrough().resume() },
-      );
-    });
-    if (exitCode !== 0) throw new Error(`tip verify found the province's log broken:\n${printed.join('\n')}`);
-    rows.push({
-      benchmark: `tip verify (every hash chain, catch-up) of the whole province, ${count(imported)} events (target ≥ 200,000 events/s)`,
-      unit: 'events/s',
-      ours: imported / verifySeconds,
-      baseline: imported / scanSeconds,
-      baselineName: 'store.scanLog alone (what verify reads)',
-    });
+    await verifyBenchmarks(url, store, rows, imported, keysDir);
 
     // ── The views over the province ─────────────────────────────────────────────────────────────
     const dataSource = readModelDataSource(url, progressReadModel, liveSchemaOf(progressReadModel), { poolSize: 10 });
@@ -355,6 +341,153 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
     await pool.end();
     await store.close();
     await rm(keysDir, { recursive: true, force: true });
+  }
+}
+
+/** `tip verify` of the whole province, beside scanning the log it reads; and the verifier's paths beside each other. */
+async function verifyBenchmarks(
+  url: string,
+  store: EventStore,
+  rows: BenchRow[],
+  imported: number,
+  keysDir: string,
+): Promise<void> {
+  const scan = async (options: { rows?: boolean }) => {
+    let scanned = 0;
+    for await (const item of store.scanLog(options)) {
+      if (item.kind === 'events') scanned += item.events.length;
+      if (item.kind === 'rows') scanned += item.rows.count;
+    }
+    if (scanned !== imported) throw new Error(`scanLog saw ${scanned} events, ${imported} were imported`);
+  };
+  await scan({ rows: true }); // warm: the log in the buffer cache
+  const scanSeconds = await timed(() => scan({ rows: true }));
+  const cpu = process.cpuUsage();
+  const printed: string[] = [];
+  let exitCode = -1;
+  const verifySeconds = await timed(async () => {
+    exitCode = await verifyEventStore(
+      url,
+      { against: [], maxProblems: 10, keys: keySettingsFrom({}, keysDir) },
+      { print: (line) => printed.push(line), progress: new PassThrough().resume() },
+    );
+  });
+  const used = process.cpuUsage(cpu);
+  if (exitCode !== 0) throw new Error(`tip verify found the province's log broken:\n${printed.join('\n')}`);
+  console.error(
+    `  verify: ${verifySeconds.toFixed(1)} s; this process's CPU ${((used.user + used.system) / 1e6).toFixed(1)} s ` +
+      `(${((used.user + used.system) / imported).toFixed(2)} µs an event, worker threads included)`,
+  );
+  rows.push({
+    benchmark: `tip verify (every hash chain, catch-up) of the whole province, ${count(imported)} events, rows hashed by ${defaultHashWorkers()} worker thread(s) (target ≥ 200,000 events/s)`,
+    unit: 'events/s',
+    ours: imported / verifySeconds,
+    baseline: imported / scanSeconds,
+    baselineName: 'store.scanLog({ rows: true }) alone (what verify reads)',
+  });
+  if (process.env.BENCH_PROVINCE_ONLY !== 'store') return;
+  // The verifier's three paths on the same log: decoded events (the path before), rows hashed here, rows in workers.
+  const paths: [string, () => Promise<unknown>][] = [
+    [
+      'events decoded and hashed on one thread (the path before)',
+      () => verifyLog({ scan: store.scanLog(), heads: [], kept: [] }),
+    ],
+    [
+      'rows hashed as stored, on one thread',
+      () => verifyLog({ scan: store.scanLog({ rows: true }), heads: [], kept: [], hashWorkers: 0 }),
+    ],
+  ];
+  for (const [name, run] of paths) {
+    const started = process.cpuUsage();
+    const seconds = await timed(run);
+    const cpuUsed = process.cpuUsage(started);
+    rows.push({
+      benchmark: `verifyLog of the whole province, ${name}; ${((cpuUsed.user + cpuUsed.system) / imported).toFixed(2)} µs of CPU an event`,
+      unit: 'events/s',
+      ours: imported / seconds,
+      baseline: imported / scanSeconds,
+      baselineName: 'store.scanLog({ rows: true }) alone',
+    });
+  }
+}
+
+/**
+ * The cached province imported again through importEvents into an empty store: the real log, in
+ * its order, each stream's run of events one append, handed over about a county's worth at a time
+ * (as the history was first imported), beside the same rows by text COPY into a bare table.
+ */
+async function reimportBenchmarks(
+  database: BenchDatabase,
+  source: EventStore,
+  rows: BenchRow[],
+  imported: number,
+): Promise<void> {
+  const url = await database.fresh();
+  const target = await createPostgresEventStore({ connectionString: url });
+  const pool = new Pool({ connectionString: url, max: 2 });
+  try {
+    await pool.query(BARE);
+    let importSeconds = 0;
+    let bareSeconds = 0;
+    let done = 0;
+    const memory: number[] = [];
+    let appends: StreamAppend[] = [];
+    let events = 0;
+    const inHandOver = new Set<string>();
+    const handOver = async () => {
+      importSeconds += await timed(() => target.importEvents(appends, { chunkSize: IMPORT_CHUNK }));
+      bareSeconds += await timed(() => copyBare(pool, appends));
+      done += events;
+      memory.push(process.memoryUsage().rss / MB);
+      if (memory.length % 10 === 1) console.error(`  re-import: ${count(done)} events, ${memory.length} hand-overs`);
+      appends = [];
+      events = 0;
+      inHandOver.clear();
+    };
+    for await (const item of source.scanLog()) {
+      if (item.kind !== 'events') continue;
+      for (const event of item.events) {
+        const last = appends[appends.length - 1];
+        const newEvent = {
+          type: event.type,
+          data: JSON.parse(event.data) as Record<string, unknown>,
+          metadata: JSON.parse(event.metadata) as NewEvent['metadata'],
+        };
+        if (last?.streamId === event.streamId) last.events.push(newEvent);
+        else {
+          // A stream met again: the next hand-over takes it (one import chunk holds a stream once).
+          if (inHandOver.has(event.streamId)) await handOver();
+          inHandOver.add(event.streamId);
+          appends.push({
+            streamId: event.streamId,
+            expectedRevision: event.revision === 0 ? 'no_stream' : event.revision - 1,
+            events: [newEvent],
+          });
+        }
+        events += 1;
+      }
+      if (events >= 50_000) await handOver();
+    }
+    if (events > 0) await handOver();
+    if (done !== imported) throw new Error(`re-imported ${done} events of ${imported}`);
+    const tenth = memory[Math.floor(memory.length / 10)];
+    rows.push({
+      benchmark: `bulk import of the cached province again (importEvents into an empty store, chunks of ${IMPORT_CHUNK}, 50,000-event hand-overs), ${count(done)} events (target ≥ 120,000 events/s)`,
+      unit: 'events/s',
+      ours: done / importSeconds,
+      baseline: done / bareSeconds,
+      baselineName: 'text COPY of the same rows, unlogged table without key or index',
+    });
+    rows.push({
+      benchmark: `resident memory after the re-import's last hand-over, beside after the first tenth (memory flat: ≈ 1×)`,
+      unit: 'MB',
+      ours: memory[memory.length - 1],
+      baseline: tenth,
+      baselineName: `RSS after ${Math.floor(memory.length / 10)} of ${memory.length} hand-overs`,
+    });
+  } finally {
+    await pool.end();
+    await target.close();
   }
 }
 

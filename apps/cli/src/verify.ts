@@ -38,6 +38,9 @@ export interface VerifyCommandOptions {
   /** Problems printed at most. */
   maxProblems: number;
   keys: KeySettings;
+  /** Worker threads hashing the log's rows, and the size of log from which they start (VerifyLogInput). */
+  hashWorkers?: number;
+  hashWorkersFrom?: number;
 }
 
 /** A command-line problem the user can fix (a bad file, a bad key): printed, exit 2. */
@@ -73,15 +76,24 @@ export async function verifyEventStore(
         tree && heads
           ? await verifyAuditLog(
               { store, tree, heads },
-              { against, trustedKey, maxProblems: options.maxProblems, onProgress },
+              {
+                against,
+                trustedKey,
+                maxProblems: options.maxProblems,
+                onProgress,
+                hashWorkers: options.hashWorkers,
+                hashWorkersFrom: options.hashWorkersFrom,
+              },
             )
           : await verifyLog({
-              scan: store.scanLog(),
+              scan: store.scanLog({ rows: true }),
               heads: [],
               kept: against,
               trustedKey,
               maxProblems: options.maxProblems,
               onProgress,
+              hashWorkers: options.hashWorkers,
+              hashWorkersFrom: options.hashWorkersFrom,
             });
       bar.setTotal(report.eventsChecked);
       bar.stop();

@@ -3,7 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Client, Pool } from 'pg';
-import { createPool, createPostgresEventStore, LoggedEvent, NewEvent, PostgresEventStore } from '@tip/event-store';
+import {
+  createPool,
+  createPostgresEventStore,
+  decodeLogRows,
+  LoggedEvent,
+  LogRows,
+  LogScanItem,
+  NewEvent,
+  PostgresEventStore,
+} from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { AuditLog, migrateAuditTables, storedCheckpoints } from './audit-log';
 import { checkpointSignatureProblem } from './checkpoints/checkpoint';
@@ -11,6 +20,7 @@ import { toCheckpoint } from './checkpoints/tree-heads';
 import { fileCheckpointSigner } from './keys/checkpoint-signer';
 import { eventLeafHash } from './merkle/event-leaf';
 import { rootOf, verifyConsistency, verifyInclusion } from './merkle/merkle-tree';
+import { verifyLog } from './verification/log-verifier';
 
 function event(type: string, data: Record<string, unknown> = {}): NewEvent {
   const commandId = randomUUID();
@@ -266,6 +276,69 @@ describe('The audit log (Merkle tree and signed heads over the event store)', ()
         latestHead: { matches: true, signatureOk: true },
       });
       expect(report.headsChecked).toBe((await storedCheckpoints(audit.heads)).length);
+    });
+
+    /** The log in pages of 100 rows, the last through `change`, checked with its rows hashed by worker threads. */
+    async function verifyInWorkers(change: (rows: LogRows) => LogRows = (rows) => rows) {
+      async function* scan(): AsyncGenerator<LogScanItem> {
+        let held: LogRows | undefined;
+        let pages = 0;
+        for await (const item of store.scanLog({ rows: true, pageSize: 100 })) {
+          if (item.kind !== 'rows') {
+            if (held) yield { kind: 'rows', rows: change(held) };
+            held = undefined;
+            yield item;
+            continue;
+          }
+          if (held) yield { kind: 'rows', rows: held };
+          held = item.rows;
+          pages += 1;
+        }
+        expect(pages).toBeGreaterThan(3);
+      }
+      return verifyLog({
+        scan: scan(),
+        storedLeaves: (fromChunk) => audit.tree.chunksFrom(fromChunk, 64),
+        heads: await storedCheckpoints(audit.heads),
+        kept: [],
+        hashWorkers: 2,
+        hashWorkersFrom: 0,
+      });
+    }
+
+    it('hashes the rows in worker threads to the very report and root worked out on one thread', async () => {
+      await audit.heads.sign('request');
+      const inline = await audit.verify({ hashWorkers: 0 });
+      const inWorkers = await verifyInWorkers();
+      expect(inWorkers.problems).toEqual([]);
+      expect(inWorkers).toEqual(inline);
+      expect(inline.tree.rootHash).toBe(rootOf((await wholeLog(store)).map(eventLeafHash)).toString('hex'));
+    });
+
+    it('catches an event altered in the last page, hashed by a worker thread', async () => {
+      await audit.heads.sign('request');
+      const lastWithSeats = (rows: LogRows) =>
+        decodeLogRows(rows)
+          .filter((each) => each.data.includes('"seats":'))
+          .pop();
+      let altered: LoggedEvent | undefined;
+      const report = await verifyInWorkers((rows) => {
+        altered = lastWithSeats(rows);
+        // One digit of the seats changed in the stored bytes, as an UPDATE behind the store would.
+        const bytes = Buffer.from(rows.bytes);
+        const at = bytes.lastIndexOf(Buffer.from('"seats":'));
+        bytes[at + 8] = bytes[at + 8] === 0x39 ? 0x38 : bytes[at + 8] + 1;
+        return { bytes, count: rows.count };
+      });
+      expect(altered).toBeDefined();
+      expect(report.ok).toBe(false);
+      expect(report.problems).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'altered', check: 'hash-chain', position: altered?.position }),
+          expect.objectContaining({ kind: 'altered', check: 'tree-leaves', position: altered?.position }),
+          expect.objectContaining({ kind: 'tree', check: 'signed-head' }),
+        ]),
+      );
     });
   });
 });

@@ -36,6 +36,9 @@ export interface VerifyOptions {
   trustedKey?: Buffer;
   maxProblems?: number;
   onProgress?(eventsChecked: number): void;
+  /** Worker threads hashing the log's rows (see VerifyLogInput). */
+  hashWorkers?: number;
+  hashWorkersFrom?: number;
 }
 
 /** A signed head as stored: a checkpoint and the order it was stored in. */
@@ -66,13 +69,15 @@ export async function verifyAuditLog(
   options: VerifyOptions = {},
 ): Promise<LogVerificationReport> {
   return verifyLog({
-    scan: sources.store.scanLog(),
+    scan: sources.store.scanLog({ rows: true }),
     storedLeaves: (fromChunk) => sources.tree.chunksFrom(fromChunk, 64),
     heads: await storedCheckpoints(sources.heads),
     kept: options.against ?? [],
     trustedKey: options.trustedKey,
     maxProblems: options.maxProblems,
     onProgress: options.onProgress,
+    hashWorkers: options.hashWorkers,
+    hashWorkersFrom: options.hashWorkersFrom,
   });
 }
 

@@ -10,6 +10,7 @@ export * from './keys/checkpoint-signer';
 export * from './keys/audit-keys';
 export * from './proofs/audit-proofs';
 export * from './verification/log-verifier';
+export { defaultHashWorkers } from './verification/row-hashers';
 export * from './audit-log';
 export * from './export/log-export';
 export * from './personal-data/key-encryption-keys';

@@ -9,6 +9,7 @@ export * from './port/observer';
 export * from './port/upcasting';
 export * from './port/validation';
 export * from './port/verification';
+export * from './port/log-rows';
 export { canonicalInstant } from './port/iso-instant';
 export * from './port/unavailable';
 export {

@@ -1,16 +1,12 @@
-import {
-  canonicalInstant,
-  chainHashHex,
-  contentHashHexOfCanonical,
-  GENESIS_HASH_HEX,
-  LoggedEvent,
-  LogScanItem,
-} from '@tip/event-store';
+import * as eventStore from '@tip/event-store';
+import type { LoggedEvent, LogInstants, LogScanItem } from '@tip/event-store';
 import { Checkpoint, checkpointSignatureProblem } from '../checkpoints/checkpoint';
 import { eventLeafHash } from '../merkle/event-leaf';
 import { MerkleFrontier } from '../merkle/merkle-tree';
 import { CHUNK_SIZE } from '../tree/tree-schema';
 import type { LeafChunk } from '../tree/merkle-tree-store';
+import { defaultHashWorkers, HashedRows, RowHashers } from './row-hashers';
+import { ROW_RESULT_BYTES } from './row-hashes';
 
 export type LogProblemKind =
   /** The event's content is not what its chain or its recorded leaf says. */
@@ -130,7 +126,38 @@ export interface VerifyLogInput {
   trustedKey?: Buffer;
   maxProblems?: number;
   onProgress?(eventsChecked: number): void;
+  /**
+   * Worker threads that hash pages of log rows (scanLog({ rows: true })) while this thread
+   * chains the ones before; 0 hashes them here. By default every core but one, up to four,
+   * for a log of at least `hashWorkersFrom` events (10,000): starting a thread costs more than
+   * hashing a small log.
+   */
+  hashWorkers?: number;
+  hashWorkersFrom?: number;
 }
+
+// Bound once: a name imported from a package's index is a getter, read again at every use.
+const {
+  canonicalInstant,
+  chainHashHex,
+  contentHashHexOfCanonical,
+  decodeLogRow,
+  GENESIS_HASH_HEX,
+  LOG_ROW_FIELDS,
+  LogRowField,
+  logRowEnd,
+  logRowFields,
+  readInt64,
+  uuidText,
+} = eventStore;
+
+const POSITION = LogRowField.position;
+const STREAM_ID = LogRowField.streamId;
+const REVISION = LogRowField.revision;
+const HASH = LogRowField.hash;
+
+/** Pages being hashed at once, per worker thread. */
+const PAGES_IN_FLIGHT_PER_WORKER = 3;
 
 interface StreamChain {
   revision: number;
@@ -157,18 +184,42 @@ interface RecordedLeaf {
  */
 export async function verifyLog(input: VerifyLogInput): Promise<LogVerificationReport> {
   const run = new Verification(input);
-  for await (const item of input.scan) {
-    switch (item.kind) {
-      case 'start':
-        run.start(item.safePosition);
-        break;
-      case 'events':
-        await run.events(item.events);
-        break;
-      case 'heads':
-        run.heads(item.heads);
-        break;
+  let hashers = new RowHashers(0);
+  // Pages of rows being hashed, taken in the order they came.
+  const hashing: Promise<HashedRows>[] = [];
+  const drain = async (leave: number) => {
+    while (hashing.length > leave) await run.rows(await (hashing.shift() as Promise<HashedRows>));
+  };
+  try {
+    for await (const item of input.scan) {
+      switch (item.kind) {
+        case 'start': {
+          run.start(item.safePosition);
+          const workers = input.hashWorkers ?? defaultHashWorkers();
+          if (workers > 0 && item.safePosition >= (input.hashWorkersFrom ?? 10_000)) hashers = new RowHashers(workers);
+          break;
+        }
+        case 'rows': {
+          const page = hashers.hash(item.rows);
+          // A page that fails is reported when its turn comes, not before the ones ahead of it.
+          page.catch(() => undefined);
+          hashing.push(page);
+          await drain(Math.max(0, hashers.threads * PAGES_IN_FLIGHT_PER_WORKER - 1));
+          break;
+        }
+        case 'events':
+          await drain(0);
+          await run.events(item.events);
+          break;
+        case 'heads':
+          await drain(0);
+          run.heads(item.heads);
+          break;
+      }
     }
+    await drain(0);
+  } finally {
+    await hashers.close();
   }
   return run.finish();
 }
@@ -239,11 +290,48 @@ class Verification {
   async events(events: LoggedEvent[]): Promise<void> {
     const last = events[events.length - 1];
     if (last) await this.readRecordedUpTo(Math.min(last.position, this.safePosition));
-    for (const event of events) {
+    for (const event of events) this.checkEvent(event);
+    this.input.onProgress?.(this.eventsChecked);
+  }
+
+  /** One event, decoded: every check worked out here. */
+  private checkEvent(event: LoggedEvent): void {
+    this.eventsChecked += 1;
+    this.checkFields(event);
+    this.checkChain(event, contentHashHexOfCanonical(event.streamId, event.type, event.data, event.metadata));
+    if (event.position <= this.safePosition) this.addLeaf(event, eventLeafHash(event));
+  }
+
+  private readonly rowFields = new Int32Array(2 * LOG_ROW_FIELDS);
+  private readonly rowInstants = new eventStore.LogInstants();
+
+  /**
+   * A page of log rows whose content hashes, leaves and field checks were worked out already
+   * (row-hashes.ts): what is left here is each stream's chain and the tree, in log order. A row
+   * whose columns disagree with its metadata is decoded and checked as an event.
+   */
+  async rows({ rows, results }: HashedRows): Promise<void> {
+    const { bytes, count } = rows;
+    const fields = this.rowFields;
+    if (count === 0) return;
+    let last = 0;
+    for (let row = 0, at = 0; row < count; row++) last = at = row + 1 < count ? logRowEnd(bytes, at) : at;
+    await this.readRecordedUpTo(Math.min(readInt64(bytes, last + 2 + 4), this.safePosition));
+    let at = 0;
+    // One event object for the whole page, pointed at each row in turn: what outlives the row is decoded first.
+    const event = new RowEvent(bytes, this.rowInstants);
+    for (let row = 0; row < count; row++) {
+      const rowAt = at;
+      at = logRowFields(bytes, at, fields);
+      const result = row * ROW_RESULT_BYTES;
+      if (results[result + 64] !== 0) {
+        this.checkEvent(decodeLogRow(bytes, rowAt, this.rowInstants));
+        continue;
+      }
       this.eventsChecked += 1;
-      this.checkFields(event);
-      this.checkChain(event);
-      if (event.position <= this.safePosition) this.addLeaf(event);
+      event.pointAt(rowAt, fields);
+      this.checkChain(event, results.toString('hex', result, result + 32));
+      if (event.position <= this.safePosition) this.addLeaf(event, results.subarray(result + 32, result + 64));
     }
     this.input.onProgress?.(this.eventsChecked);
   }
@@ -305,8 +393,7 @@ class Verification {
     }
   }
 
-  private addLeaf(event: LoggedEvent): void {
-    const leaf = eventLeafHash(event);
+  private addLeaf(event: LoggedEvent, leaf: Buffer): void {
     this.frontier.append(leaf);
     this.lastTreePosition = event.position;
     this.takeRecordedBefore(event.position);
@@ -314,10 +401,10 @@ class Verification {
     if (recorded && recorded.position === event.position) {
       this.trackRecorded(recorded);
       this.recordedAt += 1;
-      if (!recorded.leaf.equals(leaf)) this.leafMismatches.push({ event, recorded });
+      if (!recorded.leaf.equals(leaf)) this.leafMismatches.push({ event: decoded(event), recorded });
     } else if (!this.recordedDone || recorded) {
       // Within the stored tree (a recorded leaf lies beyond it): a position the tree never had.
-      this.unexpected.push({ event });
+      this.unexpected.push({ event: decoded(event) });
     }
     this.reachAnchors();
   }
@@ -408,10 +495,9 @@ class Verification {
     return last.canonical;
   }
 
-  private checkChain(event: LoggedEvent): void {
+  private checkChain(event: LoggedEvent, content: string): void {
     const chain = this.chains.get(event.streamId);
     const expected = chain ? chain.revision + 1 : 0;
-    const content = contentHashHexOfCanonical(event.streamId, event.type, event.data, event.metadata);
     if (chain?.suspect) this.settleSuspect(chain, event, content);
     if (event.revision < expected) {
       this.report({
@@ -441,14 +527,22 @@ class Verification {
       return;
     }
     const previous = chain?.hash ?? GENESIS_HASH_HEX;
-    const next: StreamChain = {
-      revision: event.revision,
-      hash: event.hash,
-      position: event.position,
-      headSeen: chain?.headSeen,
-    };
-    if (chainHashHex(previous, content) !== event.hash) next.suspect = { event, chainedFrom: previous };
-    this.chains.set(event.streamId, next);
+    const suspect =
+      chainHashHex(previous, content) !== event.hash ? { event: decoded(event), chainedFrom: previous } : undefined;
+    if (chain) {
+      // Changed in place: a new object an event is garbage a few events later.
+      chain.revision = event.revision;
+      chain.hash = event.hash;
+      chain.position = event.position;
+      chain.suspect = suspect;
+    } else {
+      this.chains.set(event.streamId, {
+        revision: event.revision,
+        hash: event.hash,
+        position: event.position,
+        suspect,
+      });
+    }
   }
 
   /** A suspect followed by an event that chains from what came before it was inserted; otherwise it was altered. */
@@ -664,6 +758,65 @@ class Verification {
       });
     }
   }
+}
+
+/**
+ * An event of a page of log rows, of which only what every event needs is decoded (position,
+ * stream, revision, hash); the rest is decoded when asked for, as long as its page is at hand.
+ */
+class RowEvent implements LoggedEvent {
+  position = 0;
+  streamId = '';
+  revision = 0;
+  hash = '';
+  private at = 0;
+  private whole: LoggedEvent | undefined;
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly instants: LogInstants,
+  ) {}
+
+  pointAt(at: number, fields: Int32Array): void {
+    const bytes = this.bytes;
+    this.at = at;
+    this.whole = undefined;
+    this.position = readInt64(bytes, fields[2 * POSITION]);
+    this.streamId = bytes.toString('utf8', fields[2 * STREAM_ID], fields[2 * STREAM_ID] + fields[2 * STREAM_ID + 1]);
+    this.revision = readInt64(bytes, fields[2 * REVISION]);
+    this.hash = bytes.toString('hex', fields[2 * HASH], fields[2 * HASH] + 32);
+  }
+
+  decode(): LoggedEvent {
+    return (this.whole ??= decodeLogRow(this.bytes, this.at, this.instants));
+  }
+
+  get eventId(): string {
+    return uuidText(this.bytes, this.at + 2 + 4 + 8 + 4 + Buffer.byteLength(this.streamId) + 4 + 8 + 4);
+  }
+  get type(): string {
+    return this.decode().type;
+  }
+  get schemaVersion(): number {
+    return this.decode().schemaVersion;
+  }
+  get businessTime(): string {
+    return this.decode().businessTime;
+  }
+  get recordedTime(): string {
+    return this.decode().recordedTime;
+  }
+  get data(): string {
+    return this.decode().data;
+  }
+  get metadata(): string {
+    return this.decode().metadata;
+  }
+}
+
+/** The event as a plain object of its own: keeps no page of rows alive, spreads like any other, is not pointed elsewhere. */
+function decoded(event: LoggedEvent): LoggedEvent {
+  return event instanceof RowEvent ? { ...event.decode() } : event;
 }
 
 function notReached(anchor: Anchor): AnchorResult {

@@ -46,6 +46,7 @@ import {
   ImportOptions,
   ImportResult,
   LogScanItem,
+  ScanLogOptions,
   ReadAllOptions,
   ReadStreamOptions,
   StreamAppend,
@@ -760,7 +761,7 @@ export class KurrentDbEventStore implements EventStore {
    * KurrentDB shows committed events in log order and nothing is held back, so the scan is
    * readLog page after page; the stream ends KurrentDB keeps are its own, not a record of TIP's.
    */
-  async *scanLog(options: { pageSize?: number } = {}): AsyncGenerator<LogScanItem> {
+  async *scanLog(options: ScanLogOptions = {}): AsyncGenerator<LogScanItem> {
     const pageSize = options.pageSize ?? 5000;
     const head = await this.headPosition();
     yield { kind: 'start', safePosition: head };

@@ -1,5 +1,6 @@
 import { AuditedEvent, LoggedEvent, NewEvent, RecordedEvent } from './event';
 import { ExpectedRevision } from './expected-revision';
+import { LogRows } from './log-rows';
 import { VerificationReport } from './verification';
 
 export interface StreamAppend {
@@ -110,6 +111,15 @@ export interface EventStoreStats {
   oldestOpenTransactionSeconds: number;
 }
 
+export interface ScanLogOptions {
+  pageSize?: number;
+  /**
+   * Events as log rows (LogRows) rather than LoggedEvents where the store reads them as such
+   * (PostgreSQL): a verifier hashes them without decoding. A store may give events anyway.
+   */
+  rows?: boolean;
+}
+
 /** One step of a whole-log scan (scanLog), in this order: start, then events, then stream heads. */
 export type LogScanItem =
   | {
@@ -121,6 +131,8 @@ export type LogScanItem =
       safePosition: number;
     }
   | { kind: 'events'; events: LoggedEvent[] }
+  /** Events as the bytes they are stored as, when asked for (`rows: true`) and the store has them so. */
+  | { kind: 'rows'; rows: LogRows }
   /** Where the store keeps each stream's end apart from its events (PostgreSQL's tip_streams). */
   | { kind: 'heads'; heads: { streamId: string; revision: number; lastHash: string }[] };
 
@@ -160,7 +172,7 @@ export interface EventStore {
    * beyond readLog's safe prefix it includes whatever else the view holds, and afterwards the
    * store's own record of each stream's end where it keeps one.
    */
-  scanLog(options?: { pageSize?: number }): AsyncIterable<LogScanItem>;
+  scanLog(options?: ScanLogOptions): AsyncIterable<LogScanItem>;
   subscribeToAll(options: SubscriptionOptions): Subscription;
   /** Walks every stream's hash chain and names the first altered, inserted or missing event. */
   verify(options?: { onProgress?: (eventsChecked: number) => void }): Promise<VerificationReport>;

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { LogRows } from '@tip/event-store';
+import { hashLogRows, ROW_RESULT_BYTES } from './row-hashes';
+import type { RowHashReply, RowHashRequest } from './row-hash.worker';
+
+/** Log rows with what row-hashes.ts works out for each. */
+export interface HashedRows {
+  rows: LogRows;
+  results: Buffer;
+}
+
+/** Worker threads by default: every core but the one that chains, up to four. */
+export function defaultHashWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+/**
+ * Hashes pages of log rows in worker threads, round robin; `hash` answers in whatever order the
+ * workers finish, so the caller keeps its own order. With no workers, pages are hashed at once,
+ * on the caller's thread.
+ */
+export class RowHashers {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, { resolve(value: HashedRows): void; reject(error: Error): void }>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(workers: number) {
+    for (let index = 0; index < workers; index++) this.workers.push(this.spawn());
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  hash(rows: LogRows): Promise<HashedRows> {
+    if (this.workers.length === 0) {
+      const results = Buffer.alloc(rows.count * ROW_RESULT_BYTES);
+      hashLogRows(rows.bytes, rows.count, results);
+      return Promise.resolve({ rows, results });
+    }
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    // Sent by transfer, not copied: the page's bytes must be an ArrayBuffer of their own.
+    const own =
+      rows.bytes.byteOffset === 0 && rows.bytes.byteLength === rows.bytes.buffer.byteLength
+        ? (rows.bytes.buffer as ArrayBuffer)
+        : (new Uint8Array(rows.bytes).buffer as ArrayBuffer);
+    return new Promise<HashedRows>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      const request: RowHashRequest = { id, bytes: own, count: rows.count };
+      this.workers[id % this.workers.length].postMessage(request, [own]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    this.workers.length = 0;
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(workerFile(), workerOptions());
+    worker.unref();
+    worker.on('message', (reply: RowHashReply) => {
+      const waiting = this.waiting.get(reply.id);
+      if (!waiting) return;
+      this.waiting.delete(reply.id);
+      const rows = { bytes: Buffer.from(reply.bytes), count: 0 };
+      if ('error' in reply) waiting.reject(new Error(reply.error));
+      else {
+        rows.count = reply.results.byteLength / ROW_RESULT_BYTES;
+        waiting.resolve({ rows, results: Buffer.from(reply.results) });
+      }
+    });
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => {
+      if (this.waiting.size > 0) this.fail(new Error(`a hashing worker thread stopped (exit code ${code})`));
+    });
+    return worker;
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiting of this.waiting.values()) waiting.reject(error);
+    this.waiting.clear();
+  }
+}
+
+/**
+ * The worker's source. TIP runs from its TypeScript sources (scripts/register.js): a worker
+ * thread loads the same compiler, found from here, with the same project file.
+ */
+function workerFile(): string {
+  return path.join(__dirname, __filename.endsWith('.ts') ? 'row-hash.worker.ts' : 'row-hash.worker.js');
+}
+
+function workerOptions(): { execArgv?: string[]; env?: NodeJS.ProcessEnv } {
+  if (!__filename.endsWith('.ts')) return {};
+  let project = process.env.SWC_NODE_PROJECT;
+  for (let folder = __dirname; !project && path.dirname(folder) !== folder; folder = path.dirname(folder)) {
+    if (existsSync(path.join(folder, 'tsconfig.base.json'))) project = path.join(folder, 'tsconfig.base.json');
+  }
+  return {
+    execArgv: ['--require', require.resolve('@swc-node/register')],
+    env: { ...process.env, ...(project ? { SWC_NODE_PROJECT: project } : {}) },
+  };
+}
