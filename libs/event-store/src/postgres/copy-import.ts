@@ -397,14 +397,85 @@ interface Reservation {
   start_hashes: (Buffer | null)[];
 }
 
+/** A point a chunk of an ordered import reaches, or fails before: the next chunk waits for it. */
+class Gate {
+  readonly reached: Promise<void>;
+  private settled = false;
+  private open!: () => void;
+  private shut!: (error: unknown) => void;
+
+  constructor() {
+    this.reached = new Promise<void>((resolve, reject) => {
+      this.open = resolve;
+      this.shut = reject;
+    });
+    // Whoever waits on it hears of a failure; nobody waiting is no unhandled rejection.
+    this.reached.catch(() => undefined);
+  }
+
+  pass(): void {
+    this.settled = true;
+    this.open();
+  }
+
+  fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.shut(error);
+  }
+}
+
+/**
+ * How far one chunk of an ordered import has got. The next chunk reserves its positions only
+ * once this one's rows are in (so positions, and transaction ids, follow the history's order,
+ * and no two chunks' rows wait on each other's unique keys), and commits only after this one
+ * has. `done` says whether the chunk was finally stored, on its first try or after recovery.
+ */
+export class ChunkStages {
+  readonly copied = new Gate();
+  readonly committed = new Gate();
+  readonly done: Promise<boolean>;
+  finish!: (stored: boolean) => void;
+
+  constructor() {
+    this.done = new Promise<boolean>((resolve) => (this.finish = resolve));
+  }
+
+  fail(error: unknown): void {
+    this.copied.fail(error);
+    this.committed.fail(error);
+  }
+}
+
+/** A chunk given up because the one before it failed: it goes again once that one is settled. */
+export class ChunkOutOfTurn extends Error {
+  constructor() {
+    super('the chunk before this one failed: it is stored again after that one');
+  }
+}
+
 /**
  * The bulk path: the same reservation and expected-revision checks as every append
  * (`tip_reserve_import`), then the encoded rows sent with COPY, all in one transaction. A stream
  * created here had its chain hashed while encoding, and the reservation stores its head; any
  * other stream is chained from the head the reservation hands back, and its new head is stored
- * before commit.
+ * before commit. With `previous`, the chunk keeps its turn after that one (see ChunkStages): its
+ * rows go in while the previous chunk commits.
  */
-export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<CopiedChunk> {
+export async function copyAppend(
+  pool: Pool,
+  chunk: EncodedImport,
+  order?: { previous?: ChunkStages; stages: ChunkStages },
+): Promise<CopiedChunk> {
+  const inTurn = async (gate: Gate | undefined) => {
+    if (gate) await gate.reached.catch(() => Promise.reject(new ChunkOutOfTurn()));
+  };
+  try {
+    await inTurn(order?.previous?.copied);
+  } catch (error) {
+    order?.stages.fail(error);
+    throw error;
+  }
   const client = await pool.connect();
   // A connection whose rollback failed may still be inside the transaction: it is not reused.
   let broken = false;
@@ -417,6 +488,7 @@ export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<Copi
       for (const piece of chunk.pieces) copy.write(piece);
       copy.end();
       await finished(copy);
+      order?.stages.copied.pass();
       if (heads.streamIds.length > 0) {
         const { rowCount } = await client.query({
           name: 'tip_import_heads',
@@ -427,9 +499,12 @@ export async function copyAppend(pool: Pool, chunk: EncodedImport): Promise<Copi
         if (rowCount !== heads.streamIds.length)
           throw new Error(`stored ${rowCount} of ${heads.streamIds.length} stream heads`);
       }
+      await inTurn(order?.previous?.committed);
       await client.query('commit');
+      order?.stages.committed.pass();
       return { eventCount: chunk.eventCount, lastPosition: Number(reservation.first_position) + chunk.eventCount - 1 };
     } catch (error) {
+      order?.stages.fail(error);
       await client.query('rollback').catch(() => (broken = true));
       throw error;
     }

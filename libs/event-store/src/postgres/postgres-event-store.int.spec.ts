@@ -425,6 +425,79 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('pipelines an import in order: no chunk commits before the one ahead of it, even when that one is held up', async () => {
+    const url = await freshDatabase();
+    const store = await createPostgresEventStore({ connectionString: url });
+    const holder = new Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await store.appendToStream('order-held', [newEvent('Before')]);
+      // The first chunk appends to a stream someone holds locked: its reservation waits for them.
+      await holder.query('begin');
+      await holder.query("select 1 from tip_streams where stream_id = 'order-held' for update");
+      const history = [
+        { streamId: 'order-held', expectedRevision: 0, events: [newEvent('Imported')] },
+        ...Array.from({ length: 6 }, (_, index) => ({
+          streamId: `order-${index}`,
+          expectedRevision: 'no_stream' as const,
+          events: [newEvent('Imported', { index })],
+        })),
+      ];
+      const importing = store.importEvents(history, { chunkSize: 1 });
+      // Until the first chunk waits on the lock, and a while after: later chunks had every chance to go ahead.
+      const waiting = await eventually(
+        async () =>
+          // Not from the holder: inside a transaction, pg_stat_activity is read once and kept.
+          (
+            await store.pool.query<{ waiting: number }>(
+              "select count(*)::int as waiting from pg_stat_activity where wait_event_type = 'Lock' and query like '%tip_reserve_import%'",
+            )
+          ).rows[0].waiting,
+        (count) => count >= 1,
+      );
+      expect(waiting).toBeGreaterThanOrEqual(1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { rows: early } = await store.pool.query<{ count: number }>(
+        "select count(*)::int from tip_events where stream_id like 'order-%' and stream_id <> 'order-held'",
+      );
+      expect(early[0].count).toBe(0);
+      await holder.query('commit');
+      await expect(importing).resolves.toMatchObject({ eventsImported: 7 });
+      const stored = await store.readStreams(history.map((append) => append.streamId));
+      const positions = history.map((append) => (stored.get(append.streamId) ?? []).slice(-1)[0]?.position);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      expect(new Set(positions).size).toBe(7);
+    } finally {
+      await holder.end();
+      await store.close();
+    }
+  });
+
+  it('keeps the order when a chunk fails and is settled: the chunks after it go again after it', async () => {
+    const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
+    try {
+      // The third of six chunks was stored before (an earlier, cut-short run): its COPY fails, and
+      // it is settled (found stored) before the chunks after it, given up meanwhile, go again.
+      const history = Array.from({ length: 6 }, (_, index) => ({
+        streamId: `settle-${index}`,
+        expectedRevision: 'no_stream' as const,
+        events: [newEvent('Imported', { index }), newEvent('Imported', { index })],
+      }));
+      await store.importEvents([history[2]]);
+      const result = await store.importEvents(history, { chunkSize: 2 });
+      expect(result.eventsImported).toBe(12);
+      const stored = await store.readStreams(history.map((append) => append.streamId));
+      const positions = history
+        .filter((_, index) => index !== 2)
+        .flatMap((append) => (stored.get(append.streamId) ?? []).map((event) => event.position));
+      expect(positions).toHaveLength(10);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      expect(await store.verify()).toMatchObject({ ok: true, eventsChecked: 12 });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('resumes an import cut short in chunks of another size, storing every event once', async () => {
     const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
     try {

@@ -45,7 +45,15 @@ import {
   resultsOf,
   StreamHeads,
 } from './append-payload';
-import { CopiedChunk, copyAppend, EncodedImport, encodeForImport, withoutStreams } from './copy-import';
+import {
+  ChunkOutOfTurn,
+  ChunkStages,
+  CopiedChunk,
+  copyAppend,
+  EncodedImport,
+  encodeForImport,
+  withoutStreams,
+} from './copy-import';
 import { LOG_COPY_COLUMNS, LogCopyDecoder } from './log-copy';
 import { migrateAs } from './migrations';
 import { AppendConnection } from './append-connection';
@@ -280,16 +288,79 @@ export class PostgresEventStore implements EventStore {
     );
     // The next chunk is read and encoded while the workers wait on the database.
     const prepared = readAhead(encoded, IMPORT_PREPARED_AHEAD);
-    await forEachConcurrently(prepared, options.concurrency ?? IMPORT_CONCURRENCY, async (chunk) => {
-      // A stream split over several chunks keeps its order: its parts run one after another.
-      for (const part of chunk) {
-        const result = await this.copyImport(part);
-        eventsImported += result.eventCount;
-        lastPosition = Math.max(lastPosition, result.lastPosition);
-        options.onProgress?.(eventsImported);
-      }
-    });
+    const stored = (result: CopiedChunk) => {
+      eventsImported += result.eventCount;
+      lastPosition = Math.max(lastPosition, result.lastPosition);
+      options.onProgress?.(eventsImported);
+    };
+    const concurrency = options.concurrency ?? IMPORT_CONCURRENCY;
+    if (concurrency > 1) {
+      await forEachConcurrently(prepared, concurrency, async (chunk) => {
+        // A stream split over several chunks keeps its order: its parts run one after another.
+        for (const part of chunk) stored(await this.copyImport(part));
+      });
+    } else {
+      await this.importInOrder(prepared, stored);
+    }
     return { eventsImported, lastPosition };
+  }
+
+  /**
+   * Chunks one after another in the history's order, pipelined: the next one's rows go in while
+   * the last one commits (it reserves its positions only after the last one's rows are in, and
+   * commits only after it). A chunk that fails is settled (recoverImport) before any later one
+   * goes again; after one that cannot be stored, none is.
+   */
+  private async importInOrder(
+    prepared: AsyncIterable<Iterable<EncodedImport>>,
+    stored: (result: CopiedChunk) => void,
+  ): Promise<void> {
+    const running: Promise<void>[] = [];
+    let previous: ChunkStages | undefined;
+    let failure: { error: unknown } | undefined;
+    const storeInTurn = async (part: EncodedImport, after: ChunkStages | undefined, stages: ChunkStages) => {
+      try {
+        let result: CopiedChunk;
+        try {
+          result = await copyAppend(this.pool, part, { previous: after, stages });
+        } catch (error) {
+          // Settled only once the chunk before is: its retry or recovery takes positions before ours.
+          if (after && !(await after.done)) throw new ChunkOutOfTurn();
+          result =
+            error instanceof ChunkOutOfTurn
+              ? await copyAppend(this.pool, part).catch((failure: unknown) => this.recoverImport(part, failure))
+              : await this.recoverImport(part, error);
+        }
+        this.localAppends.emit('appended', result.lastPosition);
+        this.notifier.appended(result.lastPosition);
+        stored(result);
+        stages.finish(true);
+      } catch (error) {
+        stages.finish(false);
+        if (!(error instanceof ChunkOutOfTurn)) failure ??= { error };
+        throw error;
+      }
+    };
+    try {
+      for await (const chunk of prepared) {
+        for (const part of chunk) {
+          if (failure) break;
+          const stages = new ChunkStages();
+          const task = storeInTurn(part, previous, stages);
+          task.catch(() => undefined);
+          running.push(task);
+          previous = stages;
+          // The next chunk starts once this one's rows are in (or it is settled): two at a time.
+          await Promise.race([stages.copied.reached.catch(() => undefined), stages.done]);
+          while (running.length > 1) await running.shift()?.catch(() => undefined);
+        }
+        if (failure) break;
+      }
+    } finally {
+      // Nothing is left running (or half written) when the import returns.
+      await Promise.allSettled(running);
+    }
+    if (failure) throw failure.error;
   }
 
   private async copyImport(prepared: EncodedImport): Promise<CopiedChunk> {
