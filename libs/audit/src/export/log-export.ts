@@ -1,4 +1,4 @@
-import type { EventStore } from '@tip/event-store';
+import { decodeLogRows, type EventStore } from '@tip/event-store';
 import { storedCheckpoints } from '../audit-log';
 import { Checkpoint } from '../checkpoints/checkpoint';
 import { toCheckpoint, TreeHeads } from '../checkpoints/tree-heads';
@@ -46,11 +46,14 @@ export async function exportAuditLog(
       case 'start':
         await write(JSON.stringify({ kind: 'start', safePosition: item.safePosition }));
         break;
-      case 'events': {
-        const last = item.events[item.events.length - 1];
+      case 'events':
+      case 'rows': {
+        // Rows come only when asked for; decoded, they are the same events.
+        const page = item.kind === 'events' ? item.events : decodeLogRows(item.rows);
+        const last = page[page.length - 1];
         if (last) await leaves.writeUpTo(last.position);
-        for (const event of item.events) await write(JSON.stringify({ kind: 'event', ...event }));
-        events += item.events.length;
+        for (const event of page) await write(JSON.stringify({ kind: 'event', ...event }));
+        events += page.length;
         break;
       }
       case 'heads':
