@@ -39,8 +39,11 @@ export class InvalidAppendError extends EventStoreError {
 /** Some, but not all, of the batch's event ids are already stored: not a plain retry. */
 export class DuplicateEventIdError extends EventStoreError {
   readonly code = 'DUPLICATE_EVENT_ID';
-  constructor(readonly eventIds: string[]) {
-    super(`Event ids already stored as part of a different append: ${eventIds.join(', ')}`);
+  constructor(
+    readonly eventIds: string[],
+    message = `Event ids already stored as part of a different append: ${eventIds.join(', ')}`,
+  ) {
+    super(message);
   }
 }
 

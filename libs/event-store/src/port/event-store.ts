@@ -40,6 +40,14 @@ export interface ImportOptions {
    * PostgreSQL reads and encodes the next chunk while one is stored, either way.
    */
   concurrency?: number;
+  /**
+   * The store is empty and the history is all of it (a first load): PostgreSQL then loads it in
+   * one transaction and builds its unique indexes after the rows are in, which needs the tables'
+   * owner and keeps readers waiting until it commits. A duplicate event id is refused when the
+   * indexes are built, and a failure or crash leaves the store empty. Refused if the store holds
+   * anything. Other adapters import as usual.
+   */
+  emptyStore?: boolean;
   onProgress?(eventsImported: number): void;
 }
 

@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { Pool, PoolClient } from 'pg';
+import { DatabaseError, Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { GENESIS_HASH_HEX } from '../port/hash-chain';
+import { DuplicateEventIdError, WrongExpectedRevisionError } from '../port/errors';
+import { ExpectedRevision } from '../port/expected-revision';
+import { GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
 import { parseIsoInstant } from '../port/iso-instant';
 import { StreamAppend } from '../port/event-store';
 import {
@@ -436,8 +439,11 @@ export class ChunkStages {
   readonly committed = new Gate();
   readonly done: Promise<boolean>;
   finish!: (stored: boolean) => void;
+  /** The chunk's streams: a chunk that shares one waits for this one's commit (see copyAppend). */
+  readonly streamIds: Set<string>;
 
-  constructor() {
+  constructor(chunk: EncodedImport) {
+    this.streamIds = new Set(chunk.streams.map((stream) => stream.streamId));
     this.done = new Promise<boolean>((resolve) => (this.finish = resolve));
   }
 
@@ -471,7 +477,11 @@ export async function copyAppend(
     if (gate) await gate.reached.catch(() => Promise.reject(new ChunkOutOfTurn()));
   };
   try {
-    await inTurn(order?.previous?.copied);
+    // A stream the chunk before created is not there for this one until that one commits (an
+    // uncommitted row is invisible, not locked): a chunk sharing a stream goes only after it.
+    const previous = order?.previous;
+    const shares = previous && chunk.streams.some((stream) => previous.streamIds.has(stream.streamId));
+    await inTurn(shares ? previous.committed : previous?.copied);
   } catch (error) {
     order?.stages.fail(error);
     throw error;
@@ -567,3 +577,168 @@ function fillInReservation(chunk: EncodedImport, reservation: Reservation): { st
   });
   return heads;
 }
+
+/** A stream's end as a load into an empty store keeps it (tip_streams is written once, at the end). */
+interface LoadedHead {
+  revision: number;
+  hash: string;
+  prior: string;
+}
+
+/** A unique key of tip_events found twice in a loaded history: the event id in PostgreSQL's words. */
+function duplicateKeyError(error: unknown): DuplicateEventIdError | undefined {
+  if (!(error instanceof DatabaseError) || error.code !== '23505') return undefined;
+  const id = /\(event_id\)=\(([0-9a-f-]+)\)/.exec(error.detail ?? '')?.[1];
+  return new DuplicateEventIdError(
+    id ? [id] : [],
+    `The history holds an event id twice: ${id ?? error.detail ?? 'unknown'} (each event is imported once); nothing was imported`,
+  );
+}
+
+/**
+ * A whole history into an empty store, in one transaction, with the unique indexes built after
+ * the rows are in: PostgreSQL then sorts each key once instead of inserting into two B-trees per
+ * event. While it runs the tables are locked (readers wait); a failure, a duplicate event id
+ * found when the indexes are built, or a crash (the transaction never commits) leaves the store as
+ * it was: empty, with its constraints. Positions, revisions and chains are worked out here, as
+ * tip_reserve_import would, since no one else may write meanwhile. Needs the owner of the tables.
+ */
+export async function loadIntoEmptyStore(
+  pool: Pool,
+  chunks: AsyncIterable<Iterable<EncodedImport>>,
+  onChunk: (eventCount: number) => void,
+): Promise<CopiedChunk> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    try {
+      await client.query('lock table tip_streams, tip_events in access exclusive mode');
+      const { rows: held } = await client.query<{ any: boolean }>(
+        'select exists (select 1 from tip_events) or exists (select 1 from tip_streams) as any',
+      );
+      if (held[0].any) throw new Error('importEvents({ emptyStore: true }): the store already holds events or streams');
+      await client
+        .query(
+          'alter table tip_events drop constraint tip_events_stream_revision_key, drop constraint tip_events_event_id_key',
+        )
+        .catch((error: unknown) => {
+          if (error instanceof DatabaseError && error.code === '42501')
+            throw new Error(
+              'importEvents({ emptyStore: true }) builds the unique indexes after the load, which only the owner of ' +
+                'tip_events may do: run it connected as the owner, or import without emptyStore',
+            );
+          throw error;
+        });
+      const { rows: started } = await client.query<{ transaction_id: string; first: string }>(
+        `select pg_current_xact_id()::text as transaction_id, nextval('tip_event_position_seq') as first`,
+      );
+      const transactionId = started[0].transaction_id;
+      let position = Number(started[0].first);
+      let eventCount = 0;
+      const heads = new Map<string, LoadedHead>();
+      for await (const chunk of chunks) {
+        for (const part of chunk) {
+          const reservation = reserveInMemory(part, heads, transactionId, position);
+          const moved = fillInReservation(part, reservation);
+          moved.streamIds.forEach((streamId, index) => {
+            const head = heads.get(streamId);
+            if (head) head.hash = moved.hashes[index];
+          });
+          const copy = client.query(copyFrom(`copy tip_events (${COPY_COLUMNS}) from stdin (format binary)`));
+          for (const piece of part.pieces) copy.write(piece);
+          copy.end();
+          await finished(copy);
+          position += part.eventCount;
+          eventCount += part.eventCount;
+          onChunk(part.eventCount);
+        }
+      }
+      const streamRows = client.query(
+        copyFrom('copy tip_streams (stream_id, revision, last_hash, prior_hash) from stdin'),
+      );
+      let lines: string[] = [];
+      for (const [streamId, head] of heads) {
+        lines.push(`${copyText(streamId)}\t${head.revision}\t\\\\x${head.hash}\t\\\\x${head.prior}\n`);
+        if (lines.length >= 1000 && !streamRows.write(lines.join(''))) await once(streamRows, 'drain');
+        if (lines.length >= 1000) lines = [];
+      }
+      streamRows.end(lines.join(''));
+      await finished(streamRows);
+      // The indexes, each built by one sort; a duplicate event id is refused here, and nothing stays.
+      await client.query(
+        'alter table tip_events add constraint tip_events_stream_revision_key unique (stream_id, stream_revision), ' +
+          'add constraint tip_events_event_id_key unique (event_id)',
+      );
+      if (eventCount > 0) await client.query(`select setval('tip_event_position_seq', $1)`, [position - 1]);
+      await client.query('commit');
+      return { eventCount, lastPosition: eventCount > 0 ? position - 1 : 0 };
+    } catch (error) {
+      await client.query('rollback').catch(() => (broken = true));
+      throw duplicateKeyError(error) ?? error;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** tip_reserve_import's checks and answers, against the heads of what this load has written. */
+function reserveInMemory(
+  chunk: EncodedImport,
+  heads: Map<string, LoadedHead>,
+  transactionId: string,
+  firstPosition: number,
+): Reservation {
+  const startRevisions: string[] = [];
+  const startHashes: (Buffer | null)[] = [];
+  for (const stream of chunk.streams) {
+    const head = heads.get(stream.streamId);
+    const actual = head?.revision ?? -1;
+    const count = stream.eventIds.length;
+    const expected = stream.expected;
+    const refused = () => new WrongExpectedRevisionError(stream.streamId, expectedRevisionOf(expected), actual);
+    if (count === 0) {
+      const holds =
+        expected === -1 ||
+        (expected === NO_STREAM && actual === -1) ||
+        (expected === -3 && actual >= 0) ||
+        expected === actual;
+      if (!holds) throw refused();
+      startRevisions.push(String(actual));
+      startHashes.push(null);
+      continue;
+    }
+    if (head && expected !== NO_STREAM && (expected === -1 || expected === -3 || expected === head.revision)) {
+      startRevisions.push(String(head.revision));
+      startHashes.push(Buffer.from(head.hash, 'hex'));
+      head.prior = head.hash;
+      head.revision += count;
+      continue;
+    }
+    if (!head && (expected === -1 || expected === NO_STREAM)) {
+      if (expected === NO_STREAM && !stream.last) throw new Error('a no_stream append must give the head hash');
+      startRevisions.push('-1');
+      startHashes.push(GENESIS_HASH);
+      heads.set(stream.streamId, {
+        revision: count - 1,
+        hash: stream.last ?? GENESIS_HASH_HEX,
+        prior: GENESIS_HASH_HEX,
+      });
+      continue;
+    }
+    throw refused();
+  }
+  return {
+    transaction_id: transactionId,
+    first_position: String(firstPosition),
+    start_revisions: startRevisions,
+    start_hashes: startHashes,
+  };
+}
+
+function expectedRevisionOf(code: number): ExpectedRevision {
+  return code === -1 ? 'any' : code === NO_STREAM ? 'no_stream' : code === -3 ? 'stream_exists' : code;
+}
+
+const copyText = (value: string) =>
+  value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');

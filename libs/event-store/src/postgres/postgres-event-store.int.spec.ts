@@ -498,6 +498,118 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  describe('a first load into an empty store (emptyStore: indexes built after the rows)', () => {
+    const constraints = async (store: PostgresEventStore) =>
+      (
+        await store.pool.query<{ name: string }>(
+          "select conname as name from pg_constraint where conrelid = 'tip_events'::regclass order by conname",
+        )
+      ).rows.map((row) => row.name);
+    const history = () =>
+      Array.from({ length: 40 }, (_, index) => ({
+        // Every fourth append goes on with a stream met before, at its exact revision.
+        streamId: index % 4 === 3 ? `load-${index - 3}` : `load-${index}`,
+        expectedRevision: index % 4 === 3 ? (2 as const) : ('no_stream' as const),
+        events: Array.from({ length: 3 }, (_, event) => newEvent('Imported', { index, event })),
+      }));
+
+    it('stores what an import stores, in order, with chains that verify, and its constraints back', async () => {
+      const loaded = await createPostgresEventStore({ connectionString: await freshDatabase() });
+      const imported = await createPostgresEventStore({ connectionString: await freshDatabase() });
+      try {
+        const appends = history();
+        const result = await loaded.importEvents(appends, { chunkSize: 7, emptyStore: true });
+        await imported.importEvents(appends, { chunkSize: 7 });
+        expect(result).toEqual({ eventsImported: 120, lastPosition: 120 });
+        const strip = (events: LoggedEvent[]) =>
+          events.map(({ recordedTime, metadata, ...rest }) => ({
+            ...rest,
+            metadata: metadata.replace(recordedTime, ''),
+          }));
+        const log = await loaded.readLog({ maxCount: 1000 });
+        expect(log.map((event) => event.position)).toEqual(Array.from({ length: 120 }, (_, index) => index + 1));
+        expect(log.map((event) => [event.streamId, event.revision, event.eventId])).toEqual(
+          (await imported.readLog({ maxCount: 1000 })).map((event) => [event.streamId, event.revision, event.eventId]),
+        );
+        expect(strip(log).length).toBe(120);
+        expect(await loaded.verify()).toMatchObject({ ok: true, streamsChecked: 30, eventsChecked: 120 });
+        expect(await constraints(loaded)).toEqual(await constraints(imported));
+        // The store goes on as any other: appends chain on, and the rebuilt indexes refuse what they should.
+        await loaded.appendToStream('load-0', [newEvent('After')], { expectedRevision: 5 });
+        await expect(
+          loaded.pool.query(
+            `insert into tip_events select position + 1000, transaction_id, stream_id, stream_revision, gen_random_uuid(),
+               event_type, schema_version, data, metadata, business_time, recorded_time, hash from tip_events where position = 1`,
+          ),
+        ).rejects.toThrow(/tip_events_stream_revision_key/);
+        expect(await loaded.verify()).toMatchObject({ ok: true, eventsChecked: 121 });
+      } finally {
+        await loaded.close();
+        await imported.close();
+      }
+    });
+
+    it('refuses a history with an event id twice, naming it, and leaves the store empty with its constraints', async () => {
+      const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
+      try {
+        const before = await constraints(store);
+        const appends = history();
+        const twice = appends[1].events[0].metadata.eventId;
+        appends[30].events[1] = {
+          ...appends[30].events[1],
+          metadata: { ...appends[30].events[1].metadata, eventId: twice },
+        };
+        const error = await store.importEvents(appends, { chunkSize: 7, emptyStore: true }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DuplicateEventIdError);
+        expect(error).toMatchObject({
+          eventIds: [twice],
+          message: expect.stringContaining(`event id twice: ${twice}`),
+        });
+        expect((await store.stats()).headPosition).toBe(0);
+        expect(await store.readAll()).toEqual([]);
+        expect(await constraints(store)).toEqual(before);
+        // And loads once the history is right.
+        await store.importEvents(history(), { chunkSize: 7, emptyStore: true });
+        expect(await store.verify()).toMatchObject({ ok: true, eventsChecked: 120 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('leaves nothing when the load is cut short, its connection killed halfway, or the store is not empty', async () => {
+      const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
+      try {
+        const before = await constraints(store);
+        async function* cutShort() {
+          yield* history().slice(0, 20);
+          throw new Error('connection lost');
+        }
+        await expect(store.importEvents(cutShort(), { chunkSize: 7, emptyStore: true })).rejects.toThrow(
+          'connection lost',
+        );
+        // A crash of the loading session: PostgreSQL rolls the whole load back.
+        async function* killedHalfway() {
+          yield* history().slice(0, 20);
+          await store.pool.query(
+            `select pg_terminate_backend(pid) from pg_stat_activity
+              where datname = current_database() and pid <> pg_backend_pid() and state = 'idle in transaction'`,
+          );
+          yield* history().slice(20);
+        }
+        await expect(store.importEvents(killedHalfway(), { chunkSize: 7, emptyStore: true })).rejects.toThrow();
+        expect(await store.readAll()).toEqual([]);
+        expect(await constraints(store)).toEqual(before);
+        await store.appendToStream('there-first', [newEvent('Before')]);
+        await expect(store.importEvents(history(), { emptyStore: true })).rejects.toThrow(
+          'importEvents({ emptyStore: true }): the store already holds events or streams',
+        );
+        expect(await store.readAll()).toHaveLength(1);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   it('resumes an import cut short in chunks of another size, storing every event once', async () => {
     const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
     try {

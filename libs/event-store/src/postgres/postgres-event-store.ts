@@ -52,6 +52,7 @@ import {
   copyAppend,
   EncodedImport,
   encodeForImport,
+  loadIntoEmptyStore,
   withoutStreams,
 } from './copy-import';
 import { LOG_COPY_COLUMNS, LogCopyDecoder } from './log-copy';
@@ -294,7 +295,14 @@ export class PostgresEventStore implements EventStore {
       options.onProgress?.(eventsImported);
     };
     const concurrency = options.concurrency ?? IMPORT_CONCURRENCY;
-    if (concurrency > 1) {
+    if (options.emptyStore) {
+      const loaded = await loadIntoEmptyStore(this.pool, prepared, (count) =>
+        stored({ eventCount: count, lastPosition: 0 }),
+      );
+      lastPosition = loaded.lastPosition;
+      this.localAppends.emit('appended', lastPosition);
+      this.notifier.appended(lastPosition);
+    } else if (concurrency > 1) {
       await forEachConcurrently(prepared, concurrency, async (chunk) => {
         // A stream split over several chunks keeps its order: its parts run one after another.
         for (const part of chunk) stored(await this.copyImport(part));
@@ -325,9 +333,11 @@ export class PostgresEventStore implements EventStore {
           result = await copyAppend(this.pool, part, { previous: after, stages });
         } catch (error) {
           // Settled only once the chunk before is: its retry or recovery takes positions before ours.
+          // Then tried again on its own, as a chunk of a serial import is, whatever went wrong: the
+          // failure may have come from the chunk before (given up, or not yet committed).
           if (after && !(await after.done)) throw new ChunkOutOfTurn();
           result =
-            error instanceof ChunkOutOfTurn
+            error instanceof ChunkOutOfTurn || after
               ? await copyAppend(this.pool, part).catch((failure: unknown) => this.recoverImport(part, failure))
               : await this.recoverImport(part, error);
         }
@@ -345,7 +355,7 @@ export class PostgresEventStore implements EventStore {
       for await (const chunk of prepared) {
         for (const part of chunk) {
           if (failure) break;
-          const stages = new ChunkStages();
+          const stages = new ChunkStages(part);
           const task = storeInTurn(part, previous, stages);
           task.catch(() => undefined);
           running.push(task);
