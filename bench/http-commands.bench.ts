@@ -14,7 +14,9 @@ interface Server {
 
 /** The API in its own process, as in production, so the load generator does not share its event loop. */
 async function startServer(databaseUrl: string, secret: string): Promise<Server> {
-  const child = spawn(process.execPath, ['scripts/start.js'], {
+  // BENCH_CHILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": a profile of the API.
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'scripts/start.js'], {
     cwd: root,
     env: {
       ...process.env,

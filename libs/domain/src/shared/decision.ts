@@ -197,8 +197,17 @@ export function roleStreamIds(roles: Roles): string[] {
   return [...new Set(ids)];
 }
 
+/** Asked at every stage of every command of a feed's batch: no arrays built to answer it. */
 function isRead(roles: Roles, histories: Histories): boolean {
-  return roleStreamIds(roles).every((id) => histories.has(id));
+  for (const name in roles) {
+    const role = roles[name];
+    if (role.kind === 'one') {
+      if (role.streamId !== undefined && !histories.has(role.streamId)) return false;
+    } else {
+      for (const key in role.streamIds) if (!histories.has(role.streamIds[key])) return false;
+    }
+  }
+  return true;
 }
 
 type AnyDecided = {
