@@ -3,7 +3,8 @@ import ExcelJS from 'exceljs';
 import { parse as parseHtml } from 'node-html-parser';
 import { noticeRow, ranked, zeroCounts } from './notice-measures';
 import { noticeSummary } from './notice-summary';
-import { renderNoticeCsv, renderNoticeHtml, renderNoticeXlsx } from './render-notice';
+import { stringify } from 'csv-stringify/sync';
+import { csvText, renderNoticeCsv, renderNoticeHtml, renderNoticeXlsx } from './render-notice';
 import type { NoticeCounts, NoticeRow, UnitKind, WeeklyNotice } from './weekly-notice';
 
 const TARGET = 20;
@@ -115,6 +116,19 @@ const partial: Omit<WeeklyNotice, 'summary'> = {
   ],
 };
 const notice: WeeklyNotice = { ...partial, summary: noticeSummary(partial) };
+
+describe('csvText', () => {
+  it('writes what csv-stringify writes (BOM, CRLF, quoting), for every field made of the characters that matter', () => {
+    const alphabet = ['a', ',', '"', '\r', '\n', ' ', '=', '-', '\t', '学', ''];
+    // Every field of up to three characters of these, in records of varying width.
+    const fields: string[] = [''];
+    for (const a of alphabet) for (const b of alphabet) for (const c of alphabet) fields.push(a + b + c);
+    const records: string[][] = [];
+    for (let start = 0; start < fields.length; start += 7) records.push(fields.slice(start, start + 1 + (start % 5)));
+    expect(csvText(records)).toBe(stringify(records, { bom: true, record_delimiter: 'windows' }));
+    expect(csvText([])).toBe(stringify([], { bom: true, record_delimiter: 'windows' }));
+  });
+});
 
 describe('renderNoticeCsv', () => {
   const text = renderNoticeCsv(notice);

@@ -268,6 +268,21 @@ export class ProgressStaffingIndexes1765100000001 implements MigrationInterface 
   }
 }
 
+/** A week's notice takes each unit's totals less the weeks since: it reads those weeks' rows, not every week's. */
+export class ProgressNoticeWeeks1765100000002 implements MigrationInterface {
+  name = 'ProgressNoticeWeeks1765100000002';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `create index unit_weekly_changes_week on ${schemaOf(queryRunner)}.unit_weekly_changes (batch_id, week)`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`drop index ${schemaOf(queryRunner)}.unit_weekly_changes_week`);
+  }
+}
+
 /** Every table the progress projector writes (as of the exemptions), for migrations that start it again. */
 const PROGRESS_TABLES = [
   'units',

@@ -3,6 +3,7 @@ import { progressEntities } from './progress.entities';
 import {
   ProgressExemptions1764900000002,
   ProgressIssuingOffices1764900000001,
+  ProgressNoticeWeeks1765100000002,
   ProgressReadModel1763800000000,
   ProgressRegions1765000000000,
   ProgressStaffing1765100000000,
@@ -23,5 +24,6 @@ export const progressReadModel: ReadModel = {
     ProgressRegions1765000000000,
     ProgressStaffing1765100000000,
     ProgressStaffingIndexes1765100000001,
+    ProgressNoticeWeeks1765100000002,
   ],
 };

@@ -6,7 +6,10 @@ import { ProjectionRunner } from '../engine/projection-runner';
 import { migrateReadModel, readModelDataSource } from '../engine/read-model';
 import { progressReadModel } from '../read-models';
 import { BATCH, event, scheduled } from '../progress/progress.test-events';
-import { UnitRow } from '../progress/progress.entities';
+import { UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
+import { NOTICE_COUNTS } from '../notices/weekly-notice';
+import { WeeklyNoticeQuery } from './weekly-notice.query';
+import { isoWeekOf } from '../notices/iso-week';
 import { Required } from '../notices/notice-measures';
 import { DashboardViews } from './dashboard.views';
 import { ProgressViews, schoolCounts } from './progress.views';
@@ -133,6 +136,39 @@ const history = (): RecordedEvent[] => [
     week(3),
   ),
   exempted('T1', 'S1', week(4)),
+  ...['T2', 'T4', 'T5'].map((teacherId, n) =>
+    event(
+      `enrollment-${BATCH}:${teacherId}`,
+      'TeacherEnrolled',
+      {
+        batchId: BATCH,
+        teacherId,
+        periodId: '1',
+        schoolId: teacherId === 'T2' ? 'S1' : teacherId === 'T4' ? 'S3' : 'S6',
+        fullTime: true,
+        enrolledAt: new Date(week(3 + n)).toISOString(),
+        rules: enrollmentRulesOf(presetRulebook('jiangsu-2.0')),
+      },
+      week(3 + n),
+    ),
+  ),
+  // Hours in hundredths, week after week: a notice's figures are its totals less the weeks since.
+  ...[12.5, 0.25, 3.33, 7.01, 0.1, 0.2].map((hours, n) =>
+    event(
+      `enrollment-${BATCH}:${n % 2 === 0 ? 'T1' : 'T2'}`,
+      'OnlineHoursRecorded',
+      {
+        batchId: BATCH,
+        teacherId: n % 2 === 0 ? 'T1' : 'T2',
+        recordId: `R${n}`,
+        courseId: 'C',
+        category: 'online',
+        hours,
+        recordedAt: new Date(week(3 + n)).toISOString(),
+      },
+      week(3 + n),
+    ),
+  ),
   // T4 moves to another county: S3 (declared) has no teachers again, X2 keeps only S6's.
   moved('T4', 'S3', [...X1, 'S2'], week(5)),
   // T5 too: X2 is left without teachers, and counts S3's declaration again.
@@ -250,6 +286,45 @@ describe('Teachers required and schools taking part, from the rollups', () => {
     for (const id of ids) expect([id, got.get(id)]).toEqual([id, expected.get(id)?.[0] ?? 0]);
     expect(got.get('P')).toBe(3);
     expect(got.get('X1')).toBe(2);
+  });
+
+  it("gives every unit's counts in a week's notice as the sum of every week's changes up to it", async () => {
+    const column = (figure: string) => figure.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    const figures = NOTICE_COUNTS.filter((figure) => figure !== 'required' && figure !== 'schoolsTotal');
+    const table = dataSource.getMetadata(UnitWeeklyChangeRow).tablePath;
+    const summed = async (unitId: string, upTo: string) => {
+      const [row]: Record<string, number>[] = await dataSource.query(
+        `select ${figures.map((figure) => `coalesce(round(sum(${column(figure)})::numeric, 2), 0)::float8 as "${figure}"`).join(', ')}
+         from ${table} where batch_id = $1 and unit_id = $2 and week <= $3`,
+        [BATCH, unitId, upTo],
+      );
+      return row;
+    };
+    const notices = new WeeklyNoticeQuery(dataSource.manager);
+    for (const n of [2, 4, 5, 7, 9]) {
+      const noticeWeek = isoWeekOf(week(n));
+      const notice = await notices.notice('P', BATCH, noticeWeek);
+      const previous = isoWeekOf(week(n - 1));
+      for (const row of [notice.unit, ...notice.levels.flatMap((level) => level.rows)]) {
+        const [now, before] = [await summed(row.unitId, noticeWeek), await summed(row.unitId, previous)];
+        for (const figure of figures) {
+          expect([noticeWeek, row.unitId, figure, row.thisWeek[figure]]).toEqual([
+            noticeWeek,
+            row.unitId,
+            figure,
+            now[figure],
+          ]);
+          expect([previous, row.unitId, figure, row.lastWeek[figure]]).toEqual([
+            previous,
+            row.unitId,
+            figure,
+            before[figure],
+          ]);
+        }
+      }
+    }
+    const last = await notices.notice('P', BATCH, isoWeekOf(week(9)));
+    expect(last.unit.thisWeek.hoursCredited).toBe(23.39);
   });
 
   it('shows the same figures in the progress view, the children and the trend', async () => {

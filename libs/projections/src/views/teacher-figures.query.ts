@@ -225,18 +225,20 @@ export async function requiredAt(
   const teachers = new Map(counted.map((row) => [String(row.unit_id), row]));
   const exempted = new Map(exempt.map((row) => [String(row.unit_id), row]));
   const results: Map<string, Required>[] = [];
-  // Every declaration of the units in one query, with whether it was made before each instant;
-  // the one in force at an instant is the latest made before it.
-  const declaredAll: { unitId: string; fullTimeTeachers: number; before: boolean[] }[] = await reader.query(
-    `select unit_id as "unitId", full_time_teachers as "fullTimeTeachers",
-            array[${instants.map((_, index) => `$${index + 2}::timestamptz is null or declared_at::timestamptz < $${index + 2}::timestamptz`).join(', ')}] as before
+  // Every declaration of the units in one query, latest first; the one in force at an instant is
+  // the latest made before it (compared here: casting every row's text to a time cost more).
+  const declaredAll: { unitId: string; fullTimeTeachers: number; declaredAt: string }[] = await reader.query(
+    `select unit_id as "unitId", full_time_teachers as "fullTimeTeachers", declared_at as "declaredAt"
      from ${tableOf(reader, UnitDeclarationRow)} where unit_id = any($1) order by unit_id, declared_at desc`,
-    [unitIds, ...instants],
+    [unitIds],
   );
+  const limits = instants.map((instant) => (instant === null ? Infinity : Date.parse(instant)));
+  const declaredMs = declaredAll.map((row) => Date.parse(row.declaredAt));
   for (const index of instants.keys()) {
     const declarations = new Map<string, number>();
-    for (const row of declaredAll)
-      if (row.before[index] && !declarations.has(row.unitId)) declarations.set(row.unitId, row.fullTimeTeachers);
+    for (const [at, row] of declaredAll.entries())
+      if (declaredMs[at] < limits[index] && !declarations.has(row.unitId))
+        declarations.set(row.unitId, row.fullTimeTeachers);
     results.push(
       requiredTeachers(units, (unitId): TeacherInputs => {
         const row = teachers.get(unitId);

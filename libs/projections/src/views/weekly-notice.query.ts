@@ -4,9 +4,17 @@ import { parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
 import { levelsOf, MeasureUnit, noticeRow, roundTo, zeroCounts } from '../notices/notice-measures';
 import { noticeSummary } from '../notices/notice-summary';
 import { NOTICE_COUNTS, NoticeCounts, NoticeHeading, WeeklyNotice } from '../notices/weekly-notice';
-import { BatchRow, ProgrammeRow, UnitOfficeRow, UnitRow, UnitWeeklyChangeRow } from '../progress/progress.entities';
+import {
+  BatchRow,
+  ProgrammeRow,
+  SchoolParticipationRow,
+  UnitOfficeRow,
+  UnitProgressRow,
+  UnitRow,
+  UnitWeeklyChangeRow,
+} from '../progress/progress.entities';
 import { pilotRuleOf, pilotsAt } from './pilots.query';
-import { schoolCounts, ViewNotFound } from './progress.views';
+import { ViewNotFound } from './progress.views';
 import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
 import { BatchDates, endsOnAt, extensionsBefore } from '../progress/batch-end';
 
@@ -48,8 +56,8 @@ export class WeeklyNoticeQuery {
 
     const units = await unitsAtOrBelow(this.reader, unit, until);
     const unitIds = units.map((each) => each.unitId);
-    const counts = await this.counts(batchId, unitIds, week.week, previousWeek);
-    const schools = await schoolCounts(this.reader, batchId, unitIds, [until, from]);
+    const counts = await this.counts(batchId, unit, unitIds, week.week);
+    const schools = await this.schoolsTakingPart(batchId, unit, [until, from]);
     const [requiredNow, requiredBefore] = await requiredAt(this.reader, units, batch.programmeId, [until, from]);
     const [pilots] = (await pilotsAt(this.reader, batch, unit, units, [until], until)) ?? [];
     const targets = await BatchTargets.of(this.reader, batch);
@@ -103,28 +111,71 @@ export class WeeklyNoticeQuery {
     return { ...partial, summary: noticeSummary(partial) };
   }
 
-  /** Per unit: the counts as of the end of the week and of the week before, in one scan. */
-  private async counts(batchId: string, unitIds: string[], week: string, previousWeek: string) {
+  /**
+   * Per unit at or below the root, the schools taking part before each instant: every school of the
+   * batch below the root once, added up its ancestry here (what schoolCounts finds, without
+   * expanding every school's ancestry in the database).
+   */
+  private async schoolsTakingPart(batchId: string, root: UnitRow, instants: readonly string[]) {
+    const rows: { schoolId: string; joinedAt: string; ancestry: string[] }[] = await this.reader.query(
+      `select p.school_id as "schoolId", p.joined_at as "joinedAt", s.ancestry
+       from ${this.reader.connection.getMetadata(SchoolParticipationRow).tablePath} p
+       join ${this.reader.connection.getMetadata(UnitRow).tablePath} s on s.unit_id = p.school_id
+       where p.batch_id = $1 and (s.unit_id = $2 or s.ancestry @> $3::jsonb)`,
+      [batchId, root.unitId, JSON.stringify([root.unitId])],
+    );
+    const limits = instants.map((instant) => Date.parse(instant));
+    const counts = new Map<string, number[]>();
+    for (const { schoolId, joinedAt, ancestry } of rows) {
+      const joined = Date.parse(joinedAt);
+      for (const unitId of [...ancestry, schoolId]) {
+        let count = counts.get(unitId);
+        if (!count) counts.set(unitId, (count = limits.map(() => 0)));
+        for (const [index, limit] of limits.entries()) if (joined < limit) count[index] += 1;
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Per unit: the counts as of the end of the week and of the week before. Each unit's totals now
+   * (unit_progress) less what changed after the week, then less the week's own changes: a row per
+   * unit and the rows of the weeks since, not every week of every unit. Exact: every figure adds
+   * up whole numbers or hours in hundredths (and the totals are kept in hundredths).
+   */
+  private async counts(batchId: string, root: UnitRow, unitIds: readonly string[], week: string) {
+    const weekly = this.reader.connection.getMetadata(UnitWeeklyChangeRow).tablePath;
     const sums = WEEKLY_COUNTS.flatMap((figure) => [
-      `coalesce(sum(${column(figure)}), 0)::float8 as "${figure}_this"`,
-      `coalesce(sum(${column(figure)}) filter (where week <= $4), 0)::float8 as "${figure}_last"`,
+      `sum(${column(figure)}) filter (where week > $4)::float8 as "${figure}_later"`,
+      `sum(${column(figure)}) filter (where week = $4)::float8 as "${figure}_own"`,
     ]);
-    const rows: Record<string, number | string>[] = await this.reader.query(
-      `select unit_id, ${sums.join(', ')} from ${this.reader.connection.getMetadata(UnitWeeklyChangeRow).tablePath}
-       where batch_id = $1 and unit_id = any($2) and week <= $3 group by unit_id`,
-      [batchId, unitIds, week, previousWeek],
+    const figures = WEEKLY_COUNTS.flatMap((figure) => {
+      const thisWeek = `p.${column(figure)}::float8 - coalesce(l."${figure}_later", 0)`;
+      return [thisWeek, `${thisWeek} - coalesce(l."${figure}_own", 0)`];
+    });
+    // One JSON array of every unit's figures: parsed at once, not row by row and field by field.
+    const [{ found }]: { found: [string, ...number[]][] }[] = await this.reader.query(
+      `select coalesce(json_agg(json_build_array(p.unit_id, ${figures.join(', ')})), '[]'::json) as found
+       from ${this.reader.connection.getMetadata(UnitProgressRow).tablePath} p
+       join ${this.reader.connection.getMetadata(UnitRow).tablePath} u on u.unit_id = p.unit_id
+       left join (select unit_id, ${sums.join(', ')} from ${weekly} where batch_id = $1 and week >= $4 group by unit_id) l
+         on l.unit_id = p.unit_id
+       where p.batch_id = $1 and (u.unit_id = $2 or u.ancestry @> $3::jsonb)`,
+      [batchId, root.unitId, JSON.stringify([root.unitId]), week],
     );
-    return new Map(
-      rows.map((row) => {
-        const pick = (suffix: string): NoticeCounts => {
-          // Filled in place: every unit's counts keep the one shape zeroCounts gives them.
-          const counts = zeroCounts();
-          for (const figure of WEEKLY_COUNTS) counts[figure] = roundTo(Number(row[`${figure}_${suffix}`] ?? 0), 2);
-          return counts;
-        };
-        return [String(row.unit_id), { thisWeek: pick('this'), lastWeek: pick('last') }];
-      }),
-    );
+    const listed = new Set(unitIds);
+    const counts = new Map<string, { thisWeek: NoticeCounts; lastWeek: NoticeCounts }>();
+    for (const [unitId, ...values] of found) {
+      if (!listed.has(unitId)) continue;
+      // Filled in place: every unit's counts keep the one shape zeroCounts gives them.
+      const [thisWeek, lastWeek] = [zeroCounts(), zeroCounts()];
+      for (const [index, figure] of WEEKLY_COUNTS.entries()) {
+        thisWeek[figure] = roundTo(values[2 * index], 2) + 0;
+        lastWeek[figure] = roundTo(values[2 * index + 1], 2) + 0;
+      }
+      counts.set(unitId, { thisWeek, lastWeek });
+    }
+    return counts;
   }
 }
 
