@@ -87,6 +87,19 @@ export interface ProjectionRunnerOptions {
    * goes in by COPY.
    */
   freshCopy?: boolean;
+  /** A fresh copy built in partitions side by side (rebuild-worker.ts): this runner is one of them. */
+  partition?: RebuildPartition;
+}
+
+/**
+ * One partition of a parallel rebuild. It projects the events of its keys and those every
+ * partition projects (Projection.partitionOf), in global order; writes the rows of its keys, and
+ * of the shared events if `writesShared` (one partition does); hands its counter rows over, for
+ * one thread to add up and write; leaves the checkpoint to that thread.
+ */
+export interface RebuildPartition {
+  writesShared: boolean;
+  handOver(counters: Map<string, Row[]>): void;
 }
 
 /**
@@ -120,6 +133,13 @@ export class ProjectionRunner {
    * every other row is absent. Undefined once the copy is finished, or for live tables.
    */
   private written: Map<string, Set<string>> | undefined;
+  private readonly partition: RebuildPartition | undefined;
+  /**
+   * A partition's tables put by shared events and by its own: never both (every partition keeps
+   * the shared ones whole, unwritten but by one, so they are never forgotten).
+   */
+  private readonly sharedTables = new Set<string>();
+  private readonly ownTables = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -138,7 +158,9 @@ export class ProjectionRunner {
       this.tables.set(metadata.tableName, new TableSql(metadata, kind, schema));
     }
     this.work = this.batchWork(options.maxCachedRowsPerTable);
-    if (options.freshCopy) this.written = new Map([...this.tables.keys()].map((table) => [table, new Set<string>()]));
+    if (options.freshCopy || options.partition)
+      this.written = new Map([...this.tables.keys()].map((table) => [table, new Set<string>()]));
+    this.partition = options.partition;
     this.progress.setMaxListeners(0);
   }
 
@@ -172,6 +194,30 @@ export class ProjectionRunner {
     return this.work.cache.heldRows;
   }
 
+  /** Of rowsHeld, the cached rows (a partition's counter rows are handed over apart, handOverCounters). */
+  get cachedRowsHeld(): number {
+    return this.work.cache.cachedRows;
+  }
+
+  get counterRowsHeld(): number {
+    return this.work.cache.counterRows;
+  }
+
+  /** A partition's counter rows, to the thread that adds them up (see RebuildPartition). */
+  handOverCounters(): void {
+    this.partition?.handOver(this.work.cache.takeCounters());
+  }
+
+  /**
+   * The thread adding up a parallel rebuild's counters: the partitions' rows, merged with those
+   * held, written by writeAhead as the projected ones are; `position` the log's, as far as taken in.
+   */
+  mergeCounters(counters: Iterable<[string, Row[]]>, position: number): void {
+    for (const [table, rows] of counters)
+      this.work.cache.apply(rows.map((row): ViewChange => ({ op: 'add', table, row })));
+    this.ahead = Math.max(this.ahead, position);
+  }
+
   /**
    * Writes what projectAhead took in, with the checkpoint, in one transaction — in the
    * background: projectAhead may go on meanwhile (it changes no row object it handed over).
@@ -182,15 +228,22 @@ export class ProjectionRunner {
   async writeAhead(): Promise<void> {
     await this.writesDone();
     // A safe point: everything handed over is committed, so forgetting rows loses nothing.
-    if (this.written) this.work.cache.forgetRows();
+    if (this.written) this.work.cache.forgetRows(this.sharedTables);
     else this.work.cache.trim();
     const position = this.ahead;
     const changes = this.takeChanges();
+    const partition = this.partition;
+    if (partition) {
+      partition.handOver(changes.counters);
+      changes.counters = new Map();
+    }
     const fresh = this.written && this.freshRows(changes);
     this.writing = timedPhase(`${this.name}:transaction`, async () => {
       if (fresh) await this.copyFresh(fresh);
       await this.dataSource.transaction(async (manager) => {
         await timedPhase(`${this.name}:flush`, () => this.write(manager, changes));
+        // The thread adding up the partitions' counters moves the checkpoint, once it has them all.
+        if (partition) return;
         await manager.query(
           `update "${this.schema}".projection_checkpoint set position = $2, updated_at = now() where name = $1`,
           [this.name, position],
@@ -799,6 +852,7 @@ export class ProjectionRunner {
   ): Promise<{ awaiting: RecordedEvent; reason: AwaitingEvents } | undefined> {
     const { projection } = this.readModel;
     const { cache } = work;
+    const partition = this.partition;
     const relevant = events.filter((event) => projection.handles(event));
     // What to fetch, as far as each event tells (one that cannot say fetches as it goes).
     const wanted = (event: RecordedEvent) => {
@@ -826,16 +880,38 @@ export class ProjectionRunner {
           if (error instanceof AwaitingEvents && awaitedForGood && !(await awaitedForGood(event)))
             return { awaiting: event, reason: error };
           // The projector decides from the event and the rows loaded in this transaction: the
-          // same again would fail the same way. Parked with the batch's rows; the batch goes on.
-          work.parking.push({ event, error: describeFailure(error) });
+          // same again would fail the same way. Parked with the batch's rows; the batch goes on
+          // (by one partition, for a shared event).
+          const shared = partition && projection.partitionOf?.(event.streamId) === undefined;
+          if (!shared || partition.writesShared) work.parking.push({ event, error: describeFailure(error) });
           break;
         }
         // Outside the parking: changes the engine cannot take fail the batch (see handle).
-        cache.apply(changes);
+        if (partition) {
+          const shared = projection.partitionOf?.(event.streamId) === undefined;
+          this.checkPartitioned(changes, shared);
+          cache.apply(changes, !shared || partition.writesShared);
+        } else cache.apply(changes);
         break;
       }
     }
     return undefined;
+  }
+
+  /**
+   * A partition keeps every row shared events put, and only writes them in one partition: a
+   * table its own events put too would then differ between partitions (partitionOf is wrong).
+   */
+  private checkPartitioned(changes: readonly ViewChange[], shared: boolean): void {
+    const [mine, other] = shared ? [this.sharedTables, this.ownTables] : [this.ownTables, this.sharedTables];
+    for (const change of changes) {
+      if (change.op === 'add') continue;
+      if (other.has(change.table))
+        throw new Error(
+          `Projection "${this.name}" changes ${change.table} rows from events every partition projects and from one partition's: its partitionOf cannot rebuild it in parallel`,
+        );
+      mine.add(change.table);
+    }
   }
 
   private async load(manager: EntityManager, refs: readonly RowRef[], cache: RowCache): Promise<void> {

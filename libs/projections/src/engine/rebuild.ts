@@ -1,5 +1,9 @@
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { DataSource, QueryRunner } from 'typeorm';
 import { EventStore, RecordedEvent } from '@tip/event-store';
+import { readModelNamed } from '../read-models';
 import {
   migrateReadModel,
   readModelDataSource,
@@ -10,6 +14,8 @@ import {
   SWAP_LOCK_SPACE,
 } from './read-model';
 import { ProjectionRunner, timedPhase } from './projection-runner';
+import type { FromPartition, PartitionSetup, ToPartition } from './rebuild-worker';
+import { Row } from './view-changes';
 
 export interface RebuildProgress {
   readModel: string;
@@ -28,8 +34,21 @@ export interface RebuildOptions {
    * row is written once, by COPY, when the log is done.
    */
   maxRowsInMemory?: number;
+  /**
+   * Worker threads projecting a read model side by side, each the events of its share of the
+   * partition keys (Projection.partitionOf) and every shared one; `maxRowsInMemory` is divided
+   * among them. Default: the machine's cores (os.availableParallelism), up to 8, when the log
+   * holds 50,000 events or more; 1 (in this thread) below, or for a read model without partitions.
+   */
+  workers?: number;
   onProgress?(progress: RebuildProgress): void;
 }
+
+/** Below this many events a rebuild runs in its own thread by default: starting workers costs more than it saves. */
+const WORKERS_FROM_EVENTS = 50_000;
+const MAX_DEFAULT_WORKERS = 8;
+/** Pages a partition may be behind the reader: the reader waits beyond, so memory stays bounded. */
+const PAGES_AHEAD = 3;
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -94,10 +113,105 @@ async function madeAgain({ dataSource, readModel, indexes }: Rebuilding): Promis
 interface Rebuilding {
   readModel: ReadModel;
   dataSource: DataSource;
+  /** Projects the log (in this thread), or adds up and writes the partitions' counters; then the catch-up. */
   runner: ProjectionRunner;
+  /** Worker threads projecting the read model, when it is rebuilt in partitions. */
+  partitions?: Partitions;
   progress: RebuildProgress;
   /** The copy's secondary indexes, made once its rows are in. */
   indexes: string[];
+}
+
+/** FNV-1a: a partition key's partition, the same in every run. */
+export function partitionOfKey(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+  return (hash >>> 0) % partitions;
+}
+
+/**
+ * A read model projected by worker threads (rebuild-worker.ts), one partition each: this thread
+ * reads the log once and hands each partition, in global order, the events of its keys and the
+ * shared ones (serialised once each); the partitions hand their counter rows back, which are sums,
+ * to be added up here and written by `merger`.
+ */
+class Partitions {
+  private readonly workers: Worker[] = [];
+  private readonly behind: number[];
+  private readonly counters: [string, Row[]][][] = [];
+  private failure: Error | undefined;
+  private finished = 0;
+  private wake: () => void = () => undefined;
+
+  constructor(
+    private readonly readModel: ReadModel,
+    setup: Omit<PartitionSetup, 'partition'>,
+  ) {
+    this.behind = Array.from({ length: setup.partitions }, () => 0);
+    for (let partition = 0; partition < setup.partitions; partition++) {
+      const worker = new Worker(path.join(__dirname, 'rebuild-worker.js'), {
+        workerData: { ...setup, partition } satisfies PartitionSetup,
+      });
+      worker.on('message', (message: FromPartition) => {
+        if (message.kind === 'counters') this.counters.push(message.counters);
+        else if (message.kind === 'taken') this.behind[partition]--;
+        else if (message.kind === 'finished') this.finished++;
+        else this.fail(new Error(`Partition ${partition} of the ${setup.readModel} rebuild failed: ${message.error}`));
+        this.wake();
+      });
+      worker.on('error', (error) => this.fail(error));
+      worker.on('exit', (code) => {
+        if (code !== 0)
+          this.fail(new Error(`Partition ${partition} of the ${setup.readModel} rebuild exited with ${code}`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  /** Hands a page to the partitions, once none is more than PAGES_AHEAD behind. */
+  async dispatch(events: readonly RecordedEvent[]): Promise<void> {
+    const { projection } = this.readModel;
+    const pages: RecordedEvent[][] = this.workers.map(() => []);
+    for (const event of events) {
+      if (!projection.handles(event)) continue;
+      const key = projection.partitionOf?.(event.streamId);
+      if (key === undefined) for (const page of pages) page.push(event);
+      else pages[partitionOfKey(key, pages.length)].push(event);
+    }
+    await this.until(() => this.behind.every((behind) => behind < PAGES_AHEAD));
+    pages.forEach((page, partition) => {
+      this.behind[partition]++;
+      this.workers[partition].postMessage({ kind: 'events', events: page } satisfies ToPartition);
+    });
+  }
+
+  /** Counter rows the partitions handed back since last asked. */
+  takeCounters(): [string, Row[]][][] {
+    return this.counters.splice(0);
+  }
+
+  /** Tells the partitions the log is done; resolves once each has written its rows (and handed its counters back). */
+  async finish(): Promise<void> {
+    for (const worker of this.workers) worker.postMessage({ kind: 'finish' } satisfies ToPartition);
+    await this.until(() => this.finished === this.workers.length);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wake();
+  }
+
+  private async until(done: () => boolean): Promise<void> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      if (done()) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
 }
 
 /**
@@ -136,6 +250,9 @@ export async function rebuildReadModels(
       if (!acquired) throw new RebuildInProgressError(name);
     }
     const headPosition = (await store.stats()).headPosition;
+    const workers =
+      options.workers ??
+      (headPosition >= WORKERS_FROM_EVENTS ? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS) : 1);
     for (const readModel of readModels) {
       const next = rebuildSchemaOf(readModel);
       const dataSource = readModelDataSource(connectionString, readModel, next, {
@@ -145,13 +262,25 @@ export async function rebuildReadModels(
       await dataSource.initialize();
       await dataSource.query(`drop schema if exists ${quote(next)} cascade`);
       await migrateReadModel(dataSource);
-      rebuilding.push({
+      const name = readModel.projection.name;
+      // Worker threads find the read model by name: one TIP keeps, and that has partitions.
+      const partitioned = workers > 1 && readModel.projection.partitionOf && readModelNamed(name) === readModel;
+      const each: Rebuilding = {
         readModel,
         dataSource,
         runner: new ProjectionRunner(dataSource, next, readModel, { freshCopy: true }),
-        progress: { readModel: readModel.projection.name, phase: 'building', eventsRead: 0, position: 0, headPosition },
+        progress: { readModel: name, phase: 'building', eventsRead: 0, position: 0, headPosition },
         indexes: await dropSecondaryIndexes(dataSource, next),
-      });
+      };
+      rebuilding.push(each);
+      if (partitioned)
+        each.partitions = new Partitions(readModel, {
+          connectionString,
+          readModel: name,
+          schema: next,
+          partitions: workers,
+          maxRows: Math.max(1, Math.floor(maxRows / workers)),
+        });
     }
     const report = (each: Rebuilding, events: readonly RecordedEvent[]) => {
       each.progress.eventsRead += events.length;
@@ -168,12 +297,19 @@ export async function rebuildReadModels(
       if (events.length === 0) break;
       page = store.readAll({ fromPosition: events[events.length - 1].position + 1, maxCount: pageSize });
       for (const each of rebuilding) {
-        await each.runner.projectAhead(events);
+        if (each.partitions) {
+          await each.partitions.dispatch(events);
+          await mergeCounters(each, events[events.length - 1].position, maxRows);
+        } else await each.runner.projectAhead(events);
         if (each.runner.rowsHeld >= maxRows) await each.runner.writeAhead();
         report(each, events);
       }
     }
     for (const each of rebuilding) {
+      if (each.partitions) {
+        await timedPhase(`${each.readModel.projection.name}:partitions`, async () => each.partitions?.finish());
+        await mergeCounters(each, each.progress.position, maxRows);
+      }
       await each.runner.finishAhead();
       await timedPhase(`${each.readModel.projection.name}:indexes`, () => madeAgain(each));
     }
@@ -181,11 +317,21 @@ export async function rebuildReadModels(
     for (const each of rebuilding) await swapIn(each, store, pageSize, report, options);
     return rebuilding.map((each) => each.progress);
   } finally {
+    await Promise.all(rebuilding.map((each) => each.partitions?.close()));
     await Promise.all(rebuilding.map((each) => each.dataSource.destroy()));
     // Closing the session lets go of the locks.
     await lock?.release();
     await lockSource?.destroy();
   }
+}
+
+/** The partitions' counter rows handed back so far, added up (and written past `maxRows`, as projected ones are). */
+async function mergeCounters({ partitions, runner }: Rebuilding, position: number, maxRows: number): Promise<void> {
+  for (const counters of partitions?.takeCounters() ?? []) {
+    runner.mergeCounters(counters, position);
+    if (runner.rowsHeld >= maxRows) await runner.writeAhead();
+  }
+  runner.mergeCounters([], position);
 }
 
 async function swapIn(

@@ -52,17 +52,21 @@ export class RowCache implements ViewRows, PeekRows {
     }
   }
 
-  apply(changes: readonly ViewChange[]): void {
+  /**
+   * The changes of one event. `written` false (a partition of a rebuild, for an event every
+   * partition projects and another one writes): rows are kept to be read, nothing to write.
+   */
+  apply(changes: readonly ViewChange[], written = true): void {
     for (const change of changes) {
       if (change.op === 'add') {
-        this.addCounter(change.table, change.row);
+        if (written) this.addCounter(change.table, change.row);
         continue;
       }
       const key =
         change.op === 'put' ? this.shape(change.table).primaryKeys.map((column) => change.row[column]) : change.key;
       const value = change.op === 'put' ? change.row : null;
       this.table(change.table).set(keyString(key), value);
-      this.tableOf(this.dirty, change.table).set(keyString(key), { key, row: value });
+      if (written) this.tableOf(this.dirty, change.table).set(keyString(key), { key, row: value });
     }
   }
 
@@ -76,6 +80,12 @@ export class RowCache implements ViewRows, PeekRows {
         else this.listOf(deletes, table).push(key);
       }
     }
+    this.dirty = new Map();
+    return { puts, deletes, counters: this.takeCounters() };
+  }
+
+  /** The counter rows merged so far, handed over once (a rebuild's partition hands them to the thread that writes them). */
+  takeCounters(): Map<string, Row[]> {
     // Keys in one order in every worker: two transactions adding to the same rows lock them alike, never crosswise.
     const counters = new Map(
       [...this.counters]
@@ -85,22 +95,35 @@ export class RowCache implements ViewRows, PeekRows {
           [...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row),
         ]),
     );
-    this.dirty = new Map();
     this.counters = new Map();
-    return { puts, deletes, counters };
+    return counters;
   }
 
   /** Rows held: cached (absent ones too) and counter rows merged, the measure of its memory. */
   get heldRows(): number {
+    return this.cachedRows + this.counterRows;
+  }
+
+  /** Rows cached, absent ones too. */
+  get cachedRows(): number {
     let count = 0;
     for (const rows of this.rows.values()) count += rows.size;
+    return count;
+  }
+
+  /** Counter rows merged and not handed over yet. */
+  get counterRows(): number {
+    let count = 0;
     for (const rows of this.counters.values()) count += rows.size;
     return count;
   }
 
-  /** Forgets every cached row, keeping the changes not handed over yet (rebuilds, once what it held is written). */
-  forgetRows(): void {
-    this.rows.clear();
+  /**
+   * Forgets the cached rows but those of `keep`'s tables, keeping the changes not handed over yet
+   * (rebuilds, once what it held is written).
+   */
+  forgetRows(keep: ReadonlySet<string> = new Set()): void {
+    for (const [table, rows] of this.rows) if (!keep.has(table)) rows.clear();
   }
 
   /** After a commit: keeps memory bounded by forgetting the biggest tables' rows. */

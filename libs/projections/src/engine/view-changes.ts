@@ -61,6 +61,14 @@ export interface Projection {
   /** Rows `project` will read for this event, as far as the rows at hand tell. */
   prefetch(event: RecordedEvent, rows: PeekRows): RowRef[];
   project(event: RecordedEvent, rows: ViewRows): ViewChange[];
+  /**
+   * Rebuilds in parallel (rebuild.ts): the partition key of a stream's events — one key for every
+   * stream whose events read or write the same rows (a teacher's registration, records and
+   * exemptions: the teacher). Undefined for streams whose rows events of any key read (units,
+   * programmes): every partition projects those, one writes them. Without it the read model is
+   * rebuilt on one thread.
+   */
+  partitionOf?(streamId: string): string | undefined;
 }
 
 /** A row's key as one string (identifiers never hold control characters, so the parts cannot run together). */

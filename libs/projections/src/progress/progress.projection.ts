@@ -90,6 +90,14 @@ export const progressProjection: Projection = {
 
   handles: (event) => category(event) !== undefined,
 
+  // A teacher's streams read and write the teacher's rows; a ledger's and a closure's events their
+  // own row; units and programmes are read by all.
+  partitionOf(streamId) {
+    const teacher = /^(?:teacher-|enrollment-[^:]*:|exemption-[^:]*:)(.*)$/.exec(streamId);
+    if (teacher) return teacher[1];
+    return streamId.startsWith('org-unit-') || streamId.startsWith('programme-') ? undefined : streamId;
+  },
+
   prefetch(event, rows: PeekRows): RowRef[] {
     const data = event.data as Record<string, string>;
     switch (category(event)) {
