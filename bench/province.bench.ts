@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough, Readable } from 'node:stream';
@@ -106,6 +106,7 @@ async function concurrently(readers: number, calls: number, action: (call: numbe
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const cpuSeconds = ({ user, system }: NodeJS.CpuUsage) => (user + system) / 1e6;
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
 
 export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
@@ -178,23 +179,32 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
     const readTimes: number[] = [];
     // BENCH_PROVINCE_ROWS=views (measuring the views): readAll's baseline once, not three times.
     const runs = process.env.BENCH_PROVINCE_ROWS === 'views' ? 1 : 3;
+    const readCpu = process.cpuUsage();
     for (let run = 0; run < runs; run++)
       readTimes.push(await timed(async () => (read = await readAllPages(store, PAGE))));
+    const readCpuSeconds = cpuSeconds(process.cpuUsage(readCpu)) / runs;
     if (read !== imported) throw new Error(`readAll saw ${read} events, ${imported} were imported`);
     const readRate = read / median(readTimes);
     const before = process.memoryUsage().rss / MB;
     projectionTimings.phases.clear();
     projectionTimings.enabled = true;
+    const workers = process.env.BENCH_REBUILD_WORKERS ? Number(process.env.BENCH_REBUILD_WORKERS) : undefined;
+    const load = loadavg()[0];
+    const rebuildCpu = process.cpuUsage();
     const rebuilding = await watchingMemory(() =>
-      timed(() => rebuildReadModels(url, store, READ_MODELS, { pageSize: PAGE })),
+      timed(() => rebuildReadModels(url, store, READ_MODELS, { pageSize: PAGE, workers })),
     );
+    const rebuildCpuSeconds = cpuSeconds(process.cpuUsage(rebuildCpu));
     projectionTimings.enabled = false;
     // Where the rebuild's time goes, summed over its batches: the measured cause of a missed target.
     console.error(
-      `  rebuild: ${rebuilding.result.toFixed(1)} s; wall time by phase:\n${[...projectionTimings.phases]
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([phase, ms]) => `    ${phase.padEnd(40)} ${(ms / 1000).toFixed(1).padStart(7)} s`)
-        .join('\n')}`,
+      `  rebuild: ${rebuilding.result.toFixed(1)} s (workers: ${workers ?? 'default'}; load average ${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}), ` +
+        `this process's CPU ${rebuildCpuSeconds.toFixed(1)} s against ${readCpuSeconds.toFixed(1)} s a readAll pass; wall time by phase:\n${[
+          ...projectionTimings.phases,
+        ]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([phase, ms]) => `    ${phase.padEnd(40)} ${(ms / 1000).toFixed(1).padStart(7)} s`)
+          .join('\n')}`,
     );
     rows.push({
       benchmark: `full rebuild of all ${READ_MODELS.length} read models in one pass (tip rebuild), ${count(read)} events (target ≥ 100,000 events/s and ≥ 0.4× readAll)`,
@@ -211,6 +221,9 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
       baseline: Math.max(...half),
       baselineName: `peak RSS in the rebuild's first half (${count(before)} MB before it)`,
     });
+
+    // BENCH_PROVINCE_ROWS=rebuild: the rebuild's rows alone, the rebuilt notice checked against what was decided.
+    if (process.env.BENCH_PROVINCE_ROWS === 'rebuild') return await checkRebuilt(url, history);
 
     await verifyBenchmarks(url, store, rows, imported, keysDir);
 
@@ -542,6 +555,16 @@ async function buildHistory(
     baselineName: `RSS after ${Math.floor(memoryAfterCounty.length / 10)} of ${memoryAfterCounty.length} hand-overs; peak ${count(making.peakMb)} MB`,
   });
   return { history, imported };
+}
+
+async function checkRebuilt(url: string, history: ProvinceHistory): Promise<void> {
+  const dataSource = readModelDataSource(url, progressReadModel, liveSchemaOf(progressReadModel), { poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    checkNotice(await new WeeklyNoticeQuery(dataSource.manager).notice(PROVINCE, BATCH, isoWeekOf(READ_AT)), history);
+  } finally {
+    await dataSource.destroy();
+  }
 }
 
 /** The province's figures must add up to what was decided: the rebuild took in every event and got it right. */

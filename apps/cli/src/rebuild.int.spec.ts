@@ -38,12 +38,24 @@ describe('tip rebuild', () => {
   });
 
   async function rebuild(...names: string[]): Promise<{ exitCode: number; lines: string[]; progress: string }> {
+    return rebuildWith({}, ...names);
+  }
+
+  async function rebuildWith(
+    options: { workers?: number },
+    ...names: string[]
+  ): Promise<{ exitCode: number; lines: string[]; progress: string }> {
     const lines: string[] = [];
     // A terminal, as far as the bar can tell (it draws nothing on a pipe).
     const progress = Object.assign(new PassThrough(), { isTTY: true, columns: 160 });
     const drawn: Buffer[] = [];
     progress.on('data', (chunk: Buffer) => drawn.push(chunk));
-    const exitCode = await rebuildReadModels(database.url, names, { print: (line) => lines.push(line), progress });
+    const exitCode = await rebuildReadModels(
+      database.url,
+      names,
+      { print: (line) => lines.push(line), progress },
+      options,
+    );
     return { exitCode, lines, progress: Buffer.concat(drawn).toString('utf8') };
   }
 
@@ -82,6 +94,16 @@ describe('tip rebuild', () => {
     expect(progress).toMatch(/progress +\S+ 4\/4 events \| \d+ events\/s \| 0s left \| done/);
     expect(await query('select position from rm_progress.projection_checkpoint')).toEqual([{ position: '4' }]);
     expect(await query('select position from rm_inspections.projection_checkpoint')).toEqual([{ position: '3' }]);
+  });
+
+  it('rebuilds in partitions on worker threads when told how many (--workers)', async () => {
+    const { exitCode, lines } = await rebuildWith({ workers: 3 }, 'progress');
+    expect(exitCode).toBe(0);
+    expect(lines).toEqual([expect.stringMatching(/^Rebuilt progress: 4 events in .* up to position 4\.$/)]);
+    expect(await query('select unit_id from rm_progress.units order by unit_id')).toEqual(
+      ['320000', '320700', '320707', '320722'].map((unit_id) => ({ unit_id })),
+    );
+    expect(await query('select position from rm_progress.projection_checkpoint')).toEqual([{ position: '4' }]);
   });
 
   it('exits 2 naming the known read models when a name is unknown, touching nothing', async () => {

@@ -32,6 +32,7 @@ export async function rebuildReadModels(
   connectionString: string,
   names: readonly string[],
   output: RebuildOutput = { print: console.log, progress: process.stderr },
+  options: { workers?: number } = {},
 ): Promise<number> {
   const selected = readModelsNamed(names);
   if ('unknown' in selected) {
@@ -56,6 +57,7 @@ export async function rebuildReadModels(
     try {
       // One pass over the log feeds every read model's copy: each event is read once.
       const results = await rebuildReadModelsOf(connectionString, store, selected.readModels, {
+        workers: options.workers,
         onProgress: (progress) => {
           // Events that arrive during the rebuild are taken in too: the total grows with them.
           if (progress.eventsRead > bar.getTotal()) bar.setTotal(progress.eventsRead);

@@ -134,6 +134,8 @@ export class ProjectionRunner {
    */
   private written: Map<string, Set<string>> | undefined;
   private readonly partition: RebuildPartition | undefined;
+  /** A fresh copy's rows were written and forgotten (held to maxRowsInMemory): some must be read back. */
+  private forgotten = false;
   /**
    * A partition's tables put by shared events and by its own: never both (every partition keeps
    * the shared ones whole, unwritten but by one, so they are never forgotten).
@@ -228,8 +230,10 @@ export class ProjectionRunner {
   async writeAhead(): Promise<void> {
     await this.writesDone();
     // A safe point: everything handed over is committed, so forgetting rows loses nothing.
-    if (this.written) this.work.cache.forgetRows(this.sharedTables);
-    else this.work.cache.trim();
+    if (this.written) {
+      this.work.cache.forgetRows(this.sharedTables);
+      this.forgotten = true;
+    } else this.work.cache.trim();
     const position = this.ahead;
     const changes = this.takeChanges();
     const partition = this.partition;
@@ -863,7 +867,8 @@ export class ProjectionRunner {
       }
     };
     // Two rounds: the second sees rows the first brought (a teacher's record names the school).
-    for (let round = 0; round < 2; round++) {
+    // A fresh copy that has forgotten nothing holds every row there is: nothing to fetch.
+    for (let round = 0; round < 2 && !(this.written && !this.forgotten); round++) {
       await this.load(manager, cache.missing(relevant.flatMap(wanted)), cache);
     }
     for (const event of relevant) {

@@ -65,8 +65,9 @@ export class RowCache implements ViewRows, PeekRows {
       const key =
         change.op === 'put' ? this.shape(change.table).primaryKeys.map((column) => change.row[column]) : change.key;
       const value = change.op === 'put' ? change.row : null;
-      this.table(change.table).set(keyString(key), value);
-      if (written) this.tableOf(this.dirty, change.table).set(keyString(key), { key, row: value });
+      const id = keyString(key);
+      this.table(change.table).set(id, value);
+      if (written) this.tableOf(this.dirty, change.table).set(id, { key, row: value });
     }
   }
 
