@@ -196,9 +196,12 @@ export class ProjectionRunner {
     return this.work.cache.heldRows;
   }
 
-  /** Of rowsHeld, the cached rows (a partition's counter rows are handed over apart, handOverCounters). */
+  /**
+   * Of rowsHeld, the cached rows but a partition's shared ones (kept whole, never written and
+   * forgotten); a partition's counter rows are handed over apart, handOverCounters.
+   */
   get cachedRowsHeld(): number {
-    return this.work.cache.cachedRows;
+    return this.work.cache.cachedRows(this.sharedTables);
   }
 
   get counterRowsHeld(): number {

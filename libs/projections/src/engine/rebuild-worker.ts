@@ -12,8 +12,10 @@ export interface PartitionSetup {
   schema: string;
   partition: number;
   partitions: number;
-  /** Rows this partition caches, and counter rows it merges, before writing or handing them over. */
+  /** Rows of its own this partition caches before writing them (the shared ones it keeps whole). */
   maxRows: number;
+  /** Counter rows it merges before handing them over. */
+  maxCounterRows: number;
 }
 
 /** To a partition: a page of its events, or the end of the log. */
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
         if (message.kind === 'events') {
           await runner.projectAhead(message.events);
           if (runner.cachedRowsHeld >= setup.maxRows) await runner.writeAhead();
-          else if (runner.counterRowsHeld >= setup.maxRows) runner.handOverCounters();
+          else if (runner.counterRowsHeld >= setup.maxCounterRows) runner.handOverCounters();
           send({ kind: 'taken' });
         } else {
           await runner.finishAhead();

@@ -279,7 +279,10 @@ export async function rebuildReadModels(
           readModel: name,
           schema: next,
           partitions: workers,
-          maxRows: Math.max(1, Math.floor(maxRows / workers)),
+          // Half the rows for the partitions' own, a quarter for their counters, half for their sum
+          // here (counters weigh less than a teacher's record): about as much as one thread's.
+          maxRows: Math.max(1, Math.floor(maxRows / 2 / workers)),
+          maxCounterRows: Math.max(1, Math.floor(maxRows / 4 / workers)),
         });
     }
     const report = (each: Rebuilding, events: readonly RecordedEvent[]) => {
@@ -301,7 +304,7 @@ export async function rebuildReadModels(
           await each.partitions.dispatch(events);
           await mergeCounters(each, events[events.length - 1].position, maxRows);
         } else await each.runner.projectAhead(events);
-        if (each.runner.rowsHeld >= maxRows) await each.runner.writeAhead();
+        if (each.runner.rowsHeld >= (each.partitions ? maxRows / 2 : maxRows)) await each.runner.writeAhead();
         report(each, events);
       }
     }
@@ -329,7 +332,7 @@ export async function rebuildReadModels(
 async function mergeCounters({ partitions, runner }: Rebuilding, position: number, maxRows: number): Promise<void> {
   for (const counters of partitions?.takeCounters() ?? []) {
     runner.mergeCounters(counters, position);
-    if (runner.rowsHeld >= maxRows) await runner.writeAhead();
+    if (runner.rowsHeld >= maxRows / 2) await runner.writeAhead();
   }
   runner.mergeCounters([], position);
 }

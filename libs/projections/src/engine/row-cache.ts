@@ -102,13 +102,13 @@ export class RowCache implements ViewRows, PeekRows {
 
   /** Rows held: cached (absent ones too) and counter rows merged, the measure of its memory. */
   get heldRows(): number {
-    return this.cachedRows + this.counterRows;
+    return this.cachedRows() + this.counterRows;
   }
 
-  /** Rows cached, absent ones too. */
-  get cachedRows(): number {
+  /** Rows cached, absent ones too, but those of `except`'s tables. */
+  cachedRows(except: ReadonlySet<string> = new Set()): number {
     let count = 0;
-    for (const rows of this.rows.values()) count += rows.size;
+    for (const [table, rows] of this.rows) if (!except.has(table)) count += rows.size;
     return count;
   }
 
