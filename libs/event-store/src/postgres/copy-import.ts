@@ -292,7 +292,9 @@ export async function* encodeForImport(
   let packed = 0;
   let sinceTurn = 0;
   let index = 0;
+  const inChunk = new Set<string>();
   const finish = (): EncodedImport[] => {
+    inChunk.clear();
     preparer.finish();
     const chunk = encoder.finish();
     preparer = new AppendPreparer(context());
@@ -316,7 +318,11 @@ export async function* encodeForImport(
       continue;
     }
     // Full by bytes closes only before a stream with events: a chunk of guards alone appends nothing.
-    if (streams > 0 && (packed + count > chunkSize || (count > 0 && encoder.bytes >= limits.bytes))) yield finish();
+    // A stream met again goes in the next chunk: one transaction appends to a stream once.
+    const again = typeof append?.streamId === 'string' && inChunk.has(append.streamId);
+    if (streams > 0 && (again || packed + count > chunkSize || (count > 0 && encoder.bytes >= limits.bytes)))
+      yield finish();
+    if (typeof append?.streamId === 'string') inChunk.add(append.streamId);
     encoder.encodeStream(preparer.prepareStream(append, field, false));
     streams += 1;
     packed += count;

@@ -610,6 +610,34 @@ describe('PostgreSQL event store', () => {
     });
   });
 
+  it('imports a history that goes back to a stream within one chunk: that append starts the next chunk', async () => {
+    const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
+    try {
+      const history = [
+        { streamId: 'again-a', expectedRevision: 'no_stream' as const, events: [newEvent('First')] },
+        { streamId: 'again-b', expectedRevision: 'no_stream' as const, events: [newEvent('Other')] },
+        { streamId: 'again-a', expectedRevision: 0, events: [newEvent('Second')] },
+      ];
+      for (const emptyStore of [false, true]) {
+        const into = emptyStore ? await createPostgresEventStore({ connectionString: await freshDatabase() }) : store;
+        try {
+          await expect(into.importEvents(history, { chunkSize: 10, emptyStore })).resolves.toMatchObject({
+            eventsImported: 3,
+          });
+          expect((await into.readAll()).map((event) => [event.streamId, event.type])).toEqual([
+            ['again-a', 'First'],
+            ['again-b', 'Other'],
+            ['again-a', 'Second'],
+          ]);
+        } finally {
+          if (emptyStore) await into.close();
+        }
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('resumes an import cut short in chunks of another size, storing every event once', async () => {
     const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
     try {
