@@ -118,7 +118,8 @@ export class KafkaJsBroker implements MessageBroker {
     const stop = async () => {
       stopped = true;
       clearTimeout(restartTimer);
-      await offsets?.flush();
+      // Offsets not committed are only delivered again: a broker away does not hold the stop up for long.
+      await Promise.race([offsets?.flush(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await current?.disconnect();
     };
     this.closers.add(stop);
