@@ -335,6 +335,46 @@ describe('the progress projector', () => {
       ]);
     });
 
+    it('keeps, per unit, the first week with teachers, the teachers who moved out and the declarations (unit_staffing)', () => {
+      const county = (unitId: string, fullTimeTeachers?: number) =>
+        event(`org-unit-${unitId}`, 'OrgUnitRegistered', {
+          unitId,
+          kind: unitId.startsWith('S') ? 'school' : 'county',
+          name: unitId,
+          parentId: unitId.startsWith('S') ? 'Y' : 'C',
+          ancestry: unitId.startsWith('S') ? ['P', 'C', 'Y'] : ['P', 'C'],
+          fullTimeTeachers,
+        });
+      const { tables } = rowsOf([
+        ...world(),
+        county('Y', 30),
+        county('S9', 4),
+        event('org-unit-S9', 'FullTimeTeachersDeclared', { unitId: 'S9', fullTimeTeachers: 5 }),
+        teacher('T1', 'S1', true, '2021-01-19T09:00:00+08:00'),
+        teacher('T2', 'S2', true, '2021-01-12T09:00:00+08:00'),
+        // To a school of another county: S1 and X lose a teacher, C and P do not.
+        event(
+          'teacher-T1',
+          'TeacherMovedSchool',
+          { teacherId: 'T1', fromSchoolId: 'S1', toSchoolId: 'S9', ancestry: ['P', 'C', 'Y', 'S9'] },
+          '2021-02-02T09:00:00+08:00',
+        ),
+      ]);
+      const byUnit = (a: { unitId: unknown }, b: { unitId: unknown }) =>
+        String(a.unitId).localeCompare(String(b.unitId));
+      expect([...(tables.get('unit_staffing') ?? [])].sort(byUnit)).toEqual(
+        [
+          { unitId: 'P', firstTeachersWeek: '2021-W02', teachersLeft: 0, declarations: 0 },
+          { unitId: 'C', firstTeachersWeek: '2021-W02', teachersLeft: 0, declarations: 0 },
+          { unitId: 'X', firstTeachersWeek: '2021-W02', teachersLeft: 1, declarations: 0 },
+          { unitId: 'S1', firstTeachersWeek: '2021-W03', teachersLeft: 1, declarations: 0 },
+          { unitId: 'S2', firstTeachersWeek: '2021-W02', teachersLeft: 0, declarations: 0 },
+          { unitId: 'Y', firstTeachersWeek: '2021-W05', teachersLeft: 0, declarations: 1 },
+          { unitId: 'S9', firstTeachersWeek: '2021-W05', teachersLeft: 0, declarations: 2 },
+        ].sort(byUnit),
+      );
+    });
+
     it('counts a teacher trained on a pass, and recognises the hours only then (Jiangsu)', () => {
       const through = [
         ...world(),
