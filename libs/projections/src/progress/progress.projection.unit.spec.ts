@@ -360,7 +360,7 @@ describe('the progress projector', () => {
           '2021-02-02T09:00:00+08:00',
         ),
       ]);
-      const byUnit = (a: { unitId: unknown }, b: { unitId: unknown }) =>
+      const byUnit = (a: Record<string, unknown>, b: Record<string, unknown>) =>
         String(a.unitId).localeCompare(String(b.unitId));
       expect([...(tables.get('unit_staffing') ?? [])].sort(byUnit)).toEqual(
         [

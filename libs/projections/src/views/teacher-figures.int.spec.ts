@@ -305,7 +305,21 @@ describe('Teachers required and schools taking part, from the rollups', () => {
       const noticeWeek = isoWeekOf(week(n));
       const notice = await notices.notice('P', BATCH, noticeWeek);
       const previous = isoWeekOf(week(n - 1));
-      for (const row of [notice.unit, ...notice.levels.flatMap((level) => level.rows)]) {
+      const rows = [notice.unit, ...notice.levels.flatMap((level) => level.rows)];
+      // Schools taking part as of the week's end and the week before's, as counting every school does.
+      const schools = await schoolCounts(
+        dataSource.manager,
+        BATCH,
+        rows.map((row) => row.unitId),
+        [notice.asOf, new Date(Date.parse(notice.asOf) - 7 * 86_400_000).toISOString()],
+      );
+      for (const row of rows)
+        expect([noticeWeek, row.unitId, row.thisWeek.schoolsTotal, row.lastWeek.schoolsTotal]).toEqual([
+          noticeWeek,
+          row.unitId,
+          ...(schools.get(row.unitId) ?? [0, 0]),
+        ]);
+      for (const row of rows) {
         const [now, before] = [await summed(row.unitId, noticeWeek), await summed(row.unitId, previous)];
         for (const figure of figures) {
           expect([noticeWeek, row.unitId, figure, row.thisWeek[figure]]).toEqual([

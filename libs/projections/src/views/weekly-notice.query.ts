@@ -22,6 +22,8 @@ const column = (figure: string) => figure.replace(/[A-Z]/g, (letter) => `_${lett
 
 /** The counts kept week by week in unit_weekly_changes (required and schools are counted elsewhere). */
 const WEEKLY_COUNTS = NOTICE_COUNTS.filter((figure) => figure !== 'required' && figure !== 'schoolsTotal');
+/** The figures kept in hours (double precision); the others are whole numbers. */
+const HOURS = new Set<string>(['hoursCredited', 'hoursRecognised']);
 
 export interface NoticeOptions {
   /** 文号: the document number the office gives the notice. */
@@ -57,7 +59,7 @@ export class WeeklyNoticeQuery {
     const units = await unitsAtOrBelow(this.reader, unit, until);
     const unitIds = units.map((each) => each.unitId);
     const counts = await this.counts(batchId, unit, unitIds, week.week);
-    const schools = await this.schoolsTakingPart(batchId, unit, [until, from]);
+    const schools = await this.schoolsTakingPart(batchId, unit, units, [until, from]);
     const [requiredNow, requiredBefore] = await requiredAt(this.reader, units, batch.programmeId, [until, from]);
     const [pilots] = (await pilotsAt(this.reader, batch, unit, units, [until], until)) ?? [];
     const targets = await BatchTargets.of(this.reader, batch);
@@ -112,26 +114,30 @@ export class WeeklyNoticeQuery {
   }
 
   /**
-   * Per unit at or below the root, the schools taking part before each instant: every school of the
-   * batch below the root once, added up its ancestry here (what schoolCounts finds, without
-   * expanding every school's ancestry in the database).
+   * Per unit listed, the schools at or below it taking part before each instant: every school of the
+   * batch once, added up its parents here (what schoolCounts finds by expanding every school's
+   * ancestry in the database). A school registered after the week is not listed, nor are any seats
+   * it received.
    */
-  private async schoolsTakingPart(batchId: string, root: UnitRow, instants: readonly string[]) {
-    const rows: { schoolId: string; joinedAt: string; ancestry: string[] }[] = await this.reader.query(
-      `select p.school_id as "schoolId", p.joined_at as "joinedAt", s.ancestry
+  private async schoolsTakingPart(batchId: string, root: UnitRow, units: readonly MeasureUnit[], instants: string[]) {
+    const rows: { schoolId: string; joinedAt: string }[] = await this.reader.query(
+      `select p.school_id as "schoolId", p.joined_at as "joinedAt"
        from ${this.reader.connection.getMetadata(SchoolParticipationRow).tablePath} p
        join ${this.reader.connection.getMetadata(UnitRow).tablePath} s on s.unit_id = p.school_id
        where p.batch_id = $1 and (s.unit_id = $2 or s.ancestry @> $3::jsonb)`,
       [batchId, root.unitId, JSON.stringify([root.unitId])],
     );
+    const parents = new Map(units.map((unit) => [unit.unitId, unit.parentId]));
     const limits = instants.map((instant) => Date.parse(instant));
     const counts = new Map<string, number[]>();
-    for (const { schoolId, joinedAt, ancestry } of rows) {
+    for (const { schoolId, joinedAt } of rows) {
+      if (!parents.has(schoolId)) continue;
       const joined = Date.parse(joinedAt);
-      for (const unitId of [...ancestry, schoolId]) {
-        let count = counts.get(unitId);
-        if (!count) counts.set(unitId, (count = limits.map(() => 0)));
-        for (const [index, limit] of limits.entries()) if (joined < limit) count[index] += 1;
+      const before = limits.map((limit) => (joined < limit ? 1 : 0));
+      for (let unitId: string | null | undefined = schoolId; unitId; unitId = parents.get(unitId)) {
+        const count = counts.get(unitId);
+        if (count) for (const index of limits.keys()) count[index] += before[index];
+        else counts.set(unitId, [...before]);
       }
     }
     return counts;
@@ -145,14 +151,17 @@ export class WeeklyNoticeQuery {
    */
   private async counts(batchId: string, root: UnitRow, unitIds: readonly string[], week: string) {
     const weekly = this.reader.connection.getMetadata(UnitWeeklyChangeRow).tablePath;
+    // Whole numbers travel as integers (PostgreSQL writes a float8 several times slower); hours as float8.
+    const type = (figure: string) => (HOURS.has(figure) ? 'float8' : 'int');
     const sums = WEEKLY_COUNTS.flatMap((figure) => [
-      `sum(${column(figure)}) filter (where week > $4)::float8 as "${figure}_later"`,
-      `sum(${column(figure)}) filter (where week = $4)::float8 as "${figure}_own"`,
+      `sum(${column(figure)}) filter (where week > $4) as "${figure}_later"`,
+      `sum(${column(figure)}) filter (where week = $4) as "${figure}_own"`,
     ]);
-    const figures = WEEKLY_COUNTS.flatMap((figure) => {
-      const thisWeek = `p.${column(figure)}::float8 - coalesce(l."${figure}_later", 0)`;
-      return [thisWeek, `${thisWeek} - coalesce(l."${figure}_own", 0)`];
-    });
+    // The figures as of the week's end, then the week's own changes (the week before is the one less the other).
+    const figures = WEEKLY_COUNTS.flatMap((figure) => [
+      `(p.${column(figure)} - coalesce(l."${figure}_later", 0))::${type(figure)}`,
+      `coalesce(l."${figure}_own", 0)::${type(figure)}`,
+    ]);
     // One JSON array of every unit's figures: parsed at once, not row by row and field by field.
     const [{ found }]: { found: [string, ...number[]][] }[] = await this.reader.query(
       `select coalesce(json_agg(json_build_array(p.unit_id, ${figures.join(', ')})), '[]'::json) as found
@@ -170,8 +179,9 @@ export class WeeklyNoticeQuery {
       // Filled in place: every unit's counts keep the one shape zeroCounts gives them.
       const [thisWeek, lastWeek] = [zeroCounts(), zeroCounts()];
       for (const [index, figure] of WEEKLY_COUNTS.entries()) {
-        thisWeek[figure] = roundTo(values[2 * index], 2) + 0;
-        lastWeek[figure] = roundTo(values[2 * index + 1], 2) + 0;
+        const [now, own] = [values[2 * index], values[2 * index + 1]];
+        thisWeek[figure] = roundTo(now, 2) + 0;
+        lastWeek[figure] = roundTo(now - own, 2) + 0;
       }
       counts.set(unitId, { thisWeek, lastWeek });
     }
