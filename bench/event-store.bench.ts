@@ -122,6 +122,8 @@ async function concurrentWriters(
 const APPEND_ROUNDS = 5;
 
 export async function eventStoreBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
+  // BENCH_EVENT_STORE_ONLY=import: the bulk import and readAll rows alone.
+  if (process.env.BENCH_EVENT_STORE_ONLY === 'import') return bulkAndReadBenchmarks(database, rows, scale);
   const appendCases: [number, number][] = [
     [1, 1],
     [1, 8],
