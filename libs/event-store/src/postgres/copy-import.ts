@@ -619,6 +619,9 @@ export async function loadIntoEmptyStore(
   try {
     await client.query('begin');
     try {
+      // The history is read between chunks, inside the transaction: a slow reader gets minutes, not
+      // the store's 10 s, before PostgreSQL ends the load (and rolls it back).
+      await client.query(`set local idle_in_transaction_session_timeout = '5min'`);
       await client.query('lock table tip_streams, tip_events in access exclusive mode');
       const { rows: held } = await client.query<{ any: boolean }>(
         'select exists (select 1 from tip_events) or exists (select 1 from tip_streams) as any',
