@@ -363,7 +363,7 @@ program
   .argument('[names...]', 'the read models to rebuild')
   .option(
     '--workers <n>',
-    'threads projecting a read model side by side, by partition (default: the cores, from 50,000 events on; 1: this thread)',
+    'worker threads projecting a read model side by side, by partition (default 1: this thread; for machines with more than two cores)',
     positiveWhole,
   )
   .action(async (names: string[], options: { workers?: number }) => {

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DataSource, QueryRunner } from 'typeorm';
@@ -37,16 +36,15 @@ export interface RebuildOptions {
   /**
    * Worker threads projecting a read model side by side, each the events of its share of the
    * partition keys (Projection.partitionOf) and every shared one; `maxRowsInMemory` is divided
-   * among them. Default: the machine's cores (os.availableParallelism), up to 8, when the log
-   * holds 50,000 events or more; 1 (in this thread) below, or for a read model without partitions.
+   * among them. Default 1, in this thread (also for a read model without partitions): on two cores
+   * partitions were slower (BENCH_SCALE=0.1: 15,554 events/s against 23,704, 110 s of CPU against
+   * 75) and peaked above 1.5 GB; with more cores, say how many (os.availableParallelism less one
+   * for the reader is a start).
    */
   workers?: number;
   onProgress?(progress: RebuildProgress): void;
 }
 
-/** Below this many events a rebuild runs in its own thread by default: starting workers costs more than it saves. */
-const WORKERS_FROM_EVENTS = 50_000;
-const MAX_DEFAULT_WORKERS = 8;
 /** Pages a partition may be behind the reader: the reader waits beyond, so memory stays bounded. */
 const PAGES_AHEAD = 3;
 
@@ -250,9 +248,7 @@ export async function rebuildReadModels(
       if (!acquired) throw new RebuildInProgressError(name);
     }
     const headPosition = (await store.stats()).headPosition;
-    const workers =
-      options.workers ??
-      (headPosition >= WORKERS_FROM_EVENTS ? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS) : 1);
+    const workers = options.workers ?? 1;
     for (const readModel of readModels) {
       const next = rebuildSchemaOf(readModel);
       const dataSource = readModelDataSource(connectionString, readModel, next, {
