@@ -53,6 +53,29 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(await stored(dataSource)).toEqual(before);
     expect(await restarted.checkpoint()).toBe(events[events.length - 1].position);
   });
+
+  it("fails a rebuild's partition whose projector changes a table from shared events and from its own", async () => {
+    // Partitions would each keep the shared events' rows and write their own: one table from both would differ between them.
+    const wrong: ReadModel = {
+      ...progressReadModel,
+      projection: {
+        ...progressReadModel.projection,
+        partitionOf: (streamId) => (streamId.endsWith(':T1') ? 'T1' : undefined),
+      },
+    };
+    const partition = new ProjectionRunner(dataSource, schema, wrong, {
+      partition: { writesShared: true, handOver: () => undefined },
+    });
+    await expect(partition.projectAhead(events)).rejects.toThrow(
+      'changes teacher_records rows from events every partition projects and from one partition',
+    );
+    // Keyed as progress keys them, the same events go through.
+    const right = new ProjectionRunner(dataSource, schema, progressReadModel, {
+      partition: { writesShared: true, handOver: () => undefined },
+    });
+    await right.projectAhead(events);
+    expect(right.cachedRowsHeld).toBeGreaterThan(0);
+  });
 });
 
 /**
