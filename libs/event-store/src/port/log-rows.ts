@@ -108,6 +108,11 @@ export class LogInstants {
 export function decodeLogRow(buffer: Buffer, at: number, instants: LogInstants = new LogInstants()): LoggedEvent {
   const fields = new Int32Array(2 * LOG_ROW_FIELDS);
   logRowFields(buffer, at, fields);
+  return decodeLogRowFields(buffer, fields, instants);
+}
+
+/** The row whose `fields` logRowFields found, as the LoggedEvent readLog gives for it. */
+export function decodeLogRowFields(buffer: Buffer, fields: Int32Array, instants: LogInstants): LoggedEvent {
   const text = (field: number) => buffer.toString('utf8', fields[2 * field], fields[2 * field] + fields[2 * field + 1]);
   return {
     position: readInt64(buffer, fields[2 * LogRowField.position]),

@@ -1,14 +1,5 @@
 import { LoggedEvent } from '../port/event';
-import {
-  LOG_ROW_FIELDS,
-  LogInstants,
-  logRowEnd,
-  LogRowField,
-  logRowFields,
-  LogRows,
-  readInt64,
-  uuidText,
-} from '../port/log-rows';
+import { decodeLogRowFields, LOG_ROW_FIELDS, LogInstants, logRowEnd, logRowFields, LogRows } from '../port/log-rows';
 
 /**
  * Instants formatted here: years 1900–2199, whose microseconds from 2000 are exact as a double
@@ -54,7 +45,7 @@ export class LogCopyDecoder {
     if (!rows) return events;
     for (let at = rows.start; at < rows.end;) {
       at = logRowFields(rows.buffer, at, this.fields);
-      events.push(this.decode(rows.buffer));
+      events.push(decodeLogRowFields(rows.buffer, this.fields, this.instants));
     }
     return events;
   }
@@ -111,24 +102,5 @@ export class LogCopyDecoder {
       this.rest = Buffer.from(buffer.subarray(at));
     }
     return { buffer, start: 0, end, count };
-  }
-
-  private decode(buffer: Buffer): LoggedEvent {
-    const fields = this.fields;
-    const text = (field: number) =>
-      buffer.toString('utf8', fields[2 * field], fields[2 * field] + fields[2 * field + 1]);
-    return {
-      position: readInt64(buffer, fields[2 * LogRowField.position]),
-      streamId: text(LogRowField.streamId),
-      revision: readInt64(buffer, fields[2 * LogRowField.revision]),
-      eventId: uuidText(buffer, fields[2 * LogRowField.eventId]),
-      type: text(LogRowField.type),
-      schemaVersion: buffer.readInt32BE(fields[2 * LogRowField.schemaVersion]),
-      businessTime: this.instants.ofRow(buffer, fields, 0),
-      recordedTime: this.instants.ofRow(buffer, fields, 1),
-      data: text(LogRowField.data),
-      metadata: text(LogRowField.metadata),
-      hash: buffer.toString('hex', fields[2 * LogRowField.hash], fields[2 * LogRowField.hash] + 32),
-    };
   }
 }
