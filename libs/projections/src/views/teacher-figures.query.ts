@@ -208,30 +208,42 @@ export async function requiredAt(
 ): Promise<Map<string, Required>[]> {
   const unitIds = units.map((unit) => unit.unitId);
   const weeks = instants.map((instant) => (instant === null ? null : isoWeekOf(Date.parse(instant) - 1)));
+  // Per unit [id, teachers, full-time] at each instant, as one JSON array: parsed at once, not
+  // 13,000 rows field by field.
   const sums = (offset: number) =>
     weeks.flatMap((_, index) => [
       `coalesce(sum(teachers) filter (where $${index + offset}::text is null or week <= $${index + offset}), 0)::int as t${index}`,
       `coalesce(sum(full_time) filter (where $${index + offset}::text is null or week <= $${index + offset}), 0)::int as f${index}`,
     ]);
-  const counted: Record<string, string | number>[] = await reader.query(
-    `select unit_id, ${sums(2).join(', ')} from ${tableOf(reader, UnitTeacherChangeRow)} where unit_id = any($1) group by unit_id`,
+  const figures = weeks.flatMap((_, index) => [`t${index}`, `f${index}`]).join(', ');
+  const [{ counted }]: { counted: [string, ...number[]][] }[] = await reader.query(
+    `select coalesce(json_agg(json_build_array(unit_id, ${figures})), '[]'::json) as counted from (
+       select unit_id, ${sums(2).join(', ')} from ${tableOf(reader, UnitTeacherChangeRow)}
+       where unit_id = any($1) group by unit_id) sums`,
     [unitIds, ...weeks],
   );
-  const exempt: Record<string, string | number>[] = await reader.query(
-    `select unit_id, ${sums(3).join(', ')} from ${tableOf(reader, UnitExemptChangeRow)}
-     where programme_id = $1 and unit_id = any($2) group by unit_id`,
+  const [{ exempt }]: { exempt: [string, ...number[]][] }[] = await reader.query(
+    `select coalesce(json_agg(json_build_array(unit_id, ${figures})), '[]'::json) as exempt from (
+       select unit_id, ${sums(3).join(', ')} from ${tableOf(reader, UnitExemptChangeRow)}
+       where programme_id = $1 and unit_id = any($2) group by unit_id) sums`,
     [programmeId, unitIds, ...weeks],
   );
-  const teachers = new Map(counted.map((row) => [String(row.unit_id), row]));
-  const exempted = new Map(exempt.map((row) => [String(row.unit_id), row]));
+  const teachers = new Map(counted.map(([unitId, ...values]) => [unitId, values]));
+  const exempted = new Map(exempt.map(([unitId, ...values]) => [unitId, values]));
   const results: Map<string, Required>[] = [];
   // Every declaration of the units in one query, latest first; the one in force at an instant is
   // the latest made before it (compared here: casting every row's text to a time cost more).
-  const declaredAll: { unitId: string; fullTimeTeachers: number; declaredAt: string }[] = await reader.query(
-    `select unit_id as "unitId", full_time_teachers as "fullTimeTeachers", declared_at as "declaredAt"
-     from ${tableOf(reader, UnitDeclarationRow)} where unit_id = any($1) order by unit_id, declared_at desc`,
+  const [{ declaredRows }]: { declaredRows: [string, number, string][] }[] = await reader.query(
+    `select coalesce(json_agg(json_build_array(unit_id, full_time_teachers, declared_at) order by unit_id, declared_at desc), '[]'::json)
+       as "declaredRows"
+     from ${tableOf(reader, UnitDeclarationRow)} where unit_id = any($1)`,
     [unitIds],
   );
+  const declaredAll = declaredRows.map(([unitId, fullTimeTeachers, declaredAt]) => ({
+    unitId,
+    fullTimeTeachers,
+    declaredAt,
+  }));
   const limits = instants.map((instant) => (instant === null ? Infinity : Date.parse(instant)));
   const declaredMs = declaredAll.map((row) => Date.parse(row.declaredAt));
   for (const index of instants.keys()) {
@@ -242,10 +254,10 @@ export async function requiredAt(
     results.push(
       requiredTeachers(units, (unitId): TeacherInputs => {
         const row = teachers.get(unitId);
-        const exemptFullTime = Number(exempted.get(unitId)?.[`f${index}`] ?? 0);
+        const exemptFullTime = exempted.get(unitId)?.[2 * index + 1] ?? 0;
         return {
-          registered: Number(row?.[`t${index}`] ?? 0),
-          requiredRegistered: Number(row?.[`f${index}`] ?? 0) - exemptFullTime,
+          registered: row?.[2 * index] ?? 0,
+          requiredRegistered: (row?.[2 * index + 1] ?? 0) - exemptFullTime,
           declared: declarations.get(unitId) ?? null,
         };
       }),
