@@ -155,6 +155,7 @@ const POSITION = LogRowField.position;
 const STREAM_ID = LogRowField.streamId;
 const REVISION = LogRowField.revision;
 const HASH = LogRowField.hash;
+const EVENT_ID = LogRowField.eventId;
 
 /** Pages being hashed at once, per worker thread. */
 const PAGES_IN_FLIGHT_PER_WORKER = 3;
@@ -770,6 +771,7 @@ class RowEvent implements LoggedEvent {
   revision = 0;
   hash = '';
   private at = 0;
+  private eventIdAt = 0;
   private whole: LoggedEvent | undefined;
 
   constructor(
@@ -785,6 +787,7 @@ class RowEvent implements LoggedEvent {
     this.streamId = bytes.toString('utf8', fields[2 * STREAM_ID], fields[2 * STREAM_ID] + fields[2 * STREAM_ID + 1]);
     this.revision = readInt64(bytes, fields[2 * REVISION]);
     this.hash = bytes.toString('hex', fields[2 * HASH], fields[2 * HASH] + 32);
+    this.eventIdAt = fields[2 * EVENT_ID];
   }
 
   decode(): LoggedEvent {
@@ -792,7 +795,7 @@ class RowEvent implements LoggedEvent {
   }
 
   get eventId(): string {
-    return uuidText(this.bytes, this.at + 2 + 4 + 8 + 4 + Buffer.byteLength(this.streamId) + 4 + 8 + 4);
+    return uuidText(this.bytes, this.eventIdAt);
   }
   get type(): string {
     return this.decode().type;
