@@ -269,8 +269,7 @@ export class PostgresEventStore implements EventStore {
     return observedAppend(this.settings.observer, eventsIn(appends), async () => {
       const prepared = prepareAppend(appends, this.prepareContext(this.settings.maxEventsPerAppend));
       const result = await this.batcher.submit(prepared);
-      this.localAppends.emit('appended', result.lastPosition);
-      this.notifier.appended(result.lastPosition);
+      this.announceAppended(result.lastPosition);
       return result;
     });
   }
@@ -300,8 +299,7 @@ export class PostgresEventStore implements EventStore {
         stored({ eventCount: count, lastPosition: 0 }),
       );
       lastPosition = loaded.lastPosition;
-      this.localAppends.emit('appended', lastPosition);
-      this.notifier.appended(lastPosition);
+      this.announceAppended(lastPosition);
     } else if (concurrency > 1) {
       await forEachConcurrently(prepared, concurrency, async (chunk) => {
         // A stream split over several chunks keeps its order: its parts run one after another.
@@ -341,8 +339,7 @@ export class PostgresEventStore implements EventStore {
               ? await copyAppend(this.pool, part).catch((failure: unknown) => this.recoverImport(part, failure))
               : await this.recoverImport(part, error);
         }
-        this.localAppends.emit('appended', result.lastPosition);
-        this.notifier.appended(result.lastPosition);
+        this.announceAppended(result.lastPosition);
         stored(result);
         stages.finish(true);
       } catch (error) {
@@ -373,6 +370,12 @@ export class PostgresEventStore implements EventStore {
     if (failure) throw failure.error;
   }
 
+  /** Wakes this process's readers and the other processes' (through the notifier) to what was stored up to `lastPosition`. */
+  private announceAppended(lastPosition: number): void {
+    this.localAppends.emit('appended', lastPosition);
+    this.notifier.appended(lastPosition);
+  }
+
   private async copyImport(prepared: EncodedImport): Promise<CopiedChunk> {
     let result: CopiedChunk;
     try {
@@ -380,8 +383,7 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       result = await this.recoverImport(prepared, error);
     }
-    this.localAppends.emit('appended', result.lastPosition);
-    this.notifier.appended(result.lastPosition);
+    this.announceAppended(result.lastPosition);
     return result;
   }
 
