@@ -86,7 +86,12 @@ export function requiredTeachers(
   return result;
 }
 
-export const roundTo = (value: number, places: number): number => Math.round(value * 10 ** places) / 10 ** places;
+export const roundTo = (value: number, places: number): number =>
+  places === 1
+    ? Math.round(value * 10) / 10
+    : places === 2
+      ? Math.round(value * 100) / 100
+      : Math.round(value * 10 ** places) / 10 ** places;
 
 /** part ÷ whole in percent, one decimal; null when the whole is 0. */
 export function percentOf(part: number, whole: number): number | null {
@@ -153,9 +158,11 @@ export function zeroCounts(): NoticeCounts {
 }
 
 /** Figure by figure (hours rounded to hundredths); rates in percentage points, null where either side has none. */
+const pointsBetween = (now: number | null, before: number | null): number | null =>
+  now === null || before === null ? null : Math.round((now - before) * 10) / 10;
+
 export function changeOf(a: NoticeFigures, b: NoticeFigures): NoticeFigures {
-  const points = (now: number | null, before: number | null) =>
-    now === null || before === null ? null : roundTo(now - before, 1);
+  const points = pointsBetween;
   return {
     required: a.required - b.required,
     enrolled: a.enrolled - b.enrolled,
@@ -200,8 +207,24 @@ export interface RowInputs {
 }
 
 export function noticeRow({ unit, requiredSource, thisWeek, lastWeek, targetPercent, pilots }: RowInputs): NoticeRow {
-  const now = figuresOf(thisWeek);
-  const before = figuresOf(lastWeek);
+  return rowOfFigures(unit, requiredSource, figuresOf(thisWeek), figuresOf(lastWeek), targetPercent, pilots ?? null);
+}
+
+/**
+ * A row from its two weeks' figures, as noticeRow makes it: the objects its JSON has and no others
+ * (a province's notice makes 13,000 of them).
+ */
+export function rowOfFigures(
+  unit: MeasureUnit,
+  requiredSource: RequiredSource,
+  now: NoticeFigures,
+  before: NoticeFigures,
+  targetPercent: number,
+  pilots: PilotStanding | null,
+): NoticeRow {
+  // behindOf, inline.
+  const [completion, target] = [now.completionPercent, Math.round(targetPercent * 10) / 10];
+  const behind = completion !== null && completion < target;
   return {
     unitId: unit.unitId,
     name: unit.name,
@@ -212,10 +235,11 @@ export function noticeRow({ unit, requiredSource, thisWeek, lastWeek, targetPerc
     thisWeek: now,
     lastWeek: before,
     change: changeOf(now, before),
-    targetPercent: roundTo(targetPercent, 1),
-    ...behindOf(now, targetPercent),
-    progressPercent: now.completionPercent ?? 0,
-    pilots: pilots ?? null,
+    targetPercent: target,
+    behind,
+    behindByPoints: behind ? Math.round((target - completion) * 10) / 10 : 0,
+    progressPercent: completion ?? 0,
+    pilots,
   };
 }
 
@@ -239,9 +263,29 @@ export function ranked(rows: readonly NoticeRow[]): NoticeRow[] {
   });
 }
 
-/** The levels below a unit, each ranked: every kind below its own, a level only where it has units. */
+/** As ranked, on rows the caller has just made and owns: sorted and ranked in place, none copied. */
+function rankInPlace(rows: NoticeRow[]): NoticeRow[] {
+  const key = (row: NoticeRow) => row.thisWeek.completionPercent ?? -1;
+  rows.sort(
+    (a, b) =>
+      key(b) - key(a) ||
+      b.thisWeek.enrolled - a.thisWeek.enrolled ||
+      (a.unitId < b.unitId ? -1 : a.unitId > b.unitId ? 1 : 0),
+  );
+  let rank = 0;
+  for (let index = 0; index < rows.length; index++) {
+    if (index === 0 || key(rows[index - 1]) !== key(rows[index])) rank = index + 1;
+    rows[index].rank = rank;
+  }
+  return rows;
+}
+
+/**
+ * The levels below a unit, each ranked: every kind below its own, a level only where it has units.
+ * The rows are the caller's, just made: their ranks are set in place.
+ */
 export function levelsOf(root: MeasureUnit, rows: readonly NoticeRow[]): NoticeLevel[] {
   return KINDS.slice(KINDS.indexOf(root.kind) + 1)
-    .map((kind) => ({ kind, rows: ranked(rows.filter((row) => row.kind === kind)) }))
+    .map((kind) => ({ kind, rows: rankInPlace(rows.filter((row) => row.kind === kind)) }))
     .filter((level) => level.rows.length > 0);
 }

@@ -288,7 +288,7 @@ describe('Teachers required and schools taking part, from the rollups', () => {
     expect(got.get('X1')).toBe(2);
   });
 
-  it("gives every unit's counts in a week's notice as the sum of every week's changes up to it", async () => {
+  it("gives every unit's counts and teachers required in a week's notice as the sums of every week's changes up to it", async () => {
     const column = (figure: string) => figure.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
     const figures = NOTICE_COUNTS.filter((figure) => figure !== 'required' && figure !== 'schoolsTotal');
     const table = dataSource.getMetadata(UnitWeeklyChangeRow).tablePath;
@@ -318,6 +318,23 @@ describe('Teachers required and schools taking part, from the rollups', () => {
           noticeWeek,
           row.unitId,
           ...(schools.get(row.unitId) ?? [0, 0]),
+        ]);
+      // Teachers required as adding up every unit below gives (the notice reads them in its one statement).
+      const before = new Date(Date.parse(notice.asOf) - 7 * 86_400_000).toISOString();
+      const root = (await dataSource.getRepository(UnitRow).findOneByOrFail({ unitId: 'P' })) as UnitRow;
+      const [requiredNow, requiredBefore] = await requiredAt(
+        dataSource.manager,
+        await unitsAtOrBelow(dataSource.manager, root, notice.asOf),
+        'PG',
+        [notice.asOf, before],
+      );
+      for (const row of rows)
+        expect([noticeWeek, row.unitId, row.requiredSource, row.thisWeek.required, row.lastWeek.required]).toEqual([
+          noticeWeek,
+          row.unitId,
+          requiredNow.get(row.unitId)?.source,
+          requiredNow.get(row.unitId)?.required,
+          requiredBefore.get(row.unitId)?.required,
         ]);
       for (const row of rows) {
         const [now, before] = [await summed(row.unitId, noticeWeek), await summed(row.unitId, previous)];

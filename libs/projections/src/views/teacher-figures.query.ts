@@ -230,7 +230,6 @@ export async function requiredAt(
   );
   const teachers = new Map(counted.map(([unitId, ...values]) => [unitId, values]));
   const exempted = new Map(exempt.map(([unitId, ...values]) => [unitId, values]));
-  const results: Map<string, Required>[] = [];
   // Every declaration of the units in one query, latest first; the one in force at an instant is
   // the latest made before it (compared here: casting every row's text to a time cost more).
   const [{ declaredRows }]: { declaredRows: [string, number, string][] }[] = await reader.query(
@@ -239,25 +238,41 @@ export async function requiredAt(
      from ${tableOf(reader, UnitDeclarationRow)} where unit_id = any($1)`,
     [unitIds],
   );
-  const declaredAll = declaredRows.map(([unitId, fullTimeTeachers, declaredAt]) => ({
-    unitId,
-    fullTimeTeachers,
-    declaredAt,
-  }));
+  return requiredFromSums(
+    units,
+    instants,
+    (unitId, index) => {
+      const row = teachers.get(unitId);
+      return [row?.[2 * index] ?? 0, row?.[2 * index + 1] ?? 0, exempted.get(unitId)?.[2 * index + 1] ?? 0];
+    },
+    declaredRows,
+  );
+}
+
+/**
+ * requiredAt's figures from what it reads: per unit and instant (its index) the teachers registered
+ * at or below it, the full-time ones and the exempt full-time ones; every declaration of the units
+ * as [unit, full-time teachers, declared at], each unit's latest first.
+ */
+export function requiredFromSums(
+  units: readonly MeasureUnit[],
+  instants: readonly (string | null)[],
+  counted: (unitId: string, instant: number) => readonly [registered: number, fullTime: number, exemptFullTime: number],
+  declaredRows: readonly (readonly [string, number, string])[],
+): Map<string, Required>[] {
+  const results: Map<string, Required>[] = [];
   const limits = instants.map((instant) => (instant === null ? Infinity : Date.parse(instant)));
-  const declaredMs = declaredAll.map((row) => Date.parse(row.declaredAt));
+  const declaredMs = declaredRows.map((row) => Date.parse(row[2]));
   for (const index of instants.keys()) {
     const declarations = new Map<string, number>();
-    for (const [at, row] of declaredAll.entries())
-      if (declaredMs[at] < limits[index] && !declarations.has(row.unitId))
-        declarations.set(row.unitId, row.fullTimeTeachers);
+    for (const [at, [unitId, fullTimeTeachers]] of declaredRows.entries())
+      if (declaredMs[at] < limits[index] && !declarations.has(unitId)) declarations.set(unitId, fullTimeTeachers);
     results.push(
       requiredTeachers(units, (unitId): TeacherInputs => {
-        const row = teachers.get(unitId);
-        const exemptFullTime = exempted.get(unitId)?.[2 * index + 1] ?? 0;
+        const [registered, fullTime, exemptFullTime] = counted(unitId, index);
         return {
-          registered: row?.[2 * index] ?? 0,
-          requiredRegistered: (row?.[2 * index + 1] ?? 0) - exemptFullTime,
+          registered,
+          requiredRegistered: fullTime - exemptFullTime,
           declared: declarations.get(unitId) ?? null,
         };
       }),

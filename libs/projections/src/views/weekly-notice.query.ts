@@ -1,29 +1,33 @@
 import { EntityManager } from 'typeorm';
 import { endOfLocalDay, isPracticeGraded, Rulebook, startOfLocalDay } from '@tip/domain';
 import { parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
-import { levelsOf, MeasureUnit, noticeRow, roundTo, zeroCounts } from '../notices/notice-measures';
+import { levelsOf, MeasureUnit, percentOf, roundTo, rowOfFigures } from '../notices/notice-measures';
 import { noticeSummary } from '../notices/notice-summary';
-import { NOTICE_COUNTS, NoticeCounts, NoticeHeading, WeeklyNotice } from '../notices/weekly-notice';
+import { NOTICE_COUNTS, NoticeFigures, NoticeHeading, WeeklyNotice } from '../notices/weekly-notice';
 import {
   BatchRow,
   ProgrammeRow,
   SchoolParticipationRow,
   UnitOfficeRow,
+  UnitDeclarationRow,
+  UnitExemptChangeRow,
   UnitProgressRow,
   UnitRow,
+  UnitTeacherChangeRow,
   UnitWeeklyChangeRow,
 } from '../progress/progress.entities';
 import { pilotRuleOf, pilotsAt } from './pilots.query';
 import { ViewNotFound } from './progress.views';
-import { BatchTargets, requiredAt, unitsAtOrBelow } from './teacher-figures.query';
+import { BatchTargets, requiredFromSums } from './teacher-figures.query';
 import { BatchDates, endsOnAt, extensionsBefore } from '../progress/batch-end';
 
 const column = (figure: string) => figure.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 /** The counts kept week by week in unit_weekly_changes (required and schools are counted elsewhere). */
-const WEEKLY_COUNTS = NOTICE_COUNTS.filter((figure) => figure !== 'required' && figure !== 'schoolsTotal');
-/** The figures kept in hours (double precision); the others are whole numbers. */
-const HOURS = new Set<string>(['hoursCredited', 'hoursRecognised']);
+const WEEKLY_COUNTS = NOTICE_COUNTS.filter(
+  (figure): figure is Exclude<(typeof NOTICE_COUNTS)[number], 'required' | 'schoolsTotal'> =>
+    figure !== 'required' && figure !== 'schoolsTotal',
+);
 
 export interface NoticeOptions {
   /** 文号: the document number the office gives the notice. */
@@ -56,31 +60,34 @@ export class WeeklyNoticeQuery {
       [unitId, until],
     );
 
-    const units = await unitsAtOrBelow(this.reader, unit, until);
-    const unitIds = units.map((each) => each.unitId);
-    const counts = await this.counts(batchId, unit, unitIds, week.week);
-    const schools = await this.schoolsTakingPart(batchId, unit, units, [until, from]);
-    const [requiredNow, requiredBefore] = await requiredAt(this.reader, units, batch.programmeId, [until, from]);
+    const { units, lines, declarations } = await this.unitFigures(batch, unit, until, week.week, previousWeek);
+    const schools = schoolsTakingPart(units, lines, [until, from]);
+    const [requiredNow, requiredBefore] = requiredFromSums(
+      units,
+      [until, from],
+      (unitId, index) => {
+        const line = lines.get(unitId) as unknown as number[] | undefined;
+        return line ? [line[TEACHERS + 2 * index], line[TEACHERS + 2 * index + 1], line[EXEMPT + index]] : NO_TEACHERS;
+      },
+      declarations,
+    );
     const [pilots] = (await pilotsAt(this.reader, batch, unit, units, [until], until)) ?? [];
     const targets = await BatchTargets.of(this.reader, batch);
     const [targetPercent, lastWeekTargetPercent] = [targets.targetAt(week.untilMs), targets.targetAt(week.fromMs)];
 
     const rowOf = (each: MeasureUnit) => {
-      const entry = counts.get(each.unitId) ?? { thisWeek: zeroCounts(), lastWeek: zeroCounts() };
+      const line = lines.get(each.unitId);
       const [schoolsNow, schoolsBefore] = schools.get(each.unitId) ?? [0, 0];
       const required = requiredNow.get(each.unitId) ?? { required: 0, source: 'none' as const };
-      entry.thisWeek.required = required.required;
-      entry.thisWeek.schoolsTotal = schoolsNow;
-      entry.lastWeek.required = requiredBefore.get(each.unitId)?.required ?? 0;
-      entry.lastWeek.schoolsTotal = schoolsBefore;
-      return noticeRow({
-        unit: each,
-        requiredSource: required.source,
-        thisWeek: entry.thisWeek,
-        lastWeek: entry.lastWeek,
+      const requiredThen = requiredBefore.get(each.unitId)?.required ?? 0;
+      return rowOfFigures(
+        each,
+        required.source,
+        figuresFrom(line, NOW, required.required, schoolsNow),
+        figuresFrom(line, BEFORE, requiredThen, schoolsBefore),
         targetPercent,
-        pilots: pilots?.get(each.unitId) ?? null,
-      });
+        pilots?.get(each.unitId) ?? null,
+      );
     };
     const [root, ...below] = units;
     const partial: Omit<WeeklyNotice, 'summary'> = {
@@ -114,79 +121,139 @@ export class WeeklyNoticeQuery {
   }
 
   /**
-   * Per unit listed, the schools at or below it taking part before each instant: every school of the
-   * batch once, added up its parents here (what schoolCounts finds by expanding every school's
-   * ancestry in the database). A school registered after the week is not listed, nor are any seats
-   * it received.
+   * Every unit at or below the unit registered before the week's end (the unit first) and, in one
+   * statement, what its row needs, as one line of JSON text a unit (see UnitLine): PostgreSQL
+   * writes text several times faster than json_build_array, and Node parses the whole at once. The
+   * counts are each unit's unit_progress totals less what changed after the week, then less the
+   * week's own changes (the week before): a row per unit and the rows of the weeks since, not every
+   * week of every unit; exact, as every figure adds up whole numbers or hours in hundredths. Beside
+   * them, the declarations of those units (requiredFromSums).
    */
-  private async schoolsTakingPart(batchId: string, root: UnitRow, units: readonly MeasureUnit[], instants: string[]) {
-    const rows: { schoolId: string; joinedAt: string }[] = await this.reader.query(
-      `select p.school_id as "schoolId", p.joined_at as "joinedAt"
-       from ${this.reader.connection.getMetadata(SchoolParticipationRow).tablePath} p
-       join ${this.reader.connection.getMetadata(UnitRow).tablePath} s on s.unit_id = p.school_id
-       where p.batch_id = $1 and (s.unit_id = $2 or s.ancestry @> $3::jsonb)`,
-      [batchId, root.unitId, JSON.stringify([root.unitId])],
-    );
-    const parents = new Map(units.map((unit) => [unit.unitId, unit.parentId]));
-    const limits = instants.map((instant) => Date.parse(instant));
-    const counts = new Map<string, number[]>();
-    for (const { schoolId, joinedAt } of rows) {
-      if (!parents.has(schoolId)) continue;
-      const joined = Date.parse(joinedAt);
-      const before = limits.map((limit) => (joined < limit ? 1 : 0));
-      for (let unitId: string | null | undefined = schoolId; unitId; unitId = parents.get(unitId)) {
-        const count = counts.get(unitId);
-        if (count) for (const index of limits.keys()) count[index] += before[index];
-        else counts.set(unitId, [...before]);
-      }
-    }
-    return counts;
-  }
-
-  /**
-   * Per unit: the counts as of the end of the week and of the week before. Each unit's totals now
-   * (unit_progress) less what changed after the week, then less the week's own changes: a row per
-   * unit and the rows of the weeks since, not every week of every unit. Exact: every figure adds
-   * up whole numbers or hours in hundredths (and the totals are kept in hundredths).
-   */
-  private async counts(batchId: string, root: UnitRow, unitIds: readonly string[], week: string) {
-    const weekly = this.reader.connection.getMetadata(UnitWeeklyChangeRow).tablePath;
-    // Whole numbers travel as integers (PostgreSQL writes a float8 several times slower); hours as float8.
-    const type = (figure: string) => (HOURS.has(figure) ? 'float8' : 'int');
+  private async unitFigures(batch: BatchRow, root: UnitRow, until: string, week: string, previousWeek: string) {
+    const table = (entity: Parameters<EntityManager['connection']['getMetadata']>[0]) =>
+      this.reader.connection.getMetadata(entity).tablePath;
     const sums = WEEKLY_COUNTS.flatMap((figure) => [
-      `sum(${column(figure)}) filter (where week > $4) as "${figure}_later"`,
-      `sum(${column(figure)}) filter (where week = $4) as "${figure}_own"`,
+      `sum(${column(figure)}) filter (where week > $5) as "${figure}_later"`,
+      `sum(${column(figure)}) filter (where week = $5) as "${figure}_own"`,
     ]);
-    // The figures as of the week's end, then the week's own changes (the week before is the one less the other).
-    const figures = WEEKLY_COUNTS.flatMap((figure) => [
-      `(p.${column(figure)} - coalesce(l."${figure}_later", 0))::${type(figure)}`,
-      `coalesce(l."${figure}_own", 0)::${type(figure)}`,
-    ]);
-    // One JSON array of every unit's figures: parsed at once, not row by row and field by field.
-    const [{ found }]: { found: [string, ...number[]][] }[] = await this.reader.query(
-      `select coalesce(json_agg(json_build_array(p.unit_id, ${figures.join(', ')})), '[]'::json) as found
-       from ${this.reader.connection.getMetadata(UnitProgressRow).tablePath} p
-       join ${this.reader.connection.getMetadata(UnitRow).tablePath} u on u.unit_id = p.unit_id
-       left join (select unit_id, ${sums.join(', ')} from ${weekly} where batch_id = $1 and week >= $4 group by unit_id) l
-         on l.unit_id = p.unit_id
-       where p.batch_id = $1 and (u.unit_id = $2 or u.ancestry @> $3::jsonb)`,
-      [batchId, root.unitId, JSON.stringify([root.unitId]), week],
+    const now = (figure: string) => `(coalesce(p.${column(figure)}, 0) - coalesce(l."${figure}_later", 0))`;
+    const text = [
+      'to_json(u.unit_id)::text',
+      'to_json(u.name)::text',
+      'to_json(u.kind)::text',
+      `coalesce(to_json(u.parent_id)::text, 'null')`,
+      `coalesce(to_json(s.joined_at)::text, 'null')`,
+      ...['t.t0', 't.f0', 't.t1', 't.f1', 'x.f0', 'x.f1'].map((figure) => `coalesce(${figure}, 0)`),
+      ...WEEKLY_COUNTS.map(now),
+      ...WEEKLY_COUNTS.map((figure) => `${now(figure)} - coalesce(l."${figure}_own", 0)`),
+    ];
+    const weekly = (changes: string, where = '') =>
+      `select c.unit_id, sum(c.teachers) filter (where c.week <= $5) as t0, sum(c.full_time) filter (where c.week <= $5) as f0,
+              sum(c.teachers) filter (where c.week <= $6) as t1, sum(c.full_time) filter (where c.week <= $6) as f1
+       from ${changes} c join listed using (unit_id) ${where} group by c.unit_id`;
+    const [found]: { lines: string; declarations: [string, number, string][] }[] = await this.reader.query(
+      `with listed as (select unit_id, name, kind, parent_id from ${table(UnitRow)}
+                       where unit_id = $2 or (ancestry @> $3::jsonb and registered_at::timestamptz < $4::timestamptz)),
+            later as (select unit_id, ${sums.join(', ')} from ${table(UnitWeeklyChangeRow)}
+                      where batch_id = $1 and week >= $5 group by unit_id),
+            teachers as (${weekly(table(UnitTeacherChangeRow))}),
+            exempt as (${weekly(table(UnitExemptChangeRow), 'where c.programme_id = $7')})
+       select '[' || coalesce(string_agg('[' || concat_ws(',', ${text.join(', ')}) || ']', ','), '') || ']' as lines,
+              (select coalesce(json_agg(json_build_array(d.unit_id, d.full_time_teachers, d.declared_at)
+                                        order by d.unit_id, d.declared_at desc), '[]'::json)
+               from ${table(UnitDeclarationRow)} d join listed using (unit_id)) as declarations
+       from listed u
+       left join ${table(UnitProgressRow)} p on p.batch_id = $1 and p.unit_id = u.unit_id
+       left join later l on l.unit_id = u.unit_id
+       left join ${table(SchoolParticipationRow)} s on s.batch_id = $1 and s.school_id = u.unit_id
+       left join teachers t on t.unit_id = u.unit_id
+       left join exempt x on x.unit_id = u.unit_id`,
+      [batch.batchId, root.unitId, JSON.stringify([root.unitId]), until, week, previousWeek, batch.programmeId],
     );
-    const listed = new Set(unitIds);
-    const counts = new Map<string, { thisWeek: NoticeCounts; lastWeek: NoticeCounts }>();
-    for (const [unitId, ...values] of found) {
-      if (!listed.has(unitId)) continue;
-      // Filled in place: every unit's counts keep the one shape zeroCounts gives them.
-      const [thisWeek, lastWeek] = [zeroCounts(), zeroCounts()];
-      for (const [index, figure] of WEEKLY_COUNTS.entries()) {
-        const [now, own] = [values[2 * index], values[2 * index + 1]];
-        thisWeek[figure] = roundTo(now, 2) + 0;
-        lastWeek[figure] = roundTo(now - own, 2) + 0;
-      }
-      counts.set(unitId, { thisWeek, lastWeek });
+    const lines = new Map<string, UnitLine>();
+    const units: MeasureUnit[] = [{ unitId: root.unitId, name: root.name, kind: root.kind, parentId: root.parentId }];
+    for (const line of JSON.parse(found.lines) as UnitLine[]) {
+      lines.set(line[0], line);
+      if (line[0] !== root.unitId) units.push({ unitId: line[0], name: line[1], kind: line[2], parentId: line[3] });
     }
-    return counts;
+    return { units, lines, declarations: found.declarations };
   }
+}
+
+/**
+ * A unit's line in unitFigures' answer: the unit, when its school joined the batch (null: not a
+ * school taking part), its teachers and full-time teachers at the week's end and the week before,
+ * the exempt full-time at both, then WEEKLY_COUNTS at the week's end, and the week before.
+ */
+type UnitLine = [string, string, MeasureUnit['kind'], string | null, string | null, ...number[]];
+const TEACHERS = 5;
+const EXEMPT = TEACHERS + 4;
+const NOW = EXEMPT + 2;
+const BEFORE = NOW + WEEKLY_COUNTS.length;
+const NO_TEACHERS = [0, 0, 0] as const;
+/** Where each of WEEKLY_COUNTS sits after NOW or BEFORE. */
+const AT = Object.fromEntries(WEEKLY_COUNTS.map((figure, index) => [figure, index])) as Record<
+  (typeof WEEKLY_COUNTS)[number],
+  number
+>;
+
+/** A week's figures from a unit's line (all 0 without one), as figuresOf makes them, in one object. */
+function figuresFrom(line: UnitLine | undefined, at: number, required: number, schoolsTotal: number): NoticeFigures {
+  const v = (line ?? EMPTY_LINE) as unknown as number[];
+  // Hours are float8 sums: rounded to the hundredths they are kept in, -0 made 0.
+  const hours = (figure: number) => Math.round(v[at + figure] * 100) / 100 + 0;
+  const [enrolled, passed, assessed, trained] = [
+    v[at + AT.enrolled],
+    v[at + AT.passed],
+    v[at + AT.assessed],
+    v[at + AT.trained],
+  ];
+  return {
+    required,
+    enrolled,
+    confirmed: v[at + AT.confirmed],
+    pointsSelected: v[at + AT.pointsSelected],
+    onlinePassed: v[at + AT.onlinePassed],
+    assessed,
+    passed,
+    excellent: v[at + AT.excellent],
+    trained,
+    certified: v[at + AT.certified],
+    othersEnrolled: v[at + AT.othersEnrolled],
+    othersTrained: v[at + AT.othersTrained],
+    hoursCredited: hours(AT.hoursCredited),
+    hoursRecognised: hours(AT.hoursRecognised),
+    seatsReceived: v[at + AT.seatsReceived],
+    excellentVideos: v[at + AT.excellentVideos],
+    schoolsTotal,
+    schoolsClosed: v[at + AT.schoolsClosed],
+    participationPercent: percentOf(enrolled, required),
+    passPercent: percentOf(passed, assessed),
+    completionPercent: percentOf(trained, required),
+  };
+}
+const EMPTY_LINE = new Array<number>(BEFORE + WEEKLY_COUNTS.length).fill(0);
+
+/**
+ * Per unit listed, the schools at or below it taking part before each instant: every school of the
+ * batch once, added up its parents here. A school registered after the week is not listed, nor are
+ * any seats it received.
+ */
+function schoolsTakingPart(units: readonly MeasureUnit[], lines: Map<string, UnitLine>, [until, from]: string[]) {
+  const parents = new Map(units.map((unit) => [unit.unitId, unit.parentId]));
+  const [untilMs, fromMs] = [Date.parse(until), Date.parse(from)];
+  const counts = new Map<string, [number, number]>();
+  for (const [schoolId, line] of lines) {
+    if (line[4] === null) continue;
+    const joined = Date.parse(line[4]);
+    const [now, before] = [joined < untilMs ? 1 : 0, joined < fromMs ? 1 : 0];
+    for (let unitId: string | null | undefined = schoolId; unitId; unitId = parents.get(unitId)) {
+      const count = counts.get(unitId);
+      if (count) [count[0], count[1]] = [count[0] + now, count[1] + before];
+      else counts.set(unitId, [now, before]);
+    }
+  }
+  return counts;
 }
 
 /**
