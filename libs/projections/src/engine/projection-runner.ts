@@ -871,7 +871,8 @@ export class ProjectionRunner {
     };
     // Two rounds: the second sees rows the first brought (a teacher's record names the school).
     // A fresh copy that has forgotten nothing holds every row there is: nothing to fetch.
-    for (let round = 0; round < 2 && !(this.written && !this.forgotten); round++) {
+    cache.absentUnlessHeld = this.written !== undefined && !this.forgotten;
+    for (let round = 0; round < 2 && !cache.absentUnlessHeld; round++) {
       await this.load(manager, cache.missing(relevant.flatMap(wanted)), cache);
     }
     for (const event of relevant) {

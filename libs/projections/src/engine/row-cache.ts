@@ -1,4 +1,4 @@
-import { keyString, PeekRows, Row, RowNotLoaded, RowRef, ViewChange, ViewRows } from './view-changes';
+import { keyString, PeekRows, RollUp, Row, RowNotLoaded, RowRef, ViewChange, ViewRows } from './view-changes';
 
 interface TableShape {
   primaryKeys: readonly string[];
@@ -13,15 +13,29 @@ export class RowCache implements ViewRows, PeekRows {
   private readonly rows = new Map<string, Map<string, Row | null>>();
   private dirty = new Map<string, Map<string, { key: unknown[]; row: Row | null }>>();
   private counters = new Map<string, Map<string, Row>>();
+  /**
+   * The adds that roll up (see RollUp), summed apart by table and key: added to their row and to
+   * the rows they roll up into when handed over. (The same row may take adds that do not roll up.)
+   */
+  private rollingUp = new Map<string, Map<string, { sum: Row; rollUp: RollUp }>>();
 
   constructor(
     private readonly shapes: ReadonlyMap<string, TableShape>,
     private readonly maxRowsPerTable = 200_000,
   ) {}
 
+  /**
+   * Every row there is, is held (a rebuild's fresh copy that has forgotten none): one not held is
+   * absent, without a RowNotLoaded thrown and caught to say so.
+   */
+  absentUnlessHeld = false;
+
   get<T = Row>(table: string, ...key: unknown[]): T | undefined {
     const found = this.table(table).get(keyString(key));
-    if (found === undefined) throw new RowNotLoaded({ table, key });
+    if (found === undefined) {
+      if (this.absentUnlessHeld) return undefined;
+      throw new RowNotLoaded({ table, key });
+    }
     return (found ?? undefined) as T | undefined;
   }
 
@@ -59,7 +73,7 @@ export class RowCache implements ViewRows, PeekRows {
   apply(changes: readonly ViewChange[], written = true): void {
     for (const change of changes) {
       if (change.op === 'add') {
-        if (written) this.addCounter(change.table, change.row);
+        if (written) this.addCounter(change.table, change.row, change.rollUp);
         continue;
       }
       const key =
@@ -87,6 +101,7 @@ export class RowCache implements ViewRows, PeekRows {
 
   /** The counter rows merged so far, handed over once (a rebuild's partition hands them to the thread that writes them). */
   takeCounters(): Map<string, Row[]> {
+    this.rollUpCounters();
     // Keys in one order in every worker: two transactions adding to the same rows lock them alike, never crosswise.
     const counters = new Map(
       [...this.counters]
@@ -116,6 +131,7 @@ export class RowCache implements ViewRows, PeekRows {
   get counterRows(): number {
     let count = 0;
     for (const rows of this.counters.values()) count += rows.size;
+    for (const sums of this.rollingUp.values()) count += sums.size;
     return count;
   }
 
@@ -137,16 +153,38 @@ export class RowCache implements ViewRows, PeekRows {
     this.rows.clear();
     this.dirty = new Map();
     this.counters = new Map();
+    this.rollingUp = new Map();
   }
 
-  private addCounter(table: string, delta: Row): void {
+  private addCounter(table: string, delta: Row, rollUp?: RollUp): void {
     const key = keyOf(this.shape(table).primaryKeys, delta);
+    if (rollUp) {
+      const sums = this.tableOf(this.rollingUp, table);
+      const rolling = sums.get(key);
+      if (!rolling) sums.set(key, { sum: mergeOwned({}, delta), rollUp });
+      else if (!sameRollUp(rolling.rollUp, rollUp))
+        throw new Error(
+          `Counter row ${table}[${key}] is rolled up into ${describe(rolling.rollUp)} and into ${describe(rollUp)}`,
+        );
+      else mergeOwned(rolling.sum, delta);
+      return;
+    }
     const rows = this.tableOf(this.counters, table);
     const current = rows.get(key);
     // Counter rows, and the objects of numbers in them, are this cache's own until handed over
     // (takeChanges starts new ones): merged in place, with no new object per event.
     if (current) mergeOwned(current, delta);
     else rows.set(key, mergeOwned({}, delta));
+  }
+
+  /** The adds that roll up, added to their own rows and to those they roll up into. */
+  private rollUpCounters(): void {
+    for (const [table, sums] of this.rollingUp)
+      for (const { sum, rollUp } of sums.values()) {
+        this.addCounter(table, sum);
+        for (const unit of rollUp.into) this.addCounter(table, { ...sum, [rollUp.column]: unit });
+      }
+    this.rollingUp = new Map();
   }
 
   private shape(table: string): TableShape {
@@ -213,6 +251,15 @@ function mergeOwned(row: Row, delta: Row): Row {
   }
   return row;
 }
+
+function sameRollUp(a: RollUp, b: RollUp): boolean {
+  if (a.into === b.into) return a.column === b.column;
+  return (
+    a.column === b.column && a.into.length === b.into.length && a.into.every((each, index) => each === b.into[index])
+  );
+}
+
+const describe = ({ column, into }: RollUp) => `${column} ${into.join(', ')}`;
 
 /** keyString of a row's key columns, without the array in between. */
 function keyOf(columns: readonly string[], row: Row): string {

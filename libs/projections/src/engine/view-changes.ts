@@ -21,7 +21,18 @@ export interface RowRef {
 export type ViewChange =
   | { op: 'put'; table: string; row: Row }
   | { op: 'delete'; table: string; key: unknown[] }
-  | { op: 'add'; table: string; row: Row };
+  | { op: 'add'; table: string; row: Row; rollUp?: RollUp };
+
+/**
+ * An add that also goes to the rows whose `column` is each of `into` (a school's totals to its
+ * ancestors'). Merges commute, so the engine adds a row's events up first and rolls the sum up
+ * once, when it hands its changes over: one merge an event instead of one per ancestor. Every
+ * add to a row names the same `into` (a unit's ancestry does not change).
+ */
+export interface RollUp {
+  column: string;
+  into: readonly string[];
+}
 
 /** The rows a projector may read while deciding one event's changes. */
 export interface ViewRows {

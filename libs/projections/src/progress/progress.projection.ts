@@ -34,6 +34,7 @@ import {
   Projection,
   Recorded,
   recorded,
+  RollUp,
   RowRef,
   ViewChange,
   ViewRows,
@@ -236,7 +237,7 @@ function declarationCounted(unitId: string): ViewChange {
 
 /** Teachers arrive at every unit of a chain (registered, or moved in): none of them is without teachers from this week on. */
 function staffed(chain: readonly string[], event: EventPlace): ViewChange[] {
-  const firstTeachersWeek = isoWeekOf(event.metadata.businessTime);
+  const firstTeachersWeek = weekOf(event.metadata.businessTime);
   return chain.map((unitId): ViewChange => {
     const row: Partial<UnitStaffingRow> = { unitId, firstTeachersWeek };
     return { op: 'add', table: 'unit_staffing', row: { ...row } };
@@ -321,7 +322,7 @@ function exemptCounted(
   sign: 1 | -1,
   event: EventPlace,
 ): ViewChange[] {
-  const week = isoWeekOf(event.metadata.businessTime);
+  const week = weekOf(event.metadata.businessTime);
   return chain.map((unitId): ViewChange => {
     const row: UnitExemptChangeRow = { programmeId, unitId, week, teachers: sign, fullTime: fullTime ? sign : 0 };
     return { op: 'add', table: 'unit_exempt_changes', row: { ...row } };
@@ -330,7 +331,7 @@ function exemptCounted(
 
 /** A teacher joins (+1) or leaves (−1) every unit of a school's chain, in the event's week. */
 function teachersCounted(chain: readonly string[], fullTime: boolean, sign: 1 | -1, event: EventPlace): ViewChange[] {
-  const week = isoWeekOf(event.metadata.businessTime);
+  const week = weekOf(event.metadata.businessTime);
   return chain.map((unitId): ViewChange => {
     const row: UnitTeacherChangeRow = { unitId, week, teachers: sign, fullTime: fullTime ? sign : 0 };
     return { op: 'add', table: 'unit_teacher_changes', row: { ...row } };
@@ -398,7 +399,7 @@ function ledgerChanged(event: Recorded<QuotaEvent>, rows: ViewRows): ViewChange[
   };
   const changes: ViewChange[] = [{ op: 'put', table: 'quota_ledgers', row: { ...ledger } }];
   // Seats count where they are: each unit's own ledger, not its ancestors'.
-  changes.push(...added(batchId, [unitId], difference(ledgerFigures(after), ledgerFigures(before)), event));
+  changes.push(...added(batchId, unitId, difference(ledgerFigures(after), ledgerFigures(before)), event));
   if (event.type === 'QuotaReceived' && unitOf(rows, unitId).kind === 'school') {
     const participation: SchoolParticipationRow = { batchId, schoolId: unitId, joinedAt: event.metadata.businessTime };
     changes.push({ op: 'add', table: 'school_participation', row: { ...participation } });
@@ -428,11 +429,11 @@ function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewCh
   const beforeSchool = before.status === 'not-enrolled' ? undefined : before.schoolId;
   if (beforeSchool !== undefined && beforeSchool !== after.schoolId) {
     // A transfer: the record leaves one school's totals and joins another's.
-    changes.push(...added(batchId, chainOf(rows, beforeSchool), negated(recordFigures(before)), event));
-    changes.push(...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), {}), event));
+    changes.push(...addedUp(batchId, unitOf(rows, beforeSchool), negated(recordFigures(before)), event));
+    changes.push(...addedUp(batchId, unitOf(rows, after.schoolId), difference(recordFigures(after), {}), event));
   } else {
     changes.push(
-      ...added(batchId, chainOf(rows, after.schoolId), difference(recordFigures(after), recordFigures(before)), event),
+      ...addedUp(batchId, unitOf(rows, after.schoolId), difference(recordFigures(after), recordFigures(before)), event),
     );
   }
   // An exempt teacher taking part of their own will is exempt in the programme, ExemptTeacher or not.
@@ -475,23 +476,40 @@ function closureChanged(event: Recorded<SchoolClosureEvent>, rows: ViewRows): Vi
   return [
     { op: 'put', table: 'school_closures', row: { ...closure } },
     ...designation,
-    ...added(batchId, chainOf(rows, schoolId), difference(closureFigures(after), closureFigures(before)), event),
+    ...addedUp(batchId, unitOf(rows, schoolId), difference(closureFigures(after), closureFigures(before)), event),
   ];
 }
 
-/** The unit totals an event changes: every unit given, all time and in the event's week. */
+/** The unit totals an event changes: the unit's, all time and in the event's week. */
 function added(
   batchId: string,
-  unitIds: readonly string[],
+  unitId: string,
   delta: FigureDelta | undefined,
   event: EventPlace,
+  rollUp?: RollUp,
 ): ViewChange[] {
   if (!delta) return [];
-  const week = isoWeekOf(event.metadata.businessTime);
-  return unitIds.flatMap((unitId): ViewChange[] => [
-    { op: 'add', table: 'unit_progress', row: { batchId, unitId, ...delta } },
-    { op: 'add', table: 'unit_weekly_changes', row: { batchId, unitId, week, ...delta } },
-  ]);
+  const week = weekOf(event.metadata.businessTime);
+  return [
+    { op: 'add', table: 'unit_progress', row: { batchId, unitId, ...delta }, rollUp },
+    { op: 'add', table: 'unit_weekly_changes', row: { batchId, unitId, week, ...delta }, rollUp },
+  ];
+}
+
+/** The totals of a school and of every unit above it (rolled up by the engine: one add an event, not one per unit). */
+function addedUp(batchId: string, school: UnitRow, delta: FigureDelta | undefined, event: EventPlace): ViewChange[] {
+  return added(batchId, school.unitId, delta, event, { column: 'unitId', into: school.ancestry });
+}
+
+/** isoWeekOf, worked out once per local day (every add of an event names its week). */
+const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const weeksByDay = new Map<number, string>();
+function weekOf(instant: string): string {
+  const day = Math.floor((Date.parse(instant) + SHANGHAI_OFFSET_MS) / DAY_MS);
+  let week = weeksByDay.get(day);
+  if (week === undefined) weeksByDay.set(day, (week = isoWeekOf(instant)));
+  return week;
 }
 
 /** The school and every unit above it, province first. */

@@ -1,0 +1,85 @@
+import { RowCache } from './row-cache';
+import { Row, RowNotLoaded, ViewChange } from './view-changes';
+
+const shapes = new Map([
+  ['totals', { primaryKeys: ['unitId', 'week'] }],
+  ['schools', { primaryKeys: ['unitId'] }],
+]);
+const sorted = (rows: Row[] | undefined) =>
+  [...(rows ?? [])].sort((a, b) =>
+    `${String(a.unitId)}${String(a.week)}`.localeCompare(`${String(b.unitId)}${String(b.week)}`),
+  );
+
+describe('RowCache', () => {
+  it('rolls a counter row up into its ancestors once handed over, as adding to each of them would', () => {
+    const ancestry = ['province', 'city', 'county'];
+    const events: {
+      unitId: string;
+      week: string;
+      enrolled: number;
+      hours: number;
+      bySubject: Record<string, number>;
+    }[] = [
+      { unitId: 'school-a', week: 'W1', enrolled: 1, hours: 0.1, bySubject: { math: 1 } },
+      { unitId: 'school-a', week: 'W1', enrolled: 1, hours: 0.2, bySubject: { math: 2, art: 1 } },
+      { unitId: 'school-b', week: 'W1', enrolled: -1, hours: 1.25, bySubject: { art: -1 } },
+      { unitId: 'school-a', week: 'W2', enrolled: 1, hours: 3, bySubject: {} },
+    ];
+    // Rows take adds that do not roll up too (a ledger's seats count at its own unit alone).
+    const own: ViewChange[] = [
+      { op: 'add', table: 'totals', row: { unitId: 'county', week: 'W1', seats: 5 } },
+      { op: 'add', table: 'totals', row: { unitId: 'school-a', week: 'W1', seats: 2 } },
+    ];
+
+    const rolled = new RowCache(shapes);
+    for (const row of events)
+      rolled.apply([{ op: 'add', table: 'totals', row, rollUp: { column: 'unitId', into: ancestry } }]);
+    rolled.apply(own);
+
+    const each = new RowCache(shapes);
+    for (const row of events)
+      each.apply(
+        [...ancestry, row.unitId].map((unitId): ViewChange => ({
+          op: 'add',
+          table: 'totals',
+          row: { ...row, unitId },
+        })),
+      );
+    each.apply(own);
+
+    const expected = sorted(each.takeChanges().counters.get('totals'));
+    expect(expected).toHaveLength(9);
+    expect(expected.find((row) => row.unitId === 'province' && row.week === 'W1')).toEqual({
+      unitId: 'province',
+      week: 'W1',
+      enrolled: 1,
+      hours: 1.55,
+      bySubject: { math: 3, art: 0 },
+    });
+    expect(expected.find((row) => row.unitId === 'school-a' && row.week === 'W1')?.seats).toBe(2);
+    expect(sorted(rolled.takeChanges().counters.get('totals'))).toEqual(expected);
+    // Handed over once: nothing rolls up twice.
+    expect(rolled.takeChanges().counters.size).toBe(0);
+  });
+
+  it('refuses a counter row rolled up into two different chains (it would count in units it is not under)', () => {
+    const cache = new RowCache(shapes);
+    const row = { unitId: 'school-a', week: 'W1', enrolled: 1 };
+    cache.apply([{ op: 'add', table: 'totals', row, rollUp: { column: 'unitId', into: ['province', 'city'] } }]);
+    cache.apply([{ op: 'add', table: 'totals', row, rollUp: { column: 'unitId', into: ['province', 'city'] } }]);
+    expect(() =>
+      cache.apply([
+        { op: 'add', table: 'totals', row, rollUp: { column: 'unitId', into: ['province', 'other-city'] } },
+      ]),
+    ).toThrow(/rolled up into unitId province, city and into unitId province, other-city/);
+  });
+
+  it('says a row not held is absent when it holds every row there is, and asks for it otherwise', () => {
+    const cache = new RowCache(shapes);
+    cache.apply([{ op: 'put', table: 'schools', row: { unitId: 'school-a' } }]);
+    expect(() => cache.get('schools', 'school-b')).toThrow(RowNotLoaded);
+    cache.absentUnlessHeld = true;
+    expect(cache.get('schools', 'school-b')).toBeUndefined();
+    expect(cache.get('schools', 'school-a')).toEqual({ unitId: 'school-a' });
+  });
+});
