@@ -357,4 +357,40 @@ describe('The hour feed', () => {
     expect(recorded).toContain('F-1');
     expect(recorded.filter((recordId) => recordId?.startsWith('X-') || recordId?.startsWith('M-'))).toEqual([]);
   });
+
+  it('answers batches sent at once each on its own, record by record, though they are decided and appended together', async () => {
+    const latest = await asJson([record('T-1', 'Q-0', 0.5)]);
+    const since = Math.max(...latest.body.records.map((each) => each.position ?? 0));
+    const [before1, before2] = [await onlineHoursOf('T-1', since), await onlineHoursOf('T-2', since)];
+
+    // Four requests at once: what waits for a turn is decided in one; a record sent in two of them is recorded once.
+    const answers = await Promise.all([
+      asJson([record('T-1', 'Q-1', 1), record('T-3', 'Q-2')]),
+      asJson([record('T-1', 'Q-1', 1), record('T-2', 'Q-3', 0.5)]),
+      asJson([record('T-2', 'Q-4', 0.25), record('T-1', 'Q-5', -1)]),
+      asJson([record('T-2', 'Q-3', 0.5)]),
+    ]);
+    const outcomes = answers.map((answer) =>
+      answer.body.records.map((each) => [each.index, each.recordId, each.outcome, each.code]),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect([outcomes[0][1], outcomes[2]]).toEqual([
+      [1, 'Q-2', 'refused', 'NOT_ENROLLED'],
+      [
+        [0, 'Q-4', 'accepted', undefined],
+        [1, 'Q-5', 'refused', 'VALIDATION_FAILED'],
+      ],
+    ]);
+    expect(outcomes[1][1]).toEqual([1, 'Q-3', expect.any(String), undefined]);
+    // Whichever came first recorded the record; the other found it on record.
+    expect([outcomes[0][0][2], outcomes[1][0][2]].sort()).toEqual(['accepted', 'duplicate']);
+    expect([outcomes[1][1][2], outcomes[3][0][2]].sort()).toEqual(['accepted', 'duplicate']);
+    expect(answers.map((answer) => answer.body.accepted + answer.body.duplicates + answer.body.refused)).toEqual([
+      2, 2, 2, 1,
+    ]);
+
+    const position = Math.max(...answers.flatMap((answer) => answer.body.records.map((each) => each.position ?? 0)));
+    expect(await onlineHoursOf('T-1', position)).toBe(before1 + 1);
+    expect(await onlineHoursOf('T-2', position)).toBe(before2 + 0.75);
+  });
 });

@@ -8,7 +8,6 @@ import { AcceptedCommand, CommandServices, CommandSlice } from './command-slice'
 import { ConflictRetry } from './conflict-retry';
 import { CommandValidationFailed, Forbidden } from './errors';
 import { Envelope, openEnvelope } from './import-envelope';
-import { KeyedMutex } from './keyed-mutex';
 import { CachedLoads, StreamCache } from './stream-cache';
 import { StreamReads } from './stream-reads';
 
@@ -29,17 +28,36 @@ interface Planned {
   context: WriteContext;
 }
 
+/** Records decided and appended together at most, when requests wait for their turn. */
+export const MAX_GROUPED_COMMANDS = 5000;
+
+type AcceptedInBatch = { index: number; envelope: Envelope; command: AcceptedCommand };
+
+/** A request of the batch route waiting for its turn. */
+interface Waiting {
+  accepted: AcceptedInBatch[];
+  settle: (decided: Map<number, BatchAnswer>) => void;
+  fail: (error: unknown) => void;
+}
+
 /**
  * Many commands of one kind (the course platform's hour records) decided as each would be alone
  * — the same schema, authorization and decision — but read in one round trip per stage and
  * appended in one atomic write. They are decided in the order given, each seeing what the ones
  * before it decided (a record sent twice in one batch appends once). A refusal refuses that
- * command only; a stream another writer moved meanwhile decides the whole batch again. Batches
- * of one command take turns in this process: a feed's batches touch the same teachers, and side by
- * side they would only collide and be decided again.
+ * command only; a stream another writer moved meanwhile decides the whole batch again.
+ *
+ * Batches of one command take turns in this process: a feed's batches touch the same teachers,
+ * and side by side they would only collide and be decided again. The requests that arrived
+ * during a turn go together in the next (group commit, up to MAX_GROUPED_COMMANDS records): one
+ * read per stage and one append for all, where a teacher named in each of them is one stream
+ * written once — the append's cost goes by streams more than by events. Each request is still
+ * answered record by record; a failure that is no refusal (the database gone) fails the requests
+ * of that turn, none of which appended anything.
  */
 export class CommandBatch {
-  private readonly turns = new KeyedMutex();
+  private readonly waiting = new Map<string, Waiting[]>();
+  private readonly busy = new Set<string>();
 
   constructor(
     private readonly streams: EventStreams,
@@ -52,7 +70,7 @@ export class CommandBatch {
 
   async run(command: CommandSlice, requests: readonly CommandRequest[]): Promise<BatchAnswer[]> {
     const answers: (BatchAnswer | undefined)[] = requests.map(() => undefined);
-    const accepted: { index: number; envelope: Envelope; command: AcceptedCommand }[] = [];
+    const accepted: AcceptedInBatch[] = [];
     for (const [index, request] of requests.entries()) {
       try {
         const envelope = openEnvelope(request, this.clock);
@@ -62,10 +80,12 @@ export class CommandBatch {
         answers[index] = { outcome: 'refused', refusal: error };
       }
     }
-    const decided = await this.turns.run(command.name, () =>
-      // A retry follows a conflict, perhaps a stale cached stream: it reads every stream afresh.
-      this.retry.run(command.name, (attempt) => this.attempt(command, accepted, attempt === 1)),
-    );
+    const decided = await new Promise<Map<number, BatchAnswer>>((settle, fail) => {
+      const queue = this.waiting.get(command.name) ?? [];
+      this.waiting.set(command.name, queue);
+      queue.push({ accepted, settle, fail });
+      this.nextTurn(command);
+    });
     for (const [index, answer] of decided) answers[index] = answer;
     return answers.map((answer) => {
       if (answer === undefined) throw new Error('A command of the batch was left without an answer');
@@ -73,9 +93,50 @@ export class CommandBatch {
     });
   }
 
+  /** Decides what waits for this command, unless a turn of it runs already (it calls again when done). */
+  private nextTurn(command: CommandSlice): void {
+    const queue = this.waiting.get(command.name);
+    if (this.busy.has(command.name) || queue === undefined || queue.length === 0) return;
+    const group: Waiting[] = [];
+    let records = 0;
+    while (queue.length > 0 && (group.length === 0 || records + queue[0].accepted.length <= MAX_GROUPED_COMMANDS)) {
+      const next = queue.shift() as Waiting;
+      group.push(next);
+      records += next.accepted.length;
+    }
+    if (queue.length === 0) this.waiting.delete(command.name);
+    // One list in arrival order, each command numbered apart from the other requests'.
+    const merged: AcceptedInBatch[] = [];
+    const offsets: number[] = [];
+    for (const request of group) {
+      offsets.push(merged.length);
+      for (const one of request.accepted) merged.push({ ...one, index: merged.length });
+    }
+    this.busy.add(command.name);
+    // A retry follows a conflict, perhaps a stale cached stream: it reads every stream afresh.
+    this.retry
+      .run(command.name, (attempt) => this.attempt(command, merged, attempt === 1))
+      .then(
+        (decided) =>
+          group.forEach((request, at) => {
+            const own = new Map<number, BatchAnswer>();
+            request.accepted.forEach((one, position) => {
+              const answer = decided.get(offsets[at] + position);
+              if (answer !== undefined) own.set(one.index, answer);
+            });
+            request.settle(own);
+          }),
+        (error: unknown) => group.forEach((request) => request.fail(error)),
+      )
+      .finally(() => {
+        this.busy.delete(command.name);
+        this.nextTurn(command);
+      });
+  }
+
   private async attempt(
     command: CommandSlice,
-    accepted: readonly { index: number; envelope: Envelope; command: AcceptedCommand }[],
+    accepted: readonly AcceptedInBatch[],
     useCache: boolean,
   ): Promise<Map<number, BatchAnswer>> {
     const answers = new Map<number, BatchAnswer>();
