@@ -291,7 +291,8 @@ describe('The audit log (Merkle tree and signed heads over the event store)', ()
             continue;
           }
           if (held) yield { kind: 'rows', rows: held };
-          held = item.rows;
+          // Held past the scan's next step, which reuses the page's buffer: a copy.
+          held = { bytes: Buffer.from(item.rows.bytes), count: item.rows.count };
           pages += 1;
         }
         expect(pages).toBeGreaterThan(3);

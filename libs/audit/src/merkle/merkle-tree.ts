@@ -211,15 +211,31 @@ export function verifyConsistency(
   return sn === 0 && fr.equals(fromRoot) && sr.equals(toRoot);
 }
 
+/** One node of the frontier, reused: SHA-256(0x01 ‖ left ‖ right) of two binary strings. */
+const frontierNodeInput = Buffer.alloc(1 + 2 * HASH_BYTES, 1);
+
+function nodeHashBinary(left: string, right: string): string {
+  for (let index = 0; index < HASH_BYTES; index++) {
+    frontierNodeInput[1 + index] = left.charCodeAt(index);
+    frontierNodeInput[1 + HASH_BYTES + index] = right.charCodeAt(index);
+  }
+  return hash('sha256', frontierNodeInput, 'binary');
+}
+
+const binary = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+
 /**
  * The right edge of a tree growing one leaf at a time (a compact range from 0): for each set
  * bit of the size, the root of that complete subtree, largest first. Appending costs one node
- * hash per carry, about one per leaf; the root folds at most log2(size) of them.
+ * hash per carry, about one per leaf; the root folds at most log2(size) of them. Hashes are held
+ * as binary strings (one character a byte): a verify appends millions of leaves, and a string
+ * costs nothing to keep or hand over where a Buffer is an allocation.
  */
 export class MerkleFrontier {
   private constructor(
     private sizeValue: number,
-    private readonly subtrees: Buffer[],
+    private readonly subtrees: string[],
   ) {}
 
   static empty(): MerkleFrontier {
@@ -233,10 +249,8 @@ export class MerkleFrontier {
     if (!Number.isSafeInteger(size) || size < 0 || hashes.length !== bits) {
       throw new RangeError(`a frontier of ${size} leaves holds ${bits} subtree roots, not ${hashes.length}`);
     }
-    return new MerkleFrontier(
-      size,
-      hashes.map((each) => Buffer.from(each)),
-    );
+    if (hashes.some((each) => each.length !== HASH_BYTES)) throw new TypeError(`a subtree root is ${HASH_BYTES} bytes`);
+    return new MerkleFrontier(size, hashes.map(binary));
   }
 
   get size(): number {
@@ -244,7 +258,7 @@ export class MerkleFrontier {
   }
 
   hashes(): Buffer[] {
-    return [...this.subtrees];
+    return this.subtrees.map((each) => Buffer.from(each, 'latin1'));
   }
 
   /**
@@ -252,18 +266,33 @@ export class MerkleFrontier {
    * levels that the leaf finishes (level L covers 2^L leaves; index = its start / 2^L).
    */
   append(leaf: Uint8Array, onComplete?: (level: number, index: number, root: Buffer) => void, minLevel = 0): void {
-    let node: Buffer = Buffer.from(leaf);
+    if (leaf.length !== HASH_BYTES) throw new TypeError(`a Merkle node joins two ${HASH_BYTES}-byte hashes`);
+    this.appendBinary(binary(leaf), onComplete, minLevel);
+  }
+
+  /** Adds the leaf hash held in `bytes` at `at`. */
+  appendAt(bytes: Buffer, at: number): void {
+    if (at < 0 || at + HASH_BYTES > bytes.length) throw new RangeError(`no ${HASH_BYTES}-byte leaf hash at ${at}`);
+    this.appendBinary(bytes.toString('latin1', at, at + HASH_BYTES));
+  }
+
+  private appendBinary(
+    leaf: string,
+    onComplete?: (level: number, index: number, root: Buffer) => void,
+    minLevel = 0,
+  ): void {
+    let node = leaf;
     let level = 0;
     let size = this.sizeValue;
     const newSize = size + 1;
-    if (onComplete && minLevel === 0) onComplete(0, newSize - 1, node);
+    if (onComplete && minLevel === 0) onComplete(0, newSize - 1, Buffer.from(node, 'latin1'));
     while (odd(size)) {
       const left = this.subtrees.pop();
-      if (!left) throw new Error('Merkle frontier is inconsistent with its size');
-      node = nodeHash(left, node);
+      if (left === undefined) throw new Error('Merkle frontier is inconsistent with its size');
+      node = nodeHashBinary(left, node);
       level += 1;
       size = half(size);
-      if (onComplete && level >= minLevel) onComplete(level, newSize / 2 ** level - 1, node);
+      if (onComplete && level >= minLevel) onComplete(level, newSize / 2 ** level - 1, Buffer.from(node, 'latin1'));
     }
     this.subtrees.push(node);
     this.sizeValue = newSize;
@@ -272,8 +301,8 @@ export class MerkleFrontier {
   root(): Buffer {
     if (this.subtrees.length === 0) return EMPTY_TREE_ROOT;
     let root = this.subtrees[this.subtrees.length - 1];
-    for (let index = this.subtrees.length - 2; index >= 0; index--) root = nodeHash(this.subtrees[index], root);
-    return root;
+    for (let index = this.subtrees.length - 2; index >= 0; index--) root = nodeHashBinary(this.subtrees[index], root);
+    return Buffer.from(root, 'latin1');
   }
 
   clone(): MerkleFrontier {

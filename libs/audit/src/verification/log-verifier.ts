@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import * as eventStore from '@tip/event-store';
 import type { LoggedEvent, LogInstants, LogScanItem } from '@tip/event-store';
 import { Checkpoint, checkpointSignatureProblem } from '../checkpoints/checkpoint';
@@ -139,10 +140,8 @@ export interface VerifyLogInput {
 // Bound once: a name imported from a package's index is a getter, read again at every use.
 const {
   canonicalInstant,
-  chainHashHex,
-  contentHashHexOfCanonical,
+  contentHashOfCanonical,
   decodeLogRow,
-  GENESIS_HASH_HEX,
   LOG_ROW_FIELDS,
   LogRowField,
   logRowEnd,
@@ -160,13 +159,49 @@ const EVENT_ID = LogRowField.eventId;
 /** Pages being hashed at once, per worker thread. */
 const PAGES_IN_FLIGHT_PER_WORKER = 3;
 
+/**
+ * Hashes in the chain as binary strings (one character a byte): what crypto's hash gives without
+ * allocating a Buffer, compared and kept at no cost. A stored hash that is no SHA-256 is ''.
+ */
+type BinaryHash = string;
+const GENESIS_BINARY: BinaryHash = '\0'.repeat(32);
+const NOT_A_HASH: BinaryHash = '';
+
+/** Both halves of one chain step, reused. */
+const linkInput = Buffer.alloc(64);
+
+/** SHA-256(previous ‖ content) as a binary string (chainHash); NOT_A_HASH when `previous` is none. */
+function linkHash(previous: BinaryHash, content: Buffer, contentAt: number): BinaryHash {
+  if (previous.length !== 32) return NOT_A_HASH;
+  for (let index = 0; index < 32; index++) {
+    linkInput[index] = previous.charCodeAt(index);
+    linkInput[32 + index] = content[contentAt + index];
+  }
+  return hash('sha256', linkInput, 'binary');
+}
+
+/** Whether `binary` is the hash stored at `stored[storedAt]` (none matches NOT_A_HASH or a stored non-hash). */
+function isStored(binary: BinaryHash, stored: Buffer | undefined, storedAt: number): boolean {
+  if (!stored || binary.length !== 32) return false;
+  for (let index = 0; index < 32; index++) if (binary.charCodeAt(index) !== stored[storedAt + index]) return false;
+  return true;
+}
+
+const binaryOf = (stored: Buffer | undefined, storedAt: number): BinaryHash =>
+  stored ? stored.toString('latin1', storedAt, storedAt + 32) : NOT_A_HASH;
+
+/** A decoded event's stored hash as bytes, when it is one (64 lower-case hex digits). */
+function storedHashOf(event: LoggedEvent): Buffer | undefined {
+  return /^[0-9a-f]{64}$/.test(event.hash) ? Buffer.from(event.hash, 'hex') : undefined;
+}
+
 interface StreamChain {
   revision: number;
   /** Stored hash of the stream's last event: the next one chains from it. */
-  hash: string;
+  hash: BinaryHash;
   position: number;
   /** An event whose hash did not chain: altered, unless the next one chains past it (inserted). */
-  suspect?: { event: LoggedEvent; chainedFrom: string };
+  suspect?: { event: LoggedEvent; chainedFrom: BinaryHash };
   headSeen?: boolean;
 }
 
@@ -299,8 +334,9 @@ class Verification {
   private checkEvent(event: LoggedEvent): void {
     this.eventsChecked += 1;
     this.checkFields(event);
-    this.checkChain(event, contentHashHexOfCanonical(event.streamId, event.type, event.data, event.metadata));
-    if (event.position <= this.safePosition) this.addLeaf(event, eventLeafHash(event));
+    const content = contentHashOfCanonical(event.streamId, event.type, event.data, event.metadata);
+    this.checkChain(event, content, 0, storedHashOf(event), 0);
+    if (event.position <= this.safePosition) this.addLeaf(event, eventLeafHash(event), 0);
   }
 
   private readonly rowFields = new Int32Array(2 * LOG_ROW_FIELDS);
@@ -331,8 +367,8 @@ class Verification {
       }
       this.eventsChecked += 1;
       event.pointAt(rowAt, fields);
-      this.checkChain(event, results.toString('hex', result, result + 32));
-      if (event.position <= this.safePosition) this.addLeaf(event, results.subarray(result + 32, result + 64));
+      this.checkChain(event, results, result, fields[2 * HASH + 1] === 32 ? bytes : undefined, fields[2 * HASH]);
+      if (event.position <= this.safePosition) this.addLeaf(event, results, result + 32);
     }
     this.input.onProgress?.(this.eventsChecked);
   }
@@ -394,15 +430,17 @@ class Verification {
     }
   }
 
-  private addLeaf(event: LoggedEvent, leaf: Buffer): void {
-    this.frontier.append(leaf);
+  /** The event's leaf hash, held in `leaf` at `leafAt`. */
+  private addLeaf(event: LoggedEvent, leaf: Buffer, leafAt: number): void {
+    this.frontier.appendAt(leaf, leafAt);
     this.lastTreePosition = event.position;
     this.takeRecordedBefore(event.position);
     const recorded = this.recorded[this.recordedAt];
     if (recorded && recorded.position === event.position) {
       this.trackRecorded(recorded);
       this.recordedAt += 1;
-      if (!recorded.leaf.equals(leaf)) this.leafMismatches.push({ event: decoded(event), recorded });
+      if (recorded.leaf.compare(leaf, leafAt, leafAt + 32) !== 0)
+        this.leafMismatches.push({ event: decoded(event), recorded });
     } else if (!this.recordedDone || recorded) {
       // Within the stored tree (a recorded leaf lies beyond it): a position the tree never had.
       this.unexpected.push({ event: decoded(event) });
@@ -496,10 +534,20 @@ class Verification {
     return last.canonical;
   }
 
-  private checkChain(event: LoggedEvent, content: string): void {
+  /**
+   * One event's link in its stream's chain: `content` (its content hash, at `contentAt`) chained
+   * from the stream's last hash must give the hash stored for it (`stored` at `storedAt`).
+   */
+  private checkChain(
+    event: LoggedEvent,
+    content: Buffer,
+    contentAt: number,
+    stored: Buffer | undefined,
+    storedAt: number,
+  ): void {
     const chain = this.chains.get(event.streamId);
     const expected = chain ? chain.revision + 1 : 0;
-    if (chain?.suspect) this.settleSuspect(chain, event, content);
+    if (chain?.suspect) this.settleSuspect(chain, event, content, contentAt, stored, storedAt);
     if (event.revision < expected) {
       this.report({
         kind: 'out-of-order',
@@ -521,38 +569,44 @@ class Verification {
       });
       this.chains.set(event.streamId, {
         revision: event.revision,
-        hash: event.hash,
+        hash: binaryOf(stored, storedAt),
         position: event.position,
         headSeen: chain?.headSeen,
       });
       return;
     }
-    const previous = chain?.hash ?? GENESIS_HASH_HEX;
-    const suspect =
-      chainHashHex(previous, content) !== event.hash ? { event: decoded(event), chainedFrom: previous } : undefined;
+    const previous = chain?.hash ?? GENESIS_BINARY;
+    const linked = linkHash(previous, content, contentAt);
+    // Linked, the computed hash is the stored one: kept without reading the stored bytes again.
+    const intact = isStored(linked, stored, storedAt);
+    const hash = intact ? linked : binaryOf(stored, storedAt);
+    const suspect = intact ? undefined : { event: decoded(event), chainedFrom: previous };
     if (chain) {
       // Changed in place: a new object an event is garbage a few events later.
       chain.revision = event.revision;
-      chain.hash = event.hash;
+      chain.hash = hash;
       chain.position = event.position;
       chain.suspect = suspect;
     } else {
-      this.chains.set(event.streamId, {
-        revision: event.revision,
-        hash: event.hash,
-        position: event.position,
-        suspect,
-      });
+      this.chains.set(event.streamId, { revision: event.revision, hash, position: event.position, suspect });
     }
   }
 
   /** A suspect followed by an event that chains from what came before it was inserted; otherwise it was altered. */
-  private settleSuspect(chain: StreamChain, next: LoggedEvent, nextContent: string): void {
+  private settleSuspect(
+    chain: StreamChain,
+    next: LoggedEvent,
+    nextContent: Buffer,
+    nextContentAt: number,
+    nextStored: Buffer | undefined,
+    nextStoredAt: number,
+  ): void {
     const suspect = chain.suspect;
     if (!suspect) return;
     chain.suspect = undefined;
     const skipped =
-      next.revision === suspect.event.revision + 1 && chainHashHex(suspect.chainedFrom, nextContent) === next.hash;
+      next.revision === suspect.event.revision + 1 &&
+      isStored(linkHash(suspect.chainedFrom, nextContent, nextContentAt), nextStored, nextStoredAt);
     this.reportSuspect(suspect.event, skipped);
     if (skipped) {
       // Carry on as if the intruder were not there: the next event chains from what preceded it.
@@ -596,7 +650,10 @@ class Verification {
           revision: chain.revision + 1,
           message: `revisions ${chain.revision + 1}..${head.revision} of stream "${head.streamId}" are missing at its end`,
         });
-      } else if (head.revision < chain.revision || head.lastHash !== chain.hash) {
+      } else if (
+        head.revision < chain.revision ||
+        head.lastHash !== Buffer.from(chain.hash, 'latin1').toString('hex')
+      ) {
         this.report({
           kind: head.revision < chain.revision ? 'inserted' : 'altered',
           check: 'hash-chain',
@@ -769,7 +826,6 @@ class RowEvent implements LoggedEvent {
   position = 0;
   streamId = '';
   revision = 0;
-  hash = '';
   private at = 0;
   private eventIdAt = 0;
   private whole: LoggedEvent | undefined;
@@ -786,7 +842,6 @@ class RowEvent implements LoggedEvent {
     this.position = readInt64(bytes, fields[2 * POSITION]);
     this.streamId = bytes.toString('utf8', fields[2 * STREAM_ID], fields[2 * STREAM_ID] + fields[2 * STREAM_ID + 1]);
     this.revision = readInt64(bytes, fields[2 * REVISION]);
-    this.hash = bytes.toString('hex', fields[2 * HASH], fields[2 * HASH] + 32);
     this.eventIdAt = fields[2 * EVENT_ID];
   }
 
@@ -796,6 +851,9 @@ class RowEvent implements LoggedEvent {
 
   get eventId(): string {
     return uuidText(this.bytes, this.eventIdAt);
+  }
+  get hash(): string {
+    return this.decode().hash;
   }
   get type(): string {
     return this.decode().type;

@@ -31,6 +31,7 @@ export class RowHashers {
   private readonly waiting = new Map<number, { resolve(value: HashedRows): void; reject(error: Error): void }>();
   private nextId = 0;
   private failure: Error | undefined;
+  private results = Buffer.alloc(0);
 
   constructor(workers: number) {
     for (let index = 0; index < workers; index++) this.workers.push(this.spawn());
@@ -42,17 +43,16 @@ export class RowHashers {
 
   hash(rows: LogRows): Promise<HashedRows> {
     if (this.workers.length === 0) {
-      const results = Buffer.alloc(rows.count * ROW_RESULT_BYTES);
-      hashLogRows(rows.bytes, rows.count, results);
-      return Promise.resolve({ rows, results });
+      // Read before the next page is hashed (the verifier drains each page at once): one buffer for all.
+      if (this.results.length < rows.count * ROW_RESULT_BYTES)
+        this.results = Buffer.alloc(rows.count * ROW_RESULT_BYTES);
+      hashLogRows(rows.bytes, rows.count, this.results);
+      return Promise.resolve({ rows, results: this.results });
     }
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    // Sent by transfer, not copied: the page's bytes must be an ArrayBuffer of their own.
-    const own =
-      rows.bytes.byteOffset === 0 && rows.bytes.byteLength === rows.bytes.buffer.byteLength
-        ? (rows.bytes.buffer as ArrayBuffer)
-        : (new Uint8Array(rows.bytes).buffer as ArrayBuffer);
+    // A copy of its own, sent by transfer: the scan reuses the page's buffer for the next page.
+    const own = new Uint8Array(rows.bytes).buffer as ArrayBuffer;
     return new Promise<HashedRows>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       const request: RowHashRequest = { id, bytes: own, count: rows.count };

@@ -139,7 +139,10 @@ export type LogScanItem =
       safePosition: number;
     }
   | { kind: 'events'; events: LoggedEvent[] }
-  /** Events as the bytes they are stored as, when asked for (`rows: true`) and the store has them so. */
+  /**
+   * Events as the bytes they are stored as, when asked for (`rows: true`) and the store has them
+   * so; valid until the scan's next step (the store reuses the buffer).
+   */
   | { kind: 'rows'; rows: LogRows }
   /** Where the store keeps each stream's end apart from its events (PostgreSQL's tip_streams). */
   | { kind: 'heads'; heads: { streamId: string; revision: number; lastHash: string }[] };

@@ -13,7 +13,8 @@ import { formatInstant } from './iso-instant';
  *     (always for years 1900–2199) · data, metadata UTF-8 (the stored JSON text) · hash 32 bytes
  *
  * It is PostgreSQL's binary COPY row of these columns, which is why the PostgreSQL store can give
- * it without work; another store may give events instead.
+ * it without work; another store may give events instead. A scan's page of rows is valid until the
+ * scan's next step (the store reuses its buffer): copy what must outlive it.
  */
 export interface LogRows {
   bytes: Buffer;
@@ -22,15 +23,15 @@ export interface LogRows {
 
 export const LOG_ROW_FIELDS = 13;
 
-/** Where the row starting at `at` ends, or -1 when `buffer` holds only part of it. */
-export function logRowEnd(buffer: Buffer, at: number): number {
+/** Where the row starting at `at` ends, or -1 when `buffer` holds only part of it (up to `end`). */
+export function logRowEnd(buffer: Buffer, at: number, end = buffer.length): number {
   let next = at + 2;
   for (let field = 0; field < LOG_ROW_FIELDS; field++) {
-    if (next + 4 > buffer.length) return -1;
+    if (next + 4 > end) return -1;
     const length = buffer.readInt32BE(next);
     next += 4 + Math.max(length, 0);
   }
-  return next > buffer.length ? -1 : next;
+  return next > end ? -1 : next;
 }
 
 /**

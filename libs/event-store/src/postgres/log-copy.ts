@@ -28,7 +28,7 @@ const HEADER_BYTES = SIGNATURE.length + 8;
 
 /**
  * Reads the rows of a binary COPY of LOG_COPY_COLUMNS into LoggedEvents, equal to what readLog
- * gives for the same rows, or as log rows (LogRows) to hash as they are. Data arrives in chunks
+ * gives for the same rows (LogRowPages gives them as log rows, to hash as they are). Data arrives in chunks
  * that cut rows anywhere; what is left of a row waits for the next chunk.
  */
 export class LogCopyDecoder {
@@ -48,13 +48,6 @@ export class LogCopyDecoder {
       events.push(decodeLogRowFields(rows.buffer, this.fields, this.instants));
     }
     return events;
-  }
-
-  /** The rows `chunk` completes, as they are (their bytes are copied: the chunk is not kept). */
-  pushRows(chunk: Buffer): LogRows | undefined {
-    const rows = this.complete(chunk);
-    if (!rows || rows.count === 0) return undefined;
-    return { bytes: Buffer.from(rows.buffer.subarray(rows.start, rows.end)), count: rows.count };
   }
 
   /** Throws unless the data ended where a row did, with the trailer. */
@@ -102,5 +95,88 @@ export class LogCopyDecoder {
       this.rest = Buffer.from(buffer.subarray(at));
     }
     return { buffer, start: 0, end, count };
+  }
+}
+
+/**
+ * Pages of log rows cut from a binary COPY of LOG_COPY_COLUMNS, in one buffer kept from page to
+ * page: each byte the server sends is copied once, into the page, and no page is garbage for the
+ * collector (a province's log is gigabytes). A page taken (`take`) is valid until the next `push`.
+ */
+export class LogRowPages {
+  private page = Buffer.allocUnsafe(1 << 20);
+  /** Bytes in the page; the whole rows end at rowsEnd. */
+  private filled = 0;
+  private rowsEnd = 0;
+  private rowCount = 0;
+  private taken = false;
+  private headerRead = false;
+  private ended = false;
+
+  /** Whole rows waiting to be taken. */
+  get count(): number {
+    return this.taken ? 0 : this.rowCount;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.taken) {
+      // What follows the rows taken (part of a row) moves to the front; the page is written over.
+      this.page.copyWithin(0, this.rowsEnd, this.filled);
+      this.filled -= this.rowsEnd;
+      this.rowsEnd = 0;
+      this.rowCount = 0;
+      this.taken = false;
+    }
+    if (this.ended) {
+      if (chunk.length > 0) throw new Error("bytes after the end of the log's COPY");
+      return;
+    }
+    if (this.filled + chunk.length > this.page.length) {
+      const larger = Buffer.allocUnsafe(Math.max(this.page.length * 2, this.filled + chunk.length));
+      this.page.copy(larger, 0, 0, this.filled);
+      this.page = larger;
+    }
+    this.filled += chunk.copy(this.page, this.filled);
+    if (!this.headerRead && !this.readHeader()) return;
+    const page = this.page;
+    let at = this.rowsEnd;
+    while (at + 2 <= this.filled) {
+      const fields = page.readInt16BE(at);
+      if (fields === -1) {
+        this.ended = true;
+        if (at + 2 !== this.filled) throw new Error("bytes after the end of the log's COPY");
+        this.filled = at;
+        break;
+      }
+      if (fields !== FIELDS) throw new Error(`a row of the log's COPY has ${fields} columns, not ${FIELDS}`);
+      const rowEnd = logRowEnd(page, at, this.filled);
+      if (rowEnd < 0) break;
+      this.rowCount += 1;
+      at = this.rowsEnd = rowEnd;
+    }
+  }
+
+  /** The whole rows so far, valid until the next push; undefined when there are none. */
+  take(): LogRows | undefined {
+    if (this.taken || this.rowCount === 0) return undefined;
+    this.taken = true;
+    return { bytes: this.page.subarray(0, this.rowsEnd), count: this.rowCount };
+  }
+
+  /** Throws unless the data ended where a row did, with the trailer. */
+  end(): void {
+    if (!this.ended || this.filled !== this.rowsEnd) throw new Error("the log's COPY ended in the middle of a row");
+  }
+
+  /** Skips the header once it is all in: false while it is not. */
+  private readHeader(): boolean {
+    if (this.filled < HEADER_BYTES) return false;
+    if (!this.page.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY of the log');
+    const extension = this.page.readUInt32BE(SIGNATURE.length + 4);
+    if (this.filled < HEADER_BYTES + extension) return false;
+    this.page.copyWithin(0, HEADER_BYTES + extension, this.filled);
+    this.filled -= HEADER_BYTES + extension;
+    this.headerRead = true;
+    return true;
   }
 }

@@ -55,7 +55,7 @@ import {
   loadIntoEmptyStore,
   withoutStreams,
 } from './copy-import';
-import { LOG_COPY_COLUMNS, LogCopyDecoder } from './log-copy';
+import { LOG_COPY_COLUMNS, LogCopyDecoder, LogRowPages } from './log-copy';
 import { migrateAs } from './migrations';
 import { AppendConnection } from './append-connection';
 import { AppendNotifier } from './append-notifier';
@@ -569,31 +569,21 @@ export class PostgresEventStore implements EventStore {
       // The whole log in one binary COPY: PostgreSQL formats nothing and sends rows as they are
       // checked. In position order by the primary key, never by sorting a province's log.
       await client.query('set local enable_sort = off');
-      const decoder = new LogCopyDecoder();
       const copy = client.query(
         copyTo(`copy (select ${LOG_COPY_COLUMNS} from tip_events order by position) to stdout (format binary)`),
       );
       if (options.rows) {
-        // The rows as they came, a page at a time: a verifier hashes them without decoding.
-        let pieces: LogRows[] = [];
-        let count = 0;
-        const page = (): LogRows => {
-          const rows = { bytes: Buffer.concat(pieces.map((piece) => piece.bytes)), count };
-          pieces = [];
-          count = 0;
-          return rows;
-        };
+        // The rows as they came, a page at a time, in one buffer reused: a verifier hashes them without decoding.
+        const pages = new LogRowPages();
         for await (const chunk of copy as AsyncIterable<Buffer>) {
-          const rows = decoder.pushRows(chunk);
-          if (rows) {
-            pieces.push(rows);
-            count += rows.count;
-          }
-          if (count >= pageSize) yield { kind: 'rows', rows: page() };
+          pages.push(chunk);
+          if (pages.count >= pageSize) yield { kind: 'rows', rows: pages.take() as LogRows };
         }
-        decoder.end();
-        if (count > 0) yield { kind: 'rows', rows: page() };
+        pages.end();
+        const last = pages.take();
+        if (last) yield { kind: 'rows', rows: last };
       } else {
+        const decoder = new LogCopyDecoder();
         let batch: LoggedEvent[] = [];
         for await (const chunk of copy as AsyncIterable<Buffer>) {
           for (const event of decoder.push(chunk)) batch.push(event);
