@@ -1,5 +1,3 @@
-import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
 import {
   BEHIND_MARK,
   chineseDate,
@@ -12,6 +10,7 @@ import {
   SOURCE_LABELS,
 } from './notice-labels';
 import type { NoticeCounts, NoticeLevel, NoticeRates, NoticeRow, WeeklyNotice } from './weekly-notice';
+import { zipEntries } from './zip';
 
 /**
  * text; count and hours: plain numbers; percent: a rate in percent (Excel: a percent cell);
@@ -276,7 +275,7 @@ const SIGNED_FMT: Record<Format, string | undefined> = {
   points: '+0.0%;-0.0%;0.0%',
 };
 
-function cellValue(value: string | number | null, column: Column): ExcelJS.CellValue {
+function cellValue(value: string | number | null, column: Column): string | number | null {
   if (value === null) return null;
   // An empty text (a unit not behind) is an empty cell.
   if (typeof value === 'string') return value === '' ? null : value;
@@ -285,101 +284,250 @@ function cellValue(value: string | number | null, column: Column): ExcelJS.CellV
   return value;
 }
 
-const BEHIND_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFFC7CE' } }; // Excel's "light red fill"
-const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF2F2F2' } };
+const BEHIND_FILL = 'FFFFC7CE'; // Excel's "light red fill"
+const HEADER_FILL = 'FFF2F2F2';
 /** Title, issuing line, period line, then the two header rows. */
 const TITLE_ROWS = 3;
 const HEADER_ROWS = 2;
 
+/** The control characters XML 1.0 cannot hold (a unit's name is user input). */
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+/** Text as XML character data: escaped, and without what XML cannot hold. */
+const xmlText = (text: string): string => text.replace(NOT_XML, '').replace(/[&<>"]/g, (ch) => XML_ENTITIES[ch]);
+const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** A, B, … Z, AA, …: a column's letters from its number (1-based). */
+function columnLetters(column: number): string {
+  let letters = '';
+  for (let n = column; n > 0; n = Math.floor((n - 1) / 26))
+    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return letters;
+}
+
 /**
- * One sheet per level (the unit first), headers frozen with the unit's name, written as a
- * stream: rows are serialised as they come rather than kept as a workbook model.
+ * The workbook's cell formats (styles.xml's cellXfs), by index: the title, the header, the summary,
+ * then one per number format, plain and filled for rows behind.
+ */
+class XlsxStyles {
+  static readonly TITLE = 1;
+  static readonly HEADER = 2;
+  static readonly SUMMARY = 3;
+  private readonly numFmts = new Map<string, number>();
+  /** numFmtId per data format index; a data format's plain xf is FIRST_DATA + 2i, its behind xf + 1. */
+  private readonly dataFormats: number[] = [];
+  private static readonly FIRST_DATA = 4;
+
+  /** The xf of a data cell of this number format (undefined: General), plain or behind; 0 for plain text. */
+  data(numFmt: string | undefined, behind: boolean): number {
+    if (numFmt === undefined && !behind) return 0;
+    const id = numFmt === undefined ? 0 : numFmt === '0' ? 1 : this.numFmtId(numFmt);
+    let index = this.dataFormats.indexOf(id);
+    if (index < 0) index = this.dataFormats.push(id) - 1;
+    return XlsxStyles.FIRST_DATA + 2 * index + (behind ? 1 : 0);
+  }
+
+  private numFmtId(code: string): number {
+    let id = this.numFmts.get(code);
+    if (id === undefined) this.numFmts.set(code, (id = 164 + this.numFmts.size));
+    return id;
+  }
+
+  xml(): string {
+    const numFmts = [...this.numFmts].map(([code, id]) => `<numFmt numFmtId="${id}" formatCode="${xmlText(code)}"/>`);
+    const xf = (numFmtId: number, fontId: number, fillId: number, alignment = '') =>
+      `<xf numFmtId="${numFmtId}" fontId="${fontId}" fillId="${fillId}" borderId="0" xfId="0"` +
+      `${numFmtId ? ' applyNumberFormat="1"' : ''}${fontId ? ' applyFont="1"' : ''}${fillId ? ' applyFill="1"' : ''}` +
+      (alignment ? ` applyAlignment="1"><alignment ${alignment}/></xf>` : '/>');
+    const xfs = [
+      xf(0, 0, 0),
+      xf(0, 1, 0),
+      xf(0, 2, 2, 'horizontal="center" vertical="center" wrapText="1"'),
+      xf(0, 0, 0, 'vertical="top" wrapText="1"'),
+      ...this.dataFormats.flatMap((id) => [xf(id, 0, 0), xf(id, 0, 3)]),
+    ];
+    const fill = (argb: string) =>
+      `<fill><patternFill patternType="solid"><fgColor rgb="${argb}"/></patternFill></fill>`;
+    return (
+      `${XML_DECLARATION}<styleSheet xmlns="${SPREADSHEET_NS}">` +
+      `<numFmts count="${numFmts.length}">${numFmts.join('')}</numFmts>` +
+      '<fonts count="3"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>' +
+      '<font><b/><sz val="14"/></font><font><b/></font></fonts>' +
+      `<fills count="4"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>${fill(HEADER_FILL)}${fill(BEHIND_FILL)}</fills>` +
+      '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+      '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+      `<cellXfs count="${xfs.length}">${xfs.join('')}</cellXfs>` +
+      '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    );
+  }
+}
+
+const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+const SPREADSHEET_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const RELATIONSHIPS_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+const PACKAGE_RELATIONSHIPS_NS = 'http://schemas.openxmlformats.org/package/2006/relationships';
+
+/**
+ * One sheet per level (the unit first): the title, issuing and period lines merged across, a
+ * two-row header (a figure's label over its 本周/上周/变化), frozen with the unit's name, printed
+ * on A4 landscape one page wide with the header repeated; rates as percent cells, rows behind the
+ * target filled light red, the summary under the unit's own figures. SpreadsheetML written as text
+ * and zipped here: exceljs spent about 1 s on a province's 590,000 cells, most of it its XML per
+ * cell; the layout is the one it wrote (the specs read it back with exceljs).
  */
 export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
   const columns = columnsOf(notice);
-  const chunks: Buffer[] = [];
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  // Zipped at deflate's fastest level: a province's 13,000 rows spent a tenth of their time compressing.
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-    stream,
-    useStyles: true,
-    useSharedStrings: false,
-    zip: { zlib: { level: 1 } },
-  });
-  workbook.creator = 'TIP';
+  const styles = new XlsxStyles();
   const taken = new Set<string>();
+  const letters = columns.map((_, index) => columnLetters(index + 1));
+  const last = letters[letters.length - 1];
   const nameColumn = columns.findIndex((c) => c.label === COLUMN_LABELS.name) + 1;
-  // One style object per column and kind of row, shared by every cell: exceljs numbers a style
-  // it has seen before by identity, so a thousand rows cost one lookup each, not a hashing.
-  const styleOf = (c: Column, fill?: ExcelJS.Fill): Partial<ExcelJS.Style> => {
-    const numFmt = c.signed ? SIGNED_FMT[c.format] : NUM_FMT[c.format];
-    return { ...(numFmt ? { numFmt } : {}), ...(fill ? { fill } : {}) };
-  };
-  const plainStyles = columns.map((c) => styleOf(c));
-  const behindStyles = columns.map((c) => styleOf(c, BEHIND_FILL));
-  for (const [index, level] of sections(notice).entries()) {
-    const sheet = workbook.addWorksheet(sheetName(KIND_LABELS[level.kind], taken), {
-      views: [{ state: 'frozen', xSplit: nameColumn, ySplit: TITLE_ROWS + HEADER_ROWS }],
-      pageSetup: {
-        paperSize: 9,
-        orientation: 'landscape',
-        fitToPage: true,
-        fitToWidth: 1,
-        fitToHeight: 0,
-        printTitlesRow: `${TITLE_ROWS + 1}:${TITLE_ROWS + HEADER_ROWS}`,
-      },
+  const formatOf = (c: Column) => (c.signed ? SIGNED_FMT[c.format] : NUM_FMT[c.format]);
+  // Each cell's markup around its row number and value, made once per column and kind of row.
+  const cellParts = [false, true].map((behind) =>
+    columns.map((c, i) => {
+      const style = styles.data(formatOf(c), behind);
+      const s = style ? ` s="${style}"` : '';
+      return {
+        open: `<c r="${letters[i]}`,
+        empty: style ? `"${s}/>` : null,
+        number: `"${s}><v>`,
+        text: `"${s} t="str"><v>`,
+      };
+    }),
+  );
+  const titles = [notice.heading.title, issueLine(notice), periodLine(notice)];
+  const sheets = sections(notice).map((level, index) => {
+    const name = sheetName(KIND_LABELS[level.kind], taken);
+    const rows: string[] = [];
+    const merges: string[] = [];
+    const textRow = (r: number, text: string, style = 0, height?: number) =>
+      `<row r="${r}"${height ? ` ht="${height}" customHeight="1"` : ''}><c r="A${r}"${style ? ` s="${style}"` : ''} t="str"><v>${xmlText(text)}</v></c></row>`;
+    titles.forEach((text, at) => {
+      rows.push(textRow(at + 1, text, at === 0 ? XlsxStyles.TITLE : 0));
+      merges.push(`A${at + 1}:${last}${at + 1}`);
     });
-    sheet.columns = columns.map((c) => ({ width: c.width }));
-    // A streamed row is gone once committed: cells merge before.
-    const titles = [notice.heading.title, issueLine(notice), periodLine(notice)].map((text) => sheet.addRow([text]));
-    titles[0].font = { bold: true, size: 14 };
-    for (const title of titles) {
-      sheet.mergeCells(title.number, 1, title.number, columns.length);
-      title.commit();
-    }
-    writeHeader(sheet, columns);
+    rows.push(...headerRows(columns, letters, merges));
+    let r = TITLE_ROWS + HEADER_ROWS;
     for (const row of level.rows) {
-      const line = sheet.addRow(columns.map((c) => cellValue(c.value(row, notice), c)));
-      const styles = row.behind ? behindStyles : plainStyles;
-      for (let i = 0; i < columns.length; i++) line.getCell(i + 1).style = styles[i];
-      line.commit();
+      r++;
+      const parts = cellParts[row.behind ? 1 : 0];
+      let cells = '';
+      for (let i = 0; i < columns.length; i++) {
+        const value = cellValue(columns[i].value(row, notice), columns[i]);
+        const part = parts[i];
+        if (value === null) cells += part.empty === null ? '' : part.open + r + part.empty;
+        else if (typeof value === 'number') cells += part.open + r + part.number + value + '</v></c>';
+        else cells += part.open + r + part.text + xmlText(value) + '</v></c>';
+      }
+      rows.push(`<row r="${r}">${cells}</row>`);
     }
     if (index === 0) {
       // The summary under the unit's own figures, as the paragraph a reader meets first.
-      sheet.addRow([]).commit();
-      const summary = sheet.addRow([notice.summary]);
-      summary.alignment = { wrapText: true, vertical: 'top' };
-      summary.height = 15 * Math.ceil(notice.summary.length / 120 + 1);
-      sheet.mergeCells(summary.number, 1, summary.number, columns.length);
-      summary.commit();
+      r += 2;
+      const height = 15 * Math.ceil(notice.summary.length / 120 + 1);
+      rows.push(textRow(r, notice.summary, XlsxStyles.SUMMARY, height));
+      merges.push(`A${r}:${last}${r}`);
       const source = sourceLine(notice);
-      if (source) sheet.addRow([source]).commit();
+      if (source) rows.push(textRow(++r, source));
     }
-    sheet.commit();
-  }
-  await workbook.commit();
-  return Buffer.concat(chunks);
+    const widths = columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width}" customWidth="1"/>`);
+    const xml =
+      `${XML_DECLARATION}<worksheet xmlns="${SPREADSHEET_NS}" xmlns:r="${RELATIONSHIPS_NS}">` +
+      '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' +
+      `<sheetViews><sheetView workbookViewId="0"><pane xSplit="${nameColumn}" ySplit="${TITLE_ROWS + HEADER_ROWS}"` +
+      ` topLeftCell="${letters[nameColumn]}${TITLE_ROWS + HEADER_ROWS + 1}" activePane="bottomRight" state="frozen"/>` +
+      '<selection pane="bottomRight"/></sheetView></sheetViews>' +
+      `<sheetFormatPr defaultRowHeight="15"/><cols>${widths.join('')}</cols>` +
+      `<sheetData>${rows.join('')}</sheetData>` +
+      `<mergeCells count="${merges.length}">${merges.map((ref) => `<mergeCell ref="${ref}"/>`).join('')}</mergeCells>` +
+      '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>' +
+      '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>';
+    return { name, xml };
+  });
+  return zipEntries([
+    { name: '[Content_Types].xml', data: contentTypes(sheets.length) },
+    {
+      name: '_rels/.rels',
+      data:
+        `${XML_DECLARATION}<Relationships xmlns="${PACKAGE_RELATIONSHIPS_NS}">` +
+        `<Relationship Id="rId1" Type="${RELATIONSHIPS_NS}/officeDocument" Target="xl/workbook.xml"/>` +
+        `<Relationship Id="rId2" Type="${PACKAGE_RELATIONSHIPS_NS}/metadata/core-properties" Target="docProps/core.xml"/></Relationships>`,
+    },
+    {
+      name: 'docProps/core.xml',
+      data:
+        `${XML_DECLARATION}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"` +
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"' +
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>TIP</dc:creator>' +
+        `<dcterms:created xsi:type="dcterms:W3CDTF">${new Date().toISOString().slice(0, 19)}Z</dcterms:created></cp:coreProperties>`,
+    },
+    {
+      name: 'xl/workbook.xml',
+      data:
+        `${XML_DECLARATION}<workbook xmlns="${SPREADSHEET_NS}" xmlns:r="${RELATIONSHIPS_NS}"><sheets>` +
+        sheets.map(({ name }, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 2}"/>`).join('') +
+        '</sheets><definedNames>' +
+        sheets
+          .map(
+            ({ name }, i) =>
+              `<definedName name="_xlnm.Print_Titles" localSheetId="${i}">${xmlText(`'${name.replaceAll("'", "''")}'`)}` +
+              `!$${TITLE_ROWS + 1}:$${TITLE_ROWS + HEADER_ROWS}</definedName>`,
+          )
+          .join('') +
+        '</definedNames></workbook>',
+    },
+    {
+      name: 'xl/_rels/workbook.xml.rels',
+      data:
+        `${XML_DECLARATION}<Relationships xmlns="${PACKAGE_RELATIONSHIPS_NS}">` +
+        `<Relationship Id="rId1" Type="${RELATIONSHIPS_NS}/styles" Target="styles.xml"/>` +
+        sheets
+          .map(
+            (_, i) =>
+              `<Relationship Id="rId${i + 2}" Type="${RELATIONSHIPS_NS}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
+          )
+          .join('') +
+        '</Relationships>',
+    },
+    { name: 'xl/styles.xml', data: styles.xml() },
+    ...sheets.map(({ xml }, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, data: xml })),
+  ]);
+}
+
+function contentTypes(sheets: number): string {
+  const type = (part: string) => `application/vnd.openxmlformats-officedocument.${part}`;
+  return (
+    `${XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+    '<Default Extension="xml" ContentType="application/xml"/>' +
+    `<Override PartName="/xl/workbook.xml" ContentType="${type('spreadsheetml.sheet.main+xml')}"/>` +
+    Array.from(
+      { length: sheets },
+      (_, i) =>
+        `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="${type('spreadsheetml.worksheet+xml')}"/>`,
+    ).join('') +
+    `<Override PartName="/xl/styles.xml" ContentType="${type('spreadsheetml.styles+xml')}"/>` +
+    '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>'
+  );
 }
 
 /** Two header rows: a figure's label spans its 本周/上周/变化; the other columns span both rows. */
-function writeHeader(sheet: ExcelJS.Worksheet, columns: readonly Column[]): void {
+function headerRows(columns: readonly Column[], letters: readonly string[], merges: string[]): string[] {
   const [top, bottom] = [TITLE_ROWS + 1, TITLE_ROWS + 2];
-  const upper = sheet.addRow(
-    columns.map((c, i) => (!c.group ? c.label : columns[i - 1]?.group !== c.group ? c.group : null)),
+  const cell = (r: number, i: number, text: string | null) =>
+    text === null
+      ? `<c r="${letters[i]}${r}" s="${XlsxStyles.HEADER}"/>`
+      : `<c r="${letters[i]}${r}" s="${XlsxStyles.HEADER}" t="str"><v>${xmlText(text)}</v></c>`;
+  const upper = columns.map((c, i) =>
+    cell(top, i, !c.group ? c.label : columns[i - 1]?.group !== c.group ? c.group : null),
   );
-  const lower = sheet.addRow(columns.map((c) => (c.group ? c.label : null)));
-  for (const row of [upper, lower]) {
-    row.font = { bold: true };
-    row.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
-    for (let col = 1; col <= columns.length; col++) row.getCell(col).fill = HEADER_FILL;
-  }
+  const lower = columns.map((c, i) => cell(bottom, i, c.group ? c.label : null));
   columns.forEach((c, i) => {
-    if (!c.group) sheet.mergeCells(top, i + 1, bottom, i + 1);
-    else if (columns[i - 1]?.group !== c.group) sheet.mergeCells(top, i + 1, top, i + 3);
+    if (!c.group) merges.push(`${letters[i]}${top}:${letters[i]}${bottom}`);
+    else if (columns[i - 1]?.group !== c.group) merges.push(`${letters[i]}${top}:${letters[i + 2]}${top}`);
   });
-  upper.commit();
-  lower.commit();
+  return [`<row r="${top}">${upper.join('')}</row>`, `<row r="${bottom}">${lower.join('')}</row>`];
 }
 
 // ── HTML ───────────────────────────────────────────────────────────────────────────────────
