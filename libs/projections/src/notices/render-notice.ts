@@ -148,7 +148,7 @@ function sections(notice: WeeklyNotice): NoticeLevel[] {
 
 /** Rounds away float noise (12.5 − 8.3 = 4.199999…) without hiding genuine half hours. */
 function formatNumber(value: number): string {
-  return String(Math.round(value * 100) / 100);
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
 }
 
 function formatSigned(value: number, text: (value: number) => string): string {
@@ -158,7 +158,16 @@ function formatSigned(value: number, text: (value: number) => string): string {
   return text(0);
 }
 
-const oneDecimal = (value: number): string => value.toFixed(1);
+/**
+ * toFixed(1), without its cost where the value already has one decimal at most (every rate and
+ * point shown is rounded so): the tenths written out.
+ */
+const oneDecimal = (value: number): string => {
+  const tenths = Math.round(value * 10);
+  if (tenths / 10 !== value || !Number.isSafeInteger(tenths)) return value.toFixed(1);
+  const magnitude = Math.abs(tenths);
+  return (tenths < 0 ? '-' : '') + Math.floor(magnitude / 10) + '.' + (magnitude % 10);
+};
 
 /**
  * As shown on paper: a rate with one decimal, "—" where there is none. One function per column,
@@ -533,7 +542,9 @@ function headerRows(columns: readonly Column[], letters: readonly string[], merg
 // ── HTML ───────────────────────────────────────────────────────────────────────────────────
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch);
+const HTML_SPECIAL = /[&<>"']/;
+const escapeHtml = (text: string): string =>
+  HTML_SPECIAL.test(text) ? text.replace(/[&<>"']/g, (ch) => ENTITIES[ch] ?? ch) : text;
 
 /**
  * Each level's figures are two tables (counts, then rates and hours), each narrow enough for
@@ -596,14 +607,16 @@ function htmlTable(
         : '<td>';
     // Only text can hold what HTML escapes: figures are digits, signs and points.
     return c.format === 'text'
-      ? (row: NoticeRow) => `${open}${escapeHtml(display(c.value(row, notice)))}</td>`
-      : (row: NoticeRow) => `${open}${display(c.value(row, notice))}</td>`;
+      ? (row: NoticeRow) => open + escapeHtml(display(c.value(row, notice))) + '</td>'
+      : (row: NoticeRow) => open + display(c.value(row, notice)) + '</td>';
   });
+  // Concatenated cell by cell: no array of cells or classes a row (a province's notice has 13,000 rows a table).
   const rows = level.rows.map((row) => {
-    const cells = shown.map((show) => show(row));
-    const classes = [row.behind ? 'behind' : '', alert(row) ? 'pilot-alert' : ''].filter((each) => each);
-    const attributes = `data-unit-id="${escapeHtml(row.unitId)}"${classes.length ? ` class="${classes.join(' ')}"` : ''}`;
-    return `<tr ${attributes}>${cells.join('')}</tr>`;
+    const [behind, alerted] = [row.behind, alert(row)];
+    const classes = behind && alerted ? 'behind pilot-alert' : behind ? 'behind' : alerted ? 'pilot-alert' : '';
+    let line = '<tr data-unit-id="' + escapeHtml(row.unitId) + (classes ? '" class="' + classes + '">' : '">');
+    for (let index = 0; index < shown.length; index++) line += shown[index](row);
+    return line + '</tr>';
   });
   return `<table><colgroup>${colgroup}</colgroup>${head}<tbody>${rows.join('\n')}</tbody></table>`;
 }
