@@ -105,11 +105,12 @@ export class TableSql {
   private *copyText(rows: readonly Row[]): Generator<string> {
     const encoders = this.columns.map((column) => copyEncoderOf(column));
     let piece = '';
+    const zeros = this.columns.map((column) => this.zeroOf(column));
     for (const row of rows) {
-      const values = this.toDatabase(row);
       let line = '';
+      // As toDatabase would have it, without an object per row.
       for (let index = 0; index < this.columns.length; index++) {
-        const value = values[this.columns[index].databaseName];
+        const value = row[this.columns[index].propertyName] ?? zeros[index];
         line += (index === 0 ? '' : '\t') + (value === null || value === undefined ? '\\N' : encoders[index](value));
       }
       piece += line + '\n';

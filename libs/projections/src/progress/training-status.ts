@@ -1,4 +1,8 @@
-import { EnrollmentState, isActiveEnrollment, isTrained, onlinePassed, overallGrade } from '@tip/domain';
+import * as domain from '@tip/domain';
+import type { EnrollmentState } from '@tip/domain';
+
+// Taken from the package once (see progress.figures.ts): called for every event a rebuild projects.
+const { isActiveEnrollment, isTrained, onlinePassed, overallGrade } = domain;
 
 /**
  * Where a teacher stands in a batch, by the first thing still missing: what a county admin
