@@ -205,9 +205,13 @@ export class CatchUpSubscription implements Subscription {
     let cursor = await this.source.start();
     this.current = cursor.position;
     this.status = 'running';
+    // A page's checkpoint goes in while the next page is read (not before): the next is handled
+    // only once it is in, so a lease lost meanwhile still stops the next page from going out.
+    let committing: Promise<void> | undefined;
     while (!this.stopping) {
       this.woken = false;
-      const page = await this.source.readAfter(cursor, this.batchSize);
+      const [page] = await Promise.all([this.source.readAfter(cursor, this.batchSize), committing]);
+      committing = undefined;
       if (page.events.length === 0) {
         if (page.last && page.last.position > cursor.position) {
           // Only events outside the log lay ahead (KurrentDB's own): step over them.
@@ -222,13 +226,15 @@ export class CatchUpSubscription implements Subscription {
       await this.source.confirmLease();
       if (!(await this.handleWithRetries(page.events))) return;
       const last = page.last ?? { position: page.events[page.events.length - 1].position };
-      // Another instance may have taken over while the handler ran: then the commit fails.
-      await this.source.commit(last);
       cursor = last;
-      this.current = last.position;
-      progressed();
-      this.settleWaiters();
+      // Another instance may have taken over while the handler ran: then the commit fails.
+      committing = this.source.commit(last).then(() => {
+        this.current = last.position;
+        progressed();
+        this.settleWaiters();
+      });
     }
+    await committing;
   }
 
   /** True once the handler took the batch; false when stopped while waiting to retry it. */

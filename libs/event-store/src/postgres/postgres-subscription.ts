@@ -76,8 +76,17 @@ class AdvisoryLockSource implements CatchUpSource {
     return { events: await this.source.readAll(after.position + 1, maxCount) };
   }
 
-  /** Fails unless the lease's session is still alive (and so still holds the lock). */
+  /**
+   * Before a page goes out: fails if the lease's session is known to be broken (its connection
+   * reported an error). No round trip: the commit after the page proves the session alive, and
+   * one query before the page could not close the gap anyway (the lease may go right after it).
+   */
   async confirmLease(): Promise<void> {
+    if (this.leaseLost || !this.leaseClient) throw new LeaseLostError();
+  }
+
+  /** Fails unless the lease's session is still alive (and so still holds the lock), then moves the checkpoint. */
+  async commit(last: CatchUpCursor): Promise<void> {
     const client = this.leaseClient;
     if (this.leaseLost || !client) throw new LeaseLostError();
     try {
@@ -86,10 +95,6 @@ class AdvisoryLockSource implements CatchUpSource {
       this.leaseLost = true;
       throw new LeaseLostError();
     }
-  }
-
-  async commit(last: CatchUpCursor): Promise<void> {
-    await this.confirmLease();
     await this.options.checkpoints.store(this.options.name, last.position);
   }
 
