@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, chmod, mkdir, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -65,11 +66,16 @@ export async function latencies(calls: number, action: () => Promise<unknown>): 
   return recorder;
 }
 
+/** Linux's USER_HZ, in which /proc counts CPU time. */
+const CLOCK_TICKS = 100;
+
 /** One PostgreSQL server for the whole run (embedded unless TIP_BENCH_DATABASE_URL is set), a fresh database per benchmark. */
 export class BenchDatabase {
   private constructor(
     private readonly adminUrl: string,
     private readonly cleanup: () => Promise<void>,
+    /** The embedded server's cluster (its postmaster.pid), for its CPU; none for an external server. */
+    private readonly clusterDir?: string,
   ) {}
 
   static async start(): Promise<BenchDatabase> {
@@ -78,10 +84,14 @@ export class BenchDatabase {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tip-bench-'));
     await chmod(dir, 0o755);
     const server: EmbeddedPostgres = await startEmbeddedPostgres({ dataDir: dir });
-    return new BenchDatabase(server.connectionString('postgres'), async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
+    return new BenchDatabase(
+      server.connectionString('postgres'),
+      async () => {
+        await server.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+      server.clusterDir,
+    );
   }
 
   async fresh(): Promise<string> {
@@ -93,6 +103,37 @@ export class BenchDatabase {
     const url = new URL(this.adminUrl);
     url.pathname = `/${name}`;
     return url.toString();
+  }
+
+  /**
+   * CPU seconds the embedded PostgreSQL has used so far (Linux /proc: its postmaster, the
+   * backends running, and those that have exited, which the postmaster has waited for); NaN for
+   * an external server or elsewhere. The difference over a step, per event, says which side of
+   * the connection a figure is spent on.
+   */
+  postgresCpuSeconds(): number {
+    if (!this.clusterDir) return NaN;
+    try {
+      const postmaster = readFileSync(path.join(this.clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0].trim();
+      let ticks = 0;
+      for (const pid of readdirSync('/proc')) {
+        if (!/^\d+$/.test(pid)) continue;
+        let stat: string;
+        try {
+          stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        } catch {
+          continue; // exited meanwhile
+        }
+        // After "pid (comm) ": state ppid … utime (11) stime (12) cutime (13) cstime (14).
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (pid === postmaster)
+          ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+        else if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+      }
+      return ticks / CLOCK_TICKS;
+    } catch {
+      return NaN;
+    }
   }
 
   stop(): Promise<void> {

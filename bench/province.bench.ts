@@ -152,7 +152,7 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
       // The event store's figures alone: verify, then the cached history imported again.
       if (!cached) throw new Error('BENCH_PROVINCE_ONLY=store needs the history from BENCH_PROVINCE_CACHE');
       await pool.query('vacuum analyze tip_events');
-      await verifyBenchmarks(url, store, rows, imported, keysDir);
+      await verifyBenchmarks(database, url, store, rows, imported, keysDir);
       await reimportBenchmarks(database, store, rows, imported);
       return;
     }
@@ -223,7 +223,7 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
     // BENCH_PROVINCE_ROWS=rebuild: the rebuild's rows alone, the rebuilt notice checked against what was decided.
     if (process.env.BENCH_PROVINCE_ROWS === 'rebuild') return await checkRebuilt(url, history);
 
-    await verifyBenchmarks(url, store, rows, imported, keysDir);
+    await verifyBenchmarks(database, url, store, rows, imported, keysDir);
 
     // ── The views over the province ─────────────────────────────────────────────────────────────
     const dataSource = readModelDataSource(url, progressReadModel, liveSchemaOf(progressReadModel), { poolSize: 10 });
@@ -357,6 +357,7 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
 
 /** `tip verify` of the whole province, beside scanning the log it reads; and the verifier's paths beside each other. */
 async function verifyBenchmarks(
+  database: BenchDatabase,
   url: string,
   store: EventStore,
   rows: BenchRow[],
@@ -372,7 +373,15 @@ async function verifyBenchmarks(
     if (scanned !== imported) throw new Error(`scanLog saw ${scanned} events, ${imported} were imported`);
   };
   await scan({ rows: true }); // warm: the log in the buffer cache
+  // CPU of both sides of the connection, an event: on two cores their sum bounds the rate.
+  const perEvent = (seconds: number) => ((seconds * 1e6) / imported).toFixed(2);
+  const scanCpu = process.cpuUsage();
+  const scanPostgres = database.postgresCpuSeconds();
   const scanSeconds = await timed(() => scan({ rows: true }));
+  const scanSides =
+    `Node ${perEvent(cpuSeconds(process.cpuUsage(scanCpu)))}, ` +
+    `PostgreSQL ${perEvent(database.postgresCpuSeconds() - scanPostgres)} µs of CPU an event`;
+  const verifyPostgres = database.postgresCpuSeconds();
   const cpu = process.cpuUsage();
   const printed: string[] = [];
   let exitCode = -1;
@@ -384,17 +393,18 @@ async function verifyBenchmarks(
     );
   });
   const used = process.cpuUsage(cpu);
+  const verifySides = `Node ${perEvent(cpuSeconds(used))}, PostgreSQL ${perEvent(database.postgresCpuSeconds() - verifyPostgres)} µs of CPU an event`;
   if (exitCode !== 0) throw new Error(`tip verify found the province's log broken:\n${printed.join('\n')}`);
   console.error(
-    `  verify: ${verifySeconds.toFixed(1)} s; this process's CPU ${((used.user + used.system) / 1e6).toFixed(1)} s ` +
-      `(${((used.user + used.system) / imported).toFixed(2)} µs an event, worker threads included)`,
+    `  verify: ${verifySeconds.toFixed(1)} s (load average ${loadavg()[0].toFixed(1)}); ${verifySides} ` +
+      `(worker threads included); scanLog alone: ${scanSeconds.toFixed(1)} s, ${scanSides}`,
   );
   rows.push({
-    benchmark: `tip verify (every hash chain, catch-up) of the whole province, ${count(imported)} events, rows hashed by ${defaultHashWorkers()} worker thread(s) (target ≥ 200,000 events/s)`,
+    benchmark: `tip verify (every hash chain, catch-up) of the whole province, ${count(imported)} events, rows hashed by ${defaultHashWorkers()} worker thread(s) (target ≥ 200,000 events/s); ${verifySides}`,
     unit: 'events/s',
     ours: imported / verifySeconds,
     baseline: imported / scanSeconds,
-    baselineName: 'store.scanLog({ rows: true }) alone (what verify reads)',
+    baselineName: `store.scanLog({ rows: true }) alone (what verify reads); ${scanSides}`,
   });
   if (process.env.BENCH_PROVINCE_ONLY !== 'store') return;
   // The verifier's three paths on the same log: decoded events (the path before), rows hashed here, rows in workers.
@@ -410,10 +420,11 @@ async function verifyBenchmarks(
   ];
   for (const [name, run] of paths) {
     const started = process.cpuUsage();
+    const postgres = database.postgresCpuSeconds();
     const seconds = await timed(run);
     const cpuUsed = process.cpuUsage(started);
     rows.push({
-      benchmark: `verifyLog of the whole province, ${name}; ${((cpuUsed.user + cpuUsed.system) / imported).toFixed(2)} µs of CPU an event`,
+      benchmark: `verifyLog of the whole province, ${name}; Node ${perEvent(cpuSeconds(cpuUsed))}, PostgreSQL ${perEvent(database.postgresCpuSeconds() - postgres)} µs of CPU an event`,
       unit: 'events/s',
       ours: imported / seconds,
       baseline: imported / scanSeconds,
@@ -469,6 +480,16 @@ async function reimportBenchmarks(
     })();
   const memory: number[] = [];
   const sampler = setInterval(() => memory.push(process.memoryUsage().rss / MB), 1000);
+  // The reading alone (PostgreSQL sending the source log, this process parsing it), to take off
+  // each side's CPU below: what is left is the import's own.
+  const readingCpu = process.cpuUsage();
+  const readingPostgres = database.postgresCpuSeconds();
+  for await (const append of history({ seconds: 0 })) void append;
+  const readingCosts = {
+    node: cpuSeconds(process.cpuUsage(readingCpu)),
+    postgres: database.postgresCpuSeconds() - readingPostgres,
+  };
+  const perEvent = (seconds: number) => ((seconds * 1e6) / imported).toFixed(2);
   try {
     const bareUrl = await database.fresh();
     const bare = new Pool({ connectionString: bareUrl, max: 2 });
@@ -477,6 +498,7 @@ async function reimportBenchmarks(
       await bare.query(BARE);
       const reading = { seconds: 0 };
       let batch: StreamAppend[] = [];
+      const postgres = database.postgresCpuSeconds();
       const total = await timed(async () => {
         for await (const append of history(reading)) {
           batch.push(append);
@@ -488,6 +510,9 @@ async function reimportBenchmarks(
         await copyBare(bare, batch);
       });
       bareSeconds = total - reading.seconds;
+      console.error(
+        `  bare COPY: PostgreSQL ${perEvent(database.postgresCpuSeconds() - postgres - readingCosts.postgres)} µs of CPU an event`,
+      );
     } finally {
       await bare.end();
     }
@@ -497,17 +522,23 @@ async function reimportBenchmarks(
         const reading = { seconds: 0 };
         memory.length = 0;
         let result = { eventsImported: 0 };
+        const cpu = process.cpuUsage();
+        const postgres = database.postgresCpuSeconds();
         const total = await timed(async () => {
           result = await target.importEvents(history(reading), { chunkSize: IMPORT_CHUNK, emptyStore });
         });
+        const sides =
+          `Node ${perEvent(cpuSeconds(process.cpuUsage(cpu)) - readingCosts.node)}, ` +
+          `PostgreSQL ${perEvent(database.postgresCpuSeconds() - postgres - readingCosts.postgres)} µs of CPU an event`;
         if (result.eventsImported !== imported)
           throw new Error(`re-imported ${result.eventsImported} events of ${imported}`);
         const seconds = total - reading.seconds;
         console.error(
-          `  re-import${emptyStore ? ' (emptyStore)' : ''}: ${total.toFixed(1)} s, of which reading and parsing the history ${reading.seconds.toFixed(1)} s`,
+          `  re-import${emptyStore ? ' (emptyStore)' : ''}: ${total.toFixed(1)} s, of which reading and parsing the history ${reading.seconds.toFixed(1)} s ` +
+            `(load average ${loadavg()[0].toFixed(1)}); without the reading's (Node ${perEvent(readingCosts.node)}, PostgreSQL ${perEvent(readingCosts.postgres)}): ${sides}`,
         );
         rows.push({
-          benchmark: `bulk import of the cached province again, ${emptyStore ? 'a first load (importEvents({ emptyStore: true }): one transaction, unique indexes built after)' : 'pipelined in order (importEvents, the default)'}, chunks of ${IMPORT_CHUNK}, ${count(imported)} events (target ≥ 120,000 events/s)`,
+          benchmark: `bulk import of the cached province again, ${emptyStore ? 'a first load (importEvents({ emptyStore: true }): one transaction, unique indexes built after)' : 'pipelined in order (importEvents, the default)'}, chunks of ${IMPORT_CHUNK}, ${count(imported)} events (target ≥ 120,000 events/s); ${sides}`,
           unit: 'events/s',
           ours: imported / seconds,
           baseline: imported / bareSeconds,

@@ -16,13 +16,15 @@ export interface PreparedEvent {
   recordedTime: string;
   dataJson: string;
   metadataJson: string;
-  /** SHA-256 of the event's content (see `contentHash` in the port), in hex. */
-  contentHashHex: string;
+  /** SHA-256 of the event's content (see `contentHash` in the port), in hex; worked out when first asked for. */
+  readonly contentHashHex: string;
   /** The same hash as bytes. */
   readonly contentHash: Buffer;
 }
 
 class PreparedEventRecord implements PreparedEvent {
+  private hashHex: string | undefined;
+
   constructor(
     readonly eventId: string,
     readonly type: string,
@@ -31,8 +33,15 @@ class PreparedEventRecord implements PreparedEvent {
     readonly recordedTime: string,
     readonly dataJson: string,
     readonly metadataJson: string,
-    readonly contentHashHex: string,
+    /** What follows data and metadata in the hashed text (contentHashTail), shared by a stream's events of a type. */
+    private readonly hashedTail: string,
   ) {}
+
+  /** Hashed when asked for: the import hashes the bytes it encodes instead (copy-import.ts). */
+  get contentHashHex(): string {
+    this.hashHex ??= contentHashHexOfCanonical('', this.type, this.dataJson, this.metadataJson, this.hashedTail);
+    return this.hashHex;
+  }
 
   get contentHash(): Buffer {
     return Buffer.from(this.contentHashHex, 'hex');
@@ -156,7 +165,6 @@ export class AppendPreparer {
         hashedType = event.type;
         hashedTail = contentHashTail(streamId, event.type);
       }
-      const contentHashHex = contentHashHexOfCanonical(streamId, event.type, dataJson, metadataJson, hashedTail);
       prepared.events.push(
         new PreparedEventRecord(
           eventId,
@@ -166,7 +174,7 @@ export class AppendPreparer {
           context.recordedTime,
           dataJson,
           metadataJson,
-          contentHashHex,
+          hashedTail,
         ),
       );
       prepared.eventIds.push(eventId);

@@ -4,17 +4,11 @@ import { DatabaseError, Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../port/errors';
 import { ExpectedRevision } from '../port/expected-revision';
-import { GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
+import { hash } from 'node:crypto';
+import { chainHashBinary, contentHashTail, GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
 import { parseIsoInstant } from '../port/iso-instant';
 import { StreamAppend } from '../port/event-store';
-import {
-  AppendPreparer,
-  chainFrom,
-  chainFromContentHashes,
-  NO_STREAM,
-  PrepareContext,
-  PreparedStream,
-} from './append-payload';
+import { AppendPreparer, NO_STREAM, PrepareContext, PreparedStream } from './append-payload';
 
 /** What a chunk written with COPY amounts to. */
 export interface CopiedChunk {
@@ -29,7 +23,7 @@ export interface EncodedStream {
   eventIds: string[];
   /** no_stream: the chain's last hash (hex), hashed from the genesis hash while encoding. */
   last?: string;
-  /** Any other stream: its events' content hashes (hex), chained once its head is known. */
+  /** Any other stream: its events' content hashes (binary strings), chained once its head is known. */
   contentHashes?: string[];
 }
 
@@ -124,6 +118,16 @@ class BinaryRowWriter {
     this.at += 8;
   }
 
+  /** The buffer the row is being written in. */
+  get current(): Buffer {
+    return this.buffer;
+  }
+
+  /** Where the next value goes in `current`. */
+  get position(): number {
+    return this.at;
+  }
+
   text(value: string): void {
     const length = this.buffer.write(value, this.at + 4, 'utf8');
     this.buffer.writeInt32BE(length, this.at);
@@ -203,6 +207,14 @@ function writeInt64(buffer: Buffer, at: number, value: number): void {
   buffer.writeUInt32BE(value - high * 0x1_0000_0000, at + 4);
 }
 
+/** Hashes as binary strings (one character a byte): crypto's hash gives them without a Buffer of their own. */
+const GENESIS_BINARY = GENESIS_HASH.toString('latin1');
+
+/** A hash given as a binary string, into `buffer` at `at`. */
+function writeBinary(buffer: Buffer, at: number, binary: string): void {
+  for (let index = 0; index < 32; index++) buffer[at + index] = binary.charCodeAt(index);
+}
+
 /**
  * Encodes a prepared chunk, a stream at a time. Streams created here (no_stream) are chained
  * from the genesis hash now and their revisions are known; every other stream's revisions and
@@ -216,13 +228,20 @@ export class ImportEncoder {
   private readonly out = new BinaryRowWriter(this.rowPiece, this.rowOffset);
   private eventCount = 0;
 
+  /**
+   * Each event's content hash is worked out here as a binary string (PreparedEvent's own is hex,
+   * which costs a conversion each way): a stream created here is chained at once and its hashes
+   * written into its rows; any other stream's content hashes wait for the reservation
+   * (fillInReservation).
+   */
   encodeStream(stream: PreparedStream): void {
     const encoded: EncodedStream = { streamId: stream.streamId, expected: stream.expected, eventIds: stream.eventIds };
     this.streams.push(encoded);
     if (stream.events.length === 0) return;
-    const chain = stream.expected === NO_STREAM ? chainFrom(GENESIS_HASH_HEX, stream.events) : undefined;
-    if (chain) encoded.last = chain[chain.length - 1];
-    else encoded.contentHashes = stream.events.map((event) => event.contentHashHex);
+    let previous = stream.expected === NO_STREAM ? GENESIS_BINARY : undefined;
+    const contentHashes: string[] = [];
+    let tailType: string | undefined;
+    let tail = '';
     const out = this.out;
     for (let index = 0; index < stream.events.length; index++) {
       const event = stream.events[index];
@@ -232,18 +251,31 @@ export class ImportEncoder {
       );
       out.int64Blank(); // position
       out.int64Blank(); // transaction id
-      if (chain) out.int64(index);
+      if (previous !== undefined) out.int64(index);
       else out.int64Blank(); // revision
-      out.hash(chain?.[index]);
+      const hashAt = out.position + 4;
+      out.hash(undefined);
       out.text(stream.streamId);
       out.uuid(event.eventId);
       out.text(event.type);
       out.int32(event.schemaVersion);
       out.text(event.dataJson);
       out.text(event.metadataJson);
+      if (event.type !== tailType) {
+        tailType = event.type;
+        tail = contentHashTail(stream.streamId, event.type);
+      }
+      // As contentHashHexOfCanonical, as a binary string: hashing the texts costs less than copying their bytes together.
+      const content = hash('sha256', `{"data":${event.dataJson},"metadata":${event.metadataJson}${tail}`, 'binary');
+      if (previous !== undefined) {
+        previous = chainHashBinary(previous, content);
+        writeBinary(out.current, hashAt, previous);
+      } else contentHashes.push(content);
       out.instant(event.businessTime, 0);
       out.instant(event.recordedTime, 1);
     }
+    if (previous !== undefined) encoded.last = Buffer.from(previous, 'latin1').toString('hex');
+    else encoded.contentHashes = contentHashes;
   }
 
   /** Bytes encoded so far. */
@@ -558,13 +590,11 @@ function fillInReservation(chunk: EncodedImport, reservation: Reservation): { st
     const count = stream.eventIds.length;
     if (count === 0) return;
     const startRevision = Number(reservation.start_revisions[index]);
-    let chain: string[] | undefined;
+    let previous: string | undefined;
     if (stream.contentHashes) {
       const start = reservation.start_hashes[index];
       if (!start) throw new Error(`tip_reserve_import gave no start hash for stream ${stream.streamId}`);
-      chain = chainFromContentHashes(start.toString('hex'), stream.contentHashes);
-      heads.streamIds.push(stream.streamId);
-      heads.hashes.push(chain[count - 1]);
+      previous = start.toString('latin1');
     } else if (startRevision !== -1) {
       throw new Error(
         `tip_reserve_import appended to stream ${stream.streamId}, which a no_stream append expected to create`,
@@ -575,10 +605,15 @@ function fillInReservation(chunk: EncodedImport, reservation: Reservation): { st
       const at = chunk.rowOffset[row];
       writeInt64(piece, at + POSITION_AT, firstPosition + row);
       writeInt64(piece, at + TRANSACTION_AT, transaction);
-      if (chain) {
+      if (previous !== undefined && stream.contentHashes) {
         writeInt64(piece, at + REVISION_AT, startRevision + 1 + index);
-        piece.write(chain[index], at + HASH_AT, 32, 'hex');
+        previous = chainHashBinary(previous, stream.contentHashes[index]);
+        writeBinary(piece, at + HASH_AT, previous);
       }
+    }
+    if (previous !== undefined) {
+      heads.streamIds.push(stream.streamId);
+      heads.hashes.push(Buffer.from(previous, 'latin1').toString('hex'));
     }
   });
   return heads;
