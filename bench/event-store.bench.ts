@@ -229,6 +229,8 @@ async function bulkImportBenchmark(
   }
   const ourRates: number[] = [];
   const bareRates: number[] = [];
+  // CPU an event of both sides of the connection over the counted rounds: on two cores their sum bounds the rate.
+  const cpu = { node: 0, postgres: 0, barePostgres: 0 };
   let store: PostgresEventStore | undefined;
   let pool: Pool | undefined;
   try {
@@ -242,10 +244,15 @@ async function bulkImportBenchmark(
       const bare = pool;
       // Neither side pays for a checkpoint of what earlier benchmarks wrote.
       await pool.query('checkpoint');
+      const nodeBefore = process.cpuUsage();
+      const postgresBefore = database.postgresCpuSeconds();
       const ours = await timed(() =>
         (store as PostgresEventStore).importEvents(history(), { chunkSize: chunk, emptyStore }),
       );
+      const nodeUsed = process.cpuUsage(nodeBefore);
+      const postgresUsed = database.postgresCpuSeconds() - postgresBefore;
       await pool.query('checkpoint');
+      const bareBefore = database.postgresCpuSeconds();
       const baseline = await timed(async () => {
         for (let index = 0; index < chunks; index++) {
           await bulkInsertBare(bare, chunk, (offset) => {
@@ -258,9 +265,13 @@ async function bulkImportBenchmark(
           });
         }
       });
+      const bareUsed = database.postgresCpuSeconds() - bareBefore;
       if (round === 0) continue;
       ourRates.push((chunks * chunk) / ours);
       bareRates.push((chunks * chunk) / baseline);
+      cpu.node += (nodeUsed.user + nodeUsed.system) / (chunks * chunk);
+      cpu.postgres += (postgresUsed * 1e6) / (chunks * chunk);
+      cpu.barePostgres += (bareUsed * 1e6) / (chunks * chunk);
     }
   } catch (error) {
     await pool?.end();
@@ -268,11 +279,13 @@ async function bulkImportBenchmark(
     throw error;
   }
   rows.push({
-    benchmark: `bulk import (importEvents: binary COPY), ${chunk} events per chunk (${chunkIs}), median of ${BULK_ROUNDS - 1} after a warm-up`,
+    benchmark:
+      `bulk import (importEvents: binary COPY), ${chunk} events per chunk (${chunkIs}), median of ${BULK_ROUNDS - 1} after a warm-up; ` +
+      `Node ${(cpu.node / (BULK_ROUNDS - 1)).toFixed(2)}, PostgreSQL ${(cpu.postgres / (BULK_ROUNDS - 1)).toFixed(2)} µs of CPU an event`,
     unit: 'events/s',
     ours: median(ourRates),
     baseline: median(bareRates),
-    baselineName: `unnest INSERT of ${chunk} rows, bare table`,
+    baselineName: `unnest INSERT of ${chunk} rows, bare table; PostgreSQL ${(cpu.barePostgres / (BULK_ROUNDS - 1)).toFixed(2)} µs of CPU an event`,
   });
   return { store: store as PostgresEventStore, pool: pool as Pool };
 }

@@ -138,23 +138,10 @@ export interface VerifyLogInput {
 }
 
 // Bound once: a name imported from a package's index is a getter, read again at every use.
-const {
-  canonicalInstant,
-  contentHashOfCanonical,
-  decodeLogRow,
-  LOG_ROW_FIELDS,
-  LogRowField,
-  logRowEnd,
-  logRowFields,
-  readInt64,
-  uuidText,
-} = eventStore;
+const { canonicalInstant, contentHashOfCanonical, decodeLogRow, readInt64, uuidText } = eventStore;
 
-const POSITION = LogRowField.position;
-const STREAM_ID = LogRowField.streamId;
-const REVISION = LogRowField.revision;
-const HASH = LogRowField.hash;
-const EVENT_ID = LogRowField.eventId;
+/** Where a log row's position lies: after the row's 16-bit field count and the value's 32-bit length. */
+const POSITION_AT = 2 + 4;
 
 /** Pages being hashed at once, per worker thread. */
 const PAGES_IN_FLIGHT_PER_WORKER = 3;
@@ -339,7 +326,6 @@ class Verification {
     if (event.position <= this.safePosition) this.addLeaf(event, eventLeafHash(event), 0);
   }
 
-  private readonly rowFields = new Int32Array(2 * LOG_ROW_FIELDS);
   private readonly rowInstants = new eventStore.LogInstants();
 
   /**
@@ -349,25 +335,25 @@ class Verification {
    */
   async rows({ rows, results }: HashedRows): Promise<void> {
     const { bytes, count } = rows;
-    const fields = this.rowFields;
     if (count === 0) return;
-    let last = 0;
-    for (let row = 0, at = 0; row < count; row++) last = at = row + 1 < count ? logRowEnd(bytes, at) : at;
-    await this.readRecordedUpTo(Math.min(readInt64(bytes, last + 2 + 4), this.safePosition));
+    const rowEnd = (row: number) => results.readUInt32BE(row * ROW_RESULT_BYTES + 65);
+    const last = count > 1 ? rowEnd(count - 2) : 0;
+    await this.readRecordedUpTo(Math.min(readInt64(bytes, last + POSITION_AT), this.safePosition));
     let at = 0;
     // One event object for the whole page, pointed at each row in turn: what outlives the row is decoded first.
     const event = new RowEvent(bytes, this.rowInstants);
     for (let row = 0; row < count; row++) {
       const rowAt = at;
-      at = logRowFields(bytes, at, fields);
       const result = row * ROW_RESULT_BYTES;
+      at = rowEnd(row);
       if (results[result + 64] !== 0) {
         this.checkEvent(decodeLogRow(bytes, rowAt, this.rowInstants));
         continue;
       }
       this.eventsChecked += 1;
-      event.pointAt(rowAt, fields);
-      this.checkChain(event, results, result, fields[2 * HASH + 1] === 32 ? bytes : undefined, fields[2 * HASH]);
+      event.pointAt(rowAt);
+      // The hash is the row's last field (row-hashes.ts flags a row where it is not 32 bytes).
+      this.checkChain(event, results, result, bytes, at - 32);
       if (event.position <= this.safePosition) this.addLeaf(event, results, result + 32);
     }
     this.input.onProgress?.(this.eventsChecked);
@@ -835,14 +821,20 @@ class RowEvent implements LoggedEvent {
     private readonly instants: LogInstants,
   ) {}
 
-  pointAt(at: number, fields: Int32Array): void {
+  /**
+   * The row at `at`, one row-hashes.ts flagged 0: position, stream id, revision and event id come
+   * first, each after its 32-bit length, the fixed-size ones of their size.
+   */
+  pointAt(at: number): void {
     const bytes = this.bytes;
+    const streamIdLength = bytes.readInt32BE(at + POSITION_AT + 8);
+    const streamIdAt = at + POSITION_AT + 8 + 4;
     this.at = at;
     this.whole = undefined;
-    this.position = readInt64(bytes, fields[2 * POSITION]);
-    this.streamId = bytes.toString('utf8', fields[2 * STREAM_ID], fields[2 * STREAM_ID] + fields[2 * STREAM_ID + 1]);
-    this.revision = readInt64(bytes, fields[2 * REVISION]);
-    this.eventIdAt = fields[2 * EVENT_ID];
+    this.position = readInt64(bytes, at + POSITION_AT);
+    this.streamId = bytes.toString('utf8', streamIdAt, streamIdAt + streamIdLength);
+    this.revision = readInt64(bytes, streamIdAt + streamIdLength + 4);
+    this.eventIdAt = streamIdAt + streamIdLength + 4 + 8 + 4;
   }
 
   decode(): LoggedEvent {

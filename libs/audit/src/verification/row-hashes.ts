@@ -14,6 +14,7 @@ const BUSINESS_MICROS = eventStore.LogRowField.businessMicros;
 const BUSINESS_TEXT = eventStore.LogRowField.businessText;
 const DATA = eventStore.LogRowField.data;
 const METADATA = eventStore.LogRowField.metadata;
+const HASH = eventStore.LogRowField.hash;
 
 /**
  * What a verifier needs of each log row (LogRows) besides its chain, worked out from the stored
@@ -21,16 +22,18 @@ const METADATA = eventStore.LogRowField.metadata;
  * and whether its columns agree with its metadata. Per event one cannot depend on another, so
  * worker threads work out pages of rows while the verifier chains the previous ones.
  *
- * Per row, ROW_RESULT_BYTES in `out`: the content hash (32 bytes), the leaf hash (32), and a flag:
- * 0 when the columns agree with the metadata, else 1: the verifier then checks that event the
- * slow way, decoded (to name what differs, or to fail as eventLeafHash does on what no leaf holds).
+ * Per row, ROW_RESULT_BYTES in `out`: the content hash (32 bytes), the leaf hash (32), a flag: 0
+ * when the columns agree with the metadata, else 1: the verifier then checks that event the slow
+ * way, decoded (to name what differs, or to fail as eventLeafHash does on what no leaf holds);
+ * and where the row ends in the page (uint32, big-endian), so the verifier need not walk its fields.
+ * A row flagged 0 has every fixed-size field of its size and a 32-byte hash, its last field.
  *
  * Written for the CPU it takes an event (a province's log is millions): every input is assembled
  * from the row's bytes into buffers kept from row to row, short runs copied byte by byte (a
  * call into Buffer's native copy costs more than copying 30 bytes), and hashes come back as
  * binary strings (a Buffer result would allocate a backing store of its own).
  */
-export const ROW_RESULT_BYTES = 65;
+export const ROW_RESULT_BYTES = 69;
 
 const fields = new Int32Array(2 * LOG_ROW_FIELDS);
 const QUOTE = 0x22;
@@ -64,6 +67,7 @@ export function hashLogRows(bytes: Buffer, count: number, out: Buffer): void {
   for (let row = 0; row < count; row++) {
     at = logRowFields(bytes, at, fields);
     hashRow(bytes, out, row * ROW_RESULT_BYTES);
+    out.writeUInt32BE(at, row * ROW_RESULT_BYTES + 65);
   }
 }
 
@@ -81,6 +85,13 @@ function hashRow(bytes: Buffer, out: Buffer, resultAt: number): void {
   // What a leaf cannot hold, or a text the fast encoding does not cover: left to eventLeafHash on
   // the decoded event, which says why (positions and revisions past 2^53 are past its numbers).
   if (
+    length(POSITION) !== 8 ||
+    length(REVISION) !== 8 ||
+    length(EVENT_ID) !== 16 ||
+    length(SCHEMA_VERSION) !== 4 ||
+    length(HASH) !== 32 ||
+    streamIdLength < 0 ||
+    typeLength < 0 ||
     dataLength < 0 ||
     metadataLength < 0 ||
     positionHigh < 0 ||
@@ -193,6 +204,7 @@ function rowTime(bytes: Buffer, slot: 0 | 1): boolean {
     timeLengths[slot] = put(times, 64 * slot, bytes, start(text), length(text)) - 64 * slot;
     return true;
   }
+  if (length(BUSINESS_MICROS + slot) !== 8) return false;
   const micros = start(BUSINESS_MICROS + slot);
   formatMicros(bytes.readInt32BE(micros) * 0x1_0000_0000 + bytes.readUInt32BE(micros + 4), slot);
   timeLengths[slot] = INSTANT_BYTES;
