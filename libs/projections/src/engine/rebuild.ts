@@ -51,6 +51,9 @@ export interface RebuildOptions {
   onProgress?(progress: RebuildProgress): void;
 }
 
+/** A partition's old generation at most (a worker past it fails the rebuild, never the machine). */
+const PARTITION_HEAP_MB = 768;
+
 /** Pages a partition may be behind the reader: the reader waits beyond, so memory stays bounded. */
 const PAGES_AHEAD = 3;
 
@@ -156,6 +159,10 @@ class Partitions {
     for (let partition = 0; partition < setup.partitions; partition++) {
       const worker = new Worker(path.join(__dirname, 'rebuild-worker.js'), {
         workerData: { ...setup, partition } satisfies PartitionSetup,
+        // Bounded by maxRows, a partition stays well under this; without a cap V8 lets garbage pile
+        // up to its default limit (about half the machine's memory) before a full collection.
+        // The young generation as the main thread's (--max-semi-space-size=64: three semi-spaces).
+        resourceLimits: { maxOldGenerationSizeMb: PARTITION_HEAP_MB, maxYoungGenerationSizeMb: 192 },
       });
       worker.on('message', (message: FromPartition) => {
         if (message.kind === 'counters') this.counters.push(message.counters);
