@@ -229,17 +229,18 @@ export function renderNoticeCsv(notice: WeeklyNotice): string {
       ? (row: NoticeRow) => csvField(defuseFormula(display(c.value(row, notice))))
       : (row: NoticeRow) => display(c.value(row, notice));
   });
-  const lines = sections(notice).flatMap((level) =>
-    level.rows.map((row) => {
+  const out = new Utf8Chunks();
+  out.push('\ufeff' + csvRecord(columns.map(headerText)));
+  for (const level of sections(notice))
+    for (const row of level.rows) {
       let line = shown[0](row);
-      for (let index = 1; index < shown.length; index++) line += `,${shown[index](row)}`;
-      return `${line}\r\n`;
-    }),
-  );
+      for (let index = 1; index < shown.length; index++) line += ',' + shown[index](row);
+      out.push(line + '\r\n');
+    }
   const source = sourceLine(notice);
   // A last row of the table's width, so that the file stays a rectangle for strict readers.
-  const sourceRow = source ? [csvRecord([source, ...columns.slice(1).map(() => '')])] : [];
-  return ['\ufeff', csvRecord(columns.map(headerText)), ...lines, ...sourceRow].join('');
+  if (source) out.push(csvRecord([source, ...columns.slice(1).map(() => '')]));
+  return out.text();
 }
 
 /**
@@ -408,7 +409,7 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
   const titles = [notice.heading.title, issueLine(notice), periodLine(notice)];
   const sheets = sections(notice).map((level, index) => {
     const name = sheetName(KIND_LABELS[level.kind], taken);
-    const rows: string[] = [];
+    const rows = new Utf8Chunks();
     const merges: string[] = [];
     const textRow = (r: number, text: string, style = 0, height?: number) =>
       `<row r="${r}"${height ? ` ht="${height}" customHeight="1"` : ''}><c r="A${r}"${style ? ` s="${style}"` : ''} t="str"><v>${xmlText(text)}</v></c></row>`;
@@ -416,7 +417,7 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
       rows.push(textRow(at + 1, text, at === 0 ? XlsxStyles.TITLE : 0));
       merges.push(`A${at + 1}:${last}${at + 1}`);
     });
-    rows.push(...headerRows(columns, letters, merges));
+    for (const header of headerRows(columns, letters, merges)) rows.push(header);
     let r = TITLE_ROWS + HEADER_ROWS;
     for (const row of level.rows) {
       r++;
@@ -429,7 +430,7 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
         else if (typeof value === 'number') cells += part.open + r + part.number + value + '</v></c>';
         else cells += part.open + r + part.text + xmlText(value) + '</v></c>';
       }
-      rows.push(`<row r="${r}">${cells}</row>`);
+      rows.push('<row r="' + r + '">' + cells + '</row>');
     }
     if (index === 0) {
       // The summary under the unit's own figures, as the paragraph a reader meets first.
@@ -441,18 +442,18 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
       if (source) rows.push(textRow(++r, source));
     }
     const widths = columns.map((c, i) => `<col min="${i + 1}" max="${i + 1}" width="${c.width}" customWidth="1"/>`);
-    const xml =
+    const head =
       `${XML_DECLARATION}<worksheet xmlns="${SPREADSHEET_NS}" xmlns:r="${RELATIONSHIPS_NS}">` +
       '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' +
       `<sheetViews><sheetView workbookViewId="0"><pane xSplit="${nameColumn}" ySplit="${TITLE_ROWS + HEADER_ROWS}"` +
       ` topLeftCell="${letters[nameColumn]}${TITLE_ROWS + HEADER_ROWS + 1}" activePane="bottomRight" state="frozen"/>` +
       '<selection pane="bottomRight"/></sheetView></sheetViews>' +
-      `<sheetFormatPr defaultRowHeight="15"/><cols>${widths.join('')}</cols>` +
-      `<sheetData>${rows.join('')}</sheetData>` +
-      `<mergeCells count="${merges.length}">${merges.map((ref) => `<mergeCell ref="${ref}"/>`).join('')}</mergeCells>` +
+      `<sheetFormatPr defaultRowHeight="15"/><cols>${widths.join('')}</cols><sheetData>`;
+    const tail =
+      `</sheetData><mergeCells count="${merges.length}">${merges.map((ref) => `<mergeCell ref="${ref}"/>`).join('')}</mergeCells>` +
       '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>' +
       '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>';
-    return { name, xml };
+    return { name, xml: Buffer.concat([Buffer.from(head), ...rows.done(), Buffer.from(tail)]) };
   });
   return zipEntries([
     { name: '[Content_Types].xml', data: contentTypes(sheets.length) },
@@ -502,6 +503,36 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
     { name: 'xl/styles.xml', data: styles.xml() },
     ...sheets.map(({ xml }, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, data: xml })),
   ]);
+}
+
+/**
+ * Text collected as UTF-8 bytes a piece at a time: a province's sheet is some 17 MB of XML, which
+ * as one string (its rows kept until joined) lived long enough to cost more in garbage collection
+ * than in writing; pieces of 64 K characters die young. The CSV and HTML are written so too.
+ */
+class Utf8Chunks {
+  private pending = '';
+  private readonly chunks: Buffer[] = [];
+
+  push(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= 65_536) this.flush();
+  }
+
+  done(): Buffer[] {
+    this.flush();
+    return this.chunks;
+  }
+
+  /** All of it as one string, made at once. */
+  text(): string {
+    return Buffer.concat(this.done()).toString('utf8');
+  }
+
+  private flush(): void {
+    if (this.pending) this.chunks.push(Buffer.from(this.pending, 'utf8'));
+    this.pending = '';
+  }
 }
 
 function contentTypes(sheets: number): string {
@@ -586,12 +617,14 @@ const COL_CLASS: Partial<Record<string, string>> = {
 /** A unit short of pilots, or a pilot late: marked in the pilots' table. */
 const pilotAlert = (row: NoticeRow): boolean => row.pilots !== null && (row.pilots.short || row.pilots.late > 0);
 
+/** A level's table, written to `out`. */
 function htmlTable(
+  out: Utf8Chunks,
   notice: WeeklyNotice,
   level: NoticeLevel,
   columns: readonly Column[],
   alert: (row: NoticeRow) => boolean = () => false,
-): string {
+): void {
   const colgroup = columns.map((c) => `<col${COL_CLASS[c.label] ? ` class="${COL_CLASS[c.label]}"` : ''}>`).join('');
   const top = columns.map((c, i) => {
     if (!c.group) return `<th rowspan="2">${escapeHtml(c.label)}</th>`;
@@ -611,52 +644,65 @@ function htmlTable(
       : (row: NoticeRow) => open + display(c.value(row, notice)) + '</td>';
   });
   // Concatenated cell by cell: no array of cells or classes a row (a province's notice has 13,000 rows a table).
-  const rows = level.rows.map((row) => {
+  out.push(`<table><colgroup>${colgroup}</colgroup>${head}<tbody>`);
+  for (const [index, row] of level.rows.entries()) {
     const [behind, alerted] = [row.behind, alert(row)];
     const classes = behind && alerted ? 'behind pilot-alert' : behind ? 'behind' : alerted ? 'pilot-alert' : '';
-    let line = '<tr data-unit-id="' + escapeHtml(row.unitId) + (classes ? '" class="' + classes + '">' : '">');
-    for (let index = 0; index < shown.length; index++) line += shown[index](row);
-    return line + '</tr>';
-  });
-  return `<table><colgroup>${colgroup}</colgroup>${head}<tbody>${rows.join('\n')}</tbody></table>`;
+    let line = (index ? '\n' : '') + '<tr data-unit-id="' + escapeHtml(row.unitId);
+    line += classes ? '" class="' + classes + '">' : '">';
+    for (let cell = 0; cell < shown.length; cell++) line += shown[cell](row);
+    out.push(line + '</tr>');
+  }
+  out.push('</tbody></table>');
 }
 
 export function renderNoticeHtml(notice: WeeklyNotice): string {
   const columns = columnsOf(notice);
   const part = (n: 1 | 2 | 3) => columns.filter((c) => c.part === n || c.part === 'both');
   const title = escapeHtml(notice.heading.title);
-  const body = sections(notice).map((level, index) => {
-    const heading = index === 0 ? `${notice.unit.name}（合计）` : KIND_LABELS[level.kind];
-    return [
-      `<section data-kind="${level.kind}"><h2>${CHINESE_ORDINALS[index] ?? index + 1}、${escapeHtml(heading)}</h2>`,
-      `<h3>（一）${COLUMN_LABELS.counts}</h3>`,
-      htmlTable(notice, level, part(1)),
-      `<h3>（二）${COLUMN_LABELS.rates}</h3>`,
-      htmlTable(notice, level, part(2)),
-      ...(notice.pilotSchools
-        ? [`<h3>（三）${COLUMN_LABELS.pilots}</h3>`, htmlTable(notice, level, part(3), pilotAlert)]
-        : []),
-      '</section>',
-    ].join('\n');
-  });
   const { issuingOffice, documentNumber, issuedOn } = notice.heading;
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="zh-CN">',
-    `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${STYLE}</style></head>`,
-    '<body>',
-    '<header class="masthead">',
-    `<div class="office">${escapeHtml(issuingOffice)}</div>`,
-    documentNumber ? `<div class="docno">${escapeHtml(documentNumber)}</div>` : '',
-    '<hr class="rule">',
-    `<h1>${title}</h1>`,
-    `<p class="period">${escapeHtml(periodLine(notice))}</p>`,
-    '</header>',
-    `<p class="summary">${escapeHtml(notice.summary)}</p>`,
-    ...body,
-    ...(notice.source ? [`<p class="source">${escapeHtml(sourceLine(notice) ?? '')}</p>`] : []),
-    `<footer><div>${escapeHtml(issuingOffice)}</div><div>${escapeHtml(chineseDate(issuedOn))}</div></footer>`,
-    '</body></html>',
-    '',
-  ].join('\n');
+  // Written as it goes, line after line: a province's rows as one string lived long enough to cost in garbage collection.
+  const out = new Utf8Chunks();
+  out.push(
+    [
+      '<!DOCTYPE html>',
+      '<html lang="zh-CN">',
+      `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${STYLE}</style></head>`,
+      '<body>',
+      '<header class="masthead">',
+      `<div class="office">${escapeHtml(issuingOffice)}</div>`,
+      documentNumber ? `<div class="docno">${escapeHtml(documentNumber)}</div>` : '',
+      '<hr class="rule">',
+      `<h1>${title}</h1>`,
+      `<p class="period">${escapeHtml(periodLine(notice))}</p>`,
+      '</header>',
+      `<p class="summary">${escapeHtml(notice.summary)}</p>`,
+      '',
+    ].join('\n'),
+  );
+  for (const [index, level] of sections(notice).entries()) {
+    const heading = index === 0 ? `${notice.unit.name}（合计）` : KIND_LABELS[level.kind];
+    out.push(
+      `${index ? '\n' : ''}<section data-kind="${level.kind}"><h2>${CHINESE_ORDINALS[index] ?? index + 1}、${escapeHtml(heading)}</h2>\n` +
+        `<h3>（一）${COLUMN_LABELS.counts}</h3>\n`,
+    );
+    htmlTable(out, notice, level, part(1));
+    out.push(`\n<h3>（二）${COLUMN_LABELS.rates}</h3>\n`);
+    htmlTable(out, notice, level, part(2));
+    if (notice.pilotSchools) {
+      out.push(`\n<h3>（三）${COLUMN_LABELS.pilots}</h3>\n`);
+      htmlTable(out, notice, level, part(3), pilotAlert);
+    }
+    out.push('\n</section>');
+  }
+  out.push(
+    [
+      '',
+      ...(notice.source ? [`<p class="source">${escapeHtml(sourceLine(notice) ?? '')}</p>`] : []),
+      `<footer><div>${escapeHtml(issuingOffice)}</div><div>${escapeHtml(chineseDate(issuedOn))}</div></footer>`,
+      '</body></html>',
+      '',
+    ].join('\n'),
+  );
+  return out.text();
 }
