@@ -252,7 +252,7 @@ export async function requiredAt(
 /**
  * requiredAt's figures from what it reads: per unit and instant (its index) the teachers registered
  * at or below it, the full-time ones and the exempt full-time ones; every declaration of the units
- * as [unit, full-time teachers, declared at], each unit's latest first.
+ * as [unit, full-time teachers, declared at], in any order.
  */
 export function requiredFromSums(
   units: readonly MeasureUnit[],
@@ -264,9 +264,14 @@ export function requiredFromSums(
   const limits = instants.map((instant) => (instant === null ? Infinity : Date.parse(instant)));
   const declaredMs = declaredRows.map((row) => Date.parse(row[2]));
   for (const index of instants.keys()) {
-    const declarations = new Map<string, number>();
-    for (const [at, [unitId, fullTimeTeachers]] of declaredRows.entries())
-      if (declaredMs[at] < limits[index] && !declarations.has(unitId)) declarations.set(unitId, fullTimeTeachers);
+    // Each unit's latest declaration before the instant, in whatever order the rows come.
+    const latest = new Map<string, number>();
+    for (const [at, [unitId]] of declaredRows.entries()) {
+      const before = latest.get(unitId);
+      if (declaredMs[at] < limits[index] && (before === undefined || declaredMs[at] > declaredMs[before]))
+        latest.set(unitId, at);
+    }
+    const declarations = new Map([...latest].map(([unitId, at]) => [unitId, declaredRows[at][1]]));
     results.push(
       requiredTeachers(units, (unitId): TeacherInputs => {
         const [registered, fullTime, exemptFullTime] = counted(unitId, index);

@@ -151,7 +151,7 @@ export class WeeklyNoticeQuery {
       `select c.unit_id, sum(c.teachers) filter (where c.week <= $5) as t0, sum(c.full_time) filter (where c.week <= $5) as f0,
               sum(c.teachers) filter (where c.week <= $6) as t1, sum(c.full_time) filter (where c.week <= $6) as f1
        from ${changes} c join listed using (unit_id) ${where} group by c.unit_id`;
-    const [found]: { lines: string; declarations: [string, number, string][] }[] = await this.reader.query(
+    const [found]: { lines: string; declarations: string }[] = await this.reader.query(
       `with listed as (select unit_id, name, kind, parent_id from ${table(UnitRow)}
                        where unit_id = $2 or (ancestry @> $3::jsonb and registered_at::timestamptz < $4::timestamptz)),
             later as (select unit_id, ${sums.join(', ')} from ${table(UnitWeeklyChangeRow)}
@@ -159,8 +159,8 @@ export class WeeklyNoticeQuery {
             teachers as (${weekly(table(UnitTeacherChangeRow))}),
             exempt as (${weekly(table(UnitExemptChangeRow), 'where c.programme_id = $7')})
        select '[' || coalesce(string_agg('[' || concat_ws(',', ${text.join(', ')}) || ']', ','), '') || ']' as lines,
-              (select coalesce(json_agg(json_build_array(d.unit_id, d.full_time_teachers, d.declared_at)
-                                        order by d.unit_id, d.declared_at desc), '[]'::json)
+              (select '[' || coalesce(string_agg('[' || concat_ws(',', to_json(d.unit_id)::text, d.full_time_teachers,
+                                                                    to_json(d.declared_at)::text) || ']', ','), '') || ']'
                from ${table(UnitDeclarationRow)} d join listed using (unit_id)) as declarations
        from listed u
        left join ${table(UnitProgressRow)} p on p.batch_id = $1 and p.unit_id = u.unit_id
@@ -176,7 +176,7 @@ export class WeeklyNoticeQuery {
       lines.set(line[0], line);
       if (line[0] !== root.unitId) units.push({ unitId: line[0], name: line[1], kind: line[2], parentId: line[3] });
     }
-    return { units, lines, declarations: found.declarations };
+    return { units, lines, declarations: JSON.parse(found.declarations) as [string, number, string][] };
   }
 }
 
