@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { batchTargetPercent, coverageCurves, CoverageCurves, PlannedBatch, Rulebook } from '@tip/domain';
+import { instantMs } from '../notices/instant';
 import { isoWeekOf } from '../notices/iso-week';
 import { BatchDates, endsOnAt } from '../progress/batch-end';
 import { MeasureUnit, requiredTeachers, Required, roundTo, TeacherInputs } from '../notices/notice-measures';
@@ -262,7 +263,7 @@ export function requiredFromSums(
 ): Map<string, Required>[] {
   const results: Map<string, Required>[] = [];
   const limits = instants.map((instant) => (instant === null ? Infinity : Date.parse(instant)));
-  const declaredMs = declaredRows.map((row) => Date.parse(row[2]));
+  const declaredMs = declaredRows.map((row) => instantMs(row[2]));
   for (const index of instants.keys()) {
     // Each unit's latest declaration before the instant, in whatever order the rows come.
     const latest = new Map<string, number>();

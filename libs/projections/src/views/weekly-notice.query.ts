@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { endOfLocalDay, isPracticeGraded, Rulebook, startOfLocalDay } from '@tip/domain';
+import { instantMs } from '../notices/instant';
 import { parseIsoWeek, previousIsoWeek } from '../notices/iso-week';
 import { levelsOf, MeasureUnit, percentOf, roundTo, rowOfFigures } from '../notices/notice-measures';
 import { noticeSummary } from '../notices/notice-summary';
@@ -245,7 +246,7 @@ function schoolsTakingPart(units: readonly MeasureUnit[], lines: Map<string, Uni
   const counts = new Map<string, [number, number]>();
   for (const [schoolId, line] of lines) {
     if (line[4] === null) continue;
-    const joined = Date.parse(line[4]);
+    const joined = instantMs(line[4]);
     const [now, before] = [joined < untilMs ? 1 : 0, joined < fromMs ? 1 : 0];
     for (let unitId: string | null | undefined = schoolId; unitId; unitId = parents.get(unitId)) {
       const count = counts.get(unitId);
