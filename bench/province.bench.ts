@@ -252,9 +252,12 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
         ['xlsx', '3,000', async () => renderNoticeXlsx(await notices.notice(PROVINCE, BATCH, week))],
       ];
       for (const [format, target, action] of cases) {
+        // The CPU a call takes on each side, which the machine's load does not change as it does the latencies.
+        const [node, postgres] = [process.cpuUsage(), database.postgresCpuSeconds()];
         const ours = await latencies(20, action);
+        const cpu = `Node ${((cpuSeconds(process.cpuUsage(node)) * 1000) / 20).toFixed(0)} ms, PostgreSQL ${(((database.postgresCpuSeconds() - postgres) * 1000) / 20).toFixed(0)} ms of CPU a call`;
         rows.push({
-          benchmark: `weekly notice of the province, ${format}, ${count(units)} units below, 20 calls (target p99 < ${target} ms)`,
+          benchmark: `weekly notice of the province, ${format}, ${count(units)} units below, 20 calls (target p99 < ${target} ms); ${cpu}`,
           unit: 'ms p50',
           ours: ours.percentile(50),
           baseline: baseline.percentile(50),
