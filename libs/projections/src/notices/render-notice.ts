@@ -382,7 +382,7 @@ const PACKAGE_RELATIONSHIPS_NS = 'http://schemas.openxmlformats.org/package/2006
  * two-row header (a figure's label over its 本周/上周/变化), frozen with the unit's name, printed
  * on A4 landscape one page wide with the header repeated; rates as percent cells, rows behind the
  * target filled light red, the summary under the unit's own figures. SpreadsheetML written as text
- * and zipped here: exceljs spent about 1 s on a province's 590,000 cells, most of it its XML per
+ * and zipped by yazl: exceljs spent about 1 s on a province's 590,000 cells, most of it its XML per
  * cell; the layout is the one it wrote (the specs read it back with exceljs).
  */
 export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
@@ -455,54 +455,59 @@ export async function renderNoticeXlsx(notice: WeeklyNotice): Promise<Buffer> {
       '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>';
     return { name, xml: Buffer.concat([Buffer.from(head), ...rows.done(), Buffer.from(tail)]) };
   });
-  return zipEntries([
-    { name: '[Content_Types].xml', data: contentTypes(sheets.length) },
-    {
-      name: '_rels/.rels',
-      data:
-        `${XML_DECLARATION}<Relationships xmlns="${PACKAGE_RELATIONSHIPS_NS}">` +
-        `<Relationship Id="rId1" Type="${RELATIONSHIPS_NS}/officeDocument" Target="xl/workbook.xml"/>` +
-        `<Relationship Id="rId2" Type="${PACKAGE_RELATIONSHIPS_NS}/metadata/core-properties" Target="docProps/core.xml"/></Relationships>`,
-    },
-    {
-      name: 'docProps/core.xml',
-      data:
-        `${XML_DECLARATION}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"` +
-        ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"' +
-        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>TIP</dc:creator>' +
-        `<dcterms:created xsi:type="dcterms:W3CDTF">${new Date().toISOString().slice(0, 19)}Z</dcterms:created></cp:coreProperties>`,
-    },
-    {
-      name: 'xl/workbook.xml',
-      data:
-        `${XML_DECLARATION}<workbook xmlns="${SPREADSHEET_NS}" xmlns:r="${RELATIONSHIPS_NS}"><sheets>` +
-        sheets.map(({ name }, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 2}"/>`).join('') +
-        '</sheets><definedNames>' +
-        sheets
-          .map(
-            ({ name }, i) =>
-              `<definedName name="_xlnm.Print_Titles" localSheetId="${i}">${xmlText(`'${name.replaceAll("'", "''")}'`)}` +
-              `!$${TITLE_ROWS + 1}:$${TITLE_ROWS + HEADER_ROWS}</definedName>`,
-          )
-          .join('') +
-        '</definedNames></workbook>',
-    },
-    {
-      name: 'xl/_rels/workbook.xml.rels',
-      data:
-        `${XML_DECLARATION}<Relationships xmlns="${PACKAGE_RELATIONSHIPS_NS}">` +
-        `<Relationship Id="rId1" Type="${RELATIONSHIPS_NS}/styles" Target="styles.xml"/>` +
-        sheets
-          .map(
-            (_, i) =>
-              `<Relationship Id="rId${i + 2}" Type="${RELATIONSHIPS_NS}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
-          )
-          .join('') +
-        '</Relationships>',
-    },
-    { name: 'xl/styles.xml', data: styles.xml() },
-    ...sheets.map(({ xml }, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, data: xml })),
-  ]);
+  return zipEntries(
+    [
+      { name: '[Content_Types].xml', data: contentTypes(sheets.length) },
+      {
+        name: '_rels/.rels',
+        data:
+          `${XML_DECLARATION}<Relationships xmlns="${PACKAGE_RELATIONSHIPS_NS}">` +
+          `<Relationship Id="rId1" Type="${RELATIONSHIPS_NS}/officeDocument" Target="xl/workbook.xml"/>` +
+          `<Relationship Id="rId2" Type="${PACKAGE_RELATIONSHIPS_NS}/metadata/core-properties" Target="docProps/core.xml"/></Relationships>`,
+      },
+      {
+        name: 'docProps/core.xml',
+        data:
+          `${XML_DECLARATION}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"` +
+          ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"' +
+          ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>TIP</dc:creator>' +
+          `<dcterms:created xsi:type="dcterms:W3CDTF">${new Date().toISOString().slice(0, 19)}Z</dcterms:created></cp:coreProperties>`,
+      },
+      {
+        name: 'xl/workbook.xml',
+        data:
+          `${XML_DECLARATION}<workbook xmlns="${SPREADSHEET_NS}" xmlns:r="${RELATIONSHIPS_NS}"><sheets>` +
+          sheets
+            .map(({ name }, i) => `<sheet name="${xmlText(name)}" sheetId="${i + 1}" r:id="rId${i + 2}"/>`)
+            .join('') +
+          '</sheets><definedNames>' +
+          sheets
+            .map(
+              ({ name }, i) =>
+                `<definedName name="_xlnm.Print_Titles" localSheetId="${i}">${xmlText(`'${name.replaceAll("'", "''")}'`)}` +
+                `!$${TITLE_ROWS + 1}:$${TITLE_ROWS + HEADER_ROWS}</definedName>`,
+            )
+            .join('') +
+          '</definedNames></workbook>',
+      },
+      {
+        name: 'xl/_rels/workbook.xml.rels',
+        data:
+          `${XML_DECLARATION}<Relationships xmlns="${PACKAGE_RELATIONSHIPS_NS}">` +
+          `<Relationship Id="rId1" Type="${RELATIONSHIPS_NS}/styles" Target="styles.xml"/>` +
+          sheets
+            .map(
+              (_, i) =>
+                `<Relationship Id="rId${i + 2}" Type="${RELATIONSHIPS_NS}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
+            )
+            .join('') +
+          '</Relationships>',
+      },
+      { name: 'xl/styles.xml', data: styles.xml() },
+      ...sheets.map(({ xml }, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, data: xml })),
+    ],
+    new Date(notice.asOf),
+  );
 }
 
 /**

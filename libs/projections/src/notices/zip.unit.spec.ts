@@ -43,13 +43,17 @@ function unzip(archive: Buffer): { name: string; data: Buffer; crc: number; utf8
 }
 
 describe('zipEntries', () => {
-  it('writes each entry deflated with its CRC-32 and sizes, found by the central directory, names in UTF-8', () => {
+  it('writes each entry deflated with its CRC-32 and sizes, found by the central directory, names in UTF-8', async () => {
     const big = Buffer.from('<row r="1"><c r="A1"><v>12.5</v></c></row>'.repeat(20_000));
-    const archive = zipEntries([
-      { name: '[Content_Types].xml', data: '<Types/>' },
-      { name: 'xl/worksheets/学校.xml', data: big },
-      { name: 'empty', data: '' },
-    ]);
+    const modified = new Date(2021, 0, 24, 16, 0, 0);
+    const archive = await zipEntries(
+      [
+        { name: '[Content_Types].xml', data: '<Types/>' },
+        { name: 'xl/worksheets/学校.xml', data: big },
+        { name: 'empty', data: '' },
+      ],
+      modified,
+    );
     const entries = unzip(archive);
     expect(entries.map((each) => each.name)).toEqual(['[Content_Types].xml', 'xl/worksheets/学校.xml', 'empty']);
     expect(entries.map((each) => each.data.toString())).toEqual(['<Types/>', big.toString(), '']);
@@ -58,5 +62,14 @@ describe('zipEntries', () => {
     expect(entries.every((each) => each.utf8)).toBe(true);
     // Deflated: the repetitive sheet takes a small part of its size.
     expect(archive.length).toBeLessThan(big.length / 10);
+  });
+
+  it('gives the same bytes for the same entries and time, whenever it runs', async () => {
+    const entries = [{ name: 'xl/workbook.xml', data: '<workbook/>' }];
+    const first = await zipEntries(entries, new Date(2021, 0, 24, 16, 0, 0));
+    const again = await zipEntries(entries, new Date(2021, 0, 24, 16, 0, 0));
+    const later = await zipEntries(entries, new Date(2021, 0, 31, 16, 0, 0));
+    expect(again.equals(first)).toBe(true);
+    expect(later.equals(first)).toBe(false);
   });
 });
