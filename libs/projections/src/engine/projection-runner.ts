@@ -231,7 +231,8 @@ export class ProjectionRunner {
    * however long the log.
    */
   async writeAhead(): Promise<void> {
-    await this.writesDone();
+    // How long projecting stood still for the database (benches: beside `transaction`, which runs in the background).
+    await timedPhase(`${this.name}:waiting-for-write`, () => this.writesDone());
     // A safe point: everything handed over is committed, so forgetting rows loses nothing.
     if (this.written) {
       this.work.cache.forgetRows(this.sharedTables);
