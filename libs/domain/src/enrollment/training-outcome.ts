@@ -1,9 +1,11 @@
+import { Grade } from './enrollment.commands';
 import { EnrollmentRules } from './enrollment.events';
 import {
   EnrollmentState,
   hoursCredited,
   isFullyCertified,
   isActiveEnrollment,
+  onlinePassed,
   overallGrade,
   totalHoursCredited,
 } from './enrollment.state';
@@ -14,12 +16,40 @@ import {
  * graded (Lianyungang), the rulebook's hours met and the certificate issued (省市两级培训均合格，获相应学时，发…合格证书).
  */
 export function isTrained(state: EnrollmentState): boolean {
-  if (!isActiveEnrollment(state)) return false;
-  if (state.rules.practiceGraded) {
-    const grade = overallGrade(state);
-    return grade === 'pass' || grade === 'excellent';
-  }
-  return meetsHours(state.rules, hoursCredited(state)) && isFullyCertified(state);
+  return trainingOutcome(state).trained;
+}
+
+/** A record's grade, hours and standing, each worked out once from the whole record. */
+export interface TrainingOutcome {
+  /** overallGrade's. */
+  readonly grade: Grade | null;
+  /** hoursCredited's: every category of the rulebook (the record's own tally, frozen when not enrolled). */
+  readonly hoursCredited: Record<string, number>;
+  /** onlinePassed's. */
+  readonly onlinePassed: boolean;
+  /** isTrained's. */
+  readonly trained: boolean;
+}
+
+const NOT_ENROLLED: TrainingOutcome = Object.freeze({
+  grade: null,
+  hoursCredited: Object.freeze({}),
+  onlinePassed: false,
+  trained: false,
+});
+
+/**
+ * The grade, hours, online study and isTrained of a record in one pass: a read model asks for all
+ * of them after every event, and each walks the record's attempts or hours.
+ */
+export function trainingOutcome(state: EnrollmentState): TrainingOutcome {
+  if (!isActiveEnrollment(state)) return NOT_ENROLLED;
+  const grade = overallGrade(state);
+  const credited = hoursCredited(state);
+  const trained = state.rules.practiceGraded
+    ? grade === 'pass' || grade === 'excellent'
+    : meetsHours(state.rules, credited) && isFullyCertified(state);
+  return { grade, hoursCredited: credited, onlinePassed: onlinePassed(state), trained };
 }
 
 /**

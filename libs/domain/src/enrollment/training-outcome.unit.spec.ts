@@ -1,8 +1,15 @@
 import { presetRulebook } from '../programme/rulebook-presets';
 import { EnrollmentEvent } from './enrollment.events';
 import { enrollmentRulesOf } from './enrollment.rules';
-import { evolveEnrollment, initialEnrollment } from './enrollment.state';
-import { isTrained, recognisedHours } from './training-outcome';
+import {
+  evolveEnrollment,
+  hoursCredited,
+  initialEnrollment,
+  isActiveEnrollment,
+  onlinePassed,
+  overallGrade,
+} from './enrollment.state';
+import { isTrained, recognisedHours, trainingOutcome } from './training-outcome';
 
 const by = { sub: 'admin', role: 'school-admin' as const };
 const at = '2021-03-01T01:00:00.000Z';
@@ -118,6 +125,45 @@ describe('Training outcome', () => {
       expect(
         isTrained(record('lianyungang-1.0', online(30), offline('application-integration', 90), certificate(120))),
       ).toBe(false);
+    });
+  });
+
+  describe('worked out in one pass (trainingOutcome, what the progress read model asks after every event)', () => {
+    const withdrawn: EnrollmentEvent = {
+      type: 'TeacherWithdrawn',
+      data: { batchId: 'B', periodId: '1', teacherId: 'T', schoolId: 'S', reason: '调离', withdrawnAt: at },
+    };
+    const jiangsu = [points, online(25), evidence, offline('offline', 25)];
+    const lianyungang = [online(30), offline('application-integration', 90), offline('practice', 20)];
+    it.each([
+      ['Jiangsu, ungraded', record('jiangsu-2.0', ...jiangsu), false],
+      ['Jiangsu, online short', record('jiangsu-2.0', points, online(5)), false],
+      ['Jiangsu, failed', record('jiangsu-2.0', ...jiangsu, graded('fail')), false],
+      ['Jiangsu, passed', record('jiangsu-2.0', ...jiangsu, graded('pass')), true],
+      ['Jiangsu, excellent', record('jiangsu-2.0', ...jiangsu, graded('excellent')), true],
+      ['Jiangsu, withdrawn', record('jiangsu-2.0', ...jiangsu, graded('pass'), withdrawn), false],
+      ['Lianyungang, hours only', record('lianyungang-1.0', ...lianyungang), false],
+      ['Lianyungang, certified', record('lianyungang-1.0', ...lianyungang, certificate(140)), true],
+      ['Lianyungang, short', record('lianyungang-1.0', online(30), certificate(120)), false],
+      ['never enrolled', initialEnrollment(), false],
+    ])('agrees with overallGrade, hoursCredited and onlinePassed asked one by one: %s', (_, state, trained) => {
+      const active = isActiveEnrollment(state);
+      expect(trainingOutcome(state)).toEqual({
+        grade: active ? overallGrade(state) : null,
+        hoursCredited: active ? hoursCredited(state) : {},
+        onlinePassed: active && onlinePassed(state),
+        trained,
+      });
+    });
+
+    it('tells the cases apart (the table above is not all one answer)', () => {
+      const passed = trainingOutcome(record('jiangsu-2.0', ...jiangsu, graded('pass')));
+      expect(passed).toMatchObject({ grade: 'pass', onlinePassed: true, trained: true });
+      expect(passed.hoursCredited).toEqual({ online: 25, offline: 25 });
+      expect(trainingOutcome(record('lianyungang-1.0', online(30), certificate(120)))).toMatchObject({
+        grade: null,
+        trained: false,
+      });
     });
   });
 });

@@ -1,21 +1,18 @@
 import * as domain from '@tip/domain';
-import type { Enrollment, EnrollmentState, QuotaLedger, SchoolClosureState } from '@tip/domain';
+import type { Enrollment, EnrollmentState, QuotaLedger, SchoolClosureState, TrainingOutcome } from '@tip/domain';
 import type { ProgressFigures } from './progress.entities';
 
 // Taken from the package once: a call through its re-exports (CommonJS getters, two deep) costs
 // two getter calls, and a rebuild makes about ten of these calls an event.
 const {
   chosenAbilityPoints,
-  hoursCredited,
   isActiveEnrollment,
   isFullyCertified,
-  isTrained,
   isVoluntary,
-  onlinePassed,
-  overallGrade,
   seatsHandedOn,
   seatsUsed,
   sumHours,
+  trainingOutcome,
 } = domain;
 
 /** The additive figures of unit progress, as plain numbers (the columns of ProgressFigures). */
@@ -29,10 +26,13 @@ const one = (condition: boolean) => (condition ? 1 : 0);
 // states are never mutated, so each is worked out once.
 const figuresOfRecords = new WeakMap<EnrollmentState, FigureDelta>();
 
-/** What one teacher's record adds to its school's totals: nothing unless enrolled now. */
-export function recordFigures(state: EnrollmentState): FigureDelta {
+/**
+ * What one teacher's record adds to its school's totals: nothing unless enrolled now. `outcome`,
+ * when the caller has it already, is the record's trainingOutcome.
+ */
+export function recordFigures(state: EnrollmentState, outcome?: TrainingOutcome): FigureDelta {
   let figures = figuresOfRecords.get(state);
-  if (!figures) figuresOfRecords.set(state, (figures = figuresOf(state)));
+  if (!figures) figuresOfRecords.set(state, (figures = figuresOf(state, outcome ?? trainingOutcome(state))));
   return figures;
 }
 
@@ -41,20 +41,19 @@ export function recordFigures(state: EnrollmentState): FigureDelta {
  * teacher (or an exempt one taking part of their own will) is counted among the others, so that
  * every rate is a share of the same teachers its denominator counts; hours are hours, whoever's.
  */
-function figuresOf(state: EnrollmentState): FigureDelta {
+function figuresOf(state: EnrollmentState, outcome: TrainingOutcome): FigureDelta {
   if (!isActiveEnrollment(state)) return {};
   // totalHoursCredited and recognisedHours, from one tally of the record's hours.
-  const hoursByCategory = hoursCredited(state);
+  const { grade, trained } = outcome;
+  const hoursByCategory = outcome.hoursCredited;
   const total = sumHours(Object.values(hoursByCategory));
-  const trained = isTrained(state);
   const hours = { hoursCredited: total, hoursByCategory, hoursRecognised: trained ? total : 0 };
   if (!isRequiredTeacher(state)) return { othersEnrolled: 1, othersTrained: one(trained), ...hours };
-  const grade = overallGrade(state);
   return {
     enrolled: 1,
     confirmed: one(state.status === 'confirmed'),
     pointsSelected: one(chosenAbilityPoints(state).length > 0),
-    onlinePassed: one(onlinePassed(state)),
+    onlinePassed: one(outcome.onlinePassed),
     assessed: one(grade !== null),
     passed: one(grade === 'pass' || grade === 'excellent'),
     excellent: one(grade === 'excellent'),

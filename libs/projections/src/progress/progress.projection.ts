@@ -61,6 +61,7 @@ const {
   initialEnrollment,
   initialQuotaLedger,
   initialSchoolClosureState,
+  trainingOutcome,
 } = domain;
 
 /** Streams whose events this read model counts, the most frequent first; copies (a batch's own stream, certificates) are skipped. */
@@ -427,26 +428,28 @@ function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewCh
   if (after.status === 'not-enrolled') return [];
   const batch = rows.get<BatchRow>('batches', batchId);
   if (!batch) throw new AwaitingEvents(`batch ${batchId} is not scheduled in the read model yet`);
+  // The record's grade and hours, worked out once for its status and its figures.
+  const outcome = trainingOutcome(after);
   const record: TeacherRecordRow = {
     batchId,
     teacherId,
     schoolId: after.schoolId,
     periodId: after.periodId,
     status: after.status,
-    trainingStatus: trainingStatus(after, (batch.rulebook as unknown as Rulebook).abilityPoints !== null),
+    trainingStatus: trainingStatus(after, (batch.rulebook as unknown as Rulebook).abilityPoints !== null, outcome),
     record: after as unknown as Record<string, unknown>,
     lastPosition: event.position,
   };
   const changes: ViewChange[] = [{ op: 'put', table: 'teacher_records', row: { ...record } }];
   const beforeSchool = before.status === 'not-enrolled' ? undefined : before.schoolId;
+  const figures = recordFigures(after, outcome);
   if (beforeSchool !== undefined && beforeSchool !== after.schoolId) {
     // A transfer: the record leaves one school's totals and joins another's.
     changes.push(...addedUp(batchId, unitOf(rows, beforeSchool), negated(recordFigures(before)), event));
-    changes.push(...addedUp(batchId, unitOf(rows, after.schoolId), difference(recordFigures(after), {}), event));
+    changes.push(...addedUp(batchId, unitOf(rows, after.schoolId), difference(figures, {}), event));
   } else {
-    changes.push(
-      ...addedUp(batchId, unitOf(rows, after.schoolId), difference(recordFigures(after), recordFigures(before)), event),
-    );
+    const delta = difference(figures, recordFigures(before));
+    changes.push(...addedUp(batchId, unitOf(rows, after.schoolId), delta, event));
   }
   // An exempt teacher taking part of their own will is exempt in the programme, ExemptTeacher or not.
   if (event.type === 'TeacherEnrolled' && (event.data as { voluntary?: boolean }).voluntary === true) {

@@ -1,8 +1,8 @@
 import * as domain from '@tip/domain';
-import type { EnrollmentState } from '@tip/domain';
+import type { EnrollmentState, TrainingOutcome } from '@tip/domain';
 
 // Taken from the package once (see progress.figures.ts): called for every event a rebuild projects.
-const { isActiveEnrollment, isTrained, onlinePassed, overallGrade } = domain;
+const { isActiveEnrollment, trainingOutcome } = domain;
 
 /**
  * Where a teacher stands in a batch, by the first thing still missing: what a county admin
@@ -21,13 +21,20 @@ export const TRAINING_STATUSES = [
 ] as const;
 export type TrainingStatus = (typeof TRAINING_STATUSES)[number];
 
-/** `pointsRequired`: the batch's rulebook has ability points to choose (2.0). */
-export function trainingStatus(state: EnrollmentState, pointsRequired: boolean): TrainingStatus {
+/**
+ * `pointsRequired`: the batch's rulebook has ability points to choose (2.0). `outcome`: the
+ * record's trainingOutcome, when the caller has it already (a projection needs it for figures too).
+ */
+export function trainingStatus(
+  state: EnrollmentState,
+  pointsRequired: boolean,
+  outcome: TrainingOutcome = trainingOutcome(state),
+): TrainingStatus {
   if (!isActiveEnrollment(state)) return 'not-enrolled';
-  if (isTrained(state)) return 'trained';
-  if (state.rules.practiceGraded && overallGrade(state) === 'fail') return 'failed';
+  if (outcome.trained) return 'trained';
+  if (state.rules.practiceGraded && outcome.grade === 'fail') return 'failed';
   if (state.status === 'enrolled') return 'not-confirmed';
   if (pointsRequired && state.abilityPoints === null) return 'no-points';
-  if (!onlinePassed(state)) return 'online-not-passed';
+  if (!outcome.onlinePassed) return 'online-not-passed';
   return 'awaiting-grade';
 }
