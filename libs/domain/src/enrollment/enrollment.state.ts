@@ -310,7 +310,15 @@ export function seatLedgerStreamId(state: EnrollmentState): string | undefined {
 
 /** Online hours credited: the sum of the distinct platform records. */
 export function onlineHoursCredited(state: EnrollmentState): number {
-  return state.status === 'not-enrolled' ? 0 : sumHours(state.onlineHours.map((entry) => entry.hours));
+  return state.status === 'not-enrolled' ? 0 : onlineHundredths(state) / 100;
+}
+
+// The hour tallies below add hundredths as sumHours does, in loops: a rebuild asks for them after
+// every event of every record, and arrays made only to be summed were a good part of its garbage.
+function onlineHundredths(state: Enrollment): number {
+  let hundredths = 0;
+  for (const entry of state.onlineHours) hundredths += hundredthsOf(entry.hours);
+  return hundredths;
 }
 
 /** Hours credited per rulebook category (every category, 0 when none): online records plus offline entries. */
@@ -318,9 +326,9 @@ export function hoursCredited(state: EnrollmentState): Record<string, number> {
   if (state.status === 'not-enrolled') return {};
   const credited: Record<string, number> = {};
   for (const category of state.rules.hours.categories) {
-    const offline = state.offlineHours.filter((entry) => entry.category === category.id).map((entry) => entry.hours);
-    const online = category.id === state.rules.onlineCategoryId ? [onlineHoursCredited(state)] : [];
-    credited[category.id] = sumHours([...online, ...offline]);
+    let hundredths = category.id === state.rules.onlineCategoryId ? onlineHundredths(state) : 0;
+    for (const entry of state.offlineHours) if (entry.category === category.id) hundredths += hundredthsOf(entry.hours);
+    credited[category.id] = hundredths / 100;
   }
   return credited;
 }
@@ -361,7 +369,15 @@ export function attemptsOf(state: EnrollmentState, abilityPoint: string): Assess
  * until it is graded.
  */
 export function pointGrade(state: EnrollmentState, abilityPoint: string): Grade | null {
-  return attemptsOf(state, abilityPoint).at(-1)?.grade ?? null;
+  return state.status === 'not-enrolled' ? null : lastGrade(state, abilityPoint);
+}
+
+/** pointGrade of a record, from its attempts as they are (no copy: overallGrade asks it after every event in a rebuild). */
+function lastGrade(state: Enrollment, abilityPoint: string): Grade | null {
+  const attempts = state.attempts ?? [];
+  for (let i = attempts.length - 1; i >= 0; i--)
+    if (attempts[i].abilityPoint === abilityPoint) return attempts[i].grade;
+  return null;
 }
 
 /**
@@ -390,9 +406,18 @@ export function pointGrades(state: EnrollmentState): { abilityPoint: string; gra
  * then fail if any point failed, excellent only if every point is excellent, pass otherwise.
  */
 export function overallGrade(state: EnrollmentState): Grade | null {
-  const grades = pointGrades(state).map((point) => point.grade);
-  if (grades.length === 0 || grades.includes(null)) return null;
-  return combineGrades(grades.filter((grade): grade is Grade => grade !== null));
+  if (state.status === 'not-enrolled') return null;
+  // The chosen points as they are (assessedPoints copies them).
+  const chosen = state.abilityPoints?.points ?? [];
+  const points = chosen.length > 0 ? chosen : assessedPoints(state);
+  if (points.length === 0) return null;
+  const grades: Grade[] = [];
+  for (const point of points) {
+    const grade = lastGrade(state, point);
+    if (grade === null) return null;
+    grades.push(grade);
+  }
+  return combineGrades(grades);
 }
 
 /**
@@ -450,5 +475,7 @@ function combineGrades(grades: readonly Grade[]): Grade {
 
 /** Sums hours in hundredths, so 0.1 + 0.2 credits 0.3 and not 0.30000000000000004. */
 export function sumHours(hours: readonly number[]): number {
-  return hours.reduce((sum, each) => sum + Math.round(each * 100), 0) / 100;
+  return hours.reduce((sum, each) => sum + hundredthsOf(each), 0) / 100;
 }
+
+const hundredthsOf = (hours: number) => Math.round(hours * 100);

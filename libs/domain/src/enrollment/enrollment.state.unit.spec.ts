@@ -73,6 +73,17 @@ describe('Enrollment record', () => {
       expect(sumHours([0.1, 0.2])).toBe(0.3);
     });
 
+    it('credits each category in hundredths too, online records beside offline entries', () => {
+      const state = stateOf(
+        ...enrolled,
+        js.onlineRecorded('T1', 'R1', 0.1, at),
+        js.onlineRecorded('T1', 'R2', 0.2, at),
+        js.offlineRecorded('T1', 'offline', 0.7, at),
+      );
+      expect(hoursCredited(state)).toEqual({ online: 0.3, offline: 0.7 });
+      expect(totalHoursCredited(state)).toBe(1);
+    });
+
     it('takes the latest offline entry of a category', () => {
       const state = stateOf(
         ...enrolled,
