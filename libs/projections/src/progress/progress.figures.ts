@@ -47,8 +47,10 @@ function figuresOf(state: EnrollmentState, outcome: TrainingOutcome): FigureDelt
   const { grade, trained } = outcome;
   const hoursByCategory = outcome.hoursCredited;
   const total = sumHours(Object.values(hoursByCategory));
-  const hours = { hoursCredited: total, hoursByCategory, hoursRecognised: trained ? total : 0 };
-  if (!isRequiredTeacher(state)) return { othersEnrolled: 1, othersTrained: one(trained), ...hours };
+  const hoursRecognised = trained ? total : 0;
+  // Literals with the hours last, not spread from one object: one object a record, not two.
+  if (!isRequiredTeacher(state))
+    return { othersEnrolled: 1, othersTrained: one(trained), hoursCredited: total, hoursByCategory, hoursRecognised };
   return {
     enrolled: 1,
     confirmed: one(state.status === 'confirmed'),
@@ -60,7 +62,9 @@ function figuresOf(state: EnrollmentState, outcome: TrainingOutcome): FigureDelt
     // Certified once every kind the rulebook issues is held (Ningde: both proofs).
     certified: one(isFullyCertified(state)),
     trained: one(trained),
-    ...hours,
+    hoursCredited: total,
+    hoursByCategory,
+    hoursRecognised,
   };
 }
 
@@ -98,30 +102,36 @@ export function difference(after: FigureDelta, before: FigureDelta): FigureDelta
 /** Puts after − before of one figure in `delta` unless it is zero (every key zero, for maps); whether it did. */
 function differs(key: string, after: unknown, before: unknown, delta: Record<string, unknown>): boolean {
   if (typeof after === 'object' || typeof before === 'object') {
-    const [a, b] = [(after ?? {}) as Record<string, number>, (before ?? {}) as Record<string, number>];
-    const map: Record<string, number> = {};
-    let nonZero = false;
+    const a = (after ?? {}) as Record<string, number>;
+    const b = (before ?? {}) as Record<string, number>;
+    // Made only when a figure differs: most events change no map.
+    let map: Record<string, number> | undefined;
     for (const each in a) {
       if (!Object.hasOwn(a, each)) continue;
       // As addNumberMaps(a, negate(b)) adds them: a figure of `a` alone is kept as it is.
       const value = Object.hasOwn(b, each) ? addHundredths(a[each], -b[each]) : a[each];
-      if (value !== 0) [map[each], nonZero] = [value, true];
+      if (value !== 0) (map ??= {})[each] = value;
     }
     for (const each in b) {
       if (!Object.hasOwn(b, each) || Object.hasOwn(a, each)) continue;
       const value = addHundredths(0, -b[each]);
-      if (value !== 0) [map[each], nonZero] = [value, true];
+      if (value !== 0) (map ??= {})[each] = value;
     }
-    if (nonZero) delta[key] = map;
-    return nonZero;
+    if (map) delta[key] = map;
+    return map !== undefined;
   }
-  const value = sumHours([(after as number | undefined) ?? 0, -((before as number | undefined) ?? 0)]);
+  // sumHours([after, −before]), without the array.
+  const value =
+    (hundredths((after as number | undefined) ?? 0) + hundredths(-((before as number | undefined) ?? 0))) / 100;
   if (value === 0) return false;
   delta[key] = value;
   return true;
 }
 
 const addHundredths = (a: number, b: number) => Math.round((a + b) * 100) / 100;
+
+/** sumHours's unit. */
+const hundredths = (hours: number) => Math.round(hours * 100);
 
 export function negated(figures: FigureDelta): FigureDelta {
   return difference({}, figures) ?? {};
