@@ -47,8 +47,11 @@ export class RowCache implements ViewRows, PeekRows {
   missing(refs: readonly RowRef[]): RowRef[] {
     const seen = new Set<string>();
     return refs.filter((ref) => {
-      const id = `${ref.table}\u0000${keyString(ref.key)}`;
-      if (seen.has(id) || this.table(ref.table).has(keyString(ref.key))) return false;
+      // Most refs are held: one key string for them, and no id.
+      const key = keyString(ref.key);
+      if (this.table(ref.table).has(key)) return false;
+      const id = `${ref.table}\u0000${key}`;
+      if (seen.has(id)) return false;
       seen.add(id);
       return true;
     });

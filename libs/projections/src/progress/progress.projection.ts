@@ -135,15 +135,15 @@ export const progressProjection: Projection = {
       }
       case 'enrollment': {
         const record = rows.peek<TeacherRecordRow>('teacher_records', data.batchId, data.teacherId);
-        const schools = [data.schoolId, data.fromSchoolId, data.toSchoolId, record?.schoolId].filter(
-          (id): id is string => typeof id === 'string',
-        );
-        return [
+        // Pushed, not spread from filtered and mapped arrays: asked for every enrollment event.
+        const refs: RowRef[] = [
           { table: 'teacher_records', key: [data.batchId, data.teacherId] },
           { table: 'batches', key: [data.batchId] },
-          ...schools.map((id) => ({ table: 'units', key: [id] })),
-          ...(event.type === 'TeacherEnrolled' ? [{ table: 'teachers', key: [data.teacherId] }] : []),
         ];
+        for (const id of [data.schoolId, data.fromSchoolId, data.toSchoolId, record?.schoolId])
+          if (typeof id === 'string') refs.push({ table: 'units', key: [id] });
+        if (event.type === 'TeacherEnrolled') refs.push({ table: 'teachers', key: [data.teacherId] });
+        return refs;
       }
       case 'school-closure':
         return [
