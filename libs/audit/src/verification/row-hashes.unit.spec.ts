@@ -25,6 +25,22 @@ interface RowInput {
   metadata: string;
 }
 
+/** A bare event's row in stream `s`, at the given instants: what the field checks look at is set by each test. */
+function bareRow(position: number, businessMicros: number, recordedMicros: number, metadata = '{}'): RowInput {
+  return {
+    position,
+    streamId: 's',
+    revision: 0,
+    eventId: ID,
+    type: 't',
+    schemaVersion: 1,
+    businessMicros,
+    recordedMicros,
+    data: '{}',
+    metadata,
+  };
+}
+
 /** A row as PostgreSQL's binary COPY of the log's columns writes it (LogRows). */
 function row(input: RowInput): Buffer {
   const parts: Buffer[] = [];
@@ -168,20 +184,7 @@ describe('hashing log rows as stored', () => {
       for (const date of ['02-28', '02-29', '03-01', '12-31'].map((each) => `${year}-${each}T23:59:59.999999Z`))
         if (canonicalInstant(date)) instants.push(microsOf(date));
     for (const micros of instants) {
-      rows.push(
-        row({
-          position: rows.length,
-          streamId: 's',
-          revision: 0,
-          eventId: ID,
-          type: 't',
-          schemaVersion: 1,
-          businessMicros: micros,
-          recordedMicros: micros + 1,
-          data: '{}',
-          metadata: '{}',
-        }),
-      );
+      rows.push(row(bareRow(rows.length, micros, micros + 1)));
     }
     const bytes = Buffer.concat(rows);
     const out = Buffer.alloc(rows.length * ROW_RESULT_BYTES);
@@ -207,18 +210,7 @@ describe('hashing log rows as stored', () => {
     ['no recorded time', '{"businessTime":"2021-01-04T02:00:00.000Z","eventId":"' + ID + '","schemaVersion":1}'],
   ])('flags a row whose metadata disagrees with its columns (%s), as the slow check does', (_, metadata) => {
     const micros = microsOf('2021-01-04T02:00:00.000Z');
-    const bytes = row({
-      position: 1,
-      streamId: 's',
-      revision: 0,
-      eventId: ID,
-      type: 't',
-      schemaVersion: 1,
-      businessMicros: micros,
-      recordedMicros: micros,
-      data: '{}',
-      metadata,
-    });
+    const bytes = row(bareRow(1, micros, micros, metadata));
     const out = Buffer.alloc(ROW_RESULT_BYTES);
     hashLogRows(bytes, 1, out);
     expect(fieldsAgree(decodeLogRows({ bytes, count: 1 })[0])).toBe(false);
@@ -228,17 +220,8 @@ describe('hashing log rows as stored', () => {
   it('leaves an instant PostgreSQL formatted (outside 1900–2199) as sent, and hashes it the same', () => {
     const metadata = metadataOf(ID, '2500-01-01T00:00:00Z', '2021-01-04T02:00:00.000Z');
     const bytes = row({
-      position: 9,
-      streamId: 's',
-      revision: 0,
-      eventId: ID,
-      type: 't',
-      schemaVersion: 1,
-      businessMicros: 0,
-      recordedMicros: microsOf('2021-01-04T02:00:00.000Z'),
+      ...bareRow(9, 0, microsOf('2021-01-04T02:00:00.000Z'), metadata),
       businessText: '2500-01-01T00:00:00.000000Z',
-      data: '{}',
-      metadata,
     });
     const out = Buffer.alloc(ROW_RESULT_BYTES);
     hashLogRows(bytes, 1, out);
