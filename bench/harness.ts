@@ -69,6 +69,25 @@ export async function latencies(calls: number, action: () => Promise<unknown>): 
 /** Linux's USER_HZ, in which /proc counts CPU time. */
 const CLOCK_TICKS = 100;
 
+/**
+ * A process's /proc/<pid>/stat after "pid (comm) ": state ppid … utime (11) stime (12) cutime (13)
+ * cstime (14), in clock ticks; undefined when it is gone or not on Linux.
+ */
+function procStatFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds a process has used so far, its own (utime and stime); undefined where /proc cannot say. */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  const fields = pid === undefined ? undefined : procStatFields(pid);
+  return fields && (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 /** One PostgreSQL server for the whole run (embedded unless TIP_BENCH_DATABASE_URL is set), a fresh database per benchmark. */
 export class BenchDatabase {
   private constructor(
@@ -118,14 +137,8 @@ export class BenchDatabase {
       let ticks = 0;
       for (const pid of readdirSync('/proc')) {
         if (!/^\d+$/.test(pid)) continue;
-        let stat: string;
-        try {
-          stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        } catch {
-          continue; // exited meanwhile
-        }
-        // After "pid (comm) ": state ppid … utime (11) stime (12) cutime (13) cstime (14).
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const fields = procStatFields(pid);
+        if (!fields) continue; // exited meanwhile
         if (pid === postmaster)
           ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
         else if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);

@@ -1,10 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { mintToken } from '@tip/auth';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
-import { BenchDatabase, BenchRow, LatencyRecorder, timed } from './harness';
+import { BenchDatabase, BenchRow, LatencyRecorder, processCpuSeconds, timed } from './harness';
 
 const root = path.resolve(__dirname, '..');
 
@@ -43,20 +42,6 @@ async function startServer(databaseUrl: string, secret: string): Promise<Server>
     );
   });
   return { url, process: child };
-}
-
-/**
- * CPU seconds the API's process has used so far (Linux: /proc), undefined elsewhere. Per record,
- * it says what a rate on a loaded machine cannot: how much work the API does for each.
- */
-function cpuSeconds(server: Server): number | undefined {
-  try {
-    // utime and stime, the 14th and 15th fields, in clock ticks (100 a second on Linux).
-    const fields = readFileSync(`/proc/${server.process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -225,7 +210,7 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       const result = await client.post('bench/noop', feedBody(batch));
       if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
     });
-    const cpuBefore = cpuSeconds(server);
+    const cpuBefore = processCpuSeconds(server.process.pid);
     const fed = await load(feedClients, feedBatches, async (batch) => {
       const result = await client.post('feeds/online-hours', feedBody(batch));
       const answer = result.body as { accepted?: number };
@@ -234,7 +219,7 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
           `the hour feed did not accept the batch (${result.status}): ${JSON.stringify(result.body).slice(0, 500)}`,
         );
     });
-    const cpuAfter = cpuSeconds(server);
+    const cpuAfter = processCpuSeconds(server.process.pid);
     const cpuPerRecord =
       cpuBefore === undefined || cpuAfter === undefined
         ? ''
