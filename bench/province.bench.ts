@@ -148,12 +148,13 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
       ({ history, imported } = await buildHistory(store, pool, rows, scale));
       if (cacheRoot) console.error(`province: history saved to ${await saveHistory(cacheRoot, scale, pool, history)}`);
     }
-    if (process.env.BENCH_PROVINCE_ONLY === 'store') {
-      // The event store's figures alone: verify, then the cached history imported again.
-      if (!cached) throw new Error('BENCH_PROVINCE_ONLY=store needs the history from BENCH_PROVINCE_CACHE');
+    const only = process.env.BENCH_PROVINCE_ONLY;
+    if (only === 'store' || only === 'store-verify' || only === 'store-import') {
+      // The event store's figures alone: verify, then the cached history imported again (or one of them).
+      if (!cached) throw new Error(`BENCH_PROVINCE_ONLY=${only} needs the history from BENCH_PROVINCE_CACHE`);
       await pool.query('vacuum analyze tip_events');
-      await verifyBenchmarks(database, url, store, rows, imported, keysDir);
-      await reimportBenchmarks(database, store, rows, imported);
+      if (only !== 'store-import') await verifyBenchmarks(database, url, store, rows, imported, keysDir);
+      if (only !== 'store-verify') await reimportBenchmarks(database, store, rows, imported);
       return;
     }
     await pool.query('drop table bench_bare');
@@ -409,7 +410,7 @@ async function verifyBenchmarks(
     baseline: imported / scanSeconds,
     baselineName: `store.scanLog({ rows: true }) alone (what verify reads); ${scanSides}`,
   });
-  if (process.env.BENCH_PROVINCE_ONLY !== 'store') return;
+  if (!process.env.BENCH_PROVINCE_ONLY?.startsWith('store')) return;
   // The verifier's three paths on the same log: decoded events (the path before), rows hashed here, rows in workers.
   const paths: [string, () => Promise<unknown>][] = [
     [

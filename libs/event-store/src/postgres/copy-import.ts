@@ -8,7 +8,7 @@ import { hash } from 'node:crypto';
 import { chainHashBinary, contentHashTail, GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
 import { parseIsoInstant } from '../port/iso-instant';
 import { StreamAppend } from '../port/event-store';
-import { AppendPreparer, NO_STREAM, PrepareContext, PreparedStream } from './append-payload';
+import { AppendPreparer, NO_STREAM, PrepareContext, PreparedStream, StreamHeads } from './append-payload';
 
 /** What a chunk written with COPY amounts to. */
 export interface CopiedChunk {
@@ -499,6 +499,36 @@ export class ChunkOutOfTurn extends Error {
 }
 
 /**
+ * Where the streams an import stored end: revision and hash, the hash as a binary string. The
+ * next chunk that appends to one of them chains its events from there itself and gives that head
+ * with its reservation, which then writes the stream's row once (tip_reserve_import, migration 6)
+ * instead of once for the revision and again for the new head. Bounded: an import's memory does
+ * not grow with the number of streams, and a stream forgotten costs only the second write.
+ */
+export class ImportHeads extends StreamHeads {
+  constructor(capacity = IMPORT_HEADS) {
+    super(capacity);
+  }
+
+  /** A stream's head as stored now, whatever was held before (a rolled-back chunk's is not). */
+  store(streamId: string, revision: number, hash: string): void {
+    this.forget(streamId);
+    this.advance(streamId, { revision, hash });
+  }
+}
+
+/** Streams whose heads an import keeps: about 15 MB. */
+const IMPORT_HEADS = 100_000;
+
+/** A stream's new chain, hashed before the reservation from the head the import stored. */
+interface ChainedAhead {
+  revision: number;
+  /** The head's hash, where the chain starts. */
+  from: string;
+  chain: string[];
+}
+
+/**
  * The bulk path: the same reservation and expected-revision checks as every append
  * (`tip_reserve_import`), then the encoded rows sent with COPY, all in one transaction. A stream
  * created here had its chain hashed while encoding, and the reservation stores its head; any
@@ -510,6 +540,7 @@ export async function copyAppend(
   pool: Pool,
   chunk: EncodedImport,
   order?: { previous?: ChunkStages; stages: ChunkStages },
+  heads?: ImportHeads,
 ): Promise<CopiedChunk> {
   const inTurn = async (gate: Gate | undefined) => {
     if (gate) await gate.reached.catch(() => Promise.reject(new ChunkOutOfTurn()));
@@ -530,22 +561,23 @@ export async function copyAppend(
   try {
     await client.query('begin');
     try {
-      const reservation = await reserve(client, chunk);
-      const heads = fillInReservation(chunk, reservation);
+      const ahead = chainAhead(chunk, heads);
+      const reservation = await reserve(client, chunk, ahead);
+      const moved = fillInReservation(chunk, reservation, ahead, heads);
       const copy = client.query(copyFrom(`copy tip_events (${COPY_COLUMNS}) from stdin (format binary)`));
       for (const piece of chunk.pieces) copy.write(piece);
       copy.end();
       await finished(copy);
       order?.stages.copied.pass();
-      if (heads.streamIds.length > 0) {
+      if (moved.streamIds.length > 0) {
         const { rowCount } = await client.query({
           name: 'tip_import_heads',
           text: `update tip_streams t set last_hash = decode(h.hash, 'hex')
                  from unnest($1::text[], $2::text[]) as h(stream_id, hash) where t.stream_id = h.stream_id`,
-          values: [heads.streamIds, heads.hashes],
+          values: [moved.streamIds, moved.hashes],
         });
-        if (rowCount !== heads.streamIds.length)
-          throw new Error(`stored ${rowCount} of ${heads.streamIds.length} stream heads`);
+        if (rowCount !== moved.streamIds.length)
+          throw new Error(`stored ${rowCount} of ${moved.streamIds.length} stream heads`);
       }
       await inTurn(order?.previous?.committed);
       await client.query('commit');
@@ -553,6 +585,8 @@ export async function copyAppend(
       return { eventCount: chunk.eventCount, lastPosition: Number(reservation.first_position) + chunk.eventCount - 1 };
     } catch (error) {
       order?.stages.fail(error);
+      // What this chunk would have left is not stored: its streams chain from the database again.
+      if (heads) for (const stream of chunk.streams) heads.forget(stream.streamId);
       await client.query('rollback').catch(() => (broken = true));
       throw error;
     }
@@ -561,11 +595,39 @@ export async function copyAppend(
   }
 }
 
-/** Takes positions and checks every stream's expected revision. */
-async function reserve(client: PoolClient, chunk: EncodedImport): Promise<Reservation> {
+/** The chains of the chunk's existing streams whose heads the import knows, hashed from those heads. */
+function chainAhead(chunk: EncodedImport, heads: ImportHeads | undefined): (ChainedAhead | undefined)[] {
+  const ahead: (ChainedAhead | undefined)[] = [];
+  if (!heads) return ahead;
+  chunk.streams.forEach((stream, index) => {
+    const contentHashes = stream.contentHashes;
+    if (!contentHashes) return;
+    const head = heads.get(stream.streamId);
+    // An exact expectation that the head contradicts goes to the database as it is.
+    if (head === undefined || (stream.expected >= 0 && stream.expected !== head.revision)) return;
+    const chain = new Array<string>(contentHashes.length);
+    let previous = head.hash;
+    for (let event = 0; event < contentHashes.length; event++)
+      chain[event] = previous = chainHashBinary(previous, contentHashes[event]);
+    ahead[index] = { revision: head.revision, from: head.hash, chain };
+  });
+  return ahead;
+}
+
+const hexOf = (binary: string) => Buffer.from(binary, 'latin1').toString('hex');
+
+/** Takes positions and checks every stream's expected revision; gives the chains hashed ahead with their heads. */
+async function reserve(
+  client: PoolClient,
+  chunk: EncodedImport,
+  ahead: (ChainedAhead | undefined)[],
+): Promise<Reservation> {
   const streamsJson = chunk.streams
-    .map((stream) => {
-      const last = stream.last ? `,"last":"${stream.last}"` : '';
+    .map((stream, index) => {
+      const chained = ahead[index];
+      let last = stream.last ? `,"last":"${stream.last}"` : '';
+      if (chained)
+        last = `,"last":"${hexOf(chained.chain[chained.chain.length - 1])}","headRevision":${chained.revision},"headHash":"${hexOf(chained.from)}"`;
       return `{"streamId":${JSON.stringify(stream.streamId)},"expected":${stream.expected},"n":${stream.eventIds.length}${last}}`;
     })
     .join(',');
@@ -579,22 +641,35 @@ async function reserve(client: PoolClient, chunk: EncodedImport): Promise<Reserv
 
 /**
  * Writes positions and the transaction id into every row, and revisions and chain hashes into
- * the rows of streams that already existed. Returns those streams' new heads, to be stored.
+ * the rows of streams that already existed: the chain hashed ahead where the reservation stored
+ * its end, else chained from the start hash it handed back. Returns the heads still to store
+ * (those chained here); `heads` learns where every stream now ends.
  */
-function fillInReservation(chunk: EncodedImport, reservation: Reservation): { streamIds: string[]; hashes: string[] } {
+function fillInReservation(
+  chunk: EncodedImport,
+  reservation: Reservation,
+  ahead: (ChainedAhead | undefined)[] = [],
+  heads?: ImportHeads,
+): { streamIds: string[]; hashes: string[] } {
   const transaction = Number(reservation.transaction_id);
   const firstPosition = Number(reservation.first_position);
-  const heads: { streamIds: string[]; hashes: string[] } = { streamIds: [], hashes: [] };
+  const moved: { streamIds: string[]; hashes: string[] } = { streamIds: [], hashes: [] };
   let row = 0;
   chunk.streams.forEach((stream, index) => {
     const count = stream.eventIds.length;
     if (count === 0) return;
     const startRevision = Number(reservation.start_revisions[index]);
+    const contentHashes = stream.contentHashes;
     let previous: string | undefined;
-    if (stream.contentHashes) {
+    let chain: string[] | undefined;
+    if (contentHashes) {
       const start = reservation.start_hashes[index];
-      if (!start) throw new Error(`tip_reserve_import gave no start hash for stream ${stream.streamId}`);
-      previous = start.toString('latin1');
+      if (start) previous = start.toString('latin1');
+      else {
+        chain = ahead[index]?.chain;
+        if (!chain || ahead[index]?.revision !== startRevision)
+          throw new Error(`tip_reserve_import gave no start hash for stream ${stream.streamId}`);
+      }
     } else if (startRevision !== -1) {
       throw new Error(
         `tip_reserve_import appended to stream ${stream.streamId}, which a no_stream append expected to create`,
@@ -605,18 +680,22 @@ function fillInReservation(chunk: EncodedImport, reservation: Reservation): { st
       const at = chunk.rowOffset[row];
       writeInt64(piece, at + POSITION_AT, firstPosition + row);
       writeInt64(piece, at + TRANSACTION_AT, transaction);
-      if (previous !== undefined && stream.contentHashes) {
+      if (contentHashes) {
         writeInt64(piece, at + REVISION_AT, startRevision + 1 + index);
-        previous = chainHashBinary(previous, stream.contentHashes[index]);
+        previous = chain ? chain[index] : chainHashBinary(previous as string, contentHashes[index]);
         writeBinary(piece, at + HASH_AT, previous);
       }
     }
-    if (previous !== undefined) {
-      heads.streamIds.push(stream.streamId);
-      heads.hashes.push(Buffer.from(previous, 'latin1').toString('hex'));
+    if (contentHashes && !chain) {
+      moved.streamIds.push(stream.streamId);
+      moved.hashes.push(hexOf(previous as string));
+    }
+    if (heads) {
+      const last = previous ?? Buffer.from(stream.last ?? GENESIS_HASH_HEX, 'hex').toString('latin1');
+      heads.store(stream.streamId, startRevision + count, last);
     }
   });
-  return heads;
+  return moved;
 }
 
 /** A stream's end as a load into an empty store keeps it (tip_streams is written once, at the end). */

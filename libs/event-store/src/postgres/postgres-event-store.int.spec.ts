@@ -393,7 +393,7 @@ describe('PostgreSQL event store', () => {
     const pool = createPool({ connectionString: shared }, () => undefined);
     try {
       const { rows } = await pool.query('select version from tip_schema_migrations order by version');
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
     } finally {
       await pool.end();
       await Promise.all(stores.map((each) => each.close()));
@@ -812,6 +812,163 @@ describe('PostgreSQL event store', () => {
     } finally {
       await isolated.close();
     }
+  });
+
+  describe('the import chaining from the heads it stored (tip_reserve_import, migration 6)', () => {
+    /** Rows of tip_streams rewritten from now on, counted by a trigger the table's owner adds. */
+    async function countStreamWrites(store: PostgresEventStore): Promise<() => Promise<number>> {
+      await store.pool.query(`
+        create table test_stream_writes (stream_id text not null);
+        create function test_count_stream_write() returns trigger language plpgsql as $fn$
+        begin insert into test_stream_writes values (new.stream_id); return new; end $fn$;
+        create trigger test_stream_writes after update on tip_streams for each row execute function test_count_stream_write();`);
+      return async () => (await store.pool.query('select count(*)::int as n from test_stream_writes')).rows[0].n;
+    }
+
+    it('writes a stream row once per chunk that appends to a stream it stored, and every chain verifies', async () => {
+      const store = await createPostgresEventStore({ connectionString: await freshDatabase() });
+      try {
+        const writes = await countStreamWrites(store);
+        // The province's shape: streams created, then appended to two or three events at a time, by each expectation.
+        const history = [
+          { streamId: 'a', expectedRevision: 'no_stream' as const, events: [newEvent('A0'), newEvent('A1')] },
+          { streamId: 'b', expectedRevision: 'any' as const, events: [newEvent('B0')] },
+          { streamId: 'a', expectedRevision: 1, events: [newEvent('A2'), newEvent('A3')] },
+          { streamId: 'b', expectedRevision: 'stream_exists' as const, events: [newEvent('B1'), newEvent('B2')] },
+          { streamId: 'a', expectedRevision: 'any' as const, events: [newEvent('A4')] },
+          { streamId: 'b', expectedRevision: 2, events: [newEvent('B3'), newEvent('B4'), newEvent('B5')] },
+        ];
+        await store.importEvents(history, { chunkSize: 3 });
+        // 'b', created by an 'any' append, gets its head set once after its row is inserted; then
+        // each of the four appends to a stream the import stored rewrites its row once.
+        expect(await writes()).toBe(1 + 4);
+        expect((await store.readStream('a')).map((event) => event.type)).toEqual(['A0', 'A1', 'A2', 'A3', 'A4']);
+        expect((await store.readStream('b')).map((event) => event.revision)).toEqual([0, 1, 2, 3, 4, 5]);
+        await store.appendToStream('a', [newEvent('After')], { expectedRevision: 4 });
+        expect(await store.verify()).toMatchObject({ ok: true, streamsChecked: 2, eventsChecked: 12 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('stores a given chain only if the head given is the head still; a stale head or a new stream is chained from the database', async () => {
+      const connectionString = await freshDatabase();
+      const store = await createPostgresEventStore({ connectionString });
+      const client = new Client({ connectionString });
+      await client.connect();
+      try {
+        await store.appendToStream('s', [newEvent('A')], { expectedRevision: 'no_stream' });
+        const headOf = async (streamId: string) =>
+          (
+            await client.query(
+              `select revision::int, encode(last_hash, 'hex') as hash from tip_streams where stream_id = $1`,
+              [streamId],
+            )
+          ).rows[0] as { revision: number; hash: string } | undefined;
+        /** The reservation's answer and the stream's head as it leaves it, rolled back after. */
+        const reserve = async (stream: Record<string, unknown>) => {
+          await client.query('begin');
+          try {
+            const { rows } = await client.query(
+              `select start_revisions::int[] as revisions, array(select encode(h, 'hex') from unnest(start_hashes) h) as starts
+               from tip_reserve_import($1::jsonb, 1)`,
+              [JSON.stringify([{ n: 1, ...stream }])],
+            );
+            return {
+              ...(rows[0] as { revisions: number[]; starts: (string | null)[] }),
+              head: await headOf(stream.streamId as string),
+            };
+          } finally {
+            await client.query('rollback');
+          }
+        };
+        const head = (await headOf('s')) as { revision: number; hash: string };
+        const given = 'ab'.repeat(32);
+        const genesis = '00'.repeat(32);
+        // The head still: stored in one write, no start hash handed back.
+        for (const expected of [-1, -3, 0])
+          await expect(
+            reserve({ streamId: 's', expected, last: given, headRevision: 0, headHash: head.hash }),
+          ).resolves.toEqual({ revisions: [0], starts: [null], head: { revision: 1, hash: given } });
+        // A stale head (another writer appended since): the chain given is not stored; the start is handed back.
+        for (const stale of [
+          { headRevision: 0, headHash: 'cd'.repeat(32) },
+          { headRevision: 7, headHash: head.hash },
+        ])
+          await expect(reserve({ streamId: 's', expected: -1, last: given, ...stale })).resolves.toEqual({
+            revisions: [0],
+            starts: [head.hash],
+            head: { revision: 1, hash: head.hash },
+          });
+        // An exact expectation is checked still, head given or not.
+        await expect(
+          reserve({ streamId: 's', expected: 3, last: given, headRevision: 0, headHash: head.hash }),
+        ).rejects.toMatchObject({ code: 'TS409' });
+        // A stream that is not there is created from the genesis hash, not from the chain given with a head.
+        await expect(
+          reserve({ streamId: 'new', expected: -1, last: given, headRevision: 0, headHash: head.hash }),
+        ).resolves.toEqual({ revisions: [-1], starts: [genesis], head: { revision: 0, hash: genesis } });
+        expect(await headOf('s')).toEqual(head);
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
+
+    it('chains right when another writer appends between two chunks, and when two importers write the same streams at once', async () => {
+      const connectionString = await freshDatabase();
+      const [importer, appender, second] = await Promise.all([
+        createPostgresEventStore({ connectionString }),
+        createPostgresEventStore({ connectionString }),
+        createPostgresEventStore({ connectionString }),
+      ]);
+      try {
+        // The appender writes to 's' after the import's first chunk is in: the head the import keeps is stale then.
+        async function* racedHistory() {
+          yield { streamId: 's', expectedRevision: 'no_stream' as const, events: [newEvent('I0'), newEvent('I1')] };
+          yield { streamId: 'other', expectedRevision: 'no_stream' as const, events: [newEvent('O0')] };
+          await eventually(
+            () => appender.readStream('s'),
+            (events) => events.length === 2,
+          );
+          await appender.appendToStream('s', [newEvent('X')], { expectedRevision: 1 });
+          yield { streamId: 's', expectedRevision: 'any' as const, events: [newEvent('I2'), newEvent('I3')] };
+          yield { streamId: 's', expectedRevision: 'stream_exists' as const, events: [newEvent('I4')] };
+        }
+        await importer.importEvents(racedHistory(), { chunkSize: 2 });
+        expect((await importer.readStream('s')).map((event) => event.type)).toEqual([
+          'I0',
+          'I1',
+          'X',
+          'I2',
+          'I3',
+          'I4',
+        ]);
+
+        // Two importers, appending to the same streams by turns, with an appender among them.
+        const turns = (label: string) =>
+          Array.from({ length: 30 }, (_, index) => ({
+            streamId: `shared-${index % 3}`,
+            expectedRevision: 'any' as const,
+            events: [newEvent(`${label}${index}`), newEvent(`${label}${index}`)],
+          }));
+        await Promise.all([
+          importer.importEvents(turns('P'), { chunkSize: 4 }),
+          second.importEvents(turns('Q'), { chunkSize: 4, concurrency: 2 }),
+          (async () => {
+            for (let index = 0; index < 15; index++)
+              await appender.appendToStream(`shared-${index % 3}`, [newEvent(`R${index}`)]);
+          })(),
+        ]);
+        for (let stream = 0; stream < 3; stream++) {
+          const events = await importer.readStream(`shared-${stream}`);
+          expect(events.map((event) => event.revision)).toEqual(Array.from({ length: 45 }, (_, index) => index));
+        }
+        expect(await importer.verify()).toMatchObject({ ok: true, streamsChecked: 5, eventsChecked: 6 + 1 + 135 });
+      } finally {
+        await Promise.all([importer.close(), appender.close(), second.close()]);
+      }
+    });
   });
 
   it('stores through the bulk import (binary COPY) exactly what an append stores, to the microsecond', async () => {

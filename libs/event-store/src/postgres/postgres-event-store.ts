@@ -50,6 +50,7 @@ import {
   ChunkStages,
   CopiedChunk,
   copyAppend,
+  ImportHeads,
   EncodedImport,
   encodeForImport,
   loadIntoEmptyStore,
@@ -294,6 +295,7 @@ export class PostgresEventStore implements EventStore {
       options.onProgress?.(eventsImported);
     };
     const concurrency = options.concurrency ?? IMPORT_CONCURRENCY;
+    const heads = new ImportHeads();
     if (options.emptyStore) {
       const loaded = await loadIntoEmptyStore(this.pool, prepared, (count) =>
         stored({ eventCount: count, lastPosition: 0 }),
@@ -303,10 +305,10 @@ export class PostgresEventStore implements EventStore {
     } else if (concurrency > 1) {
       await forEachConcurrently(prepared, concurrency, async (chunk) => {
         // A stream split over several chunks keeps its order: its parts run one after another.
-        for (const part of chunk) stored(await this.copyImport(part));
+        for (const part of chunk) stored(await this.copyImport(part, heads));
       });
     } else {
-      await this.importInOrder(prepared, stored);
+      await this.importInOrder(prepared, stored, heads);
     }
     return { eventsImported, lastPosition };
   }
@@ -320,6 +322,7 @@ export class PostgresEventStore implements EventStore {
   private async importInOrder(
     prepared: AsyncIterable<Iterable<EncodedImport>>,
     stored: (result: CopiedChunk) => void,
+    heads: ImportHeads,
   ): Promise<void> {
     const running: Promise<void>[] = [];
     let previous: ChunkStages | undefined;
@@ -328,7 +331,7 @@ export class PostgresEventStore implements EventStore {
       try {
         let result: CopiedChunk;
         try {
-          result = await copyAppend(this.pool, part, { previous: after, stages });
+          result = await copyAppend(this.pool, part, { previous: after, stages }, heads);
         } catch (error) {
           // Settled only once the chunk before is: its retry or recovery takes positions before ours.
           // Then tried again on its own, as a chunk of a serial import is, whatever went wrong: the
@@ -336,7 +339,9 @@ export class PostgresEventStore implements EventStore {
           if (after && !(await after.done)) throw new ChunkOutOfTurn();
           result =
             error instanceof ChunkOutOfTurn || after
-              ? await copyAppend(this.pool, part).catch((failure: unknown) => this.recoverImport(part, failure))
+              ? await copyAppend(this.pool, part, undefined, heads).catch((failure: unknown) =>
+                  this.recoverImport(part, failure),
+                )
               : await this.recoverImport(part, error);
         }
         this.announceAppended(result.lastPosition);
@@ -376,10 +381,10 @@ export class PostgresEventStore implements EventStore {
     this.notifier.appended(lastPosition);
   }
 
-  private async copyImport(prepared: EncodedImport): Promise<CopiedChunk> {
+  private async copyImport(prepared: EncodedImport, heads: ImportHeads): Promise<CopiedChunk> {
     let result: CopiedChunk;
     try {
-      result = await copyAppend(this.pool, prepared);
+      result = await copyAppend(this.pool, prepared, undefined, heads);
     } catch (error) {
       result = await this.recoverImport(prepared, error);
     }

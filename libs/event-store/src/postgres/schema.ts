@@ -713,6 +713,127 @@ export const eventStoreMigrations: Migration[] = [
         for each statement execute function tip_events_refuse_change();
     `,
   },
+  {
+    version: 6,
+    name: 'import heads written once',
+    sql: /* sql */ `
+      -- tip_reserve_import of migration 2, which rewrote an existing stream's row in tip_streams
+      -- twice per chunk (revision here, the new head hash by the importer before commit): a
+      -- province's appends are two or three events, mostly to streams that exist. An importer that
+      -- knows where a stream's chain ends (it stored that head itself) hashes the new chain from it
+      -- and sends it along: p_streams = [{streamId, expected, n, last, headRevision, headHash}],
+      -- last and headHash in hex. Stored, in one write, only if headRevision and headHash are the
+      -- stream's head still, checked under the row lock; its start hash is then returned as null
+      -- (the importer's chain stands). Otherwise, or without a head given, as in migration 2: the
+      -- start hash is returned and the importer sets the new head before it commits. Same
+      -- arguments and answers as before, so a process of the previous release (which gives no
+      -- head) keeps working while this one starts.
+      create or replace function tip_reserve_import(p_streams jsonb, p_event_count int,
+                                                    out transaction_id xid8, out first_position bigint,
+                                                    out start_revisions bigint[], out start_hashes bytea[])
+      language plpgsql as $fn$
+      declare
+        v_genesis    constant bytea := decode(repeat('00', 32), 'hex');
+        v_stream     record;
+        v_start_rev  bigint;
+        v_start_hash bytea;
+        v_actual     bigint;
+      begin
+        start_revisions := array_fill(-1::bigint, array[jsonb_array_length(p_streams)]);
+        start_hashes := array_fill(null::bytea, array[jsonb_array_length(p_streams)]);
+        -- Positions follow transaction ids only if the id is taken here, under the lock.
+        if pg_current_xact_id_if_assigned() is not null then
+          raise exception 'tip_reserve_import must be the first write of its transaction';
+        end if;
+        begin
+          perform pg_advisory_lock(${POSITION_LOCK});
+          transaction_id := pg_current_xact_id();
+          first_position := nextval('tip_event_position_seq');
+          if p_event_count > 1 then
+            perform setval('tip_event_position_seq', first_position + p_event_count - 1);
+          end if;
+          perform pg_advisory_unlock(${POSITION_LOCK});
+        exception when others or query_canceled then
+          perform pg_advisory_unlock(${POSITION_LOCK});
+          raise;
+        end;
+
+        for v_stream in
+          select s.ordinality::int as idx, s.value->>'streamId' as stream_id, (s.value->>'expected')::bigint as expected,
+                 (s.value->>'n')::int as event_count, decode(s.value->>'last', 'hex') as last_hash,
+                 (s.value->>'headRevision')::bigint as head_revision, decode(s.value->>'headHash', 'hex') as head_hash
+          from jsonb_array_elements(p_streams) with ordinality s
+          order by s.value->>'streamId'
+        loop
+          v_start_rev := null;
+          if v_stream.event_count = 0 then
+            v_actual := null;
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id for share;
+            v_actual := coalesce(v_actual, -1);
+            if not (v_stream.expected = -1
+                    or (v_stream.expected = -2 and v_actual = -1)
+                    or (v_stream.expected = -3 and v_actual >= 0)
+                    or v_stream.expected = v_actual) then
+              raise exception using
+                errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+                message = 'wrong expected revision',
+                detail = json_build_object('streamId', v_stream.stream_id, 'actual', v_actual)::text;
+            end if;
+            start_revisions[v_stream.idx] := v_actual;
+            continue;
+          end if;
+          if v_stream.expected = -2 and v_stream.last_hash is null then
+            raise exception 'tip_reserve_import: a no_stream append must give the head hash (last)';
+          end if;
+          if v_stream.expected <> -2 and v_stream.head_hash is not null and v_stream.last_hash is not null then
+            -- Chained by the importer from the head it gave: stored if that is the head still.
+            update tip_streams t
+               set revision = t.revision + v_stream.event_count, prior_hash = t.last_hash,
+                   last_hash = v_stream.last_hash, updated_at = now()
+             where t.stream_id = v_stream.stream_id
+               and t.revision = v_stream.head_revision and t.last_hash = v_stream.head_hash
+               and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+            returning t.revision - v_stream.event_count into v_start_rev;
+            if v_start_rev is not null then
+              start_revisions[v_stream.idx] := v_start_rev;
+              continue;
+            end if;
+          end if;
+          for attempt in 1 .. 2 loop
+            if v_stream.expected <> -2 then
+              update tip_streams t
+                 set revision = t.revision + v_stream.event_count, prior_hash = t.last_hash, updated_at = now()
+               where t.stream_id = v_stream.stream_id
+                 and (v_stream.expected in (-1, -3) or t.revision = v_stream.expected)
+              returning t.revision - v_stream.event_count, t.prior_hash into v_start_rev, v_start_hash;
+            end if;
+            exit when v_start_rev is not null or v_stream.expected not in (-1, -2);
+            -- A chain given with a head starts from that head, not from the genesis hash.
+            insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+            values (v_stream.stream_id, v_stream.event_count - 1,
+                    case when v_stream.head_hash is null then coalesce(v_stream.last_hash, v_genesis) else v_genesis end,
+                    v_genesis)
+            on conflict (stream_id) do nothing;
+            if found then
+              v_start_rev := -1;
+              v_start_hash := v_genesis;
+            end if;
+            exit when v_start_rev is not null or v_stream.expected = -2;
+          end loop;
+          if v_start_rev is null then
+            select t.revision into v_actual from tip_streams t where t.stream_id = v_stream.stream_id;
+            raise exception using
+              errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
+              message = 'wrong expected revision',
+              detail = json_build_object('streamId', v_stream.stream_id, 'actual', coalesce(v_actual, -1))::text;
+          end if;
+          start_revisions[v_stream.idx] := v_start_rev;
+          start_hashes[v_stream.idx] := v_start_hash;
+        end loop;
+      end
+      $fn$;
+    `,
+  },
 ];
 
 /**
