@@ -1,5 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { mintToken } from '@tip/auth';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
@@ -16,6 +18,8 @@ interface Server {
 async function startServer(databaseUrl: string, secret: string): Promise<Server> {
   // BENCH_CHILD_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": a profile of the API.
   const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  if (process.env.BENCH_COUNT_STATEMENTS || process.env.BENCH_PROFILE_DIR)
+    nodeArgs.push('--require', path.join(__dirname, 'count-statements.js'));
   const child = spawn(process.execPath, [...nodeArgs, 'scripts/start.js'], {
     cwd: root,
     env: {
@@ -42,6 +46,32 @@ async function startServer(databaseUrl: string, secret: string): Promise<Server>
     );
   });
   return { url, process: child };
+}
+
+/**
+ * BENCH_COUNT_STATEMENTS=1: the statements the API sends PostgreSQL while `work` runs, by their
+ * first words, each a figure per `units` (e.g. per command); printed, not kept.
+ */
+async function countingStatements<T>(server: Server, label: string, units: number, work: () => Promise<T>): Promise<T> {
+  if (!process.env.BENCH_COUNT_STATEMENTS && !process.env.BENCH_PROFILE_DIR) return work();
+  const file = process.env.BENCH_COUNT_STATEMENTS_FILE as string;
+  rmSync(file, { force: true });
+  server.process.kill('SIGUSR2');
+  const result = await work();
+  server.process.kill('SIGUSR2');
+  let counts: Record<string, number> | undefined;
+  for (let tries = 0; tries < 100 && !counts; tries++) {
+    try {
+      counts = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  const rows = Object.entries(counts ?? {}).sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((sum, [, count]) => sum + count, 0);
+  console.log(`statements sent by the API, ${label}: ${(total / units).toFixed(2)} per unit (${total} over ${units})`);
+  for (const [text, count] of rows) console.log(`  ${(count / units).toFixed(3)}  ${text}`);
+  return result;
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -93,6 +123,13 @@ async function load(
   return { seconds, latency };
 }
 
+/** The process's CPU between two readings, in whole µs per unit. */
+function cpuPerUnit(before: number | undefined, after: number | undefined, units: number): number | undefined {
+  return before === undefined || after === undefined || Number.isNaN(before)
+    ? undefined
+    : Math.round(((after - before) * 1e6) / units);
+}
+
 const as = (actor: Actor, at: string) => ({ actor, at });
 
 /**
@@ -101,6 +138,8 @@ const as = (actor: Actor, at: string) => ({ actor, at });
  */
 export async function httpCommandBenchmarks(database: BenchDatabase, rows: BenchRow[], scale: number): Promise<void> {
   const secret = randomBytes(32).toString('hex');
+  if (process.env.BENCH_COUNT_STATEMENTS || process.env.BENCH_PROFILE_DIR)
+    process.env.BENCH_COUNT_STATEMENTS_FILE = path.join(os.tmpdir(), `tip-bench-statements-${process.pid}.json`);
   const server = await startServer(await database.fresh(), secret);
   try {
     const client = new Client(server.url, await mintToken(secret, { sub: 'bench', role: 'system' }));
@@ -180,13 +219,27 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       hours: 0.5,
       at: '2020-11-10T10:00:00+08:00',
     });
+    const cpuBeforeNoop = processCpuSeconds(server.process.pid);
+    const postgresBeforeNoop = database.postgresCpuSeconds();
     const noop = await load(concurrency, requests, async (index) => {
       const result = await client.post('bench/noop', hoursBody(index));
       if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
     });
-    const hours = await load(concurrency, requests, (index) => client.command('RecordOnlineHours', hoursBody(index)));
+    const cpuNoop = cpuPerUnit(cpuBeforeNoop, processCpuSeconds(server.process.pid), requests);
+    const postgresNoop = cpuPerUnit(postgresBeforeNoop, database.postgresCpuSeconds(), requests);
+    const cpuBeforeHours = processCpuSeconds(server.process.pid);
+    const postgresBeforeHours = database.postgresCpuSeconds();
+    const hours = await countingStatements(server, 'single RecordOnlineHours, per command', requests, () =>
+      load(concurrency, requests, (index) => client.command('RecordOnlineHours', hoursBody(index))),
+    );
+    const cpuHours = cpuPerUnit(cpuBeforeHours, processCpuSeconds(server.process.pid), requests);
+    const postgresHours = cpuPerUnit(postgresBeforeHours, database.postgresCpuSeconds(), requests);
     rows.push({
-      benchmark: `RecordOnlineHours over HTTP, ${hoursTeachers.length} teachers, ${concurrency} clients`,
+      benchmark: `RecordOnlineHours over HTTP, ${hoursTeachers.length} teachers, ${concurrency} clients${
+        cpuHours === undefined || cpuNoop === undefined
+          ? ''
+          : `, CPU a command: the API ${cpuHours} µs (no-op ${cpuNoop}), PostgreSQL ${postgresHours} µs (no-op ${postgresNoop})`
+      }`,
       unit: 'commands/s',
       ours: requests / hours.seconds,
       baseline: requests / noop.seconds,
@@ -211,14 +264,16 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
     });
     const cpuBefore = processCpuSeconds(server.process.pid);
-    const fed = await load(feedClients, feedBatches, async (batch) => {
-      const result = await client.post('feeds/online-hours', feedBody(batch));
-      const answer = result.body as { accepted?: number };
-      if (result.status !== 200 || answer.accepted !== feedBatch)
-        throw new Error(
-          `the hour feed did not accept the batch (${result.status}): ${JSON.stringify(result.body).slice(0, 500)}`,
-        );
-    });
+    const fed = await countingStatements(server, 'hour feed, per record', feedBatches * feedBatch, () =>
+      load(feedClients, feedBatches, async (batch) => {
+        const result = await client.post('feeds/online-hours', feedBody(batch));
+        const answer = result.body as { accepted?: number };
+        if (result.status !== 200 || answer.accepted !== feedBatch)
+          throw new Error(
+            `the hour feed did not accept the batch (${result.status}): ${JSON.stringify(result.body).slice(0, 500)}`,
+          );
+      }),
+    );
     const cpuAfter = processCpuSeconds(server.process.pid);
     const cpuPerRecord =
       cpuBefore === undefined || cpuAfter === undefined

@@ -54,6 +54,62 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(await restarted.checkpoint()).toBe(events[events.length - 1].position);
   });
 
+  it('lets a runner that went on from a stale checkpoint write nothing: another instance had moved it', async () => {
+    // Two instances of the projector: `left` lost its lease mid-run, `taker` went on. `left`
+    // still holds the checkpoint and rows of its last batch and tries the next batch from there.
+    const fresh = 'rm_two_instances';
+    const twice = readModelDataSource(database.url, progressReadModel, fresh);
+    await twice.initialize();
+    try {
+      await migrateReadModel(twice);
+      const left = new ProjectionRunner(twice, fresh, progressReadModel);
+      const taker = new ProjectionRunner(twice, fresh, progressReadModel);
+      const positionOf = async () =>
+        Number((await twice.query(`select position from ${fresh}.projection_checkpoint`))[0].position);
+      await left.handle(events.slice(0, events.length - 3));
+      await taker.handle(events.slice(0, events.length - 1));
+      // Counters (hours, per unit and week) would be added twice from left's stale rows.
+      await left.handle(events.slice(events.length - 3));
+      expect(await positionOf()).toBe(events[events.length - 1].position);
+      expect(await stored(twice)).toEqual(inMemory(twice, events));
+      // And the other way round: the taker, stale now, goes on with a batch the left already took in.
+      await taker.handle(events.slice(events.length - 2));
+      expect(await stored(twice)).toEqual(inMemory(twice, events));
+    } finally {
+      await twice.destroy();
+    }
+  });
+
+  it('sends a batch of a runner that knows where the read model stands in one round trip', async () => {
+    const fresh = 'rm_one_round_trip';
+    const counted = readModelDataSource(database.url, progressReadModel, fresh);
+    await counted.initialize();
+    try {
+      await migrateReadModel(counted);
+      const runner = new ProjectionRunner(counted, fresh, progressReadModel);
+      await runner.handle(events.slice(0, events.length - 3));
+      const sent: string[] = [];
+      const query = Client.prototype.query;
+      const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+        const [config] = args as [string | { text: string }];
+        sent.push(typeof config === 'string' ? config : config.text);
+        return (query as (...rest: unknown[]) => unknown).apply(this, args) as never;
+      });
+      try {
+        // Hours of a teacher whose rows the runner holds: nothing to read, one text to send.
+        await runner.handle(events.slice(events.length - 3, events.length - 1));
+      } finally {
+        spy.mockRestore();
+      }
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/^begin; select pg_advisory_xact_lock_shared[\s\S]*; commit$/);
+      await runner.handle(events.slice(events.length - 1));
+      expect(await stored(counted)).toEqual(inMemory(counted, events));
+    } finally {
+      await counted.destroy();
+    }
+  });
+
   it("fails a rebuild's partition whose projector changes a table from shared events and from its own", async () => {
     // Partitions would each keep the shared events' rows and write their own: one table from both would differ between them.
     const wrong: ReadModel = {

@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { ClientBase } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { isDatabaseUnavailable, RecordedEvent } from '@tip/event-store';
 import { describeFailure, failsTheSameWayAgain, isPassingTrouble, ParkedEvent } from './parking';
 import { ReadModel, SWAP_LOCK_SPACE } from './read-model';
 import { RowCache } from './row-cache';
-import { TableSql } from './table-sql';
+import { inlined, Statement, TableSql } from './table-sql';
 import { AwaitingEvents, keyString, Row, RowNotLoaded, RowRef, ViewChange } from './view-changes';
 
 /**
@@ -74,6 +75,15 @@ class RetryFailed extends Error {}
 
 /** Rows of a fresh copy's table sent by one COPY: pieces go over two connections side by side. */
 const COPY_PIECE = 5000;
+
+/** What a batch sent in one text fails with when the checkpoint was not where its runner left it. */
+const CHECKPOINT_MOVED = 'tip: the checkpoint moved under this projector, rows ';
+
+const PARK_EVENT = (schema: string) =>
+  `insert into "${schema}".parked_events (name, position, event_id, stream_id, event_type, event, error)
+   values ($1, $2, $3, $4, $5, $6, $7)
+   on conflict (name, position) do update
+     set error = excluded.error, attempts = parked_events.attempts + 1, last_attempt = now()`;
 
 /** Failures of unknown kind (neither the projector's nor a refusal the database repeats) parked at the third alike. */
 const FAILURES_BEFORE_PARKING = 3;
@@ -378,17 +388,74 @@ export class ProjectionRunner {
 
   private async handleBatch(events: readonly RecordedEvent[]): Promise<void> {
     try {
-      await timedPhase(`${this.name}:transaction`, () =>
-        this.dataSource.transaction(async (manager) => {
+      await timedPhase(`${this.name}:transaction`, async () => {
+        if (await this.handleWhereKnown(events)) return;
+        await this.dataSource.transaction(async (manager) => {
           await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
           await this.handleWithin(manager, events);
-        }),
-      );
+        });
+      });
     } catch (error) {
       this.forget();
       throw error;
     }
     this.announceParked();
+  }
+
+  /**
+   * A batch in one round trip, when this runner committed the last one it knows of: projected
+   * from the rows it holds (those missing read outside the transaction), then its writes sent
+   * with the swap lock, the checkpoint's move and the commit as one text. The checkpoint moves
+   * only from where this runner left it, in the same copy and generation; otherwise (another
+   * instance, a rebuild swapped in, a parked event retried) the whole text fails and is rolled
+   * back, and the batch goes the careful way: false, and the runner forgets what it held. False
+   * too when the runner does not know where the read model stands.
+   */
+  private async handleWhereKnown(events: readonly RecordedEvent[]): Promise<boolean> {
+    const { committed, copy, generation } = this;
+    if (committed < 0 || copy === undefined || generation === undefined || this.written || this.partition) return false;
+    const fresh = events.filter((event) => event.position > committed);
+    if (fresh.length === 0) return true;
+    await timedPhase(`${this.name}:project`, () => this.project(this.dataSource.manager, fresh));
+    const position = fresh[fresh.length - 1].position;
+    const changes = this.takeChanges();
+    const checkpoint = `"${this.schema}".projection_checkpoint`;
+    const statements: Statement[] = [
+      { text: 'select pg_advisory_xact_lock_shared($1, hashtext($2))', values: [SWAP_LOCK_SPACE, this.name] },
+      {
+        // A failed cast, when the checkpoint was not where this runner left it: the text stops there.
+        text: `with moved as (
+                 update ${checkpoint} set position = $2, updated_at = now()
+                 where name = $1 and position = $3 and tableoid::bigint = $4 and generation = $5 returning 1)
+               select ($6 || count(*))::int from moved having count(*) <> 1`,
+        values: [this.name, position, committed, Number(copy), Number(generation), CHECKPOINT_MOVED],
+      },
+      ...this.writeStatements(changes),
+    ];
+    const [client, release] = (await (this.dataSource.driver as PostgresDriver).obtainMasterConnection()) as [
+      ClientBase,
+      (error?: unknown) => void,
+    ];
+    try {
+      await timedPhase(`${this.name}:flush`, () =>
+        client.query(`begin; ${statements.map(inlined).join(';\n')}; commit`),
+      );
+    } catch (error) {
+      const broken = await client.query('rollback').then(
+        () => undefined,
+        (rollbackError: unknown) => rollbackError,
+      );
+      release(broken);
+      if (error instanceof Error && error.message.includes(CHECKPOINT_MOVED)) {
+        this.forget();
+        return false;
+      }
+      throw error;
+    }
+    release();
+    this.work.justParked.push(...changes.parked);
+    this.committed = position;
+    return true;
   }
 
   /** Emits 'parked' (readModel, position, error) for each event parked by the transaction just committed. */
@@ -837,13 +904,15 @@ export class ProjectionRunner {
 
   private async writeParked(manager: EntityManager, parked: readonly ParkedEvent[]): Promise<void> {
     for (const { event, error } of parked) {
-      await manager.query(
-        `insert into "${this.schema}".parked_events (name, position, event_id, stream_id, event_type, event, error)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (name, position) do update
-           set error = excluded.error, attempts = parked_events.attempts + 1, last_attempt = now()`,
-        [this.name, event.position, event.metadata.eventId, event.streamId, event.type, JSON.stringify(event), error],
-      );
+      await manager.query(PARK_EVENT(this.schema), [
+        this.name,
+        event.position,
+        event.metadata.eventId,
+        event.streamId,
+        event.type,
+        JSON.stringify(event),
+        error,
+      ]);
     }
   }
 
@@ -948,6 +1017,26 @@ export class ProjectionRunner {
 
   private async flush(manager: EntityManager, work: BatchWork = this.work): Promise<void> {
     await this.write(manager, this.takeChanges(work), work);
+  }
+
+  /** What `write` sends, as statements to go in one text (parked events first, as there). */
+  private writeStatements({ puts, deletes, counters, parked }: Changes): Statement[] {
+    const statements: (Statement | undefined)[] = parked.map(({ event, error }) => ({
+      text: PARK_EVENT(this.schema),
+      values: [
+        this.name,
+        event.position,
+        event.metadata.eventId,
+        event.streamId,
+        event.type,
+        JSON.stringify(event),
+        error,
+      ],
+    }));
+    for (const [table, keys] of deletes) statements.push(this.table(table).deleteStatement(keys));
+    for (const [table, rows] of puts) statements.push(this.table(table).putStatement(rows));
+    for (const [table, rows] of counters) statements.push(this.table(table).addStatement(rows));
+    return statements.filter((statement): statement is Statement => statement !== undefined);
   }
 
   private async write(

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ClientBase } from 'pg';
+import { ClientBase, escapeLiteral } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
@@ -8,6 +8,35 @@ import { EntityMetadata } from 'typeorm/metadata/EntityMetadata';
 import { Row, RowRef, TableKind } from './view-changes';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** A statement and its parameters ($1, $2…). */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+async function run(manager: EntityManager, statement: Statement | undefined): Promise<void> {
+  if (statement) await manager.query(statement.text, statement.values);
+}
+
+/**
+ * The statement with its parameters written in as literals, to go with others in one simple
+ * query (one round trip). Values are strings, numbers, booleans or null.
+ */
+export function inlined({ text, values }: Statement): string {
+  return text.replace(/\$(\d+)/g, (_, index: string) => literal(values[Number(index) - 1]));
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`Cannot write ${value} into a statement`);
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return escapeLiteral(value);
+  throw new Error(`Cannot write a ${typeof value} into a statement`);
+}
 const INTEGER_TYPES = new Set(['integer', 'int', 'int2', 'int4', 'int8', 'smallint', 'bigint']);
 
 /**
@@ -50,13 +79,27 @@ export class TableSql {
   }
 
   async put(manager: EntityManager, rows: readonly Row[]): Promise<void> {
-    const updates = this.columns
-      .filter((column) => !column.isPrimary)
-      .map((column) => `${quote(column.databaseName)} = excluded.${quote(column.databaseName)}`);
-    await this.insert(manager, rows, updates.length ? `do update set ${updates.join(', ')}` : 'do nothing');
+    await run(manager, this.putStatement(rows));
   }
 
   async add(manager: EntityManager, rows: readonly Row[]): Promise<void> {
+    await run(manager, this.addStatement(rows));
+  }
+
+  async delete(manager: EntityManager, keys: readonly unknown[][]): Promise<void> {
+    await run(manager, this.deleteStatement(keys));
+  }
+
+  /** The statement `put` sends; undefined when there is nothing to write. */
+  putStatement(rows: readonly Row[]): Statement | undefined {
+    const updates = this.columns
+      .filter((column) => !column.isPrimary)
+      .map((column) => `${quote(column.databaseName)} = excluded.${quote(column.databaseName)}`);
+    return this.insert(rows, updates.length ? `do update set ${updates.join(', ')}` : 'do nothing');
+  }
+
+  /** The statement `add` sends; undefined when there is nothing to write. */
+  addStatement(rows: readonly Row[]): Statement | undefined {
     const updates = this.columns
       .filter((column) => !column.isPrimary)
       .map((column) => {
@@ -70,22 +113,23 @@ export class TableSql {
         // (0.1 + 0.2), and how far would depend on how the events were cut into batches.
         return `${name} = round((${current} + excluded.${name})::numeric, 2)::${String(column.type)}`;
       });
-    await this.insert(manager, rows, `do update set ${updates.join(', ')}`);
+    return this.insert(rows, `do update set ${updates.join(', ')}`);
   }
 
-  async delete(manager: EntityManager, keys: readonly unknown[][]): Promise<void> {
-    if (keys.length === 0) return;
+  /** The statement `delete` sends; undefined when there is nothing to delete. */
+  deleteStatement(keys: readonly unknown[][]): Statement | undefined {
+    if (keys.length === 0) return undefined;
     const names = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
-    await manager.query(
-      `delete from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
-      [
+    return {
+      text: `delete from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
+      values: [
         JSON.stringify(
           keys.map((key) =>
             Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]])),
           ),
         ),
       ],
-    );
+    };
   }
 
   /**
@@ -122,14 +166,14 @@ export class TableSql {
     if (piece.length > 0) yield piece;
   }
 
-  private async insert(manager: EntityManager, rows: readonly Row[], onConflict: string): Promise<void> {
-    if (rows.length === 0) return;
+  private insert(rows: readonly Row[], onConflict: string): Statement | undefined {
+    if (rows.length === 0) return undefined;
     const names = this.columns.map((column) => quote(column.databaseName)).join(', ');
     const keys = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
-    await manager.query(
-      `insert into ${this.qualified} (${names}) select ${names} from jsonb_to_recordset($1::jsonb) as r(${this.recordTypes(this.columns)}) on conflict (${keys}) ${onConflict}`,
-      [JSON.stringify(rows.map((row) => this.toDatabase(row)))],
-    );
+    return {
+      text: `insert into ${this.qualified} (${names}) select ${names} from jsonb_to_recordset($1::jsonb) as r(${this.recordTypes(this.columns)}) on conflict (${keys}) ${onConflict}`,
+      values: [JSON.stringify(rows.map((row) => this.toDatabase(row)))],
+    };
   }
 
   private recordTypes(columns: readonly ColumnMetadata[]): string {
