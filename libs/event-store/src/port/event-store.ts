@@ -94,6 +94,12 @@ export interface SubscriptionOptions {
   batchSize?: number;
   /** Retries of a failing batch, with backoff, before the subscription stops. */
   maxRetries?: number;
+  /**
+   * The handler writes the position with its effects, refusing a batch another instance took
+   * in first (as the read models' runner does): a lease then needs no proof after every batch,
+   * only now and then (so a lost one stands down soon), and `checkpoints` need store nothing.
+   */
+  handlerGuardsCheckpoint?: boolean;
 }
 
 export interface Subscription {

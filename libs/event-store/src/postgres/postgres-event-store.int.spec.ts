@@ -384,6 +384,46 @@ describe('PostgreSQL event store', () => {
     await second.stop();
   });
 
+  it('proves the lease of a subscription whose handler guards its checkpoint once a second, not after every batch', async () => {
+    const stream = `guarded-${Date.now()}`;
+    const proofs = { guarded: 0, plain: 0 };
+    const query = Client.prototype.query;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const name = (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters
+        .application_name;
+      if (args[0] === 'select 1' && name === `tip-subscription:${stream}-guarded`) proofs.guarded += 1;
+      if (args[0] === 'select 1' && name === `tip-subscription:${stream}-plain`) proofs.plain += 1;
+      return (query as (...rest: unknown[]) => unknown).apply(this, args) as never;
+    });
+    const mine = (events: RecordedEvent[]) => events.filter((event) => event.streamId === stream).length;
+    let seen = { guarded: 0, plain: 0 };
+    const guarded = store.subscribeToAll({
+      name: `${stream}-guarded`,
+      batchSize: 1,
+      handlerGuardsCheckpoint: true,
+      checkpoints: { load: async () => undefined, store: async () => undefined },
+      handle: async (events) => void (seen = { ...seen, guarded: seen.guarded + mine(events) }),
+    });
+    const plain = store.subscribeToAll({
+      name: `${stream}-plain`,
+      batchSize: 1,
+      handle: async (events) => void (seen = { ...seen, plain: seen.plain + mine(events) }),
+    });
+    try {
+      await store.appendToStream(stream, [newEvent('One'), newEvent('Two'), newEvent('Three'), newEvent('Four')]);
+      await guarded.whenCaughtUp();
+      await plain.whenCaughtUp();
+      expect(seen).toEqual({ guarded: 4, plain: 4 });
+      // Both read the whole log a batch at a time; the plain one proves its lease after each.
+      expect(proofs.plain).toBeGreaterThanOrEqual(4);
+      expect(proofs.guarded).toBeLessThanOrEqual(1);
+    } finally {
+      spy.mockRestore();
+      await guarded.stop();
+      await plain.stop();
+    }
+  });
+
   it('migrates a fresh database safely when two processes start at once', async () => {
     const shared = await freshDatabase();
     const stores = await Promise.all([

@@ -189,8 +189,10 @@ export class ReadModelHost {
           events.length,
           () => runner.handle(events),
         ),
-      // The checkpoint is written by the runner in the same transaction as the rows.
+      // The checkpoint is written by the runner in the same transaction as the rows, and moves
+      // only from where the runner left it: a second instance's batch is refused, not applied.
       checkpoints: { load: () => runner.checkpoint(), store: async () => undefined },
+      handlerGuardsCheckpoint: true,
     });
     hosted.subscription = subscription;
     let advanced = false;
