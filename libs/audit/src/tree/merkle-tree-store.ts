@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import { escapeLiteral, type Pool, type PoolClient } from 'pg';
 import type { EventStoreLogger, LoggedEvent } from '@tip/event-store';
 import { eventLeafHash } from '../merkle/event-leaf';
 import { HASH_BYTES, LeafRange, MerkleFrontier, nodeHash, rootOf, splitPoint } from '../merkle/merkle-tree';
@@ -120,49 +120,52 @@ export class MerkleTreeStore {
     };
   }
 
-  /** One transaction: the new state (only if the tree is still where this builder found it), its chunks and nodes. */
+  /**
+   * One transaction, sent as one text (one round trip): the new state (only if the tree is still
+   * where this builder found it, else the text stops at a failed cast and is rolled back), its
+   * chunks and nodes.
+   */
   private async write(fromSize: number, grown: Grown): Promise<boolean> {
+    const { state, frontier } = grown.cursor;
+    const chunks = grown.chunks;
+    const statements = [
+      `with moved as (
+         update tip_merkle_tree set size = ${state.size}, last_position = ${state.lastPosition},
+           root = ${bytea(state.root)}, frontier = ${bytea(Buffer.concat(frontier.hashes()))}, updated_at = now()
+         where size = ${fromSize} returning 1)
+       select (${escapeLiteral(TREE_MOVED)} || count(*))::int from moved having count(*) <> 1`,
+      `insert into tip_merkle_chunks (chunk, first_position, last_position, positions, leaves)
+       select * from unnest(${bigints(chunks.map((chunk) => chunk.chunk))}, ${bigints(
+         chunks.map((chunk) => chunk.positions[0]),
+       )}, ${bigints(chunks.map((chunk) => chunk.positions[chunk.positions.length - 1]))}, ${byteas(
+         chunks.map((chunk) => packPositions(chunk.positions)),
+       )}, ${byteas(chunks.map((chunk) => Buffer.concat(chunk.leaves)))})
+       on conflict (chunk) do update
+         set last_position = excluded.last_position, positions = excluded.positions, leaves = excluded.leaves`,
+    ];
+    if (grown.nodes.length > 0)
+      statements.push(
+        `insert into tip_merkle_nodes (level, index, hash)
+         select * from unnest(${bigints(grown.nodes.map((node) => node.level))}::smallint[], ${bigints(
+           grown.nodes.map((node) => node.index),
+         )}, ${byteas(grown.nodes.map((node) => node.hash))}) on conflict do nothing`,
+      );
     const client = await this.pool.connect();
     let broken = true;
     try {
-      await client.query('begin');
-      const { state, frontier } = grown.cursor;
-      const moved = await client.query(
-        `update tip_merkle_tree set size = $1, last_position = $2, root = $3, frontier = $4, updated_at = now()
-         where size = $5`,
-        [state.size, state.lastPosition, state.root, Buffer.concat(frontier.hashes()), fromSize],
-      );
-      if (moved.rowCount !== 1) {
-        await client.query('rollback');
-        broken = false;
-        return false;
+      try {
+        await client.query(`begin; ${statements.join(';\n')}; commit`);
+      } catch (error) {
+        // A connection that cannot roll back is broken: released as such, with the first error.
+        await client.query('rollback').catch(() => {
+          throw error;
+        });
+        if (error instanceof Error && error.message.includes(TREE_MOVED)) {
+          broken = false;
+          return false;
+        }
+        throw error;
       }
-      const chunks = grown.chunks;
-      await client.query(
-        `insert into tip_merkle_chunks (chunk, first_position, last_position, positions, leaves)
-         select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[], $5::bytea[])
-         on conflict (chunk) do update
-           set last_position = excluded.last_position, positions = excluded.positions, leaves = excluded.leaves`,
-        [
-          chunks.map((chunk) => chunk.chunk),
-          chunks.map((chunk) => chunk.positions[0]),
-          chunks.map((chunk) => chunk.positions[chunk.positions.length - 1]),
-          chunks.map((chunk) => packPositions(chunk.positions)),
-          chunks.map((chunk) => Buffer.concat(chunk.leaves)),
-        ],
-      );
-      if (grown.nodes.length > 0) {
-        await client.query(
-          `insert into tip_merkle_nodes (level, index, hash)
-           select * from unnest($1::smallint[], $2::bigint[], $3::bytea[]) on conflict do nothing`,
-          [
-            grown.nodes.map((node) => node.level),
-            grown.nodes.map((node) => node.index),
-            grown.nodes.map((node) => node.hash),
-          ],
-        );
-      }
-      await client.query('commit');
       broken = false;
       return true;
     } finally {
@@ -340,6 +343,14 @@ function splitHashes(bytes: Buffer): Buffer[] {
   for (let at = 0; at < bytes.length; at += HASH_BYTES) hashes.push(bytes.subarray(at, at + HASH_BYTES));
   return hashes;
 }
+
+/** What a write fails with when another builder grew the tree first. */
+const TREE_MOVED = 'tip: another builder grew the Merkle tree first, rows ';
+
+/** Literals for a write sent as one text: whole numbers and bytes, as PostgreSQL reads them. */
+const bytea = (bytes: Buffer) => `'\\x${bytes.toString('hex')}'::bytea`;
+const bigints = (numbers: number[]) => `'{${numbers.map((each) => String(Math.trunc(each))).join(',')}}'::bigint[]`;
+const byteas = (list: Buffer[]) => `array[${list.map(bytea).join(',')}]::bytea[]`;
 
 function packPositions(positions: number[]): Buffer {
   const packed = Buffer.allocUnsafe(positions.length * 8);
