@@ -434,6 +434,37 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
           expect(page[index].position).toBeGreaterThan(page[index - 1].position);
         expect(await store.readAll({ fromPosition: first.lastPosition, maxCount: 1 })).toHaveLength(1);
       });
+
+      it('reads the same events with the metadata read lazily (lazyMetadata), whatever the metadata holds', async () => {
+        const streamId = streamName('lazy');
+        const odd = { sub: '}{"x":"\\"}', role: 'system', trail: [{ businessTime: '1999-01-01T00:00:00.000Z' }] };
+        const first = await store.appendToStream(streamId, [
+          newEvent('Usual'),
+          newEvent('Imported', { n: 1 }, { importedBy: { sub: 'ops', role: 'system' }, traceparent: '00-abc-def-01' }),
+          newEvent('OddActor', {}, { actor: odd as unknown as NewEvent['metadata']['actor'] }),
+          newEvent('Offset', {}, { businessTime: '2021-01-04T10:00:00.123456+08:00' }),
+        ]);
+        const ours = (events: RecordedEvent[]) => events.filter((event) => event.streamId === streamId);
+        const eager = ours(
+          await eventually(
+            () => store.readAll({ fromPosition: first.lastPosition - 3, maxCount: 100 }),
+            (events) => ours(events).length === 4,
+          ),
+        );
+        const lazy = ours(
+          await store.readAll({ fromPosition: first.lastPosition - 3, maxCount: 100, lazyMetadata: true }),
+        );
+        expect(JSON.parse(JSON.stringify(lazy))).toEqual(JSON.parse(JSON.stringify(eager)));
+        lazy.forEach((event, index) => {
+          const { metadata } = eager[index];
+          expect(event.metadata.businessTime).toBe(metadata.businessTime);
+          expect(event.metadata.schemaVersion).toBe(metadata.schemaVersion);
+          expect(event.metadata.eventId).toBe(metadata.eventId);
+          expect(event.metadata.actor).toEqual(metadata.actor);
+          expect(event.metadata.importedBy).toEqual(metadata.importedBy);
+          expect(event.metadata.traceparent).toBe(metadata.traceparent);
+        });
+      });
     });
 
     describe('bad input', () => {
@@ -739,6 +770,14 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
             )
           ).filter((event) => event.streamId === streamId);
           expect(fromLog[0].data).toEqual({ name: '王芳', names: { full: '王芳' } });
+          const lazily = (
+            await upcasting.store.readAll({ fromPosition: fromLog[0].position, maxCount: 2, lazyMetadata: true })
+          ).filter((event) => event.streamId === streamId);
+          expect(lazily.map((event) => [event.metadata.schemaVersion, event.data])).toEqual([
+            [2, { name: '王芳', names: { full: '王芳' } }],
+            [2, { name: '李雷', names: { full: '李雷' } }],
+          ]);
+          expect(lazily[0].metadata.eventId).toBe(fromLog[0].metadata.eventId);
           const audited = await upcasting.store.readStreamForAudit(streamId);
           expect(audited[0].data).toEqual({ name: '王芳' });
           expect(audited[0].metadata.schemaVersion).toBe(1);

@@ -74,6 +74,13 @@ export interface ReadAllOptions {
   /** Global position to start at (inclusive); 0 reads from the beginning. */
   fromPosition?: number;
   maxCount?: number;
+  /**
+   * The metadata read from its stored text when first asked for more than its business time and
+   * schema version (a full rebuild reads every event and little of its metadata). Such metadata
+   * is for reading and JSON.stringify, not for spreading or structured cloning. A store may
+   * ignore it.
+   */
+  lazyMetadata?: boolean;
 }
 
 /** Where a named subscription resumes after a restart. */

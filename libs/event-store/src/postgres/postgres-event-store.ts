@@ -3,7 +3,7 @@ import { DatabaseError, Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { createPool } from './pool';
 import { DuplicateEventIdError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
-import { AuditedEvent, LoggedEvent, NewEvent, RecordedEvent } from '../port/event';
+import { AuditedEvent, EventMetadata, LoggedEvent, NewEvent, RecordedEvent } from '../port/event';
 import { LogRows } from '../port/log-rows';
 import {
   AppendResult,
@@ -59,6 +59,7 @@ import {
 import { LOG_COPY_COLUMNS, LogCopyDecoder, LogRowPages } from './log-copy';
 import { migrateAs } from './migrations';
 import { AppendConnection } from './append-connection';
+import { storedMetadata } from './stored-metadata';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
 import { PostgresSubscription } from './postgres-subscription';
@@ -66,6 +67,8 @@ import {
   EVENT_COLUMNS,
   EventRow,
   EventTuple,
+  LAZY_EVENT_COLUMNS,
+  LazyEventTuple,
   LOG_COLUMNS,
   LogTuple,
   toRecordedEvent,
@@ -532,6 +535,7 @@ export class PostgresEventStore implements EventStore {
    * are returned, so an event that commits late can never land behind a reader's position.
    */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    if (options.lazyMetadata) return this.readAllLazily(options);
     const { rows } = await this.pool.query<EventTuple>({
       name: 'tip_read_all',
       rowMode: 'array',
@@ -541,6 +545,32 @@ export class PostgresEventStore implements EventStore {
       values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
     });
     return rows.map((row) => this.settings.schemas.upcast(tupleToRecordedEvent(row)));
+  }
+
+  /** readAll with the metadata's text parsed when first asked for (see storedMetadata). */
+  private async readAllLazily(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<LazyEventTuple>({
+      name: 'tip_read_all_lazily',
+      rowMode: 'array',
+      text: `select ${LAZY_EVENT_COLUMNS} from tip_events
+             where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+             order by position limit $2`,
+      values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
+    });
+    const { schemas } = this.settings;
+    return rows.map((row) => {
+      const [position, streamId, revision, type, data, metadata, schemaVersion] = row;
+      // What is upcast gets a copy of its metadata: a whole one.
+      const upcast = schemaVersion < schemas.currentVersion(type);
+      return schemas.upcast({
+        type,
+        data,
+        metadata: upcast ? (JSON.parse(metadata) as EventMetadata) : storedMetadata(metadata, schemaVersion),
+        streamId,
+        revision: Number(revision),
+        position: Number(position),
+      });
+    });
   }
 
   /** As readAll, but the rows as stored: texts unparsed, times in the log's one form. */

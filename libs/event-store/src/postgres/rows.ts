@@ -47,6 +47,20 @@ export function tupleToRecordedEvent(row: EventTuple): RecordedEvent {
   };
 }
 
+/** readAll's columns with the metadata as its text, and the schema version (ReadAllOptions.lazyMetadata). */
+export const LAZY_EVENT_COLUMNS =
+  'position, stream_id, stream_revision, event_type, data, metadata::text, schema_version';
+
+export type LazyEventTuple = [
+  position: string,
+  streamId: string,
+  streamRevision: string,
+  eventType: string,
+  data: Record<string, unknown>,
+  metadata: string,
+  schemaVersion: number,
+];
+
 /** An instant as stored, in the log's one form (see LoggedEvent). */
 const instantAsLogged = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
