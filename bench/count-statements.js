@@ -19,7 +19,13 @@ pg.Client.prototype.query = function (config, ...rest) {
   if (counting) {
     const text = typeof config === 'string' ? config : config?.text;
     const key =
-      typeof text === 'string' ? text.replace(/\s+/g, ' ').trim().slice(0, 80) : '(a stream: COPY or a cursor)';
+      typeof text === 'string'
+        ? text
+            .replace(/\s+/g, ' ')
+            .replace(/\b\d+\b/g, 'N')
+            .trim()
+            .slice(0, 80)
+        : '(a stream: COPY or a cursor)';
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return query.call(this, config, ...rest);

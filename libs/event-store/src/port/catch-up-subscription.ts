@@ -208,9 +208,18 @@ export class CatchUpSubscription implements Subscription {
     // A page's checkpoint goes in while the next page is read (not before): the next is handled
     // only once it is in, so a lease lost meanwhile still stops the next page from going out.
     let committing: Promise<void> | undefined;
+    const interval = this.options.minPageIntervalMs ?? 0;
+    // When the last page that held events was read, unless it was full (a backlog reads on at once).
+    let lastPageAt: number | undefined;
     while (!this.stopping) {
+      if (lastPageAt !== undefined) {
+        const wait = lastPageAt + interval - performance.now();
+        if (wait > 0 && !(await this.pause(wait))) break;
+      }
       this.woken = false;
+      const readAt = performance.now();
       const [page] = await Promise.all([this.source.readAfter(cursor, this.batchSize), committing]);
+      lastPageAt = interval > 0 && page.events.length > 0 && page.events.length < this.batchSize ? readAt : undefined;
       committing = undefined;
       if (page.events.length === 0) {
         if (page.last && page.last.position > cursor.position) {

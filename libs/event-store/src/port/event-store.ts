@@ -107,6 +107,11 @@ export interface SubscriptionOptions {
    * only now and then (so a lost one stands down soon), and `checkpoints` need store nothing.
    */
   handlerGuardsCheckpoint?: boolean;
+  /**
+   * Following live appends, a page is read at least this long after the one before began
+   * (unless that one was full): appends arriving meanwhile go in one page, not one each. Default 0.
+   */
+  minPageIntervalMs?: number;
 }
 
 export interface Subscription {

@@ -424,6 +424,35 @@ describe('PostgreSQL event store', () => {
     }
   });
 
+  it('reads a page following live appends no sooner than minPageIntervalMs after the one before', async () => {
+    const stream = `paced-${Date.now()}`;
+    const pages: number[] = [];
+    const subscription = store.subscribeToAll({
+      name: stream,
+      startAfter: (await store.stats()).headPosition,
+      minPageIntervalMs: 1000,
+      handle: async (events) => {
+        const mine = events.filter((event) => event.streamId === stream).length;
+        if (mine > 0) pages.push(mine);
+      },
+    });
+    try {
+      await store.appendToStream(stream, [newEvent('First')]);
+      expect(
+        await eventually(
+          async () => pages,
+          (seen) => seen.length > 0,
+        ),
+      ).toEqual([1]);
+      // Three appends of their own within the second after the first page: one page.
+      for (const type of ['Second', 'Third', 'Fourth']) await store.appendToStream(stream, [newEvent(type)]);
+      await subscription.whenCaughtUp();
+      expect(pages).toEqual([1, 3]);
+    } finally {
+      await subscription.stop();
+    }
+  });
+
   it('migrates a fresh database safely when two processes start at once', async () => {
     const shared = await freshDatabase();
     const stores = await Promise.all([

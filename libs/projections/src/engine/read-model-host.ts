@@ -30,6 +30,8 @@ export interface ReadModelHostOptions {
   batchSize?: number;
   /** How long a view waits for minPosition before ViewBehindError; default 5 s (the contract's). */
   viewWaitMs?: number;
+  /** Following live appends, how long after a page the next is read at the soonest (default 10 ms). */
+  minPageIntervalMs?: number;
   /** How often a wait for minPosition looks at the checkpoint when no local projector tells it. */
   pollIntervalMs?: number;
 }
@@ -193,6 +195,9 @@ export class ReadModelHost {
       // only from where the runner left it: a second instance's batch is refused, not applied.
       checkpoints: { load: () => runner.checkpoint(), store: async () => undefined },
       handlerGuardsCheckpoint: true,
+      // Commands answered a few milliseconds apart go in one page: each page costs the API a read,
+      // a transaction and their round trips, whatever it holds.
+      minPageIntervalMs: this.options.minPageIntervalMs ?? 10,
     });
     hosted.subscription = subscription;
     let advanced = false;
