@@ -211,7 +211,11 @@ export async function verifyLog(input: VerifyLogInput): Promise<LogVerificationR
   // Pages of rows being hashed, taken in the order they came.
   const hashing: Promise<HashedRows>[] = [];
   const drain = async (leave: number) => {
-    while (hashing.length > leave) await run.rows(await (hashing.shift() as Promise<HashedRows>));
+    while (hashing.length > leave) {
+      const page = await (hashing.shift() as Promise<HashedRows>);
+      await run.rows(page);
+      page.release?.();
+    }
   };
   try {
     for await (const item of input.scan) {

@@ -4,20 +4,24 @@ import { hashLogRows, ROW_RESULT_BYTES } from './row-hashes';
 /** A worker thread of RowHashers: hashes each page of log rows it is sent, and sends both back. */
 export interface RowHashRequest {
   id: number;
+  /** The page's rows in its first `length` bytes (a buffer is used again for later pages). */
   bytes: ArrayBuffer;
+  length: number;
   count: number;
+  /** Room for ROW_RESULT_BYTES a row. */
+  results: ArrayBuffer;
 }
 
 export type RowHashReply =
-  { id: number; bytes: ArrayBuffer; results: ArrayBuffer } | { id: number; bytes: ArrayBuffer; error: string };
+  | { id: number; bytes: ArrayBuffer; length: number; count: number; results: ArrayBuffer }
+  | { id: number; bytes: ArrayBuffer; error: string };
 
-parentPort?.on('message', ({ id, bytes, count }: RowHashRequest) => {
+parentPort?.on('message', ({ id, bytes, length, count, results }: RowHashRequest) => {
   const port = parentPort;
   if (!port) return;
   try {
-    const results = new ArrayBuffer(count * ROW_RESULT_BYTES);
-    hashLogRows(Buffer.from(bytes), count, Buffer.from(results));
-    port.postMessage({ id, bytes, results } satisfies RowHashReply, [bytes, results]);
+    hashLogRows(Buffer.from(bytes, 0, length), count, Buffer.from(results, 0, count * ROW_RESULT_BYTES));
+    port.postMessage({ id, bytes, length, count, results } satisfies RowHashReply, [bytes, results]);
   } catch (error) {
     port.postMessage(
       { id, bytes, error: error instanceof Error ? error.message : String(error) } satisfies RowHashReply,

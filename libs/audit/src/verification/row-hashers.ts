@@ -10,6 +10,8 @@ import type { RowHashReply, RowHashRequest } from './row-hash.worker';
 export interface HashedRows {
   rows: LogRows;
   results: Buffer;
+  /** Hands the page's buffers back for another page, once nothing reads them any more. */
+  release?(): void;
 }
 
 /**
@@ -32,6 +34,11 @@ export class RowHashers {
   private nextId = 0;
   private failure: Error | undefined;
   private results = Buffer.alloc(0);
+  /**
+   * Buffers back from the workers, for the next pages: a page is megabytes, and a new one each
+   * time is an allocation, a copy into fresh memory and, later, a collection.
+   */
+  private readonly spare: { bytes: ArrayBuffer[]; results: ArrayBuffer[] } = { bytes: [], results: [] };
 
   constructor(workers: number) {
     for (let index = 0; index < workers; index++) this.workers.push(this.spawn());
@@ -52,11 +59,13 @@ export class RowHashers {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     // A copy of its own, sent by transfer: the scan reuses the page's buffer for the next page.
-    const own = new Uint8Array(rows.bytes).buffer as ArrayBuffer;
+    const own = spareOf(this.spare.bytes, rows.bytes.length);
+    new Uint8Array(own, 0, rows.bytes.length).set(rows.bytes);
+    const results = spareOf(this.spare.results, rows.count * ROW_RESULT_BYTES);
     return new Promise<HashedRows>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      const request: RowHashRequest = { id, bytes: own, count: rows.count };
-      this.workers[id % this.workers.length].postMessage(request, [own]);
+      const request: RowHashRequest = { id, bytes: own, length: rows.bytes.length, count: rows.count, results };
+      this.workers[id % this.workers.length].postMessage(request, [own, results]);
     });
   }
 
@@ -72,12 +81,16 @@ export class RowHashers {
       const waiting = this.waiting.get(reply.id);
       if (!waiting) return;
       this.waiting.delete(reply.id);
-      const rows = { bytes: Buffer.from(reply.bytes), count: 0 };
-      if ('error' in reply) waiting.reject(new Error(reply.error));
-      else {
-        rows.count = reply.results.byteLength / ROW_RESULT_BYTES;
-        waiting.resolve({ rows, results: Buffer.from(reply.results) });
+      if ('error' in reply) {
+        waiting.reject(new Error(reply.error));
+        return;
       }
+      const rows = { bytes: Buffer.from(reply.bytes, 0, reply.length), count: reply.count };
+      const release = () => {
+        this.spare.bytes.push(reply.bytes);
+        this.spare.results.push(reply.results);
+      };
+      waiting.resolve({ rows, results: Buffer.from(reply.results, 0, reply.count * ROW_RESULT_BYTES), release });
     });
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {
@@ -91,6 +104,14 @@ export class RowHashers {
     for (const waiting of this.waiting.values()) waiting.reject(error);
     this.waiting.clear();
   }
+}
+
+/** A spare buffer of at least `length` bytes, or a new one with room to spare (pages vary a little). */
+function spareOf(spares: ArrayBuffer[], length: number): ArrayBuffer {
+  for (let index = 0; index < spares.length; index++) {
+    if (spares[index].byteLength >= length) return spares.splice(index, 1)[0];
+  }
+  return new ArrayBuffer(Math.ceil(length * 1.25));
 }
 
 /**

@@ -202,6 +202,8 @@ function rowTime(bytes: Buffer, slot: 0 | 1): boolean {
   if (length(text) >= 0) {
     if (length(text) > 64 || length(text) >= 0x100) return false;
     timeLengths[slot] = put(times, 64 * slot, bytes, start(text), length(text)) - 64 * slot;
+    // The date formatted last is written over: the next instant formats its own.
+    lastDay[slot] = NaN;
     return true;
   }
   if (length(BUSINESS_MICROS + slot) !== 8) return false;

@@ -1,6 +1,7 @@
 import { canonicalInstant, contentHashOfCanonical, decodeLogRows, LoggedEvent } from '@tip/event-store';
 import { eventLeafHash } from '../merkle/event-leaf';
 import { hashLogRows, ROW_RESULT_BYTES } from './row-hashes';
+import { HashedRows, RowHashers } from './row-hashers';
 
 /** Microseconds since 2000-01-01 UTC (a timestamptz) of an ISO instant. */
 function microsOf(iso: string): number {
@@ -228,5 +229,59 @@ describe('hashing log rows as stored', () => {
     const [decoded] = decodeLogRows({ bytes, count: 1 });
     expect(out.subarray(32, 64)).toEqual(eventLeafHash(decoded));
     expect(out[64]).toBe(0);
+  });
+
+  it('formats the day again after an instant PostgreSQL formatted, even the day formatted before it', () => {
+    const day = '2021-01-04T02:00:00.000Z';
+    const rows = [
+      row(bareRow(1, microsOf(day), microsOf(day), metadataOf(ID, day, day))),
+      row({
+        ...bareRow(2, 0, microsOf(day), metadataOf(ID, '2500-01-01T00:00:00Z', day)),
+        businessText: '2500-01-01T00:00:00.000000Z',
+      }),
+      row(bareRow(3, microsOf(day), microsOf(day), metadataOf(ID, day, day))),
+    ];
+    const bytes = Buffer.concat(rows);
+    const out = Buffer.alloc(3 * ROW_RESULT_BYTES);
+    hashLogRows(bytes, 3, out);
+    decodeLogRows({ bytes, count: 3 }).forEach((decoded, index) => {
+      const at = index * ROW_RESULT_BYTES;
+      expect(out.subarray(at + 32, at + 64)).toEqual(eventLeafHash(decoded));
+      expect(out[at + 64]).toBe(0);
+    });
+  });
+});
+
+describe('hashing pages of log rows in a worker thread', () => {
+  /** A page of `count` rows, each event's data of its own length. */
+  function page(first: number, count: number): { bytes: Buffer; count: number } {
+    const micros = microsOf('2021-01-04T02:00:00.000Z');
+    const metadata = metadataOf(ID, '2021-01-04T02:00:00.000Z', '2021-01-04T02:00:00.000Z');
+    const rows = Array.from({ length: count }, (_, index) =>
+      row({ ...bareRow(first + index, micros, micros, metadata), data: `{"n":"${'x'.repeat(first + index)}"}` }),
+    );
+    return { bytes: Buffer.concat(rows), count };
+  }
+
+  it('gives each page what this thread works out, its buffers used again for later pages, larger or smaller', async () => {
+    const hashers = new RowHashers(1);
+    try {
+      // Two pages in flight, as the verifier keeps them; each checked, then handed back, before the next is sent.
+      const sizes = [3, 40, 7, 60, 5, 80, 2, 90];
+      const pages = sizes.map((count, index) => page(index * 100 + 1, count));
+      const inFlight: Promise<HashedRows>[] = [hashers.hash(pages[0])];
+      for (let index = 0; index < pages.length; index++) {
+        if (index + 1 < pages.length) inFlight.push(hashers.hash(pages[index + 1]));
+        const hashed = await (inFlight.shift() as Promise<HashedRows>);
+        const expected = Buffer.alloc(pages[index].count * ROW_RESULT_BYTES);
+        hashLogRows(pages[index].bytes, pages[index].count, expected);
+        expect(hashed.rows.count).toBe(pages[index].count);
+        expect(hashed.rows.bytes.equals(pages[index].bytes)).toBe(true);
+        expect(hashed.results.equals(expected)).toBe(true);
+        hashed.release?.();
+      }
+    } finally {
+      await hashers.close();
+    }
   });
 });
