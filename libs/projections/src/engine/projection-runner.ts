@@ -220,7 +220,7 @@ export class ProjectionRunner {
 
   /** A partition's counter rows, to the thread that adds them up (see RebuildPartition). */
   handOverCounters(): void {
-    this.partition?.handOver(this.work.cache.takeCounters());
+    this.partition?.handOver(this.work.cache.takeCounters(false));
   }
 
   /**
@@ -899,7 +899,9 @@ export class ProjectionRunner {
   }
 
   private takeChanges(work: BatchWork = this.work): Changes {
-    return { ...work.cache.takeChanges(), parked: work.parking.splice(0) };
+    // Live tables take counters from several workers at once: each adds to its rows in key order,
+    // so that none waits for another crosswise. A fresh copy has one writer.
+    return { ...work.cache.takeChanges(this.written === undefined), parked: work.parking.splice(0) };
   }
 
   private async writeParked(manager: EntityManager, parked: readonly ParkedEvent[]): Promise<void> {

@@ -62,6 +62,28 @@ describe('RowCache', () => {
     expect(rolled.takeChanges().counters.size).toBe(0);
   });
 
+  it('hands counter rows over in key order, or as merged for a writer alone (a rebuild copy): the same rows', () => {
+    const changes: ViewChange[] = ['school-c', 'school-a', 'county', 'school-b', 'school-a'].map((unitId, index) => ({
+      op: 'add',
+      table: 'totals',
+      row: { unitId, week: index % 2 === 0 ? 'W2' : 'W1', enrolled: 1 },
+    }));
+    const [ordered, unordered] = [new RowCache(shapes), new RowCache(shapes)];
+    ordered.apply(changes);
+    unordered.apply(changes);
+    const inOrder = ordered.takeChanges().counters.get('totals') ?? [];
+    expect(inOrder.map((row) => `${String(row.unitId)}/${String(row.week)}`)).toEqual([
+      'county/W2',
+      'school-a/W1',
+      'school-a/W2',
+      'school-b/W1',
+      'school-c/W2',
+    ]);
+    const asMerged = unordered.takeChanges(false).counters.get('totals');
+    expect(sorted(asMerged)).toEqual(sorted(inOrder));
+    expect(unordered.takeCounters(false).size).toBe(0);
+  });
+
   it('refuses a counter row rolled up into two different chains (it would count in units it is not under)', () => {
     const cache = new RowCache(shapes);
     const row = { unitId: 'school-a', week: 'W1', enrolled: 1 };

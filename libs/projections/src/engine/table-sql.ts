@@ -208,9 +208,12 @@ const copyEscaped = (text: string) =>
     ? text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
     : text;
 
+/** copyEscaped for JSON.stringify's text, which holds no raw tab, newline or carriage return (JSON escapes them). */
+const copyEscapedJson = (json: string) => (json.includes('\\') ? json.replace(/\\/g, '\\\\') : json);
+
 function copyEncoderOf(column: ColumnMetadata): (value: unknown) => string {
-  if (column.type === 'jsonb') return (value) => copyEscaped(JSON.stringify(value));
+  if (column.type === 'jsonb') return (value) => copyEscapedJson(JSON.stringify(value));
   if (column.type === 'boolean') return (value) => (value ? 't' : 'f');
   // What jsonb_to_recordset would make of it: a JSON value in a text column is its JSON text.
-  return (value) => copyEscaped(typeof value === 'object' ? JSON.stringify(value) : String(value));
+  return (value) => (typeof value === 'object' ? copyEscapedJson(JSON.stringify(value)) : copyEscaped(String(value)));
 }

@@ -4,16 +4,7 @@ import type { ProgressFigures } from './progress.entities';
 
 // Taken from the package once: a call through its re-exports (CommonJS getters, two deep) costs
 // two getter calls, and a rebuild makes about ten of these calls an event.
-const {
-  chosenAbilityPoints,
-  isActiveEnrollment,
-  isFullyCertified,
-  isVoluntary,
-  seatsHandedOn,
-  seatsUsed,
-  sumHours,
-  trainingOutcome,
-} = domain;
+const { isActiveEnrollment, isFullyCertified, isVoluntary, seatsHandedOn, seatsUsed, trainingOutcome } = domain;
 
 /** The additive figures of unit progress, as plain numbers (the columns of ProgressFigures). */
 export type Figures = Pick<ProgressFigures, keyof ProgressFigures>;
@@ -46,7 +37,11 @@ function figuresOf(state: EnrollmentState, outcome: TrainingOutcome): FigureDelt
   // totalHoursCredited and recognisedHours, from one tally of the record's hours.
   const { grade, trained } = outcome;
   const hoursByCategory = outcome.hoursCredited;
-  const total = sumHours(Object.values(hoursByCategory));
+  // sumHours of the categories' hours, without the array.
+  let hundredths = 0;
+  for (const category in hoursByCategory)
+    if (Object.hasOwn(hoursByCategory, category)) hundredths += Math.round(hoursByCategory[category] * 100);
+  const total = hundredths / 100;
   const hoursRecognised = trained ? total : 0;
   // Literals with the hours last, not spread from one object: one object a record, not two.
   if (!isRequiredTeacher(state))
@@ -54,7 +49,8 @@ function figuresOf(state: EnrollmentState, outcome: TrainingOutcome): FigureDelt
   return {
     enrolled: 1,
     confirmed: one(state.status === 'confirmed'),
-    pointsSelected: one(chosenAbilityPoints(state).length > 0),
+    // chosenAbilityPoints(state).length > 0, without its copy.
+    pointsSelected: one(state.abilityPoints !== null && state.abilityPoints.points.length > 0),
     onlinePassed: one(outcome.onlinePassed),
     assessed: one(grade !== null),
     passed: one(grade === 'pass' || grade === 'excellent'),
