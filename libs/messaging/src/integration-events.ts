@@ -85,6 +85,28 @@ export function watermarkMessages(position: number, partitions: number): Outgoin
 export type ReceivedMessage =
   { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
 
+/** What an event message's headers say of it: enough to pass over an event a consumer has no use for. */
+export interface EventHeading {
+  streamId: string;
+  type: string;
+  position: number;
+}
+
+/**
+ * An event message's stream, type and position from its headers alone, without parsing its
+ * value; undefined for a watermark, or a message whose headers do not say (then parse it).
+ */
+export function eventHeading(message: IncomingMessage): EventHeading | undefined {
+  const { headers } = message;
+  if (headers[HEADERS.format] !== INTEGRATION_FORMAT || headers[HEADERS.watermark] !== undefined) return undefined;
+  const streamId = headers[HEADERS.streamId];
+  const type = headers[HEADERS.type];
+  const position = Number(headers[HEADERS.position]);
+  if (streamId === undefined || type === undefined || !Number.isSafeInteger(position) || position <= 0)
+    return undefined;
+  return { streamId, type, position };
+}
+
 /** A message as TIP published it; anything else is refused with the reason, never guessed at. */
 export function receivedMessage(message: IncomingMessage): ReceivedMessage {
   if (message.headers[HEADERS.format] !== INTEGRATION_FORMAT)

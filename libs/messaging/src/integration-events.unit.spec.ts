@@ -1,5 +1,12 @@
 import { RecordedEvent } from '@tip/event-store';
-import { eventMessage, HEADERS, INTEGRATION_FORMAT, receivedMessage, watermarkMessages } from './integration-events';
+import {
+  eventHeading,
+  eventMessage,
+  HEADERS,
+  INTEGRATION_FORMAT,
+  receivedMessage,
+  watermarkMessages,
+} from './integration-events';
 
 const registered: RecordedEvent = {
   streamId: 'teacher-T-1',
@@ -63,6 +70,24 @@ describe('integration events on Kafka', () => {
     expect(
       receivedMessage({ offset: 9, key: null, value: watermarks[1].value, headers: watermarks[1].headers }),
     ).toEqual({ kind: 'watermark', offset: 9, position: 42 });
+  });
+
+  it("tell an event's stream, type and position from the headers alone: a value that is not JSON is never read", () => {
+    const { headers } = eventMessage(registered);
+    expect(eventHeading({ offset: 7, key: 'teacher-T-1', value: 'not JSON', headers })).toEqual({
+      streamId: 'teacher-T-1',
+      type: 'TeacherRegistered',
+      position: 42,
+    });
+    // A watermark is no event; headers that do not say (another producer, a bad position) send the reader to the value.
+    const [watermark] = watermarkMessages(42, 1);
+    expect(eventHeading({ offset: 9, key: null, value: watermark.value, headers: watermark.headers })).toBeUndefined();
+    expect(
+      eventHeading({ offset: 7, key: 'x', value: '{}', headers: { ...headers, [HEADERS.position]: 'x' } }),
+    ).toBeUndefined();
+    const { [HEADERS.streamId]: _stream, ...withoutStream } = headers;
+    expect(eventHeading({ offset: 7, key: 'x', value: '{}', headers: withoutStream })).toBeUndefined();
+    expect(eventHeading({ offset: 7, key: 'x', value: '{}', headers: {} })).toBeUndefined();
   });
 
   it('refuse a message that TIP did not publish, rather than guess at it', () => {

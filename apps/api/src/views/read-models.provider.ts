@@ -73,8 +73,8 @@ export const readModelProviders: Provider[] = [
           settings.projections === 'kafka'
             ? { topic: settings.kafka.topic, partitions: settings.kafka.partitions }
             : undefined,
-        // With the workers elsewhere nothing wakes a waiting view: look often, the query is one index scan.
-        pollIntervalMs: settings.projections === 'kafka' ? 20 : undefined,
+        // With the workers elsewhere their notifications wake a waiting view; looking is the fallback.
+        pollIntervalMs: settings.projections === 'kafka' ? 250 : undefined,
         logger: nestEventStoreLogger('ReadModels'),
       }),
   },

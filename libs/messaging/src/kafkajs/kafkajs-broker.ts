@@ -99,12 +99,18 @@ export class KafkaJsBroker implements MessageBroker {
         partitionsConsumedConcurrently: 4,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          const messages: IncomingMessage[] = batch.messages.map((message) => ({
-            offset: Number(message.offset),
-            key: message.key ? message.key.toString('utf8') : null,
-            value: message.value ? message.value.toString('utf8') : '',
-            headers: fromKafkaHeaders(message.headers),
-          }));
+          const messages: IncomingMessage[] = batch.messages.map((message) => {
+            let value: string | undefined;
+            return {
+              offset: Number(message.offset),
+              key: message.key ? message.key.toString('utf8') : null,
+              // Decoded when read: a consumer that passes a message over by its headers never pays for it.
+              get value() {
+                return (value ??= message.value ? message.value.toString('utf8') : '');
+              },
+              headers: fromKafkaHeaders(message.headers),
+            };
+          });
           await options.handle({ topic: batch.topic, partition: batch.partition, messages, heartbeat });
           // Only once handled: a crash before the commit redelivers, and the handler sees it has the batch already.
           const last = batch.messages[batch.messages.length - 1].offset;

@@ -4,7 +4,7 @@ import { RecordedEvent } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { progressReadModel } from '../read-models';
 import { enrolled, online, world } from '../progress/progress.test-events';
-import { PartitionItem, ProjectionRunner } from './projection-runner';
+import { PartitionItem, ProjectionRunner, READ_MODEL_CHANNEL } from './projection-runner';
 import { inMemory, stored } from './progress.test-tables';
 import { migrateReadModel, readModelDataSource, ReadModel } from './read-model';
 
@@ -207,5 +207,117 @@ describe('ProjectionRunner fed by Kafka partitions at once', () => {
     await held;
 
     expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...setup, taken, slow, other]));
+  });
+});
+
+/**
+ * A projector worker's cost is mostly its round trips to PostgreSQL (each a write to the socket
+ * and a wait): a partition's batch takes a fixed few, whatever tables it writes, and tells the
+ * processes serving views once it has committed.
+ */
+describe("ProjectionRunner: a Kafka partition's batch in few round trips", () => {
+  const topic = 'tip.events.test';
+  const schema = 'rm_round_trips';
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let listener: Client;
+  const notified: string[] = [];
+  const setup = [...world(), ...enrolled('T1', 'S1'), ...enrolled('T2', 'S2')];
+  const asMessages = (events: RecordedEvent[], from = 0): PartitionItem[] =>
+    events.map((each, index) => ({ kind: 'event', offset: from + index, event: each }));
+
+  /** Round trips to PostgreSQL (queries sent, each one message or one corked group) while `work` runs. */
+  async function roundTrips(work: () => Promise<void>): Promise<string[]> {
+    const sent: string[] = [];
+    const query = Client.prototype.query;
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const [text] = args;
+      sent.push(typeof text === 'string' ? text : String((text as { text?: string }).text));
+      return (query as (...all: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      await work();
+    } finally {
+      Client.prototype.query = query;
+    }
+    return sent;
+  }
+
+  const notifiedOnce = async (before: number) => {
+    for (let waited = 0; notified.length === before && waited < 5_000; waited += 10)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    return notified.slice(before);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = readModelDataSource(database.url, progressReadModel, schema);
+    await dataSource.initialize();
+    await migrateReadModel(dataSource);
+    listener = new Client({ connectionString: database.url });
+    await listener.connect();
+    listener.on('notification', ({ channel, payload }) => notified.push(`${channel}:${payload}`));
+    await listener.query(`listen ${READ_MODEL_CHANNEL}`);
+  });
+  afterAll(async () => {
+    await listener?.end();
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('applies a batch of events in a start, the reads, one write of every table and the partition, and a commit that notifies', async () => {
+    const runner = new ProjectionRunner(dataSource, schema, progressReadModel);
+    await runner.handlePartition(topic, 0, asMessages(setup), 1);
+    const events = [online('T1', 'R1', 15), online('T2', 'R1', 30), online('T1', 'R2', 12.5)];
+    const before = notified.length;
+    const sent = await roundTrips(() =>
+      runner.handlePartition(
+        topic,
+        0,
+        [...asMessages(events, setup.length), { kind: 'watermark', offset: setup.length + 3, position: 99 }],
+        1,
+      ),
+    );
+    // Begin, lock and the partition's row; the reads, every table at once (prefetched, two rounds:
+    // a teacher's record names the school); every table's rows, the partition, the commit and the notification.
+    expect(sent).toHaveLength(4);
+    expect(sent[0]).toMatch(/^begin; select pg_advisory_xact_lock_shared\(.*; select p\.applied_offset/s);
+    expect(sent[1]).toMatch(/teacher_records.*;\s*select \* from .*batches/s);
+    expect(sent[2]).toMatch(/units/);
+    expect(sent[3]).toMatch(
+      /^insert into .*teacher_records.*;\s*insert into .*unit_progress.*;\s*update .*kafka_partitions .*;\s*commit;\s*select pg_notify/s,
+    );
+    expect(await notifiedOnce(before)).toEqual([`${READ_MODEL_CHANNEL}:progress`]);
+
+    expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...setup, ...events]));
+    expect(await runner.partitionsPosition(topic, 1)).toBe(99);
+    // Delivered again (a rebalance, a restart): nothing counted twice.
+    await runner.handlePartition(topic, 0, asMessages(events, setup.length), 1);
+    expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...setup, ...events]));
+  });
+
+  it("passes a batch of other read models' events and watermarks in one round trip, moving the partition and telling the views", async () => {
+    const runner = new ProjectionRunner(dataSource, schema, progressReadModel);
+    const before = notified.length;
+    const tables = await stored(dataSource);
+    const sent = await roundTrips(() =>
+      runner.handlePartition(
+        topic,
+        0,
+        [
+          { kind: 'passed', offset: 100, position: 120 },
+          { kind: 'watermark', offset: 101, position: 130 },
+        ],
+        1,
+      ),
+    );
+    expect(sent).toHaveLength(1);
+    expect(await notifiedOnce(before)).toEqual([`${READ_MODEL_CHANNEL}:progress`]);
+    expect(await runner.partitionsPosition(topic, 1)).toBe(130);
+    const [row] = await dataSource.query(
+      `select applied_offset, applied_position from ${schema}.kafka_partitions where partition = 0`,
+    );
+    expect(row).toEqual({ applied_offset: '101', applied_position: '120' });
+    expect(await stored(dataSource)).toEqual(tables);
   });
 });

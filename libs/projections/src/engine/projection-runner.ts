@@ -25,9 +25,39 @@ export async function timedPhase<T>(phase: string, work: () => Promise<T>): Prom
   }
 }
 
-/** A partition's message as the runner sees it: an event, or the relay's watermark. */
+/**
+ * A partition's message as the runner sees it: an event, the relay's watermark, or an event the
+ * read model does not handle, passed over by its headers (its position only: never parsed).
+ */
 export type PartitionItem =
-  { kind: 'event'; offset: number; event: RecordedEvent } | { kind: 'watermark'; offset: number; position: number };
+  | { kind: 'event'; offset: number; event: RecordedEvent }
+  | { kind: 'watermark'; offset: number; position: number }
+  | { kind: 'passed'; offset: number; position: number };
+
+/** The row of a Kafka partition as its batch finds it (bigints as PostgreSQL's text), with the read model's checkpoint. */
+interface StoredPartition {
+  applied_offset: string;
+  applied_position: string;
+  watermark: string;
+  awaiting_position: string | null;
+  checkpoint: string | null;
+}
+
+/**
+ * Projector workers notify this channel, with the read model's name, once a batch moved its
+ * views: a process serving views wakes its readers waiting for a position (READ_MODEL_CHANNEL).
+ */
+export const READ_MODEL_CHANNEL = 'tip_read_model_advanced';
+
+/** A number written into SQL as a literal: only ever an integer. */
+function integer(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new Error(`Expected an integer, got ${value}`);
+  return String(value);
+}
+
+/** The event position a partition's message carries (0 for a watermark: it moves the watermark instead). */
+const eventPositionOf = (message: PartitionItem): number =>
+  message.kind === 'event' ? message.event.position : message.kind === 'passed' ? message.position : 0;
 
 /** A parked event as `tip projections parked` and health show it. */
 export interface ParkedEventRow {
@@ -174,6 +204,11 @@ export class ProjectionRunner {
       this.written = new Map([...this.tables.keys()].map((table) => [table, new Set<string>()]));
     this.partition = options.partition;
     this.progress.setMaxListeners(0);
+  }
+
+  /** Whether the read model takes this event in (see Projection.handles). */
+  handles(event: Pick<RecordedEvent, 'streamId' | 'type' | 'position'>): boolean {
+    return this.readModel.projection.handles(event);
   }
 
   /** The position the read model has reached, as committed. */
@@ -581,105 +616,135 @@ export class ProjectionRunner {
   ): Promise<void> {
     let stopped: { awaiting: RecordedEvent; reason: AwaitingEvents } | undefined;
     let progressed = false;
+    let parked: ParkedEvent[] = [];
     // Not the runner's own: other partitions' batches are under way meanwhile, each with its own.
     const work = this.batchWork();
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
-      const table = `"${this.schema}".kafka_partitions`;
-      const stored = await this.lockPartition(manager, topic, partition);
-      const applied = Number(stored.applied_offset);
-      const fresh = messages.filter((message) => message.offset > applied);
-      if (fresh.length === 0) return;
-      // A partition carries its streams' events in position order; lower again means published
-      // again (the relay is at least once), and what a rebuild took in is in already.
-      let highest = Math.max(Number(stored.checkpoint ?? 0), Number(stored.applied_position));
-      const events = fresh.flatMap((message) => {
-        if (message.kind !== 'event' || message.event.position <= highest) return [];
-        highest = message.event.position;
-        return [message.event];
-      });
-      // An event waiting for another partition's: what comes before it is applied now, so that
-      // every partition gets as far as it can (and none waits on one that waits on it).
-      stopped = await this.project(
-        manager,
-        events,
-        partitions === undefined
-          ? undefined
-          : (event) => this.othersHavePassed(manager, topic, partition, partitions, event.position),
-        work,
-      );
-      const awaitingPosition = stopped ? String(stopped.awaiting.position) : null;
-      const done = stopped
-        ? fresh.slice(
-            0,
-            fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting),
-          )
-        : fresh;
-      if (done.length === 0) {
-        // Where this partition waits, for the other partitions to tell what is awaited for good.
-        if (awaitingPosition !== stored.awaiting_position)
-          await manager.query(
-            `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
-            [this.name, topic, partition, awaitingPosition],
-          );
-        return;
-      }
-      await this.flush(manager, work);
-      const watermark = Math.max(
-        Number(stored.watermark),
-        ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)),
-      );
-      const position = Math.max(
-        Number(stored.applied_position),
-        ...done.map((message) => (message.kind === 'event' ? message.event.position : 0)),
-      );
-      await manager.query(
-        `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
-        [this.name, topic, partition, done[done.length - 1].offset, position, watermark, awaitingPosition],
-      );
-      progressed = true;
-    });
+    const table = `"${this.schema}".kafka_partitions`;
+    await this.partitionTransaction(
+      topic,
+      partition,
+      async (manager, stored) => {
+        const applied = Number(stored.applied_offset);
+        const fresh = messages.filter((message) => message.offset > applied);
+        if (fresh.length === 0) return undefined;
+        // A partition carries its streams' events in position order; lower again means published
+        // again (the relay is at least once), and what a rebuild took in is in already.
+        let highest = Math.max(Number(stored.checkpoint ?? 0), Number(stored.applied_position));
+        const events = fresh.flatMap((message) => {
+          if (message.kind !== 'event' || message.event.position <= highest) return [];
+          highest = message.event.position;
+          return [message.event];
+        });
+        // An event waiting for another partition's: what comes before it is applied now, so that
+        // every partition gets as far as it can (and none waits on one that waits on it).
+        stopped = await this.project(
+          manager,
+          events,
+          partitions === undefined
+            ? undefined
+            : (event) => this.othersHavePassed(manager, topic, partition, partitions, event.position),
+          work,
+        );
+        const awaitingPosition = stopped ? String(stopped.awaiting.position) : null;
+        const done = stopped
+          ? fresh.slice(
+              0,
+              fresh.findIndex((message) => message.kind === 'event' && message.event === stopped?.awaiting),
+            )
+          : fresh;
+        if (done.length === 0) {
+          // Where this partition waits, for the other partitions to tell what is awaited for good.
+          if (awaitingPosition === stored.awaiting_position) return undefined;
+          return [
+            {
+              text: `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
+              values: [this.name, topic, partition, awaitingPosition],
+            },
+          ];
+        }
+        const watermark = Math.max(
+          Number(stored.watermark),
+          ...done.map((message) => (message.kind === 'watermark' ? message.position : 0)),
+        );
+        const position = Math.max(Number(stored.applied_position), ...done.map(eventPositionOf));
+        const changes = this.takeChanges(work);
+        parked = changes.parked;
+        progressed = true;
+        // The batch's rows and the partition's row go with the commit: one round trip, not one a table.
+        return [
+          ...this.writeStatements(changes),
+          {
+            text: `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
+            values: [this.name, topic, partition, done[done.length - 1].offset, position, watermark, awaitingPosition],
+          },
+        ];
+      },
+      () => progressed,
+    );
+    work.justParked.push(...parked);
     this.announceParked(work);
     if (progressed) this.progress.emit('advanced');
     if (stopped) throw stopped.reason;
   }
 
   /**
-   * The partition's row, locked for the batch, with the read model's checkpoint (one round trip);
-   * made on a partition's first batch. Call under the swap lock.
+   * A Kafka partition's batch in one transaction, in as few round trips as can be: its start, the
+   * swap lock and the partition's row (locked, with the read model's checkpoint) in one; `work`'s
+   * reads; then the statements `work` answers (its writes), the commit and, when `notify` says the
+   * views moved, a notification on READ_MODEL_CHANNEL, in one (the notification in a transaction
+   * of its own after the commit: inside the batch's it would hold PostgreSQL's notify lock through
+   * every worker's commit). Statements sent as one text carry their values as literals.
    */
-  private async lockPartition(
-    manager: EntityManager,
+  private async partitionTransaction(
     topic: string,
     partition: number,
-  ): Promise<{
-    applied_offset: string;
-    applied_position: string;
-    watermark: string;
-    awaiting_position: string | null;
-    checkpoint: string | null;
-  }> {
-    const select = () =>
-      manager.query(
-        `select p.applied_offset, p.applied_position, p.watermark, p.awaiting_position,
-           (select c.position from "${this.schema}".projection_checkpoint c where c.name = $1) as checkpoint
-         from "${this.schema}".kafka_partitions p where p.name = $1 and p.topic = $2 and p.partition = $3 for update of p`,
-        [this.name, topic, partition],
-      );
-    const [stored] = await select();
-    if (stored) return stored;
-    await manager.query(
-      `insert into "${this.schema}".kafka_partitions (name, topic, partition) values ($1, $2, $3) on conflict do nothing`,
-      [this.name, topic, partition],
-    );
-    return (await select())[0];
+    work: (manager: EntityManager, stored: StoredPartition) => Promise<Statement[] | undefined>,
+    notify: () => boolean,
+  ): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as ClientBase;
+      const literal = (value: string) => client.escapeLiteral(value);
+      const where = `name = ${literal(this.name)} and topic = ${literal(topic)} and partition = ${integer(partition)}`;
+      const select = `select p.applied_offset, p.applied_position, p.watermark, p.awaiting_position,
+           (select c.position from "${this.schema}".projection_checkpoint c where c.name = ${literal(this.name)}) as checkpoint
+         from "${this.schema}".kafka_partitions p where ${where} for update of p`;
+      try {
+        const started = (await client.query(
+          `begin; select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${literal(this.name)})); ${select}`,
+        )) as unknown as { rows: StoredPartition[] }[];
+        let [stored] = started[2].rows;
+        if (!stored) {
+          // The partition's first batch here: its row is made, then locked.
+          const [, made] = (await client.query(
+            `insert into "${this.schema}".kafka_partitions (name, topic, partition) values (${literal(this.name)}, ${literal(topic)}, ${integer(partition)}) on conflict do nothing; ${select}`,
+          )) as unknown as { rows: StoredPartition[] }[];
+          stored = made.rows[0];
+        }
+        const closing = (await work(runner.manager, stored)) ?? [];
+        await timedPhase(`${this.name}:flush`, () =>
+          client.query(
+            [
+              ...closing.map(inlined),
+              'commit',
+              ...(notify() ? [`select pg_notify('${READ_MODEL_CHANNEL}', ${literal(this.name)})`] : []),
+            ].join(';\n'),
+          ),
+        );
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
    * A batch with no event this read model handles (watermarks, other read models' events): only
-   * the partition's row moves, by one conditional update — no rows to read or write, four round
-   * trips instead of seven. False when that moved nothing (a partition's first batch, or one
-   * delivered again): the full path takes it then.
+   * the partition's row moves, by one conditional update, in one round trip with the transaction's
+   * start, the swap lock, the commit and the views' notification. False when that moved nothing (a
+   * partition's first batch, or one delivered again): the full path takes it then.
    */
   private async passPartitionBatch(
     topic: string,
@@ -689,23 +754,34 @@ export class ProjectionRunner {
     let position = 0;
     let watermark = 0;
     for (const message of messages) {
-      if (message.kind === 'event') position = Math.max(position, message.event.position);
-      else watermark = Math.max(watermark, message.position);
+      if (message.kind === 'watermark') watermark = Math.max(watermark, message.position);
+      else position = Math.max(position, eventPositionOf(message));
     }
-    const moved = await this.dataSource.transaction(async (manager) => {
-      await manager.query('select pg_advisory_xact_lock_shared($1, hashtext($2))', [SWAP_LOCK_SPACE, this.name]);
-      const [row]: { moved: number }[] = await manager.query(
-        `with moved as (
-           update "${this.schema}".kafka_partitions
-           set applied_offset = $4, applied_position = greatest(applied_position, $5), watermark = greatest(watermark, $6),
-               awaiting_position = null, updated_at = now()
-           where name = $1 and topic = $2 and partition = $3 and applied_offset < $4
-           returning 1)
-         select count(*)::int as moved from moved`,
-        [this.name, topic, partition, messages[messages.length - 1].offset, position, watermark],
-      );
-      return (row?.moved ?? 0) > 0;
-    });
+    const runner = this.dataSource.createQueryRunner();
+    let moved: boolean;
+    try {
+      const client = (await runner.connect()) as ClientBase;
+      const name = client.escapeLiteral(this.name);
+      const results = (await client.query(
+        `begin;
+         select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${name}));
+         update "${this.schema}".kafka_partitions
+           set applied_offset = ${integer(messages[messages.length - 1].offset)},
+               applied_position = greatest(applied_position, ${integer(position)}),
+               watermark = greatest(watermark, ${integer(watermark)}), awaiting_position = null, updated_at = now()
+           where name = ${name} and topic = ${client.escapeLiteral(topic)} and partition = ${integer(partition)}
+             and applied_offset < ${integer(messages[messages.length - 1].offset)};
+         commit;
+         select pg_notify('${READ_MODEL_CHANNEL}', ${name})`,
+      )) as unknown as { rowCount: number | null }[];
+      moved = (results[2].rowCount ?? 0) > 0;
+    } catch (error) {
+      // A failure part-way leaves the transaction open (or aborted): end it before the connection goes back.
+      await runner.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
     if (moved) this.progress.emit('advanced');
     return moved;
   }
@@ -1012,8 +1088,19 @@ export class ProjectionRunner {
     const byTable = new Map<string, RowRef['key'][]>();
     for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);
     const found = new Map<string, Row[]>();
-    for (const [table, keys] of byTable)
-      found.set(table, await timedPhase(`${this.name}:load:${table}`, () => this.table(table).load(manager, keys)));
+    // In a transaction of its own connection, every table's rows in one round trip (one text).
+    const client =
+      byTable.size > 1 && manager.queryRunner ? ((await manager.queryRunner.connect()) as ClientBase) : undefined;
+    if (client) {
+      const tables = [...byTable];
+      const statements = tables.map(([table, keys]) => this.table(table).loadStatement(keys) as Statement);
+      const results = (await timedPhase(`${this.name}:load`, () =>
+        client.query(statements.map(inlined).join(';\n')),
+      )) as unknown as { rows: Record<string, unknown>[] }[];
+      tables.forEach(([table], index) => found.set(table, this.table(table).loaded(results[index].rows)));
+    } else
+      for (const [table, keys] of byTable)
+        found.set(table, await timedPhase(`${this.name}:load:${table}`, () => this.table(table).load(manager, keys)));
     cache.loaded(refs, found);
   }
 

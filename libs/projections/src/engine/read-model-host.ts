@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { DataSource, EntityManager } from 'typeorm';
-import { EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
+import { ConnectionLossTolerantClient, EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
 import { MessageConsumer } from '@tip/messaging';
 import { inProjectionSpan } from '@tip/observability';
 import { consumeIntoReadModel, KafkaFeed } from '../kafka/kafka-feed';
 import { liveSchemaOf, migrateReadModel, readModelDataSource, ReadModel } from './read-model';
-import { ParkedEventRow, ProjectionRunner } from './projection-runner';
+import { ParkedEventRow, ProjectionRunner, READ_MODEL_CHANNEL } from './projection-runner';
 
 /** 503 VIEW_BEHIND: the read model did not reach the position asked for in time. */
 export class ViewBehindError extends Error {
@@ -32,7 +32,11 @@ export interface ReadModelHostOptions {
   viewWaitMs?: number;
   /** Following live appends, how long after a page the next is read at the soonest (default 10 ms). */
   minPageIntervalMs?: number;
-  /** How often a wait for minPosition looks at the checkpoint when no local projector tells it. */
+  /**
+   * How often a wait for minPosition looks at the checkpoint when no local projector tells it.
+   * Fed by workers elsewhere (kafka without a broker), their notifications wake the waits at
+   * once; this is the fallback, for a notification lost with a connection.
+   */
   pollIntervalMs?: number;
 }
 
@@ -51,6 +55,8 @@ interface Hosted {
 export class ReadModelHost {
   private readonly advanced = new EventEmitter();
   private stopping = false;
+  /** Listens for the workers' notifications when they run elsewhere. */
+  private listener: AdvanceListener | undefined;
 
   private constructor(
     private readonly hosted: Map<string, Hosted>,
@@ -100,6 +106,9 @@ export class ReadModelHost {
         each.consumer = await consumeIntoReadModel(each.runner, feed, options.logger);
         each.runner.progress.on('advanced', () => host.advanced.emit(each.readModel.projection.name));
       }
+    } else if (kafka) {
+      host.listener = new AdvanceListener(connectionString, (name) => host.advanced.emit(name), options.logger);
+      await host.listener.started;
     } else if (options.runProjectors) for (const each of hosted.values()) host.run(each);
     return host;
   }
@@ -169,8 +178,14 @@ export class ReadModelHost {
     await Promise.all([...this.hosted.values()].map((each) => each.subscription?.whenCaughtUp()));
   }
 
+  /** Nest calls it when the API stops (the host is a provider's value): its listening connection ends. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener?.close();
+  }
+
   async close(): Promise<void> {
     this.stopping = true;
+    await this.listener?.close();
     await Promise.all([...this.hosted.values()].map((each) => each.subscription?.stop().catch(() => undefined)));
     await Promise.all([...this.hosted.values()].map((each) => each.consumer?.stop().catch(() => undefined)));
     await Promise.all([...this.hosted.values()].map((each) => each.dataSource.destroy()));
@@ -220,5 +235,65 @@ export class ReadModelHost {
     const hosted = this.hosted.get(name);
     if (!hosted) throw new Error(`Read model "${name}" is not hosted here`);
     return hosted;
+  }
+}
+
+/**
+ * A connection LISTENing on READ_MODEL_CHANNEL, where projector workers in other processes say a
+ * batch moved a read model: the views' waits for minPosition wake at once instead of at their
+ * next look. A lost connection is made again (a second later); meanwhile the waits poll.
+ */
+class AdvanceListener {
+  readonly started: Promise<void>;
+  private client: ConnectionLossTolerantClient | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly advanced: (readModel: string) => void,
+    private readonly logger: EventStoreLogger,
+  ) {
+    // A database away at start does not stop the process: its views poll until it is back.
+    this.started = this.connect().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const client = new ConnectionLossTolerantClient({
+      connectionString: this.connectionString,
+      application_name: 'tip-read-model-listener',
+    });
+    this.client = client;
+    client.on('notification', ({ payload }) => {
+      if (payload) this.advanced(payload);
+    });
+    client.on('error', () => this.again(client));
+    client.on('end', () => this.again(client));
+    try {
+      await client.connect();
+      await client.query(`listen ${READ_MODEL_CHANNEL}`);
+    } catch (error) {
+      this.logger.warn('not listening for read models moving; views poll meanwhile', { error: String(error) });
+      this.again(client);
+      throw error;
+    }
+  }
+
+  private again(client: ConnectionLossTolerantClient): void {
+    if (this.closed || this.client !== client || this.retry) return;
+    this.client = undefined;
+    void client.end().catch(() => undefined);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.connect().catch(() => undefined);
+    }, 1_000);
+    this.retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    await this.client?.end().catch(() => undefined);
   }
 }

@@ -63,18 +63,29 @@ export class TableSql {
   }
 
   async load(manager: EntityManager, keys: readonly RowRef['key'][]): Promise<Row[]> {
-    if (keys.length === 0) return [];
+    const statement = this.loadStatement(keys);
+    if (!statement) return [];
+    return this.loaded(await manager.query(statement.text, statement.values));
+  }
+
+  /** The statement `load` sends; undefined when there is nothing to load. */
+  loadStatement(keys: readonly RowRef['key'][]): Statement | undefined {
+    if (keys.length === 0) return undefined;
     const names = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
-    const rows: Record<string, unknown>[] = await manager.query(
-      `select * from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
-      [
+    return {
+      text: `select * from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`,
+      values: [
         JSON.stringify(
           keys.map((key) =>
             Object.fromEntries(this.keyColumns.map((column, index) => [column.databaseName, key[index]])),
           ),
         ),
       ],
-    );
+    };
+  }
+
+  /** The rows `load` answers, from what its statement returned. */
+  loaded(rows: readonly Record<string, unknown>[]): Row[] {
     return rows.map((row) => this.fromDatabase(row));
   }
 

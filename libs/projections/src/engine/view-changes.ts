@@ -68,7 +68,11 @@ export interface Projection {
   readonly name: string;
   /** Table name → kind; the tables' columns come from their TypeORM entities. */
   readonly tables: Readonly<Record<string, TableKind>>;
-  handles(event: RecordedEvent): boolean;
+  /**
+   * Whether the projector takes this event in, from its stream id, type and position alone: a projector
+   * worker decides it from a message's headers, without parsing the event.
+   */
+  handles(event: Pick<RecordedEvent, 'streamId' | 'type' | 'position'>): boolean;
   /** Rows `project` will read for this event, as far as the rows at hand tell. */
   prefetch(event: RecordedEvent, rows: PeekRows): RowRef[];
   project(event: RecordedEvent, rows: ViewRows): ViewChange[];

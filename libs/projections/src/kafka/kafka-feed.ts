@@ -1,6 +1,6 @@
 import { EventStoreLogger } from '@tip/event-store';
-import { MessageBroker, MessageConsumer, receivedMessage } from '@tip/messaging';
-import { ProjectionRunner } from '../engine/projection-runner';
+import { eventHeading, MessageBroker, MessageConsumer, receivedMessage } from '@tip/messaging';
+import { PartitionItem, ProjectionRunner } from '../engine/projection-runner';
 import { AwaitingEvents } from '../engine/view-changes';
 import { inProjectionSpan } from '@tip/observability';
 
@@ -31,7 +31,11 @@ export async function consumeIntoReadModel(
     groupId: `${feed.groupPrefix ?? 'tip-read-model-'}${runner.name}`,
     topic: feed.topic,
     handle: async ({ topic, partition, messages, heartbeat }) => {
-      const items = messages.flatMap((message) => {
+      const items = messages.flatMap((message): PartitionItem[] => {
+        // Most of a topic is other read models' events: their headers say so, their values stay unparsed.
+        const heading = eventHeading(message);
+        if (heading && !runner.handles(heading))
+          return [{ kind: 'passed', offset: message.offset, position: heading.position }];
         try {
           return [receivedMessage(message)];
         } catch (error) {

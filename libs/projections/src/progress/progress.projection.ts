@@ -69,7 +69,7 @@ const CATEGORIES = ['enrollment', 'teacher', 'quota', 'school-closure', 'exempti
 const PREFIXES = CATEGORIES.map((category) => [`${category}-`, category] as const);
 
 /** Asked several times an event: prefixes compared, no match array made. */
-function category(event: RecordedEvent): (typeof CATEGORIES)[number] | undefined {
+function category(event: Pick<RecordedEvent, 'streamId'>): (typeof CATEGORIES)[number] | undefined {
   for (const [prefix, category] of PREFIXES) if (event.streamId.startsWith(prefix)) return category;
   return undefined;
 }
