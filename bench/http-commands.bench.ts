@@ -208,7 +208,8 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       });
     }
 
-    const concurrency = 32;
+    // BENCH_HTTP_CLIENTS: fewer clients give the small pages of a quiet machine (one append, one page).
+    const concurrency = Number(process.env.BENCH_HTTP_CLIENTS ?? 32);
     const requests = Math.max(200, Math.round(4000 * scale));
     const hoursTeachers = teacherIds('S-HOURS');
     const hoursBody = (index: number) => ({

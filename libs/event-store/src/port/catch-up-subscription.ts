@@ -215,6 +215,8 @@ export class CatchUpSubscription implements Subscription {
       if (lastPageAt !== undefined) {
         const wait = lastPageAt + interval - performance.now();
         if (wait > 0 && !(await this.pause(wait))) break;
+        // That page took in all there was: read again once told of more, not to find nothing.
+        await this.sleep();
       }
       this.woken = false;
       const readAt = performance.now();
