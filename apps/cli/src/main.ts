@@ -280,6 +280,12 @@ program
 
 const keySettings = () => keySettingsFrom(process.env, path.resolve(process.env.TIP_DATA_DIR ?? './data'));
 
+function wholeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 0) throw new InvalidArgumentError('a whole number ≥ 0');
+  return parsed;
+}
+
 function positiveWhole(value: string): number {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('a whole number ≥ 1');
@@ -306,7 +312,12 @@ program
   .option('--against <checkpoint.json...>', 'checkpoints kept earlier (GET /api/audit/checkpoints, tip checkpoint)', [])
   .option('--public-key <base64>', 'the key heads must be signed with (default: this deployment’s, from its keys)')
   .option('--max-problems <n>', 'problems listed at most', positiveWhole, 100)
-  .action(async (options: { against: string[]; publicKey?: string; maxProblems: number }) => {
+  .option(
+    '--hash-workers <n>',
+    'worker threads hashing the log’s rows beside the one that chains (default: every core but two, up to four; 0 hashes on that thread)',
+    wholeNumber,
+  )
+  .action(async (options: { against: string[]; publicKey?: string; maxProblems: number; hashWorkers?: number }) => {
     await auditCommand((connectionString) => verifyEventStore(connectionString, { ...options, keys: keySettings() }));
   });
 
