@@ -223,6 +223,7 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
   let listener: Client;
   const notified: string[] = [];
   const setup = [...world(), ...enrolled('T1', 'S1'), ...enrolled('T2', 'S2')];
+  const firstHours = [online('T1', 'R1', 15), online('T2', 'R1', 30), online('T1', 'R2', 12.5)];
   const asMessages = (events: RecordedEvent[], from = 0): PartitionItem[] =>
     events.map((each, index) => ({ kind: 'event', offset: from + index, event: each }));
 
@@ -268,7 +269,7 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
   it('applies a batch of events in a start, the reads, one write of every table and the partition, and a commit that notifies', async () => {
     const runner = new ProjectionRunner(dataSource, schema, progressReadModel);
     await runner.handlePartition(topic, 0, asMessages(setup), 1);
-    const events = [online('T1', 'R1', 15), online('T2', 'R1', 30), online('T1', 'R2', 12.5)];
+    const events = firstHours;
     const before = notified.length;
     const sent = await roundTrips(() =>
       runner.handlePartition(
@@ -294,6 +295,21 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     // Delivered again (a rebalance, a restart): nothing counted twice.
     await runner.handlePartition(topic, 0, asMessages(events, setup.length), 1);
     expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...setup, ...events]));
+  });
+
+  it('applies a batch two workers are handed at once (a rebalance under way) once: the partition row is locked with the start', async () => {
+    const one = new ProjectionRunner(dataSource, schema, progressReadModel);
+    const other = new ProjectionRunner(dataSource, schema, progressReadModel);
+    const before = await stored(dataSource);
+    const [{ applied_offset: from }] = await dataSource.query(
+      `select applied_offset from ${schema}.kafka_partitions where partition = 0`,
+    );
+    const events = [online('T1', 'R3', 2), online('T2', 'R3', 3)];
+    const batch = asMessages(events, Number(from) + 1);
+    await Promise.all([one.handlePartition(topic, 0, batch, 1), other.handlePartition(topic, 0, batch, 1)]);
+    const after = await stored(dataSource);
+    expect(after).toEqual(inMemory(dataSource, [...setup, ...firstHours, ...events]));
+    expect(after).not.toEqual(before);
   });
 
   it("passes a batch of other read models' events and watermarks in one round trip, moving the partition and telling the views", async () => {
