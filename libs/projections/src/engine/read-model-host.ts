@@ -57,6 +57,9 @@ export class ReadModelHost {
   private stopping = false;
   /** Listens for the workers' notifications when they run elsewhere. */
   private listener: AdvanceListener | undefined;
+  /** Per read model: how often it was told to have moved, and the look at its position under way. */
+  private readonly wakes = new Map<string, number>();
+  private readonly looks = new Map<string, { wakes: number; position: Promise<number> }>();
 
   private constructor(
     private readonly hosted: Map<string, Hosted>,
@@ -64,6 +67,12 @@ export class ReadModelHost {
     private readonly options: ReadModelHostOptions,
   ) {
     this.advanced.setMaxListeners(0);
+  }
+
+  /** The read model moved: its waits wake, and look again (a look begun before may have missed it). */
+  private moved(name: string): void {
+    this.wakes.set(name, (this.wakes.get(name) ?? 0) + 1);
+    this.advanced.emit(name);
   }
 
   static async open(
@@ -104,10 +113,10 @@ export class ReadModelHost {
       const feed = { ...kafka, broker: kafka.broker };
       for (const each of hosted.values()) {
         each.consumer = await consumeIntoReadModel(each.runner, feed, options.logger);
-        each.runner.progress.on('advanced', () => host.advanced.emit(each.readModel.projection.name));
+        each.runner.progress.on('advanced', () => host.moved(each.readModel.projection.name));
       }
     } else if (kafka) {
-      host.listener = new AdvanceListener(connectionString, (name) => host.advanced.emit(name), options.logger);
+      host.listener = new AdvanceListener(connectionString, (name) => host.moved(name), options.logger);
       await host.listener.started;
     } else if (options.runProjectors) for (const each of hosted.values()) host.run(each);
     return host;
@@ -157,7 +166,7 @@ export class ReadModelHost {
     const name = readModel.projection.name;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const position = await this.position(readModel);
+      const position = await this.sharedPosition(readModel);
       if (position >= minPosition) return;
       const left = deadline - Date.now();
       if (left <= 0) throw new ViewBehindError(name, minPosition, position);
@@ -171,6 +180,25 @@ export class ReadModelHost {
         this.advanced.on(name, wake);
       });
     }
+  }
+
+  /**
+   * The read model's position for a wait: one look serves every wait that woke before it began
+   * (a notification wakes them all at once; each asking on its own cost a query apiece).
+   */
+  private sharedPosition(readModel: ReadModel): Promise<number> {
+    const name = readModel.projection.name;
+    const wakes = this.wakes.get(name) ?? 0;
+    const looking = this.looks.get(name);
+    if (looking && looking.wakes === wakes) return looking.position;
+    const position = this.position(readModel);
+    const look = { wakes, position };
+    this.looks.set(name, look);
+    const done = () => {
+      if (this.looks.get(name) === look) this.looks.delete(name);
+    };
+    position.then(done, done);
+    return position;
   }
 
   /** Waits until every local projector has taken in what was committed before the call (tests, benches). */
@@ -194,7 +222,7 @@ export class ReadModelHost {
   private run(hosted: Hosted, attempt = 0): void {
     const { runner, readModel } = hosted;
     const name = readModel.projection.name;
-    runner.progress.on('advanced', () => this.advanced.emit(name));
+    runner.progress.on('advanced', () => this.moved(name));
     if (!this.store) throw new Error('Projectors in this process need the event store');
     const subscription = this.store.subscribeToAll({
       name: `read-model:${name}`,
