@@ -425,14 +425,6 @@ async function verifyBenchmarks(
       'rows hashed as stored by one worker thread beside the one that chains',
       () => verifyLog({ scan: store.scanLog({ rows: true }), heads: [], kept: [], hashWorkers: 1 }),
     ],
-    [
-      'rows hashed as stored, on one thread, pages of 1,000',
-      () => verifyLog({ scan: store.scanLog({ rows: true, pageSize: 1000 }), heads: [], kept: [], hashWorkers: 0 }),
-    ],
-    [
-      'rows hashed as stored by one worker thread beside the one that chains, pages of 1,000',
-      () => verifyLog({ scan: store.scanLog({ rows: true, pageSize: 1000 }), heads: [], kept: [], hashWorkers: 1 }),
-    ],
   ];
   for (const [name, run] of paths) {
     const started = process.cpuUsage();
