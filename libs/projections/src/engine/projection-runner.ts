@@ -177,6 +177,14 @@ export class ProjectionRunner {
   /** A fresh copy's rows were written and forgotten (held to maxRowsInMemory): some must be read back. */
   private forgotten = false;
   /**
+   * A fresh copy that has forgotten rows asks for each page's rows ahead (prefetch, in bulk) until
+   * pages read nothing back; then it reads back the rare row one at a time, until they come often.
+   */
+  private askAhead = true;
+  private pagesReadingNothing = 0;
+  /** Rows a fresh copy has read back, so far. */
+  private readBack = 0;
+  /**
    * A partition's tables put by shared events and by its own: never both (every partition keeps
    * the shared ones whole, unwritten but by one, so they are never forgotten).
    */
@@ -282,6 +290,8 @@ export class ProjectionRunner {
     if (this.written) {
       this.work.cache.forgetRows(this.sharedTables);
       this.forgotten = true;
+      this.askAhead = true;
+      this.pagesReadingNothing = 0;
     } else this.work.cache.trim();
     const position = this.ahead;
     const changes = this.takeChanges();
@@ -1022,9 +1032,13 @@ export class ProjectionRunner {
     // Two rounds: the second sees rows the first brought (a teacher's record names the school).
     // A fresh copy that has forgotten nothing holds every row there is: nothing to fetch.
     cache.absentUnlessHeld = this.written !== undefined && !this.forgotten;
-    for (let round = 0; round < 2 && !cache.absentUnlessHeld; round++) {
+    cache.absentUnlessWritten = this.written;
+    const askingAhead = !cache.absentUnlessHeld && (this.written === undefined || this.askAhead);
+    const readBackBefore = this.readBack;
+    for (let round = 0; round < 2 && askingAhead; round++) {
       await this.load(manager, cache.missing(relevant.flatMap(wanted)), cache);
     }
+    const readAhead = this.readBack - readBackBefore;
     for (const event of relevant) {
       for (;;) {
         let changes: ViewChange[];
@@ -1054,7 +1068,25 @@ export class ProjectionRunner {
         break;
       }
     }
+    if (this.written && this.forgotten)
+      this.adaptAskingAhead(askingAhead, readAhead, this.readBack - readBackBefore, relevant.length);
     return undefined;
+  }
+
+  /**
+   * Asking for every event's rows costs a fresh copy as much as projecting a fifth of them, and
+   * after a write most of what events ask for was never written (a log in county order goes on
+   * elsewhere): three pages reading nothing back stop the asking; a row read back one at a time
+   * for one event in a hundred of a page (one a query) starts it again.
+   */
+  private adaptAskingAhead(askedAhead: boolean, readAhead: number, readBack: number, events: number): void {
+    if (askedAhead) {
+      this.pagesReadingNothing = readAhead === 0 ? this.pagesReadingNothing + 1 : 0;
+      if (this.pagesReadingNothing >= 3) this.askAhead = false;
+    } else if (readBack > 0 && readBack >= events / 100) {
+      this.askAhead = true;
+      this.pagesReadingNothing = 0;
+    }
   }
 
   /**
@@ -1084,6 +1116,7 @@ export class ProjectionRunner {
       );
       // What it wrote may still be on its way in the background: read it once committed.
       if (stored.length > 0) await this.writesDone();
+      this.readBack += stored.length;
       refs = stored;
     }
     if (refs.length === 0) return;

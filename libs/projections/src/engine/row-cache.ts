@@ -30,10 +30,18 @@ export class RowCache implements ViewRows, PeekRows {
    */
   absentUnlessHeld = false;
 
+  /**
+   * A fresh copy that has forgotten rows: the keys it has written, per table. A row neither held
+   * nor written is absent; one written and not held is read back (RowNotLoaded).
+   */
+  absentUnlessWritten: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+
   get<T = Row>(table: string, ...key: unknown[]): T | undefined {
     const found = this.table(table).get(keyString(key));
     if (found === undefined) {
       if (this.absentUnlessHeld) return undefined;
+      const written = this.absentUnlessWritten?.get(table);
+      if (written && !written.has(keyString(key))) return undefined;
       throw new RowNotLoaded({ table, key });
     }
     return (found ?? undefined) as T | undefined;
