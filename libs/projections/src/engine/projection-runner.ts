@@ -633,6 +633,8 @@ export class ProjectionRunner {
     await this.partitionTransaction(
       topic,
       partition,
+      this.firstReads(messages, work.cache),
+      work.cache,
       async (manager, stored) => {
         const applied = Number(stored.applied_offset);
         const fresh = messages.filter((message) => message.offset > applied);
@@ -708,6 +710,8 @@ export class ProjectionRunner {
   private async partitionTransaction(
     topic: string,
     partition: number,
+    reads: readonly RowRef[],
+    cache: RowCache,
     work: (manager: EntityManager, stored: StoredPartition) => Promise<Statement[] | undefined>,
     notify: () => boolean,
   ): Promise<void> {
@@ -720,12 +724,24 @@ export class ProjectionRunner {
            (select c.position from "${this.schema}".projection_checkpoint c where c.name = ${literal(this.name)}) as checkpoint
          from "${this.schema}".kafka_partitions p where ${where} for update of p`;
       try {
+        const tables = this.keysByTable(reads);
         const started = (await client.query(
-          `begin; select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${literal(this.name)})); ${select}`,
-        )) as unknown as { rows: StoredPartition[] }[];
-        let [stored] = started[2].rows;
-        if (!stored) {
-          // The partition's first batch here: its row is made, then locked.
+          [
+            'begin',
+            `select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${literal(this.name)}))`,
+            select,
+            ...tables.map(([table, keys]) => inlined(this.table(table).loadStatement(keys) as Statement)),
+          ].join(';\n'),
+        )) as unknown as { rows: Record<string, unknown>[] }[];
+        let [stored] = started[2].rows as unknown as StoredPartition[];
+        if (stored)
+          cache.loaded(
+            reads,
+            new Map(tables.map(([table], index) => [table, this.table(table).loaded(started[3 + index].rows)])),
+          );
+        else {
+          // The partition's first batch here: its row is made, then locked; the rows read before
+          // it was locked are left for the batch to read again.
           const [, made] = (await client.query(
             `insert into "${this.schema}".kafka_partitions (name, topic, partition) values (${literal(this.name)}, ${literal(topic)}, ${integer(partition)}) on conflict do nothing; ${select}`,
           )) as unknown as { rows: StoredPartition[] }[];
@@ -1120,8 +1136,7 @@ export class ProjectionRunner {
       refs = stored;
     }
     if (refs.length === 0) return;
-    const byTable = new Map<string, RowRef['key'][]>();
-    for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);
+    const byTable = new Map(this.keysByTable(refs));
     const found = new Map<string, Row[]>();
     // In a transaction of its own connection, every table's rows in one round trip (one text).
     const client =
@@ -1137,6 +1152,31 @@ export class ProjectionRunner {
       for (const [table, keys] of byTable)
         found.set(table, await timedPhase(`${this.name}:load:${table}`, () => this.table(table).load(manager, keys)));
     cache.loaded(refs, found);
+  }
+
+  private keysByTable(refs: readonly RowRef[]): [string, RowRef['key'][]][] {
+    const byTable = new Map<string, RowRef['key'][]>();
+    for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);
+    return [...byTable];
+  }
+
+  /**
+   * The rows a Kafka partition's batch will read first, as far as its events tell (see
+   * `project`'s first round): read with the transaction's start, after the partition's row is
+   * locked. Events the batch turns out to have applied already are asked for too: a few rows more.
+   */
+  private firstReads(messages: readonly PartitionItem[], cache: RowCache): RowRef[] {
+    const { projection } = this.readModel;
+    return cache.missing(
+      messages.flatMap((message) => {
+        if (message.kind !== 'event' || !projection.handles(message.event)) return [];
+        try {
+          return projection.prefetch(message.event, cache);
+        } catch {
+          return [];
+        }
+      }),
+    );
   }
 
   private async flush(manager: EntityManager, work: BatchWork = this.work): Promise<void> {
