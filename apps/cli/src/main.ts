@@ -314,7 +314,7 @@ program
   .option('--max-problems <n>', 'problems listed at most', positiveWhole, 100)
   .option(
     '--hash-workers <n>',
-    'worker threads hashing the log’s rows beside the one that chains (default: every core but two, up to four; 0 hashes on that thread)',
+    'worker threads hashing the log’s rows beside the one that chains (default: every core but two, up to four, and one on two cores; 0 hashes on that thread)',
     wholeNumber,
   )
   .action(async (options: { against: string[]; publicKey?: string; maxProblems: number; hashWorkers?: number }) => {

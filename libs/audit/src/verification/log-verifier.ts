@@ -129,7 +129,7 @@ export interface VerifyLogInput {
   onProgress?(eventsChecked: number): void;
   /**
    * Worker threads that hash pages of log rows (scanLog({ rows: true })) while this thread
-   * chains the ones before; 0 hashes them here. By default every core but two, up to four (none
+   * chains the ones before; 0 hashes them here. By default every core but two, up to four (one
    * on two cores), for a log of at least `hashWorkersFrom` events (10,000): starting a thread
    * costs more than hashing a small log.
    */

@@ -16,11 +16,12 @@ export interface HashedRows {
 
 /**
  * Worker threads by default: every core but two (the thread that chains, and PostgreSQL sending
- * the rows), up to four. None on two cores, where a worker was measured slower than hashing on
- * the one thread (province bench at BENCH_SCALE=0.03: 31,859 events/s against 40,598).
+ * the rows), up to four; one on two cores, where it measured 1.43× hashing on the one thread
+ * quietly (province bench at BENCH_SCALE=0.1: 195,776 events/s against 137,218) once its buffers
+ * were used again. None on one core.
  */
-export function defaultHashWorkers(): number {
-  return Math.max(0, Math.min(4, availableParallelism() - 2));
+export function defaultHashWorkers(cores = availableParallelism()): number {
+  return cores < 2 ? 0 : Math.min(4, Math.max(1, cores - 2));
 }
 
 /**
