@@ -1009,8 +1009,17 @@ export class ProjectionRunner {
   }
 
   private async writeParked(manager: EntityManager, parked: readonly ParkedEvent[]): Promise<void> {
-    for (const { event, error } of parked) {
-      await manager.query(PARK_EVENT(this.schema), [
+    for (const each of parked) {
+      const { text, values } = this.parkStatement(each);
+      await manager.query(text, values);
+    }
+  }
+
+  /** The statement that parks an event (or counts one more attempt at it). */
+  private parkStatement({ event, error }: ParkedEvent): Statement {
+    return {
+      text: PARK_EVENT(this.schema),
+      values: [
         this.name,
         event.position,
         event.metadata.eventId,
@@ -1018,8 +1027,8 @@ export class ProjectionRunner {
         event.type,
         JSON.stringify(event),
         error,
-      ]);
-    }
+      ],
+    };
   }
 
   /**
@@ -1185,18 +1194,7 @@ export class ProjectionRunner {
 
   /** What `write` sends, as statements to go in one text (parked events first, as there). */
   private writeStatements({ puts, deletes, counters, parked }: Changes): Statement[] {
-    const statements: (Statement | undefined)[] = parked.map(({ event, error }) => ({
-      text: PARK_EVENT(this.schema),
-      values: [
-        this.name,
-        event.position,
-        event.metadata.eventId,
-        event.streamId,
-        event.type,
-        JSON.stringify(event),
-        error,
-      ],
-    }));
+    const statements: (Statement | undefined)[] = parked.map((each) => this.parkStatement(each));
     for (const [table, keys] of deletes) statements.push(this.table(table).deleteStatement(keys));
     for (const [table, rows] of puts) statements.push(this.table(table).putStatement(rows));
     for (const [table, rows] of counters) statements.push(this.table(table).addStatement(rows));
