@@ -104,7 +104,7 @@ export interface SubscriptionOptions {
   /**
    * The handler writes the position with its effects, refusing a batch another instance took
    * in first (as the read models' runner does): a lease then needs no proof after every batch,
-   * only now and then (so a lost one stands down soon), and `checkpoints` need store nothing.
+   * only now and then (so a lost one stands down soon).
    */
   handlerGuardsCheckpoint?: boolean;
   /**

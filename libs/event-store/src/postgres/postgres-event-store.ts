@@ -194,6 +194,21 @@ interface StoredEventRow {
   position: string;
 }
 
+/**
+ * A page of the log in global order without gaps: only rows of transactions older than every
+ * transaction still open, so an event that commits late can never land behind a reader's position.
+ */
+function gaplessPage(name: string, columns: string, options: ReadAllOptions) {
+  return {
+    name,
+    rowMode: 'array' as const,
+    text: `select ${columns} from tip_events
+           where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+           order by position limit $2`,
+    values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
+  };
+}
+
 /** The result of the earlier append that stored these very events; they must all be stored, each in its stream. */
 function originalResult(append: AppendIdentity, rows: StoredEventRow[]): AppendResult {
   const stored = new Map(rows.map((row) => [row.event_id, row]));
@@ -530,33 +545,18 @@ export class PostgresEventStore implements EventStore {
     return streams;
   }
 
-  /**
-   * Global order without gaps: only rows of transactions older than every transaction still open
-   * are returned, so an event that commits late can never land behind a reader's position.
-   */
+  /** Global order without gaps (see gaplessPage). */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     if (options.lazyMetadata) return this.readAllLazily(options);
-    const { rows } = await this.pool.query<EventTuple>({
-      name: 'tip_read_all',
-      rowMode: 'array',
-      text: `select ${EVENT_COLUMNS} from tip_events
-             where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
-             order by position limit $2`,
-      values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
-    });
+    const { rows } = await this.pool.query<EventTuple>(gaplessPage('tip_read_all', EVENT_COLUMNS, options));
     return rows.map((row) => this.settings.schemas.upcast(tupleToRecordedEvent(row)));
   }
 
   /** readAll with the metadata's text parsed when first asked for (see storedMetadata). */
   private async readAllLazily(options: ReadAllOptions): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<LazyEventTuple>({
-      name: 'tip_read_all_lazily',
-      rowMode: 'array',
-      text: `select ${LAZY_EVENT_COLUMNS} from tip_events
-             where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
-             order by position limit $2`,
-      values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
-    });
+    const { rows } = await this.pool.query<LazyEventTuple>(
+      gaplessPage('tip_read_all_lazily', LAZY_EVENT_COLUMNS, options),
+    );
     const { schemas } = this.settings;
     return rows.map((row) => {
       const [position, streamId, revision, type, data, metadata, schemaVersion] = row;
@@ -575,14 +575,7 @@ export class PostgresEventStore implements EventStore {
 
   /** As readAll, but the rows as stored: texts unparsed, times in the log's one form. */
   async readLog(options: ReadAllOptions = {}): Promise<LoggedEvent[]> {
-    const { rows } = await this.pool.query<LogTuple>({
-      name: 'tip_read_log',
-      rowMode: 'array',
-      text: `select ${LOG_COLUMNS} from tip_events
-             where position >= $1 and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
-             order by position limit $2`,
-      values: [options.fromPosition ?? 0, options.maxCount ?? 1000],
-    });
+    const { rows } = await this.pool.query<LogTuple>(gaplessPage('tip_read_log', LOG_COLUMNS, options));
     return rows.map(tupleToLoggedEvent);
   }
 

@@ -1165,7 +1165,11 @@ export class ProjectionRunner {
 
   private keysByTable(refs: readonly RowRef[]): [string, RowRef['key'][]][] {
     const byTable = new Map<string, RowRef['key'][]>();
-    for (const ref of refs) byTable.set(ref.table, [...(byTable.get(ref.table) ?? []), ref.key]);
+    for (const ref of refs) {
+      const keys = byTable.get(ref.table);
+      if (keys) keys.push(ref.key);
+      else byTable.set(ref.table, [ref.key]);
+    }
     return [...byTable];
   }
 
