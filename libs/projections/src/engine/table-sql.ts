@@ -232,7 +232,7 @@ const copyEscaped = (text: string) =>
 const copyEscapedJson = (json: string) => (json.includes('\\') ? json.replace(/\\/g, '\\\\') : json);
 
 function copyEncoderOf(column: ColumnMetadata): (value: unknown) => string {
-  if (column.type === 'jsonb') return (value) => copyEscapedJson(JSON.stringify(value));
+  if (column.type === 'jsonb' || column.type === 'json') return (value) => copyEscapedJson(JSON.stringify(value));
   if (column.type === 'boolean') return (value) => (value ? 't' : 'f');
   // What jsonb_to_recordset would make of it: a JSON value in a text column is its JSON text.
   return (value) => (typeof value === 'object' ? copyEscapedJson(JSON.stringify(value)) : copyEscaped(String(value)));

@@ -77,7 +77,8 @@ export class TeacherRecordRow {
   @Column({ type: 'text' }) status!: string;
   /** Where the teacher stands (TrainingStatus): what the teachers list filters by. */
   @Column({ name: 'training_status', type: 'text' }) trainingStatus!: string;
-  @Column({ type: 'jsonb' }) record!: Record<string, unknown>;
+  /** json, not jsonb: kept as its text (see ProgressRecordText1765200000000). */
+  @Column({ type: 'json' }) record!: Record<string, unknown>;
   @Column({
     type: 'bigint',
     name: 'last_position',

@@ -5,6 +5,7 @@ import {
   ProgressIssuingOffices1764900000001,
   ProgressNoticeWeeks1765100000002,
   ProgressReadModel1763800000000,
+  ProgressRecordText1765200000000,
   ProgressRegions1765000000000,
   ProgressStaffing1765100000000,
   ProgressStaffingIndexes1765100000001,
@@ -25,5 +26,6 @@ export const progressReadModel: ReadModel = {
     ProgressStaffing1765100000000,
     ProgressStaffingIndexes1765100000001,
     ProgressNoticeWeeks1765100000002,
+    ProgressRecordText1765200000000,
   ],
 };
