@@ -283,7 +283,13 @@ describe('views over HTTP', () => {
     type List = {
       total: number;
       counts: Record<string, number>;
-      teachers: { teacherId: string; schoolName: string; status: string; idNumberMasked: string }[];
+      teachers: {
+        teacherId: string;
+        schoolName: string;
+        status: string;
+        idNumberMasked: string;
+        abilityPointDeadline: string | null;
+      }[];
     };
     const list = (query: string) =>
       api.get<List>(countyAdmin, `/views/units/320703/teachers?batchId=${BATCH}&minPosition=${position()}${query}`);
@@ -310,6 +316,12 @@ describe('views over HTTP', () => {
     expect(second.body.teachers.map((teacher) => teacher.teacherId)).toEqual(['T-2-2', 'T-2-3']);
     const chased = await list('&status=no-points,trained');
     expect(chased.body).toMatchObject({ total: 1, teachers: [{ teacherId: 'T-1-1' }] });
+    // Only a teacher still to pick points has a deadline, worked out from their record's enrolment time.
+    const deadline = first.body.teachers[0].abilityPointDeadline;
+    expect(deadline).toMatch(/^2021-\d\d-\d\dT/);
+    expect(chased.body.teachers[0].abilityPointDeadline).toBe(deadline);
+    for (const teacher of [...first.body.teachers.slice(1), ...second.body.teachers])
+      expect(teacher.abilityPointDeadline).toBeNull();
 
     const school = await api.get<List>(
       { sub: 's2', role: 'school-admin', unitId: 'S-2' },

@@ -257,13 +257,18 @@ export class ProgressViews {
     ) as Record<TrainingStatus, number>;
     const statuses = query.statuses?.length ? query.statuses : [...TRAINING_STATUSES];
     const total = statuses.reduce((sum, each) => sum + counts[each], 0);
+    // The record (kept as json text) is read for the page's rows only: the page is chosen first,
+    // so a deep page does not parse every record it passes over.
     const rows: Record<string, unknown>[] = await this.reader.query(
-      `select t.teacher_id as "teacherId", t.name, t.id_number_masked as "idNumberMasked", t.gender,
-              t.stage, t.subject, t.full_time as "fullTime", t.school_id as "schoolId", s.name as "schoolName",
-              ${status} as status, r.period_id as "periodId", r.record->>'enrolledAt' as "enrolledAt",
-              t.exempt_in @> jsonb_build_array($7::text) as exempt
-       ${from} and ${status} = any($4)
-       order by t.school_id, t.teacher_id limit $5 offset $6`,
+      `with page as (
+         select t.teacher_id as "teacherId", t.name, t.id_number_masked as "idNumberMasked", t.gender,
+                t.stage, t.subject, t.full_time as "fullTime", t.school_id as "schoolId", s.name as "schoolName",
+                ${status} as status, r.period_id as "periodId", t.exempt_in @> jsonb_build_array($7::text) as exempt
+         ${from} and ${status} = any($4)
+         order by t.school_id, t.teacher_id limit $5 offset $6)
+       select page.*, r.record->>'enrolledAt' as "enrolledAt"
+       from page left join ${records} r on r.batch_id = $2 and r.teacher_id = page."teacherId"
+       order by page."schoolId", page."teacherId"`,
       [...scope, statuses, query.pageSize, (query.page - 1) * query.pageSize, batch.programmeId],
     );
     return {
