@@ -21,6 +21,8 @@ pg.Client.prototype.query = function (config, ...rest) {
     const key =
       typeof text === 'string'
         ? text
+            // A projector's batch in one text runs to megabytes: its first words are enough.
+            .slice(0, 200)
             .replace(/\s+/g, ' ')
             .replace(/\b\d+\b/g, 'N')
             .trim()

@@ -85,6 +85,9 @@ export type Decided<R extends Roles> = { readonly [Name in keyof R]?: EventsFor<
 /** The events of every stream read, by stream id (a stream without events: []). */
 export type Histories = ReadonlyMap<string, readonly DomainEvent[]>;
 
+/** What placing roles and folding them asks of the histories. */
+type HistoryLookup = Pick<Histories, 'get' | 'has'>;
+
 export interface StreamAppend {
   streamId: string;
   events: readonly DomainEvent[];
@@ -127,7 +130,7 @@ export function decision<C extends Command, Facts = undefined>() {
 }
 
 export class DecisionBuilder<C extends Command, Facts, R extends Roles> {
-  constructor(private readonly place: (command: C, histories: Histories) => Placed<R>) {}
+  constructor(private readonly place: (command: C, histories: HistoryLookup) => Placed<R>) {}
 
   /** A further stage: roles whose stream ids follow from what the earlier roles hold. */
   then<Next extends Roles>(next: (command: C, roles: R, read: Read) => Next): DecisionBuilder<C, Facts, R & Next> {
@@ -145,32 +148,83 @@ export class DecisionBuilder<C extends Command, Facts, R extends Roles> {
     options: { about: (roles: R) => OneStream<unknown, DomainEvent> },
   ): Decision<C, Facts> {
     return {
-      plan: (command, facts) => ({
-        missing: (histories) => {
-          const placed = this.place(command, histories);
-          return roleStreamIds(placed.complete ? placed.roles : placed.waiting).filter((id) => !histories.has(id));
-        },
-        decide: (histories) => {
-          const placed = this.place(command, histories);
-          if (!placed.complete || !isRead(placed.roles, histories)) {
-            throw new Error(`${command.type} was decided before every stream it reads was read`);
-          }
-          const about = options.about(placed.roles).streamId;
-          if (about === undefined) throw new Error(`${command.type} names no stream it is about`);
-          return outcomeOf(
-            command.type,
-            placed.roles,
-            decide(command, placed.roles, readerOver(histories), facts),
-            about,
-          );
-        },
-      }),
+      plan: (command, facts) => {
+        const placement = new Placement((histories) => this.place(command, histories));
+        return {
+          missing: (histories) => placement.streamIds(histories).filter((id) => !histories.has(id)),
+          decide: (histories) => {
+            const placed = placement.of(histories);
+            if (!placed.complete || !isRead(placed.roles, histories)) {
+              throw new Error(`${command.type} was decided before every stream it reads was read`);
+            }
+            const about = options.about(placed.roles).streamId;
+            if (about === undefined) throw new Error(`${command.type} names no stream it is about`);
+            return outcomeOf(
+              command.type,
+              placed.roles,
+              decide(command, placed.roles, readerOver(histories), facts),
+              about,
+            );
+          },
+        };
+      },
     };
   }
 }
 
+/**
+ * One plan's roles as last placed, and the streams that placing looked at: placed again only when
+ * one of those is another array now (a feed's batch asks each plan at every stage, then decides
+ * it; only a record decided before it on the same stream changes what it reads).
+ */
+class Placement<R extends Roles> {
+  private last:
+    { placed: Placed<R>; looked: Map<string, readonly DomainEvent[] | undefined>; ids?: string[] } | undefined;
+
+  constructor(private readonly place: (histories: HistoryLookup) => Placed<R>) {}
+
+  of(histories: Histories): Placed<R> {
+    return this.current(histories).placed;
+  }
+
+  /** Every stream id the roles placed so far name, once each. */
+  streamIds(histories: Histories): string[] {
+    const current = this.current(histories);
+    current.ids ??= roleStreamIds(current.placed.complete ? current.placed.roles : current.placed.waiting);
+    return current.ids;
+  }
+
+  private current(histories: Histories) {
+    const last = this.last;
+    if (last !== undefined) {
+      let same = true;
+      for (const [streamId, events] of last.looked) {
+        if (histories.get(streamId) !== events) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return last;
+    }
+    const looked = new Map<string, readonly DomainEvent[] | undefined>();
+    const watched: HistoryLookup = {
+      get: (streamId: string) => {
+        const events = histories.get(streamId);
+        looked.set(streamId, events);
+        return events;
+      },
+      has: (streamId: string) => {
+        looked.set(streamId, histories.get(streamId));
+        return histories.has(streamId);
+      },
+    };
+    this.last = { placed: this.place(watched), looked };
+    return this.last;
+  }
+}
+
 /** Folds roles from streams already read; a stream not read is a bug of the caller's. */
-export function readerOver(histories: Histories): Read {
+export function readerOver(histories: HistoryLookup): Read {
   const eventsOf = (streamId: string) => {
     const events = histories.get(streamId);
     if (events === undefined) throw new Error(`Stream ${streamId} was not read`);
@@ -191,14 +245,20 @@ export function readerOver(histories: Histories): Read {
 
 /** Every stream id the roles name, once each. */
 export function roleStreamIds(roles: Roles): string[] {
-  const ids = Object.values(roles).flatMap((role) =>
-    role.kind === 'one' ? (role.streamId === undefined ? [] : [role.streamId]) : Object.values(role.streamIds),
-  );
-  return [...new Set(ids)];
+  const ids: string[] = [];
+  const add = (streamId: string | undefined) => {
+    if (streamId !== undefined && !ids.includes(streamId)) ids.push(streamId);
+  };
+  for (const name in roles) {
+    const role = roles[name];
+    if (role.kind === 'one') add(role.streamId);
+    else for (const key in role.streamIds) add(role.streamIds[key]);
+  }
+  return ids;
 }
 
 /** Asked at every stage of every command of a feed's batch: no arrays built to answer it. */
-function isRead(roles: Roles, histories: Histories): boolean {
+function isRead(roles: Roles, histories: HistoryLookup): boolean {
   for (const name in roles) {
     const role = roles[name];
     if (role.kind === 'one') {

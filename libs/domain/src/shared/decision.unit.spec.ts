@@ -1,6 +1,6 @@
 import { decision, each, one } from './decision';
 import { Command, DomainEvent } from './messages';
-import { foldStream, streamType } from './stream';
+import { extendHistory, foldStream, streamType } from './stream';
 
 type Counted = DomainEvent<'Counted', { by: number }>;
 type Named = DomainEvent<'Named', { name: string }>;
@@ -74,6 +74,28 @@ describe('A decision over streams', () => {
       ],
       guards: ['names-x'],
     });
+  });
+
+  it('places its later stages again when a stream they follow from changed since it was asked (a batch decided one by one)', () => {
+    const fresh = countEach.plan({ type: 'Count', data: { id: 'x', by: 2 }, metadata }, { also: 1 });
+    const read = new Map<string, readonly DomainEvent[]>([
+      ['names-x', [named('a')]],
+      ['counter-copy-x', []],
+      ['counter-a', []],
+    ]);
+    expect(fresh.missing(read)).toEqual([]);
+    // Another command of the batch named b meanwhile: the same plan now reads b's counter too.
+    read.set('names-x', extendHistory(read.get('names-x') ?? [], [named('b')]));
+    expect(fresh.missing(read)).toEqual(['counter-b']);
+    read.set('counter-b', [counted(1)]);
+    expect(fresh.decide(read).appends.map((append) => append.streamId)).toEqual([
+      'counter-a',
+      'counter-b',
+      'counter-copy-x',
+    ]);
+    // A stream read afresh as another array holding the same events places the same roles.
+    read.set('names-x', [named('a'), named('b')]);
+    expect(fresh.missing(read)).toEqual([]);
   });
 
   it('refuses to decide before every stage is read', () => {
