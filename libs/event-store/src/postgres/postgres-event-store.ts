@@ -62,7 +62,7 @@ import { AppendConnection } from './append-connection';
 import { storedMetadata } from './stored-metadata';
 import { AppendNotifier } from './append-notifier';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store';
-import { PostgresSubscription } from './postgres-subscription';
+import { PostgresSubscription, SharedPages } from './postgres-subscription';
 import {
   EVENT_COLUMNS,
   EventRow,
@@ -241,6 +241,8 @@ export class PostgresEventStore implements EventStore {
   private readonly subscriptions = new Set<PostgresSubscription>();
   /** Emits 'appended' after each local commit, waking in-process subscriptions at once. */
   readonly localAppends = new EventEmitter().setMaxListeners(0);
+  /** The last page a subscription read, for the others asking for it before anything moved. */
+  private readonly sharedPages = new SharedPages((fromPosition, maxCount) => this.readAll({ fromPosition, maxCount }));
   readonly checkpoints: PostgresCheckpointStore;
   private readonly batcher: AppendBatcher;
   private readonly appendConnection: AppendConnection;
@@ -395,6 +397,7 @@ export class PostgresEventStore implements EventStore {
 
   /** Wakes this process's readers and the other processes' (through the notifier) to what was stored up to `lastPosition`. */
   private announceAppended(lastPosition: number): void {
+    this.sharedPages.moved();
     this.localAppends.emit('appended', lastPosition);
     this.notifier.appended(lastPosition);
   }
@@ -669,7 +672,8 @@ export class PostgresEventStore implements EventStore {
     const subscription = new PostgresSubscription(
       {
         connectionString: this.options.connectionString,
-        readAll: (fromPosition, maxCount) => this.readAll({ fromPosition, maxCount }),
+        readAll: (fromPosition, maxCount) => this.sharedPages.read(fromPosition, maxCount),
+        noticed: () => this.sharedPages.moved(),
         headPosition: () => this.headPosition(),
         appends: this.localAppends,
         logger: this.settings.logger,

@@ -17,6 +17,38 @@ export { SubscriptionStoppedError } from '../port/catch-up-subscription';
 export interface SubscriptionSource extends SubscriptionContext {
   connectionString: string;
   readAll(fromPosition: number, maxCount: number): Promise<RecordedEvent[]>;
+  /** Another process said it appended (a NOTIFY reached a subscription): pages read before are stale. */
+  noticed?(): void;
+}
+
+/**
+ * The page one subscription of a store read, handed to another asking for the same page before
+ * anything was appended since that read began: the API's projectors follow the log side by side,
+ * and each read every page for itself (a round trip, and the rows and their JSON parsed twice).
+ * An append in this process, or a NOTIFY from another, forgets it; handlers share its events
+ * and must not change them.
+ */
+export class SharedPages {
+  private last: { fromPosition: number; maxCount: number; page: Promise<RecordedEvent[]> } | undefined;
+
+  constructor(private readonly readAll: (fromPosition: number, maxCount: number) => Promise<RecordedEvent[]>) {}
+
+  read(fromPosition: number, maxCount: number): Promise<RecordedEvent[]> {
+    const last = this.last;
+    if (last !== undefined && last.fromPosition === fromPosition && last.maxCount === maxCount) return last.page;
+    const page = this.readAll(fromPosition, maxCount);
+    const read = { fromPosition, maxCount, page };
+    this.last = read;
+    page.catch(() => {
+      if (this.last === read) this.last = undefined;
+    });
+    return page;
+  }
+
+  /** Events may have been appended since the last page was read. */
+  moved(): void {
+    this.last = undefined;
+  }
 }
 
 export type SubscriptionState = CatchUpState;
@@ -59,7 +91,10 @@ class AdvisoryLockSource implements CatchUpSource {
         [SUBSCRIPTION_LEASE_SPACE, this.options.name],
       );
       if (rows[0].acquired) {
-        client.on('notification', wake);
+        client.on('notification', () => {
+          this.source.noticed?.();
+          wake();
+        });
         await client.query(`listen ${NOTIFY_CHANNEL}`);
         this.leaseClient = client;
         this.leaseLost = false;
