@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { EventStoreLogger } from '../port/logger';
 
@@ -18,7 +19,14 @@ export class AppendNotifier {
     private readonly channel: string,
     private readonly logger: EventStoreLogger,
     private readonly coalesceMs = 2,
+    /** Said after the position, so that this process's own subscriptions know the NOTIFY for one they were woken to already. */
+    readonly sender = randomUUID(),
   ) {}
+
+  /** Did this notifier send the NOTIFY with this payload? */
+  sent(payload: string | undefined): boolean {
+    return payload !== undefined && payload.endsWith(` ${this.sender}`);
+  }
 
   appended(position: number): void {
     this.latest = Math.max(this.latest, position);
@@ -32,7 +40,7 @@ export class AppendNotifier {
   private async send(): Promise<void> {
     if (this.inFlight) await this.inFlight;
     this.inFlight = this.pool
-      .query('select pg_notify($1, $2)', [this.channel, String(this.latest)])
+      .query('select pg_notify($1, $2)', [this.channel, `${this.latest} ${this.sender}`])
       .then(() => undefined)
       .catch((error: Error) => this.logger.warn('could not notify subscribers', { error: error.message }));
     await this.inFlight;

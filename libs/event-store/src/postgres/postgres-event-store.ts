@@ -673,7 +673,11 @@ export class PostgresEventStore implements EventStore {
       {
         connectionString: this.options.connectionString,
         readAll: (fromPosition, maxCount) => this.sharedPages.read(fromPosition, maxCount),
-        noticed: () => this.sharedPages.moved(),
+        noticed: (payload) => {
+          if (this.notifier.sent(payload)) return false;
+          this.sharedPages.moved();
+          return true;
+        },
         headPosition: () => this.headPosition(),
         appends: this.localAppends,
         logger: this.settings.logger,

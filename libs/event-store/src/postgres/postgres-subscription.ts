@@ -17,16 +17,19 @@ export { SubscriptionStoppedError } from '../port/catch-up-subscription';
 export interface SubscriptionSource extends SubscriptionContext {
   connectionString: string;
   readAll(fromPosition: number, maxCount: number): Promise<RecordedEvent[]>;
-  /** Another process said it appended (a NOTIFY reached a subscription): pages read before are stale. */
-  noticed?(): void;
+  /**
+   * A NOTIFY reached a subscription: false when this process sent it (its subscriptions were woken
+   * by the append already); else pages read before are stale, and true.
+   */
+  noticed?(payload: string | undefined): boolean;
 }
 
 /**
- * The page one subscription of a store read, handed to another asking for the same page before
- * anything was appended since that read began: the API's projectors follow the log side by side,
- * and each read every page for itself (a round trip, and the rows and their JSON parsed twice).
- * An append in this process, or a NOTIFY from another, forgets it; handlers share its events
- * and must not change them.
+ * The page one subscription of a store is reading, handed to another asking for the same page
+ * before anything was appended since that read began: the API's projectors follow the log side by
+ * side, woken by the same append, and each read every page for itself (a round trip, and the rows
+ * and their JSON parsed twice). An append in this process, or a NOTIFY from another, forgets it;
+ * handlers share its events and must not change them.
  */
 export class SharedPages {
   private last: { fromPosition: number; maxCount: number; page: Promise<RecordedEvent[]> } | undefined;
@@ -39,9 +42,12 @@ export class SharedPages {
     const page = this.readAll(fromPosition, maxCount);
     const read = { fromPosition, maxCount, page };
     this.last = read;
-    page.catch(() => {
+    // Shared while in flight only: once read, the page may grow without a word (a transaction
+    // that held the readers back ended, or rolled back), and a poll must look again.
+    const settled = () => {
       if (this.last === read) this.last = undefined;
-    });
+    };
+    page.then(settled, settled);
     return page;
   }
 
@@ -91,9 +97,8 @@ class AdvisoryLockSource implements CatchUpSource {
         [SUBSCRIPTION_LEASE_SPACE, this.options.name],
       );
       if (rows[0].acquired) {
-        client.on('notification', () => {
-          this.source.noticed?.();
-          wake();
+        client.on('notification', ({ payload }) => {
+          if (this.source.noticed?.(payload) ?? true) wake();
         });
         await client.query(`listen ${NOTIFY_CHANNEL}`);
         this.leaseClient = client;

@@ -13,21 +13,26 @@ describe("A store's shared pages", () => {
     return { reads, pages };
   }
 
-  it('reads a page once for every subscription asking for it before anything moved', async () => {
+  it('reads a page once for every subscription asking for it while it is read and nothing moved', async () => {
     const { reads, pages } = counted();
     const [first, second] = await Promise.all([pages.read(11, 2000), pages.read(11, 2000)]);
-    expect(await pages.read(11, 2000)).toBe(first);
     expect(second).toBe(first);
     expect(reads).toEqual([[11, 2000]]);
+    // Read, the page may have grown without a word (a transaction that held readers back ended): read afresh.
+    expect(await pages.read(11, 2000)).not.toBe(first);
+    expect(reads).toEqual([
+      [11, 2000],
+      [11, 2000],
+    ]);
   });
 
   it('reads again after an append or a notice, and for another page', async () => {
     const { reads, pages } = counted();
-    await pages.read(11, 2000);
+    const first = pages.read(11, 2000);
     pages.moved();
-    await pages.read(11, 2000);
-    await pages.read(12, 2000);
-    await pages.read(12, 100);
+    const again = pages.read(11, 2000);
+    const other = [pages.read(12, 2000), pages.read(12, 100)];
+    await Promise.all([first, again, ...other]);
     expect(reads).toEqual([
       [11, 2000],
       [11, 2000],
