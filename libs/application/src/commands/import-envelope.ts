@@ -42,7 +42,11 @@ export function openEnvelope(request: CommandRequest, clock: Clock): Envelope {
   // What no event can hold, anywhere in the body, is refused here under the caller's field name.
   const unstorable = unstorableText(body);
   if (unstorable.length > 0) throw new CommandValidationFailed(unstorable);
-  const envelope = importEnvelope.safeParse(body);
+  // Most bodies carry neither (every record of the hour feed): nothing for the schema to check.
+  const envelope =
+    Object.hasOwn(body, 'at') || Object.hasOwn(body, 'actor')
+      ? importEnvelope.safeParse(body)
+      : { success: true as const, data: { ...(body as Record<string, unknown>), at: undefined, actor: undefined } };
   if (!envelope.success) throw new CommandValidationFailed(problemsOf(envelope.error));
   const { at, actor: onBehalfOf, ...fields } = envelope.data;
   if ((at !== undefined || onBehalfOf !== undefined) && request.caller.role !== 'system') {
