@@ -9,8 +9,18 @@ export interface RelayOptions {
   /** Name of the relay's subscription: its checkpoint and its lease. */
   subscriptionName?: string;
   batchSize?: number;
+  /**
+   * Following live appends, a page is read at least this long after the one before began: the
+   * appends of that time go out as one request, not one each (each request is a broker append,
+   * and a fetch and a transaction per partition in every consumer group). Default
+   * RELAY_PAGE_INTERVAL_MS.
+   */
+  minPageIntervalMs?: number;
   logger: EventStoreLogger;
 }
+
+/** See RelayOptions.minPageIntervalMs: the in-process projectors' own page interval. */
+export const RELAY_PAGE_INTERVAL_MS = 10;
 
 /**
  * Publishes every stored event to Kafka: just another checkpointed subscriber of the event log
@@ -40,6 +50,7 @@ export class EventRelay {
       batchSize: options.batchSize ?? 1000,
       // A broker outage is waited out (backoff up to 5 s), never given up on.
       maxRetries: Number.POSITIVE_INFINITY,
+      minPageIntervalMs: options.minPageIntervalMs ?? RELAY_PAGE_INTERVAL_MS,
       // One request for the page and its watermarks: a partition's events and its watermark after
       // them go to the broker as one record batch, appended together (one round trip, not two).
       handle: (events) =>
