@@ -353,6 +353,12 @@ async function setUp(api: Api, teachersPerSchool: number): Promise<{ world: Worl
   return { world: { schools: schools.map((school) => school.unitId), teachers }, position };
 }
 
+/**
+ * The broker's JVM flags, when BENCH_KAFKA_JVM_OPTIONS gives them; the tests' otherwise (C1 only,
+ * serial GC: with the C2 compiler the broker used twice the CPU over a run at BENCH_SCALE=0.1).
+ */
+const BROKER_JVM_OPTIONS = process.env.BENCH_KAFKA_JVM_OPTIONS?.split(/\s+/).filter(Boolean);
+
 /** The saturated phase: as many commands as CLIENTS clients get answered. */
 interface Saturated {
   commands: number;
@@ -672,7 +678,7 @@ export async function e2eKafkaBenchmarks(database: BenchDatabase, rows: BenchRow
   const pacedSeconds = Math.max(10, Math.round(30 * scale));
   const secret = randomBytes(32).toString('hex');
   const token = await mintToken(secret, { sub: 'bench', role: 'system' });
-  const broker = await startKafkaBroker();
+  const broker = await startKafkaBroker({ jvmOptions: BROKER_JVM_OPTIONS });
   const running: Configuration[] = [];
   try {
     const a = await startInProcess(database, secret, token, teachersPerSchool);

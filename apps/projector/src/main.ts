@@ -8,6 +8,8 @@ import { READ_MODELS, ReadModelHost } from '@tip/projections';
  * group per read model. Run as many as the topic has partitions; they share the partitions, and
  * when one dies the others take its partitions over.
  */
+const FETCH_WAIT_MS = 5_000;
+const FETCH_MIN_BYTES = 1;
 const names = READ_MODELS.map((readModel) => readModel.projection.name);
 const environment = z.object({
   DATABASE_URL: z.string().url(),
@@ -25,6 +27,9 @@ const environment = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be letters, digits, ".", "_" or "-" (a Kafka group id)')
     .default('tip-read-model-'),
+  /** A fetch is answered after this many ms unless TIP_KAFKA_FETCH_MIN_BYTES came first (fewer, larger batches). */
+  TIP_KAFKA_FETCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(FETCH_WAIT_MS),
+  TIP_KAFKA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).default(FETCH_MIN_BYTES),
 });
 
 runWorker('tip-projector', async () => {
@@ -36,6 +41,7 @@ runWorker('tip-projector', async () => {
       topic: config.TIP_KAFKA_TOPIC,
       partitions: config.TIP_KAFKA_PARTITIONS,
       client: config.TIP_KAFKA_CLIENT,
+      fetch: { maxWaitMs: config.TIP_KAFKA_FETCH_WAIT_MS, minBytes: config.TIP_KAFKA_FETCH_MIN_BYTES },
     },
     'tip-projector',
     logger,

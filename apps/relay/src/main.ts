@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { openEventStore, PostgresEventStore } from '@tip/event-store';
-import { EventRelay, kafkaEnvironment, messageBroker, parseEnvironment, runWorker, workerLogger } from '@tip/messaging';
+import {
+  EventRelay,
+  kafkaEnvironment,
+  RELAY_PAGE_INTERVAL_MS,
+  messageBroker,
+  parseEnvironment,
+  runWorker,
+  workerLogger,
+} from '@tip/messaging';
 import { metricsEnvironment, serveMetrics, TipMetrics } from '@tip/observability';
 
 /**
@@ -12,6 +20,8 @@ const environment = z.object({
   ...kafkaEnvironment,
   KAFKA_BROKERS: kafkaEnvironment.KAFKA_BROKERS.unwrap(),
   ...metricsEnvironment,
+  /** While following appends, a page at most this often: appends meanwhile go out in one request. */
+  TIP_KAFKA_RELAY_PAGE_MS: z.coerce.number().int().min(0).max(10_000).default(RELAY_PAGE_INTERVAL_MS),
 });
 
 runWorker('tip-relay', async () => {
@@ -31,6 +41,7 @@ runWorker('tip-relay', async () => {
   const relay = await EventRelay.start(store, broker, {
     topic: config.TIP_KAFKA_TOPIC,
     partitions: config.TIP_KAFKA_PARTITIONS,
+    minPageIntervalMs: config.TIP_KAFKA_RELAY_PAGE_MS,
     logger,
   });
   logger.info('relaying the event log', { topic: config.TIP_KAFKA_TOPIC, brokers: config.KAFKA_BROKERS });

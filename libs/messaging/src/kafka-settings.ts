@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EventStoreLogger } from '@tip/event-store';
-import { KafkaJsBroker } from './kafkajs/kafkajs-broker';
+import { FetchSettings, KafkaJsBroker } from './kafkajs/kafkajs-broker';
 import { MessageBroker } from './port/message-broker';
 
 /** The environment every process that talks to Kafka reads (API, relay, projector workers). */
@@ -26,8 +26,10 @@ export interface KafkaSettings {
   topic: string;
   partitions: number;
   client: 'kafkajs';
+  /** Consumers' fetches (projector workers); kafkajs's defaults when unset. */
+  fetch?: FetchSettings;
 }
 
 export function messageBroker(settings: KafkaSettings, clientId: string, logger?: EventStoreLogger): MessageBroker {
-  return new KafkaJsBroker({ brokers: settings.brokers, clientId, logger });
+  return new KafkaJsBroker({ brokers: settings.brokers, clientId, logger, fetch: settings.fetch });
 }

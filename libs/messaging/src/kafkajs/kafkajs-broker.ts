@@ -15,6 +15,18 @@ export interface KafkaJsOptions {
   clientId?: string;
   /** Where kafkajs's own warnings go (a rebalance is logged as an error there, but is routine); the console when unset. */
   logger?: EventStoreLogger;
+  /** How consumers fetch; kafkajs's defaults (answer at the first byte, wait up to 5 s) when unset. */
+  fetch?: FetchSettings;
+}
+
+/**
+ * A consumer's fetch is answered once `minBytes` wait across its partitions or after
+ * `maxWaitMs`: a few milliseconds more per fetch, but fewer and larger batches — each batch of a
+ * partition is a transaction in every read model's worker.
+ */
+export interface FetchSettings {
+  minBytes: number;
+  maxWaitMs: number;
 }
 
 /** The kafkajs adapter of MessageBroker. */
@@ -23,9 +35,11 @@ export class KafkaJsBroker implements MessageBroker {
   private admin: Admin | undefined;
   private readonly logger: EventStoreLogger | undefined;
   private readonly closers = new Set<() => Promise<void>>();
+  private readonly fetch: FetchSettings | undefined;
 
   constructor(options: KafkaJsOptions) {
     this.logger = options.logger;
+    this.fetch = options.fetch;
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'tip',
       brokers: options.brokers,
@@ -72,6 +86,7 @@ export class KafkaJsBroker implements MessageBroker {
         sessionTimeout: 10_000,
         heartbeatInterval: 1_000,
         allowAutoTopicCreation: false,
+        ...(this.fetch ? { minBytes: this.fetch.minBytes, maxWaitTimeInMs: this.fetch.maxWaitMs } : {}),
       });
       current = consumer;
       offsets = new OffsetCommits(consumer, options.groupId, this.logger);

@@ -338,4 +338,40 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     expect(row).toEqual({ applied_offset: '101', applied_position: '120' });
     expect(await stored(dataSource)).toEqual(tables);
   });
+
+  it('passes the batches of several partitions handed over at once (one fetch) in one round trip', async () => {
+    const runner = new ProjectionRunner(dataSource, schema, progressReadModel);
+    // Partition 1's first batch makes its row.
+    await runner.handlePartition(topic, 1, [{ kind: 'watermark', offset: 0, position: 130 }], 2);
+    const before = notified.length;
+    const tables = await stored(dataSource);
+    const sent = await roundTrips(async () => {
+      await Promise.all([
+        runner.handlePartition(
+          topic,
+          0,
+          [
+            { kind: 'passed', offset: 200, position: 220 },
+            { kind: 'watermark', offset: 201, position: 230 },
+          ],
+          2,
+        ),
+        runner.handlePartition(topic, 1, [{ kind: 'watermark', offset: 1, position: 230 }], 2),
+      ]);
+    });
+    expect(sent).toHaveLength(1);
+    expect(await notifiedOnce(before)).toEqual([`${READ_MODEL_CHANNEL}:progress`]);
+    expect(await runner.partitionsPosition(topic, 2)).toBe(230);
+    expect(
+      await dataSource.query(
+        `select partition, applied_offset, applied_position, watermark from ${schema}.kafka_partitions order by partition`,
+      ),
+    ).toEqual([
+      { partition: 0, applied_offset: '201', applied_position: '220', watermark: '230' },
+      { partition: 1, applied_offset: '1', applied_position: '0', watermark: '230' },
+    ]);
+    // Delivered again: nothing moves, and the full path finds it applied already.
+    await runner.handlePartition(topic, 1, [{ kind: 'watermark', offset: 1, position: 230 }], 2);
+    expect(await stored(dataSource)).toEqual(tables);
+  });
 });

@@ -100,6 +100,15 @@ interface BatchWork {
   justParked: ParkedEvent[];
 }
 
+/** A Kafka partition's batch to pass over, waiting for others to go in the same transaction. */
+interface PendingPass {
+  topic: string;
+  partition: number;
+  messages: readonly PartitionItem[];
+  resolve(moved: boolean): void;
+  reject(error: unknown): void;
+}
+
 /** Rolls a retry back when the projector parks the event again. */
 class RetryFailed extends Error {}
 
@@ -190,6 +199,8 @@ export class ProjectionRunner {
    */
   private readonly sharedTables = new Set<string>();
   private readonly ownTables = new Set<string>();
+  /** Kafka partitions' pass batches waiting to go together (see passPartitionBatch). */
+  private passing: PendingPass[] | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -768,39 +779,62 @@ export class ProjectionRunner {
 
   /**
    * A batch with no event this read model handles (watermarks, other read models' events): only
-   * the partition's row moves, by one conditional update, in one round trip with the transaction's
-   * start, the swap lock, the commit and the views' notification. False when that moved nothing (a
-   * partition's first batch, or one delivered again): the full path takes it then.
+   * the partition's row moves, by one conditional update. The batches of other partitions handed
+   * over meanwhile (a fetch brings every partition of the worker's at once, and most are only a
+   * watermark) go with it: one round trip with the transaction's start, the swap lock, the
+   * commit and the views' notification. False when that moved nothing (a partition's first
+   * batch, or one delivered again): the full path takes it then.
    */
-  private async passPartitionBatch(
-    topic: string,
-    partition: number,
-    messages: readonly PartitionItem[],
-  ): Promise<boolean> {
-    let position = 0;
-    let watermark = 0;
-    for (const message of messages) {
-      if (message.kind === 'watermark') watermark = Math.max(watermark, message.position);
-      else position = Math.max(position, eventPositionOf(message));
-    }
+  private passPartitionBatch(topic: string, partition: number, messages: readonly PartitionItem[]): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      const pass = { topic, partition, messages, resolve, reject };
+      if (this.passing) return void this.passing.push(pass);
+      this.passing = [pass];
+      // After the other partitions' handlers of the same fetch have run up to here.
+      setImmediate(() => {
+        const passes = this.passing ?? [];
+        this.passing = undefined;
+        this.passTogether(passes).then(
+          (moved) => passes.forEach((each, index) => each.resolve(moved[index])),
+          (error: unknown) => passes.forEach((each) => each.reject(error)),
+        );
+      });
+    });
+  }
+
+  /** Partitions' pass batches in one transaction, in partition order (two workers never wait crosswise); which moved. */
+  private async passTogether(passes: readonly PendingPass[]): Promise<boolean[]> {
+    const ordered = [...passes].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
     const runner = this.dataSource.createQueryRunner();
-    let moved: boolean;
+    let moved: boolean[];
     try {
       const client = (await runner.connect()) as ClientBase;
       const name = client.escapeLiteral(this.name);
-      const results = (await client.query(
-        `begin;
-         select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${name}));
-         update "${this.schema}".kafka_partitions
-           set applied_offset = ${integer(messages[messages.length - 1].offset)},
-               applied_position = greatest(applied_position, ${integer(position)}),
+      const updates = ordered.map(({ topic, partition, messages }) => {
+        let position = 0;
+        let watermark = 0;
+        for (const message of messages) {
+          if (message.kind === 'watermark') watermark = Math.max(watermark, message.position);
+          else position = Math.max(position, eventPositionOf(message));
+        }
+        const offset = integer(messages[messages.length - 1].offset);
+        return `update "${this.schema}".kafka_partitions
+           set applied_offset = ${offset}, applied_position = greatest(applied_position, ${integer(position)}),
                watermark = greatest(watermark, ${integer(watermark)}), awaiting_position = null, updated_at = now()
            where name = ${name} and topic = ${client.escapeLiteral(topic)} and partition = ${integer(partition)}
-             and applied_offset < ${integer(messages[messages.length - 1].offset)};
-         commit;
-         select pg_notify('${READ_MODEL_CHANNEL}', ${name})`,
+             and applied_offset < ${offset}`;
+      });
+      const results = (await client.query(
+        [
+          'begin',
+          `select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${name}))`,
+          ...updates,
+          'commit',
+          `select pg_notify('${READ_MODEL_CHANNEL}', ${name})`,
+        ].join(';\n'),
       )) as unknown as { rowCount: number | null }[];
-      moved = (results[2].rowCount ?? 0) > 0;
+      const movedOrdered = ordered.map((_, index) => (results[2 + index].rowCount ?? 0) > 0);
+      moved = passes.map((pass) => movedOrdered[ordered.indexOf(pass)]);
     } catch (error) {
       // A failure part-way leaves the transaction open (or aborted): end it before the connection goes back.
       await runner.query('rollback').catch(() => undefined);
@@ -808,7 +842,7 @@ export class ProjectionRunner {
     } finally {
       await runner.release();
     }
-    if (moved) this.progress.emit('advanced');
+    if (moved.some(Boolean)) this.progress.emit('advanced');
     return moved;
   }
 
