@@ -535,7 +535,8 @@ class Verification {
     stored: Buffer | undefined,
     storedAt: number,
   ): void {
-    const chain = this.chains.get(event.streamId);
+    // Most events follow one of their own stream's (an append's, an import's run): its chain is at hand.
+    const chain = event.streamId === this.lastStreamId ? this.lastChain : this.chains.get(event.streamId);
     const expected = chain ? chain.revision + 1 : 0;
     if (chain?.suspect) this.settleSuspect(chain, event, content, contentAt, stored, storedAt);
     if (event.revision < expected) {
@@ -557,7 +558,7 @@ class Verification {
         revision: expected,
         message: `revisions ${expected}..${event.revision - 1} of stream "${event.streamId}" are missing before position ${event.position}`,
       });
-      this.chains.set(event.streamId, {
+      this.keepChain(event.streamId, {
         revision: event.revision,
         hash: binaryOf(stored, storedAt),
         position: event.position,
@@ -577,9 +578,21 @@ class Verification {
       chain.hash = hash;
       chain.position = event.position;
       chain.suspect = suspect;
+      this.lastStreamId = event.streamId;
+      this.lastChain = chain;
     } else {
-      this.chains.set(event.streamId, { revision: event.revision, hash, position: event.position, suspect });
+      this.keepChain(event.streamId, { revision: event.revision, hash, position: event.position, suspect });
     }
+  }
+
+  /** The chain looked up or stored last, and its stream: always the map's entry for that stream. */
+  private lastStreamId: string | undefined;
+  private lastChain: StreamChain | undefined;
+
+  private keepChain(streamId: string, chain: StreamChain): void {
+    this.chains.set(streamId, chain);
+    this.lastStreamId = streamId;
+    this.lastChain = chain;
   }
 
   /** A suspect followed by an event that chains from what came before it was inserted; otherwise it was altered. */
@@ -836,9 +849,24 @@ class RowEvent implements LoggedEvent {
     this.at = at;
     this.whole = undefined;
     this.position = readInt64(bytes, at + POSITION_AT);
-    this.streamId = bytes.toString('utf8', streamIdAt, streamIdAt + streamIdLength);
+    // The row before mostly belongs to the same stream: its text is kept when the bytes are the same.
+    if (!this.sameStreamIdAs(streamIdAt, streamIdLength))
+      this.streamId = bytes.toString('utf8', streamIdAt, streamIdAt + streamIdLength);
+    this.streamIdAt = streamIdAt;
+    this.streamIdLength = streamIdLength;
     this.revision = readInt64(bytes, streamIdAt + streamIdLength + 4);
     this.eventIdAt = streamIdAt + streamIdLength + 4 + 8 + 4;
+  }
+
+  private streamIdAt = -1;
+  private streamIdLength = -1;
+
+  private sameStreamIdAs(at: number, length: number): boolean {
+    if (length !== this.streamIdLength || this.streamIdAt < 0) return false;
+    const bytes = this.bytes;
+    const before = this.streamIdAt;
+    for (let index = 0; index < length; index++) if (bytes[at + index] !== bytes[before + index]) return false;
+    return true;
   }
 
   decode(): LoggedEvent {

@@ -218,6 +218,49 @@ describe('hashing log rows as stored', () => {
     expect(out[64]).toBe(1);
   });
 
+  it('flags exactly the rows the slow check would, whatever the row before left behind (guesses, times kept)', () => {
+    const [t1, t2] = ['2021-01-04T02:00:00.000Z', '2021-01-04T02:00:00.123Z'];
+    const ID2 = '11111111-2222-4333-8444-555555555555';
+    const shapes: [string, string, string][] = [
+      // [metadata, the row's business time, its recorded time]
+      [metadataOf(ID, t1, t2), t1, t2],
+      [`{"businessTime":"${t1}","eventId":"${ID}","recordedTime":"${t2}","schemaVersion":1}`, t1, t2],
+      [`{"TT":"T T","a":{"Time":"xTime\\"},${metadataOf(ID, t1, t2).slice(1)}`, t1, t2],
+      [`{"recordedTime":"${t2}","schemaVersion":1,"eventId":"${ID}","businessTime":"${t1}"}`, t1, t2],
+      [`{"actor":{"recordedTime":"${t1}"},${metadataOf(ID, t1, t2).slice(1)}`, t1, t2],
+      [`{"actor":{"recordedTime":"${t2}"},${metadataOf(ID, t1, t1).slice(1)}`, t1, t1],
+      [metadataOf(ID2, t1, t2), t1, t2],
+      [metadataOf(`${ID.slice(0, -1)}f`, t1, t2), t1, t2],
+      [`{"eventId":"${ID2}","x":"${'y'.repeat(40)}",${metadataOf(ID, t1, t2).slice(1)}`, t1, t2],
+      [`{"eventId":"${ID}x",${metadataOf(ID2, t1, t2).slice(1)}`, t1, t2],
+      [metadataOf(ID, t2, t1), t1, t2],
+      [`{"businessTime":"${t1}","eventId":"${ID}","recordedTime`, t1, t2],
+      [`{"eventId":"${ID}","schemaVersion":1,"businessTime":"${t1}"}`, t1, t2],
+    ];
+    const agreeing = shapes.filter(([metadata, business, recorded]) => {
+      const bytes = row(bareRow(0, microsOf(business), microsOf(recorded), metadata));
+      return fieldsAgree(decodeLogRows({ bytes, count: 1 })[0]);
+    });
+    expect(agreeing.length).toBeGreaterThan(3);
+    expect(agreeing.length).toBeLessThan(shapes.length - 3);
+    // Every shape after every other, so each one meets whatever guess the row before it left.
+    const rows: Buffer[] = [];
+    for (const before of shapes)
+      for (const after of [...shapes, before])
+        for (const [metadata, business, recorded] of [before, after])
+          rows.push(row({ ...bareRow(rows.length, microsOf(business), microsOf(recorded), metadata), eventId: ID }));
+    const bytes = Buffer.concat(rows);
+    const out = Buffer.alloc(rows.length * ROW_RESULT_BYTES);
+    hashLogRows(bytes, rows.length, out);
+    decodeLogRows({ bytes, count: rows.length }).forEach((decoded, index) => {
+      const at = index * ROW_RESULT_BYTES;
+      if (out[at + 64] !== (fieldsAgree(decoded) ? 0 : 1))
+        throw new Error(`row ${index} (${decoded.metadata}) flagged ${out[at + 64]}, the slow check disagrees`);
+      if (out[at + 64] === 0 && !out.subarray(at + 32, at + 64).equals(eventLeafHash(decoded)))
+        throw new Error(`row ${index} (${decoded.metadata}): its leaf differs`);
+    });
+  });
+
   it('leaves an instant PostgreSQL formatted (outside 1900–2199) as sent, and hashes it the same', () => {
     const metadata = metadataOf(ID, '2500-01-01T00:00:00Z', '2021-01-04T02:00:00.000Z');
     const bytes = row({
