@@ -16,6 +16,10 @@ export type RowHashReply =
   | { id: number; bytes: ArrayBuffer; length: number; count: number; results: ArrayBuffer }
   | { id: number; bytes: ArrayBuffer; error: string };
 
+/** Told once the thread has loaded what it runs (its compiler, at first: a few hundred ms). */
+export type RowHashReady = 'ready';
+parentPort?.postMessage('ready' satisfies RowHashReady);
+
 parentPort?.on('message', ({ id, bytes, length, count, results }: RowHashRequest) => {
   const port = parentPort;
   if (!port) return;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogRows } from '@tip/event-store';
 import { hashLogRows, ROW_RESULT_BYTES } from './row-hashes';
-import type { RowHashReply, RowHashRequest } from './row-hash.worker';
+import type { RowHashReady, RowHashReply, RowHashRequest } from './row-hash.worker';
 
 /** Log rows with what row-hashes.ts works out for each. */
 export interface HashedRows {
@@ -31,6 +31,8 @@ export function defaultHashWorkers(cores = availableParallelism()): number {
  */
 export class RowHashers {
   private readonly workers: Worker[] = [];
+  /** The workers that have said they are ready, in the order they did. */
+  private readonly ready: Worker[] = [];
   private readonly waiting = new Map<number, { resolve(value: HashedRows): void; reject(error: Error): void }>();
   private nextId = 0;
   private failure: Error | undefined;
@@ -49,6 +51,11 @@ export class RowHashers {
     return this.workers.length;
   }
 
+  /** The threads started and ready for pages (until one is, pages are hashed on the caller's thread). */
+  get threadsReady(): number {
+    return this.ready.length;
+  }
+
   hash(rows: LogRows): Promise<HashedRows> {
     if (this.workers.length === 0) {
       // Read before the next page is hashed (the verifier drains each page at once): one buffer for all.
@@ -63,22 +70,47 @@ export class RowHashers {
     const own = spareOf(this.spare.bytes, rows.bytes.length);
     new Uint8Array(own, 0, rows.bytes.length).set(rows.bytes);
     const results = spareOf(this.spare.results, rows.count * ROW_RESULT_BYTES);
+    if (this.ready.length === 0) {
+      // No thread has started yet (loading its compiler takes a few hundred ms): this one hashes
+      // the page meanwhile, instead of waiting with the first pages in flight.
+      hashLogRows(
+        Buffer.from(own, 0, rows.bytes.length),
+        rows.count,
+        Buffer.from(results, 0, rows.count * ROW_RESULT_BYTES),
+      );
+      return Promise.resolve(this.hashed({ id, bytes: own, length: rows.bytes.length, count: rows.count, results }));
+    }
     return new Promise<HashedRows>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       const request: RowHashRequest = { id, bytes: own, length: rows.bytes.length, count: rows.count, results };
-      this.workers[id % this.workers.length].postMessage(request, [own, results]);
+      this.ready[id % this.ready.length].postMessage(request, [own, results]);
     });
+  }
+
+  /** A page hashed, its buffers handed back once it is released. */
+  private hashed({ bytes, length, count, results }: RowHashRequest): HashedRows {
+    const release = () => {
+      this.spare.bytes.push(bytes);
+      this.spare.results.push(results);
+    };
+    const rows = { bytes: Buffer.from(bytes, 0, length), count };
+    return { rows, results: Buffer.from(results, 0, count * ROW_RESULT_BYTES), release };
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
     this.workers.length = 0;
+    this.ready.length = 0;
   }
 
   private spawn(): Worker {
     const worker = new Worker(workerFile(), workerOptions());
     worker.unref();
-    worker.on('message', (reply: RowHashReply) => {
+    worker.on('message', (reply: RowHashReply | RowHashReady) => {
+      if (reply === 'ready') {
+        this.ready.push(worker);
+        return;
+      }
       const waiting = this.waiting.get(reply.id);
       if (!waiting) return;
       this.waiting.delete(reply.id);
@@ -86,12 +118,7 @@ export class RowHashers {
         waiting.reject(new Error(reply.error));
         return;
       }
-      const rows = { bytes: Buffer.from(reply.bytes, 0, reply.length), count: reply.count };
-      const release = () => {
-        this.spare.bytes.push(reply.bytes);
-        this.spare.results.push(reply.results);
-      };
-      waiting.resolve({ rows, results: Buffer.from(reply.results, 0, reply.count * ROW_RESULT_BYTES), release });
+      waiting.resolve(this.hashed(reply));
     });
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => {

@@ -306,9 +306,29 @@ describe('hashing pages of log rows in a worker thread', () => {
     return { bytes: Buffer.concat(rows), count };
   }
 
+  it('hashes pages on the calling thread until a worker has started, then in the worker, the same', async () => {
+    const hashers = new RowHashers(1);
+    try {
+      const first = page(1, 20);
+      const expected = Buffer.alloc(20 * ROW_RESULT_BYTES);
+      hashLogRows(first.bytes, 20, expected);
+      expect(hashers.threadsReady).toBe(0);
+      const meanwhile = await hashers.hash(first);
+      expect(meanwhile.results.equals(expected)).toBe(true);
+      meanwhile.release?.();
+      while (hashers.threadsReady === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      const inWorker = await hashers.hash(first);
+      expect(inWorker.rows.bytes.equals(first.bytes)).toBe(true);
+      expect(inWorker.results.equals(expected)).toBe(true);
+    } finally {
+      await hashers.close();
+    }
+  });
+
   it('gives each page what this thread works out, its buffers used again for later pages, larger or smaller', async () => {
     const hashers = new RowHashers(1);
     try {
+      while (hashers.threadsReady === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       // Two pages in flight, as the verifier keeps them; each checked, then handed back, before the next is sent.
       const sizes = [3, 40, 7, 60, 5, 80, 2, 90];
       const pages = sizes.map((count, index) => page(index * 100 + 1, count));
