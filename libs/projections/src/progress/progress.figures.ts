@@ -13,18 +13,12 @@ export type FigureDelta = Partial<Figures>;
 
 const one = (condition: boolean) => (condition ? 1 : 0);
 
-// A record's figures are asked for twice (as the state after one event, then before the next):
-// states are never mutated, so each is worked out once.
-const figuresOfRecords = new WeakMap<EnrollmentState, FigureDelta>();
-
 /**
  * What one teacher's record adds to its school's totals: nothing unless enrolled now. `outcome`,
  * when the caller has it already, is the record's trainingOutcome.
  */
 export function recordFigures(state: EnrollmentState, outcome?: TrainingOutcome): FigureDelta {
-  let figures = figuresOfRecords.get(state);
-  if (!figures) figuresOfRecords.set(state, (figures = figuresOf(state, outcome ?? trainingOutcome(state))));
-  return figures;
+  return figuresOf(state, outcome ?? trainingOutcome(state));
 }
 
 /**
