@@ -89,6 +89,20 @@ export interface AppOptions {
   readiness?: Readiness;
 }
 
+/**
+ * With every projector in this process, NOTIFY serves only readers elsewhere (a relay publishing
+ * integration events): at most one every 25 ms, not a round trip per append group.
+ */
+const IN_PROCESS_NOTIFY_MS = 25;
+
+function eventStoreSettingsFor(options: AppOptions): EventStoreSettings {
+  const settings = options.eventStore ?? { kind: 'postgres' };
+  const inProcess = (options.readModels?.projections ?? 'inprocess') === 'inprocess';
+  return settings.kind === 'postgres' && inProcess && settings.notifyCoalesceMs === undefined
+    ? { ...settings, notifyCoalesceMs: IN_PROCESS_NOTIFY_MS }
+    : settings;
+}
+
 const APP_POOL = Symbol('APP_POOL');
 const CREDENTIAL_VAULT = Symbol('CREDENTIAL_VAULT');
 const TOKEN_REVOCATIONS = Symbol('TOKEN_REVOCATIONS');
@@ -131,7 +145,7 @@ export class AppModule implements OnApplicationShutdown {
         { provide: DATABASE_URL, useValue: options.databaseUrl },
         { provide: METRICS, useFactory: () => new TipMetrics() },
         { provide: OWNER_DATABASE_URL, useValue: options.ownerDatabaseUrl },
-        { provide: EVENT_STORE_SETTINGS, useValue: options.eventStore ?? { kind: 'postgres' } },
+        { provide: EVENT_STORE_SETTINGS, useValue: eventStoreSettingsFor(options) },
         eventStoreProvider,
         {
           provide: READ_MODEL_SETTINGS,

@@ -21,6 +21,8 @@ export function openEventStore(
   observer?: EventStoreObserver,
   /** The tables' owner, who migrates (PostgreSQL only); without it the role of postgresUrl does. */
   ownerUrl?: string,
+  /** PostgreSQL only: see PostgresEventStoreOptions. */
+  postgres: { notifyCoalesceMs?: number } = {},
 ): Promise<EventStore> {
   const kind = environment.TIP_EVENT_STORE ?? 'postgres';
   if (kind === 'postgres') {
@@ -29,6 +31,7 @@ export function openEventStore(
       ownerConnectionString: ownerUrl,
       logger,
       observer,
+      ...postgres,
     });
   }
   if (kind !== 'kurrentdb') throw new Error(`TIP_EVENT_STORE must be postgres or kurrentdb, not "${kind}"`);

@@ -13,7 +13,13 @@ export const METRICS = Symbol('METRICS');
  * Which adapter holds the events (TIP_EVENT_STORE). With KurrentDB, PostgreSQL (DATABASE_URL or
  * the embedded one) still holds the read models, idempotency keys and ID-number keys.
  */
-export type EventStoreSettings = { kind: 'postgres' } | { kind: 'kurrentdb'; connectionString: string };
+export type EventStoreSettings =
+  | {
+      kind: 'postgres';
+      /** At most one NOTIFY to other processes this often (the store's default when left out). */
+      notifyCoalesceMs?: number;
+    }
+  | { kind: 'kurrentdb'; connectionString: string };
 
 export function eventStoreSettingsOf(config: {
   TIP_EVENT_STORE: 'postgres' | 'kurrentdb';
@@ -59,5 +65,6 @@ export const eventStoreProvider: Provider = {
       nestEventStoreLogger('EventStore'),
       metrics?.eventStoreObserver,
       ownerConnectionString,
+      settings?.kind === 'postgres' ? { notifyCoalesceMs: settings.notifyCoalesceMs } : {},
     ),
 };

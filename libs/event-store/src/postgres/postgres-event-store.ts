@@ -98,6 +98,11 @@ export interface PostgresEventStoreOptions extends CommonEventStoreOptions {
   appendsInFlight?: number;
   /** Kills sessions that sit idle inside a transaction, which would hold every reader back. */
   idleInTransactionTimeoutMs?: number;
+  /**
+   * At most one NOTIFY to other processes this often (default 2 ms). Each is a round trip of its
+   * own; a process whose readers are all in it (the API with its projectors) can wait longer.
+   */
+  notifyCoalesceMs?: number;
 }
 
 /** The expected revision behind the append functions' numeric code. */
@@ -254,7 +259,7 @@ export class PostgresEventStore implements EventStore {
     private readonly options: PostgresEventStoreOptions,
   ) {
     this.settings = storeSettings(options);
-    this.notifier = new AppendNotifier(pool, NOTIFY_CHANNEL, this.settings.logger);
+    this.notifier = new AppendNotifier(pool, NOTIFY_CHANNEL, this.settings.logger, options.notifyCoalesceMs ?? 2);
     this.checkpoints = new PostgresCheckpointStore(pool);
     this.appendConnection = new AppendConnection({
       connectionString: options.connectionString,
