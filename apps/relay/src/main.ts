@@ -4,6 +4,7 @@ import {
   EventRelay,
   kafkaEnvironment,
   RELAY_PAGE_INTERVAL_MS,
+  WATERMARK_INTERVAL_MS,
   messageBroker,
   parseEnvironment,
   runWorker,
@@ -22,6 +23,8 @@ const environment = z.object({
   ...metricsEnvironment,
   /** While following appends, a page at most this often: appends meanwhile go out in one request. */
   TIP_KAFKA_RELAY_PAGE_MS: z.coerce.number().int().min(0).max(10_000).default(RELAY_PAGE_INTERVAL_MS),
+  /** A partition a page has no event for gets a watermark at most this often, and within this long. */
+  TIP_KAFKA_WATERMARK_MS: z.coerce.number().int().min(0).max(10_000).default(WATERMARK_INTERVAL_MS),
 });
 
 runWorker('tip-relay', async () => {
@@ -42,6 +45,7 @@ runWorker('tip-relay', async () => {
     topic: config.TIP_KAFKA_TOPIC,
     partitions: config.TIP_KAFKA_PARTITIONS,
     minPageIntervalMs: config.TIP_KAFKA_RELAY_PAGE_MS,
+    watermarkIntervalMs: config.TIP_KAFKA_WATERMARK_MS,
     logger,
   });
   logger.info('relaying the event log', { topic: config.TIP_KAFKA_TOPIC, brokers: config.KAFKA_BROKERS });

@@ -72,9 +72,14 @@ export function eventMessage(event: RecordedEvent): OutgoingMessage {
   };
 }
 
-/** One watermark per partition: consumers of any partition learn how far the log has been published. */
-export function watermarkMessages(position: number, partitions: number): OutgoingMessage[] {
-  return Array.from({ length: partitions }, (_, partition) => ({
+/**
+ * A watermark on each of these partitions (or on every one of a topic of that many): their
+ * consumers learn how far the log has been published.
+ */
+export function watermarkMessages(position: number, partitions: number | readonly number[]): OutgoingMessage[] {
+  const to =
+    typeof partitions === 'number' ? Array.from({ length: partitions }, (_, partition) => partition) : partitions;
+  return to.map((partition) => ({
     key: null,
     value: JSON.stringify({ format: INTEGRATION_FORMAT, watermark: position }),
     headers: { [HEADERS.format]: INTEGRATION_FORMAT, [HEADERS.watermark]: String(position) },

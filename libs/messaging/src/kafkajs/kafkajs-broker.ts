@@ -36,6 +36,8 @@ export class KafkaJsBroker implements MessageBroker {
   private readonly logger: EventStoreLogger | undefined;
   private readonly closers = new Set<() => Promise<void>>();
   private readonly fetch: FetchSettings | undefined;
+  /** The producer's own partitioner (murmur2 of the key, as Java's client): asked, not copied. */
+  private readonly keyPartitioner = Partitioners.DefaultPartitioner();
 
   constructor(options: KafkaJsOptions) {
     this.logger = options.logger;
@@ -150,6 +152,18 @@ export class KafkaJsBroker implements MessageBroker {
         await stop();
       },
     };
+  }
+
+  partitionOf(key: string, partitions: number): number {
+    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    // Only the metadata's length counts for a keyed message.
+    return this.keyPartitioner({ topic: '', partitionMetadata, message: { key, value: null } });
   }
 
   async ensureTopic(topic: string, partitions: number): Promise<number> {

@@ -4,7 +4,7 @@
  * take its place by configuration, touching nothing but an adapter.
  */
 export interface OutgoingMessage {
-  /** Messages with one key keep their order (one partition); null when `partition` is given. */
+  /** Messages with one key keep their order (one partition); null or a label when `partition` is given. */
   key: string | null;
   value: string;
   headers: Record<string, string>;
@@ -69,5 +69,7 @@ export interface MessageBroker {
   consumerLag(groupId: string, topic: string): Promise<PartitionLag[]>;
   /** Creates the topic with that many partitions unless it exists; answers how many it has. */
   ensureTopic(topic: string, partitions: number): Promise<number>;
+  /** The partition a key's messages go to on a topic of that many partitions (the client's own choice). */
+  partitionOf(key: string, partitions: number): number;
   close(): Promise<void>;
 }
