@@ -98,10 +98,20 @@ export class LogCopyDecoder {
   }
 }
 
+/** The protocol's messages a CopyOut is made of (CopyOutResponse, CopyData, CopyDone) or may carry between them. */
+const COPY_OUT_RESPONSE = 0x48; // H
+const COPY_DATA = 0x64; // d
+const COPY_DONE = 0x63; // c
+const NOTICE_RESPONSE = 0x4e; // N
+const PARAMETER_STATUS = 0x53; // S
+const NOTIFICATION_RESPONSE = 0x41; // A
+
 /**
  * Pages of log rows cut from a binary COPY of LOG_COPY_COLUMNS, in one buffer kept from page to
  * page: each byte the server sends is copied once, into the page, and no page is garbage for the
- * collector (a province's log is gigabytes). A page taken (`take`) is valid until the next `push`.
+ * collector (a province's log is gigabytes). A page taken (`take`) is valid until the next push.
+ * `push` takes the COPY's data; `pushMessages` the connection's bytes themselves, CopyData
+ * messages and all, so that no view of a message or joined chunk is ever made.
  */
 export class LogRowPages {
   private page = Buffer.allocUnsafe(1 << 20);
@@ -112,31 +122,131 @@ export class LogRowPages {
   private taken = false;
   private headerRead = false;
   private ended = false;
+  /** The protocol message being read by pushMessages: its code (-1 between messages), length, bytes left. */
+  private messageCode = -1;
+  private lengthBytesRead = 0;
+  private messageLength = 0;
+  private messageLeft = 0;
+  private copyDone = false;
 
   /** Whole rows waiting to be taken. */
   get count(): number {
     return this.taken ? 0 : this.rowCount;
   }
 
+  /** Whether pushMessages has read the CopyDone message. */
+  get done(): boolean {
+    return this.copyDone;
+  }
+
   push(chunk: Buffer): void {
+    this.makeRoom(chunk.length);
+    if (this.ended) {
+      if (chunk.length > 0) throw new Error("bytes after the end of the log's COPY");
+      return;
+    }
+    this.filled += chunk.copy(this.page, this.filled);
+    this.cutRows();
+  }
+
+  /**
+   * Reads bytes of the connection during a CopyOut: the CopyData messages' contents go into the
+   * page, the messages a server may send between them are skipped. Returns where in `chunk` the
+   * COPY's messages end (after CopyDone, or at the first other message, an ErrorResponse say,
+   * which is the client's to read), or -1 while they go on.
+   */
+  pushMessages(chunk: Buffer): number {
+    if (this.copyDone) throw new Error("bytes after the end of the log's COPY");
+    this.makeRoom(chunk.length);
+    const page = this.page;
+    // The chunk is copied whole after the rows; each message's content then moves down over the headers.
+    const start = this.filled;
+    const end = start + chunk.copy(page, start);
+    let written = start;
+    let at = start;
+    let stop = -1;
+    while (at < end) {
+      if (this.messageCode < 0) {
+        const code = page[at];
+        if (!isCopyOutMessage(code)) {
+          stop = at;
+          break;
+        }
+        this.messageCode = code;
+        this.lengthBytesRead = 0;
+        this.messageLength = 0;
+        at += 1;
+        continue;
+      }
+      if (this.lengthBytesRead < 4) {
+        if (this.lengthBytesRead === 0 && at + 4 <= end) {
+          this.messageLength = page.readUInt32BE(at);
+          this.lengthBytesRead = 4;
+          at += 4;
+        } else {
+          // A length cut between two chunks, read a byte at a time.
+          this.messageLength = this.messageLength * 256 + page[at];
+          this.lengthBytesRead += 1;
+          at += 1;
+          if (this.lengthBytesRead < 4) continue;
+        }
+        if (this.messageLength < 4) throw new Error("a message of the log's COPY is shorter than its length word");
+        this.messageLeft = this.messageLength - 4;
+      }
+      const length = Math.min(this.messageLeft, end - at);
+      if (this.messageCode === COPY_DATA) {
+        if (written !== at) page.copyWithin(written, at, at + length);
+        written += length;
+      }
+      at += length;
+      this.messageLeft -= length;
+      if (this.messageLeft === 0) {
+        const code = this.messageCode;
+        this.messageCode = -1;
+        if (code === COPY_DONE) {
+          this.copyDone = true;
+          stop = at;
+          break;
+        }
+      }
+    }
+    if (this.ended && written > start) throw new Error("bytes after the end of the log's COPY");
+    this.filled = written;
+    this.cutRows();
+    return stop < 0 ? -1 : stop - start;
+  }
+
+  /** The whole rows so far, valid until the next push; undefined when there are none. */
+  take(): LogRows | undefined {
+    if (this.taken || this.rowCount === 0) return undefined;
+    this.taken = true;
+    return { bytes: this.page.subarray(0, this.rowsEnd), count: this.rowCount };
+  }
+
+  /** Throws unless the data ended where a row did, with the trailer. */
+  end(): void {
+    if (!this.ended || this.filled !== this.rowsEnd) throw new Error("the log's COPY ended in the middle of a row");
+  }
+
+  /** Drops the rows taken, keeping what follows them (part of a row), and makes room for `bytes` more. */
+  private makeRoom(bytes: number): void {
     if (this.taken) {
-      // What follows the rows taken (part of a row) moves to the front; the page is written over.
       this.page.copyWithin(0, this.rowsEnd, this.filled);
       this.filled -= this.rowsEnd;
       this.rowsEnd = 0;
       this.rowCount = 0;
       this.taken = false;
     }
-    if (this.ended) {
-      if (chunk.length > 0) throw new Error("bytes after the end of the log's COPY");
-      return;
-    }
-    if (this.filled + chunk.length > this.page.length) {
-      const larger = Buffer.allocUnsafe(Math.max(this.page.length * 2, this.filled + chunk.length));
+    if (this.filled + bytes > this.page.length) {
+      const larger = Buffer.allocUnsafe(Math.max(this.page.length * 2, this.filled + bytes));
       this.page.copy(larger, 0, 0, this.filled);
       this.page = larger;
     }
-    this.filled += chunk.copy(this.page, this.filled);
+  }
+
+  /** Counts the whole rows the bytes added complete. */
+  private cutRows(): void {
+    if (this.ended) return;
     if (!this.headerRead && !this.readHeader()) return;
     const page = this.page;
     let at = this.rowsEnd;
@@ -156,18 +266,6 @@ export class LogRowPages {
     }
   }
 
-  /** The whole rows so far, valid until the next push; undefined when there are none. */
-  take(): LogRows | undefined {
-    if (this.taken || this.rowCount === 0) return undefined;
-    this.taken = true;
-    return { bytes: this.page.subarray(0, this.rowsEnd), count: this.rowCount };
-  }
-
-  /** Throws unless the data ended where a row did, with the trailer. */
-  end(): void {
-    if (!this.ended || this.filled !== this.rowsEnd) throw new Error("the log's COPY ended in the middle of a row");
-  }
-
   /** Skips the header once it is all in: false while it is not. */
   private readHeader(): boolean {
     if (this.filled < HEADER_BYTES) return false;
@@ -179,4 +277,15 @@ export class LogRowPages {
     this.headerRead = true;
     return true;
   }
+}
+
+function isCopyOutMessage(code: number): boolean {
+  return (
+    code === COPY_DATA ||
+    code === COPY_DONE ||
+    code === COPY_OUT_RESPONSE ||
+    code === NOTICE_RESPONSE ||
+    code === PARAMETER_STATUS ||
+    code === NOTIFICATION_RESPONSE
+  );
 }

@@ -4,7 +4,6 @@ import { to as copyTo } from 'pg-copy-streams';
 import { createPool } from './pool';
 import { DuplicateEventIdError, TransactionHorizonError, WrongExpectedRevisionError } from '../port/errors';
 import { AuditedEvent, EventMetadata, LoggedEvent, NewEvent, RecordedEvent } from '../port/event';
-import { LogRows } from '../port/log-rows';
 import {
   AppendResult,
   EventStore,
@@ -56,7 +55,8 @@ import {
   loadIntoEmptyStore,
   withoutStreams,
 } from './copy-import';
-import { LOG_COPY_COLUMNS, LogCopyDecoder, LogRowPages } from './log-copy';
+import { LOG_COPY_COLUMNS, LogCopyDecoder } from './log-copy';
+import { LogRowsCopyOut } from './log-copy-out';
 import { migrateAs } from './migrations';
 import { AppendConnection } from './append-connection';
 import { storedMetadata } from './stored-metadata';
@@ -605,20 +605,13 @@ export class PostgresEventStore implements EventStore {
       // The whole log in one binary COPY: PostgreSQL formats nothing and sends rows as they are
       // checked. In position order by the primary key, never by sorting a province's log.
       await client.query('set local enable_sort = off');
-      const copy = client.query(
-        copyTo(`copy (select ${LOG_COPY_COLUMNS} from tip_events order by position) to stdout (format binary)`),
-      );
+      const copyText = `copy (select ${LOG_COPY_COLUMNS} from tip_events order by position) to stdout (format binary)`;
       if (options.rows) {
         // The rows as they came, a page at a time, in one buffer reused: a verifier hashes them without decoding.
-        const pages = new LogRowPages();
-        for await (const chunk of copy as AsyncIterable<Buffer>) {
-          pages.push(chunk);
-          if (pages.count >= pageSize) yield { kind: 'rows', rows: pages.take() as LogRows };
-        }
-        pages.end();
-        const last = pages.take();
-        if (last) yield { kind: 'rows', rows: last };
+        const copy = client.query(new LogRowsCopyOut(copyText, pageSize));
+        for (let rows = await copy.next(); rows; rows = await copy.next()) yield { kind: 'rows', rows };
       } else {
+        const copy = client.query(copyTo(copyText));
         const decoder = new LogCopyDecoder();
         let batch: LoggedEvent[] = [];
         for await (const chunk of copy as AsyncIterable<Buffer>) {
