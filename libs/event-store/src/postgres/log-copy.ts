@@ -114,7 +114,7 @@ const NOTIFICATION_RESPONSE = 0x41; // A
  * messages and all, so that no view of a message or joined chunk is ever made.
  */
 export class LogRowPages {
-  private page = Buffer.allocUnsafe(1 << 20);
+  private page: Buffer;
   /** Bytes in the page; the whole rows end at rowsEnd. */
   private filled = 0;
   private rowsEnd = 0;
@@ -128,6 +128,11 @@ export class LogRowPages {
   private messageLength = 0;
   private messageLeft = 0;
   private copyDone = false;
+
+  /** `pageBytes`: the page's first size; it grows to hold a page of rows and the chunk that completes it. */
+  constructor(pageBytes = 1 << 20) {
+    this.page = Buffer.allocUnsafe(pageBytes);
+  }
 
   /** Whole rows waiting to be taken. */
   get count(): number {

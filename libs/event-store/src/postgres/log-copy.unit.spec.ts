@@ -46,7 +46,7 @@ function copyOutOf(copy: Buffer, sizes: number[]): { bytes: Buffer; after: Buffe
 
 /** The pages of the CopyOut `bytes` read in `chunks`, and the bytes handed back after its end. */
 function pagesOfMessages(bytes: Buffer, cuts: number[], pageSize: number) {
-  const pages = new LogRowPages();
+  const pages = new LogRowPages(256); // small, so that it grows too (and thousands of them cost little)
   const taken: { count: number; bytes: Buffer }[] = [];
   const take = () => {
     const rows = pages.take();
