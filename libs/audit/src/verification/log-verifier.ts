@@ -270,7 +270,12 @@ class Verification {
   private recordedAt = 0;
   private nextChunk = 0;
   private recordedDone: boolean;
-  private readonly recordedFrontier = MerkleFrontier.empty();
+  /**
+   * The tree of the stored leaves; undefined while they are the computed leaves, leaf for leaf, so
+   * `frontier` is theirs too (hashing them into a second tree was a hash an event on the thread that
+   * chains). Made, from `frontier` as it stood, where the two first part.
+   */
+  private recordedFrontier: MerkleFrontier | undefined;
   private readonly leafMismatches: { event: LoggedEvent; recorded: RecordedLeaf }[] = [];
   private readonly unexpected: { event: LoggedEvent }[] = [];
   private readonly vanished: RecordedLeaf[] = [];
@@ -404,36 +409,55 @@ class Verification {
   }
 
   private trackRecorded(recorded: RecordedLeaf): void {
-    if (recorded.index !== this.recordedFrontier.size) {
+    const recordedFrontier = this.partFromComputed();
+    if (recorded.index !== recordedFrontier.size) {
       this.recordedGenuine = false;
       return;
     }
-    this.recordedFrontier.append(recorded.leaf);
+    recordedFrontier.append(recorded.leaf);
+    this.reachRecordedAnchors(recordedFrontier);
+  }
+
+  /** The stored leaves' own tree from here on (the computed one so far, while they were the same). */
+  private partFromComputed(): MerkleFrontier {
+    this.recordedFrontier ??= this.frontier.clone();
+    return this.recordedFrontier;
+  }
+
+  private reachRecordedAnchors(recordedFrontier: MerkleFrontier): void {
     // The stored leaves name events only as far as a signed root vouches for them.
     while (this.nextRecordedAnchor < this.anchors.length) {
       const { anchor } = this.anchors[this.nextRecordedAnchor];
-      if (anchor.treeSize > this.recordedFrontier.size) break;
+      if (anchor.treeSize > recordedFrontier.size) break;
       this.nextRecordedAnchor += 1;
-      if (anchor.treeSize !== this.recordedFrontier.size) continue;
-      if (this.recordedFrontier.root().toString('hex') === anchor.rootHash) this.confirmedLeaves = anchor.treeSize;
+      if (anchor.treeSize !== recordedFrontier.size) continue;
+      if (recordedFrontier.root().toString('hex') === anchor.rootHash) this.confirmedLeaves = anchor.treeSize;
       else this.recordedGenuine = false;
     }
   }
 
   /** The event's leaf hash, held in `leaf` at `leafAt`. */
   private addLeaf(event: LoggedEvent, leaf: Buffer, leafAt: number): void {
-    this.frontier.appendAt(leaf, leafAt);
     this.lastTreePosition = event.position;
     this.takeRecordedBefore(event.position);
     const recorded = this.recorded[this.recordedAt];
     if (recorded && recorded.position === event.position) {
-      this.trackRecorded(recorded);
       this.recordedAt += 1;
-      if (recorded.leaf.compare(leaf, leafAt, leafAt + 32) !== 0)
-        this.leafMismatches.push({ event: decoded(event), recorded });
-    } else if (!this.recordedDone || recorded) {
+      const same = recorded.leaf.compare(leaf, leafAt, leafAt + 32) === 0;
+      if (!same) this.leafMismatches.push({ event: decoded(event), recorded });
+      if (this.recordedFrontier === undefined && same && recorded.index === this.frontier.size) {
+        this.frontier.appendAt(leaf, leafAt);
+        this.reachRecordedAnchors(this.frontier);
+      } else {
+        this.trackRecorded(recorded);
+        this.frontier.appendAt(leaf, leafAt);
+      }
+    } else {
+      // The stored leaves do not have this one: their tree goes on without it.
+      this.partFromComputed();
+      this.frontier.appendAt(leaf, leafAt);
       // Within the stored tree (a recorded leaf lies beyond it): a position the tree never had.
-      this.unexpected.push({ event: decoded(event) });
+      if (!this.recordedDone || recorded) this.unexpected.push({ event: decoded(event) });
     }
     this.reachAnchors();
   }
