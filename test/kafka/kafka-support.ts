@@ -1,12 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { CommandGateway } from '@tip/application';
-import { createPostgresEventStore, EventStore, EventStoreLogger, PostgresEventStore } from '@tip/event-store';
+import { createPostgresEventStore, EventStore, EventStoreLogger, NewEvent, PostgresEventStore } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { EventRelay, KafkaJsBroker, MessageBroker } from '@tip/messaging';
 import { liveSchemaOf, READ_MODELS, ReadModelHost } from '@tip/projections';
@@ -16,6 +16,23 @@ import { commandPipelineOver } from '../read-models/support/training-scenario';
 export const PARTITIONS = 4;
 
 export const uniqueTopic = () => `tip-test-${randomBytes(4).toString('hex')}`;
+
+/** An event no read model handles, for tests of what the relay sends. */
+export const hoursRecorded = (): NewEvent => {
+  const commandId = randomUUID();
+  return {
+    type: 'HoursRecorded',
+    data: {},
+    metadata: {
+      eventId: randomUUID(),
+      businessTime: '2021-01-04T02:00:00.000Z',
+      actor: { sub: 'admin-1', role: 'school-admin', unitId: '320703001' },
+      commandId,
+      correlationId: commandId,
+      causationId: commandId,
+    },
+  };
+};
 
 /** Warnings and errors kept for the test to look at; nothing printed unless it fails. */
 export function collectingLogger(into: string[]): EventStoreLogger {

@@ -1,24 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createPostgresEventStore, NewEvent, PostgresEventStore } from '@tip/event-store';
+import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
 import { EventRelay, KafkaJsBroker, MessageBroker } from '@tip/messaging';
 import { createTestDatabase, describeWithKafka, TestDatabase, testKafkaBrokers } from '@tip/testing';
-import { collectingLogger, uniqueTopic } from './kafka-support';
-
-const event = (): NewEvent => {
-  const commandId = randomUUID();
-  return {
-    type: 'HoursRecorded',
-    data: {},
-    metadata: {
-      eventId: randomUUID(),
-      businessTime: '2021-01-04T02:00:00.000Z',
-      actor: { sub: 'admin-1', role: 'school-admin', unitId: '320703001' },
-      commandId,
-      correlationId: commandId,
-      causationId: commandId,
-    },
-  };
-};
+import { collectingLogger, hoursRecorded, uniqueTopic } from './kafka-support';
 
 /**
  * The relay's requests: each is a broker append, and a fetch and a transaction per partition in
@@ -62,12 +46,12 @@ describeWithKafka("the relay's pages", () => {
       logger: collectingLogger(problems),
     });
     try {
-      await store.appendToStream(`teacher-${randomUUID()}`, [event()]);
+      await store.appendToStream(`teacher-${randomUUID()}`, [hoursRecorded()]);
       await relay.whenCaughtUp();
       // Twenty appends one after another, well within the interval: one request for them all.
       let last = 0;
       for (let n = 0; n < 20; n++)
-        last = (await store.appendToStream(`teacher-${randomUUID()}`, [event()])).lastPosition;
+        last = (await store.appendToStream(`teacher-${randomUUID()}`, [hoursRecorded()])).lastPosition;
       await relay.whenCaughtUp();
       expect(relay.position).toBe(last);
       // The first append's page, then the twenty's: each with a watermark on both partitions.

@@ -1,25 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createPostgresEventStore, NewEvent, PostgresEventStore } from '@tip/event-store';
+import { createPostgresEventStore, PostgresEventStore } from '@tip/event-store';
 import { EventRelay, HEADERS, KafkaJsBroker, MessageBroker } from '@tip/messaging';
 import { READ_MODELS } from '@tip/projections';
 import { createTestDatabase, describeWithKafka, TestDatabase, testKafkaBrokers } from '@tip/testing';
-import { collectingLogger, PARTITIONS, startWorker, uniqueTopic } from './kafka-support';
-
-const event = (): NewEvent => {
-  const commandId = randomUUID();
-  return {
-    type: 'HoursRecorded',
-    data: {},
-    metadata: {
-      eventId: randomUUID(),
-      businessTime: '2021-01-04T02:00:00.000Z',
-      actor: { sub: 'admin-1', role: 'school-admin', unitId: '320703001' },
-      commandId,
-      correlationId: commandId,
-      causationId: commandId,
-    },
-  };
-};
+import { collectingLogger, hoursRecorded, PARTITIONS, startWorker, uniqueTopic } from './kafka-support';
 
 /**
  * Alone, a watermark is a fetch and a transaction on its partition in every consumer group: the
@@ -70,7 +54,7 @@ describeWithKafka("the relay's watermarks", () => {
     const streamId = `teacher-${randomUUID()}`;
     let last = 0;
     for (let page = 0; page < pages; page++) {
-      last = (await store.appendToStream(streamId, [event()])).lastPosition;
+      last = (await store.appendToStream(streamId, [hoursRecorded()])).lastPosition;
       await relay.whenCaughtUp();
     }
     expect(relay.position).toBe(last);
