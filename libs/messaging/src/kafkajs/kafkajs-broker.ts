@@ -1,4 +1,14 @@
-import { Admin, Consumer, IHeaders, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
+import {
+  Admin,
+  Consumer,
+  IHeaders,
+  Kafka,
+  logLevel,
+  LogEntry,
+  PartitionMetadata,
+  Partitioners,
+  Producer,
+} from 'kafkajs';
 import { EventStoreLogger } from '@tip/event-store';
 import {
   ConsumerOptions,
@@ -38,6 +48,7 @@ export class KafkaJsBroker implements MessageBroker {
   private readonly fetch: FetchSettings | undefined;
   /** The producer's own partitioner (murmur2 of the key, as Java's client): asked, not copied. */
   private readonly keyPartitioner = Partitioners.DefaultPartitioner();
+  private readonly partitionLists = new Map<number, PartitionMetadata[]>();
 
   constructor(options: KafkaJsOptions) {
     this.logger = options.logger;
@@ -155,14 +166,18 @@ export class KafkaJsBroker implements MessageBroker {
   }
 
   partitionOf(key: string, partitions: number): number {
-    const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-      partitionErrorCode: 0,
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-    }));
-    // Only the metadata's length counts for a keyed message.
+    // Only the metadata's length counts for a keyed message: one list per topic size, not one per event.
+    let partitionMetadata = this.partitionLists.get(partitions);
+    if (!partitionMetadata) {
+      partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+        partitionErrorCode: 0,
+        partitionId,
+        leader: 0,
+        replicas: [0],
+        isr: [0],
+      }));
+      this.partitionLists.set(partitions, partitionMetadata);
+    }
     return this.keyPartitioner({ topic: '', partitionMetadata, message: { key, value: null } });
   }
 
