@@ -1,4 +1,4 @@
-import { keyString, PeekRows, RollUp, Row, RowNotLoaded, RowRef, ViewChange, ViewRows } from './view-changes';
+import { keyString, PeekRows, RollUp, Row, RowNotLoaded, RowRef, Total, ViewChange, ViewRows } from './view-changes';
 
 interface TableShape {
   primaryKeys: readonly string[];
@@ -14,10 +14,11 @@ export class RowCache implements ViewRows, PeekRows {
   private dirty = new Map<string, Map<string, { key: unknown[]; row: Row | null }>>();
   private counters = new Map<string, Map<string, Row>>();
   /**
-   * The adds that roll up (see RollUp), summed apart by table and key: added to their row and to
-   * the rows they roll up into when handed over. (The same row may take adds that do not roll up.)
+   * The adds that roll up or go to a total too (see RollUp, Total), summed apart by table and key:
+   * added to their row, to the rows they roll up into and to their totals when handed over. (The
+   * same row may take adds that do neither.)
    */
-  private rollingUp = new Map<string, Map<string, { sum: Row; rollUp: RollUp }>>();
+  private rollingUp = new Map<string, Map<string, Rolling>>();
 
   constructor(
     private readonly shapes: ReadonlyMap<string, TableShape>,
@@ -84,7 +85,7 @@ export class RowCache implements ViewRows, PeekRows {
   apply(changes: readonly ViewChange[], written = true): void {
     for (const change of changes) {
       if (change.op === 'add') {
-        if (written) this.addCounter(change.table, change.row, change.rollUp);
+        if (written) this.addCounter(change.table, change.row, change.rollUp, change.total);
         continue;
       }
       const key =
@@ -180,15 +181,21 @@ export class RowCache implements ViewRows, PeekRows {
     this.rollingUp = new Map();
   }
 
-  private addCounter(table: string, delta: Row, rollUp?: RollUp): void {
+  private addCounter(table: string, delta: Row, rollUp?: RollUp, total?: Total): void {
     const key = keyOf(this.shape(table).primaryKeys, delta);
+    // Adds that do not roll up are few (a ledger's seats count at its own unit): to the total at once.
+    if (total && !rollUp) {
+      this.addCounter(table, delta);
+      this.addCounter(total.table, without(delta, total.over));
+      return;
+    }
     if (rollUp) {
       const sums = this.tableOf(this.rollingUp, table);
       const rolling = sums.get(key);
-      if (!rolling) sums.set(key, { sum: mergeOwned({}, delta), rollUp });
-      else if (!sameRollUp(rolling.rollUp, rollUp))
+      if (!rolling) sums.set(key, { sum: mergeOwned({}, delta), rollUp, total });
+      else if (!sameRollUp(rolling.rollUp, rollUp) || !sameTotal(rolling.total, total))
         throw new Error(
-          `Counter row ${table}[${key}] is rolled up into ${describe(rolling.rollUp)} and into ${describe(rollUp)}`,
+          `Counter row ${table}[${key}] is rolled up into ${describe(rolling)} and into ${describe({ rollUp, total })}`,
         );
       else mergeOwned(rolling.sum, delta);
       return;
@@ -201,14 +208,26 @@ export class RowCache implements ViewRows, PeekRows {
     else rows.set(key, mergeOwned({}, delta));
   }
 
-  /** The adds that roll up, added to their own rows and to those they roll up into. */
+  /**
+   * The adds that roll up, added to their own rows and to those they roll up into; their totals
+   * summed first (a unit's weeks to its total), then rolled up in turn: one merge a row's sum, not
+   * one for each unit above it.
+   */
   private rollUpCounters(): void {
-    for (const [table, sums] of this.rollingUp)
-      for (const { sum, rollUp } of sums.values()) {
-        this.addCounter(table, sum);
-        for (const unit of rollUp.into) this.addCounter(table, { ...sum, [rollUp.column]: unit });
-      }
+    const rolling = this.rollingUp;
     this.rollingUp = new Map();
+    for (const [table, sums] of rolling)
+      for (const { sum, rollUp, total } of sums.values()) {
+        if (total) this.addCounter(total.table, without(sum, total.over), rollUp);
+        this.addTo(table, sum, rollUp);
+      }
+    if (this.rollingUp.size > 0) this.rollUpCounters();
+  }
+
+  /** A sum added to its row and to the rows it rolls up into. */
+  private addTo(table: string, sum: Row, rollUp: RollUp): void {
+    this.addCounter(table, sum);
+    for (const unit of rollUp.into) this.addCounter(table, { ...sum, [rollUp.column]: unit });
   }
 
   private shape(table: string): TableShape {
@@ -276,6 +295,12 @@ function mergeOwned(row: Row, delta: Row): Row {
   return row;
 }
 
+interface Rolling {
+  sum: Row;
+  rollUp: RollUp;
+  total?: Total;
+}
+
 function sameRollUp(a: RollUp, b: RollUp): boolean {
   if (a.into === b.into) return a.column === b.column;
   return (
@@ -283,7 +308,18 @@ function sameRollUp(a: RollUp, b: RollUp): boolean {
   );
 }
 
-const describe = ({ column, into }: RollUp) => `${column} ${into.join(', ')}`;
+const sameTotal = (a: Total | undefined, b: Total | undefined) =>
+  a === b || (a !== undefined && b !== undefined && a.table === b.table && a.over === b.over);
+
+const describe = ({ rollUp, total }: Omit<Rolling, 'sum'>) =>
+  `${rollUp.column} ${rollUp.into.join(', ')}${total ? ` with its total in ${total.table}` : ''}`;
+
+/** The row but one column, as a new object (`delete` would turn it into a slow dictionary). */
+function without(row: Row, column: string): Row {
+  const rest: Row = {};
+  for (const each in row) if (each !== column && Object.hasOwn(row, each)) rest[each] = row[each];
+  return rest;
+}
 
 /** keyString of a row's key columns, without the array in between. */
 function keyOf(columns: readonly string[], row: Row): string {

@@ -4,6 +4,7 @@ import { Row, RowNotLoaded, ViewChange } from './view-changes';
 const shapes = new Map([
   ['totals', { primaryKeys: ['unitId', 'week'] }],
   ['schools', { primaryKeys: ['unitId'] }],
+  ['allTime', { primaryKeys: ['unitId'] }],
 ]);
 const sorted = (rows: Row[] | undefined) =>
   [...(rows ?? [])].sort((a, b) =>
@@ -60,6 +61,53 @@ describe('RowCache', () => {
     expect(sorted(rolled.takeChanges().counters.get('totals'))).toEqual(expected);
     // Handed over once: nothing rolls up twice.
     expect(rolled.takeChanges().counters.size).toBe(0);
+  });
+
+  it("adds a weekly row's sum to its total of all time once handed over, rolled up alike, as adding to each would", () => {
+    const ancestry = ['province', 'county'];
+    const weeks = [
+      { unitId: 'school-a', week: 'W1', enrolled: 1, hours: 0.1, bySubject: { math: 1 } },
+      { unitId: 'school-a', week: 'W1', enrolled: 1, hours: 0.2, bySubject: { art: 1 } },
+      { unitId: 'school-a', week: 'W2', enrolled: -1, hours: 1.25, bySubject: { math: -1 } },
+      { unitId: 'school-b', week: 'W2', enrolled: 1, hours: 3, bySubject: {} },
+    ];
+    // A ledger's seats count at its own unit alone, in its week and all time.
+    const seats = { unitId: 'county', week: 'W1', seats: 5 };
+    const total = { table: 'allTime', over: 'week' };
+
+    const totalled = new RowCache(shapes);
+    for (const row of weeks)
+      totalled.apply([{ op: 'add', table: 'totals', row, rollUp: { column: 'unitId', into: ancestry }, total }]);
+    totalled.apply([{ op: 'add', table: 'totals', row: seats, total }]);
+
+    const allTime = (row: Row, unitId: unknown): Row => {
+      const sum: Row = { ...row, unitId };
+      delete sum.week;
+      return sum;
+    };
+    const each = new RowCache(shapes);
+    for (const row of weeks)
+      for (const unitId of [...ancestry, row.unitId])
+        each.apply([
+          { op: 'add', table: 'totals', row: { ...row, unitId } },
+          { op: 'add', table: 'allTime', row: allTime(row, unitId) },
+        ]);
+    each.apply([
+      { op: 'add', table: 'totals', row: seats },
+      { op: 'add', table: 'allTime', row: allTime(seats, seats.unitId) },
+    ]);
+
+    const expected = each.takeChanges().counters;
+    expect(expected.get('allTime')?.find((row) => row.unitId === 'province')).toEqual({
+      unitId: 'province',
+      enrolled: 2,
+      hours: 4.55,
+      bySubject: { math: 0, art: 1 },
+    });
+    const { counters } = totalled.takeChanges();
+    expect(sorted(counters.get('totals'))).toEqual(sorted(expected.get('totals')));
+    expect(sorted(counters.get('allTime'))).toEqual(sorted(expected.get('allTime')));
+    expect(totalled.takeChanges().counters.size).toBe(0);
   });
 
   it('hands counter rows over in key order, or as merged for a writer alone (a rebuild copy): the same rows', () => {

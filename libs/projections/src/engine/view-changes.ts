@@ -21,7 +21,7 @@ export interface RowRef {
 export type ViewChange =
   | { op: 'put'; table: string; row: Row }
   | { op: 'delete'; table: string; key: unknown[] }
-  | { op: 'add'; table: string; row: Row; rollUp?: RollUp };
+  | { op: 'add'; table: string; row: Row; rollUp?: RollUp; total?: Total };
 
 /**
  * An add that also goes to the rows whose `column` is each of `into` (a school's totals to its
@@ -32,6 +32,18 @@ export type ViewChange =
 export interface RollUp {
   column: string;
   into: readonly string[];
+}
+
+/**
+ * An add that also goes, less its `over` column, to `table`: a counter table keyed as this one
+ * without that column, holding its rows' totals over it (a unit's weekly changes, all time).
+ * Merges commute, so the engine adds the row's events up first and adds the sum to the total
+ * once, when it hands its changes over (rolled up alike): one merge an event instead of two.
+ * Every add to a row names the same total.
+ */
+export interface Total {
+  table: string;
+  over: string;
 }
 
 /** The rows a projector may read while deciding one event's changes. */

@@ -32,6 +32,7 @@ import {
   RollUp,
   Row,
   RowRef,
+  Total,
   ViewChange,
   ViewRows,
 } from '../engine/view-changes';
@@ -509,7 +510,10 @@ function closureChanged(event: Recorded<SchoolClosureEvent>, rows: ViewRows): Vi
   ];
 }
 
-/** The unit totals an event changes: the unit's, all time and in the event's week. */
+/** A unit's weekly changes add up to its totals of all time (the engine adds them up once, not an event). */
+const ALL_TIME: Total = { table: 'unit_progress', over: 'week' };
+
+/** The unit totals an event changes: the unit's, in the event's week and (ALL_TIME) all time. */
 function added(
   batchId: string,
   unitId: string,
@@ -520,8 +524,7 @@ function added(
   if (!delta) return [];
   const week = weekOf(event.metadata.businessTime);
   return [
-    { op: 'add', table: 'unit_progress', row: { batchId, unitId, ...delta }, rollUp },
-    { op: 'add', table: 'unit_weekly_changes', row: { batchId, unitId, week, ...delta }, rollUp },
+    { op: 'add', table: 'unit_weekly_changes', row: { batchId, unitId, week, ...delta }, rollUp, total: ALL_TIME },
   ];
 }
 
