@@ -778,6 +778,15 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
             [2, { name: '李雷', names: { full: '李雷' } }],
           ]);
           expect(lazily[0].metadata.eventId).toBe(fromLog[0].metadata.eventId);
+          for (const lazyMetadata of [false, true]) {
+            const scanned: RecordedEvent[] = [];
+            for await (const page of upcasting.store.scanAll({ fromPosition: fromLog[0].position, lazyMetadata }))
+              scanned.push(...page.filter((event) => event.streamId === streamId));
+            expect(scanned.map((event) => [event.metadata.schemaVersion, event.data])).toEqual([
+              [2, { name: '王芳', names: { full: '王芳' } }],
+              [2, { name: '李雷', names: { full: '李雷' } }],
+            ]);
+          }
           const audited = await upcasting.store.readStreamForAudit(streamId);
           expect(audited[0].data).toEqual({ name: '王芳' });
           expect(audited[0].metadata.schemaVersion).toBe(1);
@@ -826,6 +835,33 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         // The metadata text is what was hashed: canonical, with the store's recorded time in it.
         expect(JSON.parse(first.metadata)).toEqual(audited[0].metadata);
         expect(first.metadata).toBe(canonicalJson(audited[0].metadata));
+      });
+    });
+
+    describe('readAll in one read (scanAll)', () => {
+      it("gives readAll's events from a position on, in pages, metadata lazy or not", async () => {
+        const streamId = streamName('scanned-all');
+        const appended = await store.appendToStream(streamId, [newEvent('A'), newEvent('B'), newEvent('C')]);
+        await eventually(
+          () => store.readAll({ fromPosition: appended.lastPosition, maxCount: 1 }),
+          (events) => events.length === 1,
+        );
+        const fromPosition = appended.events[0].position;
+        for (const lazyMetadata of [false, true]) {
+          const pages: RecordedEvent[][] = [];
+          for await (const page of store.scanAll({ fromPosition, pageSize: 2, lazyMetadata })) pages.push(page);
+          expect(pages.length).toBeGreaterThanOrEqual(2);
+          expect(pages.every((page) => page.length <= 2)).toBe(true);
+          const scanned = pages.flat();
+          const read = await store.readAll({ fromPosition, maxCount: scanned.length, lazyMetadata });
+          expect(scanned.map((event) => event.position)).toEqual(read.map((event) => event.position));
+          expect(JSON.parse(JSON.stringify(scanned))).toEqual(JSON.parse(JSON.stringify(read)));
+          expect(scanned.filter((event) => event.streamId === streamId).map((event) => event.type)).toEqual([
+            'A',
+            'B',
+            'C',
+          ]);
+        }
       });
     });
 

@@ -46,6 +46,7 @@ import {
   ImportOptions,
   ImportResult,
   LogScanItem,
+  ScanAllOptions,
   ScanLogOptions,
   ReadAllOptions,
   ReadStreamOptions,
@@ -748,6 +749,20 @@ export class KurrentDbEventStore implements EventStore {
     if (maxCount <= 0) return [];
     const { events } = await this.readTipEvents(options.fromPosition ?? 0, maxCount);
     return events.map((event) => this.settings.schemas.upcast(event.recorded));
+  }
+
+  /** readAll page after page up to the head when the scan starts (KurrentDB holds nothing back). */
+  async *scanAll(options: ScanAllOptions = {}): AsyncGenerator<RecordedEvent[]> {
+    const pageSize = options.pageSize ?? 1000;
+    const head = await this.headPosition();
+    for (let from = options.fromPosition ?? 0; ;) {
+      const events = (await this.readAll({ fromPosition: from, maxCount: pageSize })).filter(
+        (event) => event.position <= head,
+      );
+      if (events.length === 0) return;
+      yield events;
+      from = events[events.length - 1].position + 1;
+    }
   }
 
   async readLog(options: ReadAllOptions = {}): Promise<LoggedEvent[]> {

@@ -146,6 +146,15 @@ export interface ScanLogOptions {
   rows?: boolean;
 }
 
+export interface ScanAllOptions {
+  /** Global position to start at (inclusive); 0 reads from the beginning. */
+  fromPosition?: number;
+  /** Events a page, about; default 1,000. */
+  pageSize?: number;
+  /** As ReadAllOptions.lazyMetadata. */
+  lazyMetadata?: boolean;
+}
+
 /** One step of a whole-log scan (scanLog), in this order: start, then events, then stream heads. */
 export type LogScanItem =
   | {
@@ -189,6 +198,12 @@ export interface EventStore {
   /** Several whole streams in one go (one round trip where the store allows), keyed by stream id. */
   readStreams(streamIds: string[]): Promise<Map<string, RecordedEvent[]>>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * What readAll gives from `fromPosition` on, page after page, up to where readAll would stop when
+   * the scan starts; read in one go where the store can (PostgreSQL: one binary COPY, no query a
+   * page): a full rebuild's read. What is appended meanwhile is readAll's to read afterwards.
+   */
+  scanAll(options?: ScanAllOptions): AsyncIterable<RecordedEvent[]>;
   /** Events as stored (not upcast) with their hashes, for auditors. */
   readStreamForAudit(streamId: string): Promise<AuditedEvent[]>;
   /**

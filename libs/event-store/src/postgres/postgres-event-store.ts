@@ -12,6 +12,7 @@ import {
   ImportResult,
   LogScanItem,
   ReadAllOptions,
+  ScanAllOptions,
   ScanLogOptions,
   ReadStreamOptions,
   StreamAppend,
@@ -55,6 +56,7 @@ import {
   loadIntoEmptyStore,
   withoutStreams,
 } from './copy-import';
+import { EVENT_COPY_COLUMNS, EventCopyDecoder } from './event-copy';
 import { LOG_COPY_COLUMNS, LogCopyDecoder } from './log-copy';
 import { LogRowsCopyOut } from './log-copy-out';
 import { migrateAs } from './migrations';
@@ -558,6 +560,47 @@ export class PostgresEventStore implements EventStore {
     if (options.lazyMetadata) return this.readAllLazily(options);
     const { rows } = await this.pool.query<EventTuple>(gaplessPage('tip_read_all', EVENT_COLUMNS, options));
     return rows.map((row) => this.settings.schemas.upcast(tupleToRecordedEvent(row)));
+  }
+
+  /**
+   * readAll's rows in one binary COPY: one statement, so one snapshot and gaplessPage's horizon, as
+   * one readAll page of any length would read. The text protocol's pages cost this thread a
+   * string and a parse a field (about a sixth of a rebuild's main thread) and PostgreSQL a query a page.
+   */
+  async *scanAll(options: ScanAllOptions = {}): AsyncGenerator<RecordedEvent[]> {
+    const pageSize = options.pageSize ?? 1000;
+    const from = options.fromPosition ?? 0;
+    if (!Number.isSafeInteger(from)) throw new Error(`fromPosition must be an integer, got ${from}`);
+    const client = await this.pool.connect();
+    let finished = false;
+    try {
+      await client.query('begin read only');
+      // In position order by the primary key, never by sorting a province's log.
+      await client.query('set local enable_sort = off');
+      const copy = client.query(
+        copyTo(
+          `copy (select ${EVENT_COPY_COLUMNS} from tip_events
+                 where position >= ${from} and transaction_id < (select pg_snapshot_xmin(pg_current_snapshot()))
+                 order by position) to stdout (format binary)`,
+        ),
+      );
+      const decoder = new EventCopyDecoder(this.settings.schemas, options.lazyMetadata === true);
+      let page: RecordedEvent[] = [];
+      for await (const chunk of copy as AsyncIterable<Buffer>) {
+        decoder.push(chunk, page);
+        while (page.length >= pageSize) {
+          yield page.length === pageSize ? page : page.slice(0, pageSize);
+          page = page.length === pageSize ? [] : page.slice(pageSize);
+        }
+      }
+      decoder.end();
+      if (page.length > 0) yield page;
+      await client.query('commit');
+      finished = true;
+    } finally {
+      // A scan left midway leaves its COPY on the connection: dropped.
+      client.release(!finished);
+    }
   }
 
   /** readAll with the metadata's text parsed when first asked for (see storedMetadata). */

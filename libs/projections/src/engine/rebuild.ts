@@ -301,17 +301,9 @@ export async function rebuildReadModels(
       options.onProgress?.({ ...each.progress });
     };
 
-    // Read the next page while the current one is projected; write only every so many rows
-    // (nobody reads the copies yet), so a row many events change is written once, not per page,
-    // and write in the background while the next pages are projected.
-    // The metadata parsed only where more than its business time is read (about a quarter of
-    // reading an event), unless events go to partitions (structured-cloned: plain objects only).
-    const lazyMetadata = rebuilding.every((each) => !each.partitions);
-    let page = store.readAll({ fromPosition: 1, maxCount: pageSize, lazyMetadata });
-    for (;;) {
-      const events = await page;
-      if (events.length === 0) break;
-      page = store.readAll({ fromPosition: events[events.length - 1].position + 1, maxCount: pageSize, lazyMetadata });
+    // Write only every so many rows (nobody reads the copies yet), so a row many events change is
+    // written once, not per page, and write in the background while the next pages are projected.
+    const projectPage = async (events: readonly RecordedEvent[]) => {
       for (const each of rebuilding) {
         if (each.partitions) {
           await each.partitions.dispatch(events);
@@ -320,6 +312,23 @@ export async function rebuildReadModels(
         if (each.runner.rowsHeld >= (each.partitions ? maxRows / 2 : maxRows)) await each.runner.writeAhead();
         report(each, events);
       }
+    };
+    // The metadata parsed only where more than its business time is read (about a quarter of
+    // reading an event), unless events go to partitions (structured-cloned: plain objects only).
+    const lazyMetadata = rebuilding.every((each) => !each.partitions);
+    // The log in one read (the socket's buffers read ahead while a page is projected), then what
+    // was appended meanwhile, a page at a time, up to where readAll stops.
+    let position = 0;
+    for await (const events of store.scanAll({ fromPosition: 1, pageSize, lazyMetadata })) {
+      await projectPage(events);
+      position = events[events.length - 1].position;
+    }
+    let page = store.readAll({ fromPosition: position + 1, maxCount: pageSize, lazyMetadata });
+    for (;;) {
+      const events = await page;
+      if (events.length === 0) break;
+      page = store.readAll({ fromPosition: events[events.length - 1].position + 1, maxCount: pageSize, lazyMetadata });
+      await projectPage(events);
     }
     for (const each of rebuilding) {
       if (each.partitions) {
