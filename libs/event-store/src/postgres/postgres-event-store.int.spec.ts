@@ -330,6 +330,25 @@ describe('PostgreSQL event store', () => {
     expect(rows[0].idle_in_transaction_session_timeout).toBe('10s');
   });
 
+  it("finishes a scan of the log whose reader takes longer than the store's idle-in-transaction limit", async () => {
+    const shared = await freshDatabase();
+    const appender = await createPostgresEventStore({ connectionString: shared });
+    const slowReader = await createPostgresEventStore({ connectionString: shared, idleInTransactionTimeoutMs: 100 });
+    try {
+      await appender.appendToStream('scanned-slowly', [newEvent('A'), newEvent('B'), newEvent('C')]);
+      const scanned: string[] = [];
+      for await (const page of slowReader.scanAll({ pageSize: 1 })) {
+        scanned.push(...page.map((event) => event.type));
+        // The server sent every row at once and waits, idle in the transaction, for the commit.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect(scanned).toEqual(['A', 'B', 'C']);
+    } finally {
+      await slowReader.close();
+      await appender.close();
+    }
+  });
+
   it('wakes a subscriber of another process by NOTIFY, long before it would poll', async () => {
     const shared = await freshDatabase();
     const writer = await createPostgresEventStore({ connectionString: shared });

@@ -577,6 +577,10 @@ export class PostgresEventStore implements EventStore {
       await client.query('begin read only');
       // In position order by the primary key, never by sorting a province's log.
       await client.query('set local enable_sort = off');
+      // Once the server has sent the last rows the session is idle in its transaction while the
+      // caller still projects what the socket holds (and may wait on its own writes): the store's
+      // 10 s limit would end it and fail the commit after the whole log was read.
+      await client.query('set local idle_in_transaction_session_timeout = 0');
       const copy = client.query(
         copyTo(
           `copy (select ${EVENT_COPY_COLUMNS} from tip_events
