@@ -268,6 +268,7 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       if (result.status !== 200) throw new Error(`no-op refused: ${result.status}`);
     });
     const cpuBefore = processCpuSeconds(server.process.pid);
+    const postgresBefore = database.postgresCpuSeconds();
     const fed = await countingStatements(server, 'hour feed, per record', feedBatches * feedBatch, () =>
       load(feedClients, feedBatches, async (batch) => {
         const result = await client.post('feeds/online-hours', feedBody(batch));
@@ -279,10 +280,12 @@ export async function httpCommandBenchmarks(database: BenchDatabase, rows: Bench
       }),
     );
     const cpuAfter = processCpuSeconds(server.process.pid);
+    const postgresPerRecord = cpuPerUnit(postgresBefore, database.postgresCpuSeconds(), feedBatches * feedBatch);
     const cpuPerRecord =
-      cpuBefore === undefined || cpuAfter === undefined
+      (cpuBefore === undefined || cpuAfter === undefined
         ? ''
-        : `, the API's CPU ${Math.round(((cpuAfter - cpuBefore) * 1e6) / (feedBatches * feedBatch))} µs a record`;
+        : `, the API's CPU ${Math.round(((cpuAfter - cpuBefore) * 1e6) / (feedBatches * feedBatch))} µs a record`) +
+      (postgresPerRecord === undefined ? '' : `, PostgreSQL's ${postgresPerRecord} µs`);
     rows.push({
       benchmark: `hour feed (POST /api/feeds/online-hours), batches of ${feedBatch} records over ${hoursTeachers.length} teachers, ${feedClients} clients${cpuPerRecord} (target ≥ 20,000 records/s)`,
       unit: 'records/s',

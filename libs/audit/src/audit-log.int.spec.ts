@@ -20,6 +20,7 @@ import { toCheckpoint } from './checkpoints/tree-heads';
 import { fileCheckpointSigner } from './keys/checkpoint-signer';
 import { eventLeafHash } from './merkle/event-leaf';
 import { rootOf, verifyConsistency, verifyInclusion } from './merkle/merkle-tree';
+import { MerkleTreeStore } from './tree/merkle-tree-store';
 import { verifyLog } from './verification/log-verifier';
 
 function event(type: string, data: Record<string, unknown> = {}): NewEvent {
@@ -115,6 +116,29 @@ describe('The audit log (Merkle tree and signed heads over the event store)', ()
       const again = await audit.tree.catchUp();
       expect(again.size).toBe(703);
       expect(again.root.equals(rootOf((await wholeLog(store)).map(eventLeafHash)))).toBe(true);
+    });
+
+    it('stops at the end of what it read: events committed while it writes wait for the next catch-up', async () => {
+      const before = await audit.tree.catchUp();
+      await store.appendToStream('meanwhile', [event('Before')]);
+      await settled(store);
+      let appended = false;
+      const log = {
+        readLog: async (options: { fromPosition: number; maxCount: number }) => {
+          const page = await store.readLog(options);
+          // While commands come in, something has always committed by the time a page is written.
+          if (!appended) {
+            appended = true;
+            await store.appendToStream('meanwhile', [event('Meanwhile')]);
+            await settled(store);
+          }
+          return page;
+        },
+      };
+      const tree = new MerkleTreeStore(pool, log);
+      expect((await tree.catchUp()).size).toBe(before.size + 1);
+      expect((await tree.catchUp()).size).toBe(before.size + 2);
+      expect((await audit.tree.catchUp()).size).toBe(before.size + 2);
     });
 
     it('leaves out what an open transaction could still precede, and takes it in once that ends', async () => {

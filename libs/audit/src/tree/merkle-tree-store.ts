@@ -66,7 +66,9 @@ export class MerkleTreeStore {
 
   /**
    * Adds every event readLog holds beyond the tree. Calls made while a build runs wait for it
-   * and then build again, so each covers what was committed before it was made.
+   * and then build again, so each covers what was committed before it was made. What commits
+   * while it writes waits for the next call (the next tick): chasing the log's head page after
+   * page rewrote the open chunk (up to 10 kB) for every few events while commands came in.
    */
   catchUp(): Promise<TreeState> {
     const previous = this.building ?? Promise.resolve(undefined);
@@ -88,6 +90,11 @@ export class MerkleTreeStore {
       const grown = extend(cursor, events);
       if (await this.write(cursor.state.size, grown)) {
         cursor = grown.cursor;
+        // A page that is not full held all there was when it was read.
+        if (events.length < this.pageSize) {
+          this.cursor = cursor;
+          return cursor.state;
+        }
       } else {
         this.options.logger?.info('Another process grew the Merkle tree; going on from where it is');
         cursor = await this.load();

@@ -46,6 +46,14 @@ describe('ProjectionRunner on PostgreSQL', () => {
     expect(await stored(dataSource)).toEqual(inMemory(dataSource, events));
   });
 
+  it("keeps a json column's text as the projector made it, as a rebuild's COPY does (not printed back from jsonb)", async () => {
+    const made = inMemory(dataSource, events).teacher_records as { teacherId: string; record: unknown }[];
+    const rows = (await dataSource.query(
+      `select teacher_id, record::text as text from ${schema}.teacher_records order by teacher_id`,
+    )) as { teacher_id: string; text: string }[];
+    expect(rows.map((row) => row.text)).toEqual(made.map((row) => JSON.stringify(row.record)));
+  });
+
   it('applies a batch delivered again (a retry, a restart) not twice: the checkpoint says what is in', async () => {
     const before = await stored(dataSource);
     const restarted = new ProjectionRunner(dataSource, schema, progressReadModel);

@@ -50,7 +50,7 @@ const INTEGER_TYPES = new Set(['integer', 'int', 'int2', 'int4', 'int8', 'smalli
 
 /**
  * One read-model table as the engine writes it: whole batches of rows in one statement each,
- * passed as a single JSON parameter (jsonb_to_recordset), from the columns TypeORM knows.
+ * passed as a single JSON parameter (json_to_recordset), from the columns TypeORM knows.
  */
 export class TableSql {
   readonly name: string;
@@ -191,7 +191,9 @@ export class TableSql {
     const names = this.columns.map((column) => quote(column.databaseName)).join(', ');
     const keys = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
     return {
-      text: `insert into ${this.qualified} (${names}) select ${names} from jsonb_to_recordset($1::jsonb) as r(${this.recordTypes(this.columns)}) on conflict (${keys}) ${onConflict}`,
+      // json, not jsonb: a json column (a teacher's record, kilobytes) keeps the text as sent, as
+      // the rebuild's COPY stores it, instead of being parsed into jsonb and printed back.
+      text: `insert into ${this.qualified} (${names}) select ${names} from json_to_recordset($1::json) as r(${this.recordTypes(this.columns)}) on conflict (${keys}) ${onConflict}`,
       values: [JSON.stringify(rows.map((row) => this.toDatabase(row)))],
     };
   }
@@ -234,6 +236,6 @@ const copyEscapedJson = (json: string) => (json.includes('\\') ? json.replace(/\
 function copyEncoderOf(column: ColumnMetadata): (value: unknown) => string {
   if (column.type === 'jsonb' || column.type === 'json') return (value) => copyEscapedJson(JSON.stringify(value));
   if (column.type === 'boolean') return (value) => (value ? 't' : 'f');
-  // What jsonb_to_recordset would make of it: a JSON value in a text column is its JSON text.
+  // What json_to_recordset makes of it: a JSON value in a text column is its JSON text.
   return (value) => (typeof value === 'object' ? copyEscapedJson(JSON.stringify(value)) : copyEscaped(String(value)));
 }
