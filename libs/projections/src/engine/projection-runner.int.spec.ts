@@ -402,6 +402,8 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     );
     expect(sent.filter((text) => /\bcommit\b/.test(text))).toEqual([sent[3]]);
     expect(sent[3]).toMatch(/update .*kafka_partitions .*partition = 5.*partition = 6.*partition = 7.*commit/s);
+    // Both batches add to unit totals (rows every partition adds to): one statement, in key order.
+    expect(sent[3].match(/insert into [^;]*unit_progress/g)).toHaveLength(1);
     expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...applied, t1, t2]));
     expect(
       await dataSource.query(

@@ -117,13 +117,19 @@ interface PendingApply {
   partition: number;
   reads: readonly RowRef[];
   cache: RowCache;
-  work: (manager: EntityManager, stored: StoredPartition) => Promise<Statement[] | undefined>;
+  work: (manager: EntityManager, stored: StoredPartition) => Promise<BatchEnd | undefined>;
   notify: () => boolean;
   resolve(moved: boolean): void;
   reject(error: unknown): void;
 }
 
 type PendingBatch = PendingPass | PendingApply;
+
+/** What a Kafka partition's batch writes at its end: its rows' changes, then statements of its own (its partition's row). */
+interface BatchEnd {
+  changes?: Changes;
+  statements: Statement[];
+}
 
 /** Rolls a retry back when the projector parks the event again. */
 class RetryFailed extends Error {}
@@ -707,12 +713,14 @@ export class ProjectionRunner {
         if (done.length === 0) {
           // Where this partition waits, for the other partitions to tell what is awaited for good.
           if (awaitingPosition === stored.awaiting_position) return undefined;
-          return [
-            {
-              text: `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
-              values: [this.name, topic, partition, awaitingPosition],
-            },
-          ];
+          return {
+            statements: [
+              {
+                text: `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
+                values: [this.name, topic, partition, awaitingPosition],
+              },
+            ],
+          };
         }
         const watermark = Math.max(
           Number(stored.watermark),
@@ -723,13 +731,23 @@ export class ProjectionRunner {
         parked = changes.parked;
         progressed = true;
         // The batch's rows and the partition's row go with the commit: one round trip, not one a table.
-        return [
-          ...this.writeStatements(changes),
-          {
-            text: `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
-            values: [this.name, topic, partition, done[done.length - 1].offset, position, watermark, awaitingPosition],
-          },
-        ];
+        return {
+          changes,
+          statements: [
+            {
+              text: `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
+              values: [
+                this.name,
+                topic,
+                partition,
+                done[done.length - 1].offset,
+                position,
+                watermark,
+                awaitingPosition,
+              ],
+            },
+          ],
+        };
       },
       () => progressed,
       together,
@@ -754,7 +772,7 @@ export class ProjectionRunner {
     partition: number,
     reads: readonly RowRef[],
     cache: RowCache,
-    work: (manager: EntityManager, stored: StoredPartition) => Promise<Statement[] | undefined>,
+    work: (manager: EntityManager, stored: StoredPartition) => Promise<BatchEnd | undefined>,
     notify: () => boolean,
     together: boolean,
   ): Promise<void> {
@@ -903,7 +921,16 @@ export class ProjectionRunner {
             applies.map(([, batch], index) => batch.work(queryRunner.manager, stored[index])),
           );
           for (const done of works) if (done.status === 'rejected') throw done.reason;
-          for (const done of works) if (done.status === 'fulfilled') closing.push(...(done.value ?? []).map(inlined));
+          const ends = works.map((done) => (done.status === 'fulfilled' ? done.value : undefined));
+          // A read model's batches write together: its counter rows (unit totals, shared by every
+          // partition) added by one statement a table in key order, as another worker adds them, so
+          // that two workers' transactions never lock them crosswise; then the partitions' rows.
+          for (const runner of runners) {
+            const own = ends.filter((end, index): end is BatchEnd => end !== undefined && applies[index][0] === runner);
+            const changes = own.flatMap((end) => (end.changes ? [end.changes] : []));
+            if (changes.length > 0) closing.push(...runner.writeStatements(runner.mergeChanges(changes)).map(inlined));
+            for (const end of own) closing.push(...end.statements.map(inlined));
+          }
         } else closing.push(...start);
         const updates = passes.map(([runner, { topic, partition, messages }]) => {
           let position = 0;
@@ -1336,6 +1363,21 @@ export class ProjectionRunner {
 
   private async flush(manager: EntityManager, work: BatchWork = this.work): Promise<void> {
     await this.write(manager, this.takeChanges(work), work);
+  }
+
+  /** Several batches' changes as one (Kafka partitions' batches of one fetch): counter rows added up, in key order. */
+  private mergeChanges(list: readonly Changes[]): Changes {
+    if (list.length === 1) return list[0];
+    const puts = new Map<string, Row[]>();
+    const deletes = new Map<string, unknown[][]>();
+    const counters = this.batchWork().cache;
+    for (const each of list) {
+      for (const [table, rows] of each.puts) puts.set(table, [...(puts.get(table) ?? []), ...rows]);
+      for (const [table, keys] of each.deletes) deletes.set(table, [...(deletes.get(table) ?? []), ...keys]);
+      for (const [table, rows] of each.counters)
+        counters.apply(rows.map((row): ViewChange => ({ op: 'add', table, row })));
+    }
+    return { puts, deletes, counters: counters.takeCounters(), parked: list.flatMap((each) => each.parked) };
   }
 
   /** What `write` sends, as statements to go in one text (parked events first, as there). */
