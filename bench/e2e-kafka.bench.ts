@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { mintToken } from '@tip/auth';
 import { Actor, idNumberCheckCharacter } from '@tip/domain';
-import { READ_MODELS } from '@tip/projections';
+import { READ_MODELS, readModelsGroup } from '@tip/projections';
 import { KafkaBroker, startKafkaBroker } from '@tip/testing';
 import { BenchDatabase, BenchRow, LatencyRecorder, processCpuSeconds, timed } from './harness';
 
@@ -509,16 +509,16 @@ async function startApi(children: ChildProcesses, name: string, env: Record<stri
   return (await api.waitFor(API_READY))[1];
 }
 
-/** Every read model's consumer group Stable with `members` members. */
+/** The read models' consumer group Stable with `members` members. */
 async function groupsStable(brokers: string, members: number, timeoutMs = 120_000): Promise<void> {
   const admin = new Kafka({ clientId: 'tip-bench-admin', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { groups } = await admin.describeGroups(
-        READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`),
-      );
+      const { groups } = await admin.describeGroups([
+        readModelsGroup(READ_MODELS.map((readModel) => readModel.projection.name)),
+      ]);
       const states = groups.map((group) => `${group.groupId}: ${group.state}, ${group.members.length} members`);
       if (groups.every((group) => group.state === 'Stable' && group.members.length === members)) return;
       if (Date.now() > deadline)

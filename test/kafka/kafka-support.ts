@@ -9,7 +9,7 @@ import { CommandGateway } from '@tip/application';
 import { createPostgresEventStore, EventStore, EventStoreLogger, NewEvent, PostgresEventStore } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { EventRelay, KafkaJsBroker, MessageBroker } from '@tip/messaging';
-import { liveSchemaOf, READ_MODELS, ReadModelHost } from '@tip/projections';
+import { liveSchemaOf, READ_MODELS, ReadModelHost, readModelsGroup } from '@tip/projections';
 import { Snapshot, snapshotSchema } from '../read-models/support/read-model-snapshot';
 import { commandPipelineOver } from '../read-models/support/training-scenario';
 
@@ -128,7 +128,7 @@ export async function viewsOf(databaseUrl: string): Promise<Snapshot> {
   return all;
 }
 
-/** Waits until every read model's consumer group has this many members, settled. */
+/** Waits until the read models' consumer group has this many members, settled. */
 export async function groupsStable(
   brokers: string,
   members: number,
@@ -140,9 +140,12 @@ export async function groupsStable(
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { groups } = await admin.describeGroups(
-        READ_MODELS.map((readModel) => `${groupPrefix}${readModel.projection.name}`),
-      );
+      const { groups } = await admin.describeGroups([
+        readModelsGroup(
+          READ_MODELS.map((readModel) => readModel.projection.name),
+          groupPrefix,
+        ),
+      ]);
       if (groups.every((group) => group.state === 'Stable' && group.members.length === members)) return;
       if (Date.now() > deadline)
         throw new Error(

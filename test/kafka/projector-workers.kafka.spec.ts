@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaJsBroker } from '@tip/messaging';
-import { READ_MODELS, ReadModelHost } from '@tip/projections';
+import { READ_MODELS, ReadModelHost, readModelsGroup } from '@tip/projections';
 import { describeWithKafka, testKafkaBrokers } from '@tip/testing';
 import { rowCount, snapshotDifferences } from '../read-models/support/read-model-snapshot';
 import { cst, runSteps, Scenario, trainingScenario } from '../read-models/support/training-scenario';
@@ -53,13 +53,13 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
     expect(snapshotDifferences(expected, actual)).toEqual([]);
     expect(rowCount(expected)).toBeGreaterThan(500);
 
-    // Both workers are in each group, and between them hold every partition.
+    // Both workers are in the read models' group, and between them hold every partition.
     const admin = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const { groups } = await admin.describeGroups(
-        READ_MODELS.map((readModel) => `tip-read-model-${readModel.projection.name}`),
-      );
+      const { groups } = await admin.describeGroups([
+        readModelsGroup(READ_MODELS.map((readModel) => readModel.projection.name)),
+      ]);
       for (const group of groups)
         expect({ group: group.groupId, members: group.members.length, state: group.state }).toEqual({
           group: group.groupId,
@@ -88,9 +88,15 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
       const deadline = Date.now() + 60_000;
       for (;;) {
         const lag = await Promise.all(
-          READ_MODELS.map(async (readModel) => {
+          // The read models' one group (each message fetched once for all of them).
+          [
+            readModelsGroup(
+              READ_MODELS.map((readModel) => readModel.projection.name),
+              'tip-replay-',
+            ),
+          ].map(async (groupId) => {
             const committed = await admin.fetchOffsets({
-              groupId: `tip-replay-${readModel.projection.name}`,
+              groupId,
               topics: [world.topic],
             });
             const latest = await admin.fetchTopicOffsets(world.topic);

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { kafkaEnvironment, messageBroker, parseEnvironment, runWorker, workerLogger } from '@tip/messaging';
 import { metricsEnvironment, PoolLike, serveMetrics, TipMetrics } from '@tip/observability';
-import { READ_MODELS, ReadModelHost } from '@tip/projections';
+import { DEFAULT_GROUP_PREFIX, READ_MODELS, ReadModelHost, readModelsGroup } from '@tip/projections';
 
 /**
  * A projector worker: builds the read models from the relay's topic as a member of one consumer
- * group per read model. Run as many as the topic has partitions; they share the partitions, and
- * when one dies the others take its partitions over.
+ * group for them all (readModelsGroup: each message fetched once). Run as many as the topic has
+ * partitions, building the same read models; they share the partitions, and when one dies the
+ * others take its partitions over.
  */
 const FETCH_WAIT_MS = 5_000;
 const FETCH_MIN_BYTES = 1;
@@ -22,11 +23,11 @@ const environment = z.object({
     .transform((list) => list.split(',').map((name) => name.trim()))
     .refine((list) => list.every((name) => names.includes(name)), `must name read models among ${names.join(', ')}`),
   ...metricsEnvironment,
-  /** Consumer groups are this prefix and the read model's name: two installations can share a Kafka cluster. */
+  /** The consumer group is this prefix and the read models' names: two installations can share a Kafka cluster. */
   TIP_KAFKA_GROUP_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,200}$/, 'must be letters, digits, ".", "_" or "-" (a Kafka group id)')
-    .default('tip-read-model-'),
+    .default(DEFAULT_GROUP_PREFIX),
   /** A fetch is answered after this many ms unless TIP_KAFKA_FETCH_MIN_BYTES came first (fewer, larger batches). */
   TIP_KAFKA_FETCH_WAIT_MS: z.coerce.number().int().min(0).max(10_000).default(FETCH_WAIT_MS),
   TIP_KAFKA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).default(FETCH_MIN_BYTES),
@@ -81,32 +82,31 @@ runWorker('tip-projector', async () => {
       ),
     }),
   );
-  // The consumer groups' lag as the broker sees it: messages published and not yet committed, per partition.
+  // The consumer group's lag as the broker sees it: messages published and not yet committed, per
+  // partition; the same for each read model (one group builds them all), shown under each.
+  const group = readModelsGroup(
+    readModels.map((readModel) => readModel.projection.name),
+    config.TIP_KAFKA_GROUP_PREFIX,
+  );
   metrics.gauges(
     [
       {
         name: 'tip_kafka_consumer_lag_messages',
-        help: "Messages of the topic each read model's consumer group has not committed yet, per partition (broker offsets)",
+        help: "Messages of the topic the read models' consumer group has not committed yet, per partition (broker offsets)",
       },
     ],
     ['read_model', 'partition'],
-    async () => ({
-      tip_kafka_consumer_lag_messages: (
-        await Promise.all(
-          readModels.map(async (readModel) =>
-            (
-              await broker.consumerLag(
-                `${config.TIP_KAFKA_GROUP_PREFIX}${readModel.projection.name}`,
-                config.TIP_KAFKA_TOPIC,
-              )
-            ).map(({ partition, lag }) => ({
-              labels: { read_model: readModel.projection.name, partition: String(partition) },
-              value: lag,
-            })),
-          ),
-        )
-      ).flat(),
-    }),
+    async () => {
+      const lag = await broker.consumerLag(group, config.TIP_KAFKA_TOPIC);
+      return {
+        tip_kafka_consumer_lag_messages: readModels.flatMap((readModel) =>
+          lag.map(({ partition, lag: messages }) => ({
+            labels: { read_model: readModel.projection.name, partition: String(partition) },
+            value: messages,
+          })),
+        ),
+      };
+    },
   );
   const server =
     config.TIP_METRICS_PORT === undefined ? undefined : await serveMetrics(metrics, config.TIP_METRICS_PORT);

@@ -18,3 +18,4 @@ export * from './notices/notice-measures';
 export * from './notices/notice-summary';
 export * from './views/teacher-figures.query';
 export * from './views/dashboard.views';
+export { DEFAULT_GROUP_PREFIX, readModelsGroup } from './kafka/kafka-feed';

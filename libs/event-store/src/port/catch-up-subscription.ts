@@ -47,6 +47,11 @@ export interface CatchUpSource {
   readAfter(after: CatchUpCursor, maxCount: number): Promise<CatchUpPage>;
   /** Called when there was nothing to read, before sleeping (a heartbeat). */
   idle?(): Promise<void>;
+  /**
+   * Told of an event after `position` that reads have not returned: an open transaction older
+   * than it holds readers back (any writer's, a projector worker's too), and its end wakes nobody.
+   */
+  heldBack?(position: number): boolean;
   /** Before a batch is handled: throws LeaseLostError unless the lease is still held. */
   confirmLease(): Promise<void>;
   /** After a batch was handled: moves the checkpoint, throwing LeaseLostError when another instance owns it. */
@@ -73,6 +78,9 @@ interface CaughtUpWaiter {
   reject(error: unknown): void;
 }
 
+/** The first look again at events held back (see CatchUpSubscription.waitForMore). */
+const HELD_BACK_FIRST_MS = 10;
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -94,6 +102,8 @@ export class CatchUpSubscription implements Subscription {
   private wakeSleep: (() => void) | undefined;
   private wakePause: (() => void) | undefined;
   private woken = false;
+  /** Reads in a row that found events held back (see CatchUpSource.heldBack): the next waits longer. */
+  private heldBackReads = 0;
   private readonly batchSize: number;
   private readonly maxRetries: number;
 
@@ -216,13 +226,14 @@ export class CatchUpSubscription implements Subscription {
         const wait = lastPageAt + interval - performance.now();
         if (wait > 0 && !(await this.pause(wait))) break;
         // That page took in all there was: read again once told of more, not to find nothing.
-        await this.sleep();
+        await this.waitForMore(cursor.position);
       }
       this.woken = false;
       const readAt = performance.now();
       const [page] = await Promise.all([this.source.readAfter(cursor, this.batchSize), committing]);
       lastPageAt = interval > 0 && page.events.length > 0 && page.events.length < this.batchSize ? readAt : undefined;
       committing = undefined;
+      if (page.events.length > 0) this.heldBackReads = 0;
       if (page.events.length === 0) {
         if (page.last && page.last.position > cursor.position) {
           // Only events outside the log lay ahead (KurrentDB's own): step over them.
@@ -231,7 +242,7 @@ export class CatchUpSubscription implements Subscription {
         }
         this.settleWaiters();
         if (this.source.idle) await this.source.idle();
-        await this.sleep();
+        await this.waitForMore(cursor.position);
         continue;
       }
       await this.source.confirmLease();
@@ -291,6 +302,24 @@ export class CatchUpSubscription implements Subscription {
         resolve(false);
       };
     });
+  }
+
+  /**
+   * Waits for a wake-up, or the poll interval as a fallback; when the source knows of events past
+   * `position` that the read did not return (held back), looks again soon instead (10 ms, then
+   * twice as long each time, up to the poll interval): no one tells when the transaction holding
+   * them back ends, and the last appends of a burst would wait a whole poll interval.
+   */
+  private async waitForMore(position: number): Promise<void> {
+    if (this.woken || this.stopping) return;
+    if (this.source.heldBack?.(position)) {
+      const delay = Math.min(HELD_BACK_FIRST_MS * 2 ** this.heldBackReads, this.context.pollIntervalMs);
+      this.heldBackReads += 1;
+      await this.pause(delay);
+      return;
+    }
+    this.heldBackReads = 0;
+    await this.sleep();
   }
 
   /** Waits for a wake-up, or the poll interval as a fallback. */

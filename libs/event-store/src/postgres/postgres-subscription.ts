@@ -73,6 +73,8 @@ class AdvisoryLockSource implements CatchUpSource {
   private leaseLost = false;
   /** When the lease's session last answered (Date.now()). */
   private provedAt = 0;
+  /** The highest position a NOTIFY told of (appends say it first in the payload). */
+  private told = 0;
 
   constructor(
     private readonly source: SubscriptionSource,
@@ -98,6 +100,8 @@ class AdvisoryLockSource implements CatchUpSource {
       );
       if (rows[0].acquired) {
         client.on('notification', ({ payload }) => {
+          const position = Number(payload?.split(' ')[0]);
+          if (Number.isSafeInteger(position)) this.told = Math.max(this.told, position);
           if (this.source.noticed?.(payload) ?? true) wake();
         });
         await client.query(`listen ${NOTIFY_CHANNEL}`);
@@ -112,6 +116,10 @@ class AdvisoryLockSource implements CatchUpSource {
     }
     await client.end().catch(() => undefined);
     return false;
+  }
+
+  heldBack(position: number): boolean {
+    return this.told > position;
   }
 
   async start(): Promise<CatchUpCursor> {

@@ -2,9 +2,9 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { RecordedEvent } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
-import { progressReadModel } from '../read-models';
+import { inspectionsReadModel, progressReadModel } from '../read-models';
 import { enrolled, online, world } from '../progress/progress.test-events';
-import { PartitionItem, ProjectionRunner, READ_MODEL_CHANNEL } from './projection-runner';
+import { PartitionItem, ProjectionRunner, READ_MODEL_CHANNEL, SharedBatches } from './projection-runner';
 import { inMemory, stored } from './progress.test-tables';
 import { migrateReadModel, readModelDataSource, ReadModel } from './read-model';
 
@@ -232,6 +232,7 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
   const notified: string[] = [];
   const setup = [...world(), ...enrolled('T1', 'S1'), ...enrolled('T2', 'S2')];
   const firstHours = [online('T1', 'R1', 15), online('T2', 'R1', 30), online('T1', 'R2', 12.5)];
+  const secondHours = [online('T1', 'R3', 2), online('T2', 'R3', 3)];
   const asMessages = (events: RecordedEvent[], from = 0): PartitionItem[] =>
     events.map((each, index) => ({ kind: 'event', offset: from + index, event: each }));
 
@@ -316,7 +317,7 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     const [{ applied_offset: from }] = await dataSource.query(
       `select applied_offset from ${schema}.kafka_partitions where partition = 0`,
     );
-    const events = [online('T1', 'R3', 2), online('T2', 'R3', 3)];
+    const events = secondHours;
     const batch = asMessages(events, Number(from) + 1);
     await Promise.all([one.handlePartition(topic, 0, batch, 1), other.handlePartition(topic, 0, batch, 1)]);
     const after = await stored(dataSource);
@@ -383,5 +384,154 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     // Delivered again: nothing moves, and the full path finds it applied already.
     await runner.handlePartition(topic, 1, [{ kind: 'watermark', offset: 1, position: 230 }], 2);
     expect(await stored(dataSource)).toEqual(tables);
+  });
+
+  it('applies the batches of several partitions handed over at once (one fetch) in one transaction, with the ones it passes', async () => {
+    const runner = new ProjectionRunner(dataSource, schema, progressReadModel);
+    const before = await stored(dataSource);
+    const applied = [...setup, ...firstHours, ...secondHours];
+    // Partitions never used above (their rows made by a first batch each): one for each teacher, one with a watermark alone.
+    for (const partition of [5, 6, 7])
+      await runner.handlePartition(topic, partition, [{ kind: 'watermark', offset: 0, position: 1 }], 8);
+    const [t1, t2] = [online('T1', 'R4', 4), online('T2', 'R4', 5)];
+    const sent = await roundTrips(async () => {
+      await Promise.all([
+        runner.handlePartition(topic, 5, asMessages([t1], 1), 8),
+        runner.handlePartition(topic, 6, asMessages([t2], 1), 8),
+        runner.handlePartition(topic, 7, [{ kind: 'watermark', offset: 1, position: t2.position }], 8),
+      ]);
+    });
+    // One start with both partitions' rows and first reads, each batch's second reads (a teacher's
+    // record names the school), one end with both batches' rows, the third partition's move and
+    // the one commit: four round trips, where a transaction a partition took seven.
+    expect(sent).toHaveLength(4);
+    expect(sent[0]).toMatch(
+      /^begin;.*kafka_partitions.*partition = 5 for update of p;.*kafka_partitions.*partition = 6 for update of p/s,
+    );
+    expect(sent.filter((text) => /\bcommit\b/.test(text))).toEqual([sent[3]]);
+    expect(sent[3]).toMatch(/update .*kafka_partitions .*partition = 5.*partition = 6.*partition = 7.*commit/s);
+    // Both batches add to unit totals (rows every partition adds to): one statement, in key order.
+    expect(sent[3].match(/insert into [^;]*unit_progress/g)).toHaveLength(1);
+    expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...applied, t1, t2]));
+    expect(
+      await dataSource.query(
+        `select partition, applied_offset, watermark from ${schema}.kafka_partitions where partition >= 5 order by partition`,
+      ),
+    ).toEqual([
+      { partition: 5, applied_offset: '1', watermark: '1' },
+      { partition: 6, applied_offset: '1', watermark: '1' },
+      { partition: 7, applied_offset: '1', watermark: String(t2.position) },
+    ]);
+    // Delivered again: nothing counted twice.
+    await Promise.all([
+      runner.handlePartition(topic, 5, asMessages([t1], 1), 8),
+      runner.handlePartition(topic, 6, asMessages([t2], 1), 8),
+    ]);
+    expect(await stored(dataSource)).toEqual(inMemory(dataSource, [...applied, t1, t2]));
+    expect(before).not.toEqual(await stored(dataSource));
+  });
+
+  it('sends the batches of one fetch for two read models of one worker (one consumer group) in one transaction', async () => {
+    const inspectionsSchema = `${schema}_inspections`;
+    const inspections = readModelDataSource(database.url, inspectionsReadModel, inspectionsSchema);
+    await inspections.initialize();
+    try {
+      await migrateReadModel(inspections);
+      const sharedBatches = new SharedBatches();
+      const progress = new ProjectionRunner(dataSource, schema, progressReadModel, { sharedBatches });
+      const inspecting = new ProjectionRunner(inspections, inspectionsSchema, inspectionsReadModel, { sharedBatches });
+      const applied = await stored(dataSource);
+      // Partition 9's rows made by a first batch in each.
+      for (const runner of [progress, inspecting])
+        await runner.handlePartition(topic, 9, [{ kind: 'watermark', offset: 0, position: 1 }], 10);
+      const hours = online('T1', 'R5', 1);
+      const before = notified.length;
+      const sent = await roundTrips(async () => {
+        await Promise.all([
+          progress.handlePartition(
+            topic,
+            9,
+            [...asMessages([hours], 1), { kind: 'watermark', offset: 2, position: hours.position }],
+            10,
+          ),
+          // The inspections model handles no hour record: it passes the event by its headers.
+          inspecting.handlePartition(
+            topic,
+            9,
+            [
+              { kind: 'passed', offset: 1, position: hours.position },
+              { kind: 'watermark', offset: 2, position: hours.position },
+            ],
+            10,
+          ),
+        ]);
+      });
+      // The start with both swap locks, the progress batch's reads, the end with both read models'
+      // partition rows, one commit and a notification for each: where a transaction a read model took four.
+      expect(sent.filter((text) => /\bcommit\b/.test(text))).toEqual([sent[sent.length - 1]]);
+      expect(sent.length).toBeLessThanOrEqual(3);
+      expect(sent[0]).toMatch(
+        /^begin;\s*select pg_advisory_xact_lock_shared\(.*'inspections'.*;\s*select pg_advisory_xact_lock_shared\(.*'progress'/s,
+      );
+      expect(sent[sent.length - 1]).toMatch(
+        /_inspections"\.kafka_partitions.*commit;.*pg_notify.*'inspections'.*pg_notify.*'progress'/s,
+      );
+      const told = [`${READ_MODEL_CHANNEL}:inspections`, `${READ_MODEL_CHANNEL}:progress`];
+      for (let waited = 0; !told.every((each) => notified.slice(before).includes(each)) && waited < 5_000; waited += 10)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(notified.slice(before)).toEqual(expect.arrayContaining(told));
+      expect(
+        await inspections.query(
+          `select applied_offset, watermark from ${inspectionsSchema}.kafka_partitions where partition = 9`,
+        ),
+      ).toEqual([{ applied_offset: '2', watermark: String(hours.position) }]);
+      expect(
+        await dataSource.query(`select applied_offset, watermark from ${schema}.kafka_partitions where partition = 9`),
+      ).toEqual([{ applied_offset: '2', watermark: String(hours.position) }]);
+      expect(await stored(dataSource)).not.toEqual(applied);
+    } finally {
+      await inspections.destroy();
+    }
+  });
+
+  it("passes another read model's batch of the same fetch when the transaction they shared failed for a batch it applies", async () => {
+    const inspectionsSchema = `${schema}_inspections_refused`;
+    const inspections = readModelDataSource(database.url, inspectionsReadModel, inspectionsSchema);
+    await inspections.initialize();
+    try {
+      await migrateReadModel(inspections);
+      const sharedBatches = new SharedBatches();
+      const progress = new ProjectionRunner(dataSource, schema, progressReadModel, { sharedBatches });
+      const inspecting = new ProjectionRunner(inspections, inspectionsSchema, inspectionsReadModel, { sharedBatches });
+      for (const runner of [progress, inspecting])
+        await runner.handlePartition(topic, 11, [{ kind: 'watermark', offset: 0, position: 1 }], 12);
+      // The database refuses the progress model's rows of teacher T9 (as it would a value out of range).
+      await dataSource.query(
+        `alter table ${schema}.teacher_records add constraint no_t9 check (teacher_id <> 'T9') not valid`,
+      );
+      const refused = enrolled('T9', 'S1');
+      const last = refused[refused.length - 1].position;
+      await Promise.all([
+        progress.handlePartition(topic, 11, asMessages(refused, 1), 12),
+        inspecting.handlePartition(
+          topic,
+          11,
+          refused.map((each, index) => ({ kind: 'passed', offset: 1 + index, position: each.position })),
+          12,
+        ),
+      ]);
+      // The refused event parked by the progress model; the inspections model's partition moved all the same.
+      expect((await progress.parked()).map((row) => row.streamId)).toEqual(
+        expect.arrayContaining([refused[refused.length - 1].streamId]),
+      );
+      expect(
+        await inspections.query(
+          `select applied_offset, applied_position from ${inspectionsSchema}.kafka_partitions where partition = 11`,
+        ),
+      ).toEqual([{ applied_offset: String(refused.length), applied_position: String(last) }]);
+    } finally {
+      await dataSource.query(`alter table ${schema}.teacher_records drop constraint if exists no_t9`);
+      await inspections.destroy();
+    }
   });
 });

@@ -100,13 +100,35 @@ interface BatchWork {
   justParked: ParkedEvent[];
 }
 
-/** A Kafka partition's batch to pass over, waiting for others to go in the same transaction. */
+/** A Kafka partition's batch to pass over (only its row moves), waiting for others to go in the same transaction. */
 interface PendingPass {
+  kind: 'pass';
   topic: string;
   partition: number;
   messages: readonly PartitionItem[];
   resolve(moved: boolean): void;
   reject(error: unknown): void;
+}
+
+/** A Kafka partition's batch to apply (see partitionTransaction), waiting for others to go in the same transaction. */
+interface PendingApply {
+  kind: 'apply';
+  topic: string;
+  partition: number;
+  reads: readonly RowRef[];
+  cache: RowCache;
+  work: (manager: EntityManager, stored: StoredPartition) => Promise<BatchEnd | undefined>;
+  notify: () => boolean;
+  resolve(moved: boolean): void;
+  reject(error: unknown): void;
+}
+
+type PendingBatch = PendingPass | PendingApply;
+
+/** What a Kafka partition's batch writes at its end: its rows' changes, then statements of its own (its partition's row). */
+interface BatchEnd {
+  changes?: Changes;
+  statements: Statement[];
 }
 
 /** Rolls a retry back when the projector parks the event again. */
@@ -138,6 +160,17 @@ export interface ProjectionRunnerOptions {
   freshCopy?: boolean;
   /** A fresh copy built in partitions side by side (rebuild-worker.ts): this runner is one of them. */
   partition?: RebuildPartition;
+  /**
+   * Shared by the runners of one worker's read models (one database, one consumer group): their
+   * Kafka batches of one fetch go in one transaction. Each runner has its own when unset.
+   */
+  sharedBatches?: SharedBatches;
+}
+
+/** Where the Kafka batches of runners on one database wait for the others of the same fetch (see ProjectionRunnerOptions). */
+export class SharedBatches {
+  /** @internal */
+  pending: [ProjectionRunner, PendingBatch][] | undefined;
 }
 
 /**
@@ -199,8 +232,8 @@ export class ProjectionRunner {
    */
   private readonly sharedTables = new Set<string>();
   private readonly ownTables = new Set<string>();
-  /** Kafka partitions' pass batches waiting to go together (see passPartitionBatch). */
-  private passing: PendingPass[] | undefined;
+  /** Where Kafka partitions' batches of one fetch wait to go in one transaction (see together). */
+  private readonly sharedBatches: SharedBatches;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -222,6 +255,7 @@ export class ProjectionRunner {
     if (options.freshCopy || options.partition)
       this.written = new Map([...this.tables.keys()].map((table) => [table, new Set<string>()]));
     this.partition = options.partition;
+    this.sharedBatches = options.sharedBatches ?? new SharedBatches();
     this.progress.setMaxListeners(0);
   }
 
@@ -612,12 +646,12 @@ export class ProjectionRunner {
       if (messages.length === 0 || (await this.passPartitionBatch(topic, partition, messages))) return;
     }
     try {
-      await this.handlePartitionBatch(topic, partition, messages, partitions);
+      await this.handlePartitionBatch(topic, partition, messages, partitions, true);
     } catch (error) {
       if (error instanceof AwaitingEvents || isPassingTrouble(error) || messages.length === 0) throw error;
       for (const message of messages) {
         try {
-          await this.handlePartitionBatch(topic, partition, [message], partitions);
+          await this.handlePartitionBatch(topic, partition, [message], partitions, false);
         } catch (single) {
           if (single instanceof AwaitingEvents || isPassingTrouble(single) || message.kind !== 'event') throw single;
           if (!this.failsForGood(message.event.position, single)) throw single;
@@ -634,6 +668,7 @@ export class ProjectionRunner {
     partition: number,
     messages: readonly PartitionItem[],
     partitions: number | undefined,
+    together: boolean,
   ): Promise<void> {
     let stopped: { awaiting: RecordedEvent; reason: AwaitingEvents } | undefined;
     let progressed = false;
@@ -678,12 +713,14 @@ export class ProjectionRunner {
         if (done.length === 0) {
           // Where this partition waits, for the other partitions to tell what is awaited for good.
           if (awaitingPosition === stored.awaiting_position) return undefined;
-          return [
-            {
-              text: `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
-              values: [this.name, topic, partition, awaitingPosition],
-            },
-          ];
+          return {
+            statements: [
+              {
+                text: `update ${table} set awaiting_position = $4 where name = $1 and topic = $2 and partition = $3`,
+                values: [this.name, topic, partition, awaitingPosition],
+              },
+            ],
+          };
         }
         const watermark = Math.max(
           Number(stored.watermark),
@@ -694,15 +731,26 @@ export class ProjectionRunner {
         parked = changes.parked;
         progressed = true;
         // The batch's rows and the partition's row go with the commit: one round trip, not one a table.
-        return [
-          ...this.writeStatements(changes),
-          {
-            text: `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
-            values: [this.name, topic, partition, done[done.length - 1].offset, position, watermark, awaitingPosition],
-          },
-        ];
+        return {
+          changes,
+          statements: [
+            {
+              text: `update ${table} set applied_offset = $4, applied_position = $5, watermark = $6, awaiting_position = $7, updated_at = now() where name = $1 and topic = $2 and partition = $3`,
+              values: [
+                this.name,
+                topic,
+                partition,
+                done[done.length - 1].offset,
+                position,
+                watermark,
+                awaitingPosition,
+              ],
+            },
+          ],
+        };
       },
       () => progressed,
+      together,
     );
     work.justParked.push(...parked);
     this.announceParked(work);
@@ -716,133 +764,220 @@ export class ProjectionRunner {
    * reads; then the statements `work` answers (its writes), the commit and, when `notify` says the
    * views moved, a notification on READ_MODEL_CHANNEL, in one (the notification in a transaction
    * of its own after the commit: inside the batch's it would hold PostgreSQL's notify lock through
-   * every worker's commit). Statements sent as one text carry their values as literals.
+   * every worker's commit). Statements sent as one text carry their values as literals. `together`:
+   * in the same transaction as the other partitions' batches handed over meanwhile (see together).
    */
-  private async partitionTransaction(
+  private partitionTransaction(
     topic: string,
     partition: number,
     reads: readonly RowRef[],
     cache: RowCache,
-    work: (manager: EntityManager, stored: StoredPartition) => Promise<Statement[] | undefined>,
+    work: (manager: EntityManager, stored: StoredPartition) => Promise<BatchEnd | undefined>,
     notify: () => boolean,
+    together: boolean,
   ): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as ClientBase;
-      const literal = (value: string) => client.escapeLiteral(value);
-      const where = `name = ${literal(this.name)} and topic = ${literal(topic)} and partition = ${integer(partition)}`;
-      const select = `select p.applied_offset, p.applied_position, p.watermark, p.awaiting_position,
-           (select c.position from "${this.schema}".projection_checkpoint c where c.name = ${literal(this.name)}) as checkpoint
-         from "${this.schema}".kafka_partitions p where ${where} for update of p`;
-      try {
-        const tables = this.keysByTable(reads);
-        const started = (await client.query(
-          [
-            'begin',
-            `select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${literal(this.name)}))`,
-            select,
-            ...tables.map(([table, keys]) => inlined(this.table(table).loadStatement(keys) as Statement)),
-          ].join(';\n'),
-        )) as unknown as { rows: Record<string, unknown>[] }[];
-        let [stored] = started[2].rows as unknown as StoredPartition[];
-        if (stored)
-          cache.loaded(
-            reads,
-            new Map(tables.map(([table], index) => [table, this.table(table).loaded(started[3 + index].rows)])),
-          );
-        else {
-          // The partition's first batch here: its row is made, then locked; the rows read before
-          // it was locked are left for the batch to read again.
-          const [, made] = (await client.query(
-            `insert into "${this.schema}".kafka_partitions (name, topic, partition) values (${literal(this.name)}, ${literal(topic)}, ${integer(partition)}) on conflict do nothing; ${select}`,
-          )) as unknown as { rows: StoredPartition[] }[];
-          stored = made.rows[0];
-        }
-        const closing = (await work(runner.manager, stored)) ?? [];
-        await timedPhase(`${this.name}:flush`, () =>
-          client.query(
-            [
-              ...closing.map(inlined),
-              'commit',
-              ...(notify() ? [`select pg_notify('${READ_MODEL_CHANNEL}', ${literal(this.name)})`] : []),
-            ].join(';\n'),
-          ),
-        );
-      } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      await runner.release();
-    }
+    return new Promise<boolean>((resolve, reject) => {
+      const batch: PendingApply = { kind: 'apply', topic, partition, reads, cache, work, notify, resolve, reject };
+      if (together) this.together(batch);
+      else ProjectionRunner.partitionsTransaction([[this, batch]]).then(() => resolve(true), reject);
+    }).then(() => undefined);
   }
 
   /**
    * A batch with no event this read model handles (watermarks, other read models' events): only
-   * the partition's row moves, by one conditional update. The batches of other partitions handed
-   * over meanwhile (a fetch brings every partition of the worker's at once, and most are only a
-   * watermark) go with it: one round trip with the transaction's start, the swap lock, the
-   * commit and the views' notification. False when that moved nothing (a partition's first
-   * batch, or one delivered again): the full path takes it then.
+   * the partition's row moves, by one conditional update, with the other partitions' batches of
+   * the same fetch (see together). False when that moved nothing (a partition's first batch, or
+   * one delivered again): the full path takes it then.
    */
-  private passPartitionBatch(topic: string, partition: number, messages: readonly PartitionItem[]): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      const pass = { topic, partition, messages, resolve, reject };
-      if (this.passing) return void this.passing.push(pass);
-      this.passing = [pass];
-      // After the other partitions' handlers of the same fetch have run up to here.
-      setImmediate(() => {
-        const passes = this.passing ?? [];
-        this.passing = undefined;
-        this.passTogether(passes).then(
-          (moved) => passes.forEach((each, index) => each.resolve(moved[index])),
-          (error: unknown) => passes.forEach((each) => each.reject(error)),
-        );
-      });
+  private async passPartitionBatch(
+    topic: string,
+    partition: number,
+    messages: readonly PartitionItem[],
+  ): Promise<boolean> {
+    try {
+      return await new Promise<boolean>((resolve, reject) =>
+        this.together({ kind: 'pass', topic, partition, messages, resolve, reject }),
+      );
+    } catch (error) {
+      if (isPassingTrouble(error)) throw error;
+      // Another batch of the same fetch (another read model's, another partition's) may be what
+      // failed the transaction: this one alone again.
+      const alone: PendingPass = {
+        kind: 'pass',
+        topic,
+        partition,
+        messages,
+        resolve: () => undefined,
+        reject: () => undefined,
+      };
+      const [moved] = await ProjectionRunner.partitionsTransaction([[this, alone]]);
+      return moved;
+    }
+  }
+
+  /**
+   * A fetch hands a worker every partition of its with something new at once, for every read
+   * model it builds (one consumer group for them all): their batches go in one transaction (one
+   * commit, one round trip to start and one to end it, whatever the number of partitions and read
+   * models), sent once the other handlers of the same fetch have run up to here. A batch retried
+   * alone (to find an event at fault) does not come this way: another partition's batch must
+   * never fail with it.
+   */
+  private together(batch: PendingBatch): void {
+    const shared = this.sharedBatches;
+    if (shared.pending) return void shared.pending.push([this, batch]);
+    shared.pending = [[this, batch]];
+    setImmediate(() => {
+      const pending = shared.pending ?? [];
+      shared.pending = undefined;
+      ProjectionRunner.partitionsTransaction(pending).then(
+        (moved) => pending.forEach(([, each], index) => each.resolve(moved[index])),
+        (error: unknown) => pending.forEach(([, each]) => each.reject(error)),
+      );
     });
   }
 
-  /** Partitions' pass batches in one transaction, in partition order (two workers never wait crosswise); which moved. */
-  private async passTogether(passes: readonly PendingPass[]): Promise<boolean[]> {
-    const ordered = [...passes].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-    const runner = this.dataSource.createQueryRunner();
+  /**
+   * Partitions' batches of one or more read models (one database) in one transaction, each read
+   * model's partition rows locked in partition order (two workers never wait crosswise): the
+   * batches to apply as partitionTransaction says, the ones to pass by a conditional update each
+   * with the commit. Answers, per batch, whether it moved (a pass that moved nothing goes the
+   * full way).
+   */
+  private static async partitionsTransaction(
+    pending: readonly (readonly [ProjectionRunner, PendingBatch])[],
+  ): Promise<boolean[]> {
+    const byPartition = (a: PendingBatch, b: PendingBatch) =>
+      a.topic.localeCompare(b.topic) || a.partition - b.partition;
+    const runners = [...new Set(pending.map(([runner]) => runner))].sort((a, b) => a.name.localeCompare(b.name));
+    const batchesOf = (runner: ProjectionRunner) =>
+      pending.filter(([each]) => each === runner).map(([, batch]) => batch);
+    const applies = runners.flatMap((runner) =>
+      batchesOf(runner)
+        .filter((batch): batch is PendingApply => batch.kind === 'apply')
+        .sort(byPartition)
+        .map((batch) => [runner, batch] as const),
+    );
+    const passes = runners.flatMap((runner) =>
+      batchesOf(runner)
+        .filter((batch): batch is PendingPass => batch.kind === 'pass')
+        .sort(byPartition)
+        .map((batch) => [runner, batch] as const),
+    );
+    const queryRunner = runners[0].dataSource.createQueryRunner();
     let moved: boolean[];
+    let notified: ProjectionRunner[] = [];
     try {
-      const client = (await runner.connect()) as ClientBase;
-      const name = client.escapeLiteral(this.name);
-      const updates = ordered.map(({ topic, partition, messages }) => {
-        let position = 0;
-        let watermark = 0;
-        for (const message of messages) {
-          if (message.kind === 'watermark') watermark = Math.max(watermark, message.position);
-          else position = Math.max(position, eventPositionOf(message));
-        }
-        const offset = integer(messages[messages.length - 1].offset);
-        return `update "${this.schema}".kafka_partitions
-           set applied_offset = ${offset}, applied_position = greatest(applied_position, ${integer(position)}),
-               watermark = greatest(watermark, ${integer(watermark)}), awaiting_position = null, updated_at = now()
-           where name = ${name} and topic = ${client.escapeLiteral(topic)} and partition = ${integer(partition)}
-             and applied_offset < ${offset}`;
-      });
-      const results = (await client.query(
-        [
-          'begin',
-          `select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${name}))`,
-          ...updates,
-          'commit',
-          `select pg_notify('${READ_MODEL_CHANNEL}', ${name})`,
-        ].join(';\n'),
-      )) as unknown as { rowCount: number | null }[];
-      const movedOrdered = ordered.map((_, index) => (results[2 + index].rowCount ?? 0) > 0);
-      moved = passes.map((pass) => movedOrdered[ordered.indexOf(pass)]);
-    } catch (error) {
-      // A failure part-way leaves the transaction open (or aborted): end it before the connection goes back.
-      await runner.query('rollback').catch(() => undefined);
-      throw error;
+      const client = (await queryRunner.connect()) as ClientBase;
+      const literal = (value: string) => client.escapeLiteral(value);
+      const where = (runner: ProjectionRunner, topic: string, partition: number) =>
+        `name = ${literal(runner.name)} and topic = ${literal(topic)} and partition = ${integer(partition)}`;
+      const select = (runner: ProjectionRunner, topic: string, partition: number) =>
+        `select p.applied_offset, p.applied_position, p.watermark, p.awaiting_position,
+           (select c.position from "${runner.schema}".projection_checkpoint c where c.name = ${literal(runner.name)}) as checkpoint
+         from "${runner.schema}".kafka_partitions p where ${where(runner, topic, partition)} for update of p`;
+      const start = [
+        'begin',
+        ...runners.map(
+          (runner) => `select pg_advisory_xact_lock_shared(${SWAP_LOCK_SPACE}, hashtext(${literal(runner.name)}))`,
+        ),
+      ];
+      try {
+        const closing: string[] = [];
+        if (applies.length > 0) {
+          const layout = applies.map(([runner, { topic, partition, reads }]) => {
+            const tables = runner.keysByTable(reads);
+            const at = start.length;
+            start.push(
+              select(runner, topic, partition),
+              ...tables.map(([table, keys]) => inlined(runner.table(table).loadStatement(keys) as Statement)),
+            );
+            return { tables, at };
+          });
+          const started = (await client.query(start.join(';\n'))) as unknown as { rows: Record<string, unknown>[] }[];
+          const stored: StoredPartition[] = [];
+          for (const [index, [runner, { topic, partition, reads, cache }]] of applies.entries()) {
+            const { tables, at } = layout[index];
+            let [row] = started[at].rows as unknown as StoredPartition[];
+            if (row)
+              cache.loaded(
+                reads,
+                new Map(
+                  tables.map(([table], each) => [table, runner.table(table).loaded(started[at + 1 + each].rows)]),
+                ),
+              );
+            else {
+              // The partition's first batch here: its row is made, then locked; the rows read before
+              // it was locked are left for the batch to read again.
+              const [, made] = (await client.query(
+                `insert into "${runner.schema}".kafka_partitions (name, topic, partition) values (${literal(runner.name)}, ${literal(topic)}, ${integer(partition)}) on conflict do nothing; ${select(runner, topic, partition)}`,
+              )) as unknown as { rows: StoredPartition[] }[];
+              row = made.rows[0];
+            }
+            stored.push(row);
+          }
+          // Every batch's work to its end, even when one fails: none may use the connection after it went back.
+          const works = await Promise.allSettled(
+            applies.map(([, batch], index) => batch.work(queryRunner.manager, stored[index])),
+          );
+          for (const done of works) if (done.status === 'rejected') throw done.reason;
+          const ends = works.map((done) => (done.status === 'fulfilled' ? done.value : undefined));
+          // A read model's batches write together: its counter rows (unit totals, shared by every
+          // partition) added by one statement a table in key order, as another worker adds them, so
+          // that two workers' transactions never lock them crosswise; then the partitions' rows.
+          for (const runner of runners) {
+            const own = ends.filter((end, index): end is BatchEnd => end !== undefined && applies[index][0] === runner);
+            const changes = own.flatMap((end) => (end.changes ? [end.changes] : []));
+            if (changes.length > 0) closing.push(...runner.writeStatements(runner.mergeChanges(changes)).map(inlined));
+            for (const end of own) closing.push(...end.statements.map(inlined));
+          }
+        } else closing.push(...start);
+        const updates = passes.map(([runner, { topic, partition, messages }]) => {
+          let position = 0;
+          let watermark = 0;
+          for (const message of messages) {
+            if (message.kind === 'watermark') watermark = Math.max(watermark, message.position);
+            else position = Math.max(position, eventPositionOf(message));
+          }
+          const offset = integer(messages[messages.length - 1].offset);
+          return `update "${runner.schema}".kafka_partitions
+             set applied_offset = ${offset}, applied_position = greatest(applied_position, ${integer(position)}),
+                 watermark = greatest(watermark, ${integer(watermark)}), awaiting_position = null, updated_at = now()
+             where ${where(runner, topic, partition)} and applied_offset < ${offset}`;
+        });
+        notified = runners.filter(
+          (runner) =>
+            passes.some(([each]) => each === runner) ||
+            applies.some(([each, batch]) => each === runner && batch.notify()),
+        );
+        const results = (await timedPhase(`${runners[0].name}:flush`, () =>
+          client.query(
+            [
+              ...closing,
+              ...updates,
+              'commit',
+              ...notified.map((runner) => `select pg_notify('${READ_MODEL_CHANNEL}', ${literal(runner.name)})`),
+            ].join(';\n'),
+          ),
+        )) as unknown as { rowCount: number | null }[] | { rowCount: number | null };
+        // The updates' results come right before the commit's (and the notifications').
+        const all = Array.isArray(results) ? results : [results];
+        const firstUpdate = all.length - notified.length - 1 - updates.length;
+        const passMoved = new Map(
+          passes.map(([, pass], index) => [pass as PendingBatch, (all[firstUpdate + index].rowCount ?? 0) > 0]),
+        );
+        moved = pending.map(([, batch]) => passMoved.get(batch) ?? true);
+      } catch (error) {
+        // A failure part-way leaves the transaction open (or aborted): end it before the connection goes back.
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      }
     } finally {
-      await runner.release();
+      await queryRunner.release();
     }
-    if (moved.some(Boolean)) this.progress.emit('advanced');
+    for (const runner of runners)
+      if (pending.some(([each, batch], index) => each === runner && batch.kind === 'pass' && moved[index]))
+        runner.progress.emit('advanced');
     return moved;
   }
 
@@ -1228,6 +1363,21 @@ export class ProjectionRunner {
 
   private async flush(manager: EntityManager, work: BatchWork = this.work): Promise<void> {
     await this.write(manager, this.takeChanges(work), work);
+  }
+
+  /** Several batches' changes as one (Kafka partitions' batches of one fetch): counter rows added up, in key order. */
+  private mergeChanges(list: readonly Changes[]): Changes {
+    if (list.length === 1) return list[0];
+    const puts = new Map<string, Row[]>();
+    const deletes = new Map<string, unknown[][]>();
+    const counters = this.batchWork().cache;
+    for (const each of list) {
+      for (const [table, rows] of each.puts) puts.set(table, [...(puts.get(table) ?? []), ...rows]);
+      for (const [table, keys] of each.deletes) deletes.set(table, [...(deletes.get(table) ?? []), ...keys]);
+      for (const [table, rows] of each.counters)
+        counters.apply(rows.map((row): ViewChange => ({ op: 'add', table, row })));
+    }
+    return { puts, deletes, counters: counters.takeCounters(), parked: list.flatMap((each) => each.parked) };
   }
 
   /** What `write` sends, as statements to go in one text (parked events first, as there). */

@@ -3,9 +3,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ConnectionLossTolerantClient, EventStore, EventStoreLogger, Subscription } from '@tip/event-store';
 import { MessageConsumer } from '@tip/messaging';
 import { inProjectionSpan } from '@tip/observability';
-import { consumeIntoReadModel, KafkaFeed } from '../kafka/kafka-feed';
+import { consumeIntoReadModels, KafkaFeed } from '../kafka/kafka-feed';
 import { liveSchemaOf, migrateReadModel, readModelDataSource, ReadModel } from './read-model';
-import { ParkedEventRow, ProjectionRunner, READ_MODEL_CHANNEL } from './projection-runner';
+import { ParkedEventRow, ProjectionRunner, READ_MODEL_CHANNEL, SharedBatches } from './projection-runner';
 
 /** 503 VIEW_BEHIND: the read model did not reach the position asked for in time. */
 export class ViewBehindError extends Error {
@@ -90,6 +90,8 @@ export class ReadModelHost {
     options: ReadModelHostOptions,
   ): Promise<ReadModelHost> {
     const hosted = new Map<string, Hosted>();
+    // Workers: the read models' batches of one fetch in one transaction (they share the database).
+    const sharedBatches = options.kafka?.broker ? new SharedBatches() : undefined;
     try {
       for (const readModel of readModels) {
         const dataSource = readModelDataSource(connectionString, readModel, liveSchemaOf(readModel));
@@ -97,7 +99,7 @@ export class ReadModelHost {
         hosted.set(readModel.projection.name, {
           readModel,
           dataSource,
-          runner: new ProjectionRunner(dataSource, liveSchemaOf(readModel), readModel),
+          runner: new ProjectionRunner(dataSource, liveSchemaOf(readModel), readModel, { sharedBatches }),
         });
         await migrateReadModel(dataSource);
       }
@@ -119,10 +121,15 @@ export class ReadModelHost {
     const { kafka } = options;
     if (kafka?.broker) {
       const feed = { ...kafka, broker: kafka.broker };
-      for (const each of hosted.values()) {
-        each.consumer = await consumeIntoReadModel(each.runner, feed, options.logger);
+      for (const each of hosted.values())
         each.runner.progress.on('advanced', () => host.moved(each.readModel.projection.name));
-      }
+      // One consumer group for all of them: each message fetched and decoded once.
+      const consumer = await consumeIntoReadModels(
+        [...hosted.values()].map((each) => each.runner),
+        feed,
+        options.logger,
+      );
+      for (const each of hosted.values()) each.consumer = consumer;
     } else if (kafka) {
       host.listener = new AdvanceListener(connectionString, (name) => host.moved(name), options.logger);
       await host.listener.started;
@@ -223,7 +230,9 @@ export class ReadModelHost {
     this.stopping = true;
     await this.listener?.close();
     await Promise.all([...this.hosted.values()].map((each) => each.subscription?.stop().catch(() => undefined)));
-    await Promise.all([...this.hosted.values()].map((each) => each.consumer?.stop().catch(() => undefined)));
+    // The read models share one consumer: stopped once.
+    const consumers = new Set([...this.hosted.values()].map((each) => each.consumer));
+    await Promise.all([...consumers].map((consumer) => consumer?.stop().catch(() => undefined)));
     await Promise.all([...this.hosted.values()].map((each) => each.dataSource.destroy()));
   }
 
