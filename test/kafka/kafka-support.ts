@@ -68,6 +68,26 @@ export async function startWorker(
 
 const root = path.resolve(__dirname, '../..');
 
+/** Where the read models stand on each partition: the offset after the lowest any of them applied. */
+export async function nextOffsets(viewsUrl: string, topic: string): Promise<Map<number, number>> {
+  const client = new Client({ connectionString: viewsUrl });
+  await client.connect();
+  try {
+    const next = new Map<number, number>();
+    for (const readModel of READ_MODELS) {
+      const { rows } = await client.query<{ partition: number; applied_offset: string }>(
+        `select partition, applied_offset from "${liveSchemaOf(readModel)}".kafka_partitions where topic = $1`,
+        [topic],
+      );
+      for (const row of rows)
+        next.set(row.partition, Math.min(next.get(row.partition) ?? Infinity, Number(row.applied_offset) + 1));
+    }
+    return next;
+  } finally {
+    await client.end();
+  }
+}
+
 /** A projector worker as operators run it: its own process (apps/projector). */
 export function spawnWorker(
   databaseUrl: string,

@@ -8,6 +8,7 @@ import {
   collectingLogger,
   consumedToEnd,
   converged,
+  nextOffsets,
   PARTITIONS,
   startWorker,
   TwoWays,
@@ -76,6 +77,19 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
   it('takes a delivery again without counting it twice: a whole second group replaying the topic changes nothing', async () => {
     const before = await viewsOf(world.kafkaViews.url);
     const replayBroker = new KafkaJsBroker({ brokers: [testKafkaBrokers()], clientId: 'tip-test-replay', logger });
+    // Committed at the beginning: a new group would otherwise start where the read models stand.
+    const replayGroup = readModelsGroup(
+      READ_MODELS.map((readModel) => readModel.projection.name),
+      'tip-replay-',
+    );
+    const seeding = new Kafka({ brokers: [testKafkaBrokers()], logLevel: logLevel.NOTHING }).admin();
+    await seeding.connect();
+    await seeding.setOffsets({
+      groupId: replayGroup,
+      topic: world.topic,
+      partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, offset: '0' })),
+    });
+    await seeding.disconnect();
     const replay = await ReadModelHost.open(world.kafkaViews.url, undefined, READ_MODELS, {
       runProjectors: false,
       kafka: { topic: world.topic, partitions: PARTITIONS, broker: replayBroker, groupPrefix: 'tip-replay-' },
@@ -120,6 +134,31 @@ describeWithKafka('Read models built by projector workers from Kafka', () => {
     }
     expect(snapshotDifferences(before, await viewsOf(world.kafkaViews.url))).toEqual([]);
   }, 120_000);
+
+  it("starts a new group (groups renamed by an upgrade) where the read models stand, not at the topic's beginning", async () => {
+    const standing = await nextOffsets(world.kafkaViews.url, world.topic);
+    expect(standing.size).toBe(PARTITIONS);
+    expect([...standing.values()].some((offset) => offset > 0)).toBe(true);
+    const broker = new KafkaJsBroker({ brokers: [testKafkaBrokers()], clientId: 'tip-test-upgrade', logger });
+    const upgraded = await ReadModelHost.open(world.kafkaViews.url, undefined, READ_MODELS, {
+      runProjectors: false,
+      kafka: { topic: world.topic, partitions: PARTITIONS, broker, groupPrefix: 'tip-upgraded-' },
+      logger,
+    });
+    try {
+      const group = readModelsGroup(
+        READ_MODELS.map((readModel) => readModel.projection.name),
+        'tip-upgraded-',
+      );
+      const committed = new Map(
+        (await broker.consumerLag(group, world.topic)).map((lag) => [lag.partition, lag.committed]),
+      );
+      expect(committed).toEqual(standing);
+    } finally {
+      await upgraded.close();
+      await broker.close();
+    }
+  }, 60_000);
 
   it('counts nothing twice when the relay publishes a stretch of the log again (a crash before its checkpoint)', async () => {
     const before = await viewsOf(world.kafkaViews.url);

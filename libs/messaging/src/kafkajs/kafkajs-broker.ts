@@ -148,6 +148,7 @@ export class KafkaJsBroker implements MessageBroker {
         },
       });
     };
+    if (options.startOffsets) await this.seedOffsets(options.groupId, options.topic, await options.startOffsets());
     await start();
     const stop = async () => {
       stopped = true;
@@ -192,6 +193,26 @@ export class KafkaJsBroker implements MessageBroker {
     }
     const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
     return metadata.partitions.length;
+  }
+
+  /** The start offsets committed for the group's partitions that have none (see ConsumerOptions.startOffsets). */
+  private async seedOffsets(groupId: string, topic: string, starts: ReadonlyMap<number, number>): Promise<void> {
+    if (starts.size === 0) return;
+    const admin = await this.adminClient();
+    const [group] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    // kafkajs answers -1 for a partition the group has not committed on.
+    const partitions = (group?.partitions ?? [])
+      .filter(({ partition, offset }) => Number(offset) < 0 && starts.has(partition))
+      .map(({ partition }) => ({ partition, offset: String(starts.get(partition)) }));
+    if (partitions.length === 0) return;
+    try {
+      await admin.setOffsets({ groupId, topic, partitions });
+      this.logger?.info('Kafka consumer group starts where its consumers stand', { groupId, topic, partitions });
+    } catch (error) {
+      // Another member joined first (a group must be empty to be given offsets) and seeded it, or
+      // it starts at the beginning and passes over what was applied: slower, never wrong.
+      this.logger?.warn('Kafka consumer group not given its start offsets', { groupId, error: String(error) });
+    }
   }
 
   async consumerLag(groupId: string, topic: string): Promise<PartitionLag[]> {

@@ -44,6 +44,13 @@ export interface ConsumerOptions {
   handle(batch: PartitionBatch): Promise<void>;
   /** Where a group with no committed offset starts; default the beginning. */
   fromBeginning?: boolean;
+  /**
+   * Where a group with no committed offset on a partition starts instead, when its consumers know
+   * (the next offset each partition owes them, by partition): a group new to a topic whose
+   * messages are applied already, as after the groups were renamed, starts where they stand
+   * instead of fetching the whole retained topic again only to pass it over.
+   */
+  startOffsets?(): Promise<ReadonlyMap<number, number>>;
 }
 
 export interface MessageConsumer {

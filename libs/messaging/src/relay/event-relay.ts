@@ -25,7 +25,7 @@ export interface RelayOptions {
   logger: EventStoreLogger;
 }
 
-/** See RelayOptions.minPageIntervalMs: the in-process projectors' own page interval. */
+/** See RelayOptions.minPageIntervalMs. Shorter than the in-process projectors' (DEFAULT_PAGE_INTERVAL_MS): the workers' fetch comes after it. */
 export const RELAY_PAGE_INTERVAL_MS = 10;
 
 /** See RelayOptions.watermarkIntervalMs: what it adds at most to a read-your-writes wait. */

@@ -1042,6 +1042,15 @@ export class ProjectionRunner {
     this.announceParked(work);
   }
 
+  /** The offset after the last this read model applied, by partition of the topic (those it has a row for). */
+  async nextOffsets(topic: string, manager: EntityManager = this.dataSource.manager): Promise<Map<number, number>> {
+    const rows: { partition: number; applied_offset: string }[] = await manager.query(
+      `select partition, applied_offset from "${this.schema}".kafka_partitions where name = $1 and topic = $2`,
+      [this.name, topic],
+    );
+    return new Map(rows.map((row) => [Number(row.partition), Number(row.applied_offset) + 1]));
+  }
+
   /**
    * How far a read model fed by Kafka has come: every partition has seen a watermark at least
    * this high, and the relay publishes a watermark only after every event up to it.

@@ -49,6 +49,15 @@ export async function consumeIntoReadModels(
       feed.groupPrefix,
     ),
     topic: feed.topic,
+    // Where every read model stands: what they all applied is passed over anyway.
+    startOffsets: async () => {
+      const [first, ...others] = await Promise.all(runners.map((runner) => runner.nextOffsets(feed.topic)));
+      const starts = new Map<number, number>();
+      for (const [partition, offset] of first ?? [])
+        if (others.every((each) => each.has(partition)))
+          starts.set(partition, Math.min(offset, ...others.map((each) => each.get(partition) ?? offset)));
+      return starts;
+    },
     handle: async ({ topic, partition, messages, heartbeat }) => {
       const decoded = new Map<IncomingMessage, Decoded>();
       const decode = (message: IncomingMessage): Decoded => {
