@@ -24,9 +24,6 @@ export function defaultHashWorkers(cores = availableParallelism()): number {
   return cores < 2 ? 0 : Math.min(4, Math.max(1, cores - 2));
 }
 
-/** Pages a worker thread has in hand beyond which the calling thread hashes the next page itself. */
-export const BACKLOG_PAGES = 2;
-
 /**
  * Hashes pages of log rows in worker threads, round robin; `hash` answers in whatever order the
  * workers finish, so the caller keeps its own order. With no workers, pages are hashed at once,
@@ -38,8 +35,6 @@ export class RowHashers {
   private readonly ready: Worker[] = [];
   private readonly waiting = new Map<number, { resolve(value: HashedRows): void; reject(error: Error): void }>();
   private nextId = 0;
-  /** Pages this thread hashed itself, having no worker ready or each with a backlog. */
-  pagesHashedHere = 0;
   private failure: Error | undefined;
   private results = Buffer.alloc(0);
   /**
@@ -75,11 +70,9 @@ export class RowHashers {
     const own = spareOf(this.spare.bytes, rows.bytes.length);
     new Uint8Array(own, 0, rows.bytes.length).set(rows.bytes);
     const results = spareOf(this.spare.results, rows.count * ROW_RESULT_BYTES);
-    if (this.ready.length === 0 || this.waiting.size >= this.ready.length * BACKLOG_PAGES) {
-      // No thread has started yet (loading its compiler takes a few hundred ms), or each has pages
-      // waiting: this one hashes the page meanwhile, instead of waiting for them with the pages
-      // in flight (on two cores, the worker was behind and the chaining thread idle a third of the time).
-      this.pagesHashedHere += 1;
+    if (this.ready.length === 0) {
+      // No thread has started yet (loading its compiler takes a few hundred ms): this one hashes
+      // the page meanwhile, instead of waiting with the first pages in flight.
       hashLogRows(
         Buffer.from(own, 0, rows.bytes.length),
         rows.count,

@@ -1,7 +1,7 @@
 import { canonicalInstant, contentHashOfCanonical, decodeLogRows, LoggedEvent } from '@tip/event-store';
 import { eventLeafHash } from '../merkle/event-leaf';
 import { hashLogRows, ROW_RESULT_BYTES } from './row-hashes';
-import { BACKLOG_PAGES, HashedRows, RowHashers } from './row-hashers';
+import { HashedRows, RowHashers } from './row-hashers';
 
 /** Microseconds since 2000-01-01 UTC (a timestamptz) of an ISO instant. */
 function microsOf(iso: string): number {
@@ -320,27 +320,6 @@ describe('hashing pages of log rows in a worker thread', () => {
       const inWorker = await hashers.hash(first);
       expect(inWorker.rows.bytes.equals(first.bytes)).toBe(true);
       expect(inWorker.results.equals(expected)).toBe(true);
-    } finally {
-      await hashers.close();
-    }
-  });
-
-  it('hashes a page on the calling thread when the worker has a backlog, the same, in the order asked', async () => {
-    const hashers = new RowHashers(1);
-    try {
-      while (hashers.threadsReady === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-      const pages = [3, 40, 7, 60].map((count, index) => page(index * 100 + 1, count));
-      // Sent at once: the worker has the first BACKLOG_PAGES in hand when the next comes.
-      const hashing = pages.map((each) => hashers.hash(each));
-      expect(hashers.pagesHashedHere).toBe(pages.length - BACKLOG_PAGES);
-      for (const [index, pending] of hashing.entries()) {
-        const hashed = await pending;
-        const expected = Buffer.alloc(pages[index].count * ROW_RESULT_BYTES);
-        hashLogRows(pages[index].bytes, pages[index].count, expected);
-        expect(hashed.rows.bytes.equals(pages[index].bytes)).toBe(true);
-        expect(hashed.results.equals(expected)).toBe(true);
-        hashed.release?.();
-      }
     } finally {
       await hashers.close();
     }
