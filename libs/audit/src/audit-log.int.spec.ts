@@ -323,7 +323,7 @@ describe('The audit log (Merkle tree and signed heads over the event store)', ()
       }
       return verifyLog({
         scan: scan(),
-        storedLeaves: (fromChunk) => audit.tree.chunksFrom(fromChunk, 64),
+        storedLeaves: (fromChunk) => audit.tree.storedChunksFrom(fromChunk, 64),
         heads: await storedCheckpoints(audit.heads),
         kept: [],
         hashWorkers: 2,

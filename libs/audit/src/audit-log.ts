@@ -70,7 +70,7 @@ export async function verifyAuditLog(
 ): Promise<LogVerificationReport> {
   return verifyLog({
     scan: sources.store.scanLog({ rows: true }),
-    storedLeaves: (fromChunk) => sources.tree.chunksFrom(fromChunk, 64),
+    storedLeaves: (fromChunk) => sources.tree.storedChunksFrom(fromChunk, 64),
     heads: await storedCheckpoints(sources.heads),
     kept: options.against ?? [],
     trustedKey: options.trustedKey,

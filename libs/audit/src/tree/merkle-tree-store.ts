@@ -23,6 +23,13 @@ export interface LeafChunk {
   leaves: Buffer[];
 }
 
+/** One chunk as its columns hold it: positions uint64 big-endian per leaf, leaves 32 bytes per leaf. */
+export interface StoredLeafChunk {
+  chunk: number;
+  positions: Buffer;
+  leaves: Buffer;
+}
+
 interface Cursor {
   state: TreeState;
   frontier: MerkleFrontier;
@@ -190,13 +197,25 @@ export class MerkleTreeStore {
     return rows.map(decodeChunk);
   }
 
-  /** Chunks from `fromChunk` on, in order, a page at a time (verification walks them beside the events). */
+  /** Chunks from `fromChunk` on, in order, a page at a time (the export writes them beside the events). */
   async chunksFrom(fromChunk: number, limit: number, client: Pool | PoolClient = this.pool): Promise<LeafChunk[]> {
+    return (await this.storedChunksFrom(fromChunk, limit, client)).map(decodeChunk);
+  }
+
+  /**
+   * The same, their columns as stored: verification walks them beside the events and compares
+   * each leaf where it lies (an object and a Buffer a leaf were most of what the stored tree cost it).
+   */
+  async storedChunksFrom(
+    fromChunk: number,
+    limit: number,
+    client: Pool | PoolClient = this.pool,
+  ): Promise<StoredLeafChunk[]> {
     const { rows } = await client.query<{ chunk: string; positions: Buffer; leaves: Buffer }>(
       'select chunk, positions, leaves from tip_merkle_chunks where chunk >= $1 order by chunk limit $2',
       [fromChunk, limit],
     );
-    return rows.map(decodeChunk);
+    return rows.map((row) => ({ chunk: Number(row.chunk), positions: row.positions, leaves: row.leaves }));
   }
 
   /** How many leaves of the tree are events at or before `position` (the tree holds every such event it reached). */
@@ -368,7 +387,7 @@ function packPositions(positions: number[]): Buffer {
   return packed;
 }
 
-function decodeChunk(row: { chunk: string; positions: Buffer; leaves: Buffer }): LeafChunk {
+function decodeChunk(row: { chunk: string | number; positions: Buffer; leaves: Buffer }): LeafChunk {
   const positions: number[] = [];
   for (let at = 0; at + 8 <= row.positions.length; at += 8) {
     positions.push(row.positions.readUInt32BE(at) * 0x1_0000_0000 + row.positions.readUInt32BE(at + 4));

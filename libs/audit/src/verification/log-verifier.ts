@@ -3,9 +3,9 @@ import * as eventStore from '@tip/event-store';
 import type { LoggedEvent, LogInstants, LogScanItem } from '@tip/event-store';
 import { Checkpoint, checkpointSignatureProblem } from '../checkpoints/checkpoint';
 import { eventLeafHash } from '../merkle/event-leaf';
-import { MerkleFrontier } from '../merkle/merkle-tree';
+import { HASH_BYTES, MerkleFrontier } from '../merkle/merkle-tree';
 import { CHUNK_SIZE } from '../tree/tree-schema';
-import type { LeafChunk } from '../tree/merkle-tree-store';
+import type { StoredLeafChunk } from '../tree/merkle-tree-store';
 import { defaultHashWorkers, HashedRows, RowHashers } from './row-hashers';
 import { ROW_RESULT_BYTES } from './row-hashes';
 
@@ -118,7 +118,7 @@ export interface LogVerificationReport {
 export interface VerifyLogInput {
   scan: AsyncIterable<LogScanItem>;
   /** The tree as the builder stored it, for naming the events that differ (optional). */
-  storedLeaves?: (fromChunk: number) => Promise<LeafChunk[]>;
+  storedLeaves?: (fromChunk: number) => Promise<StoredLeafChunk[]>;
   /** Signed heads from the database, with the order they were stored in. */
   heads: (Checkpoint & { id?: number })[];
   /** Tree heads an auditor kept. */
@@ -199,6 +199,43 @@ interface RecordedLeaf {
 }
 
 /**
+ * Stored leaves read ahead: a run of one chunk's leaves, compared where they lie in its columns
+ * (an object and a Buffer a leaf were most of what the stored tree cost verify).
+ */
+interface RecordedRun {
+  /** The tree index of the chunk's first leaf. */
+  firstIndex: number;
+  positions: Buffer;
+  leaves: Buffer;
+  /** The run's next leaf, and the one past its last, by their place in the chunk. */
+  at: number;
+  end: number;
+}
+
+/** No stored leaf is at hand (all positions compare below it, none equals it). */
+const NO_RECORDED = Number.POSITIVE_INFINITY;
+
+/** The position stored for a chunk's leaf `at` (uint64 big-endian), read as the chunk store decodes it. */
+const recordedPositionAt = (positions: Buffer, at: number): number =>
+  positions.readUInt32BE(at * 8) * 0x1_0000_0000 + positions.readUInt32BE(at * 8 + 4);
+
+/** A stored leaf as an object of its own, for a problem to name (leaf `at` of its run's chunk). */
+function recordedLeafOf(run: RecordedRun, at: number): RecordedLeaf {
+  return {
+    index: run.firstIndex + at,
+    position: recordedPositionAt(run.positions, at),
+    leaf: Buffer.from(run.leaves.subarray(at * HASH_BYTES, (at + 1) * HASH_BYTES)),
+  };
+}
+
+/** Whether the stored leaf at `storedAt` is the 32 bytes at `leafAt` (a short one at the column's end is not). */
+function sameLeaf(stored: Buffer, storedAt: number, leaf: Buffer, leafAt: number): boolean {
+  if (storedAt + HASH_BYTES > stored.length) return false;
+  for (let index = 0; index < HASH_BYTES; index++) if (stored[storedAt + index] !== leaf[leafAt + index]) return false;
+  return true;
+}
+
+/**
  * Checks the whole log in one pass in global order: each stream's hash chain, each event's
  * columns against its metadata, the Merkle tree over the safe prefix against every signed head
  * and kept checkpoint, and, when the stored leaves are genuine (they hash to a signed root),
@@ -266,8 +303,12 @@ class Verification {
   private readonly kept: Anchor[];
   private nextAnchor = 0;
   // The stored tree, read ahead of the events, and a tree of its own leaves to check them.
-  private recorded: RecordedLeaf[] = [];
-  private recordedAt = 0;
+  private recordedRuns: RecordedRun[] = [];
+  private runAt = 0;
+  /** The position of the next stored leaf at hand (NO_RECORDED when none is). */
+  private nextRecorded = NO_RECORDED;
+  /** The position of the last stored leaf read (undefined before one is). */
+  private lastRecorded: number | undefined;
   private nextChunk = 0;
   private recordedDone: boolean;
   /**
@@ -370,10 +411,7 @@ class Verification {
 
   /** Stored leaves up to `position`, and the ones recorded at positions no event holds any more. */
   private async readRecordedUpTo(position: number): Promise<void> {
-    while (
-      !this.recordedDone &&
-      (this.recorded.length === 0 || this.recorded[this.recorded.length - 1].position < position)
-    ) {
+    while (!this.recordedDone && (this.lastRecorded === undefined || this.lastRecorded < position)) {
       const chunks = (await this.input.storedLeaves?.(this.nextChunk)) ?? [];
       if (chunks.length === 0) {
         this.recordedDone = true;
@@ -388,33 +426,81 @@ class Verification {
           });
           this.recordedGenuine = false;
         }
-        chunk.leaves.forEach((leaf, at) => {
-          const position = chunk.positions[at];
-          // Leaves the builder added after this scan began belong to events it cannot see.
-          if (position <= this.safePosition)
-            this.recorded.push({ index: chunk.chunk * CHUNK_SIZE + at, position, leaf });
-        });
+        this.keepRecorded(chunk);
         this.nextChunk = chunk.chunk + 1;
       }
     }
+    if (this.nextRecorded === NO_RECORDED) this.settleRecorded();
+  }
+
+  /**
+   * A chunk's leaves as runs of the ones kept: every leaf with a position (a trailing part of one
+   * is a leaf too, and matches none), but those the builder added after this scan began, which
+   * belong to events it cannot see.
+   */
+  private keepRecorded({ chunk, positions, leaves }: StoredLeafChunk): void {
+    const count = Math.ceil(leaves.length / HASH_BYTES);
+    const withPositions = Math.min(count, Math.floor(positions.length / 8));
+    let run: RecordedRun | undefined;
+    for (let at = 0; at < withPositions; at++) {
+      const position = recordedPositionAt(positions, at);
+      if (position > this.safePosition) {
+        run = undefined;
+        continue;
+      }
+      if (run) run.end = at + 1;
+      else {
+        run = { firstIndex: chunk * CHUNK_SIZE, positions, leaves, at, end: at + 1 };
+        this.recordedRuns.push(run);
+      }
+      this.lastRecorded = position;
+    }
+  }
+
+  /** Points `nextRecorded` at the first stored leaf not yet taken; runs all taken are let go. */
+  private settleRecorded(): void {
+    const runs = this.recordedRuns;
+    while (this.runAt < runs.length && runs[this.runAt].at >= runs[this.runAt].end) this.runAt += 1;
+    if (this.runAt === runs.length) {
+      runs.length = 0;
+      this.runAt = 0;
+      this.nextRecorded = NO_RECORDED;
+      return;
+    }
+    const run = runs[this.runAt];
+    this.nextRecorded = recordedPositionAt(run.positions, run.at);
+  }
+
+  /** The next stored leaf, taken: its run moves on. */
+  private takeRecorded(): RecordedRun {
+    const run = this.recordedRuns[this.runAt];
+    run.at += 1;
+    if (run.at < run.end) this.nextRecorded = recordedPositionAt(run.positions, run.at);
+    else this.settleRecorded();
+    return run;
   }
 
   private takeRecordedBefore(position: number): void {
     // Leaves recorded at positions below this event's whose events are gone.
-    while (this.recordedAt < this.recorded.length && this.recorded[this.recordedAt].position < position) {
-      this.vanished.push(this.recorded[this.recordedAt]);
-      this.trackRecorded(this.recorded[this.recordedAt]);
-      this.recordedAt += 1;
+    while (this.nextRecorded < position) {
+      const run = this.takeRecorded();
+      const at = run.at - 1;
+      this.vanished.push(recordedLeafOf(run, at));
+      this.trackRecorded(run, at);
     }
   }
 
-  private trackRecorded(recorded: RecordedLeaf): void {
+  /** The stored leaves' own tree takes their leaf `at` of `run`. */
+  private trackRecorded(run: RecordedRun, at: number): void {
     const recordedFrontier = this.partFromComputed();
-    if (recorded.index !== recordedFrontier.size) {
+    if (run.firstIndex + at !== recordedFrontier.size) {
       this.recordedGenuine = false;
       return;
     }
-    recordedFrontier.append(recorded.leaf);
+    const leafAt = at * HASH_BYTES;
+    if (leafAt + HASH_BYTES <= run.leaves.length) recordedFrontier.appendAt(run.leaves, leafAt);
+    // A short one fails as it always did: not a hash.
+    else recordedFrontier.append(run.leaves.subarray(leafAt));
     this.reachRecordedAnchors(recordedFrontier);
   }
 
@@ -439,17 +525,17 @@ class Verification {
   /** The event's leaf hash, held in `leaf` at `leafAt`. */
   private addLeaf(event: LoggedEvent, leaf: Buffer, leafAt: number): void {
     this.lastTreePosition = event.position;
-    this.takeRecordedBefore(event.position);
-    const recorded = this.recorded[this.recordedAt];
-    if (recorded && recorded.position === event.position) {
-      this.recordedAt += 1;
-      const same = recorded.leaf.compare(leaf, leafAt, leafAt + 32) === 0;
-      if (!same) this.leafMismatches.push({ event: decoded(event), recorded });
-      if (this.recordedFrontier === undefined && same && recorded.index === this.frontier.size) {
+    if (this.nextRecorded < event.position) this.takeRecordedBefore(event.position);
+    if (this.nextRecorded === event.position) {
+      const run = this.takeRecorded();
+      const at = run.at - 1;
+      const same = sameLeaf(run.leaves, at * HASH_BYTES, leaf, leafAt);
+      if (!same) this.leafMismatches.push({ event: decoded(event), recorded: recordedLeafOf(run, at) });
+      if (this.recordedFrontier === undefined && same && run.firstIndex + at === this.frontier.size) {
         this.frontier.appendAt(leaf, leafAt);
         this.reachRecordedAnchors(this.frontier);
       } else {
-        this.trackRecorded(recorded);
+        this.trackRecorded(run, at);
         this.frontier.appendAt(leaf, leafAt);
       }
     } else {
@@ -457,7 +543,7 @@ class Verification {
       this.partFromComputed();
       this.frontier.appendAt(leaf, leafAt);
       // Within the stored tree (a recorded leaf lies beyond it): a position the tree never had.
-      if (!this.recordedDone || recorded) this.unexpected.push({ event: decoded(event) });
+      if (!this.recordedDone || this.nextRecorded !== NO_RECORDED) this.unexpected.push({ event: decoded(event) });
     }
     this.reachAnchors();
   }
