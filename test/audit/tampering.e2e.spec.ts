@@ -348,6 +348,15 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'the stored Merkle leaves cut short inside a leaf',
+    async tamper(client) {
+      await client.query(
+        'update tip_merkle_chunks set leaves = substring(leaves from 1 for length(leaves) - 5) where chunk = (select max(chunk) from tip_merkle_chunks)',
+      );
+    },
+    named: () => [{ check: 'tree-leaves', kind: 'tree' }],
+  },
+  {
     name: 'a tree head forged in the table over an altered log',
     async tamper(client, at) {
       await client.query(`update tip_events set data = '{"seats":300,"unitId":"320707"}' where position = $1`, [

@@ -498,9 +498,12 @@ class Verification {
       return;
     }
     const leafAt = at * HASH_BYTES;
-    if (leafAt + HASH_BYTES <= run.leaves.length) recordedFrontier.appendAt(run.leaves, leafAt);
-    // A short one fails as it always did: not a hash.
-    else recordedFrontier.append(run.leaves.subarray(leafAt));
+    if (leafAt + HASH_BYTES > run.leaves.length) {
+      // The column cut short: no hash, so no tree a signed root could vouch for (reported at the end).
+      this.recordedGenuine = false;
+      return;
+    }
+    recordedFrontier.appendAt(run.leaves, leafAt);
     this.reachRecordedAnchors(recordedFrontier);
   }
 
