@@ -2,6 +2,7 @@ import { EventMetadata, RecordedEvent } from '../port/event';
 import { readInt64 } from '../port/log-rows';
 import { EventSchemaRegistry } from '../port/upcasting';
 import { storedMetadata } from './stored-metadata';
+import { binaryCopyHeaderLength } from './binary-copy';
 
 /**
  * readAll's columns for a binary COPY (scanAll): numbers as their bytes, the JSON as its text,
@@ -10,10 +11,6 @@ import { storedMetadata } from './stored-metadata';
 export const EVENT_COPY_COLUMNS =
   'position, stream_id, stream_revision, event_type, data::text, metadata::text, schema_version';
 const FIELDS = 7;
-
-/** PostgreSQL's binary COPY signature; the flags and the header extension's length follow it. */
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-const HEADER_BYTES = SIGNATURE.length + 8;
 
 /**
  * Reads the rows of a binary COPY of EVENT_COPY_COLUMNS into the events readAll gives for them
@@ -54,12 +51,12 @@ export class EventCopyDecoder {
       }
     } else if (rest) buffer = Buffer.concat([rest, chunk]);
     if (!this.headerRead) {
-      if (buffer.length < HEADER_BYTES || buffer.length < HEADER_BYTES + buffer.readUInt32BE(SIGNATURE.length + 4)) {
+      const header = binaryCopyHeaderLength(buffer, buffer.length, 'events');
+      if (header === undefined) {
         this.rest = buffer;
         return;
       }
-      if (!buffer.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY of events');
-      at = HEADER_BYTES + buffer.readUInt32BE(SIGNATURE.length + 4);
+      at = header;
       this.headerRead = true;
     }
     while (at + 2 <= buffer.length) {

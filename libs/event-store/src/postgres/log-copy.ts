@@ -1,5 +1,6 @@
 import { LoggedEvent } from '../port/event';
 import { decodeLogRowFields, LOG_ROW_FIELDS, LogInstants, logRowEnd, logRowFields, LogRows } from '../port/log-rows';
+import { binaryCopyHeaderLength } from './binary-copy';
 
 /**
  * Instants formatted here: years 1900–2199, whose microseconds from 2000 are exact as a double
@@ -21,10 +22,6 @@ export const LOG_COPY_COLUMNS =
   'position, stream_id, stream_revision, event_id, event_type, schema_version, business_time, recorded_time, ' +
   `${instantText('business_time')}, ${instantText('recorded_time')}, data, metadata, hash`;
 const FIELDS = LOG_ROW_FIELDS;
-
-/** PostgreSQL's binary COPY signature; the flags and the header extension's length follow it. */
-const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-const HEADER_BYTES = SIGNATURE.length + 8;
 
 /**
  * Reads the rows of a binary COPY of LOG_COPY_COLUMNS into LoggedEvents, equal to what readLog
@@ -60,17 +57,12 @@ export class LogCopyDecoder {
     let buffer = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = undefined;
     if (!this.headerRead) {
-      if (buffer.length < HEADER_BYTES) {
+      const header = binaryCopyHeaderLength(buffer, buffer.length, 'the log');
+      if (header === undefined) {
         this.rest = buffer;
         return undefined;
       }
-      if (!buffer.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY of the log');
-      const extension = buffer.readUInt32BE(SIGNATURE.length + 4);
-      if (buffer.length < HEADER_BYTES + extension) {
-        this.rest = buffer;
-        return undefined;
-      }
-      buffer = buffer.subarray(HEADER_BYTES + extension);
+      buffer = buffer.subarray(header);
       this.headerRead = true;
     }
     let at = 0;
@@ -273,12 +265,10 @@ export class LogRowPages {
 
   /** Skips the header once it is all in: false while it is not. */
   private readHeader(): boolean {
-    if (this.filled < HEADER_BYTES) return false;
-    if (!this.page.subarray(0, SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY of the log');
-    const extension = this.page.readUInt32BE(SIGNATURE.length + 4);
-    if (this.filled < HEADER_BYTES + extension) return false;
-    this.page.copyWithin(0, HEADER_BYTES + extension, this.filled);
-    this.filled -= HEADER_BYTES + extension;
+    const header = binaryCopyHeaderLength(this.page, this.filled, 'the log');
+    if (header === undefined) return false;
+    this.page.copyWithin(0, header, this.filled);
+    this.filled -= header;
     this.headerRead = true;
     return true;
   }
