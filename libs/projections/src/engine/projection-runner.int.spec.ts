@@ -431,8 +431,17 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     expect(before).not.toEqual(await stored(dataSource));
   });
 
-  it('sends the batches of one fetch for two read models of one worker (one consumer group) in one transaction', async () => {
-    const inspectionsSchema = `${schema}_inspections`;
+  /** The progress and inspections read models as one worker's (one consumer group's), sharing their fetches' transactions. */
+  async function withBothReadModels(
+    suffix: string,
+    run: (both: {
+      progress: ProjectionRunner;
+      inspecting: ProjectionRunner;
+      inspections: DataSource;
+      inspectionsSchema: string;
+    }) => Promise<void>,
+  ): Promise<void> {
+    const inspectionsSchema = `${schema}_${suffix}`;
     const inspections = readModelDataSource(database.url, inspectionsReadModel, inspectionsSchema);
     await inspections.initialize();
     try {
@@ -440,6 +449,14 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
       const sharedBatches = new SharedBatches();
       const progress = new ProjectionRunner(dataSource, schema, progressReadModel, { sharedBatches });
       const inspecting = new ProjectionRunner(inspections, inspectionsSchema, inspectionsReadModel, { sharedBatches });
+      await run({ progress, inspecting, inspections, inspectionsSchema });
+    } finally {
+      await inspections.destroy();
+    }
+  }
+
+  it('sends the batches of one fetch for two read models of one worker (one consumer group) in one transaction', async () => {
+    await withBothReadModels('inspections', async ({ progress, inspecting, inspections, inspectionsSchema }) => {
       const applied = await stored(dataSource);
       // Partition 9's rows made by a first batch in each.
       for (const runner of [progress, inspecting])
@@ -489,49 +506,44 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
         await dataSource.query(`select applied_offset, watermark from ${schema}.kafka_partitions where partition = 9`),
       ).toEqual([{ applied_offset: '2', watermark: String(hours.position) }]);
       expect(await stored(dataSource)).not.toEqual(applied);
-    } finally {
-      await inspections.destroy();
-    }
+    });
   });
 
   it("passes another read model's batch of the same fetch when the transaction they shared failed for a batch it applies", async () => {
-    const inspectionsSchema = `${schema}_inspections_refused`;
-    const inspections = readModelDataSource(database.url, inspectionsReadModel, inspectionsSchema);
-    await inspections.initialize();
-    try {
-      await migrateReadModel(inspections);
-      const sharedBatches = new SharedBatches();
-      const progress = new ProjectionRunner(dataSource, schema, progressReadModel, { sharedBatches });
-      const inspecting = new ProjectionRunner(inspections, inspectionsSchema, inspectionsReadModel, { sharedBatches });
-      for (const runner of [progress, inspecting])
-        await runner.handlePartition(topic, 11, [{ kind: 'watermark', offset: 0, position: 1 }], 12);
-      // The database refuses the progress model's rows of teacher T9 (as it would a value out of range).
-      await dataSource.query(
-        `alter table ${schema}.teacher_records add constraint no_t9 check (teacher_id <> 'T9') not valid`,
-      );
-      const refused = enrolled('T9', 'S1');
-      const last = refused[refused.length - 1].position;
-      await Promise.all([
-        progress.handlePartition(topic, 11, asMessages(refused, 1), 12),
-        inspecting.handlePartition(
-          topic,
-          11,
-          refused.map((each, index) => ({ kind: 'passed', offset: 1 + index, position: each.position })),
-          12,
-        ),
-      ]);
-      // The refused event parked by the progress model; the inspections model's partition moved all the same.
-      expect((await progress.parked()).map((row) => row.streamId)).toEqual(
-        expect.arrayContaining([refused[refused.length - 1].streamId]),
-      );
-      expect(
-        await inspections.query(
-          `select applied_offset, applied_position from ${inspectionsSchema}.kafka_partitions where partition = 11`,
-        ),
-      ).toEqual([{ applied_offset: String(refused.length), applied_position: String(last) }]);
-    } finally {
-      await dataSource.query(`alter table ${schema}.teacher_records drop constraint if exists no_t9`);
-      await inspections.destroy();
-    }
+    await withBothReadModels(
+      'inspections_refused',
+      async ({ progress, inspecting, inspections, inspectionsSchema }) => {
+        try {
+          for (const runner of [progress, inspecting])
+            await runner.handlePartition(topic, 11, [{ kind: 'watermark', offset: 0, position: 1 }], 12);
+          // The database refuses the progress model's rows of teacher T9 (as it would a value out of range).
+          await dataSource.query(
+            `alter table ${schema}.teacher_records add constraint no_t9 check (teacher_id <> 'T9') not valid`,
+          );
+          const refused = enrolled('T9', 'S1');
+          const last = refused[refused.length - 1].position;
+          await Promise.all([
+            progress.handlePartition(topic, 11, asMessages(refused, 1), 12),
+            inspecting.handlePartition(
+              topic,
+              11,
+              refused.map((each, index) => ({ kind: 'passed', offset: 1 + index, position: each.position })),
+              12,
+            ),
+          ]);
+          // The refused event parked by the progress model; the inspections model's partition moved all the same.
+          expect((await progress.parked()).map((row) => row.streamId)).toEqual(
+            expect.arrayContaining([refused[refused.length - 1].streamId]),
+          );
+          expect(
+            await inspections.query(
+              `select applied_offset, applied_position from ${inspectionsSchema}.kafka_partitions where partition = 11`,
+            ),
+          ).toEqual([{ applied_offset: String(refused.length), applied_position: String(last) }]);
+        } finally {
+          await dataSource.query(`alter table ${schema}.teacher_records drop constraint if exists no_t9`);
+        }
+      },
+    );
   });
 });
