@@ -51,11 +51,13 @@ export async function consumeIntoReadModels(
     topic: feed.topic,
     // Where every read model stands: what they all applied is passed over anyway.
     startOffsets: async () => {
-      const [first, ...others] = await Promise.all(runners.map((runner) => runner.nextOffsets(feed.topic)));
+      const stored = await Promise.all(runners.map((runner) => runner.nextOffsets(feed.topic)));
       const starts = new Map<number, number>();
-      for (const [partition, offset] of first ?? [])
-        if (others.every((each) => each.has(partition)))
-          starts.set(partition, Math.min(offset, ...others.map((each) => each.get(partition) ?? offset)));
+      // A partition some read model has no row for starts at the beginning.
+      for (const partition of stored[0]?.keys() ?? []) {
+        const next = stored.map((offsets) => offsets.get(partition));
+        if (next.every((offset): offset is number => offset !== undefined)) starts.set(partition, Math.min(...next));
+      }
       return starts;
     },
     handle: async ({ topic, partition, messages, heartbeat }) => {
