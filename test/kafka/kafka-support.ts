@@ -9,7 +9,7 @@ import { CommandGateway } from '@tip/application';
 import { createPostgresEventStore, EventStore, EventStoreLogger, NewEvent, PostgresEventStore } from '@tip/event-store';
 import { createTestDatabase, TestDatabase } from '@tip/testing';
 import { EventRelay, KafkaJsBroker, MessageBroker } from '@tip/messaging';
-import { liveSchemaOf, READ_MODELS, ReadModelHost, readModelsGroup } from '@tip/projections';
+import { liveSchemaOf, READ_MODELS, ReadModel, ReadModelHost, readModelsGroup } from '@tip/projections';
 import { Snapshot, snapshotSchema } from '../read-models/support/read-model-snapshot';
 import { commandPipelineOver } from '../read-models/support/training-scenario';
 
@@ -74,14 +74,9 @@ export async function nextOffsets(viewsUrl: string, topic: string): Promise<Map<
   await client.connect();
   try {
     const next = new Map<number, number>();
-    for (const readModel of READ_MODELS) {
-      const { rows } = await client.query<{ partition: number; applied_offset: string }>(
-        `select partition, applied_offset from "${liveSchemaOf(readModel)}".kafka_partitions where topic = $1`,
-        [topic],
-      );
-      for (const row of rows)
-        next.set(row.partition, Math.min(next.get(row.partition) ?? Infinity, Number(row.applied_offset) + 1));
-    }
+    for (const readModel of READ_MODELS)
+      for (const [partition, offset] of await appliedOffsets(client, readModel, topic))
+        next.set(partition, Math.min(next.get(partition) ?? Infinity, offset + 1));
     return next;
   } finally {
     await client.end();
@@ -235,6 +230,15 @@ export async function twoWays(brokers: string, logger: EventStoreLogger): Promis
   };
 }
 
+/** The last offset a read model applied, by partition of the topic (those it has a row for). */
+async function appliedOffsets(client: Client, readModel: ReadModel, topic: string): Promise<Map<number, number>> {
+  const { rows } = await client.query<{ partition: number; applied_offset: string }>(
+    `select partition, applied_offset from "${liveSchemaOf(readModel)}".kafka_partitions where topic = $1`,
+    [topic],
+  );
+  return new Map(rows.map((row) => [row.partition, Number(row.applied_offset)]));
+}
+
 /** Waits until the workers have been through every message of the topic, each read model on every partition. */
 export async function consumedToEnd(
   brokers: string,
@@ -252,12 +256,9 @@ export async function consumedToEnd(
     for (;;) {
       const behind: string[] = [];
       for (const readModel of READ_MODELS) {
-        const { rows } = await client.query<{ partition: number; applied_offset: string }>(
-          `select partition, applied_offset from "${liveSchemaOf(readModel)}".kafka_partitions where topic = $1`,
-          [topic],
-        );
+        const offsets = await appliedOffsets(client, readModel, topic);
         for (const { partition, high } of ends) {
-          const applied = Number(rows.find((row) => row.partition === partition)?.applied_offset ?? -1);
+          const applied = offsets.get(partition) ?? -1;
           if (applied < Number(high) - 1)
             behind.push(`${readModel.projection.name}/${partition}: ${applied} of ${Number(high) - 1}`);
         }
