@@ -89,6 +89,39 @@ export function difference(after: FigureDelta, before: FigureDelta): FigureDelta
   return changed ? (delta as FigureDelta) : undefined;
 }
 
+/**
+ * difference of two records' figures (recordFigures), the same delta read figure by figure by
+ * name rather than by keys walked and looked up (a teacher's record changes with most events a
+ * rebuild projects: the walk was a fourteenth of its main thread).
+ */
+export function recordDifference(after: FigureDelta, before: FigureDelta): FigureDelta | undefined {
+  let delta: FigureDelta | undefined;
+  let value = minus(after.enrolled, before.enrolled);
+  if (value !== 0) (delta ??= {}).enrolled = value;
+  if ((value = minus(after.confirmed, before.confirmed)) !== 0) (delta ??= {}).confirmed = value;
+  if ((value = minus(after.pointsSelected, before.pointsSelected)) !== 0) (delta ??= {}).pointsSelected = value;
+  if ((value = minus(after.onlinePassed, before.onlinePassed)) !== 0) (delta ??= {}).onlinePassed = value;
+  if ((value = minus(after.assessed, before.assessed)) !== 0) (delta ??= {}).assessed = value;
+  if ((value = minus(after.passed, before.passed)) !== 0) (delta ??= {}).passed = value;
+  if ((value = minus(after.excellent, before.excellent)) !== 0) (delta ??= {}).excellent = value;
+  if ((value = minus(after.certified, before.certified)) !== 0) (delta ??= {}).certified = value;
+  if ((value = minus(after.trained, before.trained)) !== 0) (delta ??= {}).trained = value;
+  if ((value = minus(after.othersEnrolled, before.othersEnrolled)) !== 0) (delta ??= {}).othersEnrolled = value;
+  if ((value = minus(after.othersTrained, before.othersTrained)) !== 0) (delta ??= {}).othersTrained = value;
+  if ((value = minus(after.hoursCredited, before.hoursCredited)) !== 0) (delta ??= {}).hoursCredited = value;
+  if ((value = minus(after.hoursRecognised, before.hoursRecognised)) !== 0) (delta ??= {}).hoursRecognised = value;
+  if (after.hoursByCategory !== undefined || before.hoursByCategory !== undefined) {
+    const byCategory: Record<string, unknown> = {};
+    if (differs('hoursByCategory', after.hoursByCategory, before.hoursByCategory, byCategory))
+      (delta ??= {}).hoursByCategory = byCategory.hoursByCategory as Record<string, number>;
+  }
+  return delta;
+}
+
+/** after − before of a number figure, as differs works it out. */
+const minus = (after: number | undefined, before: number | undefined) =>
+  (hundredths(after ?? 0) + hundredths(-(before ?? 0))) / 100;
+
 /** Puts after − before of one figure in `delta` unless it is zero (every key zero, for maps); whether it did. */
 function differs(key: string, after: unknown, before: unknown, delta: Record<string, unknown>): boolean {
   if (typeof after === 'object' || typeof before === 'object') {

@@ -36,7 +36,15 @@ import {
   ViewChange,
   ViewRows,
 } from '../engine/view-changes';
-import { closureFigures, difference, FigureDelta, ledgerFigures, negated, recordFigures } from './progress.figures';
+import {
+  closureFigures,
+  difference,
+  FigureDelta,
+  ledgerFigures,
+  negated,
+  recordDifference,
+  recordFigures,
+} from './progress.figures';
 import {
   BatchRow,
   PilotDesignationRow,
@@ -463,7 +471,7 @@ function recordChanged(event: Recorded<EnrollmentEvent>, rows: ViewRows): ViewCh
     changes.push(...addedUp(batchId, unitOf(rows, beforeSchool), negated(beforeFigures), event));
     changes.push(...addedUp(batchId, unitOf(rows, after.schoolId), difference(figures, {}), event));
   } else {
-    const delta = difference(figures, beforeFigures);
+    const delta = recordDifference(figures, beforeFigures);
     changes.push(...addedUp(batchId, unitOf(rows, after.schoolId), delta, event));
   }
   // An exempt teacher taking part of their own will is exempt in the programme, ExemptTeacher or not.
