@@ -1,4 +1,4 @@
-import { isoWeekOf, parseIsoWeek, previousIsoWeek } from './iso-week';
+import { isoWeekOf, parseIsoWeek, previousIsoWeek, shanghaiDayOf } from './iso-week';
 
 describe('ISO weeks in Asia/Shanghai', () => {
   it.each([
@@ -43,5 +43,47 @@ describe('ISO weeks in Asia/Shanghai', () => {
         for (let day = 0; day < 7; day++) expect(isoWeekOf(week.fromMs + day * 86_400_000 + 1)).toBe(week.week);
       }
     }
+  });
+});
+
+describe('the Shanghai date of an instant (shanghaiDayOf)', () => {
+  const byDateParse = (instant: string) => Math.floor((Date.parse(instant) + 8 * 3600_000) / 86_400_000);
+
+  it('reads UTC instants digit by digit as Date.parse reads them, every hour of every day from 1999 to 2031', () => {
+    for (let ms = Date.UTC(1999, 0, 1); ms < Date.UTC(2031, 0, 1); ms += 3600_000 + 61_001) {
+      const withMilliseconds = new Date(ms).toISOString();
+      const withoutThem = `${withMilliseconds.slice(0, 19)}Z`;
+      expect(shanghaiDayOf(withMilliseconds)).toBe(byDateParse(withMilliseconds));
+      expect(shanghaiDayOf(withoutThem)).toBe(byDateParse(withoutThem));
+    }
+  });
+
+  it.each([
+    '2021-01-17T15:59:59.999Z',
+    '2021-01-17T16:00:00.000Z',
+    '2020-02-29T23:00:00Z',
+    '2021-02-30T00:00:00Z',
+    '2021-04-31T20:00:00.000Z',
+    '2000-03-01T00:00:00Z',
+    '1900-02-28T16:00:00Z',
+    '0000-01-01T00:00:00Z',
+    '2021-01-01T24:00:00Z',
+    '2021-01-01T10:60:00Z',
+    '2021-01-01T10:00:60Z',
+    '2021-00-10T10:00:00Z',
+    '2021-13-10T10:00:00Z',
+    '2021-01-00T10:00:00Z',
+    '2021-01-32T10:00:00Z',
+    '2021-01-01T10:00:00.1Z',
+    '2021-01-01T10:00:00.a00Z',
+    '2021-01-01T10:00:00z',
+    '2021-01-01 10:00:00Z',
+    '2021-01-01T10:00:00.000+08:00',
+    '2021-01-01T10:00:00+08:00',
+    '+002021-01-01T10:00:00Z',
+    'not an instant at all',
+    '',
+  ])('takes %j as Date.parse does', (instant) => {
+    expect(shanghaiDayOf(instant)).toBe(byDateParse(instant));
   });
 });

@@ -21,7 +21,7 @@ import {
 } from '@tip/domain';
 import * as domain from '@tip/domain';
 import { RecordedEvent } from '@tip/event-store';
-import { isoWeekOf } from '../notices/iso-week';
+import { isoWeekOf, shanghaiDayOf } from '../notices/iso-week';
 import {
   AwaitingEvents,
   EventPlace,
@@ -542,11 +542,9 @@ function addedUp(batchId: string, school: UnitRow, delta: FigureDelta | undefine
 }
 
 /** isoWeekOf, worked out once per local day (every add of an event names its week). */
-const SHANGHAI_OFFSET_MS = 8 * 60 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 const weeksByDay = new Map<number, string>();
 function weekOf(instant: string): string {
-  const day = Math.floor((Date.parse(instant) + SHANGHAI_OFFSET_MS) / DAY_MS);
+  const day = shanghaiDayOf(instant);
   let week = weeksByDay.get(day);
   if (week === undefined) weeksByDay.set(day, (week = isoWeekOf(instant)));
   return week;
