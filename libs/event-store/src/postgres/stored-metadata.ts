@@ -9,8 +9,33 @@ const BUSINESS_TIME_MEMBER = ',"businessTime":"';
  * form, for the caller to parse it whole.
  */
 export function storedBusinessTime(text: string): string | undefined {
-  if (!text.startsWith(ACTOR_MEMBER) || text.charCodeAt(ACTOR_MEMBER.length) !== 0x7b) return undefined;
-  // Past the actor's object, whatever its strings hold.
+  let index: number;
+  if (lastActor !== undefined && text.startsWith(lastActor)) index = lastActor.length - 1;
+  else {
+    if (!text.startsWith(ACTOR_MEMBER) || text.charCodeAt(ACTOR_MEMBER.length) !== 0x7b) return undefined;
+    index = actorEnd(text);
+    if (index >= text.length) return undefined;
+    lastActor = text.slice(0, index + 1);
+  }
+  if (!text.startsWith(BUSINESS_TIME_MEMBER, index + 1)) return undefined;
+  const start = index + 1 + BUSINESS_TIME_MEMBER.length;
+  const end = text.indexOf('"', start);
+  if (end < 0) return undefined;
+  // An instant holds no escapes; a text that does is left to JSON.parse. (Looked for in the
+  // instant alone: lastIndexOf read back through the actor.)
+  for (let index = start; index < end; index++) if (text.charCodeAt(index) === 0x5c) return undefined;
+  return text.slice(start, end);
+}
+
+/**
+ * The text up to the end of the last actor found (`{"actor":{…}`): a log's events come from few
+ * actors, and a text that starts with it has its actor end in the same place (actorEnd reads no
+ * further), so it is compared, not scanned again.
+ */
+let lastActor: string | undefined;
+
+/** Where the actor's object that starts the text ends (its closing brace), whatever its strings hold; past the end if it does not. */
+function actorEnd(text: string): number {
   let depth = 0;
   let index = ACTOR_MEMBER.length;
   for (let inString = false; index < text.length; index++) {
@@ -22,12 +47,7 @@ export function storedBusinessTime(text: string): string | undefined {
     else if (code === 0x7b || code === 0x5b) depth++;
     else if ((code === 0x7d || code === 0x5d) && --depth === 0) break;
   }
-  if (!text.startsWith(BUSINESS_TIME_MEMBER, index + 1)) return undefined;
-  const start = index + 1 + BUSINESS_TIME_MEMBER.length;
-  const end = text.indexOf('"', start);
-  // An instant holds no escapes; a text that does is left to JSON.parse.
-  if (end < 0 || text.lastIndexOf('\\', end) >= start) return undefined;
-  return text.slice(start, end);
+  return index;
 }
 
 /**

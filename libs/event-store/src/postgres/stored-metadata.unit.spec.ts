@@ -64,4 +64,30 @@ describe('metadata read lazily from its stored text', () => {
       expect(metadata).toEqual(JSON.parse(text));
     }
   });
+
+  it('finds the business time of each text when actors come and go (the last actor is compared, not scanned again)', () => {
+    const times = ['2020-11-02T22:48:00.000Z', '2021-03-04T05:06:07.000Z', '2021-12-31T16:00:00.000Z'];
+    const texts = [
+      ...Object.values(actors),
+      usual.actor,
+      { sub: 'platform' },
+      { sub: 'platform', unitId: '3' },
+    ].flatMap((actor) =>
+      times.map((businessTime) => ({ text: canonicalJson({ ...usual, actor, businessTime }), businessTime })),
+    );
+    for (const { text, businessTime } of [
+      ...texts,
+      ...[...texts].reverse(),
+      ...texts.filter((_, index) => index % 2 === 0),
+    ])
+      expect(storedBusinessTime(text)).toBe(businessTime);
+    // The same actor, then no business time after it, or an escaped one.
+    const text = canonicalJson(usual);
+    expect(storedBusinessTime(text)).toBe(usual.businessTime);
+    const actorEnd = text.indexOf(',"businessTime"');
+    expect(storedBusinessTime(`${text.slice(0, actorEnd)},"causationId":"c-1"}`)).toBeUndefined();
+    expect(storedBusinessTime(`${text.slice(0, actorEnd)},"businessTime":"a\\b"}`)).toBeUndefined();
+    expect(storedBusinessTime(`${text.slice(0, actorEnd)},"businessTime":"2020`)).toBeUndefined();
+    expect(storedBusinessTime(text.slice(0, actorEnd))).toBeUndefined();
+  });
 });
