@@ -1,7 +1,7 @@
 import { EventMetadata, RecordedEvent } from '../port/event';
 import { readInt64 } from '../port/log-rows';
 import { EventSchemaRegistry } from '../port/upcasting';
-import { storedMetadata } from './stored-metadata';
+import { storedMetadataIn } from './stored-metadata';
 import { binaryCopyHeaderLength } from './binary-copy';
 
 /**
@@ -99,6 +99,7 @@ export class EventCopyDecoder {
     next += 12;
     const type = text();
     const data = JSON.parse(text()) as Record<string, unknown>;
+    const metadataStart = next + 4;
     const metadata = text();
     const schemaVersion = buffer.readInt32BE(next + 4);
     // What is upcast gets a copy of its metadata: a whole one.
@@ -107,7 +108,9 @@ export class EventCopyDecoder {
       type,
       data,
       metadata:
-        this.lazy && !upcast ? storedMetadata(metadata, schemaVersion) : (JSON.parse(metadata) as EventMetadata),
+        this.lazy && !upcast
+          ? storedMetadataIn(metadata, buffer, metadataStart, next, schemaVersion)
+          : (JSON.parse(metadata) as EventMetadata),
       streamId,
       revision,
       position,

@@ -44,7 +44,11 @@ describe('EventCopyDecoder', () => {
     type: 'TeacherRegistered',
     // Rows of every length, texts in any script, one longer than the decoder's first look ahead.
     data: JSON.stringify({ name: '王芳'.repeat(index), notes: 'x'.repeat(index === 7 ? 10_000 : index * 37) }),
-    metadata: JSON.stringify({ eventId: `e-${index}`, businessTime: '2021-03-01T00:00:00.000000Z', schemaVersion: 1 }),
+    // As stored (the actor first, then the business time: read from the bytes when lazy), or not.
+    metadata:
+      index % 2 === 0
+        ? `{"actor":{"role":"教师","sub":"t-${'\\"}\\\\'.repeat(index % 3)}"},"businessTime":"2021-03-01T00:00:${String(index).padStart(2, '0')}.000Z","eventId":"e-${index}","schemaVersion":1}`
+        : JSON.stringify({ eventId: `e-${index}`, businessTime: '2021-03-01T00:00:00.000000Z', schemaVersion: 1 }),
   }));
   const copy = copyOf(rows);
 
@@ -54,6 +58,9 @@ describe('EventCopyDecoder', () => {
       const events: RecordedEvent[] = [];
       for (let at = 0; at < copy.length; at += size) decoder.push(copy.subarray(at, at + size), events);
       decoder.end();
+      expect(events.map((event) => event.metadata.businessTime)).toEqual(
+        rows.map((row) => (JSON.parse(row.metadata) as { businessTime: string }).businessTime),
+      );
       expect(JSON.parse(JSON.stringify(events))).toEqual(
         rows.map((row, index) => ({
           type: row.type,

@@ -1,6 +1,6 @@
 import { canonicalJson } from '../port/canonical-json';
 import { EventMetadata } from '../port/event';
-import { storedBusinessTime, storedMetadata } from './stored-metadata';
+import { storedBusinessTime, storedBusinessTimeIn, storedMetadata, storedMetadataIn } from './stored-metadata';
 
 const usual: EventMetadata = {
   actor: { sub: 'platform', role: 'course-platform' },
@@ -89,5 +89,42 @@ describe('metadata read lazily from its stored text', () => {
     expect(storedBusinessTime(`${text.slice(0, actorEnd)},"businessTime":"a\\b"}`)).toBeUndefined();
     expect(storedBusinessTime(`${text.slice(0, actorEnd)},"businessTime":"2020`)).toBeUndefined();
     expect(storedBusinessTime(text.slice(0, actorEnd))).toBeUndefined();
+  });
+
+  it('reads the business time from the UTF-8 bytes as from the text, wherever they sit in a buffer', () => {
+    const parseable = [
+      ...Object.values(actors).map((actor) => canonicalJson({ ...usual, actor } as EventMetadata)),
+      canonicalJson({ ...usual, actor: { sub: '王芳', role: '教师' } }),
+      canonicalJson({ ...usual, actor: { sub: 'x"}\\', role: '{王' } }),
+      // Not all ASCII, or escaped: the bytes leave it to the text.
+      canonicalJson({ ...usual, businessTime: '2021-01-01T00:00:00.000Z王' }),
+      canonicalJson({ ...usual, businessTime: 'a\\b' }),
+      JSON.stringify({ businessTime: usual.businessTime, eventId: 'e' }),
+      canonicalJson({ ...usual, actor: 'someone' }),
+    ];
+    const cut = ['{"actor":{"sub":"x"', '{"actor":', '{"actor":{}', '{"actor":{}}', '{"actor":{},"businessTime":"', ''];
+    const before = Buffer.from('{"actor":{"a":1},"businessTime":"1999"}');
+    const after = Buffer.from('"}]},"businessTime":"2000"');
+    let found = 0;
+    for (const text of [...parseable, ...cut]) {
+      const bytes = Buffer.concat([before, Buffer.from(text), after]);
+      const [start, end] = [before.length, before.length + Buffer.byteLength(text)];
+      const fromBytes = storedBusinessTimeIn(bytes, start, end);
+      if (fromBytes !== undefined) {
+        found++;
+        expect(fromBytes).toBe(storedBusinessTime(text));
+      } else {
+        // The text's own scan finds the same actor's end: only an instant beyond ASCII differs.
+        const fromText = storedBusinessTime(text);
+        if (fromText !== undefined)
+          expect([...fromText].some((character) => character.charCodeAt(0) > 0x7f)).toBe(true);
+      }
+      if (!parseable.includes(text)) continue;
+      const lazy = storedMetadataIn(text, bytes, start, end, 2);
+      const asBefore = storedMetadata(text, 2);
+      expect(lazy.businessTime).toBe(asBefore.businessTime);
+      expect(JSON.stringify(lazy)).toBe(JSON.stringify(asBefore));
+    }
+    expect(found).toBe(Object.keys(actors).length + 2);
   });
 });
