@@ -49,8 +49,8 @@ describe('ISO weeks in Asia/Shanghai', () => {
 describe('the Shanghai date of an instant (shanghaiDayOf)', () => {
   const byDateParse = (instant: string) => Math.floor((Date.parse(instant) + 8 * 3600_000) / 86_400_000);
 
-  it('reads UTC instants digit by digit as Date.parse reads them, every hour of every day from 1999 to 2031', () => {
-    for (let ms = Date.UTC(1999, 0, 1); ms < Date.UTC(2031, 0, 1); ms += 3600_000 + 61_001) {
+  it('reads UTC instants digit by digit as Date.parse reads them, every seventh hour from 1999 to 2031', () => {
+    for (let ms = Date.UTC(1999, 0, 1); ms < Date.UTC(2031, 0, 1); ms += 7 * 3600_000 + 61_001) {
       const withMilliseconds = new Date(ms).toISOString();
       const withoutThem = `${withMilliseconds.slice(0, 19)}Z`;
       expect(shanghaiDayOf(withMilliseconds)).toBe(byDateParse(withMilliseconds));
