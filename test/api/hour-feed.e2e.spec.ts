@@ -393,4 +393,43 @@ describe('The hour feed', () => {
     expect(await onlineHoursOf('T-1', position)).toBe(before1 + 1);
     expect(await onlineHoursOf('T-2', position)).toBe(before2 + 0.75);
   });
+
+  it('decides every record as the single RecordOnlineHours does: the same events, the same refusal with its code, rule and details', async () => {
+    // Each record through both routes; a refused one appends nothing, so both send the same recordId.
+    const cases: [string, (recordId: string) => Record<string, unknown>][] = [
+      ['accepted', (recordId) => record('T-2', recordId, 0.75)],
+      ['not enrolled', (recordId) => record('T-3', recordId)],
+      ['unknown teacher', (recordId) => record('T-404', recordId)],
+      ['unknown batch', (recordId) => ({ ...record('T-2', recordId), batchId: 'B9' })],
+      ['hours with three decimals', (recordId) => record('T-2', recordId, 0.125)],
+      ['hours over the schema', (recordId) => record('T-2', recordId, 500)],
+      ['a field the command does not take', (recordId) => ({ ...record('T-2', recordId), seconds: 60 })],
+      ['after the study window', (recordId) => ({ ...record('T-2', recordId), at: '2021-03-01T10:00:00+08:00' })],
+      ['before the batch', (recordId) => ({ ...record('T-2', recordId), at: '2020-10-01T10:00:00+08:00' })],
+    ];
+    const fed = await asJson(cases.map(([, body], index) => body(`V-${index}`)));
+    expect(fed.status).toBe(200);
+    for (const [index, [name, body]] of cases.entries()) {
+      const single = await api.send(platform, 'RecordOnlineHours', body(name === 'accepted' ? 'W-1' : `V-${index}`));
+      const answer = fed.body.records[index];
+      if (single.status === 200) {
+        expect([name, answer.outcome, single.body.events?.length]).toEqual([name, 'accepted', 1]);
+        continue;
+      }
+      const { code, message, details } = single.body.error ?? {};
+      expect([name, answer.outcome, answer.code]).toEqual([name, 'refused', code]);
+      if (code === 'VALIDATION_FAILED') expect([name, answer.problems]).toEqual([name, details]);
+      else expect([name, answer.message, (answer as { details?: unknown }).details]).toEqual([name, message, details]);
+    }
+    // Both accepted records count the same: the events are the same but for the recordId.
+    const recorded = await api.get<{ batches: { hours: { sources: { recordId?: string }[] } }[] }>(
+      platform,
+      `/views/teachers/T-2/transcript?batchId=B1&minPosition=${fed.body.records[0].position ?? 0}`,
+    );
+    const [fromFeed, fromSingle] = ['V-0', 'W-1'].map((recordId) =>
+      recorded.body.batches[0].hours.sources.find((source) => source.recordId === recordId),
+    );
+    expect(fromFeed).toMatchObject({ hours: 0.75 });
+    expect({ ...fromFeed, recordId: 'W-1' }).toEqual(fromSingle);
+  });
 });

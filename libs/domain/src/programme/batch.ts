@@ -112,6 +112,15 @@ export function studyWindowOf(
   batch: BatchState,
   query: { periodId: string; enrolledAt: string },
 ): StudyWindow | undefined {
+  const window = studyWindowMs(batch, query);
+  return window === undefined ? undefined : { from: isoOf(window.from), until: isoOf(window.until) };
+}
+
+/** studyWindowOf in milliseconds: the hour feed asks it of every record, and ISO text would be parsed back. */
+function studyWindowMs(
+  batch: BatchState,
+  query: { periodId: string; enrolledAt: string },
+): { from: number; until: number } | undefined {
   const period = periodOf(batch, query.periodId);
   if (batch.status === 'unscheduled' || period === undefined) return undefined;
   const rule = batch.rulebook.onlineStudy;
@@ -124,7 +133,7 @@ export function studyWindowOf(
     until = Math.min(until, addToInstant(anchor, rule.limit.amount, rule.limit.unit));
   }
   if (from > until) from = until;
-  return { from: isoOf(from), until: isoOf(until) };
+  return { from, until };
 }
 
 /** Does an online-study record at `at` count for a teacher enrolled at `enrolledAt` in this period? */
@@ -132,10 +141,10 @@ export function isWithinStudyWindow(
   batch: BatchState,
   query: { periodId: string; enrolledAt: string; at: string },
 ): boolean {
-  const window = studyWindowOf(batch, query);
+  const window = studyWindowMs(batch, query);
   if (window === undefined) return false;
   const at = instantMs(query.at);
-  return at >= instantMs(window.from) && at < instantMs(window.until);
+  return at >= window.from && at < window.until;
 }
 
 /**
