@@ -239,19 +239,29 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
   /** Round trips to PostgreSQL (queries sent, each one message or one corked group) while `work` runs. */
   async function roundTrips(work: () => Promise<void>): Promise<string[]> {
     const sent: string[] = [];
-    const query = Client.prototype.query;
+    const recording = Client.prototype.query;
     Client.prototype.query = function (this: Client, ...args: unknown[]) {
       const [text] = args;
       sent.push(typeof text === 'string' ? text : String((text as { text?: string }).text));
-      return (query as (...all: unknown[]) => unknown).apply(this, args);
+      return (recording as (...all: unknown[]) => unknown).apply(this, args);
     } as typeof query;
     try {
       await work();
     } finally {
-      Client.prototype.query = query;
+      Client.prototype.query = recording;
     }
-    return sent;
+    // Each EXECUTE written as the statement it runs, the PREPAREs before them left out.
+    return sent.map(readable);
   }
+
+  // What each prepared name stands for, from every PREPARE sent (a worker's batches EXECUTE a
+  // table's statements, prepared once a connection: see PreparedTexts).
+  const preparedAs = new Map<string, string>();
+  const query = Client.prototype.query;
+  const readable = (text: string) =>
+    text
+      .replace(/^(prepare tip_\w+\(text\) as [^;]*;\s*)+/, '')
+      .replace(/execute (tip_\w+)\(/g, (_, name: string) => `execute ${preparedAs.get(name) ?? name} (`);
 
   // The read models told since `before`. A notice of an earlier batch may reach the listener late
   // (a loaded machine) and be among them: the cases check that theirs came, not how many came.
@@ -262,6 +272,13 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
   };
 
   beforeAll(async () => {
+    Client.prototype.query = function (this: Client, ...args: unknown[]) {
+      const [text] = args;
+      if (typeof text === 'string')
+        for (const [, name, statement] of text.matchAll(/prepare (tip_\w+)\(text\) as ([^;]*)/g))
+          preparedAs.set(name, statement);
+      return (query as (...all: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
     database = await createTestDatabase();
     dataSource = readModelDataSource(database.url, progressReadModel, schema);
     await dataSource.initialize();
@@ -272,6 +289,7 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     await listener.query(`listen ${READ_MODEL_CHANNEL}`);
   });
   afterAll(async () => {
+    Client.prototype.query = query;
     await listener?.end();
     await dataSource?.destroy();
     await database?.drop();
@@ -295,11 +313,11 @@ describe("ProjectionRunner: a Kafka partition's batch in few round trips", () =>
     // the commit and the notification.
     expect(sent).toHaveLength(3);
     expect(sent[0]).toMatch(
-      /^begin;\s*select pg_advisory_xact_lock_shared\(.*;\s*select p\.applied_offset.*for update of p;\s*select \* from .*teacher_records.*;\s*select \* from .*batches/s,
+      /^begin;\s*select pg_advisory_xact_lock_shared\(.*;\s*select p\.applied_offset.*for update of p;\s*execute select \* from .*teacher_records.*;\s*execute select \* from .*batches/s,
     );
     expect(sent[1]).toMatch(/units/);
     expect(sent[2]).toMatch(
-      /^insert into .*teacher_records.*;\s*insert into .*unit_progress.*;\s*update .*kafka_partitions .*;\s*commit;\s*select pg_notify/s,
+      /^execute insert into .*teacher_records.*;\s*execute insert into .*unit_progress.*;\s*update .*kafka_partitions .*;\s*commit;\s*select pg_notify/s,
     );
     expect(await notifiedOnce(before)).toEqual([`${READ_MODEL_CHANNEL}:progress`]);
 

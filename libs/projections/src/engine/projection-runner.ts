@@ -6,6 +6,7 @@ import { isDatabaseUnavailable, RecordedEvent } from '@tip/event-store';
 import { describeFailure, failsTheSameWayAgain, isPassingTrouble, ParkedEvent } from './parking';
 import { ReadModel, SWAP_LOCK_SPACE } from './read-model';
 import { RowCache } from './row-cache';
+import { PreparedTexts } from './prepared-texts';
 import { inlined, Statement, TableSql } from './table-sql';
 import { AwaitingEvents, keyString, Row, RowNotLoaded, RowRef, ViewChange } from './view-changes';
 
@@ -869,6 +870,7 @@ export class ProjectionRunner {
     let notified: ProjectionRunner[] = [];
     try {
       const client = (await queryRunner.connect()) as ClientBase;
+      const texts = new PreparedTexts(client);
       const literal = (value: string) => client.escapeLiteral(value);
       const where = (runner: ProjectionRunner, topic: string, partition: number) =>
         `name = ${literal(runner.name)} and topic = ${literal(topic)} and partition = ${integer(partition)}`;
@@ -890,11 +892,18 @@ export class ProjectionRunner {
             const at = start.length;
             start.push(
               select(runner, topic, partition),
-              ...tables.map(([table, keys]) => inlined(runner.table(table).loadStatement(keys) as Statement)),
+              ...tables.map(([table, keys]) => texts.text(runner.table(table).loadStatement(keys) as Statement)),
             );
             return { tables, at };
           });
-          const started = (await client.query(start.join(';\n'))) as unknown as { rows: Record<string, unknown>[] }[];
+          // The PREPAREs first (outside the count: results from the start's own statements on).
+          const prepares = texts.takePrepares();
+          const started = (
+            (await client.query([...prepares, ...start].join(';\n'))) as unknown as {
+              rows: Record<string, unknown>[];
+            }[]
+          ).slice(prepares.length);
+          texts.sent();
           const stored: StoredPartition[] = [];
           for (const [index, [runner, { topic, partition, reads, cache }]] of applies.entries()) {
             const { tables, at } = layout[index];
@@ -928,7 +937,8 @@ export class ProjectionRunner {
           for (const runner of runners) {
             const own = ends.filter((end, index): end is BatchEnd => end !== undefined && applies[index][0] === runner);
             const changes = own.flatMap((end) => (end.changes ? [end.changes] : []));
-            if (changes.length > 0) closing.push(...runner.writeStatements(runner.mergeChanges(changes)).map(inlined));
+            if (changes.length > 0)
+              closing.push(...runner.writeStatements(runner.mergeChanges(changes)).map((each) => texts.text(each)));
             for (const end of own) closing.push(...end.statements.map(inlined));
           }
         } else closing.push(...start);
@@ -953,6 +963,7 @@ export class ProjectionRunner {
         const results = (await timedPhase(`${runners[0].name}:flush`, () =>
           client.query(
             [
+              ...texts.takePrepares(),
               ...closing,
               ...updates,
               'commit',
@@ -960,6 +971,7 @@ export class ProjectionRunner {
             ].join(';\n'),
           ),
         )) as unknown as { rowCount: number | null }[] | { rowCount: number | null };
+        texts.sent();
         // The updates' results come right before the commit's (and the notifications').
         const all = Array.isArray(results) ? results : [results];
         const firstUpdate = all.length - notified.length - 1 - updates.length;
@@ -970,6 +982,7 @@ export class ProjectionRunner {
       } catch (error) {
         // A failure part-way leaves the transaction open (or aborted): end it before the connection goes back.
         await client.query('rollback').catch(() => undefined);
+        await texts.failed();
         throw error;
       }
     } finally {
@@ -1331,8 +1344,11 @@ export class ProjectionRunner {
     if (client) {
       const tables = [...byTable];
       const statements = tables.map(([table, keys]) => this.table(table).loadStatement(keys) as Statement);
+      // What the connection has prepared (a Kafka worker's) by EXECUTE; nothing prepared here,
+      // where a failure is not followed by a look at what the connection holds.
+      const texts = new PreparedTexts(client);
       const results = (await timedPhase(`${this.name}:load`, () =>
-        client.query(statements.map(inlined).join(';\n')),
+        client.query(statements.map((each) => texts.text(each, false)).join(';\n')),
       )) as unknown as { rows: Record<string, unknown>[] }[];
       tables.forEach(([table], index) => found.set(table, this.table(table).loaded(results[index].rows)));
     } else
