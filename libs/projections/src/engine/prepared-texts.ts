@@ -54,19 +54,23 @@ export class PreparedTexts {
   }
 
   /**
-   * A text failed, maybe after some of its PREPAREs ran (they outlive the rollback): what the
-   * connection holds, read again (after the rollback). When that cannot be read, the connection
-   * prepares nothing more: a PREPARE of a name it holds would fail every batch after.
+   * A text failed, maybe after some of its PREPAREs ran (they outlive the rollback), or because a
+   * statement was prepared over a table since swapped for one of another shape (an EXECUTE of it
+   * fails every time: "cached plan must not change result type"): ours are dropped (after the
+   * rollback), to be prepared again. When that cannot be done, the connection prepares nothing
+   * more: a PREPARE of a name it holds would fail every batch after.
    */
   async failed(): Promise<void> {
+    const ours = [...this.prepared, ...this.sending];
     this.sending = [];
     this.preparing.clear();
+    this.prepared.clear();
     try {
       const { rows } = await this.client.query<{ name: string }>(
-        "select name from pg_prepared_statements where name like 'tip\\_%'",
+        'select name from pg_prepared_statements where name = any($1::text[])',
+        [ours],
       );
-      this.prepared.clear();
-      for (const { name } of rows) this.prepared.add(name);
+      if (rows.length > 0) await this.client.query(rows.map(({ name }) => `deallocate ${name}`).join(';\n'));
     } catch {
       unknownOn.add(this.client);
     }

@@ -91,7 +91,10 @@ export class TableSql {
     return {
       ...this.named('load', () => {
         const names = this.keyColumns.map((column) => quote(column.databaseName)).join(', ');
-        return `select * from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`;
+        // The columns named, not *: a statement prepared over a table a rebuild swaps for one with
+        // a column more still answers what this code reads.
+        const columns = this.columns.map((column) => quote(column.databaseName)).join(', ');
+        return `select ${columns} from ${this.qualified} where (${names}) in (select ${names} from jsonb_to_recordset($1::jsonb) as k(${this.recordTypes(this.keyColumns)}))`;
       }),
       values: [
         JSON.stringify(
