@@ -865,6 +865,7 @@ export const eventStoreMigrations: Migration[] = [
         v_j           int;
         -- The first stream of the run of streams to create not inserted yet (0: no run).
         v_run         int := 0;
+        v_created     text[];
         v_stream_id   text;
         v_expected    bigint;
         v_count       int;
@@ -915,35 +916,39 @@ export const eventStoreMigrations: Migration[] = [
             continue;
           end if;
           if v_run > 0 then
-            -- The run's streams, created from the chains' ends given, in the run's order. A plain
-            -- INSERT (no ON CONFLICT, whose speculative insertion costs a second WAL record a row):
-            -- a stream there already fails it, and the run is then undone and refused.
-            begin
+            -- The run's streams, created from the chains' ends given, in the run's order. (Not a
+            -- plain INSERT in an exception block: each block entered with a write is a
+            -- subtransaction, and past 64 in a transaction every reader's snapshot overflows.)
+            with created as (
               insert into tip_streams (stream_id, revision, last_hash, prior_hash)
               select r.stream_id, r.event_count - 1, r.last_hash, v_genesis
                 from unnest(v_ids[v_run:v_i - 1], v_counts[v_run:v_i - 1], v_lasts[v_run:v_i - 1])
                      with ordinality as r(stream_id, event_count, last_hash, ord)
-               order by r.ord;
-            exception when unique_violation then
-              -- The first of the run that is there (as one at a time would have refused it), else
-              -- one given twice (its first part was there for the second).
-              select r.stream_id, t.revision into v_stream_id, v_actual
+               order by r.ord
+              on conflict (stream_id) do nothing
+              returning stream_id)
+            select array_agg(created.stream_id) into v_created from created;
+            if coalesce(array_length(v_created, 1), 0) < v_i - v_run then
+              -- The first of the run that was there already (as one at a time would have refused
+              -- it), else one given twice (its first part was there for the second).
+              select r.stream_id into v_stream_id
                 from unnest(v_ids[v_run:v_i - 1]) with ordinality as r(stream_id, ord)
-                join tip_streams t on t.stream_id = r.stream_id
+               where r.stream_id <> all(coalesce(v_created, '{}'))
                order by r.ord
                limit 1;
               if v_stream_id is null then
-                select r.stream_id, r.event_count - 1 into v_stream_id, v_actual
-                  from unnest(v_ids[v_run:v_i - 1], v_counts[v_run:v_i - 1]) with ordinality as r(stream_id, event_count, ord)
+                select r.stream_id into v_stream_id
+                  from unnest(v_ids[v_run:v_i - 1]) with ordinality as r(stream_id, ord)
                  where r.stream_id in (select g from unnest(v_ids[v_run:v_i - 1]) g group by g having count(*) > 1)
                  order by r.ord
                  limit 1;
               end if;
+              select t.revision into v_actual from tip_streams t where t.stream_id = v_stream_id;
               raise exception using
                 errcode = '${WRONG_EXPECTED_REVISION_SQLSTATE}',
                 message = 'wrong expected revision',
                 detail = json_build_object('streamId', v_stream_id, 'actual', coalesce(v_actual, -1))::text;
-            end;
+            end if;
             for v_j in v_run .. v_i - 1 loop
               start_hashes[v_order[v_j]] := v_genesis;
             end loop;
