@@ -1101,8 +1101,8 @@ describe('PostgreSQL event store', () => {
         ).rows[0].hash as string;
         const genesis = '00'.repeat(32);
         const last = (byte: string) => byte.repeat(32);
-        // Given out of order: by id, 'a' and 'b' make a run, then 'g' (a guard) and 'm' (there) break
-        // it, and 'n', 'x' and 'y' make another.
+        // Given out of order: by id, 'a' and 'b' make a run, then 'g' (a guard) breaks it, 'h' is a
+        // run of one before 'm' (there), and 'n', 'x' and 'y' make another.
         const streams = [
           { streamId: 'y', expected: -2, n: 1, last: last('11') },
           { streamId: 'm', expected: 1, n: 2 },
@@ -1111,13 +1111,15 @@ describe('PostgreSQL event store', () => {
           { streamId: 'x', expected: -2, n: 2, last: last('33') },
           { streamId: 'b', expected: -2, n: 1, last: last('44') },
           { streamId: 'n', expected: -2, n: 1, last: last('55') },
+          { streamId: 'h', expected: -2, n: 2, last: last('66') },
         ];
-        await expect(reserveAll(client, streams, ['a', 'b', 'g', 'm', 'n', 'x', 'y'])).resolves.toEqual({
-          revisions: [-1, 1, -1, -1, -1, -1, -1],
-          starts: [genesis, mHash, genesis, null, genesis, genesis, genesis],
+        await expect(reserveAll(client, streams, ['a', 'b', 'g', 'h', 'm', 'n', 'x', 'y'])).resolves.toEqual({
+          revisions: [-1, 1, -1, -1, -1, -1, -1, -1],
+          starts: [genesis, mHash, genesis, null, genesis, genesis, genesis, genesis],
           heads: [
             { stream_id: 'a', revision: 2, hash: last('22') },
             { stream_id: 'b', revision: 0, hash: last('44') },
+            { stream_id: 'h', revision: 1, hash: last('66') },
             { stream_id: 'm', revision: 3, hash: mHash },
             { stream_id: 'n', revision: 0, hash: last('55') },
             { stream_id: 'x', revision: 1, hash: last('33') },

@@ -919,15 +919,24 @@ export const eventStoreMigrations: Migration[] = [
             -- The run's streams, created from the chains' ends given, in the run's order. (Not a
             -- plain INSERT in an exception block: each block entered with a write is a
             -- subtransaction, and past 64 in a transaction every reader's snapshot overflows.)
-            with created as (
+            if v_i - v_run = 1 then
+              -- A run of one: a statement without arrays costs less (a chunk alternating new and
+              -- existing streams makes only such runs).
               insert into tip_streams (stream_id, revision, last_hash, prior_hash)
-              select r.stream_id, r.event_count - 1, r.last_hash, v_genesis
-                from unnest(v_ids[v_run:v_i - 1], v_counts[v_run:v_i - 1], v_lasts[v_run:v_i - 1])
-                     with ordinality as r(stream_id, event_count, last_hash, ord)
-               order by r.ord
+              values (v_ids[v_run], v_counts[v_run] - 1, v_lasts[v_run], v_genesis)
               on conflict (stream_id) do nothing
-              returning stream_id)
-            select array_agg(created.stream_id) into v_created from created;
+              returning array[stream_id] into v_created;
+            else
+              with created as (
+                insert into tip_streams (stream_id, revision, last_hash, prior_hash)
+                select r.stream_id, r.event_count - 1, r.last_hash, v_genesis
+                  from unnest(v_ids[v_run:v_i - 1], v_counts[v_run:v_i - 1], v_lasts[v_run:v_i - 1])
+                       with ordinality as r(stream_id, event_count, last_hash, ord)
+                 order by r.ord
+                on conflict (stream_id) do nothing
+                returning stream_id)
+              select array_agg(created.stream_id) into v_created from created;
+            end if;
             if coalesce(array_length(v_created, 1), 0) < v_i - v_run then
               -- The first of the run that was there already (as one at a time would have refused
               -- it), else one given twice (its first part was there for the second).
