@@ -481,7 +481,7 @@ describe('PostgreSQL event store', () => {
     const pool = createPool({ connectionString: shared }, () => undefined);
     try {
       const { rows } = await pool.query('select version from tip_schema_migrations order by version');
-      expect(rows).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
+      expect(rows).toEqual([1, 2, 3, 4, 5, 6, 7].map((version) => ({ version })));
     } finally {
       await pool.end();
       await Promise.all(stores.map((each) => each.close()));
@@ -1055,6 +1055,130 @@ describe('PostgreSQL event store', () => {
         expect(await importer.verify()).toMatchObject({ ok: true, streamsChecked: 5, eventsChecked: 6 + 1 + 135 });
       } finally {
         await Promise.all([importer.close(), appender.close(), second.close()]);
+      }
+    });
+  });
+
+  describe('the streams an import creates, inserted by the run (tip_reserve_import, migration 7)', () => {
+    /** A refusal's SQLSTATE and detail (JSON), or the answer when there was none. */
+    const refusal = (promise: Promise<unknown>) =>
+      promise.then(
+        (answer) => answer,
+        (error: { code: string; detail: string }) => ({
+          code: error.code,
+          detail: JSON.parse(error.detail) as unknown,
+        }),
+      );
+    /** tip_reserve_import's answer for `streams` (in this order), and the heads of `streamIds` it left; rolled back after. */
+    async function reserveAll(client: Client, streams: Record<string, unknown>[], streamIds: string[]) {
+      await client.query('begin');
+      try {
+        const { rows } = await client.query(
+          `select start_revisions::int[] as revisions, array(select encode(h, 'hex') from unnest(start_hashes) h) as starts
+           from tip_reserve_import($1::jsonb, $2)`,
+          [JSON.stringify(streams), streams.reduce((sum, stream) => sum + Number(stream.n), 0)],
+        );
+        const { rows: heads } = await client.query(
+          `select stream_id, revision::int, encode(last_hash, 'hex') as hash from tip_streams
+           where stream_id = any($1) order by stream_id`,
+          [streamIds],
+        );
+        return { ...(rows[0] as { revisions: number[]; starts: (string | null)[] }), heads };
+      } finally {
+        await client.query('rollback');
+      }
+    }
+
+    it('answers for runs of new streams among guards and existing streams as for each one at a time', async () => {
+      const connectionString = await freshDatabase();
+      const store = await createPostgresEventStore({ connectionString });
+      const client = new Client({ connectionString });
+      await client.connect();
+      try {
+        await store.appendToStream('m', [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' });
+        const mHash = (
+          await client.query(`select encode(last_hash, 'hex') as hash from tip_streams where stream_id = 'm'`)
+        ).rows[0].hash as string;
+        const genesis = '00'.repeat(32);
+        const last = (byte: string) => byte.repeat(32);
+        // Given out of order: by id, 'a' and 'b' make a run, then 'g' (a guard) breaks it, 'h' is a
+        // run of one before 'm' (there), and 'n', 'x' and 'y' make another.
+        const streams = [
+          { streamId: 'y', expected: -2, n: 1, last: last('11') },
+          { streamId: 'm', expected: 1, n: 2 },
+          { streamId: 'a', expected: -2, n: 3, last: last('22') },
+          { streamId: 'g', expected: -2, n: 0 },
+          { streamId: 'x', expected: -2, n: 2, last: last('33') },
+          { streamId: 'b', expected: -2, n: 1, last: last('44') },
+          { streamId: 'n', expected: -2, n: 1, last: last('55') },
+          { streamId: 'h', expected: -2, n: 2, last: last('66') },
+        ];
+        await expect(reserveAll(client, streams, ['a', 'b', 'g', 'h', 'm', 'n', 'x', 'y'])).resolves.toEqual({
+          revisions: [-1, 1, -1, -1, -1, -1, -1, -1],
+          starts: [genesis, mHash, genesis, null, genesis, genesis, genesis, genesis],
+          heads: [
+            { stream_id: 'a', revision: 2, hash: last('22') },
+            { stream_id: 'b', revision: 0, hash: last('44') },
+            { stream_id: 'h', revision: 1, hash: last('66') },
+            { stream_id: 'm', revision: 3, hash: mHash },
+            { stream_id: 'n', revision: 0, hash: last('55') },
+            { stream_id: 'x', revision: 1, hash: last('33') },
+            { stream_id: 'y', revision: 0, hash: last('11') },
+          ],
+        });
+      } finally {
+        await client.end();
+        await store.close();
+      }
+    });
+
+    it('refuses a run holding a stream that is there, naming it with its revision, and creates none of the run', async () => {
+      const connectionString = await freshDatabase();
+      const store = await createPostgresEventStore({ connectionString });
+      const client = new Client({ connectionString });
+      await client.connect();
+      try {
+        await store.appendToStream('r-2', [newEvent('A'), newEvent('B')], { expectedRevision: 'no_stream' });
+        await store.appendToStream('r-4', [newEvent('A')], { expectedRevision: 'no_stream' });
+        const run = ['r-1', 'r-2', 'r-3', 'r-4'].map((streamId) => ({
+          streamId,
+          expected: -2,
+          n: 1,
+          last: 'ab'.repeat(32),
+        }));
+        // The first of the run (by id) that is there is named, as one at a time would have named it.
+        await expect(refusal(reserveAll(client, run, []))).resolves.toEqual({
+          code: 'TS409',
+          detail: { streamId: 'r-2', actual: 1 },
+        });
+        // The import's refusal: the streams before it in the run are not left created.
+        await expect(
+          store.importEvents(
+            ['r-1', 'r-2', 'r-3'].map((streamId) => ({
+              streamId,
+              expectedRevision: 'no_stream' as const,
+              events: [newEvent('I')],
+            })),
+          ),
+        ).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: 'r-2', actual: 1 });
+        const { rows } = await client.query(`select stream_id from tip_streams order by stream_id`);
+        expect(rows.map((row: { stream_id: string }) => row.stream_id)).toEqual(['r-2', 'r-4']);
+        // A stream given twice in one run: the second is refused, as one at a time would have refused it.
+        await expect(
+          refusal(
+            reserveAll(
+              client,
+              [
+                { streamId: 'd', expected: -2, n: 2, last: 'ab'.repeat(32) },
+                { streamId: 'd', expected: -2, n: 2, last: 'cd'.repeat(32) },
+              ],
+              [],
+            ),
+          ),
+        ).resolves.toEqual({ code: 'TS409', detail: { streamId: 'd', actual: 1 } });
+      } finally {
+        await client.end();
+        await store.close();
       }
     });
   });
