@@ -409,11 +409,14 @@ describe('The hour feed', () => {
     ];
     const fed = await asJson(cases.map(([, body], index) => body(`V-${index}`)));
     expect(fed.status).toBe(200);
+    let singlePosition = 0;
     for (const [index, [name, body]] of cases.entries()) {
       const single = await api.send(platform, 'RecordOnlineHours', body(name === 'accepted' ? 'W-1' : `V-${index}`));
       const answer = fed.body.records[index];
       if (single.status === 200) {
         expect([name, answer.outcome, single.body.events?.length]).toEqual([name, 'accepted', 1]);
+        singlePosition = Number(single.body.position);
+        expect(singlePosition).toBeGreaterThan(0);
         continue;
       }
       const { code, message, details } = single.body.error ?? {};
@@ -424,7 +427,8 @@ describe('The hour feed', () => {
     // Both accepted records count the same: the events are the same but for the recordId.
     const recorded = await api.get<{ batches: { hours: { sources: { recordId?: string }[] } }[] }>(
       platform,
-      `/views/teachers/T-2/transcript?batchId=B1&minPosition=${fed.body.records[0].position ?? 0}`,
+      // The single command's record was appended after the feed's: the view waits for both.
+      `/views/teachers/T-2/transcript?batchId=B1&minPosition=${Math.max(fed.body.records[0].position ?? 0, singlePosition)}`,
     );
     const [fromFeed, fromSingle] = ['V-0', 'W-1'].map((recordId) =>
       recorded.body.batches[0].hours.sources.find((source) => source.recordId === recordId),
