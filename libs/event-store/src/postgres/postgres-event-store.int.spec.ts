@@ -1163,6 +1163,22 @@ describe('PostgreSQL event store', () => {
         ).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION', streamId: 'r-2', actual: 1 });
         const { rows } = await client.query(`select stream_id from tip_streams order by stream_id`);
         expect(rows.map((row: { stream_id: string }) => row.stream_id)).toEqual(['r-2', 'r-4']);
+        // A run of one (between a guard and a stream that is there) is refused alike.
+        await store.appendToStream('s-2', [newEvent('A')], { expectedRevision: 'no_stream' });
+        await store.appendToStream('s-3', [newEvent('A')], { expectedRevision: 'no_stream' });
+        await expect(
+          refusal(
+            reserveAll(
+              client,
+              [
+                { streamId: 's-3', expected: 0, n: 1 },
+                { streamId: 's-2', expected: -2, n: 1, last: 'ab'.repeat(32) },
+                { streamId: 's-1', expected: -2, n: 0 },
+              ],
+              [],
+            ),
+          ),
+        ).resolves.toEqual({ code: 'TS409', detail: { streamId: 's-2', actual: 0 } });
         // A stream given twice in one run: the second is refused, as one at a time would have refused it.
         await expect(
           refusal(
