@@ -7,6 +7,7 @@ import { enrolled, online, world } from '../progress/progress.test-events';
 import { PartitionItem, ProjectionRunner, READ_MODEL_CHANNEL, SharedBatches } from './projection-runner';
 import { inMemory, stored } from './progress.test-tables';
 import { migrateReadModel, readModelDataSource, ReadModel } from './read-model';
+import { TableSql } from './table-sql';
 
 /** The runner's promise: every event's changes land exactly once, with the checkpoint, or not at all. */
 describe('ProjectionRunner on PostgreSQL', () => {
@@ -52,6 +53,37 @@ describe('ProjectionRunner on PostgreSQL', () => {
       `select teacher_id, record::text as text from ${schema}.teacher_records order by teacher_id`,
     )) as { teacher_id: string; text: string }[];
     expect(rows.map((row) => row.text)).toEqual(made.map((row) => JSON.stringify(row.record)));
+  });
+
+  it("adds a counter row's empty map as nothing: the row keeps its map, and a new row gets an empty one", async () => {
+    const table = new TableSql(dataSource.getMetadata('unit_progress'), 'counter', schema);
+    const manager = dataSource.manager;
+    const [template] = await dataSource.query(`select batch_id, unit_id from ${schema}.unit_progress limit 1`);
+    const [stored] = await table.load(manager, [[template.batch_id, template.unit_id]]);
+    const zero = Object.fromEntries(
+      Object.entries(stored).map(([key, value]) => [key, typeof value === 'number' ? 0 : value]),
+    );
+    const key = { batchId: 'B-spec', unitId: 'U-spec' };
+    await table.put(manager, [
+      { ...zero, ...key, hoursByCategory: { 理论: 1.5 }, excellentVideosBySubject: {}, enrolled: 2 },
+    ]);
+    await table.add(manager, [
+      { ...zero, ...key, hoursByCategory: {}, excellentVideosBySubject: { 数学: 1 }, enrolled: 1 },
+      { ...zero, batchId: 'B-spec', unitId: 'U-new', hoursByCategory: {}, excellentVideosBySubject: {} },
+    ]);
+    const rows = await table.load(manager, [
+      ['B-spec', 'U-spec'],
+      ['B-spec', 'U-new'],
+    ]);
+    expect(
+      rows
+        .map((row) => [row.unitId, row.enrolled, row.hoursByCategory, row.excellentVideosBySubject])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['U-new', 0, {}, {}],
+      ['U-spec', 3, { 理论: 1.5 }, { 数学: 1 }],
+    ]);
+    await dataSource.query(`delete from ${schema}.unit_progress where batch_id = 'B-spec'`);
   });
 
   it('applies a batch delivered again (a retry, a restart) not twice: the checkpoint says what is in', async () => {
