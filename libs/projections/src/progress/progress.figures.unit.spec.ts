@@ -65,6 +65,19 @@ describe("the difference of two records' figures (recordDifference)", () => {
       for (const before of figures) expect(recordDifference(after, before)).toStrictEqual(difference(after, before));
   });
 
+  it("sees a change of each figure a record has, required or not (a figure added to a record's is not left out)", () => {
+    const figures = records().map((record) => recordFigures(record));
+    const keys = new Set(figures.flatMap((each) => Object.keys(each)));
+    expect([...keys].sort()).toEqual([...NUMBERS, 'hoursByCategory'].sort());
+    for (const before of figures)
+      for (const key of Object.keys(before)) {
+        const value = (before as Record<string, unknown>)[key];
+        const after = { ...before, [key]: typeof value === 'number' ? value + 1 : { spec: 1 } };
+        expect([key, recordDifference(after, before)]).toStrictEqual([key, difference(after, before)]);
+        expect(recordDifference(after, before)).toBeDefined();
+      }
+  });
+
   it('is what difference gives, for figures of any of their values', () => {
     let seed = 19;
     const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
