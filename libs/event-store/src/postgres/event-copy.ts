@@ -99,8 +99,10 @@ export class EventCopyDecoder {
     next += 12;
     const type = text();
     const data = JSON.parse(text()) as Record<string, unknown>;
+    // The metadata's text is made only when it is parsed (lazily, or now): a rebuild's projectors
+    // read its business time alone, from the bytes.
     const metadataStart = next + 4;
-    const metadata = text();
+    next = metadataStart + buffer.readInt32BE(next);
     const schemaVersion = buffer.readInt32BE(next + 4);
     // What is upcast gets a copy of its metadata: a whole one.
     const upcast = schemaVersion < this.schemas.currentVersion(type);
@@ -109,8 +111,8 @@ export class EventCopyDecoder {
       data,
       metadata:
         this.lazy && !upcast
-          ? storedMetadataIn(metadata, buffer, metadataStart, next, schemaVersion)
-          : (JSON.parse(metadata) as EventMetadata),
+          ? storedMetadataIn(buffer, metadataStart, next, schemaVersion)
+          : (JSON.parse(buffer.toString('utf8', metadataStart, next)) as EventMetadata),
       streamId,
       revision,
       position,
