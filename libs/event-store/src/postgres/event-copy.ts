@@ -11,6 +11,8 @@ import { binaryCopyHeaderLength } from './binary-copy';
 export const EVENT_COPY_COLUMNS =
   'position, stream_id, stream_revision, event_type, data::text, metadata::text, schema_version';
 const FIELDS = 7;
+/** Types kept by their bytes (see typeIn): more than a log's, and no more whatever a log holds. */
+const MAX_TYPES_HELD = 1024;
 
 /**
  * Reads the rows of a binary COPY of EVENT_COPY_COLUMNS into the events readAll gives for them
@@ -84,6 +86,33 @@ export class EventCopyDecoder {
     if (!this.ended || this.rest) throw new Error("the events' COPY ended in the middle of a row");
   }
 
+  /**
+   * An event's type from its UTF-8 bytes `buffer[start, end)`: a log has few types, each decoded
+   * once and then found by its bytes (a string made for every event's was a native call each).
+   */
+  private typeIn(buffer: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const slot = length > 0 ? length * 256 + buffer[end - 1] : 0;
+    const candidates = this.types.get(slot);
+    if (candidates)
+      for (const known of candidates) {
+        let index = 0;
+        while (index < length && known.bytes[index] === buffer[start + index]) index++;
+        if (index === length) return known.text;
+      }
+    const text = buffer.toString('utf8', start, end);
+    if (this.typesHeld < MAX_TYPES_HELD) {
+      const known = { bytes: Buffer.from(buffer.subarray(start, end)), text };
+      if (candidates) candidates.push(known);
+      else this.types.set(slot, [known]);
+      this.typesHeld++;
+    }
+    return text;
+  }
+
+  private readonly types = new Map<number, { bytes: Buffer; text: string }[]>();
+  private typesHeld = 0;
+
   /** The whole row at `at` (no column is null), as readAll reads it. */
   private event(buffer: Buffer, at: number): RecordedEvent {
     let next = at + 2;
@@ -97,10 +126,13 @@ export class EventCopyDecoder {
     const streamId = text();
     const revision = readInt64(buffer, next + 4);
     next += 12;
-    const type = text();
+    const typeLength = buffer.readInt32BE(next);
+    const type = this.typeIn(buffer, next + 4, (next += 4 + typeLength));
     const data = JSON.parse(text()) as Record<string, unknown>;
+    // The metadata's text is made only when it is parsed (lazily, or now): a rebuild's projectors
+    // read its business time alone, from the bytes.
     const metadataStart = next + 4;
-    const metadata = text();
+    next = metadataStart + buffer.readInt32BE(next);
     const schemaVersion = buffer.readInt32BE(next + 4);
     // What is upcast gets a copy of its metadata: a whole one.
     const upcast = schemaVersion < this.schemas.currentVersion(type);
@@ -109,8 +141,8 @@ export class EventCopyDecoder {
       data,
       metadata:
         this.lazy && !upcast
-          ? storedMetadataIn(metadata, buffer, metadataStart, next, schemaVersion)
-          : (JSON.parse(metadata) as EventMetadata),
+          ? storedMetadataIn(buffer, metadataStart, next, schemaVersion)
+          : (JSON.parse(buffer.toString('utf8', metadataStart, next)) as EventMetadata),
       streamId,
       revision,
       position,

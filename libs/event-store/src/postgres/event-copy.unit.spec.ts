@@ -74,6 +74,33 @@ describe('EventCopyDecoder', () => {
     }
   });
 
+  it("reads each event's type whatever the types before it (types of one length and last byte, beyond ASCII, empty)", () => {
+    const types = [
+      'TeacherEnrolled',
+      'XeacherEnrolled',
+      'TeacherEnrolled',
+      '王Enrolled',
+      '王Xnrolled',
+      '',
+      'd',
+      'TeacherEnrolled',
+    ];
+    const typed = copyOf(
+      [...types, ...types].map((type, index) => ({
+        position: index + 1,
+        streamId: 's',
+        type,
+        data: '{}',
+        metadata: '{}',
+      })),
+    );
+    const decoder = new EventCopyDecoder(new EventSchemaRegistry(), true);
+    const events: RecordedEvent[] = [];
+    decoder.push(typed, events);
+    decoder.end();
+    expect(events.map((event) => event.type)).toEqual([...types, ...types]);
+  });
+
   it('refuses a COPY cut short', () => {
     const decoder = new EventCopyDecoder(new EventSchemaRegistry(), false);
     decoder.push(copy.subarray(0, copy.length - 5), []);

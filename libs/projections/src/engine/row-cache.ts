@@ -38,7 +38,7 @@ export class RowCache implements ViewRows, PeekRows {
   absentUnlessWritten: ReadonlyMap<string, ReadonlySet<string>> | undefined;
 
   get<T = Row>(table: string, ...key: unknown[]): T | undefined {
-    const found = this.table(table).get(keyString(key));
+    const found = this.table(table).get(this.idOf(key));
     if (found === undefined) {
       if (this.absentUnlessHeld) return undefined;
       const written = this.absentUnlessWritten?.get(table);
@@ -91,7 +91,7 @@ export class RowCache implements ViewRows, PeekRows {
       const key =
         change.op === 'put' ? this.shape(change.table).primaryKeys.map((column) => change.row[column]) : change.key;
       const value = change.op === 'put' ? change.row : null;
-      const id = keyString(key);
+      const id = this.idOf(key);
       this.table(change.table).set(id, value);
       if (written) this.tableOf(this.dirty, change.table).set(id, { key, row: value });
     }
@@ -181,8 +181,46 @@ export class RowCache implements ViewRows, PeekRows {
     this.rollingUp = new Map();
   }
 
+  /**
+   * keyString, the last composite key's string again when its parts are the same: an event reads
+   * its row and then puts it, and the next event is often the same stream's (a string joined
+   * afresh is copied and hashed again at every lookup).
+   */
+  private idOf(key: readonly unknown[]): string {
+    if (key.length === 1) return String(key[0]);
+    const last = this.lastKey;
+    if (key.length === last.length) {
+      let index = 0;
+      while (index < key.length && key[index] === last[index]) index++;
+      if (index === key.length) return this.lastId;
+    }
+    this.lastKey = key;
+    return (this.lastId = keyString(key));
+  }
+
+  private lastKey: readonly unknown[] = [];
+  private lastId = '';
+
+  /** keyOf, the last counter key's string again when its columns and values are the same (see idOf). */
+  private counterKeyOf(columns: readonly string[], row: Row): string {
+    const last = this.lastCounterKey;
+    if (columns === this.lastCounterColumns) {
+      let index = 0;
+      while (index < columns.length && row[columns[index]] === last[index]) index++;
+      if (index === columns.length) return this.lastCounterId;
+    }
+    this.lastCounterColumns = columns;
+    for (let index = 0; index < columns.length; index++) last[index] = row[columns[index]];
+    last.length = columns.length;
+    return (this.lastCounterId = keyOf(columns, row));
+  }
+
+  private lastCounterColumns: readonly string[] = [];
+  private readonly lastCounterKey: unknown[] = [];
+  private lastCounterId = '';
+
   private addCounter(table: string, delta: Row, rollUp?: RollUp, total?: Total): void {
-    const key = keyOf(this.shape(table).primaryKeys, delta);
+    const key = this.counterKeyOf(this.shape(table).primaryKeys, delta);
     // Adds that do not roll up are few (a ledger's seats count at its own unit): to the total at once.
     if (total && !rollUp) {
       this.addCounter(table, delta);

@@ -152,4 +152,38 @@ describe('RowCache', () => {
     expect(cache.get('schools', 'school-b')).toBeUndefined();
     expect(cache.get('schools', 'school-a')).toEqual({ unitId: 'school-a' });
   });
+
+  it("finds each composite key's row and counter sum whichever key came last (the last key's string is reused)", () => {
+    const cache = new RowCache(shapes);
+    cache.absentUnlessHeld = true;
+    // Parts equal to the last key's but made afresh, then differing in one part or the other.
+    const fresh = (text: string) => [...text].join('');
+    const keys: [string, string][] = [
+      ['school-a', 'W1'],
+      [fresh('school-a'), fresh('W1')],
+      ['school-a', 'W2'],
+      ['school-b', 'W2'],
+      ['school-b', 'W1'],
+      ['school-a', 'W1'],
+    ];
+    const added = keys.map(([unitId, week], index) => ({ unitId, week, enrolled: index + 1 }));
+    for (const row of added) {
+      const held = cache.get<Row>('totals', row.unitId, row.week);
+      cache.apply([
+        { op: 'put', table: 'totals', row: { ...row, enrolled: Number(held?.enrolled ?? 0) + row.enrolled } },
+        { op: 'add', table: 'allTime', row: { unitId: row.unitId, enrolled: row.enrolled } },
+      ]);
+    }
+    expect(cache.get('totals', 'school-a', 'W1')).toEqual({ unitId: 'school-a', week: 'W1', enrolled: 1 + 2 + 6 });
+    expect(cache.get('totals', 'school-a', 'W2')).toEqual({ unitId: 'school-a', week: 'W2', enrolled: 3 });
+    expect(cache.get('totals', 'school-b', 'W2')).toEqual({ unitId: 'school-b', week: 'W2', enrolled: 4 });
+    expect(cache.get('totals', 'school-b', 'W1')).toEqual({ unitId: 'school-b', week: 'W1', enrolled: 5 });
+    expect(cache.get('totals', 'school-c', 'W1')).toBeUndefined();
+    const { puts, counters } = cache.takeChanges();
+    expect(puts.get('totals')).toHaveLength(4);
+    expect(counters.get('allTime')).toEqual([
+      { unitId: 'school-a', enrolled: 1 + 2 + 3 + 6 },
+      { unitId: 'school-b', enrolled: 4 + 5 },
+    ]);
+  });
 });
