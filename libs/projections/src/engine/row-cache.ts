@@ -194,33 +194,17 @@ export class RowCache implements ViewRows, PeekRows {
       while (index < key.length && key[index] === last[index]) index++;
       if (index === key.length) return this.lastId;
     }
-    this.lastKey = key;
+    // The parts copied: the caller's array may change after.
+    for (let index = 0; index < key.length; index++) last[index] = key[index];
+    last.length = key.length;
     return (this.lastId = keyString(key));
   }
 
-  private lastKey: readonly unknown[] = [];
+  private readonly lastKey: unknown[] = [];
   private lastId = '';
 
-  /** keyOf, the last counter key's string again when its columns and values are the same (see idOf). */
-  private counterKeyOf(columns: readonly string[], row: Row): string {
-    const last = this.lastCounterKey;
-    if (columns === this.lastCounterColumns) {
-      let index = 0;
-      while (index < columns.length && row[columns[index]] === last[index]) index++;
-      if (index === columns.length) return this.lastCounterId;
-    }
-    this.lastCounterColumns = columns;
-    for (let index = 0; index < columns.length; index++) last[index] = row[columns[index]];
-    last.length = columns.length;
-    return (this.lastCounterId = keyOf(columns, row));
-  }
-
-  private lastCounterColumns: readonly string[] = [];
-  private readonly lastCounterKey: unknown[] = [];
-  private lastCounterId = '';
-
   private addCounter(table: string, delta: Row, rollUp?: RollUp, total?: Total): void {
-    const key = this.counterKeyOf(this.shape(table).primaryKeys, delta);
+    const key = keyOf(this.shape(table).primaryKeys, delta);
     // Adds that do not roll up are few (a ledger's seats count at its own unit): to the total at once.
     if (total && !rollUp) {
       this.addCounter(table, delta);

@@ -179,6 +179,12 @@ describe('RowCache', () => {
     expect(cache.get('totals', 'school-b', 'W2')).toEqual({ unitId: 'school-b', week: 'W2', enrolled: 4 });
     expect(cache.get('totals', 'school-b', 'W1')).toEqual({ unitId: 'school-b', week: 'W1', enrolled: 5 });
     expect(cache.get('totals', 'school-c', 'W1')).toBeUndefined();
+    // A key array changed by its caller after use is not taken for the key it held.
+    const key = ['school-a', 'W2'];
+    cache.apply([{ op: 'delete', table: 'totals', key }]);
+    key[1] = 'W1';
+    expect(cache.get('totals', ...key)).toEqual({ unitId: 'school-a', week: 'W1', enrolled: 1 + 2 + 6 });
+    cache.apply([{ op: 'put', table: 'totals', row: { unitId: 'school-a', week: 'W2', enrolled: 3 } }]);
     const { puts, counters } = cache.takeChanges();
     expect(puts.get('totals')).toHaveLength(4);
     expect(counters.get('allTime')).toEqual([
