@@ -108,6 +108,13 @@ export interface SubscriptionOptions {
    */
   handlerGuardsCheckpoint?: boolean;
   /**
+   * A checkpoint lost in a crash of the store's database only hands events to the handler again,
+   * which whoever it passes them on to passes over (the Kafka relay: its consumers keep the
+   * highest position they applied). A store may then commit the checkpoint without waiting for it
+   * to be durable.
+   */
+  checkpointMayLag?: boolean;
+  /**
    * Following live appends, a page is read at least this long after the one before began
    * (unless that one was full): appends arriving meanwhile go in one page, not one each. Default 0.
    */

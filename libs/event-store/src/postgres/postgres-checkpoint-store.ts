@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { ClientBase, Pool } from 'pg';
 import { CheckpointStore } from '../port/event-store';
 
 /** Checkpoints of subscribers whose work lives outside this database (relays, mailers). */
@@ -14,10 +14,19 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   async store(subscriptionName: string, position: number): Promise<void> {
-    await this.pool.query(
-      `insert into tip_subscription_checkpoints (name, position) values ($1, $2)
-       on conflict (name) do update set position = excluded.position, updated_at = now()`,
-      [subscriptionName, position],
-    );
+    await storeCheckpoint(this.pool, subscriptionName, position);
   }
+}
+
+/** Moves a checkpoint of this database's table over the given connection (a lease's own session). */
+export async function storeCheckpoint(
+  client: Pool | ClientBase,
+  subscriptionName: string,
+  position: number,
+): Promise<void> {
+  await client.query(
+    `insert into tip_subscription_checkpoints (name, position) values ($1, $2)
+     on conflict (name) do update set position = excluded.position, updated_at = now()`,
+    [subscriptionName, position],
+  );
 }

@@ -411,7 +411,9 @@ describe('PostgreSQL event store', () => {
       const name = (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters
         .application_name;
       if (args[0] === 'select 1' && name === `tip-subscription:${stream}-guarded`) proofs.guarded += 1;
-      if (args[0] === 'select 1' && name === `tip-subscription:${stream}-plain`) proofs.plain += 1;
+      // The plain one's proof is its checkpoint, moved on the lease's session.
+      if (String(args[0]).includes('tip_subscription_checkpoints') && name === `tip-subscription:${stream}-plain`)
+        proofs.plain += 1;
       return (query as (...rest: unknown[]) => unknown).apply(this, args) as never;
     });
     const mine = (events: RecordedEvent[]) => events.filter((event) => event.streamId === stream).length;
@@ -440,6 +442,70 @@ describe('PostgreSQL event store', () => {
       spy.mockRestore();
       await guarded.stop();
       await plain.stop();
+    }
+  });
+
+  it("moves a plain subscription's checkpoint on its lease's session, one round trip a batch, and without waiting for the WAL flush when it may lag", async () => {
+    const stream = `beside-${Date.now()}`;
+    const sessions = new Map<string, { client: Client; texts: string[] }>();
+    const query = Client.prototype.query;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const name = (this as unknown as { connectionParameters: { application_name?: string } }).connectionParameters
+        .application_name;
+      if (name?.startsWith(`tip-subscription:${stream}`)) {
+        const session = sessions.get(name) ?? { client: this, texts: [] };
+        session.texts.push(String(args[0]));
+        sessions.set(name, session);
+      }
+      return (query as (...rest: unknown[]) => unknown).apply(this, args) as never;
+    });
+    // The test server commits without flushing; new sessions of this database flush, as in production.
+    const durability = (setting: string) =>
+      store.pool.query(`do $$ begin execute format('alter database %I ${setting}', current_database()); end $$`);
+    await durability('set synchronous_commit = on');
+    const startAfter = (await store.stats()).headPosition;
+    const durable = store.subscribeToAll({
+      name: `${stream}-durable`,
+      startAfter,
+      batchSize: 1,
+      handle: async () => undefined,
+    });
+    const lagging = store.subscribeToAll({
+      name: `${stream}-lagging`,
+      startAfter,
+      batchSize: 1,
+      checkpointMayLag: true,
+      handle: async () => undefined,
+    });
+    try {
+      const { lastPosition } = await store.appendToStream(stream, [
+        newEvent('One'),
+        newEvent('Two'),
+        newEvent('Three'),
+      ]);
+      await durable.whenCaughtUp();
+      await lagging.whenCaughtUp();
+      for (const name of [`${stream}-durable`, `${stream}-lagging`]) {
+        const session = sessions.get(`tip-subscription:${name}`);
+        const texts = session?.texts ?? [];
+        // No proof of its own: the checkpoint's write is it.
+        expect(texts.filter((text) => text === 'select 1')).toEqual([]);
+        expect(texts.filter((text) => text.includes('tip_subscription_checkpoints')).length).toBeGreaterThanOrEqual(3);
+        expect(await store.checkpoints.load(name)).toBe(lastPosition);
+      }
+      const setting = async (name: string) => {
+        const session = sessions.get(`tip-subscription:${name}`);
+        if (!session) throw new Error(`no session for ${name}`);
+        const { rows } = await session.client.query<{ synchronous_commit: string }>('show synchronous_commit');
+        return rows[0].synchronous_commit;
+      };
+      expect(await setting(`${stream}-durable`)).toBe('on');
+      expect(await setting(`${stream}-lagging`)).toBe('off');
+    } finally {
+      spy.mockRestore();
+      await durable.stop();
+      await lagging.stop();
+      await durability('reset synchronous_commit');
     }
   });
 

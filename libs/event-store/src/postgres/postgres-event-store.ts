@@ -729,7 +729,11 @@ export class PostgresEventStore implements EventStore {
         pollIntervalMs: this.options.pollIntervalMs ?? 1000,
         leaseRetryMs: this.options.leaseRetryMs ?? 1000,
       },
-      { ...options, checkpoints: options.checkpoints ?? this.checkpoints },
+      {
+        ...options,
+        checkpoints: options.checkpoints ?? this.checkpoints,
+        checkpointsBesideLease: options.checkpoints === undefined,
+      },
     );
     this.subscriptions.add(subscription);
     subscription.finished.then(

@@ -10,6 +10,7 @@ import {
 } from '../port/catch-up-subscription';
 import { RecordedEvent } from '../port/event';
 import { CheckpointStore, SubscriptionOptions } from '../port/event-store';
+import { storeCheckpoint } from './postgres-checkpoint-store';
 import { NOTIFY_CHANNEL, SUBSCRIPTION_LEASE_SPACE } from './schema';
 
 export { SubscriptionStoppedError } from '../port/catch-up-subscription';
@@ -59,7 +60,11 @@ export class SharedPages {
 
 export type SubscriptionState = CatchUpState;
 
-type PostgresSubscriptionOptions = SubscriptionOptions & { checkpoints: CheckpointStore };
+type PostgresSubscriptionOptions = SubscriptionOptions & {
+  checkpoints: CheckpointStore;
+  /** The checkpoints are the lease's database's own table (none was given): moved on the lease's session. */
+  checkpointsBesideLease?: boolean;
+};
 
 /** How often the lease of a subscription whose handler guards its checkpoint is proved by a round trip. */
 const GUARDED_LEASE_PROOF_MS = 1000;
@@ -105,6 +110,9 @@ class AdvisoryLockSource implements CatchUpSource {
           if (this.source.noticed?.(payload) ?? true) wake();
         });
         await client.query(`listen ${NOTIFY_CHANNEL}`);
+        // The session writes nothing but the checkpoint: its commit need not wait for the WAL flush.
+        if (this.options.checkpointsBesideLease && this.options.checkpointMayLag)
+          await client.query('set synchronous_commit = off');
         this.leaseClient = client;
         this.leaseLost = false;
         this.provedAt = Date.now();
@@ -142,10 +150,23 @@ class AdvisoryLockSource implements CatchUpSource {
   /**
    * Fails unless the lease's session is still alive (and so still holds the lock), then moves the
    * checkpoint. A handler that guards its own checkpoint has the session proved once a second.
+   * The store's own checkpoint is written on the lease's session: one round trip proves it and
+   * moves the checkpoint (a page of the relay's cost three: the read, the proof, the checkpoint).
    */
   async commit(last: CatchUpCursor): Promise<void> {
     const client = this.leaseClient;
     if (this.leaseLost || !client) throw new LeaseLostError();
+    if (this.options.checkpointsBesideLease) {
+      try {
+        await storeCheckpoint(client, this.options.name, last.position);
+      } catch (error) {
+        // Broken or not, the session is left for a new one (and the lease taken again).
+        this.leaseLost = true;
+        throw error;
+      }
+      this.provedAt = Date.now();
+      return;
+    }
     const guarded = this.options.handlerGuardsCheckpoint === true;
     if (!guarded || Date.now() - this.provedAt >= GUARDED_LEASE_PROOF_MS) {
       try {

@@ -19,6 +19,9 @@ import {
   OutgoingMessage,
   PartitionLag,
 } from '../port/message-broker';
+import { stopIdleRequestChecks } from './request-queue-timer';
+
+stopIdleRequestChecks();
 
 export interface KafkaJsOptions {
   brokers: string[];

@@ -74,6 +74,9 @@ export class EventRelay {
       batchSize: options.batchSize ?? 1000,
       // A broker outage is waited out (backoff up to 5 s), never given up on.
       maxRetries: Number.POSITIVE_INFINITY,
+      // A checkpoint lost in a database crash publishes its pages again: the workers pass over
+      // positions they applied (projection-runner's handlePartitionBatch), so it need not be durable.
+      checkpointMayLag: true,
       minPageIntervalMs: options.minPageIntervalMs ?? RELAY_PAGE_INTERVAL_MS,
       // One request for the page and its watermarks: a partition's events and its watermark after
       // them go to the broker as one record batch, appended together (one round trip, not two).
