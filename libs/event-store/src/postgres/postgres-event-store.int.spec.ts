@@ -386,8 +386,12 @@ describe('PostgreSQL event store', () => {
   it('runs only one instance of a named subscription at a time (lease)', async () => {
     const name = `leased-${Date.now()}`;
     const seenBy: string[] = [];
+    // An event to catch up with: caught up with an empty log, the first need not hold the lease
+    // yet, and the second could take it first (run alone, this case failed now and then).
+    await store.appendToStream(`leased-before-${Date.now()}`, [newEvent('BeforeLease')]);
     const first = store.subscribeToAll({ name, handle: async () => void seenBy.push('first') }) as PostgresSubscription;
     await first.whenCaughtUp();
+    expect(first.state).toBe('running');
     const second = store.subscribeToAll({
       name,
       handle: async (events) => void seenBy.push(...events.map(() => 'second')),

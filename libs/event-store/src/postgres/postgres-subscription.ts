@@ -162,7 +162,7 @@ class AdvisoryLockSource implements CatchUpSource {
       } catch (error) {
         // Broken or not, the session is left for a new one (and the lease taken again).
         this.leaseLost = true;
-        throw error;
+        throw new LeaseLostError('The lease session failed to store the checkpoint', { cause: error });
       }
       this.provedAt = Date.now();
       return;
