@@ -1,14 +1,25 @@
 import { InvalidAppendError } from './errors';
 import { ExpectedRevision } from './expected-revision';
 import { NewEvent } from './event';
-import { isIsoInstant } from './iso-instant';
+import { ParsedInstant, parseIsoInstant } from './iso-instant';
 
 export const MAX_STREAM_ID_LENGTH = 200;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 /** Stored as a PostgreSQL integer. */
 const MAX_SCHEMA_VERSION = 2_147_483_647;
 const COMMAND_REFERENCES = ['commandId', 'correlationId', 'causationId'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** 8-4-4-4-12 hex digits, either case (checked by hand: the regular expression cost 0.3 µs an event in the import). */
+function isUuid(text: string): boolean {
+  if (text.length !== 36) return false;
+  for (let index = 0; index < 36; index++) {
+    const code = text.charCodeAt(index);
+    if (index === 8 || index === 13 || index === 18 || index === 23) {
+      if (code !== 45) return false; // '-'
+    } else if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70))) return false;
+  }
+  return true;
+}
 
 export function validateStreamId(streamId: unknown, field = 'streamId'): string {
   if (typeof streamId !== 'string' || streamId.length === 0) {
@@ -36,7 +47,11 @@ export function validateExpectedRevision(expected: unknown, field: string): Expe
   throw new InvalidAppendError(field, 'must be "any", "no_stream", "stream_exists" or a revision ≥ 0');
 }
 
-export function validateNewEvent(event: NewEvent, field: string): void {
+/** The last business time validated: an append's events often share theirs. */
+let lastBusinessTime: { text: string; instant: ParsedInstant } | undefined;
+
+/** Gives the business time as read, so that whoever stores it need not read it again. */
+export function validateNewEvent(event: NewEvent, field: string): ParsedInstant {
   if (event === null || typeof event !== 'object') throw new InvalidAppendError(field, 'must be an object');
   if (
     typeof event.type !== 'string' ||
@@ -58,10 +73,16 @@ export function validateNewEvent(event: NewEvent, field: string): void {
   if (metadata === null || typeof metadata !== 'object') {
     throw new InvalidAppendError(`${field}.metadata`, 'must be an object');
   }
-  if (typeof metadata.eventId !== 'string' || !UUID.test(metadata.eventId)) {
+  if (typeof metadata.eventId !== 'string' || !isUuid(metadata.eventId)) {
     throw new InvalidAppendError(`${field}.metadata.eventId`, 'must be a UUID');
   }
-  if (typeof metadata.businessTime !== 'string' || !isIsoInstant(metadata.businessTime)) {
+  const businessTime = metadata.businessTime;
+  let instant = lastBusinessTime?.text === businessTime ? lastBusinessTime.instant : undefined;
+  if (instant === undefined && typeof businessTime === 'string') {
+    instant = parseIsoInstant(businessTime);
+    if (instant !== undefined) lastBusinessTime = { text: businessTime, instant };
+  }
+  if (instant === undefined) {
     throw new InvalidAppendError(
       `${field}.metadata.businessTime`,
       'must be an ISO-8601 instant with a time zone, like 2020-11-20T08:00:00.000Z',
@@ -89,4 +110,5 @@ export function validateNewEvent(event: NewEvent, field: string): void {
       `must be an integer from 1 to ${MAX_SCHEMA_VERSION}`,
     );
   }
+  return instant;
 }

@@ -1,6 +1,7 @@
 import { InvalidAppendError } from './errors';
 import { canonicalJsonOfEventData } from './canonical-json';
-import { validateExpectedRevision, validateStreamId } from './validation';
+import { NewEvent } from './event';
+import { validateExpectedRevision, validateNewEvent, validateStreamId } from './validation';
 
 function catchError(action: () => unknown): unknown {
   try {
@@ -49,5 +50,62 @@ describe('event store input rules', () => {
     expect(() => validateStreamId('𠮷'.repeat(201))).toThrow(/at most 200/);
     expect(validateExpectedRevision(3, 'expectedRevision')).toBe(3);
     expect(() => validateExpectedRevision(1.5, 'expectedRevision')).toThrow(/revision ≥ 0/);
+  });
+
+  const eventWith = (eventId: unknown, businessTime: unknown): NewEvent =>
+    ({
+      type: 'Tested',
+      data: {},
+      metadata: {
+        eventId,
+        businessTime,
+        actor: { sub: 's', role: 'r' },
+        commandId: 'c',
+        correlationId: 'c',
+        causationId: 'c',
+      },
+    }) as unknown as NewEvent;
+
+  it('takes as event id exactly what the UUID pattern took (checked by hand now), naming the field otherwise', () => {
+    const pattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const good = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const candidates: unknown[] = [
+      good,
+      good.toUpperCase(),
+      `${good}\n`,
+      ` ${good}`,
+      good.slice(1),
+      `${good}0`,
+      42,
+      undefined,
+    ];
+    for (let index = 0; index < 36; index++)
+      for (const character of ['-', 'g', 'G', '0', 'F', '/', ':', '@', '`', '\u0660'])
+        candidates.push(good.slice(0, index) + character + good.slice(index + 1));
+    for (const eventId of candidates) {
+      const takes = typeof eventId === 'string' && pattern.test(eventId);
+      const error = takes
+        ? undefined
+        : catchError(() => validateNewEvent(eventWith(eventId, '2020-11-20T08:00:00Z'), 'e'));
+      if (takes) expect(() => validateNewEvent(eventWith(eventId, '2020-11-20T08:00:00Z'), 'e')).not.toThrow();
+      else expect((error as InvalidAppendError).field).toBe('e.metadata.eventId');
+    }
+  });
+
+  it('gives the business time as read, and refuses one that is not an instant after one that was', () => {
+    const good = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    // 2000-01-01T00:00:01.5+01:00 is 3,598.5 s before PostgreSQL's epoch.
+    expect(validateNewEvent(eventWith(good, '2000-01-01T00:00:01.5+01:00'), 'e')).toEqual({
+      seconds: -3599,
+      microseconds: 500_000,
+    });
+    expect(validateNewEvent(eventWith(good, '2000-01-01T00:00:01.5+01:00'), 'e')).toEqual({
+      seconds: -3599,
+      microseconds: 500_000,
+    });
+    for (const businessTime of ['2021-02-29T00:00:00Z', 20, undefined])
+      expect((catchError(() => validateNewEvent(eventWith(good, businessTime), 'e')) as InvalidAppendError).field).toBe(
+        'e.metadata.businessTime',
+      );
   });
 });

@@ -3,6 +3,7 @@ import { EventMetadata, NewEventMetadata } from '../port/event';
 import { AppendResult, StreamAppend } from '../port/event-store';
 import { ExpectedRevision } from '../port/expected-revision';
 import { chainHashHex, contentHashHexOfCanonical, contentHashTail, GENESIS_HASH_HEX } from '../port/hash-chain';
+import { ParsedInstant } from '../port/iso-instant';
 import { EventSchemaRegistry } from '../port/upcasting';
 import { canonicalJsonOfEventData, canonicalJsonOfString } from '../port/canonical-json';
 import { validateExpectedRevision, validateNewEvent, validateStreamId } from '../port/validation';
@@ -13,9 +14,13 @@ export interface PreparedEvent {
   type: string;
   schemaVersion: number;
   businessTime: string;
+  /** The business time as read while validating it. */
+  businessInstant: ParsedInstant;
   recordedTime: string;
   dataJson: string;
   metadataJson: string;
+  /** What follows data and metadata in the hashed text (contentHashTail), shared by a stream's events of a type. */
+  readonly hashedTail: string;
   /** SHA-256 of the event's content (see `contentHash` in the port), in hex; worked out when first asked for. */
   readonly contentHashHex: string;
   /** The same hash as bytes. */
@@ -30,11 +35,11 @@ class PreparedEventRecord implements PreparedEvent {
     readonly type: string,
     readonly schemaVersion: number,
     readonly businessTime: string,
+    readonly businessInstant: ParsedInstant,
     readonly recordedTime: string,
     readonly dataJson: string,
     readonly metadataJson: string,
-    /** What follows data and metadata in the hashed text (contentHashTail), shared by a stream's events of a type. */
-    private readonly hashedTail: string,
+    readonly hashedTail: string,
   ) {}
 
   /** Hashed when asked for: the import hashes the bytes it encodes instead (copy-import.ts). */
@@ -136,7 +141,7 @@ export class AppendPreparer {
     for (let eventIndex = 0; eventIndex < append.events.length; eventIndex++) {
       const event = append.events[eventIndex];
       const eventField = `${field}events[${firstEventIndex + eventIndex}]`;
-      validateNewEvent(event, eventField);
+      const businessInstant = validateNewEvent(event, eventField);
       const eventId = event.metadata.eventId.toLowerCase();
       if (this.seenEvents.has(eventId))
         throw new InvalidAppendError(`${eventField}.metadata.eventId`, 'must be unique within the append');
@@ -171,6 +176,7 @@ export class AppendPreparer {
           event.type,
           schemaVersion,
           event.metadata.businessTime,
+          businessInstant,
           context.recordedTime,
           dataJson,
           metadataJson,

@@ -5,8 +5,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from '../port/errors';
 import { ExpectedRevision } from '../port/expected-revision';
 import { hash } from 'node:crypto';
-import { chainHashBinary, contentHashTail, GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
-import { parseIsoInstant } from '../port/iso-instant';
+import { chainHashBinary, GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
+import { ParsedInstant, parseIsoInstant } from '../port/iso-instant';
 import { StreamAppend } from '../port/event-store';
 import { AppendPreparer, NO_STREAM, PrepareContext, PreparedStream, StreamHeads } from './append-payload';
 
@@ -73,10 +73,7 @@ class BinaryRowWriter {
   private at = BINARY_HEADER.copy(this.buffer);
   /** Bytes in the pieces already cut. */
   private cutBytes = 0;
-  private readonly lastInstants = [
-    { text: '', seconds: 0, microseconds: 0 },
-    { text: '', seconds: 0, microseconds: 0 },
-  ];
+  private lastInstant = { text: '', seconds: 0, microseconds: 0 };
 
   constructor(
     private readonly rowPiece: number[],
@@ -146,17 +143,22 @@ class BinaryRowWriter {
   }
 
   /**
-   * An ISO-8601 instant (validated: see parseIsoInstant) as a timestamptz. Each `slot` remembers
-   * its last instant: the events of a chunk share their recorded time, and often business time.
+   * An ISO-8601 instant (validated: see parseIsoInstant) as a timestamptz. The last one is
+   * remembered: the events of a chunk share their recorded time.
    */
-  instant(value: string, slot: 0 | 1): void {
-    let parsed = this.lastInstants[slot];
+  instant(value: string): void {
+    let parsed = this.lastInstant;
     if (value !== parsed.text) {
       const instant = parseIsoInstant(value);
       if (instant === undefined) throw new Error(`not an ISO-8601 instant: ${value}`);
       parsed = { text: value, ...instant };
-      this.lastInstants[slot] = parsed;
+      this.lastInstant = parsed;
     }
+    this.parsedInstant(parsed);
+  }
+
+  /** An instant already read (the business time, read while validating it). */
+  parsedInstant(parsed: ParsedInstant): void {
     this.buffer.writeInt32BE(8, this.at);
     // Within about 285 years of 2000 the microseconds are an exact double; beyond, use BigInt.
     if (Math.abs(parsed.seconds) < 9e9)
@@ -240,8 +242,6 @@ export class ImportEncoder {
     if (stream.events.length === 0) return;
     let previous = stream.expected === NO_STREAM ? GENESIS_BINARY : undefined;
     const contentHashes: string[] = [];
-    let tailType: string | undefined;
-    let tail = '';
     const out = this.out;
     for (let index = 0; index < stream.events.length; index++) {
       const event = stream.events[index];
@@ -261,18 +261,18 @@ export class ImportEncoder {
       out.int32(event.schemaVersion);
       out.text(event.dataJson);
       out.text(event.metadataJson);
-      if (event.type !== tailType) {
-        tailType = event.type;
-        tail = contentHashTail(stream.streamId, event.type);
-      }
       // As contentHashHexOfCanonical, as a binary string: hashing the texts costs less than copying their bytes together.
-      const content = hash('sha256', `{"data":${event.dataJson},"metadata":${event.metadataJson}${tail}`, 'binary');
+      const content = hash(
+        'sha256',
+        `{"data":${event.dataJson},"metadata":${event.metadataJson}${event.hashedTail}`,
+        'binary',
+      );
       if (previous !== undefined) {
         previous = chainHashBinary(previous, content);
         writeBinary(out.current, hashAt, previous);
       } else contentHashes.push(content);
-      out.instant(event.businessTime, 0);
-      out.instant(event.recordedTime, 1);
+      out.parsedInstant(event.businessInstant);
+      out.instant(event.recordedTime);
     }
     if (previous !== undefined) encoded.last = Buffer.from(previous, 'latin1').toString('hex');
     else encoded.contentHashes = contentHashes;
