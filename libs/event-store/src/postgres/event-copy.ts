@@ -129,10 +129,8 @@ export class EventCopyDecoder {
     const typeLength = buffer.readInt32BE(next);
     const type = this.typeIn(buffer, next + 4, (next += 4 + typeLength));
     const data = JSON.parse(text()) as Record<string, unknown>;
-    // The metadata's text is made only when it is parsed (lazily, or now): a rebuild's projectors
-    // read its business time alone, from the bytes.
     const metadataStart = next + 4;
-    next = metadataStart + buffer.readInt32BE(next);
+    const metadata = text();
     const schemaVersion = buffer.readInt32BE(next + 4);
     // What is upcast gets a copy of its metadata: a whole one.
     const upcast = schemaVersion < this.schemas.currentVersion(type);
@@ -141,8 +139,8 @@ export class EventCopyDecoder {
       data,
       metadata:
         this.lazy && !upcast
-          ? storedMetadataIn(buffer, metadataStart, next, schemaVersion)
-          : (JSON.parse(buffer.toString('utf8', metadataStart, next)) as EventMetadata),
+          ? storedMetadataIn(metadata, buffer, metadataStart, next, schemaVersion)
+          : (JSON.parse(metadata) as EventMetadata),
       streamId,
       revision,
       position,

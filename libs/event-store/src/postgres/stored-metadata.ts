@@ -59,24 +59,12 @@ function actorEnd(text: string): number {
  */
 class StoredMetadata implements EventMetadata {
   #parsed: EventMetadata | undefined;
-  /** The stored text, or the bytes of its UTF-8 (`#bytes[#start, #end)`) until it is parsed. */
-  #text: string | undefined;
-  #bytes: Buffer | undefined;
-  readonly #start: number;
-  readonly #end: number;
 
   constructor(
-    source: string | Buffer,
+    private readonly text: string,
     readonly businessTime: string,
     readonly schemaVersion: number,
-    start = 0,
-    end = 0,
-  ) {
-    if (typeof source === 'string') this.#text = source;
-    else this.#bytes = source;
-    this.#start = start;
-    this.#end = end;
-  }
+  ) {}
 
   get eventId(): string {
     return this.whole().eventId;
@@ -115,12 +103,7 @@ class StoredMetadata implements EventMetadata {
   }
 
   private whole(): EventMetadata {
-    if (this.#parsed === undefined) {
-      const text = this.#text ?? this.#bytes?.toString('utf8', this.#start, this.#end) ?? '';
-      this.#parsed = JSON.parse(text) as EventMetadata;
-      this.#text = this.#bytes = undefined;
-    }
-    return this.#parsed;
+    return (this.#parsed ??= JSON.parse(this.text) as EventMetadata);
   }
 }
 
@@ -170,13 +153,15 @@ export function storedMetadata(text: string, schemaVersion: number): EventMetada
   return new StoredMetadata(text, businessTime, schemaVersion);
 }
 
-/**
- * storedMetadata of the text whose UTF-8 bytes are `bytes[start, end)`: its business time read from
- * those (storedBusinessTimeIn), the text made when it is parsed (making every event's was a tenth of
- * reading the log in a rebuild). The bytes are kept until then: a COPY's chunks are never written again.
- */
-export function storedMetadataIn(bytes: Buffer, start: number, end: number, schemaVersion: number): EventMetadata {
+/** storedMetadata of a text whose UTF-8 bytes are `bytes[start, end)`: its business time read from those (storedBusinessTimeIn). */
+export function storedMetadataIn(
+  text: string,
+  bytes: Buffer,
+  start: number,
+  end: number,
+  schemaVersion: number,
+): EventMetadata {
   const businessTime = storedBusinessTimeIn(bytes, start, end);
-  if (businessTime === undefined) return storedMetadata(bytes.toString('utf8', start, end), schemaVersion);
-  return new StoredMetadata(bytes, businessTime, schemaVersion, start, end);
+  if (businessTime === undefined) return storedMetadata(text, schemaVersion);
+  return new StoredMetadata(text, businessTime, schemaVersion);
 }

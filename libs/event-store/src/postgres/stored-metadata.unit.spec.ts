@@ -120,7 +120,7 @@ describe('metadata read lazily from its stored text', () => {
           expect([...fromText].some((character) => character.charCodeAt(0) > 0x7f)).toBe(true);
       }
       if (!parseable.includes(text)) continue;
-      const lazy = storedMetadataIn(bytes, start, end, 2);
+      const lazy = storedMetadataIn(text, bytes, start, end, 2);
       const asBefore = storedMetadata(text, 2);
       expect(lazy.businessTime).toBe(asBefore.businessTime);
       expect(JSON.stringify(lazy)).toBe(JSON.stringify(asBefore));
