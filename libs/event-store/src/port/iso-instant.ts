@@ -112,14 +112,15 @@ export function formatInstant({ seconds, microseconds }: ParsedInstant): string 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, value) => String(value).padStart(2, '0'));
 const lastDay = { days: Number.NaN, date: '' };
 
-/** The events of one command share their business time: the last instant found valid is not parsed again. */
-let lastValidInstant: string | undefined;
+/** The events of one command or append share their business time: the last instant read is not parsed again. */
+let lastInstant: { text: string; instant: ParsedInstant } | undefined;
 
-export function isIsoInstant(text: string): boolean {
-  if (text === lastValidInstant) return true;
-  if (parseIsoInstant(text) === undefined) return false;
-  lastValidInstant = text;
-  return true;
+/** parseIsoInstant, remembering the last instant it read. */
+export function readIsoInstant(text: string): ParsedInstant | undefined {
+  if (lastInstant?.text === text) return lastInstant.instant;
+  const instant = parseIsoInstant(text);
+  if (instant !== undefined) lastInstant = { text, instant };
+  return instant;
 }
 
 const ZERO = 48;

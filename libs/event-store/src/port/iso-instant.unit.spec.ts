@@ -1,4 +1,4 @@
-import { canonicalInstant, isIsoInstant, parseIsoInstant } from './iso-instant';
+import { canonicalInstant, parseIsoInstant, readIsoInstant } from './iso-instant';
 
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 
@@ -29,7 +29,7 @@ describe('ISO-8601 instants', () => {
     ['2020-11-20T08:00:00.000Z\n', false],
     ['2020-11-20t08:00:00.000z', false],
   ])('takes %j as an instant: %s', (text, expected) => {
-    expect(isIsoInstant(text)).toBe(expected);
+    expect(readIsoInstant(text) !== undefined).toBe(expected);
   });
 
   it.each([

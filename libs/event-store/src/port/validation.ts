@@ -1,7 +1,7 @@
 import { InvalidAppendError } from './errors';
 import { ExpectedRevision } from './expected-revision';
 import { NewEvent } from './event';
-import { ParsedInstant, parseIsoInstant } from './iso-instant';
+import { ParsedInstant, readIsoInstant } from './iso-instant';
 
 export const MAX_STREAM_ID_LENGTH = 200;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
@@ -47,9 +47,6 @@ export function validateExpectedRevision(expected: unknown, field: string): Expe
   throw new InvalidAppendError(field, 'must be "any", "no_stream", "stream_exists" or a revision ≥ 0');
 }
 
-/** The last business time validated: an append's events often share theirs. */
-let lastBusinessTime: { text: string; instant: ParsedInstant } | undefined;
-
 /** Gives the business time as read, so that whoever stores it need not read it again. */
 export function validateNewEvent(event: NewEvent, field: string): ParsedInstant {
   if (event === null || typeof event !== 'object') throw new InvalidAppendError(field, 'must be an object');
@@ -76,12 +73,7 @@ export function validateNewEvent(event: NewEvent, field: string): ParsedInstant 
   if (typeof metadata.eventId !== 'string' || !isUuid(metadata.eventId)) {
     throw new InvalidAppendError(`${field}.metadata.eventId`, 'must be a UUID');
   }
-  const businessTime = metadata.businessTime;
-  let instant = lastBusinessTime?.text === businessTime ? lastBusinessTime.instant : undefined;
-  if (instant === undefined && typeof businessTime === 'string') {
-    instant = parseIsoInstant(businessTime);
-    if (instant !== undefined) lastBusinessTime = { text: businessTime, instant };
-  }
+  const instant = typeof metadata.businessTime === 'string' ? readIsoInstant(metadata.businessTime) : undefined;
   if (instant === undefined) {
     throw new InvalidAppendError(
       `${field}.metadata.businessTime`,
