@@ -5,7 +5,7 @@ import { migrateReadModel, readModelDataSource } from '../engine/read-model';
 import { progressReadModel } from '../read-models';
 import { ProgressViews } from '../views/progress.views';
 import { enrolled, event, onRecord, online, world } from './progress.test-events';
-import { ProgressRecordText1765200000000 } from './progress.migrations';
+import { ProgressRecordText1765200000000, ProgressStaffing1765100000000 } from './progress.migrations';
 
 const teacher = (teacherId: string, schoolId: string) =>
   event(`teacher-${teacherId}`, 'TeacherRegistered', {
@@ -133,5 +133,54 @@ describe('a teacher record kept as json text', () => {
     } finally {
       await all.destroy();
     }
+  });
+});
+
+/**
+ * ProgressStaffing1765100000000 starts the read model again from the first event: what was parked
+ * before is projected again with the rest, so no parked row may outlive it (a retry would apply its
+ * event a second time, and the model would stay degraded).
+ */
+describe('the read model started again by a migration', () => {
+  let database: TestDatabase;
+  const schema = 'rm_progress_restart';
+  const staffing = progressReadModel.migrations.indexOf(ProgressStaffing1765100000000);
+  const before = { ...progressReadModel, migrations: progressReadModel.migrations.slice(0, staffing) };
+  let dataSource: DataSource | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('leaves no event parked from before, and projects it once', async () => {
+    expect(staffing).toBeGreaterThan(0);
+    const events = history();
+    dataSource = readModelDataSource(database.url, before, schema);
+    await dataSource.initialize();
+    await migrateReadModel(dataSource);
+    await new ProjectionRunner(dataSource, schema, before).handle(events);
+    // T2's online record as an earlier projector had parked it (that projector failed on it).
+    const parked = events[events.length - 1];
+    await dataSource.query(
+      `insert into "${schema}".parked_events (name, position, event_id, stream_id, event_type, event, error)
+       values ('progress', $1, $2, $3, $4, $5, 'a projector of an earlier version failed')`,
+      [parked.position, parked.metadata.eventId, parked.streamId, parked.type, JSON.stringify(parked)],
+    );
+    await dataSource.destroy();
+
+    dataSource = readModelDataSource(database.url, progressReadModel, schema);
+    await dataSource.initialize();
+    await migrateReadModel(dataSource);
+    const runner = new ProjectionRunner(dataSource, schema, progressReadModel);
+    expect(await runner.parked()).toEqual([]);
+    await runner.handle(events);
+    expect(await runner.parked()).toEqual([]);
+    expect(await runner.retryParked(async () => parked)).toEqual([]);
+    const transcript = await new ProgressViews(dataSource.manager).transcript('T2', 'B1');
+    expect(transcript.batches[0]).toMatchObject({ hours: { online: { credited: 3.33 } } });
   });
 });

@@ -239,6 +239,9 @@ export class ProgressStaffing1765100000000 implements MigrationInterface {
       `truncate ${[...PROGRESS_TABLES, 'unit_exempt_changes', 'pilot_designations', 'kafka_partitions'].map((table) => `${schema}.${table}`).join(', ')}`,
     );
     await queryRunner.query(`update ${schema}.projection_checkpoint set position = 0, updated_at = now()`);
+    // Parked events are projected again with the rest (parked again if they still fail): a row left
+    // would keep the model degraded, and a retry would apply its event a second time.
+    await queryRunner.query(`delete from ${schema}.parked_events`);
     await queryRunner.query(`create table ${schema}.unit_staffing (
       unit_id text primary key, first_teachers_week text, teachers_left integer not null default 0,
       declarations integer not null default 0)`);
