@@ -675,6 +675,16 @@ async function checkRebuilt(url: string, history: ProvinceHistory): Promise<void
   await dataSource.initialize();
   try {
     checkNotice(await new WeeklyNoticeQuery(dataSource.manager).notice(PROVINCE, BATCH, isoWeekOf(READ_AT)), history);
+    // What the rows a rebuild holds weigh (as text): how many of a full province's fit in its memory.
+    const schema = liveSchemaOf(progressReadModel);
+    const weights: { name: string; rows: string; text: string }[] = await dataSource.query(
+      `select 'teacher_records' as name, count(*) as rows, avg(octet_length(t::text)) as text from "${schema}".teacher_records t
+       union all select 'teachers', count(*), avg(octet_length(t::text)) from "${schema}".teachers t
+       union all select 'units', count(*), avg(octet_length(t::text)) from "${schema}".units t`,
+    );
+    console.error(
+      `  rows rebuilt: ${weights.map((each) => `${each.name} ${count(Number(each.rows))} of ${count(Number(each.text))} bytes as text`).join(', ')}`,
+    );
   } finally {
     await dataSource.destroy();
   }
