@@ -42,6 +42,7 @@ import {
   READ_AT,
 } from './province/province-history';
 import { restoreHistory, saveHistory } from './province/history-cache';
+import { renumberIntoTimeOrder, streamSpread } from './province/time-order';
 
 /**
  * A province on one machine (issue 19): a Jiangsu-sized batch decided by the real command pipeline
@@ -166,6 +167,15 @@ export async function provinceBenchmarks(database: BenchDatabase, rows: BenchRow
       return;
     }
     await pool.query('drop table bench_bare');
+    // BENCH_PROVINCE_ORDER=time: the log in business-time order across the province (as a real one), not county after county.
+    if (process.env.BENCH_PROVINCE_ORDER === 'time') {
+      const before = await streamSpread(pool);
+      const seconds = await renumberIntoTimeOrder(pool);
+      console.error(
+        `province: log renumbered into business-time order in ${seconds.toFixed(0)} s; a stream's events ${count(before)} positions apart on average, now ${count(await streamSpread(pool))}`,
+      );
+    } else if (process.env.BENCH_PROVINCE_ORDER)
+      throw new Error(`BENCH_PROVINCE_ORDER=${process.env.BENCH_PROVINCE_ORDER}: only "time"`);
     // What a province weighs on disk (infra/SIZING.md): the log with its indexes, beside its JSON alone.
     const { rows: weighed } = await pool.query<{ total: string; json: string; events: string }>(
       `select pg_total_relation_size('tip_events') as total,
@@ -665,6 +675,16 @@ async function checkRebuilt(url: string, history: ProvinceHistory): Promise<void
   await dataSource.initialize();
   try {
     checkNotice(await new WeeklyNoticeQuery(dataSource.manager).notice(PROVINCE, BATCH, isoWeekOf(READ_AT)), history);
+    // What the rows a rebuild holds weigh (as text): how many of a full province's fit in its memory.
+    const schema = liveSchemaOf(progressReadModel);
+    const weights: { name: string; rows: string; text: string }[] = await dataSource.query(
+      `select 'teacher_records' as name, count(*) as rows, avg(octet_length(t::text)) as text from "${schema}".teacher_records t
+       union all select 'teachers', count(*), avg(octet_length(t::text)) from "${schema}".teachers t
+       union all select 'units', count(*), avg(octet_length(t::text)) from "${schema}".units t`,
+    );
+    console.error(
+      `  rows rebuilt: ${weights.map((each) => `${each.name} ${count(Number(each.rows))} of ${count(Number(each.text))} bytes as text`).join(', ')}`,
+    );
   } finally {
     await dataSource.destroy();
   }

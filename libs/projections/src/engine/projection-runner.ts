@@ -379,29 +379,37 @@ export class ProjectionRunner {
   }
 
   /**
-   * Of a fresh copy's changes, takes out the rows written for the first time (to COPY) and the
-   * deletes of rows never written (nothing to do); what stays is upserted as usual.
+   * Of a fresh copy's changes, takes out the rows written for the first time (to COPY), the state
+   * rows written before (`replaced`: deleted, then copied again) and the deletes of rows never
+   * written (nothing to do); what stays (counter rows written before) is added as usual.
    */
-  private freshRows(changes: Changes): Map<string, Row[]> {
-    const fresh = new Map<string, Row[]>();
+  private freshRows(changes: Changes): { first: Map<string, Row[]>; replaced: Map<string, Row[]> } {
+    const first = new Map<string, Row[]>();
+    const replaced = new Map<string, Row[]>();
     const written = this.written as Map<string, Set<string>>;
     const take = (table: string, rows: Row[]) => {
       const keys = written.get(table) as Set<string>;
       const { primaryKeys } = this.table(table);
-      const first: Row[] = [];
+      const firstRows: Row[] = [];
       const again: Row[] = [];
       for (const row of rows) {
         const key = keyString(primaryKeys.map((column) => row[column]));
         if (keys.has(key)) again.push(row);
         else {
           keys.add(key);
-          first.push(row);
+          firstRows.push(row);
         }
       }
-      fresh.set(table, first);
+      first.set(table, firstRows);
       return again;
     };
-    for (const [table, rows] of changes.puts) changes.puts.set(table, take(table, rows));
+    // A state row written before goes in again by COPY, its old one deleted first: an upsert
+    // sends every row in one JSON text (at BENCH_SCALE=0.1 in time order, a write's teacher
+    // records were hundreds of MB, parsed again by PostgreSQL).
+    for (const [table, rows] of changes.puts) {
+      replaced.set(table, take(table, rows));
+      changes.puts.delete(table);
+    }
     for (const [table, rows] of changes.counters) changes.counters.set(table, take(table, rows));
     for (const [table, keys] of changes.deletes) {
       const writtenKeys = written.get(table) as Set<string>;
@@ -410,19 +418,31 @@ export class ProjectionRunner {
         keys.filter((key) => writtenKeys.delete(keyString(key))),
       );
     }
-    return fresh;
+    return { first, replaced };
   }
 
   /**
    * A fresh copy's new rows by COPY, in pieces over two connections at once (PostgreSQL's side of
-   * a COPY, parsing JSON and compressing it, is most of its cost). Each piece commits alone: a
-   * copy is never read nor resumed before its rebuild has finished, and a failed rebuild drops it.
+   * a COPY, parsing JSON and compressing it, is most of its cost), once the old rows of the
+   * `replaced` ones are deleted. Each piece commits alone: a copy is never read nor resumed before
+   * its rebuild has finished, and a failed rebuild drops it (nor read back before this is done).
    */
-  private async copyFresh(fresh: ReadonlyMap<string, Row[]>): Promise<void> {
+  private async copyFresh({ first, replaced }: ReturnType<ProjectionRunner['freshRows']>): Promise<void> {
     const pieces: { table: string; rows: Row[] }[] = [];
-    for (const [table, rows] of fresh)
-      for (let start = 0; start < rows.length; start += COPY_PIECE)
-        pieces.push({ table, rows: rows.slice(start, start + COPY_PIECE) });
+    for (const rowsOf of [first, replaced])
+      for (const [table, rows] of rowsOf)
+        for (let start = 0; start < rows.length; start += COPY_PIECE)
+          pieces.push({ table, rows: rows.slice(start, start + COPY_PIECE) });
+    for (const [table, rows] of replaced) {
+      if (rows.length === 0) continue;
+      const { primaryKeys } = this.table(table);
+      for (let start = 0; start < rows.length; start += COPY_PIECE) {
+        const keys = rows.slice(start, start + COPY_PIECE).map((row) => primaryKeys.map((column) => row[column]));
+        await timedPhase(`${this.name}:replace:${table}`, () =>
+          this.table(table).delete(this.dataSource.manager, keys),
+        );
+      }
+    }
     await Promise.all(
       [0, 1].map(async () => {
         const runner = this.dataSource.createQueryRunner();
