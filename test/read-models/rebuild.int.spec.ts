@@ -131,8 +131,8 @@ describe('Rebuilding the read models', () => {
     expect(await indexesOfAll()).toEqual(liveIndexes);
     expect(liveIndexes.some((index) => index.includes('units_ancestry'))).toBe(true);
 
-    // Held to a few rows, the rebuild writes what it holds over and over, reads rows back and
-    // upserts them and the counters: the same tables again.
+    // Held to a few rows, the rebuild writes what it holds over and over, reads rows back, deletes
+    // and copies them again and adds the counters: the same tables again.
     for (const readModel of READ_MODELS)
       await rebuildReadModel(database.url, store, readModel, { pageSize: 300, maxRowsInMemory: 50 });
     expect(snapshotDifferences(live, await snapshotAll())).toEqual([]);
