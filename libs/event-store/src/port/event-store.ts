@@ -51,6 +51,16 @@ export interface ImportOptions {
   onProgress?(eventsImported: number): void;
 }
 
+/** How `loadLog` goes: see there. */
+export interface LoadLogOptions {
+  /**
+   * The caller's last word, once every event is in and before anything is committed: a rejection
+   * refuses the load (tip import-log checks the log's Merkle tree against its signed heads here).
+   */
+  beforeCommit?(): Promise<void>;
+  onProgress?(eventsLoaded: number): void;
+}
+
 export interface ImportResult {
   eventsImported: number;
   lastPosition: number;
@@ -200,6 +210,25 @@ export interface EventStore {
   importEvents(
     appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
     options?: ImportOptions,
+  ): Promise<ImportResult>;
+  /**
+   * Loads another store's log, exactly as it was stored (LoggedEvent, as readLog and scanLog give
+   * it and `tip export-log` writes it), into this store, which must be empty: moving a province
+   * to a new server, restoring from an auditor's export. Each event keeps its texts (data and
+   * metadata byte for byte: its content hash was taken over them), times, event id, revision and
+   * chain hash; nothing is re-encoded. The store checks the log's order as it reads (positions
+   * increasing, each stream's revisions from 0 without a gap, ids, hashes and times well formed)
+   * and refuses the first event out of order, naming it (InvalidAppendError, field
+   * `log[<index>].<field>`); it stores the hashes as given, so whoever loads a log it did not make
+   * checks them against the texts (the audit library's verifyLog, as `tip import-log` does, over
+   * the very events given here) and refuses in `beforeCommit`. PostgreSQL loads in one
+   * transaction, keeping the positions given (gaps too): any refusal leaves the store empty.
+   * KurrentDB numbers positions itself (keeping the order) and has no transaction over many
+   * streams: what was appended before a refusal stays.
+   */
+  loadLog(
+    pages: Iterable<LoggedEvent[]> | AsyncIterable<LoggedEvent[]>,
+    options?: LoadLogOptions,
   ): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Several whole streams in one go (one round trip where the store allows), keyed by stream id. */

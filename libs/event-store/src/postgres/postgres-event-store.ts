@@ -9,6 +9,7 @@ import {
   EventStore,
   EventStoreStats,
   ImportOptions,
+  LoadLogOptions,
   ImportResult,
   LogScanItem,
   ReadAllOptions,
@@ -54,6 +55,7 @@ import {
   EncodedImport,
   encodeForImport,
   loadIntoEmptyStore,
+  loadLogIntoEmptyStore,
   withoutStreams,
 } from './copy-import';
 import { EVENT_COPY_COLUMNS, EventCopyDecoder } from './event-copy';
@@ -338,6 +340,15 @@ export class PostgresEventStore implements EventStore {
       await this.importInOrder(prepared, stored, heads);
     }
     return { eventsImported, lastPosition };
+  }
+
+  async loadLog(
+    pages: Iterable<LoggedEvent[]> | AsyncIterable<LoggedEvent[]>,
+    options: LoadLogOptions = {},
+  ): Promise<ImportResult> {
+    const loaded = await loadLogIntoEmptyStore(this.pool, pages, options);
+    this.announceAppended(loaded.lastPosition);
+    return loaded;
   }
 
   /**
