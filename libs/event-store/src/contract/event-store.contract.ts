@@ -439,7 +439,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
 
       it('refuses a store that holds events', async () => {
         const source = await sourceLog('load-full');
-        await expect(store.loadLog([source])).rejects.toThrow(/already holds events/);
+        await expect(store.loadLog([source])).rejects.toMatchObject({
+          code: 'STORE_NOT_EMPTY',
+          message: expect.stringMatching(/already holds events/),
+        });
       });
 
       it('refuses an event out of order, naming it, and writes nothing', async () => {

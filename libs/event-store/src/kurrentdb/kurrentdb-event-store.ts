@@ -33,6 +33,7 @@ import {
 import {
   DuplicateEventIdError,
   InvalidAppendError,
+  StoreNotEmptyError,
   UnsupportedOperationError,
   WrongExpectedRevisionError,
 } from '../port/errors';
@@ -635,7 +636,7 @@ export class KurrentDbEventStore implements EventStore {
     pages: Iterable<LoggedEvent[]> | AsyncIterable<LoggedEvent[]>,
     options: LoadLogOptions = {},
   ): Promise<ImportResult> {
-    if ((await this.headPosition()) > 0) throw new Error('loadLog: the store already holds events');
+    if ((await this.headPosition()) > 0) throw new StoreNotEmptyError('loadLog: the store already holds events');
     const checks = new LogLoadChecks();
     const maxBytes = this.options.maxImportAppendBytes ?? 900 * 1024;
     let run: { event: LoggedEvent; index: number }[] = [];

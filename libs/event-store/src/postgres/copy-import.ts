@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { DatabaseError, Pool, PoolClient } from 'pg';
 import { CopyStreamQuery, from as copyFrom } from 'pg-copy-streams';
-import { DuplicateEventIdError, WrongExpectedRevisionError } from '../port/errors';
+import { DuplicateEventIdError, StoreNotEmptyError, WrongExpectedRevisionError } from '../port/errors';
 import { ExpectedRevision } from '../port/expected-revision';
 import { hash } from 'node:crypto';
 import { chainHashBinary, GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
@@ -733,7 +733,7 @@ async function beginFirstLoad(client: PoolClient, who: string): Promise<{ transa
   const { rows: held } = await client.query<{ any: boolean }>(
     'select exists (select 1 from tip_events) or exists (select 1 from tip_streams) as any',
   );
-  if (held[0].any) throw new Error(`${who}: the store already holds events or streams`);
+  if (held[0].any) throw new StoreNotEmptyError(`${who}: the store already holds events or streams`);
   await client
     .query(
       'alter table tip_events drop constraint tip_events_stream_revision_key, drop constraint tip_events_event_id_key',
