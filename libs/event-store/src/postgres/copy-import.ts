@@ -852,8 +852,9 @@ export async function loadLogIntoEmptyStore(
       copy = rows;
       const copied = finished(rows);
       copied.catch(() => undefined);
+      // A failed COPY emits 'error', which ends the wait for 'drain' too.
       const send = async (piece: Buffer) => {
-        if (!rows.write(piece)) await Promise.race([once(rows, 'drain'), copied]);
+        if (!rows.write(piece)) await once(rows, 'drain');
       };
       await send(BINARY_HEADER);
       for await (const page of pages) {
