@@ -1,5 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { InvalidAppendError, type EventStore, type LoggedEvent, type LogScanItem } from '@tip/event-store';
+import {
+  InvalidAppendError,
+  LogRowsWriter,
+  type EventStore,
+  type LoggedEvent,
+  type LogRows,
+  type LogScanItem,
+} from '@tip/event-store';
 import { Checkpoint, CheckpointError, parseCheckpoint } from '../checkpoints/checkpoint';
 import { LogProblem, LogVerificationReport, verifyLog } from '../verification/log-verifier';
 import { LOG_EXPORT_FORMAT } from './log-export';
@@ -65,33 +72,43 @@ export async function importAuditLog(
   const queue = new ItemQueue();
   let verification: Promise<LogVerificationReport> | undefined;
   const startVerifying = (safePosition: number) => {
-    verification = verifyLog({ scan: queue.items(), heads, kept: [], trustedKey: options.trustedKey, maxProblems: 1 });
+    // The rows hashed on this thread: on two cores the other is PostgreSQL's.
+    verification = verifyLog({
+      scan: queue.items(),
+      heads,
+      kept: [],
+      trustedKey: options.trustedKey,
+      maxProblems: 1,
+      hashWorkers: 0,
+    });
     // A verifier that fails reads no more: the reading must not wait for it.
     verification.catch(() => queue.end());
     queue.push({ kind: 'start', safePosition });
   };
   let declaredEvents: number | undefined;
   let streamHeads: { streamId: string; revision: number; lastHash: string }[] = [];
-  async function* pages(): AsyncGenerator<LoggedEvent[]> {
-    let page: LoggedEvent[] = [];
+  const writer = new LogRowsWriter();
+  let eventIndex = 0;
+  async function* pages(): AsyncGenerator<LogRows> {
+    // Each event is written as a log row at once (its texts encoded once): what the verifier
+    // hashes and the store copies, so neither decodes nor encodes it again.
+    let inPage = 0;
+    const flush = async () => {
+      const rows = writer.take();
+      inPage = 0;
+      await queue.push({ kind: 'rows', rows });
+      return rows;
+    };
     for await (const { line, number } of reader.lines()) {
       const value = parseLine(line, number);
       const kind = value.kind;
       if (kind === 'event') {
         if (!verification) throw new LogImportError(number, 'format', 'an event before the "start" line');
-        page.push(loggedEventOf(value, number));
-        if (page.length >= PAGE) {
-          await queue.push({ kind: 'events', events: page });
-          yield page;
-          page = [];
-        }
+        writer.add(loggedEventOf(value, number), eventIndex++);
+        if (++inPage >= PAGE) yield await flush();
         continue;
       }
-      if (page.length > 0) {
-        await queue.push({ kind: 'events', events: page });
-        yield page;
-        page = [];
-      }
+      if (inPage > 0) yield await flush();
       if (kind === 'head') {
         if (verification) throw new LogImportError(number, 'format', 'a signed head after the "start" line');
         const { kind: _kind, ...checkpoint } = value;
@@ -122,10 +139,7 @@ export async function importAuditLog(
         throw new LogImportError(number, 'format', `unknown line kind ${JSON.stringify(kind)}`);
       }
     }
-    if (page.length > 0) {
-      await queue.push({ kind: 'events', events: page });
-      yield page;
-    }
+    if (inPage > 0) yield await flush();
     if (streamHeads.length > 0) await queue.push({ kind: 'heads', heads: streamHeads });
   }
   let report: LogVerificationReport | undefined;

@@ -3,6 +3,7 @@ import { DuplicateEventIdError, InvalidAppendError, WrongExpectedRevisionError }
 import { NewEvent, RecordedEvent } from '../port/event';
 import { EventStore } from '../port/event-store';
 import { LoggedEvent } from '../port/event';
+import { LogRowsWriter } from '../port/log-load';
 import { EventSchemaRegistry } from '../port/upcasting';
 import { canonicalJson } from '../port/canonical-json';
 
@@ -412,7 +413,10 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         const target = await factory.create();
         try {
           const progress: number[] = [];
-          const result = await target.store.loadLog([source.slice(0, 1), source.slice(1)], {
+          // A page of events, then one of log rows (as scanLog({ rows: true }) gives them).
+          const rows = new LogRowsWriter();
+          source.slice(1).forEach((event, index) => rows.add(event, index + 1));
+          const result = await target.store.loadLog([source.slice(0, 1), rows.take()], {
             onProgress: (count) => progress.push(count),
           });
           expect(result.eventsImported).toBe(4);

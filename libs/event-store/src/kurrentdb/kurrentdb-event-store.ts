@@ -65,6 +65,7 @@ import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/s
 import { eventsIn, observedAppend } from '../port/observer';
 import { validateStreamId } from '../port/validation';
 import { LogLoadChecks } from '../port/log-load';
+import { decodeLogRows, LogRows } from '../port/log-rows';
 import {
   byGlobalOrder,
   IntegrityProblem,
@@ -633,7 +634,7 @@ export class KurrentDbEventStore implements EventStore {
    * transaction over many streams: a refusal leaves what was appended before it.
    */
   async loadLog(
-    pages: Iterable<LoggedEvent[]> | AsyncIterable<LoggedEvent[]>,
+    pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,
     options: LoadLogOptions = {},
   ): Promise<ImportResult> {
     if ((await this.headPosition()) > 0) throw new StoreNotEmptyError('loadLog: the store already holds events');
@@ -678,7 +679,8 @@ export class KurrentDbEventStore implements EventStore {
       run = [];
       options.onProgress?.(checks.count);
     };
-    for await (const page of pages) {
+    for await (const given of pages) {
+      const page = Array.isArray(given) ? given : decodeLogRows(given);
       for (const event of page) {
         const index = checks.count;
         checks.check(event);

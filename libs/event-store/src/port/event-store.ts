@@ -212,8 +212,9 @@ export interface EventStore {
     options?: ImportOptions,
   ): Promise<ImportResult>;
   /**
-   * Loads another store's log, exactly as it was stored (LoggedEvent, as readLog and scanLog give
-   * it and `tip export-log` writes it), into this store, which must be empty: moving a province
+   * Loads another store's log, exactly as it was stored (pages of LoggedEvents, as readLog and
+   * scanLog give them and `tip export-log` writes them, or of LogRows, as scanLog({ rows: true })
+   * gives them), into this store, which must be empty: moving a province
    * to a new server, restoring from an auditor's export. Each event keeps its texts (data and
    * metadata byte for byte: its content hash was taken over them), times, event id, revision and
    * chain hash; nothing is re-encoded. The store checks the log's order as it reads (positions
@@ -227,7 +228,7 @@ export interface EventStore {
    * streams: what was appended before a refusal stays.
    */
   loadLog(
-    pages: Iterable<LoggedEvent[]> | AsyncIterable<LoggedEvent[]>,
+    pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,
     options?: LoadLogOptions,
   ): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

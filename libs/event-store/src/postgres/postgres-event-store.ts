@@ -27,6 +27,7 @@ import { silentLogger } from '../port/logger';
 import { eventsIn, observedAppend } from '../port/observer';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
 import { validateStreamId } from '../port/validation';
+import { LogRows } from '../port/log-rows';
 import {
   byGlobalOrder,
   IntegrityProblem,
@@ -343,7 +344,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async loadLog(
-    pages: Iterable<LoggedEvent[]> | AsyncIterable<LoggedEvent[]>,
+    pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,
     options: LoadLogOptions = {},
   ): Promise<ImportResult> {
     const loaded = await loadLogIntoEmptyStore(this.pool, pages, options);
