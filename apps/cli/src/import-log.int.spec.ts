@@ -233,6 +233,39 @@ describe('tip import-log', () => {
     expect(await readLogOf(url)).toEqual([]);
   });
 
+  /** The event at `index` given another value, every hash of its stream from there and its stream head made to fit. */
+  function forge(all: Line[], index: number): void {
+    const events = all.filter(isEvent);
+    const forged = events[index];
+    const genuine = forged.data;
+    forged.data = forged.data.replace('"seats":10', '"seats":99');
+    expect(forged.data).not.toBe(genuine);
+    let previous = events.find(
+      (each) => each.streamId === forged.streamId && each.revision === forged.revision - 1,
+    )?.hash;
+    for (const each of events.filter((one) => one.streamId === forged.streamId && one.revision >= forged.revision)) {
+      const content = contentHashHexOfCanonical(each.streamId, each.type, each.data, each.metadata);
+      each.hash = previous = chainHashHex(previous ?? '00'.repeat(32), content);
+    }
+    const head = all.find((line) => line.kind === 'streamHead' && line.streamId === forged.streamId);
+    if (!head) throw new Error('no stream head line');
+    head.lastHash = previous;
+  }
+
+  it("refuses a forged event when the file's safePosition was lowered to hide it from the signed heads", async () => {
+    const all = await lines();
+    forge(all, 2);
+    const start = all.find((line) => line.kind === 'start');
+    if (!start) throw new Error('no start line');
+    start.safePosition = 0;
+    const file = await writeExport('lowered.ndjson', all);
+    const url = await newDatabase();
+    const { exitCode, report } = await importInto(url, file);
+    expect(exitCode).toBe(1);
+    expect(report).toMatch(/^REFUSED: line \d+: \[signed-head\]/);
+    expect(await readLogOf(url)).toEqual([]);
+  });
+
   it('refuses heads signed with another key than the one given', async () => {
     const url = await newDatabase();
     const { exitCode, report } = await importInto(url, exported, Buffer.alloc(32, 7).toString('base64'));

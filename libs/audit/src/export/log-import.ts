@@ -123,7 +123,10 @@ export async function importAuditLog(
         if (verification) throw new LogImportError(number, 'format', 'a second "start" line');
         if (!Number.isSafeInteger(value.safePosition))
           throw new LogImportError(number, 'format', 'safePosition must be a whole number');
-        startVerifying(Number(value.safePosition));
+        // An export is a closed snapshot: every event in it is a leaf and every head in it is
+        // checked. The file's safePosition is not trusted (lowered, it would make the events and
+        // heads above it go unchecked).
+        startVerifying(Number.MAX_SAFE_INTEGER);
       } else if (kind === 'streamHead') {
         const { streamId, revision, lastHash } = value;
         if (typeof streamId !== 'string' || !Number.isSafeInteger(revision) || typeof lastHash !== 'string')
