@@ -83,12 +83,17 @@ describe('tip import-log', () => {
     return database.url;
   }
 
-  async function importInto(url: string, file: string, publicKey?: string) {
+  async function importInto(
+    url: string,
+    file: string,
+    publicKey?: string,
+    more: { unsigned?: boolean; keys?: KeySettings } = {},
+  ) {
     const lines: string[] = [];
     const exitCode = await importLog(
       url,
       file,
-      { keys, publicKey },
+      { keys: more.keys ?? keys, publicKey, unsigned: more.unsigned },
       { print: (line) => lines.push(line), progress: new PassThrough().resume() },
     );
     return { exitCode, lines, report: lines.join('\n') };
@@ -263,6 +268,60 @@ describe('tip import-log', () => {
     const { exitCode, report } = await importInto(url, file);
     expect(exitCode).toBe(1);
     expect(report).toMatch(/^REFUSED: line \d+: \[signed-head\]/);
+    expect(await readLogOf(url)).toEqual([]);
+  });
+
+  it('refuses an export without signed heads whose chain was forged; loads it with --unsigned, warning', async () => {
+    const all = (await lines()).filter((line) => line.kind !== 'head');
+    forge(all, 2);
+    const file = await writeExport('headless.ndjson', all);
+    const url = await newDatabase();
+    const refused = await importInto(url, file);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.report).toMatch(/^REFUSED: the export: \[signed-head\] the export carries no signed head/);
+    expect(await readLogOf(url)).toEqual([]);
+
+    const loaded = await importInto(url, file, undefined, { unsigned: true });
+    expect(loaded.exitCode).toBe(0);
+    expect(loaded.report).toMatch(/WARNING: loaded with --unsigned: .*nothing proves this log is the original/);
+    expect(await readLogOf(url)).toHaveLength(7);
+  });
+
+  it('refuses events after the newest signed head: their chains alone vouch for them', async () => {
+    const all = (await lines()).filter((line) => !(line.kind === 'head' && line.treeSize === 7));
+    const events = all.filter(isEvent);
+    const tail = events[6];
+    const genuine = tail.data;
+    tail.data = tail.data.replace('"seats":1', '"seats":9');
+    expect(tail.data).not.toBe(genuine);
+    const previous = events.find((each) => each.streamId === tail.streamId && each.revision === tail.revision - 1);
+    if (!previous) throw new Error('the source log is not as built');
+    tail.hash = chainHashHex(
+      previous.hash,
+      contentHashHexOfCanonical(tail.streamId, tail.type, tail.data, tail.metadata),
+    );
+    const head = all.find((line) => line.kind === 'streamHead' && line.streamId === tail.streamId);
+    if (!head) throw new Error('no stream head line');
+    head.lastHash = tail.hash;
+    const file = await writeExport('tail.ndjson', all);
+    const url = await newDatabase();
+    const { exitCode, report } = await importInto(url, file);
+    expect(exitCode).toBe(1);
+    expect(report).toMatch(
+      new RegExp(
+        `^REFUSED: line ${all.indexOf(tail) + 1}: \\[signed-head\\] the newest signed head covers the first 6 of the 7 events`,
+      ),
+    );
+    expect(await readLogOf(url)).toEqual([]);
+  });
+
+  it('refuses when there is no key to trust (none given, none in this deployment)', async () => {
+    const url = await newDatabase();
+    const { exitCode, report } = await importInto(url, exported, undefined, {
+      keys: { keysDir: path.join(dir, 'no-keys') },
+    });
+    expect(exitCode).toBe(1);
+    expect(report).toMatch(/^REFUSED: the export: \[signed-head\] no public key/);
     expect(await readLogOf(url)).toEqual([]);
   });
 

@@ -377,8 +377,16 @@ program
       'exit 1 naming the line that fails, with nothing written',
   )
   .argument('<file>', 'the export to load')
-  .option('--public-key <base64>', 'the key heads must be signed with (default: this deployment’s, from its keys)')
-  .action(async (file: string, options: { publicKey?: string }) => {
+  .option(
+    '--public-key <base64>',
+    'the key heads must be signed with: the old server’s (tip public-key there); default: this deployment’s, from its keys',
+  )
+  .option(
+    '--unsigned',
+    'load even when no head signed with that key covers every event (or there is no key): nothing then proves the ' +
+      'log is the original, since hash chains can be made again over any text',
+  )
+  .action(async (file: string, options: { publicKey?: string; unsigned?: boolean }) => {
     await auditCommand((connectionString) => importLog(connectionString, file, { ...options, keys: keySettings() }), {
       owner: true,
     });

@@ -276,10 +276,11 @@ export async function exportLog(
 export async function importLog(
   connectionString: string,
   file: string,
-  options: { publicKey?: string; keys: KeySettings },
+  options: { publicKey?: string; unsigned?: boolean; keys: KeySettings },
   output: VerifyOutput = { print: console.log, progress: process.stderr },
 ): Promise<number> {
   const trustedKey = await trustedKeyOf(options, []);
+  const unsigned = options.unsigned === true;
   const total = await exportedEventCount(file);
   const store = await openEventStore(process.env, connectionString);
   const bar = new SingleBar(
@@ -295,6 +296,7 @@ export async function importLog(
     bar.start(total, 0, { speed: 0 });
     const { events, report } = await importAuditLog(file, store, {
       trustedKey,
+      unsigned,
       onProgress: (loaded) => bar.update(loaded, { speed: speed(loaded) }),
     });
     bar.setTotal(events);
@@ -311,6 +313,11 @@ export async function importLog(
     else print('The export carries no signed head: the hash chains are all that vouched for it.');
     if (report.eventsAfterLatestHead > 0 && report.latestHead)
       print(`${report.eventsAfterLatestHead} events after the newest head were covered by their hash chains only.`);
+    if (unsigned)
+      print(
+        'WARNING: loaded with --unsigned: no head signed with a trusted key was required to cover the log, and hash ' +
+          'chains can be made again over any text, so nothing proves this log is the original.',
+      );
     if (trustedKey === undefined)
       print(
         'Warning: no public key to trust was found or given (--public-key): heads were checked against their own keys.',

@@ -26,8 +26,8 @@ import { LOG_EXPORT_FORMAT } from './log-export';
  * stored and exported that text. An edited value, keys reordered or any other spelling of the
  * same JSON is another byte string, so its SHA-256 is not the line's hash (or, if the hash was
  * forged to fit, not the next event's link, or, if the whole chain was forged, not the signed
- * tree's leaf). Events after the newest signed head are protected by their chains alone, as in
- * `tip verify`. The store (EventStore.loadLog) checks the order and refuses before its commit when
+ * tree's leaf). Unlike `tip verify`, a head signed with the trusted key must cover every event
+ * (chains alone can be made again over any text), unless the caller asks for an unsigned load. The store (EventStore.loadLog) checks the order and refuses before its commit when
  * any check failed: nothing is written.
  */
 
@@ -43,8 +43,17 @@ export class LogImportError extends Error {
 }
 
 export interface LogImportOptions {
-  /** The only key heads may be signed with; else each head's own (as `tip verify`). */
+  /**
+   * The only key heads may be signed with. Without `unsigned`, it is required and a head signed
+   * with it must cover every event of the export.
+   */
   trustedKey?: Buffer;
+  /**
+   * Loads an export no trusted signed head covers (the heads it carries are still checked, against
+   * their own keys when no key is given): then only the hash chains vouch for it, and they can be
+   * made again over any text, so nothing proves the log is the original.
+   */
+  unsigned?: boolean;
   onProgress?(eventsLoaded: number): void;
 }
 
@@ -65,6 +74,14 @@ export async function importAuditLog(
   store: EventStore,
   options: LogImportOptions = {},
 ): Promise<LogImportResult> {
+  // Chains can be recomputed by anyone: only a head signed with a key trusted beforehand proves
+  // the log is the one the old server wrote.
+  if (!options.unsigned && options.trustedKey === undefined)
+    throw new LogImportError(
+      undefined,
+      'signed-head',
+      'no public key to check the signed heads against (give the old server’s, from `tip public-key` there)',
+    );
   const reader = new ExportReader(file);
   const heads: (Checkpoint & { id: number })[] = [];
   const headLines: number[] = [];
@@ -166,6 +183,7 @@ export async function importAuditLog(
           const line = await problemLine(file, problem, headLines, heads);
           throw new LogImportError(line, problem.check, `${problem.kind}: ${problem.message}`);
         }
+        if (!options.unsigned) await requireCoveringHead(file, report);
       },
     });
     if (!report) throw new Error('the import committed without its verification');
@@ -180,6 +198,28 @@ export async function importAuditLog(
     }
     throw error;
   }
+}
+
+/**
+ * Refuses unless the newest head (its root matched and its signature was checked against the
+ * trusted key, else a problem was reported before) covers every event: the events after it would
+ * be vouched for by their recomputable chains alone.
+ */
+async function requireCoveringHead(file: string, report: LogVerificationReport): Promise<void> {
+  const latest = report.latestHead;
+  if (!latest || !latest.matches || !latest.signatureOk)
+    throw new LogImportError(
+      undefined,
+      'signed-head',
+      'the export carries no signed head that matches it: nothing proves it is the original log',
+    );
+  if (latest.treeSize < report.eventsChecked)
+    throw new LogImportError(
+      await eventLine(file, (_, index) => index === latest.treeSize),
+      'signed-head',
+      `the newest signed head covers the first ${latest.treeSize} of the ${report.eventsChecked} events: ` +
+        'the events from this line on are vouched for by their hash chains only',
+    );
 }
 
 /** The line of the event a problem names, else (a signed head's problem) the newest head's line. */
