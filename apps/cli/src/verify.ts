@@ -283,6 +283,16 @@ export async function importLog(
   const unsigned = options.unsigned === true;
   const total = await exportedEventCount(file);
   const store = await openEventStore(process.env, connectionString);
+  if (!store.loadsLogAtomically) {
+    // Its checks end after the events are written: a refused export would be left half loaded.
+    await store.close();
+    throw new UsageError(
+      'tip import-log loads only into a store that writes the whole log in one transaction, so that a refused ' +
+        'export leaves nothing behind; this one (TIP_EVENT_STORE=' +
+        (process.env.TIP_EVENT_STORE ?? 'postgres') +
+        ') cannot: load into PostgreSQL, the default (unset TIP_EVENT_STORE)',
+    );
+  }
   const bar = new SingleBar(
     {
       stream: output.progress,

@@ -473,6 +473,22 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         }
       });
 
+      it('says truly whether a refused load leaves the store empty (loadsLogAtomically)', async () => {
+        const source = await sourceLog('load-atomic');
+        const target = await factory.create();
+        try {
+          expect(target.store.loadsLogAtomically).toBe(factory.loadsLogAsStored === true);
+          const refusal = new Error('refused');
+          await expect(target.store.loadLog([source], { beforeCommit: () => Promise.reject(refusal) })).rejects.toBe(
+            refusal,
+          );
+          // A store that says it cannot keeps what it appended before the refusal: tip import-log refuses it.
+          expect((await target.store.readLog()).length).toBe(target.store.loadsLogAtomically ? 0 : source.length);
+        } finally {
+          await target.close();
+        }
+      });
+
       if (factory.loadsLogAsStored) {
         it("leaves the store empty when the caller's last check refuses", async () => {
           const source = await sourceLog('load-refused');

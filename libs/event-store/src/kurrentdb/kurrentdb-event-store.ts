@@ -203,6 +203,8 @@ function redact(connectionString: string): string {
  * refused, never faked, on older servers. See README "KurrentDB".
  */
 export class KurrentDbEventStore implements EventStore {
+  /** No transaction spans many streams: loadLog appends stream by stream, and keeps them on a refusal. */
+  readonly loadsLogAtomically = false;
   private readonly settings: StoreSettings;
   private readonly idempotencyWindow: number;
   private readonly readConcurrency: number;

@@ -193,6 +193,12 @@ export type LogScanItem =
 
 /** The port every event store adapter implements; the contract suite holds them to it. */
 export interface EventStore {
+  /**
+   * Whether loadLog loads in one transaction, so that a refusal (a failed check, `beforeCommit`
+   * rejecting) leaves the store empty: PostgreSQL does; KurrentDB does not (see loadLog).
+   * `tip import-log` loads only into a store that does.
+   */
+  readonly loadsLogAtomically: boolean;
   appendToStream(
     streamId: string,
     events: NewEvent[],
@@ -225,7 +231,8 @@ export interface EventStore {
    * the very events given here) and refuses in `beforeCommit`. PostgreSQL loads in one
    * transaction, keeping the positions given (gaps too): any refusal leaves the store empty.
    * KurrentDB numbers positions itself (keeping the order) and has no transaction over many
-   * streams: what was appended before a refusal stays.
+   * streams: it appends stream by stream and runs `beforeCommit` after everything is appended, so
+   * what was appended before a refusal stays (see loadsLogAtomically).
    */
   loadLog(
     pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,

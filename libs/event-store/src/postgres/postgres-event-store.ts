@@ -246,6 +246,8 @@ function originalResult(append: AppendIdentity, rows: StoredEventRow[]): AppendR
 }
 
 export class PostgresEventStore implements EventStore {
+  /** loadLog copies into a transaction that a refusal rolls back. */
+  readonly loadsLogAtomically = true;
   private readonly settings: StoreSettings;
   private readonly notifier: AppendNotifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
