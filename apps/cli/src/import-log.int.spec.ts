@@ -325,6 +325,51 @@ describe('tip import-log', () => {
     expect(await readLogOf(url)).toEqual([]);
   });
 
+  /** The stream of `target` with every hash and its stream head made to fit its texts again. */
+  function refit(all: Line[], target: EventLine): void {
+    let previous = '00'.repeat(32);
+    for (const each of all.filter(isEvent).filter((one) => one.streamId === target.streamId)) {
+      const content = contentHashHexOfCanonical(each.streamId, each.type, each.data, each.metadata);
+      each.hash = previous = chainHashHex(previous, content);
+    }
+    const head = all.find((line) => line.kind === 'streamHead' && line.streamId === target.streamId);
+    if (!head) throw new Error('no stream head line');
+    head.lastHash = previous;
+  }
+
+  it('refuses an event id given twice, naming the second, even --unsigned', async () => {
+    const all = (await lines()).filter((line) => line.kind !== 'head');
+    const events = all.filter(isEvent);
+    const first = events[0];
+    const twin = events.find((each) => each.streamId !== first.streamId && each.revision === 0);
+    if (!twin) throw new Error('the source log is not as built');
+    twin.metadata = twin.metadata.replace(twin.eventId, first.eventId);
+    twin.eventId = first.eventId;
+    refit(all, twin);
+    const file = await writeExport('twin.ndjson', all);
+    const url = await newDatabase();
+    const { exitCode, report } = await importInto(url, file, undefined, { unsigned: true });
+    expect(exitCode).toBe(1);
+    expect(report).toBe(
+      `REFUSED: line ${all.indexOf(twin) + 1}: [event-id] event id ${first.eventId} is given twice: ` +
+        'each event is stored once; nothing was imported',
+    );
+    expect(await readLogOf(url)).toEqual([]);
+  });
+
+  it('refuses data that is not JSON text, naming its line, even --unsigned', async () => {
+    const all = (await lines()).filter((line) => line.kind !== 'head');
+    const broken = all.filter(isEvent)[6];
+    broken.data = '{"seats": 1, broken';
+    refit(all, broken);
+    const file = await writeExport('not-json.ndjson', all);
+    const url = await newDatabase();
+    const { exitCode, report } = await importInto(url, file, undefined, { unsigned: true });
+    expect(exitCode).toBe(1);
+    expect(report).toMatch(new RegExp(`^REFUSED: line ${all.indexOf(broken) + 1}: \\[format\\] data is not JSON text`));
+    expect(await readLogOf(url)).toEqual([]);
+  });
+
   it('refuses heads signed with another key than the one given', async () => {
     const url = await newDatabase();
     const { exitCode, report } = await importInto(url, exported, Buffer.alloc(32, 7).toString('base64'));

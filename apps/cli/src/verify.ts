@@ -345,7 +345,11 @@ export async function importLog(
       );
     if (error instanceof Error && 'code' in error && error.code === 'ENOENT')
       throw new UsageError(`Cannot read the export ${file}: ${error.message}`);
-    throw error;
+    if (error instanceof UsageError) throw error;
+    // Anything else (a permission refused, the database gone): one line, and the load was rolled back.
+    throw new UsageError(
+      `tip import-log stopped, nothing was imported: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     await store.close();
   }

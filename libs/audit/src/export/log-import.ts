@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import {
+  DuplicateEventIdError,
   InvalidAppendError,
   LogRowsWriter,
   type EventStore,
@@ -196,6 +197,13 @@ export async function importAuditLog(
       const line = index ? await eventLine(file, (_, at) => at === Number(index[1])) : undefined;
       throw new LogImportError(line, 'order', error.message);
     }
+    if (error instanceof DuplicateEventIdError && error.eventIds.length > 0) {
+      // Found when the store's unique index is built: the line is the id's second event.
+      const id = error.eventIds[0];
+      let seen = 0;
+      const line = await eventLine(file, (event) => event.eventId === id && ++seen === 2);
+      throw new LogImportError(line, 'event-id', `event id ${id} is given twice: each event is stored once`);
+    }
     throw error;
   }
 }
@@ -302,6 +310,8 @@ function loggedEventOf(value: LineValue, number: number): LoggedEvent {
       'an event line gives position, streamId, revision, eventId, type, schemaVersion, businessTime, recordedTime, ' +
         'data, metadata (the stored JSON texts, as strings) and hash',
     );
+  jsonText(data, 'data', number);
+  jsonText(metadata, 'metadata', number);
   return {
     position,
     streamId,
@@ -315,6 +325,19 @@ function loggedEventOf(value: LineValue, number: number): LoggedEvent {
     metadata,
     hash,
   };
+}
+
+/** The store keeps data and metadata as JSON: a text that is not is refused here, naming its line. */
+function jsonText(text: string, field: string, number: number): void {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new LogImportError(
+      number,
+      'format',
+      `${field} is not JSON text (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
 }
 
 /**
