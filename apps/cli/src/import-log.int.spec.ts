@@ -178,6 +178,20 @@ describe('tip import-log', () => {
     expect((await importInto(url, exported)).exitCode).toBe(0);
   });
 
+  it('names the right line in a file written again with "kind" last on each line', async () => {
+    const all = await lines();
+    const events = all.filter(isEvent);
+    events[2].data = events[2].data.replace('"seats":10', '"seats":11');
+    const file = path.join(dir, 'kind-last.ndjson');
+    const rewritten = all.map(({ kind, ...rest }) => JSON.stringify({ ...rest, kind }));
+    await writeFile(file, rewritten.join('\n') + '\n');
+    const url = await newDatabase();
+    const { exitCode, report } = await importInto(url, file);
+    expect(exitCode).toBe(1);
+    expect(report).toMatch(new RegExp(`^REFUSED: line ${all.indexOf(events[2]) + 1}: \\[hash-chain\\] altered`));
+    expect(await readLogOf(url)).toEqual([]);
+  });
+
   it('refuses the same JSON with its keys reordered: another text, another hash', async () => {
     const { file, line } = await editedEvent('reordered.ndjson', 0, (event) => {
       const data = JSON.parse(event.data) as Record<string, unknown>;

@@ -251,9 +251,10 @@ async function eventLine(
 ): Promise<number | undefined> {
   let index = 0;
   for await (const { line, number } of new ExportReader(file).lines()) {
-    if (!line.startsWith('{"kind":"event"')) continue;
-    const event: unknown = JSON.parse(line);
-    if (isRecord(event) && matches(event, index)) return number;
+    // By the parsed kind: a file written again with its keys in another order loads as well.
+    const event = parseLine(line, number);
+    if (event.kind !== 'event') continue;
+    if (matches(event, index)) return number;
     index += 1;
   }
   return undefined;
