@@ -24,13 +24,16 @@ export function databaseOptionsFrom(env: NodeJS.ProcessEnv): DatabaseOptions {
 export async function withDatabase<T>(
   options: DatabaseOptions,
   work: (connectionString: string) => Promise<T>,
+  /** `owner`: connect as the tables' owner (a first load rebuilds indexes), not as the application. */
+  connect: { owner?: boolean } = {},
 ): Promise<T> {
   if (options.databaseUrl) return work(options.databaseUrl);
   const dataDir = path.join(options.dataDir, 'postgres');
   // As the application's role, as the API connects (the superuser until a release that has one ran).
   const urlOf = async (server: { port: number; connectionString(database?: string): string }) =>
-    (await findApplicationRole(dataDir, server.port))?.connectionString(EMBEDDED_DATABASE) ??
-    server.connectionString(EMBEDDED_DATABASE);
+    (connect.owner ? undefined : await findApplicationRole(dataDir, server.port))?.connectionString(
+      EMBEDDED_DATABASE,
+    ) ?? server.connectionString(EMBEDDED_DATABASE);
   const running = await findRunningEmbeddedPostgres(dataDir);
   if (running) return work(await urlOf(running));
   // Starting on a mistyped directory would create an empty cluster and report on nothing.

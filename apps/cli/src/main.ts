@@ -14,7 +14,7 @@ import { knownReadModels, readModelsNamed, rebuildReadModels, unknownReadModelMe
 import { renderRulebooks } from './rulebooks';
 import { parseTeacherSheet } from './teachers-csv';
 import { acceptLanguage, BilingualError, Language, languageOf, lineLabel } from './language';
-import { exportLog, printCheckpoint, printPublicKey, UsageError, verifyEventStore } from './verify';
+import { exportLog, importLog, printCheckpoint, printPublicKey, UsageError, verifyEventStore } from './verify';
 import { rotateKeys } from './keys';
 import { KeyFileError, keySettingsFrom } from '@tip/audit';
 import { listParked, retryParked } from './projections';
@@ -293,9 +293,12 @@ function positiveWhole(value: string): number {
 }
 
 /** Runs an audit command on the database; a problem the user can fix ends it with its message and exit 2. */
-async function auditCommand(work: (connectionString: string) => Promise<number>): Promise<void> {
+async function auditCommand(
+  work: (connectionString: string) => Promise<number>,
+  connect: { owner?: boolean } = {},
+): Promise<void> {
   try {
-    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), work);
+    process.exitCode = await withDatabase(databaseOptionsFrom(process.env), work, connect);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof KeyFileError)) throw error;
     console.error(error.message);
@@ -364,6 +367,29 @@ program
   .argument('<file>', 'where to write it')
   .action(async (file: string) => {
     await auditCommand((connectionString) => exportLog(connectionString, file, keySettings()));
+  });
+
+program
+  .command('import-log')
+  .description(
+    'load an export (tip export-log) into an empty store (DATABASE_URL, or the embedded PostgreSQL of TIP_DATA_DIR, ' +
+      'connected as the tables’ owner), checking every event, chain and signed head as tip verify does; ' +
+      'exit 1 naming the line that fails, with nothing written',
+  )
+  .argument('<file>', 'the export to load')
+  .option(
+    '--public-key <base64>',
+    'the key heads must be signed with: the old server’s (tip public-key there); default: this deployment’s, from its keys',
+  )
+  .option(
+    '--unsigned',
+    'load even when no head signed with that key covers every event (or there is no key): nothing then proves the ' +
+      'log is the original, since hash chains can be made again over any text',
+  )
+  .action(async (file: string, options: { publicKey?: string; unsigned?: boolean }) => {
+    await auditCommand((connectionString) => importLog(connectionString, file, { ...options, keys: keySettings() }), {
+      owner: true,
+    });
   });
 
 program

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { Presets, SingleBar } from 'cli-progress';
@@ -9,6 +9,8 @@ import {
   CheckpointSigner,
   ed25519PublicKey,
   exportAuditLog,
+  importAuditLog,
+  LogImportError,
   KeptTreeHead,
   KeyFileError,
   KeySettings,
@@ -21,7 +23,7 @@ import {
   verifyAuditLog,
   verifyLog,
 } from '@tip/audit';
-import { createPool, EventStore, openEventStore } from '@tip/event-store';
+import { createPool, EventStore, openEventStore, StoreNotEmptyError } from '@tip/event-store';
 
 export interface VerifyOutput {
   /** The summary and each problem. */
@@ -169,7 +171,10 @@ async function readKeptCheckpoints(files: string[]): Promise<KeptTreeHead[]> {
 }
 
 /** The key heads must carry: the one given, else this deployment's own, else the first kept checkpoint's. */
-async function trustedKeyOf(options: VerifyCommandOptions, kept: KeptTreeHead[]): Promise<Buffer | undefined> {
+async function trustedKeyOf(
+  options: { publicKey?: string; keys: KeySettings },
+  kept: KeptTreeHead[],
+): Promise<Buffer | undefined> {
   if (options.publicKey) {
     const key = Buffer.from(options.publicKey, 'base64');
     if (key.length !== 32) throw new UsageError('--public-key must be a 32-byte Ed25519 key in base64');
@@ -260,6 +265,116 @@ export async function exportLog(
     },
     signer,
   );
+}
+
+/**
+ * Loads an export (`tip export-log`) into this database's empty store, checking it as `tip verify`
+ * checks a log (libs/audit/src/export/log-import.ts) against the signed heads it carries: 0 when
+ * loaded, 1 when a check refused it (naming the line; nothing written), 2 for a usage problem (a
+ * store that holds events, an unreadable file, a bad key).
+ */
+export async function importLog(
+  connectionString: string,
+  file: string,
+  options: { publicKey?: string; unsigned?: boolean; keys: KeySettings },
+  output: VerifyOutput = { print: console.log, progress: process.stderr },
+): Promise<number> {
+  const trustedKey = await trustedKeyOf(options, []);
+  const unsigned = options.unsigned === true;
+  const total = await exportedEventCount(file);
+  const store = await openEventStore(process.env, connectionString);
+  if (!store.loadsLogAtomically) {
+    // Its checks end after the events are written: a refused export would be left half loaded.
+    await store.close();
+    throw new UsageError(
+      'tip import-log loads only into a store that writes the whole log in one transaction, so that a refused ' +
+        'export leaves nothing behind; this one (TIP_EVENT_STORE=' +
+        (process.env.TIP_EVENT_STORE ?? 'postgres') +
+        ') cannot: load into PostgreSQL, the default (unset TIP_EVENT_STORE)',
+    );
+  }
+  const bar = new SingleBar(
+    {
+      stream: output.progress,
+      format: 'importing {bar} {value}/{total} events | {speed} events/s | {eta_formatted} left',
+    },
+    Presets.shades_classic,
+  );
+  const started = Date.now();
+  const speed = (loaded: number) => Math.round((loaded * 1000) / Math.max(Date.now() - started, 1));
+  try {
+    bar.start(total, 0, { speed: 0 });
+    const { events, report } = await importAuditLog(file, store, {
+      trustedKey,
+      unsigned,
+      onProgress: (loaded) => bar.update(loaded, { speed: speed(loaded) }),
+    });
+    bar.setTotal(events);
+    bar.stop();
+    const print = output.print;
+    const seconds = (Date.now() - started) / 1000;
+    print(`Imported ${events} events in ${report.streamsChecked} streams from ${file} in ${seconds.toFixed(1)} s.`);
+    print(`The Merkle tree over the first ${report.tree.size} events has root ${report.tree.rootHash}.`);
+    if (report.latestHead)
+      print(
+        `Newest signed head: ${report.latestHead.treeSize} events, signed at ${report.latestHead.signedAt}: matches ` +
+          `(${report.headsChecked} signed heads compared).`,
+      );
+    else print('The export carries no signed head: the hash chains are all that vouched for it.');
+    if (report.eventsAfterLatestHead > 0 && report.latestHead)
+      print(`${report.eventsAfterLatestHead} events after the newest head were covered by their hash chains only.`);
+    if (unsigned)
+      print(
+        'WARNING: loaded with --unsigned: no head signed with a trusted key was required to cover the log, and hash ' +
+          'chains can be made again over any text, so nothing proves this log is the original.',
+      );
+    if (trustedKey === undefined)
+      print(
+        'Warning: no public key to trust was found or given (--public-key): heads were checked against their own keys.',
+      );
+    return 0;
+  } catch (error) {
+    bar.stop();
+    if (error instanceof LogImportError) {
+      output.print(`REFUSED: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof StoreNotEmptyError)
+      throw new UsageError(
+        `tip import-log loads into an empty store only, and this one holds events (${error.message})`,
+      );
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT')
+      throw new UsageError(`Cannot read the export ${file}: ${error.message}`);
+    if (error instanceof UsageError) throw error;
+    // Anything else (a permission refused, the database gone): one line, and the load was rolled back.
+    throw new UsageError(
+      `tip import-log stopped, nothing was imported: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+/** How many events the export's newest head covers (its header says), for the progress bar; 0 when none. */
+async function exportedEventCount(file: string): Promise<number> {
+  let first = '';
+  try {
+    for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 64 * 1024 })) {
+      first += String(chunk);
+      if (first.includes('\n')) break;
+    }
+  } catch (error) {
+    throw new UsageError(`Cannot read the export ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    const header: unknown = JSON.parse(first.split('\n')[0]);
+    const head = header !== null && typeof header === 'object' && 'head' in header ? header.head : undefined;
+    return head !== null && typeof head === 'object' && 'treeSize' in head && typeof head.treeSize === 'number'
+      ? head.treeSize
+      : 0;
+  } catch {
+    return 0; // the import names what is wrong with the header
+  }
 }
 
 /** Signs a head over the log as it is now and prints it as a checkpoint to keep. */

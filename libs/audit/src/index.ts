@@ -13,6 +13,7 @@ export * from './verification/log-verifier';
 export { defaultHashWorkers } from './verification/row-hashers';
 export * from './audit-log';
 export * from './export/log-export';
+export * from './export/log-import';
 export * from './personal-data/key-encryption-keys';
 export * from './personal-data/envelope-vault';
 export * from './personal-data/personal-data-schema';

@@ -10,6 +10,7 @@ export * from './port/upcasting';
 export * from './port/validation';
 export * from './port/verification';
 export * from './port/log-rows';
+export { LogRowsWriter } from './port/log-load';
 export { canonicalInstant } from './port/iso-instant';
 export * from './port/unavailable';
 export {

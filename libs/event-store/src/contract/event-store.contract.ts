@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DuplicateEventIdError, InvalidAppendError, WrongExpectedRevisionError } from '../port/errors';
 import { NewEvent, RecordedEvent } from '../port/event';
 import { EventStore } from '../port/event-store';
+import { LoggedEvent } from '../port/event';
+import { LogRowsWriter } from '../port/log-load';
 import { EventSchemaRegistry } from '../port/upcasting';
 import { canonicalJson } from '../port/canonical-json';
 
@@ -24,6 +26,11 @@ export interface ContractFactory {
   reopen(subject: ContractSubject): Promise<ContractSubject>;
   /** Whether the backing store lets a test change events behind the store's back (KurrentDB does not). */
   tamperable: boolean;
+  /**
+   * Whether loadLog keeps the positions given and loads in one transaction, so that a refusal
+   * leaves the store empty (PostgreSQL; KurrentDB numbers positions itself and appends as it goes).
+   */
+  loadsLogAsStored?: boolean;
 }
 
 export function newEvent(
@@ -380,6 +387,124 @@ export function eventStoreContract(adapterName: string, factory: ContractFactory
         expect(await store.readStream(existing)).toHaveLength(1);
         expect(await store.readStream(fresh)).toHaveLength(1);
       });
+    });
+
+    describe("loading another store's log (loadLog)", () => {
+      /** A few streams appended here (unicode, nested data, escapes), as this store's log gives them. */
+      const sourceLog = async (label: string): Promise<LoggedEvent[]> => {
+        const a = streamName(`${label}-a`);
+        const b = streamName(`${label}-b`);
+        await store.appendToStream(a, [
+          newEvent('TeacherEnrolled', { name: '张伟 "Zhang" \\ {brace}', nested: { z: [1, { y: '😀' }], a: null } }),
+          newEvent('EnrollmentConfirmed', { text: 'line\nbreak\ttab \u2028' }),
+        ]);
+        await store.appendToStream(b, [newEvent('SchoolOpened', { count: 3.5 })]);
+        await store.appendToStream(a, [newEvent('TeacherLeft', {})]);
+        const log = await eventually(
+          () => store.readLog(),
+          (events) => events.filter((event) => event.streamId === a || event.streamId === b).length === 4,
+        );
+        return log.filter((event) => event.streamId === a || event.streamId === b);
+      };
+      const withoutPosition = ({ position, ...rest }: LoggedEvent) => (void position, rest);
+
+      it('loads a log into an empty store as it was stored: texts, times, revisions and hashes; its chains verify', async () => {
+        const source = await sourceLog('load');
+        const target = await factory.create();
+        try {
+          const progress: number[] = [];
+          // A page of events, then one of log rows (as scanLog({ rows: true }) gives them).
+          const rows = new LogRowsWriter();
+          source.slice(1).forEach((event, index) => rows.add(event, index + 1));
+          const result = await target.store.loadLog([source.slice(0, 1), rows.take()], {
+            onProgress: (count) => progress.push(count),
+          });
+          expect(result.eventsImported).toBe(4);
+          expect(progress[progress.length - 1]).toBe(4);
+          const loaded = await eventually(
+            () => target.store.readLog(),
+            (events) => events.length === 4,
+          );
+          if (factory.loadsLogAsStored) expect(loaded).toEqual(source);
+          else expect(loaded.map(withoutPosition)).toEqual(source.map(withoutPosition));
+          const [first] = await target.store.readStream(source[0].streamId);
+          expect(first.data).toEqual(JSON.parse(source[0].data));
+          expect((await target.store.verify()).problems).toEqual([]);
+          // The store goes on from there.
+          const next = await target.store.appendToStream(source[0].streamId, [newEvent('TeacherBack')], {
+            expectedRevision: 2,
+          });
+          expect(next.nextExpectedRevision).toBe(3);
+          expect((await target.store.verify()).problems).toEqual([]);
+        } finally {
+          await target.close();
+        }
+      });
+
+      it('refuses a store that holds events', async () => {
+        const source = await sourceLog('load-full');
+        await expect(store.loadLog([source])).rejects.toMatchObject({
+          code: 'STORE_NOT_EMPTY',
+          message: expect.stringMatching(/already holds events/),
+        });
+      });
+
+      it('refuses an event out of order, naming it, and writes nothing', async () => {
+        const source = await sourceLog('load-gap');
+        const target = await factory.create();
+        try {
+          // The stream's second event dropped: its third comes at revision 2 where 1 was due.
+          const gap = [source[0], ...source.slice(2)];
+          const third = gap.findIndex((event) => event.streamId === source[0].streamId && event.revision === 2);
+          const repeated = await target.store.loadLog([[source[0], source[0]]]).catch((e: unknown) => e);
+          expect(repeated).toMatchObject({ field: 'log[1].position' });
+          const error = await target.store.loadLog([gap]).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(InvalidAppendError);
+          expect(error).toMatchObject({ field: `log[${third}].revision` });
+          expect((error as Error).message).toMatch(/must be 1/);
+          if (factory.loadsLogAsStored) {
+            expect(await target.store.readLog()).toEqual([]);
+            // Nothing is left locked or half made: the whole log loads after.
+            await target.store.loadLog([source], { beforeCommit: () => Promise.resolve() });
+            expect(await target.store.readLog()).toEqual(source);
+          }
+        } finally {
+          await target.close();
+        }
+      });
+
+      it('says truly whether a refused load leaves the store empty (loadsLogAtomically)', async () => {
+        const source = await sourceLog('load-atomic');
+        const target = await factory.create();
+        try {
+          expect(target.store.loadsLogAtomically).toBe(factory.loadsLogAsStored === true);
+          const refusal = new Error('refused');
+          await expect(target.store.loadLog([source], { beforeCommit: () => Promise.reject(refusal) })).rejects.toBe(
+            refusal,
+          );
+          // A store that says it cannot keeps what it appended before the refusal: tip import-log refuses it.
+          expect((await target.store.readLog()).length).toBe(target.store.loadsLogAtomically ? 0 : source.length);
+        } finally {
+          await target.close();
+        }
+      });
+
+      if (factory.loadsLogAsStored) {
+        it("leaves the store empty when the caller's last check refuses", async () => {
+          const source = await sourceLog('load-refused');
+          const target = await factory.create();
+          try {
+            const refusal = new Error('the signed head does not match');
+            await expect(target.store.loadLog([source], { beforeCommit: () => Promise.reject(refusal) })).rejects.toBe(
+              refusal,
+            );
+            expect(await target.store.readLog()).toEqual([]);
+            expect((await target.store.stats()).headPosition).toBe(0);
+          } finally {
+            await target.close();
+          }
+        });
+      }
     });
 
     describe('reading', () => {

@@ -33,6 +33,7 @@ import {
 import {
   DuplicateEventIdError,
   InvalidAppendError,
+  StoreNotEmptyError,
   UnsupportedOperationError,
   WrongExpectedRevisionError,
 } from '../port/errors';
@@ -45,6 +46,7 @@ import {
   EventStoreStats,
   ImportOptions,
   ImportResult,
+  LoadLogOptions,
   LogScanItem,
   ScanAllOptions,
   ScanLogOptions,
@@ -62,6 +64,8 @@ import { silentLogger } from '../port/logger';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
 import { eventsIn, observedAppend } from '../port/observer';
 import { validateStreamId } from '../port/validation';
+import { LogLoadChecks } from '../port/log-load';
+import { decodeLogRows, LogRows } from '../port/log-rows';
 import {
   byGlobalOrder,
   IntegrityProblem,
@@ -199,6 +203,8 @@ function redact(connectionString: string): string {
  * refused, never faked, on older servers. See README "KurrentDB".
  */
 export class KurrentDbEventStore implements EventStore {
+  /** No transaction spans many streams: loadLog appends stream by stream, and keeps them on a refusal. */
+  readonly loadsLogAtomically = false;
   private readonly settings: StoreSettings;
   private readonly idempotencyWindow: number;
   private readonly readConcurrency: number;
@@ -621,6 +627,79 @@ export class KurrentDbEventStore implements EventStore {
       this.wake.emit('appended');
     });
     return { eventsImported, lastPosition };
+  }
+
+  /**
+   * Another store's log into this empty one, each stream's run of events in the log one append
+   * (in parts within KurrentDB's size limit), at exactly the revision the log gives, with the
+   * texts and hashes as given. KurrentDB numbers positions itself (in the log's order) and has no
+   * transaction over many streams: a refusal leaves what was appended before it.
+   */
+  async loadLog(
+    pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,
+    options: LoadLogOptions = {},
+  ): Promise<ImportResult> {
+    if ((await this.headPosition()) > 0) throw new StoreNotEmptyError('loadLog: the store already holds events');
+    const checks = new LogLoadChecks();
+    const maxBytes = this.options.maxImportAppendBytes ?? 900 * 1024;
+    let run: { event: LoggedEvent; index: number }[] = [];
+    const flush = async () => {
+      if (run.length === 0) return;
+      const { streamId } = run[0].event;
+      let start = 0;
+      while (start < run.length) {
+        let end = start;
+        let bytes = 0;
+        const events: EventData[] = [];
+        while (end < run.length && end - start < 1000) {
+          const { event, index } = run[end];
+          const size = event.data.length * 3 + event.metadata.length * 3 + 300;
+          if (end > start && bytes + size > maxBytes) break;
+          bytes += size;
+          let data: EventData;
+          try {
+            data = toEventData(
+              { eventId: event.eventId, type: event.type, dataJson: event.data, metadataJson: event.metadata },
+              Buffer.from(event.hash, 'hex'),
+            );
+          } catch {
+            throw new InvalidAppendError(`log[${index}].data`, 'must be JSON text');
+          }
+          events.push(data);
+          end += 1;
+        }
+        const from = run[start].event.revision;
+        const outcome = await this.client
+          .appendToStream(streamId, events, { streamState: exactStateOf(from - 1), requiresLeader: true })
+          .catch((error: unknown) => Promise.reject(this.appendFailure(error)));
+        if (!outcome.success)
+          throw new Error(
+            `loadLog: stream "${streamId}" is not at revision ${from - 1}: something else writes to this store`,
+          );
+        start = end;
+      }
+      run = [];
+      options.onProgress?.(checks.count);
+    };
+    for await (const given of pages) {
+      const page = Array.isArray(given) ? given : decodeLogRows(given);
+      for (const event of page) {
+        const index = checks.count;
+        checks.check(event);
+        refuseSystemStream(event.streamId, `log[${index}].streamId`);
+        if (isSystemEventType(event.type))
+          throw new InvalidAppendError(
+            `log[${index}].type`,
+            'must not start with "$" (KurrentDB reserves such event types)',
+          );
+        if (run.length > 0 && run[0].event.streamId !== event.streamId) await flush();
+        run.push({ event, index });
+      }
+    }
+    await flush();
+    await options.beforeCommit?.();
+    this.wake.emit('appended');
+    return { eventsImported: checks.count, lastPosition: checks.count > 0 ? await this.headPosition() : 0 };
   }
 
   private *importParts(stream: PreparedStream, chunkSize: number, maxBytes: number): Generator<PreparedStream> {

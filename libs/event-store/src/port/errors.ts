@@ -82,3 +82,8 @@ export class UnsupportedOperationError extends EventStoreError {
     super(message);
   }
 }
+
+/** A first load (loadLog, importEvents with emptyStore) found the store holding events already. */
+export class StoreNotEmptyError extends EventStoreError {
+  readonly code = 'STORE_NOT_EMPTY';
+}

@@ -51,6 +51,16 @@ export interface ImportOptions {
   onProgress?(eventsImported: number): void;
 }
 
+/** How `loadLog` goes: see there. */
+export interface LoadLogOptions {
+  /**
+   * The caller's last word, once every event is in and before anything is committed: a rejection
+   * refuses the load (tip import-log checks the log's Merkle tree against its signed heads here).
+   */
+  beforeCommit?(): Promise<void>;
+  onProgress?(eventsLoaded: number): void;
+}
+
 export interface ImportResult {
   eventsImported: number;
   lastPosition: number;
@@ -183,6 +193,12 @@ export type LogScanItem =
 
 /** The port every event store adapter implements; the contract suite holds them to it. */
 export interface EventStore {
+  /**
+   * Whether loadLog loads in one transaction, so that a refusal (a failed check, `beforeCommit`
+   * rejecting) leaves the store empty: PostgreSQL does; KurrentDB does not (see loadLog).
+   * `tip import-log` loads only into a store that does.
+   */
+  readonly loadsLogAtomically: boolean;
   appendToStream(
     streamId: string,
     events: NewEvent[],
@@ -200,6 +216,27 @@ export interface EventStore {
   importEvents(
     appends: Iterable<StreamAppend> | AsyncIterable<StreamAppend>,
     options?: ImportOptions,
+  ): Promise<ImportResult>;
+  /**
+   * Loads another store's log, exactly as it was stored (pages of LoggedEvents, as readLog and
+   * scanLog give them and `tip export-log` writes them, or of LogRows, as scanLog({ rows: true })
+   * gives them), into this store, which must be empty: moving a province
+   * to a new server, restoring from an auditor's export. Each event keeps its texts (data and
+   * metadata byte for byte: its content hash was taken over them), times, event id, revision and
+   * chain hash; nothing is re-encoded. The store checks the log's order as it reads (positions
+   * increasing, each stream's revisions from 0 without a gap, ids, hashes and times well formed)
+   * and refuses the first event out of order, naming it (InvalidAppendError, field
+   * `log[<index>].<field>`); it stores the hashes as given, so whoever loads a log it did not make
+   * checks them against the texts (the audit library's verifyLog, as `tip import-log` does, over
+   * the very events given here) and refuses in `beforeCommit`. PostgreSQL loads in one
+   * transaction, keeping the positions given (gaps too): any refusal leaves the store empty.
+   * KurrentDB numbers positions itself (keeping the order) and has no transaction over many
+   * streams: it appends stream by stream and runs `beforeCommit` after everything is appended, so
+   * what was appended before a refusal stays (see loadsLogAtomically).
+   */
+  loadLog(
+    pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,
+    options?: LoadLogOptions,
   ): Promise<ImportResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Several whole streams in one go (one round trip where the store allows), keyed by stream id. */

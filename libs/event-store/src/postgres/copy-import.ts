@@ -1,13 +1,21 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { DatabaseError, Pool, PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { DuplicateEventIdError, WrongExpectedRevisionError } from '../port/errors';
+import { CopyStreamQuery, from as copyFrom } from 'pg-copy-streams';
+import {
+  DuplicateEventIdError,
+  InvalidAppendError,
+  StoreNotEmptyError,
+  WrongExpectedRevisionError,
+} from '../port/errors';
 import { ExpectedRevision } from '../port/expected-revision';
 import { hash } from 'node:crypto';
 import { chainHashBinary, GENESIS_HASH, GENESIS_HASH_HEX } from '../port/hash-chain';
 import { ParsedInstant, parseIsoInstant } from '../port/iso-instant';
-import { StreamAppend } from '../port/event-store';
+import { LoggedEvent } from '../port/event';
+import { ImportResult, LoadLogOptions, StreamAppend } from '../port/event-store';
+import { LoadedHead, LogLoadChecks, LogRowsWriter } from '../port/log-load';
+import { LOG_ROW_FIELDS, logRowFields, LogRowField, LogRows, readInt64 } from '../port/log-rows';
 import { AppendPreparer, NO_STREAM, PrepareContext, PreparedStream, StreamHeads } from './append-payload';
 
 /** What a chunk written with COPY amounts to. */
@@ -70,15 +78,19 @@ for (let digit = 0; digit < 16; digit++) {
 class BinaryRowWriter {
   readonly pieces: Buffer[] = [];
   private buffer = Buffer.allocUnsafe(PIECE);
-  private at = BINARY_HEADER.copy(this.buffer);
+  private at: number;
   /** Bytes in the pieces already cut. */
   private cutBytes = 0;
   private lastInstant = { text: '', seconds: 0, microseconds: 0 };
 
+  /** `header`: whether these rows begin the COPY data (a load of many pages sends it once). */
   constructor(
     private readonly rowPiece: number[],
     private readonly rowOffset: number[],
-  ) {}
+    header = true,
+  ) {
+    this.at = header ? BINARY_HEADER.copy(this.buffer) : 0;
+  }
 
   /** Starts row `row`; `textLength` is the UTF-16 length of its four texts. */
   startRow(row: number, textLength: number): void {
@@ -180,6 +192,12 @@ class BinaryRowWriter {
     if (this.at + 2 > this.buffer.length) this.cut();
     this.buffer.writeInt16BE(-1, this.at);
     this.at += 2;
+    this.pieces.push(this.filled());
+    return this.pieces;
+  }
+
+  /** The rows written, without the trailer: more rows of the same COPY follow. */
+  rows(): Buffer[] {
     this.pieces.push(this.filled());
     return this.pieces;
   }
@@ -698,13 +716,6 @@ function fillInReservation(
   return moved;
 }
 
-/** A stream's end as a load into an empty store keeps it (tip_streams is written once, at the end). */
-interface LoadedHead {
-  revision: number;
-  hash: string;
-  prior: string;
-}
-
 /** A unique key of tip_events found twice in a loaded history: the event id in PostgreSQL's words. */
 function duplicateKeyError(error: unknown): DuplicateEventIdError | undefined {
   if (!(error instanceof DatabaseError) || error.code !== '23505') return undefined;
@@ -713,6 +724,62 @@ function duplicateKeyError(error: unknown): DuplicateEventIdError | undefined {
     id ? [id] : [],
     `The history holds an event id twice: ${id ?? error.detail ?? 'unknown'} (each event is imported once); nothing was imported`,
   );
+}
+
+/**
+ * Starts a first load (`who` names the caller in refusals), inside the client's open transaction:
+ * the tables locked, found empty, their two unique indexes dropped (built again by
+ * `endFirstLoad`). Gives the transaction's id and the next position of the sequence.
+ */
+async function beginFirstLoad(client: PoolClient, who: string): Promise<{ transactionId: string; first: number }> {
+  // The history is read between chunks, inside the transaction: a slow reader gets minutes, not
+  // the store's 10 s, before PostgreSQL ends the load (and rolls it back).
+  await client.query(`set local idle_in_transaction_session_timeout = '5min'`);
+  await client.query('lock table tip_streams, tip_events in access exclusive mode');
+  const { rows: held } = await client.query<{ any: boolean }>(
+    'select exists (select 1 from tip_events) or exists (select 1 from tip_streams) as any',
+  );
+  if (held[0].any) throw new StoreNotEmptyError(`${who}: the store already holds events or streams`);
+  await client
+    .query(
+      'alter table tip_events drop constraint tip_events_stream_revision_key, drop constraint tip_events_event_id_key',
+    )
+    .catch((error: unknown) => {
+      if (error instanceof DatabaseError && error.code === '42501')
+        throw new Error(
+          `${who} builds the unique indexes after the load, which only the owner of ` +
+            'tip_events may do: run it connected as the owner',
+        );
+      throw error;
+    });
+  const { rows: started } = await client.query<{ transaction_id: string; first: string }>(
+    `select pg_current_xact_id()::text as transaction_id, nextval('tip_event_position_seq') as first`,
+  );
+  return { transactionId: started[0].transaction_id, first: Number(started[0].first) };
+}
+
+/** Ends a first load before its commit: every stream's end, the unique indexes, the sequence. */
+async function endFirstLoad(
+  client: PoolClient,
+  heads: Map<string, LoadedHead>,
+  eventCount: number,
+  lastPosition: number,
+): Promise<void> {
+  const streamRows = client.query(copyFrom('copy tip_streams (stream_id, revision, last_hash, prior_hash) from stdin'));
+  let lines: string[] = [];
+  for (const [streamId, head] of heads) {
+    lines.push(`${copyText(streamId)}\t${head.revision}\t\\\\x${head.hash}\t\\\\x${head.prior}\n`);
+    if (lines.length >= 1000 && !streamRows.write(lines.join(''))) await once(streamRows, 'drain');
+    if (lines.length >= 1000) lines = [];
+  }
+  streamRows.end(lines.join(''));
+  await finished(streamRows);
+  // The indexes, each built by one sort; a duplicate event id is refused here, and nothing stays.
+  await client.query(
+    'alter table tip_events add constraint tip_events_stream_revision_key unique (stream_id, stream_revision), ' +
+      'add constraint tip_events_event_id_key unique (event_id)',
+  );
+  if (eventCount > 0) await client.query(`select setval('tip_event_position_seq', $1)`, [lastPosition]);
 }
 
 /**
@@ -733,31 +800,9 @@ export async function loadIntoEmptyStore(
   try {
     await client.query('begin');
     try {
-      // The history is read between chunks, inside the transaction: a slow reader gets minutes, not
-      // the store's 10 s, before PostgreSQL ends the load (and rolls it back).
-      await client.query(`set local idle_in_transaction_session_timeout = '5min'`);
-      await client.query('lock table tip_streams, tip_events in access exclusive mode');
-      const { rows: held } = await client.query<{ any: boolean }>(
-        'select exists (select 1 from tip_events) or exists (select 1 from tip_streams) as any',
-      );
-      if (held[0].any) throw new Error('importEvents({ emptyStore: true }): the store already holds events or streams');
-      await client
-        .query(
-          'alter table tip_events drop constraint tip_events_stream_revision_key, drop constraint tip_events_event_id_key',
-        )
-        .catch((error: unknown) => {
-          if (error instanceof DatabaseError && error.code === '42501')
-            throw new Error(
-              'importEvents({ emptyStore: true }) builds the unique indexes after the load, which only the owner of ' +
-                'tip_events may do: run it connected as the owner, or import without emptyStore',
-            );
-          throw error;
-        });
-      const { rows: started } = await client.query<{ transaction_id: string; first: string }>(
-        `select pg_current_xact_id()::text as transaction_id, nextval('tip_event_position_seq') as first`,
-      );
-      const transactionId = started[0].transaction_id;
-      let position = Number(started[0].first);
+      const started = await beginFirstLoad(client, 'importEvents({ emptyStore: true })');
+      const transactionId = started.transactionId;
+      let position = started.first;
       let eventCount = 0;
       const heads = new Map<string, LoadedHead>();
       for await (const chunk of chunks) {
@@ -777,26 +822,105 @@ export async function loadIntoEmptyStore(
           onChunk(part.eventCount);
         }
       }
-      const streamRows = client.query(
-        copyFrom('copy tip_streams (stream_id, revision, last_hash, prior_hash) from stdin'),
-      );
-      let lines: string[] = [];
-      for (const [streamId, head] of heads) {
-        lines.push(`${copyText(streamId)}\t${head.revision}\t\\\\x${head.hash}\t\\\\x${head.prior}\n`);
-        if (lines.length >= 1000 && !streamRows.write(lines.join(''))) await once(streamRows, 'drain');
-        if (lines.length >= 1000) lines = [];
-      }
-      streamRows.end(lines.join(''));
-      await finished(streamRows);
-      // The indexes, each built by one sort; a duplicate event id is refused here, and nothing stays.
-      await client.query(
-        'alter table tip_events add constraint tip_events_stream_revision_key unique (stream_id, stream_revision), ' +
-          'add constraint tip_events_event_id_key unique (event_id)',
-      );
-      if (eventCount > 0) await client.query(`select setval('tip_event_position_seq', $1)`, [position - 1]);
+      await endFirstLoad(client, heads, eventCount, position - 1);
       await client.query('commit');
       return { eventCount, lastPosition: eventCount > 0 ? position - 1 : 0 };
     } catch (error) {
+      await client.query('rollback').catch(() => (broken = true));
+      throw duplicateKeyError(error) ?? error;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** A loaded log's columns: a log row's (LogRows) but its two instant texts, then the load's transaction. */
+const LOAD_COLUMNS =
+  'position, stream_id, stream_revision, event_id, event_type, schema_version, business_time, recorded_time, ' +
+  'data, metadata, hash, transaction_id';
+const LOAD_COLUMN_COUNT = 12;
+
+/**
+ * Another store's log, as stored there, into an empty store (EventStore.loadLog): a first load as
+ * above, but nothing is worked out: every event keeps its position, revision, hash and texts,
+ * checked for order as it comes (LogLoadChecks). Events given as objects are written as log rows
+ * first; each log row becomes a COPY row by copying its bytes (its instant texts left out, the
+ * transaction id added). The rows go in one COPY for the whole log, each page's sent as it comes,
+ * so PostgreSQL parses one page while the next is read.
+ */
+export async function loadLogIntoEmptyStore(
+  pool: Pool,
+  pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,
+  options: LoadLogOptions,
+): Promise<ImportResult> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('begin');
+    let copy: CopyStreamQuery | undefined;
+    try {
+      const { transactionId } = await beginFirstLoad(client, 'loadLog');
+      const transaction = Buffer.alloc(12);
+      transaction.writeInt32BE(8, 0);
+      transaction.writeBigInt64BE(BigInt(transactionId), 4);
+      const checks = new LogLoadChecks();
+      const writer = new LogRowsWriter();
+      const fields = new Int32Array(2 * LOG_ROW_FIELDS);
+      const rows = client.query(copyFrom(`copy tip_events (${LOAD_COLUMNS}) from stdin (format binary)`));
+      copy = rows;
+      const copied = finished(rows);
+      copied.catch(() => undefined);
+      // A failed COPY emits 'error', which ends the wait for 'drain' too.
+      const send = async (piece: Buffer) => {
+        if (!rows.write(piece)) await once(rows, 'drain');
+      };
+      await send(BINARY_HEADER);
+      for await (const page of pages) {
+        let logRows: LogRows;
+        if (Array.isArray(page)) {
+          for (let index = 0; index < page.length; index++) writer.add(page[index], checks.count + index);
+          logRows = writer.take();
+        } else logRows = page;
+        const { bytes, count } = logRows;
+        // Each row loses its two instant texts (at least 8 bytes) and gains the transaction id (12).
+        const out = Buffer.allocUnsafe(bytes.length + 4 * count);
+        let to = 0;
+        let at = 0;
+        for (let row = 0; row < count; row++) {
+          const end = logRowFields(bytes, at, fields);
+          const start = (field: number) => fields[2 * field];
+          const position = readInt64(bytes, start(LogRowField.position));
+          const streamAt = start(LogRowField.streamId);
+          const streamId = bytes.toString('utf8', streamAt, streamAt + fields[2 * LogRowField.streamId + 1]);
+          const revision = readInt64(bytes, start(LogRowField.revision));
+          const hashAt = start(LogRowField.hash);
+          if (fields[2 * LogRowField.hash + 1] !== 32)
+            throw new InvalidAppendError(`log[${checks.count}].hash`, 'must be a SHA-256 hash (32 bytes)');
+          checks.checkOrder(position, streamId, revision, bytes.toString('hex', hashAt, hashAt + 32));
+          out.writeInt16BE(LOAD_COLUMN_COUNT, to);
+          to += 2;
+          // position … recorded_time as they are, then data, metadata and hash, then the transaction.
+          to += bytes.copy(out, to, start(LogRowField.position) - 4, start(LogRowField.recordedMicros) + 8);
+          to += bytes.copy(out, to, start(LogRowField.data) - 4, end);
+          to += transaction.copy(out, to);
+          at = end;
+        }
+        await send(out.subarray(0, to));
+        options.onProgress?.(checks.count);
+      }
+      rows.end(TRAILER);
+      await copied;
+      copy = undefined;
+      await options.beforeCommit?.();
+      await endFirstLoad(client, checks.heads, checks.count, checks.lastPosition);
+      await client.query('commit');
+      return { eventsImported: checks.count, lastPosition: checks.lastPosition };
+    } catch (error) {
+      // A COPY still open is failed (CopyFail), so the rollback can follow.
+      if (copy && !copy.destroyed) {
+        copy.destroy(new Error('loadLog refused the log'));
+        await finished(copy).catch(() => undefined);
+      }
       await client.query('rollback').catch(() => (broken = true));
       throw duplicateKeyError(error) ?? error;
     }

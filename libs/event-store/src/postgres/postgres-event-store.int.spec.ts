@@ -38,6 +38,7 @@ async function freshDatabase(options: TestDatabaseOptions = {}): Promise<string>
 
 eventStoreContract('PostgreSQL', {
   tamperable: true,
+  loadsLogAsStored: true,
   create: async (options) => {
     const connectionString = await freshDatabase();
     const store = await createPostgresEventStore({ connectionString, ...fastPolling, ...options });

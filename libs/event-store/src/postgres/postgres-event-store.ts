@@ -9,6 +9,7 @@ import {
   EventStore,
   EventStoreStats,
   ImportOptions,
+  LoadLogOptions,
   ImportResult,
   LogScanItem,
   ReadAllOptions,
@@ -26,6 +27,7 @@ import { silentLogger } from '../port/logger';
 import { eventsIn, observedAppend } from '../port/observer';
 import { CommonEventStoreOptions, storeSettings, StoreSettings } from '../port/store-settings';
 import { validateStreamId } from '../port/validation';
+import { LogRows } from '../port/log-rows';
 import {
   byGlobalOrder,
   IntegrityProblem,
@@ -54,6 +56,7 @@ import {
   EncodedImport,
   encodeForImport,
   loadIntoEmptyStore,
+  loadLogIntoEmptyStore,
   withoutStreams,
 } from './copy-import';
 import { EVENT_COPY_COLUMNS, EventCopyDecoder } from './event-copy';
@@ -243,6 +246,8 @@ function originalResult(append: AppendIdentity, rows: StoredEventRow[]): AppendR
 }
 
 export class PostgresEventStore implements EventStore {
+  /** loadLog copies into a transaction that a refusal rolls back. */
+  readonly loadsLogAtomically = true;
   private readonly settings: StoreSettings;
   private readonly notifier: AppendNotifier;
   private readonly subscriptions = new Set<PostgresSubscription>();
@@ -338,6 +343,15 @@ export class PostgresEventStore implements EventStore {
       await this.importInOrder(prepared, stored, heads);
     }
     return { eventsImported, lastPosition };
+  }
+
+  async loadLog(
+    pages: Iterable<LoggedEvent[] | LogRows> | AsyncIterable<LoggedEvent[] | LogRows>,
+    options: LoadLogOptions = {},
+  ): Promise<ImportResult> {
+    const loaded = await loadLogIntoEmptyStore(this.pool, pages, options);
+    this.announceAppended(loaded.lastPosition);
+    return loaded;
   }
 
   /**
