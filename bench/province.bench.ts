@@ -605,14 +605,7 @@ async function reimportBenchmarks(
           baselineName:
             'text COPY of the same rows, unlogged table without key or index (reading the history not counted either side)',
         });
-        const tenth = memory[Math.floor(memory.length / 10)];
-        rows.push({
-          benchmark: `resident memory at the end of that import, beside a tenth of the way through (memory flat: ≈ 1×)`,
-          unit: 'MB',
-          ours: memory[memory.length - 1],
-          baseline: tenth,
-          baselineName: `RSS sampled each second; peak ${count(Math.max(...memory))} MB`,
-        });
+        rows.push(memoryFlatRow('that import', memory));
       } finally {
         await target.close();
       }
@@ -690,14 +683,7 @@ async function importLogBenchmark(
       baseline: imported / bareSeconds,
       baselineName: 'text COPY of the same rows, unlogged table without key or index (its reading not counted)',
     });
-    const tenth = memory[Math.floor(memory.length / 10)];
-    rows.push({
-      benchmark: `resident memory at the end of tip import-log, beside a tenth of the way through (memory flat: ≈ 1×)`,
-      unit: 'MB',
-      ours: memory[memory.length - 1],
-      baseline: tenth,
-      baselineName: `RSS sampled each second; peak ${count(Math.max(...memory))} MB`,
-    });
+    rows.push(memoryFlatRow('tip import-log', memory));
   } finally {
     await auditPool.end();
     await rm(dir, { recursive: true, force: true });
@@ -796,4 +782,15 @@ function checkNotice(notice: WeeklyNotice, history: ProvinceHistory): void {
     throw new Error(
       `The province's notice disagrees with the history: ${wrong.map(([name, got, want]) => `${name} ${got}, expected ${want}`).join('; ')}`,
     );
+}
+
+/** Resident memory at the end of an import against a tenth of the way through, from RSS sampled each second. */
+function memoryFlatRow(what: string, memory: readonly number[]): BenchRow {
+  return {
+    benchmark: `resident memory at the end of ${what}, beside a tenth of the way through (memory flat: ≈ 1×)`,
+    unit: 'MB',
+    ours: memory[memory.length - 1],
+    baseline: memory[Math.floor(memory.length / 10)],
+    baselineName: `RSS sampled each second; peak ${count(Math.max(...memory))} MB`,
+  };
 }
