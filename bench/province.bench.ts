@@ -1,5 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,7 +7,6 @@ import { Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
   defaultHashWorkers,
-  exportAuditLog,
   keySettingsFrom,
   MerkleTreeStore,
   migrateAuditTables,
@@ -34,7 +31,7 @@ import {
   WeeklyNotice,
   WeeklyNoticeQuery,
 } from '@tip/projections';
-import { importLog, verifyEventStore } from '../apps/cli/src/verify';
+import { exportLog, importLog, verifyEventStore } from '../apps/cli/src/verify';
 import { BenchDatabase, BenchRow, latencies, LatencyRecorder, readAllPages, timed } from './harness';
 import {
   BATCH,
@@ -637,17 +634,10 @@ async function importLogBenchmark(
   const auditPool = new Pool({ connectionString: url, max: 2 });
   try {
     await migrateAuditTables(auditPool);
-    const tree = new MerkleTreeStore(auditPool, source);
-    await tree.catchUp();
-    const { signer } = await openCheckpointSigner(keys, { create: true });
-    const heads = new TreeHeads(auditPool, tree, signer, () => new Date());
-    const out = createWriteStream(file, { encoding: 'utf8' });
+    await new MerkleTreeStore(auditPool, source).catchUp();
+    await openCheckpointSigner(keys, { create: true });
     const exportSeconds = await timed(async () => {
-      await exportAuditLog({ store: source, tree, heads, canSign: true }, async (line) => {
-        if (!out.write(`${line}\n`)) await once(out, 'drain');
-      });
-      out.end();
-      await once(out, 'finish');
+      if ((await exportLog(url, file, keys, () => undefined)) !== 0) throw new Error('tip export-log failed');
     });
     const target = await database.fresh();
     const migrated = await createPostgresEventStore({ connectionString: target });

@@ -3,7 +3,7 @@ import { LoggedEvent } from './event';
 import { GENESIS_HASH_HEX } from './hash-chain';
 import { canonicalInstant, ParsedInstant, parseIsoInstant } from './iso-instant';
 import { LOG_ROW_FIELDS, LogRows } from './log-rows';
-import { validateStreamId } from './validation';
+import { isEventType, isUuid, MAX_SCHEMA_VERSION, validateStreamId } from './validation';
 
 /** A stream's end as a loaded log leaves it: revision, hash, and the hash before its last event. */
 export interface LoadedHead {
@@ -11,9 +11,6 @@ export interface LoadedHead {
   hash: string;
   prior: string;
 }
-
-/** Stored as a PostgreSQL integer, and a leaf's uint32. */
-const MAX_SCHEMA_VERSION = 2_147_483_647;
 
 /**
  * The checks of `loadLog` every adapter makes, event by event, in the log's order: positions
@@ -79,16 +76,9 @@ export class LogLoadChecks {
   checkFields(event: LoggedEvent, index: number): void {
     const field = (name: string) => `log[${index}].${name}`;
     const { eventId, type, schemaVersion, data, metadata, hash } = event;
-    if (typeof eventId !== 'string' || !isLowerCaseUuid(eventId))
+    if (typeof eventId !== 'string' || !isUuid(eventId, true))
       throw new InvalidAppendError(field('eventId'), 'must be a lower-case UUID');
-    if (
-      typeof type !== 'string' ||
-      type.length === 0 ||
-      type.length > 200 ||
-      // eslint-disable-next-line no-control-regex
-      /[\u0000-\u001f\u007f]/.test(type) ||
-      !type.isWellFormed()
-    )
+    if (!isEventType(type))
       throw new InvalidAppendError(field('type'), 'must be 1 to 200 characters, no control characters');
     if (!Number.isInteger(schemaVersion) || schemaVersion < 0 || schemaVersion > MAX_SCHEMA_VERSION)
       throw new InvalidAppendError(field('schemaVersion'), `must be a whole number from 0 to ${MAX_SCHEMA_VERSION}`);
@@ -111,18 +101,6 @@ export class LogLoadChecks {
     last.instant = instant;
     return instant;
   }
-}
-
-/** 8-4-4-4-12 lower-case hex digits: the form a store keeps event ids in. */
-export function isLowerCaseUuid(text: string): boolean {
-  if (text.length !== 36) return false;
-  for (let index = 0; index < 36; index++) {
-    const code = text.charCodeAt(index);
-    if (index === 8 || index === 13 || index === 18 || index === 23) {
-      if (code !== 45) return false;
-    } else if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102))) return false;
-  }
-  return true;
 }
 
 function isLowerCaseHash(text: string): boolean {

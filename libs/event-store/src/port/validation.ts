@@ -5,20 +5,40 @@ import { ParsedInstant, readIsoInstant } from './iso-instant';
 
 export const MAX_STREAM_ID_LENGTH = 200;
 export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
-/** Stored as a PostgreSQL integer. */
-const MAX_SCHEMA_VERSION = 2_147_483_647;
+/** Stored as a PostgreSQL integer (and a leaf's uint32). */
+export const MAX_SCHEMA_VERSION = 2_147_483_647;
 const COMMAND_REFERENCES = ['commandId', 'correlationId', 'causationId'] as const;
 
-/** 8-4-4-4-12 hex digits, either case (checked by hand: the regular expression cost 0.3 µs an event in the import). */
-function isUuid(text: string): boolean {
+/**
+ * 8-4-4-4-12 hex digits, either case, or lower case only (`lowerCaseOnly`: the form a store keeps
+ * event ids in). Checked by hand: the regular expression cost 0.3 µs an event in the import.
+ */
+export function isUuid(text: string, lowerCaseOnly = false): boolean {
   if (text.length !== 36) return false;
   for (let index = 0; index < 36; index++) {
     const code = text.charCodeAt(index);
     if (index === 8 || index === 13 || index === 18 || index === 23) {
       if (code !== 45) return false; // '-'
-    } else if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70))) return false;
+    } else if (!(
+      (code >= 48 && code <= 57) ||
+      (code >= 97 && code <= 102) ||
+      (!lowerCaseOnly && code >= 65 && code <= 70)
+    ))
+      return false;
   }
   return true;
+}
+
+/** An event type a store takes: 1 to 200 characters, no control characters or lone surrogates. */
+export function isEventType(type: unknown): type is string {
+  return (
+    typeof type === 'string' &&
+    type.length > 0 &&
+    type.length <= 200 &&
+    // eslint-disable-next-line no-control-regex
+    !/[\u0000-\u001f\u007f]/.test(type) &&
+    type.isWellFormed()
+  );
 }
 
 export function validateStreamId(streamId: unknown, field = 'streamId'): string {
@@ -50,14 +70,7 @@ export function validateExpectedRevision(expected: unknown, field: string): Expe
 /** Gives the business time as read, so that whoever stores it need not read it again. */
 export function validateNewEvent(event: NewEvent, field: string): ParsedInstant {
   if (event === null || typeof event !== 'object') throw new InvalidAppendError(field, 'must be an object');
-  if (
-    typeof event.type !== 'string' ||
-    event.type.length === 0 ||
-    event.type.length > 200 ||
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f\u007f]/.test(event.type) ||
-    !event.type.isWellFormed()
-  ) {
+  if (!isEventType(event.type)) {
     throw new InvalidAppendError(
       `${field}.type`,
       'must be a non-empty string of at most 200 characters, without control characters or lone surrogates',
